@@ -1,0 +1,1 @@
+"""The `quanhub` operator command line."""

@@ -1,0 +1,141 @@
+"""The HTTP edge shared by both APIs: RFC 9457 problem details and the ops endpoints.
+
+Errors raised below a route are QuanhubError subclasses; this module alone turns them into
+HTTP statuses, so no route or service module raises HTTPException.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import orjson
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from quanhub.common.errors import QuanhubError
+
+PROBLEM_JSON = "application/problem+json"
+
+
+class Problem(QuanhubError):
+    """An error that already knows its HTTP status (raised by route-level code only)."""
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        detail: str,
+        *,
+        headers: dict[str, str] | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(detail, code=code)
+        self.status = status
+        self.headers = headers or {}
+        self.extra = extra or {}
+
+
+def problem_response(
+    status: int,
+    code: str,
+    detail: str,
+    *,
+    instance: str | None = None,
+    headers: dict[str, str] | None = None,
+    extra: dict[str, Any] | None = None,
+) -> Response:
+    """An RFC 9457 body: type, title, status, detail, plus a machine-readable `code`."""
+    body: dict[str, Any] = {
+        "type": f"https://quanhub.dev/problems/{code.replace('_', '-')}",
+        "title": code.replace("_", " ").capitalize(),
+        "status": status,
+        "detail": detail,
+        "code": code,
+    }
+    if instance:
+        body["instance"] = instance
+    if extra:
+        body.update(extra)
+    return Response(
+        orjson.dumps(body), status_code=status, media_type=PROBLEM_JSON, headers=headers
+    )
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    """Make every error an RFC 9457 problem body; unexpected ones are 500 without internals."""
+
+    async def on_problem(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, Problem)  # noqa: S101 - registered for Problem only
+        return problem_response(
+            exc.status,
+            exc.code,
+            exc.message,
+            instance=request.url.path,
+            headers=exc.headers,
+            extra=exc.extra,
+        )
+
+    async def on_http(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, StarletteHTTPException)  # noqa: S101
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        return problem_response(
+            exc.status_code,
+            code,
+            str(exc.detail),
+            instance=request.url.path,
+            headers=dict(exc.headers or {}),
+        )
+
+    async def on_validation(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, RequestValidationError)  # noqa: S101
+        errors = [
+            {"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
+            for e in exc.errors()
+        ]
+        return problem_response(
+            422,
+            "invalid_request",
+            "the request does not match the API",
+            instance=request.url.path,
+            extra={"errors": errors},
+        )
+
+    app.add_exception_handler(Problem, on_problem)
+    app.add_exception_handler(StarletteHTTPException, on_http)
+    app.add_exception_handler(RequestValidationError, on_validation)
+
+
+ReadinessCheck = Callable[[], Awaitable[bool]]
+
+
+def ops_router(registry: CollectorRegistry, checks: dict[str, ReadinessCheck]) -> APIRouter:
+    """/healthz (process alive), /readyz (dependencies answer), /metrics (Prometheus)."""
+    router = APIRouter(include_in_schema=False)
+
+    @router.get("/healthz")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @router.get("/readyz")
+    async def readyz() -> Response:
+        results: dict[str, bool] = {}
+        for name, check in checks.items():
+            try:
+                results[name] = await check()
+            except Exception:  # noqa: BLE001 - a failing check means "not ready", not a crash
+                results[name] = False
+        ready = all(results.values())
+        return JSONResponse(
+            {"status": "ready" if ready else "not_ready", "checks": results},
+            status_code=200 if ready else 503,
+        )
+
+    @router.get("/metrics")
+    async def metrics() -> Response:
+        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+
+    return router

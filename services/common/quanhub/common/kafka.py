@@ -1,0 +1,87 @@
+"""Kafka plumbing: producers and consumers configured the one safe way, and topic creation.
+
+Producers are idempotent with acks=all, so a produce that returns has been written to every
+in-sync replica and a retried send never duplicates within a producer session. Consumers
+never auto-commit: each service commits (or stores) offsets only after its output is safe.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import structlog
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import TopicAlreadyExistsError
+
+from quanhub.common.settings import KafkaSettings
+from quanhub.common.topics import TopicSpec
+
+log = structlog.get_logger(__name__)
+
+
+def make_producer(settings: KafkaSettings, *, client_id: str, **overrides: Any) -> AIOKafkaProducer:
+    """An idempotent, acks=all producer (not started)."""
+    options: dict[str, Any] = {
+        "bootstrap_servers": settings.bootstrap,
+        "client_id": client_id,
+        "acks": "all",
+        "enable_idempotence": True,
+        "linger_ms": 5,
+        "max_batch_size": 256 * 1024,
+        "request_timeout_ms": settings.request_timeout_ms,
+        "compression_type": None,
+    }
+    options.update(overrides)
+    return AIOKafkaProducer(**options)
+
+
+def make_consumer(
+    settings: KafkaSettings, *topics: str, group_id: str | None, client_id: str, **overrides: Any
+) -> AIOKafkaConsumer:
+    """A manual-commit consumer reading only committed data (not started)."""
+    options: dict[str, Any] = {
+        "bootstrap_servers": settings.bootstrap,
+        "client_id": client_id,
+        "group_id": group_id,
+        "enable_auto_commit": False,
+        "auto_offset_reset": "earliest",
+        "isolation_level": "read_committed",
+        "max_poll_interval_ms": 300_000,
+        "request_timeout_ms": max(settings.request_timeout_ms, 40_000),
+    }
+    options.update(overrides)
+    return AIOKafkaConsumer(*topics, **options)
+
+
+async def ensure_topics(settings: KafkaSettings, specs: list[TopicSpec]) -> list[str]:
+    """Create the topics that do not exist yet; return the names created."""
+    admin = AIOKafkaAdminClient(
+        bootstrap_servers=settings.bootstrap, request_timeout_ms=settings.request_timeout_ms
+    )
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        missing = [s for s in specs if s.name not in existing]
+        created: list[str] = []
+        for spec in missing:
+            topic = NewTopic(
+                name=spec.name,
+                num_partitions=spec.partitions,
+                replication_factor=settings.replication_factor,
+                topic_configs={
+                    "retention.ms": str(spec.retention_ms),
+                    "cleanup.policy": spec.cleanup_policy,
+                    "min.insync.replicas": str(min(2, settings.replication_factor)),
+                },
+            )
+            try:
+                await admin.create_topics([topic])
+                created.append(spec.name)
+            except TopicAlreadyExistsError:
+                pass  # another process created it between our listing and our request
+        if created:
+            log.info("topics_created", topics=created)
+        return created
+    finally:
+        await admin.close()

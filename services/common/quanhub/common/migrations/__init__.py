@@ -1,0 +1,1 @@
+"""Ordered SQL migrations (NNNN_name.sql); see quanhub.common.db."""

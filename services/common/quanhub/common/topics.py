@@ -1,0 +1,65 @@
+"""Topic names and their specs, in one place so no service spells a topic twice."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from quanhub.common.settings import KafkaSettings
+
+
+class EventKind(StrEnum):
+    """The three kinds of business event, each with its own raw topic."""
+
+    ORDER = "order"
+    PARCEL = "parcel"
+    CUSTOMS = "customs"
+
+
+@dataclass(frozen=True, slots=True)
+class TopicSpec:
+    """A topic the hub creates explicitly (never by broker auto-create)."""
+
+    name: str
+    partitions: int
+    retention_ms: int
+    cleanup_policy: str = "delete"
+
+
+class Topics:
+    """Topic names under one namespace (`quanhub` in production, unique per test run)."""
+
+    def __init__(self, settings: KafkaSettings) -> None:
+        self._settings = settings
+        self.ns = settings.topic_namespace
+
+    def raw(self, kind: EventKind) -> str:
+        return f"{self.ns}.raw.{kind.value}.v1"
+
+    def partner(self, partner_code: str) -> str:
+        """A large partner's own topic, written with SASL credentials, read by the normalizer."""
+        return f"{self.ns}.raw.partner.{partner_code.lower()}.v1"
+
+    @property
+    def canonical(self) -> str:
+        return f"{self.ns}.canonical.v1"
+
+    @property
+    def dlq(self) -> str:
+        return f"{self.ns}.dlq.v1"
+
+    @property
+    def raw_topics(self) -> list[str]:
+        return [self.raw(kind) for kind in EventKind]
+
+    def specs(self) -> list[TopicSpec]:
+        """Every shared topic with its partitions and retention from settings."""
+        s = self._settings
+        specs = [TopicSpec(name, s.partitions, s.retention_ms) for name in self.raw_topics]
+        specs.append(TopicSpec(self.canonical, s.partitions, s.retention_ms))
+        specs.append(TopicSpec(self.dlq, 1, s.dlq_retention_ms))
+        return specs
+
+    def partner_spec(self, partner_code: str) -> TopicSpec:
+        s = self._settings
+        return TopicSpec(self.partner(partner_code), s.partitions, s.partner_topic_retention_ms)

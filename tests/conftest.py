@@ -1,0 +1,74 @@
+"""Fixtures shared by every test tier.
+
+Integration and end-to-end tests talk to the real Kafka and PostgreSQL of the local stack
+(`make up`, or QUANHUB_KAFKA_BOOTSTRAP / QUANHUB_DATABASE_URL for external servers). Each
+test session gets its own topic namespace and its own database, so several runs can share
+one stack without seeing each other's data. A missing server is a failure, never a skip.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+import pytest
+
+from quanhub.common.settings import DatabaseSettings, KafkaSettings
+
+RUN_ID = uuid.uuid4().hex[:10]
+
+
+def _admin_url(url: str, database: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{database}"))
+
+
+@pytest.fixture(scope="session")
+def kafka_settings() -> KafkaSettings:
+    """Kafka settings with a topic namespace unique to this test session."""
+    return KafkaSettings(topic_namespace=f"test{RUN_ID}", partitions=3)
+
+
+@pytest.fixture(scope="session")
+def base_database_settings() -> DatabaseSettings:
+    return DatabaseSettings()
+
+
+@pytest.fixture(scope="session")
+async def database_settings(
+    base_database_settings: DatabaseSettings,
+) -> AsyncIterator[DatabaseSettings]:
+    """A fresh database for this session, migrated, dropped at the end."""
+    from quanhub.common.db import migrate
+
+    name = f"quanhub_test_{RUN_ID}"
+    admin_url = base_database_settings.url
+    try:
+        admin = await asyncpg.connect(admin_url, timeout=10)
+    except (OSError, asyncpg.PostgresError) as exc:
+        pytest.fail(
+            f"PostgreSQL is not reachable at {admin_url} ({exc}); start the stack with "
+            "`make up` or set QUANHUB_DATABASE_URL",
+            pytrace=False,
+        )
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    settings = DatabaseSettings(url=_admin_url(admin_url, name), pool_min=1, pool_max=8)
+    conn = await asyncpg.connect(settings.url)
+    try:
+        await migrate(conn)
+    finally:
+        await conn.close()
+    yield settings
+    if os.environ.get("QUANHUB_TEST_KEEP_DB"):
+        return
+    admin = await asyncpg.connect(admin_url)
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
