@@ -555,6 +555,9 @@ class CanonicalEvent(_message.Message):
     RECEIVED_AT_FIELD_NUMBER: _builtins.int
     SCHEMA_VERSION_FIELD_NUMBER: _builtins.int
     TRACE_ID_FIELD_NUMBER: _builtins.int
+    PARTNER_ROLE_FIELD_NUMBER: _builtins.int
+    INGRESS_FIELD_NUMBER: _builtins.int
+    UNMAPPED_CODE_FIELD_NUMBER: _builtins.int
     ORDER_FIELD_NUMBER: _builtins.int
     PARCEL_FIELD_NUMBER: _builtins.int
     CUSTOMS_FIELD_NUMBER: _builtins.int
@@ -568,6 +571,12 @@ class CanonicalEvent(_message.Message):
     raw_text: _builtins.str
     schema_version: _builtins.int
     trace_id: _builtins.str
+    partner_role: _builtins.str
+    """The source partner's role ("platform", "carrier", "customs_agent"), from the envelope."""
+    ingress: _builtins.str
+    """How the source event came in: "gateway" or "kafka" (a partner's own topic)."""
+    unmapped_code: _builtins.bool
+    """True when the raw code was not in the vocabulary's table (status is then UNKNOWN)."""
     @_builtins.property
     def occurred_at(self) -> _timestamp_pb2.Timestamp: ...
     @_builtins.property
@@ -591,13 +600,16 @@ class CanonicalEvent(_message.Message):
         received_at: _timestamp_pb2.Timestamp | None = ...,
         schema_version: _builtins.int = ...,
         trace_id: _builtins.str = ...,
+        partner_role: _builtins.str = ...,
+        ingress: _builtins.str = ...,
+        unmapped_code: _builtins.bool = ...,
         order: Global___OrderUpdate | None = ...,
         parcel: Global___ParcelUpdate | None = ...,
         customs: Global___CustomsUpdate | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["body", b"body", "customs", b"customs", "occurred_at", b"occurred_at", "order", b"order", "parcel", b"parcel", "received_at", b"received_at"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["body", b"body", "code_system", b"code_system", "customs", b"customs", "event_id", b"event_id", "occurred_at", b"occurred_at", "order", b"order", "parcel", b"parcel", "raw_code", b"raw_code", "raw_text", b"raw_text", "received_at", b"received_at", "schema_version", b"schema_version", "source_event_id", b"source_event_id", "source_partner", b"source_partner", "trace_id", b"trace_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["body", b"body", "code_system", b"code_system", "customs", b"customs", "event_id", b"event_id", "ingress", b"ingress", "occurred_at", b"occurred_at", "order", b"order", "parcel", b"parcel", "partner_role", b"partner_role", "raw_code", b"raw_code", "raw_text", b"raw_text", "received_at", b"received_at", "schema_version", b"schema_version", "source_event_id", b"source_event_id", "source_partner", b"source_partner", "trace_id", b"trace_id", "unmapped_code", b"unmapped_code"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     _WhichOneofReturnType_body: _TypeAlias = _typing.Literal["order", "parcel", "customs"]  # noqa: Y015
     _WhichOneofArgType_body: _TypeAlias = _typing.Literal["body", b"body"]  # noqa: Y015
