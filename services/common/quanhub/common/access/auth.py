@@ -1,0 +1,93 @@
+"""Bearer-key authentication with a short cache, so ingestion does not query per request.
+
+Both positive and negative outcomes are cached for `ttl`, keyed by the key's hash (never
+the clear key). A disabled partner or a revoked, rotated or expired key therefore stops
+working at most `ttl` after the change; a key created a moment ago was never in the cache,
+so it works at once.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from datetime import datetime, timedelta
+from typing import Protocol
+
+import asyncpg
+
+from quanhub.common.access.keys import hash_key, key_matches, parse_key_id
+from quanhub.common.access.model import AuthenticationFailed, Principal, Role
+from quanhub.common.clock import Clock
+from quanhub.common.errors import DependencyUnavailable
+
+_LOOKUP = """
+SELECT k.key_hash, k.expires_at, k.revoked,
+       p.code, p.role, p.name, p.customs_code, p.disabled
+FROM api_keys k JOIN partners p ON p.code = k.partner_code
+WHERE k.id = $1
+"""
+
+
+class KeyAuthenticator(Protocol):
+    """Anything that turns an API key into a Principal (the real one, or a test fake)."""
+
+    async def authenticate(self, api_key: str) -> Principal: ...
+
+
+class Authenticator:
+    """Verifies API keys against the registry, caching verdicts for a short time."""
+
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        clock: Clock,
+        ttl: timedelta = timedelta(seconds=15),
+        *,
+        max_entries: int = 10_000,
+    ) -> None:
+        self._pool = pool
+        self._clock = clock
+        self._ttl = ttl
+        self._max_entries = max_entries
+        self._cache: OrderedDict[bytes, tuple[Principal | None, datetime]] = OrderedDict()
+
+    async def authenticate(self, api_key: str) -> Principal:
+        """The partner the key belongs to; AuthenticationFailed if it is not usable now."""
+        now = self._clock.now()
+        digest = hash_key(api_key) if api_key.isascii() else b""
+        cached = self._cache.get(digest)
+        if cached is not None and cached[1] > now:
+            if cached[0] is None:
+                raise AuthenticationFailed("invalid API key")
+            return cached[0]
+        principal, valid_until = await self._verify(api_key, now)
+        self._remember(digest, principal, min(valid_until, now + self._ttl))
+        if principal is None:
+            raise AuthenticationFailed("invalid API key")
+        return principal
+
+    def forget(self) -> None:
+        """Drop every cached verdict (tests, and after an operator's change in-process)."""
+        self._cache.clear()
+
+    async def _verify(self, api_key: str, now: datetime) -> tuple[Principal | None, datetime]:
+        key_id = parse_key_id(api_key)
+        try:
+            row = await self._pool.fetchrow(_LOOKUP, key_id, timeout=5)
+        except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            msg = "the partner registry is unreachable"
+            raise DependencyUnavailable(msg) from exc
+        if row is None or row["revoked"] or row["disabled"]:
+            return None, now + self._ttl
+        if not key_matches(api_key, bytes(row["key_hash"])):
+            return None, now + self._ttl
+        expires_at: datetime | None = row["expires_at"]
+        if expires_at is not None and expires_at <= now:
+            return None, now + self._ttl
+        principal = Principal(row["code"], Role(row["role"]), row["name"], row["customs_code"])
+        return principal, expires_at or now + self._ttl
+
+    def _remember(self, digest: bytes, principal: Principal | None, until: datetime) -> None:
+        self._cache[digest] = (principal, until)
+        self._cache.move_to_end(digest)
+        while len(self._cache) > self._max_entries:
+            self._cache.popitem(last=False)

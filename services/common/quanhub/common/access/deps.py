@@ -1,0 +1,53 @@
+"""FastAPI dependencies for both APIs: `PrincipalDep` authenticates the bearer key."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from quanhub.common.access.auth import KeyAuthenticator
+from quanhub.common.access.model import AuthenticationFailed, Principal
+from quanhub.common.errors import DependencyUnavailable
+from quanhub.common.http import Problem
+
+_bearer = HTTPBearer(
+    auto_error=False,
+    scheme_name="PartnerApiKey",
+    description="A partner API key (`qh_...`) as issued by `quanhub partners create`.",
+)
+
+_CHALLENGE = 'Bearer realm="quanhub"'
+
+
+def _unauthenticated(detail: str, *, invalid: bool) -> Problem:
+    challenge = f'{_CHALLENGE}, error="invalid_token"' if invalid else _CHALLENGE
+    return Problem(401, "unauthenticated", detail, headers={"WWW-Authenticate": challenge})
+
+
+async def require_principal(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    """The partner behind `Authorization: Bearer <key>`; 401 problem if absent or invalid.
+
+    The authenticator is `request.app.state.authenticator`, set by the app's lifespan.
+    """
+    if credentials is None:
+        raise _unauthenticated("send `Authorization: Bearer <API key>`", invalid=False)
+    authenticator: KeyAuthenticator = request.app.state.authenticator
+    try:
+        return await authenticator.authenticate(credentials.credentials)
+    except AuthenticationFailed as exc:
+        raise _unauthenticated(
+            "the API key is unknown, malformed, revoked, expired or its partner is disabled",
+            invalid=True,
+        ) from exc
+    except DependencyUnavailable as exc:
+        raise Problem(
+            503, "registry_unavailable", exc.message, headers={"Retry-After": "5"}
+        ) from exc
+
+
+PrincipalDep = Annotated[Principal, Depends(require_principal)]
