@@ -1,0 +1,132 @@
+"""The partner registry and key authentication against the real PostgreSQL."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import asyncpg
+import pytest
+
+from quanhub.common.access import (
+    AuthenticationFailed,
+    Authenticator,
+    InvalidPartner,
+    PartnerExists,
+    PartnerNotFound,
+    Role,
+    create_partner,
+    disable_partner,
+    find_by_customs_code,
+    hash_key,
+    list_partners,
+    rotate_key,
+)
+from quanhub.common.access.demo import DEMO_PARTNERS, ensure_demo_partners
+from quanhub.common.clock import FixedClock
+from quanhub.common.errors import ConfigurationError
+from quanhub.common.settings import PiiSettings, Profile
+
+pytestmark = pytest.mark.integration
+
+
+def _code(prefix: str) -> str:
+    return f"{prefix}{uuid.uuid4().hex[:8].upper()}"
+
+
+async def test_created_key_authenticates_and_only_its_hash_is_stored(
+    registry_pool: asyncpg.Pool,
+) -> None:
+    clock = FixedClock(datetime(2026, 11, 28, 8, 0, tzinfo=UTC))
+    code, customs = _code("C"), _code("CC")
+    partner, issued = await create_partner(
+        registry_pool, code=code, role=Role.CARRIER, name="Carrier", customs_code=customs,
+        clock=clock,
+    )  # fmt: skip
+    assert partner.role is Role.CARRIER
+    principal = await Authenticator(registry_pool, clock).authenticate(issued.api_key)
+    assert (principal.partner_code, principal.role, principal.customs_code) == (
+        code, Role.CARRIER, customs,
+    )  # fmt: skip
+    row = await registry_pool.fetchrow("SELECT * FROM api_keys WHERE partner_code = $1", code)
+    assert row is not None
+    assert bytes(row["key_hash"]) == hash_key(issued.api_key)
+    secret = issued.api_key.split("_", 2)[2]
+    assert all(secret not in str(value) for value in row.values())
+    assert (await find_by_customs_code(registry_pool, customs)) == partner
+    assert partner in await list_partners(registry_pool)
+
+
+async def test_duplicates_and_bad_codes_are_refused(registry_pool: asyncpg.Pool) -> None:
+    clock = FixedClock(datetime(2026, 11, 28, tzinfo=UTC))
+    code = _code("P")
+    await create_partner(registry_pool, code=code, role=Role.PLATFORM, name="P", clock=clock)
+    with pytest.raises(PartnerExists):
+        await create_partner(registry_pool, code=code, role=Role.PLATFORM, name="P", clock=clock)
+    with pytest.raises(InvalidPartner):
+        await create_partner(registry_pool, code="sf", role=Role.CARRIER, name="x", clock=clock)
+    with pytest.raises(PartnerNotFound):
+        await disable_partner(registry_pool, _code("NOPE"))
+
+
+async def test_disabled_partner_stops_within_cache_ttl(registry_pool: asyncpg.Pool) -> None:
+    clock = FixedClock(datetime(2026, 11, 28, 8, 0, tzinfo=UTC))
+    code = _code("D")
+    _, issued = await create_partner(
+        registry_pool, code=code, role=Role.PLATFORM, name="D", clock=clock
+    )
+    auth = Authenticator(registry_pool, clock, ttl=timedelta(seconds=10))
+    await auth.authenticate(issued.api_key)
+    await disable_partner(registry_pool, code)
+    await auth.authenticate(issued.api_key)  # still cached: allowed for at most the TTL
+    clock.advance(timedelta(seconds=11))
+    with pytest.raises(AuthenticationFailed):
+        await auth.authenticate(issued.api_key)
+
+
+async def test_rotated_key_works_for_the_grace_period_only(registry_pool: asyncpg.Pool) -> None:
+    start = datetime.now(UTC)
+    clock = FixedClock(start)
+    code = _code("R")
+    _, old = await create_partner(
+        registry_pool, code=code, role=Role.CARRIER, name="R", clock=clock
+    )
+    new = await rotate_key(registry_pool, code, grace=timedelta(hours=1), clock=clock)
+    assert new.api_key != old.api_key
+    auth = Authenticator(registry_pool, clock, ttl=timedelta(seconds=5))
+    assert (await auth.authenticate(old.api_key)).partner_code == code
+    clock.advance(timedelta(minutes=59, seconds=59))
+    auth.forget()
+    assert (await auth.authenticate(old.api_key)).partner_code == code
+    clock.advance(timedelta(seconds=2))
+    with pytest.raises(AuthenticationFailed):
+        await auth.authenticate(old.api_key)
+    assert (await auth.authenticate(new.api_key)).partner_code == code
+    with pytest.raises(PartnerNotFound):
+        await rotate_key(registry_pool, _code("NOPE"), grace=timedelta(0), clock=clock)
+
+
+async def test_wrong_secret_for_a_real_key_id_is_refused(registry_pool: asyncpg.Pool) -> None:
+    clock = FixedClock(datetime.now(UTC))
+    _, issued = await create_partner(
+        registry_pool, code=_code("W"), role=Role.ANALYST, name="W", clock=clock
+    )
+    forged = issued.api_key[:-4] + ("AAAA" if not issued.api_key.endswith("AAAA") else "BBBB")
+    auth = Authenticator(registry_pool, clock)
+    with pytest.raises(AuthenticationFailed):
+        await auth.authenticate(forged)
+    with pytest.raises(AuthenticationFailed):
+        await auth.authenticate("not-a-key")
+
+
+async def test_demo_partners_are_stable_and_local_only(registry_pool: asyncpg.Pool) -> None:
+    pii = PiiSettings(profile=Profile.LOCAL)
+    first = await ensure_demo_partners(registry_pool, pii)
+    second = await ensure_demo_partners(registry_pool, pii)
+    assert first == second
+    assert set(first) == {p.code for p in DEMO_PARTNERS}
+    auth = Authenticator(registry_pool, FixedClock(datetime.now(UTC)))
+    assert (await auth.authenticate(first["SF"])).role is Role.CARRIER
+    production = PiiSettings(profile=Profile.PRODUCTION, secret="x" * 40)
+    with pytest.raises(ConfigurationError):
+        await ensure_demo_partners(registry_pool, production)

@@ -1,0 +1,132 @@
+"""Tokens and masks of personal data, and tokenising a whole event."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from quanhub.common import pii
+from quanhub.common.pii import PiiKind
+from quanhub.ingest.v1 import ingest_pb2
+
+SECRET = b"unit-test-secret"
+ID = "370102199001011234"
+PHONE = "13812345678"
+
+
+@pytest.mark.parametrize(
+    ("value", "masked"),
+    [(ID, "370102********1234"), ("37010219900101123X", "370102********123X"),
+     ("E12345678", "E1*****78"), ("1234", "****"), ("", "")],
+)  # fmt: skip
+def test_mask_id_number(value: str, masked: str) -> None:
+    assert pii.mask_id_number(value) == masked
+
+
+@pytest.mark.parametrize(
+    ("value", "masked"), [("张三", "张*"), ("欧阳娜娜", "欧***"), ("李", "*"), ("", "")]
+)
+def test_mask_name(value: str, masked: str) -> None:
+    assert pii.mask_name(value) == masked
+
+
+@pytest.mark.parametrize(
+    ("value", "masked"),
+    [(PHONE, "138****5678"), ("0531-88881234", "053******1234"), ("12345", "***45")],
+)
+def test_mask_telephone(value: str, masked: str) -> None:
+    assert pii.mask_telephone(value) == masked
+
+
+@pytest.mark.parametrize(
+    ("value", "masked"),
+    [
+        ("山东省济南市历下区泉城路188号2单元301室", "山东省济南市历下区****"),
+        ("山东省济南市市中区经十路1号", "山东省济南市市中区****"),
+        ("济南市泉城路188号", "济南市****"),
+        ("泉城路188号", "泉城****"),
+        ("12 Baker Street", "****"),
+    ],
+)
+def test_mask_address_keeps_no_street_or_number(value: str, masked: str) -> None:
+    assert pii.mask_address(value) == masked
+
+
+def test_tokens_are_keyed_normalised_and_separated_by_kind() -> None:
+    t = pii.token(SECRET, PiiKind.ID_NUMBER, "37010219900101123x")
+    assert t == pii.token(SECRET, PiiKind.ID_NUMBER, " 37010219900101123X ")
+    assert t.startswith("t1:")
+    assert t != pii.token(b"other", PiiKind.ID_NUMBER, "37010219900101123X")
+    assert pii.token(SECRET, PiiKind.TELEPHONE, "+86 138 1234 5678") == pii.token(
+        SECRET, PiiKind.TELEPHONE, PHONE
+    )
+    assert pii.token(SECRET, PiiKind.NAME, "张三") != pii.token(SECRET, PiiKind.ADDRESS, "张三")
+    assert pii.token(SECRET, PiiKind.NAME, "  ") == ""
+
+
+def test_scrub_text_masks_quoted_phones_and_ids() -> None:
+    text = f"已签收 签收人电话{PHONE} 证件{ID} 运单 SF1234567890123"
+    scrubbed = pii.scrub_text(text)
+    assert PHONE not in scrubbed
+    assert ID not in scrubbed
+    assert "SF1234567890123" in scrubbed
+
+
+def _order_event() -> ingest_pb2.Event:
+    person = ingest_pb2.Person(id_number=ID, name="张三", telephone=PHONE)
+    return ingest_pb2.Event(
+        event_id="e-1",
+        order=ingest_pb2.OrderEvent(
+            platform_code="TMALL",
+            order_no="O1",
+            buyer=person,
+            payer=person,
+            consignee=ingest_pb2.Consignee(
+                name="李四", telephone="13987654321", address="山东省济南市历下区泉城路1号",
+                district_code="370102",
+            ),
+        ),
+    )  # fmt: skip
+
+
+def test_protect_event_leaves_no_clear_value_and_tokens_every_field() -> None:
+    event = _order_event()
+    received = datetime(2026, 11, 28, 8, 0, tzinfo=UTC)
+    envelope = pii.protect_event(event, "TMALL", "platform", received, "tr-1", "gateway", SECRET)
+    raw = envelope.SerializeToString()
+    for clear in (ID, "张三", PHONE, "李四", "13987654321", "泉城路1号"):
+        assert clear.encode() not in raw
+    assert set(envelope.pii_tokens) == {
+        "order.buyer.id_number", "order.buyer.name", "order.buyer.telephone",
+        "order.payer.id_number", "order.payer.name", "order.payer.telephone",
+        "order.consignee.name", "order.consignee.telephone", "order.consignee.address",
+    }  # fmt: skip
+    assert (
+        envelope.pii_tokens["order.buyer.id_number"] == envelope.pii_tokens["order.payer.id_number"]
+    )
+    assert envelope.event.order.buyer.id_number == "370102********1234"
+    assert envelope.event.order.consignee.district_code == "370102"
+    assert envelope.partner_code == "TMALL"
+    assert envelope.received_at.ToDatetime(tzinfo=UTC) == received
+    assert event.order.buyer.id_number == ID, "the caller's event is not modified"
+
+
+def test_protect_event_covers_customs_and_passes_parcels_through() -> None:
+    customs = ingest_pb2.Event(
+        event_id="c-1",
+        customs=ingest_pb2.CustomsEvent(
+            message_type="CEB621", cop_no="C1", buyer=ingest_pb2.Person(id_number=ID, name="王五")
+        ),
+    )
+    envelope = pii.protect_event(
+        customs, "JNAGENT", "customs_agent", datetime.now(UTC), "", "gateway", SECRET
+    )
+    assert set(envelope.pii_tokens) == {"customs.buyer.id_number", "customs.buyer.name"}
+    assert b"\xe7\x8e\x8b\xe4\xba\x94" not in envelope.SerializeToString()  # 王五
+    parcel = ingest_pb2.Event(
+        event_id="p-1", parcel=ingest_pb2.ParcelEvent(carrier_code="SF", waybill_no="W1")
+    )
+    out = pii.protect_event(parcel, "SF", "carrier", datetime.now(UTC), "", "gateway", SECRET)
+    assert out.event == parcel
+    assert not out.pii_tokens
