@@ -1,0 +1,1 @@
+"""The webhook dispatcher: a worker that turns the ledger sequence into signed deliveries."""

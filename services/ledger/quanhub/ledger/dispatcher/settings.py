@@ -1,0 +1,50 @@
+"""QUANHUB_DISPATCHER_*: the dispatcher worker's settings."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from quanhub.common.settings import DatabaseSettings, Profile, ProfileSettings
+from quanhub.ledger.feeds.backoff import RetryPolicy
+
+
+class DispatcherSettings(BaseSettings):
+    """How many deliveries run at once, how big a batch is, how retries back off."""
+
+    model_config = SettingsConfigDict(env_prefix="QUANHUB_DISPATCHER_", extra="ignore")
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8084, ge=1, le=65535)
+    log_level: str = "INFO"
+    #: Deliveries in flight at once in this process (one per subscription at a time).
+    concurrency: int = Field(default=8, ge=1, le=256)
+    #: Events per delivery at most.
+    batch_size: int = Field(default=100, ge=1, le=1000)
+    #: Ledger rows one batch-building query may scan (bounds work for sparse subscriptions).
+    scan_window: int = Field(default=20_000, ge=100)
+    #: Seconds a subscriber has to answer before the attempt counts as failed.
+    request_timeout: float = Field(default=10.0, gt=0, le=60)
+    #: Longest sleep between looks at the database when no notification arrives.
+    poll_interval: float = Field(default=2.0, gt=0, le=60)
+    retry_base_seconds: float = Field(default=5.0, gt=0)
+    retry_cap_seconds: float = Field(default=3 * 3600.0, gt=0)
+    retry_jitter: float = Field(default=0.1, ge=0, lt=1)
+    retry_max_attempts: int = Field(default=21, ge=1)
+    profile: Profile = Field(default_factory=lambda: ProfileSettings().profile)
+    database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+
+    @property
+    def retry_policy(self) -> RetryPolicy:
+        """The backoff these settings describe."""
+        return RetryPolicy(
+            base_seconds=self.retry_base_seconds,
+            cap_seconds=self.retry_cap_seconds,
+            jitter=self.retry_jitter,
+            max_attempts=self.retry_max_attempts,
+        )
+
+    @property
+    def private_urls_allowed(self) -> bool:
+        """Loopback and private subscriber addresses are callable in the local profile only."""
+        return self.profile is Profile.LOCAL

@@ -1,0 +1,49 @@
+"""Errors of the feeds area (SSE, subscriptions, deliveries).
+
+FeedError (QuanhubError)
+├── InvalidSubscriberUrl    a webhook URL the hub refuses to call (scheme, host, range)
+├── SubscriptionNotFound    no such subscription for this partner (also: someone else's)
+├── DeliveryNotFound        no such delivery in this subscription
+├── InvalidCursor           a Last-Event-ID or replay point that is not a sequence number
+└── FeedNotAllowed          the partner's role receives no events (analysts)
+"""
+
+from __future__ import annotations
+
+from quanhub.common.errors import QuanhubError
+
+
+class FeedError(QuanhubError):
+    """Root of feed and subscription errors."""
+
+    code = "feed_error"
+
+
+class InvalidSubscriberUrl(FeedError):
+    """The subscriber URL is not one the hub will call."""
+
+    code = "invalid_subscriber_url"
+
+
+class SubscriptionNotFound(FeedError):
+    """No subscription with that id belongs to the caller."""
+
+    code = "subscription_not_found"
+
+
+class DeliveryNotFound(FeedError):
+    """No delivery with that id belongs to the subscription."""
+
+    code = "delivery_not_found"
+
+
+class InvalidCursor(FeedError):
+    """A cursor (Last-Event-ID, replay point) that cannot be used."""
+
+    code = "invalid_cursor"
+
+
+class FeedNotAllowed(FeedError):
+    """The caller's role receives no events."""
+
+    code = "feed_not_allowed"

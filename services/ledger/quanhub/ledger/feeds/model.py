@@ -1,0 +1,96 @@
+"""What feeds carry and remember: a feed event, a subscription, a delivery."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+from uuid import UUID
+
+import orjson
+
+
+class SubscriptionStatus(StrEnum):
+    """An active subscription is delivered to; a paused one waits for `resume`."""
+
+    ACTIVE = "active"
+    PAUSED = "paused"
+    DELETED = "deleted"
+
+
+class DeliveryStatus(StrEnum):
+    """A delivery is pending until the subscriber acknowledges it with a 2xx."""
+
+    PENDING = "pending"
+    SUCCEEDED = "succeeded"
+    CANCELLED = "cancelled"
+
+
+@dataclass(frozen=True, slots=True)
+class FeedEvent:
+    """One ledger event as partners receive it: the ledger sequence, the kind, JSON data
+    that holds only tokens and masked forms of personal data."""
+
+    seq: int
+    event_id: str
+    kind: str
+    data: dict[str, Any]
+
+    def to_json(self) -> bytes:
+        """The event's JSON document (the SSE `data:` line, one element of a batch)."""
+        return orjson.dumps(self.data)
+
+
+@dataclass(frozen=True, slots=True)
+class Subscription:
+    """A webhook subscription as stored (the secret is never part of this object)."""
+
+    id: UUID
+    partner_code: str
+    url: str
+    kinds: tuple[str, ...]
+    description: str
+    status: SubscriptionStatus
+    cursor_seq: int
+    next_attempt_at: datetime
+    failures: int
+    paused_reason: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """One signed batch for one subscription and how its attempts went."""
+
+    id: UUID
+    position: int
+    subscription_id: UUID
+    first_seq: int
+    last_seq: int
+    event_count: int
+    redelivery_of: UUID | None
+    status: DeliveryStatus
+    attempts: int
+    created_at: datetime
+    last_attempt_at: datetime | None
+    last_status_code: int | None
+    last_error: str | None
+    last_duration_ms: int | None
+    delivered_at: datetime | None
+
+
+def batch_events(events: list[FeedEvent]) -> bytes:
+    """The JSON array of a batch, in sequence order (frozen in the delivery row)."""
+    ordered = sorted(events, key=lambda e: e.seq)
+    return b"[" + b",".join(e.to_json() for e in ordered) + b"]"
+
+
+def delivery_body(delivery_id: UUID, subscription_id: UUID, events: bytes) -> bytes:
+    """The POSTed body: `{"delivery_id", "subscription_id", "events": [...]}`.
+
+    The ids are inside the signed body too, so a receiver can trust them.
+    """
+    head = orjson.dumps({"delivery_id": str(delivery_id), "subscription_id": str(subscription_id)})
+    return head[:-1] + b',"events":' + events + b"}"

@@ -1,0 +1,239 @@
+"""Subscriptions and deliveries in PostgreSQL, as partners manage them through the API."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from uuid import UUID
+
+import asyncpg
+from asyncpg import Record
+
+from quanhub.ledger.feeds.errors import DeliveryNotFound, SubscriptionNotFound
+from quanhub.ledger.feeds.model import Delivery, DeliveryStatus, Subscription, SubscriptionStatus
+
+SUBSCRIPTION_COLUMNS = (
+    "id, partner_code, url, kinds, description, status, cursor_seq, next_attempt_at, "
+    "failures, paused_reason, created_at, updated_at"
+)
+DELIVERY_COLUMNS = (
+    "id, position, subscription_id, first_seq, last_seq, event_count, redelivery_of, status, "
+    "attempts, created_at, last_attempt_at, last_status_code, last_error, last_duration_ms, "
+    "delivered_at"
+)
+
+
+def subscription_from(row: Record) -> Subscription:
+    """A Subscription from a row holding SUBSCRIPTION_COLUMNS."""
+    return Subscription(
+        id=row["id"],
+        partner_code=row["partner_code"],
+        url=row["url"],
+        kinds=tuple(row["kinds"]),
+        description=row["description"],
+        status=SubscriptionStatus(row["status"]),
+        cursor_seq=row["cursor_seq"],
+        next_attempt_at=row["next_attempt_at"],
+        failures=row["failures"],
+        paused_reason=row["paused_reason"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+    )
+
+
+def delivery_from(row: Record) -> Delivery:
+    """A Delivery from a row holding DELIVERY_COLUMNS."""
+    return Delivery(
+        id=row["id"],
+        position=row["position"],
+        subscription_id=row["subscription_id"],
+        first_seq=row["first_seq"],
+        last_seq=row["last_seq"],
+        event_count=row["event_count"],
+        redelivery_of=row["redelivery_of"],
+        status=DeliveryStatus(row["status"]),
+        attempts=row["attempts"],
+        created_at=row["created_at"],
+        last_attempt_at=row["last_attempt_at"],
+        last_status_code=row["last_status_code"],
+        last_error=row["last_error"],
+        last_duration_ms=row["last_duration_ms"],
+        delivered_at=row["delivered_at"],
+    )
+
+
+async def create_subscription(
+    conn: asyncpg.Connection,
+    *,
+    partner_code: str,
+    url: str,
+    kinds: list[str],
+    description: str,
+    secret: str,
+    cursor_seq: int,
+    now: datetime,
+) -> Subscription:
+    """Store a new active subscription that starts after `cursor_seq`."""
+    row = await conn.fetchrow(
+        f"""INSERT INTO feed_subscriptions
+                (id, partner_code, url, kinds, description, secret, cursor_seq,
+                 next_attempt_at, created_at, updated_at)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $8)
+            RETURNING {SUBSCRIPTION_COLUMNS}""",  # noqa: S608 - fixed column list
+        uuid.uuid4(),
+        partner_code,
+        url,
+        kinds,
+        description,
+        secret,
+        cursor_seq,
+        now,
+    )
+    assert row is not None  # noqa: S101 - INSERT … RETURNING always returns the row
+    return subscription_from(row)
+
+
+async def list_subscriptions(
+    conn: asyncpg.Connection, partner_code: str, *, limit: int, before: tuple[datetime, UUID] | None
+) -> list[Subscription]:
+    """A partner's subscriptions, newest first, after the keyset `before` (exclusive)."""
+    rows = await conn.fetch(
+        f"""SELECT {SUBSCRIPTION_COLUMNS} FROM feed_subscriptions
+            WHERE partner_code = $1 AND status <> 'deleted'
+              AND ($2::timestamptz IS NULL OR (created_at, id) < ($2, $3))
+            ORDER BY created_at DESC, id DESC LIMIT $4""",  # noqa: S608 - fixed column list
+        partner_code,
+        before[0] if before else None,
+        before[1] if before else None,
+        limit,
+    )
+    return [subscription_from(r) for r in rows]
+
+
+async def get_subscription(
+    conn: asyncpg.Connection, partner_code: str, subscription_id: UUID, *, lock: bool = False
+) -> Subscription:
+    """The partner's subscription; SubscriptionNotFound if absent, deleted or someone else's."""
+    row = await conn.fetchrow(
+        f"""SELECT {SUBSCRIPTION_COLUMNS} FROM feed_subscriptions
+            WHERE id = $1 AND partner_code = $2 AND status <> 'deleted'
+            {"FOR UPDATE" if lock else ""}""",  # noqa: S608 - fixed column list
+        subscription_id,
+        partner_code,
+    )
+    if row is None:
+        msg = "no such subscription"
+        raise SubscriptionNotFound(msg)
+    return subscription_from(row)
+
+
+async def _update(
+    conn: asyncpg.Connection, subscription_id: UUID, assignments: str, *args: object
+) -> Subscription:
+    row = await conn.fetchrow(
+        f"UPDATE feed_subscriptions SET {assignments} WHERE id = $1 "  # noqa: S608 - callers pass fixed SQL
+        f"RETURNING {SUBSCRIPTION_COLUMNS}",
+        subscription_id,
+        *args,
+    )
+    assert row is not None  # noqa: S101 - the caller locked the row first
+    return subscription_from(row)
+
+
+async def _cancel_pending(conn: asyncpg.Connection, subscription_id: UUID) -> None:
+    await conn.execute(
+        "UPDATE feed_deliveries SET status = 'cancelled' "
+        "WHERE subscription_id = $1 AND status = 'pending'",
+        subscription_id,
+    )
+
+
+async def delete_subscription(
+    conn: asyncpg.Connection, partner_code: str, subscription_id: UUID, *, now: datetime
+) -> None:
+    """Stop delivering for good; pending deliveries are cancelled, the log is kept."""
+    async with conn.transaction():
+        await get_subscription(conn, partner_code, subscription_id, lock=True)
+        await _cancel_pending(conn, subscription_id)
+        await _update(conn, subscription_id, "status = 'deleted', updated_at = $2", now)
+
+
+async def resume_subscription(
+    conn: asyncpg.Connection, partner_code: str, subscription_id: UUID, *, now: datetime
+) -> Subscription:
+    """Make a paused subscription active again, retrying its oldest pending delivery now."""
+    async with conn.transaction():
+        await get_subscription(conn, partner_code, subscription_id, lock=True)
+        return await _update(
+            conn,
+            subscription_id,
+            "status = 'active', failures = 0, paused_reason = NULL, "
+            "next_attempt_at = $2, updated_at = $2",
+            now,
+        )
+
+
+async def replay_subscription(
+    conn: asyncpg.Connection,
+    partner_code: str,
+    subscription_id: UUID,
+    *,
+    after_seq: int,
+    now: datetime,
+) -> Subscription:
+    """Deliver again every event after `after_seq`: pending batches are cancelled and the
+    cursor moves back (or forward) to that point. The subscription keeps its status."""
+    async with conn.transaction():
+        await get_subscription(conn, partner_code, subscription_id, lock=True)
+        await _cancel_pending(conn, subscription_id)
+        return await _update(
+            conn,
+            subscription_id,
+            "cursor_seq = $2, failures = 0, next_attempt_at = $3, updated_at = $3",
+            after_seq,
+            now,
+        )
+
+
+async def list_deliveries(
+    conn: asyncpg.Connection, subscription_id: UUID, *, limit: int, before: int | None
+) -> list[Delivery]:
+    """A subscription's deliveries, newest first, positions below `before` (exclusive)."""
+    rows = await conn.fetch(
+        f"""SELECT {DELIVERY_COLUMNS} FROM feed_deliveries
+            WHERE subscription_id = $1 AND ($2::bigint IS NULL OR position < $2)
+            ORDER BY position DESC LIMIT $3""",  # noqa: S608 - fixed column list
+        subscription_id,
+        before,
+        limit,
+    )
+    return [delivery_from(r) for r in rows]
+
+
+async def redeliver(
+    conn: asyncpg.Connection, subscription_id: UUID, delivery_id: UUID, *, now: datetime
+) -> Delivery:
+    """Queue the events of a past delivery again, under a new delivery id, after any
+    delivery already pending (order per subscription is kept)."""
+    row = await conn.fetchrow(
+        f"""INSERT INTO feed_deliveries
+                (id, subscription_id, first_seq, last_seq, event_count, events,
+                 redelivery_of, created_at)
+            SELECT $3, subscription_id, first_seq, last_seq, event_count, events, id, $4
+            FROM feed_deliveries WHERE id = $2 AND subscription_id = $1
+            RETURNING {DELIVERY_COLUMNS}""",  # noqa: S608 - fixed column list
+        subscription_id,
+        delivery_id,
+        uuid.uuid4(),
+        now,
+    )
+    if row is None:
+        msg = "no such delivery"
+        raise DeliveryNotFound(msg)
+    await conn.execute(
+        "UPDATE feed_subscriptions SET next_attempt_at = LEAST(next_attempt_at, $2) "
+        "WHERE id = $1 AND status = 'active'",
+        subscription_id,
+        now,
+    )
+    return delivery_from(row)
