@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import typer
 
+from quanhub.cli import db, run, stack, topics
+
 app = typer.Typer(
     name="quanhub",
     help="Operate a Quanhub hub: local stack, database, partners, dead letters, ledger.",
@@ -16,3 +18,7 @@ app = typer.Typer(
 )
 
 # One line per command group (keep alphabetical).
+app.add_typer(db.app, name="db")
+app.add_typer(run.app, name="run")
+app.add_typer(stack.app, name="stack")
+app.add_typer(topics.app, name="topics")
