@@ -1,0 +1,1 @@
+"""The ingestion gateway: authenticates partners, checks and tokenises events, produces to Kafka."""

@@ -1,0 +1,49 @@
+"""Deciding, event by event, what a batch may publish: authorization, then validation.
+
+Pure: no I/O. The route turns the outcome into Kafka records or a problem body.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from quanhub.common.access import Principal
+from quanhub.common.validation import validate_event
+from quanhub.gateway.authz import check_publish
+from quanhub.ingest.v1 import ingest_pb2
+
+
+@dataclass(frozen=True, slots=True)
+class Rejection:
+    """One refused event, by its index in the request."""
+
+    index: int
+    event_id: str
+    code: str
+    message: str
+
+
+@dataclass(slots=True)
+class Admission:
+    """The events a batch may publish (with their request indexes) and those it may not."""
+
+    accepted: list[tuple[int, ingest_pb2.Event]] = field(default_factory=list)
+    rejected: list[Rejection] = field(default_factory=list)
+
+
+def admit(principal: Principal, events: list[ingest_pb2.Event], now: datetime) -> Admission:
+    """Sort a batch into accepted and rejected events; messages never quote personal data."""
+    outcome = Admission()
+    for index, event in enumerate(events):
+        refusal = check_publish(principal, event)
+        if refusal is not None:
+            outcome.rejected.append(Rejection(index, event.event_id, refusal.code, refusal.message))
+            continue
+        violations = validate_event(event, now)
+        if violations:
+            message = "; ".join(v.message for v in violations)
+            outcome.rejected.append(Rejection(index, event.event_id, violations[0].code, message))
+            continue
+        outcome.accepted.append((index, event))
+    return outcome

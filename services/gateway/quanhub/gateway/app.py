@@ -1,0 +1,155 @@
+"""The gateway's composition root: create_app(settings) wires routes, adapters and lifespan."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import timedelta
+
+import asyncpg
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.responses import Response
+
+from quanhub.common.access import Authenticator, KeyAuthenticator
+from quanhub.common.clock import Clock, SystemClock
+from quanhub.common.db import create_pool, migrate
+from quanhub.common.errors import DependencyUnavailable
+from quanhub.common.http import install_problem_handlers, ops_router, problem_response
+from quanhub.common.topics import EventKind, Topics
+from quanhub.gateway import errors
+from quanhub.gateway.context import GatewayContext
+from quanhub.gateway.metrics import GatewayMetrics
+from quanhub.gateway.parsing import ACCEPTED_TYPES, BodyLimits
+from quanhub.gateway.publisher import KafkaPublisher, Publisher
+from quanhub.gateway.ratelimit import RateLimiter
+from quanhub.gateway.routes import router
+from quanhub.gateway.settings import GatewaySettings
+
+log = structlog.get_logger(__name__)
+
+#: HTTP status of each gateway error; chosen here and nowhere else.
+_STATUS: dict[type[errors.GatewayError], int] = {
+    errors.UnsupportedMediaType: 415,
+    errors.PayloadTooLarge: 413,
+    errors.MalformedBody: 400,
+    errors.StringTooLong: 422,
+    errors.InvalidHeader: 400,
+    errors.NotAllowedToPublish: 403,
+    errors.BatchRejected: 422,
+    errors.RateLimited: 429,
+}
+
+
+def _install_gateway_handlers(app: FastAPI, retry_after: int, metrics: GatewayMetrics) -> None:
+    async def on_gateway_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, errors.GatewayError)  # noqa: S101 - registered for it only
+        status = _STATUS.get(type(exc), 400)
+        headers = dict(exc.headers)
+        if status == 415:
+            headers["Accept-Post"] = ACCEPTED_TYPES
+        metrics.requests.labels(str(status)).inc()
+        return problem_response(
+            status, exc.code, exc.message, instance=request.url.path, headers=headers,
+            extra=exc.extra,
+        )  # fmt: skip
+
+    async def on_unavailable(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, DependencyUnavailable)  # noqa: S101
+        metrics.requests.labels("503").inc()
+        return problem_response(
+            503,
+            "kafka_unavailable",
+            f"{exc.message}; nothing was acknowledged, retry the same batch later",
+            instance=request.url.path,
+            headers={"Retry-After": str(retry_after)},
+        )
+
+    app.add_exception_handler(errors.GatewayError, on_gateway_error)
+    app.add_exception_handler(DependencyUnavailable, on_unavailable)
+
+
+def create_app(
+    settings: GatewaySettings,
+    *,
+    clock: Clock | None = None,
+    publisher: Publisher | None = None,
+    authenticator: KeyAuthenticator | None = None,
+) -> FastAPI:
+    """The gateway app. Tests may pass their own clock, publisher or authenticator."""
+    clock = clock or SystemClock()
+    topics = Topics(settings.kafka)
+    metrics = GatewayMetrics()
+    kafka = (
+        None
+        if publisher is not None
+        else KafkaPublisher(
+            settings.kafka,
+            timeout=settings.publish_timeout_seconds,
+            probe_topic=topics.raw(EventKind.PARCEL),
+        )
+    )
+    context = GatewayContext(
+        clock=clock,
+        topics=topics,
+        limits=BodyLimits(
+            max_body_bytes=settings.max_body_bytes,
+            max_events=settings.max_events_per_request,
+            max_string_chars=settings.max_string_chars,
+            max_json_depth=settings.max_json_depth,
+        ),
+        limiter=RateLimiter(
+            clock, rate=settings.rate_limit_events_per_second, burst=settings.rate_limit_burst
+        ),
+        publisher=publisher or kafka,  # type: ignore[arg-type] # one of them is set
+        metrics=metrics,
+        pii_secret=settings.pii.secret.get_secret_value().encode(),
+        retry_after_seconds=settings.retry_after_seconds,
+    )
+    pool_holder: list[asyncpg.Pool] = []
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if authenticator is None:
+            pool = await create_pool(settings.database)
+            pool_holder.append(pool)
+            if settings.migrate_on_start:
+                conn = await asyncpg.connect(settings.database.url)
+                try:
+                    await migrate(conn)
+                finally:
+                    await conn.close()
+            ttl = timedelta(seconds=settings.auth_cache_seconds)
+            app.state.authenticator = Authenticator(pool, clock, ttl)
+        else:
+            app.state.authenticator = authenticator
+        if kafka is not None:
+            await kafka.start()
+        log.info("gateway_started", port=settings.port, kafka=settings.kafka.bootstrap)
+        try:
+            yield
+        finally:
+            if kafka is not None:
+                await kafka.stop()
+            for pool in pool_holder:
+                await pool.close()
+
+    async def postgres_ready() -> bool:
+        if not pool_holder:
+            return True
+        return bool(await pool_holder[0].fetchval("SELECT 1", timeout=2))
+
+    app = FastAPI(
+        title="Quanhub gateway",
+        version="1",
+        summary="Partners publish order, parcel and customs events to the hub.",
+        lifespan=lifespan,
+    )
+    app.state.gateway = context
+    install_problem_handlers(app)
+    _install_gateway_handlers(app, settings.retry_after_seconds, metrics)
+    app.include_router(router)
+    app.include_router(
+        ops_router(metrics.registry, {"kafka": context.publisher.ready, "postgres": postgres_ready})
+    )
+    return app

@@ -1,0 +1,38 @@
+"""What the route needs from the running app, gathered in one object on app.state."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from quanhub.common.clock import Clock
+from quanhub.common.topics import Topics
+from quanhub.gateway.metrics import GatewayMetrics
+from quanhub.gateway.parsing import BodyLimits
+from quanhub.gateway.publisher import Publisher
+from quanhub.gateway.ratelimit import RateLimiter
+
+
+@dataclass(frozen=True, slots=True)
+class GatewayContext:
+    """The gateway's collaborators, built once by create_app."""
+
+    clock: Clock
+    topics: Topics
+    limits: BodyLimits
+    limiter: RateLimiter
+    publisher: Publisher
+    metrics: GatewayMetrics
+    pii_secret: bytes
+    retry_after_seconds: int
+
+
+def gateway_context(request: Request) -> GatewayContext:
+    """The context create_app stored on app.state."""
+    context: GatewayContext = request.app.state.gateway
+    return context
+
+
+ContextDep = Annotated[GatewayContext, Depends(gateway_context)]

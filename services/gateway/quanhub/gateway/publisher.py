@@ -1,0 +1,129 @@
+"""Producing accepted events to Kafka, and knowing only success once every one is acknowledged.
+
+`Publisher` is the port the route depends on; `KafkaPublisher` is the real adapter (an
+idempotent acks=all producer). A broker that is down at start does not stop the gateway:
+it keeps answering 503 and reconnects in the background.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+import structlog
+from aiokafka import AIOKafkaProducer
+from aiokafka.errors import KafkaError
+
+from quanhub.common.errors import DependencyUnavailable
+from quanhub.common.kafka import make_producer
+from quanhub.common.settings import KafkaSettings
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """One message for a raw topic."""
+
+    topic: str
+    key: bytes
+    value: bytes
+    headers: tuple[tuple[str, bytes], ...]
+
+
+class Publisher(Protocol):
+    """Writes records durably, or raises DependencyUnavailable."""
+
+    async def publish(self, records: Sequence[Record]) -> None: ...
+
+    async def ready(self) -> bool: ...
+
+
+class KafkaPublisher:
+    """The Kafka adapter: publish returns only after Kafka acknowledged every record."""
+
+    def __init__(
+        self,
+        settings: KafkaSettings,
+        *,
+        timeout: float,
+        probe_topic: str,
+        client_id: str = "quanhub-gateway",
+        reconnect_seconds: float = 2.0,
+    ) -> None:
+        self._settings = settings
+        self._timeout = timeout
+        self._probe_topic = probe_topic
+        self._client_id = client_id
+        self._reconnect_seconds = reconnect_seconds
+        self._producer: AIOKafkaProducer | None = None
+        self._connector: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        """Connect now if Kafka answers; otherwise keep trying in the background."""
+        if not await self._connect_once():
+            self._connector = asyncio.create_task(self._keep_connecting())
+
+    async def stop(self) -> None:
+        """Flush and close the producer; stop reconnecting."""
+        if self._connector is not None:
+            self._connector.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._connector
+        if self._producer is not None:
+            await self._producer.stop()
+            self._producer = None
+
+    async def publish(self, records: Sequence[Record]) -> None:
+        """Produce every record and wait for all acknowledgements within the deadline."""
+        producer = self._producer
+        if producer is None:
+            msg = "Kafka is not reachable"
+            raise DependencyUnavailable(msg)
+        try:
+            async with asyncio.timeout(self._timeout):
+                pending = [
+                    await producer.send(r.topic, r.value, key=r.key, headers=list(r.headers))
+                    for r in records
+                ]
+                await asyncio.gather(*pending)
+        except TimeoutError as exc:
+            msg = f"Kafka did not acknowledge the batch within {self._timeout:g} s"
+            raise DependencyUnavailable(msg) from exc
+        except KafkaError as exc:
+            msg = f"Kafka refused the batch ({type(exc).__name__})"
+            raise DependencyUnavailable(msg) from exc
+
+    async def ready(self) -> bool:
+        """Whether a producer is connected and the raw topics' metadata is reachable."""
+        producer = self._producer
+        if producer is None:
+            return False
+        try:
+            async with asyncio.timeout(2):
+                return bool(await producer.partitions_for(self._probe_topic))
+        except (TimeoutError, KafkaError):
+            return False
+
+    async def _connect_once(self) -> bool:
+        producer = make_producer(self._settings, client_id=self._client_id)
+        try:
+            async with asyncio.timeout(self._settings.request_timeout_ms / 1000):
+                await producer.start()
+        except (TimeoutError, KafkaError, OSError) as exc:
+            log.warning("kafka_unreachable", bootstrap=self._settings.bootstrap, error=repr(exc))
+            with contextlib.suppress(Exception):
+                await producer.stop()
+            return False
+        self._producer = producer
+        log.info("kafka_connected", bootstrap=self._settings.bootstrap)
+        return True
+
+    async def _keep_connecting(self) -> None:
+        while True:
+            await asyncio.sleep(self._reconnect_seconds)
+            if await self._connect_once():
+                return

@@ -1,0 +1,191 @@
+"""POST /v1/events: the partner-facing ingestion route."""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+from typing import Annotated, Any
+
+import structlog
+from fastapi import APIRouter, Header, Request
+from fastapi.responses import Response
+from google.protobuf import json_format
+
+from quanhub.common.access.deps import PrincipalDep
+from quanhub.common.access.model import Principal
+from quanhub.common.canonical import event_business_key
+from quanhub.common.errors import DependencyUnavailable
+from quanhub.common.ids import canonical_event_id
+from quanhub.common.pii import protect_event
+from quanhub.common.topics import EventKind
+from quanhub.gateway.admission import Admission, admit
+from quanhub.gateway.authz import ensure_may_publish
+from quanhub.gateway.context import ContextDep, GatewayContext
+from quanhub.gateway.errors import BatchRejected, InvalidHeader, MalformedBody, RateLimited
+from quanhub.gateway.parsing import PROTOBUF_TYPES, body_format, decode, read_body
+from quanhub.gateway.publisher import Record
+from quanhub.gateway.ratelimit import Decision
+from quanhub.gateway.schema import PUBLISH_REQUEST_BODY, PUBLISH_RESPONSES, PublishResult
+from quanhub.ingest.v1 import ingest_pb2
+
+log = structlog.get_logger(__name__)
+router = APIRouter(tags=["ingestion"])
+_TRACE_ID = re.compile(r"[\x21-\x7e]{1,128}")
+
+
+def _behaviour(value: str | None) -> bool:
+    """True for rollback (all or nothing), False for proceed (the default)."""
+    mode = (value or "proceed").strip().lower()
+    if mode not in {"proceed", "rollback"}:
+        msg = "Quanhub-Error-Behaviour must be 'proceed' or 'rollback'"
+        raise InvalidHeader(msg)
+    return mode == "rollback"
+
+
+def _rate_headers(decision: Decision) -> dict[str, str]:
+    return {
+        "X-RateLimit-Limit": str(decision.limit),
+        "X-RateLimit-Remaining": str(decision.remaining),
+        "X-RateLimit-Reset": str(decision.reset_seconds),
+    }
+
+
+def _rejections(admission: Admission) -> list[dict[str, Any]]:
+    return [
+        {"index": r.index, "eventId": r.event_id, "code": r.code, "message": r.message}
+        for r in admission.rejected
+    ]
+
+
+def _records(
+    ctx: GatewayContext, principal: Principal, admission: Admission, trace_id: str
+) -> list[Record]:
+    received_at = ctx.clock.now()
+    records: list[Record] = []
+    for _, event in admission.accepted:
+        kind = EventKind(event.WhichOneof("body") or "")  # admitted events have a body
+        event_trace = event.trace_id or trace_id
+        envelope = protect_event(
+            event,
+            principal.partner_code,
+            principal.role.value,
+            received_at,
+            event_trace,
+            "gateway",
+            ctx.pii_secret,
+        )
+        event_id = canonical_event_id(principal.partner_code, event.event_id)
+        records.append(
+            Record(
+                topic=ctx.topics.raw(kind),
+                key=event_business_key(event, principal.partner_code),
+                value=envelope.SerializeToString(),
+                headers=(
+                    ("partner", principal.partner_code.encode()),
+                    ("event_id", str(event_id).encode()),
+                    ("trace_id", event_trace.encode()),
+                ),
+            )
+        )
+    return records
+
+
+def _respond(request: Request, admission: Admission, headers: dict[str, str]) -> Response:
+    result = ingest_pb2.PublishResponse(accepted=len(admission.accepted))
+    for r in admission.rejected:
+        result.rejected.add(index=r.index, event_id=r.event_id, code=r.code, message=r.message)
+    accept = request.headers.get("accept", "")
+    if any(t in accept for t in PROTOBUF_TYPES):
+        return Response(
+            result.SerializeToString(), 202, headers, media_type="application/x-protobuf"
+        )
+    body = json_format.MessageToJson(result, always_print_fields_with_no_presence=True, indent=None)
+    return Response(body, 202, headers, media_type="application/json")
+
+
+@router.post(
+    "/v1/events",
+    status_code=202,
+    response_model=PublishResult,
+    responses=PUBLISH_RESPONSES,
+    openapi_extra={"requestBody": PUBLISH_REQUEST_BODY},
+    summary="Publish a batch of events",
+)
+async def publish_events(
+    request: Request,
+    principal: PrincipalDep,
+    ctx: ContextDep,
+    error_behaviour: Annotated[
+        str | None, Header(alias="Quanhub-Error-Behaviour", include_in_schema=False)
+    ] = None,
+    trace_header: Annotated[str | None, Header(alias="X-Trace-Id", include_in_schema=False)] = None,
+) -> Response:
+    """Publish up to `max_events_per_request` events (500 by default) of your own kind.
+
+    The body is a `quanhub.ingest.v1.PublishRequest`, as `application/x-protobuf` or as
+    `application/json` in protobuf's JSON mapping (snake_case and lowerCamelCase names both
+    accepted). Platforms publish order events under their own `platform_code`, carriers
+    parcel events under their own carrier, customs agents customs events.
+
+    Each event is checked on its own. By default valid events are accepted and the others
+    listed in `rejected` with their index, a reason `code` and a `message`; with the header
+    `Quanhub-Error-Behaviour: rollback` any rejection refuses the whole batch (422).
+
+    **202 means durable**: the answer comes only after Kafka acknowledged every accepted
+    event. Personal data (ID numbers, names, phones, addresses) is tokenised and masked
+    before it is written anywhere. When Kafka is unavailable or slow the answer is 503 with
+    `Retry-After`: retry the same batch; each `event_id` counts once however often it is
+    sent. Answers carry `X-RateLimit-Limit/-Remaining/-Reset` (events, per gateway process).
+    """
+    started = time.perf_counter()
+    rollback = _behaviour(error_behaviour)
+    trace_id = trace_header if trace_header and _TRACE_ID.fullmatch(trace_header) else ""
+    trace_id = trace_id or uuid.uuid4().hex
+    bound = log.bind(partner=principal.partner_code, trace_id=trace_id)
+    ensure_may_publish(principal)
+    fmt = body_format(request.headers.get("content-type"), request.headers.get("content-encoding"))
+    body = await read_body(request.stream(), request.headers.get("content-length"), ctx.limits)
+    events = decode(body, fmt, ctx.limits)
+    if not events:
+        raise MalformedBody("the request holds no events", code="empty_batch")
+    decision = ctx.limiter.take(principal.partner_code, len(events))
+    rate_headers = _rate_headers(decision)
+    if not decision.allowed:
+        msg = (
+            f"{len(events)} events exceed your remaining budget of {decision.remaining} "
+            f"(limit {decision.limit} events, refilled continuously)"
+        )
+        rate_headers["Retry-After"] = str(decision.retry_after_seconds)
+        raise RateLimited(msg, headers=rate_headers)
+    admission = admit(principal, events, ctx.clock.now())
+    ctx.metrics.events.labels(principal.partner_code, "rejected").inc(len(admission.rejected))
+    if admission.rejected and (rollback or not admission.accepted):
+        reason = (
+            "rollback: one rejected event refuses the batch"
+            if rollback
+            else ("no event in the batch was accepted")
+        )
+        raise BatchRejected(
+            reason,
+            extra={"accepted": 0, "rejected": _rejections(admission)},
+            headers=rate_headers,
+        )
+    records = _records(ctx, principal, admission, trace_id)
+    publish_started = time.perf_counter()
+    try:
+        await ctx.publisher.publish(records)
+    except DependencyUnavailable:
+        ctx.metrics.events.labels(principal.partner_code, "unavailable").inc(len(records))
+        bound.warning("publish_unavailable", events=len(records))
+        raise
+    ctx.metrics.publish_seconds.observe(time.perf_counter() - publish_started)
+    ctx.metrics.events.labels(principal.partner_code, "accepted").inc(len(records))
+    bound.info(
+        "events_published",
+        accepted=len(records),
+        rejected=len(admission.rejected),
+        rejection_codes=sorted({r.code for r in admission.rejected}),
+        ms=round((time.perf_counter() - started) * 1000, 1),
+    )
+    return _respond(request, admission, {**rate_headers, "X-Trace-Id": trace_id})

@@ -1,0 +1,72 @@
+"""OpenAPI descriptions of POST /v1/events (the body itself is read as protobuf or JSON)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class RejectedEvent(BaseModel):
+    """One refused event of a batch."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    index: int = Field(description="Position of the event in the request, from 0.")
+    event_id: str = Field(alias="eventId", description="The event's own event_id.")
+    code: str = Field(description="Machine-readable reason, e.g. partner_code_mismatch.")
+    message: str
+
+
+class PublishResult(BaseModel):
+    """quanhub.ingest.v1.PublishResponse in protobuf's JSON mapping."""
+
+    accepted: int = Field(description="Events durably written (acknowledged by Kafka).")
+    rejected: list[RejectedEvent]
+
+
+_EXAMPLE = {
+    "events": [
+        {
+            "event_id": "SF-1000001-0003",
+            "occurred_at": "2026-11-28T09:30:00+08:00",
+            "parcel": {
+                "carrier_code": "shunfeng",
+                "waybill_no": "SF1000001",
+                "code_system": "quanhub",
+                "code": "DELIVERED",
+                "description": "已签收",
+            },
+        }
+    ]
+}
+
+PUBLISH_REQUEST_BODY: dict[str, Any] = {
+    "required": True,
+    "description": "A quanhub.ingest.v1.PublishRequest (see proto/quanhub/ingest/v1).",
+    "content": {
+        "application/json": {
+            "schema": {"type": "object", "properties": {"events": {"type": "array"}}},
+            "example": _EXAMPLE,
+        },
+        "application/x-protobuf": {"schema": {"type": "string", "format": "binary"}},
+    },
+}
+
+_PROBLEM = {"application/problem+json": {"schema": {"type": "object"}}}
+
+
+def _problem(description: str) -> dict[str, Any]:
+    return {"description": description, "content": _PROBLEM}
+
+
+PUBLISH_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: _problem("Malformed protobuf or JSON, invalid UTF-8, JSON nested too deep, no events"),
+    401: _problem("Missing or invalid `Authorization: Bearer <API key>`"),
+    403: _problem("Your role does not publish events"),
+    413: _problem("Body larger than max_body_bytes or more than max_events_per_request"),
+    415: _problem("Content-Type other than application/x-protobuf or application/json"),
+    422: _problem("Rollback batch with a rejection, no acceptable event, or a string over the cap"),
+    429: _problem("Event rate exceeded; see Retry-After and X-RateLimit-* headers"),
+    503: _problem("Kafka unavailable or too slow; nothing acknowledged, retry after Retry-After"),
+}

@@ -1,0 +1,57 @@
+"""QUANHUB_GATEWAY_*: the gateway's settings (limits, deadlines, rate, and shared blocks)."""
+
+from __future__ import annotations
+
+from typing import Self
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from quanhub.common.settings import (
+    DatabaseSettings,
+    KafkaSettings,
+    PiiSettings,
+    Profile,
+    ProfileSettings,
+)
+
+
+class GatewaySettings(BaseSettings):
+    """Where the gateway listens, what a request may hold, and how fast a partner may send."""
+
+    model_config = SettingsConfigDict(env_prefix="QUANHUB_GATEWAY_", extra="ignore")
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=1, le=65535)
+    log_level: str = "INFO"
+    log_json: bool = True
+    #: Events in one POST /v1/events at most (batches are the fast path).
+    max_events_per_request: int = Field(default=500, ge=1, le=10_000)
+    #: Request body size at most, in bytes.
+    max_body_bytes: int = Field(default=4 * 1024 * 1024, ge=1024)
+    #: Hard cap on any one string, in characters; field limits below it are validation.
+    max_string_chars: int = Field(default=4096, ge=64)
+    #: Deepest JSON nesting accepted (a real PublishRequest nests about 6 levels).
+    max_json_depth: int = Field(default=16, ge=6, le=128)
+    #: Seconds Kafka has to acknowledge a batch before the gateway answers 503.
+    publish_timeout_seconds: float = Field(default=5.0, gt=0, le=120)
+    #: Retry-After (seconds) sent with 503 answers.
+    retry_after_seconds: int = Field(default=5, ge=1)
+    #: Events per second each partner may send (per gateway process), and the burst allowed.
+    rate_limit_events_per_second: float = Field(default=5000.0, gt=0)
+    rate_limit_burst: int = Field(default=20_000, ge=1)
+    #: How long a verified (or refused) API key is trusted without asking PostgreSQL.
+    auth_cache_seconds: float = Field(default=15.0, ge=0, le=300)
+    #: Apply pending database migrations at start (the registry tables).
+    migrate_on_start: bool = True
+    profile: Profile = Field(default_factory=lambda: ProfileSettings().profile)
+    kafka: KafkaSettings = Field(default_factory=KafkaSettings)
+    database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    pii: PiiSettings = Field(default_factory=PiiSettings)
+
+    @model_validator(mode="after")
+    def _burst_fits_a_full_batch(self) -> Self:
+        if self.rate_limit_burst < self.max_events_per_request:
+            msg = "QUANHUB_GATEWAY_RATE_LIMIT_BURST must be at least MAX_EVENTS_PER_REQUEST"
+            raise ValueError(msg)
+        return self
