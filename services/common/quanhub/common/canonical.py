@@ -25,6 +25,7 @@ __all__ = [
     "ORDER_STATUS",
     "PARCEL_STATUS",
     "PARCEL_SUB_STATUS",
+    "REQUEST_RECEIPTS",
     "TRANSIT_BAG",
     "CustomsMessage",
     "EnumNames",

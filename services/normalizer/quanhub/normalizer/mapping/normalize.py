@@ -1,0 +1,98 @@
+"""normalize(envelope): the whole pure mapping, deterministic and total (it never raises).
+
+The same envelope always gives the same canonical event: the canonical id comes from
+(partner, source event id), and "now" for validation is the envelope's receive time, not
+the wall clock, so a redelivery or a replay is judged exactly as the first delivery was.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC as _UTC
+
+from google.protobuf.message import DecodeError
+
+from quanhub.canonical.v1 import canonical_pb2 as cpb
+from quanhub.common.canonical import canonical_business_key
+from quanhub.common.ids import canonical_event_id
+from quanhub.common.validation import validate_event
+from quanhub.normalizer.mapping.bodies import Mapped, customs_update, order_update, parcel_update
+from quanhub.normalizer.mapping.parties import UntokenisedField
+
+__all__ = ["SCHEMA_VERSION", "DeadLetter", "Normalized", "decode_envelope", "normalize"]
+
+#: Version of the canonical event layout this normalizer writes.
+SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Normalized:
+    """A canonical event, its Kafka key, and the code system/code when the code was unknown."""
+
+    event: cpb.CanonicalEvent
+    key: bytes
+    unmapped: tuple[str, str] | None
+
+
+@dataclass(frozen=True, slots=True)
+class DeadLetter:
+    """Why an input cannot become a canonical event: a machine code and a readable message."""
+
+    code: str
+    message: str
+
+
+def decode_envelope(data: bytes | None) -> cpb.RawEnvelope | DeadLetter:
+    """Parse raw-topic bytes; a parse failure is the dead letter `undecodable`."""
+    if not data:
+        return DeadLetter("undecodable", "empty message value")
+    envelope = cpb.RawEnvelope()
+    try:
+        envelope.ParseFromString(data)
+    except DecodeError as exc:
+        return DeadLetter("undecodable", f"not a quanhub.canonical.v1.RawEnvelope: {exc}")
+    return envelope
+
+
+def normalize(envelope: cpb.RawEnvelope) -> Normalized | DeadLetter:
+    """The canonical event of one raw envelope, or the reason it must be dead-lettered."""
+    if not envelope.partner_code.strip():
+        return DeadLetter("missing_field", "envelope partner_code is required")
+    if not envelope.HasField("received_at"):
+        return DeadLetter("missing_field", "envelope received_at is required")
+    event = envelope.event
+    violations = validate_event(event, envelope.received_at.ToDatetime(tzinfo=_UTC))
+    if violations:
+        return DeadLetter(violations[0].code, "; ".join(str(v) for v in violations))
+    out = cpb.CanonicalEvent(
+        event_id=str(canonical_event_id(envelope.partner_code, event.event_id)),
+        source_partner=envelope.partner_code,
+        source_event_id=event.event_id,
+        schema_version=SCHEMA_VERSION,
+        trace_id=envelope.trace_id or event.trace_id,
+        partner_role=envelope.partner_role,
+        ingress=envelope.ingress,
+    )
+    out.occurred_at.CopyFrom(event.occurred_at)
+    out.received_at.CopyFrom(envelope.received_at)
+    tokens = dict(envelope.pii_tokens)
+    try:
+        kind = event.WhichOneof("body")
+        mapped: Mapped
+        if kind == "order":
+            body_order, mapped = order_update(event.order, tokens)
+            out.order.CopyFrom(body_order)
+        elif kind == "parcel":
+            body_parcel, mapped = parcel_update(event.parcel)
+            out.parcel.CopyFrom(body_parcel)
+        else:
+            body_customs, mapped = customs_update(event.customs, tokens)
+            out.customs.CopyFrom(body_customs)
+    except UntokenisedField as exc:
+        return DeadLetter("pii_not_tokenised", str(exc))
+    out.code_system = mapped.code_system
+    out.raw_code = mapped.raw_code
+    out.raw_text = mapped.raw_text
+    out.unmapped_code = not mapped.mapped
+    unmapped = None if mapped.mapped else (mapped.code_system, mapped.raw_code)
+    return Normalized(out, canonical_business_key(out), unmapped)
