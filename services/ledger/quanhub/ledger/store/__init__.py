@@ -1,0 +1,1 @@
+"""PostgreSQL side of the ledger: rows, the batch writer, projections, rollups, rebuild."""

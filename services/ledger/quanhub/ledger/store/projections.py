@@ -1,0 +1,236 @@
+"""SQL that recomputes the projections of touched objects from all of their ledger events.
+
+Live writes and `quanhub ledger rebuild` run the same statements; only the source of the
+touched keys differs (the batch's new events, or every event). Each projection row is a
+pure function of its object's events (quanhub.ledger.precedence decides the status), so
+arrival order never matters.
+"""
+
+# SQL here is assembled from module constants and fixed table names only, never from input.
+# ruff: noqa: S608
+
+from __future__ import annotations
+
+#: Orders the events of one object so the first is the one that decides its status.
+WINNER_ORDER = "phase DESC, status_time DESC, rank DESC, event_id DESC"
+_LATEST = "ORDER BY status_time DESC, event_id DESC"
+
+
+def latest(column: str, *, where: str | None = None) -> str:
+    """SQL for the latest (by event time) non-empty value of a column, '' if none."""
+    condition = where or f"{column} <> ''"
+    return f"coalesce((array_agg({column} {_LATEST}) FILTER (WHERE {condition}))[1], '')"
+
+
+def _body(field: str) -> str:
+    return f"(array_agg(body -> '{field}' {_LATEST}) FILTER (WHERE body ? '{field}'))[1]"
+
+
+def _body_text(field: str) -> str:
+    return latest(f"(body ->> '{field}')", where=f"coalesce(body ->> '{field}', '') <> ''")
+
+
+CREATE_WORK_TABLES = """
+CREATE TEMP TABLE IF NOT EXISTS touched_parcels (
+    carrier_id text, waybill_no text, PRIMARY KEY (carrier_id, waybill_no)
+) ON COMMIT DELETE ROWS;
+CREATE TEMP TABLE IF NOT EXISTS touched_orders (
+    platform_code text, order_no text, PRIMARY KEY (platform_code, order_no)
+) ON COMMIT DELETE ROWS;
+CREATE TEMP TABLE IF NOT EXISTS touched_declarations (
+    declaration_id uuid PRIMARY KEY
+) ON COMMIT DELETE ROWS;
+"""
+
+
+def touch_sql(source: str) -> str:
+    """Fill the touched-key tables from the events in `source` (a table name)."""
+    return f"""
+INSERT INTO touched_parcels SELECT DISTINCT carrier_id, waybill_no FROM {source}
+    WHERE kind = 'parcel' ON CONFLICT DO NOTHING;
+INSERT INTO touched_orders SELECT DISTINCT platform_code, order_no FROM {source}
+    WHERE kind = 'order' ON CONFLICT DO NOTHING;
+INSERT INTO touched_declarations SELECT DISTINCT declaration_id FROM {source}
+    WHERE kind = 'customs' ON CONFLICT DO NOTHING;
+"""
+
+
+def links_sql(source: str) -> str:
+    """Record order <-> parcel links carried by the events in `source`."""
+    return f"""
+INSERT INTO order_parcels AS op
+    (platform_code, order_no, carrier_id, waybill_no, from_order, from_parcel)
+SELECT platform_code, order_no, carrier_id, waybill_no,
+       bool_or(kind = 'order'), bool_or(kind = 'parcel')
+FROM {source}
+WHERE kind IN ('order', 'parcel') AND platform_code <> '' AND order_no <> ''
+  AND carrier_id <> '' AND waybill_no <> ''
+GROUP BY 1, 2, 3, 4
+ON CONFLICT (platform_code, order_no, carrier_id, waybill_no) DO UPDATE
+    SET from_order = op.from_order OR EXCLUDED.from_order,
+        from_parcel = op.from_parcel OR EXCLUDED.from_parcel;
+"""
+
+
+def _upsert(table: str, key: tuple[str, ...], columns: list[str]) -> str:
+    updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in columns if c not in key)
+    return f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET {updates};"
+
+
+_PARCEL_COLUMNS = [
+    "carrier_id", "waybill_no", "status", "sub_status", "status_at", "status_event_id",
+    "raw_code", "raw_text", "delivery_point", "delivery_point_id", "district_code",
+    "location", "platform_code", "order_no", "e_waybill", "transit_bag", "first_event_at",
+    "picked_up_at", "delivered_at", "had_exception", "had_return", "event_count", "last_seq",
+]  # fmt: skip
+
+REFRESH_PARCELS = f"""
+WITH ev AS MATERIALIZED (
+    SELECT e.seq, e.event_id, e.status, e.sub_status, e.phase, e.rank, e.status_time,
+           e.raw_code, e.raw_text, e.delivery_point, e.delivery_point_id, e.district_code,
+           e.location, e.platform_code, e.order_no, e.e_waybill, e.transit_bag,
+           e.carrier_id, e.waybill_no
+    FROM touched_parcels t
+    JOIN ledger_events e ON e.kind = 'parcel' AND e.carrier_id = t.carrier_id
+                        AND e.waybill_no = t.waybill_no
+), win AS (
+    SELECT DISTINCT ON (carrier_id, waybill_no) carrier_id, waybill_no, status, sub_status,
+           status_time, event_id, raw_code, raw_text
+    FROM ev ORDER BY carrier_id, waybill_no, {WINNER_ORDER}
+), agg AS (
+    SELECT carrier_id, waybill_no,
+           {latest("delivery_point")} AS delivery_point,
+           {latest("delivery_point_id", where="delivery_point <> ''")} AS delivery_point_id,
+           {latest("district_code")} AS district_code,
+           {latest("location")} AS location,
+           {latest("platform_code", where="order_no <> ''")} AS platform_code,
+           {latest("order_no")} AS order_no,
+           CASE WHEN bool_or(e_waybill) THEN true
+                WHEN bool_or(NOT e_waybill) THEN false END AS e_waybill,
+           CASE WHEN bool_or(transit_bag = 'RECYCLABLE') THEN 'RECYCLABLE'
+                ELSE {latest("transit_bag")} END AS transit_bag,
+           min(status_time) AS first_event_at,
+           min(status_time) FILTER (WHERE status = 'PICKED_UP') AS picked_up_at,
+           min(status_time) FILTER (WHERE status = 'DELIVERED') AS delivered_at,
+           bool_or(status IN ('EXCEPTION', 'ATTEMPT_FAILED')) AS had_exception,
+           bool_or(status IN ('RETURNING', 'RETURNED')) AS had_return,
+           count(*) AS event_count, max(seq) AS last_seq
+    FROM ev GROUP BY carrier_id, waybill_no
+)
+INSERT INTO parcels ({", ".join(_PARCEL_COLUMNS)})
+SELECT w.carrier_id, w.waybill_no, w.status, w.sub_status, w.status_time, w.event_id,
+       w.raw_code, w.raw_text, a.delivery_point, a.delivery_point_id, a.district_code,
+       a.location, a.platform_code, a.order_no, a.e_waybill, a.transit_bag, a.first_event_at,
+       a.picked_up_at, a.delivered_at, a.had_exception, a.had_return, a.event_count,
+       a.last_seq
+FROM win w JOIN agg a USING (carrier_id, waybill_no)
+{_upsert("parcels", ("carrier_id", "waybill_no"), _PARCEL_COLUMNS)}
+"""
+
+#: Order body fields kept in orders.detail (latest event that carries each).
+ORDER_DETAIL_FIELDS = (
+    "buyer", "consignee", "payer", "amounts", "lines", "pay_code", "pay_transaction_id",
+    "ebc_code", "green_packaging", "carrier_id", "waybill_no",
+)  # fmt: skip
+
+_ORDER_COLUMNS = [
+    "platform_code", "order_no", "status", "status_at", "status_event_id", "raw_code",
+    "raw_text", "trade_mode", "ie_flag", "district_code", "buyer_id_token", "detail",
+    "first_event_at", "event_count", "last_seq",
+]  # fmt: skip
+
+_ORDER_DETAIL = ", ".join(f"'{f}', {_body(f)}" for f in ORDER_DETAIL_FIELDS)
+
+REFRESH_ORDERS = f"""
+WITH ev AS MATERIALIZED (
+    SELECT e.seq, e.event_id, e.status, e.phase, e.rank, e.status_time, e.raw_code,
+           e.raw_text, e.trade_mode, e.ie_flag, e.district_code, e.body, e.platform_code,
+           e.order_no
+    FROM touched_orders t
+    JOIN ledger_events e ON e.kind = 'order' AND e.platform_code = t.platform_code
+                        AND e.order_no = t.order_no
+), win AS (
+    SELECT DISTINCT ON (platform_code, order_no) platform_code, order_no, status,
+           status_time, event_id, raw_code, raw_text
+    FROM ev ORDER BY platform_code, order_no, {WINNER_ORDER}
+), agg AS (
+    SELECT platform_code, order_no,
+           {latest("trade_mode")} AS trade_mode,
+           {latest("ie_flag")} AS ie_flag,
+           {latest("district_code")} AS district_code,
+           jsonb_strip_nulls(jsonb_build_object({_ORDER_DETAIL})) AS detail,
+           min(status_time) AS first_event_at,
+           count(*) AS event_count, max(seq) AS last_seq
+    FROM ev GROUP BY platform_code, order_no
+)
+INSERT INTO orders ({", ".join(_ORDER_COLUMNS)})
+SELECT w.platform_code, w.order_no, w.status, w.status_time, w.event_id, w.raw_code,
+       w.raw_text, a.trade_mode, a.ie_flag, a.district_code,
+       coalesce(a.detail -> 'buyer' ->> 'id_token', ''), a.detail, a.first_event_at,
+       a.event_count, a.last_seq
+FROM win w JOIN agg a USING (platform_code, order_no)
+{_upsert("orders", ("platform_code", "order_no"), _ORDER_COLUMNS)}
+"""
+
+_DECLARATION_COLUMNS = [
+    "declaration_id", "declarant", "document", "cop_no", "message_type", "trade_mode",
+    "ie_flag", "invt_no", "order_no", "ebp_code", "ebc_code", "logistics_code",
+    "logistics_no", "carrier_id", "agent_code", "customs_code", "district_code", "status",
+    "status_at", "return_status", "return_info", "declared_at", "released_at", "rejected",
+    "rejection_reasons", "content", "receipt_count", "event_count", "last_seq",
+]  # fmt: skip
+
+_REASON = "coalesce(nullif(return_info, ''), 'returnStatus ' || return_status)"
+
+REFRESH_DECLARATIONS = f"""
+WITH ev AS MATERIALIZED (
+    SELECT e.seq, e.event_id, e.declaration_id, e.declarant, e.document, e.cop_no,
+           e.status, e.phase, e.rank, e.status_time, e.message_type, e.is_receipt,
+           e.return_status, e.return_info, e.trade_mode, e.ie_flag, e.order_no,
+           e.carrier_id, e.district_code, e.body
+    FROM touched_declarations t
+    JOIN ledger_events e ON e.kind = 'customs' AND e.declaration_id = t.declaration_id
+), win AS (
+    SELECT DISTINCT ON (declaration_id) declaration_id, declarant, document, cop_no,
+           status, status_time, return_status, return_info
+    FROM ev ORDER BY declaration_id, {WINNER_ORDER}
+), agg AS (
+    SELECT declaration_id,
+           coalesce(
+               (array_agg(message_type {_LATEST}) FILTER (WHERE NOT is_receipt))[1],
+               min(message_type)) AS message_type,
+           {latest("trade_mode")} AS trade_mode,
+           {latest("ie_flag")} AS ie_flag,
+           {_body_text("invt_no")} AS invt_no,
+           {latest("order_no")} AS order_no,
+           {_body_text("ebp_code")} AS ebp_code,
+           {_body_text("ebc_code")} AS ebc_code,
+           {_body_text("logistics_code")} AS logistics_code,
+           {_body_text("logistics_no")} AS logistics_no,
+           {latest("carrier_id")} AS carrier_id,
+           {_body_text("agent_code")} AS agent_code,
+           {_body_text("customs_code")} AS customs_code,
+           {latest("district_code")} AS district_code,
+           min(status_time) AS declared_at,
+           min(status_time) FILTER (WHERE status = 'RELEASED') AS released_at,
+           coalesce(bool_or(status = 'REJECTED'), false) AS rejected,
+           coalesce(array_agg(DISTINCT {_REASON} ORDER BY {_REASON})
+                    FILTER (WHERE status = 'REJECTED'), '{{}}') AS rejection_reasons,
+           coalesce((array_agg(body {_LATEST}) FILTER (WHERE NOT is_receipt))[1], '{{}}')
+               AS content,
+           count(*) FILTER (WHERE is_receipt) AS receipt_count,
+           count(*) AS event_count, max(seq) AS last_seq
+    FROM ev GROUP BY declaration_id
+)
+INSERT INTO declarations ({", ".join(_DECLARATION_COLUMNS)})
+SELECT w.declaration_id, w.declarant, w.document, w.cop_no, a.message_type, a.trade_mode,
+       a.ie_flag, a.invt_no, a.order_no, a.ebp_code, a.ebc_code, a.logistics_code,
+       a.logistics_no, a.carrier_id, a.agent_code, a.customs_code, a.district_code,
+       w.status, w.status_time, w.return_status, w.return_info, a.declared_at,
+       a.released_at, a.rejected, a.rejection_reasons, a.content, a.receipt_count,
+       a.event_count, a.last_seq
+FROM win w JOIN agg a USING (declaration_id)
+{_upsert("declarations", ("declaration_id",), _DECLARATION_COLUMNS)}
+"""
+
+REFRESH_ALL = REFRESH_PARCELS + REFRESH_ORDERS + REFRESH_DECLARATIONS

@@ -1,0 +1,165 @@
+"""KPI rollups kept exact: subtract an object's contribution, refresh it, add it back.
+
+Each rollup is a GROUP BY over a projection restricted to the touched objects. Running it
+with sign -1 before the projections are refreshed and +1 after keeps every rollup equal to
+the same GROUP BY over the whole projection, which is what a rebuild computes.
+"""
+
+# SQL here is assembled from the RollupSpec constants below, never from input.
+# ruff: noqa: S608
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from quanhub.ledger.kpis.models import DURATION_BUCKETS_HOURS
+
+_CST = "AT TIME ZONE 'Asia/Shanghai'"
+
+
+@dataclass(frozen=True, slots=True)
+class RollupSpec:
+    """One rollup table: its key expressions, summed value expressions and source rows."""
+
+    table: str
+    keys: dict[str, str]
+    values: dict[str, str]
+    source: str
+    where: str = "true"
+    joins: str = ""
+
+
+def _buckets(seconds: str) -> dict[str, str]:
+    edges = [0, *DURATION_BUCKETS_HOURS]
+    out: dict[str, str] = {}
+    for i, lower in enumerate(edges):
+        upper = edges[i + 1] if i + 1 < len(edges) else None
+        cond = f"{seconds} >= {lower * 3600}"
+        if upper is not None:
+            cond += f" AND {seconds} < {upper * 3600}"
+        out[f"b{i}"] = f"count(*) FILTER (WHERE {cond})"
+    return out
+
+
+_DELIVERY_SECONDS = "floor(extract(epoch FROM p.delivered_at - p.picked_up_at))::bigint"
+_TIMED = "p.picked_up_at IS NOT NULL AND p.delivered_at >= p.picked_up_at"
+_CLEARANCE_SECONDS = "floor(extract(epoch FROM d.released_at - d.declared_at))::bigint"
+
+_PARCELS = "parcels p JOIN touched_parcels t USING (carrier_id, waybill_no)"
+_DECLARATIONS = "declarations d JOIN touched_declarations t USING (declaration_id)"
+
+ROLLUPS: tuple[RollupSpec, ...] = (
+    RollupSpec(
+        table="kpi_parcel_daily",
+        keys={
+            "day": f"(p.first_event_at {_CST})::date",
+            "district_code": "p.district_code",
+            "carrier_id": "p.carrier_id",
+        },
+        values={
+            "parcels": "count(*)",
+            "events": "sum(p.event_count)",
+            "ewaybill_known": "count(*) FILTER (WHERE p.e_waybill IS NOT NULL)",
+            "ewaybill_events": "coalesce(sum(p.event_count) FILTER "
+            "(WHERE p.e_waybill IS NOT NULL), 0)",
+            "ewaybill_yes": "count(*) FILTER (WHERE p.e_waybill)",
+            "bag_known": "count(*) FILTER (WHERE p.transit_bag <> '')",
+            "bag_events": "coalesce(sum(p.event_count) FILTER (WHERE p.transit_bag <> ''), 0)",
+            "bag_recyclable": "count(*) FILTER (WHERE p.transit_bag = 'RECYCLABLE')",
+            "exceptions": "count(*) FILTER (WHERE p.had_exception)",
+            "returns": "count(*) FILTER (WHERE p.had_return)",
+        },
+        source=_PARCELS,
+    ),
+    RollupSpec(
+        table="kpi_delivery_daily",
+        keys={
+            "day": f"(p.delivered_at {_CST})::date",
+            "district_code": "p.district_code",
+            "carrier_id": "p.carrier_id",
+        },
+        values={
+            "delivered": "count(*)",
+            "point_known": "count(*) FILTER (WHERE p.delivery_point <> '')",
+            "point_events": "coalesce(sum(p.event_count) FILTER (WHERE p.delivery_point <> ''), 0)",
+            "locker": "count(*) FILTER (WHERE p.delivery_point = 'SMART_LOCKER')",
+            "timed": f"count(*) FILTER (WHERE {_TIMED})",
+            "timed_events": f"coalesce(sum(p.event_count) FILTER (WHERE {_TIMED}), 0)",
+            "seconds_sum": f"coalesce(sum({_DELIVERY_SECONDS}) FILTER (WHERE {_TIMED}), 0)",
+            **{
+                name: expr.replace("WHERE ", f"WHERE {_TIMED} AND ")
+                for name, expr in _buckets(_DELIVERY_SECONDS).items()
+            },
+        },
+        source=_PARCELS,
+        where="p.delivered_at IS NOT NULL",
+    ),
+    RollupSpec(
+        table="kpi_customs_daily",
+        keys={
+            "day": f"(d.declared_at {_CST})::date",
+            "district_code": "d.district_code",
+            "trade_mode": "d.trade_mode",
+        },
+        values={
+            "declarations": "count(*)",
+            "with_receipt": "count(*) FILTER (WHERE d.receipt_count > 0)",
+            "receipt_events": "coalesce(sum(d.event_count) FILTER (WHERE d.receipt_count > 0), 0)",
+            "rejected": "count(*) FILTER (WHERE d.rejected AND d.receipt_count > 0)",
+        },
+        source=_DECLARATIONS,
+    ),
+    RollupSpec(
+        table="kpi_rejection_reasons",
+        keys={
+            "day": f"(d.declared_at {_CST})::date",
+            "district_code": "d.district_code",
+            "trade_mode": "d.trade_mode",
+            "reason": "r.reason",
+        },
+        values={"declarations": "count(*)"},
+        source=_DECLARATIONS,
+        joins="CROSS JOIN unnest(d.rejection_reasons) AS r(reason)",
+        where="d.receipt_count > 0",
+    ),
+    RollupSpec(
+        table="kpi_clearance_daily",
+        keys={
+            "day": f"(d.released_at {_CST})::date",
+            "district_code": "d.district_code",
+            "trade_mode": "d.trade_mode",
+        },
+        values={
+            "released": "count(*)",
+            "events": "sum(d.event_count)",
+            "seconds_sum": f"sum({_CLEARANCE_SECONDS})",
+            **_buckets(_CLEARANCE_SECONDS),
+        },
+        source=_DECLARATIONS,
+        where="d.document = 'INVENTORY' AND d.released_at IS NOT NULL "
+        "AND d.released_at >= d.declared_at",
+    ),
+)
+
+
+def contribution_sql(spec: RollupSpec, sign: int) -> str:
+    """Add (sign=1) or subtract (sign=-1) the touched objects' contribution to a rollup."""
+    keys = ", ".join(spec.keys)
+    values = ", ".join(spec.values)
+    select = ", ".join(
+        [*spec.keys.values(), *(f"{sign} * ({expr})" for expr in spec.values.values())]
+    )
+    updates = ", ".join(f"{v} = r.{v} + EXCLUDED.{v}" for v in spec.values)
+    group = ", ".join(str(i) for i in range(1, len(spec.keys) + 1))
+    return f"""
+INSERT INTO {spec.table} AS r ({keys}, {values})
+SELECT {select} FROM {spec.source} {spec.joins} WHERE {spec.where} GROUP BY {group}
+ON CONFLICT ({keys}) DO UPDATE SET {updates};
+"""
+
+
+RETRACT = "".join(contribution_sql(spec, -1) for spec in ROLLUPS)
+ADD = "".join(contribution_sql(spec, 1) for spec in ROLLUPS)
+ROLLUP_TABLES = tuple(spec.table for spec in ROLLUPS)
+#: The column that counts objects in each rollup (0 means the row is inert).
+COUNT_COLUMN = {spec.table: next(iter(spec.values)) for spec in ROLLUPS}

@@ -1,0 +1,66 @@
+"""One ledger row as the writer copies it into PostgreSQL (column order is the COPY order)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import astuple, dataclass, fields
+from datetime import datetime
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerRow:
+    """A decoded canonical event, flattened to the ledger_events columns (minus seq)."""
+
+    event_id: uuid.UUID
+    kind: str
+    source_partner: str
+    source_event_id: str
+    partner_role: str
+    code_system: str
+    raw_code: str
+    raw_text: str
+    unmapped_code: bool
+    occurred_at: datetime
+    received_at: datetime
+    recorded_at: datetime
+    status_time: datetime
+    trace_id: str
+    carrier_id: str
+    waybill_no: str
+    platform_code: str
+    order_no: str
+    declaration_id: uuid.UUID | None
+    declarant: str
+    document: str
+    cop_no: str
+    status: str
+    sub_status: str
+    phase: int
+    rank: int
+    district_code: str
+    delivery_point: str
+    delivery_point_id: str
+    location: str
+    e_waybill: bool | None
+    transit_bag: str
+    message_type: str
+    is_receipt: bool
+    return_status: str
+    return_time: datetime | None
+    return_info: str
+    trade_mode: str
+    ie_flag: str
+    body: str | None
+    canonical: bytes
+    kafka_topic: str
+    kafka_partition: int
+    kafka_offset: int
+
+    def record(self) -> tuple[Any, ...]:
+        """The values in COLUMNS order, for COPY."""
+        return astuple(self)
+
+
+#: ledger_events columns the writer stages, in LedgerRow field order.
+COLUMNS: tuple[str, ...] = tuple(f.name for f in fields(LedgerRow))
