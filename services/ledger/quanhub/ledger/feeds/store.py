@@ -6,9 +6,9 @@ import uuid
 from datetime import datetime
 from uuid import UUID
 
-import asyncpg
 from asyncpg import Record
 
+from quanhub.ledger.feeds.conn import Conn
 from quanhub.ledger.feeds.errors import DeliveryNotFound, SubscriptionNotFound
 from quanhub.ledger.feeds.model import Delivery, DeliveryStatus, Subscription, SubscriptionStatus
 
@@ -63,7 +63,7 @@ def delivery_from(row: Record) -> Delivery:
 
 
 async def create_subscription(
-    conn: asyncpg.Connection,
+    conn: Conn,
     *,
     partner_code: str,
     url: str,
@@ -94,7 +94,7 @@ async def create_subscription(
 
 
 async def list_subscriptions(
-    conn: asyncpg.Connection, partner_code: str, *, limit: int, before: tuple[datetime, UUID] | None
+    conn: Conn, partner_code: str, *, limit: int, before: tuple[datetime, UUID] | None
 ) -> list[Subscription]:
     """A partner's subscriptions, newest first, after the keyset `before` (exclusive)."""
     rows = await conn.fetch(
@@ -111,7 +111,7 @@ async def list_subscriptions(
 
 
 async def get_subscription(
-    conn: asyncpg.Connection, partner_code: str, subscription_id: UUID, *, lock: bool = False
+    conn: Conn, partner_code: str, subscription_id: UUID, *, lock: bool = False
 ) -> Subscription:
     """The partner's subscription; SubscriptionNotFound if absent, deleted or someone else's."""
     row = await conn.fetchrow(
@@ -128,7 +128,7 @@ async def get_subscription(
 
 
 async def _update(
-    conn: asyncpg.Connection, subscription_id: UUID, assignments: str, *args: object
+    conn: Conn, subscription_id: UUID, assignments: str, *args: object
 ) -> Subscription:
     row = await conn.fetchrow(
         f"UPDATE feed_subscriptions SET {assignments} WHERE id = $1 "  # noqa: S608 - callers pass fixed SQL
@@ -140,7 +140,7 @@ async def _update(
     return subscription_from(row)
 
 
-async def _cancel_pending(conn: asyncpg.Connection, subscription_id: UUID) -> None:
+async def _cancel_pending(conn: Conn, subscription_id: UUID) -> None:
     await conn.execute(
         "UPDATE feed_deliveries SET status = 'cancelled' "
         "WHERE subscription_id = $1 AND status = 'pending'",
@@ -149,7 +149,7 @@ async def _cancel_pending(conn: asyncpg.Connection, subscription_id: UUID) -> No
 
 
 async def delete_subscription(
-    conn: asyncpg.Connection, partner_code: str, subscription_id: UUID, *, now: datetime
+    conn: Conn, partner_code: str, subscription_id: UUID, *, now: datetime
 ) -> None:
     """Stop delivering for good; pending deliveries are cancelled, the log is kept."""
     async with conn.transaction():
@@ -159,7 +159,7 @@ async def delete_subscription(
 
 
 async def resume_subscription(
-    conn: asyncpg.Connection, partner_code: str, subscription_id: UUID, *, now: datetime
+    conn: Conn, partner_code: str, subscription_id: UUID, *, now: datetime
 ) -> Subscription:
     """Make a paused subscription active again, retrying its oldest pending delivery now."""
     async with conn.transaction():
@@ -174,7 +174,7 @@ async def resume_subscription(
 
 
 async def replay_subscription(
-    conn: asyncpg.Connection,
+    conn: Conn,
     partner_code: str,
     subscription_id: UUID,
     *,
@@ -196,7 +196,7 @@ async def replay_subscription(
 
 
 async def list_deliveries(
-    conn: asyncpg.Connection, subscription_id: UUID, *, limit: int, before: int | None
+    conn: Conn, subscription_id: UUID, *, limit: int, before: int | None
 ) -> list[Delivery]:
     """A subscription's deliveries, newest first, positions below `before` (exclusive)."""
     rows = await conn.fetch(
@@ -211,7 +211,7 @@ async def list_deliveries(
 
 
 async def redeliver(
-    conn: asyncpg.Connection, subscription_id: UUID, delivery_id: UUID, *, now: datetime
+    conn: Conn, subscription_id: UUID, delivery_id: UUID, *, now: datetime
 ) -> Delivery:
     """Queue the events of a past delivery again, under a new delivery id, after any
     delivery already pending (order per subscription is kept)."""

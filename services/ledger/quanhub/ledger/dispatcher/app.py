@@ -1,0 +1,117 @@
+"""Composition root of the dispatcher process: pool, notifier, sender, workers, ops server."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+
+import asyncpg
+import httpx
+import structlog
+import uvicorn
+from fastapi import FastAPI
+from prometheus_client import CollectorRegistry
+
+from quanhub.common.clock import Clock, SystemClock
+from quanhub.common.db import create_pool, migrate
+from quanhub.common.http import ops_router
+from quanhub.ledger.dispatcher.sender import Sender
+from quanhub.ledger.dispatcher.settings import DispatcherSettings
+from quanhub.ledger.dispatcher.worker import Dispatcher, DispatchLimits, DispatchMetrics
+from quanhub.ledger.feeds.notify import LedgerNotifier
+from quanhub.ledger.feeds.source import LedgerEventSource
+
+log = structlog.get_logger(__name__)
+
+
+def ops_app(registry: CollectorRegistry, notifier: LedgerNotifier) -> FastAPI:
+    """/healthz, /readyz (the LISTEN connection is up), /metrics."""
+
+    async def listening() -> bool:
+        return notifier.connected
+
+    app = FastAPI(title="Quanhub dispatcher (ops)", docs_url=None, redoc_url=None)
+    app.include_router(ops_router(registry, {"database": listening}))
+    return app
+
+
+async def run_dispatcher(
+    settings: DispatcherSettings,
+    *,
+    clock: Clock | None = None,
+    stop: asyncio.Event | None = None,
+    serve_ops: bool = True,
+) -> None:
+    """Run the dispatcher until `stop` is set (or SIGTERM/SIGINT when run as a process)."""
+    clock = clock or SystemClock()
+    stop = stop or asyncio.Event()
+    pool = await create_pool(settings.database)
+    notifier = LedgerNotifier(settings.database.url)
+    registry = CollectorRegistry()
+    try:
+        conn = await asyncpg.connect(settings.database.url)
+        try:
+            await migrate(conn)
+        finally:
+            await conn.close()
+        await notifier.start()
+        async with httpx.AsyncClient(
+            timeout=settings.request_timeout, follow_redirects=False, trust_env=False
+        ) as client:
+            dispatcher = Dispatcher(
+                pool,
+                LedgerEventSource(),
+                Sender(client, clock, allow_private=settings.private_urls_allowed),
+                notifier,
+                clock,
+                settings.retry_policy,
+                DispatchLimits(
+                    concurrency=settings.concurrency,
+                    batch_size=settings.batch_size,
+                    scan_window=settings.scan_window,
+                    poll_interval=settings.poll_interval,
+                ),
+                DispatchMetrics(registry),
+            )
+            server: uvicorn.Server | None = None
+            tasks = [asyncio.create_task(dispatcher.run(), name="dispatcher")]
+            if serve_ops:
+                config = uvicorn.Config(
+                    ops_app(registry, notifier),
+                    host=settings.host,
+                    port=settings.port,
+                    log_config=None,
+                    lifespan="off",
+                )
+                server = uvicorn.Server(config)
+                # `_serve` skips uvicorn's own signal capture: this process owns SIGTERM.
+                tasks.append(asyncio.create_task(server._serve(), name="ops"))
+            log.info("dispatcher_started", concurrency=settings.concurrency, port=settings.port)
+            await stop.wait()
+            dispatcher.stop()
+            if server is not None:
+                server.should_exit = True
+            await asyncio.gather(*tasks)
+    finally:
+        await notifier.close()
+        await pool.close()
+        log.info("dispatcher_stopped")
+
+
+def main() -> None:
+    """Entry point of `python -m quanhub.ledger.dispatcher`."""
+    from quanhub.common.logging import configure_logging
+
+    settings = DispatcherSettings()
+    configure_logging(settings.log_level)
+
+    async def _main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            with contextlib.suppress(NotImplementedError):
+                loop.add_signal_handler(sig, stop.set)
+        await run_dispatcher(settings, stop=stop)
+
+    asyncio.run(_main())

@@ -1,0 +1,164 @@
+"""The dispatcher's SQL: claim a due subscription, freeze a batch, record an attempt.
+
+A claim is `SELECT … FOR UPDATE OF s SKIP LOCKED` inside a transaction that lasts as long
+as the work on that subscription (building a batch, or one HTTP attempt): two workers
+never hold the same subscription, so nothing is sent twice and batches go out in order.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
+from quanhub.ledger.feeds.conn import Conn
+from quanhub.ledger.feeds.model import FeedEvent, batch_events
+
+
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    """A subscription this worker holds until its transaction ends."""
+
+    id: UUID
+    partner_code: str
+    url: str
+    kinds: tuple[str, ...]
+    secret: str
+    cursor_seq: int
+    failures: int
+
+
+@dataclass(frozen=True, slots=True)
+class PendingDelivery:
+    """The oldest unacknowledged delivery of a subscription."""
+
+    id: UUID
+    events: bytes
+    event_count: int
+
+
+async def claim_due(conn: Conn, *, now: datetime, head: int) -> Claimed | None:
+    """Lock the active subscription that has waited longest and has something to do."""
+    row = await conn.fetchrow(
+        """SELECT s.id, s.partner_code, s.url, s.kinds, s.secret, s.cursor_seq, s.failures
+           FROM feed_subscriptions s
+           WHERE s.status = 'active' AND s.next_attempt_at <= $1
+             AND (s.cursor_seq < $2 OR EXISTS (
+                    SELECT 1 FROM feed_deliveries d
+                    WHERE d.subscription_id = s.id AND d.status = 'pending'))
+           ORDER BY s.next_attempt_at
+           LIMIT 1
+           FOR UPDATE OF s SKIP LOCKED""",
+        now,
+        head,
+    )
+    if row is None:
+        return None
+    return Claimed(
+        id=row["id"],
+        partner_code=row["partner_code"],
+        url=row["url"],
+        kinds=tuple(row["kinds"]),
+        secret=row["secret"],
+        cursor_seq=row["cursor_seq"],
+        failures=row["failures"],
+    )
+
+
+async def oldest_pending(conn: Conn, subscription_id: UUID) -> PendingDelivery | None:
+    """The delivery that must succeed before any later one is sent."""
+    row = await conn.fetchrow(
+        """SELECT id, events, event_count FROM feed_deliveries
+           WHERE subscription_id = $1 AND status = 'pending'
+           ORDER BY position LIMIT 1""",
+        subscription_id,
+    )
+    if row is None:
+        return None
+    return PendingDelivery(row["id"], bytes(row["events"]), row["event_count"])
+
+
+async def freeze_batch(
+    conn: Conn,
+    subscription_id: UUID,
+    events: list[FeedEvent],
+    *,
+    scanned_to: int,
+    now: datetime,
+) -> UUID | None:
+    """Record the next batch (if any event matched) and move the cursor to `scanned_to`,
+    both in the caller's transaction."""
+    delivery_id: UUID | None = None
+    if events:
+        delivery_id = uuid.uuid4()
+        await conn.execute(
+            """INSERT INTO feed_deliveries
+                   (id, subscription_id, first_seq, last_seq, event_count, events, created_at)
+               VALUES ($1, $2, $3, $4, $5, $6, $7)""",
+            delivery_id,
+            subscription_id,
+            min(e.seq for e in events),
+            max(e.seq for e in events),
+            len(events),
+            batch_events(events),
+            now,
+        )
+    await conn.execute(
+        "UPDATE feed_subscriptions SET cursor_seq = $2, updated_at = $3 WHERE id = $1",
+        subscription_id,
+        scanned_to,
+        now,
+    )
+    return delivery_id
+
+
+async def record_attempt(
+    conn: Conn,
+    delivery_id: UUID,
+    *,
+    ok: bool,
+    status_code: int | None,
+    error: str | None,
+    duration_ms: int,
+    now: datetime,
+) -> None:
+    """Log one attempt on the delivery (succeeded, or still pending)."""
+    await conn.execute(
+        """UPDATE feed_deliveries
+           SET attempts = attempts + 1, last_attempt_at = $2, last_status_code = $3,
+               last_error = $4, last_duration_ms = $5,
+               status = CASE WHEN $6 THEN 'succeeded' ELSE status END,
+               delivered_at = CASE WHEN $6 THEN $2 ELSE delivered_at END
+           WHERE id = $1""",
+        delivery_id,
+        now,
+        status_code,
+        error,
+        duration_ms,
+        ok,
+    )
+
+
+async def reschedule(
+    conn: Conn,
+    subscription_id: UUID,
+    *,
+    failures: int,
+    next_attempt_at: datetime,
+    pause_reason: str | None,
+    now: datetime,
+) -> None:
+    """Set the consecutive-failure count and the next look; pause if a reason is given."""
+    await conn.execute(
+        """UPDATE feed_subscriptions
+           SET failures = $2, next_attempt_at = $3, updated_at = $5,
+               status = CASE WHEN $4::text IS NULL THEN status ELSE 'paused' END,
+               paused_reason = COALESCE($4, paused_reason)
+           WHERE id = $1""",
+        subscription_id,
+        failures,
+        next_attempt_at,
+        pause_reason,
+        now,
+    )

@@ -1,0 +1,80 @@
+"""One signed POST of one delivery to its subscriber, and what came of it."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from uuid import UUID
+
+import httpx
+
+from quanhub.common.clock import Clock
+from quanhub.ledger.feeds.errors import InvalidSubscriberUrl
+from quanhub.ledger.feeds.model import delivery_body
+from quanhub.ledger.feeds.signing import (
+    DELIVERY_ID_HEADER,
+    SIGNATURE_HEADER,
+    SUBSCRIPTION_ID_HEADER,
+    signature_header,
+)
+from quanhub.ledger.feeds.urls import check_resolved, check_url
+
+USER_AGENT = "Quanhub-Webhooks/1"
+_MAX_ERROR = 300
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """How one attempt went: a 2xx is success; anything else is retried later."""
+
+    ok: bool
+    status_code: int | None
+    error: str | None
+    duration_ms: int
+
+
+class Sender:
+    """POSTs delivery bodies with the hub's signature headers."""
+
+    def __init__(self, client: httpx.AsyncClient, clock: Clock, *, allow_private: bool) -> None:
+        self._client = client
+        self._clock = clock
+        self._allow_private = allow_private
+
+    async def send(
+        self, *, url: str, secret: str, subscription_id: UUID, delivery_id: UUID, events: bytes
+    ) -> Outcome:
+        """Sign and POST one delivery; never raises for what the subscriber does."""
+        started = time.monotonic()
+        body = delivery_body(delivery_id, subscription_id, events)
+        timestamp = int(self._clock.now().timestamp())
+        headers = {
+            "Content-Type": "application/json",
+            "User-Agent": USER_AGENT,
+            SIGNATURE_HEADER: signature_header(secret, timestamp, body),
+            DELIVERY_ID_HEADER: str(delivery_id),
+            SUBSCRIPTION_ID_HEADER: str(subscription_id),
+        }
+        try:
+            # Checked again at every attempt: a name may resolve elsewhere than at creation.
+            host = check_url(url, allow_private=self._allow_private)
+            await check_resolved(host, allow_private=self._allow_private)
+            response = await self._client.post(url, content=body, headers=headers)
+        except InvalidSubscriberUrl as exc:
+            return self._failed(started, f"refused: {exc.message}")
+        except httpx.TimeoutException:
+            return self._failed(started, "timeout")
+        except httpx.HTTPError as exc:
+            return self._failed(started, f"{type(exc).__name__}: {exc}")
+        elapsed = _ms(started)
+        if 200 <= response.status_code < 300:
+            return Outcome(True, response.status_code, None, elapsed)
+        return Outcome(False, response.status_code, f"HTTP {response.status_code}", elapsed)
+
+    @staticmethod
+    def _failed(started: float, error: str) -> Outcome:
+        return Outcome(False, None, error[:_MAX_ERROR], _ms(started))
+
+
+def _ms(started: float) -> int:
+    return int((time.monotonic() - started) * 1000)

@@ -1,0 +1,215 @@
+"""The dispatch loop: claim a due subscription, build its next batch or attempt its oldest
+pending delivery, record the outcome, repeat; wake on ledger commits."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import asyncpg
+import structlog
+from prometheus_client import CollectorRegistry, Counter, Histogram
+
+from quanhub.common.clock import Clock
+from quanhub.ledger.dispatcher.claims import (
+    Claimed,
+    PendingDelivery,
+    claim_due,
+    freeze_batch,
+    oldest_pending,
+    record_attempt,
+    reschedule,
+)
+from quanhub.ledger.dispatcher.sender import Sender
+from quanhub.ledger.feeds.backoff import RetryPolicy
+from quanhub.ledger.feeds.conn import Conn
+from quanhub.ledger.feeds.notify import LedgerNotifier
+from quanhub.ledger.feeds.source import EventSource, load_principal
+
+log = structlog.get_logger(__name__)
+
+
+class DispatchMetrics:
+    """Prometheus series of one dispatcher process."""
+
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.attempts = Counter(
+            "quanhub_dispatcher_attempts",
+            "Delivery attempts by outcome",
+            ["outcome"],
+            registry=registry,
+        )
+        self.events = Counter(
+            "quanhub_dispatcher_events_delivered",
+            "Events acknowledged by subscribers",
+            registry=registry,
+        )
+        self.batches = Counter(
+            "quanhub_dispatcher_batches_built", "Deliveries frozen", registry=registry
+        )
+        self.paused = Counter(
+            "quanhub_dispatcher_subscriptions_paused",
+            "Subscriptions paused after persistent failure",
+            registry=registry,
+        )
+        self.duration = Histogram(
+            "quanhub_dispatcher_attempt_seconds",
+            "Time a subscriber took to answer",
+            registry=registry,
+            buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class DispatchLimits:
+    """Sizes from settings."""
+
+    concurrency: int
+    batch_size: int
+    scan_window: int
+    poll_interval: float
+
+
+class Dispatcher:
+    """Several of these (in one process or many) share the subscriptions safely."""
+
+    def __init__(  # noqa: PLR0917 - the composition root wires these once
+        self,
+        pool: asyncpg.Pool,
+        source: EventSource,
+        sender: Sender,
+        notifier: LedgerNotifier,
+        clock: Clock,
+        policy: RetryPolicy,
+        limits: DispatchLimits,
+        metrics: DispatchMetrics,
+        rand: Callable[[], float] = random.random,
+    ) -> None:
+        self._pool = pool
+        self._source = source
+        self._sender = sender
+        self._notifier = notifier
+        self._clock = clock
+        self._policy = policy
+        self._limits = limits
+        self._metrics = metrics
+        self._rand = rand
+        self._stopping = asyncio.Event()
+
+    async def run(self) -> None:
+        """Run `concurrency` loops until `stop()`."""
+        async with asyncio.TaskGroup() as group:
+            for n in range(self._limits.concurrency):
+                group.create_task(self._loop(), name=f"dispatch-{n}")
+
+    def stop(self) -> None:
+        """Ask every loop to finish its current step and return."""
+        self._stopping.set()
+        self._notifier.wake()
+
+    async def _loop(self) -> None:
+        failures = 0
+        while not self._stopping.is_set():
+            try:
+                worked = await self.step()
+                failures = 0
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+                failures += 1
+                log.warning("dispatch_step_failed", error=type(exc).__name__, detail=str(exc))
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._stopping.wait(), min(30.0, 0.5 * 2**failures))
+                continue
+            if not worked:
+                await self._notifier.wait(self._limits.poll_interval)
+
+    async def step(self) -> bool:
+        """Do one piece of work; False when nothing was due."""
+        async with self._pool.acquire() as conn:
+            head = await self._source.head(conn)
+            async with conn.transaction():
+                claimed = await claim_due(conn, now=self._clock.now(), head=head)
+                if claimed is None:
+                    return False
+                pending = await oldest_pending(conn, claimed.id)
+                if pending is None:
+                    await self._build(conn, claimed, head)
+                else:
+                    await self._attempt(conn, claimed, pending)
+                return True
+
+    async def _build(self, conn: Conn, claimed: Claimed, head: int) -> None:
+        now = self._clock.now()
+        principal = await load_principal(conn, claimed.partner_code)
+        if principal is None:
+            await reschedule(
+                conn,
+                claimed.id,
+                failures=claimed.failures,
+                next_attempt_at=now,
+                pause_reason="the subscribing partner is disabled or receives no events",
+                now=now,
+            )
+            self._metrics.paused.inc()
+            return
+        upto = min(head, claimed.cursor_seq + self._limits.scan_window)
+        events = await self._source.fetch(
+            conn,
+            principal,
+            kinds=claimed.kinds,
+            after_seq=claimed.cursor_seq,
+            upto_seq=upto,
+            limit=self._limits.batch_size,
+        )
+        scanned_to = events[-1].seq if len(events) >= self._limits.batch_size else upto
+        delivery_id = await freeze_batch(conn, claimed.id, events, scanned_to=scanned_to, now=now)
+        if delivery_id is not None:
+            self._metrics.batches.inc()
+            log.debug("batch_frozen", subscription=str(claimed.id), events=len(events))
+
+    async def _attempt(self, conn: Conn, claimed: Claimed, pending: PendingDelivery) -> None:
+        outcome = await self._sender.send(
+            url=claimed.url,
+            secret=claimed.secret,
+            subscription_id=claimed.id,
+            delivery_id=pending.id,
+            events=pending.events,
+        )
+        now = self._clock.now()
+        self._metrics.duration.observe(outcome.duration_ms / 1000)
+        await record_attempt(
+            conn,
+            pending.id,
+            ok=outcome.ok,
+            status_code=outcome.status_code,
+            error=outcome.error,
+            duration_ms=outcome.duration_ms,
+            now=now,
+        )
+        bound = log.bind(subscription=str(claimed.id), delivery=str(pending.id))
+        if outcome.ok:
+            self._metrics.attempts.labels("succeeded").inc()
+            self._metrics.events.inc(pending.event_count)
+            await reschedule(
+                conn, claimed.id, failures=0, next_attempt_at=now, pause_reason=None, now=now
+            )
+            return
+        self._metrics.attempts.labels("failed").inc()
+        failures = claimed.failures + 1
+        reason = None
+        if self._policy.exhausted(failures):
+            reason = f"{failures} consecutive failed attempts; last: {outcome.error}"
+            self._metrics.paused.inc()
+            bound.warning("subscription_paused", failures=failures, error=outcome.error)
+        else:
+            bound.info("delivery_failed", failures=failures, error=outcome.error)
+        await reschedule(
+            conn,
+            claimed.id,
+            failures=failures,
+            next_attempt_at=now + self._policy.delay(failures, self._rand),
+            pause_reason=reason,
+            now=now,
+        )

@@ -1,0 +1,152 @@
+"""Test helpers for feeds: canonical events into the ledger, and a local webhook receiver."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+import asyncpg
+import orjson
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from quanhub.canonical.v1 import canonical_pb2 as cpb
+
+T0 = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
+
+
+def parcel_event(carrier: str, waybill: str, n: int, *, platform: str = "") -> cpb.CanonicalEvent:
+    """A canonical IN_TRANSIT scan of one parcel."""
+    event = cpb.CanonicalEvent(
+        event_id=str(uuid.uuid4()),
+        source_partner=carrier,
+        source_event_id=f"{waybill}-{n}",
+        partner_role="carrier",
+        code_system="quanhub",
+        raw_code="IN_TRANSIT",
+        raw_text="in transit",
+        schema_version=1,
+        trace_id=uuid.uuid4().hex,
+    )
+    event.occurred_at.FromDatetime(T0 + timedelta(minutes=n))
+    event.received_at.FromDatetime(T0 + timedelta(minutes=n, seconds=5))
+    event.parcel.carrier_id = carrier
+    event.parcel.waybill_no = waybill
+    event.parcel.status = cpb.PARCEL_STATUS_IN_TRANSIT
+    event.parcel.platform_code = platform
+    return event
+
+
+async def wait_until(check: Callable[[], Awaitable[bool]], *, within: float = 60.0) -> None:
+    """Poll `check` until it is true; fail after `within` seconds."""
+    deadline = time.monotonic() + within
+    while not await check():
+        if time.monotonic() > deadline:
+            msg = f"condition not met within {within} s"
+            raise AssertionError(msg)
+        await asyncio.sleep(0.05)
+
+
+@dataclass
+class Received:
+    """One request the receiver got."""
+
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+    @property
+    def json(self) -> dict[str, object]:
+        return orjson.loads(self.body)  # type: ignore[no-any-return]
+
+
+@dataclass
+class Receiver:
+    """A webhook endpoint on 127.0.0.1 that fails its first `fail_first` requests."""
+
+    fail_first: int = 0
+    delay: float = 0.0
+    requests: list[Received] = field(default_factory=list)
+    url: str = ""
+
+    @property
+    def accepted(self) -> list[Received]:
+        return [r for r in self.requests if r.status == 200]
+
+    def accepted_events(self, subscription_id: str | None = None) -> list[dict[str, object]]:
+        events: list[dict[str, object]] = []
+        for r in self.accepted:
+            body = r.json
+            if subscription_id is None or body["subscription_id"] == subscription_id:
+                events.extend(body["events"])  # type: ignore[arg-type]
+        return events
+
+    async def _handle(self, request: Request) -> Response:
+        body = await request.body()
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        status = 500 if len(self.requests) < self.fail_first else 200
+        self.requests.append(Received(status, dict(request.headers), body))
+        return Response(b"ok" if status == 200 else b"boom", status_code=status)
+
+
+@contextlib.asynccontextmanager
+async def running_receiver(receiver: Receiver) -> AsyncIterator[Receiver]:
+    """Serve the receiver on a free loopback port for the duration of the block."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    app = Starlette(routes=[Route("/hook", receiver._handle, methods=["POST"])])
+    server = uvicorn.Server(uvicorn.Config(app, log_config=None, lifespan="off"))
+    task = asyncio.create_task(server._serve([sock]))
+    receiver.url = f"http://127.0.0.1:{port}/hook"
+    try:
+        await wait_until(lambda: _started(server), within=10)
+        yield receiver
+    finally:
+        server.should_exit = True
+        await task
+        sock.close()
+
+
+async def _started(server: uvicorn.Server) -> bool:
+    return server.started
+
+
+_offsets = iter(range(10**9))
+
+
+async def append_to_ledger(pool: asyncpg.Pool, events: list[cpb.CanonicalEvent]) -> list[int]:
+    """Write events through the ledger's own batch writer; returns their sequence numbers."""
+    from quanhub.ledger.decode import decode
+    from quanhub.ledger.store.writer import prepare, write_batch
+
+    now = datetime.now(UTC)
+    rows = [
+        decode(
+            e.SerializeToString(),
+            topic="test.canonical",
+            partition=0,
+            offset=next(_offsets),
+            recorded_at=now,
+        )
+        for e in events
+    ]
+    async with pool.acquire() as conn:
+        await prepare(conn)
+        await write_batch(conn, rows, group_id="feeds-test", positions=[], now=now)
+        found = await conn.fetch(
+            "SELECT seq FROM ledger_events WHERE event_id = ANY($1::uuid[]) ORDER BY seq",
+            [uuid.UUID(e.event_id) for e in events],
+        )
+    return [r["seq"] for r in found]
