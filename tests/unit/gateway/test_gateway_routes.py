@@ -1,0 +1,209 @@
+"""POST /v1/events end to end inside the process, with fake Kafka and fake key store."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+import structlog
+from gateway_fakes import FakePublisher
+
+from quanhub.canonical.v1 import canonical_pb2
+from quanhub.ingest.v1 import ingest_pb2
+
+ID, NAME, PHONE = "370102199001011234", "张三", "13812345678"
+ADDRESS = "山东省济南市历下区泉城路1号"
+SF = {"Authorization": "Bearer key-sf"}
+TMALL = {"Authorization": "Bearer key-tmall"}
+PROTOBUF = "application/x-protobuf"
+
+
+def _parcel(event_id: str, carrier: str = "shunfeng", **extra: Any) -> dict[str, Any]:
+    parcel = {"carrier_code": carrier, "waybill_no": "SF1000001", "code_system": "quanhub",
+              "code": "DELIVERED", **extra}  # fmt: skip
+    return {"event_id": event_id, "occurred_at": "2026-11-28T07:30:00Z", "parcel": parcel}
+
+
+def _order(event_id: str, platform: str = "TMALL") -> dict[str, Any]:
+    return {
+        "eventId": event_id,
+        "occurredAt": "2026-11-28T07:00:00Z",
+        "order": {
+            "platformCode": platform, "orderNo": "T100", "codeSystem": "quanhub", "code": "PAID",
+            "tradeMode": "9610", "ieFlag": "I",
+            "buyer": {"idNumber": ID, "name": NAME, "telephone": PHONE},
+            "consignee": {"name": NAME, "telephone": PHONE, "address": ADDRESS},
+        },
+    }  # fmt: skip
+
+
+async def test_missing_and_invalid_keys_get_401_with_challenge(client: httpx.AsyncClient) -> None:
+    for headers in ({}, {"Authorization": "Bearer nope"}, {"Authorization": "Basic eDp5"}):
+        response = await client.post("/v1/events", json={"events": []}, headers=headers)
+        assert response.status_code == 401
+        assert response.headers["content-type"] == "application/problem+json"
+        assert response.headers["www-authenticate"].startswith("Bearer")
+        assert response.json()["code"] == "unauthenticated"
+
+
+async def test_mixed_batch_proceeds_with_per_index_reasons(
+    client: httpx.AsyncClient, publisher: FakePublisher
+) -> None:
+    events = [_parcel("e0"), _parcel("e1", carrier="ZTO"), _order("e2"), _parcel("e3", code="")]
+    response = await client.post("/v1/events", json={"events": events}, headers=SF)
+    assert response.status_code == 202
+    body = response.json()
+    assert body["accepted"] == 1
+    assert [(r["index"], r["code"]) for r in body["rejected"]] == [
+        (1, "partner_code_mismatch"),
+        (2, "kind_not_allowed"),
+        (3, "missing_field"),
+    ]
+    assert body["rejected"][0]["eventId"] == "e1"
+    [record] = publisher.records
+    assert record.topic == "quanhub.raw.parcel.v1"
+    assert record.key == b"P|SF|SF1000001"
+    headers = dict(record.headers)
+    assert headers["partner"] == b"SF"
+    assert headers["trace_id"] == response.headers["x-trace-id"].encode()
+    envelope = canonical_pb2.RawEnvelope.FromString(record.value)
+    assert (envelope.partner_code, envelope.partner_role, envelope.ingress) == (
+        "SF", "carrier", "gateway",
+    )  # fmt: skip
+
+
+async def test_order_is_tokenised_before_it_is_produced_and_logs_stay_clean(
+    client: httpx.AsyncClient, publisher: FakePublisher
+) -> None:
+    with structlog.testing.capture_logs() as logs:
+        response = await client.post("/v1/events", json={"events": [_order("o1")]}, headers=TMALL)
+    assert response.status_code == 202, response.text
+    [record] = publisher.records
+    assert [entry["event"] for entry in logs] == ["events_published"]
+    for clear in (ID, NAME, PHONE, "泉城路1号"):
+        assert clear.encode() not in record.value
+        assert clear not in repr(logs)
+    envelope = canonical_pb2.RawEnvelope.FromString(record.value)
+    assert envelope.event.order.buyer.id_number == "370102********1234"
+    assert envelope.pii_tokens["order.buyer.id_number"].startswith("t1:")
+    assert record.key == b"O|TMALL|T100"
+
+
+async def test_rollback_refuses_the_whole_batch(
+    client: httpx.AsyncClient, publisher: FakePublisher
+) -> None:
+    events = [_parcel("e0"), _parcel("e1", carrier="YTO")]
+    response = await client.post(
+        "/v1/events",
+        json={"events": events},
+        headers={**SF, "Quanhub-Error-Behaviour": "rollback"},
+    )
+    assert response.status_code == 422
+    body = response.json()
+    assert body["code"] == "batch_rejected"
+    assert body["accepted"] == 0
+    assert body["rejected"][0]["index"] == 1
+    assert publisher.records == []
+    bad = await client.post(
+        "/v1/events", json={"events": events}, headers={**SF, "Quanhub-Error-Behaviour": "maybe"}
+    )
+    assert bad.status_code == 400
+
+
+async def test_reading_roles_get_403(client: httpx.AsyncClient) -> None:
+    response = await client.post(
+        "/v1/events",
+        json={"events": [_order("x")]},
+        headers={"Authorization": "Bearer key-analyst"},
+    )
+    assert response.status_code == 403
+    assert response.json()["code"] == "role_cannot_publish"
+
+
+async def test_limits_answer_413_415_and_400(client: httpx.AsyncClient) -> None:
+    too_many = {"events": [_parcel(f"e{i}") for i in range(11)]}
+    response = await client.post("/v1/events", json=too_many, headers=SF)
+    assert response.status_code == 413
+    assert response.json()["max_events"] == 10
+    huge = b'{"events": [], "pad": "' + b"x" * 70_000 + b'"}'
+    response = await client.post(
+        "/v1/events", content=huge, headers={**SF, "Content-Type": "application/json"}
+    )
+    assert response.status_code == 413
+    assert response.json()["max_body_bytes"] == 64 * 1024
+    response = await client.post(
+        "/v1/events", content=b"<xml/>", headers={**SF, "Content-Type": "application/xml"}
+    )
+    assert response.status_code == 415
+    assert "application/x-protobuf" in response.headers["accept-post"]
+    response = await client.post(
+        "/v1/events", content=b'{"events":[{"event_id":"\xc3"}]}',
+        headers={**SF, "Content-Type": "application/json"},
+    )  # fmt: skip
+    assert (response.status_code, response.json()["code"]) == (400, "invalid_utf8")
+    response = await client.post("/v1/events", json={"events": []}, headers=SF)
+    assert (response.status_code, response.json()["code"]) == (400, "empty_batch")
+
+
+async def test_rate_limit_answers_429_with_headers(client: httpx.AsyncClient) -> None:
+    batch = {"events": [_parcel(f"e{i}") for i in range(10)]}
+    first = await client.post("/v1/events", json=batch, headers=SF)
+    second = await client.post("/v1/events", json=batch, headers=SF)
+    assert (first.status_code, second.status_code) == (202, 202)
+    assert second.headers["x-ratelimit-remaining"] == "0"
+    third = await client.post("/v1/events", json=batch, headers=SF)
+    assert third.status_code == 429
+    assert third.headers["retry-after"] == "1"
+    assert third.headers["x-ratelimit-limit"] == "20"
+    assert third.headers["x-ratelimit-reset"] == "2"
+    other = await client.post("/v1/events", json={"events": [_order("o")]}, headers=TMALL)
+    assert other.status_code == 202
+
+
+async def test_kafka_unavailable_is_503_never_202(
+    client: httpx.AsyncClient, publisher: FakePublisher
+) -> None:
+    publisher.available = False
+    response = await client.post("/v1/events", json={"events": [_parcel("e0")]}, headers=SF)
+    assert response.status_code == 503
+    assert response.headers["retry-after"] == "5"
+    assert response.json()["code"] == "kafka_unavailable"
+    ready = await client.get("/readyz")
+    assert ready.status_code == 503
+
+
+async def test_protobuf_in_and_out(client: httpx.AsyncClient, publisher: FakePublisher) -> None:
+    request = ingest_pb2.PublishRequest()
+    event = request.events.add(event_id="pb1")
+    event.occurred_at.FromJsonString("2026-11-28T07:00:00Z")
+    event.parcel.MergeFrom(
+        ingest_pb2.ParcelEvent(
+            carrier_code="SF", waybill_no="SF2000002", code_system="quanhub", code="PICKED_UP"
+        )
+    )
+    response = await client.post(
+        "/v1/events",
+        content=request.SerializeToString(),
+        headers={
+            **SF,
+            "Content-Type": "application/x-protobuf",
+            "Accept": "application/x-protobuf",
+        },
+    )
+    assert response.status_code == 202
+    assert ingest_pb2.PublishResponse.FromString(response.content).accepted == 1
+    assert len(publisher.records) == 1
+
+
+@pytest.mark.parametrize("path", ["/healthz", "/metrics"])
+async def test_ops_endpoints_need_no_key(client: httpx.AsyncClient, path: str) -> None:
+    assert (await client.get(path)).status_code == 200
+
+
+async def test_openapi_documents_the_route_and_bearer_auth(client: httpx.AsyncClient) -> None:
+    spec = (await client.get("/openapi.json")).json()
+    post = spec["paths"]["/v1/events"]["post"]
+    assert "Kafka acknowledged" in post["description"]
+    assert "application/x-protobuf" in post["requestBody"]["content"]
+    assert spec["components"]["securitySchemes"]["PartnerApiKey"]["scheme"] == "bearer"
