@@ -18,10 +18,14 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import asyncpg
+from asyncpg.pool import PoolConnectionProxy
 
 from quanhub.ledger.store.projections import CREATE_WORK_TABLES, REFRESH_ALL, links_sql, touch_sql
 from quanhub.ledger.store.rollups import ADD, RETRACT
 from quanhub.ledger.store.rows import COLUMNS, LedgerRow
+
+#: A connection of its own or one borrowed from a pool.
+AnyConnection = asyncpg.Connection | PoolConnectionProxy
 
 #: The channel feeds LISTEN on; the payload is the highest committed seq.
 NOTIFY_CHANNEL = "quanhub_ledger"
@@ -112,13 +116,13 @@ class WriteResult:
     last_seq: int
 
 
-async def prepare(conn: asyncpg.Connection) -> None:
+async def prepare(conn: AnyConnection) -> None:
     """Create the session's temporary work tables (once per connection)."""
     await conn.execute(CREATE_WORK_TABLES + CREATE_STAGE)
 
 
 async def write_batch(
-    conn: asyncpg.Connection,
+    conn: AnyConnection,
     rows: Sequence[LedgerRow],
     *,
     group_id: str,
@@ -164,7 +168,7 @@ async def write_batch(
     return WriteResult(received=len(rows), appended=int(appended), last_seq=int(last_seq))
 
 
-async def stored_offsets(conn: asyncpg.Connection, group_id: str, topic: str) -> dict[int, int]:
+async def stored_offsets(conn: AnyConnection, group_id: str, topic: str) -> dict[int, int]:
     """The next offset to read per partition, as last committed with the ledger rows."""
     rows = await conn.fetch(
         "SELECT partition, next_offset FROM consumer_offsets WHERE group_id = $1 AND topic = $2",

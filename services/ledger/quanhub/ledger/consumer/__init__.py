@@ -1,0 +1,1 @@
+"""The ledger consumer: canonical topic -> PostgreSQL, exactly once in effect."""

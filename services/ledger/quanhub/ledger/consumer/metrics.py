@@ -1,0 +1,39 @@
+"""Prometheus metrics of the ledger consumer, on a registry of its own."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+
+class ConsumerMetrics:
+    """What an operator watches: events in, events new to the ledger, rejects, write time."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.records = Counter(
+            "quanhub_ledger_records_total", "Canonical records read", registry=self.registry
+        )
+        self.appended = Counter(
+            "quanhub_ledger_events_appended_total",
+            "Events new to the ledger (duplicates excluded)",
+            registry=self.registry,
+        )
+        self.rejected = Counter(
+            "quanhub_ledger_records_rejected_total",
+            "Records that were not usable canonical events",
+            registry=self.registry,
+        )
+        self.write_failures = Counter(
+            "quanhub_ledger_write_failures_total",
+            "Batch writes that failed and were retried",
+            registry=self.registry,
+        )
+        self.batch_seconds = Histogram(
+            "quanhub_ledger_batch_seconds",
+            "Time to write one batch to PostgreSQL",
+            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+            registry=self.registry,
+        )
+        self.last_seq = Gauge(
+            "quanhub_ledger_last_seq", "Highest ledger sequence number", registry=self.registry
+        )

@@ -1,0 +1,149 @@
+"""The consumer loop: poll a batch, decode it, write it with its offsets, repeat."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Sequence
+from typing import Any
+
+import asyncpg
+import structlog
+
+from quanhub.common.clock import Clock
+from quanhub.common.kafka import ensure_topics, make_consumer
+from quanhub.common.topics import Topics
+from quanhub.ledger.consumer.metrics import ConsumerMetrics
+from quanhub.ledger.consumer.rebalance import SeekToStoredOffsets
+from quanhub.ledger.decode import decode
+from quanhub.ledger.errors import UndecodableEvent
+from quanhub.ledger.settings import LedgerConsumerSettings
+from quanhub.ledger.store.rows import LedgerRow
+from quanhub.ledger.store.writer import Position, Reject, prepare, write_batch
+
+log = structlog.get_logger(__name__)
+
+
+def decode_batch(
+    records: Sequence[Any], now: Any
+) -> tuple[list[LedgerRow], list[Reject], list[Position]]:
+    """Decode polled records; unusable ones become rejects, and every partition advances."""
+    rows: list[LedgerRow] = []
+    rejects: list[Reject] = []
+    last: dict[tuple[str, int], int] = {}
+    for record in records:
+        where = {"topic": record.topic, "partition": record.partition, "offset": record.offset}
+        try:
+            rows.append(decode(record.value, recorded_at=now, **where))
+        except UndecodableEvent as exc:
+            log.warning("record_rejected", error_code=exc.code, reason=exc.message, **where)
+            rejects.append(Reject(code=exc.code, message=exc.message, **where))
+        key = (record.topic, record.partition)
+        last[key] = max(last.get(key, -1), record.offset)
+    positions = [Position(t, p, offset + 1) for (t, p), offset in last.items()]
+    return rows, rejects, positions
+
+
+class LedgerConsumer:
+    """Reads the canonical topic and keeps the ledger; `ready` once it owns partitions."""
+
+    def __init__(
+        self,
+        settings: LedgerConsumerSettings,
+        pool: asyncpg.Pool,
+        *,
+        clock: Clock,
+        metrics: ConsumerMetrics,
+    ) -> None:
+        self._settings = settings
+        self._pool = pool
+        self._clock = clock
+        self._metrics = metrics
+        self._topic = Topics(settings.kafka).canonical
+        self._write_lock = asyncio.Lock()
+        self._listener: SeekToStoredOffsets | None = None
+        self._conn: asyncpg.Connection | None = None
+
+    async def ready(self) -> bool:
+        """True while the consumer holds a partition assignment."""
+        return self._listener is not None and bool(self._listener.assigned)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Consume until `stop` is set; a failed write is retried, never skipped."""
+        canonical = [s for s in Topics(self._settings.kafka).specs() if s.name == self._topic]
+        await ensure_topics(self._settings.kafka, canonical)
+        consumer = make_consumer(
+            self._settings.kafka,
+            group_id=self._settings.group_id,
+            client_id="quanhub-ledger-consumer",
+            max_partition_fetch_bytes=4 * 1024 * 1024,
+        )
+        self._listener = SeekToStoredOffsets(
+            consumer, self._pool, group_id=self._settings.group_id, write_lock=self._write_lock
+        )
+        consumer.subscribe([self._topic], listener=self._listener)
+        await consumer.start()
+        log.info("ledger_consumer_started", topic=self._topic, group=self._settings.group_id)
+        try:
+            while not stop.is_set():
+                polled = await consumer.getmany(
+                    timeout_ms=self._settings.poll_timeout_ms,
+                    max_records=self._settings.batch_max_records,
+                )
+                records = [r for batch in polled.values() for r in batch]
+                if records:
+                    await self._write(records, stop)
+        finally:
+            await consumer.stop()
+            await self._drop_connection()
+
+    async def _connection(self) -> asyncpg.Connection:
+        if self._conn is None or self._conn.is_closed():
+            conn = await asyncpg.connect(self._settings.database.url)
+            await prepare(conn)
+            self._conn = conn
+        return self._conn
+
+    async def _write(self, records: list[Any], stop: asyncio.Event) -> None:
+        now = self._clock.now()
+        rows, rejects, positions = decode_batch(records, now)
+        delay = self._settings.retry_initial_seconds
+        while True:
+            started = time.perf_counter()
+            try:
+                async with self._write_lock:
+                    conn = await self._connection()
+                    result = await write_batch(
+                        conn,
+                        rows,
+                        group_id=self._settings.group_id,
+                        positions=positions,
+                        rejects=rejects,
+                        now=now,
+                    )
+            except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as exc:
+                self._metrics.write_failures.inc()
+                log.warning("ledger_write_failed", error=str(exc), retry_in=delay)
+                await self._drop_connection()
+                if stop.is_set():
+                    return
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, self._settings.retry_max_seconds)
+                continue
+            break
+        self._metrics.batch_seconds.observe(time.perf_counter() - started)
+        self._metrics.records.inc(len(records))
+        self._metrics.appended.inc(result.appended)
+        self._metrics.rejected.inc(len(rejects))
+        self._metrics.last_seq.set(result.last_seq)
+        log.debug(
+            "batch_written", records=len(records), appended=result.appended, seq=result.last_seq
+        )
+
+    async def _drop_connection(self) -> None:
+        if self._conn is not None:
+            conn, self._conn = self._conn, None
+            try:
+                await conn.close(timeout=5)
+            except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, TimeoutError):
+                conn.terminate()

@@ -1,0 +1,52 @@
+"""Settings of the two ledger processes: the consumer (QUANHUB_LEDGER_CONSUMER_*) and the
+query API (QUANHUB_LEDGER_API_*), each composing the shared Kafka and PostgreSQL blocks."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from quanhub.common.settings import DatabaseSettings, KafkaSettings
+
+
+class LedgerConsumerSettings(BaseSettings):
+    """Canonical topic -> PostgreSQL: group, batch size, and the ops port."""
+
+    model_config = SettingsConfigDict(env_prefix="QUANHUB_LEDGER_CONSUMER_", extra="ignore")
+
+    host: str = "127.0.0.1"
+    #: Ops-only HTTP server (/healthz, /readyz, /metrics).
+    port: int = Field(default=8083, ge=1, le=65535)
+    log_level: str = "INFO"
+    log_json: bool = True
+    #: Kafka consumer group; offsets live in PostgreSQL (consumer_offsets) under this name.
+    group_id: str = "quanhub-ledger"
+    #: Records per PostgreSQL transaction at most.
+    batch_max_records: int = Field(default=5000, ge=1, le=100_000)
+    #: How long one poll waits for records before an empty round (ms).
+    poll_timeout_ms: int = Field(default=200, ge=1, le=10_000)
+    #: Backoff between retries of a failed write (seconds, doubling up to the max).
+    retry_initial_seconds: float = Field(default=0.2, gt=0)
+    retry_max_seconds: float = Field(default=10.0, gt=0)
+    #: Apply pending database migrations at start.
+    migrate_on_start: bool = True
+    kafka: KafkaSettings = Field(default_factory=KafkaSettings)
+    database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+
+
+class LedgerApiSettings(BaseSettings):
+    """The query API: where it listens and how long a key is trusted without PostgreSQL."""
+
+    model_config = SettingsConfigDict(env_prefix="QUANHUB_LEDGER_API_", extra="ignore")
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8081, ge=1, le=65535)
+    log_level: str = "INFO"
+    log_json: bool = True
+    #: How long a verified (or refused) API key is trusted without asking PostgreSQL.
+    auth_cache_seconds: float = Field(default=15.0, ge=0, le=300)
+    #: Page size of list endpoints when the caller gives none, and the most it may ask.
+    page_size: int = Field(default=50, ge=1, le=1000)
+    max_page_size: int = Field(default=500, ge=1, le=5000)
+    migrate_on_start: bool = True
+    database: DatabaseSettings = Field(default_factory=DatabaseSettings)
