@@ -1,0 +1,94 @@
+"""The normalizer's composition root: bootstrap(settings) wires Kafka, metrics and ops HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+import structlog
+import uvicorn
+from fastapi import FastAPI
+
+from quanhub.common.clock import Clock, SystemClock
+from quanhub.common.http import ops_router
+from quanhub.common.kafka import ensure_topics, make_consumer, make_producer
+from quanhub.common.topics import Topics
+from quanhub.normalizer.metrics import NormalizerMetrics
+from quanhub.normalizer.service import Normalizer
+from quanhub.normalizer.settings import NormalizerSettings
+from quanhub.normalizer.sources import Sources
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class App:
+    """A wired normalizer and its ops HTTP app."""
+
+    settings: NormalizerSettings
+    normalizer: Normalizer
+    ops: FastAPI
+    metrics: NormalizerMetrics
+    topics: Topics
+
+    async def run(self) -> None:
+        """Run the loop and the ops server until either stops (SIGTERM stops the server)."""
+        if self.settings.ensure_topics:
+            await ensure_topics(self.settings.kafka, self.topics.specs())
+        await self.normalizer.start()
+        config = uvicorn.Config(
+            self.ops,
+            host=self.settings.host,
+            port=self.settings.port,
+            log_config=None,
+            access_log=False,
+            server_header=False,
+        )
+        server = uvicorn.Server(config)
+        loop_task = asyncio.create_task(self.normalizer.run(), name="normalizer-loop")
+        server_task = asyncio.create_task(server.serve(), name="normalizer-ops")
+        try:
+            await asyncio.wait({loop_task, server_task}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            self.normalizer.stop()
+            server.should_exit = True
+            await asyncio.wait({loop_task, server_task})
+            await self.normalizer.close()
+        loop_task.result()  # a crashed loop exits the process non-zero
+
+
+def bootstrap(settings: NormalizerSettings, *, clock: Clock | None = None) -> App:
+    """Wire the real adapters from settings (nothing is started here)."""
+    clock = clock or SystemClock()
+    topics = Topics(settings.kafka)
+    metrics = NormalizerMetrics()
+    consumer = make_consumer(
+        settings.kafka,
+        group_id=settings.group_id,
+        client_id=settings.client_id,
+        max_poll_interval_ms=settings.max_poll_interval_ms,
+        metadata_max_age_ms=settings.metadata_max_age_ms,
+        max_poll_records=settings.batch_max_records,
+    )
+    producer = make_producer(settings.kafka, client_id=settings.client_id)
+    sources = Sources(
+        topics,
+        settings.pii.secret.get_secret_value().encode(),
+        partner_topics=settings.partner_topics,
+    )
+    normalizer = Normalizer(
+        settings=settings,
+        consumer=consumer,
+        producer=producer,
+        sources=sources,
+        topics=topics,
+        metrics=metrics,
+        clock=clock,
+    )
+
+    async def kafka_ready() -> bool:
+        return normalizer.ready()
+
+    ops = FastAPI(title="quanhub normalizer (ops)", docs_url=None, redoc_url=None)
+    ops.include_router(ops_router(metrics.registry, {"kafka": kafka_ready}))
+    return App(settings, normalizer, ops, metrics, topics)

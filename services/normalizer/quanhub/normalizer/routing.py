@@ -1,0 +1,87 @@
+"""One consumed record to one output record: canonical event or dead letter (pure but for
+the clock reading passed in)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from quanhub.canonical.v1 import canonical_pb2 as cpb
+from quanhub.common.topics import Topics
+from quanhub.normalizer.deadletter import dead_letter_headers, header
+from quanhub.normalizer.mapping import DeadLetter, Normalized, normalize
+from quanhub.normalizer.sources import Sources
+
+__all__ = ["Output", "route"]
+
+
+@dataclass(frozen=True, slots=True)
+class Output:
+    """A record to produce, and what it means for metrics and logs."""
+
+    topic: str
+    key: bytes | None
+    value: bytes
+    headers: list[tuple[str, bytes]]
+    kind: str
+    partner: str
+    #: Set for dead letters.
+    error_code: str = ""
+    error_message: str = ""
+    #: (code_system, code) when the code was not in its table.
+    unmapped: tuple[str, str] | None = None
+
+
+def _normalize(envelope: cpb.RawEnvelope) -> Normalized | DeadLetter:
+    try:
+        return normalize(envelope)
+    except Exception as exc:  # noqa: BLE001 - one bad message never stops the loop
+        return DeadLetter("internal_error", f"normalizer failed: {type(exc).__name__}")
+
+
+def route(record: Any, sources: Sources, topics: Topics, now: datetime) -> Output:
+    """The output for one aiokafka ConsumerRecord."""
+    decoded = sources.decode(
+        record.topic, record.value, record.timestamp, header(record.headers, "partner"), now
+    )
+    result = decoded.result
+    kind: str
+    if isinstance(result, cpb.RawEnvelope):
+        kind = result.event.WhichOneof("body") or "none"
+        outcome = _normalize(result)
+    else:
+        kind, outcome = "undecodable", result
+    if isinstance(outcome, Normalized):
+        event = outcome.event
+        return Output(
+            topic=topics.canonical,
+            key=outcome.key,
+            value=event.SerializeToString(deterministic=True),
+            headers=[("event_id", event.event_id.encode()), ("kind", kind.encode())],
+            kind=kind,
+            partner=decoded.partner,
+            unmapped=outcome.unmapped,
+        )
+    value = record.value if decoded.dead_letter_value is None else decoded.dead_letter_value
+    return Output(
+        topic=topics.dlq,
+        key=record.key,
+        value=value or b"",
+        headers=dead_letter_headers(
+            error_code=outcome.code,
+            error_message=outcome.message,
+            source_topic=record.topic,
+            source_partition=record.partition,
+            source_offset=record.offset,
+            first_seen=now,
+            partner=decoded.partner,
+            original=record.headers,
+            replay_topic=decoded.replay_topic,
+            payload_withheld=decoded.payload_withheld,
+        ),
+        kind=kind,
+        partner=decoded.partner,
+        error_code=outcome.code,
+        error_message=outcome.message,
+    )

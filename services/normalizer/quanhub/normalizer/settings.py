@@ -1,0 +1,38 @@
+"""QUANHUB_NORMALIZER_*: the normalizer's settings (batching, retries, ops port, shared blocks)."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from quanhub.common.settings import KafkaSettings, PiiSettings
+
+
+class NormalizerSettings(BaseSettings):
+    """How the normalizer consumes, batches, retries, and where its ops endpoints listen."""
+
+    model_config = SettingsConfigDict(env_prefix="QUANHUB_NORMALIZER_", extra="ignore")
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8082, ge=1, le=65535)
+    log_level: str = "INFO"
+    log_json: bool = True
+    group_id: str = "quanhub-normalizer"
+    client_id: str = "quanhub-normalizer"
+    #: Records per getmany() at most: a batch must finish well inside the poll interval.
+    batch_max_records: int = Field(default=500, ge=1, le=10_000)
+    #: How long one getmany() waits for records (ms).
+    poll_timeout_ms: int = Field(default=200, ge=1, le=10_000)
+    #: Kafka's max.poll.interval.ms: a member that does not poll this often is evicted.
+    max_poll_interval_ms: int = Field(default=300_000, ge=10_000)
+    #: Also read partners' own topics (`<ns>.raw.partner.<code>.v1`), found by pattern.
+    partner_topics: bool = True
+    #: How often new partner topics are discovered (metadata refresh, ms).
+    metadata_max_age_ms: int = Field(default=30_000, ge=1_000)
+    #: Backoff between retries of an unacknowledged produce (seconds), doubling up to max.
+    retry_backoff_seconds: float = Field(default=0.2, gt=0)
+    retry_backoff_max_seconds: float = Field(default=5.0, gt=0)
+    #: Create the shared topics at start when missing (idempotent).
+    ensure_topics: bool = True
+    kafka: KafkaSettings = Field(default_factory=KafkaSettings)
+    pii: PiiSettings = Field(default_factory=PiiSettings)

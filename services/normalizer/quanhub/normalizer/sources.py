@@ -1,0 +1,98 @@
+"""Which topics the normalizer reads, and how one record becomes a RawEnvelope.
+
+Raw topics carry a RawEnvelope the gateway already protected. A partner's own topic carries
+a plain ingest Event with clear personal data; the partner is the topic's, never the
+body's, and the event is tokenised here exactly as the gateway would (quanhub.common.pii).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from google.protobuf.message import DecodeError
+
+from quanhub.canonical.v1 import canonical_pb2 as cpb
+from quanhub.common.pii import protect_event
+from quanhub.common.topics import EventKind, Topics
+from quanhub.ingest.v1 import ingest_pb2 as ipb
+from quanhub.normalizer.mapping import DeadLetter
+from quanhub.normalizer.mapping.normalize import decode_envelope
+
+__all__ = ["Decoded", "Sources"]
+
+_ROLE_BY_KIND = {"order": "platform", "parcel": "carrier", "customs": "customs_agent"}
+
+
+@dataclass(frozen=True, slots=True)
+class Decoded:
+    """A record as an envelope, or why not; plus how a dead letter of it must be written."""
+
+    result: cpb.RawEnvelope | DeadLetter
+    partner: str
+    #: Bytes to dead-letter instead of the original (a partner record, once protected).
+    dead_letter_value: bytes | None
+    replay_topic: str
+    payload_withheld: bool
+
+
+class Sources:
+    """The subscription pattern and per-record decoding for one topic namespace."""
+
+    def __init__(self, topics: Topics, pii_secret: bytes, *, partner_topics: bool) -> None:
+        self._topics = topics
+        self._secret = pii_secret
+        ns = re.escape(topics.ns)
+        kinds = "|".join(k.value for k in EventKind)
+        alternatives = f"{kinds}|partner\\.[a-z0-9_-]+" if partner_topics else kinds
+        self.pattern = f"^{ns}\\.raw\\.({alternatives})\\.v1$"
+        self._partner_topic = re.compile(f"^{ns}\\.raw\\.partner\\.([a-z0-9_-]+)\\.v1$")
+
+    def partner_of(self, topic: str) -> str | None:
+        """The partner code of a partner's own topic, or None for a shared raw topic."""
+        match = self._partner_topic.match(topic)
+        return match.group(1) if match else None
+
+    def decode(
+        self,
+        topic: str,
+        value: bytes | None,
+        timestamp_ms: int,
+        header_partner: str,
+        now: datetime,
+    ) -> Decoded:
+        """Turn one record into an envelope (or a dead-letter reason).
+
+        A partner record's receive time is its Kafka timestamp, so a redelivery is judged
+        and tokenised exactly like the first delivery; `now` only stands in when absent.
+        """
+        partner = self.partner_of(topic)
+        if partner is None:
+            result = decode_envelope(value)
+            who = result.partner_code if isinstance(result, cpb.RawEnvelope) else header_partner
+            return Decoded(result, who or header_partner, None, "", payload_withheld=False)
+        event = ipb.Event()
+        try:
+            if not value:
+                raise DecodeError("empty message value")
+            event.ParseFromString(value)
+        except DecodeError as exc:
+            reason = DeadLetter("undecodable", f"not a quanhub.ingest.v1.Event: {exc}")
+            # The bytes may hold clear personal data: they never reach a hub topic.
+            return Decoded(reason, partner, b"", "", payload_withheld=True)
+        kind = event.WhichOneof("body")
+        received_at = datetime.fromtimestamp(timestamp_ms / 1000, UTC) if timestamp_ms > 0 else None
+        envelope = protect_event(
+            event,
+            partner,
+            _ROLE_BY_KIND.get(kind or "", ""),
+            received_at or now,
+            event.trace_id,
+            "kafka",
+            self._secret,
+        )
+        replay = self._topics.raw(EventKind(kind)) if kind else ""
+        return Decoded(
+            envelope, partner, envelope.SerializeToString(), replay, payload_withheld=False
+        )
