@@ -1,0 +1,86 @@
+"""Helpers for normalizer integration tests: envelopes, running instances, bounded reads."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, TopicPartition
+
+from quanhub.canonical.v1 import canonical_pb2 as cpb
+from quanhub.common.settings import KafkaSettings
+from quanhub.ingest.v1 import ingest_pb2 as ipb
+from quanhub.normalizer.bootstrap import App, bootstrap
+from quanhub.normalizer.settings import NormalizerSettings
+
+
+def parcel_envelope(
+    partner: str, event_id: str, *, waybill: str = "ZT1234567890", code: str = "0"
+) -> cpb.RawEnvelope:
+    """A gateway-style envelope with one Kuaidi100 parcel event."""
+    now = datetime.now(UTC)
+    env = cpb.RawEnvelope(partner_code=partner, partner_role="carrier", ingress="gateway")
+    env.received_at.FromDatetime(now)
+    env.event.event_id = event_id
+    env.event.occurred_at.FromDatetime(now)
+    env.event.parcel.CopyFrom(
+        ipb.ParcelEvent(
+            carrier_code="zhongtong", waybill_no=waybill, code_system="kuaidi100", code=code
+        )
+    )
+    return env
+
+
+@dataclass
+class Running:
+    """Normalizer instances started by a test, stopped at its end."""
+
+    apps: list[tuple[App, asyncio.Task[None]]] = field(default_factory=list)
+
+    async def start(self, settings: NormalizerSettings) -> App:
+        app = bootstrap(settings)
+        await app.normalizer.start()
+        task = asyncio.create_task(app.normalizer.run())
+        self.apps.append((app, task))
+        return app
+
+    async def stop(self, app: App) -> None:
+        for pair in list(self.apps):
+            if pair[0] is app:
+                app.normalizer.stop()
+                await asyncio.wait_for(pair[1], 30)
+                await app.normalizer.close()
+                self.apps.remove(pair)
+
+
+async def collect(
+    kafka_settings: KafkaSettings,
+    topic: str,
+    done: Callable[[list[Any]], bool],
+    keep: Callable[[Any], bool],
+    timeout: float = 60.0,
+) -> list[Any]:
+    """Records of `topic` (from the start) that `keep` accepts, polled until `done` or timeout."""
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=kafka_settings.bootstrap,
+        group_id=None,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+    )
+    await consumer.start()
+    try:
+        partitions = await consumer._client.fetch_all_metadata()
+        tps = [TopicPartition(topic, p) for p in partitions.partitions_for_topic(topic) or ()]
+        consumer.assign(tps)
+        await consumer.seek_to_beginning(*tps)
+        found: list[Any] = []
+        deadline = asyncio.get_running_loop().time() + timeout
+        while not done(found) and asyncio.get_running_loop().time() < deadline:
+            batch = await consumer.getmany(timeout_ms=200)
+            found.extend(r for records in batch.values() for r in records if keep(r))
+        return found
+    finally:
+        await consumer.stop()
