@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import pytest
 
 from quanhub.common.settings import DatabaseSettings, KafkaSettings
+from quanhub.stack.testservers import TestServers
 
 RUN_ID = uuid.uuid4().hex[:10]
 
@@ -27,14 +28,31 @@ def _admin_url(url: str, database: str) -> str:
 
 
 @pytest.fixture(scope="session")
-def kafka_settings() -> KafkaSettings:
-    """Kafka settings with a topic namespace unique to this test session."""
-    return KafkaSettings(topic_namespace=f"test{RUN_ID}", partitions=3)
+def test_servers() -> Iterator[TestServers]:
+    """The session's Kafka and PostgreSQL: configured, else the local stack (started when
+    not running), else testcontainers when Docker answers (quanhub.stack.testservers)."""
+    from quanhub.stack.errors import StackError
+    from quanhub.stack.testservers import find_test_servers
+
+    try:
+        servers = find_test_servers()
+    except StackError as exc:
+        pytest.fail(f"no Kafka/PostgreSQL for the tests: {exc.message}", pytrace=False)
+    yield servers
+    servers.close()
 
 
 @pytest.fixture(scope="session")
-def base_database_settings() -> DatabaseSettings:
-    return DatabaseSettings()
+def kafka_settings(test_servers: TestServers) -> KafkaSettings:
+    """Kafka settings with a topic namespace unique to this test session."""
+    return KafkaSettings(
+        bootstrap=test_servers.kafka_bootstrap, topic_namespace=f"test{RUN_ID}", partitions=3
+    )
+
+
+@pytest.fixture(scope="session")
+def base_database_settings(test_servers: TestServers) -> DatabaseSettings:
+    return DatabaseSettings(url=test_servers.database_url)
 
 
 @pytest.fixture(scope="session")

@@ -46,7 +46,7 @@ def run(
     try:
         _claim_supervisor(paths)
         with console.status("starting the stack") as spinner:
-            stack.up(progress=lambda line: show_progress(spinner, line))
+            stack.up(progress=lambda line: show_progress(spinner, line), reuse_running=True)
         env = {**os.environ, **stack.servers.client_env()}
         _check_ports(specs, env)
         kafka = KafkaSettings(bootstrap=stack.servers.kafka_bootstrap)

@@ -21,7 +21,15 @@ err = Console(stderr=True)
 
 
 @app.command()
-def up() -> None:
+def up(
+    reuse_running: Annotated[
+        bool,
+        typer.Option(
+            "--reuse-running",
+            help="Use a server that already answers on our port though we did not start it.",
+        ),
+    ] = False,
+) -> None:
     """Start the local Kafka and PostgreSQL unless running or external (idempotent)."""
     from quanhub.stack.errors import StackError
     from quanhub.stack.manager import Stack
@@ -29,7 +37,9 @@ def up() -> None:
     stack = Stack()
     try:
         with console.status("starting the stack") as spinner:
-            statuses = stack.up(progress=lambda line: show_progress(spinner, line))
+            statuses = stack.up(
+                progress=lambda line: show_progress(spinner, line), reuse_running=reuse_running
+            )
     except StackError as exc:
         err.print(f"[bold red]stack up failed[/]: {exc.message}", highlight=False)
         raise typer.Exit(1) from None

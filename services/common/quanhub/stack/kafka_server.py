@@ -130,6 +130,7 @@ class LocalKafka:
                 cwd=self.paths.kafka,
                 start_new_session=True,  # Ctrl-C in the terminal must not reach the broker
             )
+        procs.detach(process)
         procs.write_pid(self.pid_file, process.pid)
         self._wait_healthy(process)
         return process.pid

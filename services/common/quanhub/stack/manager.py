@@ -9,8 +9,8 @@ from contextlib import contextmanager
 
 from quanhub.stack import procs
 from quanhub.stack.errors import StartFailed
-from quanhub.stack.kafka_server import LocalKafka
-from quanhub.stack.postgres_server import LocalPostgres
+from quanhub.stack.kafka_server import LocalKafka, metadata_answers
+from quanhub.stack.postgres_server import LocalPostgres, database_answers
 from quanhub.stack.settings import Servers, StackSettings, resolve_servers
 from quanhub.stack.status import ServerStatus, State
 
@@ -31,18 +31,35 @@ class Stack:
         self.kafka = LocalKafka(self.settings)
         self.postgres = LocalPostgres(self.settings)
 
-    def up(self, progress: Progress = _quiet) -> list[ServerStatus]:
-        """Start what is not running (twice is harmless); return the status of both."""
+    def up(self, progress: Progress = _quiet, *, reuse_running: bool = False) -> list[ServerStatus]:
+        """Start what is not running (twice is harmless); return the status of both.
+
+        With reuse_running, a healthy server that this state directory did not start but
+        that answers at the configured address (another checkout's stack, a hand-started
+        one) is used as it is instead of being an error.
+        """
         with self._lock():
             if self.servers.database_external:
                 progress(f"PostgreSQL is external ({_redact(self.servers.database_url)})")
+            elif reuse_running and self._foreign_answers(self.postgres):
+                progress(f"PostgreSQL already answers at {self.servers.database_url}; using it")
             else:
                 self._up_one("PostgreSQL", self.postgres, progress)
             if self.servers.kafka_external:
                 progress(f"Kafka is external ({self.servers.kafka_bootstrap})")
+            elif reuse_running and self._foreign_answers(self.kafka):
+                progress(f"Kafka already answers at {self.servers.kafka_bootstrap}; using it")
             else:
                 self._up_one("Kafka", self.kafka, progress)
         return self.status()
+
+    def _foreign_answers(self, server: LocalKafka | LocalPostgres) -> bool:
+        """Whether a server we did not start answers at our address."""
+        if server.pid() is not None:
+            return False
+        if isinstance(server, LocalKafka):
+            return metadata_answers(self.servers.kafka_bootstrap)
+        return database_answers(self.servers.database_url)
 
     def down(self, *, purge: bool = False, progress: Progress = _quiet) -> list[str]:
         """Stop only what `up` started (by pid file); with purge, delete the data too."""

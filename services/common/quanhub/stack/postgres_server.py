@@ -94,6 +94,7 @@ class LocalPostgres:
                 start_new_session=True,
                 **self._run_as(),
             )
+        procs.detach(process)
         procs.write_pid(self.pid_file, process.pid)
         self._wait_healthy(process)
         asyncio.run(self._provision())
@@ -188,17 +189,7 @@ class LocalPostgres:
                 os.chown(data / name, user.pw_uid, user.pw_gid)
 
     def _answers(self) -> bool:
-        return asyncio.run(self._connect_ok())
-
-    async def _connect_ok(self) -> bool:
-        import asyncpg
-
-        try:
-            conn = await asyncpg.connect(self._superuser_url(), timeout=3)
-        except (OSError, asyncpg.PostgresError, TimeoutError):
-            return False
-        await conn.close()
-        return True
+        return database_answers(self._superuser_url())
 
     def _superuser_url(self) -> str:
         return f"postgresql://{SUPERUSER}@127.0.0.1:{self.settings.pg_port}/postgres"
@@ -252,3 +243,19 @@ def install_postgres_package() -> None:
         conf.write_text(text.replace("#create_main_cluster = true", "") +
                         "\ncreate_main_cluster = false\n")  # fmt: skip
     run(*apt, "install", "postgresql-15")
+
+
+def database_answers(url: str, timeout_s: float = 3.0) -> bool:
+    """Whether PostgreSQL at `url` accepts a connection."""
+    return asyncio.run(_connect_ok(url, timeout_s))
+
+
+async def _connect_ok(url: str, timeout_s: float) -> bool:
+    import asyncpg
+
+    try:
+        conn = await asyncpg.connect(url, timeout=timeout_s)
+    except (OSError, asyncpg.PostgresError, TimeoutError):
+        return False
+    await conn.close()
+    return True

@@ -6,10 +6,21 @@ import contextlib
 import os
 import signal
 import socket
+import subprocess
 import time
 from pathlib import Path
 
 from quanhub.stack.errors import PortInUse
+
+#: Servers started by this Python process. They outlive it on purpose (`stack up` returns
+#: while they run); holding their Popen objects keeps Python from warning that a child is
+#: still running when the object would otherwise be garbage-collected.
+_DETACHED: list[subprocess.Popen[bytes]] = []
+
+
+def detach(process: subprocess.Popen[bytes]) -> None:
+    """Let a started server run on after this process (see _DETACHED)."""
+    _DETACHED.append(process)
 
 
 def read_pid(pid_file: Path) -> int | None:
