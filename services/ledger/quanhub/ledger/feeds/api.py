@@ -1,0 +1,247 @@
+"""The subscriptions API: create, list, read, delete, resume, replay, delivery log, redeliver."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Query, Response
+
+from quanhub.common.access.deps import PrincipalDep
+from quanhub.common.access.model import Principal
+from quanhub.common.http import Problem
+from quanhub.ledger.feeds import store
+from quanhub.ledger.feeds.errors import FeedError
+from quanhub.ledger.feeds.runtime import FeedRuntime, feed_runtime
+from quanhub.ledger.feeds.schemas import (
+    DeliveryOut,
+    DeliveryPage,
+    Replay,
+    SubscriptionCreate,
+    SubscriptionCreated,
+    SubscriptionOut,
+    SubscriptionPage,
+)
+from quanhub.ledger.feeds.signing import new_secret
+from quanhub.ledger.feeds.urls import validate_url
+from quanhub.ledger.feeds.visibility import receives_events
+
+RuntimeDep = Annotated[FeedRuntime, Depends(feed_runtime)]
+Limit = Annotated[int, Query(ge=1, le=200, description="Items per page")]
+PageCursor = Annotated[str | None, Query(description="next_cursor of the previous page")]
+_STATUS = {
+    "subscription_not_found": 404,
+    "delivery_not_found": 404,
+    "invalid_subscriber_url": 422,
+    "invalid_cursor": 400,
+    "feed_not_allowed": 403,
+}
+
+
+@contextmanager
+def _edge() -> Iterator[None]:
+    """Feed errors become problem responses here, at the API edge only."""
+    try:
+        yield
+    except FeedError as exc:
+        raise Problem(_STATUS.get(exc.code, 400), exc.code, exc.message) from exc
+
+
+def _bad_cursor() -> Problem:
+    return Problem(400, "invalid_cursor", "the cursor is not one this API issued")
+
+
+def _encode(created_at: datetime, sub_id: UUID) -> str:
+    raw = f"{created_at.isoformat()}|{sub_id}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode(cursor: str) -> tuple[datetime, UUID]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        at, _, sub_id = raw.partition("|")
+        return datetime.fromisoformat(at), UUID(sub_id)
+    except (ValueError, UnicodeDecodeError, binascii.Error) as exc:
+        raise _bad_cursor() from exc
+
+
+def _receiver(principal: Principal) -> Principal:
+    if not receives_events(principal):
+        raise Problem(403, "feed_not_allowed", "this role reads aggregates only")
+    return principal
+
+
+router = APIRouter(prefix="/v1/subscriptions", tags=["subscriptions"])
+
+
+@router.post("", status_code=201, response_model=SubscriptionCreated)
+async def create(
+    body: SubscriptionCreate, principal: PrincipalDep, runtime: RuntimeDep
+) -> SubscriptionCreated:
+    """Subscribe a URL to this partner's events. The response carries the signing secret
+    (`whsec_…`) once; store it to verify `Quanhub-Signature` on every delivery."""
+    _receiver(principal)
+    url = str(body.url)
+    with _edge():
+        await validate_url(url, allow_private=runtime.settings.private_urls_allowed)
+    async with runtime.pool.acquire() as conn, conn.transaction():
+        # Serialise a partner's creations so the limit holds under concurrency.
+        await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", principal.partner_code)
+        held = await conn.fetchval(
+            "SELECT count(*) FROM feed_subscriptions "
+            "WHERE partner_code = $1 AND status <> 'deleted'",
+            principal.partner_code,
+        )
+        if held >= runtime.settings.max_subscriptions:
+            raise Problem(
+                409,
+                "too_many_subscriptions",
+                f"a partner may hold {runtime.settings.max_subscriptions} subscriptions",
+            )
+        start = body.after_seq
+        if start is None:
+            start = await runtime.source.head(conn)
+        secret = new_secret()
+        sub = await store.create_subscription(
+            conn,
+            partner_code=principal.partner_code,
+            url=url,
+            kinds=list(dict.fromkeys(body.kinds)),
+            description=body.description,
+            secret=secret,
+            cursor_seq=start,
+            now=runtime.clock.now(),
+        )
+    return SubscriptionCreated(**SubscriptionOut.of(sub).model_dump(), secret=secret)
+
+
+@router.get("", response_model=SubscriptionPage)
+async def list_all(
+    principal: PrincipalDep, runtime: RuntimeDep, limit: Limit = 50, cursor: PageCursor = None
+) -> SubscriptionPage:
+    """This partner's subscriptions, newest first (keyset pagination)."""
+    before = _decode(cursor) if cursor else None
+    async with runtime.pool.acquire() as conn:
+        subs = await store.list_subscriptions(
+            conn, principal.partner_code, limit=limit, before=before
+        )
+    last = subs[-1] if len(subs) == limit else None
+    return SubscriptionPage(
+        items=[SubscriptionOut.of(s) for s in subs],
+        next_cursor=_encode(last.created_at, last.id) if last else None,
+    )
+
+
+@router.get("/{subscription_id}", response_model=SubscriptionOut)
+async def read(
+    subscription_id: UUID, principal: PrincipalDep, runtime: RuntimeDep
+) -> SubscriptionOut:
+    """One subscription: status, cursor, failures, next attempt."""
+    with _edge():
+        async with runtime.pool.acquire() as conn:
+            sub = await store.get_subscription(conn, principal.partner_code, subscription_id)
+    return SubscriptionOut.of(sub)
+
+
+@router.delete("/{subscription_id}", status_code=204)
+async def delete(subscription_id: UUID, principal: PrincipalDep, runtime: RuntimeDep) -> Response:
+    """Stop deliveries for good; pending ones are cancelled."""
+    with _edge():
+        async with runtime.pool.acquire() as conn:
+            await store.delete_subscription(
+                conn, principal.partner_code, subscription_id, now=runtime.clock.now()
+            )
+    return Response(status_code=204)
+
+
+@router.post("/{subscription_id}/resume", response_model=SubscriptionOut)
+async def resume(
+    subscription_id: UUID, principal: PrincipalDep, runtime: RuntimeDep
+) -> SubscriptionOut:
+    """Reactivate a paused subscription: its oldest pending batch is tried again now."""
+    with _edge():
+        async with runtime.pool.acquire() as conn:
+            sub = await store.resume_subscription(
+                conn, principal.partner_code, subscription_id, now=runtime.clock.now()
+            )
+    return SubscriptionOut.of(sub)
+
+
+@router.post("/{subscription_id}/replay", response_model=SubscriptionOut)
+async def replay(
+    subscription_id: UUID, body: Replay, principal: PrincipalDep, runtime: RuntimeDep
+) -> SubscriptionOut:
+    """Deliver again every visible event from a sequence (`from_seq`) or from an instant
+    (`since`, by the time the ledger recorded it). Pending batches are cancelled;
+    replayed events arrive in new deliveries, in order."""
+    with _edge():
+        async with runtime.pool.acquire() as conn:
+            if body.from_seq is not None:
+                after = body.from_seq - 1
+            else:
+                first = await conn.fetchval(
+                    "SELECT seq FROM ledger_events WHERE recorded_at >= $1 "
+                    "ORDER BY recorded_at, seq LIMIT 1",
+                    body.since,
+                )
+                after = (first - 1) if first is not None else await runtime.source.head(conn)
+            sub = await store.replay_subscription(
+                conn,
+                principal.partner_code,
+                subscription_id,
+                after_seq=after,
+                now=runtime.clock.now(),
+            )
+    return SubscriptionOut.of(sub)
+
+
+@router.get("/{subscription_id}/deliveries", response_model=DeliveryPage)
+async def deliveries(
+    subscription_id: UUID,
+    principal: PrincipalDep,
+    runtime: RuntimeDep,
+    limit: Limit = 50,
+    cursor: PageCursor = None,
+) -> DeliveryPage:
+    """The delivery log, newest first: events per batch, attempts, last answer."""
+    if cursor is not None and not cursor.isdigit():
+        raise _bad_cursor()
+    with _edge():
+        async with runtime.pool.acquire() as conn:
+            await store.get_subscription(conn, principal.partner_code, subscription_id)
+            log = await store.list_deliveries(
+                conn, subscription_id, limit=limit, before=int(cursor) if cursor else None
+            )
+    return DeliveryPage(
+        items=[DeliveryOut.of(d) for d in log],
+        next_cursor=str(log[-1].position) if len(log) == limit else None,
+    )
+
+
+@router.post(
+    "/{subscription_id}/deliveries/{delivery_id}/redeliver",
+    status_code=202,
+    response_model=DeliveryOut,
+)
+async def redeliver(
+    subscription_id: UUID, delivery_id: UUID, principal: PrincipalDep, runtime: RuntimeDep
+) -> DeliveryOut:
+    """Send a past delivery's events again, under a new delivery id, after any delivery
+    already pending."""
+    with _edge():
+        async with runtime.pool.acquire() as conn, conn.transaction():
+            await store.get_subscription(conn, principal.partner_code, subscription_id, lock=True)
+            copy = await store.redeliver(
+                conn, subscription_id, delivery_id, now=runtime.clock.now()
+            )
+    return DeliveryOut.of(copy)
+
+
+def subscriptions_router() -> APIRouter:
+    """The /v1/subscriptions routes (mounted by feeds_router)."""
+    return router

@@ -1,0 +1,81 @@
+"""What the feed routes share inside the ledger API: settings, a pool, the ledger notifier."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+import asyncpg
+from fastapi import FastAPI, Request
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from quanhub.common.clock import Clock, SystemClock
+from quanhub.common.db import create_pool
+from quanhub.common.settings import DatabaseSettings, Profile, ProfileSettings
+from quanhub.ledger.feeds.notify import LedgerNotifier
+from quanhub.ledger.feeds.source import LedgerEventSource
+
+
+class FeedSettings(BaseSettings):
+    """QUANHUB_FEEDS_*: SSE pacing and subscription limits (a block of the ledger API)."""
+
+    model_config = SettingsConfigDict(env_prefix="QUANHUB_FEEDS_", extra="ignore")
+
+    #: Events per catch-up query of an SSE stream.
+    sse_page_size: int = Field(default=500, ge=1, le=5000)
+    #: Ledger rows one SSE query may scan (bounds work for sparse feeds).
+    scan_window: int = Field(default=20_000, ge=100)
+    #: Seconds between heartbeat comments on an idle stream.
+    heartbeat_seconds: float = Field(default=15.0, gt=0, le=300)
+    #: Webhook subscriptions a partner may hold.
+    max_subscriptions: int = Field(default=20, ge=1, le=1000)
+    #: Connections the feed routes may hold at once (SSE holds one only while querying).
+    pool_max: int = Field(default=8, ge=1, le=100)
+    profile: Profile = Field(default_factory=lambda: ProfileSettings().profile)
+
+    @property
+    def private_urls_allowed(self) -> bool:
+        """Loopback and private subscriber addresses are accepted in the local profile only."""
+        return self.profile is Profile.LOCAL
+
+
+@dataclass(frozen=True, slots=True)
+class FeedRuntime:
+    """Built in the router's lifespan; routes reach it through `feed_runtime(request)`."""
+
+    settings: FeedSettings
+    pool: asyncpg.Pool
+    notifier: LedgerNotifier
+    source: LedgerEventSource
+    clock: Clock
+
+
+def feed_runtime(request: Request) -> FeedRuntime:
+    """The runtime the feeds lifespan put on the app."""
+    runtime: FeedRuntime = request.app.state.feeds
+    return runtime
+
+
+def feeds_lifespan(database: DatabaseSettings, settings: FeedSettings | None, clock: Clock | None):  # type: ignore[no-untyped-def]
+    """A lifespan that opens the feeds' pool and LISTEN connection, and closes them."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        feed_settings = settings or FeedSettings()
+        pool = await create_pool(
+            database.model_copy(update={"pool_min": 1, "pool_max": feed_settings.pool_max})
+        )
+        notifier = LedgerNotifier(database.url)
+        try:
+            await notifier.start()
+            app.state.feeds = FeedRuntime(
+                feed_settings, pool, notifier, LedgerEventSource(), clock or SystemClock()
+            )
+            yield
+        finally:
+            await notifier.close()
+            await pool.close()
+
+    return lifespan

@@ -1,0 +1,144 @@
+"""Request and response bodies of the subscriptions API (they become the OpenAPI partners read)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+from uuid import UUID
+
+from pydantic import AnyUrl, BaseModel, ConfigDict, Field, model_validator
+
+from quanhub.ledger.feeds.model import Delivery, Subscription
+
+Kind = Literal["order", "parcel", "customs"]
+ALL_KINDS: tuple[Kind, ...] = ("order", "parcel", "customs")
+
+
+class SubscriptionCreate(BaseModel):
+    """A new webhook subscription."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    url: AnyUrl = Field(description="Where deliveries are POSTed (http or https).")
+    kinds: list[Kind] = Field(
+        default_factory=lambda: list(ALL_KINDS),
+        min_length=1,
+        description="Which kinds of event to receive.",
+    )
+    description: str = Field(default="", max_length=500)
+    after_seq: int | None = Field(
+        default=None,
+        ge=0,
+        description="Start after this ledger sequence (default: only events from now on).",
+    )
+
+
+class SubscriptionOut(BaseModel):
+    """A subscription and how far its deliveries have got."""
+
+    id: UUID
+    url: str
+    kinds: list[str]
+    description: str
+    status: str = Field(description="active, or paused after persistent failure")
+    cursor_seq: int = Field(description="Every event up to this sequence has been batched.")
+    failures: int = Field(description="Consecutive failed attempts of the oldest pending batch.")
+    next_attempt_at: datetime
+    paused_reason: str | None
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, sub: Subscription) -> SubscriptionOut:
+        """The public view of a stored subscription."""
+        return cls(
+            id=sub.id,
+            url=sub.url,
+            kinds=list(sub.kinds),
+            description=sub.description,
+            status=sub.status.value,
+            cursor_seq=sub.cursor_seq,
+            failures=sub.failures,
+            next_attempt_at=sub.next_attempt_at,
+            paused_reason=sub.paused_reason,
+            created_at=sub.created_at,
+            updated_at=sub.updated_at,
+        )
+
+
+class SubscriptionCreated(SubscriptionOut):
+    """A new subscription with its signing secret: shown this once, never again."""
+
+    secret: str
+
+
+class SubscriptionPage(BaseModel):
+    """One page of subscriptions, newest first."""
+
+    items: list[SubscriptionOut]
+    next_cursor: str | None
+
+
+class Replay(BaseModel):
+    """Deliver again from a sequence number or from an instant (exactly one of them)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    from_seq: int | None = Field(default=None, ge=1, description="First sequence to deliver.")
+    since: datetime | None = Field(
+        default=None, description="Deliver events the ledger recorded at or after this instant."
+    )
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> Replay:
+        if (self.from_seq is None) == (self.since is None):
+            msg = "give exactly one of from_seq and since"
+            raise ValueError(msg)
+        if self.since is not None and self.since.tzinfo is None:
+            msg = "since must carry a timezone"
+            raise ValueError(msg)
+        return self
+
+
+class DeliveryOut(BaseModel):
+    """One delivery (a signed batch) and how its attempts went."""
+
+    id: UUID
+    first_seq: int
+    last_seq: int
+    event_count: int
+    status: str = Field(description="pending, succeeded or cancelled (by replay or delete)")
+    attempts: int
+    redelivery_of: UUID | None
+    created_at: datetime
+    last_attempt_at: datetime | None
+    last_status_code: int | None
+    last_error: str | None
+    last_duration_ms: int | None
+    delivered_at: datetime | None
+
+    @classmethod
+    def of(cls, d: Delivery) -> DeliveryOut:
+        """The public view of a stored delivery."""
+        return cls(
+            id=d.id,
+            first_seq=d.first_seq,
+            last_seq=d.last_seq,
+            event_count=d.event_count,
+            status=d.status.value,
+            attempts=d.attempts,
+            redelivery_of=d.redelivery_of,
+            created_at=d.created_at,
+            last_attempt_at=d.last_attempt_at,
+            last_status_code=d.last_status_code,
+            last_error=d.last_error,
+            last_duration_ms=d.last_duration_ms,
+            delivered_at=d.delivered_at,
+        )
+
+
+class DeliveryPage(BaseModel):
+    """One page of the delivery log, newest first."""
+
+    items: list[DeliveryOut]
+    next_cursor: str | None
