@@ -1,0 +1,194 @@
+"""`quanhub partners …`: register partners, issue and rotate API keys, grant Kafka access."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+app = typer.Typer(help="The partner registry: who may call the hub.", no_args_is_help=True)
+console = Console()
+errors = Console(stderr=True)
+T = TypeVar("T")
+
+ROLES = ("platform", "carrier", "customs_agent", "customs_liaison", "analyst", "admin")
+
+
+def _with_pool(action: Callable[[Any], Awaitable[T]]) -> T:
+    """Run `action(pool)` on the configured database; registry errors exit with code 1."""
+    import asyncpg
+
+    from quanhub.common.access import AccessError
+    from quanhub.common.db import migrate
+    from quanhub.stack.settings import StackSettings, resolve_servers
+
+    url = resolve_servers(StackSettings()).database_url
+
+    async def run() -> T:
+        conn = await asyncpg.connect(url, timeout=10)
+        try:
+            await migrate(conn)
+        finally:
+            await conn.close()
+        pool = await asyncpg.create_pool(url, min_size=1, max_size=2)
+        try:
+            return await action(pool)
+        finally:
+            await pool.close()
+
+    try:
+        return asyncio.run(run())
+    except AccessError as exc:
+        errors.print(f"[red]{exc.code}[/]: {exc.message}")
+        raise typer.Exit(1) from None
+
+
+def _kafka_access(code: str) -> dict[str, str]:
+    from quanhub.common.settings import KafkaSettings
+    from quanhub.stack.kafka_access import provision_partner_access
+    from quanhub.stack.settings import StackSettings, resolve_servers
+
+    bootstrap = resolve_servers(StackSettings()).kafka_bootstrap
+    settings = KafkaSettings(bootstrap=bootstrap)
+    return asyncio.run(provision_partner_access(settings, code)).as_dict()
+
+
+def _print_kafka(access: dict[str, str]) -> None:
+    console.print(
+        f"Kafka topic [bold]{access['topic']}[/] at {access['bootstrap']} "
+        f"({access['security_protocol']}, {access['sasl_mechanism']})\n"
+        f"user [bold]{access['username']}[/] password (shown once): {access['password']}"
+    )
+
+
+@app.command()
+def create(  # noqa: PLR0917 - typer maps parameters to options
+    role: Annotated[str, typer.Option(help=f"One of: {', '.join(ROLES)}")],
+    code: Annotated[str, typer.Option(help="Hub code, e.g. TMALL or SF (upper-cased)")],
+    name: Annotated[str, typer.Option(help="Display name")],
+    customs_code: Annotated[
+        str | None, typer.Option(help="Customs registration code (ebp/logistics/agent code)")
+    ] = None,
+    kafka: Annotated[
+        bool, typer.Option("--kafka", help="Also create its own Kafka topic and SASL user")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object")] = False,
+) -> None:
+    """Register a partner and print its API key (shown once; only a hash is stored)."""
+    from quanhub.common.access import Role, create_partner
+    from quanhub.common.clock import SystemClock
+
+    if role not in ROLES:
+        errors.print(f"[red]unknown role[/] {role!r}; use one of {', '.join(ROLES)}")
+        raise typer.Exit(2)
+    partner, issued = _with_pool(
+        lambda pool: create_partner(
+            pool,
+            code=code.strip().upper(),
+            role=Role(role),
+            name=name,
+            customs_code=customs_code,
+            clock=SystemClock(),
+        )
+    )
+    access = _kafka_access(partner.code) if kafka else None
+    if as_json:
+        out: dict[str, Any] = {
+            "code": partner.code, "role": partner.role.value, "name": partner.name,
+            "customs_code": partner.customs_code, "key_id": issued.key_id,
+            "api_key": issued.api_key,
+        }  # fmt: skip
+        if access is not None:
+            out["kafka"] = access
+        typer.echo(json.dumps(out, ensure_ascii=False))
+        return
+    console.print(f"[green]created[/] {partner.role.value} {partner.code} ({partner.name})")
+    console.print(f"API key (shown once, store it now): [bold]{issued.api_key}[/]")
+    if access is not None:
+        _print_kafka(access)
+
+
+@app.command("list")
+def list_(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """List partners (codes, roles, customs codes, disabled); never keys."""
+    from quanhub.common.access import list_partners
+
+    partners = _with_pool(list_partners)
+    if as_json:
+        rows = [
+            {"code": p.code, "role": p.role.value, "name": p.name,
+             "customs_code": p.customs_code, "disabled": p.disabled,
+             "created_at": p.created_at.isoformat()}
+            for p in partners
+        ]  # fmt: skip
+        typer.echo(json.dumps(rows, ensure_ascii=False))
+        return
+    table = Table(title="Partners")
+    for column in ("code", "role", "name", "customs code", "disabled", "created"):
+        table.add_column(column)
+    for p in partners:
+        table.add_row(
+            p.code, p.role.value, p.name, p.customs_code or "", "yes" if p.disabled else "",
+            p.created_at.strftime("%Y-%m-%d %H:%M"),
+        )  # fmt: skip
+    console.print(table)
+
+
+@app.command("rotate-key")
+def rotate_key(
+    code: Annotated[str, typer.Argument(help="Partner code")],
+    grace_hours: Annotated[
+        float, typer.Option(min=0, help="How long the old keys keep working")
+    ] = 24.0,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Issue a new API key; the partner's current keys stop after the grace period."""
+    from datetime import timedelta
+
+    from quanhub.common.access import rotate_key as rotate
+    from quanhub.common.clock import SystemClock
+
+    issued = _with_pool(
+        lambda pool: rotate(
+            pool, code.strip().upper(), grace=timedelta(hours=grace_hours), clock=SystemClock()
+        )
+    )
+    if as_json:
+        typer.echo(json.dumps({"code": issued.partner_code, "key_id": issued.key_id,
+                               "api_key": issued.api_key, "grace_hours": grace_hours}))  # fmt: skip
+        return
+    console.print(f"new API key for {issued.partner_code} (shown once): [bold]{issued.api_key}[/]")
+    console.print(f"old keys stop working in {grace_hours:g} h")
+
+
+@app.command()
+def disable(code: Annotated[str, typer.Argument(help="Partner code")]) -> None:
+    """Disable a partner: every key stops within the gateway's auth cache lifetime."""
+    from quanhub.common.access import disable_partner
+
+    partner = _with_pool(lambda pool: disable_partner(pool, code.strip().upper()))
+    console.print(f"[yellow]disabled[/] {partner.code}")
+
+
+@app.command("kafka-access")
+def kafka_access(
+    code: Annotated[str, typer.Argument(help="Partner code (platform or carrier)")],
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Create (or re-issue the password of) a partner's own Kafka topic and SASL user."""
+    from quanhub.common.access import PUBLISHING_ROLES, get_partner
+
+    partner = _with_pool(lambda pool: get_partner(pool, code.strip().upper()))
+    if partner.role not in PUBLISHING_ROLES or partner.disabled:
+        errors.print(f"[red]{partner.code}[/] does not publish events (role or disabled)")
+        raise typer.Exit(1)
+    access = _kafka_access(partner.code)
+    if as_json:
+        typer.echo(json.dumps(access))
+        return
+    _print_kafka(access)
