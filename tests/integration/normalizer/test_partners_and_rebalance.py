@@ -1,0 +1,119 @@
+"""Partners' own topics (clear data tokenised here) and several instances sharing partitions."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from normalizer_kafka import Running, collect, parcel_envelope
+
+from quanhub.canonical.v1 import canonical_pb2 as cpb
+from quanhub.common.kafka import ensure_topics
+from quanhub.common.settings import KafkaSettings
+from quanhub.common.topics import EventKind, Topics
+from quanhub.ingest.v1 import ingest_pb2 as ipb
+from quanhub.normalizer.deadletter import header
+from quanhub.normalizer.settings import NormalizerSettings
+
+pytestmark = pytest.mark.integration
+
+
+def _canonical(record: Any) -> cpb.CanonicalEvent:
+    event = cpb.CanonicalEvent()
+    event.ParseFromString(record.value)
+    return event
+
+
+async def test_partner_topic_event_is_tokenised_and_attributed_to_the_topic(
+    kafka_settings: KafkaSettings,
+    topics: Topics,
+    normalizer_settings: NormalizerSettings,
+    running: Running,
+    producer: Any,
+) -> None:
+    partner = f"tm{uuid.uuid4().hex[:8]}"
+    await ensure_topics(kafka_settings, [topics.partner_spec(partner)])
+    event = ipb.Event(event_id="o-1")
+    event.occurred_at.FromDatetime(datetime.now(UTC))
+    event.order.CopyFrom(
+        ipb.OrderEvent(
+            platform_code="tmall",
+            order_no="T100",
+            code_system="taobao",
+            code="WAIT_SELLER_SEND_GOODS",
+            buyer=ipb.Person(id_number="370102199001011234", name="张三", telephone="13812345678"),
+        )
+    )
+    await producer.send_and_wait(topics.partner(partner), event.SerializeToString(), key=b"k")
+    await producer.send_and_wait(topics.partner(partner), b"\x00garbage-with-pii 13812345678")
+    await running.start(normalizer_settings)
+
+    (record,) = await collect(
+        kafka_settings,
+        topics.canonical,
+        lambda rs: len(rs) >= 1,
+        lambda r: _canonical(r).source_partner == partner,
+    )
+    dead = await collect(
+        kafka_settings,
+        topics.dlq,
+        lambda rs: len(rs) >= 1,
+        lambda r: header(r.headers, "partner") == partner,
+    )
+
+    out = _canonical(record)
+    assert out.ingress == "kafka"
+    assert out.order.status == cpb.ORDER_STATUS_PAID
+    assert out.order.buyer.id_masked == "370102********1234"
+    assert out.order.buyer.id_token.startswith("t1:")
+    assert b"370102199001011234" not in record.value
+    assert b"13812345678" not in record.value
+    assert record.key == b"O|tmall|T100"
+    (letter,) = dead
+    assert header(letter.headers, "error_code") == "undecodable"
+    assert letter.value == b""  # clear bytes from a partner topic never reach the DLQ
+    assert header(letter.headers, "payload_withheld") == "personal-data"
+
+
+async def test_instances_share_partitions_and_a_rebalance_loses_nothing(
+    kafka_settings: KafkaSettings,
+    topics: Topics,
+    normalizer_settings: NormalizerSettings,
+    running: Running,
+    producer: Any,
+) -> None:
+    partner = f"rb{uuid.uuid4().hex[:8]}"
+    topic = topics.raw(EventKind.PARCEL)
+    total = 600
+
+    async def send(first: int, last: int) -> None:
+        for i in range(first, last):
+            env = parcel_envelope(partner, f"e{i}", waybill=f"ZT{i:010d}")
+            await producer.send(topic, env.SerializeToString(), key=f"P|ZTO|ZT{i:010d}".encode())
+        await producer.flush()
+
+    first = await running.start(normalizer_settings)
+    await send(0, 200)
+    second = await running.start(normalizer_settings)  # joins: partitions are rebalanced
+    await send(200, 400)
+    await running.stop(first)  # leaves: its partitions move to the second instance
+    await send(400, total)
+
+    found = await collect(
+        kafka_settings,
+        topics.canonical,
+        lambda rs: len({_canonical(r).source_event_id for r in rs}) >= total,
+        lambda r: _canonical(r).source_partner == partner,
+        timeout=90,
+    )
+
+    assert {_canonical(r).source_event_id for r in found} == {f"e{i}" for i in range(total)}
+    assert second.normalizer.ready()
+    for app in (first, second):  # both instances did part of the work
+        done = app.metrics.registry.get_sample_value(
+            "quanhub_normalizer_events_total", {"kind": "parcel", "outcome": "canonical"}
+        )
+        assert done is not None
+        assert done > 0
