@@ -1,0 +1,145 @@
+"""Disturbing the clean stories the way real feeds are disturbed: duplicates, late sends,
+codes nobody knows, and events the hub must refuse. Pure and seeded.
+
+The clean story's event ids never change, so any copy of an event collapses in the hub;
+extra events get ids of their own (`-u` unknown code, `-m` malformed).
+"""
+
+from __future__ import annotations
+
+import random
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+from quanhub.ingest.v1 import ingest_pb2 as ipb
+from quanhub.simulator.config import AnomalyRates
+from quanhub.simulator.model import Anomaly, CustomsMessage, Kind, Step
+
+#: What can be wrong with a malformed event, per kind (each makes validate_event fail).
+DEFECTS: dict[Kind, tuple[str, ...]] = {
+    Kind.ORDER: ("missing_order_no", "bad_trade_mode", "missing_occurred_at", "future_time"),
+    Kind.PARCEL: ("missing_waybill", "bad_waybill", "bad_district", "missing_occurred_at"),
+    Kind.CUSTOMS: ("bad_ie_flag", "bad_message_type", "missing_cop_no", "future_time"),
+}
+_RECEIPT_DEFECTS = ("bad_return_time", "missing_return_status")
+_FAR_FUTURE = 4_102_444_800  # 2100-01-01T00:00:00Z
+#: An unknown-code event needs room between its neighbours (receipt times are to the ms).
+_MIN_GAP = timedelta(seconds=2)
+
+
+def _set(field: str, value: object) -> Callable[[ipb.Event], None]:
+    """A breaker that sets `field` ("kind.name") of the event's body to `value`."""
+    kind, name = field.split(".")
+
+    def apply(event: ipb.Event) -> None:
+        setattr(getattr(event, kind), name, value)
+
+    return apply
+
+
+def _clear_time(event: ipb.Event) -> None:
+    event.ClearField("occurred_at")
+
+
+def _far_future(event: ipb.Event) -> None:
+    event.occurred_at.seconds = _FAR_FUTURE
+
+
+def _bad_waybill(event: ipb.Event) -> None:
+    event.parcel.waybill_no = "单号?" + event.parcel.waybill_no
+
+
+def _short_return_time(event: ipb.Event) -> None:
+    event.customs.return_time = event.customs.return_time[:12]
+
+
+def _no_document_numbers(event: ipb.Event) -> None:
+    event.customs.cop_no = ""
+    event.customs.order_no = ""
+
+
+_BREAKERS: dict[str, Callable[[ipb.Event], None]] = {
+    "missing_occurred_at": _clear_time,
+    "future_time": _far_future,
+    "missing_order_no": _set("order.order_no", ""),
+    "bad_trade_mode": _set("order.trade_mode", "96X0"),
+    "missing_waybill": _set("parcel.waybill_no", ""),
+    "bad_waybill": _bad_waybill,
+    "bad_district": _set("parcel.district_code", "JINAN"),
+    "bad_ie_flag": _set("customs.ie_flag", "X"),
+    "bad_message_type": _set("customs.message_type", "CEB62"),
+    "missing_cop_no": _no_document_numbers,
+    "bad_return_time": _short_return_time,
+    "missing_return_status": _set("customs.return_status", ""),
+}
+
+
+def break_event(event: ipb.Event, defect: str) -> None:
+    """Damage `event` in place the way `defect` says."""
+    try:
+        breaker = _BREAKERS[defect]
+    except KeyError:
+        msg = f"unknown defect {defect!r}"
+        raise ValueError(msg) from None
+    breaker(event)
+
+
+def _is_receipt(step: Step) -> bool:
+    return isinstance(step.body, CustomsMessage) and step.body.is_receipt
+
+
+def _defect(rng: random.Random, step: Step) -> str:
+    choices = DEFECTS[step.kind] + (_RECEIPT_DEFECTS if _is_receipt(step) else ())
+    return rng.choice(choices)
+
+
+def disturb(clean: list[Step], rng: random.Random, rates: AnomalyRates) -> list[Step]:
+    """Every send of the run in send order: the clean steps and their disturbances.
+
+    `clean` must be in event-time order. Unknown-code events sit strictly between two
+    events of the same object in event time, so they never become an object's latest.
+    Late (out-of-order) sends go out after one or two later events of the same object.
+    """
+    later: dict[str, list[int]] = defaultdict(list)
+    for position, step in enumerate(clean):
+        later[step.object_key].append(position)
+    next_of: dict[int, list[int]] = {}
+    for positions in later.values():
+        for rank, position in enumerate(positions):
+            next_of[position] = positions[rank + 1 : rank + 3]
+
+    sends: list[tuple[datetime, int, Step]] = []
+
+    def send(at: datetime, step: Step) -> None:
+        sends.append((at, len(sends), step))
+
+    for position, step in enumerate(clean):
+        following = next_of[position]
+        if following and rng.random() < rates.out_of_order:
+            behind = clean[following[rng.randrange(len(following))]].at
+            send(behind + timedelta(milliseconds=1), replace(step, anomaly=Anomaly.OUT_OF_ORDER))
+        else:
+            send(step.at, step)
+        if rng.random() < rates.duplicate:
+            again = step.at + timedelta(minutes=rng.uniform(3, 720))
+            send(again, replace(step, anomaly=Anomaly.DUPLICATE))
+        gap = clean[following[0]].at - step.at if following else timedelta(0)
+        eligible = gap > _MIN_GAP and (step.kind is not Kind.CUSTOMS or _is_receipt(step))
+        if eligible and rng.random() < rates.unknown_code:
+            middle = step.at + gap / 2
+            unknown = replace(
+                step, event_id=f"{step.event_id}-u", at=middle, anomaly=Anomaly.UNKNOWN_CODE
+            )
+            send(middle, unknown)
+        if rng.random() < rates.malformed:
+            broken = replace(
+                step,
+                event_id=f"{step.event_id}-m",
+                anomaly=Anomaly.MALFORMED,
+                defect=_defect(rng, step),
+            )
+            send(step.at, broken)
+    sends.sort(key=lambda item: (item[0], item[1]))
+    return [step for _, _, step in sends]

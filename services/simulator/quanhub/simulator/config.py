@@ -1,0 +1,118 @@
+"""What to simulate: size, seed, period, the behaviour mix and the anomaly rates."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+#: Default first order instant: fixed, so a seed alone reproduces a run byte for byte.
+DEFAULT_START = datetime(2026, 11, 1, tzinfo=UTC)
+
+
+def _share(name: str, value: float) -> None:
+    if not 0.0 <= value <= 1.0:
+        msg = f"{name} must be between 0 and 1, got {value}"
+        raise ValueError(msg)
+
+
+@dataclass(frozen=True, slots=True)
+class AnomalyRates:
+    """Shares of extra or disturbed sends, relative to the valid events generated.
+
+    duplicate: a valid event sent again, same event id, in a later batch.
+    out_of_order: a valid event sent after later events of the same object.
+    unknown_code: an extra, valid event whose code no vocabulary knows (mid-story).
+    malformed: an extra event the hub must refuse (missing waybill, bad trade mode, ...).
+    """
+
+    duplicate: float = 0.02
+    out_of_order: float = 0.03
+    unknown_code: float = 0.005
+    malformed: float = 0.002
+
+    def __post_init__(self) -> None:
+        for name in ("duplicate", "out_of_order", "unknown_code", "malformed"):
+            _share(f"anomaly {name}", getattr(self, name))
+
+    @classmethod
+    def parse(cls, text: str) -> AnomalyRates:
+        """From `duplicate=0.02,malformed=0.01` (names may be abbreviated to a prefix); "none"
+        turns all off."""
+        if text.strip().lower() in {"none", "off", "0"}:
+            return cls(0.0, 0.0, 0.0, 0.0)
+        names = ("duplicate", "out_of_order", "unknown_code", "malformed")
+        values: dict[str, float] = {}
+        for part in filter(None, (p.strip() for p in text.split(","))):
+            key, _, raw = part.partition("=")
+            key = key.strip().replace("-", "_")
+            matches = [n for n in names if n.startswith(key)] if key else []
+            if len(matches) != 1 or not raw:
+                msg = f"anomaly {part!r}: use name=rate with name among {', '.join(names)}"
+                raise ValueError(msg)
+            values[matches[0]] = float(raw)
+        return cls(**values)
+
+
+@dataclass(frozen=True, slots=True)
+class Mix:
+    """Behaviour shares, each the probability for one order, parcel or declaration."""
+
+    cancel_before_payment: float = 0.03
+    cancel_after_payment: float = 0.01
+    #: Domestic parcels' delivery point: locker and station shares; door takes the rest.
+    locker: float = 0.14
+    station: float = 0.24
+    signed_by_proxy: float = 0.06
+    e_waybill: float = 0.985
+    recyclable_bag: float = 0.72
+    single_use_bag: float = 0.24
+    attempt_failed: float = 0.04
+    transit_exception: float = 0.03
+    refused: float = 0.015
+    return_after_delivery: float = 0.03
+    #: Customs: shares of inventories, and of each path's sub-branches.
+    trade_mode_1210: float = 0.5
+    inventory_rejected: float = 0.05
+    redeclare_after_rejection: float = 0.7
+    inventory_error: float = 0.01
+    manual_review: float = 0.08
+    inspection: float = 0.05
+    detained_after_inspection: float = 0.25
+    returned_after_detention: float = 0.5
+    document_rejected: float = 0.01
+
+    def __post_init__(self) -> None:
+        for name in self.__dataclass_fields__:
+            _share(name, getattr(self, name))
+        if self.locker + self.station > 1 or self.recyclable_bag + self.single_use_bag > 1:
+            msg = "delivery point and transit bag shares must each sum to at most 1"
+            raise ValueError(msg)
+
+
+@dataclass(frozen=True, slots=True)
+class SimulationConfig:
+    """One simulation: `orders` order stories from `seed`, placed over `days` from `start`."""
+
+    orders: int
+    seed: int = 1
+    start: datetime = DEFAULT_START
+    days: float = 7.0
+    cross_border_share: float = 0.1
+    anomalies: AnomalyRates = field(default_factory=AnomalyRates)
+    mix: Mix = field(default_factory=Mix)
+    #: Carrier partner codes that take part (None: all of the catalog).
+    carriers: frozenset[str] | None = None
+    #: Nothing after this instant is generated: stories still running are cut there.
+    until: datetime | None = None
+
+    def __post_init__(self) -> None:
+        if self.orders < 0:
+            msg = "orders must be zero or more"
+            raise ValueError(msg)
+        if self.start.tzinfo is None or (self.until is not None and self.until.tzinfo is None):
+            msg = "start and until must be timezone-aware"
+            raise ValueError(msg)
+        if self.days <= 0:
+            msg = "days must be positive"
+            raise ValueError(msg)
+        _share("cross_border_share", self.cross_border_share)
