@@ -1,0 +1,44 @@
+"""`quanhub dlq` operations against real Kafka: read, filter, replay to the source topic."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import pytest
+from normalizer_kafka import Running, collect, parcel_envelope
+
+from quanhub.common.settings import KafkaSettings
+from quanhub.common.topics import EventKind, Topics
+from quanhub.normalizer.deadletter import header
+from quanhub.normalizer.deadletter_ops import read_dead_letters, replay, select
+from quanhub.normalizer.settings import NormalizerSettings
+
+pytestmark = pytest.mark.integration
+
+
+async def test_replay_redrives_to_the_source_and_keeps_first_seen(
+    kafka_settings: KafkaSettings,
+    topics: Topics,
+    normalizer_settings: NormalizerSettings,
+    running: Running,
+    producer: Any,
+) -> None:
+    partner = f"dl{uuid.uuid4().hex[:8]}"
+    bad = parcel_envelope(partner, "bad-carrier")
+    bad.event.parcel.carrier_code = "no-such-carrier"
+    await producer.send_and_wait(topics.raw(EventKind.PARCEL), bad.SerializeToString(), key=b"k1")
+    await running.start(normalizer_settings)
+    mine = lambda r: header(r.headers, "partner") == partner  # noqa: E731
+    await collect(kafka_settings, topics.dlq, lambda rs: len(rs) >= 1, mine)
+
+    letters = select(await read_dead_letters(kafka_settings), partner=partner)
+    assert [d.error_code for d in letters] == ["unknown_carrier"]
+    assert "no-such-carrier" in letters[0].error_message
+    assert await replay(kafka_settings, letters) == 1
+
+    again = await collect(kafka_settings, topics.dlq, lambda rs: len(rs) >= 2, mine)
+    assert len(again) == 2
+    assert header(again[1].headers, "first_seen") == letters[0].first_seen
+    assert header(again[1].headers, "source_topic") == topics.raw(EventKind.PARCEL)
+    assert again[1].value == again[0].value
