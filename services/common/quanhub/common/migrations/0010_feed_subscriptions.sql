@@ -7,7 +7,9 @@
 CREATE TABLE feed_subscriptions (
     id              uuid PRIMARY KEY,
     partner_code    text NOT NULL REFERENCES partners (code),
-    url             text NOT NULL CHECK (url ~ '^https?://' AND length(url) <= 2048),
+    -- An http(s) webhook URL, or 'kafka:' for the partner's filtered feed topic.
+    url             text NOT NULL CHECK (
+                        (url ~ '^https?://' OR url = 'kafka:') AND length(url) <= 2048),
     kinds           text[] NOT NULL CHECK (
                         cardinality(kinds) BETWEEN 1 AND 3
                         AND kinds <@ ARRAY['order', 'parcel', 'customs']::text[]),
@@ -31,3 +33,6 @@ CREATE INDEX feed_subscriptions_due_idx
 -- A partner's own list, newest first, keyset-paginated.
 CREATE INDEX feed_subscriptions_partner_idx
     ON feed_subscriptions (partner_code, created_at DESC, id DESC) WHERE status <> 'deleted';
+-- One Kafka-transport subscription per partner: they all write the partner's one topic.
+CREATE UNIQUE INDEX feed_subscriptions_one_kafka_idx
+    ON feed_subscriptions (partner_code) WHERE url = 'kafka:' AND status <> 'deleted';

@@ -16,6 +16,7 @@ from prometheus_client import CollectorRegistry
 from quanhub.common.clock import Clock, SystemClock
 from quanhub.common.db import create_pool, migrate
 from quanhub.common.http import ops_router
+from quanhub.ledger.dispatcher.kafka_sink import KafkaSink
 from quanhub.ledger.dispatcher.sender import Sender
 from quanhub.ledger.dispatcher.settings import DispatcherSettings
 from quanhub.ledger.dispatcher.worker import Dispatcher, DispatchLimits, DispatchMetrics
@@ -49,6 +50,7 @@ async def run_dispatcher(
     pool = await create_pool(settings.database)
     notifier = LedgerNotifier(settings.database.url)
     registry = CollectorRegistry()
+    kafka = KafkaSink(settings.kafka) if settings.kafka_enabled else None
     try:
         conn = await asyncpg.connect(settings.database.url)
         try:
@@ -73,6 +75,7 @@ async def run_dispatcher(
                     poll_interval=settings.poll_interval,
                 ),
                 DispatchMetrics(registry),
+                kafka=kafka,
             )
             server: uvicorn.Server | None = None
             tasks = [asyncio.create_task(dispatcher.run(), name="dispatcher")]
@@ -94,6 +97,8 @@ async def run_dispatcher(
                 server.should_exit = True
             await asyncio.gather(*tasks)
     finally:
+        if kafka is not None:
+            await kafka.close()
         await notifier.close()
         await pool.close()
         log.info("dispatcher_stopped")

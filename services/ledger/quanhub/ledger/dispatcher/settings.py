@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from quanhub.common.settings import DatabaseSettings, Profile, ProfileSettings
+from quanhub.common.settings import DatabaseSettings, KafkaSettings, Profile, ProfileSettings
 from quanhub.ledger.feeds.backoff import RetryPolicy
 
 
@@ -32,7 +32,10 @@ class DispatcherSettings(BaseSettings):
     retry_jitter: float = Field(default=0.1, ge=0, lt=1)
     retry_max_attempts: int = Field(default=21, ge=1)
     profile: Profile = Field(default_factory=lambda: ProfileSettings().profile)
+    #: Deliver `kafka` transport subscriptions to per-partner feed topics.
+    kafka_enabled: bool = True
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    kafka: KafkaSettings = Field(default_factory=KafkaSettings)
 
     @property
     def retry_policy(self) -> RetryPolicy:

@@ -23,9 +23,11 @@ from quanhub.ledger.dispatcher.claims import (
     record_attempt,
     reschedule,
 )
-from quanhub.ledger.dispatcher.sender import Sender
+from quanhub.ledger.dispatcher.kafka_sink import KafkaSink
+from quanhub.ledger.dispatcher.sender import Outcome, Sender
 from quanhub.ledger.feeds.backoff import RetryPolicy
 from quanhub.ledger.feeds.conn import Conn
+from quanhub.ledger.feeds.kafka_feed import is_kafka
 from quanhub.ledger.feeds.notify import LedgerNotifier
 from quanhub.ledger.feeds.source import EventSource, load_principal
 
@@ -87,6 +89,7 @@ class Dispatcher:
         limits: DispatchLimits,
         metrics: DispatchMetrics,
         rand: Callable[[], float] = random.random,
+        kafka: KafkaSink | None = None,
     ) -> None:
         self._pool = pool
         self._source = source
@@ -97,6 +100,7 @@ class Dispatcher:
         self._limits = limits
         self._metrics = metrics
         self._rand = rand
+        self._kafka = kafka
         self._stopping = asyncio.Event()
 
     async def run(self) -> None:
@@ -169,14 +173,23 @@ class Dispatcher:
             self._metrics.batches.inc()
             log.debug("batch_frozen", subscription=str(claimed.id), events=len(events))
 
-    async def _attempt(self, conn: Conn, claimed: Claimed, pending: PendingDelivery) -> None:
-        outcome = await self._sender.send(
-            url=claimed.url,
-            secret=claimed.secret,
-            subscription_id=claimed.id,
-            delivery_id=pending.id,
-            events=pending.events,
+    async def _deliver(self, claimed: Claimed, pending: PendingDelivery) -> Outcome:
+        if not is_kafka(claimed.url):
+            return await self._sender.send(
+                url=claimed.url,
+                secret=claimed.secret,
+                subscription_id=claimed.id,
+                delivery_id=pending.id,
+                events=pending.events,
+            )
+        if self._kafka is None:
+            return Outcome(False, None, "the Kafka transport is not enabled", 0)
+        return await self._kafka.send(
+            partner_code=claimed.partner_code, delivery_id=pending.id, events=pending.events
         )
+
+    async def _attempt(self, conn: Conn, claimed: Claimed, pending: PendingDelivery) -> None:
+        outcome = await self._deliver(claimed, pending)
         now = self._clock.now()
         self._metrics.duration.observe(outcome.duration_ms / 1000)
         await record_attempt(

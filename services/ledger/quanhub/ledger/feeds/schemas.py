@@ -8,6 +8,7 @@ from uuid import UUID
 
 from pydantic import AnyUrl, BaseModel, ConfigDict, Field, model_validator
 
+from quanhub.ledger.feeds.kafka_feed import is_kafka
 from quanhub.ledger.feeds.model import Delivery, Subscription
 
 Kind = Literal["order", "parcel", "customs"]
@@ -15,11 +16,18 @@ ALL_KINDS: tuple[Kind, ...] = ("order", "parcel", "customs")
 
 
 class SubscriptionCreate(BaseModel):
-    """A new webhook subscription."""
+    """A new subscription: a webhook URL, or the partner's Kafka feed topic."""
 
     model_config = ConfigDict(extra="forbid")
 
-    url: AnyUrl = Field(description="Where deliveries are POSTed (http or https).")
+    transport: Literal["webhook", "kafka"] = Field(
+        default="webhook",
+        description="webhook: signed POSTs to `url`; kafka: records on the partner's own "
+        "feed topic `<namespace>.feed.<code>.v1` (no url).",
+    )
+    url: AnyUrl | None = Field(
+        default=None, description="Where deliveries are POSTed (http or https; webhook only)."
+    )
     kinds: list[Kind] = Field(
         default_factory=lambda: list(ALL_KINDS),
         min_length=1,
@@ -32,11 +40,19 @@ class SubscriptionCreate(BaseModel):
         description="Start after this ledger sequence (default: only events from now on).",
     )
 
+    @model_validator(mode="after")
+    def _url_for_webhooks_only(self) -> SubscriptionCreate:
+        if (self.transport == "webhook") != (self.url is not None):
+            msg = "a webhook subscription needs a url; a kafka subscription takes none"
+            raise ValueError(msg)
+        return self
+
 
 class SubscriptionOut(BaseModel):
     """A subscription and how far its deliveries have got."""
 
     id: UUID
+    transport: str = Field(description="webhook or kafka")
     url: str
     kinds: list[str]
     description: str
@@ -53,6 +69,7 @@ class SubscriptionOut(BaseModel):
         """The public view of a stored subscription."""
         return cls(
             id=sub.id,
+            transport="kafka" if is_kafka(sub.url) else "webhook",
             url=sub.url,
             kinds=list(sub.kinds),
             description=sub.description,
@@ -67,7 +84,8 @@ class SubscriptionOut(BaseModel):
 
 
 class SubscriptionCreated(SubscriptionOut):
-    """A new subscription with its signing secret: shown this once, never again."""
+    """A new subscription with its signing secret: shown this once, never again (Kafka
+    deliveries are not signed: the broker's SASL identity and ACLs authenticate them)."""
 
     secret: str
 

@@ -1,0 +1,48 @@
+"""Per-partner filtered Kafka topics: the Kafka-native way to receive a partner's feed.
+
+A subscription with the `kafka` transport is delivered by the dispatcher like a webhook
+(same cursor, same visibility, same ordered batches and retries), but each batch is
+produced to the partner's own topic `<namespace>.feed.<code>.v1`, one record per event:
+key = the business key (so one object's events stay in one partition, in order), value =
+the same JSON document as SSE and webhooks, headers `event_id`, `kind`, `seq`,
+`delivery_id`. The partner reads it with its SASL/SCRAM user, which holds READ on that
+topic only (see docs/feeds.md).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from quanhub.common.canonical import customs_key, order_key, parcel_key
+from quanhub.common.settings import KafkaSettings
+from quanhub.common.topics import TopicSpec
+
+#: The stored URL of a Kafka-transport subscription (the topic follows from the partner).
+KAFKA_URL = "kafka:"
+
+
+def is_kafka(url: str) -> bool:
+    """Whether a subscription is delivered to Kafka rather than over HTTP."""
+    return url == KAFKA_URL
+
+
+def feed_topic(settings: KafkaSettings, partner_code: str) -> str:
+    """The partner's filtered feed topic."""
+    return f"{settings.topic_namespace}.feed.{partner_code.lower()}.v1"
+
+
+def feed_topic_spec(settings: KafkaSettings, partner_code: str) -> TopicSpec:
+    """Partitions and retention of a feed topic (as the canonical topic's)."""
+    return TopicSpec(feed_topic(settings, partner_code), settings.partitions, settings.retention_ms)
+
+
+def event_key(event: dict[str, Any]) -> bytes:
+    """The business key of a feed event, as on the canonical topic."""
+    kind = event["kind"]
+    if kind == "parcel":
+        return parcel_key(event.get("carrier_id", ""), event.get("waybill_no", ""))
+    if kind == "order":
+        return order_key(event.get("platform_code", ""), event.get("order_no", ""))
+    return customs_key(
+        event.get("source_partner", ""), event.get("cop_no", ""), event.get("order_no", "")
+    )
