@@ -6,10 +6,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: help install proto proto-check lint typecheck check test test-unit up down status run
+.PHONY: help install proto proto-check lint typecheck check test test-unit test-integration \
+	test-e2e up down purge status run
 
 help: ## List the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -37,3 +38,32 @@ check: lint typecheck proto-check ## All static checks
 
 test-unit: $(STAMP) ## Unit tests only (no servers)
 	$(BIN)/pytest tests/unit -q
+
+test-integration: $(STAMP) ## Integration tests (real Kafka and PostgreSQL; starts the stack)
+	$(BIN)/pytest tests/integration -q
+
+test-e2e: $(STAMP) ## End-to-end tests (starts the services on free ports)
+	$(BIN)/pytest tests/e2e -q
+
+# Each tier is its own pytest run so an empty tier fails (pytest exits 5: no tests).
+test: $(STAMP) ## Everything CI runs: stack, static checks, unit, integration, e2e tests
+	$(BIN)/quanhub stack up --reuse-running
+	$(MAKE) --no-print-directory check
+	$(BIN)/pytest tests/unit -q
+	$(BIN)/pytest tests/integration -q
+	$(BIN)/pytest tests/e2e -q
+
+up: $(STAMP) ## Start the local Kafka and PostgreSQL (idempotent; state in .quanhub/)
+	$(BIN)/quanhub stack up
+
+down: ## Stop the local stack (data kept)
+	@if [ -x $(BIN)/quanhub ]; then $(BIN)/quanhub stack down; else echo "no .venv: nothing to stop"; fi
+
+purge: ## Stop the local stack and delete its data
+	@if [ -x $(BIN)/quanhub ]; then $(BIN)/quanhub stack down --purge; else echo "no .venv: nothing to stop"; fi
+
+status: $(STAMP) ## Show the local stack's servers
+	$(BIN)/quanhub stack status
+
+run: $(STAMP) ## Start the stack and every service, supervised (Ctrl-C stops the services)
+	$(BIN)/quanhub run
