@@ -1,0 +1,79 @@
+"""The query API's composition root: create_app(settings) wires routes, pool and lifespan."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import timedelta
+
+import asyncpg
+from fastapi import FastAPI, Request
+from fastapi.responses import Response
+from prometheus_client import CollectorRegistry
+
+from quanhub.common.access import Authenticator, KeyAuthenticator
+from quanhub.common.clock import Clock, SystemClock
+from quanhub.common.db import create_pool, migrate
+from quanhub.common.http import install_problem_handlers, ops_router, problem_response
+from quanhub.ledger.api.routes import customs, kpis, objects
+from quanhub.ledger.errors import Forbidden, InvalidQuery, LedgerError, NotFound
+from quanhub.ledger.settings import LedgerApiSettings
+
+#: HTTP status of each ledger error; chosen here and nowhere else.
+_STATUS: dict[type[LedgerError], int] = {NotFound: 404, Forbidden: 403, InvalidQuery: 400}
+
+
+async def _on_ledger_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, LedgerError)  # noqa: S101 - registered for LedgerError only
+    status = _STATUS.get(type(exc), 500)
+    return problem_response(status, exc.code, exc.message, instance=request.url.path)
+
+
+def create_app(
+    settings: LedgerApiSettings,
+    *,
+    clock: Clock | None = None,
+    authenticator: KeyAuthenticator | None = None,
+) -> FastAPI:
+    """The ledger API. Tests may pass their own clock or authenticator."""
+    clock = clock or SystemClock()
+    registry = CollectorRegistry()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if settings.migrate_on_start:
+            conn = await asyncpg.connect(settings.database.url)
+            try:
+                await migrate(conn)
+            finally:
+                await conn.close()
+        pool = await create_pool(settings.database)
+        app.state.pool = pool
+        app.state.authenticator = authenticator or Authenticator(
+            pool, clock, timedelta(seconds=settings.auth_cache_seconds)
+        )
+        try:
+            yield
+        finally:
+            await pool.close()
+
+    app = FastAPI(
+        title="Quanhub ledger API",
+        version="1",
+        summary="Where orders, parcels and customs declarations are, and the city's indicators.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.clock = clock
+
+    async def postgres_ready() -> bool:
+        async with app.state.pool.acquire() as conn:
+            return bool(await conn.fetchval("SELECT true"))
+
+    install_problem_handlers(app)
+    app.add_exception_handler(LedgerError, _on_ledger_error)
+    app.include_router(ops_router(registry, {"postgres": postgres_ready}))
+    app.include_router(objects.router)
+    app.include_router(customs.router)
+    app.include_router(kpis.router)
+    return app

@@ -1,0 +1,1 @@
+"""Routes of the query API, one module per resource."""

@@ -1,0 +1,78 @@
+"""GET /v1/customs/declarations (filtered list) and /{id} (receipts, links, checks)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from quanhub.ledger.api.deps import ConnDep, PrincipalDep, SettingsDep
+from quanhub.ledger.api.schemas import DeclarationPage, DeclarationView
+from quanhub.ledger.errors import InvalidQuery
+from quanhub.ledger.read.customs import DeclarationFilter, get_declaration, list_declarations
+from quanhub.ledger.read.visibility import require_object_access
+
+router = APIRouter(prefix="/v1/customs", tags=["customs"])
+
+_PROBLEMS: dict[int | str, dict[str, str]] = {
+    400: {"description": "A filter or cursor that cannot be used"},
+    401: {"description": "No valid API key"},
+    403: {"description": "The caller's role reads indicators only"},
+}
+
+
+@router.get("/declarations", responses=_PROBLEMS)
+async def declarations(
+    *,
+    principal: PrincipalDep,
+    conn: ConnDep,
+    settings: SettingsDep,
+    trade_mode: Annotated[str | None, Query(max_length=4, examples=["1210"])] = None,
+    ie_flag: Annotated[str | None, Query(pattern="^[IE]$")] = None,
+    status: Annotated[str | None, Query(max_length=32, examples=["RELEASED"])] = None,
+    customs_code: Annotated[str | None, Query(max_length=16, examples=["4301"])] = None,
+    document: Annotated[str | None, Query(max_length=32, examples=["INVENTORY"])] = None,
+    declared_from: Annotated[datetime | None, Query(alias="from")] = None,
+    declared_to: Annotated[datetime | None, Query(alias="to")] = None,
+    limit: Annotated[int | None, Query(ge=1)] = None,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+) -> DeclarationPage:
+    """Customs declarations the caller may see, newest first, filtered by trade mode, ie
+    flag, canonical status, customs office code, document and declared time range
+    (`from` inclusive, `to` exclusive, ISO 8601 with offset).
+
+    Keyset-paginated: pass the answer's `next_cursor` as `cursor` for the next page.
+    """
+    require_object_access(principal)
+    for bound in (declared_from, declared_to):
+        if bound is not None and bound.tzinfo is None:
+            raise InvalidQuery("`from` and `to` need a UTC offset, e.g. 2026-11-01T00:00:00+08:00")
+    filters = DeclarationFilter(
+        trade_mode=trade_mode,
+        ie_flag=ie_flag,
+        status=status.upper() if status else None,
+        customs_code=customs_code,
+        document=document.upper() if document else None,
+        declared_from=declared_from,
+        declared_to=declared_to,
+    )
+    size = min(limit or settings.page_size, settings.max_page_size)
+    return await list_declarations(conn, principal, filters, limit=size, cursor=cursor)
+
+
+@router.get(
+    "/declarations/{declaration_id}",
+    responses={**_PROBLEMS, 404: {"description": "No such declaration, or not visible"}},
+)
+async def declaration(
+    declaration_id: uuid.UUID, principal: PrincipalDep, conn: ConnDep
+) -> DeclarationView:
+    """One declaration: its receipts in return_time order, the linked order and parcels,
+    the three-document match (order, payment, waybill, inventory: which exist, whether they
+    agree on amount, buyer/payer, consignee and lines, and what is missing) and the import
+    limit flags (CNY 5,000 per order, CNY 26,000 per buyer per year, import only).
+    """
+    require_object_access(principal)
+    return await get_declaration(conn, principal, declaration_id)

@@ -1,0 +1,60 @@
+"""GET /v1/parcels/... and GET /v1/orders/...: one object, its links and its timeline."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path
+
+from quanhub.common.canonical import normalize_waybill
+from quanhub.common.carriers import resolve_carrier
+from quanhub.ledger.api.deps import ConnDep, PrincipalDep
+from quanhub.ledger.api.schemas import OrderView, ParcelView
+from quanhub.ledger.read.objects import get_order, get_parcel
+from quanhub.ledger.read.visibility import require_object_access
+
+router = APIRouter(prefix="/v1", tags=["objects"])
+
+_PROBLEMS: dict[int | str, dict[str, str]] = {
+    401: {"description": "No valid API key"},
+    403: {"description": "The caller's role reads indicators only"},
+    404: {"description": "No such object, or not visible to the caller"},
+}
+
+
+@router.get("/parcels/{carrier_code}/{waybill_no}", responses=_PROBLEMS)
+async def parcel(
+    carrier_code: Annotated[
+        str, Path(max_length=64, description="Kuaidi100/Kdniao code or hub id")
+    ],
+    waybill_no: Annotated[str, Path(max_length=64)],
+    principal: PrincipalDep,
+    conn: ConnDep,
+) -> ParcelView:
+    """A parcel's canonical status, sub-status and delivery point, its full timeline with the
+    carrier's raw codes, the order it ships and the customs status of its declarations.
+
+    `carrier_code` may be a Kuaidi100 code (`shunfeng`), a Kdniao code (`SF`) or the hub's
+    carrier id. Carriers see their own parcels, platforms the parcels of their orders,
+    customs roles the parcels of declarations they may see; anything else is 404.
+    """
+    require_object_access(principal)
+    carrier_id = resolve_carrier(carrier_code) or carrier_code.strip().upper()
+    return await get_parcel(conn, principal, carrier_id, normalize_waybill(waybill_no))
+
+
+@router.get("/orders/{platform_code}/{order_no}", responses=_PROBLEMS)
+async def order(
+    platform_code: Annotated[str, Path(max_length=32)],
+    order_no: Annotated[str, Path(max_length=64)],
+    principal: PrincipalDep,
+    conn: ConnDep,
+) -> OrderView:
+    """An order's status, its parcels and their statuses, its customs declarations, and one
+    consignment timeline merging every event of all of them in event-time order.
+
+    Platforms see their own orders, carriers the orders shipped with them, customs roles
+    the orders of declarations they may see; anything else is 404.
+    """
+    require_object_access(principal)
+    return await get_order(conn, principal, platform_code.strip(), order_no.strip())

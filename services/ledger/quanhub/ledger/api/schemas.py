@@ -1,0 +1,237 @@
+"""Response models of the query API (objects, timelines, customs checks). KPIs: kpis.models."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+
+class TimelineEntry(BaseModel):
+    """One ledger event in an object's timeline, with the partner's raw code kept."""
+
+    seq: int
+    event_id: uuid.UUID
+    #: "order", "parcel" or "customs", and which object it belongs to.
+    kind: str
+    object: str
+    #: Event time (customs receipts: return_time), the order of the timeline.
+    at: datetime
+    occurred_at: datetime
+    received_at: datetime
+    status: str
+    sub_status: str = ""
+    code_system: str
+    raw_code: str
+    raw_text: str
+    unmapped_code: bool = False
+    source_partner: str
+    location: str = ""
+    district_code: str = ""
+    delivery_point: str = ""
+    message_type: str = ""
+    return_status: str = ""
+    return_info: str = ""
+
+
+class ParcelSummary(BaseModel):
+    """A parcel's current state."""
+
+    carrier_id: str
+    waybill_no: str
+    status: str
+    sub_status: str
+    status_at: datetime
+    delivery_point: str
+    delivery_point_id: str
+    district_code: str
+    location: str
+    e_waybill: bool | None
+    transit_bag: str
+    picked_up_at: datetime | None
+    delivered_at: datetime | None
+    event_count: int
+
+
+class DeclarationSummary(BaseModel):
+    """A customs document's current state."""
+
+    id: uuid.UUID
+    declarant: str
+    document: str
+    cop_no: str
+    message_type: str
+    trade_mode: str
+    ie_flag: str
+    invt_no: str
+    order_no: str
+    ebp_code: str
+    logistics_code: str
+    logistics_no: str
+    customs_code: str
+    status: str
+    status_at: datetime
+    return_status: str
+    return_info: str
+    declared_at: datetime
+    released_at: datetime | None
+    rejected: bool
+    receipt_count: int
+
+
+class PartyView(BaseModel):
+    """A person, masked for display (the hub never holds clear personal data)."""
+
+    id_masked: str = ""
+    name_masked: str = ""
+    telephone_masked: str = ""
+    address_masked: str = ""
+    district_code: str = ""
+
+
+class OrderSummary(BaseModel):
+    """An order's current state."""
+
+    platform_code: str
+    order_no: str
+    status: str
+    status_at: datetime
+    trade_mode: str
+    ie_flag: str
+    district_code: str
+    carrier_id: str = ""
+    waybill_no: str = ""
+    actual_paid: str = ""
+    currency: str = ""
+    event_count: int
+
+
+class ParcelView(ParcelSummary):
+    """GET /v1/parcels/{carrier_code}/{waybill_no}."""
+
+    first_event_at: datetime
+    platform_code: str
+    order_no: str
+    orders: list[OrderSummary]
+    customs: list[DeclarationSummary]
+    timeline: list[TimelineEntry]
+
+
+class GoodsLineView(BaseModel):
+    """A line of goods."""
+
+    gnum: int = 0
+    item_no: str = ""
+    item_name: str = ""
+    hs_code: str = ""
+    quantity: int = 0
+    unit: str = ""
+    unit_price: str = ""
+    total_price: str = ""
+    origin_country: str = ""
+
+
+class Consignment(BaseModel):
+    """The order, its parcels and its declarations as one shipment."""
+
+    order_status: str
+    parcel_statuses: dict[str, str]
+    declaration_statuses: dict[str, str]
+    #: True when every parcel is DELIVERED and, for cross-border, an inventory is RELEASED
+    #: or CLOSED.
+    complete: bool
+
+
+class OrderView(OrderSummary):
+    """GET /v1/orders/{platform_code}/{order_no}."""
+
+    first_event_at: datetime
+    buyer: PartyView | None
+    consignee: PartyView | None
+    lines: list[GoodsLineView]
+    parcels: list[ParcelSummary]
+    declarations: list[DeclarationSummary]
+    consignment: Consignment
+    #: Every event of the order, its parcels and its declarations, in event-time order.
+    timeline: list[TimelineEntry]
+
+
+class Receipt(BaseModel):
+    """A customs receipt, in return_time order."""
+
+    seq: int
+    event_id: uuid.UUID
+    message_type: str
+    return_status: str
+    return_time: datetime | None
+    return_info: str
+    status: str
+
+
+DocumentName = Literal["order", "payment", "waybill", "inventory"]
+
+
+class DocumentState(BaseModel):
+    """One of the documents the three-document match needs."""
+
+    document: DocumentName
+    present: bool
+    #: Where it came from: a customs message, or the platform's order events (order only).
+    source: Literal["customs", "hub_order", "none"]
+    declaration_id: uuid.UUID | None = None
+    status: str = ""
+    accepted: bool | None = None
+
+
+class Check(BaseModel):
+    """One rule of the match: agree, disagree, or unknown when a side is missing."""
+
+    rule: Literal["amount", "buyer_payer", "consignee", "lines", "all_accepted"]
+    result: Literal["agree", "disagree", "unknown"]
+    detail: str
+
+
+class ThreeDocumentCheck(BaseModel):
+    """三单对碰: order, payment, waybill and inventory, which exist and which agree."""
+
+    documents: list[DocumentState]
+    checks: list[Check]
+    missing: list[DocumentName]
+    matched: bool
+
+
+class ImportLimits(BaseModel):
+    """CBEC import limits (CNY 5,000 per transaction, CNY 26,000 per buyer per year)."""
+
+    applies: bool
+    order_amount: str | None
+    exceeds_order_limit: bool | None
+    year: int | None
+    buyer_year_total: str | None
+    buyer_year_orders: int
+    exceeds_annual_limit: bool | None
+    order_limit: str = "5000.00"
+    annual_limit: str = "26000.00"
+
+
+class DeclarationView(DeclarationSummary):
+    """GET /v1/customs/declarations/{id}."""
+
+    carrier_id: str
+    agent_code: str
+    ebc_code: str
+    district_code: str
+    receipts: list[Receipt]
+    order: OrderSummary | None
+    parcels: list[ParcelSummary]
+    three_documents: ThreeDocumentCheck
+    limits: ImportLimits
+
+
+class DeclarationPage(BaseModel):
+    """A page of declarations; pass `next_cursor` as `cursor` for the next page."""
+
+    items: list[DeclarationSummary]
+    next_cursor: str | None = Field(default=None)

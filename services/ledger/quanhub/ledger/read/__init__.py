@@ -1,0 +1,1 @@
+"""Read side of the ledger: visibility predicates, object queries, KPI aggregation."""

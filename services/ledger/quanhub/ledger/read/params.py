@@ -1,0 +1,22 @@
+"""Positional SQL parameters collected while a query is assembled ($1, $2, ...)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class Params:
+    """Adds values and hands back their placeholders, so fragments compose safely."""
+
+    def __init__(self) -> None:
+        self.values: list[Any] = []
+
+    def add(self, value: Any) -> str:
+        """Bind `value` and return its placeholder."""
+        self.values.append(value)
+        return f"${len(self.values)}"
+
+    def row(self, **columns: str) -> str:
+        """A one-row subquery of bound text values, e.g. `(SELECT $1::text AS order_no)`."""
+        items = ", ".join(f"{self.add(v)}::text AS {name}" for name, v in columns.items())
+        return f"(SELECT {items})"
