@@ -46,6 +46,21 @@ def _lines(lines: list[ipb.GoodsLine]) -> list[cpb.GoodsLine]:
     ]
 
 
+def _parties(
+    out: cpb.OrderUpdate | cpb.CustomsUpdate,
+    source: ipb.OrderEvent | ipb.CustomsEvent,
+    path: str,
+    tokens: Mapping[str, str],
+) -> None:
+    """Set the Party fields the source carries (an absent person stays absent)."""
+    if source.HasField("buyer"):
+        out.buyer.CopyFrom(person_party(source.buyer, f"{path}.buyer", tokens))
+    if source.HasField("consignee"):
+        out.consignee.CopyFrom(consignee_party(source.consignee, f"{path}.consignee", tokens))
+    if source.HasField("payer"):
+        out.payer.CopyFrom(person_party(source.payer, f"{path}.payer", tokens))
+
+
 def order_update(
     order: ipb.OrderEvent, tokens: Mapping[str, str]
 ) -> tuple[cpb.OrderUpdate, Mapped]:
@@ -60,9 +75,6 @@ def order_update(
         waybill_no=normalize_waybill(order.waybill_no),
         trade_mode=order.trade_mode,
         ie_flag=order.ie_flag,
-        buyer=person_party(order.buyer, "order.buyer", tokens),
-        consignee=consignee_party(order.consignee, "order.consignee", tokens),
-        payer=person_party(order.payer, "order.payer", tokens),
         amounts=cpb.Amounts(
             currency=order.currency or "CNY",
             goods_value=order.goods_value,
@@ -76,6 +88,7 @@ def order_update(
         pay_transaction_id=order.pay_transaction_id,
         ebc_code=order.ebc_code,
     )
+    _parties(out, order, "order", tokens)
     if order.HasField("green_packaging"):
         out.green_packaging = order.green_packaging
     system = order.code_system.strip().lower()
@@ -140,9 +153,6 @@ def customs_update(
         detention=code.detention,
         return_status=message.return_status.strip(),
         return_info=message.return_info,
-        buyer=person_party(message.buyer, "customs.buyer", tokens),
-        consignee=consignee_party(message.consignee, "customs.consignee", tokens),
-        payer=person_party(message.payer, "customs.payer", tokens),
         amounts=cpb.Amounts(
             currency=message.currency or "CNY",
             goods_value=message.goods_value,
@@ -157,6 +167,7 @@ def customs_update(
         pre_no=message.pre_no,
         carrier_id=resolve_carrier(message.logistics_code) or "" if message.logistics_code else "",
     )
+    _parties(out, message, "customs", tokens)
     returned_at = parse_return_time(message.return_time) if message.return_time else None
     if returned_at is not None:
         out.return_time.FromDatetime(returned_at)
