@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from quanhub.cli import db, dlq, partners, run, stack, topics
+from quanhub.cli import db, dlq, ledger, partners, run, stack, topics
 
 app = typer.Typer(
     name="quanhub",
@@ -20,6 +20,7 @@ app = typer.Typer(
 # One line per command group (keep alphabetical).
 app.add_typer(db.app, name="db")
 app.add_typer(dlq.app, name="dlq")
+app.add_typer(ledger.app, name="ledger")
 app.add_typer(partners.app, name="partners")
 app.add_typer(run.app, name="run")
 app.add_typer(stack.app, name="stack")
