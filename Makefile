@@ -21,10 +21,10 @@ $(STAMP): pyproject.toml
 install: $(STAMP) ## Create .venv and install everything (idempotent)
 
 proto: $(STAMP) ## Regenerate Python code from proto/
-	PYTHON=$(BIN)/python proto/generate.sh
+	PYTHON=$(CURDIR)/$(BIN)/python proto/generate.sh
 
 proto-check: $(STAMP) ## Fail when committed generated code drifts from proto/
-	PYTHON=$(BIN)/python proto/generate.sh --check
+	PYTHON=$(CURDIR)/$(BIN)/python proto/generate.sh --check
 	cd proto && ../$(BIN)/buf lint
 
 lint: $(STAMP) ## ruff and ruff format --check

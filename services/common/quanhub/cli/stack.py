@@ -135,16 +135,14 @@ def _print_status(statuses: list[ServerStatus]) -> None:
 
     colours = {State.RUNNING: "green", State.EXTERNAL: "cyan", State.UNHEALTHY: "yellow"}
     table = Table(title="Quanhub local stack")
-    for column in ("server", "state", "pid", "address", "data", "log"):
+    for column in ("server", "state", "pid", "address"):
         table.add_column(column)
     for status in statuses:
         colour = colours.get(status.state, "red")
-        table.add_row(
-            status.name,
-            f"[{colour}]{status.state.value}[/]",
-            str(status.pid or "-"),
-            status.address,
-            str(status.data_dir or "-"),
-            str(status.log_file or "-"),
-        )
+        state = f"[{colour}]{status.state.value}[/]"
+        table.add_row(status.name, state, str(status.pid or "-"), status.address)
     console.print(table)
+    for status in statuses:
+        if status.data_dir is not None:
+            console.print(f"  {status.name}: data {status.data_dir}", highlight=False)
+            console.print(f"  {status.name}: log  {status.log_file}", highlight=False)

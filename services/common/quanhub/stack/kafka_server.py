@@ -49,9 +49,9 @@ class LocalKafka:
                 if metadata_answers(self.settings.kafka_bootstrap)
                 else (State.UNHEALTHY)
             )
+        s = self.settings
         address = (
-            f"{self.settings.kafka_bootstrap} (controller :{self.settings.kafka_controller_port},"
-            f" SASL {self.settings.kafka_sasl_bootstrap})"
+            f"{s.kafka_bootstrap}, controller :{s.kafka_controller_port}, SASL :{s.kafka_sasl_port}"
         )
         return ServerStatus(NAME, state, address, pid, self.paths.kafka_data, self.log_file)
 
