@@ -150,3 +150,60 @@ async def append_to_ledger(pool: asyncpg.Pool, events: list[cpb.CanonicalEvent])
             [uuid.UUID(e.event_id) for e in events],
         )
     return [r["seq"] for r in found]
+
+
+def order_event(
+    platform: str, order_no: str, *, carrier: str = "", waybill: str = ""
+) -> cpb.CanonicalEvent:
+    """A canonical order event: SHIPPED with a carrier and waybill, or CREATED."""
+    event = cpb.CanonicalEvent(
+        event_id=str(uuid.uuid4()),
+        source_partner=platform,
+        source_event_id=f"{order_no}-{uuid.uuid4().hex[:6]}",
+        partner_role="platform",
+        code_system="quanhub",
+        raw_code="SHIPPED" if carrier else "CREATED",
+        schema_version=1,
+    )
+    event.occurred_at.FromDatetime(T0)
+    event.received_at.FromDatetime(T0)
+    event.order.platform_code = platform
+    event.order.order_no = order_no
+    event.order.status = cpb.ORDER_STATUS_SHIPPED if carrier else cpb.ORDER_STATUS_CREATED
+    event.order.carrier_id = carrier
+    event.order.waybill_no = waybill
+    event.order.buyer.name_token = "tok-secret-name"
+    event.order.buyer.name_masked = "张*"
+    return event
+
+
+def customs_receipt(
+    agent: str, cop_no: str, *, order_no: str, ebp_code: str, logistics_code: str, waybill: str
+) -> cpb.CanonicalEvent:
+    """A canonical CEB622 inventory receipt: RELEASED (800)."""
+    event = cpb.CanonicalEvent(
+        event_id=str(uuid.uuid4()),
+        source_partner=agent,
+        source_event_id=f"{cop_no}-{uuid.uuid4().hex[:6]}",
+        partner_role="customs_agent",
+        code_system="cbec",
+        raw_code="800",
+        schema_version=1,
+    )
+    event.occurred_at.FromDatetime(T0 + timedelta(hours=2))
+    event.received_at.FromDatetime(T0 + timedelta(hours=2))
+    c = event.customs
+    c.message_type = "CEB622"
+    c.document = cpb.CUSTOMS_DOCUMENT_INVENTORY
+    c.is_receipt = True
+    c.trade_mode = "1210"
+    c.ie_flag = "I"
+    c.cop_no = cop_no
+    c.order_no = order_no
+    c.ebp_code = ebp_code
+    c.logistics_code = logistics_code
+    c.logistics_no = waybill
+    c.status = cpb.DECLARATION_STATUS_RELEASED
+    c.return_status = "800"
+    c.return_time.FromDatetime(T0 + timedelta(hours=2))
+    return event

@@ -13,6 +13,7 @@ from quanhub.common.access.model import Principal, Role
 from quanhub.ledger.feeds.conn import Conn
 from quanhub.ledger.feeds.model import FeedEvent
 from quanhub.ledger.feeds.visibility import feed_predicate, receives_events
+from quanhub.ledger.read.params import Params
 
 KINDS = ("order", "parcel", "customs")
 _COLUMNS = (
@@ -93,17 +94,16 @@ class LedgerEventSource:
         """Visible events of these kinds with after_seq < seq <= upto_seq, in seq order."""
         if not receives_events(principal) or upto_seq <= after_seq:
             return []
-        predicate, args = feed_predicate(principal, first_param=5)
+        params = Params()
+        after, upto = params.add(after_seq), params.add(upto_seq)
+        wanted, most = params.add(list(kinds)), params.add(limit)
+        predicate = feed_predicate(principal, params)
         rows = await conn.fetch(
             f"""SELECT {_COLUMNS} FROM ledger_events e
-                WHERE e.seq > $1 AND e.seq <= $2 AND e.kind = ANY($3::text[])
+                WHERE e.seq > {after} AND e.seq <= {upto} AND e.kind = ANY({wanted}::text[])
                   AND {predicate}
-                ORDER BY e.seq LIMIT $4""",  # noqa: S608 - fixed SQL, values are parameters
-            after_seq,
-            upto_seq,
-            list(kinds),
-            limit,
-            *args,
+                ORDER BY e.seq LIMIT {most}""",  # noqa: S608 - fixed SQL, values are parameters
+            *params.values,
         )
         return [render(r) for r in rows]
 
