@@ -1,0 +1,175 @@
+"""The consumer loop wired with small fakes: acknowledged output before commit, retriable
+errors retried (never dead-lettered), fatal produce errors stop without committing."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from aiokafka import TopicPartition
+from aiokafka.errors import RecordTooLargeError, RequestTimedOutError
+
+from quanhub.canonical.v1 import canonical_pb2 as cpb
+from quanhub.common.clock import FixedClock
+from quanhub.common.settings import KafkaSettings
+from quanhub.common.topics import EventKind, Topics
+from quanhub.ingest.v1 import ingest_pb2 as ipb
+from quanhub.normalizer.deadletter import header
+from quanhub.normalizer.errors import OutputRejected
+from quanhub.normalizer.metrics import NormalizerMetrics
+from quanhub.normalizer.service import Normalizer
+from quanhub.normalizer.settings import NormalizerSettings
+from quanhub.normalizer.sources import Sources
+
+NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
+KAFKA = KafkaSettings(topic_namespace="unit")
+TOPICS = Topics(KAFKA)
+RAW = TOPICS.raw(EventKind.PARCEL)
+
+
+@dataclass
+class Record:
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes | None
+    timestamp: int = 0
+    headers: tuple[tuple[str, bytes], ...] = ()
+
+
+@dataclass
+class FakeProducer:
+    """Acknowledges sends, after failing the first `fail_first` with `error`."""
+
+    journal: list[str]
+    fail_first: int = 0
+    error: Exception = field(default_factory=RequestTimedOutError)
+    sent: list[tuple[str, bytes | None, bytes, list[tuple[str, bytes]]]] = field(
+        default_factory=list
+    )
+
+    async def send(self, topic: str, value: bytes, *, key: bytes | None, headers: Any) -> Any:
+        fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        if self.fail_first > 0:
+            self.fail_first -= 1
+            fut.set_exception(self.error)
+        else:
+            self.sent.append((topic, key, value, headers))
+            self.journal.append(f"ack {topic}")
+            fut.set_result(None)
+        return fut
+
+
+@dataclass
+class FakeConsumer:
+    journal: list[str]
+    commits: list[dict[TopicPartition, int]] = field(default_factory=list)
+
+    async def commit(self, offsets: dict[TopicPartition, int]) -> None:
+        self.commits.append(offsets)
+        self.journal.append("commit")
+
+
+def envelope(event_id: str, *, code: str = "3", waybill: str = "ZT1234567890") -> bytes:
+    env = cpb.RawEnvelope(partner_code="zto", partner_role="carrier", ingress="gateway")
+    env.received_at.FromDatetime(NOW)
+    env.event.event_id = event_id
+    env.event.occurred_at.FromDatetime(NOW)
+    env.event.parcel.CopyFrom(
+        ipb.ParcelEvent(
+            carrier_code="zhongtong", waybill_no=waybill, code_system="kuaidi100", code=code
+        )
+    )
+    return env.SerializeToString()
+
+
+def wire(producer: FakeProducer, consumer: FakeConsumer) -> tuple[Normalizer, NormalizerMetrics]:
+    metrics = NormalizerMetrics()
+    settings = NormalizerSettings(kafka=KAFKA, retry_backoff_seconds=0.001)
+    normalizer = Normalizer(
+        settings=settings,
+        consumer=consumer,
+        producer=producer,
+        sources=Sources(TOPICS, b"k" * 32, partner_topics=True),
+        topics=TOPICS,
+        metrics=metrics,
+        clock=FixedClock(NOW),
+    )
+    return normalizer, metrics
+
+
+def batch(*values: bytes | None) -> dict[TopicPartition, list[Any]]:
+    records = [Record(RAW, 0, 10 + i, b"k", v) for i, v in enumerate(values)]
+    return {TopicPartition(RAW, 0): records}
+
+
+def sample(metrics: NormalizerMetrics, name: str, labels: dict[str, str] | None = None) -> float:
+    return metrics.registry.get_sample_value(name, labels or {}) or 0.0
+
+
+async def test_outputs_are_acknowledged_before_the_commit() -> None:
+    journal: list[str] = []
+    producer, consumer = FakeProducer(journal), FakeConsumer(journal)
+    normalizer, metrics = wire(producer, consumer)
+
+    await normalizer.process(batch(envelope("a"), b"\x01garbage", envelope("b", waybill="")))
+
+    assert journal == [
+        f"ack {TOPICS.canonical}",
+        f"ack {TOPICS.dlq}",
+        f"ack {TOPICS.dlq}",
+        "commit",
+    ]
+    assert consumer.commits == [{TopicPartition(RAW, 0): 13}]
+    codes = [header(h, "error_code") for topic, _, _, h in producer.sent if topic == TOPICS.dlq]
+    assert codes == ["undecodable", "missing_field"]
+    assert (
+        sample(metrics, "quanhub_normalizer_dead_letters_total", {"error_code": "undecodable"}) == 1
+    )
+
+
+async def test_retriable_errors_are_retried_and_never_dead_lettered() -> None:
+    journal: list[str] = []
+    producer, consumer = FakeProducer(journal, fail_first=2), FakeConsumer(journal)
+    normalizer, metrics = wire(producer, consumer)
+
+    await normalizer.process(batch(envelope("a"), envelope("b")))
+
+    assert [t for t, *_ in producer.sent] == [TOPICS.canonical, TOPICS.canonical]
+    assert journal[-1] == "commit"
+    assert sample(metrics, "quanhub_normalizer_produce_retries_total") == 2
+
+
+async def test_a_fatal_produce_error_stops_without_committing() -> None:
+    journal: list[str] = []
+    producer = FakeProducer(journal, fail_first=1, error=RecordTooLargeError())
+    consumer = FakeConsumer(journal)
+    normalizer, _ = wire(producer, consumer)
+
+    with pytest.raises(OutputRejected):
+        await normalizer.process(batch(envelope("a")))
+
+    assert consumer.commits == []
+
+
+async def test_unknown_codes_flow_as_unknown_and_are_counted() -> None:
+    journal: list[str] = []
+    producer, consumer = FakeProducer(journal), FakeConsumer(journal)
+    normalizer, metrics = wire(producer, consumer)
+
+    await normalizer.process(batch(envelope("a", code="999")))
+
+    ((topic, _, value, _),) = producer.sent
+    event = cpb.CanonicalEvent.FromString(value)
+    assert topic == TOPICS.canonical
+    assert (event.parcel.status, event.raw_code, event.unmapped_code) == (
+        cpb.PARCEL_STATUS_UNKNOWN,
+        "999",
+        True,
+    )
+    labels = {"code_system": "kuaidi100", "code": "999"}
+    assert sample(metrics, "quanhub_normalizer_unmapped_codes_total", labels) == 1
