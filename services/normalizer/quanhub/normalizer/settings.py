@@ -20,7 +20,7 @@ class NormalizerSettings(BaseSettings):
     group_id: str = "quanhub-normalizer"
     client_id: str = "quanhub-normalizer"
     #: Records per getmany() at most: a batch must finish well inside the poll interval.
-    batch_max_records: int = Field(default=500, ge=1, le=10_000)
+    batch_max_records: int = Field(default=2000, ge=1, le=10_000)
     #: How long one getmany() waits for records (ms).
     poll_timeout_ms: int = Field(default=200, ge=1, le=10_000)
     #: Kafka's max.poll.interval.ms: a member that does not poll this often is evicted.
