@@ -87,6 +87,7 @@ def create_app(
             settings.kafka,
             timeout=settings.publish_timeout_seconds,
             probe_topic=topics.raw(EventKind.PARCEL),
+            linger_ms=settings.kafka_linger_ms,
         )
     )
     context = GatewayContext(

@@ -29,7 +29,7 @@ class GatewayContext:
     retry_after_seconds: int
 
 
-def gateway_context(request: Request) -> GatewayContext:
+async def gateway_context(request: Request) -> GatewayContext:
     """The context create_app stored on app.state."""
     context: GatewayContext = request.app.state.gateway
     return context

@@ -53,12 +53,14 @@ class KafkaPublisher:
         probe_topic: str,
         client_id: str = "quanhub-gateway",
         reconnect_seconds: float = 2.0,
+        linger_ms: int = 0,
     ) -> None:
         self._settings = settings
         self._timeout = timeout
         self._probe_topic = probe_topic
         self._client_id = client_id
         self._reconnect_seconds = reconnect_seconds
+        self._linger_ms = linger_ms
         self._producer: AIOKafkaProducer | None = None
         self._connector: asyncio.Task[None] | None = None
 
@@ -109,7 +111,9 @@ class KafkaPublisher:
             return False
 
     async def _connect_once(self) -> bool:
-        producer = make_producer(self._settings, client_id=self._client_id)
+        producer = make_producer(
+            self._settings, client_id=self._client_id, linger_ms=self._linger_ms
+        )
         try:
             async with asyncio.timeout(self._settings.request_timeout_ms / 1000):
                 await producer.start()

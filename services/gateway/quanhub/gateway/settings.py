@@ -35,6 +35,9 @@ class GatewaySettings(BaseSettings):
     max_json_depth: int = Field(default=16, ge=6, le=128)
     #: Seconds Kafka has to acknowledge a batch before the gateway answers 503.
     publish_timeout_seconds: float = Field(default=5.0, gt=0, le=120)
+    #: Producer linger. 0 suits a gateway: a request's events are enqueued together anyway,
+    #: and while one batch is in flight the next requests' events accumulate behind it.
+    kafka_linger_ms: int = Field(default=0, ge=0, le=1000)
     #: Retry-After (seconds) sent with 503 answers.
     retry_after_seconds: int = Field(default=5, ge=1)
     #: Events per second each partner may send (per gateway process), and the burst allowed.
