@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from quanhub.common.access import Principal, Role
-from quanhub.gateway.authz import check_publish, ensure_may_publish
+from quanhub.common.access.publishing import check_publish
+from quanhub.gateway.authz import ensure_may_publish
 from quanhub.gateway.errors import NotAllowedToPublish
 from quanhub.ingest.v1 import ingest_pb2 as ipb
 
@@ -70,3 +71,9 @@ def test_reading_roles_cannot_publish(role: Role) -> None:
     with pytest.raises(NotAllowedToPublish):
         ensure_may_publish(Principal("X1", role, "x"))
     ensure_may_publish(SF)
+
+
+def test_reading_roles_are_refused_event_by_event_too() -> None:
+    refusal = check_publish(Principal("X1", Role.ANALYST, "x"), _order("X1"))
+    assert refusal is not None
+    assert refusal.code == "role_cannot_publish"
