@@ -60,9 +60,9 @@ class CustomsAgent:
 
 
 PLATFORMS: tuple[Platform, ...] = (
-    Platform("TMALL", "天猫国际", "quanhub", "3701PT0001", 0.45),
-    Platform("JD", "京东", "quanhub", "3701PT0002", 0.30),
-    Platform("PDD", "拼多多", "quanhub", "3701PT0003", 0.25),
+    Platform("TMALL", "天猫国际", "taobao", "3701PT0001", 0.45),
+    Platform("JD", "京东", "jd", "3701PT0002", 0.30),
+    Platform("PDD", "拼多多", "pinduoduo", "3701PT0003", 0.25),
 )
 
 # Shares are rough public figures for China's express market (2023 annual reports); the

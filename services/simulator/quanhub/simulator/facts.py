@@ -182,11 +182,8 @@ def collect(events: Iterable[tuple[Step, ipb.Event]]) -> Facts:
         elif isinstance(body, CustomsMessage):
             _customs(facts, step, event)
         elif isinstance(body, OrderChange):
-            status = (
-                "UNKNOWN"
-                if step.anomaly is Anomaly.UNKNOWN_CODE
-                else order_row(body.order.platform.code_system, body.step).status
-            )
+            row = order_row(body.order.platform.code_system, body.step)
+            status = "UNKNOWN" if step.anomaly is Anomaly.UNKNOWN_CODE or not row else row.status
             at = event.occurred_at.ToDatetime(tzinfo=UTC)
             facts.orders.setdefault(step.object_key, []).append((at, status))
     return facts

@@ -165,7 +165,37 @@ PARCEL_CODES: dict[str, dict[Milestone, Row]] = {
     },
 }
 
+S = OrderStep
+
+# Platforms' own order vocabularies (normalizer tables: Taobao TOP Trade.status and
+# refund_status, JD JOS order_state, Pinduoduo order_status and refund_status). A step a
+# platform has no code for is not reported: JD and Pinduoduo list orders once paid only.
 ORDER_CODES: dict[str, dict[OrderStep, Row]] = {
+    "taobao": {
+        S.CREATED: Row("WAIT_BUYER_PAY", "等待买家付款", "CREATED"),
+        S.PAID: Row("WAIT_SELLER_SEND_GOODS", "等待卖家发货", "PAID"),
+        S.SHIPPED: Row("WAIT_BUYER_CONFIRM_GOODS", "等待买家确认收货", "SHIPPED"),
+        S.DELIVERED: Row("TRADE_BUYER_SIGNED", "买家已签收", "DELIVERED"),
+        S.COMPLETED: Row("TRADE_FINISHED", "交易成功", "COMPLETED"),
+        S.CANCELLED: Row("TRADE_CLOSED_BY_TAOBAO", "交易关闭", "CANCELLED"),
+        S.RETURN_REQUESTED: Row("refund:WAIT_SELLER_AGREE", "买家已经申请退款", "RETURN_REQUESTED"),
+        S.RETURNED: Row("refund:WAIT_SELLER_REFUND", "卖家已收到退货", "RETURNED"),
+        S.REFUNDED: Row("refund:SUCCESS", "退款成功", "REFUNDED"),
+    },
+    "jd": {
+        S.PAID: Row("WAIT_SELLER_STOCK_OUT", "等待出库", "PAID"),
+        S.SHIPPED: Row("WAIT_GOODS_RECEIVE_CONFIRM", "等待确认收货", "SHIPPED"),
+        S.DELIVERED: Row("RECEIPTS_CONFIRM", "收款确认", "DELIVERED"),
+        S.COMPLETED: Row("FINISHED_L", "完成", "COMPLETED"),
+        S.CANCELLED: Row("TRADE_CANCELED", "取消", "CANCELLED"),
+    },
+    "pinduoduo": {
+        S.PAID: Row("1", "待发货", "PAID"),
+        S.SHIPPED: Row("2", "已发货待签收", "SHIPPED"),
+        S.DELIVERED: Row("3", "已签收", "DELIVERED"),
+        S.RETURN_REQUESTED: Row("refund:2", "售后处理中", "RETURN_REQUESTED"),
+        S.REFUNDED: Row("refund:4", "退款成功", "REFUNDED"),
+    },
     "quanhub": {s: Row(s.value, s.value.replace("_", " ").lower(), s.value) for s in OrderStep},
 }
 
@@ -175,6 +205,9 @@ UNKNOWN_CODES: dict[str, Row] = {
     "kdniao": Row("907", "未知状态", "UNKNOWN"),
     "yunda": Row("TELEPORT", "未知动作", "UNKNOWN"),
     "quanhub": Row("LEVITATING", "unknown", "UNKNOWN"),
+    "taobao": Row("TRADE_TELEPORTED", "未知状态", "UNKNOWN"),
+    "jd": Row("ORDER_LEVITATING", "未知状态", "UNKNOWN"),
+    "pinduoduo": Row("9", "未知状态", "UNKNOWN"),
 }
 #: An unknown customs return status (the spec leaves it an open string).
 UNKNOWN_RETURN_STATUS = Row("777", "未定义回执状态", "UNKNOWN")
@@ -185,6 +218,6 @@ def parcel_row(code_system: str, milestone: Milestone) -> Row | None:
     return PARCEL_CODES[code_system].get(milestone)
 
 
-def order_row(code_system: str, step: OrderStep) -> Row:
-    """The row a platform speaking `code_system` sends for `step`."""
-    return ORDER_CODES[code_system][step]
+def order_row(code_system: str, step: OrderStep) -> Row | None:
+    """The row a platform speaking `code_system` sends for `step`; None if it has none."""
+    return ORDER_CODES[code_system].get(step)

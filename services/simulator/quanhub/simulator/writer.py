@@ -11,7 +11,7 @@ from quanhub.simulator.goods import Numbers
 from quanhub.simulator.journey import Journey
 from quanhub.simulator.milestones import OrderStep
 from quanhub.simulator.model import Body, Order, OrderChange, Parcel, Scan, Step
-from quanhub.simulator.vocab import parcel_row
+from quanhub.simulator.vocab import order_row, parcel_row
 
 
 class StoryWriter:
@@ -28,8 +28,10 @@ class StoryWriter:
     def order(
         self, order: Order, step: OrderStep, at: datetime, parcel: Parcel | None = None
     ) -> None:
-        """The platform reports an order status change (with the parcel when it ships)."""
-        self.add(order.platform.partner, at, OrderChange(order, step, parcel))
+        """The platform reports an order status change (with the parcel when it ships), if
+        its vocabulary has a code for it."""
+        if order_row(order.platform.code_system, step) is not None:
+            self.add(order.platform.partner, at, OrderChange(order, step, parcel))
 
     def journey(self, order: Order, parcel: Parcel, journey: Journey) -> None:
         """The carrier reports the journey's scans so far that its vocabulary has codes for."""

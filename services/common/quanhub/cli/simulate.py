@@ -1,0 +1,265 @@
+"""`quanhub simulate`: realistic traffic through the gateway, and its ground truth."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+if TYPE_CHECKING:
+    from quanhub.simulator.batches import Batch
+    from quanhub.simulator.config import SimulationConfig
+    from quanhub.simulator.generator import Simulation
+    from quanhub.simulator.sender import SendOptions, Tally
+    from quanhub.simulator.settings import SimulatorSettings
+
+app = typer.Typer()
+console = Console(stderr=True)
+
+
+def _fail(message: str) -> typer.Exit:
+    console.print(f"[bold red]simulate[/]: {message}", highlight=False)
+    return typer.Exit(2)
+
+
+@app.callback(invoke_without_command=True)
+def simulate(  # the options are the command line; Typer passes them by name
+    *,
+    orders: Annotated[int, typer.Option(help="Orders to simulate.", min=0)] = 1000,
+    seed: Annotated[int, typer.Option(help="Same seed, same traffic, byte for byte.")] = 1,
+    rate: Annotated[float, typer.Option(help="Events per second; 0 sends flat out.", min=0)] = 0,
+    batch: Annotated[int | None, typer.Option(help="Events per request [500].", min=1)] = None,
+    concurrency: Annotated[int | None, typer.Option(help="Requests in flight [4].", min=1)] = None,
+    cross_border_share: Annotated[
+        float, typer.Option(help="Share of orders imported under 9610/1210.", min=0, max=1)
+    ] = 0.1,
+    anomalies: Annotated[
+        str | None,
+        typer.Option(
+            help="e.g. 'duplicate=0.02,out_of_order=0.03,unknown=0.005,malformed=0.002'"
+            " (unset names keep their defaults) or 'none'."
+        ),
+    ] = None,
+    days: Annotated[float, typer.Option(help="Orders are placed over this many days.")] = 7.0,
+    start: Annotated[
+        str | None, typer.Option(help="First order instant, ISO 8601 [2026-11-01T00:00Z].")
+    ] = None,
+    recent: Annotated[
+        bool, typer.Option(help="Place orders over the last --days up to now; cut stories at now.")
+    ] = False,
+    carriers: Annotated[
+        str | None, typer.Option(help="Only these carrier partners, e.g. SF,ZTO,YTO.")
+    ] = None,
+    gateway: Annotated[
+        str | None, typer.Option(help="Gateway URL [http://127.0.0.1:8080].")
+    ] = None,
+    keys: Annotated[
+        Path | None, typer.Option(help="Partner keys: JSON object or CODE=key lines.")
+    ] = None,
+    summary: Annotated[
+        Path | None, typer.Option(help="Write the ground truth (with expected KPIs) here.")
+    ] = None,
+    dry_run: Annotated[
+        Path | None, typer.Option("--dry-run", help="Write the sends here (JSON lines); send none.")
+    ] = None,
+    quiet: Annotated[bool, typer.Option(help="No progress bar.")] = False,
+) -> None:
+    """Generate order, parcel and customs traffic from platforms, ten carriers and a customs
+    agent, and send it through the gateway with each partner's own API key.
+
+    Keys come from --keys, QUANHUB_SIMULATOR_KEYS(_FILE), or (local profile) the demo
+    partners; with demo keys only the carriers the demo registers take part.
+    """
+    from quanhub.common.clock import SystemClock
+    from quanhub.common.errors import ConfigurationError
+    from quanhub.simulator.config import DEFAULT_START, AnomalyRates, SimulationConfig
+    from quanhub.simulator.settings import SimulatorSettings
+
+    settings = SimulatorSettings()
+    now = SystemClock().now()
+    try:
+        partner_keys, source = ({}, "none") if dry_run else _resolve_keys(keys, settings)
+        chosen = _carriers(carriers, partner_keys if source == "demo" else None)
+        first = DEFAULT_START if start is None else datetime.fromisoformat(start)
+        config = SimulationConfig(
+            orders=orders,
+            seed=seed,
+            start=now - timedelta(days=days) if recent else first,
+            days=days,
+            cross_border_share=cross_border_share,
+            anomalies=AnomalyRates.parse(anomalies) if anomalies else AnomalyRates(),
+            carriers=chosen,
+            until=now if recent else None,
+        )
+    except (ConfigurationError, ValueError) as exc:
+        raise _fail(getattr(exc, "message", None) or str(exc)) from None
+    simulation = _generate(config, now, sending=dry_run is None)
+    if summary:
+        _write_summary(simulation, summary)
+    if dry_run:
+        _dry_run(simulation, dry_run)
+        return
+    options = _options(settings, gateway, rate, concurrency)
+    size = batch or settings.batch_size
+    sending = _send(simulation, partner_keys, options, settings, batch_size=size, quiet=quiet)
+    tally = asyncio.run(sending)
+    _report(simulation, tally)
+    if tally.failed_batches:
+        raise typer.Exit(1)
+
+
+def _resolve_keys(path: Path | None, settings: SimulatorSettings) -> tuple[dict[str, str], str]:
+    from quanhub.simulator.keys import demo_keys, load_keys, parse_keys
+
+    if path:
+        return load_keys(path), "file"
+    if settings.keys_file:
+        return load_keys(settings.keys_file), "file"
+    if settings.keys:
+        return parse_keys(settings.keys.get_secret_value()), "env"
+    return demo_keys(), "demo"
+
+
+def _carriers(text: str | None, demo: dict[str, str] | None) -> frozenset[str] | None:
+    from quanhub.simulator.catalog import CARRIERS
+
+    known = {c.partner for c in CARRIERS}
+    if text:
+        chosen = frozenset(code.strip().upper() for code in text.split(",") if code.strip())
+        if unknown := sorted(chosen - known):
+            names = ", ".join(sorted(known))
+            msg = f"unknown carrier partner(s) {', '.join(unknown)}; known: {names}"
+            raise ValueError(msg)
+        return chosen
+    if demo is None or known <= set(demo):
+        return None
+    with_keys = frozenset(known & set(demo))
+    console.print(
+        f"[yellow]demo registry has no key for {', '.join(sorted(known - with_keys))}[/]: "
+        "simulating the other carriers (pass --keys to use all ten)",
+        highlight=False,
+    )
+    return with_keys
+
+
+def _generate(config: SimulationConfig, now: datetime, *, sending: bool) -> Simulation:
+    from dataclasses import replace
+
+    from quanhub.simulator.generator import generate
+
+    started = time.perf_counter()
+    simulation = generate(config)
+    if sending and simulation.sends and max(s.at for s in simulation.sends) > now:
+        # The hub refuses events from the future: cut the stories at now.
+        console.print("[yellow]some stories run past now: cut at the current time[/]")
+        simulation = generate(replace(config, until=now))
+    elapsed = time.perf_counter() - started
+    count = len(simulation.sends)
+    console.print(
+        f"generated {config.orders} orders → {count} sends in {elapsed:.2f}s "
+        f"({count / elapsed if elapsed else 0:,.0f} sends/s, before encoding)",
+        highlight=False,
+    )
+    return simulation
+
+
+def _write_summary(simulation: Simulation, path: Path) -> None:
+    from quanhub.simulator.output import write_json
+    from quanhub.simulator.summary import summarize
+
+    started = time.perf_counter()
+    write_json(path, summarize(simulation))
+    console.print(f"ground truth → {path} ({time.perf_counter() - started:.2f}s)")
+
+
+def _dry_run(simulation: Simulation, path: Path) -> None:
+    from quanhub.simulator.output import write_sends
+
+    started = time.perf_counter()
+    count = write_sends(path, simulation.encoded())
+    elapsed = time.perf_counter() - started
+    console.print(f"{count} sends → {path} in {elapsed:.2f}s (nothing sent)", highlight=False)
+
+
+def _options(
+    settings: SimulatorSettings, gateway: str | None, rate: float, concurrency: int | None
+) -> SendOptions:
+    from quanhub.simulator.sender import SendOptions
+
+    return SendOptions(
+        gateway_url=gateway or settings.gateway_url,
+        rate=rate or None,
+        concurrency=concurrency or settings.concurrency,
+        max_attempts=settings.max_attempts,
+    )
+
+
+async def _send(
+    simulation: Simulation,
+    partner_keys: dict[str, str],
+    options: SendOptions,
+    settings: SimulatorSettings,
+    *,
+    batch_size: int,
+    quiet: bool,
+) -> Tally:
+    import httpx
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from quanhub.simulator.batches import batches
+    from quanhub.simulator.keys import missing_keys
+    from quanhub.simulator.sender import Sender
+
+    if missing := missing_keys(partner_keys, {s.partner for s in simulation.sends}):
+        raise _fail(f"no API key for {', '.join(missing)} (see --keys, or pass --carriers)")
+    total = len(simulation.sends)
+    progress = Progress(
+        TextColumn("[bold]sending"), BarColumn(), MofNCompleteColumn(),
+        TextColumn("{task.fields[rate]:>8} ev/s  accepted {task.fields[accepted]}  "
+                   "rejected {task.fields[rejected]}  retries {task.fields[retries]}"),
+        TimeElapsedColumn(), console=console, disable=quiet,
+    )  # fmt: skip
+    task = progress.add_task("send", total=total, rate="-", accepted=0, rejected=0, retries=0)
+    started = time.monotonic()
+
+    def on_progress(_: Batch, tally: Tally) -> None:
+        elapsed = time.monotonic() - started
+        progress.update(
+            task, completed=tally.settled, accepted=tally.accepted,
+            rejected=sum(tally.rejected.values()), retries=sum(tally.retries.values()),
+            rate=f"{tally.sent / elapsed:,.0f}" if elapsed else "-",
+        )  # fmt: skip
+
+    timeout = httpx.Timeout(settings.timeout_seconds)
+    limits = httpx.Limits(max_connections=options.concurrency)
+    with progress:
+        async with httpx.AsyncClient(timeout=timeout, limits=limits) as client:
+            sender = Sender(client, partner_keys, options, on_progress)
+            return await sender.run(batches(simulation.encoded(), batch_size))
+
+
+def _report(simulation: Simulation, tally: Tally) -> None:
+    from quanhub.simulator.model import Anomaly
+
+    malformed = sum(1 for s in simulation.sends if s.anomaly is Anomaly.MALFORMED)
+    expected = len(simulation.sends) - malformed
+    table = Table(title="simulate: tally", show_header=False)
+    table.add_row("requests", f"{tally.batches} ({tally.failed_batches} failed)")
+    table.add_row("events sent", f"{tally.sent} of {len(simulation.sends)}")
+    table.add_row("accepted", f"{tally.accepted} (expected {expected})")
+    table.add_row("rejected", f"{sum(tally.rejected.values())} (expected {malformed} malformed)")
+    for code, count in tally.rejected.most_common():
+        table.add_row(f"  rejected: {code}", str(count))
+    for reason, count in tally.retries.most_common():
+        table.add_row(f"  retried: {reason}", str(count))
+    for reason, count in tally.failures.most_common():
+        table.add_row(f"  failed: {reason}", str(count))
+    rate = tally.sent / tally.elapsed if tally.elapsed else 0
+    table.add_row("elapsed", f"{tally.elapsed:.1f}s ({rate:,.0f} events/s)")
+    Console().print(table)
