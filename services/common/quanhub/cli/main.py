@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from quanhub.cli import db, dlq, ledger, partners, run, stack, topics
+from quanhub.cli import db, dlq, ledger, partners, run, simulate, stack, topics
 
 app = typer.Typer(
     name="quanhub",
@@ -23,5 +23,6 @@ app.add_typer(dlq.app, name="dlq")
 app.add_typer(ledger.app, name="ledger")
 app.add_typer(partners.app, name="partners")
 app.add_typer(run.app, name="run")
+app.add_typer(simulate.app, name="simulate")
 app.add_typer(stack.app, name="stack")
 app.add_typer(topics.app, name="topics")
