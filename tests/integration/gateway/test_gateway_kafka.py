@@ -12,9 +12,11 @@ from gateway_stack import gateway_settings, serve
 from kafka_reading import namespace_topics, read_all
 
 from quanhub.canonical.v1 import canonical_pb2
+from quanhub.common.errors import DependencyUnavailable
 from quanhub.common.ids import canonical_event_id
 from quanhub.common.settings import DatabaseSettings, KafkaSettings
 from quanhub.common.topics import EventKind, Topics
+from quanhub.gateway.publisher import KafkaPublisher, Record
 
 pytestmark = pytest.mark.integration
 
@@ -253,3 +255,39 @@ async def test_unreachable_kafka_answers_503_never_202(
         ready = await client.get("/readyz")
         assert ready.status_code == 503
         assert ready.json()["checks"] == {"kafka": False, "postgres": True}
+
+
+async def test_kafka_slower_than_the_deadline_is_503(
+    kafka_settings: KafkaSettings,
+    database_settings: DatabaseSettings,
+    raw_topics: Topics,
+    demo_keys: dict[str, str],
+) -> None:
+    batch = {"events": [_parcel(f"slow{i}-{_uid()}", f"SF{i}0000000") for i in range(50)]}
+    impatient = gateway_settings(kafka_settings, database_settings, publish_timeout_seconds=1e-6)
+    async for client in serve(impatient):
+        response = await client.post("/v1/events", json=batch, headers=_bearer(demo_keys["SF"]))
+        assert response.status_code == 503
+        assert "did not acknowledge" in response.json()["detail"]
+        assert response.headers["retry-after"] == "5"
+
+
+async def test_a_timed_out_producer_keeps_working(
+    kafka_settings: KafkaSettings, raw_topics: Topics
+) -> None:
+    topic = raw_topics.raw(EventKind.PARCEL)
+    publisher = KafkaPublisher(kafka_settings, timeout=10, probe_topic=topic)
+    await publisher.start()
+    run = _uid()
+    try:
+        records = [
+            Record(topic, f"P|SF|T{run}{i}".encode(), f"{run}-{i}".encode(), ()) for i in range(200)
+        ]
+        with pytest.raises(DependencyUnavailable):
+            await publisher.publish(records, deadline_seconds=1e-6)
+        await publisher.publish(records)
+        assert await publisher.ready()
+    finally:
+        await publisher.stop()
+    values = {r.value for r in await read_all(kafka_settings, [topic])}
+    assert {f"{run}-{i}".encode() for i in range(200)} <= values

@@ -79,21 +79,24 @@ class KafkaPublisher:
             await self._producer.stop()
             self._producer = None
 
-    async def publish(self, records: Sequence[Record]) -> None:
+    async def publish(
+        self, records: Sequence[Record], *, deadline_seconds: float | None = None
+    ) -> None:
         """Produce every record and wait for all acknowledgements within the deadline."""
+        deadline = self._timeout if deadline_seconds is None else deadline_seconds
         producer = self._producer
         if producer is None:
             msg = "Kafka is not reachable"
             raise DependencyUnavailable(msg)
         try:
-            async with asyncio.timeout(self._timeout):
+            async with asyncio.timeout(deadline):
                 pending = [
                     await producer.send(r.topic, r.value, key=r.key, headers=list(r.headers))
                     for r in records
                 ]
                 await asyncio.gather(*pending)
         except TimeoutError as exc:
-            msg = f"Kafka did not acknowledge the batch within {self._timeout:g} s"
+            msg = f"Kafka did not acknowledge the batch within {deadline:g} s"
             raise DependencyUnavailable(msg) from exc
         except KafkaError as exc:
             msg = f"Kafka refused the batch ({type(exc).__name__})"
