@@ -9,11 +9,16 @@ from quanhub.normalizer.bootstrap import bootstrap
 from quanhub.normalizer.settings import NormalizerSettings
 
 
+async def _run(settings: NormalizerSettings) -> None:
+    # aiokafka clients must be created inside the running event loop.
+    await bootstrap(settings).run()
+
+
 def main() -> None:
     """Read settings from the environment, configure logging once, and run."""
     settings = NormalizerSettings()
     configure_logging(settings.log_level, json=settings.log_json)
-    asyncio.run(bootstrap(settings).run())
+    asyncio.run(_run(settings))
 
 
 if __name__ == "__main__":

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import signal
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import structlog
@@ -21,6 +24,15 @@ from quanhub.normalizer.sources import Sources
 log = structlog.get_logger(__name__)
 
 
+class _OpsServer(uvicorn.Server):
+    """uvicorn without its own signal handling: App.run owns SIGTERM/SIGINT, so the loop can
+    finish its batch and leave the group instead of uvicorn re-raising the signal."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
 @dataclass(frozen=True, slots=True)
 class App:
     """A wired normalizer and its ops HTTP app."""
@@ -32,7 +44,7 @@ class App:
     topics: Topics
 
     async def run(self) -> None:
-        """Run the loop and the ops server until either stops (SIGTERM stops the server)."""
+        """Run the loop and the ops server until either stops or SIGTERM/SIGINT arrives."""
         if self.settings.ensure_topics:
             await ensure_topics(self.settings.kafka, self.topics.specs())
         await self.normalizer.start()
@@ -44,21 +56,33 @@ class App:
             access_log=False,
             server_header=False,
         )
-        server = uvicorn.Server(config)
+        server = _OpsServer(config)
+
+        def request_stop() -> None:
+            self.normalizer.stop()
+            server.should_exit = True
+
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, request_stop)
         loop_task = asyncio.create_task(self.normalizer.run(), name="normalizer-loop")
         server_task = asyncio.create_task(server.serve(), name="normalizer-ops")
         try:
             await asyncio.wait({loop_task, server_task}, return_when=asyncio.FIRST_COMPLETED)
         finally:
-            self.normalizer.stop()
-            server.should_exit = True
+            request_stop()
             await asyncio.wait({loop_task, server_task})
             await self.normalizer.close()
+            for signum in (signal.SIGTERM, signal.SIGINT):
+                loop.remove_signal_handler(signum)
         loop_task.result()  # a crashed loop exits the process non-zero
 
 
 def bootstrap(settings: NormalizerSettings, *, clock: Clock | None = None) -> App:
-    """Wire the real adapters from settings (nothing is started here)."""
+    """Wire the real adapters from settings (nothing is started here).
+
+    Call it inside the running event loop: aiokafka binds its clients to the loop.
+    """
     clock = clock or SystemClock()
     topics = Topics(settings.kafka)
     metrics = NormalizerMetrics()
