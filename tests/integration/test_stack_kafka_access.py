@@ -9,6 +9,7 @@ from aiokafka.errors import KafkaError, TopicAuthorizationFailedError
 from quanhub.common.kafka import ensure_topics
 from quanhub.common.settings import KafkaSettings
 from quanhub.common.topics import EventKind, Topics
+from quanhub.stack import procs
 from quanhub.stack.kafka_access import PartnerKafkaAccess, provision_partner_access
 from quanhub.stack.settings import StackSettings
 
@@ -30,7 +31,14 @@ def _producer(access: PartnerKafkaAccess, password: str | None = None) -> AIOKaf
 
 @pytest.fixture(scope="module")
 async def access(kafka_settings: KafkaSettings) -> PartnerKafkaAccess:
-    return await provision_partner_access(kafka_settings, "SASLTEST", stack=StackSettings())
+    stack = StackSettings()
+    if procs.port_is_free(stack.kafka_sasl_port):
+        pytest.fail(
+            f"no SASL listener on 127.0.0.1:{stack.kafka_sasl_port}: this Kafka was not started "
+            "by `quanhub stack up` (set QUANHUB_STACK_KAFKA_SASL_PORT to its SASL port)",
+            pytrace=False,
+        )
+    return await provision_partner_access(kafka_settings, "SASLTEST", stack=stack)
 
 
 async def test_partner_writes_own_topic_and_record_arrives(

@@ -98,6 +98,7 @@ async def start_services(
             + procs.tail(supervisor.paths.log_file(name), 40)
             for name in not_ready
         )
-        msg = f"not ready after {ready_timeout_s:.0f}s: {', '.join(not_ready)}\n{tails}"
+        failed = ", ".join(not_ready)
+        msg = f"not ready (crashing, or silent for {ready_timeout_s:.0f}s): {failed}\n{tails}"
         raise StackError(msg)
     return RunningServices(supervisor, env, prepared.demo_keys)

@@ -83,8 +83,14 @@ class Supervisor:
         """How many times a service was restarted after dying."""
         return self.children[name].restarts
 
-    async def wait_ready(self, timeout_s: float = 60.0) -> dict[str, bool]:
-        """Poll each service's /readyz until all answer 200 or the time is up."""
+    async def wait_ready(
+        self, timeout_s: float = 60.0, *, give_up_after: int = 3
+    ) -> dict[str, bool]:
+        """Poll each service's /readyz until all answer 200 or the time is up.
+
+        A service that has crashed `give_up_after` times without getting ready counts as
+        not ready at once (it keeps being restarted), so a broken service fails fast.
+        """
         import httpx
 
         pending = set(self.children)
@@ -92,6 +98,7 @@ class Supervisor:
         deadline = time.monotonic() + timeout_s
         async with httpx.AsyncClient(timeout=2.0) as client:
             while pending and time.monotonic() < deadline:
+                pending -= {n for n in pending if self.children[n].crashes >= give_up_after}
                 for name in list(pending):
                     url = f"http://127.0.0.1:{self.children[name].spec.port(self.env)}/readyz"
                     with contextlib.suppress(httpx.HTTPError):
