@@ -117,6 +117,7 @@ class Dispatcher:
     async def _loop(self) -> None:
         failures = 0
         while not self._stopping.is_set():
+            ticket = self._notifier.ticket()
             try:
                 worked = await self.step()
                 failures = 0
@@ -127,7 +128,7 @@ class Dispatcher:
                     await asyncio.wait_for(self._stopping.wait(), min(30.0, 0.5 * 2**failures))
                 continue
             if not worked:
-                await self._notifier.wait(self._limits.poll_interval)
+                await self._notifier.wait(self._limits.poll_interval, ticket)
 
     async def step(self) -> bool:
         """Do one piece of work; False when nothing was due."""

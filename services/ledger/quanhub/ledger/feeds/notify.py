@@ -55,9 +55,15 @@ class LedgerNotifier:
                 await self._task
             self._task = None
 
-    async def wait(self, seconds: float) -> None:
-        """Return at the next announcement, or after `seconds`, whichever comes first."""
-        changed = self._changed
+    def ticket(self) -> asyncio.Event:
+        """Take before reading the ledger; pass to `wait` after, so an announcement made
+        while reading is not missed (the returned event is set by the next announcement)."""
+        return self._changed
+
+    async def wait(self, seconds: float, ticket: asyncio.Event | None = None) -> None:
+        """Return at the next announcement after `ticket` was taken (now, if none given),
+        or after `seconds`, whichever comes first."""
+        changed = ticket or self._changed
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(changed.wait(), seconds)
 

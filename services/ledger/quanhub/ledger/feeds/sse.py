@@ -61,6 +61,7 @@ async def stream(
     yield b"retry: %d\n: quanhub feed from %d\n\n" % (RECONNECT_MS, cursor)
     beat_at = time.monotonic() + settings.heartbeat_seconds
     while True:
+        ticket = runtime.notifier.ticket()
         async with runtime.pool.acquire() as conn:
             head = await source.head(conn)
             upto = min(head, scanned + settings.scan_window)
@@ -86,7 +87,7 @@ async def stream(
             sent = scanned
             beat_at = now + settings.heartbeat_seconds
             continue
-        await runtime.notifier.wait(beat_at - now)
+        await runtime.notifier.wait(beat_at - now, ticket)
 
 
 def sse_router() -> APIRouter:
