@@ -196,6 +196,16 @@ async def test_protobuf_in_and_out(client: httpx.AsyncClient, publisher: FakePub
     assert len(publisher.records) == 1
 
 
+async def test_metrics_count_requests_and_events(client: httpx.AsyncClient) -> None:
+    await client.post("/v1/events", json={"events": [_parcel("m0"), _order("m1")]}, headers=SF)
+    await client.post("/v1/events", content=b"x", headers={**SF, "Content-Type": "text/plain"})
+    text = (await client.get("/metrics")).text
+    assert 'quanhub_gateway_requests_total{status="202"} 1.0' in text
+    assert 'quanhub_gateway_requests_total{status="415"} 1.0' in text
+    assert 'quanhub_gateway_events_total{outcome="accepted",partner="SF"} 1.0' in text
+    assert 'quanhub_gateway_events_total{outcome="rejected",partner="SF"} 1.0' in text
+
+
 @pytest.mark.parametrize("path", ["/healthz", "/metrics"])
 async def test_ops_endpoints_need_no_key(client: httpx.AsyncClient, path: str) -> None:
     assert (await client.get(path)).status_code == 200

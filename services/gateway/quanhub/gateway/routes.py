@@ -181,6 +181,7 @@ async def publish_events(
         raise
     ctx.metrics.publish_seconds.observe(time.perf_counter() - publish_started)
     ctx.metrics.events.labels(principal.partner_code, "accepted").inc(len(records))
+    ctx.metrics.requests.labels("202").inc()
     bound.info(
         "events_published",
         accepted=len(records),
