@@ -23,6 +23,9 @@ from quanhub.ledger.store.writer import Position, Reject, prepare, write_batch
 
 log = structlog.get_logger(__name__)
 
+#: How the writer's session shows in pg_stat_activity.
+APPLICATION_NAME = "quanhub-ledger-consumer"
+
 
 def decode_batch(
     records: Sequence[Any], now: Any
@@ -99,7 +102,9 @@ class LedgerConsumer:
 
     async def _connection(self) -> asyncpg.Connection:
         if self._conn is None or self._conn.is_closed():
-            conn = await asyncpg.connect(self._settings.database.url)
+            conn = await asyncpg.connect(
+                self._settings.database.url, server_settings={"application_name": APPLICATION_NAME}
+            )
             await prepare(conn)
             self._conn = conn
         return self._conn

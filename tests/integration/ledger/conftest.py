@@ -1,0 +1,137 @@
+"""Ledger fixtures: a fresh migrated database and a fresh canonical topic per test, the
+demo-like partners with API keys, and the query API app bound to them."""
+
+from __future__ import annotations
+
+import itertools
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+import httpx
+import pytest
+
+from quanhub.common.access import Role, create_partner
+from quanhub.common.clock import FixedClock
+from quanhub.common.db import create_pool, migrate
+from quanhub.common.kafka import ensure_topics
+from quanhub.common.settings import DatabaseSettings, KafkaSettings
+from quanhub.common.topics import Topics, TopicSpec
+from quanhub.ledger.api.app import create_app
+from quanhub.ledger.settings import LedgerApiSettings
+
+_COUNTER = itertools.count()
+
+#: (code, role, customs registration code) of the partners ledger tests use.
+PARTNERS = (
+    ("TMALL", Role.PLATFORM, "3701PT0001"),
+    ("JD", Role.PLATFORM, "3701PT0002"),
+    ("SF", Role.CARRIER, "3701LG0001"),
+    ("ZTO", Role.CARRIER, "3701LG0002"),
+    ("JNAGENT", Role.CUSTOMS_AGENT, "3701AG0001"),
+    ("QCCUSTOMS", Role.CUSTOMS_LIAISON, None),
+    ("JNCOMMERCE", Role.ANALYST, None),
+    ("ADMIN", Role.ADMIN, None),
+)
+
+
+@pytest.fixture
+async def ledger_database(
+    base_database_settings: DatabaseSettings,
+) -> AsyncIterator[DatabaseSettings]:
+    """A migrated database of its own, so ledger counts never see another test's rows."""
+    name = f"quanhub_ledger_{uuid.uuid4().hex[:12]}"
+    admin = await asyncpg.connect(base_database_settings.url)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    url = urlunsplit(urlsplit(base_database_settings.url)._replace(path=f"/{name}"))
+    conn = await asyncpg.connect(url)
+    try:
+        await migrate(conn)
+    finally:
+        await conn.close()
+    yield DatabaseSettings(url=url, pool_min=1, pool_max=6)
+    admin = await asyncpg.connect(base_database_settings.url)
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
+@pytest.fixture
+async def ledger_pool(ledger_database: DatabaseSettings) -> AsyncIterator[asyncpg.Pool]:
+    pool = await create_pool(ledger_database)
+    yield pool
+    await pool.close()
+
+
+@pytest.fixture
+async def ledger_kafka(kafka_settings: KafkaSettings) -> KafkaSettings:
+    """Kafka settings whose canonical topic is new to this test (and created)."""
+    settings = kafka_settings.model_copy(
+        update={"topic_namespace": f"{kafka_settings.topic_namespace}l{next(_COUNTER)}"}
+    )
+    topic = Topics(settings).canonical
+    await ensure_topics(settings, [TopicSpec(topic, settings.partitions, settings.retention_ms)])
+    return settings
+
+
+@dataclass
+class Api:
+    """The query API in process, and each test partner's API key."""
+
+    client: httpx.AsyncClient
+    keys: dict[str, str]
+
+    async def get(self, path: str, partner: str) -> httpx.Response:
+        return await self.client.get(
+            path, headers={"Authorization": f"Bearer {self.keys[partner]}"}
+        )
+
+
+CLOCK_AT = datetime(2026, 11, 28, 12, tzinfo=UTC)
+
+
+@pytest.fixture
+async def ledger_api(
+    ledger_database: DatabaseSettings, ledger_pool: asyncpg.Pool
+) -> AsyncIterator[Api]:
+    """The ledger API app over the test database, with the test partners registered."""
+    clock = FixedClock(CLOCK_AT)
+    keys: dict[str, str] = {}
+    for code, role, customs_code in PARTNERS:
+        _, issued = await create_partner(
+            ledger_pool,
+            code=code,
+            role=role,
+            name=code.title(),
+            customs_code=customs_code,
+            clock=clock,
+        )
+        keys[code] = issued.api_key
+    app = create_app(LedgerApiSettings(database=ledger_database, auth_cache_seconds=0), clock=clock)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://ledger") as client:
+            yield Api(client, keys)
+
+
+async def wait_for(
+    check: Callable[[], Awaitable[bool]], *, timeout: float = 60.0, what: str = "condition"
+) -> None:
+    """Poll `check` until it holds, failing after `timeout` seconds (never a fixed sleep)."""
+    import asyncio
+    import time
+
+    deadline = time.monotonic() + timeout
+    delay = 0.05
+    while not await check():
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {timeout}s waiting for {what}")
+        await asyncio.sleep(delay)
+        delay = min(delay * 2, 0.5)
