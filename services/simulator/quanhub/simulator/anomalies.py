@@ -110,6 +110,18 @@ def disturb(clean: list[Step], rng: random.Random, rates: AnomalyRates) -> list[
         for rank, position in enumerate(positions):
             next_of[position] = positions[rank + 1 : rank + 3]
 
+    # Which events go out late, and behind which later event of their object: drawn first,
+    # then resolved from the last event backwards, so a late event goes out after its
+    # successor even when that successor is itself late.
+    behind: dict[int, int] = {}
+    for position in range(len(clean)):
+        following = next_of[position]
+        if following and rng.random() < rates.out_of_order:
+            behind[position] = following[rng.randrange(len(following))]
+    send_at: list[datetime] = [step.at for step in clean]
+    for position in sorted(behind, reverse=True):
+        send_at[position] = send_at[behind[position]] + timedelta(milliseconds=1)
+
     sends: list[tuple[datetime, int, Step]] = []
 
     def send(at: datetime, step: Step) -> None:
@@ -117,11 +129,8 @@ def disturb(clean: list[Step], rng: random.Random, rates: AnomalyRates) -> list[
 
     for position, step in enumerate(clean):
         following = next_of[position]
-        if following and rng.random() < rates.out_of_order:
-            behind = clean[following[rng.randrange(len(following))]].at
-            send(behind + timedelta(milliseconds=1), replace(step, anomaly=Anomaly.OUT_OF_ORDER))
-        else:
-            send(step.at, step)
+        late = position in behind
+        send(send_at[position], replace(step, anomaly=Anomaly.OUT_OF_ORDER) if late else step)
         if rng.random() < rates.duplicate:
             again = step.at + timedelta(minutes=rng.uniform(3, 720))
             send(again, replace(step, anomaly=Anomaly.DUPLICATE))
