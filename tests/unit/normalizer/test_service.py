@@ -38,6 +38,7 @@ class Record:
     key: bytes | None
     value: bytes | None
     timestamp: int = 0
+    timestamp_type: int = 0
     headers: tuple[tuple[str, bytes], ...] = ()
 
 

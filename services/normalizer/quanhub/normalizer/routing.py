@@ -15,6 +15,9 @@ from quanhub.normalizer.sources import Sources
 
 __all__ = ["Output", "route"]
 
+#: Kafka's timestamp type for "set by the broker when appended".
+LOG_APPEND_TIME = 1
+
 
 @dataclass(frozen=True, slots=True)
 class Output:
@@ -42,8 +45,9 @@ def _normalize(envelope: cpb.RawEnvelope) -> Normalized | DeadLetter:
 
 def route(record: Any, sources: Sources, topics: Topics, now: datetime) -> Output:
     """The output for one aiokafka ConsumerRecord."""
+    log_append_time = record.timestamp if record.timestamp_type == LOG_APPEND_TIME else None
     decoded = sources.decode(
-        record.topic, record.value, record.timestamp, header(record.headers, "partner"), now
+        record.topic, record.value, log_append_time, header(record.headers, "partner"), now
     )
     result = decoded.result
     kind: str

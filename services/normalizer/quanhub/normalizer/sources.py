@@ -58,14 +58,15 @@ class Sources:
         self,
         topic: str,
         value: bytes | None,
-        timestamp_ms: int,
+        broker_time_ms: int | None,
         header_partner: str,
         now: datetime,
     ) -> Decoded:
         """Turn one record into an envelope (or a dead-letter reason).
 
-        A partner record's receive time is its Kafka timestamp, so a redelivery is judged
-        and tokenised exactly like the first delivery; `now` only stands in when absent.
+        A partner record's receive time is the broker's append time when the topic keeps
+        one (LogAppendTime: stable across redeliveries), else `now`; never the partner's
+        own CreateTime, which the partner controls.
         """
         partner = self.partner_of(topic)
         if partner is None:
@@ -82,7 +83,7 @@ class Sources:
             # The bytes may hold clear personal data: they never reach a hub topic.
             return Decoded(reason, partner, b"", "", payload_withheld=True)
         kind = event.WhichOneof("body")
-        received_at = datetime.fromtimestamp(timestamp_ms / 1000, UTC) if timestamp_ms > 0 else None
+        received_at = datetime.fromtimestamp(broker_time_ms / 1000, UTC) if broker_time_ms else None
         envelope = protect_event(
             event,
             partner,

@@ -1,0 +1,113 @@
+"""Partners' own topics: the partner is the topic's, clear personal data never leaves the
+normalizer (canonical or dead letter), and no input makes decoding raise."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from quanhub.canonical.v1 import canonical_pb2 as cpb
+from quanhub.common.settings import KafkaSettings
+from quanhub.common.topics import Topics
+from quanhub.ingest.v1 import ingest_pb2 as ipb
+from quanhub.normalizer.deadletter import header
+from quanhub.normalizer.routing import LOG_APPEND_TIME, route
+from quanhub.normalizer.sources import Sources
+
+NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
+TOPICS = Topics(KafkaSettings(topic_namespace="unit"))
+SOURCES = Sources(TOPICS, b"s" * 32, partner_topics=True)
+PARTNER_TOPIC = TOPICS.partner("Tmall")
+ADDRESS = "山东省济南市历下区泉城路1号"
+
+
+@dataclass
+class Record:
+    value: bytes | None
+    topic: str = PARTNER_TOPIC
+    partition: int = 0
+    offset: int = 7
+    key: bytes | None = b"k"
+    timestamp: int = 0
+    timestamp_type: int = 0
+    headers: tuple[tuple[str, bytes], ...] = (("partner", b"someone-else"),)
+
+
+def order(**buyer: str) -> ipb.Event:
+    event = ipb.Event(event_id="o-1")
+    event.occurred_at.FromDatetime(NOW)
+    event.order.CopyFrom(
+        ipb.OrderEvent(
+            platform_code="tmall", order_no="T1", code_system="taobao", code="TRADE_FINISHED",
+            buyer=ipb.Person(**buyer),
+            consignee=ipb.Consignee(name=buyer.get("name", ""), address=ADDRESS),
+        )
+    )  # fmt: skip
+    return event
+
+
+def test_subscription_pattern_covers_raw_and_partner_topics_only() -> None:
+    import re
+
+    pattern = re.compile(SOURCES.pattern)
+    assert pattern.match(TOPICS.raw_topics[0])
+    assert pattern.match(PARTNER_TOPIC)
+    assert not pattern.match(TOPICS.canonical)
+    assert not pattern.match(TOPICS.dlq)
+    assert not pattern.match("other.raw.parcel.v1")
+    assert SOURCES.partner_of(PARTNER_TOPIC) == "tmall"
+
+
+def test_partner_comes_from_the_topic_and_receive_time_from_the_broker() -> None:
+    appended = int(datetime(2026, 11, 28, 11, 0, tzinfo=UTC).timestamp() * 1000)
+    record = Record(
+        order(name="张三").SerializeToString(), timestamp=appended, timestamp_type=LOG_APPEND_TIME
+    )
+    out = route(record, SOURCES, TOPICS, NOW)
+    event = cpb.CanonicalEvent.FromString(out.value)
+    assert (out.topic, event.source_partner, event.ingress) == (TOPICS.canonical, "tmall", "kafka")
+    assert event.received_at.ToDatetime(tzinfo=UTC) == datetime(2026, 11, 28, 11, 0, tzinfo=UTC)
+    create_time = Record(order(name="张三").SerializeToString(), timestamp=1, timestamp_type=0)
+    event = cpb.CanonicalEvent.FromString(route(create_time, SOURCES, TOPICS, NOW).value)
+    assert event.received_at.ToDatetime(tzinfo=UTC) == NOW  # the partner's clock is not trusted
+
+
+def test_an_invalid_partner_event_is_dead_lettered_protected_with_its_replay_topic() -> None:
+    bad = order(id_number="370102199001011234")
+    bad.order.order_no = ""
+    out = route(Record(bad.SerializeToString()), SOURCES, TOPICS, NOW)
+    assert (out.topic, out.error_code) == (TOPICS.dlq, "missing_field")
+    assert b"370102199001011234" not in out.value
+    assert header(out.headers, "replay_topic") == TOPICS.raw_topics[0]
+    assert cpb.RawEnvelope.FromString(out.value).pii_tokens["order.buyer.id_number"]
+
+
+ids = st.from_regex(r"[1-6]\d{5}(19|20)\d{2}(0[1-9]|1[0-2])[0-2]\d\d{3}[0-9X]", fullmatch=True)
+phones = st.from_regex(r"1[3-9]\d{9}", fullmatch=True)
+names = st.text(alphabet="王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗", min_size=2, max_size=4)
+
+
+@settings(max_examples=200, deadline=None)
+@given(ids, phones, names, st.booleans())
+def test_clear_personal_data_never_leaves(
+    id_number: str, phone: str, name: str, valid: bool
+) -> None:
+    event = order(id_number=id_number, telephone=phone, name=name)
+    if not valid:
+        event.order.code_system = ""
+    out = route(Record(event.SerializeToString()), SOURCES, TOPICS, NOW)
+    assert out.topic == (TOPICS.canonical if valid else TOPICS.dlq)
+    for clear in (id_number, phone, name, "泉城路1号"):
+        assert clear.encode() not in out.value
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=200))
+def test_arbitrary_partner_bytes_never_raise(data: bytes) -> None:
+    out = route(Record(data), SOURCES, TOPICS, NOW)
+    assert out.topic in {TOPICS.canonical, TOPICS.dlq}
+    if out.error_code == "undecodable":
+        assert out.value == b""
