@@ -86,225 +86,155 @@ def parse_return_time(value: str) -> datetime | None:
 
 def validate_event(event: ipb.Event, now: datetime) -> list[Violation]:
     """Every violation in `event` judged at instant `now` (empty when the event is valid)."""
-    out: list[Violation] = []
-    if not event.event_id:
-        out.append(Violation("missing_field", "event_id", "event_id is required"))
-    elif not _EVENT_ID.fullmatch(event.event_id):
-        out.append(
-            Violation("invalid_format", "event_id", "event_id must be 1-128 printable ASCII")
-        )
-    _check_time(event, now, out)
-    _check_lengths(event, "", out)
+    check = _Checks()
+    if check.required("event_id", event.event_id):
+        check.pattern("event_id", event.event_id, _EVENT_ID, "must be 1-128 printable ASCII")
+    _check_time(check, event, now)
+    _check_lengths(check, event, "")
     kind = event.WhichOneof("body")
     if kind is None:
-        out.append(Violation("missing_field", "body", "one of order, parcel, customs is required"))
+        check.add("missing_field", "body", "(one of order, parcel, customs) is required")
     elif kind == "order":
-        _check_order(event.order, out)
+        _check_order(check, event.order)
     elif kind == "parcel":
-        _check_parcel(event.parcel, out)
+        _check_parcel(check, event.parcel)
     else:
-        _check_customs(event.customs, out)
-    return out
+        _check_customs(check, event.customs)
+    return check.found
 
 
-def _check_time(event: ipb.Event, now: datetime, out: list[Violation]) -> None:
+class _Checks:
+    """Collects violations; every message starts with the field path it is about."""
+
+    def __init__(self) -> None:
+        self.found: list[Violation] = []
+
+    def add(self, code: str, field: str, why: str) -> None:
+        self.found.append(Violation(code, field, f"{field} {why}"))
+
+    def required(self, field: str, value: str) -> bool:
+        if value.strip():
+            return True
+        self.add("missing_field", field, "is required")
+        return False
+
+    def pattern(self, field: str, value: str, regex: re.Pattern[str], why: str) -> None:
+        if value and not regex.fullmatch(value):
+            self.add("invalid_format", field, why)
+
+    def money(self, prefix: str, **fields: str) -> None:
+        for name, value in fields.items():
+            why = "must be a non-negative decimal string like 199.00"
+            self.pattern(f"{prefix}.{name}", value, _DECIMAL, why)
+
+    def carrier(self, field: str, value: str) -> None:
+        if resolve_carrier(value) is None:
+            self.add("unknown_carrier", field, f"{value!r} names no known carrier")
+
+    def waybill(self, field: str, value: str) -> None:
+        self.pattern(field, value.strip(), _WAYBILL, "must be 6-40 letters, digits or '-'")
+
+    def cross_border(self, prefix: str, trade_mode: str, ie_flag: str) -> None:
+        if trade_mode and trade_mode not in KNOWN_TRADE_MODES:
+            known = ", ".join(sorted(KNOWN_TRADE_MODES))
+            self.add("invalid_format", f"{prefix}.trade_mode", f"must be one of {known}")
+        if ie_flag and ie_flag not in {"I", "E"}:
+            self.add("invalid_format", f"{prefix}.ie_flag", "must be I or E")
+
+    def common(self, prefix: str, body: ipb.OrderEvent | ipb.CustomsEvent) -> None:
+        """Rules order and customs bodies share: currency, lines, consignee district."""
+        self.pattern(f"{prefix}.currency", body.currency, _CURRENCY, "must be an ISO 4217 code")
+        for i, line in enumerate(body.lines):
+            at = f"{prefix}.lines[{i}]"
+            if line.quantity < 0:
+                self.add("invalid_format", f"{at}.quantity", "is negative")
+            self.money(at, unit_price=line.unit_price, total_price=line.total_price)
+        district = f"{prefix}.consignee.district_code"
+        self.pattern(district, body.consignee.district_code, _DISTRICT, "must be a six-digit code")
+
+
+def _check_time(check: _Checks, event: ipb.Event, now: datetime) -> None:
     if not event.HasField("occurred_at"):
-        out.append(Violation("missing_field", "occurred_at", "occurred_at is required"))
+        check.add("missing_field", "occurred_at", "is required")
         return
     ts = event.occurred_at
     if not 0 <= ts.nanos < 1_000_000_000 or not -62135596800 <= ts.seconds <= 253402300799:
-        out.append(Violation("invalid_format", "occurred_at", "occurred_at is not a valid time"))
+        check.add("invalid_format", "occurred_at", "is not a valid time")
         return
     at = ts.ToDatetime(tzinfo=UTC)
     if at < _EARLIEST:
-        out.append(Violation("invalid_format", "occurred_at", "occurred_at is before 2000"))
+        check.add("invalid_format", "occurred_at", "is before 2000")
     elif at > now + MAX_FUTURE:
-        out.append(
-            Violation("future_time", "occurred_at", "occurred_at is more than a day in the future")
-        )
+        check.add("future_time", "occurred_at", "is more than a day in the future")
 
 
-def _check_lengths(message: Message, prefix: str, out: list[Violation]) -> None:
+def _check_lengths(check: _Checks, message: Message, prefix: str) -> None:
     for descriptor, value in message.ListFields():
         path = f"{prefix}{descriptor.name}"
         if isinstance(value, str):
             limit = _MAX_LEN.get(descriptor.name, _DEFAULT_MAX_LEN)
             if len(value) > limit:
-                out.append(Violation("too_long", path, f"{path} is longer than {limit} characters"))
+                check.add("too_long", path, f"is longer than {limit} characters")
         elif isinstance(value, Message):
-            _check_lengths(value, f"{path}.", out)
+            _check_lengths(check, value, f"{path}.")
         elif descriptor.type == descriptor.TYPE_MESSAGE:
             for i, item in enumerate(value):
-                _check_lengths(item, f"{path}[{i}].", out)
+                _check_lengths(check, item, f"{path}[{i}].")
 
 
-def _required(out: list[Violation], prefix: str, **fields: str) -> None:
-    for name, value in fields.items():
-        if not value.strip():
-            out.append(
-                Violation("missing_field", f"{prefix}.{name}", f"{prefix}.{name} is required")
-            )
-
-
-def _check_waybill(out: list[Violation], field: str, value: str) -> None:
-    if not _WAYBILL.fullmatch(value.strip()):
-        out.append(
-            Violation("invalid_format", field, f"{field} must be 6-40 letters, digits or '-'")
-        )
-
-
-def _check_carrier(out: list[Violation], field: str, value: str) -> None:
-    if resolve_carrier(value) is None:
-        out.append(Violation("unknown_carrier", field, f"{field} {value!r} names no known carrier"))
-
-
-def _check_cross_border(out: list[Violation], prefix: str, trade_mode: str, ie_flag: str) -> None:
-    if trade_mode and trade_mode not in KNOWN_TRADE_MODES:
-        known = ", ".join(sorted(KNOWN_TRADE_MODES))
-        out.append(
-            Violation(
-                "invalid_format",
-                f"{prefix}.trade_mode",
-                f"{prefix}.trade_mode must be one of {known}",
-            )
-        )
-    if ie_flag and ie_flag not in {"I", "E"}:
-        out.append(
-            Violation("invalid_format", f"{prefix}.ie_flag", f"{prefix}.ie_flag must be I or E")
-        )
-
-
-def _check_money(out: list[Violation], prefix: str, fields: dict[str, str]) -> None:
-    for name, value in fields.items():
-        if value and not _DECIMAL.fullmatch(value):
-            out.append(
-                Violation(
-                    "invalid_format",
-                    f"{prefix}.{name}",
-                    f"{prefix}.{name} must be a non-negative decimal string like 199.00",
-                )
-            )
-
-
-def _check_lines(out: list[Violation], prefix: str, lines: list[ipb.GoodsLine]) -> None:
-    for i, line in enumerate(lines):
-        at = f"{prefix}.lines[{i}]"
-        if line.quantity < 0:
-            out.append(Violation("invalid_format", f"{at}.quantity", f"{at}.quantity is negative"))
-        _check_money(out, at, {"unit_price": line.unit_price, "total_price": line.total_price})
-
-
-def _check_district(out: list[Violation], field: str, value: str) -> None:
-    if value and not _DISTRICT.fullmatch(value):
-        out.append(Violation("invalid_format", field, f"{field} must be a six-digit code"))
-
-
-def _check_currency(out: list[Violation], field: str, value: str) -> None:
-    if value and not _CURRENCY.fullmatch(value):
-        out.append(Violation("invalid_format", field, f"{field} must be an ISO 4217 code"))
-
-
-def _check_order(order: ipb.OrderEvent, out: list[Violation]) -> None:
-    _required(
-        out,
-        "order",
-        platform_code=order.platform_code,
-        order_no=order.order_no,
-        code_system=order.code_system,
-        code=order.code,
-    )
+def _check_order(check: _Checks, order: ipb.OrderEvent) -> None:
+    for name in ("platform_code", "order_no", "code_system", "code"):
+        check.required(f"order.{name}", getattr(order, name))
     if order.carrier_code:
-        _check_carrier(out, "order.carrier_code", order.carrier_code)
-    if order.waybill_no:
-        _check_waybill(out, "order.waybill_no", order.waybill_no)
-    _check_cross_border(out, "order", order.trade_mode, order.ie_flag)
-    _check_currency(out, "order.currency", order.currency)
-    _check_money(
-        out,
+        check.carrier("order.carrier_code", order.carrier_code)
+    check.waybill("order.waybill_no", order.waybill_no)
+    check.cross_border("order", order.trade_mode, order.ie_flag)
+    check.money(
         "order",
-        {
-            "goods_value": order.goods_value,
-            "freight": order.freight,
-            "discount": order.discount,
-            "tax_total": order.tax_total,
-            "actual_paid": order.actual_paid,
-        },
+        goods_value=order.goods_value,
+        freight=order.freight,
+        discount=order.discount,
+        tax_total=order.tax_total,
+        actual_paid=order.actual_paid,
     )
-    _check_lines(out, "order", list(order.lines))
-    _check_district(out, "order.consignee.district_code", order.consignee.district_code)
+    check.common("order", order)
 
 
-def _check_parcel(parcel: ipb.ParcelEvent, out: list[Violation]) -> None:
-    _required(out, "parcel", code_system=parcel.code_system, code=parcel.code)
-    if not parcel.carrier_code.strip():
-        out.append(
-            Violation("missing_field", "parcel.carrier_code", "parcel.carrier_code is required")
-        )
-    else:
-        _check_carrier(out, "parcel.carrier_code", parcel.carrier_code)
-    if not parcel.waybill_no.strip():
-        out.append(Violation("missing_field", "parcel.waybill_no", "parcel.waybill_no is required"))
-    else:
-        _check_waybill(out, "parcel.waybill_no", parcel.waybill_no)
-    _check_district(out, "parcel.district_code", parcel.district_code)
+def _check_parcel(check: _Checks, parcel: ipb.ParcelEvent) -> None:
+    check.required("parcel.code_system", parcel.code_system)
+    check.required("parcel.code", parcel.code)
+    if check.required("parcel.carrier_code", parcel.carrier_code):
+        check.carrier("parcel.carrier_code", parcel.carrier_code)
+    if check.required("parcel.waybill_no", parcel.waybill_no):
+        check.waybill("parcel.waybill_no", parcel.waybill_no)
+    check.pattern(
+        "parcel.district_code", parcel.district_code, _DISTRICT, "must be a six-digit code"
+    )
     if parcel.weight_grams < 0:
-        out.append(
-            Violation("invalid_format", "parcel.weight_grams", "parcel.weight_grams is negative")
-        )
+        check.add("invalid_format", "parcel.weight_grams", "is negative")
 
 
-def _check_customs(customs: ipb.CustomsEvent, out: list[Violation]) -> None:
+def _check_customs(check: _Checks, customs: ipb.CustomsEvent) -> None:
     message_type = customs.message_type.strip().upper()
-    if not message_type:
-        out.append(
-            Violation("missing_field", "customs.message_type", "customs.message_type is required")
-        )
-    elif not _MESSAGE_TYPE.fullmatch(message_type):
-        out.append(
-            Violation(
-                "invalid_format", "customs.message_type", "customs.message_type must be like CEB621"
-            )
-        )
+    if check.required("customs.message_type", message_type):
+        check.pattern("customs.message_type", message_type, _MESSAGE_TYPE, "must be like CEB621")
     if not (customs.cop_no.strip() or customs.order_no.strip()):
-        out.append(
-            Violation(
-                "missing_field", "customs.cop_no", "customs.cop_no or customs.order_no is required"
-            )
-        )
+        check.add("missing_field", "customs.cop_no", "(or customs.order_no) is required")
     kind = customs_message(message_type)
     if kind is not None and kind.is_receipt:
-        _required(
-            out, "customs", return_status=customs.return_status, return_time=customs.return_time
-        )
-    if customs.return_status and len(customs.return_status) > 10:
-        out.append(
-            Violation(
-                "invalid_format",
-                "customs.return_status",
-                "customs.return_status is 1-10 characters",
-            )
-        )
+        check.required("customs.return_status", customs.return_status)
+        check.required("customs.return_time", customs.return_time)
+    if len(customs.return_status) > 10:
+        check.add("invalid_format", "customs.return_status", "is 1-10 characters")
     if customs.return_time and parse_return_time(customs.return_time) is None:
-        out.append(
-            Violation(
-                "invalid_format",
-                "customs.return_time",
-                "customs.return_time must be 17 digits yyyyMMddHHmmssSSS",
-            )
-        )
-    _check_cross_border(out, "customs", customs.trade_mode, customs.ie_flag)
-    _check_currency(out, "customs.currency", customs.currency)
-    _check_money(
-        out,
+        check.add("invalid_format", "customs.return_time", "must be 17 digits yyyyMMddHHmmssSSS")
+    check.cross_border("customs", customs.trade_mode, customs.ie_flag)
+    check.money(
         "customs",
-        {
-            "goods_value": customs.goods_value,
-            "freight": customs.freight,
-            "tax_total": customs.tax_total,
-            "actual_paid": customs.actual_paid,
-        },
+        goods_value=customs.goods_value,
+        freight=customs.freight,
+        tax_total=customs.tax_total,
+        actual_paid=customs.actual_paid,
     )
-    _check_lines(out, "customs", list(customs.lines))
-    if customs.logistics_no:
-        _check_waybill(out, "customs.logistics_no", customs.logistics_no)
-    _check_district(out, "customs.consignee.district_code", customs.consignee.district_code)
+    check.waybill("customs.logistics_no", customs.logistics_no)
+    check.common("customs", customs)
