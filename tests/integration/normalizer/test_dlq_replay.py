@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
+import subprocess
+import sys
 import uuid
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -42,3 +47,42 @@ async def test_replay_redrives_to_the_source_and_keeps_first_seen(
     assert header(again[1].headers, "first_seen") == letters[0].first_seen
     assert header(again[1].headers, "source_topic") == topics.raw(EventKind.PARCEL)
     assert again[1].value == again[0].value
+
+
+async def test_cli_lists_and_shows_dead_letters(
+    kafka_settings: KafkaSettings,
+    topics: Topics,
+    normalizer_settings: NormalizerSettings,
+    running: Running,
+    producer: Any,
+) -> None:
+    partner = f"cl{uuid.uuid4().hex[:8]}"
+    bad = parcel_envelope(partner, "late", waybill="X")
+    await producer.send_and_wait(topics.raw(EventKind.PARCEL), bad.SerializeToString())
+    await running.start(normalizer_settings)
+    mine = lambda r: header(r.headers, "partner") == partner  # noqa: E731
+    (letter,) = await collect(kafka_settings, topics.dlq, lambda rs: len(rs) >= 1, mine)
+    env = {
+        **os.environ,
+        "QUANHUB_KAFKA_BOOTSTRAP": kafka_settings.bootstrap,
+        "QUANHUB_KAFKA_TOPIC_NAMESPACE": kafka_settings.topic_namespace,
+        "COLUMNS": "200",
+    }
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [str(Path(sys.executable).with_name("quanhub")), "dlq", *args],
+            env=env, capture_output=True, text=True, timeout=60, check=False,
+        )  # fmt: skip
+
+    listed = await asyncio.to_thread(cli, "list", "--partner", partner)
+    shown = await asyncio.to_thread(cli, "show", str(letter.offset))
+    dry = await asyncio.to_thread(cli, "replay", "--partner", partner, "--dry-run")
+
+    assert listed.returncode == 0, listed.stderr
+    assert "1 dead letters" in listed.stdout
+    assert "invalid_format" in listed.stdout
+    assert shown.returncode == 0, shown.stderr
+    assert "parcel.waybill_no" in shown.stdout
+    assert '"eventId": "late"' in shown.stdout
+    assert "1 dead letters match" in dry.stdout
