@@ -102,10 +102,14 @@ class Dispatcher:
         self._rand = rand
         self._kafka = kafka
         self._stopping = asyncio.Event()
+        # One kick wakes one idle loop; a loop that found work kicks the next, so parallelism
+        # follows the work instead of every loop querying on every ledger commit.
+        self._kicks = asyncio.Semaphore(0)
 
     async def run(self) -> None:
         """Run `concurrency` loops until `stop()`."""
         async with asyncio.TaskGroup() as group:
+            group.create_task(self._wake_on_commits(), name="dispatch-waker")
             for n in range(self._limits.concurrency):
                 group.create_task(self._loop(), name=f"dispatch-{n}")
 
@@ -113,22 +117,37 @@ class Dispatcher:
         """Ask every loop to finish its current step and return."""
         self._stopping.set()
         self._notifier.wake()
+        for _ in range(self._limits.concurrency):
+            self._kicks.release()
+
+    def _kick(self) -> None:
+        if self._kicks.locked():  # at most one kick pending: a kicked loop sees everything
+            self._kicks.release()
+
+    async def _wake_on_commits(self) -> None:
+        while not self._stopping.is_set():
+            ticket = self._notifier.ticket()
+            await self._notifier.wait(self._limits.poll_interval, ticket)
+            self._kick()
 
     async def _loop(self) -> None:
         failures = 0
         while not self._stopping.is_set():
-            ticket = self._notifier.ticket()
-            try:
-                worked = await self.step()
-                failures = 0
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
-                failures += 1
-                log.warning("dispatch_step_failed", error=type(exc).__name__, detail=str(exc))
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._stopping.wait(), min(30.0, 0.5 * 2**failures))
-                continue
-            if not worked:
-                await self._notifier.wait(self._limits.poll_interval, ticket)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._kicks.acquire(), self._limits.poll_interval)
+            worked = True
+            while worked and not self._stopping.is_set():
+                try:
+                    worked = await self.step()
+                    failures = 0
+                except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+                    failures += 1
+                    log.warning("dispatch_step_failed", error=type(exc).__name__, detail=str(exc))
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._stopping.wait(), min(30.0, 0.5 * 2**failures))
+                    break
+                if worked:
+                    self._kick()
 
     async def step(self) -> bool:
         """Do one piece of work; False when nothing was due."""
