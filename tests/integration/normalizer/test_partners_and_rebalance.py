@@ -117,3 +117,6 @@ async def test_instances_share_partitions_and_a_rebalance_loses_nothing(
         )
         assert done is not None
         assert done > 0
+    # The leaving instance finished and committed its batch before handing partitions over.
+    refused = first.metrics.registry.get_sample_value("quanhub_normalizer_commit_failures_total")
+    assert refused == 0
