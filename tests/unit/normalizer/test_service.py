@@ -174,3 +174,15 @@ async def test_unknown_codes_flow_as_unknown_and_are_counted() -> None:
     )
     labels = {"code_system": "kuaidi100", "code": "999"}
     assert sample(metrics, "quanhub_normalizer_unmapped_codes_total", labels) == 1
+
+
+def test_unmapped_code_series_are_capped() -> None:
+    from quanhub.normalizer.metrics import MAX_UNMAPPED_SERIES
+
+    metrics = NormalizerMetrics()
+    for i in range(MAX_UNMAPPED_SERIES + 10):
+        metrics.unmapped("kuaidi100", f"c{i}")
+    metrics.unmapped("kuaidi100", "c0")
+    name = "quanhub_normalizer_unmapped_codes_total"
+    assert sample(metrics, name, {"code_system": "kuaidi100", "code": "c0"}) == 2
+    assert sample(metrics, name, {"code_system": "(other)", "code": "(other)"}) == 10

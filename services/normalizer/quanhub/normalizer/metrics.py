@@ -6,6 +6,8 @@ from prometheus_client import CollectorRegistry, Counter, Histogram
 
 #: Longest code kept as a label; longer codes are cut so a bad partner cannot explode series.
 MAX_CODE_LABEL = 32
+#: Distinct (code_system, code) series at most; later new pairs are counted as "(other)".
+MAX_UNMAPPED_SERIES = 500
 
 
 class NormalizerMetrics:
@@ -13,6 +15,7 @@ class NormalizerMetrics:
 
     def __init__(self, registry: CollectorRegistry | None = None) -> None:
         self.registry = registry or CollectorRegistry()
+        self._unmapped_seen: set[tuple[str, str]] = set()
         self.events = Counter(
             "quanhub_normalizer_events_total",
             "Input records by source kind and outcome (canonical, dead_letter).",
@@ -49,5 +52,11 @@ class NormalizerMetrics:
         )
 
     def unmapped(self, code_system: str, code: str) -> None:
-        """Count one unknown code for its vocabulary."""
-        self.unmapped_codes.labels(code_system[:MAX_CODE_LABEL], code[:MAX_CODE_LABEL]).inc()
+        """Count one unknown code for its vocabulary (series capped, see MAX_UNMAPPED_SERIES)."""
+        pair = (code_system[:MAX_CODE_LABEL], code[:MAX_CODE_LABEL])
+        if pair not in self._unmapped_seen:
+            if len(self._unmapped_seen) >= MAX_UNMAPPED_SERIES:
+                pair = ("(other)", "(other)")
+            else:
+                self._unmapped_seen.add(pair)
+        self.unmapped_codes.labels(*pair).inc()
