@@ -6,17 +6,15 @@ import asyncio
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 if TYPE_CHECKING:
-    from quanhub.simulator.batches import Batch
     from quanhub.simulator.config import SimulationConfig
     from quanhub.simulator.generator import Simulation
-    from quanhub.simulator.sender import SendOptions, Tally
+    from quanhub.simulator.sender import Tally
     from quanhub.simulator.settings import SimulatorSettings
 
 app = typer.Typer()
@@ -68,6 +66,16 @@ def simulate(  # the options are the command line; Typer passes them by name
     dry_run: Annotated[
         Path | None, typer.Option("--dry-run", help="Write the sends here (JSON lines); send none.")
     ] = None,
+    check: Annotated[
+        str | None,
+        typer.Option(
+            help="Ledger API URL: after sending, wait until its GET /v1/kpis equals"
+            " the ground truth (city and each district) and report differences."
+        ),
+    ] = None,
+    check_patience: Annotated[
+        float, typer.Option(help="Seconds --check waits for the pipeline to catch up.")
+    ] = 300.0,
     quiet: Annotated[bool, typer.Option(help="No progress bar.")] = False,
 ) -> None:
     """Generate order, parcel and customs traffic from platforms, ten carriers and a customs
@@ -100,18 +108,15 @@ def simulate(  # the options are the command line; Typer passes them by name
     except (ConfigurationError, ValueError) as exc:
         raise _fail(getattr(exc, "message", None) or str(exc)) from None
     simulation = _generate(config, now, sending=dry_run is None)
-    if summary:
-        _write_summary(simulation, summary)
+    truth = _summary(simulation, summary) if summary or check else None
     if dry_run:
         _dry_run(simulation, dry_run)
         return
-    options = _options(settings, gateway, rate, concurrency)
-    size = batch or settings.batch_size
-    sending = _send(simulation, partner_keys, options, settings, batch_size=size, quiet=quiet)
-    tally = asyncio.run(sending)
-    _report(simulation, tally)
+    tally = _send(simulation, partner_keys, settings, gateway, rate, concurrency, batch, quiet)
     if tally.failed_batches:
         raise typer.Exit(1)
+    if check and truth:
+        _check(check, partner_keys, settings, truth, check_patience)
 
 
 def _resolve_keys(path: Path | None, settings: SimulatorSettings) -> tuple[dict[str, str], str]:
@@ -169,13 +174,16 @@ def _generate(config: SimulationConfig, now: datetime, *, sending: bool) -> Simu
     return simulation
 
 
-def _write_summary(simulation: Simulation, path: Path) -> None:
+def _summary(simulation: Simulation, path: Path | None) -> dict[str, Any]:
     from quanhub.simulator.output import write_json
     from quanhub.simulator.summary import summarize
 
     started = time.perf_counter()
-    write_json(path, summarize(simulation))
-    console.print(f"ground truth → {path} ({time.perf_counter() - started:.2f}s)")
+    truth = summarize(simulation)
+    if path:
+        write_json(path, truth)
+        console.print(f"ground truth → {path} ({time.perf_counter() - started:.2f}s)")
+    return truth
 
 
 def _dry_run(simulation: Simulation, path: Path) -> None:
@@ -187,79 +195,56 @@ def _dry_run(simulation: Simulation, path: Path) -> None:
     console.print(f"{count} sends → {path} in {elapsed:.2f}s (nothing sent)", highlight=False)
 
 
-def _options(
-    settings: SimulatorSettings, gateway: str | None, rate: float, concurrency: int | None
-) -> SendOptions:
+def _send(  # noqa: PLR0917 - the command's sending options, passed on as they came
+    simulation: Simulation,
+    keys: dict[str, str],
+    settings: SimulatorSettings,
+    gateway: str | None,
+    rate: float,
+    concurrency: int | None,
+    batch: int | None,
+    quiet: bool,
+) -> Tally:
+    from quanhub.simulator.keys import missing_keys
     from quanhub.simulator.sender import SendOptions
+    from quanhub.simulator.terminal import send_with_progress, tally_table
 
-    return SendOptions(
+    if missing := missing_keys(keys, {s.partner for s in simulation.sends}):
+        raise _fail(f"no API key for {', '.join(missing)} (see --keys, or pass --carriers)")
+    options = SendOptions(
         gateway_url=gateway or settings.gateway_url,
         rate=rate or None,
         concurrency=concurrency or settings.concurrency,
         max_attempts=settings.max_attempts,
     )
-
-
-async def _send(
-    simulation: Simulation,
-    partner_keys: dict[str, str],
-    options: SendOptions,
-    settings: SimulatorSettings,
-    *,
-    batch_size: int,
-    quiet: bool,
-) -> Tally:
-    import httpx
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    from quanhub.simulator.batches import batches
-    from quanhub.simulator.keys import missing_keys
-    from quanhub.simulator.sender import Sender
-
-    if missing := missing_keys(partner_keys, {s.partner for s in simulation.sends}):
-        raise _fail(f"no API key for {', '.join(missing)} (see --keys, or pass --carriers)")
-    total = len(simulation.sends)
-    progress = Progress(
-        TextColumn("[bold]sending"), BarColumn(), MofNCompleteColumn(),
-        TextColumn("{task.fields[rate]:>8} ev/s  accepted {task.fields[accepted]}  "
-                   "rejected {task.fields[rejected]}  retries {task.fields[retries]}"),
-        TimeElapsedColumn(), console=console, disable=quiet,
+    sending = send_with_progress(
+        simulation, keys, options, console, batch_size=batch or settings.batch_size,
+        timeout_seconds=settings.timeout_seconds, quiet=quiet,
     )  # fmt: skip
-    task = progress.add_task("send", total=total, rate="-", accepted=0, rejected=0, retries=0)
-    started = time.monotonic()
-
-    def on_progress(_: Batch, tally: Tally) -> None:
-        elapsed = time.monotonic() - started
-        progress.update(
-            task, completed=tally.settled, accepted=tally.accepted,
-            rejected=sum(tally.rejected.values()), retries=sum(tally.retries.values()),
-            rate=f"{tally.sent / elapsed:,.0f}" if elapsed else "-",
-        )  # fmt: skip
-
-    timeout = httpx.Timeout(settings.timeout_seconds)
-    limits = httpx.Limits(max_connections=options.concurrency)
-    with progress:
-        async with httpx.AsyncClient(timeout=timeout, limits=limits) as client:
-            sender = Sender(client, partner_keys, options, on_progress)
-            return await sender.run(batches(simulation.encoded(), batch_size))
+    tally = asyncio.run(sending)
+    Console().print(tally_table(simulation, tally))
+    return tally
 
 
-def _report(simulation: Simulation, tally: Tally) -> None:
-    from quanhub.simulator.model import Anomaly
+def _check(
+    ledger_url: str,
+    keys: dict[str, str],
+    settings: SimulatorSettings,
+    truth: dict[str, Any],
+    patience: float,
+) -> None:
+    from quanhub.simulator.terminal import check_kpis
 
-    malformed = sum(1 for s in simulation.sends if s.anomaly is Anomaly.MALFORMED)
-    expected = len(simulation.sends) - malformed
-    table = Table(title="simulate: tally", show_header=False)
-    table.add_row("requests", f"{tally.batches} ({tally.failed_batches} failed)")
-    table.add_row("events sent", f"{tally.sent} of {len(simulation.sends)}")
-    table.add_row("accepted", f"{tally.accepted} (expected {expected})")
-    table.add_row("rejected", f"{sum(tally.rejected.values())} (expected {malformed} malformed)")
-    for code, count in tally.rejected.most_common():
-        table.add_row(f"  rejected: {code}", str(count))
-    for reason, count in tally.retries.most_common():
-        table.add_row(f"  retried: {reason}", str(count))
-    for reason, count in tally.failures.most_common():
-        table.add_row(f"  failed: {reason}", str(count))
-    rate = tally.sent / tally.elapsed if tally.elapsed else 0
-    table.add_row("elapsed", f"{tally.elapsed:.1f}s ({rate:,.0f} events/s)")
-    Console().print(table)
+    key = (
+        settings.check_key.get_secret_value()
+        if settings.check_key
+        else keys.get("JNCOMMERCE") or keys.get("ADMIN")
+    )
+    if not key:
+        raise _fail("--check needs an analyst key: QUANHUB_SIMULATOR_CHECK_KEY, or JNCOMMERCE=")
+    differences = asyncio.run(check_kpis(ledger_url, key, truth, console, patience=patience))
+    if differences:
+        for line in differences[:40]:
+            console.print(f"  [red]≠[/] {line}", highlight=False)
+        raise _fail(f"GET /v1/kpis differs from the ground truth in {len(differences)} places")
+    console.print("[green]GET /v1/kpis equals the ground truth[/] (city and every district)")

@@ -22,3 +22,5 @@ class SimulatorSettings(BaseSettings):
     concurrency: int = Field(default=4, ge=1, le=256)
     timeout_seconds: float = Field(default=30.0, gt=0)
     max_attempts: int = Field(default=50, ge=1)
+    #: An analyst's key for --check (else the keys' JNCOMMERCE or ADMIN entry).
+    check_key: SecretStr | None = None

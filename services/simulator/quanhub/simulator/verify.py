@@ -7,8 +7,13 @@ a small tolerance (they are computed from the same integers on both sides).
 
 from __future__ import annotations
 
+import asyncio
 import math
+import time
+from collections.abc import Awaitable, Callable
 from typing import Any
+
+import httpx
 
 #: How list items are matched, by the name of the list.
 _LIST_KEYS: dict[str, tuple[str, ...]] = {
@@ -68,3 +73,31 @@ def _compare_field(name: str, actual: Any, expected: Any, tolerance: float, path
             continue
         out += compare_kpis(by_key_a[key], by_key_e[key], tolerance, label)
     return out
+
+
+async def await_kpis(
+    client: httpx.AsyncClient,
+    expected: dict[str, Any],
+    *,
+    patience: float,
+    interval: float = 2.0,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    clock: Callable[[], float] = time.monotonic,
+) -> list[str]:
+    """Poll GET /v1/kpis for the expected report's period and district until the answer
+    equals it or `patience` seconds pass (events may still be on their way through the
+    pipeline); the remaining differences (empty: equal)."""
+    period = expected["period"]
+    params = {"from": period["from_date"], "to": period["to_date"]}
+    if period.get("district"):
+        params["district"] = period["district"]
+    deadline = clock() + patience
+    while True:
+        response = await client.get("/v1/kpis", params=params)
+        if response.status_code != 200:
+            differences = [f"GET /v1/kpis answered {response.status_code}: {response.text[:300]}"]
+        else:
+            differences = compare_kpis(response.json(), expected)
+        if not differences or clock() >= deadline:
+            return differences
+        await sleep(interval)
