@@ -1,0 +1,143 @@
+"""What a chaos run proves once traffic stops: every acknowledged event in the ledger once,
+projections equal to a rebuild, no valid event dead-lettered, every webhook event once."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+
+import asyncpg
+from aiokafka import AIOKafkaConsumer, TopicPartition
+
+from quanhub.canonical.v1 import canonical_pb2 as cpb
+from quanhub.common.access.model import Principal, Role
+from quanhub.common.settings import KafkaSettings
+from quanhub.common.topics import Topics
+from quanhub.ledger.feeds.source import KINDS, LedgerEventSource
+from quanhub.ledger.store.rebuild import verify
+
+Key = tuple[str, str]
+
+
+@dataclass(slots=True)
+class LedgerFacts:
+    """The ledger as it stands after the run."""
+
+    counts: Counter[Key] = field(default_factory=Counter)
+    rows: int = 0
+    last_seq: int = 0
+    max_seq: int = 0
+    projections_differ: list[str] = field(default_factory=list)
+
+
+async def wait_for_ledger(url: str, wanted: set[Key], *, idle_timeout_s: float) -> None:
+    """Poll until every wanted event is in the ledger, or nothing new arrived for a while."""
+    last, last_change = -1, time.monotonic()
+    while True:
+        conn = await asyncpg.connect(url, timeout=10)
+        try:
+            rows = await conn.fetch("SELECT source_partner, source_event_id FROM ledger_events")
+        finally:
+            await conn.close()
+        present = {(r[0], r[1]) for r in rows}
+        if wanted <= present:
+            return
+        if len(present) != last:
+            last, last_change = len(present), time.monotonic()
+        elif time.monotonic() - last_change > idle_timeout_s:
+            return
+        await asyncio.sleep(1.0)
+
+
+async def ledger_facts(url: str) -> LedgerFacts:
+    """Per-event row counts, the sequence, and the projections compared with a rebuild."""
+    facts = LedgerFacts()
+    conn = await asyncpg.connect(url, timeout=10)
+    try:
+        for r in await conn.fetch("SELECT source_partner, source_event_id FROM ledger_events"):
+            facts.counts[(r[0], r[1])] += 1
+        facts.rows = sum(facts.counts.values())
+        facts.last_seq = int(await conn.fetchval("SELECT last_seq FROM ledger_sequence"))
+        facts.max_seq = int(await conn.fetchval("SELECT coalesce(max(seq), 0) FROM ledger_events"))
+        facts.projections_differ = [d.table for d in await verify(conn) if not d.equal]
+    finally:
+        await conn.close()
+    return facts
+
+
+async def dead_letters(kafka: KafkaSettings) -> Counter[tuple[Key, str]]:
+    """Every record of the dead-letter topic as ((partner, event_id), error_code)."""
+    topics = Topics(kafka)
+    spec = next(s for s in topics.specs() if s.name == topics.dlq)
+    partitions = [TopicPartition(spec.name, p) for p in range(spec.partitions)]
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=kafka.bootstrap, enable_auto_commit=False, group_id=None
+    )
+    found: Counter[tuple[Key, str]] = Counter()
+    await consumer.start()
+    try:
+        consumer.assign(partitions)
+        await consumer.seek_to_beginning(*partitions)
+        ends = await consumer.end_offsets(partitions)
+        while [tp for tp in partitions if await consumer.position(tp) < ends[tp]]:
+            batch = await consumer.getmany(timeout_ms=1000)
+            for records in batch.values():
+                for record in records:
+                    headers = {k: v.decode(errors="replace") for k, v in record.headers}
+                    found[(_dlq_key(record.value, headers), headers.get("error_code", "?"))] += 1
+    finally:
+        await consumer.stop()
+    return found
+
+
+def _dlq_key(value: bytes | None, headers: dict[str, str]) -> Key:
+    envelope = cpb.RawEnvelope()
+    try:
+        envelope.ParseFromString(value or b"")
+    except Exception:  # noqa: BLE001 - a DLQ record need not be an envelope
+        return (headers.get("partner", "?"), "?")
+    return (envelope.partner_code or headers.get("partner", "?"), envelope.event.event_id)
+
+
+async def visible_events(url: str, code: str, role: Role, customs_code: str | None) -> set[str]:
+    """Event ids the partner's feed shows now (the feed's own visibility predicate)."""
+    principal = Principal(code, role, code, customs_code)
+    source = LedgerEventSource()
+    seen: set[str] = set()
+    conn = await asyncpg.connect(url, timeout=10)
+    try:
+        head = await source.head(conn)
+        after = 0
+        while True:
+            page = await source.fetch(
+                conn, principal, kinds=KINDS, after_seq=after, upto_seq=head, limit=5000
+            )
+            seen.update(e.event_id for e in page)
+            if len(page) < 5000:
+                return seen
+            after = page[-1].seq
+    finally:
+        await conn.close()
+
+
+async def wait_for_dispatcher(url: str, *, timeout_s: float) -> bool:
+    """Poll until every subscription's cursor is at the head and nothing is pending."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        conn = await asyncpg.connect(url, timeout=10)
+        try:
+            behind = await conn.fetchval(
+                """SELECT count(*) FROM feed_subscriptions s
+                   WHERE s.status = 'active' AND (
+                       s.cursor_seq < (SELECT last_seq FROM ledger_sequence)
+                       OR EXISTS (SELECT 1 FROM feed_deliveries d
+                                  WHERE d.subscription_id = s.id AND d.status = 'pending'))"""
+            )
+        finally:
+            await conn.close()
+        if behind == 0:
+            return True
+        await asyncio.sleep(1.0)
+    return False

@@ -1,0 +1,107 @@
+"""The faults a chaos run injects, in turn: SIGKILL of each service process (the supervisor
+restarts it), a SIGKILLed Kafka and a crashed PostgreSQL (both started again)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import time
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from chaos_servers import ChaosServers
+
+from quanhub.stack.servicegroup import RunningServices
+
+#: The order faults come in; a run cycles through it.
+FAULTS: tuple[str, ...] = (
+    "kill:gateway",
+    "kill:normalizer",
+    "kill:ledger-consumer",
+    "kill:dispatcher",
+    "restart:kafka",
+    "restart:postgres",
+    "kill:ledger-api",
+)
+
+
+@dataclass(slots=True)
+class FaultLog:
+    """Which faults were injected, and how long each took to heal."""
+
+    done: Counter[str] = field(default_factory=Counter)
+    seconds: dict[str, list[float]] = field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        return sum(self.done.values())
+
+    def summary(self) -> str:
+        parts = []
+        for name, count in sorted(self.done.items()):
+            worst = max(self.seconds.get(name, [0.0]))
+            parts.append(f"{name} x{count} (max {worst:.1f}s)")
+        return ", ".join(parts)
+
+
+class FaultInjector:
+    """Applies one named fault and waits until every service answers /readyz again."""
+
+    def __init__(self, services: RunningServices, servers: ChaosServers, log: FaultLog):
+        self._services = services
+        self._servers = servers
+        self.log = log
+
+    async def inject(self, name: str) -> None:
+        """Apply `name` (one of FAULTS) and wait for recovery (RuntimeError if none)."""
+        started = time.monotonic()
+        action, _, target = name.partition(":")
+        if action == "kill":
+            await self._kill(target)
+        elif target == "kafka":
+            await self._servers.kill_kafka()
+        else:
+            await self._servers.crash_postgres()
+        await self._await_ready(timeout_s=120)
+        self.log.done[name] += 1
+        self.log.seconds.setdefault(name, []).append(time.monotonic() - started)
+
+    async def _kill(self, service: str) -> None:
+        supervisor = self._services.supervisor
+        pid = await _wait_for(lambda: supervisor.pid(service), 60, f"{service} to run")
+        restarts = supervisor.restarts(service)
+        os.kill(pid, signal.SIGKILL)
+
+        async def restarted() -> bool:
+            return supervisor.restarts(service) > restarts and supervisor.pid(service) is not None
+
+        await _poll(restarted, 60, f"{service} to be restarted")
+
+    async def _await_ready(self, timeout_s: float) -> None:
+        ready = await self._services.supervisor.wait_ready(timeout_s=timeout_s)
+        stuck = [name for name, ok in ready.items() if not ok]
+        if stuck:
+            tails = "\n".join(f"--- {n}:\n{self._services.log(n)[-3000:]}" for n in stuck)
+            msg = f"not ready {timeout_s:.0f}s after a fault: {', '.join(stuck)}\n{tails}"
+            raise RuntimeError(msg)
+
+
+async def _wait_for(get: Callable[[], int | None], timeout_s: float, what: str) -> int:
+    deadline = time.monotonic() + timeout_s
+    while (value := get()) is None:
+        if time.monotonic() > deadline:
+            msg = f"timed out waiting for {what}"
+            raise RuntimeError(msg)
+        await asyncio.sleep(0.1)
+    return value
+
+
+async def _poll(check: Callable[[], Awaitable[bool]], timeout_s: float, what: str) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not await check():
+        if time.monotonic() > deadline:
+            msg = f"timed out waiting for {what}"
+            raise RuntimeError(msg)
+        await asyncio.sleep(0.1)
