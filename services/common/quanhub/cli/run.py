@@ -34,12 +34,14 @@ def run(
     stack running (`make down` stops it). Logs: .quanhub/logs/<service>.log.
     """
     from quanhub.cli.stack import show_progress
+    from quanhub.common.logging import configure_logging
     from quanhub.common.settings import DatabaseSettings, KafkaSettings
     from quanhub.stack.errors import StackError
     from quanhub.stack.manager import Stack
     from quanhub.stack.prepare import prepare
     from quanhub.stack.services import SERVICES
 
+    configure_logging("INFO", json=False)
     stack = Stack()
     paths = stack.settings.paths
     specs = [s for s in SERVICES if not only or s.name in only]

@@ -106,10 +106,12 @@ def partner_access(
     """
     import asyncio
 
+    from quanhub.common.logging import configure_logging
     from quanhub.common.settings import KafkaSettings
     from quanhub.stack.kafka_access import provision_partner_access
     from quanhub.stack.settings import StackSettings, resolve_servers
 
+    configure_logging("WARNING", json=False)
     stack = StackSettings()
     kafka = KafkaSettings(bootstrap=resolve_servers(stack).kafka_bootstrap)
     access = asyncio.run(provision_partner_access(kafka, code, stack=stack))

@@ -28,8 +28,10 @@ def _kafka_settings() -> KafkaSettings:
 def ensure() -> None:
     """Create every shared topic that is missing, with partitions and retention from settings."""
     from quanhub.common.kafka import ensure_topics
+    from quanhub.common.logging import configure_logging
     from quanhub.common.topics import Topics
 
+    configure_logging("WARNING", json=False)
     settings = _kafka_settings()
     created = asyncio.run(ensure_topics(settings, Topics(settings).specs()))
     if created:

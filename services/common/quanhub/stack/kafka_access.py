@@ -10,7 +10,9 @@ from __future__ import annotations
 import asyncio
 import secrets
 import shutil
+import tempfile
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
 from quanhub.common.kafka import ensure_topics
 from quanhub.common.settings import KafkaSettings
@@ -60,16 +62,16 @@ async def provision_partner_access(
     username = partner_username(partner_code)
     password = secrets.token_urlsafe(24)
     admin = _AdminTools(stack, settings.bootstrap)
-    await admin.run(
-        _CONFIG_COMMAND,
-        "--alter",
-        "--add-config",
-        f"{MECHANISM}=[iterations=8192,password={password}]",
-        "--entity-type",
-        "users",
-        "--entity-name",
-        username,
-    )
+    # The password goes through a private file, never a command-line argument (which any
+    # local user could read from the process list).
+    with tempfile.TemporaryDirectory(prefix="quanhub-scram-") as private:
+        credential = Path(private) / "scram.properties"
+        credential.touch(mode=0o600)
+        credential.write_text(f"{MECHANISM}=iterations=8192,password={password}\n")
+        await admin.run(
+            _CONFIG_COMMAND, "--alter", "--add-config-file", str(credential),
+            "--entity-type", "users", "--entity-name", username,
+        )  # fmt: skip
     principal = f"User:{username}"
     await admin.run(
         _ACL_COMMAND,
@@ -138,7 +140,6 @@ class _AdminTools:
         output, _ = await asyncio.wait_for(process.communicate(), timeout=120)
         text = output.decode(errors="replace")
         if process.returncode != 0:
-            # The password is in the arguments, never in the message.
             msg = f"{main_class.rsplit('.', 1)[-1]} failed ({process.returncode}): {text[-2000:]}"
             raise StackError(msg)
         return text

@@ -210,7 +210,9 @@ async def _metadata_answers(bootstrap: str, timeout_s: float) -> bool:
     from aiokafka.errors import KafkaError
 
     # aiokafka logs every refused connection at ERROR; a probe expects refusals.
-    logging.getLogger("aiokafka").setLevel(logging.CRITICAL)
+    aiokafka_log = logging.getLogger("aiokafka")
+    level = aiokafka_log.level
+    aiokafka_log.setLevel(logging.CRITICAL)
     client = AIOKafkaClient(
         bootstrap_servers=bootstrap,
         request_timeout_ms=int(timeout_s * 1000),
@@ -224,3 +226,4 @@ async def _metadata_answers(bootstrap: str, timeout_s: float) -> bool:
     finally:
         with contextlib.suppress(Exception):
             await client.close()
+        aiokafka_log.setLevel(level)
