@@ -75,6 +75,10 @@ class Receiver:
 
     fail_first: int = 0
     delay: float = 0.0
+    #: Seconds the first request hangs before it is answered (a subscriber stuck mid-POST).
+    hang_first: float = 0.0
+    #: Delivery id of every request as it arrives (before any delay).
+    arrivals: list[str] = field(default_factory=list)
     requests: list[Received] = field(default_factory=list)
     url: str = ""
 
@@ -92,6 +96,9 @@ class Receiver:
 
     async def _handle(self, request: Request) -> Response:
         body = await request.body()
+        self.arrivals.append(request.headers.get("quanhub-delivery-id", ""))
+        if self.hang_first and len(self.arrivals) == 1:
+            await asyncio.sleep(self.hang_first)
         if self.delay:
             await asyncio.sleep(self.delay)
         status = 500 if len(self.requests) < self.fail_first else 200

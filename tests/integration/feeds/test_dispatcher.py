@@ -187,3 +187,35 @@ async def test_persistent_failure_pauses_and_resume_delivers(
 
             await wait_until(delivered, within=30)
     assert [e["seq"] for e in receiver.accepted_events()] == seqs
+
+
+async def test_a_dispatcher_dying_mid_post_leaves_the_batch_to_another_under_the_same_id(
+    pool: asyncpg.Pool, database_settings: DatabaseSettings, make_partner
+) -> None:
+    carrier, _ = await make_partner(Role.CARRIER)
+    async with running_receiver(Receiver(hang_first=3.0)) as receiver:
+        sub_id = uuid.UUID(await _subscribe(pool, carrier.partner_code, receiver.url, ["parcel"]))
+        seqs = await append_to_ledger(
+            pool, [parcel_event(carrier.partner_code, f"C{n:05d}", n) for n in range(3)]
+        )
+        settings = _settings(database_settings, request_timeout=10.0)
+        doomed = asyncio.create_task(run_dispatcher(settings, serve_ops=False))
+
+        async def posted() -> bool:
+            return len(receiver.arrivals) == 1
+
+        await wait_until(posted, within=30)
+        doomed.cancel()  # dies while the subscriber has not answered yet
+        with pytest.raises(asyncio.CancelledError):
+            await doomed
+        async with dispatching(settings):
+
+            async def delivered() -> bool:
+                return len(receiver.arrivals) >= 2 and len(receiver.accepted) >= 1
+
+            await wait_until(delivered, within=30)
+    assert receiver.arrivals[0] == receiver.arrivals[1]  # same batch, same delivery id
+    async with pool.acquire() as conn:
+        log = await store.list_deliveries(conn, sub_id, limit=10, before=None)
+    assert [(d.status, d.first_seq, d.last_seq) for d in log] == [("succeeded", seqs[0], seqs[-1])]
+    assert str(log[0].id) == receiver.arrivals[0]

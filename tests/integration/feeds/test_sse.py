@@ -17,7 +17,7 @@ from quanhub.ledger.feeds.runtime import FeedSettings
 from quanhub.ledger.feeds.source import LedgerEventSource
 
 from .api_app import make_app, serving
-from .support import append_to_ledger, parcel_event
+from .support import append_to_ledger, parcel_event, wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -116,6 +116,16 @@ async def test_reconnect_with_last_event_id_misses_nothing_and_repeats_nothing(
             assert time.monotonic() - sent_at < 3
             assert message.event == "parcel"
             assert "_token" not in orjson.dumps(message.data).decode()
+
+        # Every stream above was closed by the client: each one ended on the server, and
+        # no connection stays checked out.
+        runtime = app.state.feeds
+
+        async def all_released() -> bool:
+            idle = runtime.pool.get_idle_size() == runtime.pool.get_size()
+            return idle and runtime.open_streams == 0
+
+        await wait_until(all_released, within=10)
 
 
 async def test_kinds_filter_and_role_rules(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
+from collections.abc import Iterator
 
 import asyncpg
 import httpx
@@ -24,6 +25,14 @@ from quanhub.ledger.feeds.notify import LedgerNotifier
 from quanhub.ledger.feeds.source import LedgerEventSource
 
 log = structlog.get_logger(__name__)
+
+
+class _OpsServer(uvicorn.Server):
+    """uvicorn without its own signal handling: this process decides when to stop."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
 
 
 def ops_app(registry: CollectorRegistry, notifier: LedgerNotifier) -> FastAPI:
@@ -87,9 +96,8 @@ async def run_dispatcher(
                     log_config=None,
                     lifespan="off",
                 )
-                server = uvicorn.Server(config)
-                # `_serve` skips uvicorn's own signal capture: this process owns SIGTERM.
-                tasks.append(asyncio.create_task(server._serve(), name="ops"))
+                server = _OpsServer(config)
+                tasks.append(asyncio.create_task(server.serve(), name="ops"))
             log.info("dispatcher_started", concurrency=settings.concurrency, port=settings.port)
             await stop.wait()
             dispatcher.stop()

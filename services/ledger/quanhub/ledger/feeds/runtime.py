@@ -41,7 +41,7 @@ class FeedSettings(BaseSettings):
         return self.profile is Profile.LOCAL
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class FeedRuntime:
     """Built in the router's lifespan; routes reach it through `feed_runtime(request)`."""
 
@@ -50,6 +50,8 @@ class FeedRuntime:
     notifier: LedgerNotifier
     source: LedgerEventSource
     clock: Clock
+    #: SSE streams currently open (a stream ends, and this drops, when its client leaves).
+    open_streams: int = 0
 
 
 def feed_runtime(request: Request) -> FeedRuntime:

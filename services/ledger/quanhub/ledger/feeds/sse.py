@@ -56,6 +56,17 @@ async def stream(
     moves the client's Last-Event-ID without dispatching an event (per the SSE spec), so a
     reconnect does not scan them again.
     """
+    runtime.open_streams += 1
+    try:
+        async for chunk in _follow(runtime, principal, kinds, cursor):
+            yield chunk
+    finally:
+        runtime.open_streams -= 1
+
+
+async def _follow(
+    runtime: FeedRuntime, principal: Principal, kinds: Sequence[str], cursor: int
+) -> AsyncIterator[bytes]:
     settings, source = runtime.settings, runtime.source
     sent = scanned = cursor
     yield b"retry: %d\n: quanhub feed from %d\n\n" % (RECONNECT_MS, cursor)
