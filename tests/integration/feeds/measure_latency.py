@@ -45,16 +45,7 @@ from quanhub.ledger.feeds import store
 ROOT = Path(__file__).resolve().parents[3]
 PORTS: dict[str, int] = {}
 COMMANDS = {
-    # bootstrap() builds its Kafka clients, so it must run inside the event loop.
-    "normalizer": [
-        "-c",
-        "import asyncio\n"
-        "from quanhub.normalizer.bootstrap import bootstrap\n"
-        "from quanhub.normalizer.settings import NormalizerSettings\n"
-        "async def main():\n"
-        "    await bootstrap(NormalizerSettings()).run()\n"
-        "asyncio.run(main())\n",
-    ],
+    "normalizer": ["-m", "quanhub.normalizer"],
     "consumer": ["-m", "quanhub.ledger.consumer"],
     "gateway": ["-m", "quanhub.gateway"],
     "dispatcher": ["-m", "quanhub.ledger.dispatcher"],
