@@ -29,6 +29,8 @@ class Output:
     headers: list[tuple[str, bytes]]
     kind: str
     partner: str
+    #: Where the input came from (for logs).
+    source: tuple[str, int, int] = ("", -1, -1)
     #: Set for dead letters.
     error_code: str = ""
     error_message: str = ""
@@ -65,6 +67,7 @@ def route(record: Any, sources: Sources, topics: Topics, now: datetime) -> Outpu
             headers=[("event_id", event.event_id.encode()), ("kind", kind.encode())],
             kind=kind,
             partner=decoded.partner,
+            source=(record.topic, record.partition, record.offset),
             unmapped=outcome.unmapped,
         )
     value = record.value if decoded.dead_letter_value is None else decoded.dead_letter_value
@@ -86,6 +89,7 @@ def route(record: Any, sources: Sources, topics: Topics, now: datetime) -> Outpu
         ),
         kind=kind,
         partner=decoded.partner,
+        source=(record.topic, record.partition, record.offset),
         error_code=outcome.code,
         error_message=outcome.message,
     )

@@ -145,6 +145,9 @@ class Normalizer:
                 error_message=out.error_message,
                 partner=out.partner,
                 kind=out.kind,
+                topic=out.source[0],
+                partition=out.source[1],
+                offset=out.source[2],
             )
             return
         self._metrics.events.labels(out.kind, "canonical").inc()
