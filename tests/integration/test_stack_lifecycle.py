@@ -13,7 +13,8 @@ from quanhub.common.kafka import ensure_topics
 from quanhub.common.settings import KafkaSettings
 from quanhub.common.topics import TopicSpec
 from quanhub.stack import procs
-from quanhub.stack.errors import PortInUse
+from quanhub.stack.errors import PortInUse, StartFailed
+from quanhub.stack.kafka_server import LocalKafka
 from quanhub.stack.manager import Stack
 from quanhub.stack.settings import StackSettings, resolve_servers
 from quanhub.stack.status import State
@@ -123,3 +124,22 @@ def test_port_in_use_names_the_variable() -> None:
             procs.require_free_port("kafka", port, "QUANHUB_STACK_KAFKA_PORT")
     assert f"port {port}" in caught.value.message
     assert "QUANHUB_STACK_KAFKA_PORT=<port>" in caught.value.message
+
+
+def test_a_server_that_dies_at_start_reports_its_log(tmp_path: Path) -> None:
+    settings = StackSettings(
+        dir=tmp_path / "state",
+        kafka_port=procs.free_port(),
+        kafka_controller_port=procs.free_port(),
+        kafka_sasl_port=procs.free_port(),
+        kafka_heap_max="not-a-size",  # the JVM refuses to start
+    )
+    kafka = LocalKafka(settings)
+    with pytest.raises(StartFailed) as caught:
+        kafka.start()
+    message = caught.value.message
+    assert "Kafka did not start: the broker exited with status" in message
+    assert f"log: {settings.paths.log_file('kafka')}" in message
+    assert "Invalid maximum heap size" in message  # the log's last lines are included
+    assert kafka.pid() is None
+    assert not settings.paths.pid_file("kafka").exists()

@@ -196,6 +196,9 @@ class LocalKafka:
             if metadata_answers(self.settings.kafka_bootstrap):
                 return
             time.sleep(0.5)
+        # Leave nothing half-started behind: the next `up` starts cleanly.
+        procs.terminate(process.pid, timeout_s=10)
+        self.pid_file.unlink(missing_ok=True)
         reason = f"no metadata answer within {self.settings.kafka_start_timeout_s:.0f}s"
         raise StartFailed("Kafka", reason, self.log_file, procs.tail(self.log_file))
 

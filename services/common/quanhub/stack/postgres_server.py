@@ -204,6 +204,9 @@ class LocalPostgres:
             if self._answers():
                 return
             time.sleep(0.3)
+        # Leave nothing half-started behind: the next `up` starts cleanly.
+        procs.terminate(process.pid, timeout_s=10)
+        self.pid_file.unlink(missing_ok=True)
         reason = f"no connection accepted within {self.settings.pg_start_timeout_s:.0f}s"
         raise StartFailed("PostgreSQL", reason, self.log_file, procs.tail(self.log_file))
 
