@@ -12,6 +12,7 @@ from quanhub.common.validation import parse_return_time
 from quanhub.ingest.v1 import ingest_pb2 as ipb
 from quanhub.normalizer.mapping.parties import consignee_party, person_party
 from quanhub.normalizer.mapping.points import delivery_point
+from quanhub.normalizer.mapping.text import mask_names_in_text
 from quanhub.normalizer.vocab import customs
 from quanhub.normalizer.vocab.registry import order_lookup, parcel_lookup
 from quanhub.normalizer.vocab.types import PointHint
@@ -152,7 +153,7 @@ def customs_update(
         status=code.status,
         detention=code.detention,
         return_status=message.return_status.strip(),
-        return_info=message.return_info,
+        return_info=mask_names_in_text(message.return_info),
         amounts=cpb.Amounts(
             currency=message.currency or "CNY",
             goods_value=message.goods_value,

@@ -18,6 +18,7 @@ from quanhub.common.ids import canonical_event_id
 from quanhub.common.validation import validate_event
 from quanhub.normalizer.mapping.bodies import Mapped, customs_update, order_update, parcel_update
 from quanhub.normalizer.mapping.parties import UntokenisedField
+from quanhub.normalizer.mapping.text import mask_names_in_text
 
 __all__ = ["SCHEMA_VERSION", "DeadLetter", "Normalized", "decode_envelope", "normalize"]
 
@@ -92,7 +93,7 @@ def normalize(envelope: cpb.RawEnvelope) -> Normalized | DeadLetter:
         return DeadLetter("pii_not_tokenised", str(exc))
     out.code_system = mapped.code_system
     out.raw_code = mapped.raw_code
-    out.raw_text = mapped.raw_text
+    out.raw_text = mask_names_in_text(mapped.raw_text)
     out.unmapped_code = not mapped.mapped
     unmapped = None if mapped.mapped else (mapped.code_system, mapped.raw_code)
     return Normalized(out, canonical_business_key(out), unmapped)
