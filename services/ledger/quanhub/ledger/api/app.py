@@ -16,6 +16,7 @@ from quanhub.common.clock import Clock, SystemClock
 from quanhub.common.db import create_pool, migrate
 from quanhub.common.http import install_problem_handlers, ops_router, problem_response
 from quanhub.ledger.api.routes import customs, kpis, objects
+from quanhub.ledger.dashboard import routes as dashboard
 from quanhub.ledger.errors import Forbidden, InvalidQuery, LedgerError, NotFound
 from quanhub.ledger.feeds.router import feeds_router
 from quanhub.ledger.settings import LedgerApiSettings
@@ -77,5 +78,6 @@ def create_app(
     app.include_router(objects.router)
     app.include_router(customs.router)
     app.include_router(kpis.router)
+    app.include_router(dashboard.router)
     app.include_router(feeds_router(settings.database, clock=clock))
     return app
