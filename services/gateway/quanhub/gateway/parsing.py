@@ -115,6 +115,8 @@ def decode(body: bytes, fmt: BodyFormat, limits: BodyLimits) -> list[ingest_pb2.
             extra={"max_events": limits.max_events, "max_body_bytes": limits.max_body_bytes},
         )
     for index, event in enumerate(request.events):
+        if event.ByteSize() <= limits.max_string_chars:
+            continue  # no string in it can have more characters than it has bytes
         for path, length in _string_lengths(event, ""):
             if length > limits.max_string_chars:
                 msg = (
