@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .PHONY: help install proto proto-check lint typecheck check test test-unit test-integration \
-	test-e2e up down purge status run
+	test-e2e up down purge status run bench
 
 help: ## List the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -67,3 +67,6 @@ status: $(STAMP) ## Show the local stack's servers
 
 run: $(STAMP) ## Start the stack and every service, supervised (Ctrl-C stops the services)
 	$(BIN)/quanhub run
+
+bench: $(STAMP) ## Benchmarks beside raw Kafka/PostgreSQL -> bench/results/ (QUICK=1: < 10 min)
+	$(BIN)/python -m quanhub.bench run $(if $(QUICK),--quick) $(BENCH_ARGS)

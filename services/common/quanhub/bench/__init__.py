@@ -1,0 +1,1 @@
+"""The benchmark harness behind `make bench`: stages, baselines, results (bench/README.md)."""

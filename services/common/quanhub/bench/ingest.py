@@ -1,0 +1,57 @@
+"""Gateway ingest at 1 and 500 events per request, against the parse-only endpoint and
+Kafka's own producer, with the same request bodies and the same client."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from quanhub.bench.env import BenchEnv
+from quanhub.bench.http_load import parse_only_server, post_for
+from quanhub.bench.measure import Measure
+from quanhub.bench.services import keys, peak_memory, running
+from quanhub.bench.workload import Workload, bodies
+
+GROUP = "Stages against their baselines"
+BASELINES = "Baselines: Kafka and PostgreSQL alone"
+#: Clients per batch size: enough requests in flight to keep one gateway process busy.
+CONCURRENCY = {1: 32, 500: 8}
+
+
+async def measure(
+    env: BenchEnv, workload: Workload, database_url: str, root: Path, *,
+    seconds: float, producer_baseline: float | None,
+) -> list[Measure]:  # fmt: skip
+    """Parse-only first, then the gateway alone (Kafka behind it, nothing consuming)."""
+    from quanhub.common.settings import DatabaseSettings
+
+    sends = workload.sends(60_000, "gw")
+    prepared = {size: bodies(sends, size) for size in CONCURRENCY}
+    partner_keys = keys()
+    parse_only: dict[int, float] = {}
+    out: list[Measure] = []
+    async with parse_only_server() as url:
+        for size, concurrency in CONCURRENCY.items():
+            result = await post_for(url, prepared[size], partner_keys,
+                                    concurrency=concurrency, seconds=seconds)  # fmt: skip
+            parse_only[size] = result.events_per_s
+            out.append(Measure(f"parse-only FastAPI endpoint, {size}/request",
+                               result.events_per_s, "events/s", BASELINES,
+                               note=f"{concurrency} clients, {result.requests_per_s:,.0f} req/s"))  # fmt: skip
+    kafka = env.kafka(f"{env.namespace}g")
+    async with running(("gateway",), kafka, DatabaseSettings(url=database_url), root) as services:
+        for size, concurrency in CONCURRENCY.items():
+            result = await post_for(services.gateway_url, prepared[size], partner_keys,
+                                    concurrency=concurrency, seconds=seconds)  # fmt: skip
+            note = (f"{concurrency} clients, {result.requests_per_s:,.0f} req/s, "
+                    f"{result.failures} failed requests")  # fmt: skip
+            out.append(Measure(f"gateway ingest, {size}/request (vs parse-only)",
+                               result.events_per_s, "events/s", GROUP,
+                               baseline=parse_only[size], baseline_name="parse-only", note=note))  # fmt: skip
+            if producer_baseline:
+                out.append(Measure(
+                    f"gateway ingest, {size}/request (vs Kafka producer)",
+                    result.events_per_s, "events/s", GROUP,
+                    baseline=producer_baseline, baseline_name="kafka-producer-perf-test",
+                    target=0.5 if size == 500 else None, target_on="ratio", note=note))  # fmt: skip
+        out += peak_memory(services, "gateway ingest", ("gateway",))
+    return out

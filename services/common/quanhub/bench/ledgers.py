@@ -1,0 +1,38 @@
+"""Seeded ledgers kept between runs: created once per size, reused while their seed matches."""
+
+from __future__ import annotations
+
+from functools import cache
+
+import structlog
+
+from quanhub.bench.env import BenchEnv, create_database
+from quanhub.bench.rows import ledger_rows
+from quanhub.bench.seed import mark_seeded, seed, seeded_events, seeded_name
+from quanhub.bench.workload import Workload
+from quanhub.ledger.store.rows import LedgerRow
+
+log = structlog.get_logger(__name__)
+
+#: Orders in the simulated pool the seeded ledgers are replicated from (~30,000 events).
+POOL_ORDERS = 2000
+
+
+@cache
+def seed_pool() -> list[LedgerRow]:
+    """The pool of real ledger rows every seeded ledger is made of (built once per process)."""
+    return ledger_rows(Workload(POOL_ORDERS, seed=11).pool)
+
+
+async def ensure_ledger(env: BenchEnv, events: int, *, reseed: bool = False) -> str:
+    """URL of a kept ledger holding `events` seeded events (seeding it when needed)."""
+    name = seeded_name(events)
+    url = env.database_url(name)
+    if not reseed and await seeded_events(url) == events:
+        log.info("seeded_ledger_reused", database=name, events=events)
+        return url
+    log.info("seeding_ledger", database=name, events=events)
+    await create_database(env, name)
+    timings = await seed(url, seed_pool(), events)
+    await mark_seeded(url, events, timings)
+    return url

@@ -1,0 +1,73 @@
+"""Every service running on one warm ledger: subscription, latency, sustained rate, memory."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from quanhub.bench import flow
+from quanhub.bench.env import BenchEnv
+from quanhub.bench.measure import Measure
+from quanhub.bench.profiling import record
+from quanhub.bench.receiver import receiving
+from quanhub.bench.services import keys, peak_memory, running
+from quanhub.bench.workload import Workload
+
+SERVICES = ("gateway", "normalizer", "ledger-consumer", "ledger-api", "dispatcher")
+
+
+@dataclass(frozen=True, slots=True)
+class PipelinePlan:
+    """How long and how hard the pipeline stages push."""
+
+    latency_rates: tuple[float, ...]
+    latency_seconds: float
+    e2e_rates: tuple[float, ...]
+    e2e_seconds: float
+    drain_seconds: float
+    profile_dir: Path | None = None
+    stamp: str = ""
+
+
+async def _subscribe(ledger_url: str, key: str, hook: str) -> None:
+    async with httpx.AsyncClient(timeout=10) as http:
+        response = await http.post(
+            f"{ledger_url}/v1/subscriptions",
+            json={"url": hook, "kinds": ["parcel"], "description": "bench latency probe"},
+            headers={"Authorization": f"Bearer {key}"},
+        )
+        response.raise_for_status()
+
+
+async def measure(
+    env: BenchEnv, workload: Workload, database_url: str, root: Path, plan: PipelinePlan,
+    e2e_baseline: tuple[float | None, str],
+) -> list[Measure]:  # fmt: skip
+    """Latency at each fixed rate first (an idle pipeline), then the sustained-rate ladder."""
+    from quanhub.common.settings import DatabaseSettings
+
+    partner_keys = keys()
+    out: list[Measure] = []
+    database = DatabaseSettings(url=database_url)
+    async with (
+        running(SERVICES, env.kafka(), database, root) as services,
+        receiving("PRB") as (hook, arrivals),
+    ):
+        await _subscribe(services.ledger_url, partner_keys["SF"], hook)
+        for rate in plan.latency_rates:
+            out += await flow.latency(services.gateway_url, services.ledger_url, workload,
+                                      partner_keys, arrivals, rate, plan.latency_seconds)  # fmt: skip
+        ladder = asyncio.create_task(flow.sustained(
+            services.gateway_url, database_url, workload, partner_keys,
+            list(plan.e2e_rates), plan.e2e_seconds, plan.drain_seconds))  # fmt: skip
+        if plan.profile_dir is not None:
+            await asyncio.sleep(2)
+            pids = {n: p for n in SERVICES if (p := services.supervisor.pid(n))}
+            await record(pids, min(20.0, plan.e2e_seconds), plan.profile_dir, plan.stamp)
+        steps = await ladder
+        out += flow.step_measures(steps, *e2e_baseline)
+        out += peak_memory(services, "pipeline", SERVICES)
+    return out

@@ -1,0 +1,156 @@
+"""p50/p99 of each ledger endpoint on a seeded ledger, under a concurrent mix of all of them."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+import asyncpg
+import httpx
+
+from quanhub.bench.env import BenchEnv
+from quanhub.bench.measure import Measure, percentile
+from quanhub.bench.services import keys, running
+from quanhub.common.settings import DatabaseSettings
+
+GROUP = "Queries on a seeded ledger (concurrent mix)"
+POINT_P99_MS = 10.0
+INDICATOR_P99_MS = 100.0
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """One request of the mix: which endpoint it exercises, as whom, where."""
+
+    endpoint: str
+    partner: str
+    path: str
+
+
+async def _calls(url: str, per_endpoint: int) -> list[Call]:
+    """Real objects of the ledger, sampled at random, as requests by the partners who own them."""
+    conn = await asyncpg.connect(url)
+    try:
+        parcels = await conn.fetch(
+            "SELECT carrier_id, waybill_no FROM parcels TABLESAMPLE SYSTEM (1) "
+            "WHERE carrier_id IN ('SF','ZTO','YTO','STO','YUNDA','EMS') LIMIT $1",
+            per_endpoint,
+        )
+        orders = await conn.fetch(
+            "SELECT platform_code, order_no FROM orders TABLESAMPLE SYSTEM (1) LIMIT $1",
+            per_endpoint,
+        )
+        declarations = await conn.fetch(
+            "SELECT declaration_id, declared_at FROM declarations TABLESAMPLE SYSTEM (2) "
+            "WHERE declarant = 'JNAGENT' LIMIT $1",
+            per_endpoint,
+        )
+        last_day = await conn.fetchval("SELECT max(day) FROM kpi_parcel_daily")
+    finally:
+        await conn.close()
+    calls = [
+        Call("GET /v1/parcels/{carrier}/{waybill}", r[0], f"/v1/parcels/{r[0]}/{r[1]}")
+        for r in parcels
+    ]
+    calls += [
+        Call("GET /v1/orders/{platform}/{order}", r[0], f"/v1/orders/{r[0]}/{r[1]}") for r in orders
+    ]
+    calls += [
+        Call("GET /v1/customs/declarations/{id}", "JNAGENT", f"/v1/customs/declarations/{r[0]}")
+        for r in declarations
+    ]
+    for r in declarations:
+        day = r[1].date()
+        calls.append(
+            Call(
+                "GET /v1/customs/declarations?from&to (list)",
+                "JNAGENT",
+                f"/v1/customs/declarations?limit=50&from={day}T00:00:00%2B08:00"
+                f"&to={day + timedelta(days=1)}T00:00:00%2B08:00",
+            )
+        )
+    end: date = last_day or date.today()
+    rng = random.Random(3)  # noqa: S311 - choosing sample windows, not crypto
+    for _ in range(per_endpoint // 4 or 1):
+        to = end - timedelta(days=rng.randrange(0, 300))
+        calls.append(
+            Call(
+                "GET /v1/kpis (30 days)",
+                "JNCOMMERCE",
+                f"/v1/kpis?from={to - timedelta(days=29)}&to={to}",
+            )
+        )
+        calls.append(
+            Call(
+                "GET /v1/kpis (30 days, one district)",
+                "JNCOMMERCE",
+                f"/v1/kpis?from={to - timedelta(days=29)}&to={to}&district=370102",
+            )
+        )
+    rng.shuffle(calls)
+    return calls  # fmt: skip
+
+
+async def _load(
+    base_url: str, calls: list[Call], concurrency: int, seconds: float
+) -> dict[str, list[float]]:
+    """Closed-loop clients cycling through the mix; latency (ms) of each 200 per endpoint."""
+    partner_keys = keys()
+    samples: dict[str, list[float]] = {c.endpoint: [] for c in calls}
+    errors: dict[str, int] = {}
+    deadline = time.perf_counter() + seconds
+    limits = httpx.Limits(max_connections=concurrency)
+    async with httpx.AsyncClient(base_url=base_url, timeout=30, limits=limits) as http:
+
+        async def client(offset: int) -> None:
+            i = offset
+            while time.perf_counter() < deadline:
+                call = calls[i % len(calls)]
+                i += concurrency
+                headers = {"Authorization": f"Bearer {partner_keys[call.partner]}"}
+                started = time.perf_counter()
+                response = await http.get(call.path, headers=headers)
+                elapsed = (time.perf_counter() - started) * 1000
+                if response.status_code == 200:
+                    samples[call.endpoint].append(elapsed)
+                else:
+                    errors[call.endpoint] = errors.get(call.endpoint, 0) + 1
+
+        await asyncio.gather(*(client(c) for c in range(concurrency)))
+    for endpoint, count in errors.items():
+        samples.setdefault(f"{endpoint} [non-200]", []).extend([float("nan")] * count)
+    return samples
+
+
+def _measures(label: str, samples: dict[str, list[float]], concurrency: int) -> list[Measure]:
+    out: list[Measure] = []
+    for endpoint, values in samples.items():
+        if endpoint.endswith("[non-200]"):
+            out.append(Measure(f"{endpoint} at {label}", len(values), "responses", GROUP))
+            continue
+        indicator = endpoint.startswith("GET /v1/kpis") or "(list)" in endpoint
+        ceiling = INDICATOR_P99_MS if indicator else POINT_P99_MS
+        note = f"{len(values):,} requests, {concurrency} concurrent clients"
+        out.append(
+            Measure(f"{endpoint} p50 at {label}", percentile(values, 50), "ms", GROUP, note=note)
+        )
+        out.append(Measure(f"{endpoint} p99 at {label}", percentile(values, 99), "ms", GROUP,
+                           target=ceiling, higher_is_better=False, note=note))  # fmt: skip
+    return out
+
+
+async def measure(
+    env: BenchEnv, url: str, events: int, root: Path, *, concurrency: int, seconds: float
+) -> list[Measure]:
+    """Start a ledger API on the seeded ledger, warm it up, then measure the mix."""
+    calls = await _calls(url, 400)
+    label = f"{events / 1e6:g}M events" if events >= 1_000_000 else f"{events:,} events"
+    kafka = env.kafka(f"{env.namespace}q")
+    async with running(("ledger-api",), kafka, DatabaseSettings(url=url), root) as services:
+        await _load(services.ledger_url, calls, concurrency, min(5.0, seconds / 3))
+        samples = await _load(services.ledger_url, calls, concurrency, seconds)
+    return _measures(label, samples, concurrency)

@@ -1,0 +1,157 @@
+"""One benchmark run: every stage in order, each failure noted and the run carried on."""
+
+from __future__ import annotations
+
+import os
+import platform
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import structlog
+
+from quanhub.bench import ingest, kafka_tools, ledger_writer, pipeline, queries
+from quanhub.bench.env import BenchEnv, bench_env, create_database, drop_database, drop_topics
+from quanhub.bench.ledgers import ensure_ledger, seed_pool
+from quanhub.bench.measure import Measure, Report
+from quanhub.bench.rows import ledger_rows
+from quanhub.bench.seed import seed
+from quanhub.bench.workload import Workload
+
+log = structlog.get_logger(__name__)
+STAGES = ("kafka", "ledger", "normalizer", "gateway", "pipeline", "queries")
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """Sizes and durations of one run (QUICK or full)."""
+
+    kafka_records: int
+    writer_events: int
+    warm_events: int
+    normalizer_events: int
+    gateway_seconds: float
+    pipeline: pipeline.PipelinePlan
+    query_ledgers: tuple[int, ...]
+    query_seconds: float
+    query_concurrency: int
+
+
+def plan(quick: bool, profile_dir: Path | None, stamp: str) -> Plan:
+    """The QUICK plan (under ten minutes) or the full one."""
+    if quick:
+        return Plan(200_000, 20_000, 30_000, 50_000, 8.0,
+                    pipeline.PipelinePlan((1000.0, 5000.0), 12.0, (2000.0, 5000.0, 10_000.0),
+                                          12.0, 15.0, profile_dir, stamp),
+                    (200_000,), 12.0, 8)  # fmt: skip
+    return Plan(1_000_000, 100_000, 200_000, 200_000, 20.0,
+                pipeline.PipelinePlan((1000.0, 5000.0), 40.0,
+                                      (2000.0, 5000.0, 8000.0, 10_000.0, 12_000.0, 15_000.0),
+                                      30.0, 30.0, profile_dir, stamp),
+                (1_000_000, 10_000_000), 30.0, 8)  # fmt: skip
+
+
+async def run_all(quick: bool, out: Path, only: str, profile: bool, reseed: bool) -> Report:
+    """Run the stages (all, or those in `only`), write the results, drop what the run made."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dt%H%M%S")
+    env = bench_env(stamp)
+    wanted = [s for s in (only.split(",") if only else STAGES) if s]
+    p = plan(quick, out if profile else None, stamp)
+    report = Report({
+        "stamp": stamp, "mode": "quick" if quick else "full",
+        "command": "make bench" + (" QUICK=1" if quick else ""),
+        "host": platform.node(), "cpus": os.cpu_count(), "python": sys.version.split()[0],
+        "kafka": env.kafka_bootstrap, "database": env.server_url.rsplit("/", 1)[0] + "/bench_*",
+        "namespace": env.namespace, "stages": wanted,
+        "loadavg_at_start": list(os.getloadavg()),
+    })  # fmt: skip
+    started = time.perf_counter()
+    workload = Workload(3000)
+    envelope_bytes = workload.median_envelope_bytes()
+    report.meta["median_envelope_bytes"] = envelope_bytes
+    database = f"bench_{stamp}"
+    root = Path(tempfile.mkdtemp(prefix=f"quanhub-bench-{stamp}-"))
+    baselines: dict[str, float] = {}
+
+    async def stage(name: str, body: Callable[[], Awaitable[list[Measure]]]) -> None:
+        if name not in wanted:
+            return
+        log.info("stage_started", stage=name)
+        t0 = time.perf_counter()
+        try:
+            measures = await body()
+        except Exception as exc:  # noqa: BLE001 - one stage failing must not lose the others
+            log.exception("stage_failed", stage=name)
+            report.failed(name, f"{type(exc).__name__}: {exc}"[:500])
+            return
+        report.add(*measures)
+        for m in measures:
+            baselines[m.name] = m.value or 0.0
+        log.info("stage_done", stage=name, seconds=round(time.perf_counter() - t0, 1))
+
+    try:
+        await create_database(env, database)
+        await stage("kafka", lambda: kafka_tools.kafka_baselines(env, p.kafka_records,
+                                                                 envelope_bytes))  # fmt: skip
+        producer = baselines.get("kafka-producer-perf-test")
+        await stage("ledger", lambda: _ledger(env, workload, p, stamp))
+        await stage("normalizer", lambda: _normalizer(env, p.normalizer_events, producer))
+        await stage("gateway", lambda: ingest.measure(
+            env, workload, env.database_url(database), root,
+            seconds=p.gateway_seconds, producer_baseline=producer))  # fmt: skip
+        await stage("pipeline", lambda: _pipeline(env, workload, database, root, p, baselines))
+        await stage("queries", lambda: _queries(env, root, p, reseed))
+    finally:
+        await drop_database(env, database)
+        await drop_database(env, f"bench_{stamp}_w")
+        await drop_topics(env)
+    report.meta["loadavg_at_end"] = list(os.getloadavg())
+    report.meta["seconds"] = round(time.perf_counter() - started, 1)
+    json_path, md_path = report.write(out, stamp)
+    log.info("bench_written", json=str(json_path), markdown=str(md_path))
+    sys.stdout.write(md_path.read_text())
+    return report
+
+
+async def _ledger(env: BenchEnv, workload: Workload, p: Plan, stamp: str) -> list[Measure]:
+    """Writer and raw COPY on a warm ledger (seeded, analysed), as in a running hub."""
+    url = await create_database(env, f"bench_{stamp}_w")
+    await seed(url, seed_pool(), p.warm_events)
+    rows = ledger_rows(workload.sends(p.writer_events, "lw"))
+    return await ledger_writer.measure(url, rows, 5000)
+
+
+async def _normalizer(env: BenchEnv, events: int, producer: float | None) -> list[Measure]:
+    """The normalizer owner's own benchmark (quanhub.normalizer.bench), in a bench namespace."""
+    from quanhub.normalizer import bench as normalizer_bench
+
+    rate = await normalizer_bench.run(env.kafka_bootstrap, events, 500, env.partitions)
+    return [Measure("normalizer alone (Kafka in → Kafka out)", rate, "events/s",
+                    ingest.GROUP, baseline=producer, baseline_name="kafka-producer-perf-test",
+                    note=f"{events:,} parcel envelopes, batches of 500, one process")]  # fmt: skip
+
+
+async def _pipeline(
+    env: BenchEnv, workload: Workload, database: str, root: Path, p: Plan,
+    baselines: dict[str, float],
+) -> list[Measure]:  # fmt: skip
+    url = env.database_url(database)
+    await seed(url, seed_pool(), p.warm_events)
+    candidates = {k: baselines[k] for k in ("kafka-producer-perf-test",
+                                           "raw COPY into ledger-shaped table") if baselines.get(k)}  # fmt: skip
+    slowest = min(candidates, key=candidates.__getitem__) if candidates else None
+    baseline = (candidates[slowest] if slowest else None, slowest or "")
+    return await pipeline.measure(env, workload, url, root, p.pipeline, baseline)
+
+
+async def _queries(env: BenchEnv, root: Path, p: Plan, reseed: bool) -> list[Measure]:
+    out: list[Measure] = []
+    for events in p.query_ledgers:
+        url = await ensure_ledger(env, events, reseed=reseed)
+        out += await queries.measure(env, url, events, root, concurrency=p.query_concurrency,
+                                     seconds=p.query_seconds)  # fmt: skip
+    return out

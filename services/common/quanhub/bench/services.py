@@ -1,0 +1,78 @@
+"""The hub's own services, started for a stage the way `quanhub run` starts them
+(quanhub.stack.servicegroup), with the run's namespace and database; their peak memory."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from quanhub.bench.measure import Measure
+from quanhub.common.access.demo import demo_key
+from quanhub.common.settings import DatabaseSettings, KafkaSettings, PiiSettings
+from quanhub.stack.servicegroup import RunningServices, start_services
+
+MEMORY_GROUP = "Peak memory of each service"
+
+#: What the services get during a benchmark: no per-partner rate limit in the way, no
+#: per-request logging cost beyond the defaults.
+BENCH_SERVICE_ENV = {
+    "QUANHUB_GATEWAY_RATE_LIMIT_EVENTS_PER_SECOND": "1000000",
+    "QUANHUB_GATEWAY_RATE_LIMIT_BURST": "1000000",
+}
+
+
+def keys() -> dict[str, str]:
+    """The demo partners' API keys (derived from the local secret, as the services do)."""
+    from quanhub.common.access.demo import DEMO_PARTNERS
+
+    pii = PiiSettings()
+    return {p.code: demo_key(pii, p.code)[1] for p in DEMO_PARTNERS}
+
+
+@asynccontextmanager
+async def running(
+    names: tuple[str, ...],
+    kafka: KafkaSettings,
+    database: DatabaseSettings,
+    root: Path,
+    extra_env: dict[str, str] | None = None,
+) -> AsyncIterator[RunningServices]:
+    """Start the named services (ready when this yields), stop them afterwards."""
+    saved = {k: os.environ.get(k) for k in {**BENCH_SERVICE_ENV, **(extra_env or {})}}
+    os.environ.update({**BENCH_SERVICE_ENV, **(extra_env or {})})
+    try:
+        services = await start_services(names, kafka, database, root, ready_timeout_s=90)
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+    try:
+        yield services
+    finally:
+        await services.stop()
+
+
+def peak_rss_mib(pid: int) -> float | None:
+    """VmHWM (the peak resident set) of a live process, in MiB, from /proc."""
+    try:
+        text = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return None
+    for line in text.splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return None
+
+
+def peak_memory(services: RunningServices, stage: str, names: tuple[str, ...]) -> list[Measure]:
+    """One measure per service: its peak RSS so far (read before it is stopped)."""
+    out = []
+    for name in names:
+        pid = services.supervisor.pid(name)
+        value = peak_rss_mib(pid) if pid else None
+        out.append(Measure(f"{name} peak RSS ({stage})", value, "MiB", MEMORY_GROUP))
+    return out
