@@ -20,22 +20,16 @@ ROLES = ("platform", "carrier", "customs_agent", "customs_liaison", "analyst", "
 
 
 def _with_pool(action: Callable[[Any], Awaitable[T]]) -> T:
-    """Run `action(pool)` on the configured database; registry errors exit with code 1."""
+    """Run `action(pool)` on the configured database; failures exit with code 1."""
     import asyncpg
 
     from quanhub.common.access import AccessError
-    from quanhub.common.db import migrate
     from quanhub.stack.settings import StackSettings, resolve_servers
 
     url = resolve_servers(StackSettings()).database_url
 
     async def run() -> T:
-        conn = await asyncpg.connect(url, timeout=10)
-        try:
-            await migrate(conn)
-        finally:
-            await conn.close()
-        pool = await asyncpg.create_pool(url, min_size=1, max_size=2)
+        pool = await asyncpg.create_pool(url, min_size=1, max_size=2, timeout=10)
         try:
             return await action(pool)
         finally:
@@ -45,7 +39,11 @@ def _with_pool(action: Callable[[Any], Awaitable[T]]) -> T:
         return asyncio.run(run())
     except AccessError as exc:
         errors.print(f"[red]{exc.code}[/]: {exc.message}")
-        raise typer.Exit(1) from None
+    except asyncpg.UndefinedTableError:
+        errors.print("[red]no partner registry[/] in this database: run `quanhub db migrate`")
+    except (OSError, TimeoutError, asyncpg.PostgresError) as exc:
+        errors.print(f"[red]PostgreSQL[/] at {url.rpartition('@')[2]}: {exc}")
+    raise typer.Exit(1)
 
 
 def _kafka_access(code: str) -> dict[str, str]:
