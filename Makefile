@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .PHONY: help install proto proto-check lint typecheck check test test-unit test-integration \
-	test-e2e up down purge status run bench
+	test-e2e chaos up down purge status run bench
 
 help: ## List the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -52,6 +52,10 @@ test: $(STAMP) ## Everything CI runs: stack, static checks, unit, integration, e
 	$(BIN)/pytest tests/unit -q
 	$(BIN)/pytest tests/integration -q
 	$(BIN)/pytest tests/e2e -q
+	$(BIN)/pytest tests/chaos -q
+
+chaos: $(STAMP) ## Chaos run on its own stack: make chaos N=100000 (events; default 20000)
+	$(BIN)/python tests/chaos/run_chaos.py --events $(or $(N),20000)
 
 up: $(STAMP) ## Start the local Kafka and PostgreSQL (idempotent; state in .quanhub/)
 	$(BIN)/quanhub stack up

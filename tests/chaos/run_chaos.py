@@ -102,7 +102,7 @@ async def run_chaos(
 ) -> Summary:
     """The whole run on a stack under `root`; returns the summary (never raises on a
     failed check, only on an environment that cannot run the experiment)."""
-    say = print if progress else (lambda *_: None)
+    say = print if progress else (lambda *_, **__: None)
     servers = ChaosServers.create(root / "stack")
     summary = Summary()
     say(f"chaos: starting Kafka :{servers.settings.kafka_port} and PostgreSQL "
