@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import shutil
 import subprocess
 import tempfile
@@ -121,19 +122,10 @@ class LocalKafka:
             _MAIN_CLASS,
             str(self.config_file),
         ]
-        with self.log_file.open("ab") as log:
-            process = subprocess.Popen(  # noqa: S603
-                command,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                cwd=self.paths.kafka,
-                start_new_session=True,  # Ctrl-C in the terminal must not reach the broker
-            )
-        procs.detach(process)
-        procs.write_pid(self.pid_file, process.pid)
-        self._wait_healthy(process)
-        return process.pid
+        pid = procs.spawn_detached(command, log_file=self.log_file, env=dict(os.environ))
+        procs.write_pid(self.pid_file, pid)
+        self._wait_healthy(pid)
+        return pid
 
     def stop(self) -> bool:
         """Stop the Kafka we started (controlled shutdown first); False when none ran."""
@@ -186,18 +178,19 @@ class LocalKafka:
             raise StackError(msg)
         return result.stdout
 
-    def _wait_healthy(self, process: subprocess.Popen[bytes]) -> None:
+    def _wait_healthy(self, pid: int) -> None:
         deadline = time.monotonic() + self.settings.kafka_start_timeout_s
         while time.monotonic() < deadline:
-            if process.poll() is not None:
+            status = procs.exit_status(pid)
+            if status is not None:
                 self.pid_file.unlink(missing_ok=True)
-                reason = f"the broker exited with status {process.returncode}"
+                reason = f"the broker exited with status {status}"
                 raise StartFailed("Kafka", reason, self.log_file, procs.tail(self.log_file))
             if metadata_answers(self.settings.kafka_bootstrap):
                 return
             time.sleep(0.5)
         # Leave nothing half-started behind: the next `up` starts cleanly.
-        procs.terminate(process.pid, timeout_s=10)
+        procs.terminate(pid, timeout_s=10)
         self.pid_file.unlink(missing_ok=True)
         reason = f"no metadata answer within {self.settings.kafka_start_timeout_s:.0f}s"
         raise StartFailed("Kafka", reason, self.log_file, procs.tail(self.log_file))

@@ -84,21 +84,22 @@ class LocalPostgres:
         data = self._ensure_cluster()
         self._render_config(data)
         self.paths.logs.mkdir(parents=True, exist_ok=True)
-        with self.log_file.open("ab") as log:
-            process = subprocess.Popen(  # noqa: S603
-                [self._bin("postgres"), "-D", str(data)],
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                cwd=data.parent,
-                start_new_session=True,
-                **self._run_as(),
-            )
-        procs.detach(process)
-        procs.write_pid(self.pid_file, process.pid)
-        self._wait_healthy(process)
+        command = [self._bin("postgres"), "-D", str(data)]
+        env = dict(os.environ)
+        if self.as_root:
+            # setpriv drops to the postgres user and execs (no fork), so the pid we record
+            # is the postmaster's.
+            run_as = self._run_as()
+            env = run_as["env"]
+            command = [
+                "/usr/bin/setpriv", f"--reuid={run_as['user']}", f"--regid={run_as['group']}",
+                "--clear-groups", *command,
+            ]  # fmt: skip
+        pid = procs.spawn_detached(command, log_file=self.log_file, env=env)
+        procs.write_pid(self.pid_file, pid)
+        self._wait_healthy(pid)
         asyncio.run(self._provision())
-        return process.pid
+        return pid
 
     def stop(self) -> bool:
         """Fast shutdown (SIGINT) of the postmaster we started; False when none ran."""
@@ -194,18 +195,19 @@ class LocalPostgres:
     def _superuser_url(self) -> str:
         return f"postgresql://{SUPERUSER}@127.0.0.1:{self.settings.pg_port}/postgres"
 
-    def _wait_healthy(self, process: subprocess.Popen[bytes]) -> None:
+    def _wait_healthy(self, pid: int) -> None:
         deadline = time.monotonic() + self.settings.pg_start_timeout_s
         while time.monotonic() < deadline:
-            if process.poll() is not None:
+            status = procs.exit_status(pid)
+            if status is not None:
                 self.pid_file.unlink(missing_ok=True)
-                reason = f"postgres exited with status {process.returncode}"
+                reason = f"postgres exited with status {status}"
                 raise StartFailed("PostgreSQL", reason, self.log_file, procs.tail(self.log_file))
             if self._answers():
                 return
             time.sleep(0.3)
         # Leave nothing half-started behind: the next `up` starts cleanly.
-        procs.terminate(process.pid, timeout_s=10)
+        procs.terminate(pid, timeout_s=10)
         self.pid_file.unlink(missing_ok=True)
         reason = f"no connection accepted within {self.settings.pg_start_timeout_s:.0f}s"
         raise StartFailed("PostgreSQL", reason, self.log_file, procs.tail(self.log_file))

@@ -6,21 +6,37 @@ import contextlib
 import os
 import signal
 import socket
-import subprocess
 import time
 from pathlib import Path
 
 from quanhub.stack.errors import PortInUse
 
-#: Servers started by this Python process. They outlive it on purpose (`stack up` returns
-#: while they run); holding their Popen objects keeps Python from warning that a child is
-#: still running when the object would otherwise be garbage-collected.
-_DETACHED: list[subprocess.Popen[bytes]] = []
+
+def spawn_detached(argv: list[str], *, log_file: Path, env: dict[str, str]) -> int:
+    """Start a server in its own session, output appended to log_file; return its pid.
+
+    posix_spawn, not subprocess.Popen: the server outlives this process on purpose
+    (`stack up` returns while it runs), and a Popen object would warn at exit that its
+    child is still running.
+    """
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    log_file.touch()
+    actions = [
+        (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
+        (os.POSIX_SPAWN_OPEN, 1, str(log_file), os.O_WRONLY | os.O_APPEND, 0),
+        (os.POSIX_SPAWN_DUP2, 1, 2),
+    ]
+    # setsid: a Ctrl-C in the terminal must not reach the server.
+    return os.posix_spawn(argv[0], argv, env, file_actions=actions, setsid=True)
 
 
-def detach(process: subprocess.Popen[bytes]) -> None:
-    """Let a started server run on after this process (see _DETACHED)."""
-    _DETACHED.append(process)
+def exit_status(pid: int) -> int | None:
+    """The exit status of a child of ours that has ended (reaping it), else None."""
+    try:
+        done, status = os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:  # not our child: it can only be observed
+        return None if is_alive(pid) else -1
+    return None if done == 0 else os.waitstatus_to_exitcode(status)
 
 
 def read_pid(pid_file: Path) -> int | None:
@@ -105,13 +121,13 @@ def terminate(pid: int, *, timeout_s: float, sig: signal.Signals = signal.SIGTER
         os.kill(pid, sig)
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
-        if not is_alive(pid):
+        if exit_status(pid) is not None or not is_alive(pid):
             return True
         time.sleep(0.1)
     with contextlib.suppress(ProcessLookupError):
         os.kill(pid, signal.SIGKILL)
     deadline = time.monotonic() + 5
-    while is_alive(pid) and time.monotonic() < deadline:
+    while exit_status(pid) is None and is_alive(pid) and time.monotonic() < deadline:
         time.sleep(0.1)
     return False
 

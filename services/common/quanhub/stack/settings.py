@@ -37,7 +37,7 @@ class StackSettings(BaseSettings):
     kafka_sasl_public_bootstrap: str | None = None
     kafka_heap_min: str = "512m"
     kafka_heap_max: str = "768m"
-    kafka_start_timeout_s: float = Field(default=90.0, gt=0)
+    kafka_start_timeout_s: float = Field(default=120.0, gt=0)
     pg_port: int = Field(default=5432, ge=1, le=65535)
     pg_bin_dir: Path = Path("/usr/lib/postgresql/15/bin")
     pg_shared_buffers: str = "256MB"
