@@ -78,3 +78,28 @@ def verify() -> None:
     console.print(table)
     if bad:
         raise typer.Exit(1)
+
+
+@app.command()
+def bench(
+    events: int = typer.Option(100_000, min=1_000, help="Synthetic canonical events to write."),
+    batch: int = typer.Option(5_000, min=1, help="Records per PostgreSQL transaction."),
+) -> None:
+    """Measure the ledger writer (canonical topic -> PostgreSQL, events/s) against raw COPY
+    of the same rows into a same-shaped table, on a scratch database and topic."""
+    from quanhub.common.settings import DatabaseSettings, KafkaSettings
+    from quanhub.ledger.bench import run_bench
+
+    database = DatabaseSettings(url=_database_url())
+    result = asyncio.run(run_bench(KafkaSettings(), database, events=events, batch=batch))
+    table = Table(title=f"Ledger writer, {result.events} events, batches of {result.batch}")
+    table.add_column("path")
+    table.add_column("events/s", justify="right")
+    table.add_row("produce to the canonical topic (setup)", f"{result.produce_rate:,.0f}")
+    table.add_row(
+        "ledger consumer: topic -> ledger, projections, rollups, offsets",
+        f"{result.writer_rate:,.0f}",
+    )
+    table.add_row("raw COPY, same columns, no indexes", f"{result.copy_bare_rate:,.0f}")
+    table.add_row("raw COPY, same columns and indexes", f"{result.copy_indexed_rate:,.0f}")
+    console.print(table)

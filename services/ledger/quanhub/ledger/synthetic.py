@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import random
+from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
 from quanhub.canonical.v1 import canonical_pb2 as cpb
@@ -187,3 +188,53 @@ def customs_event(
     for gnum, item_no, quantity, total in lines or ():
         customs.lines.add(gnum=gnum, item_no=item_no, quantity=quantity, total_price=total)
     return event
+
+
+def traffic(count: int, *, seed: int = 1) -> list[cpb.CanonicalEvent]:
+    """A city's mix: per order ~1 order event, ~6 parcel scans and ~2 customs messages
+    for one order in ten (cross-border), spread over ten days."""
+    rng = random.Random(seed)  # noqa: S311 - test traffic, not cryptography
+    start = datetime(2026, 11, 1, tzinfo=UTC)
+    scans = ["PICKED_UP", "IN_TRANSIT", "IN_TRANSIT", "OUT_FOR_DELIVERY", "DELIVERED"]
+    out: list[cpb.CanonicalEvent] = []
+    n = 0
+    while len(out) < count:
+        n += 1
+        at = start + timedelta(minutes=rng.randrange(60 * 24 * 10))
+        carrier = rng.choice(["SF", "ZTO", "YTO", "STO", "YUNDA", "EMS"])
+        platform = rng.choice(["TMALL", "JD", "PDD"])
+        order_no, waybill = f"{platform}{n:09d}", f"{carrier}{n:010d}"
+        district = rng.choice(["370102", "370103", "370104", "370105", "370112"])
+        cross = rng.random() < 0.1
+        out.append(
+            order_event(f"o{seed}-{n}", platform_code=platform, order_no=order_no,
+                        status="SHIPPED", occurred_at=at, carrier_id=carrier,
+                        waybill_no=waybill, trade_mode="1210" if cross else "",
+                        ie_flag="I" if cross else "", buyer=f"b{n % 5000}",
+                        district_code=district, actual_paid="199.00")
+        )  # fmt: skip
+        for i, status in enumerate(scans):
+            out.append(
+                parcel_event(f"p{seed}-{n}-{i}", carrier_id=carrier, waybill_no=waybill,
+                             status=status, occurred_at=at + timedelta(hours=4 * i + 1),
+                             district_code=district, e_waybill=rng.random() < 0.98,
+                             transit_bag=rng.choice(["RECYCLABLE", "SINGLE_USE"]),
+                             delivery_point=rng.choice(["DOOR", "SMART_LOCKER", "STATION"])
+                             if status == "DELIVERED" else "UNSPECIFIED",
+                             platform_code=platform if i == 0 else "",
+                             order_no=order_no if i == 0 else "")
+            )  # fmt: skip
+        if cross:
+            out.append(
+                customs_event(f"c{seed}-{n}", declarant="JNAGENT", message_type="CEB621",
+                              cop_no=f"INV{n:09d}", occurred_at=at, logistics_no=waybill,
+                              logistics_code=carrier, buyer=f"b{n % 5000}",
+                              order_no=order_no, ebp_code=platform)
+            )  # fmt: skip
+            out.append(
+                customs_event(f"c{seed}-{n}-r", declarant="JNAGENT", message_type="CEB622",
+                              cop_no=f"INV{n:09d}", occurred_at=at, status="RELEASED",
+                              return_status="800", return_time=at + timedelta(hours=2),
+                              order_no=order_no, ebp_code=platform)
+            )  # fmt: skip
+    return out[:count]

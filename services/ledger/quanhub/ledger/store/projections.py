@@ -22,6 +22,11 @@ def latest(column: str, *, where: str | None = None) -> str:
     return f"coalesce((array_agg({column} {_LATEST}) FILTER (WHERE {condition}))[1], '')"
 
 
+def _winner(*columns: str) -> str:
+    """The winning event's columns (pos = 1 under WINNER_ORDER), as w_<column>."""
+    return ", ".join(f"(array_agg({c}) FILTER (WHERE pos = 1))[1] AS w_{c}" for c in columns)
+
+
 def _body(field: str) -> str:
     return f"(array_agg(body -> '{field}' {_LATEST}) FILTER (WHERE body ? '{field}'))[1]"
 
@@ -89,16 +94,15 @@ WITH ev AS MATERIALIZED (
     SELECT e.seq, e.event_id, e.status, e.sub_status, e.phase, e.rank, e.status_time,
            e.raw_code, e.raw_text, e.delivery_point, e.delivery_point_id, e.district_code,
            e.location, e.platform_code, e.order_no, e.e_waybill, e.transit_bag,
-           e.carrier_id, e.waybill_no
+           e.carrier_id, e.waybill_no,
+           row_number() OVER (PARTITION BY e.carrier_id, e.waybill_no ORDER BY {WINNER_ORDER})
+               AS pos
     FROM touched_parcels t
     JOIN ledger_events e ON e.kind = 'parcel' AND e.carrier_id = t.carrier_id
                         AND e.waybill_no = t.waybill_no
-), win AS (
-    SELECT DISTINCT ON (carrier_id, waybill_no) carrier_id, waybill_no, status, sub_status,
-           status_time, event_id, raw_code, raw_text
-    FROM ev ORDER BY carrier_id, waybill_no, {WINNER_ORDER}
 ), agg AS (
     SELECT carrier_id, waybill_no,
+           {_winner("status", "sub_status", "status_time", "event_id", "raw_code", "raw_text")},
            {latest("delivery_point")} AS delivery_point,
            {latest("delivery_point_id", where="delivery_point <> ''")} AS delivery_point_id,
            {latest("district_code")} AS district_code,
@@ -118,12 +122,12 @@ WITH ev AS MATERIALIZED (
     FROM ev GROUP BY carrier_id, waybill_no
 )
 INSERT INTO parcels ({", ".join(_PARCEL_COLUMNS)})
-SELECT w.carrier_id, w.waybill_no, w.status, w.sub_status, w.status_time, w.event_id,
-       w.raw_code, w.raw_text, a.delivery_point, a.delivery_point_id, a.district_code,
-       a.location, a.platform_code, a.order_no, a.e_waybill, a.transit_bag, a.first_event_at,
-       a.picked_up_at, a.delivered_at, a.had_exception, a.had_return, a.event_count,
-       a.last_seq
-FROM win w JOIN agg a USING (carrier_id, waybill_no)
+SELECT a.carrier_id, a.waybill_no, a.w_status, a.w_sub_status, a.w_status_time,
+       a.w_event_id, a.w_raw_code, a.w_raw_text, a.delivery_point, a.delivery_point_id,
+       a.district_code, a.location, a.platform_code, a.order_no, a.e_waybill, a.transit_bag,
+       a.first_event_at, a.picked_up_at, a.delivered_at, a.had_exception, a.had_return,
+       a.event_count, a.last_seq
+FROM agg a
 {_upsert("parcels", ("carrier_id", "waybill_no"), _PARCEL_COLUMNS)}
 """
 
@@ -145,16 +149,15 @@ REFRESH_ORDERS = f"""
 WITH ev AS MATERIALIZED (
     SELECT e.seq, e.event_id, e.status, e.phase, e.rank, e.status_time, e.raw_code,
            e.raw_text, e.trade_mode, e.ie_flag, e.district_code, e.body, e.platform_code,
-           e.order_no
+           e.order_no,
+           row_number() OVER (PARTITION BY e.platform_code, e.order_no ORDER BY {WINNER_ORDER})
+               AS pos
     FROM touched_orders t
     JOIN ledger_events e ON e.kind = 'order' AND e.platform_code = t.platform_code
                         AND e.order_no = t.order_no
-), win AS (
-    SELECT DISTINCT ON (platform_code, order_no) platform_code, order_no, status,
-           status_time, event_id, raw_code, raw_text
-    FROM ev ORDER BY platform_code, order_no, {WINNER_ORDER}
 ), agg AS (
     SELECT platform_code, order_no,
+           {_winner("status", "status_time", "event_id", "raw_code", "raw_text")},
            {latest("trade_mode")} AS trade_mode,
            {latest("ie_flag")} AS ie_flag,
            {latest("district_code")} AS district_code,
@@ -164,11 +167,11 @@ WITH ev AS MATERIALIZED (
     FROM ev GROUP BY platform_code, order_no
 )
 INSERT INTO orders ({", ".join(_ORDER_COLUMNS)})
-SELECT w.platform_code, w.order_no, w.status, w.status_time, w.event_id, w.raw_code,
-       w.raw_text, a.trade_mode, a.ie_flag, a.district_code,
+SELECT a.platform_code, a.order_no, a.w_status, a.w_status_time, a.w_event_id,
+       a.w_raw_code, a.w_raw_text, a.trade_mode, a.ie_flag, a.district_code,
        coalesce(a.detail -> 'buyer' ->> 'id_token', ''), a.detail, a.first_event_at,
        a.event_count, a.last_seq
-FROM win w JOIN agg a USING (platform_code, order_no)
+FROM agg a
 {_upsert("orders", ("platform_code", "order_no"), _ORDER_COLUMNS)}
 """
 
@@ -187,15 +190,17 @@ WITH ev AS MATERIALIZED (
     SELECT e.seq, e.event_id, e.declaration_id, e.declarant, e.document, e.cop_no,
            e.status, e.phase, e.rank, e.status_time, e.message_type, e.is_receipt,
            e.return_status, e.return_info, e.trade_mode, e.ie_flag, e.order_no,
-           e.carrier_id, e.district_code, e.body
+           e.carrier_id, e.district_code, e.body,
+           row_number() OVER (PARTITION BY e.declaration_id ORDER BY {WINNER_ORDER}) AS pos
     FROM touched_declarations t
     JOIN ledger_events e ON e.kind = 'customs' AND e.declaration_id = t.declaration_id
-), win AS (
-    SELECT DISTINCT ON (declaration_id) declaration_id, declarant, document, cop_no,
-           status, status_time, return_status, return_info
-    FROM ev ORDER BY declaration_id, {WINNER_ORDER}
 ), agg AS (
     SELECT declaration_id,
+           {
+    _winner(
+        "declarant", "document", "cop_no", "status", "status_time", "return_status", "return_info"
+    )
+},
            coalesce(
                (array_agg(message_type {_LATEST}) FILTER (WHERE NOT is_receipt))[1],
                min(message_type)) AS message_type,
@@ -223,13 +228,14 @@ WITH ev AS MATERIALIZED (
     FROM ev GROUP BY declaration_id
 )
 INSERT INTO declarations ({", ".join(_DECLARATION_COLUMNS)})
-SELECT w.declaration_id, w.declarant, w.document, w.cop_no, a.message_type, a.trade_mode,
+SELECT a.declaration_id, a.w_declarant, a.w_document, a.w_cop_no, a.message_type,
+       a.trade_mode,
        a.ie_flag, a.invt_no, a.order_no, a.ebp_code, a.ebc_code, a.logistics_code,
        a.logistics_no, a.carrier_id, a.agent_code, a.customs_code, a.district_code,
-       w.status, w.status_time, w.return_status, w.return_info, a.declared_at,
+       a.w_status, a.w_status_time, a.w_return_status, a.w_return_info, a.declared_at,
        a.released_at, a.rejected, a.rejection_reasons, a.content, a.receipt_count,
        a.event_count, a.last_seq
-FROM win w JOIN agg a USING (declaration_id)
+FROM agg a
 {_upsert("declarations", ("declaration_id",), _DECLARATION_COLUMNS)}
 """
 

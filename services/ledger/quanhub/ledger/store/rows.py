@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import astuple, dataclass, fields
+from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
@@ -58,8 +58,8 @@ class LedgerRow:
     kafka_offset: int
 
     def record(self) -> tuple[Any, ...]:
-        """The values in COLUMNS order, for COPY."""
-        return astuple(self)
+        """The values in COLUMNS order, for COPY (shallow: astuple would deep-copy)."""
+        return tuple(getattr(self, name) for name in COLUMNS)
 
 
 #: ledger_events columns the writer stages, in LedgerRow field order.

@@ -40,9 +40,12 @@ CREATE TEMP TABLE IF NOT EXISTS ledger_fresh ON COMMIT DELETE ROWS AS
 """
 
 # The sequence row lock comes first: it serialises writers, so the NOT EXISTS check cannot
-# race another writer and seqs commit in order.
+# race another writer and seqs commit in order. Temporary tables are never analysed by
+# autovacuum; without fresh statistics the planner guesses their size and may scan the
+# whole ledger instead of probing its indexes once per key.
 _APPEND = f"""
 SELECT last_seq FROM ledger_sequence FOR UPDATE;
+ANALYZE ledger_stage (event_id);
 INSERT INTO ledger_fresh (seq, {_COLUMN_LIST})
 SELECT (SELECT last_seq FROM ledger_sequence)
        + row_number() OVER (ORDER BY kafka_topic, kafka_partition, kafka_offset),
@@ -60,6 +63,7 @@ UPDATE ledger_sequence SET last_seq = last_seq + (SELECT count(*) FROM ledger_fr
 WRITE_SCRIPT = (
     _APPEND
     + touch_sql("ledger_fresh")
+    + "ANALYZE touched_parcels, touched_orders, touched_declarations, ledger_fresh (kind);"
     + RETRACT
     + REFRESH_ALL
     + links_sql("ledger_fresh")

@@ -1,0 +1,165 @@
+"""Throughput of the ledger writer (canonical topic -> PostgreSQL) against a raw COPY of
+the same rows into a same-shaped table, on a scratch database and topic it removes after.
+
+Run: `quanhub ledger bench --events 200000` (see docs/ledger.md for measured numbers).
+"""
+
+# Scratch database and table names are generated here, never taken from input.
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+from aiokafka.admin import AIOKafkaAdminClient
+
+from quanhub.canonical.v1.canonical_pb2 import CanonicalEvent
+from quanhub.common.canonical import canonical_business_key
+from quanhub.common.clock import SystemClock
+from quanhub.common.db import create_pool, migrate
+from quanhub.common.kafka import ensure_topics, make_producer
+from quanhub.common.settings import DatabaseSettings, KafkaSettings
+from quanhub.common.topics import Topics, TopicSpec
+from quanhub.ledger.consumer.metrics import ConsumerMetrics
+from quanhub.ledger.consumer.service import LedgerConsumer
+from quanhub.ledger.decode import decode
+from quanhub.ledger.settings import LedgerConsumerSettings
+from quanhub.ledger.store.rows import COLUMNS
+from quanhub.ledger.synthetic import traffic
+
+
+@dataclass(frozen=True, slots=True)
+class BenchResult:
+    """Measured rates, events per second."""
+
+    events: int
+    batch: int
+    produce_rate: float
+    writer_seconds: float
+    writer_rate: float
+    copy_bare_rate: float
+    copy_indexed_rate: float
+
+
+async def _scratch_database(base: DatabaseSettings) -> tuple[DatabaseSettings, str]:
+    name = f"quanhub_bench_{uuid.uuid4().hex[:8]}"
+    admin = await asyncpg.connect(base.url)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    url = urlunsplit(urlsplit(base.url)._replace(path=f"/{name}"))
+    return DatabaseSettings(url=url, pool_min=1, pool_max=4), name
+
+
+async def _drop_database(base: DatabaseSettings, name: str) -> None:
+    admin = await asyncpg.connect(base.url)
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
+async def _copy_rate(conn: asyncpg.Connection, rows: list[tuple[object, ...]], batch: int,
+                     *, indexed: bool) -> float:  # fmt: skip
+    table = "bench_copy_indexed" if indexed else "bench_copy_bare"
+    like = "INCLUDING ALL" if indexed else "INCLUDING DEFAULTS"
+    await conn.execute(f"CREATE TABLE {table} (LIKE ledger_events {like})")
+    await conn.execute(f"ALTER TABLE {table} DROP COLUMN seq")
+    started = time.perf_counter()
+    for i in range(0, len(rows), batch):
+        async with conn.transaction():
+            await conn.copy_records_to_table(table, records=rows[i : i + batch], columns=COLUMNS)
+    return len(rows) / (time.perf_counter() - started)
+
+
+async def _produce(kafka: KafkaSettings, topic: str, events: list[CanonicalEvent]) -> float:
+    producer = make_producer(kafka, client_id="quanhub-bench", linger_ms=20)
+    await producer.start()
+    started = time.perf_counter()
+    try:
+        for event in events:
+            key = canonical_business_key(event)
+            await producer.send(topic, event.SerializeToString(), key=key)
+        await producer.flush()
+    finally:
+        await producer.stop()
+    return len(events) / (time.perf_counter() - started)
+
+
+async def _time_writer(
+    kafka: KafkaSettings, scratch: DatabaseSettings, events: int, batch: int
+) -> float:
+    """Seconds the consumer takes from its first commit to the last, scaled to all events."""
+    conn = await asyncpg.connect(scratch.url)
+    try:
+        await migrate(conn)
+    finally:
+        await conn.close()
+    pool = await create_pool(scratch)
+    settings = LedgerConsumerSettings(
+        kafka=kafka, database=scratch, batch_max_records=batch, group_id="quanhub-bench"
+    )
+    consumer = LedgerConsumer(settings, pool, clock=SystemClock(), metrics=ConsumerMetrics())
+    stop = asyncio.Event()
+    task = asyncio.create_task(consumer.run(stop))
+    try:
+        first: tuple[float, int] | None = None
+        while True:
+            count = await pool.fetchval("SELECT last_seq FROM ledger_sequence")
+            if count and first is None:
+                first = (time.perf_counter(), count)
+            if count >= events:
+                break
+            await asyncio.sleep(0.005)
+        done = time.perf_counter()
+    finally:
+        stop.set()
+        await task
+        await pool.close()
+    # Group join time is not the writer's: time from the first commit, over the rest.
+    assert first is not None  # noqa: S101 - count > 0 was seen before count >= events
+    return (done - first[0]) * events / max(events - first[1], 1)
+
+
+async def run_bench(
+    kafka: KafkaSettings, database: DatabaseSettings, *, events: int, batch: int
+) -> BenchResult:
+    """Produce `events` synthetic canonical events, time the ledger consumer writing them,
+    then time raw COPY of the same rows. Scratch topic and database are removed after."""
+    kafka = kafka.model_copy(update={"topic_namespace": f"bench{uuid.uuid4().hex[:8]}"})
+    topic = Topics(kafka).canonical
+    scratch, name = await _scratch_database(database)
+    await ensure_topics(kafka, [TopicSpec(topic, kafka.partitions, kafka.retention_ms)])
+    try:
+        generated = traffic(events)
+        produce_rate = await _produce(kafka, topic, generated)
+        writer_seconds = await _time_writer(kafka, scratch, events, batch)
+        now = datetime.now(UTC)
+        rows = [
+            decode(
+                e.SerializeToString(), topic=topic, partition=0, offset=i, recorded_at=now
+            ).record()
+            for i, e in enumerate(generated)
+        ]
+        conn = await asyncpg.connect(scratch.url)
+        try:
+            bare = await _copy_rate(conn, rows, batch, indexed=False)
+            indexed = await _copy_rate(conn, rows, batch, indexed=True)
+        finally:
+            await conn.close()
+    finally:
+        await _drop_database(database, name)
+        admin = AIOKafkaAdminClient(bootstrap_servers=kafka.bootstrap)
+        await admin.start()
+        try:
+            await admin.delete_topics([topic])
+        finally:
+            await admin.close()
+    return BenchResult(events, batch, produce_rate, writer_seconds, events / writer_seconds,
+                       bare, indexed)  # fmt: skip
