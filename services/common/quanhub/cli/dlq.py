@@ -53,16 +53,21 @@ def _read(
 
 
 @app.command("list")
-def list_dead_letters(
+def list_dead_letters(  # noqa: PLR0917 - Typer options
     code: CodeOpt = None,
     partner: PartnerOpt = None,
     source_topic: TopicOpt = None,
     from_offset: FromOpt = None,
     to_offset: ToOpt = None,
+    limit: Annotated[int, typer.Option("--limit", help="Show the newest N.")] = 100,
 ) -> None:
     """List dead letters (offset, first seen, error code, source, partner, reason)."""
-    records = _read(code, partner, source_topic, from_offset, to_offset)
-    table = Table(title=f"{len(records)} dead letters")
+    matching = _read(code, partner, source_topic, from_offset, to_offset)
+    records = matching[-limit:] if limit > 0 else matching
+    title = f"{len(matching)} dead letters"
+    if len(records) < len(matching):
+        title += f" (newest {len(records)} shown)"
+    table = Table(title=title)
     for column in ("offset", "first seen", "error code", "source", "partner", "reason"):
         table.add_column(column, overflow="fold")
     for r in records:
