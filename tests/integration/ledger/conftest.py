@@ -39,28 +39,43 @@ PARTNERS = (
 
 
 @pytest.fixture
-async def ledger_database(
+async def new_database(
     base_database_settings: DatabaseSettings,
-) -> AsyncIterator[DatabaseSettings]:
+) -> AsyncIterator[Callable[[], Awaitable[DatabaseSettings]]]:
+    """Makes migrated databases of their own (dropped after the test)."""
+    names: list[str] = []
+
+    async def make() -> DatabaseSettings:
+        name = f"quanhub_ledger_{uuid.uuid4().hex[:12]}"
+        admin = await asyncpg.connect(base_database_settings.url)
+        try:
+            await admin.execute(f'CREATE DATABASE "{name}"')
+        finally:
+            await admin.close()
+        names.append(name)
+        url = urlunsplit(urlsplit(base_database_settings.url)._replace(path=f"/{name}"))
+        conn = await asyncpg.connect(url)
+        try:
+            await migrate(conn)
+        finally:
+            await conn.close()
+        return DatabaseSettings(url=url, pool_min=1, pool_max=6)
+
+    yield make
+    admin = await asyncpg.connect(base_database_settings.url)
+    try:
+        for name in names:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
+@pytest.fixture
+async def ledger_database(
+    new_database: Callable[[], Awaitable[DatabaseSettings]],
+) -> DatabaseSettings:
     """A migrated database of its own, so ledger counts never see another test's rows."""
-    name = f"quanhub_ledger_{uuid.uuid4().hex[:12]}"
-    admin = await asyncpg.connect(base_database_settings.url)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    url = urlunsplit(urlsplit(base_database_settings.url)._replace(path=f"/{name}"))
-    conn = await asyncpg.connect(url)
-    try:
-        await migrate(conn)
-    finally:
-        await conn.close()
-    yield DatabaseSettings(url=url, pool_min=1, pool_max=6)
-    admin = await asyncpg.connect(base_database_settings.url)
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await admin.close()
+    return await new_database()
 
 
 @pytest.fixture
