@@ -1,0 +1,98 @@
+"""The three-document match and the import limit inputs (pure rules)."""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+
+from quanhub.ledger.read.documents import (
+    Document,
+    Documents,
+    buyer_token,
+    order_amount,
+    three_document_check,
+)
+
+
+def _party(token: str) -> dict[str, str]:
+    return {f"{f}_token": f"t1:{f}-{token}" for f in ("id", "name", "telephone", "address")}
+
+
+LINES = [{"gnum": 1, "item_no": "A", "quantity": 2, "total_price": "10.00"}]
+
+
+def _docs(**changes: object) -> Documents:
+    docs = Documents(
+        order=Document("customs", {"amounts": {"actual_paid": "10.00"}, "buyer": _party("b"),
+                                   "consignee": _party("c"), "lines": LINES},
+                       uuid.uuid4(), "ACCEPTED"),
+        payment=Document("customs", {"amounts": {"actual_paid": "10.0"}, "payer": _party("b")},
+                         uuid.uuid4(), "ACCEPTED"),
+        waybill=Document("customs", {"consignee": _party("c")}, uuid.uuid4(), "ACCEPTED"),
+        inventory=Document("customs", {"lines": LINES, "buyer": _party("b")}, uuid.uuid4(),
+                           "RELEASED"),
+    )  # fmt: skip
+    for name, value in changes.items():
+        setattr(docs, name, value)
+    return docs
+
+
+def _results(docs: Documents) -> dict[str, str]:
+    return {c.rule: c.result for c in three_document_check(docs).checks}
+
+
+def test_four_agreeing_accepted_documents_match() -> None:
+    check = three_document_check(_docs())
+    assert check.missing == []
+    assert set(_results(_docs()).values()) == {"agree"}
+    assert check.matched is True
+
+
+def test_amounts_compare_as_decimals_and_disagreement_is_reported() -> None:
+    payment = Document("customs", {"amounts": {"actual_paid": "9.99"}, "payer": _party("b")})
+    results = _results(_docs(payment=payment))
+    assert results["amount"] == "disagree"
+    assert three_document_check(_docs(payment=payment)).matched is False
+
+
+def test_people_are_compared_by_token() -> None:
+    waybill = Document("customs", {"consignee": _party("someone-else")}, None, "ACCEPTED")
+    payment = Document("customs", {"amounts": {"actual_paid": "10"}, "payer": _party("x")})
+    results = _results(_docs(waybill=waybill, payment=payment))
+    assert (results["consignee"], results["buyer_payer"]) == ("disagree", "disagree")
+
+
+def test_lines_must_pair_by_gnum() -> None:
+    extra = [*LINES, {"gnum": 2, "item_no": "B", "quantity": 1, "total_price": "1.00"}]
+    inventory = Document("customs", {"lines": extra}, None, "RELEASED")
+    check = {c.rule: c for c in three_document_check(_docs(inventory=inventory)).checks}
+    assert check["lines"].result == "disagree"
+    assert "[2]" in check["lines"].detail
+
+
+def test_missing_documents_are_listed_and_their_rules_unknown() -> None:
+    docs = _docs(payment=None, waybill=None)
+    check = three_document_check(docs)
+    assert check.missing == ["payment", "waybill"]
+    results = _results(docs)
+    assert (results["amount"], results["consignee"]) == ("unknown", "unknown")
+    assert check.matched is False
+
+
+def test_a_document_not_yet_accepted_fails_all_accepted() -> None:
+    waybill = Document("customs", {"consignee": _party("c")}, None, "SENT_TO_CUSTOMS")
+    assert _results(_docs(waybill=waybill))["all_accepted"] == "disagree"
+
+
+def test_hub_order_stands_in_for_a_missing_customs_order() -> None:
+    hub = Document("hub_order", {"amounts": {"actual_paid": "10.00"}, "buyer": _party("b")})
+    state = three_document_check(_docs(order=hub)).documents[0]
+    assert (state.present, state.source, state.accepted) == (True, "hub_order", None)
+
+
+def test_limit_inputs_come_from_the_order_then_the_inventory() -> None:
+    assert order_amount(_docs()) == Decimal("10.00")
+    inventory = Document("customs", {"amounts": {"goods_value": "6000"}, "buyer": _party("z")})
+    docs = _docs(order=None, inventory=inventory)
+    assert order_amount(docs) == Decimal("6000")
+    assert buyer_token(docs) == "t1:id_token-z".replace("id_token", "id")
