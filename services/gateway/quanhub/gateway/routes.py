@@ -51,6 +51,19 @@ def _rate_headers(decision: Decision) -> dict[str, str]:
     }
 
 
+def _spend_budget(ctx: GatewayContext, principal: Principal, events: int) -> dict[str, str]:
+    """Take `events` from the partner's bucket; the rate headers, or RateLimited."""
+    decision = ctx.limiter.take(principal.partner_code, events)
+    headers = _rate_headers(decision)
+    if not decision.allowed:
+        msg = (
+            f"{events} events exceed your remaining budget of {decision.remaining} "
+            f"(limit {decision.limit} events, refilled continuously)"
+        )
+        raise RateLimited(msg, headers={**headers, "Retry-After": str(decision.retry_after_seconds)})
+    return headers
+
+
 def _rejections(admission: Admission) -> list[dict[str, Any]]:
     return [
         {"index": r.index, "eventId": r.event_id, "code": r.code, "message": r.message}
@@ -149,27 +162,13 @@ async def publish_events(
     events = decode(body, fmt, ctx.limits)
     if not events:
         raise MalformedBody("the request holds no events", code="empty_batch")
-    decision = ctx.limiter.take(principal.partner_code, len(events))
-    rate_headers = _rate_headers(decision)
-    if not decision.allowed:
-        msg = (
-            f"{len(events)} events exceed your remaining budget of {decision.remaining} "
-            f"(limit {decision.limit} events, refilled continuously)"
-        )
-        rate_headers["Retry-After"] = str(decision.retry_after_seconds)
-        raise RateLimited(msg, headers=rate_headers)
+    rate_headers = _spend_budget(ctx, principal, len(events))
     admission = admit(principal, events, ctx.clock.now())
     ctx.metrics.events.labels(principal.partner_code, "rejected").inc(len(admission.rejected))
     if admission.rejected and (rollback or not admission.accepted):
-        reason = (
-            "rollback: one rejected event refuses the batch"
-            if rollback
-            else ("no event in the batch was accepted")
-        )
+        reason = "rollback: a rejected event refuses the batch" if rollback else "no event accepted"
         raise BatchRejected(
-            reason,
-            extra={"accepted": 0, "rejected": _rejections(admission)},
-            headers=rate_headers,
+            reason, extra={"accepted": 0, "rejected": _rejections(admission)}, headers=rate_headers
         )
     records = _records(ctx, principal, admission, trace_id)
     publish_started = time.perf_counter()
