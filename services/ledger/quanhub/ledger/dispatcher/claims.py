@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
+from asyncpg import Record
+
 from quanhub.ledger.feeds.conn import Conn
 from quanhub.ledger.feeds.model import FeedEvent, batch_events
 
@@ -53,8 +55,24 @@ async def claim_due(conn: Conn, *, now: datetime, head: int) -> Claimed | None:
         now,
         head,
     )
-    if row is None:
-        return None
+    return None if row is None else _claimed(row)
+
+
+async def relock(conn: Conn, subscription_id: UUID, *, now: datetime) -> Claimed | None:
+    """Lock one subscription again (after committing its new batch), unless another worker
+    holds it or it is no longer active and due."""
+    row = await conn.fetchrow(
+        """SELECT id, partner_code, url, kinds, secret, cursor_seq, failures
+           FROM feed_subscriptions
+           WHERE id = $1 AND status = 'active' AND next_attempt_at <= $2
+           FOR UPDATE SKIP LOCKED""",
+        subscription_id,
+        now,
+    )
+    return None if row is None else _claimed(row)
+
+
+def _claimed(row: Record) -> Claimed:
     return Claimed(
         id=row["id"],
         partner_code=row["partner_code"],

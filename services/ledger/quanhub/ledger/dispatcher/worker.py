@@ -21,6 +21,7 @@ from quanhub.ledger.dispatcher.claims import (
     freeze_batch,
     oldest_pending,
     record_attempt,
+    relock,
     reschedule,
 )
 from quanhub.ledger.dispatcher.kafka_sink import KafkaSink
@@ -158,13 +159,22 @@ class Dispatcher:
                 if claimed is None:
                     return False
                 pending = await oldest_pending(conn, claimed.id)
-                if pending is None:
-                    await self._build(conn, claimed, head)
-                else:
+                if pending is not None:
                     await self._attempt(conn, claimed, pending)
-                return True
+                    return True
+                if not await self._build(conn, claimed, head):
+                    return True
+            # The new batch is committed (its id is now stable across crashes): send it at
+            # once if no other worker took the subscription in between.
+            async with conn.transaction():
+                again = await relock(conn, claimed.id, now=self._clock.now())
+                pending = None if again is None else await oldest_pending(conn, claimed.id)
+                if again is not None and pending is not None:
+                    await self._attempt(conn, again, pending)
+            return True
 
-    async def _build(self, conn: Conn, claimed: Claimed, head: int) -> None:
+    async def _build(self, conn: Conn, claimed: Claimed, head: int) -> bool:
+        """Freeze the next batch; whether one was frozen."""
         now = self._clock.now()
         principal = await load_principal(conn, claimed.partner_code)
         if principal is None:
@@ -177,7 +187,7 @@ class Dispatcher:
                 now=now,
             )
             self._metrics.paused.inc()
-            return
+            return False
         upto = min(head, claimed.cursor_seq + self._limits.scan_window)
         events = await self._source.fetch(
             conn,
@@ -189,9 +199,11 @@ class Dispatcher:
         )
         scanned_to = events[-1].seq if len(events) >= self._limits.batch_size else upto
         delivery_id = await freeze_batch(conn, claimed.id, events, scanned_to=scanned_to, now=now)
-        if delivery_id is not None:
-            self._metrics.batches.inc()
-            log.debug("batch_frozen", subscription=str(claimed.id), events=len(events))
+        if delivery_id is None:
+            return False
+        self._metrics.batches.inc()
+        log.debug("batch_frozen", subscription=str(claimed.id), events=len(events))
+        return True
 
     async def _deliver(self, claimed: Claimed, pending: PendingDelivery) -> Outcome:
         if not is_kafka(claimed.url):
