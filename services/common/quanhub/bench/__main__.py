@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 from pathlib import Path
 
 from quanhub.common.logging import configure_logging
@@ -24,6 +25,8 @@ def main() -> None:
     seed.add_argument("--reseed", action="store_true")
     args = parser.parse_args()
     configure_logging("INFO", json=False)
+    # One log line per request would cost the load clients more CPU than the requests.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     if args.command == "seed":
         from quanhub.bench.env import bench_env
         from quanhub.bench.ledgers import ensure_ledger

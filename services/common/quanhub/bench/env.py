@@ -16,7 +16,7 @@ from quanhub.stack.settings import StackSettings, resolve_servers
 _LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 
-class UnsafeTarget(Exception):  # noqa: N818 - a refusal, raised before any load is sent
+class UnsafeTarget(Exception):
     """The run would touch something it must not (a non-loopback server, the dev data)."""
 
 

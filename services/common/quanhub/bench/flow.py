@@ -25,6 +25,16 @@ QUERYABLE_P99_MS = 250.0
 
 
 @dataclass(frozen=True, slots=True)
+class Endpoints:
+    """Where the running services answer, and the partners' keys."""
+
+    gateway_url: str
+    ledger_url: str
+    database_url: str
+    keys: dict[str, str]
+
+
+@dataclass(frozen=True, slots=True)
 class Step:
     """One offered rate held for a while, and what the pipeline did with it."""
 
@@ -51,18 +61,18 @@ def _batches(workload: Workload, events: int, size: int, tag: str) -> list[Batch
 
 
 async def sustained(
-    gateway_url: str, database_url: str, workload: Workload, keys: dict[str, str],
-    rates: list[float], seconds: float, drain_s: float,
-) -> list[Step]:  # fmt: skip
+    ep: Endpoints, workload: Workload, rates: list[float], *, seconds: float, drain_s: float
+) -> list[Step]:
     """Hold each rate for `seconds` (500-event batches), then see how far behind the ledger is."""
     steps: list[Step] = []
-    conn = await asyncpg.connect(database_url)
+    conn = await asyncpg.connect(ep.database_url)
     try:
         async with httpx.AsyncClient(timeout=30) as http:
             for n, rate in enumerate(rates):
                 batches = _batches(workload, int(rate * seconds), 500, f"e2e{n}")
                 start_seq = await ledger_seq(conn)
-                sender = Sender(http, keys, SendOptions(gateway_url, rate=rate, concurrency=8))
+                options = SendOptions(ep.gateway_url, rate=rate, concurrency=8)
+                sender = Sender(http, ep.keys, options)
                 started = time.perf_counter()
                 tally = await sender.run(batches)
                 elapsed = time.perf_counter() - started
@@ -75,8 +85,9 @@ async def sustained(
                         drained = time.perf_counter() - started - elapsed
                         break
                     await asyncio.sleep(0.1)
-                steps.append(Step(rate, tally.accepted / elapsed,
-                                  (at_end - start_seq) / elapsed, max(0, target - at_end), drained))  # fmt: skip
+                appended = (at_end - start_seq) / elapsed
+                lag = max(0, target - at_end)
+                steps.append(Step(rate, tally.accepted / elapsed, appended, lag, drained))
                 if not steps[-1].kept_up:
                     break
     finally:
@@ -114,12 +125,13 @@ def _probe(n: int, prefix: str) -> bytes:
 
 
 async def _probe_one(
-    http: httpx.AsyncClient, gateway_url: str, ledger_url: str, key: str, n: int,
-    prefix: str, timeout_s: float,
-) -> tuple[str, float, float | None] | None:  # fmt: skip
+    http: httpx.AsyncClient, ep: Endpoints, n: int, prefix: str, timeout_s: float
+) -> tuple[str, float, float | None] | None:
+    """Post one probe as SF; poll its parcel until it answers 200 (10 ms resolution)."""
+    key = ep.keys["SF"]
     headers = {"Authorization": f"Bearer {key}", "Content-Type": PROTOBUF}
-    response = await http.post(f"{gateway_url}/v1/events", content=_probe(n, prefix),
-                               headers=headers)  # fmt: skip
+    url = f"{ep.gateway_url}/v1/events"
+    response = await http.post(url, content=_probe(n, prefix), headers=headers)
     accepted_at = time.perf_counter()
     if response.status_code != 202:
         return None
@@ -127,36 +139,35 @@ async def _probe_one(
     deadline = accepted_at + timeout_s
     auth = {"Authorization": f"Bearer {key}"}
     while time.perf_counter() < deadline:
-        if (
-            await http.get(f"{ledger_url}/v1/parcels/SF/{waybill}", headers=auth)
-        ).status_code == 200:
+        found = await http.get(f"{ep.ledger_url}/v1/parcels/SF/{waybill}", headers=auth)
+        if found.status_code == 200:
             return waybill, accepted_at, time.perf_counter() - accepted_at
         await asyncio.sleep(0.005)
     return waybill, accepted_at, None
 
 
 async def latency(
-    gateway_url: str, ledger_url: str, workload: Workload, keys: dict[str, str],
-    arrivals: Arrivals, rate: float, seconds: float, probes_per_s: float = 10.0,
+    ep: Endpoints, workload: Workload, arrivals: Arrivals, rate: float, *, seconds: float,
+    probes_per_s: float = 10.0,
 ) -> list[Measure]:  # fmt: skip
     """Open-loop load at `rate` (50-event batches, paced) with probes sent beside it."""
     batches = _batches(workload, int(rate * seconds), 50, f"lat{int(rate)}")
     prefix = f"PRB{int(rate)}X"
     async with httpx.AsyncClient(timeout=30, limits=httpx.Limits(max_connections=64)) as http:
-        sender = Sender(http, keys, SendOptions(gateway_url, rate=rate, concurrency=16))
+        sender = Sender(http, ep.keys, SendOptions(ep.gateway_url, rate=rate, concurrency=16))
         load = asyncio.create_task(sender.run(batches))
         probes: list[asyncio.Task[tuple[str, float, float | None] | None]] = []
         started = time.perf_counter()
         n = 0
         while not load.done() and n < probes_per_s * seconds * 2:
-            probes.append(asyncio.create_task(
-                _probe_one(http, gateway_url, ledger_url, keys["SF"], n, prefix, 30.0)))  # fmt: skip
+            probes.append(asyncio.create_task(_probe_one(http, ep, n, prefix, 30.0)))
             n += 1
             await asyncio.sleep(max(0.0, started + n / probes_per_s - time.perf_counter()))
         tally = await load
         results = [r for r in await asyncio.gather(*probes) if r is not None]
     deadline = time.perf_counter() + 30
-    while time.perf_counter() < deadline and len(arrivals.at) < len(results):
+    # A bounded poll of what the receiver (another task) has seen.
+    while time.perf_counter() < deadline and len(arrivals.at) < len(results):  # noqa: ASYNC110
         await asyncio.sleep(0.1)
     queryable = [v * 1000 for _, _, v in results if v is not None]
     fed = [(arrivals.at[w] - t) * 1000 for w, t, _ in results if w in arrivals.at]

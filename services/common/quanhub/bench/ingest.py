@@ -18,9 +18,14 @@ CONCURRENCY = {1: 32, 500: 8}
 
 
 async def measure(
-    env: BenchEnv, workload: Workload, database_url: str, root: Path, *,
-    seconds: float, producer_baseline: float | None,
-) -> list[Measure]:  # fmt: skip
+    env: BenchEnv,
+    workload: Workload,
+    database_url: str,
+    root: Path,
+    *,
+    seconds: float,
+    producer_baseline: float | None,
+) -> list[Measure]:
     """Parse-only first, then the gateway alone (Kafka behind it, nothing consuming)."""
     from quanhub.common.settings import DatabaseSettings
 
@@ -31,27 +36,57 @@ async def measure(
     out: list[Measure] = []
     async with parse_only_server() as url:
         for size, concurrency in CONCURRENCY.items():
-            result = await post_for(url, prepared[size], partner_keys,
-                                    concurrency=concurrency, seconds=seconds)  # fmt: skip
+            result = await post_for(
+                url, prepared[size], partner_keys, concurrency=concurrency, seconds=seconds
+            )
             parse_only[size] = result.events_per_s
-            out.append(Measure(f"parse-only FastAPI endpoint, {size}/request",
-                               result.events_per_s, "events/s", BASELINES,
-                               note=f"{concurrency} clients, {result.requests_per_s:,.0f} req/s"))  # fmt: skip
+            out.append(
+                Measure(
+                    f"parse-only FastAPI endpoint, {size}/request",
+                    result.events_per_s,
+                    "events/s",
+                    BASELINES,
+                    note=f"{concurrency} clients, {result.requests_per_s:,.0f} req/s",
+                )
+            )
     kafka = env.kafka(f"{env.namespace}g")
     async with running(("gateway",), kafka, DatabaseSettings(url=database_url), root) as services:
         for size, concurrency in CONCURRENCY.items():
-            result = await post_for(services.gateway_url, prepared[size], partner_keys,
-                                    concurrency=concurrency, seconds=seconds)  # fmt: skip
-            note = (f"{concurrency} clients, {result.requests_per_s:,.0f} req/s, "
-                    f"{result.failures} failed requests")  # fmt: skip
-            out.append(Measure(f"gateway ingest, {size}/request (vs parse-only)",
-                               result.events_per_s, "events/s", GROUP,
-                               baseline=parse_only[size], baseline_name="parse-only", note=note))  # fmt: skip
+            result = await post_for(
+                services.gateway_url,
+                prepared[size],
+                partner_keys,
+                concurrency=concurrency,
+                seconds=seconds,
+            )
+            note = (
+                f"{concurrency} clients, {result.requests_per_s:,.0f} req/s, "
+                f"{result.failures} failed requests"
+            )
+            out.append(
+                Measure(
+                    f"gateway ingest, {size}/request (vs parse-only)",
+                    result.events_per_s,
+                    "events/s",
+                    GROUP,
+                    baseline=parse_only[size],
+                    baseline_name="parse-only",
+                    note=note,
+                )
+            )
             if producer_baseline:
-                out.append(Measure(
-                    f"gateway ingest, {size}/request (vs Kafka producer)",
-                    result.events_per_s, "events/s", GROUP,
-                    baseline=producer_baseline, baseline_name="kafka-producer-perf-test",
-                    target=0.5 if size == 500 else None, target_on="ratio", note=note))  # fmt: skip
+                out.append(
+                    Measure(
+                        f"gateway ingest, {size}/request (vs Kafka producer)",
+                        result.events_per_s,
+                        "events/s",
+                        GROUP,
+                        baseline=producer_baseline,
+                        baseline_name="kafka-producer-perf-test",
+                        target=0.5 if size == 500 else None,
+                        target_on="ratio",
+                        note=note,
+                    )
+                )
         out += peak_memory(services, "gateway ingest", ("gateway",))
     return out

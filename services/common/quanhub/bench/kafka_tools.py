@@ -16,7 +16,7 @@ _CONSUMER = "org.apache.kafka.tools.ConsumerPerformance"
 GROUP = "Baselines: Kafka and PostgreSQL alone"
 
 
-class ToolFailed(Exception):  # noqa: N818 - carries the tool's own output
+class ToolFailed(Exception):
     """A Java tool exited non-zero or printed nothing we can read."""
 
 

@@ -85,7 +85,7 @@ class Report:
 
 def _fmt(value: float | None) -> str:
     if value is None:
-        return "–"
+        return "-"
     if abs(value) >= 100:
         return f"{value:,.0f}"
     if abs(value) >= 10:

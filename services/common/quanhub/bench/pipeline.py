@@ -43,7 +43,7 @@ async def _subscribe(ledger_url: str, key: str, hook: str) -> None:
 
 
 async def measure(
-    env: BenchEnv, workload: Workload, database_url: str, root: Path, plan: PipelinePlan,
+    env: BenchEnv, workload: Workload, database_url: str, root: Path, *, plan: PipelinePlan,
     e2e_baseline: tuple[float | None, str],
 ) -> list[Measure]:  # fmt: skip
     """Latency at each fixed rate first (an idle pipeline), then the sustained-rate ladder."""
@@ -57,12 +57,18 @@ async def measure(
         receiving("PRB") as (hook, arrivals),
     ):
         await _subscribe(services.ledger_url, partner_keys["SF"], hook)
+        ep = flow.Endpoints(services.gateway_url, services.ledger_url, database_url, partner_keys)
         for rate in plan.latency_rates:
-            out += await flow.latency(services.gateway_url, services.ledger_url, workload,
-                                      partner_keys, arrivals, rate, plan.latency_seconds)  # fmt: skip
-        ladder = asyncio.create_task(flow.sustained(
-            services.gateway_url, database_url, workload, partner_keys,
-            list(plan.e2e_rates), plan.e2e_seconds, plan.drain_seconds))  # fmt: skip
+            out += await flow.latency(ep, workload, arrivals, rate, seconds=plan.latency_seconds)
+        ladder = asyncio.create_task(
+            flow.sustained(
+                ep,
+                workload,
+                list(plan.e2e_rates),
+                seconds=plan.e2e_seconds,
+                drain_s=plan.drain_seconds,
+            )
+        )
         if plan.profile_dir is not None:
             await asyncio.sleep(2)
             pids = {n: p for n in SERVICES if (p := services.supervisor.pid(n))}

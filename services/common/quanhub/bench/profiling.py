@@ -8,15 +8,22 @@ import sys
 from pathlib import Path
 
 
+def _py_spy(folder: Path) -> str | None:
+    spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+    if not Path(spy).exists():
+        return None
+    folder.mkdir(parents=True, exist_ok=True)
+    return spy
+
+
 async def record(pids: dict[str, int], seconds: float, folder: Path, stamp: str) -> list[Path]:
     """`py-spy record` every pid for `seconds` at once; returns the SVGs written.
 
-    Samples include idle threads (--idle off: only what runs), at py-spy's default 100 Hz.
+    py-spy's defaults: 100 samples/s, running threads only (not those waiting on I/O).
     """
-    spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
-    if not Path(spy).exists():
+    spy = _py_spy(folder)
+    if spy is None:
         return []
-    folder.mkdir(parents=True, exist_ok=True)
     outputs = {name: folder / f"{stamp}-{name}.svg" for name in pids}
     processes = [
         await asyncio.create_subprocess_exec(
@@ -32,7 +39,7 @@ async def record(pids: dict[str, int], seconds: float, folder: Path, stamp: str)
             stdin=asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.DEVNULL,
             stderr=asyncio.subprocess.DEVNULL,
-        )  # fmt: skip
+        )
         for name, pid in pids.items()
     ]
     await asyncio.gather(*(p.wait() for p in processes))

@@ -40,8 +40,15 @@ async def running(
     extra_env: dict[str, str] | None = None,
 ) -> AsyncIterator[RunningServices]:
     """Start the named services (ready when this yields), stop them afterwards."""
-    saved = {k: os.environ.get(k) for k in {**BENCH_SERVICE_ENV, **(extra_env or {})}}
-    os.environ.update({**BENCH_SERVICE_ENV, **(extra_env or {})})
+    # Consumer groups are cluster-wide: with the default group ids, the run's consumers
+    # would join the groups of every other service set on this Kafka and rebalance with them.
+    groups = {
+        "QUANHUB_NORMALIZER_GROUP_ID": f"{kafka.topic_namespace}-normalizer",
+        "QUANHUB_LEDGER_CONSUMER_GROUP_ID": f"{kafka.topic_namespace}-ledger",
+    }
+    overrides = {**BENCH_SERVICE_ENV, **groups, **(extra_env or {})}
+    saved = {k: os.environ.get(k) for k in overrides}
+    os.environ.update(overrides)
     try:
         services = await start_services(names, kafka, database, root, ready_timeout_s=90)
     finally:
