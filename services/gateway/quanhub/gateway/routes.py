@@ -60,7 +60,8 @@ def _spend_budget(ctx: GatewayContext, principal: Principal, events: int) -> dic
             f"{events} events exceed your remaining budget of {decision.remaining} "
             f"(limit {decision.limit} events, refilled continuously)"
         )
-        raise RateLimited(msg, headers={**headers, "Retry-After": str(decision.retry_after_seconds)})
+        retry = {"Retry-After": str(decision.retry_after_seconds)}
+        raise RateLimited(msg, headers={**headers, **retry})
     return headers
 
 
