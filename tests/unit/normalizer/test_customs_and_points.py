@@ -77,3 +77,10 @@ LOCKER_SUB = cpb.PARCEL_SUB_STATUS_IN_LOCKER_OR_STATION
 def test_delivery_point(explicit: int, hint: PointHint, sub: int, text: str, expected: str) -> None:
     point = delivery_point(explicit, hint, cpb.ParcelSubStatus.ValueType(sub), text)
     assert cpb.DeliveryPoint.Name(point) == f"DELIVERY_POINT_{expected}"
+
+
+@pytest.mark.parametrize("status", ["1", "2", "3"])
+def test_tax_bills_keep_their_own_status_raw(status: str) -> None:
+    code = customs.lookup("CEB816", status)
+    assert CUSTOMS_DOCUMENT.name(code.document) == "TAX"
+    assert (code.is_receipt, DECLARATION_STATUS.name(code.status)) == (False, "SUBMITTED")

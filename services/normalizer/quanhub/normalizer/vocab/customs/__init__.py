@@ -34,7 +34,9 @@ def lookup(message_type: str, return_status: str) -> CustomsCode:
     status_code = return_status.strip()
     is_receipt = kind.is_receipt if kind else bool(status_code)
     none = cpb.DETENTION_UNSPECIFIED
-    if not is_receipt and not status_code:
+    if not is_receipt:
+        # A business message, or a tax bill (CEB816/818, whose own status 1 generated /
+        # 2 summarised / 3 voided is kept raw in return_status): the document was submitted.
         return CustomsCode(document, False, cpb.DECLARATION_STATUS_SUBMITTED, none, True)
     if status_code == CONCLUDED and message_type.strip().upper() in REQUEST_RECEIPTS:
         return CustomsCode(
