@@ -3,7 +3,7 @@
 `validate_event(event, now)` returns every violation found (empty list: valid). Codes:
 
     missing_field    a required field is empty
-    invalid_format   a field is set but malformed (waybill, trade mode, decimal, time, ...)
+    invalid_format   a field is set but malformed (waybill, trade mode, decimal, time, U+0000)
     future_time      occurred_at is more than MAX_FUTURE ahead of the clock
     unknown_carrier  the carrier code names no carrier the hub knows
     too_long         a string exceeds its length limit
@@ -175,6 +175,8 @@ def _check_lengths(check: _Checks, message: Message, prefix: str) -> None:
             limit = _MAX_LEN.get(descriptor.name, _DEFAULT_MAX_LEN)
             if len(value) > limit:
                 check.add("too_long", path, f"is longer than {limit} characters")
+            if "\x00" in value:  # PostgreSQL text cannot hold it: the ledger write would fail
+                check.add("invalid_format", path, "contains the NUL character U+0000")
         elif isinstance(value, Message):
             _check_lengths(check, value, f"{path}.")
         elif descriptor.type == descriptor.TYPE_MESSAGE:
