@@ -206,3 +206,8 @@ async def test_visibility_hides_other_partners_objects(
     unauthenticated = await ledger_api.client.get(order)
     assert unauthenticated.status_code == 401
     assert unauthenticated.headers["content-type"] == "application/problem+json"
+    metrics = (await ledger_api.client.get("/metrics")).text
+    assert (
+        'quanhub_ledger_api_requests_total{route="/v1/orders/{platform_code}/{order_no}",'
+        'status="404"} 2.0'
+    ) in metrics

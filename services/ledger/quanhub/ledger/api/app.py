@@ -9,12 +9,12 @@ from datetime import timedelta
 import asyncpg
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
-from prometheus_client import CollectorRegistry
 
 from quanhub.common.access import Authenticator, KeyAuthenticator
 from quanhub.common.clock import Clock, SystemClock
 from quanhub.common.db import create_pool, migrate
 from quanhub.common.http import install_problem_handlers, ops_router, problem_response
+from quanhub.ledger.api.metrics import ApiMetrics
 from quanhub.ledger.api.routes import customs, kpis, objects
 from quanhub.ledger.dashboard import routes as dashboard
 from quanhub.ledger.errors import Forbidden, InvalidQuery, LedgerError, NotFound
@@ -39,7 +39,7 @@ def create_app(
 ) -> FastAPI:
     """The ledger API. Tests may pass their own clock or authenticator."""
     clock = clock or SystemClock()
-    registry = CollectorRegistry()
+    metrics = ApiMetrics()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -74,7 +74,8 @@ def create_app(
 
     install_problem_handlers(app)
     app.add_exception_handler(LedgerError, _on_ledger_error)
-    app.include_router(ops_router(registry, {"postgres": postgres_ready}))
+    metrics.install(app)
+    app.include_router(ops_router(metrics.registry, {"postgres": postgres_ready}))
     app.include_router(objects.router)
     app.include_router(customs.router)
     app.include_router(kpis.router)
