@@ -242,15 +242,19 @@ def main() -> int:
     parser.add_argument("--batch-size", type=int, default=100)
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument(
-        "--rate", type=float, default=0.0,
-        help="events per second (0: flat out); slow a short run so every fault meets traffic",
-    )  # fmt: skip
+        "--duration",
+        type=float,
+        default=300.0,
+        help="seconds the traffic should last (sets the rate, so faults meet traffic)",
+    )
+    parser.add_argument("--rate", type=float, help="events per second (overrides --duration)")
     args = parser.parse_args()
     configure_logging("WARNING", json=False)
     with tempfile.TemporaryDirectory(prefix="quanhub-chaos-") as tmp:
         summary = asyncio.run(
             run_chaos(args.events, root=Path(tmp), seed=args.seed, batch_size=args.batch_size,
-                      concurrency=args.concurrency, rate=args.rate)
+                      concurrency=args.concurrency,
+                      rate=args.rate or args.events / args.duration)
         )  # fmt: skip
     for line in summary.details:
         print(f"  {line}")
