@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from aiokafka import TopicPartition
-from aiokafka.errors import RecordTooLargeError, RequestTimedOutError
+from aiokafka.errors import KafkaTimeoutError, RecordTooLargeError, RequestTimedOutError
 
 from quanhub.canonical.v1 import canonical_pb2 as cpb
 from quanhub.common.clock import FixedClock
@@ -53,11 +53,20 @@ class FakeProducer:
         default_factory=list
     )
 
+    #: Sends that raise at once (no metadata: the topic or the broker is not there).
+    raise_first: int = 0
+    calls: int = 0
+
     async def send(self, topic: str, value: bytes, *, key: bytes | None, headers: Any) -> Any:
-        fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self.calls += 1
+        if self.raise_first > 0:
+            self.raise_first -= 1
+            raise KafkaTimeoutError
+        loop = asyncio.get_running_loop()
+        fut: asyncio.Future[None] = loop.create_future()
         if self.fail_first > 0:
             self.fail_first -= 1
-            fut.set_exception(self.error)
+            loop.call_soon(fut.set_exception, self.error)  # not acknowledged, later
         else:
             self.sent.append((topic, key, value, headers))
             self.journal.append(f"ack {topic}")
@@ -143,6 +152,22 @@ async def test_retriable_errors_are_retried_and_never_dead_lettered() -> None:
     assert [t for t, *_ in producer.sent] == [TOPICS.canonical, TOPICS.canonical]
     assert journal[-1] == "commit"
     assert sample(metrics, "quanhub_normalizer_produce_retries_total") == 2
+
+
+async def test_broker_timeouts_are_retried_and_a_failing_send_stops_the_round() -> None:
+    journal: list[str] = []
+    producer = FakeProducer(journal, raise_first=1, fail_first=1, error=KafkaTimeoutError())
+    consumer = FakeConsumer(journal)
+    normalizer, metrics = wire(producer, consumer)
+
+    await normalizer.process(batch(envelope("a"), envelope("b"), envelope("c")))
+
+    ids = [cpb.CanonicalEvent.FromString(v).source_event_id for _, _, v, _ in producer.sent]
+    # Every output acknowledged once; "a" failed in round 2 and went out after the others.
+    assert ids == ["b", "c", "a"]
+    assert producer.calls == 1 + 3 + 1  # round 1 stopped at the first raise
+    assert journal[-1] == "commit"
+    assert sample(metrics, "quanhub_normalizer_produce_retries_total") == 3 + 1
 
 
 async def test_a_fatal_produce_error_stops_without_committing() -> None:

@@ -16,7 +16,7 @@ from typing import Any
 
 import structlog
 from aiokafka import ConsumerRebalanceListener, TopicPartition
-from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
+from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError, KafkaTimeoutError
 
 from quanhub.common.clock import Clock
 from quanhub.common.topics import Topics
@@ -30,6 +30,19 @@ log = structlog.get_logger(__name__)
 
 #: A loop that has not polled for this long is not ready.
 _STALE_POLL = timedelta(seconds=30)
+
+
+def _retriable(exc: BaseException) -> bool:
+    """Whether retrying a failed produce may succeed.
+
+    aiokafka marks KafkaTimeoutError (no metadata or no acknowledgement in time: the broker
+    is down, slow or the topic not there yet) as not retriable; for us it is the retriable
+    case par excellence. Any other Kafka error keeps aiokafka's flag; a non-Kafka error is
+    a bug and is not retried.
+    """
+    if isinstance(exc, KafkaTimeoutError | TimeoutError):
+        return True
+    return isinstance(exc, KafkaError) and exc.retriable
 
 
 class _FinishBatchBeforeRevoke(ConsumerRebalanceListener):  # type: ignore[misc]
@@ -159,18 +172,24 @@ class Normalizer:
         pending = outputs
         delay = self._settings.retry_backoff_seconds
         while pending:
-            futures = [await self._send(out) for out in pending]
+            futures: list[asyncio.Future[Any]] = []
+            for out in pending:
+                fut = await self._send(out)
+                futures.append(fut)
+                if fut.done() and fut.exception() is not None:
+                    break  # the send itself failed (no metadata): the rest would wait too
             results = await asyncio.gather(*futures, return_exceptions=True)
             retry: list[Output] = []
-            for out, result in zip(pending, results, strict=True):
+            for out, result in zip(pending, results, strict=False):
                 if not isinstance(result, BaseException):
                     continue
-                if isinstance(result, KafkaError) and not result.retriable:
-                    # Authorisation, configuration or size: retrying cannot help and dropping
-                    # would lose data, so stop with the offsets uncommitted.
+                if not _retriable(result):
+                    # Authorisation, configuration, size or a bug: retrying cannot help and
+                    # dropping would lose data, so stop with the offsets uncommitted.
                     msg = f"{out.topic} refused a record: {type(result).__name__}"
                     raise OutputRejected(msg) from result
                 retry.append(out)
+            retry.extend(pending[len(futures) :])  # never sent this round, order kept
             if not retry:
                 return
             if self._stopping.is_set():
