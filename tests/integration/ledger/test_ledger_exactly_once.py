@@ -25,8 +25,8 @@ from quanhub.ledger.store.rebuild import verify
 
 pytestmark = [pytest.mark.integration, pytest.mark.chaos]
 
-DISTINCT = 20_000
-DUPLICATES = 3_000
+DISTINCT = 12_000
+DUPLICATES = 2_000
 
 
 def _free_port() -> int:
@@ -66,6 +66,7 @@ async def _end_offsets(kafka: KafkaSettings) -> dict[int, int]:
         await consumer.stop()
 
 
+@pytest.mark.timeout(600)
 async def test_sigkill_mid_batch_loses_and_duplicates_nothing(
     ledger_kafka: KafkaSettings,
     ledger_database: DatabaseSettings,
