@@ -142,8 +142,10 @@ class Normalizer:
         offsets = {tp: records[-1].offset + 1 for tp, records in batch.items() if records}
         try:
             await self._consumer.commit(offsets)
-        except (CommitFailedError, IllegalStateError) as exc:
-            # The partitions moved; their new owner re-reads from the last commit.
+        except (CommitFailedError, IllegalStateError, KafkaError) as exc:
+            # The partitions moved (their new owner re-reads from the last commit) or the
+            # coordinator is away (the next batch's commit covers these offsets too): the
+            # outputs are safe either way, at worst they are produced again.
             self._metrics.commit_failures.inc()
             log.warning("commit_refused", error=type(exc).__name__)
         self._metrics.batch_seconds.observe(asyncio.get_running_loop().time() - started)
