@@ -24,7 +24,8 @@ def test_simulate_sends_and_the_hub_agrees(services: RunningServices, tmp_path: 
     env = {
         **services.env,
         "QUANHUB_SIMULATOR_KEYS": json.dumps(services.demo_keys),
-        "COLUMNS": "120",
+        "QUANHUB_SIMULATOR_LEDGER_URL": services.ledger_url,
+        "COLUMNS": "200",
     }
     # A period of its own (September), apart from any other traffic of the session.
     command = [
@@ -32,6 +33,7 @@ def test_simulate_sends_and_the_hub_agrees(services: RunningServices, tmp_path: 
         "--start", "2026-09-01T00:00:00+08:00", "--days", "2", "--cross-border-share", "0.3",
         "--carriers", _DEMO_CARRIERS, "--gateway", services.gateway_url, "--summary",
         str(summary), "--check", services.ledger_url, "--check-patience", "180", "--quiet",
+        "--wait-ready", "30", "--show-dashboard",
     ]  # fmt: skip
     done = subprocess.run(
         command, env=env, capture_output=True, text=True, timeout=600, check=False
@@ -39,6 +41,8 @@ def test_simulate_sends_and_the_hub_agrees(services: RunningServices, tmp_path: 
     output = done.stdout + done.stderr
     assert done.returncode == 0, output
     assert "GET /v1/kpis equals the ground truth" in output
+    analyst = services.demo_keys["JNCOMMERCE"]
+    assert f"dashboard: {services.ledger_url}/dashboard#key={analyst}" in output
     truth = orjson.loads(summary.read_bytes())
     assert truth["config"]["seed"] == 9
     accepted = truth["gateway"]["accepted"]

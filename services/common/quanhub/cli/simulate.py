@@ -76,6 +76,12 @@ def simulate(  # the options are the command line; Typer passes them by name
     check_patience: Annotated[
         float, typer.Option(help="Seconds --check waits for the pipeline to catch up.")
     ] = 300.0,
+    wait_ready: Annotated[
+        float, typer.Option(help="Wait up to this many seconds for the gateway's /readyz.")
+    ] = 0.0,
+    show_dashboard: Annotated[
+        bool, typer.Option(help="Print the dashboard URL (with the analyst's demo key).")
+    ] = False,
     quiet: Annotated[bool, typer.Option(help="No progress bar.")] = False,
 ) -> None:
     """Generate order, parcel and customs traffic from platforms, ten carriers and a customs
@@ -112,6 +118,12 @@ def simulate(  # the options are the command line; Typer passes them by name
     if dry_run:
         _dry_run(simulation, dry_run)
         return
+    if wait_ready:
+        _wait_ready(gateway or settings.gateway_url, wait_ready)
+    if show_dashboard and (analyst := partner_keys.get("JNCOMMERCE")):
+        console.print(
+            f"[bold]dashboard[/]: {settings.ledger_url}/dashboard#key={analyst}", highlight=False
+        )
     tally = _send(simulation, partner_keys, settings, gateway, rate, concurrency, batch, quiet)
     if tally.failed_batches:
         raise typer.Exit(1)
@@ -224,6 +236,21 @@ def _send(  # noqa: PLR0917 - the command's sending options, passed on as they c
     tally = asyncio.run(sending)
     Console().print(tally_table(simulation, tally))
     return tally
+
+
+def _wait_ready(gateway_url: str, patience: float) -> None:
+    import httpx
+
+    deadline = time.monotonic() + patience
+    with console.status(f"waiting for {gateway_url}/readyz"):
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{gateway_url}/readyz", timeout=2).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass  # not listening yet
+            time.sleep(1)
+    raise _fail(f"the gateway at {gateway_url} was not ready within {patience:.0f}s")
 
 
 def _check(

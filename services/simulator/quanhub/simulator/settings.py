@@ -14,6 +14,8 @@ class SimulatorSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="QUANHUB_SIMULATOR_", extra="ignore")
 
     gateway_url: str = "http://127.0.0.1:8080"
+    #: The ledger API, for --show-dashboard.
+    ledger_url: str = "http://127.0.0.1:8081"
     #: Partner keys: a JSON object or `CODE=key,CODE=key` (QUANHUB_SIMULATOR_KEYS).
     keys: SecretStr | None = None
     #: A file holding the same (QUANHUB_SIMULATOR_KEYS_FILE).
