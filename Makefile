@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: help install proto proto-check lint typecheck check test test-unit test-integration \
+.PHONY: help install proto proto-check lint typecheck check test test-unit test-integration demo \
 	test-e2e chaos up down purge status run bench
 
 help: ## List the targets
@@ -71,6 +71,12 @@ status: $(STAMP) ## Show the local stack's servers
 
 run: $(STAMP) ## Start the stack and every service, supervised (Ctrl-C stops the services)
 	$(BIN)/quanhub run
+
+demo: $(STAMP) ## `run` plus simulated traffic from every partner; prints the dashboard URL
+	@$(BIN)/quanhub run & trap 'kill $$! 2>/dev/null; wait' EXIT INT TERM; \
+	$(BIN)/quanhub simulate --recent --days 3 --orders $(or $(ORDERS),3000) --rate 300 \
+		--cross-border-share 0.2 --wait-ready 180 --show-dashboard && \
+	echo "traffic sent; services keep running (Ctrl-C stops them)" && wait
 
 bench: $(STAMP) ## Benchmarks beside raw Kafka/PostgreSQL -> bench/results/ (QUICK=1: < 10 min)
 	$(BIN)/python -m quanhub.bench run $(if $(QUICK),--quick) $(BENCH_ARGS)
