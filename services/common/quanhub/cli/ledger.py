@@ -87,9 +87,11 @@ def bench(
 ) -> None:
     """Measure the ledger writer (canonical topic -> PostgreSQL, events/s) against raw COPY
     of the same rows into a same-shaped table, on a scratch database and topic."""
+    from quanhub.common.logging import configure_logging
     from quanhub.common.settings import DatabaseSettings, KafkaSettings
     from quanhub.ledger.bench import run_bench
 
+    configure_logging("WARNING", json=False)
     database = DatabaseSettings(url=_database_url())
     result = asyncio.run(run_bench(KafkaSettings(), database, events=events, batch=batch))
     table = Table(title=f"Ledger writer, {result.events} events, batches of {result.batch}")

@@ -31,12 +31,14 @@ AnyConnection = asyncpg.Connection | PoolConnectionProxy
 NOTIFY_CHANNEL = "quanhub_ledger"
 
 _COLUMN_LIST = ", ".join(COLUMNS)
+#: What the projection refresh needs of the batch's new events (their keys only).
+_FRESH_COLUMNS = "seq, kind, carrier_id, waybill_no, platform_code, order_no, declaration_id"
 
 CREATE_STAGE = f"""
 CREATE TEMP TABLE IF NOT EXISTS ledger_stage ON COMMIT DELETE ROWS AS
     SELECT {_COLUMN_LIST} FROM ledger_events WITH NO DATA;
 CREATE TEMP TABLE IF NOT EXISTS ledger_fresh ON COMMIT DELETE ROWS AS
-    SELECT seq, {_COLUMN_LIST} FROM ledger_events WITH NO DATA;
+    SELECT {_FRESH_COLUMNS} FROM ledger_events WITH NO DATA;
 """
 
 # The sequence row lock comes first: it serialises writers, so the NOT EXISTS check cannot
@@ -46,17 +48,19 @@ CREATE TEMP TABLE IF NOT EXISTS ledger_fresh ON COMMIT DELETE ROWS AS
 _APPEND = f"""
 SELECT last_seq FROM ledger_sequence FOR UPDATE;
 ANALYZE ledger_stage (event_id);
-INSERT INTO ledger_fresh (seq, {_COLUMN_LIST})
-SELECT (SELECT last_seq FROM ledger_sequence)
-       + row_number() OVER (ORDER BY kafka_topic, kafka_partition, kafka_offset),
-       {_COLUMN_LIST}
-FROM (
-    SELECT DISTINCT ON (event_id) * FROM ledger_stage s
-    WHERE NOT EXISTS (SELECT 1 FROM ledger_events e WHERE e.event_id = s.event_id)
-    ORDER BY event_id, kafka_topic, kafka_partition, kafka_offset
-) AS new_events;
-INSERT INTO ledger_events (seq, {_COLUMN_LIST})
-    SELECT seq, {_COLUMN_LIST} FROM ledger_fresh;
+WITH appended AS (
+    INSERT INTO ledger_events (seq, {_COLUMN_LIST})
+    SELECT (SELECT last_seq FROM ledger_sequence)
+           + row_number() OVER (ORDER BY kafka_topic, kafka_partition, kafka_offset),
+           {_COLUMN_LIST}
+    FROM (
+        SELECT DISTINCT ON (event_id) * FROM ledger_stage s
+        WHERE NOT EXISTS (SELECT 1 FROM ledger_events e WHERE e.event_id = s.event_id)
+        ORDER BY event_id, kafka_topic, kafka_partition, kafka_offset
+    ) AS new_events
+    RETURNING {_FRESH_COLUMNS}
+)
+INSERT INTO ledger_fresh ({_FRESH_COLUMNS}) SELECT {_FRESH_COLUMNS} FROM appended;
 UPDATE ledger_sequence SET last_seq = last_seq + (SELECT count(*) FROM ledger_fresh);
 """
 
