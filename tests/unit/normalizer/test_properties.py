@@ -113,3 +113,13 @@ def test_every_lookup_is_total(code: str) -> None:
     for lookup in [*PARCEL_VOCABULARIES.values(), *ORDER_VOCABULARIES.values()]:
         row = lookup(code)
         assert row is None or row.status != 0
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(text, st.sampled_from(["CEB622", "CEB624", "ceb311", "CEB816"])), text)
+def test_customs_lookup_is_total(message_type: str, return_status: str) -> None:
+    from quanhub.normalizer.vocab import customs
+
+    code = customs.lookup(message_type, return_status)
+    assert code.status != 0
+    assert code.known is (code.status != cpb.DECLARATION_STATUS_UNKNOWN)
