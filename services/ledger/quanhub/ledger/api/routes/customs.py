@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -47,8 +47,15 @@ async def declarations(
     """
     require_object_access(principal)
     for bound in (declared_from, declared_to):
-        if bound is not None and bound.tzinfo is None:
+        if bound is None:
+            continue
+        if bound.tzinfo is None:
             raise InvalidQuery("`from` and `to` need a UTC offset, e.g. 2026-11-01T00:00:00+08:00")
+        try:
+            bound.astimezone(UTC)
+        except OverflowError:  # e.g. 0001-01-01T00:00+01:00: valid ISO 8601, no UTC instant
+            msg = "`from` and `to` must lie between the years 1 and 9999 in UTC"
+            raise InvalidQuery(msg) from None
     filters = DeclarationFilter(
         trade_mode=trade_mode,
         ie_flag=ie_flag,
