@@ -228,6 +228,17 @@ async def main(rate: float, seconds: float) -> dict[str, object]:
             deadline = time.monotonic() + 60
             while len(receiver.arrived) < len(accepted) and time.monotonic() < deadline:
                 await asyncio.sleep(0.1)
+            missing = sorted(set(accepted) - set(receiver.arrived))
+            async with pool.acquire() as c:
+                in_ledger = await c.fetchval(
+                    "SELECT count(*) FROM ledger_events WHERE source_event_id = ANY($1::text[])",
+                    missing,
+                )
+                deliveries = await c.fetchrow(
+                    "SELECT count(*) AS n, count(*) FILTER (WHERE attempts > 1) AS retried, "
+                    "count(*) FILTER (WHERE status = 'pending') AS pending, "
+                    "round(avg(event_count), 1) AS per_batch FROM feed_deliveries"
+                )
     finally:
         for proc in procs:
             proc.terminate()
@@ -251,6 +262,9 @@ async def main(rate: float, seconds: float) -> dict[str, object]:
         "accepted": len(accepted),
         "received": len(latencies),
         "duplicates": receiver.duplicates,
+        "missing": missing[:10],
+        "missing_but_in_ledger": in_ledger,
+        "deliveries": dict(deliveries) if deliveries else None,
         "p50_ms": round(cuts[49], 1),
         "p90_ms": round(cuts[89], 1),
         "p99_ms": round(cuts[98], 1),

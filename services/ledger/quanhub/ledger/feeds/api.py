@@ -38,8 +38,6 @@ _STATUS = {
     "subscription_not_found": 404,
     "delivery_not_found": 404,
     "invalid_subscriber_url": 422,
-    "invalid_cursor": 400,
-    "feed_not_allowed": 403,
 }
 
 

@@ -3,9 +3,10 @@
 FeedError (QuanhubError)
 ├── InvalidSubscriberUrl    a webhook URL the hub refuses to call (scheme, host, range)
 ├── SubscriptionNotFound    no such subscription for this partner (also: someone else's)
-├── DeliveryNotFound        no such delivery in this subscription
-├── InvalidCursor           a Last-Event-ID or replay point that is not a sequence number
-└── FeedNotAllowed          the partner's role receives no events (analysts)
+└── DeliveryNotFound        no such delivery in this subscription
+
+Request-shape problems (a bad cursor, an analyst asking for a feed) are answered at the
+API edge directly.
 """
 
 from __future__ import annotations
@@ -35,15 +36,3 @@ class DeliveryNotFound(FeedError):
     """No delivery with that id belongs to the subscription."""
 
     code = "delivery_not_found"
-
-
-class InvalidCursor(FeedError):
-    """A cursor (Last-Event-ID, replay point) that cannot be used."""
-
-    code = "invalid_cursor"
-
-
-class FeedNotAllowed(FeedError):
-    """The caller's role receives no events."""
-
-    code = "feed_not_allowed"

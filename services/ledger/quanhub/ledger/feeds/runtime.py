@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 
 import asyncpg
@@ -60,7 +60,9 @@ def feed_runtime(request: Request) -> FeedRuntime:
     return runtime
 
 
-def feeds_lifespan(database: DatabaseSettings, settings: FeedSettings | None, clock: Clock | None):  # type: ignore[no-untyped-def]
+def feeds_lifespan(
+    database: DatabaseSettings, settings: FeedSettings | None, clock: Clock | None
+) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
     """A lifespan that opens the feeds' pool and LISTEN connection, and closes them."""
 
     @asynccontextmanager
