@@ -74,7 +74,7 @@ async def measure(
                     note=note,
                 )
             )
-            if producer_baseline:
+            if producer_baseline and size == 500:
                 out.append(
                     Measure(
                         f"gateway ingest, {size}/request (vs Kafka producer)",
@@ -83,7 +83,7 @@ async def measure(
                         GROUP,
                         baseline=producer_baseline,
                         baseline_name="kafka-producer-perf-test",
-                        target=0.5 if size == 500 else None,
+                        target=0.5,
                         target_on="ratio",
                         note=note,
                     )

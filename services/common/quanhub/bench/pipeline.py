@@ -6,14 +6,15 @@ import asyncio
 from dataclasses import dataclass
 from pathlib import Path
 
+import asyncpg
 import httpx
 
-from quanhub.bench import flow
+from quanhub.bench import flow, latency
 from quanhub.bench.env import BenchEnv
 from quanhub.bench.measure import Measure
 from quanhub.bench.profiling import record
 from quanhub.bench.receiver import receiving
-from quanhub.bench.services import keys, peak_memory, running
+from quanhub.bench.services import cpu_per_event, cpu_snapshot, keys, peak_memory, running
 from quanhub.bench.workload import Workload
 
 SERVICES = ("gateway", "normalizer", "ledger-consumer", "ledger-api", "dispatcher")
@@ -59,7 +60,13 @@ async def measure(
         await _subscribe(services.ledger_url, partner_keys["SF"], hook)
         ep = flow.Endpoints(services.gateway_url, services.ledger_url, database_url, partner_keys)
         for rate in plan.latency_rates:
-            out += await flow.latency(ep, workload, arrivals, rate, seconds=plan.latency_seconds)
+            out += await latency.latency(ep, workload, arrivals, rate, seconds=plan.latency_seconds)
+        conn = await asyncpg.connect(database_url)
+        try:
+            seq_before = await flow.ledger_seq(conn)
+            cpu_before = cpu_snapshot(services, SERVICES)
+        finally:
+            await conn.close()
         ladder = asyncio.create_task(
             flow.sustained(
                 ep,
@@ -74,6 +81,12 @@ async def measure(
             pids = {n: p for n in SERVICES if (p := services.supervisor.pid(n))}
             await record(pids, min(20.0, plan.e2e_seconds), plan.profile_dir, plan.stamp)
         steps = await ladder
+        conn = await asyncpg.connect(database_url)
+        try:
+            appended = await flow.ledger_seq(conn) - seq_before
+        finally:
+            await conn.close()
+        out += cpu_per_event(cpu_before, cpu_snapshot(services, SERVICES), appended, "ladder")
         out += flow.step_measures(steps, *e2e_baseline)
         out += peak_memory(services, "pipeline", SERVICES)
     return out

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import platform
 import sys
@@ -16,11 +17,12 @@ import structlog
 
 from quanhub.bench import ingest, kafka_tools, ledger_writer, pipeline, queries
 from quanhub.bench.env import BenchEnv, bench_env, create_database, drop_database, drop_topics
-from quanhub.bench.ledgers import ensure_ledger, seed_pool
+from quanhub.bench.ledgers import ensure_ledger
 from quanhub.bench.measure import Measure, Report
 from quanhub.bench.rows import ledger_rows
 from quanhub.bench.seed import seed
 from quanhub.bench.workload import Workload
+from quanhub.ledger.store.rows import LedgerRow
 
 log = structlog.get_logger(__name__)
 STAGES = ("kafka", "ledger", "normalizer", "gateway", "pipeline", "queries")
@@ -44,15 +46,44 @@ class Plan:
 def plan(quick: bool, profile_dir: Path | None, stamp: str) -> Plan:
     """The QUICK plan (under ten minutes) or the full one."""
     if quick:
-        return Plan(200_000, 20_000, 30_000, 50_000, 8.0,
-                    pipeline.PipelinePlan((1000.0, 5000.0), 12.0, (2000.0, 5000.0, 10_000.0),
-                                          12.0, 15.0, profile_dir, stamp),
-                    (200_000,), 12.0, 8)  # fmt: skip
-    return Plan(1_000_000, 100_000, 200_000, 200_000, 20.0,
-                pipeline.PipelinePlan((1000.0, 5000.0), 40.0,
-                                      (2000.0, 5000.0, 8000.0, 10_000.0, 12_000.0, 15_000.0),
-                                      30.0, 30.0, profile_dir, stamp),
-                (1_000_000, 10_000_000), 30.0, 8)  # fmt: skip
+        return Plan(
+            kafka_records=100_000,
+            writer_events=20_000,
+            warm_events=30_000,
+            normalizer_events=30_000,
+            gateway_seconds=8.0,
+            pipeline=pipeline.PipelinePlan(
+                latency_rates=(1000.0, 5000.0),
+                latency_seconds=10.0,
+                e2e_rates=(1000.0, 2500.0, 5000.0, 10_000.0),
+                e2e_seconds=12.0,
+                drain_seconds=15.0,
+                profile_dir=profile_dir,
+                stamp=stamp,
+            ),
+            query_ledgers=(200_000,),
+            query_seconds=12.0,
+            query_concurrency=8,
+        )
+    return Plan(
+        kafka_records=1_000_000,
+        writer_events=100_000,
+        warm_events=200_000,
+        normalizer_events=200_000,
+        gateway_seconds=20.0,
+        pipeline=pipeline.PipelinePlan(
+            latency_rates=(1000.0, 5000.0),
+            latency_seconds=40.0,
+            e2e_rates=(1000.0, 2500.0, 5000.0, 7500.0, 10_000.0, 12_500.0, 15_000.0),
+            e2e_seconds=30.0,
+            drain_seconds=30.0,
+            profile_dir=profile_dir,
+            stamp=stamp,
+        ),
+        query_ledgers=(1_000_000, 10_000_000),
+        query_seconds=30.0,
+        query_concurrency=8,
+    )
 
 
 async def run_all(quick: bool, out: Path, only: str, profile: bool, reseed: bool) -> Report:
@@ -70,12 +101,14 @@ async def run_all(quick: bool, out: Path, only: str, profile: bool, reseed: bool
         "loadavg_at_start": list(os.getloadavg()),
     })  # fmt: skip
     started = time.perf_counter()
-    workload = Workload(3000)
+    workload = Workload(1500)
     envelope_bytes = workload.median_envelope_bytes()
     report.meta["median_envelope_bytes"] = envelope_bytes
     database = f"bench_{stamp}"
     root = Path(tempfile.mkdtemp(prefix=f"quanhub-bench-{stamp}-"))
     baselines: dict[str, float] = {}
+    #: No stage may take longer than this (a stuck service must not hold the run).
+    budget_s = 420.0 if quick else 3600.0
 
     async def stage(name: str, body: Callable[[], Awaitable[list[Measure]]]) -> None:
         if name not in wanted:
@@ -83,7 +116,8 @@ async def run_all(quick: bool, out: Path, only: str, profile: bool, reseed: bool
         log.info("stage_started", stage=name)
         t0 = time.perf_counter()
         try:
-            measures = await body()
+            async with asyncio.timeout(budget_s):
+                measures = await body()
         except Exception as exc:
             log.exception("stage_failed", stage=name)
             report.failed(name, f"{type(exc).__name__}: {exc}"[:500])
@@ -119,10 +153,15 @@ async def run_all(quick: bool, out: Path, only: str, profile: bool, reseed: bool
     return report
 
 
+def warm_pool(workload: Workload) -> list[LedgerRow]:
+    """Rows to warm a ledger with: one round of the run's traffic, replicated by seed()."""
+    return ledger_rows(workload.round(0, "warm"))
+
+
 async def _ledger(env: BenchEnv, workload: Workload, p: Plan, stamp: str) -> list[Measure]:
     """Writer and raw COPY on a warm ledger (seeded, analysed), as in a running hub."""
     url = await create_database(env, f"bench_{stamp}_w")
-    await seed(url, seed_pool(), p.warm_events)
+    await seed(url, warm_pool(workload), p.warm_events)
     rows = ledger_rows(workload.sends(p.writer_events, "lw"))
     return await ledger_writer.measure(url, rows, 5000)
 
@@ -144,7 +183,7 @@ async def _pipeline(
     """All five services on a warm ledger; the end-to-end baseline is the slower of raw
     Kafka produce and raw COPY (what the infrastructure alone carries)."""
     url = env.database_url(database)
-    await seed(url, seed_pool(), p.warm_events)
+    await seed(url, warm_pool(workload), p.warm_events)
     names = ("kafka-producer-perf-test", "raw COPY into ledger-shaped table")
     candidates = {k: baselines[k] for k in names if baselines.get(k)}
     slowest = min(candidates, key=candidates.__getitem__) if candidates else None

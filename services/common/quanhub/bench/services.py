@@ -14,6 +14,7 @@ from quanhub.common.settings import DatabaseSettings, KafkaSettings, PiiSettings
 from quanhub.stack.servicegroup import RunningServices, start_services
 
 MEMORY_GROUP = "Peak memory of each service"
+CPU_GROUP = "CPU cost per event (services only; Kafka and PostgreSQL not counted)"
 
 #: What the services get during a benchmark: no per-partner rate limit in the way, no
 #: per-request logging cost beyond the defaults.
@@ -82,4 +83,44 @@ def peak_memory(services: RunningServices, stage: str, names: tuple[str, ...]) -
         pid = services.supervisor.pid(name)
         value = peak_rss_mib(pid) if pid else None
         out.append(Measure(f"{name} peak RSS ({stage})", value, "MiB", MEMORY_GROUP))
+    return out
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time a live process has used so far, from /proc/<pid>/stat."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    # Fields after the command: state is [0], utime [11], stime [12] (stat(5) 14 and 15).
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_snapshot(services: RunningServices, names: tuple[str, ...]) -> dict[str, float]:
+    """CPU seconds used so far by each running service."""
+    out = {}
+    for name in names:
+        pid = services.supervisor.pid(name)
+        used = cpu_seconds(pid) if pid else None
+        if used is not None:
+            out[name] = used
+    return out
+
+
+def cpu_per_event(
+    before: dict[str, float], after: dict[str, float], events: int, stage: str
+) -> list[Measure]:
+    """CPU microseconds per event of each service between two snapshots (contention-proof:
+    on a busy machine a process waits longer, but it does not burn more CPU per event)."""
+    if events <= 0:
+        return []
+    out = [
+        Measure(f"{name} CPU per event ({stage})", (after[name] - before[name]) / events * 1e6,
+                "µs/event", CPU_GROUP, note=f"{events:,} events")
+        for name in after if name in before
+    ]  # fmt: skip
+    total = sum(m.value or 0.0 for m in out)
+    out.append(Measure(f"all services CPU per event ({stage})", total, "µs/event", CPU_GROUP,
+                       note=f"one core carries at most {1e6 / total:,.0f} events/s at this cost"
+                       if total else ""))  # fmt: skip
     return out
