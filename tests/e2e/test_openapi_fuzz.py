@@ -8,7 +8,9 @@ GET /v1/feed is left out: it is a Server-Sent Events stream that stays open by d
 
 from __future__ import annotations
 
+import base64
 import os
+import uuid
 
 import httpx
 import pytest
@@ -93,3 +95,37 @@ async def test_declaration_period_out_of_range_is_a_400(
         )
     assert response.status_code == 400, response.text
     assert response.json()["code"] == "invalid_query"
+
+
+BIG = str(2**70)
+
+
+def _cursor(instant: str) -> str:
+    """A subscriptions page cursor as the API encodes them, around a chosen instant."""
+    raw = f"{instant}|{uuid.uuid4()}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("POST", "/v1/subscriptions", {"url": "http://127.0.0.1:9/h", "after_seq": 2**70}),
+        ("POST", "/v1/subscriptions/{sub}/replay", {"from_seq": 2**70}),
+        ("POST", "/v1/subscriptions/{sub}/replay", {"since": "0001-01-01T00:00:00+01:00"}),
+        ("GET", f"/v1/subscriptions/{{sub}}/deliveries?cursor={BIG}", None),
+        ("GET", f"/v1/subscriptions?cursor={_cursor('0001-01-01T00:00:00+01:00')}", None),
+        ("GET", "/v1/kpis?from=0001-01-01&to=9999-12-31", None),
+    ],
+)
+async def test_out_of_range_numbers_and_instants_are_4xx_not_500(
+    method: str, path: str, body: dict[str, object] | None, services: RunningServices
+) -> None:
+    # Values valid for the schema (no upper bound given) that PostgreSQL cannot hold.
+    headers = {"Authorization": f"Bearer {services.demo_keys['ADMIN']}"}
+    async with httpx.AsyncClient(base_url=services.ledger_url, timeout=10) as client:
+        created = await client.post(
+            "/v1/subscriptions", json={"url": "http://127.0.0.1:9/h"}, headers=headers
+        )
+        url = path.replace("{sub}", created.json()["id"])
+        response = await client.request(method, url, json=body, headers=headers)
+    assert 400 <= response.status_code < 500, f"{method} {url}: {response.status_code}"
