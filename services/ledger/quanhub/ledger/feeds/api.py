@@ -6,7 +6,7 @@ import base64
 import binascii
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated
 from uuid import UUID
 
@@ -19,6 +19,7 @@ from quanhub.ledger.feeds import store
 from quanhub.ledger.feeds.errors import FeedError
 from quanhub.ledger.feeds.runtime import FeedRuntime, feed_runtime
 from quanhub.ledger.feeds.schemas import (
+    MAX_SEQ,
     DeliveryOut,
     DeliveryPage,
     Replay,
@@ -63,8 +64,10 @@ def _decode(cursor: str) -> tuple[datetime, UUID]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         at, _, sub_id = raw.partition("|")
-        return datetime.fromisoformat(at), UUID(sub_id)
-    except (ValueError, UnicodeDecodeError, binascii.Error) as exc:
+        created_at = datetime.fromisoformat(at)
+        created_at.astimezone(UTC)  # a forged instant with no UTC equivalent is refused here
+        return created_at, UUID(sub_id)
+    except (ValueError, OverflowError, UnicodeDecodeError, binascii.Error) as exc:
         raise _bad_cursor() from exc
 
 
@@ -207,7 +210,7 @@ async def deliveries(
     cursor: PageCursor = None,
 ) -> DeliveryPage:
     """The delivery log, newest first: events per batch, attempts, last answer."""
-    if cursor is not None and not cursor.isdigit():
+    if cursor is not None and not (cursor.isdigit() and int(cursor) <= MAX_SEQ):
         raise _bad_cursor()
     with _edge():
         async with runtime.pool.acquire() as conn:

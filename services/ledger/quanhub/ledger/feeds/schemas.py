@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Literal
 from uuid import UUID
 
@@ -12,6 +12,8 @@ from quanhub.ledger.feeds.kafka_feed import is_kafka
 from quanhub.ledger.feeds.model import Delivery, Subscription
 
 Kind = Literal["order", "parcel", "customs"]
+#: Ledger sequences are PostgreSQL bigints; a larger number could never name one.
+MAX_SEQ = 2**63 - 1
 ALL_KINDS: tuple[Kind, ...] = ("order", "parcel", "customs")
 
 
@@ -37,6 +39,7 @@ class SubscriptionCreate(BaseModel):
     after_seq: int | None = Field(
         default=None,
         ge=0,
+        le=MAX_SEQ,
         description="Start after this ledger sequence (default: only events from now on).",
     )
 
@@ -102,7 +105,9 @@ class Replay(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    from_seq: int | None = Field(default=None, ge=1, description="First sequence to deliver.")
+    from_seq: int | None = Field(
+        default=None, ge=1, le=MAX_SEQ, description="First sequence to deliver."
+    )
     since: datetime | None = Field(
         default=None, description="Deliver events the ledger recorded at or after this instant."
     )
@@ -115,6 +120,12 @@ class Replay(BaseModel):
         if self.since is not None and self.since.tzinfo is None:
             msg = "since must carry a timezone"
             raise ValueError(msg)
+        if self.since is not None:
+            try:
+                self.since.astimezone(UTC)
+            except OverflowError:  # e.g. 0001-01-01T00:00+01:00 has no UTC instant
+                msg = "since must lie between the years 1 and 9999 in UTC"
+                raise ValueError(msg) from None
         return self
 
 
