@@ -1,0 +1,5 @@
+module quanhub.dev/examples
+
+go 1.23
+
+require google.golang.org/protobuf v1.36.10
