@@ -116,7 +116,7 @@ async def _time_writer(
                 first = (time.perf_counter(), count)
             if count >= events:
                 break
-            await asyncio.sleep(0.005)
+            await asyncio.sleep(0.1)
         done = time.perf_counter()
     finally:
         stop.set()

@@ -7,7 +7,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from google.protobuf.json_format import MessageToDict
 from google.protobuf.message import DecodeError
 from google.protobuf.timestamp_pb2 import Timestamp
 
@@ -42,9 +41,43 @@ def _instant(ts: Timestamp) -> datetime | None:
     return datetime.fromtimestamp(ts.seconds + ts.nanos / 1e9, UTC)
 
 
+_PARTY_FIELDS = tuple(f.name for f in cpb.Party.DESCRIPTOR.fields)
+_AMOUNT_FIELDS = tuple(f.name for f in cpb.Amounts.DESCRIPTOR.fields)
+_LINE_FIELDS = tuple(f.name for f in cpb.GoodsLine.DESCRIPTOR.fields)
+_MESSAGES = {"buyer", "consignee", "payer", "amounts"}
+_SKIPPED = {"status", "document", "detention", "return_time", "lines", *_MESSAGES}
+
+
+def _fields(message: Any, names: tuple[str, ...]) -> dict[str, Any]:
+    return {name: value for name in names if (value := getattr(message, name))}
+
+
 def _body_json(message: cpb.OrderUpdate | cpb.CustomsUpdate) -> str:
-    data = MessageToDict(message, preserving_proto_field_name=True)
+    """The body as JSON with proto field names, empty fields left out (like MessageToDict,
+    without its reflection cost); enums and times are columns of their own."""
+    data = _fields(message, _BODY_SCALARS[type(message)])
+    for name in _MESSAGES:
+        if message.HasField(name):  # type: ignore[arg-type]
+            sub = getattr(message, name)
+            data[name] = _fields(sub, _PARTY_FIELDS if name != "amounts" else _AMOUNT_FIELDS)
+    if message.lines:
+        data["lines"] = [_fields(line, _LINE_FIELDS) for line in message.lines]
+    if isinstance(message, cpb.OrderUpdate) and message.HasField("green_packaging"):
+        data["green_packaging"] = message.green_packaging
     return orjson.dumps(data).decode()
+
+
+_BODY_SCALARS: dict[type, tuple[str, ...]] = {
+    kind: tuple(
+        f.name
+        for f in kind.DESCRIPTOR.fields
+        if f.name not in _SKIPPED
+        and f.message_type is None
+        and f.enum_type is None
+        and f.name != "green_packaging"
+    )
+    for kind in (cpb.OrderUpdate, cpb.CustomsUpdate)
+}
 
 
 def decode(

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 import asyncpg
@@ -28,7 +30,7 @@ APPLICATION_NAME = "quanhub-ledger-consumer"
 
 
 def decode_batch(
-    records: Sequence[Any], now: Any
+    records: Sequence[Any], now: datetime
 ) -> tuple[list[LedgerRow], list[Reject], list[Position]]:
     """Decode polled records; unusable ones become rejects, and every partition advances."""
     rows: list[LedgerRow] = []
@@ -87,6 +89,9 @@ class LedgerConsumer:
         consumer.subscribe([self._topic], listener=self._listener)
         await consumer.start()
         log.info("ledger_consumer_started", topic=self._topic, group=self._settings.group_id)
+        # One write in flight at a time, in order; the next batch is polled and decoded
+        # while PostgreSQL works on the previous one.
+        pending: asyncio.Task[None] | None = None
         try:
             while not stop.is_set():
                 polled = await consumer.getmany(
@@ -94,9 +99,20 @@ class LedgerConsumer:
                     max_records=self._settings.batch_max_records,
                 )
                 records = [r for batch in polled.values() for r in batch]
-                if records:
-                    await self._write(records, stop)
+                if not records:
+                    continue
+                now = self._clock.now()
+                decoded = decode_batch(records, now)
+                if pending is not None:
+                    await pending
+                pending = asyncio.create_task(self._write(decoded, len(records), now, stop))
+            if pending is not None:
+                await pending
         finally:
+            if pending is not None and not pending.done():
+                pending.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await pending
             await consumer.stop()
             await self._drop_connection()
 
@@ -109,9 +125,14 @@ class LedgerConsumer:
             self._conn = conn
         return self._conn
 
-    async def _write(self, records: list[Any], stop: asyncio.Event) -> None:
-        now = self._clock.now()
-        rows, rejects, positions = decode_batch(records, now)
+    async def _write(
+        self,
+        decoded: tuple[list[LedgerRow], list[Reject], list[Position]],
+        count: int,
+        now: datetime,
+        stop: asyncio.Event,
+    ) -> None:
+        rows, rejects, positions = decoded
         delay = self._settings.retry_initial_seconds
         while True:
             started = time.perf_counter()
@@ -137,13 +158,11 @@ class LedgerConsumer:
                 continue
             break
         self._metrics.batch_seconds.observe(time.perf_counter() - started)
-        self._metrics.records.inc(len(records))
+        self._metrics.records.inc(count)
         self._metrics.appended.inc(result.appended)
         self._metrics.rejected.inc(len(rejects))
         self._metrics.last_seq.set(result.last_seq)
-        log.debug(
-            "batch_written", records=len(records), appended=result.appended, seq=result.last_seq
-        )
+        log.debug("batch_written", records=count, appended=result.appended, seq=result.last_seq)
 
     async def _drop_connection(self) -> None:
         if self._conn is not None:

@@ -8,9 +8,13 @@ from datetime import datetime
 from typing import Any
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class LedgerRow:
-    """A decoded canonical event, flattened to the ledger_events columns (minus seq)."""
+    """A decoded canonical event, flattened to the ledger_events columns (minus seq).
+
+    Not frozen: a frozen dataclass pays a setattr detour per field, and the consumer makes
+    thousands of these per batch; nothing mutates them after decoding.
+    """
 
     event_id: uuid.UUID
     kind: str
