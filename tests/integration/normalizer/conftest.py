@@ -10,7 +10,7 @@ import pytest
 from normalizer_kafka import Running
 
 from quanhub.common.kafka import ensure_topics, make_producer
-from quanhub.common.settings import KafkaSettings
+from quanhub.common.settings import DatabaseSettings, KafkaSettings
 from quanhub.common.topics import Topics
 from quanhub.normalizer.settings import NormalizerSettings
 
@@ -24,10 +24,13 @@ async def topics(kafka_settings: KafkaSettings) -> Topics:
 
 
 @pytest.fixture
-def normalizer_settings(kafka_settings: KafkaSettings) -> NormalizerSettings:
-    """Settings for one test's normalizer group (its own group id)."""
+def normalizer_settings(
+    kafka_settings: KafkaSettings, database_settings: DatabaseSettings
+) -> NormalizerSettings:
+    """Settings for one test's normalizer group (its own group id, the session's registry)."""
     return NormalizerSettings(
         kafka=kafka_settings,
+        database=database_settings,
         group_id=f"norm-{uuid.uuid4().hex[:8]}",
         poll_timeout_ms=100,
         metadata_max_age_ms=2000,

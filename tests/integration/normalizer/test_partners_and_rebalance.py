@@ -10,8 +10,11 @@ import pytest
 from normalizer_kafka import Running, collect, parcel_envelope
 
 from quanhub.canonical.v1 import canonical_pb2 as cpb
+from quanhub.common.access import Role, create_partner
+from quanhub.common.clock import SystemClock
+from quanhub.common.db import create_pool
 from quanhub.common.kafka import ensure_topics
-from quanhub.common.settings import KafkaSettings
+from quanhub.common.settings import DatabaseSettings, KafkaSettings
 from quanhub.common.topics import EventKind, Topics
 from quanhub.ingest.v1 import ingest_pb2 as ipb
 from quanhub.normalizer.deadletter import header
@@ -26,20 +29,28 @@ def _canonical(record: Any) -> cpb.CanonicalEvent:
     return event
 
 
-async def test_partner_topic_event_is_tokenised_and_attributed_to_the_topic(
+async def test_partner_topic_event_is_tokenised_and_attributed_to_the_topic(  # noqa: PLR0917
     kafka_settings: KafkaSettings,
+    database_settings: DatabaseSettings,
     topics: Topics,
     normalizer_settings: NormalizerSettings,
     running: Running,
     producer: Any,
 ) -> None:
-    partner = f"tm{uuid.uuid4().hex[:8]}"
+    partner = f"TM{uuid.uuid4().hex[:8].upper()}"
+    pool = await create_pool(database_settings)
+    try:
+        await create_partner(
+            pool, code=partner, role=Role.PLATFORM, name="Tmall test", clock=SystemClock()
+        )
+    finally:
+        await pool.close()
     await ensure_topics(kafka_settings, [topics.partner_spec(partner)])
     event = ipb.Event(event_id="o-1")
     event.occurred_at.FromDatetime(datetime.now(UTC))
     event.order.CopyFrom(
         ipb.OrderEvent(
-            platform_code="tmall",
+            platform_code=partner,
             order_no="T100",
             code_system="taobao",
             code="WAIT_SELLER_SEND_GOODS",
@@ -48,6 +59,11 @@ async def test_partner_topic_event_is_tokenised_and_attributed_to_the_topic(
     )
     await producer.send_and_wait(topics.partner(partner), event.SerializeToString(), key=b"k")
     await producer.send_and_wait(topics.partner(partner), b"\x00garbage-with-pii 13812345678")
+    foreign = ipb.Event()
+    foreign.CopyFrom(event)
+    foreign.event_id = "o-2"
+    foreign.order.platform_code = "JD"  # another platform's order: refused, as at the gateway
+    await producer.send_and_wait(topics.partner(partner), foreign.SerializeToString())
     await running.start(normalizer_settings)
 
     (record,) = await collect(
@@ -59,7 +75,7 @@ async def test_partner_topic_event_is_tokenised_and_attributed_to_the_topic(
     dead = await collect(
         kafka_settings,
         topics.dlq,
-        lambda rs: len(rs) >= 1,
+        lambda rs: len(rs) >= 2,
         lambda r: header(r.headers, "partner") == partner,
     )
 
@@ -70,11 +86,16 @@ async def test_partner_topic_event_is_tokenised_and_attributed_to_the_topic(
     assert out.order.buyer.id_token.startswith("t1:")
     assert b"370102199001011234" not in record.value
     assert b"13812345678" not in record.value
-    assert record.key == b"O|tmall|T100"
-    (letter,) = dead
-    assert header(letter.headers, "error_code") == "undecodable"
-    assert letter.value == b""  # clear bytes from a partner topic never reach the DLQ
-    assert header(letter.headers, "payload_withheld") == "personal-data"
+    assert record.key == f"O|{partner}|T100".encode()
+    assert (out.source_partner, out.partner_role) == (partner, "platform")
+    letters = {header(r.headers, "error_code"): r for r in dead}
+    assert set(letters) == {"undecodable", "partner_code_mismatch"}
+    garbage = letters["undecodable"]
+    assert garbage.value == b""  # clear bytes from a partner topic never reach the DLQ
+    assert header(garbage.headers, "payload_withheld") == "personal-data"
+    refused = letters["partner_code_mismatch"]
+    assert header(refused.headers, "not_replayable") == "partner_code_mismatch"
+    assert b"370102199001011234" not in refused.value
 
 
 async def test_instances_share_partitions_and_a_rebalance_loses_nothing(

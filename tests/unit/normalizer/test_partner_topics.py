@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from quanhub.canonical.v1 import canonical_pb2 as cpb
+from quanhub.common.access import Principal, Role
 from quanhub.common.settings import KafkaSettings
 from quanhub.common.topics import Topics
 from quanhub.ingest.v1 import ingest_pb2 as ipb
@@ -22,6 +23,7 @@ TOPICS = Topics(KafkaSettings(topic_namespace="unit"))
 SOURCES = Sources(TOPICS, b"s" * 32, partner_topics=True)
 PARTNER_TOPIC = TOPICS.partner("Tmall")
 ADDRESS = "山东省济南市历下区泉城路1号"
+OWNERS = {"TMALL": Principal("TMALL", Role.PLATFORM, "Tmall")}
 
 
 @dataclass
@@ -41,7 +43,7 @@ def order(**buyer: str) -> ipb.Event:
     event.occurred_at.FromDatetime(NOW)
     event.order.CopyFrom(
         ipb.OrderEvent(
-            platform_code="tmall", order_no="T1", code_system="taobao", code="TRADE_FINISHED",
+            platform_code="TMALL", order_no="T1", code_system="taobao", code="TRADE_FINISHED",
             buyer=ipb.Person(**buyer),
             consignee=ipb.Consignee(name=buyer.get("name", ""), address=ADDRESS),
         )
@@ -58,7 +60,7 @@ def test_subscription_pattern_covers_raw_and_partner_topics_only() -> None:
     assert not pattern.match(TOPICS.canonical)
     assert not pattern.match(TOPICS.dlq)
     assert not pattern.match("other.raw.parcel.v1")
-    assert SOURCES.partner_of(PARTNER_TOPIC) == "tmall"
+    assert SOURCES.partner_of(PARTNER_TOPIC) == "TMALL"  # registry codes are upper case
 
 
 def test_partner_comes_from_the_topic_and_receive_time_from_the_broker() -> None:
@@ -66,19 +68,20 @@ def test_partner_comes_from_the_topic_and_receive_time_from_the_broker() -> None
     record = Record(
         order(name="张三").SerializeToString(), timestamp=appended, timestamp_type=LOG_APPEND_TIME
     )
-    out = route(record, SOURCES, TOPICS, NOW)
+    out = route(record, SOURCES, TOPICS, NOW, OWNERS)
     event = cpb.CanonicalEvent.FromString(out.value)
-    assert (out.topic, event.source_partner, event.ingress) == (TOPICS.canonical, "tmall", "kafka")
+    assert (out.topic, event.source_partner, event.ingress) == (TOPICS.canonical, "TMALL", "kafka")
+    assert event.partner_role == "platform"
     assert event.received_at.ToDatetime(tzinfo=UTC) == datetime(2026, 11, 28, 11, 0, tzinfo=UTC)
     create_time = Record(order(name="张三").SerializeToString(), timestamp=1, timestamp_type=0)
-    event = cpb.CanonicalEvent.FromString(route(create_time, SOURCES, TOPICS, NOW).value)
+    event = cpb.CanonicalEvent.FromString(route(create_time, SOURCES, TOPICS, NOW, OWNERS).value)
     assert event.received_at.ToDatetime(tzinfo=UTC) == NOW  # the partner's clock is not trusted
 
 
 def test_an_invalid_partner_event_is_dead_lettered_protected_with_its_replay_topic() -> None:
     bad = order(id_number="370102199001011234")
     bad.order.order_no = ""
-    out = route(Record(bad.SerializeToString()), SOURCES, TOPICS, NOW)
+    out = route(Record(bad.SerializeToString()), SOURCES, TOPICS, NOW, OWNERS)
     assert (out.topic, out.error_code) == (TOPICS.dlq, "missing_field")
     assert b"370102199001011234" not in out.value
     assert header(out.headers, "replay_topic") == TOPICS.raw_topics[0]
@@ -98,7 +101,7 @@ def test_clear_personal_data_never_leaves(
     event = order(id_number=id_number, telephone=phone, name=name)
     if not valid:
         event.order.code_system = ""
-    out = route(Record(event.SerializeToString()), SOURCES, TOPICS, NOW)
+    out = route(Record(event.SerializeToString()), SOURCES, TOPICS, NOW, OWNERS)
     assert out.topic == (TOPICS.canonical if valid else TOPICS.dlq)
     for clear in (id_number, phone, name, "泉城路1号"):
         assert clear.encode() not in out.value
@@ -107,7 +110,21 @@ def test_clear_personal_data_never_leaves(
 @settings(max_examples=300, deadline=None)
 @given(st.binary(max_size=200))
 def test_arbitrary_partner_bytes_never_raise(data: bytes) -> None:
-    out = route(Record(data), SOURCES, TOPICS, NOW)
+    out = route(Record(data), SOURCES, TOPICS, NOW, OWNERS)
     assert out.topic in {TOPICS.canonical, TOPICS.dlq}
     if out.error_code == "undecodable":
         assert out.value == b""
+
+
+def test_an_unknown_owner_or_a_foreign_order_is_refused_and_never_replayable() -> None:
+    event = order(name="张三")
+    unknown = route(Record(event.SerializeToString()), SOURCES, TOPICS, NOW, {"TMALL": None})
+    event.order.platform_code = "JD"
+    foreign = route(Record(event.SerializeToString()), SOURCES, TOPICS, NOW, OWNERS)
+
+    assert (unknown.topic, unknown.error_code) == (TOPICS.dlq, "unknown_partner")
+    assert (foreign.topic, foreign.error_code) == (TOPICS.dlq, "partner_code_mismatch")
+    for out in (unknown, foreign):
+        assert header(out.headers, "not_replayable") == out.error_code
+        assert header(out.headers, "replay_topic") == ""
+        assert "张三".encode() not in out.value  # kept protected, for inspection only

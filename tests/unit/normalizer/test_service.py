@@ -13,13 +13,16 @@ from aiokafka import TopicPartition
 from aiokafka.errors import KafkaTimeoutError, RecordTooLargeError, RequestTimedOutError
 
 from quanhub.canonical.v1 import canonical_pb2 as cpb
+from quanhub.common.access import Principal, Role
 from quanhub.common.clock import FixedClock
+from quanhub.common.errors import DependencyUnavailable
 from quanhub.common.settings import KafkaSettings
 from quanhub.common.topics import EventKind, Topics
 from quanhub.ingest.v1 import ingest_pb2 as ipb
 from quanhub.normalizer.deadletter import header
 from quanhub.normalizer.errors import OutputRejected
 from quanhub.normalizer.metrics import NormalizerMetrics
+from quanhub.normalizer.partners import StaticDirectory
 from quanhub.normalizer.service import Normalizer
 from quanhub.normalizer.settings import NormalizerSettings
 from quanhub.normalizer.sources import Sources
@@ -108,6 +111,7 @@ def wire(producer: FakeProducer, consumer: FakeConsumer) -> tuple[Normalizer, No
         topics=TOPICS,
         metrics=metrics,
         clock=FixedClock(NOW),
+        directory=StaticDirectory({}),
     )
     return normalizer, metrics
 
@@ -211,3 +215,40 @@ def test_unmapped_code_series_are_capped() -> None:
     name = "quanhub_normalizer_unmapped_codes_total"
     assert sample(metrics, name, {"code_system": "kuaidi100", "code": "c0"}) == 2
     assert sample(metrics, name, {"code_system": "(other)", "code": "(other)"}) == 10
+
+
+class FlakyDirectory:
+    """The registry is down for the first `down` lookups."""
+
+    def __init__(self, down: int) -> None:
+        self.down = down
+
+    async def principal(self, code: str) -> Principal | None:
+        if self.down > 0:
+            self.down -= 1
+            raise DependencyUnavailable("registry down")
+        return Principal(code, Role.CARRIER, "ZTO")
+
+    async def close(self) -> None:
+        return None
+
+
+async def test_a_registry_outage_is_waited_out_not_dead_lettered() -> None:
+    journal: list[str] = []
+    producer, consumer = FakeProducer(journal), FakeConsumer(journal)
+    normalizer, _ = wire(producer, consumer)
+    normalizer._directory = FlakyDirectory(down=2)
+    event = ipb.Event(event_id="p-1")
+    event.occurred_at.FromDatetime(NOW)
+    event.parcel.CopyFrom(
+        ipb.ParcelEvent(carrier_code="ZTO", waybill_no="ZT1234567890", code_system="kuaidi100",
+                        code="3")
+    )  # fmt: skip
+    topic = TOPICS.partner("ZTO")
+    records = [Record(topic, 0, 0, b"k", event.SerializeToString())]
+
+    await normalizer.process({TopicPartition(topic, 0): records})
+
+    ((out_topic, _, value, _),) = producer.sent
+    assert out_topic == TOPICS.canonical
+    assert cpb.CanonicalEvent.FromString(value).source_partner == "ZTO"

@@ -7,6 +7,7 @@ import contextlib
 import signal
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 
 import structlog
 import uvicorn
@@ -17,6 +18,7 @@ from quanhub.common.http import ops_router
 from quanhub.common.kafka import ensure_topics, make_consumer, make_producer
 from quanhub.common.topics import Topics
 from quanhub.normalizer.metrics import NormalizerMetrics
+from quanhub.normalizer.partners import PartnerDirectory, RegistryDirectory
 from quanhub.normalizer.service import Normalizer
 from quanhub.normalizer.settings import NormalizerSettings
 from quanhub.normalizer.sources import Sources
@@ -78,10 +80,16 @@ class App:
         loop_task.result()  # a crashed loop exits the process non-zero
 
 
-def bootstrap(settings: NormalizerSettings, *, clock: Clock | None = None) -> App:
+def bootstrap(
+    settings: NormalizerSettings,
+    *,
+    clock: Clock | None = None,
+    directory: PartnerDirectory | None = None,
+) -> App:
     """Wire the real adapters from settings (nothing is started here).
 
-    Call it inside the running event loop: aiokafka binds its clients to the loop.
+    Call it inside the running event loop: aiokafka binds its clients to the loop. The
+    partner registry (PostgreSQL) is asked only when a partner topic's record arrives.
     """
     clock = clock or SystemClock()
     topics = Topics(settings.kafka)
@@ -108,6 +116,10 @@ def bootstrap(settings: NormalizerSettings, *, clock: Clock | None = None) -> Ap
         topics=topics,
         metrics=metrics,
         clock=clock,
+        directory=directory
+        or RegistryDirectory(
+            settings.database, clock, timedelta(seconds=settings.registry_cache_seconds)
+        ),
     )
 
     async def kafka_ready() -> bool:

@@ -3,7 +3,8 @@
 Headers (UTF-8): error_code, error_message, source_topic, source_partition, source_offset,
 first_seen (ISO 8601, kept from the first failure across replays), partner, and optionally
 replay_topic (where `quanhub dlq replay` must send the value when it is not the source
-topic) and payload_withheld (the value was dropped because it held clear personal data).
+topic), payload_withheld (the value was dropped because it held clear personal data) and
+not_replayable (the reason it must never be re-driven, e.g. its publisher was not allowed).
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ def dead_letter_headers(
     original: Headers | None = None,
     replay_topic: str = "",
     payload_withheld: bool = False,
+    not_replayable: str = "",
 ) -> list[tuple[str, bytes]]:
     """Headers of one dead letter; first_seen survives from an earlier failure if present."""
     seen = header(original, "first_seen") or first_seen.isoformat()
@@ -54,6 +56,8 @@ def dead_letter_headers(
         out.append(("replay_topic", replay_topic))
     if payload_withheld:
         out.append(("payload_withheld", "personal-data"))
+    if not_replayable:
+        out.append(("not_replayable", not_replayable))
     return [(k, v.encode()) for k, v in out]
 
 
@@ -74,6 +78,7 @@ class DeadLetterRecord:
     partner: str
     replay_topic: str
     payload_withheld: bool
+    not_replayable: str = ""
 
     @property
     def target_topic(self) -> str:
@@ -104,4 +109,5 @@ def read_dead_letter(
         partner=header(headers, "partner"),
         replay_topic=header(headers, "replay_topic"),
         payload_withheld=bool(header(headers, "payload_withheld")),
+        not_replayable=header(headers, "not_replayable"),
     )

@@ -81,7 +81,10 @@ def select(
 
 
 async def replay(settings: KafkaSettings, records: Iterable[DeadLetterRecord]) -> int:
-    """Re-drive dead letters to their source (or replay) topic; withheld payloads are skipped.
+    """Re-drive dead letters to their source (or replay) topic.
+
+    Skipped: withheld payloads, and dead letters marked not_replayable (an unauthorised
+    publisher's event must never reach a raw topic, which the normalizer trusts).
 
     The original key and bytes go back unchanged with `partner`, `first_seen` and
     `replayed_from` headers, so a record that fails again keeps its first-seen time.
@@ -91,7 +94,7 @@ async def replay(settings: KafkaSettings, records: Iterable[DeadLetterRecord]) -
     sent = 0
     try:
         for r in records:
-            if r.payload_withheld or not r.value or not r.target_topic:
+            if r.payload_withheld or r.not_replayable or not r.value or not r.target_topic:
                 continue
             headers = [
                 ("partner", r.partner.encode()),

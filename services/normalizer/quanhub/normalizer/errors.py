@@ -2,8 +2,9 @@
 
     QuanhubError (quanhub.common.errors)
     └── NormalizerError              code, retriable
-        ├── OutputNotAcknowledged    Kafka did not acknowledge a canonical or dead-letter
-        │                            record (retriable: retried, never dead-lettered)
+        ├── BatchAbandoned           asked to stop while Kafka or the partner registry was
+        │                            unavailable: the batch's offsets stay uncommitted and
+        │                            it is redelivered (retriable, never dead-lettered)
         └── OutputRejected           Kafka refused a record for good (authorisation, size):
                                      fatal, the process stops with offsets uncommitted
 
@@ -21,10 +22,10 @@ class NormalizerError(QuanhubError):
     code = "normalizer_error"
 
 
-class OutputNotAcknowledged(NormalizerError):
-    """A produce was not acknowledged; the batch is retried and its offsets not committed."""
+class BatchAbandoned(NormalizerError):
+    """Stopping while a dependency is down: the batch is left for redelivery."""
 
-    code = "output_not_acknowledged"
+    code = "batch_abandoned"
     retriable = True
 
 

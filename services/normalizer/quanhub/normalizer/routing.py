@@ -3,11 +3,13 @@ the clock reading passed in)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from quanhub.canonical.v1 import canonical_pb2 as cpb
+from quanhub.common.access import Principal
 from quanhub.common.topics import Topics
 from quanhub.normalizer.deadletter import dead_letter_headers, header
 from quanhub.normalizer.mapping import DeadLetter, Normalized, normalize
@@ -45,11 +47,24 @@ def _normalize(envelope: cpb.RawEnvelope) -> Normalized | DeadLetter:
         return DeadLetter("internal_error", f"normalizer failed: {type(exc).__name__}")
 
 
-def route(record: Any, sources: Sources, topics: Topics, now: datetime) -> Output:
-    """The output for one aiokafka ConsumerRecord."""
+def route(
+    record: Any,
+    sources: Sources,
+    topics: Topics,
+    now: datetime,
+    owners: Mapping[str, Principal | None] | None = None,
+) -> Output:
+    """The output for one aiokafka ConsumerRecord; `owners` maps partner-topic codes to
+    their registry principal (see Normalizer.process)."""
     log_append_time = record.timestamp if record.timestamp_type == LOG_APPEND_TIME else None
+    owner_code = sources.partner_of(record.topic)
     decoded = sources.decode(
-        record.topic, record.value, log_append_time, header(record.headers, "partner"), now
+        record.topic,
+        record.value,
+        log_append_time,
+        header(record.headers, "partner"),
+        now=now,
+        principal=(owners or {}).get(owner_code) if owner_code else None,
     )
     result = decoded.result
     kind: str
@@ -86,6 +101,7 @@ def route(record: Any, sources: Sources, topics: Topics, now: datetime) -> Outpu
             original=record.headers,
             replay_topic=decoded.replay_topic,
             payload_withheld=decoded.payload_withheld,
+            not_replayable=decoded.not_replayable,
         ),
         kind=kind,
         partner=decoded.partner,

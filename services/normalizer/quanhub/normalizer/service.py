@@ -18,10 +18,13 @@ import structlog
 from aiokafka import ConsumerRebalanceListener, TopicPartition
 from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError, KafkaTimeoutError
 
+from quanhub.common.access import Principal
 from quanhub.common.clock import Clock
+from quanhub.common.errors import DependencyUnavailable
 from quanhub.common.topics import Topics
-from quanhub.normalizer.errors import OutputNotAcknowledged, OutputRejected
+from quanhub.normalizer.errors import BatchAbandoned, OutputRejected
 from quanhub.normalizer.metrics import NormalizerMetrics
+from quanhub.normalizer.partners import PartnerDirectory
 from quanhub.normalizer.routing import Output, route
 from quanhub.normalizer.settings import NormalizerSettings
 from quanhub.normalizer.sources import Sources
@@ -72,6 +75,7 @@ class Normalizer:
         topics: Topics,
         metrics: NormalizerMetrics,
         clock: Clock,
+        directory: PartnerDirectory,
     ) -> None:
         self._settings = settings
         self._consumer = consumer
@@ -80,6 +84,7 @@ class Normalizer:
         self._topics = topics
         self._metrics = metrics
         self._clock = clock
+        self._directory = directory
         self._lock = asyncio.Lock()
         self._stopping = asyncio.Event()
         self._last_poll: datetime | None = None
@@ -103,6 +108,7 @@ class Normalizer:
         async with self._lock:
             await self._consumer.stop()
             await self._producer.stop()
+            await self._directory.close()
         log.info("normalizer_stopped")
 
     def ready(self) -> bool:
@@ -123,7 +129,7 @@ class Normalizer:
             async with self._lock:
                 try:
                     await self.process(batch)
-                except OutputNotAcknowledged as exc:
+                except BatchAbandoned as exc:
                     log.warning("batch_abandoned", reason=exc.message)
                     return
 
@@ -131,8 +137,16 @@ class Normalizer:
         """Route, produce (acknowledged), then commit one batch."""
         started = asyncio.get_running_loop().time()
         now = self._clock.now()
+        owners = await self._owners(
+            {
+                code
+                for records in batch.values()
+                for record in records
+                if (code := self._sources.partner_of(record.topic))
+            }
+        )
         outputs = [
-            route(record, self._sources, self._topics, now)
+            route(record, self._sources, self._topics, now, owners)
             for records in batch.values()
             for record in records
         ]
@@ -149,6 +163,19 @@ class Normalizer:
             self._metrics.commit_failures.inc()
             log.warning("commit_refused", error=type(exc).__name__)
         self._metrics.batch_seconds.observe(asyncio.get_running_loop().time() - started)
+
+    async def _owners(self, codes: set[str]) -> dict[str, Principal | None]:
+        """The registry principal of each partner topic's owner, waiting out an outage."""
+        delay = self._settings.retry_backoff_seconds
+        while True:
+            try:
+                return {code: await self._directory.principal(code) for code in sorted(codes)}
+            except DependencyUnavailable as exc:
+                if self._stopping.is_set():
+                    raise BatchAbandoned(exc.message) from exc
+                log.warning("registry_retry", reason=exc.message, backoff_seconds=delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, self._settings.retry_backoff_max_seconds)
 
     def _account(self, out: Output) -> None:
         if out.error_code:
@@ -196,7 +223,7 @@ class Normalizer:
                 return
             if self._stopping.is_set():
                 msg = f"{len(retry)} records unacknowledged at shutdown"
-                raise OutputNotAcknowledged(msg)
+                raise BatchAbandoned(msg)
             self._metrics.produce_retries.inc(len(retry))
             log.warning("produce_retry", records=len(retry), backoff_seconds=delay)
             await asyncio.sleep(delay)

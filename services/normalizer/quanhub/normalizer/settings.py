@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from quanhub.common.settings import KafkaSettings, PiiSettings
+from quanhub.common.settings import DatabaseSettings, KafkaSettings, PiiSettings
 
 
 class NormalizerSettings(BaseSettings):
@@ -34,5 +34,9 @@ class NormalizerSettings(BaseSettings):
     retry_backoff_max_seconds: float = Field(default=5.0, gt=0)
     #: Create the shared topics at start when missing (idempotent).
     ensure_topics: bool = True
+    #: How long a partner-topic owner looked up in the registry is trusted (seconds).
+    registry_cache_seconds: float = Field(default=30.0, ge=0, le=600)
     kafka: KafkaSettings = Field(default_factory=KafkaSettings)
+    #: The partner registry, for the owners of partners' own topics.
+    database: DatabaseSettings = Field(default_factory=DatabaseSettings)
     pii: PiiSettings = Field(default_factory=PiiSettings)

@@ -14,6 +14,8 @@ from datetime import UTC, datetime
 from google.protobuf.message import DecodeError
 
 from quanhub.canonical.v1 import canonical_pb2 as cpb
+from quanhub.common.access import Principal
+from quanhub.common.access.publishing import check_publish
 from quanhub.common.pii import protect_event
 from quanhub.common.topics import EventKind, Topics
 from quanhub.ingest.v1 import ingest_pb2 as ipb
@@ -21,8 +23,6 @@ from quanhub.normalizer.mapping import DeadLetter
 from quanhub.normalizer.mapping.normalize import decode_envelope
 
 __all__ = ["Decoded", "Sources"]
-
-_ROLE_BY_KIND = {"order": "platform", "parcel": "carrier", "customs": "customs_agent"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +35,8 @@ class Decoded:
     dead_letter_value: bytes | None
     replay_topic: str
     payload_withheld: bool
+    #: Set when the dead letter must never be re-driven (e.g. the owner may not publish it).
+    not_replayable: str = ""
 
 
 class Sources:
@@ -50,9 +52,9 @@ class Sources:
         self._partner_topic = re.compile(f"^{ns}\\.raw\\.partner\\.([a-z0-9_-]+)\\.v1$")
 
     def partner_of(self, topic: str) -> str | None:
-        """The partner code of a partner's own topic, or None for a shared raw topic."""
+        """The registry code (upper case) of a partner topic's owner; None for a raw topic."""
         match = self._partner_topic.match(topic)
-        return match.group(1) if match else None
+        return match.group(1).upper() if match else None
 
     def decode(
         self,
@@ -60,13 +62,17 @@ class Sources:
         value: bytes | None,
         broker_time_ms: int | None,
         header_partner: str,
+        *,
         now: datetime,
+        principal: Principal | None = None,
     ) -> Decoded:
         """Turn one record into an envelope (or a dead-letter reason).
 
         A partner record's receive time is the broker's append time when the topic keeps
         one (LogAppendTime: stable across redeliveries), else `now`; never the partner's
-        own CreateTime, which the partner controls.
+        own CreateTime, which the partner controls. `principal` is the partner topic's
+        owner from the registry (None: unknown or disabled); it must be allowed to publish
+        the event exactly as through the gateway.
         """
         partner = self.partner_of(topic)
         if partner is None:
@@ -87,13 +93,19 @@ class Sources:
         envelope = protect_event(
             event,
             partner,
-            _ROLE_BY_KIND.get(kind or "", ""),
+            principal.role.value if principal else "",
             received_at or now,
             event.trace_id,
             "kafka",
             self._secret,
         )
+        protected = envelope.SerializeToString()
+        if principal is None:
+            reason = DeadLetter("unknown_partner", f"{partner} is no enabled partner")
+            return Decoded(reason, partner, protected, "", False, not_replayable=reason.code)
+        refusal = check_publish(principal, event)
+        if refusal is not None:
+            reason = DeadLetter(refusal.code, refusal.message)
+            return Decoded(reason, partner, protected, "", False, not_replayable=reason.code)
         replay = self._topics.raw(EventKind(kind)) if kind else ""
-        return Decoded(
-            envelope, partner, envelope.SerializeToString(), replay, payload_withheld=False
-        )
+        return Decoded(envelope, partner, protected, replay, payload_withheld=False)
