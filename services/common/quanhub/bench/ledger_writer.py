@@ -3,6 +3,7 @@
 # Table names are module constants. ruff: noqa: S608
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Sequence
 from dataclasses import astuple
@@ -12,10 +13,11 @@ import asyncpg
 
 from quanhub.bench.measure import Measure
 from quanhub.ledger.store.rows import COLUMNS, LedgerRow
-from quanhub.ledger.store.writer import Position, prepare, write_batch
+from quanhub.ledger.store.writer import WRITE_SCRIPT, Position, prepare, write_batch
 
 BASELINE_GROUP = "Baselines: Kafka and PostgreSQL alone"
 STAGE_GROUP = "Stages against their baselines"
+BREAKDOWN_GROUP = "Where a ledger batch spends its time (PostgreSQL)"
 _RAW_TABLE = "bench_raw_events"
 
 
@@ -60,9 +62,10 @@ async def measure(url: str, rows: Sequence[LedgerRow], batch: int) -> list[Measu
     conn = await asyncpg.connect(url)
     try:
         copy_rate = await raw_copy(conn, rows, batch)
-        writer_rate = await writer(conn, rows, batch)
+        writer_rate = await writer(conn, rows[: len(rows) - batch], batch)
     finally:
         await conn.close()
+    steps = await breakdown(url, rows[len(rows) - batch :])
     note = f"{len(rows):,} simulated events, batches of {batch}"
     return [
         Measure("raw COPY into ledger-shaped table", copy_rate, "events/s", BASELINE_GROUP,
@@ -70,4 +73,48 @@ async def measure(url: str, rows: Sequence[LedgerRow], batch: int) -> list[Measu
         Measure("ledger writer (write_batch)", writer_rate, "events/s", STAGE_GROUP,
                 baseline=copy_rate, baseline_name="raw COPY", target=0.5, target_on="ratio",
                 note=note),
+        *steps,
     ]  # fmt: skip
+
+
+def _label(statement: str, seen: dict[str, int]) -> str:
+    text = " ".join(statement.split())
+    match = re.search(r"\b(INSERT INTO|UPDATE|ANALYZE|DELETE FROM)\s+(\w+)", text)
+    label = f"{match.group(1).split()[0].lower()} {match.group(2)}" if match else text[:40]
+    seen[label] = seen.get(label, 0) + 1
+    return label if seen[label] == 1 else f"{label} #{seen[label]}"
+
+
+async def breakdown(url: str, rows: Sequence[LedgerRow]) -> list[Measure]:
+    """Milliseconds of each statement of the writer's script for one batch (rolled back):
+    where a batch's time goes inside PostgreSQL."""
+    conn = await asyncpg.connect(url)
+    out: list[Measure] = []
+    seen: dict[str, int] = {}
+    try:
+        await prepare(conn)
+        transaction = conn.transaction()
+        await transaction.start()
+        try:
+            started = time.perf_counter()
+            await conn.copy_records_to_table(
+                "ledger_stage", records=[r.record() for r in rows], columns=COLUMNS
+            )
+            elapsed = (time.perf_counter() - started) * 1000
+            out.append(
+                Measure("writer step: COPY into ledger_stage", elapsed, "ms", BREAKDOWN_GROUP)
+            )
+            for statement in (s for s in WRITE_SCRIPT.split(";\n") if s.strip()):
+                started = time.perf_counter()
+                await conn.execute(statement)
+                elapsed = (time.perf_counter() - started) * 1000
+                label = _label(statement, seen)
+                out.append(Measure(f"writer step: {label}", elapsed, "ms", BREAKDOWN_GROUP))
+        finally:
+            await transaction.rollback()
+    finally:
+        await conn.close()
+    note = f"one batch of {len(rows):,} events on the warm ledger, rolled back"
+    for m in out:
+        m.note = note
+    return out
