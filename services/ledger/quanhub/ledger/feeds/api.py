@@ -7,14 +7,14 @@ import binascii
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Response
 
 from quanhub.common.access.deps import PrincipalDep
 from quanhub.common.access.model import Principal
-from quanhub.common.http import Problem
+from quanhub.common.http import PROBLEM_JSON, Problem
 from quanhub.ledger.feeds import store
 from quanhub.ledger.feeds.errors import FeedError
 from quanhub.ledger.feeds.runtime import FeedRuntime, feed_runtime
@@ -77,7 +77,18 @@ def _receiver(principal: Principal) -> Principal:
     return principal
 
 
-router = APIRouter(prefix="/v1/subscriptions", tags=["subscriptions"])
+_PROBLEM = {"content": {PROBLEM_JSON: {"schema": {"type": "object"}}}}
+#: Answers every route may give besides its success (documented for partners and fuzzers).
+_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: {"description": "A cursor this API did not issue", **_PROBLEM},
+    401: {"description": "No valid API key", **_PROBLEM},
+    403: {"description": "The caller's role receives no events (analyst)", **_PROBLEM},
+    404: {"description": "No such subscription or delivery of this partner", **_PROBLEM},
+    409: {"description": "The partner holds the most subscriptions allowed", **_PROBLEM},
+    422: {"description": "A body or parameter the API refuses", **_PROBLEM},
+}
+
+router = APIRouter(prefix="/v1/subscriptions", tags=["subscriptions"], responses=_RESPONSES)
 
 
 @router.post("", status_code=201, response_model=SubscriptionCreated)
