@@ -23,6 +23,12 @@ from quanhub.normalizer.mapping.text import mask_names_in_text
         ("签收人:门卫", "签收人:门卫"),
         ("派件员：正在派件", "派件员：正在派件"),
         ("您的快件已由驿站代收", "您的快件已由驿站代收"),
+        # Field words after a role word are not names (customs receipts say these).
+        ("收货人地址信息不完整", "收货人地址信息不完整"),
+        ("订购人身份证件号码与姓名不一致", "订购人身份证件号码与姓名不一致"),
+        ("收件人电话错误", "收件人电话错误"),
+        ("收货人：地址不详", "收货人：地址不详"),
+        ("支付人与订购人不一致", "支付人与订购人不一致"),
         ("", ""),
     ],
 )

@@ -18,26 +18,34 @@ _ROLES = (
     "签收人|收件人|收货人|代收人|取件人|寄件人|快递员|派件员|派送员|配送员|收派员|业务员|"
     "联系人|订购人|支付人|投递员"
 )
-_STOP = "正在|已经|已|在|为|的|于|派|签|送|取|电话"
-# A name: the shortest run of 1-4 CJK characters that ends before a stop word or non-CJK;
-# failing that (a longer run of text), its first three characters.
+_STOP = "正在|已经|已|在|为|的|于|派|签|送|取|收到|电话"
+_CJK = "[\u4e00-\u9fff·]"
+_BOUNDARY = rf"(?={_STOP}|[^\u4e00-\u9fff·]|$)"
+# After an explicit separator ("签收人: ", "收件人是") the name is the shortest 1-4 character
+# run that ends at a boundary, or else its first three characters. Without one ("快递员李四
+# 正在派件") only a run that ends at a boundary counts, so field words that follow a role word
+# ("收货人地址信息不完整") are left alone.
 _NAME = re.compile(
-    rf"({_ROLES})(\s*(?:[:\uff1a]|是|为)?\s*)"
-    rf"(?:([\u4e00-\u9fff·]{{1,4}}?)(?={_STOP}|[^\u4e00-\u9fff·]|$)|([\u4e00-\u9fff·]{{2,3}}))"
+    rf"(?P<role>{_ROLES})"
+    rf"(?:(?P<sep>\s*(?:[:\uff1a]|是|为)\s*)(?:(?P<a>{_CJK}{{1,4}}?){_BOUNDARY}|(?P<b>{_CJK}{{2,3}}))"
+    rf"|(?P<gap>\s*)(?P<c>{_CJK}{{1,4}}?){_BOUNDARY})"
 )
 #: Words after a role word that are not a person's name.
 _NOT_NAMES = (
     "本人", "他人", "家人", "同事", "门卫", "保安", "前台", "物业", "邻居", "朋友", "单位", "公司",
     "收发室", "快递柜", "驿站", "代收点", "已", "在", "于", "为", "是", "电话", "正在",
+    "地址", "姓名", "身份", "证件", "信息", "手机", "联系", "资料", "名称", "填写", "所在",
+    "不", "未", "无", "拒", "与", "和", "及", "的", "对", "需", "请", "要", "应", "须",
 )  # fmt: skip
 
 
 def _mask(match: re.Match[str]) -> str:
-    role, sep, short, long = match.groups()
-    name = short or long
-    if match.string.startswith(_NOT_NAMES, match.end(2)):
+    name = match["a"] or match["b"] or match["c"]
+    start = match.start("a") if match["a"] else match.start("b") if match["b"] else match.start("c")
+    if match.string.startswith(_NOT_NAMES, start):
         return match.group(0)
-    return f"{role}{sep}{mask_name(name)}"
+    separator = match["sep"] if match["sep"] is not None else match["gap"]
+    return f"{match['role']}{separator}{mask_name(name)}"
 
 
 def mask_names_in_text(text: str) -> str:
