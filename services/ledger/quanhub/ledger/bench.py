@@ -5,6 +5,7 @@ Run: `quanhub ledger bench --events 200000` (see docs/ledger.md for measured num
 """
 
 # Scratch database and table names are generated here, never taken from input.
+# ruff: noqa: S608
 
 from __future__ import annotations
 
@@ -29,7 +30,9 @@ from quanhub.ledger.consumer.metrics import ConsumerMetrics
 from quanhub.ledger.consumer.service import LedgerConsumer
 from quanhub.ledger.decode import decode
 from quanhub.ledger.settings import LedgerConsumerSettings
-from quanhub.ledger.store.rows import COLUMNS
+from quanhub.ledger.store.rebuild import ALL_TABLES
+from quanhub.ledger.store.rows import COLUMNS, LedgerRow
+from quanhub.ledger.store.writer import Position, prepare, write_batch
 from quanhub.ledger.synthetic import traffic
 
 
@@ -42,6 +45,7 @@ class BenchResult:
     produce_rate: float
     writer_seconds: float
     writer_rate: float
+    writer_alone_rate: float
     copy_bare_rate: float
     copy_indexed_rate: float
 
@@ -127,6 +131,23 @@ async def _time_writer(
     return (done - first[0]) * events / max(events - first[1], 1)
 
 
+async def _writer_alone_rate(conn: asyncpg.Connection, rows: list[LedgerRow], batch: int) -> float:
+    """The writer on decoded rows (no Kafka, no decoding), into an emptied ledger."""
+    await conn.execute(
+        f"TRUNCATE ledger_events, consumer_offsets, {', '.join(ALL_TABLES)}; "
+        "UPDATE ledger_sequence SET last_seq = 0"
+    )
+    await prepare(conn)
+    now = datetime.now(UTC)
+    started = time.perf_counter()
+    for i in range(0, len(rows), batch):
+        position = Position("bench", 0, i + batch)
+        await write_batch(
+            conn, rows[i : i + batch], group_id="bench", positions=[position], now=now
+        )
+    return len(rows) / (time.perf_counter() - started)
+
+
 async def run_bench(
     kafka: KafkaSettings, database: DatabaseSettings, *, events: int, batch: int
 ) -> BenchResult:
@@ -141,14 +162,14 @@ async def run_bench(
         produce_rate = await _produce(kafka, topic, generated)
         writer_seconds = await _time_writer(kafka, scratch, events, batch)
         now = datetime.now(UTC)
-        rows = [
-            decode(
-                e.SerializeToString(), topic=topic, partition=0, offset=i, recorded_at=now
-            ).record()
+        decoded = [
+            decode(e.SerializeToString(), topic=topic, partition=0, offset=i, recorded_at=now)
             for i, e in enumerate(generated)
         ]
+        rows = [row.record() for row in decoded]
         conn = await asyncpg.connect(scratch.url)
         try:
+            alone = await _writer_alone_rate(conn, decoded, batch)
             bare = await _copy_rate(conn, rows, batch, indexed=False)
             indexed = await _copy_rate(conn, rows, batch, indexed=True)
         finally:
@@ -162,4 +183,4 @@ async def run_bench(
         finally:
             await admin.close()
     return BenchResult(events, batch, produce_rate, writer_seconds, events / writer_seconds,
-                       bare, indexed)  # fmt: skip
+                       alone, bare, indexed)  # fmt: skip
