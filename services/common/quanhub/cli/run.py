@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import signal
 from typing import TYPE_CHECKING, Annotated
@@ -33,7 +34,11 @@ def run(
     Restarts a service that dies (with backoff); Ctrl-C stops the services and leaves the
     stack running (`make down` stops it). Logs: .quanhub/logs/<service>.log.
     """
+    import asyncpg
+    from aiokafka.errors import KafkaError
+
     from quanhub.cli.stack import show_progress
+    from quanhub.common.errors import QuanhubError
     from quanhub.common.logging import configure_logging
     from quanhub.common.settings import DatabaseSettings, KafkaSettings
     from quanhub.stack.errors import StackError
@@ -42,11 +47,21 @@ def run(
     from quanhub.stack.services import SERVICES
 
     configure_logging("INFO", json=False)
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per /readyz poll otherwise
+    unknown = sorted(set(only or ()) - {s.name for s in SERVICES})
+    if unknown:
+        known = ", ".join(s.name for s in SERVICES)
+        console.print(f"[bold red]unknown service[/] {', '.join(unknown)} (known: {known})")
+        raise typer.Exit(2)
     stack = Stack()
     paths = stack.settings.paths
     specs = [s for s in SERVICES if not only or s.name in only]
     try:
         _claim_supervisor(paths)
+    except StackError as exc:  # another supervisor runs: leave its pid file alone
+        console.print(f"[bold red]cannot run[/]: {exc.message}", highlight=False)
+        raise typer.Exit(1) from None
+    try:
         with console.status("starting the stack") as spinner:
             stack.up(progress=lambda line: show_progress(spinner, line), reuse_running=True)
         env = {**os.environ, **stack.servers.client_env()}
@@ -55,8 +70,9 @@ def run(
         database = DatabaseSettings(url=stack.servers.database_url)
         with console.status("migrating, creating topics"):
             prepared = asyncio.run(prepare(kafka, database))
-    except StackError as exc:
-        console.print(f"[bold red]cannot run[/]: {exc.message}", highlight=False)
+    except (QuanhubError, OSError, asyncpg.PostgresError, KafkaError) as exc:
+        message = exc.message if isinstance(exc, QuanhubError) else str(exc)
+        console.print(f"[bold red]cannot run[/]: {message}", highlight=False)
         paths.pid_file("supervisor").unlink(missing_ok=True)
         raise typer.Exit(1) from None
     _print_prepared(prepared)
