@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .PHONY: help install proto proto-check lint typecheck check test test-unit test-integration demo \
-	test-e2e chaos up down purge status run bench
+	test-e2e chaos fuzz up down purge status run bench
 
 help: ## List the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -53,6 +53,9 @@ test: $(STAMP) ## Everything CI runs: stack, static checks, unit, integration, e
 	$(BIN)/pytest tests/integration -q
 	$(BIN)/pytest tests/e2e -q
 	$(BIN)/pytest tests/chaos -q
+
+fuzz: $(STAMP) ## Schemathesis on both APIs with 200 examples per operation (make test: 15)
+	QUANHUB_FUZZ_EXAMPLES=200 $(BIN)/pytest tests/e2e/test_openapi_fuzz.py -q
 
 chaos: $(STAMP) ## Chaos run on its own stack: make chaos N=100000 (events; default 20000)
 	$(BIN)/python tests/chaos/run_chaos.py --events $(or $(N),20000)
