@@ -237,7 +237,7 @@ async def main(rate: float, seconds: float) -> dict[str, object]:
                 deliveries = await c.fetchrow(
                     "SELECT count(*) AS n, count(*) FILTER (WHERE attempts > 1) AS retried, "
                     "count(*) FILTER (WHERE status = 'pending') AS pending, "
-                    "round(avg(event_count), 1) AS per_batch FROM feed_deliveries"
+                    "round(avg(event_count), 1)::float8 AS per_batch FROM feed_deliveries"
                 )
     finally:
         for proc in procs:

@@ -58,16 +58,22 @@ async def claim_due(conn: Conn, *, now: datetime, head: int) -> Claimed | None:
     return None if row is None else _claimed(row)
 
 
-async def relock(conn: Conn, subscription_id: UUID, *, now: datetime) -> Claimed | None:
-    """Lock one subscription again (after committing its new batch), unless another worker
-    holds it or it is no longer active and due."""
+async def relock(
+    conn: Conn, subscription_id: UUID, delivery_id: UUID, *, now: datetime
+) -> Claimed | None:
+    """Lock a subscription again after committing its new batch, unless another worker
+    holds it, it is no longer active and due, or the batch is no longer pending (a replay
+    cancelled it). Nothing older can be pending: the batch was built when none was."""
     row = await conn.fetchrow(
         """SELECT id, partner_code, url, kinds, secret, cursor_seq, failures
            FROM feed_subscriptions
            WHERE id = $1 AND status = 'active' AND next_attempt_at <= $2
+             AND EXISTS (SELECT 1 FROM feed_deliveries
+                         WHERE id = $3 AND status = 'pending')
            FOR UPDATE SKIP LOCKED""",
         subscription_id,
         now,
+        delivery_id,
     )
     return None if row is None else _claimed(row)
 
@@ -104,57 +110,75 @@ async def freeze_batch(
     *,
     scanned_to: int,
     now: datetime,
-) -> UUID | None:
+) -> PendingDelivery | None:
     """Record the next batch (if any event matched) and move the cursor to `scanned_to`,
-    both in the caller's transaction."""
-    delivery_id: UUID | None = None
-    if events:
-        delivery_id = uuid.uuid4()
+    in one statement of the caller's transaction."""
+    if not events:
         await conn.execute(
-            """INSERT INTO feed_deliveries
-                   (id, subscription_id, first_seq, last_seq, event_count, events, created_at)
-               VALUES ($1, $2, $3, $4, $5, $6, $7)""",
-            delivery_id,
+            "UPDATE feed_subscriptions SET cursor_seq = $2, updated_at = $3 WHERE id = $1",
             subscription_id,
-            min(e.seq for e in events),
-            max(e.seq for e in events),
-            len(events),
-            batch_events(events),
+            scanned_to,
             now,
         )
+        return None
+    batch = PendingDelivery(uuid.uuid4(), batch_events(events), len(events))
     await conn.execute(
-        "UPDATE feed_subscriptions SET cursor_seq = $2, updated_at = $3 WHERE id = $1",
+        """WITH frozen AS (
+               INSERT INTO feed_deliveries
+                   (id, subscription_id, first_seq, last_seq, event_count, events, created_at)
+               VALUES ($1, $2, $3, $4, $5, $6, $7))
+           UPDATE feed_subscriptions SET cursor_seq = $8, updated_at = $7 WHERE id = $2""",
+        batch.id,
         subscription_id,
-        scanned_to,
+        min(e.seq for e in events),
+        max(e.seq for e in events),
+        batch.event_count,
+        batch.events,
         now,
+        scanned_to,
     )
-    return delivery_id
+    return batch
 
 
-async def record_attempt(
+async def record_outcome(
     conn: Conn,
+    subscription_id: UUID,
     delivery_id: UUID,
     *,
     ok: bool,
     status_code: int | None,
     error: str | None,
     duration_ms: int,
+    failures: int,
+    next_attempt_at: datetime,
+    pause_reason: str | None,
     now: datetime,
 ) -> None:
-    """Log one attempt on the delivery (succeeded, or still pending)."""
+    """Log the attempt on the delivery (succeeded, or still pending) and reschedule the
+    subscription (pausing it when a reason is given), in one statement."""
     await conn.execute(
-        """UPDATE feed_deliveries
-           SET attempts = attempts + 1, last_attempt_at = $2, last_status_code = $3,
-               last_error = $4, last_duration_ms = $5,
-               status = CASE WHEN $6 THEN 'succeeded' ELSE status END,
-               delivered_at = CASE WHEN $6 THEN $2 ELSE delivered_at END
+        """WITH attempt AS (
+               UPDATE feed_deliveries
+               SET attempts = attempts + 1, last_attempt_at = $3, last_status_code = $4,
+                   last_error = $5, last_duration_ms = $6,
+                   status = CASE WHEN $7 THEN 'succeeded' ELSE status END,
+                   delivered_at = CASE WHEN $7 THEN $3 ELSE delivered_at END
+               WHERE id = $2)
+           UPDATE feed_subscriptions
+           SET failures = $8, next_attempt_at = $9, updated_at = $3,
+               status = CASE WHEN $10::text IS NULL THEN status ELSE 'paused' END,
+               paused_reason = COALESCE($10, paused_reason)
            WHERE id = $1""",
+        subscription_id,
         delivery_id,
         now,
         status_code,
         error,
         duration_ms,
         ok,
+        failures,
+        next_attempt_at,
+        pause_reason,
     )
 
 

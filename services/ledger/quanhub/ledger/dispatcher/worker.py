@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -13,6 +14,7 @@ import asyncpg
 import structlog
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
+from quanhub.common.access.model import Principal
 from quanhub.common.clock import Clock
 from quanhub.ledger.dispatcher.claims import (
     Claimed,
@@ -20,7 +22,7 @@ from quanhub.ledger.dispatcher.claims import (
     claim_due,
     freeze_batch,
     oldest_pending,
-    record_attempt,
+    record_outcome,
     relock,
     reschedule,
 )
@@ -33,6 +35,8 @@ from quanhub.ledger.feeds.notify import LedgerNotifier
 from quanhub.ledger.feeds.source import EventSource, load_principal
 
 log = structlog.get_logger(__name__)
+#: Seconds a subscriber's partner record is trusted without asking PostgreSQL again.
+PRINCIPAL_TTL = 5.0
 
 
 class DispatchMetrics:
@@ -102,6 +106,7 @@ class Dispatcher:
         self._metrics = metrics
         self._rand = rand
         self._kafka = kafka
+        self._principals: dict[str, tuple[Principal | None, float]] = {}
         self._stopping = asyncio.Event()
         # One kick wakes one idle loop; a loop that found work kicks the next, so parallelism
         # follows the work instead of every loop querying on every ledger commit.
@@ -162,21 +167,30 @@ class Dispatcher:
                 if pending is not None:
                     await self._attempt(conn, claimed, pending)
                     return True
-                if not await self._build(conn, claimed, head):
+                built = await self._build(conn, claimed, head)
+                if built is None:
                     return True
             # The new batch is committed (its id is now stable across crashes): send it at
             # once if no other worker took the subscription in between.
             async with conn.transaction():
-                again = await relock(conn, claimed.id, now=self._clock.now())
-                pending = None if again is None else await oldest_pending(conn, claimed.id)
-                if again is not None and pending is not None:
-                    await self._attempt(conn, again, pending)
+                again = await relock(conn, claimed.id, built.id, now=self._clock.now())
+                if again is not None:
+                    await self._attempt(conn, again, built)
             return True
 
-    async def _build(self, conn: Conn, claimed: Claimed, head: int) -> bool:
-        """Freeze the next batch; whether one was frozen."""
+    async def _principal(self, conn: Conn, partner_code: str) -> Principal | None:
+        # Cached briefly: a disabled partner's subscriptions pause within PRINCIPAL_TTL.
+        cached = self._principals.get(partner_code)
+        if cached is not None and cached[1] > time.monotonic():
+            return cached[0]
+        principal = await load_principal(conn, partner_code)
+        self._principals[partner_code] = (principal, time.monotonic() + PRINCIPAL_TTL)
+        return principal
+
+    async def _build(self, conn: Conn, claimed: Claimed, head: int) -> PendingDelivery | None:
+        """Freeze the next batch; the batch, or None when no event was due."""
         now = self._clock.now()
-        principal = await load_principal(conn, claimed.partner_code)
+        principal = await self._principal(conn, claimed.partner_code)
         if principal is None:
             await reschedule(
                 conn,
@@ -187,7 +201,7 @@ class Dispatcher:
                 now=now,
             )
             self._metrics.paused.inc()
-            return False
+            return None
         upto = min(head, claimed.cursor_seq + self._limits.scan_window)
         events = await self._source.fetch(
             conn,
@@ -198,12 +212,11 @@ class Dispatcher:
             limit=self._limits.batch_size,
         )
         scanned_to = events[-1].seq if len(events) >= self._limits.batch_size else upto
-        delivery_id = await freeze_batch(conn, claimed.id, events, scanned_to=scanned_to, now=now)
-        if delivery_id is None:
-            return False
-        self._metrics.batches.inc()
-        log.debug("batch_frozen", subscription=str(claimed.id), events=len(events))
-        return True
+        batch = await freeze_batch(conn, claimed.id, events, scanned_to=scanned_to, now=now)
+        if batch is not None:
+            self._metrics.batches.inc()
+            log.debug("batch_frozen", subscription=str(claimed.id), events=len(events))
+        return batch
 
     async def _deliver(self, claimed: Claimed, pending: PendingDelivery) -> Outcome:
         if not is_kafka(claimed.url):
@@ -224,37 +237,31 @@ class Dispatcher:
         outcome = await self._deliver(claimed, pending)
         now = self._clock.now()
         self._metrics.duration.observe(outcome.duration_ms / 1000)
-        await record_attempt(
+        bound = log.bind(subscription=str(claimed.id), delivery=str(pending.id))
+        failures, next_at, reason = 0, now, None
+        if outcome.ok:
+            self._metrics.attempts.labels("succeeded").inc()
+            self._metrics.events.inc(pending.event_count)
+        else:
+            self._metrics.attempts.labels("failed").inc()
+            failures = claimed.failures + 1
+            next_at = now + self._policy.delay(failures, self._rand)
+            if self._policy.exhausted(failures):
+                reason = f"{failures} consecutive failed attempts; last: {outcome.error}"
+                self._metrics.paused.inc()
+                bound.warning("subscription_paused", failures=failures, error=outcome.error)
+            else:
+                bound.info("delivery_failed", failures=failures, error=outcome.error)
+        await record_outcome(
             conn,
+            claimed.id,
             pending.id,
             ok=outcome.ok,
             status_code=outcome.status_code,
             error=outcome.error,
             duration_ms=outcome.duration_ms,
-            now=now,
-        )
-        bound = log.bind(subscription=str(claimed.id), delivery=str(pending.id))
-        if outcome.ok:
-            self._metrics.attempts.labels("succeeded").inc()
-            self._metrics.events.inc(pending.event_count)
-            await reschedule(
-                conn, claimed.id, failures=0, next_attempt_at=now, pause_reason=None, now=now
-            )
-            return
-        self._metrics.attempts.labels("failed").inc()
-        failures = claimed.failures + 1
-        reason = None
-        if self._policy.exhausted(failures):
-            reason = f"{failures} consecutive failed attempts; last: {outcome.error}"
-            self._metrics.paused.inc()
-            bound.warning("subscription_paused", failures=failures, error=outcome.error)
-        else:
-            bound.info("delivery_failed", failures=failures, error=outcome.error)
-        await reschedule(
-            conn,
-            claimed.id,
             failures=failures,
-            next_attempt_at=now + self._policy.delay(failures, self._rand),
+            next_attempt_at=next_at,
             pause_reason=reason,
             now=now,
         )
