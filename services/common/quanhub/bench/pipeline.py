@@ -14,7 +14,14 @@ from quanhub.bench.env import BenchEnv
 from quanhub.bench.measure import Measure
 from quanhub.bench.profiling import record
 from quanhub.bench.receiver import receiving
-from quanhub.bench.services import cpu_per_event, cpu_snapshot, keys, peak_memory, running
+from quanhub.bench.services import (
+    cpu_per_event,
+    cpu_seconds,
+    cpu_snapshot,
+    keys,
+    peak_memory,
+    running,
+)
 from quanhub.bench.workload import Workload
 
 SERVICES = ("gateway", "normalizer", "ledger-consumer", "ledger-api", "dispatcher")
@@ -43,6 +50,19 @@ async def _subscribe(ledger_url: str, key: str, hook: str) -> None:
         response.raise_for_status()
 
 
+async def _backend_pids(conn: asyncpg.Connection) -> list[int]:
+    """The PostgreSQL backends serving the run's database (its services' connections)."""
+    rows = await conn.fetch(
+        "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+        "AND pid <> pg_backend_pid()"
+    )
+    return [int(r["pid"]) for r in rows]
+
+
+def _cpu_total(pids: list[int]) -> float:
+    return sum(used for pid in pids if (used := cpu_seconds(pid)) is not None)
+
+
 async def measure(
     env: BenchEnv, workload: Workload, database_url: str, root: Path, *, plan: PipelinePlan,
     e2e_baseline: tuple[float | None, str],
@@ -65,6 +85,8 @@ async def measure(
         try:
             seq_before = await flow.ledger_seq(conn)
             cpu_before = cpu_snapshot(services, SERVICES)
+            backends = await _backend_pids(conn)
+            pg_before = _cpu_total(backends)
         finally:
             await conn.close()
         ladder = asyncio.create_task(
@@ -86,7 +108,10 @@ async def measure(
             appended = await flow.ledger_seq(conn) - seq_before
         finally:
             await conn.close()
-        out += cpu_per_event(cpu_before, cpu_snapshot(services, SERVICES), appended, "ladder")
+        cpu_after = cpu_snapshot(services, SERVICES)
+        cpu_before["postgres backends"] = pg_before
+        cpu_after["postgres backends"] = _cpu_total(backends)
+        out += cpu_per_event(cpu_before, cpu_after, appended, "ladder")
         out += flow.step_measures(steps, *e2e_baseline)
         out += peak_memory(services, "pipeline", SERVICES)
     return out

@@ -66,17 +66,17 @@ def plan(quick: bool, profile_dir: Path | None, stamp: str) -> Plan:
             query_concurrency=8,
         )
     return Plan(
-        kafka_records=1_000_000,
+        kafka_records=500_000,
         writer_events=100_000,
         warm_events=200_000,
         normalizer_events=200_000,
         gateway_seconds=20.0,
         pipeline=pipeline.PipelinePlan(
             latency_rates=(1000.0, 5000.0),
-            latency_seconds=40.0,
-            e2e_rates=(1000.0, 2500.0, 5000.0, 7500.0, 10_000.0, 12_500.0, 15_000.0),
+            latency_seconds=30.0,
+            e2e_rates=(1000.0, 2500.0, 5000.0, 7500.0, 10_000.0, 15_000.0),
             e2e_seconds=30.0,
-            drain_seconds=30.0,
+            drain_seconds=20.0,
             profile_dir=profile_dir,
             stamp=stamp,
         ),

@@ -14,7 +14,7 @@ from quanhub.common.settings import DatabaseSettings, KafkaSettings, PiiSettings
 from quanhub.stack.servicegroup import RunningServices, start_services
 
 MEMORY_GROUP = "Peak memory of each service"
-CPU_GROUP = "CPU cost per event (services only; Kafka and PostgreSQL not counted)"
+CPU_GROUP = "CPU cost per event (services and their PostgreSQL backends; Kafka not counted)"
 
 #: What the services get during a benchmark: no per-partner rate limit in the way, no
 #: per-request logging cost beyond the defaults.
@@ -120,7 +120,7 @@ def cpu_per_event(
         for name in after if name in before
     ]  # fmt: skip
     total = sum(m.value or 0.0 for m in out)
-    out.append(Measure(f"all services CPU per event ({stage})", total, "µs/event", CPU_GROUP,
+    out.append(Measure(f"all of the above, CPU per event ({stage})", total, "µs/event", CPU_GROUP,
                        note=f"one core carries at most {1e6 / total:,.0f} events/s at this cost"
                        if total else ""))  # fmt: skip
     return out
