@@ -17,7 +17,14 @@ from quanhub.canonical.v1 import canonical_pb2 as cpb
 from quanhub.common.settings import DatabaseSettings
 from quanhub.ledger.decode import decode
 from quanhub.ledger.store.rebuild import ALL_TABLES, rebuild, verify
-from quanhub.ledger.store.writer import NOTIFY_CHANNEL, Position, prepare, write_batch
+from quanhub.ledger.store.writer import (
+    NOTIFY_CHANNEL,
+    Position,
+    Reject,
+    prepare,
+    stored_offsets,
+    write_batch,
+)
 from quanhub.ledger.synthetic import order_event, parcel_event
 
 pytestmark = pytest.mark.integration
@@ -186,5 +193,34 @@ async def test_rebuild_reproduces_the_live_projections(ledger_database: Database
         assert broken == {"parcels", "kpi_parcel_daily"}
         await rebuild(conn)
         assert await _snapshot(conn) == live
+    finally:
+        await conn.close()
+
+
+async def test_rejects_and_offsets_commit_with_the_rows(ledger_database: DatabaseSettings) -> None:
+    conn = await asyncpg.connect(ledger_database.url)
+    try:
+        await prepare(conn)
+        event = parcel_event("ok", waybill_no="W1", status="IN_TRANSIT", occurred_at=T0)
+        row = decode(event.SerializeToString(), topic="t", partition=3, offset=8, recorded_at=NOW)
+        bad = Reject("t", 3, 9, "undecodable_event", "not a CanonicalEvent")
+        position = Position("t", 3, 10)
+        await write_batch(conn, [row], group_id="g", positions=[position], rejects=[bad], now=NOW)
+        assert await conn.fetchval("SELECT count(*) FROM ledger_events") == 1
+        stored = await conn.fetch("SELECT topic, partition, kafka_offset FROM ledger_rejects")
+        assert [tuple(r.values()) for r in stored] == [("t", 3, 9)]
+        # Offsets never move backwards, even if an old owner of the partition commits late.
+        await write_batch(conn, [], group_id="g", positions=[Position("t", 3, 4)], now=NOW)
+        assert await stored_offsets(conn, "g", "t") == {3: 10}
+        # A failed transaction leaves neither rows nor offsets behind.
+        other = parcel_event("ok2", waybill_no="W1", status="DELIVERED", occurred_at=T0)
+        broken = decode(other.SerializeToString(), topic="t", partition=3, offset=10,
+                        recorded_at=NOW)  # fmt: skip
+        broken.kind = "spaceship"  # violates the kind CHECK constraint
+        with pytest.raises(asyncpg.CheckViolationError):
+            await write_batch(conn, [broken], group_id="g", positions=[Position("t", 3, 11)],
+                              now=NOW)  # fmt: skip
+        assert await stored_offsets(conn, "g", "t") == {3: 10}
+        assert await conn.fetchval("SELECT last_seq FROM ledger_sequence") == 1
     finally:
         await conn.close()
