@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.errors import KafkaError, TopicAuthorizationFailedError
@@ -10,10 +12,16 @@ from quanhub.common.kafka import ensure_topics
 from quanhub.common.settings import KafkaSettings
 from quanhub.common.topics import EventKind, Topics
 from quanhub.stack import procs
-from quanhub.stack.kafka_access import PartnerKafkaAccess, provision_partner_access
+from quanhub.stack.kafka_access import (
+    PartnerKafkaAccess,
+    provision_partner_access,
+    revoke_partner_access,
+)
 from quanhub.stack.settings import StackSettings
 
 pytestmark = pytest.mark.integration
+
+PARTNER = f"SASL{uuid.uuid4().hex[:8].upper()}"
 
 
 def _producer(access: PartnerKafkaAccess, password: str | None = None) -> AIOKafkaProducer:
@@ -38,13 +46,15 @@ async def access(kafka_settings: KafkaSettings) -> PartnerKafkaAccess:
             "by `quanhub stack up` (set QUANHUB_STACK_KAFKA_SASL_PORT to its SASL port)",
             pytrace=False,
         )
-    return await provision_partner_access(kafka_settings, "SASLTEST", stack=stack)
+    # SCRAM users are cluster-wide: a code unique to this session keeps parallel runs apart.
+    return await provision_partner_access(kafka_settings, PARTNER, stack=stack)
 
 
 async def test_partner_writes_own_topic_and_record_arrives(
     access: PartnerKafkaAccess, kafka_settings: KafkaSettings
 ) -> None:
-    assert access.topic == Topics(kafka_settings).partner("SASLTEST")
+    assert access.topic == Topics(kafka_settings).partner(PARTNER)
+    assert access.username == f"partner-{PARTNER.lower()}"
     producer = _producer(access)
     await producer.start()
     try:
@@ -84,6 +94,24 @@ async def test_partner_is_refused_on_another_topic(
 
 async def test_wrong_password_cannot_connect(access: PartnerKafkaAccess) -> None:
     producer = _producer(access, password="not-the-password")
+    with pytest.raises(KafkaError):
+        await producer.start()
+    await producer.stop()
+
+
+async def test_revoked_partner_can_no_longer_connect(kafka_settings: KafkaSettings) -> None:
+    code = f"REVOKE{uuid.uuid4().hex[:6].upper()}"
+    stack = StackSettings()
+    access = await provision_partner_access(kafka_settings, code, stack=stack)
+    producer = _producer(access)
+    await producer.start()
+    try:
+        await producer.send_and_wait(access.topic, b"before revoke", key=b"k")
+    finally:
+        await producer.stop()
+
+    await revoke_partner_access(kafka_settings, code, stack=stack)
+    producer = _producer(access)
     with pytest.raises(KafkaError):
         await producer.start()
     await producer.stop()

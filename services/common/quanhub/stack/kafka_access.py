@@ -97,14 +97,21 @@ async def provision_partner_access(
 async def revoke_partner_access(
     settings: KafkaSettings, partner_code: str, *, stack: StackSettings | None = None
 ) -> None:
-    """Remove the partner's SCRAM credential and every ACL naming it (the topic stays)."""
+    """Remove the partner's SCRAM credential and the ACLs provisioning gave it (topic stays)."""
     stack = stack or StackSettings()
     username = partner_username(partner_code)
     admin = _AdminTools(stack, settings.bootstrap)
     topic = Topics(settings).partner(partner_code)
     principal = f"User:{username}"
-    await admin.run(_ACL_COMMAND, "--remove", "--force", "--principal", principal, "--topic", topic)
-    await admin.run(_ACL_COMMAND, "--remove", "--force", "--principal", principal, "--cluster")
+    # AclCommand removes only the operations named (no operation means only ALL).
+    await admin.run(
+        _ACL_COMMAND, "--remove", "--force", "--allow-principal", principal,
+        "--operation", "Write", "--operation", "Describe", "--topic", topic,
+    )  # fmt: skip
+    await admin.run(
+        _ACL_COMMAND, "--remove", "--force", "--allow-principal", principal,
+        "--operation", "IdempotentWrite", "--cluster",
+    )  # fmt: skip
     await admin.run(
         _CONFIG_COMMAND, "--alter", "--delete-config", MECHANISM,
         "--entity-type", "users", "--entity-name", username,
