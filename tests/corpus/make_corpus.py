@@ -188,7 +188,7 @@ def gateway_files(rng: random.Random) -> None:
         "gateway/too_many_events.pb",
         protobuf(request(*(parcel(f"corpus-m{i}") for i in range(501)))),
     )
-    write("gateway/gzip_bomb.json.gz", gzip.compress(b"[" + b" " * 20_000_000 + b"]", 9))
+    write("gateway/gzip_bomb.json.gz", gzip.compress(b"[" + b" " * 20_000_000 + b"]", 9, mtime=0))
     write("gateway/latin1.json", '{"events": []}')
 
 
@@ -204,6 +204,10 @@ def kafka_files(rng: random.Random) -> None:
         event_bytes(parcel("corpus-k-nowaybill", parcel={"waybill_no": ""})),
     )
     write("kafka/order_for_other_platform.bin", event_bytes(order("corpus-k-foreign", "TMALL")))
+    write(
+        "kafka/parcel_of_other_carrier.bin",
+        event_bytes(parcel("corpus-k-zto", parcel={"carrier_code": "zhongtong"})),
+    )
     write(
         "kafka/nul_in_description_event.bin",
         event_bytes(
