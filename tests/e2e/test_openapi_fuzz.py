@@ -110,6 +110,7 @@ def _cursor(instant: str) -> str:
     ("method", "path", "body"),
     [
         ("POST", "/v1/subscriptions", {"url": "http://127.0.0.1:9/h", "after_seq": 2**70}),
+        ("POST", "/v1/subscriptions", {"url": "http://127.0.0.1:9/h", "description": "a\u0000"}),
         ("POST", "/v1/subscriptions/{sub}/replay", {"from_seq": 2**70}),
         ("POST", "/v1/subscriptions/{sub}/replay", {"since": "0001-01-01T00:00:00+01:00"}),
         ("GET", f"/v1/subscriptions/{{sub}}/deliveries?cursor={BIG}", None),
