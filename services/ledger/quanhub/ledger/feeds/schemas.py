@@ -35,7 +35,7 @@ class SubscriptionCreate(BaseModel):
         min_length=1,
         description="Which kinds of event to receive.",
     )
-    description: str = Field(default="", max_length=500)
+    description: str = Field(default="", max_length=500, pattern=r"^[^\x00]*$")
     after_seq: int | None = Field(
         default=None,
         ge=0,
