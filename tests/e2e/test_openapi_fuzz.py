@@ -116,6 +116,13 @@ def _cursor(instant: str) -> str:
         ("GET", f"/v1/subscriptions/{{sub}}/deliveries?cursor={BIG}", None),
         ("GET", f"/v1/subscriptions?cursor={_cursor('0001-01-01T00:00:00+01:00')}", None),
         ("GET", "/v1/kpis?from=0001-01-01&to=9999-12-31", None),
+        ("GET", "/v1/parcels/SF/SF7%00000001", None),
+        ("GET", "/v1/orders/TMALL/T%00-1", None),
+        ("GET", "/v1/customs/declarations?status=RELEASED%00", None),
+        ("GET", "/v1/customs/declarations?trade_mode=1%0010", None),
+        ("GET", "/v1/customs/declarations?customs_code=43%0012", None),
+        ("GET", "/v1/customs/declarations?cursor=%00", None),
+        ("GET", "/v1/kpis?district=37%0001", None),
     ],
 )
 async def test_out_of_range_numbers_and_instants_are_4xx_not_500(
