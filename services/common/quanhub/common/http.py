@@ -15,6 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from quanhub.common.errors import QuanhubError
 
@@ -107,6 +108,23 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Problem, on_problem)
     app.add_exception_handler(StarletteHTTPException, on_http)
     app.add_exception_handler(RequestValidationError, on_validation)
+    app.add_middleware(_RefuseNul)
+
+
+class _RefuseNul:
+    """400 for a path or query holding U+0000: PostgreSQL text cannot hold it, so such a
+    value would otherwise fail inside a query as a 500 (pure ASGI: no cost per body)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and ("\x00" in scope["path"] or b"%00" in scope["query_string"]):
+            detail = "the path or query holds a NUL character (U+0000)"
+            response = problem_response(400, "nul_character", detail, instance=scope["path"])
+            await response(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
 
 
 ReadinessCheck = Callable[[], Awaitable[bool]]
