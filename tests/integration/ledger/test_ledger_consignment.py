@@ -11,6 +11,7 @@ import asyncpg
 import pytest
 from conftest import Api, wait_for
 from ledger_scenarios import ORDER_NO, WAYBILL, import_1210_consignment, keyed, scrambled
+from prometheus_client import generate_latest
 
 from quanhub.common.clock import SystemClock
 from quanhub.common.kafka import make_producer
@@ -25,8 +26,16 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
+def consumer_metrics() -> ConsumerMetrics:
+    return ConsumerMetrics()
+
+
+@pytest.fixture
 async def consumer(
-    ledger_kafka: KafkaSettings, ledger_database: DatabaseSettings, ledger_pool: asyncpg.Pool
+    ledger_kafka: KafkaSettings,
+    ledger_database: DatabaseSettings,
+    ledger_pool: asyncpg.Pool,
+    consumer_metrics: ConsumerMetrics,
 ) -> AsyncIterator[LedgerConsumer]:
     """The ledger consumer running in this event loop, small batches to spread the events."""
     settings = LedgerConsumerSettings(
@@ -36,7 +45,7 @@ async def consumer(
         batch_max_records=4,
         poll_timeout_ms=50,
     )
-    service = LedgerConsumer(settings, ledger_pool, clock=SystemClock(), metrics=ConsumerMetrics())
+    service = LedgerConsumer(settings, ledger_pool, clock=SystemClock(), metrics=consumer_metrics)
     stop = asyncio.Event()
     task = asyncio.create_task(service.run(stop))
     yield service
@@ -62,6 +71,7 @@ async def test_scrambled_1210_consignment_reads_back_consistent(
     ledger_pool: asyncpg.Pool,
     ledger_api: Api,
     consumer: LedgerConsumer,
+    consumer_metrics: ConsumerMetrics,
 ) -> None:
     events = import_1210_consignment()
     sent = scrambled(events, seed=1210, duplicates=9)
@@ -76,6 +86,15 @@ async def test_scrambled_1210_consignment_reads_back_consistent(
     offsets = await ledger_pool.fetchval("SELECT sum(next_offset) FROM consumer_offsets")
     assert offsets == len(sent)
     assert await ledger_pool.fetchval("SELECT max(seq) FROM ledger_events") == len(events)
+
+    async def counted() -> bool:  # metrics follow each commit by a moment
+        exported = generate_latest(consumer_metrics.registry).decode()
+        return f"quanhub_ledger_records_total {float(len(sent))}" in exported
+
+    await wait_for(counted, timeout=10, what="the consumer's metrics")
+    exported = generate_latest(consumer_metrics.registry).decode()
+    assert f"quanhub_ledger_events_appended_total {float(len(events))}" in exported
+    assert 'quanhub_ledger_lag_records{partition="' in exported
 
     response = await ledger_api.get(f"/v1/orders/TMALL/{ORDER_NO}", "TMALL")
     assert response.status_code == 200, response.text

@@ -34,6 +34,12 @@ class ConsumerMetrics:
             buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
             registry=self.registry,
         )
+        self.lag = Gauge(
+            "quanhub_ledger_lag_records",
+            "Records on the canonical topic not yet read, by partition (as of the last poll)",
+            ["partition"],
+            registry=self.registry,
+        )
         self.last_seq = Gauge(
             "quanhub_ledger_last_seq", "Highest ledger sequence number", registry=self.registry
         )

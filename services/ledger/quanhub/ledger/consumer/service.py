@@ -101,6 +101,7 @@ class LedgerConsumer:
                 records = [r for batch in polled.values() for r in batch]
                 if not records:
                     continue
+                self._record_lag(consumer, polled)
                 now = self._clock.now()
                 decoded = decode_batch(records, now)
                 if pending is not None:
@@ -115,6 +116,13 @@ class LedgerConsumer:
                     await pending
             await consumer.stop()
             await self._drop_connection()
+
+    def _record_lag(self, consumer: Any, polled: dict[Any, list[Any]]) -> None:
+        for tp, batch in polled.items():
+            highwater = consumer.highwater(tp)
+            if highwater is not None and batch:
+                lag = max(highwater - batch[-1].offset - 1, 0)
+                self._metrics.lag.labels(str(tp.partition)).set(lag)
 
     async def _connection(self) -> asyncpg.Connection:
         if self._conn is None or self._conn.is_closed():
