@@ -20,6 +20,9 @@ def main() -> None:
     run.add_argument("--only", default="", help="comma-separated stages (default: all)")
     run.add_argument("--profile", action="store_true", help="py-spy record the services")
     run.add_argument("--reseed", action="store_true", help="seed the query ledgers again")
+    run.add_argument(
+        "--no-seed", action="store_true", help="use kept query ledgers only; never seed one"
+    )
     seed = sub.add_parser("seed", help="create the kept seeded ledgers for the query stage")
     seed.add_argument("--events", type=int, nargs="+", default=[1_000_000, 10_000_000])
     seed.add_argument("--reseed", action="store_true")
@@ -40,7 +43,9 @@ def main() -> None:
         return
     from quanhub.bench.run import run_all
 
-    asyncio.run(run_all(args.quick, args.out, args.only, args.profile, args.reseed))
+    asyncio.run(
+        run_all(args.quick, args.out, args.only, args.profile, args.reseed, not args.no_seed)
+    )
 
 
 if __name__ == "__main__":

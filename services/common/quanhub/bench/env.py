@@ -9,15 +9,12 @@ from urllib.parse import urlsplit, urlunsplit
 import asyncpg
 from aiokafka.admin import AIOKafkaAdminClient
 
+from quanhub.bench.errors import UnsafeTarget
 from quanhub.common.db import migrate
 from quanhub.common.settings import DatabaseSettings, KafkaSettings
 from quanhub.stack.settings import StackSettings, resolve_servers
 
 _LOOPBACK = {"127.0.0.1", "localhost", "::1"}
-
-
-class UnsafeTarget(Exception):
-    """The run would touch something it must not (a non-loopback server, the dev data)."""
 
 
 @dataclass(frozen=True, slots=True)

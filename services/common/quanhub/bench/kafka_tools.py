@@ -6,6 +6,7 @@ import asyncio
 import shutil
 
 from quanhub.bench.env import BenchEnv
+from quanhub.bench.errors import ToolFailed
 from quanhub.bench.measure import Measure
 from quanhub.common.kafka import ensure_topics
 from quanhub.common.topics import TopicSpec
@@ -14,10 +15,6 @@ from quanhub.stack.settings import StackSettings
 _PRODUCER = "org.apache.kafka.tools.ProducerPerformance"
 _CONSUMER = "org.apache.kafka.tools.ConsumerPerformance"
 GROUP = "Baselines: Kafka and PostgreSQL alone"
-
-
-class ToolFailed(Exception):
-    """A Java tool exited non-zero or printed nothing we can read."""
 
 
 async def _java(main_class: str, *args: str, timeout_s: float) -> str:

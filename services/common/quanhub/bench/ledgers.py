@@ -7,6 +7,7 @@ from functools import cache
 import structlog
 
 from quanhub.bench.env import BenchEnv, create_database
+from quanhub.bench.errors import LedgerNotSeeded
 from quanhub.bench.rows import ledger_rows
 from quanhub.bench.seed import mark_seeded, seed, seeded_events, seeded_name
 from quanhub.bench.workload import Workload
@@ -24,13 +25,18 @@ def seed_pool() -> list[LedgerRow]:
     return ledger_rows(Workload(POOL_ORDERS, seed=11).pool)
 
 
-async def ensure_ledger(env: BenchEnv, events: int, *, reseed: bool = False) -> str:
+async def ensure_ledger(
+    env: BenchEnv, events: int, *, reseed: bool = False, seed_missing: bool = True
+) -> str:
     """URL of a kept ledger holding `events` seeded events (seeding it when needed)."""
     name = seeded_name(events)
     url = env.database_url(name)
     if not reseed and await seeded_events(url) == events:
         log.info("seeded_ledger_reused", database=name, events=events)
         return url
+    if not seed_missing:
+        msg = f"{name} is not seeded; run: python -m quanhub.bench seed --events {events}"
+        raise LedgerNotSeeded(msg)
     log.info("seeding_ledger", database=name, events=events)
     await create_database(env, name)
     timings = await seed(url, seed_pool(), events)
