@@ -60,6 +60,7 @@ async def ledger_seq(conn: asyncpg.Connection) -> int:
 
 
 def batches_of(workload: Workload, events: int, size: int, tag: str) -> list[Batch]:
+    """`events` fresh sends as the simulator's Batch objects of `size` events each."""
     prepared = bodies(workload.sends(events, tag), size)
     return [Batch(b.partner, b.body, b.events, i) for i, b in enumerate(prepared)]
 

@@ -43,6 +43,7 @@ async def post_for(
     async with httpx.AsyncClient(base_url=base_url, timeout=30, limits=limits) as http:
 
         async def client(offset: int) -> None:
+            """One client: the next body as soon as the previous answer came."""
             nonlocal accepted, requests, failures
             i = offset
             while time.perf_counter() < deadline:

@@ -107,6 +107,7 @@ async def _load(
     async with httpx.AsyncClient(base_url=base_url, timeout=30, limits=limits) as http:
 
         async def client(offset: int) -> None:
+            """One client cycling through the mix from its own offset."""
             i = offset
             while time.perf_counter() < deadline:
                 call = calls[i % len(calls)]

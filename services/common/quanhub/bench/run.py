@@ -114,6 +114,7 @@ async def run_all(  # noqa: PLR0917 - the CLI's flags, in order
     budget_s = 420.0 if quick else 3600.0
 
     async def stage(name: str, body: Callable[[], Awaitable[list[Measure]]]) -> None:
+        """Run one stage within the time budget; a failure is noted and the run goes on."""
         if name not in wanted:
             return
         log.info("stage_started", stage=name)
