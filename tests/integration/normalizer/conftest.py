@@ -1,12 +1,18 @@
-"""Fixtures for normalizer integration tests (real Kafka, no mocks)."""
+"""Fixtures for normalizer integration tests (real Kafka, no mocks).
+
+Every test gets topics of its own (a namespace under the session's): these tests write
+undecodable and invalid records on purpose, and other suites read the session's raw topics.
+"""
 
 from __future__ import annotations
 
+import itertools
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+from aiokafka.admin import AIOKafkaAdminClient
 from normalizer_kafka import Running
 
 from quanhub.common.kafka import ensure_topics, make_producer
@@ -14,13 +20,29 @@ from quanhub.common.settings import DatabaseSettings, KafkaSettings
 from quanhub.common.topics import Topics
 from quanhub.normalizer.settings import NormalizerSettings
 
+_COUNTER = itertools.count()
 
-@pytest.fixture(scope="session")
-async def topics(kafka_settings: KafkaSettings) -> Topics:
-    """The session's shared topics, created."""
+
+@pytest.fixture
+def kafka_settings(kafka_settings: KafkaSettings) -> KafkaSettings:
+    """The session's Kafka settings with a namespace of this test's own."""
+    namespace = f"{kafka_settings.topic_namespace}n{next(_COUNTER)}"
+    return kafka_settings.model_copy(update={"topic_namespace": namespace})
+
+
+@pytest.fixture
+async def topics(kafka_settings: KafkaSettings) -> AsyncIterator[Topics]:
+    """This test's topics, created, and deleted afterwards with any partner topic."""
     t = Topics(kafka_settings)
     await ensure_topics(kafka_settings, t.specs())
-    return t
+    yield t
+    admin = AIOKafkaAdminClient(bootstrap_servers=kafka_settings.bootstrap)
+    await admin.start()
+    try:
+        mine = [n for n in await admin.list_topics() if n.startswith(f"{t.ns}.")]
+        await admin.delete_topics(mine)
+    finally:
+        await admin.close()
 
 
 @pytest.fixture
