@@ -24,6 +24,7 @@ from quanhub.ledger.store.writer import (
     prepare,
     stored_offsets,
     write_batch,
+    write_isolating,
 )
 from quanhub.ledger.synthetic import order_event, parcel_event
 
@@ -222,5 +223,34 @@ async def test_rejects_and_offsets_commit_with_the_rows(ledger_database: Databas
                               now=NOW)  # fmt: skip
         assert await stored_offsets(conn, "g", "t") == {3: 10}
         assert await conn.fetchval("SELECT last_seq FROM ledger_sequence") == 1
+    finally:
+        await conn.close()
+
+
+async def test_a_row_the_database_refuses_is_isolated_not_retried_forever(
+    ledger_database: DatabaseSettings,
+) -> None:
+    conn = await asyncpg.connect(ledger_database.url)
+    try:
+        await prepare(conn)
+        events = [
+            parcel_event(f"iso{i}", waybill_no=f"W{i}", status="IN_TRANSIT", occurred_at=T0)
+            for i in range(7)
+        ]
+        rows = [
+            decode(e.SerializeToString(), topic="t", partition=0, offset=i, recorded_at=NOW)
+            for i, e in enumerate(events)
+        ]
+        rows[4].kind = "spaceship"  # violates the kind CHECK constraint
+        result = await write_isolating(
+            conn, rows, group_id="g", positions=[Position("t", 0, 7)], now=NOW
+        )
+        assert (result.received, result.appended, result.last_seq) == (7, 6, 6)
+        refused = await conn.fetch("SELECT kafka_offset, error_code FROM ledger_rejects")
+        assert [tuple(r.values()) for r in refused] == [(4, "refused_by_database")]
+        assert await stored_offsets(conn, "g", "t") == {0: 7}
+        stored = await conn.fetchval("SELECT array_agg(waybill_no) FROM parcels")
+        assert sorted(stored) == ["W0", "W1", "W2", "W3", "W5", "W6"]
+        assert all(d.equal for d in await verify(conn))
     finally:
         await conn.close()

@@ -99,3 +99,10 @@ def test_events_without_keys_or_time_are_refused() -> None:
     stray.parcel.status = 999  # type: ignore[assignment]
     with pytest.raises(UndecodableEvent, match="999"):
         _decode(stray)
+
+
+def test_text_with_nul_is_refused_before_it_reaches_postgresql() -> None:
+    event = parcel_event("n", waybill_no="W", status="IN_TRANSIT", occurred_at=T)
+    event.raw_text = "scan\x00ned"
+    with pytest.raises(UndecodableEvent, match="NUL"):
+        _decode(event)

@@ -108,7 +108,7 @@ def decode(
     if fields["status_time"] is None:
         fields["status_time"] = occurred_at
     prec = precedence(kind, fields["status"])
-    return LedgerRow(
+    row = LedgerRow(
         event_id=event_id,
         kind=kind,
         source_partner=event.source_partner,
@@ -130,6 +130,10 @@ def decode(
         kafka_offset=offset,
         **fields,
     )
+    # PostgreSQL text and jsonb cannot hold NUL; such a record is refused here, not retried.
+    if any(isinstance(v, str) and "\x00" in v for v in row.record()):
+        raise UndecodableEvent("a text field contains a NUL character")
+    return row
 
 
 _EMPTY: dict[str, Any] = {

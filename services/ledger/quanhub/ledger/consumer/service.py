@@ -21,7 +21,7 @@ from quanhub.ledger.decode import decode
 from quanhub.ledger.errors import UndecodableEvent
 from quanhub.ledger.settings import LedgerConsumerSettings
 from quanhub.ledger.store.rows import LedgerRow
-from quanhub.ledger.store.writer import Position, Reject, prepare, write_batch
+from quanhub.ledger.store.writer import Position, Reject, prepare, write_isolating
 
 log = structlog.get_logger(__name__)
 
@@ -147,7 +147,7 @@ class LedgerConsumer:
             try:
                 async with self._write_lock:
                     conn = await self._connection()
-                    result = await write_batch(
+                    result = await write_isolating(
                         conn,
                         rows,
                         group_id=self._settings.group_id,

@@ -184,3 +184,45 @@ async def stored_offsets(conn: AnyConnection, group_id: str, topic: str) -> dict
         topic,
     )
     return {int(r["partition"]): int(r["next_offset"]) for r in rows}
+
+
+#: Errors that retrying the same rows can never fix (bad data, violated constraints).
+REFUSED = (asyncpg.DataError, asyncpg.IntegrityConstraintViolationError)
+
+
+async def write_isolating(
+    conn: AnyConnection,
+    rows: Sequence[LedgerRow],
+    *,
+    group_id: str,
+    positions: Sequence[Position],
+    rejects: Sequence[Reject] = (),
+    now: datetime,
+) -> WriteResult:
+    """`write_batch`, but a row PostgreSQL refuses is found by halving the batch and kept
+    in ledger_rejects, so one poison record never blocks the ledger.
+
+    The halves commit one after the other and only the last carries the offsets: a crash
+    in between re-reads the first half, which the event ids then skip.
+    """
+    try:
+        return await write_batch(
+            conn, rows, group_id=group_id, positions=positions, rejects=rejects, now=now
+        )
+    except REFUSED as exc:
+        if len(rows) <= 1:
+            refused = [
+                Reject(r.kafka_topic, r.kafka_partition, r.kafka_offset, "refused_by_database",
+                       f"{type(exc).__name__}: {exc}"[:500])
+                for r in rows
+            ]  # fmt: skip
+            return await write_batch(
+                conn, [], group_id=group_id, positions=positions,
+                rejects=[*rejects, *refused], now=now,
+            )  # fmt: skip
+    middle = len(rows) // 2
+    first = await write_isolating(conn, rows[:middle], group_id=group_id, positions=(), now=now)
+    second = await write_isolating(
+        conn, rows[middle:], group_id=group_id, positions=positions, rejects=rejects, now=now
+    )
+    return WriteResult(len(rows), first.appended + second.appended, second.last_seq)
