@@ -7,8 +7,10 @@ N orders is the first N orders of any longer run with the same seed.
 
 from __future__ import annotations
 
+import gc
 import random
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from quanhub.ingest.v1 import ingest_pb2 as ipb
@@ -48,8 +50,26 @@ def story_rng(seed: int, index: int) -> random.Random:
     return random.Random(f"quanhub-simulator/{seed}/{index}")  # noqa: S311 - not crypto
 
 
+@contextmanager
+def _cyclic_gc_paused() -> Iterator[None]:
+    """Stories hold no reference cycles, so the cyclic collector's passes over hundreds of
+    thousands of young objects are pure cost (about 45% of generation time): pause it."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def generate(config: SimulationConfig) -> Simulation:
     """Every story of the run and every send, disturbed by the configured anomalies."""
+    with _cyclic_gc_paused():
+        return _generate(config)
+
+
+def _generate(config: SimulationConfig) -> Simulation:
     numbers = Numbers.for_seed(config.seed)
     choices = Choices.build(config.carriers)
     stories = tuple(
