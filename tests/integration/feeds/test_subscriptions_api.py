@@ -124,3 +124,49 @@ async def test_subscription_lifecycle(
         gone = await client.delete(f"/v1/subscriptions/{sub_id}", headers=auth)
         assert gone.status_code == 204
         assert (await client.get(f"/v1/subscriptions/{sub_id}", headers=auth)).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("POST", "/v1/subscriptions", {"url": "http://127.0.0.1:9/h", "after_seq": 2**70}),
+        ("POST", "/v1/subscriptions", {"url": "http://127.0.0.1:9/h", "description": "a\u0000"}),
+        ("POST", "/v1/subscriptions", {"transport": "kafka", "url": "http://127.0.0.1:9/h"}),
+        ("POST", "/v1/subscriptions/{sub}/replay", {"from_seq": 2**70}),
+        ("POST", "/v1/subscriptions/{sub}/replay", {"since": "0001-01-01T00:00:00+01:00"}),
+        ("POST", "/v1/subscriptions/{sub}/replay", {"since": "2026-01-01T00:00:00"}),
+        ("GET", f"/v1/subscriptions/{{sub}}/deliveries?cursor={2**70}", None),
+        ("GET", "/v1/subscriptions/{sub}/deliveries?cursor=-1", None),
+        ("GET", "/v1/subscriptions?cursor=MDAwMS0wMS0wMVQwMDowMDowMCswMTowMHx4", None),
+        ("GET", "/v1/subscriptions?cursor=%00", None),
+        ("GET", f"/v1/feed?after={2**70}", None),
+        ("GET", "/v1/feed?after=-1", None),
+    ],
+)
+async def test_values_postgresql_cannot_hold_are_4xx(
+    method: str,
+    path: str,
+    body: dict[str, object] | None,
+    database_settings: DatabaseSettings,
+    make_partner,
+) -> None:
+    _, key = await make_partner(Role.PLATFORM)
+    auth = {"Authorization": f"Bearer {key}"}
+    app = make_app(database_settings, FeedSettings())
+    async with serving(app) as base, httpx.AsyncClient(base_url=base, timeout=10) as client:
+        created = await client.post(
+            "/v1/subscriptions", json={"url": "http://127.0.0.1:9/h"}, headers=auth
+        )
+        url = path.replace("{sub}", created.json()["id"])
+        response = await client.request(method, url, json=body, headers=auth)
+    assert 400 <= response.status_code < 500, f"{method} {url}: {response.status_code}"
+
+
+async def test_huge_last_event_id_is_4xx(database_settings: DatabaseSettings, make_partner) -> None:
+    _, key = await make_partner(Role.CARRIER)
+    app = make_app(database_settings, FeedSettings())
+    async with serving(app) as base, httpx.AsyncClient(base_url=base, timeout=10) as client:
+        response = await client.get(
+            "/v1/feed", headers={"Authorization": f"Bearer {key}", "Last-Event-ID": str(2**70)}
+        )
+    assert response.status_code == 400
