@@ -6,13 +6,13 @@ from __future__ import annotations
 import itertools
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import httpx
 import pytest
+from ledger_support import Api
 
 from quanhub.common.access import Role, create_partner
 from quanhub.common.clock import FixedClock
@@ -96,19 +96,6 @@ async def ledger_kafka(kafka_settings: KafkaSettings) -> KafkaSettings:
     return settings
 
 
-@dataclass
-class Api:
-    """The query API in process, and each test partner's API key."""
-
-    client: httpx.AsyncClient
-    keys: dict[str, str]
-
-    async def get(self, path: str, partner: str) -> httpx.Response:
-        return await self.client.get(
-            path, headers={"Authorization": f"Bearer {self.keys[partner]}"}
-        )
-
-
 CLOCK_AT = datetime(2026, 11, 28, 12, tzinfo=UTC)
 
 
@@ -134,19 +121,3 @@ async def ledger_api(
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://ledger") as client:
             yield Api(client, keys)
-
-
-async def wait_for(
-    check: Callable[[], Awaitable[bool]], *, timeout: float = 60.0, what: str = "condition"
-) -> None:
-    """Poll `check` until it holds, failing after `timeout` seconds (never a fixed sleep)."""
-    import asyncio
-    import time
-
-    deadline = time.monotonic() + timeout
-    delay = 0.05
-    while not await check():
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout}s waiting for {what}")
-        await asyncio.sleep(delay)
-        delay = min(delay * 2, 0.5)

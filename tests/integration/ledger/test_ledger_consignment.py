@@ -9,8 +9,8 @@ from collections.abc import AsyncIterator
 
 import asyncpg
 import pytest
-from conftest import Api, wait_for
 from ledger_scenarios import ORDER_NO, WAYBILL, import_1210_consignment, keyed, scrambled
+from ledger_support import Api, wait_for
 from prometheus_client import generate_latest
 
 from quanhub.common.clock import SystemClock

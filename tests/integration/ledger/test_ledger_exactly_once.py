@@ -14,8 +14,8 @@ from pathlib import Path
 import asyncpg
 import pytest
 from aiokafka import TopicPartition
-from conftest import wait_for
 from ledger_scenarios import keyed, random_traffic
+from ledger_support import wait_for
 
 from quanhub.common.kafka import make_consumer, make_producer
 from quanhub.common.settings import DatabaseSettings, KafkaSettings

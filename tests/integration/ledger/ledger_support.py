@@ -1,0 +1,37 @@
+"""Helpers the ledger integration tests share (kept out of conftest so imports are plain)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+import httpx
+import pytest
+
+
+@dataclass
+class Api:
+    """The query API in process, and each test partner's API key."""
+
+    client: httpx.AsyncClient
+    keys: dict[str, str]
+
+    async def get(self, path: str, partner: str) -> httpx.Response:
+        return await self.client.get(
+            path, headers={"Authorization": f"Bearer {self.keys[partner]}"}
+        )
+
+
+async def wait_for(
+    check: Callable[[], Awaitable[bool]], *, timeout: float = 60.0, what: str = "condition"
+) -> None:
+    """Poll `check` until it holds, failing after `timeout` seconds (never a fixed sleep)."""
+    deadline = time.monotonic() + timeout
+    delay = 0.05
+    while not await check():
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {timeout}s waiting for {what}")
+        await asyncio.sleep(delay)
+        delay = min(delay * 2, 0.5)
