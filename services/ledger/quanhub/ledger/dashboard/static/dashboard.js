@@ -74,7 +74,9 @@
   function bars(container, rows, max) {
     container.replaceChildren();
     if (!rows.length) return container.append(el("p", "nodata", "no data"));
-    const width = 600, row = 24, left = 150, right = 120;
+    // Room for the longest label (CJK characters are about twice as wide as Latin ones).
+    const chars = Math.max(...rows.map((r) => [...r.label].reduce((n, c) => n + (c > "\u2e80" ? 2 : 1), 0)));
+    const width = 600, row = 24, right = 120, left = Math.min(300, Math.max(80, chars * 6.5 + 10));
     const top = Math.max(max || 0, ...rows.map((r) => r.value || 0)) || 1;
     const chart = svg("svg", { viewBox: `0 0 ${width} ${rows.length * row + 4}` });
     rows.forEach((r, i) => {
