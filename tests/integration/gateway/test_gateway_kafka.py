@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
+from aiokafka.partitioner import DefaultPartitioner
 from gateway_stack import gateway_settings, serve
 from kafka_reading import namespace_topics, read_all
 
@@ -204,6 +205,32 @@ async def test_retrying_a_batch_gives_the_same_ids_and_keys(
         assert len(copies) == 1, f"{event_id} changed identity between retries"
 
 
+async def test_records_land_in_the_partition_every_kafka_client_would_choose(
+    gateway: httpx.AsyncClient,
+    demo_keys: dict[str, str],
+    kafka_settings: KafkaSettings,
+    raw_topics: Topics,
+) -> None:
+    run = _uid()
+    # Several events per waybill: one object's events must stay in order in one partition.
+    events = [_parcel(f"k{i}-{run}", f"SF{run}{i % 7}") for i in range(60)]
+    response = await gateway.post(
+        "/v1/events", json={"events": events}, headers=_bearer(demo_keys["SF"])
+    )
+    assert response.json()["accepted"] == 60
+    partitions = list(range(kafka_settings.partitions))
+    order: dict[bytes, list[int]] = {}
+    for record in await read_all(kafka_settings, [raw_topics.raw(EventKind.PARCEL)]):
+        event_id = canonical_pb2.RawEnvelope.FromString(record.value).event.event_id
+        if not event_id.endswith(run):
+            continue
+        assert record.partition == DefaultPartitioner()(record.key, partitions, partitions)
+        order.setdefault(record.key or b"", []).append(int(event_id[1:].split("-")[0]))
+    assert len(order) == 7
+    for sequence in order.values():
+        assert sequence == sorted(sequence), "events of one waybill kept request order"
+
+
 async def test_limits_on_the_real_stack(
     kafka_settings: KafkaSettings,
     database_settings: DatabaseSettings,
@@ -291,3 +318,24 @@ async def test_a_timed_out_producer_keeps_working(
         await publisher.stop()
     values = {r.value for r in await read_all(kafka_settings, [topic])}
     assert {f"{run}-{i}".encode() for i in range(200)} <= values
+
+
+async def test_batches_larger_than_one_kafka_batch_are_split_in_order(
+    kafka_settings: KafkaSettings, raw_topics: Topics
+) -> None:
+    topic = raw_topics.raw(EventKind.CUSTOMS)
+    publisher = KafkaPublisher(kafka_settings, timeout=20, probe_topic=topic)
+    await publisher.start()
+    run = _uid()
+    key = f"C|JNAGENT|BIG{run}".encode()
+    try:
+        # 300 x 4 KiB to one partition: well over the producer's 256 KiB batch size.
+        await publisher.publish(
+            [Record(topic, key, f"{run}-{i:04d}-".encode() + b"x" * 4096, ()) for i in range(300)]
+        )
+    finally:
+        await publisher.stop()
+    mine = [r.value for r in await read_all(kafka_settings, [topic]) if r.key == key]
+    assert [v[len(run) + 1 : len(run) + 5] for v in mine] == [
+        f"{i:04d}".encode() for i in range(300)
+    ]

@@ -16,12 +16,15 @@ from typing import Protocol
 import structlog
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
+from aiokafka.partitioner import DefaultPartitioner
 
 from quanhub.common.errors import DependencyUnavailable
 from quanhub.common.kafka import make_producer
 from quanhub.common.settings import KafkaSettings
 
 log = structlog.get_logger(__name__)
+#: Kafka's default keyed partitioner (murmur2, as every client computes it); stateless.
+_PARTITIONER = DefaultPartitioner()
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +85,12 @@ class KafkaPublisher:
     async def publish(
         self, records: Sequence[Record], *, deadline_seconds: float | None = None
     ) -> None:
-        """Produce every record and wait for all acknowledgements within the deadline."""
+        """Produce every record and wait for all acknowledgements within the deadline.
+
+        Records are grouped by partition (the Java client's murmur2 rule, as `send` would
+        choose) and handed over as one batch per partition, in request order: far less
+        per-record work than one `send` each, same partitions, same order per key.
+        """
         deadline = self._timeout if deadline_seconds is None else deadline_seconds
         producer = self._producer
         if producer is None:
@@ -90,10 +98,7 @@ class KafkaPublisher:
             raise DependencyUnavailable(msg)
         try:
             async with asyncio.timeout(deadline):
-                pending = [
-                    await producer.send(r.topic, r.value, key=r.key, headers=list(r.headers))
-                    for r in records
-                ]
+                pending = await self._send_batches(producer, records)
                 await asyncio.gather(*pending)
         except TimeoutError as exc:
             msg = f"Kafka did not acknowledge the batch within {deadline:g} s"
@@ -101,6 +106,34 @@ class KafkaPublisher:
         except KafkaError as exc:
             msg = f"Kafka refused the batch ({type(exc).__name__})"
             raise DependencyUnavailable(msg) from exc
+
+    async def _send_batches(
+        self, producer: AIOKafkaProducer, records: Sequence[Record]
+    ) -> list[asyncio.Future[object]]:
+        groups: dict[tuple[str, int], list[Record]] = {}
+        partitions: dict[str, list[int]] = {}
+        for record in records:
+            if record.topic not in partitions:
+                partitions[record.topic] = sorted(await producer.partitions_for(record.topic))
+            partition = _PARTITIONER(record.key, partitions[record.topic], None)
+            groups.setdefault((record.topic, partition), []).append(record)
+        pending: list[asyncio.Future[object]] = []
+        for (topic, partition), group in groups.items():
+            batch = producer.create_batch()
+            for record in group:
+                while (
+                    batch.append(
+                        key=record.key,
+                        value=record.value,
+                        timestamp=None,
+                        headers=list(record.headers),
+                    )
+                    is None
+                ):  # full: hand it over and start the next one
+                    pending.append(await producer.send_batch(batch, topic, partition=partition))
+                    batch = producer.create_batch()
+            pending.append(await producer.send_batch(batch, topic, partition=partition))
+        return pending
 
     async def ready(self) -> bool:
         """Whether a producer is connected and the raw topics' metadata is reachable."""
