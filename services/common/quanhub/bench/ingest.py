@@ -14,7 +14,7 @@ from quanhub.bench.workload import Workload, bodies
 GROUP = "Stages against their baselines"
 BASELINES = "Baselines: Kafka and PostgreSQL alone"
 #: Clients per batch size: enough requests in flight to keep one gateway process busy.
-CONCURRENCY = {1: 32, 500: 8}
+CONCURRENCY = {1: 4, 500: 4}
 
 
 async def measure(

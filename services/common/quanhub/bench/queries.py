@@ -13,6 +13,7 @@ import asyncpg
 import httpx
 
 from quanhub.bench.env import BenchEnv
+from quanhub.bench.http_load import ONE
 from quanhub.bench.measure import Measure, percentile
 from quanhub.bench.services import keys, running
 from quanhub.common.settings import DatabaseSettings
@@ -103,12 +104,11 @@ async def _load(
     samples: dict[str, list[float]] = {c.endpoint: [] for c in calls}
     errors: dict[str, int] = {}
     deadline = time.perf_counter() + seconds
-    limits = httpx.Limits(max_connections=concurrency)
-    async with httpx.AsyncClient(base_url=base_url, timeout=30, limits=limits) as http:
 
-        async def client(offset: int) -> None:
-            """One client cycling through the mix from its own offset."""
-            i = offset
+    async def client(offset: int) -> None:
+        """One client (its own connection) cycling through the mix from its own offset."""
+        i = offset
+        async with httpx.AsyncClient(base_url=base_url, timeout=30, limits=ONE) as http:
             while time.perf_counter() < deadline:
                 call = calls[i % len(calls)]
                 i += concurrency
@@ -121,7 +121,7 @@ async def _load(
                 else:
                     errors[call.endpoint] = errors.get(call.endpoint, 0) + 1
 
-        await asyncio.gather(*(client(c) for c in range(concurrency)))
+    await asyncio.gather(*(client(c) for c in range(concurrency)))
     for endpoint, count in errors.items():
         samples.setdefault(f"{endpoint} [non-200]", []).extend([float("nan")] * count)
     return samples
