@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
@@ -130,3 +130,18 @@ def test_protect_event_covers_customs_and_passes_parcels_through() -> None:
     out = pii.protect_event(parcel, "SF", "carrier", datetime.now(UTC), "", "gateway", SECRET)
     assert out.event == parcel
     assert not out.pii_tokens
+
+
+@pytest.mark.parametrize(
+    "received",
+    [
+        datetime(2026, 11, 28, 8, 0, 0, 123456, tzinfo=UTC),
+        datetime(1969, 12, 31, 23, 59, 59, 500000, tzinfo=UTC),
+        datetime(2026, 1, 1, 8, tzinfo=timezone(timedelta(hours=8))),
+    ],
+)
+def test_received_at_is_the_exact_instant(received: datetime) -> None:
+    envelope = pii.protect_event(
+        ingest_pb2.Event(event_id="x"), "TMALL", "platform", received, "", "gateway", SECRET
+    )
+    assert envelope.received_at.ToDatetime(tzinfo=UTC) == received
