@@ -23,7 +23,8 @@ from google.protobuf import json_format
 from quanhub.ingest.v1 import ingest_pb2 as ipb
 
 HERE = Path(__file__).parent
-WHEN = "2026-11-20T08:00:00+08:00"
+# A period of its own (mid October), apart from the other e2e tests' traffic and KPIs.
+WHEN = "2026-10-15T08:00:00+08:00"
 
 
 def parcel(event_id: str, **fields: Any) -> dict[str, Any]:
@@ -102,7 +103,7 @@ def gateway_files(rng: random.Random) -> None:
     )
     write(
         "gateway/time_missing_offset.json",
-        request({**parcel("corpus-t3"), "occurred_at": "2026-11-20 08:00:00"}),
+        request({**parcel("corpus-t3"), "occurred_at": "2026-10-15 08:00:00"}),
     )
     write(
         "gateway/time_far_future.json",

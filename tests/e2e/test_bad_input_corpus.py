@@ -38,7 +38,7 @@ def _case_id(case: dict[str, Any]) -> str:
 def _good_event(event_id: str, waybill: str) -> dict[str, Any]:
     return {
         "event_id": event_id,
-        "occurred_at": "2026-11-20T08:30:00+08:00",
+        "occurred_at": "2026-10-15T08:30:00+08:00",
         "parcel": {"carrier_code": "shunfeng", "waybill_no": waybill, "code_system": "kuaidi100",
                    "code": "0", "description": "after the corpus"},
     }  # fmt: skip

@@ -1,4 +1,4 @@
 
 }
-corpus-pb-good€›þ×Zc
+corpus-pb-good€¯ÀÖZc
 shunfengSF7000000001	kuaidi100
