@@ -57,7 +57,10 @@ class _Server(uvicorn.Server):
 class WebhookReceiver:
     """Serves POST /hook/<name> on a free port until stopped."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, lose_every: int = 0) -> None:
+        #: Answer every n-th delivery 503 after processing it (0: never).
+        self.lose_every = lose_every
+        self.posts = 0
         self.port = procs.free_port()
         self.secrets: dict[str, str] = {}
         self.received: dict[str, Received] = defaultdict(Received)
@@ -73,6 +76,11 @@ class WebhookReceiver:
                 return Response(status_code=401)
             document = orjson.loads(body)
             self.received[name].record(str(document["delivery_id"]), document["events"])
+            self.posts += 1
+            if self.lose_every and self.posts % self.lose_every == 0:
+                # Processed, but the acknowledgement is "lost": the hub must send the same
+                # delivery id again, and we must not count its events twice.
+                return Response(status_code=503)
             return Response(status_code=204)
 
         config = uvicorn.Config(

@@ -114,7 +114,7 @@ async def run_chaos(
         )
         database = DatabaseSettings(url=servers.database_url)
         services = await start_services(SERVICES, kafka, database, root / "services")
-        receiver = WebhookReceiver()
+        receiver = WebhookReceiver(lose_every=50)
         await receiver.start()
         try:
             keys = await register_partners(servers.database_url)
