@@ -46,7 +46,7 @@ test-e2e: $(STAMP) ## End-to-end tests (starts the services on free ports)
 	$(BIN)/pytest tests/e2e -q
 
 # Each tier is its own pytest run so an empty tier fails (pytest exits 5: no tests).
-test: $(STAMP) ## Everything CI runs: stack, static checks, unit, integration, e2e tests
+test: $(STAMP) ## Everything CI runs: stack, static checks, unit, integration, e2e, short chaos
 	$(BIN)/quanhub stack up --reuse-running
 	$(MAKE) --no-print-directory check
 	$(BIN)/pytest tests/unit -q
