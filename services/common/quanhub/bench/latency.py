@@ -9,13 +9,13 @@ import time
 import asyncpg
 import httpx
 
-from quanhub.bench.flow import Endpoints, batches_of, options
+from quanhub.bench.flow import Endpoints, batches_of, send_paced
 from quanhub.bench.measure import Measure, percentile
 from quanhub.bench.receiver import Arrivals
 from quanhub.bench.workload import Workload
 from quanhub.ingest.v1 import ingest_pb2 as ipb
 from quanhub.ledger.store.writer import NOTIFY_CHANNEL
-from quanhub.simulator.sender import PROTOBUF, Sender
+from quanhub.simulator.sender import PROTOBUF
 
 LATENCY_GROUP = "Latency under open-loop load"
 QUERYABLE_P99_MS = 250.0
@@ -135,8 +135,7 @@ async def _latency(
 ) -> list[Measure]:  # fmt: skip
     batches = batches_of(workload, int(rate * seconds), 50, f"lat{int(rate)}")
     async with httpx.AsyncClient(timeout=30, limits=httpx.Limits(max_connections=64)) as http:
-        sender = Sender(http, ep.keys, options(ep, rate, 16))
-        load = asyncio.create_task(sender.run(batches))
+        load = asyncio.create_task(send_paced(ep, batches, rate))
         probes: list[asyncio.Task[tuple[str, float, float | None] | None]] = []
         started = time.perf_counter()
         n = 0
@@ -148,7 +147,7 @@ async def _latency(
             )
             n += 1
             await asyncio.sleep(max(0.0, started + n / probes_per_s - time.perf_counter()))
-        tally = await load
+        sent = await load
         results = [r for r in await asyncio.gather(*probes) if r is not None]
     deadline = time.perf_counter() + 30
     # A bounded poll of what the receiver (another task) has seen.
@@ -156,7 +155,7 @@ async def _latency(
         await asyncio.sleep(0.1)
     queryable = [v * 1000 for _, _, v in results if v is not None]
     fed = [(arrivals.at[w] - t) * 1000 for w, t, _ in results if w in arrivals.at]
-    achieved = tally.accepted / tally.elapsed if tally.elapsed else 0.0
+    achieved = sent.rate
     note = (f"{len(results)} probes; load {achieved:,.0f} events/s achieved in 50-event "
             f"batches; {len(results) - len(queryable)} probes not queryable in 30s")  # fmt: skip
     out = []
