@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: help install proto proto-check lint typecheck check test test-unit test-integration demo \
+.PHONY: system-deps help install proto proto-check lint typecheck check test test-unit test-integration demo \
 	test-e2e chaos fuzz up down purge status run bench
 
 help: ## List the targets
@@ -46,7 +46,10 @@ test-e2e: $(STAMP) ## End-to-end tests (starts the services on free ports)
 	$(BIN)/pytest tests/e2e -q
 
 # Each tier is its own pytest run so an empty tier fails (pytest exits 5: no tests).
-test: $(STAMP) ## Everything CI runs: stack, static checks, unit, integration, e2e, short chaos
+system-deps: ## Debian packages the tests use (chromium, CJK font, kcat)
+	bash deploy/local/system-deps.sh
+
+test: $(STAMP) system-deps ## Everything CI runs: stack, static checks, unit, integration, e2e, short chaos
 	$(BIN)/quanhub stack up --reuse-running
 	$(MAKE) --no-print-directory check
 	$(BIN)/pytest tests/unit -q
