@@ -45,10 +45,10 @@ test-integration: $(STAMP) ## Integration tests (real Kafka and PostgreSQL; star
 test-e2e: $(STAMP) ## End-to-end tests (starts the services on free ports)
 	$(BIN)/pytest tests/e2e -q
 
-# Each tier is its own pytest run so an empty tier fails (pytest exits 5: no tests).
 system-deps: ## Debian packages the tests use (chromium, CJK font, kcat)
 	bash deploy/local/system-deps.sh
 
+# Each tier is its own pytest run so an empty tier fails (pytest exits 5: no tests).
 test: $(STAMP) system-deps ## Everything CI runs: stack, static checks, unit, integration, e2e, short chaos
 	$(BIN)/quanhub stack up --reuse-running
 	$(MAKE) --no-print-directory check
