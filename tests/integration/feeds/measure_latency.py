@@ -4,10 +4,12 @@
 
 Starts its own gateway, normalizer, ledger consumer and dispatcher as subprocesses on
 free loopback ports with a private topic namespace and a private database (so the shared
-dev stack's services and data are untouched), registers a carrier, subscribes a local
-receiver, then posts one-event requests at a steady rate. Each event's latency is the
-receiver's arrival time minus the moment its 202 came back, both on this process's
-monotonic clock. Prints p50/p90/p99/max as JSON, then stops everything it started.
+dev stack's services and data are untouched), registers a carrier, subscribes a receiver
+(a separate process, so the load generator cannot slow it), then posts one-event requests
+at a steady rate. Each event's latency is the receiver's arrival time minus the moment its
+202 came back (wall clock, same machine). The commit instant of each event (its ledger
+batch's NOTIFY, seen here) splits it into 202 -> commit and commit -> webhook. Prints
+p50/p90/p99/max as JSON, then stops everything it started.
 """
 
 from __future__ import annotations
@@ -21,9 +23,10 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -93,53 +96,67 @@ async def _ready(name: str, within: float = 60) -> None:
 
 
 class Receiver:
-    """Records when each event (by source event id) arrives."""
+    """The webhook endpoint, run in its own process (`--receiver PORT FILE`) so that the load
+    generator does not slow it down; appends `source_event_id seq wall-time` per event."""
 
-    def __init__(self) -> None:
-        self.arrived: dict[str, float] = {}
-        self.seqs: dict[str, int] = {}
-        #: (monotonic time, seq) of every NOTIFY quanhub_ledger: when each batch committed.
-        self.commits: list[tuple[float, int]] = []
-        self.duplicates = 0
+    def __init__(self, out: Path) -> None:
+        self._out = out.open("a", encoding="utf-8")
 
     async def handle(self, request: Request) -> Response:
         body = orjson.loads(await request.body())
-        now = time.monotonic()
-        for event in body["events"]:
-            source_id = event["event"]["source_event_id"]
-            if source_id in self.arrived:
-                self.duplicates += 1
-            self.arrived.setdefault(source_id, now)
-            self.seqs[source_id] = int(event["seq"])
+        now = time.time()
+        lines = [f"{e['event']['source_event_id']} {e['seq']} {now}\n" for e in body["events"]]
+        self._out.write("".join(lines))
+        self._out.flush()
         return Response(b"ok")
 
+
+def serve_receiver(port: int, out: Path) -> None:
+    """Receiver process entry point."""
+    app = Starlette(routes=[Route("/hook", Receiver(out).handle, methods=["POST"])])
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+
+
+@dataclass
+class Arrivals:
+    """What the receiver process recorded, and when each ledger batch committed."""
+
+    arrived: dict[str, float] = field(default_factory=dict)
+    seqs: dict[str, int] = field(default_factory=dict)
+    duplicates: int = 0
+    #: (wall time, last seq) of every NOTIFY quanhub_ledger seen by this process.
+    commits: list[tuple[float, int]] = field(default_factory=list)
+
+    def load(self, out: Path) -> None:
+        self.arrived.clear()
+        self.duplicates = 0
+        for line in out.read_text("utf-8").splitlines():
+            source_id, seq, at = line.split()
+            if source_id in self.arrived:
+                self.duplicates += 1
+            self.arrived.setdefault(source_id, float(at))
+            self.seqs[source_id] = int(seq)
+
     def on_notify(self, _conn: object, _pid: int, _channel: str, payload: object) -> None:
-        self.commits.append((time.monotonic(), int(str(payload))))
+        self.commits.append((time.time(), int(str(payload))))
 
     def committed_at(self, seq: int) -> float:
         """When the ledger batch holding `seq` committed (its NOTIFY arrived here)."""
         return next(t for t, last in self.commits if last >= seq)
 
 
-@contextlib.asynccontextmanager
-async def _receiver(receiver: Receiver) -> AsyncIterator[str]:
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(
-        uvicorn.Config(
-            Starlette(routes=[Route("/hook", receiver.handle, methods=["POST"])]),
-            log_config=None,
-            lifespan="off",
-        )
-    )
-    task = asyncio.create_task(server._serve([sock]))
-    while not server.started:
-        await asyncio.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}/hook"
-    finally:
-        server.should_exit = True
-        await task
+async def _listening(port: int, within: float = 30) -> None:
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        try:
+            _, writer = await asyncio.open_connection("127.0.0.1", port)
+        except OSError:
+            await asyncio.sleep(0.1)
+            continue
+        writer.close()
+        return
+    msg = f"receiver not listening on {port}"
+    raise RuntimeError(msg)
 
 
 def _request(run: str, n: int) -> bytes:
@@ -171,7 +188,7 @@ async def _load(base: str, key: str, rate: float, seconds: float, run: str) -> d
             except httpx.HTTPError:
                 return  # not accepted: not part of the latency sample (counted below)
             if response.status_code == 202:
-                accepted[f"lat-{run}-{n}"] = time.monotonic()
+                accepted[f"lat-{run}-{n}"] = time.time()
 
         tasks = []
         start = time.monotonic()
@@ -202,44 +219,57 @@ async def main(rate: float, seconds: float) -> dict[str, object]:
     )
     env = _env(f"lat{run}", db_url)
     procs: list[subprocess.Popen[bytes]] = []
-    receiver = Receiver()
+    receiver = Arrivals()
+    out = Path(tempfile.mkdtemp()) / "arrivals.txt"
+    out.touch()
+    hook_port = _free_port()
+    listener: asyncpg.Connection | None = None
     try:
         for name in ("normalizer", "consumer", "gateway", "dispatcher"):
             procs.append(subprocess.Popen([sys.executable, *COMMANDS[name]], env=env, cwd=ROOT))
             await _ready(name)
         listener = await asyncpg.connect(db_url)
         await listener.add_listener("quanhub_ledger", receiver.on_notify)
-        async with _receiver(receiver) as url:
-            async with pool.acquire() as c:
-                head = int(await c.fetchval("SELECT last_seq FROM ledger_sequence"))
-                await store.create_subscription(
-                    c,
-                    partner_code="SF",
-                    url=url,
-                    kinds=["parcel"],
-                    description="latency",
-                    secret="whsec_" + "l" * 40,
-                    cursor_seq=head,
-                    now=datetime.now(UTC),
-                )
-            accepted = await _load(
-                f"http://127.0.0.1:{PORTS['gateway']}", key.api_key, rate, seconds, run
+        procs.append(
+            subprocess.Popen(
+                [sys.executable, __file__, "--receiver", str(hook_port), str(out)], cwd=ROOT
             )
-            deadline = time.monotonic() + 60
-            while len(receiver.arrived) < len(accepted) and time.monotonic() < deadline:
-                await asyncio.sleep(0.1)
-            missing = sorted(set(accepted) - set(receiver.arrived))
-            async with pool.acquire() as c:
-                in_ledger = await c.fetchval(
-                    "SELECT count(*) FROM ledger_events WHERE source_event_id = ANY($1::text[])",
-                    missing,
-                )
-                deliveries = await c.fetchrow(
-                    "SELECT count(*) AS n, count(*) FILTER (WHERE attempts > 1) AS retried, "
-                    "count(*) FILTER (WHERE status = 'pending') AS pending, "
-                    "round(avg(event_count), 1)::float8 AS per_batch FROM feed_deliveries"
-                )
+        )
+        url = f"http://127.0.0.1:{hook_port}/hook"
+        await _listening(hook_port)
+        async with pool.acquire() as c:
+            head = int(await c.fetchval("SELECT last_seq FROM ledger_sequence"))
+            await store.create_subscription(
+                c,
+                partner_code="SF",
+                url=url,
+                kinds=["parcel"],
+                description="latency",
+                secret="whsec_" + "l" * 40,
+                cursor_seq=head,
+                now=datetime.now(UTC),
+            )
+        accepted = await _load(
+            f"http://127.0.0.1:{PORTS['gateway']}", key.api_key, rate, seconds, run
+        )
+        deadline = time.monotonic() + 60
+        while len(receiver.arrived) < len(accepted) and time.monotonic() < deadline:
+            await asyncio.sleep(0.5)
+            receiver.load(out)
+        missing = sorted(set(accepted) - set(receiver.arrived))
+        async with pool.acquire() as c:
+            in_ledger = await c.fetchval(
+                "SELECT count(*) FROM ledger_events WHERE source_event_id = ANY($1::text[])",
+                missing,
+            )
+            deliveries = await c.fetchrow(
+                "SELECT count(*) AS n, count(*) FILTER (WHERE attempts > 1) AS retried, "
+                "count(*) FILTER (WHERE status = 'pending') AS pending, "
+                "round(avg(event_count), 1)::float8 AS per_batch FROM feed_deliveries"
+            )
     finally:
+        if listener is not None:
+            await listener.close()
         for proc in procs:
             proc.terminate()
         for proc in procs:
@@ -278,5 +308,9 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rate", type=float, default=50.0, help="requests per second")
     parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--receiver", nargs=2, metavar=("PORT", "FILE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.receiver:
+        serve_receiver(int(args.receiver[0]), Path(args.receiver[1]))
+        sys.exit(0)
     print(json.dumps(asyncio.run(main(args.rate, args.seconds)), indent=2))  # noqa: T201
