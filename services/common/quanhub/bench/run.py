@@ -64,7 +64,7 @@ def plan(quick: bool, profile_dir: Path | None, stamp: str) -> Plan:
             ),
             query_ledgers=(200_000,),
             query_seconds=12.0,
-            query_concurrency=8,
+            query_concurrency=4,
         )
     return Plan(
         kafka_records=500_000,
@@ -83,7 +83,7 @@ def plan(quick: bool, profile_dir: Path | None, stamp: str) -> Plan:
         ),
         query_ledgers=(1_000_000, 10_000_000),
         query_seconds=30.0,
-        query_concurrency=8,
+        query_concurrency=4,
     )
 
 
