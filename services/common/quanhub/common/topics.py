@@ -40,6 +40,10 @@ class Topics:
         """A large partner's own topic, written with SASL credentials, read by the normalizer."""
         return f"{self.ns}.raw.partner.{partner_code.lower()}.v1"
 
+    def feed(self, partner_code: str) -> str:
+        """A partner's filtered feed topic, filled by the dispatcher, read under ACLs."""
+        return f"{self.ns}.feed.{partner_code.lower()}.v1"
+
     @property
     def canonical(self) -> str:
         return f"{self.ns}.canonical.v1"
@@ -63,3 +67,8 @@ class Topics:
     def partner_spec(self, partner_code: str) -> TopicSpec:
         s = self._settings
         return TopicSpec(self.partner(partner_code), s.partitions, s.partner_topic_retention_ms)
+
+    def feed_spec(self, partner_code: str) -> TopicSpec:
+        """Partitions and retention of a feed topic (as the canonical topic's)."""
+        s = self._settings
+        return TopicSpec(self.feed(partner_code), s.partitions, s.retention_ms)

@@ -15,7 +15,7 @@ from typing import Any
 
 from quanhub.common.canonical import customs_key, order_key, parcel_key
 from quanhub.common.settings import KafkaSettings
-from quanhub.common.topics import TopicSpec
+from quanhub.common.topics import Topics, TopicSpec
 
 #: The stored URL of a Kafka-transport subscription (the topic follows from the partner).
 KAFKA_URL = "kafka:"
@@ -28,12 +28,12 @@ def is_kafka(url: str) -> bool:
 
 def feed_topic(settings: KafkaSettings, partner_code: str) -> str:
     """The partner's filtered feed topic."""
-    return f"{settings.topic_namespace}.feed.{partner_code.lower()}.v1"
+    return Topics(settings).feed(partner_code)
 
 
 def feed_topic_spec(settings: KafkaSettings, partner_code: str) -> TopicSpec:
     """Partitions and retention of a feed topic (as the canonical topic's)."""
-    return TopicSpec(feed_topic(settings, partner_code), settings.partitions, settings.retention_ms)
+    return Topics(settings).feed_spec(partner_code)
 
 
 def event_key(event: dict[str, Any]) -> bytes:
