@@ -26,7 +26,7 @@ from quanhub.bench.workload import Workload
 from quanhub.ledger.store.rows import LedgerRow
 
 log = structlog.get_logger(__name__)
-STAGES = ("kafka", "ledger", "normalizer", "gateway", "pipeline", "queries")
+STAGES = ("kafka", "ledger", "consumer", "normalizer", "gateway", "pipeline", "queries")
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +137,7 @@ async def run_all(  # noqa: PLR0917 - the CLI's flags, in order
                                                                  envelope_bytes))  # fmt: skip
         producer = baselines.get("kafka-producer-perf-test")
         await stage("ledger", lambda: _ledger(env, workload, p, stamp))
+        await stage("consumer", lambda: _consumer(env, database, p.writer_events))
         await stage("normalizer", lambda: _normalizer(env, p.normalizer_events, producer))
         await stage("gateway", lambda: ingest.measure(
             env, workload, env.database_url(database), root,
@@ -168,6 +169,24 @@ async def _ledger(env: BenchEnv, workload: Workload, p: Plan, stamp: str) -> lis
     await seed(url, warm_pool(workload), p.warm_events)
     rows = ledger_rows(workload.sends(p.writer_events, "lw"))
     return await ledger_writer.measure(url, rows, 5000)
+
+
+async def _consumer(env: BenchEnv, database: str, events: int) -> list[Measure]:
+    """The ledger owner's own benchmark (quanhub.ledger.bench): its consumer from Kafka into
+    a scratch database, against COPY of the same rows into an indexed same-shaped table."""
+    from quanhub.common.settings import DatabaseSettings
+    from quanhub.ledger.bench import run_bench
+
+    result = await run_bench(
+        env.kafka(), DatabaseSettings(url=env.database_url(database)), events=events, batch=5000
+    )
+    note = f"{events:,} synthetic canonical events (quanhub.ledger.synthetic), batches of 5000"
+    return [
+        Measure("ledger consumer, Kafka → PostgreSQL (quanhub.ledger.bench)",
+                result.writer_rate, "events/s", ingest.GROUP,
+                baseline=result.copy_indexed_rate, baseline_name="COPY, indexed table",
+                target=0.5, target_on="ratio", note=note),
+    ]  # fmt: skip
 
 
 async def _normalizer(env: BenchEnv, events: int, producer: float | None) -> list[Measure]:
