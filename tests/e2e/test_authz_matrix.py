@@ -5,7 +5,7 @@ out in EXPECTED below; the test fails on any cell that answers otherwise.
 
 Objects (published through the gateway by their real owners):
   own   TMALL order AZ-T-1, shipped by SF as SF8000000001, declared by JNAGENT (AZ-COP-1)
-  other JD order AZ-J-1, shipped by ZTO as 73000000000001, declared by AZAGENT (AZ-COP-2)
+  other JDCOM order AZ-J-1, shipped by ZTO as 73000000000001, declared by AZAGENT (AZ-COP-2)
 A customs liaison sees every declaration (so both objects); an admin sees everything.
 """
 
@@ -134,9 +134,9 @@ async def world(services: RunningServices, database_settings: DatabaseSettings) 
     demo = services.demo_keys
     batches = [
         (demo["TMALL"], _order("az-o1", "TMALL", "AZ-T-1", "SF", "SF8000000001")),
-        (demo["JD"], _order("az-o2", "JD", "AZ-J-1", "ZTO", "73000000000001")),
+        (demo["JDCOM"], _order("az-o2", "JDCOM", "AZ-J-1", "ZTO", "73000000000001")),
         (demo["SF"], _parcel("az-p1", "SF", "SF8000000001", "TMALL", "AZ-T-1")),
-        (demo["ZTO"], _parcel("az-p2", "ZTO", "73000000000001", "JD", "AZ-J-1")),
+        (demo["ZTO"], _parcel("az-p2", "ZTO", "73000000000001", "JDCOM", "AZ-J-1")),
         (demo["JNAGENT"], _declaration("az-c1", "AZ-COP-1", "AZ-T-1", "3701PT0001",
                                        "3701LG0001", "SF8000000001", "3701AG0001")),
         (agent.api_key, _declaration("az-c2", "AZ-COP-2", "AZ-J-1", "3701PT0002",
@@ -205,7 +205,7 @@ class Cells:
             return (await c.post(f"{self.gateway}/v1/events", headers=h,
                                  json={"events": [_publish(role, own)]})).status_code  # fmt: skip
         if route == "GET /v1/orders/{p}/{o}":
-            path = "TMALL/AZ-T-1" if own else "JD/AZ-J-1"
+            path = "TMALL/AZ-T-1" if own else "JDCOM/AZ-J-1"
             return (await c.get(f"{ledger}/v1/orders/{path}", headers=h)).status_code
         if route == "GET /v1/parcels/{c}/{w}":
             path = "SF/SF8000000001" if own else "ZTO/73000000000001"
@@ -289,7 +289,7 @@ def _publish(role: str, own: bool) -> dict[str, Any]:
     """An event the role publishes about its own object, or naming another partner."""
     ident = f"az-{uuid.uuid4().hex[:12]}"
     if role == "platform":
-        return _order(ident, "TMALL" if own else "JD", "AZ-T-1", "SF", "SF8000000001")
+        return _order(ident, "TMALL" if own else "JDCOM", "AZ-T-1", "SF", "SF8000000001")
     if role == "customs_agent":
         agent = "3701AG0001" if own else "3701AG0077"
         return _declaration(ident, "AZ-COP-1", "AZ-T-1", "3701PT0001", "3701LG0001",

@@ -61,13 +61,12 @@ class CustomsAgent:
 
 PLATFORMS: tuple[Platform, ...] = (
     Platform("TMALL", "天猫国际", "taobao", "3701PT0001", 0.45),
-    Platform("JD", "京东", "jd", "3701PT0002", 0.30),
+    Platform("JDCOM", "京东", "jd", "3701PT0002", 0.30),
     Platform("PDD", "拼多多", "pinduoduo", "3701PT0003", 0.25),
 )
 
 # Shares are rough public figures for China's express market (2023 annual reports); the
 # carrier code is the one each firm's own feed uses (Kuaidi100 `com`, Kdniao or hub id).
-# JD Logistics publishes as "JDL" because the platform JD holds the partner code "JD".
 _C = Carrier
 CARRIERS: tuple[Carrier, ...] = (
     _C("SF", "顺丰速运", "shunfeng", "kuaidi100", "3701LG0001", "SF", 0.08, 0.20, 0.7),
@@ -77,7 +76,7 @@ CARRIERS: tuple[Carrier, ...] = (
     _C("YUNDA", "韵达速递", "yunda", "yunda", "3701LG0005", "43", 0.15, 0.0, 1.05),
     _C("EMS", "中国邮政速递物流", "ems", "kuaidi100", "3701LG0006", "98", 0.04, 0.30, 0.9),
     _C("CHINAPOST", "中国邮政快递包裹", "YZPY", "kdniao", "3701LG0007", "97", 0.04, 0.25, 1.2),
-    _C("JDL", "京东物流", "JD", "quanhub", "3701LG0008", "JDV", 0.07, 0.15, 0.6),
+    _C("JD", "京东物流", "JD", "quanhub", "3701LG0008", "JDV", 0.07, 0.15, 0.6),
     _C("DEPPON", "德邦快递", "debangkuaidi", "kuaidi100", "3701LG0009", "DPK", 0.02, 0.0, 1.1),
     _C("JT", "极兔速递", "JTSD", "kdniao", "3701LG0010", "JT", 0.10, 0.0, 1.1),
 )

@@ -18,7 +18,12 @@ from quanhub.common.settings import PiiSettings, Profile
 
 @dataclass(frozen=True, slots=True)
 class DemoPartner:
-    """One fixed demo partner (the customs codes are made up, clearly not real ones)."""
+    """One fixed demo partner (the customs codes are made up, clearly not real ones).
+
+    A carrier's partner code is its hub carrier id (quanhub.common.carriers), which is what
+    the publish rules and the ledger's visibility compare with; so the JD.com platform is
+    `JDCOM` and `JD` is JD Logistics.
+    """
 
     code: str
     role: Role
@@ -28,7 +33,7 @@ class DemoPartner:
 
 DEMO_PARTNERS: tuple[DemoPartner, ...] = (
     DemoPartner("TMALL", Role.PLATFORM, "天猫国际 Tmall Global", "3701PT0001"),
-    DemoPartner("JD", Role.PLATFORM, "京东 JD.com", "3701PT0002"),
+    DemoPartner("JDCOM", Role.PLATFORM, "京东 JD.com", "3701PT0002"),
     DemoPartner("PDD", Role.PLATFORM, "拼多多 Pinduoduo", "3701PT0003"),
     DemoPartner("SF", Role.CARRIER, "顺丰速运 SF Express", "3701LG0001"),
     DemoPartner("ZTO", Role.CARRIER, "中通快递 ZTO Express", "3701LG0002"),
@@ -36,6 +41,10 @@ DEMO_PARTNERS: tuple[DemoPartner, ...] = (
     DemoPartner("STO", Role.CARRIER, "申通快递 STO Express", "3701LG0004"),
     DemoPartner("YUNDA", Role.CARRIER, "韵达速递 Yunda Express", "3701LG0005"),
     DemoPartner("EMS", Role.CARRIER, "中国邮政 EMS", "3701LG0006"),
+    DemoPartner("CHINAPOST", Role.CARRIER, "中国邮政快递包裹 China Post", "3701LG0007"),
+    DemoPartner("JD", Role.CARRIER, "京东物流 JD Logistics", "3701LG0008"),
+    DemoPartner("DEPPON", Role.CARRIER, "德邦快递 Deppon Express", "3701LG0009"),
+    DemoPartner("JT", Role.CARRIER, "极兔速递 J&T Express", "3701LG0010"),
     DemoPartner("JNAGENT", Role.CUSTOMS_AGENT, "济南报关代理 (demo)", "3701AG0001"),
     DemoPartner("QCCUSTOMS", Role.CUSTOMS_LIAISON, "泉城海关联络 (demo)"),
     DemoPartner("JNCOMMERCE", Role.ANALYST, "济南市商务局 (demo)"),
