@@ -72,6 +72,7 @@ async def ensure_topics(settings: KafkaSettings, specs: list[TopicSpec]) -> list
                 topic_configs={
                     "retention.ms": str(spec.retention_ms),
                     "cleanup.policy": spec.cleanup_policy,
+                    "message.timestamp.type": spec.timestamp_type,
                     "min.insync.replicas": str(min(2, settings.replication_factor)),
                 },
             )

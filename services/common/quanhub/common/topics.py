@@ -24,6 +24,8 @@ class TopicSpec:
     partitions: int
     retention_ms: int
     cleanup_policy: str = "delete"
+    #: "LogAppendTime" where the broker's clock, not the producer's, must stamp records.
+    timestamp_type: str = "CreateTime"
 
 
 class Topics:
@@ -66,7 +68,14 @@ class Topics:
 
     def partner_spec(self, partner_code: str) -> TopicSpec:
         s = self._settings
-        return TopicSpec(self.partner(partner_code), s.partitions, s.partner_topic_retention_ms)
+        # The broker stamps records on partners' own topics: the normalizer takes that as
+        # the receive time, which a partner's producer clock must not decide.
+        return TopicSpec(
+            self.partner(partner_code),
+            s.partitions,
+            s.partner_topic_retention_ms,
+            timestamp_type="LogAppendTime",
+        )
 
     def feed_spec(self, partner_code: str) -> TopicSpec:
         """Partitions and retention of a feed topic (as the canonical topic's)."""
