@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import shutil
 import sys
 import tempfile
 import time
@@ -149,17 +151,25 @@ async def _drive(  # type: ignore[no-untyped-def]
             fault = FAULTS[number % len(FAULTS)]
             if traffic.done():
                 late.append(fault)
-            await injector.inject(fault)
+            try:
+                await injector.inject(fault)
+            except RuntimeError as exc:  # the system did not heal: stop, report, still check
+                summary.problems.append(f"{fault} never healed: {str(exc)[:2000]}")
+                traffic.cancel()
+                break
             number += 1
             say(f"chaos: {fault} healed; sent {sender.outcome.sent}, acknowledged "
                 f"{len(sender.outcome.acknowledged)} ({time.monotonic() - started:.0f}s)",
                 flush=True)  # fmt: skip
-        await traffic
+        with contextlib.suppress(asyncio.CancelledError):
+            await traffic
     outcome = sender.outcome
     summary.sent = outcome.sent
     summary.acknowledged = len(outcome.acknowledged)
     summary.faults = log.total
     summary.details.append(f"faults: {log.summary()}")
+    for line in log.stuck:
+        summary.problems.append(f"not healed in 120 s: {line}")
     if late:
         summary.details.append(f"faults after the traffic ended (raise N or lower --rate): {late}")
     summary.details.append(f"resends: {dict(outcome.resends.most_common())}")
@@ -250,12 +260,15 @@ def main() -> int:
     parser.add_argument("--rate", type=float, help="events per second (overrides --duration)")
     args = parser.parse_args()
     configure_logging("WARNING", json=False)
-    with tempfile.TemporaryDirectory(prefix="quanhub-chaos-") as tmp:
-        summary = asyncio.run(
-            run_chaos(args.events, root=Path(tmp), seed=args.seed, batch_size=args.batch_size,
-                      concurrency=args.concurrency,
-                      rate=args.rate or args.events / args.duration)
-        )  # fmt: skip
+    root = Path(tempfile.mkdtemp(prefix="quanhub-chaos-"))
+    summary = asyncio.run(
+        run_chaos(args.events, root=root, seed=args.seed, batch_size=args.batch_size,
+                  concurrency=args.concurrency, rate=args.rate or args.events / args.duration)
+    )  # fmt: skip
+    if summary.passed:
+        shutil.rmtree(root, ignore_errors=True)
+    else:
+        print(f"  service logs kept in {root / 'services' / 'logs'}")
     for line in summary.details:
         print(f"  {line}")
     for problem in summary.problems:
