@@ -146,7 +146,8 @@ def _print_prepared(prepared: Prepared) -> None:
 def _print_services(supervisor: Supervisor, ready: dict[str, bool], env: dict[str, str]) -> None:
     table = Table(title="Quanhub services")
     for column in ("service", "state", "pid", "url", "log"):
-        table.add_column(column)
+        # Fold rather than cut: a URL or path shortened with an ellipsis is useless to copy.
+        table.add_column(column, overflow="fold")
     for spec in supervisor.skipped:
         table.add_row(spec.name, "[dim]not installed[/]", "-", "-", "-")
     for name, child in supervisor.children.items():
