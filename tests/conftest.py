@@ -43,11 +43,20 @@ def test_servers() -> Iterator[TestServers]:
 
 
 @pytest.fixture(scope="session")
-def kafka_settings(test_servers: TestServers) -> KafkaSettings:
-    """Kafka settings with a topic namespace unique to this test session."""
-    return KafkaSettings(
+async def kafka_settings(test_servers: TestServers) -> AsyncIterator[KafkaSettings]:
+    """Kafka settings with a topic namespace unique to this test session.
+
+    The session's topics (`test<run id>.…`, and any namespace a test derives by adding to
+    it) are deleted at the end, so test runs leave nothing on a developer's stack.
+    """
+    from quanhub.common.kafka import delete_topics_with_prefix
+
+    settings = KafkaSettings(
         bootstrap=test_servers.kafka_bootstrap, topic_namespace=f"test{RUN_ID}", partitions=3
     )
+    yield settings
+    if not os.environ.get("QUANHUB_TEST_KEEP_TOPICS"):
+        await delete_topics_with_prefix(settings, f"test{RUN_ID}")
 
 
 @pytest.fixture(scope="session")

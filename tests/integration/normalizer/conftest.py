@@ -12,10 +12,9 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from aiokafka.admin import AIOKafkaAdminClient
 from normalizer_kafka import Running
 
-from quanhub.common.kafka import ensure_topics, make_producer
+from quanhub.common.kafka import delete_topics_with_prefix, ensure_topics, make_producer
 from quanhub.common.settings import DatabaseSettings, KafkaSettings
 from quanhub.common.topics import Topics
 from quanhub.normalizer.settings import NormalizerSettings
@@ -36,13 +35,7 @@ async def topics(kafka_settings: KafkaSettings) -> AsyncIterator[Topics]:
     t = Topics(kafka_settings)
     await ensure_topics(kafka_settings, t.specs())
     yield t
-    admin = AIOKafkaAdminClient(bootstrap_servers=kafka_settings.bootstrap)
-    await admin.start()
-    try:
-        mine = [n for n in await admin.list_topics() if n.startswith(f"{t.ns}.")]
-        await admin.delete_topics(mine)
-    finally:
-        await admin.close()
+    await delete_topics_with_prefix(kafka_settings, f"{t.ns}.")
 
 
 @pytest.fixture

@@ -86,3 +86,19 @@ async def ensure_topics(settings: KafkaSettings, specs: list[TopicSpec]) -> list
         return created
     finally:
         await admin.close()
+
+
+async def delete_topics_with_prefix(settings: KafkaSettings, prefix: str) -> list[str]:
+    """Delete every topic whose name starts with `prefix` (a test run's or a benchmark's
+    namespace, e.g. "test1a2b." or "test1a2b" for it and the namespaces derived from it)."""
+    admin = AIOKafkaAdminClient(
+        bootstrap_servers=settings.bootstrap, request_timeout_ms=settings.request_timeout_ms
+    )
+    await admin.start()
+    try:
+        mine = [name for name in await admin.list_topics() if name.startswith(prefix)]
+        if mine:
+            await admin.delete_topics(mine)
+        return mine
+    finally:
+        await admin.close()
