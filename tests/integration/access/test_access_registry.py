@@ -125,8 +125,11 @@ async def test_demo_partners_are_stable_and_local_only(registry_pool: asyncpg.Po
     second = await ensure_demo_partners(registry_pool, pii)
     assert first == second
     assert set(first) == {p.code for p in DEMO_PARTNERS}
-    auth = Authenticator(registry_pool, FixedClock(datetime.now(UTC)))
-    assert (await auth.authenticate(first["SF"])).role is Role.CARRIER
+    local = Authenticator(registry_pool, FixedClock(datetime.now(UTC)), allow_demo_keys=True)
+    assert (await local.authenticate(first["SF"])).role is Role.CARRIER
+    # Outside the local profile (the default) a demo key is refused.
+    with pytest.raises(AuthenticationFailed):
+        await Authenticator(registry_pool, FixedClock(datetime.now(UTC))).authenticate(first["SF"])
     production = PiiSettings(profile=Profile.PRODUCTION, secret="x" * 40)
     with pytest.raises(ConfigurationError):
         await ensure_demo_partners(registry_pool, production)

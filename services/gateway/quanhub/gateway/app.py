@@ -16,6 +16,7 @@ from quanhub.common.clock import Clock, SystemClock
 from quanhub.common.db import create_pool, migrate
 from quanhub.common.errors import DependencyUnavailable
 from quanhub.common.http import install_problem_handlers, ops_router, problem_response
+from quanhub.common.settings import Profile
 from quanhub.common.topics import EventKind, Topics
 from quanhub.gateway import errors
 from quanhub.gateway.context import GatewayContext
@@ -121,7 +122,9 @@ def create_app(
                 finally:
                     await conn.close()
             ttl = timedelta(seconds=settings.auth_cache_seconds)
-            app.state.authenticator = Authenticator(pool, clock, ttl)
+            app.state.authenticator = Authenticator(
+                pool, clock, ttl, allow_demo_keys=settings.pii.profile is Profile.LOCAL
+            )
         else:
             app.state.authenticator = authenticator
         if kafka is not None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from quanhub.common.settings import DatabaseSettings, KafkaSettings
+from quanhub.common.settings import DatabaseSettings, KafkaSettings, Profile, ProfileSettings
 
 
 class LedgerConsumerSettings(BaseSettings):
@@ -49,4 +49,6 @@ class LedgerApiSettings(BaseSettings):
     page_size: int = Field(default=50, ge=1, le=1000)
     max_page_size: int = Field(default=500, ge=1, le=5000)
     migrate_on_start: bool = True
+    #: QUANHUB_PROFILE: demo partners' keys are accepted in the local profile only.
+    profile: Profile = Field(default_factory=lambda: ProfileSettings().profile)
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)

@@ -20,7 +20,7 @@ from quanhub.common.clock import Clock
 from quanhub.common.errors import DependencyUnavailable
 
 _LOOKUP = """
-SELECT k.key_hash, k.expires_at, k.revoked,
+SELECT k.key_hash, k.expires_at, k.revoked, k.demo,
        p.code, p.role, p.name, p.customs_code, p.disabled
 FROM api_keys k JOIN partners p ON p.code = k.partner_code
 WHERE k.id = $1
@@ -42,8 +42,12 @@ class Authenticator:
         clock: Clock,
         ttl: timedelta = timedelta(seconds=15),
         *,
+        allow_demo_keys: bool = False,
         max_entries: int = 10_000,
     ) -> None:
+        # Demo keys (quanhub.common.access.demo) may derive from the public placeholder
+        # secret: only the local profile may accept them.
+        self._allow_demo_keys = allow_demo_keys
         self._pool = pool
         self._clock = clock
         self._ttl = ttl
@@ -77,6 +81,8 @@ class Authenticator:
             msg = "the partner registry is unreachable"
             raise DependencyUnavailable(msg) from exc
         if row is None or row["revoked"] or row["disabled"]:
+            return None, now + self._ttl
+        if row["demo"] and not self._allow_demo_keys:
             return None, now + self._ttl
         if not key_matches(api_key, bytes(row["key_hash"])):
             return None, now + self._ttl

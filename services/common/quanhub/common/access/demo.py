@@ -80,8 +80,8 @@ async def ensure_demo_partners(pool: asyncpg.Pool, pii: PiiSettings) -> dict[str
             )
             key_id, api_key = demo_key(pii, partner.code)
             await conn.execute(
-                """INSERT INTO api_keys (id, partner_code, key_hash) VALUES ($1, $2, $3)
-                   ON CONFLICT (id) DO UPDATE SET key_hash = EXCLUDED.key_hash,
+                """INSERT INTO api_keys (id, partner_code, key_hash, demo) VALUES ($1, $2, $3, true)
+                   ON CONFLICT (id) DO UPDATE SET key_hash = EXCLUDED.key_hash, demo = true,
                        partner_code = EXCLUDED.partner_code, revoked = false, expires_at = NULL""",
                 key_id,
                 partner.code,

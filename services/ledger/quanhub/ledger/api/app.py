@@ -14,6 +14,7 @@ from quanhub.common.access import Authenticator, KeyAuthenticator
 from quanhub.common.clock import Clock, SystemClock
 from quanhub.common.db import create_pool, migrate
 from quanhub.common.http import install_problem_handlers, ops_router, problem_response
+from quanhub.common.settings import Profile
 from quanhub.ledger.api.metrics import ApiMetrics
 from quanhub.ledger.api.routes import customs, kpis, objects
 from quanhub.ledger.dashboard import routes as dashboard
@@ -52,7 +53,10 @@ def create_app(
         pool = await create_pool(settings.database)
         app.state.pool = pool
         app.state.authenticator = authenticator or Authenticator(
-            pool, clock, timedelta(seconds=settings.auth_cache_seconds)
+            pool,
+            clock,
+            timedelta(seconds=settings.auth_cache_seconds),
+            allow_demo_keys=settings.profile is Profile.LOCAL,
         )
         try:
             yield

@@ -1,11 +1,8 @@
-"""KNOWN BUG (docs/reliability.md, "Known bugs"): kept out of `make test` until fixed.
+"""Demo keys stop at the local profile, even in a database that was once used locally.
 
-The demo partners' API keys (ADMIN among them) are derived from the public local
-placeholder secret, so anyone with the source can compute them. A database that was ever
-used in the local profile keeps them valid: started with QUANHUB_PROFILE=production and a
-real QUANHUB_PII_SECRET, both APIs still accept the demo ADMIN key.
-Expected: outside the local profile a demo key is refused (401), or the service refuses to
-start while such keys are valid. Run: .venv/bin/pytest tests/known_bugs -q
+The demo partners' keys (ADMIN among them) may derive from the public placeholder secret,
+so anyone with the source could compute them; they are marked as demo keys and a service
+outside the local profile refuses them (401). Found by the chaos and hostile-input work.
 """
 
 from __future__ import annotations
