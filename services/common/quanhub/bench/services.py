@@ -41,13 +41,9 @@ async def running(
     extra_env: dict[str, str] | None = None,
 ) -> AsyncIterator[RunningServices]:
     """Start the named services (ready when this yields), stop them afterwards."""
-    # Consumer groups are cluster-wide: with the default group ids, the run's consumers
-    # would join the groups of every other service set on this Kafka and rebalance with them.
-    groups = {
-        "QUANHUB_NORMALIZER_GROUP_ID": f"{kafka.topic_namespace}-normalizer",
-        "QUANHUB_LEDGER_CONSUMER_GROUP_ID": f"{kafka.topic_namespace}-ledger",
-    }
-    overrides = {**BENCH_SERVICE_ENV, **groups, **(extra_env or {})}
+    # Consumer groups follow the topic namespace by default (normalizer and ledger settings),
+    # so the run's consumers never join another service set's groups on this Kafka.
+    overrides = {**BENCH_SERVICE_ENV, **(extra_env or {})}
     saved = {k: os.environ.get(k) for k in overrides}
     os.environ.update(overrides)
     try:

@@ -3,7 +3,7 @@ query API (QUANHUB_LEDGER_API_*), each composing the shared Kafka and PostgreSQL
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from quanhub.common.settings import DatabaseSettings, KafkaSettings, Profile, ProfileSettings
@@ -20,7 +20,8 @@ class LedgerConsumerSettings(BaseSettings):
     log_level: str = "INFO"
     log_json: bool = True
     #: Kafka consumer group; offsets live in PostgreSQL (consumer_offsets) under this name.
-    group_id: str = "quanhub-ledger"
+    #: By default `<topic namespace>-ledger`, so namespaces sharing a Kafka stay apart.
+    group_id: str = ""
     #: Records per PostgreSQL transaction at most.
     batch_max_records: int = Field(default=5000, ge=1, le=100_000)
     #: How long one poll waits for records before an empty round (ms).
@@ -32,6 +33,12 @@ class LedgerConsumerSettings(BaseSettings):
     migrate_on_start: bool = True
     kafka: KafkaSettings = Field(default_factory=KafkaSettings)
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+
+    @model_validator(mode="after")
+    def _group_follows_namespace(self) -> LedgerConsumerSettings:
+        if not self.group_id:
+            self.group_id = f"{self.kafka.topic_namespace}-ledger"
+        return self
 
 
 class LedgerApiSettings(BaseSettings):

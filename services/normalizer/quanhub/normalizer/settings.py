@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from quanhub.common.settings import DatabaseSettings, KafkaSettings, PiiSettings
@@ -17,7 +17,9 @@ class NormalizerSettings(BaseSettings):
     port: int = Field(default=8082, ge=1, le=65535)
     log_level: str = "INFO"
     log_json: bool = True
-    group_id: str = "quanhub-normalizer"
+    #: Consumer group; by default `<topic namespace>-normalizer`, so hubs (or test runs)
+    #: sharing one Kafka under different namespaces never rebalance each other.
+    group_id: str = ""
     client_id: str = "quanhub-normalizer"
     #: Records per getmany() at most: a batch must finish well inside the poll interval.
     batch_max_records: int = Field(default=2000, ge=1, le=10_000)
@@ -40,3 +42,9 @@ class NormalizerSettings(BaseSettings):
     #: The partner registry, for the owners of partners' own topics.
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
     pii: PiiSettings = Field(default_factory=PiiSettings)
+
+    @model_validator(mode="after")
+    def _group_follows_namespace(self) -> NormalizerSettings:
+        if not self.group_id:
+            self.group_id = f"{self.kafka.topic_namespace}-normalizer"
+        return self
