@@ -6,10 +6,12 @@ HTTP statuses, so no route or service module raises HTTPException.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import contextlib
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
 import orjson
+import uvicorn
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
@@ -157,3 +159,31 @@ def ops_router(registry: CollectorRegistry, checks: dict[str, ReadinessCheck]) -
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
     return router
+
+
+def serve_api(app: FastAPI, host: str, port: int) -> None:
+    """Serve a public API in the foreground: our JSON logs only, no access log, no banner."""
+    uvicorn.run(app, host=host, port=port, log_config=None, access_log=False, server_header=False)
+
+
+class _WorkerOpsServer(uvicorn.Server):
+    """uvicorn without its own signal handling: the worker owns SIGTERM/SIGINT, so it can
+    finish its batch and leave its group instead of uvicorn re-raising the signal."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+def ops_server(app: FastAPI, host: str, port: int) -> uvicorn.Server:
+    """A worker's ops HTTP server (/healthz, /readyz, /metrics), to run beside its loop."""
+    config = uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        log_config=None,
+        access_log=False,
+        server_header=False,
+        lifespan="off",
+    )
+    return _WorkerOpsServer(config)

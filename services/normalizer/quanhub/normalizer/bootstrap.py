@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import signal
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 
 import structlog
-import uvicorn
 from fastapi import FastAPI
 
 from quanhub.common.clock import Clock, SystemClock
-from quanhub.common.http import ops_router
+from quanhub.common.http import ops_router, ops_server
 from quanhub.common.kafka import ensure_topics, make_consumer, make_producer
 from quanhub.common.topics import Topics
 from quanhub.normalizer.metrics import NormalizerMetrics
@@ -24,15 +21,6 @@ from quanhub.normalizer.settings import NormalizerSettings
 from quanhub.normalizer.sources import Sources
 
 log = structlog.get_logger(__name__)
-
-
-class _OpsServer(uvicorn.Server):
-    """uvicorn without its own signal handling: App.run owns SIGTERM/SIGINT, so the loop can
-    finish its batch and leave the group instead of uvicorn re-raising the signal."""
-
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        yield
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,15 +38,7 @@ class App:
         if self.settings.ensure_topics:
             await ensure_topics(self.settings.kafka, self.topics.specs())
         await self.normalizer.start()
-        config = uvicorn.Config(
-            self.ops,
-            host=self.settings.host,
-            port=self.settings.port,
-            log_config=None,
-            access_log=False,
-            server_header=False,
-        )
-        server = _OpsServer(config)
+        server = ops_server(self.ops, self.settings.host, self.settings.port)
 
         def request_stop() -> None:
             self.normalizer.stop()

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import uvicorn
-
+from quanhub.common.http import serve_api
 from quanhub.common.logging import configure_logging
 from quanhub.ledger.api.app import create_app
 from quanhub.ledger.settings import LedgerApiSettings
@@ -13,14 +12,7 @@ def main() -> None:
     """Read settings from the environment, configure logging once, and serve."""
     settings = LedgerApiSettings()
     configure_logging(settings.log_level, json=settings.log_json)
-    uvicorn.run(
-        create_app(settings),
-        host=settings.host,
-        port=settings.port,
-        log_config=None,
-        access_log=False,
-        server_header=False,
-    )
+    serve_api(create_app(settings), settings.host, settings.port)
 
 
 if __name__ == "__main__":

@@ -3,32 +3,21 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import signal
-from collections.abc import Iterator
 
 import asyncpg
 import structlog
-import uvicorn
 from fastapi import FastAPI
 
 from quanhub.common.clock import SystemClock
 from quanhub.common.db import create_pool, migrate
-from quanhub.common.http import ops_router
+from quanhub.common.http import ops_router, ops_server
 from quanhub.common.logging import configure_logging
 from quanhub.ledger.consumer.metrics import ConsumerMetrics
 from quanhub.ledger.consumer.service import LedgerConsumer
 from quanhub.ledger.settings import LedgerConsumerSettings
 
 log = structlog.get_logger(__name__)
-
-
-class _OpsServer(uvicorn.Server):
-    """uvicorn without its own signal handling: the consumer decides when to stop."""
-
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        yield
 
 
 async def serve(settings: LedgerConsumerSettings) -> None:
@@ -52,11 +41,7 @@ async def serve(settings: LedgerConsumerSettings) -> None:
         app.include_router(
             ops_router(metrics.registry, {"postgres": postgres_ready, "kafka": consumer.ready})
         )
-        server = _OpsServer(
-            uvicorn.Config(
-                app, host=settings.host, port=settings.port, log_config=None, access_log=False
-            )
-        )
+        server = ops_server(app, settings.host, settings.port)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):

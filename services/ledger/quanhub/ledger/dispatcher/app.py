@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
-from collections.abc import Iterator
 
 import asyncpg
 import httpx
@@ -16,7 +15,7 @@ from prometheus_client import CollectorRegistry
 
 from quanhub.common.clock import Clock, SystemClock
 from quanhub.common.db import create_pool, migrate
-from quanhub.common.http import ops_router
+from quanhub.common.http import ops_router, ops_server
 from quanhub.ledger.dispatcher.kafka_sink import KafkaSink
 from quanhub.ledger.dispatcher.sender import Sender
 from quanhub.ledger.dispatcher.settings import DispatcherSettings
@@ -25,14 +24,6 @@ from quanhub.ledger.feeds.notify import LedgerNotifier
 from quanhub.ledger.feeds.source import LedgerEventSource
 
 log = structlog.get_logger(__name__)
-
-
-class _OpsServer(uvicorn.Server):
-    """uvicorn without its own signal handling: this process decides when to stop."""
-
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        yield
 
 
 def ops_app(registry: CollectorRegistry, notifier: LedgerNotifier) -> FastAPI:
@@ -89,14 +80,7 @@ async def run_dispatcher(
             server: uvicorn.Server | None = None
             tasks = [asyncio.create_task(dispatcher.run(), name="dispatcher")]
             if serve_ops:
-                config = uvicorn.Config(
-                    ops_app(registry, notifier),
-                    host=settings.host,
-                    port=settings.port,
-                    log_config=None,
-                    lifespan="off",
-                )
-                server = _OpsServer(config)
+                server = ops_server(ops_app(registry, notifier), settings.host, settings.port)
                 tasks.append(asyncio.create_task(server.serve(), name="ops"))
             log.info("dispatcher_started", concurrency=settings.concurrency, port=settings.port)
             await stop.wait()
