@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import signal
 
 import asyncpg
@@ -107,8 +106,7 @@ def main() -> None:
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
-            with contextlib.suppress(NotImplementedError):
-                loop.add_signal_handler(sig, stop.set)
+            loop.add_signal_handler(sig, stop.set)
         await run_dispatcher(settings, stop=stop)
 
     asyncio.run(_main())
