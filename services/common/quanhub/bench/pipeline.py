@@ -18,7 +18,10 @@ from quanhub.bench.services import (
     cpu_per_event,
     cpu_seconds,
     cpu_snapshot,
+    kafka_broker_pid,
     keys,
+    machine_cpu_per_event,
+    own_cpu_seconds,
     peak_memory,
     running,
 )
@@ -63,6 +66,13 @@ def _cpu_total(pids: list[int]) -> float:
     return sum(used for pid in pids if (used := cpu_seconds(pid)) is not None)
 
 
+def _machine_snapshot(kafka_pid: int | None) -> dict[str, float]:
+    out = {"load clients (bench process)": own_cpu_seconds()}
+    if kafka_pid is not None and (used := cpu_seconds(kafka_pid)) is not None:
+        out["kafka broker"] = used
+    return out
+
+
 async def measure(
     env: BenchEnv, workload: Workload, database_url: str, root: Path, *, plan: PipelinePlan,
     e2e_baseline: tuple[float | None, str],
@@ -87,6 +97,8 @@ async def measure(
             cpu_before = cpu_snapshot(services, SERVICES)
             backends = await _backend_pids(conn)
             pg_before = _cpu_total(backends)
+            kafka_pid = kafka_broker_pid()
+            machine_before = _machine_snapshot(kafka_pid)
         finally:
             await conn.close()
         ladder = asyncio.create_task(
@@ -109,9 +121,15 @@ async def measure(
         finally:
             await conn.close()
         cpu_after = cpu_snapshot(services, SERVICES)
+        machine_after = _machine_snapshot(kafka_pid)
         cpu_before["postgres backends"] = pg_before
         cpu_after["postgres backends"] = _cpu_total(backends)
-        out += cpu_per_event(cpu_before, cpu_after, appended, "ladder")
+        per_service = cpu_per_event(cpu_before, cpu_after, appended, "ladder")
+        out += per_service
+        services_total = per_service[-1].value or 0.0 if per_service else 0.0
+        out += machine_cpu_per_event(
+            machine_before, machine_after, services_total, appended, "ladder"
+        )
         out += flow.step_measures(steps, *e2e_baseline)
         out += peak_memory(services, "pipeline", SERVICES)
     return out

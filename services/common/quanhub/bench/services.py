@@ -14,7 +14,7 @@ from quanhub.common.settings import DatabaseSettings, KafkaSettings, PiiSettings
 from quanhub.stack.servicegroup import RunningServices, start_services
 
 MEMORY_GROUP = "Peak memory of each service"
-CPU_GROUP = "CPU cost per event (services and their PostgreSQL backends; Kafka not counted)"
+CPU_GROUP = "CPU cost per event (services, their PostgreSQL backends, Kafka, load clients)"
 
 #: What the services get during a benchmark: no per-partner rate limit in the way, no
 #: per-request logging cost beyond the defaults.
@@ -92,6 +92,26 @@ def cpu_seconds(pid: int) -> float | None:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def kafka_broker_pid() -> int | None:
+    """The local Kafka broker's JVM (any `kafka.Kafka` process of this user), if one runs."""
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            argv = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"kafka.Kafka" in argv:
+            return int(entry.name)
+    return None
+
+
+def own_cpu_seconds() -> float:
+    """User + system CPU this benchmark process (the load clients) has used so far."""
+    times = os.times()
+    return times.user + times.system
+
+
 def cpu_snapshot(services: RunningServices, names: tuple[str, ...]) -> dict[str, float]:
     """CPU seconds used so far by each running service."""
     out = {}
@@ -119,4 +139,27 @@ def cpu_per_event(
     out.append(Measure(f"all of the above, CPU per event ({stage})", total, "µs/event", CPU_GROUP,
                        note=f"one core carries at most {1e6 / total:,.0f} events/s at this cost"
                        if total else ""))  # fmt: skip
+    return out
+
+
+def machine_cpu_per_event(
+    before: dict[str, float], after: dict[str, float], services_total: float, events: int,
+    stage: str,
+) -> list[Measure]:  # fmt: skip
+    """What the rest of the machine spent per event beside the services: the Kafka broker and
+    the benchmark's own load clients, then the whole machine's cost and the rate two cores
+    could carry at that cost (the ceiling of one node, whatever runs where)."""
+    if events <= 0:
+        return []
+    out = [
+        Measure(f"{name} CPU per event ({stage})", (after[name] - before[name]) / events * 1e6,
+                "µs/event", CPU_GROUP, note=f"{events:,} events")
+        for name in ("kafka broker", "load clients (bench process)")
+        if name in after and name in before
+    ]  # fmt: skip
+    total = services_total + sum(m.value or 0.0 for m in out)
+    cores = os.cpu_count() or 1
+    out.append(Measure(f"whole machine, CPU per event ({stage})", total, "µs/event", CPU_GROUP,
+                       note=f"{cores} cores carry at most {cores * 1e6 / total:,.0f} events/s "
+                       "at this cost" if total else ""))  # fmt: skip
     return out
