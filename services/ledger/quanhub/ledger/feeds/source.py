@@ -6,10 +6,10 @@ from collections.abc import Sequence
 from typing import Any, Protocol
 
 from asyncpg import Record
-from google.protobuf.json_format import MessageToDict
 
 from quanhub.canonical.v1 import canonical_pb2 as cpb
 from quanhub.common.access.model import Principal, Role
+from quanhub.common.protojson import message_to_dict
 from quanhub.ledger.feeds.conn import Conn
 from quanhub.ledger.feeds.model import FeedEvent
 from quanhub.ledger.feeds.visibility import feed_predicate, receives_events
@@ -53,7 +53,7 @@ def render(row: Record) -> FeedEvent:
     """One ledger row as the JSON document partners receive."""
     canonical = cpb.CanonicalEvent()
     canonical.ParseFromString(row["canonical"])
-    event = MessageToDict(canonical, preserving_proto_field_name=True)
+    event = message_to_dict(canonical)
     data: dict[str, Any] = {
         "seq": row["seq"],
         "event_id": str(row["event_id"]),
