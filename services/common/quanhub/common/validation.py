@@ -13,10 +13,12 @@ Facts: trade modes, ie_flag, returnTime format from ../shared/reference/customs.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from google.protobuf.descriptor import Descriptor, FieldDescriptor
 from google.protobuf.message import Message
 
 from quanhub.common.canonical import customs_message
@@ -90,7 +92,7 @@ def validate_event(event: ipb.Event, now: datetime) -> list[Violation]:
     if check.required("event_id", event.event_id):
         check.pattern("event_id", event.event_id, _EVENT_ID, "must be 1-128 printable ASCII")
     _check_time(check, event, now)
-    _check_lengths(check, event, "")
+    _check_lengths(check, event, None)
     kind = event.WhichOneof("body")
     if kind is None:
         check.add("missing_field", "body", "(one of order, parcel, customs) is required")
@@ -124,8 +126,9 @@ class _Checks:
 
     def money(self, prefix: str, **fields: str) -> None:
         for name, value in fields.items():
-            why = "must be a non-negative decimal string like 199.00"
-            self.pattern(f"{prefix}.{name}", value, _DECIMAL, why)
+            if value and not _DECIMAL.fullmatch(value):
+                why = "must be a non-negative decimal string like 199.00"
+                self.add("invalid_format", f"{prefix}.{name}", why)
 
     def carrier(self, field: str, value: str) -> None:
         if resolve_carrier(value) is None:
@@ -145,12 +148,15 @@ class _Checks:
         """Rules order and customs bodies share: currency, lines, consignee district."""
         self.pattern(f"{prefix}.currency", body.currency, _CURRENCY, "must be an ISO 4217 code")
         for i, line in enumerate(body.lines):
-            at = f"{prefix}.lines[{i}]"
             if line.quantity < 0:
-                self.add("invalid_format", f"{at}.quantity", "is negative")
-            self.money(at, unit_price=line.unit_price, total_price=line.total_price)
-        district = f"{prefix}.consignee.district_code"
-        self.pattern(district, body.consignee.district_code, _DISTRICT, "must be a six-digit code")
+                self.add("invalid_format", f"{prefix}.lines[{i}].quantity", "is negative")
+            unit_price, total_price = line.unit_price, line.total_price
+            if unit_price or total_price:
+                self.money(f"{prefix}.lines[{i}]", unit_price=unit_price, total_price=total_price)
+        district = body.consignee.district_code
+        if district and not _DISTRICT.fullmatch(district):
+            why = "must be a six-digit code"
+            self.add("invalid_format", f"{prefix}.consignee.district_code", why)
 
 
 def _check_time(check: _Checks, event: ipb.Event, now: datetime) -> None:
@@ -158,30 +164,107 @@ def _check_time(check: _Checks, event: ipb.Event, now: datetime) -> None:
         check.add("missing_field", "occurred_at", "is required")
         return
     ts = event.occurred_at
-    if not 0 <= ts.nanos < 1_000_000_000 or not -62135596800 <= ts.seconds <= 253402300799:
+    seconds, nanos = ts.seconds, ts.nanos
+    if not 0 <= nanos < 1_000_000_000 or not -62135596800 <= seconds <= 253402300799:
         check.add("invalid_format", "occurred_at", "is not a valid time")
         return
-    at = ts.ToDatetime(tzinfo=UTC)
-    if at < _EARLIEST:
+    # Whole microseconds since the epoch, as Timestamp.ToDatetime would give (nanos
+    # truncated), compared as integers: exact, and without building a datetime per event.
+    at = seconds * 1_000_000 + nanos // 1000
+    if at < _EARLIEST_US:
         check.add("invalid_format", "occurred_at", "is before 2000")
-    elif at > now + MAX_FUTURE:
+    elif at > _latest_us(now):
         check.add("future_time", "occurred_at", "is more than a day in the future")
 
 
-def _check_lengths(check: _Checks, message: Message, prefix: str) -> None:
-    for descriptor, value in message.ListFields():
-        path = f"{prefix}{descriptor.name}"
-        if isinstance(value, str):
-            limit = _MAX_LEN.get(descriptor.name, _DEFAULT_MAX_LEN)
-            if len(value) > limit:
-                check.add("too_long", path, f"is longer than {limit} characters")
-            if "\x00" in value:  # PostgreSQL text cannot hold it: the ledger write would fail
-                check.add("invalid_format", path, "contains the NUL character U+0000")
-        elif isinstance(value, Message):
-            _check_lengths(check, value, f"{path}.")
-        elif descriptor.type == descriptor.TYPE_MESSAGE:
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+_EARLIEST_US = (_EARLIEST - _EPOCH) // _MICROSECOND
+
+
+@functools.lru_cache(maxsize=4)
+def _latest_us(now: datetime) -> int:
+    """The latest acceptable event time at `now`, in epoch microseconds (a batch shares one
+    `now`, hence the cache)."""
+    return (now + MAX_FUTURE - _EPOCH) // _MICROSECOND
+
+
+#: No string this short needs its own limit looked up.
+_MIN_MAX_LEN = min(_DEFAULT_MAX_LEN, *_MAX_LEN.values())
+# What _check_lengths does with a set field that is not a string, decided once per field.
+_SKIP, _MESSAGE, _MESSAGES = range(3)
+_PLAN: dict[FieldDescriptor, int] = {}
+#: Message types with a string field somewhere inside (a Timestamp has none).
+_HAS_STRINGS: dict[str, bool] = {}
+
+
+def _has_strings(message_type: Descriptor, seen: frozenset[str] = frozenset()) -> bool:
+    name = message_type.full_name
+    if name not in _HAS_STRINGS:
+        found = False
+        for field in message_type.fields:
+            if field.type == field.TYPE_STRING and not field.is_repeated:
+                found = True
+            elif field.message_type is not None:
+                inner = field.message_type
+                # A type that contains itself: assume strings (entering only costs time).
+                found = inner.full_name in seen or _has_strings(inner, seen | {name})
+            if found:
+                break
+        _HAS_STRINGS[name] = found
+    return _HAS_STRINGS[name]
+
+
+def _plan(field: FieldDescriptor) -> int:
+    """What to do with a set non-string field: enter it (once or per item), or skip it."""
+    plan = _SKIP
+    inner = field.message_type
+    if inner is not None and _has_strings(inner):
+        plan = _MESSAGES if field.is_repeated else _MESSAGE
+    _PLAN[field] = plan
+    return plan
+
+
+#: Where a nested message sits: (its parent's place, field name, index in a repeated field).
+_Place = tuple["_Place | None", str, int | None]
+
+
+def _path(place: _Place | None, name: str) -> str:
+    """The dotted field path ("order.lines[2].item_name"), built only for a violation."""
+    parts = [name]
+    while place is not None:
+        place, field, index = place
+        parts.append(field if index is None else f"{field}[{index}]")
+    return ".".join(reversed(parts))
+
+
+def _check_lengths(check: _Checks, message: Message, place: _Place | None) -> None:
+    """Every string within its length limit and free of U+0000, nested messages too.
+
+    Field paths are built only when a violation is recorded; message types with no string
+    field anywhere inside (timestamps) are not entered.
+    """
+    for field, value in message.ListFields():
+        if value.__class__ is str:
+            if len(value) > _MIN_MAX_LEN or "\x00" in value:
+                _check_string(check, place, field.name, value)
+            continue
+        kind = _PLAN.get(field)
+        if kind is None:
+            kind = _plan(field)
+        if kind == _MESSAGE:
+            _check_lengths(check, value, (place, field.name, None))
+        elif kind == _MESSAGES:
             for i, item in enumerate(value):
-                _check_lengths(check, item, f"{path}[{i}].")
+                _check_lengths(check, item, (place, field.name, i))
+
+
+def _check_string(check: _Checks, place: _Place | None, name: str, value: str) -> None:
+    limit = _MAX_LEN.get(name, _DEFAULT_MAX_LEN)
+    if len(value) > limit:
+        check.add("too_long", _path(place, name), f"is longer than {limit} characters")
+    if "\x00" in value:  # PostgreSQL text cannot hold it: the ledger write would fail
+        check.add("invalid_format", _path(place, name), "contains the NUL character U+0000")
 
 
 def _check_order(check: _Checks, order: ipb.OrderEvent) -> None:
