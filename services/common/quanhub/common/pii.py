@@ -9,6 +9,7 @@ Masks keep just enough for a human to recognise a record (`370102********1234`, 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import re
@@ -27,6 +28,8 @@ _WHITESPACE = re.compile(r"\s+")
 # Free-text fields (scan descriptions, receipt notes) sometimes quote a phone or ID number.
 _MOBILE_IN_TEXT = re.compile(r"(?<!\d)(1[3-9]\d)(\d{4})(\d{4})(?!\d)")
 _ID_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])(\d{6})(\d{8})(\d{3}[\dXx])(?![0-9A-Za-z])")
+_ELEVEN_DIGITS = re.compile(r"\d{11}")
+_NON_DIGIT = re.compile(r"\D")
 
 
 class PiiKind(StrEnum):
@@ -38,22 +41,33 @@ class PiiKind(StrEnum):
     ADDRESS = "address"
 
 
+#: What a token's hashed message starts with, per kind ("id" + U+001F, ...).
+_KIND_PREFIX = {kind: f"{kind.value}\x1f" for kind in PiiKind}
+
+
 def _normalise(kind: PiiKind, value: str) -> str:
     text = _WHITESPACE.sub(" ", unicodedata.normalize("NFKC", value)).strip()
     if kind is PiiKind.ID_NUMBER:
         return text.replace(" ", "").upper()
     if kind is PiiKind.TELEPHONE:
-        digits = re.sub(r"\D", "", text)
+        digits = _NON_DIGIT.sub("", text)
         return digits[2:] if len(digits) == 13 and digits.startswith("86") else digits
     return text
+
+
+@functools.lru_cache(maxsize=4)
+def _keyed(secret: bytes) -> hmac.HMAC:
+    """HMAC-SHA256 with the key already absorbed; each token hashes on a copy of it."""
+    return hmac.new(secret, digestmod=hashlib.sha256)
 
 
 def token(secret: bytes, kind: PiiKind, value: str) -> str:
     """The keyed-hash token of a personal value ("" for an empty value)."""
     if not value.strip():
         return ""
-    message = f"{kind.value}\x1f{_normalise(kind, value)}".encode()
-    return TOKEN_PREFIX + hmac.new(secret, message, hashlib.sha256).hexdigest()
+    mac = _keyed(secret).copy()
+    mac.update(f"{_KIND_PREFIX[kind]}{_normalise(kind, value)}".encode())
+    return TOKEN_PREFIX + mac.hexdigest()
 
 
 def mask_id_number(value: str) -> str:
@@ -102,6 +116,8 @@ def mask_address(value: str) -> str:
 
 def scrub_text(value: str) -> str:
     """Mask mobile and resident-ID numbers quoted inside free text."""
+    if not _ELEVEN_DIGITS.search(value):
+        return value  # both patterns need at least eleven digits in a row
     value = _ID_IN_TEXT.sub(lambda m: m.group(1) + "********" + m.group(3)[-4:], value)
     return _MOBILE_IN_TEXT.sub(lambda m: m.group(1) + "****" + m.group(3), value)
 
@@ -139,11 +155,28 @@ PERSONAL_FIELDS: tuple[tuple[str, str, str, PiiKind], ...] = tuple(
 #: The same, grouped by body: body -> ((party, ((field, kind), ...)), ...).
 _PARTIES = (("buyer", _PERSON_FIELDS), ("payer", _PERSON_FIELDS), ("consignee", _CONSIGNEE_FIELDS))
 _PARTIES_OF_BODY = {"order": _PARTIES, "customs": _PARTIES}
+#: The same with each field's token path and mask: body -> ((party, ((field, kind, path,
+#: mask), ...)), ...), so tokenising an event formats no strings.
+_PARTY_PLAN = {
+    body: tuple(
+        (party, tuple((f, kind, f"{body}.{party}.{f}", _MASKS[kind]) for f, kind in fields))
+        for party, fields in parties
+    )
+    for body, parties in _PARTIES_OF_BODY.items()
+}
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 #: Free-text fields scrubbed of quoted phone and ID numbers.
 _FREE_TEXT = {"order": ("description",), "parcel": ("description", "location"),
               "customs": ("return_info",)}  # fmt: skip
+
+
+@functools.lru_cache(maxsize=4)
+def _timestamp(instant: datetime) -> tuple[int, int]:
+    """(seconds, nanos) since the epoch, by exact integer arithmetic (Timestamp.FromDatetime
+    costs as much as tokenising); cached, as a whole batch shares one receive time."""
+    delta = instant - _EPOCH
+    return delta.days * 86_400 + delta.seconds, delta.microseconds * 1000
 
 
 def protect_event(  # noqa: PLR0917 - positional order is the documented interface
@@ -163,24 +196,26 @@ def protect_event(  # noqa: PLR0917 - positional order is the documented interfa
     envelope = canonical_pb2.RawEnvelope(
         partner_code=partner, partner_role=str(role), trace_id=trace_id, ingress=ingress
     )
-    # Exact integer arithmetic; Timestamp.FromDatetime costs as much as the rest of this.
-    delta = received_at - _EPOCH
-    envelope.received_at.seconds = delta.days * 86_400 + delta.seconds
-    envelope.received_at.nanos = delta.microseconds * 1000
+    envelope.received_at.seconds, envelope.received_at.nanos = _timestamp(received_at)
     envelope.event.CopyFrom(event)
     body_name = envelope.event.WhichOneof("body")
     if body_name is None:
         return envelope
     body = getattr(envelope.event, body_name)
-    for party_field, fields in _PARTIES_OF_BODY.get(body_name, ()):
+    tokens = envelope.pii_tokens
+    for party_field, fields in _PARTY_PLAN.get(body_name, ()):
         if not body.HasField(party_field):
             continue
         party = getattr(body, party_field)
-        for field, kind in fields:
+        for field, kind, path, mask in fields:
             value: str = getattr(party, field)
             if value:
-                envelope.pii_tokens[f"{body_name}.{party_field}.{field}"] = token(key, kind, value)
-                setattr(party, field, _MASKS[kind](value))
+                tokens[path] = token(key, kind, value)
+                setattr(party, field, mask(value))
     for field in _FREE_TEXT.get(body_name, ()):
-        setattr(body, field, scrub_text(getattr(body, field)))
+        text = getattr(body, field)
+        if text:
+            scrubbed = scrub_text(text)
+            if scrubbed is not text:
+                setattr(body, field, scrubbed)
     return envelope
