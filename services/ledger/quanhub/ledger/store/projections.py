@@ -145,11 +145,17 @@ _ORDER_COLUMNS = [
 
 _ORDER_DETAIL = ", ".join(f"'{f}', {_body(f)}" for f in ORDER_DETAIL_FIELDS)
 
+#: A body detoasted once into the materialised CTE (`|| '{}'` is the identity on the JSON
+#: objects decode._body_json stores).
+#: Bodies sit in TOAST (ledger rows are wide), and a CTE keeps the TOAST pointer: without
+#: this every `body -> field` / `body ? field` below would fetch and decompress it again.
+_BODY = "e.body || '{}' AS body"
+
 REFRESH_ORDERS = f"""
 WITH ev AS MATERIALIZED (
     SELECT e.seq, e.event_id, e.status, e.phase, e.rank, e.status_time, e.raw_code,
-           e.raw_text, e.trade_mode, e.ie_flag, e.district_code, e.body, e.platform_code,
-           e.order_no,
+           e.raw_text, e.trade_mode, e.ie_flag, e.district_code, {_BODY},
+           e.platform_code, e.order_no,
            row_number() OVER (PARTITION BY e.platform_code, e.order_no ORDER BY {WINNER_ORDER})
                AS pos
     FROM touched_orders t
@@ -190,7 +196,7 @@ WITH ev AS MATERIALIZED (
     SELECT e.seq, e.event_id, e.declaration_id, e.declarant, e.document, e.cop_no,
            e.status, e.phase, e.rank, e.status_time, e.message_type, e.is_receipt,
            e.return_status, e.return_info, e.trade_mode, e.ie_flag, e.order_no,
-           e.carrier_id, e.district_code, e.body,
+           e.carrier_id, e.district_code, {_BODY},
            row_number() OVER (PARTITION BY e.declaration_id ORDER BY {WINNER_ORDER}) AS pos
     FROM touched_declarations t
     JOIN ledger_events e ON e.kind = 'customs' AND e.declaration_id = t.declaration_id

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, fields
 from datetime import datetime
+from operator import attrgetter
 from typing import Any
 
 
@@ -63,8 +64,9 @@ class LedgerRow:
 
     def record(self) -> tuple[Any, ...]:
         """The values in COLUMNS order, for COPY (shallow: astuple would deep-copy)."""
-        return tuple(getattr(self, name) for name in COLUMNS)
+        return _RECORD(self)
 
 
 #: ledger_events columns the writer stages, in LedgerRow field order.
 COLUMNS: tuple[str, ...] = tuple(f.name for f in fields(LedgerRow))
+_RECORD = attrgetter(*COLUMNS)

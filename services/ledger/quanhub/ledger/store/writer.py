@@ -1,11 +1,12 @@
 """The batch writer: one transaction holds new events, projections, rollups and offsets.
 
-Per batch: COPY the decoded rows into a temporary staging table, then one SQL script that
-locks the sequence row, keeps the events the ledger has not seen (by event id, first
-occurrence in the batch), numbers them gap-free, refreshes the touched projections and
-rollups and NOTIFYs `quanhub_ledger`; then the consumed offsets and any rejected records,
-and COMMIT. A crash anywhere commits all of it or none of it. Round trips per batch are
-constant (about six), whatever its size.
+Per batch: lock the sequence row (it serialises writers), COPY the batch's new events,
+numbered gap-free from the locked sequence, straight into ledger_events (events the ledger
+already holds, or repeated in the batch, are left out); then one SQL script that collects
+the new events' keys, refreshes the touched projections and rollups, moves the sequence and
+NOTIFYs `quanhub_ledger`; then the consumed offsets and any rejected records, and COMMIT. A
+crash anywhere commits all of it or none of it. Round trips per batch are constant (about
+eight), whatever its size.
 """
 
 # SQL here is assembled from module constants and fixed table names only, never from input.
@@ -16,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from operator import attrgetter
 
 import asyncpg
 from asyncpg.pool import PoolConnectionProxy
@@ -30,42 +32,37 @@ AnyConnection = asyncpg.Connection | PoolConnectionProxy
 #: The channel feeds LISTEN on; the payload is the highest committed seq.
 NOTIFY_CHANNEL = "quanhub_ledger"
 
-_COLUMN_LIST = ", ".join(COLUMNS)
 #: What the projection refresh needs of the batch's new events (their keys only).
-_FRESH_COLUMNS = "seq, kind, carrier_id, waybill_no, platform_code, order_no, declaration_id"
+FRESH_COLUMNS: tuple[str, ...] = (
+    "seq", "kind", "carrier_id", "waybill_no", "platform_code", "order_no", "declaration_id",
+)  # fmt: skip
+_ARRIVAL = attrgetter("kafka_topic", "kafka_partition", "kafka_offset")
 
-CREATE_STAGE = f"""
-CREATE TEMP TABLE IF NOT EXISTS ledger_stage ON COMMIT DELETE ROWS AS
-    SELECT {_COLUMN_LIST} FROM ledger_events WITH NO DATA;
+CREATE_FRESH = f"""
 CREATE TEMP TABLE IF NOT EXISTS ledger_fresh ON COMMIT DELETE ROWS AS
-    SELECT {_FRESH_COLUMNS} FROM ledger_events WITH NO DATA;
+    SELECT {", ".join(FRESH_COLUMNS)} FROM ledger_events WITH NO DATA;
 """
 
-# The sequence row lock comes first: it serialises writers, so the NOT EXISTS check cannot
-# race another writer and seqs commit in order. Temporary tables are never analysed by
-# autovacuum; without fresh statistics the planner guesses their size and may scan the
-# whole ledger instead of probing its indexes once per key.
-_APPEND = f"""
-SELECT last_seq FROM ledger_sequence FOR UPDATE;
-ANALYZE ledger_stage (event_id);
-WITH appended AS (
-    INSERT INTO ledger_events (seq, {_COLUMN_LIST})
-    SELECT (SELECT last_seq FROM ledger_sequence)
-           + row_number() OVER (ORDER BY kafka_topic, kafka_partition, kafka_offset),
-           {_COLUMN_LIST}
-    FROM (
-        SELECT DISTINCT ON (event_id) * FROM ledger_stage s
-        WHERE NOT EXISTS (SELECT 1 FROM ledger_events e WHERE e.event_id = s.event_id)
-        ORDER BY event_id, kafka_topic, kafka_partition, kafka_offset
-    ) AS new_events
-    RETURNING {_FRESH_COLUMNS}
-)
-INSERT INTO ledger_fresh ({_FRESH_COLUMNS}) SELECT {_FRESH_COLUMNS} FROM appended;
+#: Taken first, in a statement of its own: it serialises writers, so what the next
+#: statements see of ledger_events (a new snapshot, after any writer we waited for
+#: committed) cannot change before we commit, and seqs commit in order.
+_LOCK = "SELECT last_seq FROM ledger_sequence FOR UPDATE"
+_KNOWN = "SELECT event_id FROM ledger_events WHERE event_id = ANY($1::uuid[])"
+
+# The new events are the seqs past the (still unmoved) sequence: probed one by one through
+# the primary key, whatever the ledger's size (generate_series has a fixed row estimate).
+# Temporary tables are never analysed by autovacuum; without fresh statistics the planner
+# guesses their size and may scan the whole ledger instead of probing its indexes once per
+# key.
+WRITE_SCRIPT = (
+    f"""
+INSERT INTO ledger_fresh ({", ".join(FRESH_COLUMNS)})
+SELECT {", ".join(f"e.{c}" for c in FRESH_COLUMNS)}
+FROM generate_series((SELECT last_seq + 1 FROM ledger_sequence),
+                     (SELECT max(seq) FROM ledger_events)) AS g(seq)
+JOIN ledger_events e ON e.seq = g.seq;
 UPDATE ledger_sequence SET last_seq = last_seq + (SELECT count(*) FROM ledger_fresh);
 """
-
-WRITE_SCRIPT = (
-    _APPEND
     + touch_sql("ledger_fresh")
     + "ANALYZE touched_parcels, touched_orders, touched_declarations, ledger_fresh (kind);"
     + RETRACT
@@ -77,6 +74,53 @@ SELECT pg_notify('{NOTIFY_CHANNEL}', last_seq::text) FROM ledger_sequence
     WHERE EXISTS (SELECT 1 FROM ledger_fresh);
 """
 )
+
+
+def _number(
+    rows: Sequence[LedgerRow], known: set[object], last_seq: int
+) -> list[tuple[object, ...]]:
+    """The rows not in `known` as COPY records (seq first), the first occurrence of each
+    event id by (topic, partition, offset), numbered from last_seq + 1 in that order."""
+    records: list[tuple[object, ...]] = []
+    seen = set(known)
+    seq = last_seq
+    for row in sorted(rows, key=_ARRIVAL):
+        if row.event_id in seen:
+            continue
+        seen.add(row.event_id)
+        seq += 1
+        records.append((seq, *row.record()))
+    return records
+
+
+async def append(conn: AnyConnection, rows: Sequence[LedgerRow]) -> tuple[int, int]:
+    """Lock the sequence and COPY the events the ledger has not seen into ledger_events;
+    returns (events appended, the sequence before them).
+
+    Runs inside the caller's transaction, before WRITE_SCRIPT (which moves the sequence).
+    An event id already in the ledger, or repeated in the batch, is skipped (the first
+    occurrence by topic, partition, offset is kept); new events are numbered in that order.
+    The ledger is only asked which ids it holds when the COPY hits one (a replay after a
+    crash or a rebalance): the COPY's own unique index does the checking otherwise.
+    """
+    last_seq = int(await conn.fetchval(_LOCK))
+    if not rows:
+        return 0, last_seq
+    records = _number(rows, set(), last_seq)
+    try:
+        async with conn.transaction():  # a savepoint: a refused COPY leaves the batch usable
+            await conn.copy_records_to_table(
+                "ledger_events", records=records, columns=("seq", *COLUMNS)
+            )
+    except asyncpg.UniqueViolationError:
+        known = {r["event_id"] for r in await conn.fetch(_KNOWN, [r.event_id for r in rows])}
+        records = _number(rows, known, last_seq)
+        if records:
+            await conn.copy_records_to_table(
+                "ledger_events", records=records, columns=("seq", *COLUMNS)
+            )
+    return len(records), last_seq
+
 
 _STORE_OFFSETS = """
 INSERT INTO consumer_offsets AS o (group_id, topic, partition, next_offset, updated_at)
@@ -126,7 +170,7 @@ class WriteResult:
 
 async def prepare(conn: AnyConnection) -> None:
     """Create the session's temporary work tables (once per connection)."""
-    await conn.execute(CREATE_WORK_TABLES + CREATE_STAGE)
+    await conn.execute(CREATE_WORK_TABLES + CREATE_FRESH)
 
 
 async def write_batch(
@@ -144,16 +188,11 @@ async def write_batch(
     repeated in the batch) are skipped and touch nothing.
     """
     async with conn.transaction():
-        if rows:
-            await conn.copy_records_to_table(
-                "ledger_stage", records=[r.record() for r in rows], columns=COLUMNS
-            )
-        await conn.execute(WRITE_SCRIPT)
-        counts = await conn.fetchrow(
-            "SELECT (SELECT count(*) FROM ledger_fresh) AS n, last_seq FROM ledger_sequence"
-        )
-        assert counts is not None  # noqa: S101 - the sequence row always exists
-        appended, last_seq = counts["n"], counts["last_seq"]
+        appended, last_seq = await append(conn, rows)
+        if appended:
+            # Nothing new (a replay) touches nothing: the script would be a no-op.
+            await conn.execute(WRITE_SCRIPT)
+            last_seq += appended
         if positions:
             await conn.execute(
                 _STORE_OFFSETS,
@@ -173,7 +212,7 @@ async def write_batch(
                 [r.message for r in rejects],
                 now,
             )
-    return WriteResult(received=len(rows), appended=int(appended), last_seq=int(last_seq))
+    return WriteResult(received=len(rows), appended=appended, last_seq=last_seq)
 
 
 async def stored_offsets(conn: AnyConnection, group_id: str, topic: str) -> dict[int, int]:
