@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
@@ -153,3 +153,63 @@ def test_return_time_is_china_standard_time() -> None:
     )
     assert parse_return_time("20261332193000123") is None
     assert parse_return_time("2026") is None
+
+
+def test_nested_strings_are_checked_with_their_full_path() -> None:
+    order = ipb.OrderEvent(platform_code="p", order_no="o", code_system="taobao", code="X")
+    order.lines.add(item_name="ok")
+    order.lines.add(item_name="y" * 513, unit="\x00")
+    order.buyer.name = "张\x00三"
+    order.consignee.address = "a" * 512  # at its limit: fine
+    violations = validate_event(_event(order=order), NOW)
+    assert [(v.code, v.field) for v in violations] == [
+        ("invalid_format", "order.buyer.name"),
+        ("too_long", "order.lines[1].item_name"),
+        ("invalid_format", "order.lines[1].unit"),
+    ]
+    assert [v.message for v in violations] == [
+        "order.buyer.name contains the NUL character U+0000",
+        "order.lines[1].item_name is longer than 512 characters",
+        "order.lines[1].unit contains the NUL character U+0000",
+    ]
+
+
+def test_both_string_violations_of_one_field_in_field_order() -> None:
+    event = _parcel(location="\x00" + "z" * 300)
+    event.trace_id = "t" * 129
+    found = [(v.code, v.field) for v in validate_event(event, NOW)]
+    assert found == [
+        ("too_long", "trace_id"),
+        ("too_long", "parcel.location"),
+        ("invalid_format", "parcel.location"),
+    ]
+
+
+def test_time_limits_are_exact_to_the_microsecond() -> None:
+    def at(seconds: int, nanos: int) -> set[tuple[str, str]]:
+        event = _parcel()
+        event.occurred_at.seconds, event.occurred_at.nanos = seconds, nanos
+        return _codes(event)
+
+    limit = int((NOW + timedelta(days=1)).timestamp())
+    assert at(limit, 999) == set()  # nanos below a microsecond are truncated, as ToDatetime does
+    assert at(limit, 1000) == {("future_time", "occurred_at")}
+    assert at(946684800, 0) == set()  # 2000-01-01T00:00:00Z
+    assert at(946684799, 999_999_999) == {("invalid_format", "occurred_at")}
+    assert at(limit, -1) == {("invalid_format", "occurred_at")}
+    other_zone = NOW.astimezone(timezone(timedelta(hours=8)))
+    event = _parcel()
+    event.occurred_at.seconds = limit
+    assert validate_event(event, other_zone) == []
+
+
+def test_money_and_district_rules_in_lines_and_consignee() -> None:
+    customs = ipb.CustomsEvent(message_type="CEB621", cop_no="C1", currency="cny")
+    customs.lines.add(quantity=-1, unit_price="1.5", total_price="x")
+    customs.consignee.district_code = "37010"
+    assert [(v.code, v.field) for v in validate_event(_event(customs=customs), NOW)] == [
+        ("invalid_format", "customs.currency"),
+        ("invalid_format", "customs.lines[0].quantity"),
+        ("invalid_format", "customs.lines[0].total_price"),
+        ("invalid_format", "customs.consignee.district_code"),
+    ]
