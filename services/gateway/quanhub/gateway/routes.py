@@ -16,7 +16,7 @@ from quanhub.common.access.deps import PrincipalDep
 from quanhub.common.access.model import Principal
 from quanhub.common.canonical import event_business_key
 from quanhub.common.errors import DependencyUnavailable
-from quanhub.common.ids import canonical_event_id
+from quanhub.common.ids import canonical_event_id_text
 from quanhub.common.pii import protect_event
 from quanhub.common.topics import EventKind
 from quanhub.gateway.admission import Admission, admit
@@ -76,28 +76,29 @@ def _records(
     ctx: GatewayContext, principal: Principal, admission: Admission, trace_id: str
 ) -> list[Record]:
     received_at = ctx.clock.now()
+    partner = principal.partner_code
+    role = principal.role.value
+    partner_header = ("partner", partner.encode())
+    topic_of: dict[str, str] = {}  # body name -> raw topic, looked up once per request
     records: list[Record] = []
     for _, event in admission.accepted:
-        kind = EventKind(event.WhichOneof("body") or "")  # admitted events have a body
+        body = event.WhichOneof("body") or ""  # admitted events have a body
+        topic = topic_of.get(body)
+        if topic is None:
+            topic = topic_of[body] = ctx.topics.raw(EventKind(body))
         event_trace = event.trace_id or trace_id
         envelope = protect_event(
-            event,
-            principal.partner_code,
-            principal.role.value,
-            received_at,
-            event_trace,
-            "gateway",
-            ctx.pii_secret,
+            event, partner, role, received_at, event_trace, "gateway", ctx.pii_secret
         )
-        event_id = canonical_event_id(principal.partner_code, event.event_id)
+        event_id = canonical_event_id_text(partner, event.event_id)
         records.append(
             Record(
-                topic=ctx.topics.raw(kind),
-                key=event_business_key(event, principal.partner_code),
+                topic=topic,
+                key=event_business_key(event, partner),
                 value=envelope.SerializeToString(),
                 headers=(
-                    ("partner", principal.partner_code.encode()),
-                    ("event_id", str(event_id).encode()),
+                    partner_header,
+                    ("event_id", event_id.encode()),
                     ("trace_id", event_trace.encode()),
                 ),
             )
