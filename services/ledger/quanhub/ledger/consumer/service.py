@@ -49,6 +49,31 @@ def decode_batch(
     return rows, rejects, positions
 
 
+#: Records decoded between two yields to the event loop (about 10 ms of CPU).
+DECODE_SLICE = 500
+
+
+async def decode_yielding(
+    records: Sequence[Any], now: datetime
+) -> tuple[list[LedgerRow], list[Reject], list[Position]]:
+    """`decode_batch`, a slice at a time, letting the event loop run in between: the write
+    in flight needs the loop to send its next statement as soon as PostgreSQL answers the
+    previous one, or the database idles while this batch decodes."""
+    rows: list[LedgerRow] = []
+    rejects: list[Reject] = []
+    last: dict[tuple[str, int], int] = {}
+    for start in range(0, len(records), DECODE_SLICE):
+        if start:
+            await asyncio.sleep(0)
+        more, refused, positions = decode_batch(records[start : start + DECODE_SLICE], now)
+        rows += more
+        rejects += refused
+        for p in positions:
+            key = (p.topic, p.partition)
+            last[key] = max(last.get(key, 0), p.next_offset)
+    return rows, rejects, [Position(t, p, n) for (t, p), n in last.items()]
+
+
 class LedgerConsumer:
     """Reads the canonical topic and keeps the ledger; `ready` once it owns partitions."""
 
@@ -103,10 +128,11 @@ class LedgerConsumer:
                     continue
                 self._record_lag(consumer, polled)
                 now = self._clock.now()
-                decoded = decode_batch(records, now)
+                decoded = await decode_yielding(records, now)
                 if pending is not None:
                     await pending
                 pending = asyncio.create_task(self._write(decoded, len(records), now, stop))
+                await asyncio.sleep(0)  # let the write send its first statement now
             if pending is not None:
                 await pending
         finally:

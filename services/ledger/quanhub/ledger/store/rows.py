@@ -66,7 +66,14 @@ class LedgerRow:
         """The values in COLUMNS order, for COPY (shallow: astuple would deep-copy)."""
         return _RECORD(self)
 
+    def has_nul(self) -> bool:
+        """True if a text value holds a NUL character (PostgreSQL text and jsonb cannot)."""
+        body = self.body
+        return "\x00" in "".join(_TEXTS(self)) or (body is not None and "\x00" in body)
+
 
 #: ledger_events columns the writer stages, in LedgerRow field order.
 COLUMNS: tuple[str, ...] = tuple(f.name for f in fields(LedgerRow))
 _RECORD = attrgetter(*COLUMNS)
+#: The columns that always hold a str (body, str or None, is checked on its own).
+_TEXTS = attrgetter(*(f.name for f in fields(LedgerRow) if f.type == "str"))
