@@ -131,7 +131,7 @@ def decode(
         **fields,
     )
     # PostgreSQL text and jsonb cannot hold NUL; such a record is refused here, not retried.
-    if any(isinstance(v, str) and "\x00" in v for v in row.record()):
+    if row.has_nul():
         raise UndecodableEvent("a text field contains a NUL character")
     return row
 
