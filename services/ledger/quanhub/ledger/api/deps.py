@@ -17,9 +17,13 @@ __all__ = ["ClockDep", "ConnDep", "PrincipalDep", "SettingsDep"]
 
 
 async def _connection(request: Request) -> AsyncIterator[PoolConnectionProxy]:
-    """A pooled connection in a read-only snapshot, so one answer never mixes two states."""
+    """A pooled connection of the read-only pool (quanhub.ledger.api.app.create_read_pool).
+
+    No explicit transaction: every read builds its whole answer in one SQL statement, and
+    one statement is one consistent snapshot, so one answer never mixes two states.
+    """
     pool: asyncpg.Pool = request.app.state.pool
-    async with pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
+    async with pool.acquire() as conn:
         yield conn
 
 

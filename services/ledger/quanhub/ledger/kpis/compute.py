@@ -104,28 +104,66 @@ def _where(district: str | None) -> str:
     return base if district is None else base + " AND district_code LIKE $3 || '%'"
 
 
-async def _fetch(
-    conn: AnyConnection, sql: str, start: date, end: date, district: str | None
-) -> list[Record]:
-    args: list[Any] = [start, end] if district is None else [start, end, district]
-    return list(await conn.fetch(sql.format(where=_where(district)), *args))
-
-
 def _sum(columns: tuple[str, ...]) -> str:
     return ", ".join(f"coalesce(sum({c}), 0)::bigint AS {c}" for c in columns)
 
 
-async def _parcel_figures(
-    conn: AnyConnection, start: date, end: date, district: str | None, days: int
-) -> dict[str, Any]:
-    cols = ("parcels", "events", "ewaybill_known", "ewaybill_events", "ewaybill_yes",
-            "bag_known", "bag_events", "bag_recyclable", "exceptions", "returns")  # fmt: skip
-    rows = await _fetch(
-        conn,
-        f"SELECT carrier_id, {_sum(cols)} FROM kpi_parcel_daily WHERE {{where}} "
-        "GROUP BY carrier_id HAVING sum(parcels) > 0 ORDER BY carrier_id",
-        start, end, district,
-    )  # fmt: skip
+_PARCEL_COLUMNS = ("parcels", "events", "ewaybill_known", "ewaybill_events",
+                   "ewaybill_yes", "bag_known", "bag_events", "bag_recyclable", "exceptions",
+                   "returns")  # fmt: skip
+_DELIVERY_COLUMNS = ("delivered", "point_known", "point_events", "locker", "timed",
+                     "timed_events", "seconds_sum", *_BUCKET_COLUMNS)  # fmt: skip
+_DECLARED_COLUMNS = ("with_receipt", "receipt_events", "rejected")
+_CLEARANCE_COLUMNS = ("released", "events", "seconds_sum", *_BUCKET_COLUMNS)
+
+#: (result column, names of its rows' fields, query over the rollups, ORDER BY of its rows,
+#: if more than one).
+_PARTS: tuple[tuple[str, tuple[str, ...], str, str], ...] = (
+    ("parcel_rows", ("carrier_id", *_PARCEL_COLUMNS),
+     f"SELECT carrier_id, {_sum(_PARCEL_COLUMNS)} FROM kpi_parcel_daily WHERE {{where}} "
+     "GROUP BY carrier_id HAVING sum(parcels) > 0", "t.carrier_id"),
+    ("delivery_rows", ("district_code", "carrier_id", *_DELIVERY_COLUMNS),
+     f"SELECT district_code, carrier_id, {_sum(_DELIVERY_COLUMNS)} FROM kpi_delivery_daily "
+     "WHERE {where} GROUP BY district_code, carrier_id HAVING sum(delivered) > 0",
+     "t.district_code, t.carrier_id"),
+    ("declared_rows", _DECLARED_COLUMNS,
+     f"SELECT {_sum(_DECLARED_COLUMNS)} FROM kpi_customs_daily WHERE {{where}}", ""),
+    ("reason_rows", ("reason", "n"),
+     "SELECT reason, sum(declarations)::bigint AS n FROM kpi_rejection_reasons "
+     "WHERE {where} GROUP BY reason HAVING sum(declarations) > 0 "
+     f"ORDER BY n DESC, reason LIMIT {TOP_REASONS}", "t.n DESC, t.reason"),
+    ("clearance_rows", ("trade_mode", *_CLEARANCE_COLUMNS),
+     f"SELECT trade_mode, {_sum(_CLEARANCE_COLUMNS)} FROM kpi_clearance_daily "
+     "WHERE {where} GROUP BY trade_mode HAVING sum(released) > 0", "t.trade_mode"),
+)  # fmt: skip
+
+
+def report_sql(district: str | None) -> str:
+    """Every rollup aggregate of a period as one statement (one snapshot, one round trip):
+    one array of row tuples per part of _PARTS."""
+    where = _where(district)
+    arrays = ", ".join(
+        f"ARRAY(SELECT t FROM ({query.format(where=where)}) t"
+        + (f" ORDER BY {order}" if order else "")
+        + f") AS {name}"
+        for name, _, query, order in _PARTS
+    )
+    return f"SELECT {arrays}"
+
+
+_REPORT_SQL = {False: report_sql(None), True: report_sql("")}
+
+
+def _rows(result: Record) -> dict[str, list[dict[str, Any]]]:
+    """Each part's row tuples as dicts of its field names."""
+    return {
+        name: [dict(zip(fields, values, strict=True)) for values in result[name]]
+        for name, fields, _, _ in _PARTS
+    }
+
+
+def _parcel_figures(rows: list[dict[str, Any]], days: int) -> dict[str, Any]:
+    cols = _PARCEL_COLUMNS
     total = {c: sum(int(r[c]) for r in rows) for c in cols}
     carriers = [
         CarrierVolume(
@@ -158,18 +196,8 @@ async def _parcel_figures(
     }  # fmt: skip
 
 
-async def _delivery_figures(
-    conn: AnyConnection, start: date, end: date, district: str | None
-) -> dict[str, Any]:
-    cols = ("delivered", "point_known", "point_events", "locker", "timed", "timed_events",
-            "seconds_sum", *_BUCKET_COLUMNS)  # fmt: skip
-    rows = await _fetch(
-        conn,
-        f"SELECT district_code, carrier_id, {_sum(cols)} FROM kpi_delivery_daily "
-        "WHERE {where} GROUP BY district_code, carrier_id HAVING sum(delivered) > 0 "
-        "ORDER BY district_code, carrier_id",
-        start, end, district,
-    )  # fmt: skip
+def _delivery_figures(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    cols = _DELIVERY_COLUMNS
     total = {c: sum(int(r[c]) for r in rows) for c in cols}
 
     def dist(values: Any) -> Distribution:
@@ -191,29 +219,10 @@ async def _delivery_figures(
     }
 
 
-async def _customs_figures(
-    conn: AnyConnection, start: date, end: date, district: str | None
+def _customs_figures(
+    declared: list[dict[str, Any]], reasons: list[dict[str, Any]], cleared: list[dict[str, Any]]
 ) -> dict[str, Any]:
-    declared = await _fetch(
-        conn,
-        "SELECT " + _sum(("with_receipt", "receipt_events", "rejected"))
-        + " FROM kpi_customs_daily WHERE {where}",
-        start, end, district,
-    )  # fmt: skip
-    reasons = await _fetch(
-        conn,
-        "SELECT reason, sum(declarations)::bigint AS n FROM kpi_rejection_reasons "
-        "WHERE {where} GROUP BY reason HAVING sum(declarations) > 0 "
-        f"ORDER BY n DESC, reason LIMIT {TOP_REASONS}",
-        start, end, district,
-    )  # fmt: skip
-    cols = ("released", "events", "seconds_sum", *_BUCKET_COLUMNS)
-    cleared = await _fetch(
-        conn,
-        f"SELECT trade_mode, {_sum(cols)} FROM kpi_clearance_daily WHERE {{where}} "
-        "GROUP BY trade_mode HAVING sum(released) > 0 ORDER BY trade_mode",
-        start, end, district,
-    )  # fmt: skip
+    cols = _CLEARANCE_COLUMNS
 
     def dist(values: Any) -> Distribution:
         counts = [int(values[b]) for b in _BUCKET_COLUMNS]
@@ -243,9 +252,13 @@ async def kpi_report(
 ) -> KpiReport:
     """Every indicator for [start, end] (CST days, inclusive), optionally one district."""
     days = (end - start).days + 1
+    args: list[Any] = [start, end] if district is None else [start, end, district]
+    result = await conn.fetchrow(_REPORT_SQL[district is not None], *args)
+    assert result is not None  # noqa: S101 - a SELECT without FROM answers one row
+    rows = _rows(result)
     figures: dict[str, Any] = {}
-    figures |= await _parcel_figures(conn, start, end, district, days)
-    figures |= await _delivery_figures(conn, start, end, district)
-    figures |= await _customs_figures(conn, start, end, district)
+    figures |= _parcel_figures(rows["parcel_rows"], days)
+    figures |= _delivery_figures(rows["delivery_rows"])
+    figures |= _customs_figures(rows["declared_rows"], rows["reason_rows"], rows["clearance_rows"])
     period = Period(from_date=start, to_date=end, days=days, district=district)
     return KpiReport(period=period, **figures)

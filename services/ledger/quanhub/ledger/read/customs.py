@@ -16,12 +16,7 @@ from zoneinfo import ZoneInfo
 from asyncpg import Record
 
 from quanhub.common.access import Principal
-from quanhub.ledger.api.schemas import (
-    DeclarationPage,
-    DeclarationView,
-    ImportLimits,
-    Receipt,
-)
+from quanhub.ledger.api.schemas import DeclarationPage, DeclarationView, ImportLimits
 from quanhub.ledger.errors import InvalidQuery, NotFound
 from quanhub.ledger.read import convert
 from quanhub.ledger.read.documents import (
@@ -124,27 +119,125 @@ async def list_declarations(
     )
 
 
-async def _documents(conn: AnyConnection, row: Record, order: Record | None) -> Documents:
-    siblings = await conn.fetch(
-        "SELECT s.* FROM declarations s WHERE (s.order_no <> '' AND s.order_no = $1 "
-        "AND s.ebp_code = $2) OR (s.logistics_no <> '' AND s.logistics_no = $3 "
-        "AND s.logistics_code = $4) ORDER BY s.declared_at",
-        row["order_no"],
-        row["ebp_code"],
-        row["logistics_no"],
-        row["logistics_code"],
-    )
+def _documents(row: Record) -> Documents:
+    """The consignment's documents: the latest declared of each kind among the
+    declaration's siblings (`linked_documents`), and the platform's order when customs
+    has no order document."""
     docs = Documents()
-    for s in siblings:  # the latest declared of each kind wins
+    for s in row["linked_documents"]:
         name = _DOC_NAMES.get(s["document"])
         if name is not None:
             doc = Document(
                 "customs", convert.as_json(s["content"]), s["declaration_id"], s["status"]
             )
             setattr(docs, name, doc)
+    order = row["linked_order"]
     if docs.order is None and order is not None:
         docs.order = Document("hub_order", convert.as_json(order["detail"]), None, order["status"])
     return docs
+
+
+def _buyer_of(content: str) -> str:
+    """SQL: the buyer's ID token of a document's content, NULL when it names none (the
+    rule of documents.buyer_token)."""
+    return (
+        f"nullif(CASE WHEN jsonb_typeof({content}->'buyer'->'id_token') = 'string' "
+        f"THEN {content}->'buyer'->>'id_token' END, '')"
+    )
+
+
+def _document_of(kind: str) -> str:
+    return f"(SELECT x.content FROM unnest(sib.docs) x WHERE x.document = '{kind}')"
+
+
+#: documents.buyer_token in SQL: the order document's buyer (customs', else the platform's
+#: order), else the inventory's.
+_ORDER_DOCUMENT = f"coalesce({_document_of('ORDER')}, (lo.o).detail)"
+_BUYER_TOKEN = f"coalesce({_buyer_of(_ORDER_DOCUMENT)}, {_buyer_of(_document_of('INVENTORY'))})"
+_YEAR = "extract(year FROM d.declared_at AT TIME ZONE 'Asia/Shanghai')::int"
+_YEAR_START = "make_timestamptz(lim_year.y, 1, 1, 0, 0, 0, 'Asia/Shanghai')"
+_YEAR_END = "make_timestamptz(lim_year.y + 1, 1, 1, 0, 0, 0, 'Asia/Shanghai')"
+_ORDER_AMOUNT = "(detail->'amounts'->>'actual_paid')"
+
+
+def declaration_sql(principal: Principal, declaration_id: uuid.UUID) -> tuple[str, Params]:
+    """One declaration (its columns) with `linked_receipts` (Receipt tuples by return_time),
+    `linked_order` (an orders row or NULL), `linked_parcels` (parcels rows),
+    `linked_documents` (the latest sibling declaration of each document kind), and the
+    import-limit figures of its buyer's year: `limit_token`, `limit_year`, `limit_orders`,
+    `limit_total` (one statement, one snapshot, one round trip)."""
+    params = Params()
+    ident = params.add(declaration_id)
+    money = params.add(_MONEY)
+    receipts = (
+        "SELECT e.seq, e.event_id, e.message_type, e.return_status, e.return_time, "
+        "e.return_info, e.status FROM ledger_events e WHERE e.kind = 'customs' "
+        "AND e.declaration_id = d.declaration_id AND e.is_receipt"
+    )
+    # Parcels of the declaration: by its logistics number, or shipping its order; each
+    # branch is an index lookup (parcels_waybill_idx, orders_order_no_idx).
+    linked_parcels = (
+        f"SELECT p1.carrier_id, p1.waybill_no FROM parcels p1 "
+        f"WHERE {declaration_matches_parcel('d', 'p1')} "
+        "UNION ALL SELECT op.carrier_id, op.waybill_no FROM orders o1 "
+        "JOIN order_parcels op USING (platform_code, order_no) "
+        f"WHERE {declaration_matches_order('d', 'o1')}"
+    )
+    sql = (
+        "SELECT d.*, "
+        f"ARRAY(SELECT r FROM ({receipts}) r ORDER BY r.return_time NULLS LAST, r.seq) "
+        "AS linked_receipts, lo.o AS linked_order, "
+        "ARRAY(SELECT p FROM parcels p WHERE (p.carrier_id, p.waybill_no) IN "
+        f"({linked_parcels}) AND {parcel_visible(principal, 'p', params)} "
+        "ORDER BY p.first_event_at) AS linked_parcels, "
+        "sib.docs AS linked_documents, tok.token AS limit_token, lim_year.y AS limit_year, "
+        "lim.n AS limit_orders, lim.total AS limit_total "
+        "FROM declarations d "
+        f"LEFT JOIN LATERAL (SELECT o FROM orders o WHERE {declaration_matches_order('d', 'o')} "
+        f"AND {order_visible(principal, 'o', params)} ORDER BY o.first_event_at LIMIT 1) lo "
+        "ON true "
+        # The latest declared (declared_at, then id) of each document kind.
+        "CROSS JOIN LATERAL (SELECT ARRAY(SELECT DISTINCT ON (s.document) s "
+        "FROM declarations s WHERE (s.order_no <> '' AND s.order_no = d.order_no "
+        "AND s.ebp_code = d.ebp_code) OR (s.logistics_no <> '' "
+        "AND s.logistics_no = d.logistics_no AND s.logistics_code = d.logistics_code) "
+        # OFFSET 0 keeps each lateral one evaluation (the planner would otherwise inline
+        # the array's subquery into every expression that reads it).
+        "ORDER BY s.document, s.declared_at DESC, s.declaration_id DESC) AS docs OFFSET 0) sib "
+        f"CROSS JOIN LATERAL (SELECT {_BUYER_TOKEN} AS token OFFSET 0) tok "
+        f"CROSS JOIN LATERAL (SELECT {_YEAR} AS y) lim_year "
+        "CROSS JOIN LATERAL (SELECT count(*) AS n, coalesce(sum(CASE WHEN "
+        f"{_ORDER_AMOUNT} ~ {money} THEN {_ORDER_AMOUNT}::numeric END), 0) AS total "
+        # `<> ''` lets the planner use the partial index orders_buyer_idx.
+        "FROM orders WHERE d.ie_flag = 'I' AND buyer_id_token = tok.token "
+        "AND buyer_id_token <> '' "
+        f"AND first_event_at >= {_YEAR_START} AND first_event_at < {_YEAR_END} "
+        "AND ie_flag = 'I' AND trade_mode <> '' "
+        "AND status NOT IN ('CANCELLED', 'REFUNDED', 'RETURNED')) lim "
+        f"WHERE d.declaration_id = {ident} AND {declaration_visible(principal, 'd', params)}"
+    )
+    return sql, params
+
+
+async def _buyer_year(
+    conn: AnyConnection, row: Record, token: str, year: int
+) -> tuple[int, Decimal]:
+    """Orders and amount of the buyer in the year: from the declaration's own statement
+    when it looked up the same buyer and year (always, unless the SQL and Python readings
+    of the documents ever disagree, in which case the buyer is looked up on its own)."""
+    if row["limit_token"] == token and row["limit_year"] == year:
+        return int(row["limit_orders"]), Decimal(row["limit_total"])
+    start, end = datetime(year, 1, 1, tzinfo=CST), datetime(year + 1, 1, 1, tzinfo=CST)
+    found = await conn.fetchrow(
+        "SELECT count(*) AS n, coalesce(sum(CASE WHEN detail->'amounts'->>'actual_paid' ~ $4 "
+        "THEN (detail->'amounts'->>'actual_paid')::numeric END), 0) AS total FROM orders "
+        "WHERE buyer_id_token = $1 AND first_event_at >= $2 AND first_event_at < $3 "
+        "AND ie_flag = 'I' AND trade_mode <> '' "
+        "AND status NOT IN ('CANCELLED', 'REFUNDED', 'RETURNED')",
+        token, start, end, _MONEY,
+    )  # fmt: skip
+    assert found is not None  # noqa: S101 - an aggregate always answers one row
+    return int(found["n"]), Decimal(found["total"])
 
 
 async def _limits(conn: AnyConnection, row: Record, docs: Documents) -> ImportLimits:
@@ -159,17 +252,7 @@ async def _limits(conn: AnyConnection, row: Record, docs: Documents) -> ImportLi
     total: Decimal | None = None
     orders = 0
     if token:
-        start, end = datetime(year, 1, 1, tzinfo=CST), datetime(year + 1, 1, 1, tzinfo=CST)
-        found = await conn.fetchrow(
-            "SELECT count(*) AS n, coalesce(sum(CASE WHEN detail->'amounts'->>'actual_paid' ~ $4 "
-            "THEN (detail->'amounts'->>'actual_paid')::numeric END), 0) AS total FROM orders "
-            "WHERE buyer_id_token = $1 AND first_event_at >= $2 AND first_event_at < $3 "
-            "AND ie_flag = 'I' AND trade_mode <> '' "
-            "AND status NOT IN ('CANCELLED', 'REFUNDED', 'RETURNED')",
-            token, start, end, _MONEY,
-        )  # fmt: skip
-        if found is not None:
-            orders, total = int(found["n"]), Decimal(found["total"])
+        orders, total = await _buyer_year(conn, row, token, year)
     return ImportLimits(
         applies=True,
         order_amount=None if amount is None else f"{amount:.2f}",
@@ -185,49 +268,21 @@ async def get_declaration(
     conn: AnyConnection, principal: Principal, declaration_id: uuid.UUID
 ) -> DeclarationView:
     """One declaration with receipts (by return_time), links, the match and the limits."""
-    params = Params()
-    ident = params.add(declaration_id)
-    row = await conn.fetchrow(
-        f"SELECT d.* FROM declarations d WHERE d.declaration_id = {ident} "
-        f"AND {declaration_visible(principal, 'd', params)}",
-        *params.values,
-    )
+    sql, params = declaration_sql(principal, declaration_id)
+    row = await conn.fetchrow(sql, *params.values)
     if row is None:
         raise NotFound(f"no declaration {declaration_id}")
-    receipts = await conn.fetch(
-        "SELECT seq, event_id, message_type, return_status, return_time, return_info, status "
-        "FROM ledger_events WHERE kind = 'customs' AND declaration_id = $1 AND is_receipt "
-        "ORDER BY return_time NULLS LAST, seq",
-        declaration_id,
-    )
-    params = Params()
-    ident = params.add(declaration_id)
-    order = await conn.fetchrow(
-        f"SELECT o.* FROM declarations d JOIN orders o ON {declaration_matches_order('d', 'o')} "
-        f"WHERE d.declaration_id = {ident} AND {order_visible(principal, 'o', params)} "
-        "ORDER BY o.first_event_at LIMIT 1",
-        *params.values,
-    )
-    params = Params()
-    ident = params.add(declaration_id)
-    parcels = await conn.fetch(
-        f"SELECT p.* FROM declarations d JOIN parcels p ON {declaration_matches_parcel('d', 'p')} "
-        "OR EXISTS (SELECT 1 FROM orders o JOIN order_parcels op USING (platform_code, order_no)"
-        f" WHERE {declaration_matches_order('d', 'o')} AND op.carrier_id = p.carrier_id "
-        f"AND op.waybill_no = p.waybill_no) WHERE d.declaration_id = {ident} "
-        f"AND {parcel_visible(principal, 'p', params)} ORDER BY p.first_event_at",
-        *params.values,
-    )
-    docs = await _documents(conn, row, order)
+    order = row["linked_order"]
+    docs = _documents(row)
     return DeclarationView(
-        **convert.declaration_summary(row).model_dump(),
+        **convert.declaration_fields(row),
         carrier_id=row["carrier_id"],
         agent_code=row["agent_code"],
         ebc_code=row["ebc_code"],
         district_code=row["district_code"],
-        receipts=[Receipt.model_validate(dict(r)) for r in receipts],
+        receipts=[convert.receipt(r) for r in row["linked_receipts"]],
         order=convert.order_summary(order) if order is not None else None,
-        parcels=[convert.parcel_summary(p) for p in parcels],
+        parcels=[convert.parcel_summary(p) for p in row["linked_parcels"]],
         three_documents=three_document_check(docs),
         limits=await _limits(conn, row, docs),
     )

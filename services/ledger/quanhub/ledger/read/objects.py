@@ -1,16 +1,21 @@
-"""Parcel and order views: current state, linked objects and one merged timeline."""
+"""Parcel and order views: current state, linked objects and one merged timeline.
+
+Each view is one SQL statement (the object, its visible links and its timeline as arrays),
+so an answer is one consistent snapshot without an explicit transaction, and one round
+trip. Links are found through indexes only: declarations of an order by
+`declarations_order_idx` and, through the order's `order_parcels`, by
+`declarations_logistics_idx`, never by one join whose `OR` defeats both.
+"""
 
 # Aliases and column lists come from code; caller values are bound parameters (Params).
 # ruff: noqa: S608
 
 from __future__ import annotations
 
-import uuid
-
 from asyncpg import Record
 
 from quanhub.common.access import Principal
-from quanhub.ledger.api.schemas import Consignment, OrderView, ParcelView, TimelineEntry
+from quanhub.ledger.api.schemas import Consignment, OrderView, ParcelView
 from quanhub.ledger.errors import NotFound
 from quanhub.ledger.read import convert
 from quanhub.ledger.read.params import Params
@@ -26,106 +31,102 @@ from quanhub.ledger.store.writer import AnyConnection
 _DONE_CUSTOMS = frozenset({"RELEASED", "CLOSED"})
 
 
-async def timeline(
-    conn: AnyConnection,
-    *,
-    order: tuple[str, str] | None = None,
-    parcels: list[tuple[str, str]] | None = None,
-    declarations: list[uuid.UUID] | None = None,
-) -> list[TimelineEntry]:
-    """Every event of the given objects, in event-time order (seq breaks ties)."""
+def _events(where: str, source: str = "ledger_events e") -> str:
+    """Timeline rows (convert.TIMELINE_COLUMNS of alias `e`) of the events `where` selects."""
+    return f"SELECT {convert.timeline_columns('e')} FROM {source} WHERE {where}"
+
+
+def parcel_sql(principal: Principal, carrier_id: str, waybill_no: str) -> tuple[str, Params]:
+    """The parcel (its columns), with arrays `linked_orders`, `linked_customs` (table rows)
+    and `linked_timeline` (timeline tuples, in event-time order)."""
     params = Params()
-    parts: list[str] = []
-    cols = convert.TIMELINE_COLUMNS
-    if order is not None:
-        parts.append(
-            f"SELECT {cols} FROM ledger_events WHERE kind = 'order' "
-            f"AND platform_code = {params.add(order[0])} AND order_no = {params.add(order[1])}"
-        )
-    if parcels:
-        carriers, waybills = (
-            params.add([c for c, _ in parcels]),
-            params.add([w for _, w in parcels]),
-        )
-        parts.append(
-            f"SELECT {cols} FROM ledger_events e JOIN unnest({carriers}::text[], "
-            f"{waybills}::text[]) AS k(c, w) ON e.kind = 'parcel' AND e.carrier_id = k.c "
-            "AND e.waybill_no = k.w"
-        )
-    if declarations:
-        parts.append(
-            f"SELECT {cols} FROM ledger_events WHERE kind = 'customs' "
-            f"AND declaration_id = ANY({params.add(declarations)}::uuid[])"
-        )
-    if not parts:
-        return []
-    sql = " UNION ALL ".join(f"({part})" for part in parts) + " ORDER BY status_time, seq"
-    return [convert.timeline_entry(r) for r in await conn.fetch(sql, *params.values)]
+    carrier, waybill = params.add(carrier_id), params.add(waybill_no)
+    timeline = _events(
+        "e.kind = 'parcel' AND e.carrier_id = p.carrier_id AND e.waybill_no = p.waybill_no"
+    )
+    sql = (
+        "SELECT p.*, "
+        "ARRAY(SELECT o FROM order_parcels op JOIN orders o ON o.platform_code = op.platform_code"
+        " AND o.order_no = op.order_no WHERE op.carrier_id = p.carrier_id "
+        f"AND op.waybill_no = p.waybill_no AND {order_visible(principal, 'o', params)} "
+        "ORDER BY o.platform_code, o.order_no) AS linked_orders, "
+        f"ARRAY(SELECT d FROM declarations d WHERE {declaration_matches_parcel('d', 'p')} "
+        f"AND {declaration_visible(principal, 'd', params)} ORDER BY d.declared_at) "
+        "AS linked_customs, "
+        f"ARRAY(SELECT t FROM ({timeline}) t ORDER BY t.status_time, t.seq) AS linked_timeline "
+        f"FROM parcels p WHERE p.carrier_id = {carrier}::text AND p.waybill_no = {waybill}::text "
+        f"AND {parcel_visible(principal, 'p', params)}"
+    )
+    return sql, params
 
 
 async def get_parcel(
     conn: AnyConnection, principal: Principal, carrier_id: str, waybill_no: str
 ) -> ParcelView:
     """A parcel with its timeline, linked orders and customs status; NotFound if unseen."""
-    params = Params()
-    key = params.row(carrier_id=carrier_id, waybill_no=waybill_no)
-    row = await conn.fetchrow(
-        f"SELECT p.* FROM parcels p, {key} k WHERE p.carrier_id = k.carrier_id "
-        f"AND p.waybill_no = k.waybill_no AND {parcel_visible(principal, 'p', params)}",
-        *params.values,
-    )
+    sql, params = parcel_sql(principal, carrier_id, waybill_no)
+    row = await conn.fetchrow(sql, *params.values)
     if row is None:
         raise NotFound(f"no parcel {waybill_no} of carrier {carrier_id}")
-    params = Params()
-    key = params.row(carrier_id=carrier_id, waybill_no=waybill_no)
-    orders = await conn.fetch(
-        f"SELECT o.* FROM {key} k JOIN order_parcels op USING (carrier_id, waybill_no) "
-        "JOIN orders o ON o.platform_code = op.platform_code AND o.order_no = op.order_no "
-        f"WHERE {order_visible(principal, 'o', params)} ORDER BY o.platform_code, o.order_no",
-        *params.values,
-    )
-    params = Params()
-    key = params.row(carrier_id=carrier_id, waybill_no=waybill_no)
-    customs = await conn.fetch(
-        f"SELECT d.* FROM {key} k JOIN declarations d "
-        f"ON {declaration_matches_parcel('d', 'k')} "
-        f"WHERE {declaration_visible(principal, 'd', params)} ORDER BY d.declared_at",
-        *params.values,
-    )
-    summary = convert.parcel_summary(row)
     return ParcelView(
-        **summary.model_dump(),
+        **convert.parcel_fields(row),
         first_event_at=row["first_event_at"],
         platform_code=row["platform_code"],
         order_no=row["order_no"],
-        orders=[convert.order_summary(o) for o in orders],
-        customs=[convert.declaration_summary(d) for d in customs],
-        timeline=await timeline(conn, parcels=[(carrier_id, waybill_no)]),
+        orders=[convert.order_summary(o) for o in row["linked_orders"]],
+        customs=[convert.declaration_summary(d) for d in row["linked_customs"]],
+        timeline=[convert.timeline_tuple(t) for t in row["linked_timeline"]],
     )
 
 
-async def _order_links(
-    conn: AnyConnection, principal: Principal, platform_code: str, order_no: str
-) -> tuple[list[Record], list[Record]]:
+def order_sql(principal: Principal, platform_code: str, order_no: str) -> tuple[str, Params]:
+    """The order (its columns), with arrays `linked_parcels`, `linked_declarations` (table
+    rows) and `linked_timeline` (the order's, its visible parcels' and its visible
+    declarations' events, in event-time order)."""
     params = Params()
-    key = params.row(platform_code=platform_code, order_no=order_no)
-    parcels = await conn.fetch(
-        f"SELECT p.* FROM {key} k JOIN order_parcels op USING (platform_code, order_no) "
-        "JOIN parcels p ON p.carrier_id = op.carrier_id AND p.waybill_no = op.waybill_no "
-        f"WHERE {parcel_visible(principal, 'p', params)} ORDER BY p.first_event_at",
-        *params.values,
+    platform, number = params.add(platform_code), params.add(order_no)
+    of_order = "op.platform_code = o.platform_code AND op.order_no = o.order_no"
+    # Declarations of the order: by order_no + ebp_code, or covering one of its parcels;
+    # each branch is an index lookup, the IN removes a declaration found by both.
+    linked = (
+        "SELECT d1.declaration_id FROM declarations d1 "
+        f"WHERE {declaration_matches_order('d1', 'o')} "
+        "UNION ALL SELECT d2.declaration_id FROM order_parcels op JOIN declarations d2 "
+        f"ON {declaration_matches_parcel('d2', 'op')} WHERE {of_order}"
     )
-    params = Params()
-    key = params.row(platform_code=platform_code, order_no=order_no)
-    declarations = await conn.fetch(
-        f"SELECT d.* FROM {key} k JOIN declarations d "
-        f"ON {declaration_matches_order('d', 'k')} OR EXISTS (SELECT 1 FROM order_parcels op "
-        "WHERE op.platform_code = k.platform_code AND op.order_no = k.order_no "
-        f"AND {declaration_matches_parcel('d', 'op')}) "
-        f"WHERE {declaration_visible(principal, 'd', params)} ORDER BY d.declared_at",
-        *params.values,
+    timeline = " UNION ALL ".join(
+        (
+            _events(
+                "e.kind = 'order' AND e.platform_code = o.platform_code AND e.order_no = o.order_no"
+            ),
+            _events(
+                "e.kind = 'parcel' AND e.carrier_id = lp.carrier_id "
+                "AND e.waybill_no = lp.waybill_no",
+                "unnest(lps.parcels) AS lp JOIN ledger_events e ON true",
+            ),
+            _events(
+                "e.kind = 'customs' AND e.declaration_id = ld.declaration_id",
+                "unnest(lds.declarations) AS ld JOIN ledger_events e ON true",
+            ),
+        )
     )
-    return parcels, declarations
+    # OFFSET 0 keeps each lateral one evaluation (the planner would otherwise inline the
+    # array's subquery again where the timeline reads it).
+    sql = (
+        "SELECT o.*, lps.parcels AS linked_parcels, lds.declarations AS linked_declarations, "
+        "ARRAY(SELECT t FROM (" + timeline + ") t ORDER BY t.status_time, t.seq) "
+        "AS linked_timeline FROM orders o "
+        "CROSS JOIN LATERAL (SELECT ARRAY(SELECT p FROM order_parcels op JOIN parcels p "
+        "ON p.carrier_id = op.carrier_id AND p.waybill_no = op.waybill_no "
+        f"WHERE {of_order} AND {parcel_visible(principal, 'p', params)} "
+        "ORDER BY p.first_event_at) AS parcels OFFSET 0) lps "
+        "CROSS JOIN LATERAL (SELECT ARRAY(SELECT d FROM declarations d "
+        f"WHERE d.declaration_id IN ({linked}) AND {declaration_visible(principal, 'd', params)} "
+        "ORDER BY d.declared_at) AS declarations OFFSET 0) lds "
+        f"WHERE o.platform_code = {platform}::text AND o.order_no = {number}::text "
+        f"AND {order_visible(principal, 'o', params)}"
+    )
+    return sql, params
 
 
 def consignment(order: Record, parcels: list[Record], declarations: list[Record]) -> Consignment:
@@ -150,25 +151,15 @@ async def get_order(
     conn: AnyConnection, principal: Principal, platform_code: str, order_no: str
 ) -> OrderView:
     """An order with its parcels, declarations and merged timeline; NotFound if unseen."""
-    params = Params()
-    key = params.row(platform_code=platform_code, order_no=order_no)
-    row = await conn.fetchrow(
-        f"SELECT o.* FROM orders o, {key} k WHERE o.platform_code = k.platform_code "
-        f"AND o.order_no = k.order_no AND {order_visible(principal, 'o', params)}",
-        *params.values,
-    )
+    sql, params = order_sql(principal, platform_code, order_no)
+    row = await conn.fetchrow(sql, *params.values)
     if row is None:
         raise NotFound(f"no order {order_no} of platform {platform_code}")
-    parcels, declarations = await _order_links(conn, principal, platform_code, order_no)
+    parcels: list[Record] = row["linked_parcels"]
+    declarations: list[Record] = row["linked_declarations"]
     detail = convert.as_json(row["detail"])
-    events = await timeline(
-        conn,
-        order=(platform_code, order_no),
-        parcels=[(p["carrier_id"], p["waybill_no"]) for p in parcels],
-        declarations=[d["declaration_id"] for d in declarations],
-    )
     return OrderView(
-        **convert.order_summary(row).model_dump(),
+        **convert.order_fields(row, detail),
         first_event_at=row["first_event_at"],
         buyer=convert.party(detail.get("buyer")),
         consignee=convert.party(detail.get("consignee")),
@@ -176,5 +167,5 @@ async def get_order(
         parcels=[convert.parcel_summary(p) for p in parcels],
         declarations=[convert.declaration_summary(d) for d in declarations],
         consignment=consignment(row, parcels, declarations),
-        timeline=events,
+        timeline=[convert.timeline_tuple(t) for t in row["linked_timeline"]],
     )
