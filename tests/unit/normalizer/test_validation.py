@@ -153,6 +153,18 @@ def test_return_time_is_china_standard_time() -> None:
     )
     assert parse_return_time("20261332193000123") is None
     assert parse_return_time("2026") is None
+    assert parse_return_time("20240229235959999") == datetime(
+        2024, 2, 29, 15, 59, 59, 999000, tzinfo=UTC
+    )
+    for invalid in (
+        "20230229000000000",  # no leap day that year
+        "20261128240000000",  # hour 24
+        "20261128236000000",  # minute 60
+        "20261128235960000",  # second 60
+        "00000101000000000",  # year 0
+        "\u0662\u0660\u0662\u0666\u0661\u0661\u0662\u0668\u0661\u0669\u0663\u0660\u0660\u0660\u0661\u0662\u0663",
+    ):  # fmt: skip
+        assert parse_return_time(invalid) is None, invalid
 
 
 def test_nested_strings_are_checked_with_their_full_path() -> None:
