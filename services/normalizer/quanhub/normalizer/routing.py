@@ -4,9 +4,8 @@ the clock reading passed in)."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from quanhub.canonical.v1 import canonical_pb2 as cpb
 from quanhub.common.access import Principal
@@ -21,9 +20,9 @@ __all__ = ["Output", "route"]
 LOG_APPEND_TIME = 1
 
 
-@dataclass(frozen=True, slots=True)
-class Output:
-    """A record to produce, and what it means for metrics and logs."""
+class Output(NamedTuple):
+    """A record to produce, and what it means for metrics and logs (a named tuple: built
+    once per event, it costs a fifth of a frozen dataclass)."""
 
     topic: str
     key: bytes | None

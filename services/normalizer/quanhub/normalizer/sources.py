@@ -8,8 +8,8 @@ body's, and the event is tokenised here exactly as the gateway would (quanhub.co
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import NamedTuple
 
 from google.protobuf.message import DecodeError
 
@@ -25,8 +25,7 @@ from quanhub.normalizer.mapping.normalize import decode_envelope
 __all__ = ["Decoded", "Sources"]
 
 
-@dataclass(frozen=True, slots=True)
-class Decoded:
+class Decoded(NamedTuple):
     """A record as an envelope, or why not; plus how a dead letter of it must be written."""
 
     result: cpb.RawEnvelope | DeadLetter
@@ -50,11 +49,17 @@ class Sources:
         alternatives = f"{kinds}|partner\\.[a-z0-9_-]+" if partner_topics else kinds
         self.pattern = f"^{ns}\\.raw\\.({alternatives})\\.v1$"
         self._partner_topic = re.compile(f"^{ns}\\.raw\\.partner\\.([a-z0-9_-]+)\\.v1$")
+        #: partner_of by topic (a handful of topics, asked once per record).
+        self._owners: dict[str, str | None] = {}
 
     def partner_of(self, topic: str) -> str | None:
         """The registry code (upper case) of a partner topic's owner; None for a raw topic."""
-        match = self._partner_topic.match(topic)
-        return match.group(1).upper() if match else None
+        try:
+            return self._owners[topic]
+        except KeyError:
+            match = self._partner_topic.match(topic)
+            owner = self._owners[topic] = match.group(1).upper() if match else None
+            return owner
 
     def decode(
         self,

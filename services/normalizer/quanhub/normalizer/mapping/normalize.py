@@ -7,14 +7,17 @@ the wall clock, so a redelivery or a replay is judged exactly as the first deliv
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import UTC as _UTC
+from datetime import datetime, timedelta
 
 from google.protobuf.message import DecodeError
+from google.protobuf.timestamp_pb2 import Timestamp
 
 from quanhub.canonical.v1 import canonical_pb2 as cpb
 from quanhub.common.canonical import canonical_business_key
-from quanhub.common.ids import canonical_event_id
+from quanhub.common.ids import canonical_event_id_text
 from quanhub.common.validation import validate_event
 from quanhub.normalizer.mapping.bodies import Mapped, customs_update, order_update, parcel_update
 from quanhub.normalizer.mapping.parties import UntokenisedField
@@ -55,6 +58,18 @@ def decode_envelope(data: bytes | None) -> cpb.RawEnvelope | DeadLetter:
     return envelope
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=_UTC)
+
+
+@functools.lru_cache(maxsize=64)
+def _instant(seconds: int, nanos: int) -> datetime:
+    """Timestamp.ToDatetime(tzinfo=UTC) of (seconds, nanos); cached, as the events of one
+    gateway request share their receive time. Out of range raises as ToDatetime does."""
+    if 0 <= nanos < 1_000_000_000 and -62135596800 <= seconds <= 253402300799:
+        return _EPOCH + timedelta(seconds=seconds, microseconds=nanos // 1000)
+    return Timestamp(seconds=seconds, nanos=nanos).ToDatetime(tzinfo=_UTC)
+
+
 def normalize(envelope: cpb.RawEnvelope) -> Normalized | DeadLetter:
     """The canonical event of one raw envelope, or the reason it must be dead-lettered."""
     if not envelope.partner_code.strip():
@@ -62,11 +77,12 @@ def normalize(envelope: cpb.RawEnvelope) -> Normalized | DeadLetter:
     if not envelope.HasField("received_at"):
         return DeadLetter("missing_field", "envelope received_at is required")
     event = envelope.event
-    violations = validate_event(event, envelope.received_at.ToDatetime(tzinfo=_UTC))
+    received_at = envelope.received_at
+    violations = validate_event(event, _instant(received_at.seconds, received_at.nanos))
     if violations:
         return DeadLetter(violations[0].code, "; ".join(str(v) for v in violations))
     out = cpb.CanonicalEvent(
-        event_id=str(canonical_event_id(envelope.partner_code, event.event_id)),
+        event_id=canonical_event_id_text(envelope.partner_code, event.event_id),
         source_partner=envelope.partner_code,
         source_event_id=event.event_id,
         schema_version=SCHEMA_VERSION,
@@ -75,8 +91,8 @@ def normalize(envelope: cpb.RawEnvelope) -> Normalized | DeadLetter:
         ingress=envelope.ingress,
     )
     out.occurred_at.CopyFrom(event.occurred_at)
-    out.received_at.CopyFrom(envelope.received_at)
-    tokens = dict(envelope.pii_tokens)
+    out.received_at.CopyFrom(received_at)
+    tokens = envelope.pii_tokens
     try:
         kind = event.WhichOneof("body")
         mapped: Mapped
