@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import struct
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -19,42 +18,10 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
 
 from quanhub.common.errors import DependencyUnavailable
-from quanhub.common.kafka import make_producer
+from quanhub.common.kafka import make_producer, partition_of
 from quanhub.common.settings import KafkaSettings
 
 log = structlog.get_logger(__name__)
-
-_M = 0x5BD1E995
-_U32 = 0xFFFFFFFF
-_WORDS = struct.Struct("<I").iter_unpack
-
-
-def murmur2(data: bytes) -> int:
-    """Kafka's murmur2 of a key (org.apache.kafka.common.utils.Utils.murmur2), equal to
-    aiokafka.partitioner.murmur2 in ~60% of its time: struct reads the body as
-    little-endian words instead of Python assembling each word byte by byte."""
-    length = len(data)
-    h = 0x9747B28C ^ length
-    end = length & ~3
-    for (word,) in _WORDS(memoryview(data)[:end]):
-        k = (word * _M) & _U32
-        h = ((h * _M) & _U32) ^ (((k ^ (k >> 24)) * _M) & _U32)
-    rest = length & 3
-    if rest == 3:
-        h ^= data[end + 2] << 16
-    if rest >= 2:
-        h ^= data[end + 1] << 8
-    if rest:
-        h = ((h ^ data[end]) * _M) & _U32
-    h ^= h >> 13
-    h = (h * _M) & _U32
-    return h ^ (h >> 15)
-
-
-def partition_of(key: bytes, partitions: Sequence[int]) -> int:
-    """The partition aiokafka's DefaultPartitioner (Kafka's rule) gives a keyed record;
-    `partitions` sorted by id, as `send` passes them."""
-    return partitions[(murmur2(key) & 0x7FFFFFFF) % len(partitions)]
 
 
 @dataclass(frozen=True, slots=True)

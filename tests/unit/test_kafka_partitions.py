@@ -1,4 +1,5 @@
-"""The publisher's murmur2 is Kafka's: every key lands where the default partitioner puts it."""
+"""quanhub.common.kafka.partition_of is Kafka's rule: every key lands where aiokafka's
+DefaultPartitioner puts it (the gateway and the normalizer build their own batches)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from aiokafka.partitioner import murmur2 as reference_murmur2
 from hypothesis import given
 from hypothesis import strategies as st
 
-from quanhub.gateway.publisher import murmur2, partition_of
+from quanhub.common.kafka import murmur2, partition_of
 
 
 @given(st.binary(max_size=300))
@@ -26,3 +27,7 @@ def test_partition_rule_matches_the_default_partitioner(key: bytes, count: int) 
     partitions = list(range(count))
     expected = DefaultPartitioner()(key, partitions, partitions)
     assert partition_of(key, partitions) == expected
+
+
+def test_a_record_without_key_goes_to_one_of_the_partitions() -> None:
+    assert {partition_of(None, [3, 5]) for _ in range(200)} == {3, 5}
