@@ -16,6 +16,7 @@ from quanhub.canonical.v1 import canonical_pb2 as cpb
 from quanhub.common.access import Principal, Role
 from quanhub.common.clock import FixedClock
 from quanhub.common.errors import DependencyUnavailable
+from quanhub.common.kafka import partition_of
 from quanhub.common.settings import KafkaSettings
 from quanhub.common.topics import EventKind, Topics
 from quanhub.ingest.v1 import ingest_pb2 as ipb
@@ -46,8 +47,27 @@ class Record:
 
 
 @dataclass
+class FakeBatch:
+    """A producer batch: holds up to `capacity` records (then append answers None)."""
+
+    capacity: int
+    records: list[tuple[bytes | None, bytes, list[tuple[str, bytes]]]] = field(default_factory=list)
+
+    def append(
+        self, *, key: bytes | None, value: bytes, timestamp: None, headers: list[tuple[str, bytes]]
+    ) -> object | None:
+        if len(self.records) >= self.capacity:
+            return None
+        self.records.append((key, value, headers))
+        return object()
+
+
+@dataclass
 class FakeProducer:
-    """Acknowledges sends, after failing the first `fail_first` with `error`."""
+    """Acknowledges batches, after failing the first `fail_first` hand-overs with `error`.
+
+    Every topic has the partitions `partitions`; a batch holds `batch_capacity` records.
+    """
 
     journal: list[str]
     fail_first: int = 0
@@ -56,25 +76,60 @@ class FakeProducer:
         default_factory=list
     )
 
-    #: Sends that raise at once (no metadata: the topic or the broker is not there).
+    #: Hand-overs that raise at once (no metadata: the topic or the broker is not there).
     raise_first: int = 0
     calls: int = 0
+    partitions: tuple[int, ...] = (0,)
+    batch_capacity: int = 1000
+    #: Acknowledgements are held (not given) while this is set.
+    hold: asyncio.Event | None = None
+    #: (topic, partition, number of records) per hand-over.
+    handed: list[tuple[str, int, int]] = field(default_factory=list)
 
-    async def send(self, topic: str, value: bytes, *, key: bytes | None, headers: Any) -> Any:
+    async def partitions_for(self, topic: str) -> set[int]:
+        return set(self.partitions)
+
+    def create_batch(self) -> FakeBatch:
+        return FakeBatch(self.batch_capacity)
+
+    async def send_batch(self, batch: FakeBatch, topic: str, *, partition: int) -> Any:
+        return await self._hand_over(topic, partition, batch.records)
+
+    async def send(
+        self, topic: str, value: bytes, *, key: bytes | None, headers: Any, partition: int
+    ) -> Any:
+        return await self._hand_over(topic, partition, [(key, value, headers)])
+
+    async def _hand_over(
+        self, topic: str, partition: int, records: list[tuple[bytes | None, bytes, Any]]
+    ) -> Any:
         self.calls += 1
         if self.raise_first > 0:
             self.raise_first -= 1
             raise KafkaTimeoutError
+        self.handed.append((topic, partition, len(records)))
         loop = asyncio.get_running_loop()
         fut: asyncio.Future[None] = loop.create_future()
         if self.fail_first > 0:
             self.fail_first -= 1
             loop.call_soon(fut.set_exception, self.error)  # not acknowledged, later
-        else:
-            self.sent.append((topic, key, value, headers))
-            self.journal.append(f"ack {topic}")
+            return fut
+
+        async def acknowledge() -> None:
+            if self.hold is not None:
+                while self.hold.is_set():
+                    await asyncio.sleep(0.001)
+            for key, value, headers in records:
+                self.sent.append((topic, key, value, headers))
+                self.journal.append(f"ack {topic}")
             fut.set_result(None)
+
+        tasks.append(asyncio.ensure_future(acknowledge()))
         return fut
+
+
+#: Keeps the fakes' acknowledgement tasks alive until they ran.
+tasks: list[asyncio.Future[None]] = []
 
 
 @dataclass
@@ -148,7 +203,8 @@ async def test_outputs_are_acknowledged_before_the_commit() -> None:
 
 async def test_retriable_errors_are_retried_and_never_dead_lettered() -> None:
     journal: list[str] = []
-    producer, consumer = FakeProducer(journal, fail_first=2), FakeConsumer(journal)
+    producer = FakeProducer(journal, fail_first=2, batch_capacity=1)  # one batch per output
+    consumer = FakeConsumer(journal)
     normalizer, metrics = wire(producer, consumer)
 
     await normalizer.process(batch(envelope("a"), envelope("b")))
@@ -160,7 +216,9 @@ async def test_retriable_errors_are_retried_and_never_dead_lettered() -> None:
 
 async def test_broker_timeouts_are_retried_and_a_failing_send_stops_the_round() -> None:
     journal: list[str] = []
-    producer = FakeProducer(journal, raise_first=1, fail_first=1, error=KafkaTimeoutError())
+    producer = FakeProducer(
+        journal, raise_first=1, fail_first=1, error=KafkaTimeoutError(), batch_capacity=1
+    )
     consumer = FakeConsumer(journal)
     normalizer, metrics = wire(producer, consumer)
 
@@ -252,3 +310,156 @@ async def test_a_registry_outage_is_waited_out_not_dead_lettered() -> None:
     ((out_topic, _, value, _),) = producer.sent
     assert out_topic == TOPICS.canonical
     assert cpb.CanonicalEvent.FromString(value).source_partner == "ZTO"
+
+
+def _ids(producer: FakeProducer) -> list[str]:
+    return [
+        cpb.CanonicalEvent.FromString(v).source_event_id
+        for t, _, v, _ in producer.sent
+        if t == TOPICS.canonical
+    ]
+
+
+async def test_outputs_go_as_one_batch_per_partition_by_kafkas_key_rule() -> None:
+    journal: list[str] = []
+    producer = FakeProducer(journal, partitions=(0, 1, 2, 3, 4, 5), batch_capacity=3)
+    normalizer, _ = wire(producer, FakeConsumer(journal))
+    waybills = [f"ZT{n:010d}" for n in (1, 2, 1, 3, 1, 1, 2)]
+    values = [envelope(f"e{i}", waybill=w) for i, w in enumerate(waybills)]
+
+    await normalizer.process(batch(*values))
+
+    # Every output in the partition the default partitioner gives its key, in consumed order.
+    for topic, key, _, _ in producer.sent:
+        assert topic == TOPICS.canonical
+        assert key is not None
+    by_key: dict[bytes, list[str]] = {}
+    for _, key, value, _ in producer.sent:
+        assert key is not None
+        by_key.setdefault(key, []).append(cpb.CanonicalEvent.FromString(value).source_event_id)
+    assert by_key[b"P|ZTO|ZT0000000001"] == ["e0", "e2", "e4", "e5"]
+    assert by_key[b"P|ZTO|ZT0000000002"] == ["e1", "e6"]
+    partitions = list(range(6))
+    expected = {(TOPICS.canonical, partition_of(key, partitions)) for _, key, _, _ in producer.sent}
+    assert {(t, p) for t, p, _ in producer.handed} == expected
+    # Four outputs of one key fill a batch of three and spill into a second one.
+    assert sorted(n for *_, n in producer.handed) == sorted([3, 1, 2, 1])
+
+
+def _order(event_id: str, lines: int) -> bytes:
+    env = cpb.RawEnvelope(partner_code="TMALL", partner_role="platform", ingress="gateway")
+    env.received_at.FromDatetime(NOW)
+    env.event.event_id = event_id
+    env.event.occurred_at.FromDatetime(NOW)
+    order = env.event.order
+    order.platform_code, order.order_no = "TMALL", "T-1"
+    order.code_system, order.code = "taobao", "WAIT_BUYER_PAY"
+    for n in range(lines):
+        order.lines.add(gnum=n + 1, item_name="商" * 120, quantity=1, unit_price="1.00")
+    return env.SerializeToString()
+
+
+async def test_a_large_output_goes_on_its_own_between_its_neighbours() -> None:
+    journal: list[str] = []
+    producer = FakeProducer(journal)
+    normalizer, _ = wire(producer, FakeConsumer(journal))
+
+    await normalizer.process(batch(_order("a", 1), _order("big", 1000), _order("c", 1)))
+
+    assert [n for *_, n in producer.handed] == [1, 1, 1]  # one key: a, big, c in order
+    assert _ids(producer) == ["a", "big", "c"]
+    assert len(producer.sent[1][2]) > 256 * 1024
+
+
+class ScriptedConsumer(FakeConsumer):
+    """Hands out the given batches one per poll, then empty polls."""
+
+    def __init__(self, journal: list[str], batches: list[dict[TopicPartition, list[Any]]]):
+        super().__init__(journal)
+        self.batches = batches
+        self.polls = 0
+
+    async def getmany(self, *, timeout_ms: int, max_records: int) -> Any:
+        self.polls += 1
+        await asyncio.sleep(0)
+        if self.batches:
+            self.journal.append(f"poll {self.polls}")
+            return self.batches.pop(0)
+        await asyncio.sleep(0.001)
+        return {}
+
+
+def _numbered(first: int, *values: bytes) -> dict[TopicPartition, list[Any]]:
+    records = [Record(RAW, 0, first + i, b"k", v) for i, v in enumerate(values)]
+    return {TopicPartition(RAW, 0): records}
+
+
+async def _until(condition: Any) -> None:
+    for _ in range(2000):
+        if condition():
+            return
+        await asyncio.sleep(0.001)
+    raise AssertionError("condition never held")
+
+
+async def test_the_next_batch_is_polled_and_produced_while_acks_are_awaited() -> None:
+    journal: list[str] = []
+    hold = asyncio.Event()
+    hold.set()
+    producer = FakeProducer(journal, hold=hold)
+    consumer = ScriptedConsumer(
+        journal, [_numbered(0, envelope("a")), _numbered(1, envelope("b"), envelope("c"))]
+    )
+    normalizer, _ = wire(producer, consumer)
+    loop = asyncio.create_task(normalizer.run())
+
+    # Both batches handed to the producer while the first one's acknowledgement is held.
+    await _until(lambda: len(producer.handed) == 2)
+    assert consumer.commits == []
+    assert journal == ["poll 1", "poll 2"]
+    hold.clear()
+    await _until(lambda: len(consumer.commits) == 2)
+    normalizer.stop()
+    await loop
+
+    tp = TopicPartition(RAW, 0)
+    assert consumer.commits == [{tp: 1}, {tp: 3}]  # in order, each after its own acks
+    assert journal[:2] == ["poll 1", "poll 2"]
+    assert journal.index("commit") > journal.index(f"ack {TOPICS.canonical}")
+    assert journal[-1] == "commit"
+    assert _ids(producer) == ["a", "b", "c"]
+
+
+async def test_a_fatal_error_in_one_batch_commits_neither_it_nor_the_next() -> None:
+    journal: list[str] = []
+    producer = FakeProducer(journal, fail_first=1, error=RecordTooLargeError())
+    consumer = ScriptedConsumer(journal, [_numbered(0, envelope("a")), _numbered(1, envelope("b"))])
+    normalizer, _ = wire(producer, consumer)
+
+    with pytest.raises(OutputRejected):
+        await normalizer.run()
+
+    assert consumer.commits == []
+
+
+async def test_stop_finishes_the_batch_in_flight_and_drain_waits_for_it() -> None:
+    journal: list[str] = []
+    hold = asyncio.Event()
+    hold.set()
+    producer = FakeProducer(journal, hold=hold)
+    consumer = ScriptedConsumer(journal, [_numbered(0, envelope("a"), envelope("b"))])
+    normalizer, _ = wire(producer, consumer)
+    loop = asyncio.create_task(normalizer.run())
+    await _until(lambda: len(producer.handed) == 1)
+
+    drained = asyncio.create_task(normalizer.drain())  # what a revocation waits for
+    normalizer.stop()
+    await asyncio.sleep(0.01)
+    assert not drained.done()
+    assert not loop.done()
+    hold.clear()
+    await drained
+    await loop
+
+    assert consumer.commits == [{TopicPartition(RAW, 0): 2}]
+    assert _ids(producer) == ["a", "b"]

@@ -5,12 +5,18 @@ letter of the batch is acknowledged by all in-sync replicas (idempotent, acks=al
 producer). A crash or a rebalance in between redelivers the batch; the canonical event id
 (deterministic) lets the ledger drop the repeats. Retriable Kafka errors are retried with
 backoff and never dead-lettered; only bad input is. See docs/normalizer.md.
+
+Two batches overlap: while batch N waits for its acknowledgements, batch N+1 is polled,
+routed and handed to the producer; N+1 is committed only after N, so offsets move in order
+and a crash at any point redelivers everything not yet acknowledged. Outputs go to the
+producer as one batch per partition (Kafka's key rule), not one `send` per record.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -21,6 +27,7 @@ from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError, Ka
 from quanhub.common.access import Principal
 from quanhub.common.clock import Clock
 from quanhub.common.errors import DependencyUnavailable
+from quanhub.common.kafka import partition_of
 from quanhub.common.topics import Topics
 from quanhub.normalizer.errors import BatchAbandoned, OutputRejected
 from quanhub.normalizer.metrics import NormalizerMetrics
@@ -49,17 +56,41 @@ def _retriable(exc: BaseException) -> bool:
 
 
 class _FinishBatchBeforeRevoke(ConsumerRebalanceListener):  # type: ignore[misc]
-    """Lets the in-flight batch commit before its partitions move to another member."""
+    """Lets the batches in flight commit before their partitions move to another member."""
 
-    def __init__(self, lock: asyncio.Lock) -> None:
-        self._lock = lock
+    def __init__(self, normalizer: Normalizer) -> None:
+        self._normalizer = normalizer
 
     async def on_partitions_revoked(self, revoked: Iterable[TopicPartition]) -> None:
-        async with self._lock:
-            log.info("partitions_revoked", partitions=sorted(str(tp) for tp in revoked))
+        await self._normalizer.drain()
+        log.info("partitions_revoked", partitions=sorted(str(tp) for tp in revoked))
 
     async def on_partitions_assigned(self, assigned: Iterable[TopicPartition]) -> None:
         log.info("partitions_assigned", partitions=sorted(str(tp) for tp in assigned))
+
+
+#: Outputs at least this large are produced with `send` on their own (which checks the
+#: producer's request size limit) rather than in a shared batch.
+_SINGLE_SEND_BYTES = 256 * 1024
+
+
+@dataclass(slots=True)
+class _Handed:
+    """One batch handed to the producer, and what it holds."""
+
+    started: float
+    offsets: dict[TopicPartition, int]
+    outputs: list[Output]
+    #: (acknowledgement future, the outputs it covers) per producer batch.
+    sent: list[tuple[asyncio.Future[Any], list[Output]]]
+    #: Outputs not handed over because the producer refused a batch (sent next round).
+    unsent: list[Output]
+
+
+def _failed(exc: BaseException) -> asyncio.Future[Any]:
+    fut: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+    fut.set_exception(exc)
+    return fut
 
 
 class Normalizer:
@@ -88,18 +119,20 @@ class Normalizer:
         self._lock = asyncio.Lock()
         self._stopping = asyncio.Event()
         self._last_poll: datetime | None = None
+        #: The batch handed to the producer and not yet committed (finishing meanwhile).
+        self._in_flight: asyncio.Future[None] | None = None
 
     async def start(self) -> None:
         """Start the producer, then join the group on the raw and partner topics."""
         await self._producer.start()
         self._consumer.subscribe(
-            pattern=self._sources.pattern, listener=_FinishBatchBeforeRevoke(self._lock)
+            pattern=self._sources.pattern, listener=_FinishBatchBeforeRevoke(self)
         )
         await self._consumer.start()
         log.info("normalizer_started", pattern=self._sources.pattern)
 
     def stop(self) -> None:
-        """Ask the loop to finish its in-flight batch and return."""
+        """Ask the loop to finish its in-flight batches and return."""
         self._stopping.set()
 
     async def close(self) -> None:
@@ -117,52 +150,85 @@ class Normalizer:
         return last is not None and self._clock.now() - last < _STALE_POLL
 
     async def run(self) -> None:
-        """Poll, process and commit until stop() is called."""
-        while not self._stopping.is_set():
-            batch = await self._consumer.getmany(
-                timeout_ms=self._settings.poll_timeout_ms,
-                max_records=self._settings.batch_max_records,
-            )
-            self._last_poll = self._clock.now()
-            if not batch or self._stopping.is_set():
-                continue
+        """Poll, process and commit until stop() is called.
+
+        Each batch is routed and handed to the producer, then the previous batch is
+        finished (acknowledged, committed) and the new one left to finish in the background
+        while the next poll waits: two batches in flight at most, committed in order.
+        """
+        try:
+            while not self._stopping.is_set():
+                batch = await self._consumer.getmany(
+                    timeout_ms=self._settings.poll_timeout_ms,
+                    max_records=self._settings.batch_max_records,
+                )
+                self._last_poll = self._clock.now()
+                if self._stopping.is_set():
+                    break
+                async with self._lock:
+                    handed = await self._hand_over(batch) if batch else None
+                    await self._settle()  # the previous batch first: offsets in order
+                    if handed is not None:
+                        self._in_flight = asyncio.ensure_future(self._finish(handed))
             async with self._lock:
-                try:
-                    await self.process(batch)
-                except BatchAbandoned as exc:
-                    log.warning("batch_abandoned", reason=exc.message)
-                    return
+                await self._settle()
+        except BatchAbandoned as exc:
+            log.warning("batch_abandoned", reason=exc.message)
+
+    async def drain(self) -> None:
+        """Wait until no batch is in flight (its failure is the loop's to raise)."""
+        async with self._lock:
+            task = self._in_flight
+            if task is not None:
+                await asyncio.wait([task])
+
+    async def _settle(self) -> None:
+        """Finish the batch in flight, if any; its errors are raised here."""
+        task, self._in_flight = self._in_flight, None
+        if task is not None:
+            await task
 
     async def process(self, batch: dict[TopicPartition, list[Any]]) -> None:
         """Route, produce (acknowledged), then commit one batch."""
+        await self._finish(await self._hand_over(batch))
+
+    async def _hand_over(self, batch: dict[TopicPartition, list[Any]]) -> _Handed:
+        """Route every record of a batch and hand the outputs to the producer."""
         started = asyncio.get_running_loop().time()
         now = self._clock.now()
+        sources = self._sources
         owners = await self._owners(
             {
                 code
                 for records in batch.values()
                 for record in records
-                if (code := self._sources.partner_of(record.topic))
+                if (code := sources.partner_of(record.topic))
             }
         )
+        topics = self._topics
         outputs = [
-            route(record, self._sources, self._topics, now, owners)
+            route(record, sources, topics, now, owners)
             for records in batch.values()
             for record in records
         ]
-        await self._produce_all(outputs)
-        for out in outputs:
-            self._account(out)
         offsets = {tp: records[-1].offset + 1 for tp, records in batch.items() if records}
+        sent, unsent = await self._send_batches(outputs)
+        return _Handed(started, offsets, outputs, sent, unsent)
+
+    async def _finish(self, handed: _Handed) -> None:
+        """Wait for every output's acknowledgement (retrying), then commit the offsets."""
+        await self._acknowledged(handed.sent, handed.unsent)
+        for out in handed.outputs:
+            self._account(out)
         try:
-            await self._consumer.commit(offsets)
+            await self._consumer.commit(handed.offsets)
         except (CommitFailedError, IllegalStateError, KafkaError) as exc:
             # The partitions moved (their new owner re-reads from the last commit) or the
             # coordinator is away (the next batch's commit covers these offsets too): the
             # outputs are safe either way, at worst they are produced again.
             self._metrics.commit_failures.inc()
             log.warning("commit_refused", error=type(exc).__name__)
-        self._metrics.batch_seconds.observe(asyncio.get_running_loop().time() - started)
+        self._metrics.batch_seconds.observe(asyncio.get_running_loop().time() - handed.started)
 
     async def _owners(self, codes: set[str]) -> dict[str, Principal | None]:
         """The registry principal of each partner topic's owner, waiting out an outage."""
@@ -196,29 +262,24 @@ class Normalizer:
         if out.unmapped:
             self._metrics.unmapped(*out.unmapped)
 
-    async def _produce_all(self, outputs: list[Output]) -> None:
-        """Produce every output and wait for all acknowledgements, retrying retriable errors."""
-        pending = outputs
+    async def _acknowledged(
+        self, sent: list[tuple[asyncio.Future[Any], list[Output]]], unsent: list[Output]
+    ) -> None:
+        """Wait for the acknowledgements, producing again what failed retriably."""
         delay = self._settings.retry_backoff_seconds
-        while pending:
-            futures: list[asyncio.Future[Any]] = []
-            for out in pending:
-                fut = await self._send(out)
-                futures.append(fut)
-                if fut.done() and fut.exception() is not None:
-                    break  # the send itself failed (no metadata): the rest would wait too
-            results = await asyncio.gather(*futures, return_exceptions=True)
+        while True:
+            results = await asyncio.gather(*(fut for fut, _ in sent), return_exceptions=True)
             retry: list[Output] = []
-            for out, result in zip(pending, results, strict=False):
+            for (_, outputs), result in zip(sent, results, strict=True):
                 if not isinstance(result, BaseException):
                     continue
                 if not _retriable(result):
                     # Authorisation, configuration, size or a bug: retrying cannot help and
                     # dropping would lose data, so stop with the offsets uncommitted.
-                    msg = f"{out.topic} refused a record: {type(result).__name__}"
+                    msg = f"{outputs[0].topic} refused a record: {type(result).__name__}"
                     raise OutputRejected(msg) from result
-                retry.append(out)
-            retry.extend(pending[len(futures) :])  # never sent this round, order kept
+                retry.extend(outputs)
+            retry.extend(unsent)  # never sent this round, order kept
             if not retry:
                 return
             if self._stopping.is_set():
@@ -228,14 +289,69 @@ class Normalizer:
             log.warning("produce_retry", records=len(retry), backoff_seconds=delay)
             await asyncio.sleep(delay)
             delay = min(delay * 2, self._settings.retry_backoff_max_seconds)
-            pending = retry
+            sent, unsent = await self._send_batches(retry)
 
-    async def _send(self, out: Output) -> asyncio.Future[Any]:
+    async def _send_batches(
+        self, outputs: list[Output]
+    ) -> tuple[list[tuple[asyncio.Future[Any], list[Output]]], list[Output]]:
+        """Hand outputs to the producer as one batch per partition (in output order within
+        each); (future, outputs) per batch, and the outputs left over when a hand-over
+        failed (no metadata: the broker or the topic is not there, the rest would wait too).
+        """
+        producer = self._producer
         try:
-            fut: asyncio.Future[Any] = await self._producer.send(
-                out.topic, out.value, key=out.key, headers=out.headers
-            )
+            chunks = await self._chunks(outputs)
         except KafkaError as exc:
-            fut = asyncio.get_running_loop().create_future()
-            fut.set_exception(exc)
-        return fut
+            return [(_failed(exc), list(outputs))], []
+        sent: list[tuple[asyncio.Future[Any], list[Output]]] = []
+        for i, (topic, partition, batch, members) in enumerate(chunks):
+            try:
+                if batch is None:  # one large record, on its own
+                    (out,) = members
+                    fut = await producer.send(
+                        topic, out.value, key=out.key, headers=out.headers, partition=partition
+                    )
+                else:
+                    fut = await producer.send_batch(batch, topic, partition=partition)
+            except KafkaError as exc:
+                sent.append((_failed(exc), members))
+                return sent, [out for *_, rest in chunks[i + 1 :] for out in rest]
+            sent.append((fut, members))
+        return sent, []
+
+    async def _chunks(self, outputs: list[Output]) -> list[tuple[str, int, Any, list[Output]]]:
+        """(topic, partition, filled producer batch or None for a large record, outputs)."""
+        producer = self._producer
+        partitions: dict[str, list[int]] = {}
+        groups: dict[tuple[str, int], list[Output]] = {}
+        for out in outputs:
+            ids = partitions.get(out.topic)
+            if ids is None:
+                ids = partitions[out.topic] = sorted(await producer.partitions_for(out.topic))
+            key = (out.topic, partition_of(out.key, ids))
+            group = groups.get(key)
+            if group is None:
+                groups[key] = [out]
+            else:
+                group.append(out)
+        chunks: list[tuple[str, int, Any, list[Output]]] = []
+        for (topic, partition), group in groups.items():
+            batch = producer.create_batch()
+            members: list[Output] = []
+            for out in group:
+                if len(out.value) >= _SINGLE_SEND_BYTES:
+                    if members:
+                        chunks.append((topic, partition, batch, members))
+                        batch, members = producer.create_batch(), []
+                    chunks.append((topic, partition, None, [out]))
+                    continue
+                while (
+                    batch.append(key=out.key, value=out.value, timestamp=None, headers=out.headers)
+                    is None
+                ):  # full: close it and start the next one (an empty batch takes any record)
+                    chunks.append((topic, partition, batch, members))
+                    batch, members = producer.create_batch(), []
+                members.append(out)
+            if members:
+                chunks.append((topic, partition, batch, members))
+        return chunks
