@@ -2,41 +2,46 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Annotated
 
 import asyncpg
-from asyncpg.pool import PoolConnectionProxy
 from fastapi import Depends, Request
 
 from quanhub.common.access.deps import PrincipalDep
 from quanhub.common.clock import Clock
 from quanhub.ledger.settings import LedgerApiSettings
 
-__all__ = ["ClockDep", "ConnDep", "PrincipalDep", "SettingsDep"]
+__all__ = ["ClockDep", "DatabaseDep", "PointDatabaseDep", "PrincipalDep", "SettingsDep"]
 
 
-async def _connection(request: Request) -> AsyncIterator[PoolConnectionProxy]:
-    """A pooled connection of the read-only pool (quanhub.ledger.api.app.create_read_pool).
-
-    No explicit transaction: every read builds its whole answer in one SQL statement, and
-    one statement is one consistent snapshot, so one answer never mixes two states.
-    """
+async def _database(request: Request) -> asyncpg.Pool:
+    """The read-only pool (quanhub.ledger.api.app.create_read_pool). Every read builds its
+    whole answer in one SQL statement, which the pool runs on a connection it lends for that
+    statement only: one statement is one consistent snapshot, so one answer never mixes two
+    states, without an explicit transaction."""
     pool: asyncpg.Pool = request.app.state.pool
-    async with pool.acquire() as conn:
-        yield conn
+    return pool
 
 
-def _clock(request: Request) -> Clock:
+async def _point_database(request: Request) -> asyncpg.Pool:
+    """The read-only pool of the point reads (generic plans: app.POINT_SESSION)."""
+    pool: asyncpg.Pool = request.app.state.point_pool
+    return pool
+
+
+# The dependencies are coroutines: FastAPI runs a plain function dependency in a worker
+# thread, a hand-off per request for a dictionary lookup.
+async def _clock(request: Request) -> Clock:
     clock: Clock = request.app.state.clock
     return clock
 
 
-def _settings(request: Request) -> LedgerApiSettings:
+async def _settings(request: Request) -> LedgerApiSettings:
     settings: LedgerApiSettings = request.app.state.settings
     return settings
 
 
-ConnDep = Annotated[PoolConnectionProxy, Depends(_connection)]
+DatabaseDep = Annotated[asyncpg.Pool, Depends(_database)]
+PointDatabaseDep = Annotated[asyncpg.Pool, Depends(_point_database)]
 ClockDep = Annotated[Clock, Depends(_clock)]
 SettingsDep = Annotated[LedgerApiSettings, Depends(_settings)]

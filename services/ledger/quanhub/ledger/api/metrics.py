@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 from prometheus_client import CollectorRegistry, Counter, Histogram
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
 class ApiMetrics:
@@ -29,16 +29,34 @@ class ApiMetrics:
         )
 
     def install(self, app: FastAPI) -> None:
-        """Measure every request through a middleware."""
+        """Measure every HTTP request, as the outermost of the app's own middleware."""
+        app.add_middleware(_Measure, metrics=self)
 
-        @app.middleware("http")
-        async def measure(
-            request: Request, call_next: Callable[[Request], Awaitable[Response]]
-        ) -> Response:
-            started = time.perf_counter()
-            response = await call_next(request)
-            route = request.scope.get("route")
-            name = getattr(route, "path", "unmatched")
-            self.seconds.labels(name).observe(time.perf_counter() - started)
-            self.requests.labels(name, str(response.status_code)).inc()
-            return response
+
+class _Measure:
+    """Plain ASGI middleware (no per-request task, stream or Request object, unlike
+    `@app.middleware("http")`): times the request and counts it under its route template
+    and the status it answered."""
+
+    def __init__(self, app: ASGIApp, metrics: ApiMetrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def send_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        await self.app(scope, receive, send_status)
+        # The router put the matched route into the scope on the way in.
+        name = getattr(scope.get("route"), "path", "unmatched")
+        self.metrics.seconds.labels(name).observe(time.perf_counter() - started)
+        self.metrics.requests.labels(name, str(status)).inc()

@@ -28,7 +28,7 @@ from quanhub.ledger.read.documents import (
     order_amount,
     three_document_check,
 )
-from quanhub.ledger.read.params import Params
+from quanhub.ledger.read.params import Params, Reader
 from quanhub.ledger.read.visibility import (
     declaration_matches_order,
     declaration_matches_parcel,
@@ -36,7 +36,6 @@ from quanhub.ledger.read.visibility import (
     order_visible,
     parcel_visible,
 )
-from quanhub.ledger.store.writer import AnyConnection
 
 CST = ZoneInfo("Asia/Shanghai")
 _DOC_NAMES = {
@@ -81,7 +80,7 @@ def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
 
 
 async def list_declarations(
-    conn: AnyConnection,
+    conn: Reader,
     principal: Principal,
     filters: DeclarationFilter,
     *,
@@ -150,6 +149,20 @@ def _document_of(kind: str) -> str:
     return f"(SELECT x.content FROM unnest(sib.docs) x WHERE x.document = '{kind}')"
 
 
+#: The id of the latest declared sibling of each document kind: declarations of the same
+#: order (order_no + ebp_code) or the same shipment (logistics_no + logistics_code). Each
+#: branch is an index scan that runs only when its key is not empty (an empty key would
+#: match every declaration without one); only the winners' rows are read in full.
+_LATEST_SIBLINGS = (
+    "SELECT DISTINCT ON (k.document) k.declaration_id FROM ("
+    "SELECT s1.document, s1.declared_at, s1.declaration_id FROM declarations s1 "
+    "WHERE d.order_no <> '' AND s1.order_no = d.order_no AND s1.ebp_code = d.ebp_code "
+    "UNION ALL SELECT s2.document, s2.declared_at, s2.declaration_id FROM declarations s2 "
+    "WHERE d.logistics_no <> '' AND s2.logistics_no = d.logistics_no "
+    "AND s2.logistics_code = d.logistics_code) k "
+    "ORDER BY k.document, k.declared_at DESC, k.declaration_id DESC"
+)
+
 #: documents.buyer_token in SQL: the order document's buyer (customs', else the platform's
 #: order), else the inventory's.
 _ORDER_DOCUMENT = f"coalesce({_document_of('ORDER')}, (lo.o).detail)"
@@ -196,14 +209,11 @@ def declaration_sql(principal: Principal, declaration_id: uuid.UUID) -> tuple[st
         f"LEFT JOIN LATERAL (SELECT o FROM orders o WHERE {declaration_matches_order('d', 'o')} "
         f"AND {order_visible(principal, 'o', params)} ORDER BY o.first_event_at LIMIT 1) lo "
         "ON true "
-        # The latest declared (declared_at, then id) of each document kind.
-        "CROSS JOIN LATERAL (SELECT ARRAY(SELECT DISTINCT ON (s.document) s "
-        "FROM declarations s WHERE (s.order_no <> '' AND s.order_no = d.order_no "
-        "AND s.ebp_code = d.ebp_code) OR (s.logistics_no <> '' "
-        "AND s.logistics_no = d.logistics_no AND s.logistics_code = d.logistics_code) "
-        # OFFSET 0 keeps each lateral one evaluation (the planner would otherwise inline
-        # the array's subquery into every expression that reads it).
-        "ORDER BY s.document, s.declared_at DESC, s.declaration_id DESC) AS docs OFFSET 0) sib "
+        # The latest declared (declared_at, then id) of each document kind among the
+        # siblings; OFFSET 0 keeps each lateral one evaluation (the planner would otherwise
+        # inline the array's subquery into every expression that reads it).
+        f"CROSS JOIN LATERAL (SELECT ARRAY(SELECT s FROM declarations s "
+        f"WHERE s.declaration_id IN ({_LATEST_SIBLINGS})) AS docs OFFSET 0) sib "
         f"CROSS JOIN LATERAL (SELECT {_BUYER_TOKEN} AS token OFFSET 0) tok "
         f"CROSS JOIN LATERAL (SELECT {_YEAR} AS y) lim_year "
         "CROSS JOIN LATERAL (SELECT count(*) AS n, coalesce(sum(CASE WHEN "
@@ -219,9 +229,7 @@ def declaration_sql(principal: Principal, declaration_id: uuid.UUID) -> tuple[st
     return sql, params
 
 
-async def _buyer_year(
-    conn: AnyConnection, row: Record, token: str, year: int
-) -> tuple[int, Decimal]:
+async def _buyer_year(conn: Reader, row: Record, token: str, year: int) -> tuple[int, Decimal]:
     """Orders and amount of the buyer in the year: from the declaration's own statement
     when it looked up the same buyer and year (always, unless the SQL and Python readings
     of the documents ever disagree, in which case the buyer is looked up on its own)."""
@@ -231,8 +239,8 @@ async def _buyer_year(
     found = await conn.fetchrow(
         "SELECT count(*) AS n, coalesce(sum(CASE WHEN detail->'amounts'->>'actual_paid' ~ $4 "
         "THEN (detail->'amounts'->>'actual_paid')::numeric END), 0) AS total FROM orders "
-        "WHERE buyer_id_token = $1 AND first_event_at >= $2 AND first_event_at < $3 "
-        "AND ie_flag = 'I' AND trade_mode <> '' "
+        "WHERE buyer_id_token = $1 AND buyer_id_token <> '' AND first_event_at >= $2 "
+        "AND first_event_at < $3 AND ie_flag = 'I' AND trade_mode <> '' "
         "AND status NOT IN ('CANCELLED', 'REFUNDED', 'RETURNED')",
         token, start, end, _MONEY,
     )  # fmt: skip
@@ -240,7 +248,7 @@ async def _buyer_year(
     return int(found["n"]), Decimal(found["total"])
 
 
-async def _limits(conn: AnyConnection, row: Record, docs: Documents) -> ImportLimits:
+async def _limits(conn: Reader, row: Record, docs: Documents) -> ImportLimits:
     amount = order_amount(docs)
     if row["ie_flag"] != "I":
         return ImportLimits(
@@ -265,7 +273,7 @@ async def _limits(conn: AnyConnection, row: Record, docs: Documents) -> ImportLi
 
 
 async def get_declaration(
-    conn: AnyConnection, principal: Principal, declaration_id: uuid.UUID
+    conn: Reader, principal: Principal, declaration_id: uuid.UUID
 ) -> DeclarationView:
     """One declaration with receipts (by return_time), links, the match and the limits."""
     sql, params = declaration_sql(principal, declaration_id)

@@ -18,7 +18,7 @@ from quanhub.common.access import Principal
 from quanhub.ledger.api.schemas import Consignment, OrderView, ParcelView
 from quanhub.ledger.errors import NotFound
 from quanhub.ledger.read import convert
-from quanhub.ledger.read.params import Params
+from quanhub.ledger.read.params import Params, Reader
 from quanhub.ledger.read.visibility import (
     declaration_matches_order,
     declaration_matches_parcel,
@@ -26,7 +26,6 @@ from quanhub.ledger.read.visibility import (
     order_visible,
     parcel_visible,
 )
-from quanhub.ledger.store.writer import AnyConnection
 
 _DONE_CUSTOMS = frozenset({"RELEASED", "CLOSED"})
 
@@ -61,7 +60,7 @@ def parcel_sql(principal: Principal, carrier_id: str, waybill_no: str) -> tuple[
 
 
 async def get_parcel(
-    conn: AnyConnection, principal: Principal, carrier_id: str, waybill_no: str
+    conn: Reader, principal: Principal, carrier_id: str, waybill_no: str
 ) -> ParcelView:
     """A parcel with its timeline, linked orders and customs status; NotFound if unseen."""
     sql, params = parcel_sql(principal, carrier_id, waybill_no)
@@ -148,7 +147,7 @@ def consignment(order: Record, parcels: list[Record], declarations: list[Record]
 
 
 async def get_order(
-    conn: AnyConnection, principal: Principal, platform_code: str, order_no: str
+    conn: Reader, principal: Principal, platform_code: str, order_no: str
 ) -> OrderView:
     """An order with its parcels, declarations and merged timeline; NotFound if unseen."""
     sql, params = order_sql(principal, platform_code, order_no)

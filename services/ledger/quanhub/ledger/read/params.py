@@ -4,6 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import asyncpg
+
+from quanhub.ledger.store.writer import AnyConnection
+
+#: What a read runs its statement on: a connection, or a pool that lends one per statement.
+Reader = asyncpg.Pool | AnyConnection
+
 
 class Params:
     """Adds values and hands back their placeholders, so fragments compose safely."""

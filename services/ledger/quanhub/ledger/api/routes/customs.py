@@ -8,7 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from quanhub.ledger.api.deps import ConnDep, PrincipalDep, SettingsDep
+from quanhub.ledger.api.deps import DatabaseDep, PointDatabaseDep, PrincipalDep, SettingsDep
 from quanhub.ledger.api.schemas import DeclarationPage, DeclarationView
 from quanhub.ledger.errors import InvalidQuery
 from quanhub.ledger.read.customs import DeclarationFilter, get_declaration, list_declarations
@@ -27,7 +27,7 @@ _PROBLEMS: dict[int | str, dict[str, str]] = {
 async def declarations(
     *,
     principal: PrincipalDep,
-    conn: ConnDep,
+    db: DatabaseDep,
     settings: SettingsDep,
     trade_mode: Annotated[str | None, Query(max_length=4, examples=["1210"])] = None,
     ie_flag: Annotated[str | None, Query(pattern="^[IE]$")] = None,
@@ -66,7 +66,7 @@ async def declarations(
         declared_to=declared_to,
     )
     size = min(limit or settings.page_size, settings.max_page_size)
-    return await list_declarations(conn, principal, filters, limit=size, cursor=cursor)
+    return await list_declarations(db, principal, filters, limit=size, cursor=cursor)
 
 
 @router.get(
@@ -74,7 +74,7 @@ async def declarations(
     responses={**_PROBLEMS, 404: {"description": "No such declaration, or not visible"}},
 )
 async def declaration(
-    declaration_id: uuid.UUID, principal: PrincipalDep, conn: ConnDep
+    declaration_id: uuid.UUID, principal: PrincipalDep, db: PointDatabaseDep
 ) -> DeclarationView:
     """One declaration: its receipts in return_time order, the linked order and parcels,
     the three-document match (order, payment, waybill, inventory: which exist, whether they
@@ -82,4 +82,4 @@ async def declaration(
     limit flags (CNY 5,000 per order, CNY 26,000 per buyer per year, import only).
     """
     require_object_access(principal)
-    return await get_declaration(conn, principal, declaration_id)
+    return await get_declaration(db, principal, declaration_id)

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Query
 
 from quanhub.common.access import Principal, Role
-from quanhub.ledger.api.deps import ClockDep, ConnDep, PrincipalDep
+from quanhub.ledger.api.deps import ClockDep, DatabaseDep, PrincipalDep
 from quanhub.ledger.errors import Forbidden, InvalidQuery
 from quanhub.ledger.kpis.compute import kpi_report
 from quanhub.ledger.kpis.models import KpiReport
@@ -38,7 +38,7 @@ def _require_kpi_access(principal: Principal) -> None:
 async def kpis(
     *,
     principal: PrincipalDep,
-    conn: ConnDep,
+    db: DatabaseDep,
     clock: ClockDep,
     start: Annotated[date | None, Query(alias="from", description="First day (CST)")] = None,
     end: Annotated[date | None, Query(alias="to", description="Last day (CST), inclusive")] = None,
@@ -63,4 +63,4 @@ async def kpis(
         raise InvalidQuery("`from` is after `to`")
     if (end - start).days + 1 > MAX_DAYS:
         raise InvalidQuery(f"a period may span at most {MAX_DAYS} days")
-    return await kpi_report(conn, start, end, district)
+    return await kpi_report(db, start, end, district)

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Path
 
 from quanhub.common.canonical import normalize_waybill
 from quanhub.common.carriers import resolve_carrier
-from quanhub.ledger.api.deps import ConnDep, PrincipalDep
+from quanhub.ledger.api.deps import PointDatabaseDep, PrincipalDep
 from quanhub.ledger.api.schemas import OrderView, ParcelView
 from quanhub.ledger.read.objects import get_order, get_parcel
 from quanhub.ledger.read.visibility import require_object_access
@@ -29,7 +29,7 @@ async def parcel(
     ],
     waybill_no: Annotated[str, Path(max_length=64)],
     principal: PrincipalDep,
-    conn: ConnDep,
+    db: PointDatabaseDep,
 ) -> ParcelView:
     """A parcel's canonical status, sub-status and delivery point, its full timeline with the
     carrier's raw codes, the order it ships and the customs status of its declarations.
@@ -40,7 +40,7 @@ async def parcel(
     """
     require_object_access(principal)
     carrier_id = resolve_carrier(carrier_code) or carrier_code.strip().upper()
-    return await get_parcel(conn, principal, carrier_id, normalize_waybill(waybill_no))
+    return await get_parcel(db, principal, carrier_id, normalize_waybill(waybill_no))
 
 
 @router.get("/orders/{platform_code}/{order_no}", responses=_PROBLEMS)
@@ -48,7 +48,7 @@ async def order(
     platform_code: Annotated[str, Path(max_length=32)],
     order_no: Annotated[str, Path(max_length=64)],
     principal: PrincipalDep,
-    conn: ConnDep,
+    db: PointDatabaseDep,
 ) -> OrderView:
     """An order's status, its parcels and their statuses, its customs declarations, and one
     consignment timeline merging every event of all of them in event-time order.
@@ -57,4 +57,4 @@ async def order(
     the orders of declarations they may see; anything else is 404.
     """
     require_object_access(principal)
-    return await get_order(conn, principal, platform_code.strip(), order_no.strip())
+    return await get_order(db, principal, platform_code.strip(), order_no.strip())
