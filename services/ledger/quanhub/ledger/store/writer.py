@@ -80,14 +80,18 @@ SELECT pg_notify('{NOTIFY_CHANNEL}', last_seq::text) FROM ledger_sequence
 
 
 def _number(
-    rows: Sequence[LedgerRow], known: set[object], last_seq: int
+    rows: Sequence[LedgerRow], known: set[object] | None, last_seq: int
 ) -> list[tuple[object, ...]]:
-    """The rows not in `known` as COPY records (seq first), the first occurrence of each
-    event id by (topic, partition, offset), numbered from last_seq + 1 in that order."""
+    """The rows as COPY records (seq first), numbered from last_seq + 1 in arrival order
+    (topic, partition, offset). With `known`, only the first occurrence of each event id
+    not in it; without, every row (the COPY's unique index refuses any repeat)."""
+    arrived = sorted(rows, key=_ARRIVAL)
+    if known is None:
+        return [(last_seq + i, *row.record()) for i, row in enumerate(arrived, start=1)]
     records: list[tuple[object, ...]] = []
     seen = set(known)
     seq = last_seq
-    for row in sorted(rows, key=_ARRIVAL):
+    for row in arrived:
         if row.event_id in seen:
             continue
         seen.add(row.event_id)
@@ -103,13 +107,14 @@ async def append(conn: AnyConnection, rows: Sequence[LedgerRow]) -> tuple[int, i
     Runs inside the caller's transaction, before WRITE_SCRIPT (which moves the sequence).
     An event id already in the ledger, or repeated in the batch, is skipped (the first
     occurrence by topic, partition, offset is kept); new events are numbered in that order.
-    The ledger is only asked which ids it holds when the COPY hits one (a replay after a
-    crash or a rebalance): the COPY's own unique index does the checking otherwise.
+    The ledger is only asked which ids it holds, and repeats are only looked for, when the
+    COPY hits one (a replay after a crash or a rebalance): the COPY's own unique index does
+    the checking otherwise.
     """
     last_seq = int(await conn.fetchval(_LOCK))
     if not rows:
         return 0, last_seq
-    records = _number(rows, set(), last_seq)
+    records = _number(rows, None, last_seq)
     try:
         async with conn.transaction():  # a savepoint: a refused COPY leaves the batch usable
             await conn.copy_records_to_table(
