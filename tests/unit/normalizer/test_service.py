@@ -199,6 +199,10 @@ async def test_outputs_are_acknowledged_before_the_commit() -> None:
     assert (
         sample(metrics, "quanhub_normalizer_dead_letters_total", {"error_code": "undecodable"}) == 1
     )
+    events = "quanhub_normalizer_events_total"
+    assert sample(metrics, events, {"kind": "parcel", "outcome": "canonical"}) == 1
+    assert sample(metrics, events, {"kind": "parcel", "outcome": "dead_letter"}) == 1
+    assert sample(metrics, events, {"kind": "undecodable", "outcome": "dead_letter"}) == 1
 
 
 async def test_retriable_errors_are_retried_and_never_dead_lettered() -> None:
@@ -323,7 +327,7 @@ def _ids(producer: FakeProducer) -> list[str]:
 async def test_outputs_go_as_one_batch_per_partition_by_kafkas_key_rule() -> None:
     journal: list[str] = []
     producer = FakeProducer(journal, partitions=(0, 1, 2, 3, 4, 5), batch_capacity=3)
-    normalizer, _ = wire(producer, FakeConsumer(journal))
+    normalizer, metrics = wire(producer, FakeConsumer(journal))
     waybills = [f"ZT{n:010d}" for n in (1, 2, 1, 3, 1, 1, 2)]
     values = [envelope(f"e{i}", waybill=w) for i, w in enumerate(waybills)]
 
@@ -344,6 +348,8 @@ async def test_outputs_go_as_one_batch_per_partition_by_kafkas_key_rule() -> Non
     assert {(t, p) for t, p, _ in producer.handed} == expected
     # Four outputs of one key fill a batch of three and spill into a second one.
     assert sorted(n for *_, n in producer.handed) == sorted([3, 1, 2, 1])
+    canonical = {"kind": "parcel", "outcome": "canonical"}
+    assert sample(metrics, "quanhub_normalizer_events_total", canonical) == 7
 
 
 def _order(event_id: str, lines: int) -> bytes:

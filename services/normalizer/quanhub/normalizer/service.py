@@ -15,6 +15,7 @@ producer as one batch per partition (Kafka's key rule), not one `send` per recor
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -218,8 +219,7 @@ class Normalizer:
     async def _finish(self, handed: _Handed) -> None:
         """Wait for every output's acknowledgement (retrying), then commit the offsets."""
         await self._acknowledged(handed.sent, handed.unsent)
-        for out in handed.outputs:
-            self._account(out)
+        self._account(handed.outputs)
         try:
             await self._consumer.commit(handed.offsets)
         except (CommitFailedError, IllegalStateError, KafkaError) as exc:
@@ -243,8 +243,15 @@ class Normalizer:
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, self._settings.retry_backoff_max_seconds)
 
-    def _account(self, out: Output) -> None:
-        if out.error_code:
+    def _account(self, outputs: list[Output]) -> None:
+        """Metrics (canonical events counted once per kind and batch) and dead-letter logs."""
+        canonical: Counter[str] = Counter()
+        for out in outputs:
+            if not out.error_code:
+                canonical[out.kind] += 1
+                if out.unmapped:
+                    self._metrics.unmapped(*out.unmapped)
+                continue
             self._metrics.events.labels(out.kind, "dead_letter").inc()
             self._metrics.dead_letters.labels(out.error_code).inc()
             log.warning(
@@ -257,10 +264,8 @@ class Normalizer:
                 partition=out.source[1],
                 offset=out.source[2],
             )
-            return
-        self._metrics.events.labels(out.kind, "canonical").inc()
-        if out.unmapped:
-            self._metrics.unmapped(*out.unmapped)
+        for kind, count in canonical.items():
+            self._metrics.events.labels(kind, "canonical").inc(count)
 
     async def _acknowledged(
         self, sent: list[tuple[asyncio.Future[Any], list[Output]]], unsent: list[Output]
