@@ -108,13 +108,19 @@ class KafkaPublisher:
         self, producer: AIOKafkaProducer, records: Sequence[Record]
     ) -> list[asyncio.Future[object]]:
         groups: dict[tuple[str, int], list[Record]] = {}
-        partitions: dict[str, list[int]] = {}
+        # Per topic: its partitions, and the partition of each key seen in this request (one
+        # object's events often come together; murmur2 is the costly part).
+        partitions: dict[str, tuple[list[int], dict[bytes, int]]] = {}
         for record in records:
             topic = record.topic
-            ids = partitions.get(topic)
-            if ids is None:
-                ids = partitions[topic] = sorted(await producer.partitions_for(topic))
-            partition = partition_of(record.key, ids)
+            known = partitions.get(topic)
+            if known is None:
+                ids = sorted(await producer.partitions_for(topic))
+                known = partitions[topic] = (ids, {})
+            key = record.key
+            partition = known[1].get(key)
+            if partition is None:
+                partition = known[1][key] = partition_of(key, known[0])
             group = groups.get((topic, partition))
             if group is None:
                 groups[topic, partition] = [record]
