@@ -1,4 +1,9 @@
-"""Database rows -> API models (the only place that knows both shapes)."""
+"""Database rows -> API models (the only place that knows both shapes).
+
+The `*_fields` functions give a model's input as plain data, so a whole view (a parcel with
+its links and timeline) is validated in one call (`View.model_validate`) rather than one
+model construction per timeline entry and link.
+"""
 
 from __future__ import annotations
 
@@ -9,16 +14,15 @@ from asyncpg import Record
 
 from quanhub.ledger.api.schemas import (
     DeclarationSummary,
-    GoodsLineView,
-    OrderSummary,
     ParcelSummary,
     PartyView,
     Receipt,
-    TimelineEntry,
 )
 
 _PARCEL_FIELDS = tuple(ParcelSummary.model_fields)
 _DECLARATION_COLUMNS = tuple(name for name in DeclarationSummary.model_fields if name != "id")
+_PARTY_FIELDS = tuple(PartyView.model_fields)
+_RECEIPT_FIELDS = tuple(Receipt.model_fields)
 
 
 def as_json(value: Any) -> dict[str, Any]:
@@ -34,11 +38,6 @@ def as_json(value: Any) -> dict[str, Any]:
 def parcel_fields(row: Record) -> dict[str, Any]:
     """The ParcelSummary fields of a parcels row."""
     return {name: row[name] for name in _PARCEL_FIELDS}
-
-
-def parcel_summary(row: Record) -> ParcelSummary:
-    """A parcels row as its summary."""
-    return ParcelSummary(**parcel_fields(row))
 
 
 def order_fields(row: Record, detail: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -62,11 +61,6 @@ def order_fields(row: Record, detail: dict[str, Any] | None = None) -> dict[str,
     }
 
 
-def order_summary(row: Record) -> OrderSummary:
-    """An orders row as its summary (shipment and amount from its detail)."""
-    return OrderSummary(**order_fields(row))
-
-
 def declaration_fields(row: Record) -> dict[str, Any]:
     """The DeclarationSummary fields of a declarations row (its id as `id`)."""
     fields = {name: row[name] for name in _DECLARATION_COLUMNS}
@@ -74,47 +68,27 @@ def declaration_fields(row: Record) -> dict[str, Any]:
     return fields
 
 
-def declaration_summary(row: Record) -> DeclarationSummary:
-    """A declarations row as its summary."""
-    return DeclarationSummary(**declaration_fields(row))
-
-
-def receipt(row: tuple[Any, ...]) -> Receipt:
-    """A receipt from (seq, event_id, message_type, return_status, return_time,
+def receipt_fields(row: tuple[Any, ...]) -> dict[str, Any]:
+    """A Receipt's fields from (seq, event_id, message_type, return_status, return_time,
     return_info, status)."""
-    seq, event_id, message_type, return_status, return_time, return_info, status = row
-    return Receipt(
-        seq=seq,
-        event_id=event_id,
-        message_type=message_type,
-        return_status=return_status,
-        return_time=return_time,
-        return_info=return_info,
-        status=status,
-    )
+    return dict(zip(_RECEIPT_FIELDS, row, strict=True))
 
 
-def party(value: Any) -> PartyView | None:
-    """Masked forms of a canonical Party; tokens stay inside the ledger."""
+def party_fields(value: Any) -> dict[str, Any] | None:
+    """A PartyView's fields: masked forms of a canonical Party; tokens stay in the ledger."""
     if not isinstance(value, dict):
         return None
-    return PartyView(
-        id_masked=value.get("id_masked", ""),
-        name_masked=value.get("name_masked", ""),
-        telephone_masked=value.get("telephone_masked", ""),
-        address_masked=value.get("address_masked", ""),
-        district_code=value.get("district_code", ""),
-    )
+    return {name: value.get(name, "") for name in _PARTY_FIELDS}
 
 
-def lines(value: Any) -> list[GoodsLineView]:
-    """Goods lines of a body."""
+def line_fields(value: Any) -> list[dict[str, Any]]:
+    """Goods lines of a body, as GoodsLineView input (validated with the view)."""
     if not isinstance(value, list):
         return []
-    return [GoodsLineView.model_validate(line) for line in value if isinstance(line, dict)]
+    return [line for line in value if isinstance(line, dict)]
 
 
-#: ledger_events columns a timeline needs, in the order timeline_tuple reads them.
+#: ledger_events columns a timeline needs, in the order timeline_fields reads them.
 TIMELINE_COLUMNS = (
     "seq", "event_id", "kind", "carrier_id", "waybill_no", "platform_code", "order_no",
     "declaration_id", "status_time", "occurred_at", "received_at", "status", "sub_status",
@@ -128,37 +102,37 @@ def timeline_columns(alias: str) -> str:
     return ", ".join(f"{alias}.{column}" for column in TIMELINE_COLUMNS)
 
 
-def timeline_tuple(row: tuple[Any, ...]) -> TimelineEntry:
-    """A timeline entry from the values of TIMELINE_COLUMNS, in that order."""
+def timeline_fields(row: tuple[Any, ...]) -> dict[str, Any]:
+    """A TimelineEntry's fields from the values of TIMELINE_COLUMNS, in that order."""
     (seq, event_id, kind, carrier_id, waybill_no, platform_code, order_no, declaration_id,
      status_time, occurred_at, received_at, status, sub_status, code_system, raw_code,
      raw_text, unmapped_code, source_partner, location, district_code, delivery_point,
      message_type, return_status, return_info) = row  # fmt: skip
-    return TimelineEntry(
-        seq=seq,
-        event_id=event_id,
-        kind=kind,
-        object=(
-            f"parcel:{carrier_id}/{waybill_no}"
-            if kind == "parcel"
-            else f"order:{platform_code}/{order_no}"
-            if kind == "order"
-            else f"customs:{declaration_id}"
-        ),
-        at=status_time,
-        occurred_at=occurred_at,
-        received_at=received_at,
-        status=status,
-        sub_status=sub_status,
-        code_system=code_system,
-        raw_code=raw_code,
-        raw_text=raw_text,
-        unmapped_code=unmapped_code,
-        source_partner=source_partner,
-        location=location,
-        district_code=district_code,
-        delivery_point=delivery_point,
-        message_type=message_type,
-        return_status=return_status,
-        return_info=return_info,
-    )
+    if kind == "parcel":
+        label = f"parcel:{carrier_id}/{waybill_no}"
+    elif kind == "order":
+        label = f"order:{platform_code}/{order_no}"
+    else:
+        label = f"customs:{declaration_id}"
+    return {
+        "seq": seq,
+        "event_id": event_id,
+        "kind": kind,
+        "object": label,
+        "at": status_time,
+        "occurred_at": occurred_at,
+        "received_at": received_at,
+        "status": status,
+        "sub_status": sub_status,
+        "code_system": code_system,
+        "raw_code": raw_code,
+        "raw_text": raw_text,
+        "unmapped_code": unmapped_code,
+        "source_partner": source_partner,
+        "location": location,
+        "district_code": district_code,
+        "delivery_point": delivery_point,
+        "message_type": message_type,
+        "return_status": return_status,
+        "return_info": return_info,
+    }

@@ -112,9 +112,11 @@ async def list_declarations(
         *params.values,
     )
     page = rows[:limit]
-    return DeclarationPage(
-        items=[convert.declaration_summary(r) for r in page],
-        next_cursor=encode_cursor(page[-1]) if len(rows) > limit else None,
+    return DeclarationPage.model_validate(
+        {
+            "items": [convert.declaration_fields(r) for r in page],
+            "next_cursor": encode_cursor(page[-1]) if len(rows) > limit else None,
+        }
     )
 
 
@@ -282,15 +284,17 @@ async def get_declaration(
         raise NotFound(f"no declaration {declaration_id}")
     order = row["linked_order"]
     docs = _documents(row)
-    return DeclarationView(
-        **convert.declaration_fields(row),
-        carrier_id=row["carrier_id"],
-        agent_code=row["agent_code"],
-        ebc_code=row["ebc_code"],
-        district_code=row["district_code"],
-        receipts=[convert.receipt(r) for r in row["linked_receipts"]],
-        order=convert.order_summary(order) if order is not None else None,
-        parcels=[convert.parcel_summary(p) for p in row["linked_parcels"]],
-        three_documents=three_document_check(docs),
-        limits=await _limits(conn, row, docs),
+    return DeclarationView.model_validate(
+        {
+            **convert.declaration_fields(row),
+            "carrier_id": row["carrier_id"],
+            "agent_code": row["agent_code"],
+            "ebc_code": row["ebc_code"],
+            "district_code": row["district_code"],
+            "receipts": [convert.receipt_fields(r) for r in row["linked_receipts"]],
+            "order": convert.order_fields(order) if order is not None else None,
+            "parcels": [convert.parcel_fields(p) for p in row["linked_parcels"]],
+            "three_documents": three_document_check(docs),
+            "limits": await _limits(conn, row, docs),
+        }
     )

@@ -67,14 +67,16 @@ async def get_parcel(
     row = await conn.fetchrow(sql, *params.values)
     if row is None:
         raise NotFound(f"no parcel {waybill_no} of carrier {carrier_id}")
-    return ParcelView(
-        **convert.parcel_fields(row),
-        first_event_at=row["first_event_at"],
-        platform_code=row["platform_code"],
-        order_no=row["order_no"],
-        orders=[convert.order_summary(o) for o in row["linked_orders"]],
-        customs=[convert.declaration_summary(d) for d in row["linked_customs"]],
-        timeline=[convert.timeline_tuple(t) for t in row["linked_timeline"]],
+    return ParcelView.model_validate(
+        {
+            **convert.parcel_fields(row),
+            "first_event_at": row["first_event_at"],
+            "platform_code": row["platform_code"],
+            "order_no": row["order_no"],
+            "orders": [convert.order_fields(o) for o in row["linked_orders"]],
+            "customs": [convert.declaration_fields(d) for d in row["linked_customs"]],
+            "timeline": [convert.timeline_fields(t) for t in row["linked_timeline"]],
+        }
     )
 
 
@@ -157,14 +159,16 @@ async def get_order(
     parcels: list[Record] = row["linked_parcels"]
     declarations: list[Record] = row["linked_declarations"]
     detail = convert.as_json(row["detail"])
-    return OrderView(
-        **convert.order_fields(row, detail),
-        first_event_at=row["first_event_at"],
-        buyer=convert.party(detail.get("buyer")),
-        consignee=convert.party(detail.get("consignee")),
-        lines=convert.lines(detail.get("lines")),
-        parcels=[convert.parcel_summary(p) for p in parcels],
-        declarations=[convert.declaration_summary(d) for d in declarations],
-        consignment=consignment(row, parcels, declarations),
-        timeline=[convert.timeline_tuple(t) for t in row["linked_timeline"]],
+    return OrderView.model_validate(
+        {
+            **convert.order_fields(row, detail),
+            "first_event_at": row["first_event_at"],
+            "buyer": convert.party_fields(detail.get("buyer")),
+            "consignee": convert.party_fields(detail.get("consignee")),
+            "lines": convert.line_fields(detail.get("lines")),
+            "parcels": [convert.parcel_fields(p) for p in parcels],
+            "declarations": [convert.declaration_fields(d) for d in declarations],
+            "consignment": consignment(row, parcels, declarations),
+            "timeline": [convert.timeline_fields(t) for t in row["linked_timeline"]],
+        }
     )
