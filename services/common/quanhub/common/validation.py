@@ -17,8 +17,9 @@ import functools
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import cast
 
-from google.protobuf.descriptor import Descriptor, FieldDescriptor
+from google.protobuf.descriptor import Descriptor
 from google.protobuf.message import Message
 
 from quanhub.common.canonical import customs_message
@@ -200,9 +201,9 @@ def _latest_us(now: datetime) -> int:
 
 #: No string this short needs its own limit looked up.
 _MIN_MAX_LEN = min(_DEFAULT_MAX_LEN, *_MAX_LEN.values())
-# What _check_lengths does with a set field that is not a string, decided once per field.
-_SKIP, _MESSAGE, _MESSAGES = range(3)
-_PLAN: dict[FieldDescriptor, int] = {}
+_STRING, _MESSAGE, _MESSAGES = range(3)
+#: Per message type: (field name, what it is) of the fields _check_lengths reads.
+_FIELDS: dict[Descriptor, tuple[tuple[str, int], ...]] = {}
 #: Message types with a string field somewhere inside (a Timestamp has none).
 _HAS_STRINGS: dict[str, bool] = {}
 
@@ -224,14 +225,18 @@ def _has_strings(message_type: Descriptor, seen: frozenset[str] = frozenset()) -
     return _HAS_STRINGS[name]
 
 
-def _plan(field: FieldDescriptor) -> int:
-    """What to do with a set non-string field: enter it (once or per item), or skip it."""
-    plan = _SKIP
-    inner = field.message_type
-    if inner is not None and _has_strings(inner):
-        plan = _MESSAGES if field.is_repeated else _MESSAGE
-    _PLAN[field] = plan
-    return plan
+def _fields(message_type: Descriptor) -> tuple[tuple[str, int], ...]:
+    """Its singular strings and the message fields with strings inside, by field number (the
+    order violations are reported in, as ListFields would list them)."""
+    plan: list[tuple[str, int]] = []
+    for field in sorted(message_type.fields, key=lambda f: f.number):
+        inner = field.message_type
+        if field.type == field.TYPE_STRING and not field.is_repeated:
+            plan.append((field.name, _STRING))
+        elif inner is not None and _has_strings(inner):
+            plan.append((field.name, _MESSAGES if field.is_repeated else _MESSAGE))
+    fields = _FIELDS[message_type] = tuple(plan)
+    return fields
 
 
 #: Where a nested message sits: (its parent's place, field name, index in a repeated field).
@@ -250,22 +255,25 @@ def _path(place: _Place | None, name: str) -> str:
 def _check_lengths(check: _Checks, message: Message, place: _Place | None) -> None:
     """Every string within its length limit and free of U+0000, nested messages too.
 
-    Field paths are built only when a violation is recorded; message types with no string
-    field anywhere inside (timestamps) are not entered.
+    Reads each string field by name from a plan made once per message type (cheaper than
+    ListFields' tuples), builds field paths only for a violation, and never enters message
+    types without strings (timestamps).
     """
-    for field, value in message.ListFields():
-        if value.__class__ is str:
+    descriptor = cast("Descriptor", message.DESCRIPTOR)
+    fields = _FIELDS.get(descriptor)
+    if fields is None:
+        fields = _fields(descriptor)
+    for name, kind in fields:
+        if kind == _STRING:
+            value = getattr(message, name)
             if len(value) > _MIN_MAX_LEN or "\x00" in value:
-                _check_string(check, place, field.name, value)
-            continue
-        kind = _PLAN.get(field)
-        if kind is None:
-            kind = _plan(field)
-        if kind == _MESSAGE:
-            _check_lengths(check, value, (place, field.name, None))
-        elif kind == _MESSAGES:
-            for i, item in enumerate(value):
-                _check_lengths(check, item, (place, field.name, i))
+                _check_string(check, place, name, value)
+        elif kind == _MESSAGE:
+            if message.HasField(name):
+                _check_lengths(check, getattr(message, name), (place, name, None))
+        else:
+            for i, item in enumerate(getattr(message, name)):
+                _check_lengths(check, item, (place, name, i))
 
 
 def _check_string(check: _Checks, place: _Place | None, name: str, value: str) -> None:
