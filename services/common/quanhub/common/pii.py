@@ -203,6 +203,8 @@ def protect_event(  # noqa: PLR0917 - positional order is the documented interfa
         return envelope
     body = getattr(envelope.event, body_name)
     tokens = envelope.pii_tokens
+    # Buyer, payer and consignee are often one person: each value is hashed once per event.
+    seen: dict[tuple[PiiKind, str], str] = {}
     for party_field, fields in _PARTY_PLAN.get(body_name, ()):
         if not body.HasField(party_field):
             continue
@@ -210,7 +212,10 @@ def protect_event(  # noqa: PLR0917 - positional order is the documented interfa
         for field, kind, path, mask in fields:
             value: str = getattr(party, field)
             if value:
-                tokens[path] = token(key, kind, value)
+                known = seen.get((kind, value))
+                if known is None:
+                    known = seen[kind, value] = token(key, kind, value)
+                tokens[path] = known
                 setattr(party, field, mask(value))
     for field in _FREE_TEXT.get(body_name, ()):
         text = getattr(body, field)
