@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from typing import NamedTuple, cast
 
 from quanhub.canonical.v1 import canonical_pb2 as cpb
 from quanhub.common.canonical import normalize_waybill
@@ -20,8 +20,7 @@ from quanhub.normalizer.vocab.types import PointHint
 __all__ = ["Mapped", "customs_update", "order_update", "parcel_update"]
 
 
-@dataclass(frozen=True, slots=True)
-class Mapped:
+class Mapped(NamedTuple):
     """A body plus what the envelope needs: code system, raw code and text, whether mapped."""
 
     code_system: str
@@ -30,7 +29,7 @@ class Mapped:
     mapped: bool
 
 
-def _lines(lines: list[ipb.GoodsLine]) -> list[cpb.GoodsLine]:
+def _lines(lines: Iterable[ipb.GoodsLine]) -> list[cpb.GoodsLine]:
     return [
         cpb.GoodsLine(
             gnum=line.gnum,
@@ -84,7 +83,7 @@ def order_update(
             tax_total=order.tax_total,
             actual_paid=order.actual_paid,
         ),
-        lines=_lines(list(order.lines)),
+        lines=_lines(order.lines),
         pay_code=order.pay_code,
         pay_transaction_id=order.pay_transaction_id,
         ebc_code=order.ebc_code,
@@ -119,7 +118,7 @@ def parcel_update(parcel: ipb.ParcelEvent) -> tuple[cpb.ParcelUpdate, Mapped]:
         order_no=parcel.order_no.strip(),
         location=parcel.location,
         district_code=parcel.district_code,
-        transit_bag=cpb.TransitBag.ValueType(parcel.transit_bag),
+        transit_bag=cast("cpb.TransitBag.ValueType", parcel.transit_bag),
         vehicle_no=parcel.vehicle_no,
         weight_grams=parcel.weight_grams,
     )
@@ -161,7 +160,7 @@ def customs_update(
             tax_total=message.tax_total,
             actual_paid=message.actual_paid,
         ),
-        lines=_lines(list(message.lines)),
+        lines=_lines(message.lines),
         pay_code=message.pay_code,
         pay_transaction_id=message.pay_transaction_id,
         statistics_flag=message.statistics_flag,

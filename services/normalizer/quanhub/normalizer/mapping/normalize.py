@@ -8,9 +8,9 @@ the wall clock, so a redelivery or a replay is judged exactly as the first deliv
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
 from datetime import UTC as _UTC
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from google.protobuf.message import DecodeError
 from google.protobuf.timestamp_pb2 import Timestamp
@@ -29,8 +29,7 @@ __all__ = ["SCHEMA_VERSION", "DeadLetter", "Normalized", "decode_envelope", "nor
 SCHEMA_VERSION = 1
 
 
-@dataclass(frozen=True, slots=True)
-class Normalized:
+class Normalized(NamedTuple):
     """A canonical event, its Kafka key, and the code system/code when the code was unknown."""
 
     event: cpb.CanonicalEvent
@@ -38,8 +37,7 @@ class Normalized:
     unmapped: tuple[str, str] | None
 
 
-@dataclass(frozen=True, slots=True)
-class DeadLetter:
+class DeadLetter(NamedTuple):
     """Why an input cannot become a canonical event: a machine code and a readable message."""
 
     code: str
