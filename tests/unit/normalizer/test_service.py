@@ -469,3 +469,33 @@ async def test_stop_finishes_the_batch_in_flight_and_drain_waits_for_it() -> Non
 
     assert consumer.commits == [{TopicPartition(RAW, 0): 2}]
     assert _ids(producer) == ["a", "b"]
+
+
+async def test_stopping_in_a_registry_outage_still_finishes_the_batch_in_flight() -> None:
+    journal: list[str] = []
+    hold = asyncio.Event()
+    hold.set()
+    producer = FakeProducer(journal, hold=hold)
+    partner_topic = TOPICS.partner("ZTO")
+    event = ipb.Event(event_id="p-1")
+    event.occurred_at.FromDatetime(NOW)
+    event.parcel.CopyFrom(
+        ipb.ParcelEvent(carrier_code="ZTO", waybill_no="ZT1234567890", code_system="kuaidi100",
+                        code="3")
+    )  # fmt: skip
+    record = Record(partner_topic, 0, 7, b"k", event.SerializeToString())
+    partner_batch = {TopicPartition(partner_topic, 0): [record]}
+    consumer = ScriptedConsumer(journal, [_numbered(0, envelope("a")), partner_batch])
+    normalizer, _ = wire(producer, consumer)
+    normalizer._directory = FlakyDirectory(down=10_000)
+    loop = asyncio.create_task(normalizer.run())
+    await _until(lambda: len(producer.handed) == 1 and consumer.polls >= 2)
+
+    normalizer.stop()  # the partner batch gives up waiting for the registry
+    await asyncio.sleep(0.01)
+    assert not loop.done()  # ... but the raw batch in flight is still being finished
+    hold.clear()
+    await loop
+
+    assert consumer.commits == [{TopicPartition(RAW, 0): 1}]
+    assert _ids(producer) == ["a"]

@@ -175,6 +175,18 @@ class Normalizer:
                 await self._settle()
         except BatchAbandoned as exc:
             log.warning("batch_abandoned", reason=exc.message)
+            await self._abandon()
+
+    async def _abandon(self) -> None:
+        """Stopping mid-batch: let the batch in flight end (committed or abandoned too)."""
+        task, self._in_flight = self._in_flight, None
+        if task is not None:
+            await asyncio.wait([task])
+            error = None if task.cancelled() else task.exception()
+            if isinstance(error, BatchAbandoned):
+                log.warning("batch_abandoned", reason=error.message)
+            elif error is not None:
+                raise error
 
     async def drain(self) -> None:
         """Wait until no batch is in flight (its failure is the loop's to raise)."""
