@@ -61,6 +61,12 @@ def order_fields(row: Record, detail: dict[str, Any] | None = None) -> dict[str,
     }
 
 
+def declaration_columns(alias: str) -> str:
+    """The columns declaration_fields reads, of the declarations row aliased `alias` (a
+    list needs no document content)."""
+    return ", ".join(f"{alias}.{c}" for c in ("declaration_id", *_DECLARATION_COLUMNS))
+
+
 def declaration_fields(row: Record) -> dict[str, Any]:
     """The DeclarationSummary fields of a declarations row (its id as `id`)."""
     fields = {name: row[name] for name in _DECLARATION_COLUMNS}

@@ -107,7 +107,8 @@ async def list_declarations(
         at, ident = decode_cursor(cursor)
         where.append(f"(d.declared_at, d.declaration_id) < ({params.add(at)}, {params.add(ident)})")
     rows = await conn.fetch(
-        f"SELECT d.* FROM declarations d WHERE {' AND '.join(where)} "
+        f"SELECT {convert.declaration_columns('d')} FROM declarations d "
+        f"WHERE {' AND '.join(where)} "
         f"ORDER BY d.declared_at DESC, d.declaration_id DESC LIMIT {params.add(limit + 1)}",
         *params.values,
     )
