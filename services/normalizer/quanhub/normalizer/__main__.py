@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-
+from quanhub.common import runtime
 from quanhub.common.logging import configure_logging
 from quanhub.normalizer.bootstrap import bootstrap
 from quanhub.normalizer.settings import NormalizerSettings
@@ -18,7 +17,7 @@ def main() -> None:
     """Read settings from the environment, configure logging once, and run."""
     settings = NormalizerSettings()
     configure_logging(settings.log_level, json=settings.log_json)
-    asyncio.run(_run(settings))
+    runtime.run(_run(settings))
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ import asyncpg
 import structlog
 from fastapi import FastAPI
 
+from quanhub.common import runtime
 from quanhub.common.clock import SystemClock
 from quanhub.common.db import create_pool, migrate
 from quanhub.common.http import ops_router, ops_server
@@ -61,7 +62,7 @@ def main() -> None:
     """Read settings from the environment, configure logging once, and run."""
     settings = LedgerConsumerSettings()
     configure_logging(settings.log_level, json=settings.log_json)
-    asyncio.run(serve(settings))
+    runtime.run(serve(settings))
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ import uvicorn
 from fastapi import FastAPI
 from prometheus_client import CollectorRegistry
 
+from quanhub.common import runtime
 from quanhub.common.clock import Clock, SystemClock
 from quanhub.common.db import create_pool, migrate
 from quanhub.common.http import ops_router, ops_server
@@ -109,4 +110,4 @@ def main() -> None:
             loop.add_signal_handler(sig, stop.set)
         await run_dispatcher(settings, stop=stop)
 
-    asyncio.run(_main())
+    runtime.run(_main())
