@@ -5,6 +5,8 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
+import orjson
+
 from quanhub.bench.rows import ledger_rows
 from quanhub.bench.seed import replicate
 from quanhub.bench.workload import Workload, bodies
@@ -47,3 +49,22 @@ def test_replicated_rows_have_unique_ids_and_a_gap_free_seq() -> None:
     waybill = 1 + COLUMNS.index("waybill_no")
     second_round = rows[len(pool) :][: len(pool)]
     assert all(r[waybill] == "" or r[waybill].endswith("-S1") for r in second_round)
+
+
+def test_replicated_bodies_carry_the_rounds_logistics_numbers_and_buyer_tokens() -> None:
+    pool = ledger_rows(Workload(10, seed=5).pool)
+    rows = list(replicate(pool, len(pool) * 2))
+    body = 1 + COLUMNS.index("body")
+    suffixed: list[str] = []
+    for n, row in enumerate(rows):
+        if row[body] is None:
+            continue
+        data = orjson.loads(row[body])  # still one JSON document
+        round_suffix = f"-S{n // len(pool)}"
+        values = [data.get("logistics_no")]
+        values += [data.get(p, {}).get("id_token") for p in ("buyer", "payer")]
+        for value in filter(None, values):
+            assert value.endswith(round_suffix)
+            suffixed.append(value)
+    assert any("-S1" in v for v in suffixed)
+    assert any(v.startswith("t1:") for v in suffixed)

@@ -4,13 +4,16 @@ then the ledger's own rebuild (quanhub.ledger.store.rebuild) for projections and
 A small pool of real rows (simulator -> gateway envelope -> normalizer -> ledger decode) is
 replicated round after round: each round gets new event ids, new business numbers (so new
 parcels, orders and declarations) and event times shifted by a day, so the ledger spans
-months the way a city's would. Bodies and canonical bytes are the pool row's own (same
-size and shape; their inner ids are not rewritten).
+months the way a city's would. Bodies keep the pool row's size and shape; inside them the
+logistics numbers and the buyers' id tokens get the round's suffix too, so a round's
+declarations match its own parcels and a buyer's import history is as long as one round
+makes it, not a whole year of rounds. Canonical bytes are the pool row's own.
 """
 
 # Table and index names come from the catalogue, never from input. ruff: noqa: S608
 from __future__ import annotations
 
+import re
 import time
 import uuid
 from collections.abc import Iterator, Sequence
@@ -30,7 +33,17 @@ _SUFFIXED = ("source_event_id", "waybill_no", "order_no", "cop_no")
 _TIMES = ("occurred_at", "received_at", "recorded_at", "status_time", "return_time")
 _COPY_CHUNK = 50_000
 #: Bump when replicate() changes, so databases seeded by an older harness are reseeded.
-SEED_VERSION = 1
+SEED_VERSION = 2
+#: Body values suffixed per round (the ends of their JSON strings).
+_BODY_SUFFIXED = re.compile(r'"(?:logistics_no|id_token)":"[^"]+(?=")')
+
+
+def _body_parts(body: str | None) -> list[str] | None:
+    """The body cut where the round's suffix goes (None: no body)."""
+    if body is None:
+        return None
+    cuts = [m.end() for m in _BODY_SUFFIXED.finditer(body)]
+    return [body[i:j] for i, j in zip([0, *cuts], [*cuts, len(body)], strict=True)]
 
 
 def replicate(
@@ -38,6 +51,7 @@ def replicate(
 ) -> Iterator[tuple[Any, ...]]:
     """`count` ledger rows (seq first, then COLUMNS) made from the pool, round by round."""
     base = [astuple(r) for r in pool]
+    bodies = [_body_parts(r.body) for r in pool]
     seq = first_seq
     produced = 0
     n = 0
@@ -52,6 +66,9 @@ def replicate(
             for name in _SUFFIXED:
                 if out[_I[name]]:
                     out[_I[name]] += suffix
+            parts = bodies[i]
+            if parts is not None and len(parts) > 1:
+                out[_I["body"]] = suffix.join(parts)
             if out[_I["declaration_id"]] is not None:
                 out[_I["declaration_id"]] = uuid.UUID(int=(out[_I["declaration_id"]].int ^ n))
             for name in _TIMES:
