@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import logging
 from pathlib import Path
 
+from quanhub.common import runtime
 from quanhub.common.logging import configure_logging
 
 
@@ -39,11 +39,11 @@ def main() -> None:
             for events in args.events:
                 await ensure_ledger(env, events, reseed=args.reseed)
 
-        asyncio.run(_seed())
+        runtime.run(_seed())
         return
     from quanhub.bench.run import run_all
 
-    asyncio.run(
+    runtime.run(
         run_all(args.quick, args.out, args.only, args.profile, args.reseed, not args.no_seed)
     )
 
