@@ -10,14 +10,11 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
-import httpx
-
+from quanhub.bench.http1 import Connection, TransportError
 from quanhub.bench.workload import Body
 from quanhub.stack import procs
 
 PROTOBUF = "application/x-protobuf"
-#: One keep-alive connection per client.
-ONE = httpx.Limits(max_connections=1, max_keepalive_connections=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,33 +37,33 @@ async def post_for(
 ) -> LoadResult:
     """Each client posts the next body as soon as its last one was answered; 202s count.
 
-    Every client has its own one-connection httpx client: one shared pool serving dozens
-    of concurrent requests spends more CPU in httpcore's pool bookkeeping than in HTTP
-    (py-spy: `AsyncConnectionPool._assign_requests_to_connections`), which capped the
-    load below what the server could take.
+    Every client has its own keep-alive connection (quanhub.bench.http1, a fraction of
+    httpx's CPU per request: the clients share the machine with the server they load).
+    A failed connection counts as a failed request; an answer the client cannot read
+    (quanhub.bench.http1.ProtocolError) stops the run.
     """
     accepted = requests = failures = 0
+    headers = {
+        partner: {"Authorization": f"Bearer {key}", "Content-Type": PROTOBUF}
+        for partner, key in keys.items()
+    }
     deadline = time.perf_counter() + seconds
 
     async def client(offset: int) -> None:
         """One client: the next body as soon as the previous answer came."""
         nonlocal accepted, requests, failures
         i = offset
-        async with httpx.AsyncClient(base_url=base_url, timeout=30, limits=ONE) as http:
+        async with Connection(base_url, timeout=30) as http:
             while time.perf_counter() < deadline:
                 body = bodies[i % len(bodies)]
                 i += concurrency
-                headers = {
-                    "Authorization": f"Bearer {keys[body.partner]}",
-                    "Content-Type": PROTOBUF,
-                }
                 requests += 1
                 try:
-                    response = await http.post("/v1/events", content=body.body, headers=headers)
-                except httpx.HTTPError:
+                    response = await http.post("/v1/events", body.body, headers[body.partner])
+                except TransportError:
                     failures += 1
                     continue
-                if response.status_code == 202:
+                if response.status == 202:
                     accepted += int(response.json()["accepted"])
                 else:
                     failures += 1
@@ -89,10 +86,10 @@ async def parse_only_server() -> AsyncIterator[str]:
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
     try:
-        async with httpx.AsyncClient(timeout=1) as http:
+        async with Connection(url, timeout=1) as http:
             for _ in range(200):
-                with contextlib.suppress(httpx.HTTPError):
-                    if (await http.get(f"{url}/readyz")).status_code == 200:
+                with contextlib.suppress(TransportError):
+                    if (await http.get("/readyz")).status == 200:
                         break
                 await asyncio.sleep(0.05)
         yield url
