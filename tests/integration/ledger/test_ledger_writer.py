@@ -254,3 +254,31 @@ async def test_a_row_the_database_refuses_is_isolated_not_retried_forever(
         assert all(d.equal for d in await verify(conn))
     finally:
         await conn.close()
+
+
+async def test_wide_rows_are_compressed_with_lz4_and_read_back_unchanged(
+    ledger_database: DatabaseSettings,
+) -> None:
+    """prepare() makes the writer's session compress with lz4 (cheaper than pglz on the hot
+    path); what the ledger holds reads back exactly as written."""
+    conn = await asyncpg.connect(ledger_database.url)
+    try:
+        lines = [(i, f"ITEM-{i:04d}-" + "x" * 40, i, f"{i}.00") for i in range(1, 80)]
+        event = order_event(
+            "lz4-wide-1", platform_code="PLAT", order_no="LZ4-ORDER-1", status="CREATED",
+            occurred_at=T0, buyer="lz4", actual_paid="99.00", lines=lines,
+        )  # fmt: skip
+        await _write(conn, [event], batch=1)
+        assert await conn.fetchval("SHOW default_toast_compression") == "lz4"
+        row = await conn.fetchrow(
+            "SELECT pg_column_compression(body) AS method, canonical, body::text AS body "
+            "FROM ledger_events WHERE order_no = 'LZ4-ORDER-1'"
+        )
+        assert row["method"] == "lz4"
+        assert row["canonical"] == event.SerializeToString()
+        expected = decode(event.SerializeToString(), topic="t", partition=0, offset=0,
+                          recorded_at=NOW).body  # fmt: skip
+        assert expected is not None
+        assert await conn.fetchval("SELECT $1::jsonb = $2::jsonb", row["body"], expected)
+    finally:
+        await conn.close()
