@@ -74,6 +74,30 @@ async def decode_yielding(
     return rows, rejects, [Position(t, p, n) for (t, p), n in last.items()]
 
 
+class Inflow:
+    """Records per second reaching the consumer, an exponential average over `horizon_s`
+    (each poll adds count / horizon and the estimate decays meanwhile, so bursts and empty
+    polls smooth out instead of swinging it)."""
+
+    def __init__(self, horizon_s: float = 1.0) -> None:
+        self._horizon = horizon_s
+        self._last: float | None = None
+        self.rate = 0.0
+
+    def add(self, count: int, now: float) -> float:
+        """Account `count` records polled at `now` (seconds, monotonic); the new estimate."""
+        if self._last is None:
+            self._last = now
+            return self.rate
+        elapsed = max(now - self._last, 0.0)
+        self._last = now
+        if elapsed >= self._horizon:
+            self.rate = count / elapsed
+        else:
+            self.rate = self.rate * (1 - elapsed / self._horizon) + count / self._horizon
+        return self.rate
+
+
 class LedgerConsumer:
     """Reads the canonical topic and keeps the ledger; `ready` once it owns partitions."""
 
@@ -93,6 +117,8 @@ class LedgerConsumer:
         self._write_lock = asyncio.Lock()
         self._listener: SeekToStoredOffsets | None = None
         self._conn: asyncpg.Connection | None = None
+        #: How fast canonical records arrive (decides whether batches wait to fill).
+        self.inflow = Inflow()
 
     async def ready(self) -> bool:
         """True while the consumer holds a partition assignment."""
@@ -124,9 +150,11 @@ class LedgerConsumer:
                     max_records=self._settings.batch_max_records,
                 )
                 records = [r for batch in polled.values() for r in batch]
+                self.inflow.add(len(records), time.monotonic())
                 if not records:
                     continue
                 self._record_lag(consumer, polled)
+                records = await self.fill(consumer, records, stop)
                 now = self._clock.now()
                 decoded = await decode_yielding(records, now)
                 if pending is not None:
@@ -142,6 +170,28 @@ class LedgerConsumer:
                     await pending
             await consumer.stop()
             await self._drop_connection()
+
+    async def fill(self, consumer: Any, records: list[Any], stop: asyncio.Event) -> list[Any]:
+        """Under load (inflow at least `linger_from_rate`), poll on for up to
+        `batch_linger_ms` until the batch is full: fewer, bigger transactions. Records
+        polled later are later in their partitions, so the batch keeps arrival order."""
+        settings = self._settings
+        if not settings.batch_linger_ms or self.inflow.rate < settings.linger_from_rate:
+            return records
+        deadline = time.monotonic() + settings.batch_linger_ms / 1000
+        while len(records) < settings.batch_max_records and not stop.is_set():
+            left_ms = int((deadline - time.monotonic()) * 1000)
+            if left_ms <= 0:
+                break
+            polled = await consumer.getmany(
+                timeout_ms=left_ms, max_records=settings.batch_max_records - len(records)
+            )
+            more = [r for batch in polled.values() for r in batch]
+            self.inflow.add(len(more), time.monotonic())
+            if more:
+                self._record_lag(consumer, polled)
+                records += more
+        return records
 
     def _record_lag(self, consumer: Any, polled: dict[Any, list[Any]]) -> None:
         for tp, batch in polled.items():
