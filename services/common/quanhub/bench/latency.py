@@ -9,7 +9,7 @@ import time
 import asyncpg
 import httpx
 
-from quanhub.bench.flow import Endpoints, batches_of, send_paced
+from quanhub.bench.flow import Endpoints, batches_of, ledger_seq, send_paced
 from quanhub.bench.measure import Measure, percentile
 from quanhub.bench.receiver import Arrivals
 from quanhub.bench.workload import Workload
@@ -60,7 +60,7 @@ class Committed:
                 async with asyncio.timeout(0.2):
                     await self._wake.wait()
             self._wake.clear()
-            last = int(await self._conn.fetchval("SELECT last_seq FROM ledger_sequence"))
+            last = await ledger_seq(self._conn)
             rows = await self._conn.fetch(
                 "SELECT waybill_no FROM ledger_events WHERE seq > $1 AND seq <= $2 "
                 "AND kind = 'parcel' AND waybill_no LIKE $3",
@@ -112,8 +112,7 @@ async def latency(
     prefix = f"PRB{int(rate)}X"
     conn = await asyncpg.connect(ep.database_url)
     try:
-        last = int(await conn.fetchval("SELECT last_seq FROM ledger_sequence"))
-        committed = Committed(conn, prefix, last)
+        committed = Committed(conn, prefix, await ledger_seq(conn))
         await conn.add_listener(NOTIFY_CHANNEL, committed.notified)
         watcher = asyncio.create_task(committed.run())
         try:
