@@ -15,26 +15,6 @@ Kind = Literal["order", "parcel", "customs"]
 #: Ledger sequences are PostgreSQL bigints; a larger number could never name one.
 MAX_SEQ = 2**63 - 1
 ALL_KINDS: tuple[Kind, ...] = ("order", "parcel", "customs")
-#: Ledger sequences are PostgreSQL bigints.
-MAX_SEQ = 2**63 - 1
-
-
-def _storable_text(value: str) -> str:
-    if "\x00" in value:
-        msg = "text must not contain U+0000"
-        raise ValueError(msg)
-    return value
-
-
-def _storable_instant(value: datetime) -> datetime:
-    if value.tzinfo is None:
-        msg = "the instant must carry a timezone"
-        raise ValueError(msg)
-    try:
-        return value.astimezone(UTC)
-    except OverflowError as exc:
-        msg = "the instant is out of range"
-        raise ValueError(msg) from exc
 
 
 class SubscriptionCreate(BaseModel):
