@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -123,6 +123,18 @@ def cpu_snapshot(services: RunningServices, names: tuple[str, ...]) -> dict[str,
     return out
 
 
+def _each_per_event(
+    before: dict[str, float], after: dict[str, float], events: int, stage: str,
+    names: Iterable[str],
+) -> list[Measure]:  # fmt: skip
+    """CPU microseconds per event of each of `names` found in both snapshots."""
+    return [
+        Measure(f"{name} CPU per event ({stage})", (after[name] - before[name]) / events * 1e6,
+                "µs/event", CPU_GROUP, note=f"{events:,} events")
+        for name in names if name in after and name in before
+    ]  # fmt: skip
+
+
 def cpu_per_event(
     before: dict[str, float], after: dict[str, float], events: int, stage: str
 ) -> list[Measure]:
@@ -130,11 +142,7 @@ def cpu_per_event(
     on a busy machine a process waits longer, but it does not burn more CPU per event)."""
     if events <= 0:
         return []
-    out = [
-        Measure(f"{name} CPU per event ({stage})", (after[name] - before[name]) / events * 1e6,
-                "µs/event", CPU_GROUP, note=f"{events:,} events")
-        for name in after if name in before
-    ]  # fmt: skip
+    out = _each_per_event(before, after, events, stage, after)
     total = sum(m.value or 0.0 for m in out)
     out.append(Measure(f"all of the above, CPU per event ({stage})", total, "µs/event", CPU_GROUP,
                        note=f"one core carries at most {1e6 / total:,.0f} events/s at this cost"
@@ -151,12 +159,9 @@ def machine_cpu_per_event(
     could carry at that cost (the ceiling of one node, whatever runs where)."""
     if events <= 0:
         return []
-    out = [
-        Measure(f"{name} CPU per event ({stage})", (after[name] - before[name]) / events * 1e6,
-                "µs/event", CPU_GROUP, note=f"{events:,} events")
-        for name in ("kafka broker", "load clients (bench process)")
-        if name in after and name in before
-    ]  # fmt: skip
+    out = _each_per_event(
+        before, after, events, stage, ("kafka broker", "load clients (bench process)")
+    )
     total = services_total + sum(m.value or 0.0 for m in out)
     cores = os.cpu_count() or 1
     out.append(Measure(f"whole machine, CPU per event ({stage})", total, "µs/event", CPU_GROUP,
