@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import random
 import struct
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Iterable, Sequence
+from typing import Any, Protocol, TypeVar
 
 import structlog
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
@@ -56,6 +56,44 @@ def partition_of(key: bytes | None, partitions: Sequence[int]) -> int:
     if key is None:
         return random.choice(partitions)  # noqa: S311 - spreading load, not a secret
     return partitions[(murmur2(key) & 0x7FFFFFFF) % len(partitions)]
+
+
+class _Addressed(Protocol):
+    @property
+    def topic(self) -> str: ...
+    @property
+    def key(self) -> bytes | None: ...
+
+
+_R = TypeVar("_R", bound=_Addressed)
+
+
+async def group_by_partition(
+    producer: Any, records: Iterable[_R]
+) -> dict[tuple[str, int], list[_R]]:
+    """`records` by (topic, partition) as `partition_of` places them, in record order within
+    each (for one batch per partition); `producer` supplies each topic's partitions."""
+    # Per topic: its partitions, and the partition of each key seen here (one object's
+    # events often come together; murmur2 is the costly part).
+    partitions: dict[str, tuple[list[int], dict[bytes, int]]] = {}
+    groups: dict[tuple[str, int], list[_R]] = {}
+    for record in records:
+        topic = record.topic
+        known = partitions.get(topic)
+        if known is None:
+            known = partitions[topic] = (sorted(await producer.partitions_for(topic)), {})
+        key = record.key
+        partition = None if key is None else known[1].get(key)
+        if partition is None:
+            partition = partition_of(key, known[0])  # keyless: random, each time
+            if key is not None:
+                known[1][key] = partition
+        group = groups.get((topic, partition))
+        if group is None:
+            groups[topic, partition] = [record]
+        else:
+            group.append(record)
+    return groups
 
 
 def make_producer(settings: KafkaSettings, *, client_id: str, **overrides: Any) -> AIOKafkaProducer:

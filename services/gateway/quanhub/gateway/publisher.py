@@ -17,7 +17,7 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
 
 from quanhub.common.errors import DependencyUnavailable
-from quanhub.common.kafka import make_producer, partition_of
+from quanhub.common.kafka import group_by_partition, make_producer
 from quanhub.common.settings import KafkaSettings
 
 log = structlog.get_logger(__name__)
@@ -106,27 +106,8 @@ class KafkaPublisher:
     async def _send_batches(
         self, producer: AIOKafkaProducer, records: Sequence[Record]
     ) -> list[asyncio.Future[object]]:
-        groups: dict[tuple[str, int], list[Record]] = {}
-        # Per topic: its partitions, and the partition of each key seen in this request (one
-        # object's events often come together; murmur2 is the costly part).
-        partitions: dict[str, tuple[list[int], dict[bytes, int]]] = {}
-        for record in records:
-            topic = record.topic
-            known = partitions.get(topic)
-            if known is None:
-                ids = sorted(await producer.partitions_for(topic))
-                known = partitions[topic] = (ids, {})
-            key = record.key
-            partition = known[1].get(key)
-            if partition is None:
-                partition = known[1][key] = partition_of(key, known[0])
-            group = groups.get((topic, partition))
-            if group is None:
-                groups[topic, partition] = [record]
-            else:
-                group.append(record)
         pending: list[asyncio.Future[object]] = []
-        for (topic, partition), group in groups.items():
+        for (topic, partition), group in (await group_by_partition(producer, records)).items():
             batch = producer.create_batch()
             for record in group:
                 key, value, headers = record.key, record.value, list(record.headers)

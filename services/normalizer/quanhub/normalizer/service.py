@@ -28,7 +28,7 @@ from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError, Ka
 from quanhub.common.access import Principal
 from quanhub.common.clock import Clock
 from quanhub.common.errors import DependencyUnavailable
-from quanhub.common.kafka import partition_of
+from quanhub.common.kafka import group_by_partition
 from quanhub.common.topics import Topics
 from quanhub.normalizer.errors import BatchAbandoned, OutputRejected
 from quanhub.normalizer.metrics import NormalizerMetrics
@@ -336,36 +336,11 @@ class Normalizer:
             sent.append((fut, members))
         return sent, []
 
-    async def _groups(self, outputs: list[Output]) -> dict[tuple[str, int], list[Output]]:
-        """Outputs by (topic, partition), in output order within each."""
-        producer = self._producer
-        # Per topic: its partitions, and the partition of each key seen in this batch (one
-        # object's events often come together; murmur2 is the costly part).
-        partitions: dict[str, tuple[list[int], dict[bytes, int]]] = {}
-        groups: dict[tuple[str, int], list[Output]] = {}
-        for out in outputs:
-            known = partitions.get(out.topic)
-            if known is None:
-                ids = sorted(await producer.partitions_for(out.topic))
-                known = partitions[out.topic] = (ids, {})
-            key = out.key
-            partition = None if key is None else known[1].get(key)
-            if partition is None:
-                partition = partition_of(key, known[0])  # keyless: random, each time
-                if key is not None:
-                    known[1][key] = partition
-            group = groups.get((out.topic, partition))
-            if group is None:
-                groups[out.topic, partition] = [out]
-            else:
-                group.append(out)
-        return groups
-
     async def _chunks(self, outputs: list[Output]) -> list[tuple[str, int, Any, list[Output]]]:
         """(topic, partition, filled producer batch or None for a large record, outputs)."""
         producer = self._producer
         chunks: list[tuple[str, int, Any, list[Output]]] = []
-        for (topic, partition), group in (await self._groups(outputs)).items():
+        for (topic, partition), group in (await group_by_partition(producer, outputs)).items():
             batch = producer.create_batch()
             members: list[Output] = []
             for out in group:
