@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
@@ -17,6 +17,7 @@ from quanhub.canonical.v1 import canonical_pb2 as cpb
 from quanhub.common.settings import DatabaseSettings
 from quanhub.ledger.decode import decode
 from quanhub.ledger.store.rebuild import ALL_TABLES, rebuild, verify
+from quanhub.ledger.store.rows import LedgerRow
 from quanhub.ledger.store.writer import (
     NOTIFY_CHANNEL,
     Position,
@@ -33,6 +34,16 @@ pytestmark = pytest.mark.integration
 NOW = datetime(2026, 11, 28, 12, tzinfo=UTC)
 
 
+@pytest.fixture
+async def conn(ledger_database: DatabaseSettings) -> AsyncIterator[asyncpg.Connection]:
+    """A plain connection to the test's ledger database, closed afterwards."""
+    connection = await asyncpg.connect(ledger_database.url)
+    try:
+        yield connection
+    finally:
+        await connection.close()
+
+
 async def _write(
     conn: asyncpg.Connection, events: list[cpb.CanonicalEvent], *, batch: int, offset: int = 0
 ) -> int:
@@ -41,15 +52,18 @@ async def _write(
     appended = 0
     for start in range(0, len(events), batch):
         chunk = events[start : start + batch]
-        rows = [
-            decode(e.SerializeToString(), topic="t", partition=0, offset=offset + start + i,
-                   recorded_at=NOW)
-            for i, e in enumerate(chunk)
-        ]  # fmt: skip
+        rows = [_row(e, offset=offset + start + i) for i, e in enumerate(chunk)]
         position = Position("t", 0, offset + start + len(chunk))
         result = await write_batch(conn, rows, group_id="g", positions=[position], now=NOW)
         appended += result.appended
     return appended
+
+
+def _row(event: cpb.CanonicalEvent, *, offset: int, partition: int = 0) -> LedgerRow:
+    """The event as the consumer decodes it off topic "t"."""
+    return decode(
+        event.SerializeToString(), topic="t", partition=partition, offset=offset, recorded_at=NOW
+    )
 
 
 async def _snapshot(
@@ -97,56 +111,48 @@ async def test_arrival_order_batches_and_duplicates_do_not_change_projections(
 
 
 async def test_late_stale_scan_does_not_move_delivered_back(
-    ledger_database: DatabaseSettings,
+    conn: asyncpg.Connection,
 ) -> None:
-    conn = await asyncpg.connect(ledger_database.url)
-    try:
-        h = timedelta(hours=1)
-        scan = {"waybill_no": "ZT900", "carrier_id": "ZTO"}
-        await _write(conn, [
-            parcel_event("a", status="PICKED_UP", occurred_at=T0, **scan),
-            parcel_event("b", status="DELIVERED", occurred_at=T0 + 10 * h,
-                         delivery_point="STATION", **scan),
-        ], batch=10)  # fmt: skip
-        # A scan from before delivery arrives late; one stamped after delivery (clock skew).
-        await _write(conn, [parcel_event("c", status="IN_TRANSIT", occurred_at=T0 + 5 * h,
-                                         **scan)], batch=1, offset=2)  # fmt: skip
-        skewed = parcel_event("d", status="OUT_FOR_DELIVERY", occurred_at=T0 + 11 * h, **scan)
-        await _write(conn, [skewed], batch=1, offset=3)
-        row = await conn.fetchrow("SELECT * FROM parcels WHERE waybill_no = 'ZT900'")
-        assert row is not None
-        assert (row["status"], row["status_at"], row["event_count"]) == (
-            "DELIVERED", T0 + 10 * h, 4,
-        )  # fmt: skip
-        assert row["delivered_at"] == T0 + 10 * h
-        # A later phase (a return after delivery) does move it on.
-        await _write(conn, [parcel_event("e", status="RETURNING", occurred_at=T0 + 30 * h,
-                                         **scan)], batch=1, offset=4)  # fmt: skip
-        assert await conn.fetchval("SELECT status FROM parcels WHERE waybill_no = 'ZT900'") == (
-            "RETURNING"
-        )
-    finally:
-        await conn.close()
+    h = timedelta(hours=1)
+    scan = {"waybill_no": "ZT900", "carrier_id": "ZTO"}
+    await _write(conn, [
+        parcel_event("a", status="PICKED_UP", occurred_at=T0, **scan),
+        parcel_event("b", status="DELIVERED", occurred_at=T0 + 10 * h,
+                     delivery_point="STATION", **scan),
+    ], batch=10)  # fmt: skip
+    # A scan from before delivery arrives late; one stamped after delivery (clock skew).
+    await _write(conn, [parcel_event("c", status="IN_TRANSIT", occurred_at=T0 + 5 * h,
+                                     **scan)], batch=1, offset=2)  # fmt: skip
+    skewed = parcel_event("d", status="OUT_FOR_DELIVERY", occurred_at=T0 + 11 * h, **scan)
+    await _write(conn, [skewed], batch=1, offset=3)
+    row = await conn.fetchrow("SELECT * FROM parcels WHERE waybill_no = 'ZT900'")
+    assert row is not None
+    assert (row["status"], row["status_at"], row["event_count"]) == (
+        "DELIVERED", T0 + 10 * h, 4,
+    )  # fmt: skip
+    assert row["delivered_at"] == T0 + 10 * h
+    # A later phase (a return after delivery) does move it on.
+    await _write(conn, [parcel_event("e", status="RETURNING", occurred_at=T0 + 30 * h,
+                                     **scan)], batch=1, offset=4)  # fmt: skip
+    assert await conn.fetchval("SELECT status FROM parcels WHERE waybill_no = 'ZT900'") == (
+        "RETURNING"
+    )
 
 
 async def test_parcel_before_its_order_links_when_the_order_arrives(
-    ledger_database: DatabaseSettings,
+    conn: asyncpg.Connection,
 ) -> None:
-    conn = await asyncpg.connect(ledger_database.url)
-    try:
-        await _write(conn, [parcel_event("p1", waybill_no="YT1", carrier_id="YTO",
-                                         status="PICKED_UP", occurred_at=T0)], batch=1)  # fmt: skip
-        assert await conn.fetchval("SELECT count(*) FROM orders") == 0
-        await _write(conn, [order_event("o1", platform_code="JD", order_no="JD1",
-                                        status="SHIPPED", occurred_at=T0, carrier_id="YTO",
-                                        waybill_no="yt1")], batch=1, offset=1)  # fmt: skip
-        link = await conn.fetchrow("SELECT * FROM order_parcels")
-        assert link is not None
-        key = (link["platform_code"], link["order_no"], link["carrier_id"], link["waybill_no"])
-        assert key == ("JD", "JD1", "YTO", "YT1")
-        assert (link["from_order"], link["from_parcel"]) == (True, False)
-    finally:
-        await conn.close()
+    await _write(conn, [parcel_event("p1", waybill_no="YT1", carrier_id="YTO",
+                                     status="PICKED_UP", occurred_at=T0)], batch=1)  # fmt: skip
+    assert await conn.fetchval("SELECT count(*) FROM orders") == 0
+    await _write(conn, [order_event("o1", platform_code="JD", order_no="JD1",
+                                    status="SHIPPED", occurred_at=T0, carrier_id="YTO",
+                                    waybill_no="yt1")], batch=1, offset=1)  # fmt: skip
+    link = await conn.fetchrow("SELECT * FROM order_parcels")
+    assert link is not None
+    key = (link["platform_code"], link["order_no"], link["carrier_id"], link["waybill_no"])
+    assert key == ("JD", "JD1", "YTO", "YT1")
+    assert (link["from_order"], link["from_parcel"]) == (True, False)
 
 
 async def test_commit_notifies_feeds_with_the_highest_seq(
@@ -169,116 +175,93 @@ async def test_commit_notifies_feeds_with_the_highest_seq(
         await writer.close()
 
 
-async def test_rebuild_reproduces_the_live_projections(ledger_database: DatabaseSettings) -> None:
-    conn = await asyncpg.connect(ledger_database.url)
-    try:
-        events = import_1210_consignment() + random_traffic(2_000, seed=11)
-        rng = random.Random(3)
-        rng.shuffle(events)
-        await _write(conn, events, batch=64)
-        live = await _snapshot(conn)
-        for table in ("parcels", "orders", "declarations", "kpi_parcel_daily"):
-            assert live[table], table
-        assert live["kpi_clearance_daily"]
-        assert await rebuild(conn) == len(events)
-        assert await _snapshot(conn) == live
-        order = await conn.fetchrow("SELECT status FROM orders WHERE order_no = $1", ORDER_NO)
-        parcel = await conn.fetchrow("SELECT status FROM parcels WHERE waybill_no = $1", WAYBILL)
-        assert (order["status"], parcel["status"]) == ("COMPLETED", "DELIVERED")
-        # A damaged projection is detected by verify and repaired by rebuild.
-        await conn.execute(
-            "UPDATE parcels SET status = 'IN_TRANSIT' WHERE waybill_no = $1", WAYBILL
-        )
-        await conn.execute("UPDATE kpi_parcel_daily SET parcels = parcels + 1")
-        broken = {d.table for d in await verify(conn) if not d.equal}
-        assert broken == {"parcels", "kpi_parcel_daily"}
-        await rebuild(conn)
-        assert await _snapshot(conn) == live
-    finally:
-        await conn.close()
+async def test_rebuild_reproduces_the_live_projections(conn: asyncpg.Connection) -> None:
+    events = import_1210_consignment() + random_traffic(2_000, seed=11)
+    rng = random.Random(3)
+    rng.shuffle(events)
+    await _write(conn, events, batch=64)
+    live = await _snapshot(conn)
+    for table in ("parcels", "orders", "declarations", "kpi_parcel_daily"):
+        assert live[table], table
+    assert live["kpi_clearance_daily"]
+    assert await rebuild(conn) == len(events)
+    assert await _snapshot(conn) == live
+    order = await conn.fetchrow("SELECT status FROM orders WHERE order_no = $1", ORDER_NO)
+    parcel = await conn.fetchrow("SELECT status FROM parcels WHERE waybill_no = $1", WAYBILL)
+    assert (order["status"], parcel["status"]) == ("COMPLETED", "DELIVERED")
+    # A damaged projection is detected by verify and repaired by rebuild.
+    await conn.execute("UPDATE parcels SET status = 'IN_TRANSIT' WHERE waybill_no = $1", WAYBILL)
+    await conn.execute("UPDATE kpi_parcel_daily SET parcels = parcels + 1")
+    broken = {d.table for d in await verify(conn) if not d.equal}
+    assert broken == {"parcels", "kpi_parcel_daily"}
+    await rebuild(conn)
+    assert await _snapshot(conn) == live
 
 
-async def test_rejects_and_offsets_commit_with_the_rows(ledger_database: DatabaseSettings) -> None:
-    conn = await asyncpg.connect(ledger_database.url)
-    try:
-        await prepare(conn)
-        event = parcel_event("ok", waybill_no="W1", status="IN_TRANSIT", occurred_at=T0)
-        row = decode(event.SerializeToString(), topic="t", partition=3, offset=8, recorded_at=NOW)
-        bad = Reject("t", 3, 9, "undecodable_event", "not a CanonicalEvent")
-        position = Position("t", 3, 10)
-        await write_batch(conn, [row], group_id="g", positions=[position], rejects=[bad], now=NOW)
-        assert await conn.fetchval("SELECT count(*) FROM ledger_events") == 1
-        stored = await conn.fetch("SELECT topic, partition, kafka_offset FROM ledger_rejects")
-        assert [tuple(r.values()) for r in stored] == [("t", 3, 9)]
-        # Offsets never move backwards, even if an old owner of the partition commits late.
-        await write_batch(conn, [], group_id="g", positions=[Position("t", 3, 4)], now=NOW)
-        assert await stored_offsets(conn, "g", "t") == {3: 10}
-        # A failed transaction leaves neither rows nor offsets behind.
-        other = parcel_event("ok2", waybill_no="W1", status="DELIVERED", occurred_at=T0)
-        broken = decode(other.SerializeToString(), topic="t", partition=3, offset=10,
-                        recorded_at=NOW)  # fmt: skip
-        broken.kind = "spaceship"  # violates the kind CHECK constraint
-        with pytest.raises(asyncpg.CheckViolationError):
-            await write_batch(conn, [broken], group_id="g", positions=[Position("t", 3, 11)],
-                              now=NOW)  # fmt: skip
-        assert await stored_offsets(conn, "g", "t") == {3: 10}
-        assert await conn.fetchval("SELECT last_seq FROM ledger_sequence") == 1
-    finally:
-        await conn.close()
+async def test_rejects_and_offsets_commit_with_the_rows(conn: asyncpg.Connection) -> None:
+    await prepare(conn)
+    event = parcel_event("ok", waybill_no="W1", status="IN_TRANSIT", occurred_at=T0)
+    row = _row(event, partition=3, offset=8)
+    bad = Reject("t", 3, 9, "undecodable_event", "not a CanonicalEvent")
+    position = Position("t", 3, 10)
+    await write_batch(conn, [row], group_id="g", positions=[position], rejects=[bad], now=NOW)
+    assert await conn.fetchval("SELECT count(*) FROM ledger_events") == 1
+    stored = await conn.fetch("SELECT topic, partition, kafka_offset FROM ledger_rejects")
+    assert [tuple(r.values()) for r in stored] == [("t", 3, 9)]
+    # Offsets never move backwards, even if an old owner of the partition commits late.
+    await write_batch(conn, [], group_id="g", positions=[Position("t", 3, 4)], now=NOW)
+    assert await stored_offsets(conn, "g", "t") == {3: 10}
+    # A failed transaction leaves neither rows nor offsets behind.
+    other = parcel_event("ok2", waybill_no="W1", status="DELIVERED", occurred_at=T0)
+    broken = _row(other, partition=3, offset=10)
+    broken.kind = "spaceship"  # violates the kind CHECK constraint
+    with pytest.raises(asyncpg.CheckViolationError):
+        await write_batch(conn, [broken], group_id="g", positions=[Position("t", 3, 11)],
+                          now=NOW)  # fmt: skip
+    assert await stored_offsets(conn, "g", "t") == {3: 10}
+    assert await conn.fetchval("SELECT last_seq FROM ledger_sequence") == 1
 
 
 async def test_a_row_the_database_refuses_is_isolated_not_retried_forever(
-    ledger_database: DatabaseSettings,
+    conn: asyncpg.Connection,
 ) -> None:
-    conn = await asyncpg.connect(ledger_database.url)
-    try:
-        await prepare(conn)
-        events = [
-            parcel_event(f"iso{i}", waybill_no=f"W{i}", status="IN_TRANSIT", occurred_at=T0)
-            for i in range(7)
-        ]
-        rows = [
-            decode(e.SerializeToString(), topic="t", partition=0, offset=i, recorded_at=NOW)
-            for i, e in enumerate(events)
-        ]
-        rows[4].kind = "spaceship"  # violates the kind CHECK constraint
-        result = await write_isolating(
-            conn, rows, group_id="g", positions=[Position("t", 0, 7)], now=NOW
-        )
-        assert (result.received, result.appended, result.last_seq) == (7, 6, 6)
-        refused = await conn.fetch("SELECT kafka_offset, error_code FROM ledger_rejects")
-        assert [tuple(r.values()) for r in refused] == [(4, "refused_by_database")]
-        assert await stored_offsets(conn, "g", "t") == {0: 7}
-        stored = await conn.fetchval("SELECT array_agg(waybill_no) FROM parcels")
-        assert sorted(stored) == ["W0", "W1", "W2", "W3", "W5", "W6"]
-        assert all(d.equal for d in await verify(conn))
-    finally:
-        await conn.close()
+    await prepare(conn)
+    events = [
+        parcel_event(f"iso{i}", waybill_no=f"W{i}", status="IN_TRANSIT", occurred_at=T0)
+        for i in range(7)
+    ]
+    rows = [_row(e, offset=i) for i, e in enumerate(events)]
+    rows[4].kind = "spaceship"  # violates the kind CHECK constraint
+    result = await write_isolating(
+        conn, rows, group_id="g", positions=[Position("t", 0, 7)], now=NOW
+    )
+    assert (result.received, result.appended, result.last_seq) == (7, 6, 6)
+    refused = await conn.fetch("SELECT kafka_offset, error_code FROM ledger_rejects")
+    assert [tuple(r.values()) for r in refused] == [(4, "refused_by_database")]
+    assert await stored_offsets(conn, "g", "t") == {0: 7}
+    stored = await conn.fetchval("SELECT array_agg(waybill_no) FROM parcels")
+    assert sorted(stored) == ["W0", "W1", "W2", "W3", "W5", "W6"]
+    assert all(d.equal for d in await verify(conn))
 
 
 async def test_wide_rows_are_compressed_with_lz4_and_read_back_unchanged(
-    ledger_database: DatabaseSettings,
+    conn: asyncpg.Connection,
 ) -> None:
     """prepare() makes the writer's session compress with lz4 (cheaper than pglz on the hot
     path); what the ledger holds reads back exactly as written."""
-    conn = await asyncpg.connect(ledger_database.url)
-    try:
-        lines = [(i, f"ITEM-{i:04d}-" + "x" * 40, i, f"{i}.00") for i in range(1, 80)]
-        event = order_event(
-            "lz4-wide-1", platform_code="PLAT", order_no="LZ4-ORDER-1", status="CREATED",
-            occurred_at=T0, buyer="lz4", actual_paid="99.00", lines=lines,
-        )  # fmt: skip
-        await _write(conn, [event], batch=1)
-        assert await conn.fetchval("SHOW default_toast_compression") == "lz4"
-        row = await conn.fetchrow(
-            "SELECT pg_column_compression(body) AS method, canonical, body::text AS body "
-            "FROM ledger_events WHERE order_no = 'LZ4-ORDER-1'"
-        )
-        assert row["method"] == "lz4"
-        assert row["canonical"] == event.SerializeToString()
-        expected = decode(event.SerializeToString(), topic="t", partition=0, offset=0,
-                          recorded_at=NOW).body  # fmt: skip
-        assert expected is not None
-        assert await conn.fetchval("SELECT $1::jsonb = $2::jsonb", row["body"], expected)
-    finally:
-        await conn.close()
+    lines = [(i, f"ITEM-{i:04d}-" + "x" * 40, i, f"{i}.00") for i in range(1, 80)]
+    event = order_event(
+        "lz4-wide-1", platform_code="PLAT", order_no="LZ4-ORDER-1", status="CREATED",
+        occurred_at=T0, buyer="lz4", actual_paid="99.00", lines=lines,
+    )  # fmt: skip
+    await _write(conn, [event], batch=1)
+    assert await conn.fetchval("SHOW default_toast_compression") == "lz4"
+    row = await conn.fetchrow(
+        "SELECT pg_column_compression(body) AS method, canonical, body::text AS body "
+        "FROM ledger_events WHERE order_no = 'LZ4-ORDER-1'"
+    )
+    assert row["method"] == "lz4"
+    assert row["canonical"] == event.SerializeToString()
+    expected = _row(event, offset=0).body
+    assert expected is not None
+    assert await conn.fetchval("SELECT $1::jsonb = $2::jsonb", row["body"], expected)
