@@ -62,8 +62,9 @@ async def _backend_pids(conn: asyncpg.Connection) -> list[int]:
     return [int(r["pid"]) for r in rows]
 
 
-def _cpu_total(pids: list[int]) -> float:
-    return sum(used for pid in pids if (used := cpu_seconds(pid)) is not None)
+def _cpu_by_pid(pids: list[int]) -> dict[int, float]:
+    """CPU seconds used so far by each of these processes still alive."""
+    return {pid: used for pid in pids if (used := cpu_seconds(pid)) is not None}
 
 
 def _machine_snapshot(kafka_pid: int | None) -> dict[str, float]:
@@ -96,7 +97,7 @@ async def measure(
             seq_before = await flow.ledger_seq(conn)
             cpu_before = cpu_snapshot(services, SERVICES)
             backends = await _backend_pids(conn)
-            pg_before = _cpu_total(backends)
+            pg_before = _cpu_by_pid(backends)
             kafka_pid = kafka_broker_pid()
             machine_before = _machine_snapshot(kafka_pid)
         finally:
@@ -122,8 +123,11 @@ async def measure(
             await conn.close()
         cpu_after = cpu_snapshot(services, SERVICES)
         machine_after = _machine_snapshot(kafka_pid)
-        cpu_before["postgres backends"] = pg_before
-        cpu_after["postgres backends"] = _cpu_total(backends)
+        pg_after = _cpu_by_pid(backends)
+        # Only backends alive at both ends: one that exited would count as negative CPU.
+        both = pg_before.keys() & pg_after.keys()
+        cpu_before["postgres backends"] = sum(pg_before[pid] for pid in both)
+        cpu_after["postgres backends"] = sum(pg_after[pid] for pid in both)
         per_service = cpu_per_event(cpu_before, cpu_after, appended, "ladder")
         out += per_service
         services_total = per_service[-1].value or 0.0 if per_service else 0.0
