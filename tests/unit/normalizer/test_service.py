@@ -295,19 +295,25 @@ class FlakyDirectory:
         return None
 
 
+def _partner_event() -> bytes:
+    """A parcel event as ZTO writes it to its own topic (no envelope)."""
+    event = ipb.Event(event_id="p-1")
+    event.occurred_at.FromDatetime(NOW)
+    event.parcel.CopyFrom(
+        ipb.ParcelEvent(
+            carrier_code="ZTO", waybill_no="ZT1234567890", code_system="kuaidi100", code="3"
+        )
+    )
+    return event.SerializeToString()
+
+
 async def test_a_registry_outage_is_waited_out_not_dead_lettered() -> None:
     journal: list[str] = []
     producer, consumer = FakeProducer(journal), FakeConsumer(journal)
     normalizer, _ = wire(producer, consumer)
     normalizer._directory = FlakyDirectory(down=2)
-    event = ipb.Event(event_id="p-1")
-    event.occurred_at.FromDatetime(NOW)
-    event.parcel.CopyFrom(
-        ipb.ParcelEvent(carrier_code="ZTO", waybill_no="ZT1234567890", code_system="kuaidi100",
-                        code="3")
-    )  # fmt: skip
     topic = TOPICS.partner("ZTO")
-    records = [Record(topic, 0, 0, b"k", event.SerializeToString())]
+    records = [Record(topic, 0, 0, b"k", _partner_event())]
 
     await normalizer.process({TopicPartition(topic, 0): records})
 
@@ -477,13 +483,7 @@ async def test_stopping_in_a_registry_outage_still_finishes_the_batch_in_flight(
     hold.set()
     producer = FakeProducer(journal, hold=hold)
     partner_topic = TOPICS.partner("ZTO")
-    event = ipb.Event(event_id="p-1")
-    event.occurred_at.FromDatetime(NOW)
-    event.parcel.CopyFrom(
-        ipb.ParcelEvent(carrier_code="ZTO", waybill_no="ZT1234567890", code_system="kuaidi100",
-                        code="3")
-    )  # fmt: skip
-    record = Record(partner_topic, 0, 7, b"k", event.SerializeToString())
+    record = Record(partner_topic, 0, 7, b"k", _partner_event())
     partner_batch = {TopicPartition(partner_topic, 0): [record]}
     consumer = ScriptedConsumer(journal, [_numbered(0, envelope("a")), partner_batch])
     normalizer, _ = wire(producer, consumer)
