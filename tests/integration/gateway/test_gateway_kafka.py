@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import uuid
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -33,6 +35,19 @@ def _bearer(key: str) -> dict[str, str]:
 
 def _uid() -> str:
     return uuid.uuid4().hex[:12].upper()
+
+
+@contextlib.asynccontextmanager
+async def _publisher(
+    kafka_settings: KafkaSettings, topic: str, timeout: float
+) -> AsyncIterator[KafkaPublisher]:
+    """A started publisher, stopped on the way out."""
+    publisher = KafkaPublisher(kafka_settings, timeout=timeout, probe_topic=topic)
+    await publisher.start()
+    try:
+        yield publisher
+    finally:
+        await publisher.stop()
 
 
 def _order(event_id: str, order_no: str, platform: str = "TMALL") -> dict[str, Any]:
@@ -303,19 +318,15 @@ async def test_a_timed_out_producer_keeps_working(
     kafka_settings: KafkaSettings, raw_topics: Topics
 ) -> None:
     topic = raw_topics.raw(EventKind.PARCEL)
-    publisher = KafkaPublisher(kafka_settings, timeout=10, probe_topic=topic)
-    await publisher.start()
     run = _uid()
-    try:
-        records = [
-            Record(topic, f"P|SF|T{run}{i}".encode(), f"{run}-{i}".encode(), ()) for i in range(200)
-        ]
+    records = [
+        Record(topic, f"P|SF|T{run}{i}".encode(), f"{run}-{i}".encode(), ()) for i in range(200)
+    ]
+    async with _publisher(kafka_settings, topic, timeout=10) as publisher:
         with pytest.raises(DependencyUnavailable):
             await publisher.publish(records, deadline_seconds=1e-6)
         await publisher.publish(records)
         assert await publisher.ready()
-    finally:
-        await publisher.stop()
     values = {r.value for r in await read_all(kafka_settings, [topic])}
     assert {f"{run}-{i}".encode() for i in range(200)} <= values
 
@@ -324,17 +335,13 @@ async def test_batches_larger_than_one_kafka_batch_are_split_in_order(
     kafka_settings: KafkaSettings, raw_topics: Topics
 ) -> None:
     topic = raw_topics.raw(EventKind.CUSTOMS)
-    publisher = KafkaPublisher(kafka_settings, timeout=20, probe_topic=topic)
-    await publisher.start()
     run = _uid()
     key = f"C|JNAGENT|BIG{run}".encode()
-    try:
+    async with _publisher(kafka_settings, topic, timeout=20) as publisher:
         # 300 x 4 KiB to one partition: well over the producer's 256 KiB batch size.
         await publisher.publish(
             [Record(topic, key, f"{run}-{i:04d}-".encode() + b"x" * 4096, ()) for i in range(300)]
         )
-    finally:
-        await publisher.stop()
     mine = [r.value for r in await read_all(kafka_settings, [topic]) if r.key == key]
     assert [v[len(run) + 1 : len(run) + 5] for v in mine] == [
         f"{i:04d}".encode() for i in range(300)
