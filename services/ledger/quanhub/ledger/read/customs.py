@@ -176,6 +176,22 @@ _YEAR_END = "make_timestamptz(lim_year.y + 1, 1, 1, 0, 0, 0, 'Asia/Shanghai')"
 _ORDER_AMOUNT = "(detail->'amounts'->>'actual_paid')"
 
 
+def _buyer_year_sql(token: str, start: str, end: str, money: str) -> str:
+    """SQL: `n` and `total` (actual_paid of the well-formed amounts) of the buyer's import
+    orders in [start, end); `<> ''` lets the planner use the partial index orders_buyer_idx."""
+    return (
+        f"SELECT count(*) AS n, coalesce(sum(CASE WHEN {_ORDER_AMOUNT} ~ {money} "
+        f"THEN {_ORDER_AMOUNT}::numeric END), 0) AS total FROM orders "
+        f"WHERE buyer_id_token = {token} AND buyer_id_token <> '' "
+        f"AND first_event_at >= {start} AND first_event_at < {end} "
+        "AND ie_flag = 'I' AND trade_mode <> '' "
+        "AND status NOT IN ('CANCELLED', 'REFUNDED', 'RETURNED')"
+    )
+
+
+_BUYER_YEAR = _buyer_year_sql("$1", "$2", "$3", "$4")
+
+
 def declaration_sql(principal: Principal, declaration_id: uuid.UUID) -> tuple[str, Params]:
     """One declaration (its columns) with `linked_receipts` (Receipt tuples by return_time),
     `linked_order` (an orders row or NULL), `linked_parcels` (parcels rows),
@@ -219,14 +235,8 @@ def declaration_sql(principal: Principal, declaration_id: uuid.UUID) -> tuple[st
         f"WHERE s.declaration_id IN ({_LATEST_SIBLINGS})) AS docs OFFSET 0) sib "
         f"CROSS JOIN LATERAL (SELECT {_BUYER_TOKEN} AS token OFFSET 0) tok "
         f"CROSS JOIN LATERAL (SELECT {_YEAR} AS y) lim_year "
-        "CROSS JOIN LATERAL (SELECT count(*) AS n, coalesce(sum(CASE WHEN "
-        f"{_ORDER_AMOUNT} ~ {money} THEN {_ORDER_AMOUNT}::numeric END), 0) AS total "
-        # `<> ''` lets the planner use the partial index orders_buyer_idx.
-        "FROM orders WHERE d.ie_flag = 'I' AND buyer_id_token = tok.token "
-        "AND buyer_id_token <> '' "
-        f"AND first_event_at >= {_YEAR_START} AND first_event_at < {_YEAR_END} "
-        "AND ie_flag = 'I' AND trade_mode <> '' "
-        "AND status NOT IN ('CANCELLED', 'REFUNDED', 'RETURNED')) lim "
+        f"CROSS JOIN LATERAL ({_buyer_year_sql('tok.token', _YEAR_START, _YEAR_END, money)} "
+        "AND d.ie_flag = 'I') lim "
         f"WHERE d.declaration_id = {ident} AND {declaration_visible(principal, 'd', params)}"
     )
     return sql, params
@@ -239,14 +249,7 @@ async def _buyer_year(conn: Reader, row: Record, token: str, year: int) -> tuple
     if row["limit_token"] == token and row["limit_year"] == year:
         return int(row["limit_orders"]), Decimal(row["limit_total"])
     start, end = datetime(year, 1, 1, tzinfo=CST), datetime(year + 1, 1, 1, tzinfo=CST)
-    found = await conn.fetchrow(
-        "SELECT count(*) AS n, coalesce(sum(CASE WHEN detail->'amounts'->>'actual_paid' ~ $4 "
-        "THEN (detail->'amounts'->>'actual_paid')::numeric END), 0) AS total FROM orders "
-        "WHERE buyer_id_token = $1 AND buyer_id_token <> '' AND first_event_at >= $2 "
-        "AND first_event_at < $3 AND ie_flag = 'I' AND trade_mode <> '' "
-        "AND status NOT IN ('CANCELLED', 'REFUNDED', 'RETURNED')",
-        token, start, end, _MONEY,
-    )  # fmt: skip
+    found = await conn.fetchrow(_BUYER_YEAR, token, start, end, _MONEY)
     assert found is not None  # noqa: S101 - an aggregate always answers one row
     return int(found["n"]), Decimal(found["total"])
 
