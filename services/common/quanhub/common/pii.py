@@ -140,30 +140,25 @@ _CONSIGNEE_FIELDS = (
     ("address", PiiKind.ADDRESS),
 )
 
-#: Every personal field the ingest contract has, by (body, party, field) → kind.
-PERSONAL_FIELDS: tuple[tuple[str, str, str, PiiKind], ...] = tuple(
-    (body, party, field, kind)
-    for body in ("order", "customs")
-    for party, fields in (
-        ("buyer", _PERSON_FIELDS),
-        ("payer", _PERSON_FIELDS),
-        ("consignee", _CONSIGNEE_FIELDS),
-    )
-    for field, kind in fields
-)
-
-#: The same, grouped by body: body -> ((party, ((field, kind), ...)), ...).
 _PARTIES = (("buyer", _PERSON_FIELDS), ("payer", _PERSON_FIELDS), ("consignee", _CONSIGNEE_FIELDS))
-_PARTIES_OF_BODY = {"order": _PARTIES, "customs": _PARTIES}
-#: The same with each field's token path and mask: body -> ((party, ((field, kind, path,
-#: mask), ...)), ...), so tokenising an event formats no strings.
+#: The personal fields by body, with each field's token path and mask: body -> ((party,
+#: ((field, kind, path, mask), ...)), ...), so tokenising an event formats no strings.
 _PARTY_PLAN = {
     body: tuple(
         (party, tuple((f, kind, f"{body}.{party}.{f}", _MASKS[kind]) for f, kind in fields))
-        for party, fields in parties
+        for party, fields in _PARTIES
     )
-    for body, parties in _PARTIES_OF_BODY.items()
+    for body in ("order", "customs")
 }
+
+#: Every personal field the ingest contract has, by (body, party, field) → kind.
+PERSONAL_FIELDS: tuple[tuple[str, str, str, PiiKind], ...] = tuple(
+    (body, party, field, kind)
+    for body, parties in _PARTY_PLAN.items()
+    for party, fields in parties
+    for field, kind, _, _ in fields
+)
+
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 #: Free-text fields scrubbed of quoted phone and ID numbers.
