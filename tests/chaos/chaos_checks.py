@@ -33,16 +33,23 @@ class LedgerFacts:
 
 
 async def wait_for_ledger(url: str, wanted: set[Key], *, idle_timeout_s: float) -> None:
-    """Poll until every wanted event is in the ledger, or nothing new arrived for a while."""
+    """Poll until every wanted event is in the ledger and everything appended is projected
+    (visible), or nothing new became visible for a while."""
     last, last_change = -1, time.monotonic()
     while True:
         conn = await asyncpg.connect(url, timeout=10)
         try:
-            rows = await conn.fetch("SELECT source_partner, source_event_id FROM ledger_events")
+            rows = await conn.fetch(
+                "SELECT source_partner, source_event_id FROM ledger_events "
+                "WHERE seq <= (SELECT last_seq FROM ledger_sequence)"
+            )
+            behind = await conn.fetchval(
+                "SELECT a.last_seq - s.last_seq FROM ledger_appended a, ledger_sequence s"
+            )
         finally:
             await conn.close()
         present = {(r[0], r[1]) for r in rows}
-        if wanted <= present:
+        if wanted <= present and not behind:
             return
         if len(present) != last:
             last, last_change = len(present), time.monotonic()

@@ -136,6 +136,7 @@ _offsets = iter(range(10**9))
 async def append_to_ledger(pool: asyncpg.Pool, events: list[cpb.CanonicalEvent]) -> list[int]:
     """Write events through the ledger's own batch writer; returns their sequence numbers."""
     from quanhub.ledger.decode import decode
+    from quanhub.ledger.store.projector import project
     from quanhub.ledger.store.writer import prepare, write_batch
 
     now = datetime.now(UTC)
@@ -152,6 +153,7 @@ async def append_to_ledger(pool: asyncpg.Pool, events: list[cpb.CanonicalEvent])
     async with pool.acquire() as conn:
         await prepare(conn)
         await write_batch(conn, rows, group_id="feeds-test", positions=[], now=now)
+        await project(conn)
         found = await conn.fetch(
             "SELECT seq FROM ledger_events WHERE event_id = ANY($1::uuid[]) ORDER BY seq",
             [uuid.UUID(e.event_id) for e in events],

@@ -21,6 +21,7 @@ from quanhub.bench.workload import Workload
 from quanhub.common.settings import DatabaseSettings
 from quanhub.ledger.decode import decode
 from quanhub.ledger.store.projections import ORDER_DETAIL_FIELDS
+from quanhub.ledger.store.projector import project
 from quanhub.ledger.store.rebuild import PROJECTION_TABLES, rebuild
 from quanhub.ledger.store.rows import LedgerRow
 from quanhub.ledger.store.writer import Position, prepare, write_batch
@@ -75,6 +76,7 @@ async def _write(conn: asyncpg.Connection, rows: list[LedgerRow], batch: int) ->
             conn, chunk, group_id="g", positions=[Position("t", 0, last + 1)], now=NOW
         )
         appended += result.appended
+        await project(conn)
     return appended
 
 

@@ -15,6 +15,7 @@ from quanhub.canonical.v1 import canonical_pb2 as cpb
 from quanhub.common.settings import DatabaseSettings
 from quanhub.ledger.api.app import POINT_SESSION, READ_SESSION, create_read_pool
 from quanhub.ledger.decode import decode
+from quanhub.ledger.store.projector import project
 from quanhub.ledger.store.writer import Position, prepare, write_batch
 from quanhub.ledger.synthetic import customs_event, order_event
 
@@ -34,6 +35,7 @@ async def _write(pool: asyncpg.Pool, events: list[cpb.CanonicalEvent]) -> None:
         await write_batch(
             conn, rows, group_id="g", positions=[Position("t", 0, len(rows))], now=NOW
         )
+        await project(conn)
 
 
 async def _declaration(api: Api, partner: str, document: str) -> dict:

@@ -1,6 +1,7 @@
-"""The batch writer against PostgreSQL: arrival order, batching and duplicates never change
-the projections; late stale events never move a status back; seq is gap-free; feeds are
-notified; rebuild reproduces the projections."""
+"""The batch writer and the projector against PostgreSQL: arrival order, batching,
+duplicates and how far the projector lags never change the projections; late stale events
+never move a status back; seq is gap-free; appended events stay invisible until projected;
+feeds are notified; rebuild reproduces the projections."""
 
 from __future__ import annotations
 
@@ -16,10 +17,10 @@ from ledger_scenarios import ORDER_NO, T0, WAYBILL, import_1210_consignment, ran
 from quanhub.canonical.v1 import canonical_pb2 as cpb
 from quanhub.common.settings import DatabaseSettings
 from quanhub.ledger.decode import decode
+from quanhub.ledger.store.projector import NOTIFY_CHANNEL, project, project_all
 from quanhub.ledger.store.rebuild import ALL_TABLES, rebuild, verify
 from quanhub.ledger.store.rows import LedgerRow
 from quanhub.ledger.store.writer import (
-    NOTIFY_CHANNEL,
     Position,
     Reject,
     prepare,
@@ -45,17 +46,26 @@ async def conn(ledger_database: DatabaseSettings) -> AsyncIterator[asyncpg.Conne
 
 
 async def _write(
-    conn: asyncpg.Connection, events: list[cpb.CanonicalEvent], *, batch: int, offset: int = 0
+    conn: asyncpg.Connection,
+    events: list[cpb.CanonicalEvent],
+    *,
+    batch: int,
+    offset: int = 0,
+    project_every: int = 1,
 ) -> int:
-    """Write events in batches the way the consumer does; returns how many were new."""
+    """Write events in batches the way the consumer does, projecting after every
+    `project_every` batches and after the last; returns how many were new."""
     await prepare(conn)
     appended = 0
-    for start in range(0, len(events), batch):
+    for number, start in enumerate(range(0, len(events), batch), start=1):
         chunk = events[start : start + batch]
         rows = [_row(e, offset=offset + start + i) for i, e in enumerate(chunk)]
         position = Position("t", 0, offset + start + len(chunk))
         result = await write_batch(conn, rows, group_id="g", positions=[position], now=NOW)
         appended += result.appended
+        if number % project_every == 0:
+            await project(conn)
+    await project_all(conn)
     return appended
 
 
@@ -93,7 +103,8 @@ async def test_arrival_order_batches_and_duplicates_do_not_change_projections(
     storm = await asyncpg.connect((await new_database()).url)
     try:
         assert await _write(calm, ordered, batch=len(ordered)) == len(events)
-        assert await _write(storm, scrambled, batch=37) == len(events)
+        # The storm's projector lags four batches at a time, as a busy one does.
+        assert await _write(storm, scrambled, batch=37, project_every=4) == len(events)
         # Everything but last_seq, which numbers arrival and so differs by design.
         arrival = ("last_seq",)
         assert await _snapshot(storm, without=arrival) == await _snapshot(calm, without=arrival)
@@ -108,6 +119,85 @@ async def test_arrival_order_batches_and_duplicates_do_not_change_projections(
     finally:
         await calm.close()
         await storm.close()
+
+
+async def _visible(conn: asyncpg.Connection) -> tuple[int, int]:
+    """(appended, visible) seqs."""
+    row = await conn.fetchrow(
+        "SELECT a.last_seq AS appended, s.last_seq AS visible "
+        "FROM ledger_appended a, ledger_sequence s"
+    )
+    assert row is not None
+    return row["appended"], row["visible"]
+
+
+async def test_appended_events_stay_invisible_until_projected(conn: asyncpg.Connection) -> None:
+    await prepare(conn)
+    scan = {"waybill_no": "VIS1", "carrier_id": "ZTO"}
+    first = [_row(parcel_event("v1", status="PICKED_UP", occurred_at=T0, **scan), offset=0)]
+    result = await write_batch(conn, first, group_id="g", positions=[], now=NOW)
+    assert (result.appended, result.last_seq) == (1, 1)
+    assert await _visible(conn) == (1, 0)
+    assert await conn.fetchval("SELECT count(*) FROM parcels") == 0
+    assert await conn.fetchval("SELECT count(*) FROM kpi_parcel_daily") == 0
+    step = await project(conn)
+    assert (step.events, step.last_seq, step.behind) == (1, 1, 0)
+    assert await _visible(conn) == (1, 1)
+    assert await conn.fetchval("SELECT status FROM parcels WHERE waybill_no = 'VIS1'") == (
+        "PICKED_UP"
+    )
+    # Nothing left: a step does nothing and says so.
+    assert await project(conn) == type(step)(0, 1, 0)
+
+
+async def test_projector_steps_through_a_backlog_and_projectors_never_double_count(
+    new_database: Callable[[], Awaitable[DatabaseSettings]],
+) -> None:
+    """A backlog of batches projected in small steps by two projectors racing each other
+    ends exactly where one batch-by-batch projector does (rollups counted once)."""
+    events = import_1210_consignment() + random_traffic(1_500, seed=21, parcels=150)
+    reference = await asyncpg.connect((await new_database()).url)
+    url = (await new_database()).url
+    writer, left, right = [await asyncpg.connect(url) for _ in range(3)]
+    try:
+        await _write(reference, events, batch=50)
+        await prepare(writer)
+        for start in range(0, len(events), 50):
+            rows = [_row(e, offset=start + i) for i, e in enumerate(events[start : start + 50])]
+            await write_batch(writer, rows, group_id="g", positions=[], now=NOW)
+        assert await _visible(writer) == (len(events), 0)
+        await prepare(left)
+        await prepare(right)
+        ends = await asyncio.gather(
+            project_all(left, max_events=97), project_all(right, max_events=97)
+        )
+        assert ends == [len(events), len(events)]
+        assert await _visible(writer) == (len(events), len(events))
+        arrival = ("last_seq",)
+        assert await _snapshot(writer, without=arrival) == await _snapshot(
+            reference, without=arrival
+        )
+        assert all(d.equal for d in await verify(writer))
+    finally:
+        for c in (reference, writer, left, right):
+            await c.close()
+
+
+async def test_verify_projects_what_is_pending_and_changes_nothing(
+    conn: asyncpg.Connection,
+) -> None:
+    events = import_1210_consignment()
+    await _write(conn, events[:4], batch=4)
+    rows = [_row(e, offset=4 + i) for i, e in enumerate(events[4:])]
+    await write_batch(conn, rows, group_id="g", positions=[], now=NOW)
+    before = await _snapshot(conn)
+    assert await _visible(conn) == (len(events), 4)
+    assert all(d.equal for d in await verify(conn))
+    assert await _visible(conn) == (len(events), 4)
+    assert await _snapshot(conn) == before
+    # Rebuild projects everything appended and makes it visible.
+    assert await rebuild(conn) == len(events)
+    assert await _visible(conn) == (len(events), len(events))
 
 
 async def test_late_stale_scan_does_not_move_delivered_back(
@@ -219,7 +309,7 @@ async def test_rejects_and_offsets_commit_with_the_rows(conn: asyncpg.Connection
         await write_batch(conn, [broken], group_id="g", positions=[Position("t", 3, 11)],
                           now=NOW)  # fmt: skip
     assert await stored_offsets(conn, "g", "t") == {3: 10}
-    assert await conn.fetchval("SELECT last_seq FROM ledger_sequence") == 1
+    assert await conn.fetchval("SELECT last_seq FROM ledger_appended") == 1
 
 
 async def test_a_row_the_database_refuses_is_isolated_not_retried_forever(
@@ -236,6 +326,7 @@ async def test_a_row_the_database_refuses_is_isolated_not_retried_forever(
         conn, rows, group_id="g", positions=[Position("t", 0, 7)], now=NOW
     )
     assert (result.received, result.appended, result.last_seq) == (7, 6, 6)
+    await project(conn)
     refused = await conn.fetch("SELECT kafka_offset, error_code FROM ledger_rejects")
     assert [tuple(r.values()) for r in refused] == [(4, "refused_by_database")]
     assert await stored_offsets(conn, "g", "t") == {0: 7}

@@ -14,7 +14,7 @@ from quanhub.bench.measure import Measure, percentile
 from quanhub.bench.receiver import Arrivals
 from quanhub.bench.workload import Workload
 from quanhub.ingest.v1 import ingest_pb2 as ipb
-from quanhub.ledger.store.writer import NOTIFY_CHANNEL
+from quanhub.ledger.store.projector import NOTIFY_CHANNEL
 from quanhub.simulator.sender import PROTOBUF
 
 LATENCY_GROUP = "Latency under open-loop load"

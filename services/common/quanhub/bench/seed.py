@@ -103,7 +103,8 @@ async def seed(url: str, pool: Sequence[LedgerRow], events: int) -> dict[str, fl
         columns = ("seq", *COLUMNS)
         while chunk := [r for _, r in zip(range(_COPY_CHUNK), rows, strict=False)]:
             await conn.copy_records_to_table("ledger_events", records=chunk, columns=columns)
-        await conn.execute("UPDATE ledger_sequence SET last_seq = $1", events)
+        # Appended; the rebuild below projects them all and makes them visible.
+        await conn.execute("UPDATE ledger_appended SET last_seq = $1", events)
         timings["copy_s"] = time.perf_counter() - started
         started = time.perf_counter()
         for _, definition in indexes:

@@ -28,11 +28,17 @@ class LedgerConsumerSettings(BaseSettings):
     poll_timeout_ms: int = Field(default=200, ge=1, le=10_000)
     #: While events arrive at least this fast (per second, smoothed over about a second),
     #: a batch waits up to `batch_linger_ms` to fill: each PostgreSQL transaction has a fixed
-    #: cost (about 25 statements), which bigger batches share. Slower traffic is written as
-    #: soon as it is polled, so its latency is unchanged.
+    #: cost, which bigger batches share. Slower traffic is written as soon as it is polled,
+    #: so its latency is unchanged.
     linger_from_rate: float = Field(default=7000.0, ge=0)
     #: How long a batch may wait to fill under that load (ms); 0 never waits.
     batch_linger_ms: int = Field(default=200, ge=0, le=5_000)
+    #: The projector (beside the writer, same process) makes appended events visible: it is
+    #: woken after every batch, and looks anyway this often (seconds) for what another
+    #: consumer process appended or a crash left behind.
+    projector_poll_seconds: float = Field(default=1.0, gt=0, le=60)
+    #: Events one projector transaction covers at most (a backlog is caught up in steps).
+    projector_max_events: int = Field(default=50_000, ge=1, le=1_000_000)
     #: Backoff between retries of a failed write (seconds, doubling up to the max).
     retry_initial_seconds: float = Field(default=0.2, gt=0)
     retry_max_seconds: float = Field(default=10.0, gt=0)

@@ -6,7 +6,8 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 
 class ConsumerMetrics:
-    """What an operator watches: events in, events new to the ledger, rejects, write time."""
+    """What an operator watches: events in, events new to the ledger, rejects, write time,
+    and the projector behind the writes."""
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
@@ -41,5 +42,33 @@ class ConsumerMetrics:
             registry=self.registry,
         )
         self.last_seq = Gauge(
-            "quanhub_ledger_last_seq", "Highest ledger sequence number", registry=self.registry
+            "quanhub_ledger_last_seq",
+            "Highest ledger sequence number this consumer appended",
+            registry=self.registry,
+        )
+        self.visible_seq = Gauge(
+            "quanhub_ledger_visible_seq",
+            "Highest ledger sequence number projected (visible to readers)",
+            registry=self.registry,
+        )
+        self.projection_lag = Gauge(
+            "quanhub_ledger_projection_lag_events",
+            "Appended events not yet projected, after the projector's last step",
+            registry=self.registry,
+        )
+        self.projected = Counter(
+            "quanhub_ledger_events_projected_total",
+            "Events this process's projector made visible",
+            registry=self.registry,
+        )
+        self.projection_seconds = Histogram(
+            "quanhub_ledger_projection_seconds",
+            "Time of one projector step (projections, rollups, watermark)",
+            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+            registry=self.registry,
+        )
+        self.projector_failures = Counter(
+            "quanhub_ledger_projection_failures_total",
+            "Projector steps that failed and were retried",
+            registry=self.registry,
         )

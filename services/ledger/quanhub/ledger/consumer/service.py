@@ -15,13 +15,15 @@ import structlog
 from quanhub.common.clock import Clock
 from quanhub.common.kafka import ensure_topics, make_consumer
 from quanhub.common.topics import Topics
+from quanhub.ledger.consumer.connection import DATABASE_ERRORS, OwnConnection
 from quanhub.ledger.consumer.metrics import ConsumerMetrics
+from quanhub.ledger.consumer.projector import ProjectorLoop
 from quanhub.ledger.consumer.rebalance import SeekToStoredOffsets
 from quanhub.ledger.decode import decode
 from quanhub.ledger.errors import UndecodableEvent
 from quanhub.ledger.settings import LedgerConsumerSettings
 from quanhub.ledger.store.rows import LedgerRow
-from quanhub.ledger.store.writer import Position, Reject, prepare, write_isolating
+from quanhub.ledger.store.writer import Position, Reject, write_isolating
 
 log = structlog.get_logger(__name__)
 
@@ -116,13 +118,17 @@ class LedgerConsumer:
         self._topic = Topics(settings.kafka).canonical
         self._write_lock = asyncio.Lock()
         self._listener: SeekToStoredOffsets | None = None
-        self._conn: asyncpg.Connection | None = None
+        self._conn = OwnConnection(settings.database.url, APPLICATION_NAME)
+        #: Makes what this consumer appends visible, beside its next write.
+        self.projector = ProjectorLoop(settings, metrics)
+        self._projecting: asyncio.Task[None] | None = None
         #: How fast canonical records arrive (decides whether batches wait to fill).
         self.inflow = Inflow()
 
     async def ready(self) -> bool:
-        """True while the consumer holds a partition assignment."""
-        return self._listener is not None and bool(self._listener.assigned)
+        """True while the consumer holds a partition assignment and its projector runs."""
+        projecting = self._projecting is not None and not self._projecting.done()
+        return projecting and self._listener is not None and bool(self._listener.assigned)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Consume until `stop` is set; a failed write is retried, never skipped."""
@@ -139,6 +145,8 @@ class LedgerConsumer:
         )
         consumer.subscribe([self._topic], listener=self._listener)
         await consumer.start()
+        halt = asyncio.Event()  # the projector's own stop: set once the last write is done
+        self._projecting = asyncio.create_task(self.projector.run(halt))
         log.info("ledger_consumer_started", topic=self._topic, group=self._settings.group_id)
         # One write in flight at a time, in order; the next batch is polled and decoded
         # while PostgreSQL works on the previous one.
@@ -169,7 +177,11 @@ class LedgerConsumer:
                 with contextlib.suppress(asyncio.CancelledError):
                     await pending
             await consumer.stop()
-            await self._drop_connection()
+            await self._conn.drop()
+            # The projector's last catch-up: what this consumer appended becomes visible.
+            halt.set()
+            self.projector.kick()
+            await self._projecting
 
     async def fill(self, consumer: Any, records: list[Any], stop: asyncio.Event) -> list[Any]:
         """Under load (inflow at least `linger_from_rate`), poll on for up to
@@ -200,15 +212,6 @@ class LedgerConsumer:
                 lag = max(highwater - batch[-1].offset - 1, 0)
                 self._metrics.lag.labels(str(tp.partition)).set(lag)
 
-    async def _connection(self) -> asyncpg.Connection:
-        if self._conn is None or self._conn.is_closed():
-            conn = await asyncpg.connect(
-                self._settings.database.url, server_settings={"application_name": APPLICATION_NAME}
-            )
-            await prepare(conn)
-            self._conn = conn
-        return self._conn
-
     async def _write(
         self,
         decoded: tuple[list[LedgerRow], list[Reject], list[Position]],
@@ -222,7 +225,7 @@ class LedgerConsumer:
             started = time.perf_counter()
             try:
                 async with self._write_lock:
-                    conn = await self._connection()
+                    conn = await self._conn.get()
                     result = await write_isolating(
                         conn,
                         rows,
@@ -231,10 +234,10 @@ class LedgerConsumer:
                         rejects=rejects,
                         now=now,
                     )
-            except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as exc:
+            except DATABASE_ERRORS as exc:
                 self._metrics.write_failures.inc()
                 log.warning("ledger_write_failed", error=str(exc), retry_in=delay)
-                await self._drop_connection()
+                await self._conn.drop()
                 if stop.is_set():
                     return
                 await asyncio.sleep(delay)
@@ -246,12 +249,6 @@ class LedgerConsumer:
         self._metrics.appended.inc(result.appended)
         self._metrics.rejected.inc(len(rejects))
         self._metrics.last_seq.set(result.last_seq)
+        if result.appended:
+            self.projector.kick()
         log.debug("batch_written", records=count, appended=result.appended, seq=result.last_seq)
-
-    async def _drop_connection(self) -> None:
-        if self._conn is not None:
-            conn, self._conn = self._conn, None
-            try:
-                await conn.close(timeout=5)
-            except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, TimeoutError):
-                conn.terminate()

@@ -103,6 +103,13 @@ TIMELINE_COLUMNS = (
 )  # fmt: skip
 
 
+def projected(alias: str) -> str:
+    """SQL: the ledger_events row aliased `alias` is visible, i.e. projected (its seq is
+    at most ledger_sequence's; the projector moves it with the projections, so a response
+    never shows an event its object's status does not include yet)."""
+    return f"{alias}.seq <= (SELECT last_seq FROM ledger_sequence)"  # noqa: S608 - alias is ours
+
+
 def timeline_columns(alias: str) -> str:
     """TIMELINE_COLUMNS of the ledger_events row aliased `alias`, for a select list."""
     return ", ".join(f"{alias}.{column}" for column in TIMELINE_COLUMNS)

@@ -204,7 +204,8 @@ def declaration_sql(principal: Principal, declaration_id: uuid.UUID) -> tuple[st
     receipts = (
         "SELECT e.seq, e.event_id, e.message_type, e.return_status, e.return_time, "
         "e.return_info, e.status FROM ledger_events e WHERE e.kind = 'customs' "
-        "AND e.declaration_id = d.declaration_id AND e.is_receipt"
+        "AND e.declaration_id = d.declaration_id AND e.is_receipt "
+        f"AND {convert.projected('e')}"
     )
     # Parcels of the declaration: by its logistics number, or shipping its order; each
     # branch is an index lookup (parcels_waybill_idx, orders_order_no_idx).

@@ -31,8 +31,12 @@ _DONE_CUSTOMS = frozenset({"RELEASED", "CLOSED"})
 
 
 def _events(where: str, source: str = "ledger_events e") -> str:
-    """Timeline rows (convert.TIMELINE_COLUMNS of alias `e`) of the events `where` selects."""
-    return f"SELECT {convert.timeline_columns('e')} FROM {source} WHERE {where}"
+    """Timeline rows (convert.TIMELINE_COLUMNS of alias `e`) of the visible events `where`
+    selects."""
+    return (
+        f"SELECT {convert.timeline_columns('e')} FROM {source} "
+        f"WHERE {where} AND {convert.projected('e')}"
+    )
 
 
 def parcel_sql(principal: Principal, carrier_id: str, waybill_no: str) -> tuple[str, Params]:

@@ -35,7 +35,14 @@ def _body_text(field: str) -> str:
     return latest(f"(body ->> '{field}')", where=f"coalesce(body ->> '{field}', '') <> ''")
 
 
-CREATE_WORK_TABLES = """
+#: What the projection refresh needs of the events to project (their keys only).
+FRESH_COLUMNS: tuple[str, ...] = (
+    "seq", "kind", "carrier_id", "waybill_no", "platform_code", "order_no", "declaration_id",
+)  # fmt: skip
+
+CREATE_WORK_TABLES = f"""
+CREATE TEMP TABLE IF NOT EXISTS ledger_fresh ON COMMIT DELETE ROWS AS
+    SELECT {", ".join(FRESH_COLUMNS)} FROM ledger_events WITH NO DATA;
 CREATE TEMP TABLE IF NOT EXISTS touched_parcels (
     carrier_id text, waybill_no text, PRIMARY KEY (carrier_id, waybill_no)
 ) ON COMMIT DELETE ROWS;

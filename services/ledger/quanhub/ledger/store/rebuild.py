@@ -1,10 +1,12 @@
 """Recompute every projection and rollup from the event ledger, or check that doing so
 would change nothing (`quanhub ledger rebuild` / `quanhub ledger verify`).
 
-Both run the live writer's own projection SQL over every object instead of the touched
-ones, inside one transaction that first takes the sequence lock, so no batch is written
-meanwhile. Verify snapshots the live tables, rebuilds, compares row for row (EXCEPT ALL
-both ways) and rolls everything back.
+Both run the projector's own projection SQL over every object instead of the touched
+ones, inside one transaction that first takes the writers' lock (ledger_appended) and then
+the projectors' (ledger_sequence), so nothing is appended or projected meanwhile. Rebuild
+leaves every appended event visible. Verify first lets the projector's own step project
+whatever is appended but not visible yet, then snapshots the live tables, rebuilds,
+compares row for row (EXCEPT ALL both ways) and rolls everything back.
 """
 
 # Table names come from the module's constants, never from input.
@@ -15,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from quanhub.ledger.store.projections import REFRESH_ALL, links_sql, touch_sql
+from quanhub.ledger.store.projector import step_script
 from quanhub.ledger.store.rollups import ADD, COUNT_COLUMN, ROLLUP_TABLES
 from quanhub.ledger.store.writer import AnyConnection, prepare
 
@@ -46,18 +49,27 @@ def _live_rows(table: str) -> str:
     return f"SELECT * FROM {table}" + (f" WHERE {count} <> 0" if count else "")
 
 
-async def _recompute(conn: AnyConnection) -> int:
-    events = await conn.fetchval("SELECT last_seq FROM ledger_sequence FOR UPDATE")
+async def _lock(conn: AnyConnection) -> tuple[int, int]:
+    """Stop writers, then projectors (always in this order); (appended, visible) seqs."""
+    appended = await conn.fetchval("SELECT last_seq FROM ledger_appended FOR UPDATE")
+    visible = await conn.fetchval("SELECT last_seq FROM ledger_sequence FOR UPDATE")
+    return int(appended), int(visible)
+
+
+async def _recompute(conn: AnyConnection, appended: int) -> None:
     await conn.execute(f"TRUNCATE {', '.join(ALL_TABLES)}")
     await conn.execute(_REBUILD)
-    return int(events)
+    await conn.execute("UPDATE ledger_sequence SET last_seq = $1", appended)
 
 
 async def rebuild(conn: AnyConnection) -> int:
-    """Replace every projection and rollup by its recomputation; returns the ledger's seq."""
+    """Replace every projection and rollup by its recomputation; returns the ledger's seq
+    (every appended event is visible after it)."""
     await prepare(conn)
     async with conn.transaction():
-        return await _recompute(conn)
+        appended, _ = await _lock(conn)
+        await _recompute(conn, appended)
+        return appended
 
 
 async def verify(conn: AnyConnection) -> list[TableDiff]:
@@ -66,10 +78,12 @@ async def verify(conn: AnyConnection) -> list[TableDiff]:
     transaction = conn.transaction()
     await transaction.start()
     try:
-        await conn.execute("SELECT last_seq FROM ledger_sequence FOR UPDATE")
+        appended, visible = await _lock(conn)
+        if appended > visible:
+            await conn.execute(step_script(visible + 1, appended))
         for table in ALL_TABLES:
             await conn.execute(f"CREATE TEMP TABLE live_{table} AS {_live_rows(table)}")
-        await _recompute(conn)
+        await _recompute(conn, appended)
         diffs = []
         for table in ALL_TABLES:
             row = await conn.fetchrow(

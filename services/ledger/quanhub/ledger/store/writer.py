@@ -1,16 +1,14 @@
-"""The batch writer: one transaction holds new events, projections, rollups and offsets.
+"""The batch writer: one transaction holds a batch's new events and its consumer offsets.
 
-Per batch: lock the sequence row (it serialises writers), COPY the batch's new events,
-numbered gap-free from the locked sequence, straight into ledger_events (events the ledger
-already holds, or repeated in the batch, are left out); then one SQL script that collects
-the new events' keys, refreshes the touched projections and rollups, moves the sequence and
-NOTIFYs `quanhub_ledger`; then the consumed offsets and any rejected records, and COMMIT. A
-crash anywhere commits all of it or none of it. Round trips per batch are constant (about
-eight), whatever its size.
+Per batch: lock the ledger_appended row (it serialises writers), COPY the batch's new
+events, numbered gap-free from it, straight into ledger_events (events the ledger already
+holds, or repeated in the batch, are left out), move the row, store the consumed offsets
+and any rejected records, and COMMIT. A crash anywhere commits all of it or none of it.
+
+Projections, rollups and NOTIFY are the projector's (quanhub.ledger.store.projector), in a
+transaction of its own that runs beside the next append: readers see an event once it is
+projected, through ledger_sequence (see migration 0015).
 """
-
-# SQL here is assembled from module constants and fixed table names only, never from input.
-# ruff: noqa: S608
 
 from __future__ import annotations
 
@@ -23,61 +21,19 @@ from operator import attrgetter
 import asyncpg
 from asyncpg.pool import PoolConnectionProxy
 
-from quanhub.ledger.store.projections import CREATE_WORK_TABLES, REFRESH_ALL, links_sql, touch_sql
-from quanhub.ledger.store.rollups import ADD, RETRACT
+from quanhub.ledger.store.projections import CREATE_WORK_TABLES
 from quanhub.ledger.store.rows import COLUMNS, LedgerRow
 
 #: A connection of its own or one borrowed from a pool.
 AnyConnection = asyncpg.Connection | PoolConnectionProxy
 
-#: The channel feeds LISTEN on; the payload is the highest committed seq.
-NOTIFY_CHANNEL = "quanhub_ledger"
-
-#: What the projection refresh needs of the batch's new events (their keys only).
-FRESH_COLUMNS: tuple[str, ...] = (
-    "seq", "kind", "carrier_id", "waybill_no", "platform_code", "order_no", "declaration_id",
-)  # fmt: skip
 _ARRIVAL = attrgetter("kafka_topic", "kafka_partition", "kafka_offset")
 
-CREATE_FRESH = f"""
-CREATE TEMP TABLE IF NOT EXISTS ledger_fresh ON COMMIT DELETE ROWS AS
-    SELECT {", ".join(FRESH_COLUMNS)} FROM ledger_events WITH NO DATA;
-"""
-
-#: Taken first, in a statement of its own: it serialises writers, so what the next
-#: statements see of ledger_events (a new snapshot, after any writer we waited for
-#: committed) cannot change before we commit, and seqs commit in order.
-_LOCK = "SELECT last_seq FROM ledger_sequence FOR UPDATE"
+#: Taken first, in a statement of its own: it serialises writers, so seqs are numbered
+#: gap-free and commit in order (a reader that has seen seq N never later sees one below).
+_LOCK = "SELECT last_seq FROM ledger_appended FOR UPDATE"
+_MOVE = "UPDATE ledger_appended SET last_seq = $1"
 _KNOWN = "SELECT event_id FROM ledger_events WHERE event_id = ANY($1::uuid[])"
-
-# The new events are the seqs past the (still unmoved) sequence, read back through the
-# primary key: a range with both ends unknown at plan time is estimated at 0.5% of the
-# ledger, so it stays an index range scan at any size (an open-ended `seq > x` is estimated
-# at a third of the ledger: a sequential scan and JIT on a large one). JIT is off for the
-# whole script: it costs 100+ ms to compile a plan and these statements run in a few ms.
-# Temporary tables are never analysed by autovacuum; without fresh statistics the planner
-# guesses their size and may scan the whole ledger instead of probing its indexes once per
-# key.
-WRITE_SCRIPT = (
-    f"""
-SET LOCAL jit = off;
-INSERT INTO ledger_fresh ({", ".join(FRESH_COLUMNS)})
-SELECT {", ".join(FRESH_COLUMNS)} FROM ledger_events
-WHERE seq BETWEEN (SELECT last_seq + 1 FROM ledger_sequence)
-              AND (SELECT max(seq) FROM ledger_events);
-UPDATE ledger_sequence SET last_seq = last_seq + (SELECT count(*) FROM ledger_fresh);
-"""
-    + touch_sql("ledger_fresh")
-    + "ANALYZE touched_parcels, touched_orders, touched_declarations, ledger_fresh (kind);"
-    + RETRACT
-    + REFRESH_ALL
-    + links_sql("ledger_fresh")
-    + ADD
-    + f"""
-SELECT pg_notify('{NOTIFY_CHANNEL}', last_seq::text) FROM ledger_sequence
-    WHERE EXISTS (SELECT 1 FROM ledger_fresh);
-"""
-)
 
 
 def _number(
@@ -105,7 +61,7 @@ async def append(conn: AnyConnection, rows: Sequence[LedgerRow]) -> tuple[int, i
     """Lock the sequence and COPY the events the ledger has not seen into ledger_events;
     returns (events appended, the sequence before them).
 
-    Runs inside the caller's transaction, before WRITE_SCRIPT (which moves the sequence).
+    Runs inside the caller's transaction, which must then move ledger_appended (_MOVE).
     An event id already in the ledger, or repeated in the batch, is skipped (the first
     occurrence by topic, partition, offset is kept); new events are numbered in that order.
     The ledger is only asked which ids it holds, and repeats are only looked for, when the
@@ -170,7 +126,7 @@ class Position:
 
 @dataclass(frozen=True, slots=True)
 class WriteResult:
-    """What one batch did: events new to the ledger, and the highest seq after it."""
+    """What one batch did: events new to the ledger, and the highest appended seq after it."""
 
     received: int
     appended: int
@@ -186,7 +142,7 @@ _LZ4 = "SET default_toast_compression = lz4"
 async def prepare(conn: AnyConnection) -> None:
     """Create the session's temporary work tables and compress what it writes with lz4
     (once per connection; a server built without lz4 keeps its default)."""
-    await conn.execute(CREATE_WORK_TABLES + CREATE_FRESH)
+    await conn.execute(CREATE_WORK_TABLES)
     with contextlib.suppress(asyncpg.InvalidParameterValueError):  # no lz4 here: pglz
         await conn.execute(_LZ4)
 
@@ -203,14 +159,14 @@ async def write_batch(
     """Append a batch and advance the consumer's offsets in one transaction.
 
     `prepare(conn)` must have run on this connection. Events already in the ledger (or
-    repeated in the batch) are skipped and touch nothing.
+    repeated in the batch) are skipped. The new events become visible to readers when
+    `quanhub.ledger.store.projector.project` has projected them.
     """
     async with conn.transaction():
         appended, last_seq = await append(conn, rows)
         if appended:
-            # Nothing new (a replay) touches nothing: the script would be a no-op.
-            await conn.execute(WRITE_SCRIPT)
             last_seq += appended
+            await conn.execute(_MOVE, last_seq)
         if positions:
             await conn.execute(
                 _STORE_OFFSETS,

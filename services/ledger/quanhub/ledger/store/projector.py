@@ -1,0 +1,97 @@
+"""The projector: makes appended events visible, in a transaction of its own.
+
+One step: lock the ledger_sequence row (it serialises projectors; readers treat its
+last_seq as the highest visible seq), read how far writers have appended
+(ledger_appended, committed), then one SQL script collects the keys of the events in
+between, refreshes the touched projections and rollups, moves ledger_sequence and NOTIFYs
+`quanhub_ledger` with it; COMMIT. Projections are pure functions of their objects' events
+and the rollups move with the watermark in the same transaction, so a crash anywhere
+leaves the step for the next projector to do again, exactly once in effect.
+
+Writers never wait for this: an append commits while the previous batch is projected (two
+backends, two cores), and a projector that falls behind catches up in bigger steps.
+"""
+
+# SQL here is assembled from module constants, fixed table names and integers read from
+# the database, never from input.
+# ruff: noqa: S608
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from quanhub.ledger.store.projections import FRESH_COLUMNS, REFRESH_ALL, links_sql, touch_sql
+from quanhub.ledger.store.rollups import ADD, RETRACT
+from quanhub.ledger.store.writer import AnyConnection
+
+#: The channel feeds LISTEN on; the payload is the highest visible seq.
+NOTIFY_CHANNEL = "quanhub_ledger"
+
+#: Events one step projects at most (a long backlog is caught up in steps of this size, so
+#: no transaction grows without bound).
+MAX_STEP_EVENTS = 50_000
+
+_LOCK = "SELECT last_seq FROM ledger_sequence FOR UPDATE"
+_APPENDED = "SELECT last_seq FROM ledger_appended"
+
+
+def step_script(first: int, last: int) -> str:
+    """The SQL that projects the events with seq in [first, last] and makes them visible.
+
+    JIT is off for the whole script: it costs 100+ ms to compile a plan and these
+    statements run in a few ms. Temporary tables are never analysed by autovacuum; without
+    fresh statistics the planner guesses their size and may scan the whole ledger instead
+    of probing its indexes once per key.
+    """
+    columns = ", ".join(FRESH_COLUMNS)
+    return (
+        f"""
+SET LOCAL jit = off;
+INSERT INTO ledger_fresh ({columns})
+SELECT {columns} FROM ledger_events WHERE seq BETWEEN {int(first)} AND {int(last)};
+"""
+        + touch_sql("ledger_fresh")
+        + "ANALYZE touched_parcels, touched_orders, touched_declarations, ledger_fresh (kind);"
+        + RETRACT
+        + REFRESH_ALL
+        + links_sql("ledger_fresh")
+        + ADD
+        + f"""
+UPDATE ledger_sequence SET last_seq = {int(last)};
+SELECT pg_notify('{NOTIFY_CHANNEL}', '{int(last)}');
+"""
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Projected:
+    """What one step did: events made visible, the visible seq after it, and how many
+    appended events are still waiting."""
+
+    events: int
+    last_seq: int
+    behind: int
+
+
+async def project(conn: AnyConnection, *, max_events: int = MAX_STEP_EVENTS) -> Projected:
+    """Project up to `max_events` appended events that are not visible yet (one step).
+
+    `quanhub.ledger.store.writer.prepare(conn)` must have run on this connection. Waits
+    for a projector already at work (the row lock), then finds what it left, if anything.
+    """
+    async with conn.transaction():
+        visible = int(await conn.fetchval(_LOCK))
+        appended = int(await conn.fetchval(_APPENDED))
+        if appended <= visible:
+            return Projected(0, visible, 0)
+        last = min(appended, visible + max_events)
+        await conn.execute(step_script(visible + 1, last))
+    return Projected(last - visible, last, appended - last)
+
+
+async def project_all(conn: AnyConnection, *, max_events: int = MAX_STEP_EVENTS) -> int:
+    """Step until nothing appended is left unprojected; returns the visible seq."""
+    while True:
+        step = await project(conn, max_events=max_events)
+        if not step.behind:
+            return step.last_seq
