@@ -30,7 +30,8 @@ pytestmark = pytest.mark.e2e
 async def _wait_for_ledger(
     database: DatabaseSettings, sent: list[tuple[str, str]], timeout: float
 ) -> int:
-    """How many of these (partner, event id) pairs the ledger holds, once all or at timeout.
+    """How many of these (partner, event id) pairs the ledger holds and shows (projected),
+    once all or at timeout.
 
     The e2e services share one database with the other e2e tests, so only this run's own
     events are counted.
@@ -44,7 +45,8 @@ async def _wait_for_ledger(
             count = await conn.fetchval(
                 """SELECT count(*) FROM ledger_events e
                    JOIN unnest($1::text[], $2::text[]) AS s(partner, event_id)
-                     ON e.source_partner = s.partner AND e.source_event_id = s.event_id""",
+                     ON e.source_partner = s.partner AND e.source_event_id = s.event_id
+                   WHERE e.seq <= (SELECT last_seq FROM ledger_sequence)""",
                 partners,
                 event_ids,
             )

@@ -10,6 +10,11 @@ from dataclasses import dataclass
 import httpx
 import pytest
 
+#: Events readers can see: appended and projected (up to ledger_sequence).
+VISIBLE_EVENTS = (
+    "SELECT count(*) FROM ledger_events WHERE seq <= (SELECT last_seq FROM ledger_sequence)"
+)
+
 
 @dataclass
 class Api:

@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 import asyncpg
 import pytest
 from ledger_scenarios import ORDER_NO, WAYBILL, import_1210_consignment, keyed, scrambled
-from ledger_support import Api, wait_for
+from ledger_support import VISIBLE_EVENTS, Api, wait_for
 from prometheus_client import generate_latest
 
 from quanhub.common.clock import SystemClock
@@ -79,9 +79,9 @@ async def test_scrambled_1210_consignment_reads_back_consistent(
     await _produce(ledger_kafka, sent)
 
     async def all_written() -> bool:
-        return await ledger_pool.fetchval("SELECT count(*) FROM ledger_events") == len(events)
+        return await ledger_pool.fetchval(VISIBLE_EVENTS) == len(events)
 
-    await wait_for(all_written, what="every distinct event in the ledger")
+    await wait_for(all_written, what="every distinct event in the ledger, projected")
     # The stale scan was the last record; once written, the projections are final.
     offsets = await ledger_pool.fetchval("SELECT sum(next_offset) FROM consumer_offsets")
     assert offsets == len(sent)
@@ -152,9 +152,9 @@ async def test_declaration_view_orders_receipts_and_matches_documents(
     await _produce(ledger_kafka, scrambled(events, seed=7, duplicates=5))
 
     async def all_written() -> bool:
-        return await ledger_pool.fetchval("SELECT count(*) FROM ledger_events") == len(events)
+        return await ledger_pool.fetchval(VISIBLE_EVENTS) == len(events)
 
-    await wait_for(all_written, what="every distinct event in the ledger")
+    await wait_for(all_written, what="every distinct event in the ledger, projected")
     page = await ledger_api.get("/v1/customs/declarations?document=INVENTORY", "QCCUSTOMS")
     assert page.status_code == 200, page.text
     [inventory] = page.json()["items"]
@@ -194,7 +194,7 @@ async def test_visibility_hides_other_partners_objects(
     await _produce(ledger_kafka, events)
 
     async def all_written() -> bool:
-        return await ledger_pool.fetchval("SELECT count(*) FROM ledger_events") == len(events)
+        return await ledger_pool.fetchval(VISIBLE_EVENTS) == len(events)
 
     await wait_for(all_written, what="every event in the ledger")
     order = f"/v1/orders/TMALL/{ORDER_NO}"
