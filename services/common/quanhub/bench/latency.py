@@ -32,9 +32,10 @@ def _probe(n: int, prefix: str) -> bytes:
     return request.SerializeToString()
 
 
-class Committed:
-    """Learns which probes the ledger has committed: after each NOTIFY quanhub_ledger it
-    reads the probe waybills among the newly committed seqs (one small indexed query)."""
+class Visible:
+    """Learns which probes the ledger shows: after each NOTIFY quanhub_ledger (sent by the
+    projector when it makes events visible) it reads the probe waybills among the newly
+    visible seqs (one small indexed query)."""
 
     def __init__(self, conn: asyncpg.Connection, prefix: str, last_seq: int) -> None:
         self._conn = conn
@@ -42,15 +43,15 @@ class Committed:
         self._last = last_seq
         self._wake = asyncio.Event()
         self._seen: dict[str, asyncio.Event] = {}
-        #: perf_counter() when each probe was first seen committed.
+        #: perf_counter() when each probe was first seen visible.
         self.at: dict[str, float] = {}
 
     def notified(self, *_: object) -> None:
-        """asyncpg listener callback: something was committed."""
+        """asyncpg listener callback: more events are visible."""
         self._wake.set()
 
-    def committed(self, waybill: str) -> asyncio.Event:
-        """Set once the probe with this waybill is in the ledger."""
+    def visible(self, waybill: str) -> asyncio.Event:
+        """Set once the probe with this waybill is visible in the ledger."""
         return self._seen.setdefault(waybill, asyncio.Event())
 
     async def run(self) -> None:
@@ -70,14 +71,14 @@ class Committed:
             now = time.perf_counter()
             for row in rows:
                 self.at.setdefault(row["waybill_no"], now)
-                self.committed(row["waybill_no"]).set()
+                self.visible(row["waybill_no"]).set()
 
 
 async def _probe_one(
-    http: httpx.AsyncClient, ep: Endpoints, committed: Committed, n: int, *, prefix: str,
+    http: httpx.AsyncClient, ep: Endpoints, visible: Visible, n: int, *, prefix: str,
     timeout_s: float,
 ) -> tuple[str, float, float | None] | None:  # fmt: skip
-    """Post one probe as SF; once the ledger has committed it, ask the parcel API until 200.
+    """Post one probe as SF; once the ledger has visible it, ask the parcel API until 200.
 
     Asking only after the commit keeps the probes from loading the API they measure (a
     tight polling loop of every pending probe did: seconds of queueing at 10 probes/s).
@@ -92,7 +93,7 @@ async def _probe_one(
     waybill = f"{prefix}{n:07d}"
     try:
         async with asyncio.timeout(timeout_s):
-            await committed.committed(waybill).wait()
+            await visible.visible(waybill).wait()
     except TimeoutError:
         return waybill, accepted_at, None
     auth = {"Authorization": f"Bearer {key}"}
@@ -112,12 +113,12 @@ async def latency(
     prefix = f"PRB{int(rate)}X"
     conn = await asyncpg.connect(ep.database_url)
     try:
-        committed = Committed(conn, prefix, await ledger_seq(conn))
-        await conn.add_listener(NOTIFY_CHANNEL, committed.notified)
-        watcher = asyncio.create_task(committed.run())
+        visible = Visible(conn, prefix, await ledger_seq(conn))
+        await conn.add_listener(NOTIFY_CHANNEL, visible.notified)
+        watcher = asyncio.create_task(visible.run())
         try:
             return await _latency(
-                ep, workload, arrivals, committed, rate=rate, seconds=seconds,
+                ep, workload, arrivals, visible, rate=rate, seconds=seconds,
                 probes_per_s=probes_per_s, prefix=prefix,
             )  # fmt: skip
         finally:
@@ -129,7 +130,7 @@ async def latency(
 
 
 async def _latency(
-    ep: Endpoints, workload: Workload, arrivals: Arrivals, committed: Committed, *,
+    ep: Endpoints, workload: Workload, arrivals: Arrivals, visible: Visible, *,
     rate: float, seconds: float, probes_per_s: float, prefix: str,
 ) -> list[Measure]:  # fmt: skip
     batches = batches_of(workload, int(rate * seconds), 50, f"lat{int(rate)}")
@@ -140,9 +141,7 @@ async def _latency(
         n = 0
         while not load.done() and n < probes_per_s * seconds * 2:
             probes.append(
-                asyncio.create_task(
-                    _probe_one(http, ep, committed, n, prefix=prefix, timeout_s=30.0)
-                )
+                asyncio.create_task(_probe_one(http, ep, visible, n, prefix=prefix, timeout_s=30.0))
             )
             n += 1
             await asyncio.sleep(max(0.0, started + n / probes_per_s - time.perf_counter()))
@@ -164,11 +163,12 @@ async def _latency(
             LATENCY_GROUP, note=note,
             target=QUERYABLE_P99_MS if (q == 99 and rate == 1000) else None,
             higher_is_better=False))  # fmt: skip
-    seen = [(committed.at[w] - t) * 1000 for w, t, _ in results if w in committed.at]
-    out += [Measure(f"accepted → committed p{q} at {rate:,.0f}/s", percentile(seen, q), "ms",
+    seen = [(visible.at[w] - t) * 1000 for w, t, _ in results if w in visible.at]
+    out += [Measure(f"accepted → visible p{q} at {rate:,.0f}/s", percentile(seen, q), "ms",
                     LATENCY_GROUP, higher_is_better=False,
-                    note="when the ledger's NOTIFY showed the probe committed (for reading "
-                    "the queryable figure: the rest is the API's answer time)")
+                    note="when the ledger's NOTIFY showed the probe visible, i.e. appended "
+                    "and projected (for reading the queryable figure: the rest is the "
+                    "API's answer time)")
             for q in (50, 99)]  # fmt: skip
     feed_note = f"{len(fed)}/{len(results)} probes delivered to the webhook within 30s"
     out += [Measure(f"accepted → webhook p{q} at {rate:,.0f}/s", percentile(fed, q), "ms",

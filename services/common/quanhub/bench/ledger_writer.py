@@ -91,7 +91,7 @@ async def breakdown(url: str, rows: Sequence[LedgerRow]) -> list[Measure]:
             await conn.execute("UPDATE ledger_appended SET last_seq = $1", last_seq + appended)
             elapsed = (time.perf_counter() - started) * 1000
             out.append(
-                Measure("writer step: append (COPY into ledger_events)", elapsed, "ms",
+                Measure("writer: append (COPY, move ledger_appended)", elapsed, "ms",
                         BREAKDOWN_GROUP)
             )  # fmt: skip
             script = step_script(last_seq + 1, last_seq + appended)
@@ -100,7 +100,7 @@ async def breakdown(url: str, rows: Sequence[LedgerRow]) -> list[Measure]:
                 await conn.execute(statement)
                 elapsed = (time.perf_counter() - started) * 1000
                 label = _label(statement, seen)
-                out.append(Measure(f"writer step: {label}", elapsed, "ms", BREAKDOWN_GROUP))
+                out.append(Measure(f"projector step: {label}", elapsed, "ms", BREAKDOWN_GROUP))
         finally:
             await transaction.rollback()
     finally:
