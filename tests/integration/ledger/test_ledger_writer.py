@@ -200,6 +200,46 @@ async def test_verify_projects_what_is_pending_and_changes_nothing(
     assert await _visible(conn) == (len(events), len(events))
 
 
+async def test_an_event_no_step_can_project_is_quarantined_and_the_ledger_moves_on(
+    conn: asyncpg.Connection,
+) -> None:
+    """A projection PostgreSQL refuses for one event (here a constraint only the test adds)
+    neither stops visibility nor takes other events down with it."""
+    await conn.execute(
+        "ALTER TABLE parcels ADD CONSTRAINT test_poison CHECK (district_code <> '999999')"
+    )
+    h = timedelta(hours=1)
+    events = [
+        parcel_event("q1", waybill_no="Q1", status="PICKED_UP", occurred_at=T0,
+                     district_code="370102"),
+        parcel_event("q2", waybill_no="Q2", status="PICKED_UP", occurred_at=T0,
+                     district_code="370102"),
+        parcel_event("q3", waybill_no="Q2", status="IN_TRANSIT", occurred_at=T0 + h,
+                     district_code="999999"),
+        parcel_event("q4", waybill_no="Q3", status="DELIVERED", occurred_at=T0,
+                     district_code="370103"),
+    ]  # fmt: skip
+    await _write(conn, events, batch=4)
+    assert await _visible(conn) == (4, 4)
+    [quarantined] = await conn.fetch("SELECT * FROM ledger_quarantine")
+    assert (quarantined["seq"], quarantined["error_code"]) == (3, "refused_by_database")
+    assert quarantined["error_message"].startswith("CheckViolationError")
+    parcels = await conn.fetch("SELECT waybill_no, status, event_count FROM parcels")
+    assert sorted(tuple(r.values()) for r in parcels) == [
+        ("Q1", "PICKED_UP", 1), ("Q2", "PICKED_UP", 1), ("Q3", "DELIVERED", 1),
+    ]  # fmt: skip
+    assert all(d.equal for d in await verify(conn))
+    # Later events of the same parcel project as usual; the quarantined one stays out.
+    later = parcel_event("q5", waybill_no="Q2", status="DELIVERED", occurred_at=T0 + 2 * h,
+                         district_code="370102")  # fmt: skip
+    await _write(conn, [later], batch=1, offset=4)
+    row = await conn.fetchrow("SELECT status, event_count FROM parcels WHERE waybill_no = 'Q2'")
+    assert tuple(row.values()) == ("DELIVERED", 2)
+    assert await conn.fetchval("SELECT count(*) FROM ledger_quarantine") == 1
+    assert await rebuild(conn) == 5
+    assert all(d.equal for d in await verify(conn))
+
+
 async def test_late_stale_scan_does_not_move_delivered_back(
     conn: asyncpg.Connection,
 ) -> None:

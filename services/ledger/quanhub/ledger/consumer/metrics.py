@@ -67,6 +67,12 @@ class ConsumerMetrics:
             buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
             registry=self.registry,
         )
+        self.quarantined = Counter(
+            "quanhub_ledger_events_quarantined_total",
+            "Events no projector step could project, kept in the ledger but left out of "
+            "projections and rollups (ledger_quarantine)",
+            registry=self.registry,
+        )
         self.projector_failures = Counter(
             "quanhub_ledger_projection_failures_total",
             "Projector steps that failed and were retried",

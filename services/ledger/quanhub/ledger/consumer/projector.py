@@ -79,6 +79,7 @@ class ProjectorLoop:
             if step.events:
                 self._metrics.projection_seconds.observe(time.perf_counter() - started)
                 self._metrics.projected.inc(step.events)
+            self._metrics.quarantined.inc(step.quarantined)
             self.visible = step.last_seq
             self._metrics.visible_seq.set(step.last_seq)
             self._metrics.projection_lag.set(step.behind)

@@ -1,9 +1,10 @@
 """SQL that recomputes the projections of touched objects from all of their ledger events.
 
-Live writes and `quanhub ledger rebuild` run the same statements; only the source of the
-touched keys differs (the batch's new events, or every event). Each projection row is a
+The projector's steps and `quanhub ledger rebuild` run the same statements; only the source
+of the touched keys differs (the step's events, or every event). Each projection row is a
 pure function of its object's events (quanhub.ledger.precedence decides the status), so
-arrival order never matters.
+arrival order never matters. Quarantined events (ledger_quarantine: ones a projector step
+could not project) are left out everywhere.
 """
 
 # SQL here is assembled from module constants and fixed table names only, never from input.
@@ -56,7 +57,8 @@ CREATE TEMP TABLE IF NOT EXISTS touched_declarations (
 
 
 def touch_sql(source: str) -> str:
-    """Fill the touched-key tables from the events in `source` (a table name)."""
+    """Fill the touched-key tables from the events in `source` (a table name, or an
+    aliased subquery such as PROJECTABLE_EVENTS)."""
     return f"""
 INSERT INTO touched_parcels SELECT DISTINCT carrier_id, waybill_no FROM {source}
     WHERE kind = 'parcel' ON CONFLICT DO NOTHING;
@@ -96,7 +98,9 @@ _PARCEL_COLUMNS = [
     "picked_up_at", "delivered_at", "had_exception", "had_return", "event_count", "last_seq",
 ]  # fmt: skip
 
-REFRESH_PARCELS = f"""
+
+def _refresh_parcels(bound: str) -> str:
+    return f"""
 WITH ev AS MATERIALIZED (
     SELECT e.seq, e.event_id, e.status, e.sub_status, e.phase, e.rank, e.status_time,
            e.raw_code, e.raw_text, e.delivery_point, e.delivery_point_id, e.district_code,
@@ -106,7 +110,7 @@ WITH ev AS MATERIALIZED (
                AS pos
     FROM touched_parcels t
     JOIN ledger_events e ON e.kind = 'parcel' AND e.carrier_id = t.carrier_id
-                        AND e.waybill_no = t.waybill_no
+                        AND e.waybill_no = t.waybill_no{bound}
 ), agg AS (
     SELECT carrier_id, waybill_no,
            {_winner("status", "sub_status", "status_time", "event_id", "raw_code", "raw_text")},
@@ -138,6 +142,7 @@ FROM agg a
 {_upsert("parcels", ("carrier_id", "waybill_no"), _PARCEL_COLUMNS)}
 """
 
+
 #: Order body fields kept in orders.detail (latest event that carries each).
 ORDER_DETAIL_FIELDS = (
     "buyer", "consignee", "payer", "amounts", "lines", "pay_code", "pay_transaction_id",
@@ -158,7 +163,9 @@ _ORDER_DETAIL = ", ".join(f"'{f}', {_body(f)}" for f in ORDER_DETAIL_FIELDS)
 #: this every `body -> field` / `body ? field` below would fetch and decompress it again.
 _BODY = "e.body || '{}' AS body"
 
-REFRESH_ORDERS = f"""
+
+def _refresh_orders(bound: str) -> str:
+    return f"""
 WITH ev AS MATERIALIZED (
     SELECT e.seq, e.event_id, e.status, e.phase, e.rank, e.status_time, e.raw_code,
            e.raw_text, e.trade_mode, e.ie_flag, e.district_code, {_BODY},
@@ -167,7 +174,7 @@ WITH ev AS MATERIALIZED (
                AS pos
     FROM touched_orders t
     JOIN ledger_events e ON e.kind = 'order' AND e.platform_code = t.platform_code
-                        AND e.order_no = t.order_no
+                        AND e.order_no = t.order_no{bound}
 ), agg AS (
     SELECT platform_code, order_no,
            {_winner("status", "status_time", "event_id", "raw_code", "raw_text")},
@@ -188,6 +195,7 @@ FROM agg a
 {_upsert("orders", ("platform_code", "order_no"), _ORDER_COLUMNS)}
 """
 
+
 _DECLARATION_COLUMNS = [
     "declaration_id", "declarant", "document", "cop_no", "message_type", "trade_mode",
     "ie_flag", "invt_no", "order_no", "ebp_code", "ebc_code", "logistics_code",
@@ -198,7 +206,9 @@ _DECLARATION_COLUMNS = [
 
 _REASON = "coalesce(nullif(return_info, ''), 'returnStatus ' || return_status)"
 
-REFRESH_DECLARATIONS = f"""
+
+def _refresh_declarations(bound: str) -> str:
+    return f"""
 WITH ev AS MATERIALIZED (
     SELECT e.seq, e.event_id, e.declaration_id, e.declarant, e.document, e.cop_no,
            e.status, e.phase, e.rank, e.status_time, e.message_type, e.is_receipt,
@@ -206,14 +216,20 @@ WITH ev AS MATERIALIZED (
            e.carrier_id, e.district_code, {_BODY},
            row_number() OVER (PARTITION BY e.declaration_id ORDER BY {WINNER_ORDER}) AS pos
     FROM touched_declarations t
-    JOIN ledger_events e ON e.kind = 'customs' AND e.declaration_id = t.declaration_id
+    JOIN ledger_events e ON e.kind = 'customs' AND e.declaration_id = t.declaration_id{bound}
 ), agg AS (
     SELECT declaration_id,
            {
-    _winner(
-        "declarant", "document", "cop_no", "status", "status_time", "return_status", "return_info"
-    )
-},
+        _winner(
+            "declarant",
+            "document",
+            "cop_no",
+            "status",
+            "status_time",
+            "return_status",
+            "return_info",
+        )
+    },
            coalesce(
                (array_agg(message_type {_LATEST}) FILTER (WHERE NOT is_receipt))[1],
                min(message_type)) AS message_type,
@@ -252,4 +268,17 @@ FROM agg a
 {_upsert("declarations", ("declaration_id",), _DECLARATION_COLUMNS)}
 """
 
-REFRESH_ALL = REFRESH_PARCELS + REFRESH_ORDERS + REFRESH_DECLARATIONS
+
+#: SQL: the ledger_events row `e` takes part in projections (it is not quarantined).
+PROJECTABLE = "NOT EXISTS (SELECT 1 FROM ledger_quarantine q WHERE q.seq = e.seq)"
+
+#: Every projectable event, as a `source` for touch_sql and links_sql.
+PROJECTABLE_EVENTS = f"(SELECT * FROM ledger_events e WHERE {PROJECTABLE}) AS projectable"
+
+
+def refresh_all(upto: int | None = None) -> str:
+    """Refresh the touched parcels, orders and declarations from their events; with
+    `upto`, from their events with seq <= upto only (the projector's step: a projection
+    then holds exactly the events it makes visible, never a later appended one)."""
+    bound = f" AND {PROJECTABLE}" + ("" if upto is None else f" AND e.seq <= {int(upto)}")
+    return _refresh_parcels(bound) + _refresh_orders(bound) + _refresh_declarations(bound)

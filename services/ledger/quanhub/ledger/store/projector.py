@@ -10,6 +10,12 @@ leaves the step for the next projector to do again, exactly once in effect.
 
 Writers never wait for this: an append commits while the previous batch is projected (two
 backends, two cores), and a projector that falls behind catches up in bigger steps.
+
+A step PostgreSQL refuses (a data error or a violated constraint: retrying cannot fix it)
+is narrowed down by halving until the one event it fails on is at its front; that event is
+quarantined (ledger_quarantine, with the error) and made visible unprojected, and the steps
+go on: one such event never stops the ledger. Any other failure (connection lost, server
+down) is the caller's to retry.
 """
 
 # SQL here is assembled from module constants, fixed table names and integers read from
@@ -20,9 +26,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from quanhub.ledger.store.projections import FRESH_COLUMNS, REFRESH_ALL, links_sql, touch_sql
+import structlog
+
+from quanhub.ledger.store.projections import FRESH_COLUMNS, links_sql, refresh_all, touch_sql
 from quanhub.ledger.store.rollups import ADD, RETRACT
-from quanhub.ledger.store.writer import AnyConnection
+from quanhub.ledger.store.writer import REFUSED, AnyConnection
+
+log = structlog.get_logger(__name__)
 
 #: The channel feeds LISTEN on; the payload is the highest visible seq.
 NOTIFY_CHANNEL = "quanhub_ledger"
@@ -53,7 +63,7 @@ SELECT {columns} FROM ledger_events WHERE seq BETWEEN {int(first)} AND {int(last
         + touch_sql("ledger_fresh")
         + "ANALYZE touched_parcels, touched_orders, touched_declarations, ledger_fresh (kind);"
         + RETRACT
-        + REFRESH_ALL
+        + refresh_all(last)
         + links_sql("ledger_fresh")
         + ADD
         + f"""
@@ -63,14 +73,24 @@ SELECT pg_notify('{NOTIFY_CHANNEL}', '{int(last)}');
     )
 
 
+_QUARANTINE = """
+INSERT INTO ledger_quarantine (seq, error_code, error_message) VALUES ($1, $2, $3)
+"""
+_MOVE = f"""
+WITH moved AS (UPDATE ledger_sequence SET last_seq = $1 RETURNING last_seq)
+SELECT pg_notify('{NOTIFY_CHANNEL}', last_seq::text) FROM moved
+"""
+
+
 @dataclass(frozen=True, slots=True)
 class Projected:
-    """What one step did: events made visible, the visible seq after it, and how many
-    appended events are still waiting."""
+    """What one step did: events made visible, the visible seq after it, how many
+    appended events are still waiting, and how many it quarantined."""
 
     events: int
     last_seq: int
     behind: int
+    quarantined: int = 0
 
 
 async def project(conn: AnyConnection, *, max_events: int = MAX_STEP_EVENTS) -> Projected:
@@ -78,7 +98,18 @@ async def project(conn: AnyConnection, *, max_events: int = MAX_STEP_EVENTS) -> 
 
     `quanhub.ledger.store.writer.prepare(conn)` must have run on this connection. Waits
     for a projector already at work (the row lock), then finds what it left, if anything.
+    A refused step is retried on the first half of its events, down to a single event,
+    which is then quarantined (see the module's docstring).
     """
+    try:
+        return await _step(conn, max_events)
+    except REFUSED as exc:
+        if max_events > 1:
+            return await project(conn, max_events=max_events // 2)
+        return await _quarantine(conn, exc)
+
+
+async def _step(conn: AnyConnection, max_events: int) -> Projected:
     async with conn.transaction():
         visible = int(await conn.fetchval(_LOCK))
         appended = int(await conn.fetchval(_APPENDED))
@@ -87,6 +118,22 @@ async def project(conn: AnyConnection, *, max_events: int = MAX_STEP_EVENTS) -> 
         last = min(appended, visible + max_events)
         await conn.execute(step_script(visible + 1, last))
     return Projected(last - visible, last, appended - last)
+
+
+async def _quarantine(conn: AnyConnection, exc: Exception) -> Projected:
+    """Quarantine the first event not visible yet (a step of it alone was refused) and
+    make it visible, unprojected."""
+    async with conn.transaction():
+        visible = int(await conn.fetchval(_LOCK))
+        appended = int(await conn.fetchval(_APPENDED))
+        if appended <= visible:  # another projector moved on meanwhile
+            return Projected(0, visible, 0)
+        seq = visible + 1
+        message = f"{type(exc).__name__}: {exc}"[:500]
+        await conn.execute(_QUARANTINE, seq, "refused_by_database", message)
+        await conn.execute(_MOVE, seq)
+    log.error("ledger_event_quarantined", seq=seq, error=type(exc).__name__)
+    return Projected(1, seq, appended - seq, quarantined=1)
 
 
 async def project_all(conn: AnyConnection, *, max_events: int = MAX_STEP_EVENTS) -> int:

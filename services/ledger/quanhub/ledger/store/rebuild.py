@@ -16,7 +16,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from quanhub.ledger.store.projections import REFRESH_ALL, links_sql, touch_sql
+from quanhub.ledger.store.projections import (
+    PROJECTABLE_EVENTS,
+    links_sql,
+    refresh_all,
+    touch_sql,
+)
 from quanhub.ledger.store.projector import step_script
 from quanhub.ledger.store.rollups import ADD, COUNT_COLUMN, ROLLUP_TABLES
 from quanhub.ledger.store.writer import AnyConnection, prepare
@@ -24,7 +29,8 @@ from quanhub.ledger.store.writer import AnyConnection, prepare
 PROJECTION_TABLES: tuple[str, ...] = ("parcels", "orders", "declarations", "order_parcels")
 ALL_TABLES: tuple[str, ...] = PROJECTION_TABLES + ROLLUP_TABLES
 
-_REBUILD = touch_sql("ledger_events") + REFRESH_ALL + links_sql("ledger_events") + ADD
+# Writers are stopped (their lock is held), so every event in the ledger is appended.
+_REBUILD = touch_sql(PROJECTABLE_EVENTS) + refresh_all() + links_sql(PROJECTABLE_EVENTS) + ADD
 
 
 @dataclass(frozen=True, slots=True)
