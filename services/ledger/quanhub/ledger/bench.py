@@ -185,7 +185,8 @@ async def _writer_alone_rate(url: str, rows: list[LedgerRow], batch: int) -> flo
     conn = await asyncpg.connect(url)
     try:
         await conn.execute(
-            f"TRUNCATE ledger_events, consumer_offsets, {', '.join(ALL_TABLES)}; "
+            "TRUNCATE ledger_events, ledger_quarantine, consumer_offsets, "
+            f"{', '.join(ALL_TABLES)}; "
             "UPDATE ledger_sequence SET last_seq = 0; UPDATE ledger_appended SET last_seq = 0"
         )
     finally:
