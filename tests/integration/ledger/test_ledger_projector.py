@@ -1,0 +1,93 @@
+"""Deferred projections seen from outside: the query API shows only projected events, and
+a ledger consumer that starts with appended but unprojected events (a crash between the
+two transactions) makes them visible without any new record arriving."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import asyncpg
+import pytest
+from ledger_scenarios import T0
+from ledger_support import VISIBLE_EVENTS, Api, wait_for
+
+from quanhub.common.clock import SystemClock
+from quanhub.common.settings import DatabaseSettings, KafkaSettings
+from quanhub.ledger.consumer.metrics import ConsumerMetrics
+from quanhub.ledger.consumer.service import LedgerConsumer
+from quanhub.ledger.decode import decode
+from quanhub.ledger.settings import LedgerConsumerSettings
+from quanhub.ledger.store.projector import project
+from quanhub.ledger.store.writer import prepare, write_batch
+from quanhub.ledger.synthetic import parcel_event
+
+pytestmark = pytest.mark.integration
+
+NOW = datetime(2026, 11, 28, 12, tzinfo=UTC)
+WAYBILL = "SF7000000001"
+
+
+async def _append(conn: asyncpg.Connection, events: list, *, offset: int) -> None:
+    """Append without projecting: the writer's transaction alone."""
+    rows = [
+        decode(e.SerializeToString(), topic="t", partition=0, offset=offset + i, recorded_at=NOW)
+        for i, e in enumerate(events)
+    ]
+    await prepare(conn)
+    await write_batch(conn, rows, group_id="g", positions=[], now=NOW)
+
+
+def _scan(n: int, status: str) -> object:
+    return parcel_event(f"vis-{n}", waybill_no=WAYBILL, carrier_id="SF", status=status,
+                        occurred_at=T0 + timedelta(hours=n))  # fmt: skip
+
+
+async def test_the_api_shows_a_parcel_as_far_as_it_is_projected(
+    ledger_pool: asyncpg.Pool, ledger_api: Api
+) -> None:
+    async with ledger_pool.acquire() as conn:
+        await _append(conn, [_scan(0, "PICKED_UP"), _scan(1, "IN_TRANSIT")], offset=0)
+        missing = await ledger_api.get(f"/v1/parcels/SF/{WAYBILL}", "SF")
+        assert missing.status_code == 404, "an unprojected parcel is not there yet"
+        await project(conn)
+        await _append(conn, [_scan(2, "DELIVERED")], offset=2)
+        seen = (await ledger_api.get(f"/v1/parcels/SF/{WAYBILL}", "SF")).json()
+        # The appended DELIVERED scan is neither the status nor in the timeline yet.
+        assert seen["status"] == "IN_TRANSIT"
+        assert [e["status"] for e in seen["timeline"]] == ["PICKED_UP", "IN_TRANSIT"]
+        await project(conn)
+    seen = (await ledger_api.get(f"/v1/parcels/SF/{WAYBILL}", "SF")).json()
+    assert seen["status"] == "DELIVERED"
+    assert [e["status"] for e in seen["timeline"]] == ["PICKED_UP", "IN_TRANSIT", "DELIVERED"]
+
+
+async def test_a_starting_consumer_projects_what_a_crash_left_appended(
+    ledger_kafka: KafkaSettings, ledger_database: DatabaseSettings, ledger_pool: asyncpg.Pool
+) -> None:
+    async with ledger_pool.acquire() as conn:
+        await _append(conn, [_scan(n, "IN_TRANSIT") for n in range(5)], offset=0)
+        assert await conn.fetchval(VISIBLE_EVENTS) == 0
+    settings = LedgerConsumerSettings(
+        kafka=ledger_kafka,
+        database=ledger_database,
+        group_id=f"ledger-test-{uuid.uuid4().hex[:8]}",
+        poll_timeout_ms=50,
+    )
+    consumer = LedgerConsumer(settings, ledger_pool, clock=SystemClock(), metrics=ConsumerMetrics())
+    stop = asyncio.Event()
+    task = asyncio.create_task(consumer.run(stop))
+    try:
+
+        async def visible() -> bool:
+            return await ledger_pool.fetchval(VISIBLE_EVENTS) == 5
+
+        await wait_for(visible, timeout=30, what="the projector's catch-up at start")
+        count = await ledger_pool.fetchval(
+            "SELECT event_count FROM parcels WHERE waybill_no = $1", WAYBILL
+        )
+        assert count == 5
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, timeout=30)
