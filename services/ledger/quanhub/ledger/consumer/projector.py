@@ -34,8 +34,6 @@ class ProjectorLoop:
         self._kicked = asyncio.Event()
         self._kicked.set()  # catch up at start
         self._conn = OwnConnection(settings.database.url, APPLICATION_NAME)
-        #: The visible seq after the last step (-1 before the first).
-        self.visible = -1
 
     def kick(self) -> None:
         """Something was appended: project it soon."""
@@ -80,7 +78,6 @@ class ProjectorLoop:
                 self._metrics.projection_seconds.observe(time.perf_counter() - started)
                 self._metrics.projected.inc(step.events)
             self._metrics.quarantined.inc(step.quarantined)
-            self.visible = step.last_seq
             self._metrics.visible_seq.set(step.last_seq)
             self._metrics.projection_lag.set(step.behind)
             if not step.behind:
