@@ -17,7 +17,7 @@ from ledger_scenarios import ORDER_NO, T0, WAYBILL, import_1210_consignment, ran
 from quanhub.canonical.v1 import canonical_pb2 as cpb
 from quanhub.common.settings import DatabaseSettings
 from quanhub.ledger.decode import decode
-from quanhub.ledger.store.projector import NOTIFY_CHANNEL, project, project_all
+from quanhub.ledger.store.projector import NOTIFY_CHANNEL, _quarantine, project, project_all
 from quanhub.ledger.store.rebuild import ALL_TABLES, rebuild, verify
 from quanhub.ledger.store.rows import LedgerRow
 from quanhub.ledger.store.writer import (
@@ -238,6 +238,22 @@ async def test_an_event_no_step_can_project_is_quarantined_and_the_ledger_moves_
     assert await conn.fetchval("SELECT count(*) FROM ledger_quarantine") == 1
     assert await rebuild(conn) == 5
     assert all(d.equal for d in await verify(conn))
+
+
+async def test_a_quarantine_another_projector_already_got_past_does_nothing(
+    conn: asyncpg.Connection,
+) -> None:
+    """Two projectors refused on the same event: the second one's quarantine finds the
+    event already visible and must not quarantine the next one instead."""
+    events = [parcel_event(f"r{i}", waybill_no=f"R{i}", status="PICKED_UP", occurred_at=T0)
+              for i in range(3)]  # fmt: skip
+    await _write(conn, events[:1], batch=1)
+    await write_batch(conn, [_row(e, offset=1 + i) for i, e in enumerate(events[1:])],
+                      group_id="g", positions=[], now=NOW)  # fmt: skip
+    step = await _quarantine(conn, 1, RuntimeError("stale"))
+    assert (step.events, step.last_seq, step.behind, step.quarantined) == (0, 1, 2, 0)
+    assert await conn.fetchval("SELECT count(*) FROM ledger_quarantine") == 0
+    assert await _visible(conn) == (3, 1)
 
 
 async def test_late_stale_scan_does_not_move_delivered_back(

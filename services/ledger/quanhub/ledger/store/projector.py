@@ -93,6 +93,15 @@ class Projected:
     quarantined: int = 0
 
 
+class _StepRefused(Exception):
+    """PostgreSQL refused a step that began at seq `first`."""
+
+    def __init__(self, first: int, cause: Exception) -> None:
+        super().__init__(f"projection refused from seq {first}: {cause}")
+        self.first = first
+        self.cause = cause
+
+
 async def project(conn: AnyConnection, *, max_events: int = MAX_STEP_EVENTS) -> Projected:
     """Project up to `max_events` appended events that are not visible yet (one step).
 
@@ -103,32 +112,35 @@ async def project(conn: AnyConnection, *, max_events: int = MAX_STEP_EVENTS) -> 
     """
     try:
         return await _step(conn, max_events)
-    except REFUSED as exc:
+    except _StepRefused as refused:
         if max_events > 1:
             return await project(conn, max_events=max_events // 2)
-        return await _quarantine(conn, exc)
+        return await _quarantine(conn, refused.first, refused.cause)
 
 
 async def _step(conn: AnyConnection, max_events: int) -> Projected:
-    async with conn.transaction():
-        visible = int(await conn.fetchval(_LOCK))
-        appended = int(await conn.fetchval(_APPENDED))
-        if appended <= visible:
-            return Projected(0, visible, 0)
-        last = min(appended, visible + max_events)
-        await conn.execute(step_script(visible + 1, last))
+    first = 0
+    try:
+        async with conn.transaction():
+            visible = int(await conn.fetchval(_LOCK))
+            appended = int(await conn.fetchval(_APPENDED))
+            if appended <= visible:
+                return Projected(0, visible, 0)
+            first, last = visible + 1, min(appended, visible + max_events)
+            await conn.execute(step_script(first, last))
+    except REFUSED as exc:
+        raise _StepRefused(first, exc) from exc
     return Projected(last - visible, last, appended - last)
 
 
-async def _quarantine(conn: AnyConnection, exc: Exception) -> Projected:
-    """Quarantine the first event not visible yet (a step of it alone was refused) and
-    make it visible, unprojected."""
+async def _quarantine(conn: AnyConnection, seq: int, exc: Exception) -> Projected:
+    """Quarantine event `seq` (a step of it alone was refused) and make it visible,
+    unprojected; unless another projector dealt with it meanwhile."""
     async with conn.transaction():
         visible = int(await conn.fetchval(_LOCK))
         appended = int(await conn.fetchval(_APPENDED))
-        if appended <= visible:  # another projector moved on meanwhile
-            return Projected(0, visible, 0)
-        seq = visible + 1
+        if visible + 1 != seq:  # another projector moved on meanwhile
+            return Projected(0, visible, appended - visible)
         message = f"{type(exc).__name__}: {exc}"[:500]
         await conn.execute(_QUARANTINE, seq, "refused_by_database", message)
         await conn.execute(_MOVE, seq)
