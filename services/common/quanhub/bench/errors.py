@@ -33,3 +33,9 @@ class LedgerNotSeeded(BenchError):
     """A kept ledger is missing and the run was told not to seed it."""
 
     code = "bench_ledger_not_seeded"
+
+
+class ServerNotReady(BenchError):
+    """A server the run started never answered its readiness check."""
+
+    code = "bench_server_not_ready"

@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
+from quanhub.bench.errors import ServerNotReady
 from quanhub.bench.http1 import Connection, TransportError
 from quanhub.bench.workload import Body
 from quanhub.stack import procs
@@ -92,6 +93,10 @@ async def parse_only_server() -> AsyncIterator[str]:
                     if (await http.get("/readyz")).status == 200:
                         break
                 await asyncio.sleep(0.05)
+            else:
+                # Measuring against a server that never came up would report its
+                # refusals as the baseline.
+                raise ServerNotReady(f"the parse-only baseline on {url} never became ready")
         yield url
     finally:
         process.terminate()
