@@ -4,16 +4,29 @@ from __future__ import annotations
 
 import asyncio
 import time
+import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 import pytest
+
+from quanhub.common.settings import DatabaseSettings, KafkaSettings
+from quanhub.ledger.settings import LedgerConsumerSettings
 
 #: Events readers can see: appended and projected (up to ledger_sequence).
 VISIBLE_EVENTS = (
     "SELECT count(*) FROM ledger_events WHERE seq <= (SELECT last_seq FROM ledger_sequence)"
 )
+
+
+def consumer_settings(
+    kafka: KafkaSettings, database: DatabaseSettings, **overrides: Any
+) -> LedgerConsumerSettings:
+    """A ledger consumer's settings for a test: its own group, short polls."""
+    defaults = {"group_id": f"ledger-test-{uuid.uuid4().hex[:8]}", "poll_timeout_ms": 50}
+    return LedgerConsumerSettings(kafka=kafka, database=database, **{**defaults, **overrides})
 
 
 @dataclass

@@ -4,13 +4,12 @@ reads back from the query API as one consistent consignment with the right statu
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections.abc import AsyncIterator
 
 import asyncpg
 import pytest
 from ledger_scenarios import ORDER_NO, WAYBILL, import_1210_consignment, keyed, scrambled
-from ledger_support import VISIBLE_EVENTS, Api, wait_for
+from ledger_support import VISIBLE_EVENTS, Api, consumer_settings, wait_for
 from prometheus_client import generate_latest
 
 from quanhub.common.clock import SystemClock
@@ -19,7 +18,6 @@ from quanhub.common.settings import DatabaseSettings, KafkaSettings
 from quanhub.common.topics import Topics
 from quanhub.ledger.consumer.metrics import ConsumerMetrics
 from quanhub.ledger.consumer.service import LedgerConsumer
-from quanhub.ledger.settings import LedgerConsumerSettings
 from quanhub.ledger.store.rebuild import verify
 
 pytestmark = pytest.mark.integration
@@ -38,13 +36,7 @@ async def consumer(
     consumer_metrics: ConsumerMetrics,
 ) -> AsyncIterator[LedgerConsumer]:
     """The ledger consumer running in this event loop, small batches to spread the events."""
-    settings = LedgerConsumerSettings(
-        kafka=ledger_kafka,
-        database=ledger_database,
-        group_id=f"ledger-test-{uuid.uuid4().hex[:8]}",
-        batch_max_records=4,
-        poll_timeout_ms=50,
-    )
+    settings = consumer_settings(ledger_kafka, ledger_database, batch_max_records=4)
     service = LedgerConsumer(settings, ledger_pool, clock=SystemClock(), metrics=consumer_metrics)
     stop = asyncio.Event()
     task = asyncio.create_task(service.run(stop))

@@ -6,13 +6,12 @@ connection is killed reconnects and carries on."""
 from __future__ import annotations
 
 import asyncio
-import uuid
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
 import pytest
 from ledger_scenarios import T0
-from ledger_support import VISIBLE_EVENTS, Api, wait_for
+from ledger_support import VISIBLE_EVENTS, Api, consumer_settings, wait_for
 from prometheus_client import generate_latest
 
 from quanhub.canonical.v1 import canonical_pb2 as cpb
@@ -22,7 +21,6 @@ from quanhub.ledger.consumer.metrics import ConsumerMetrics
 from quanhub.ledger.consumer.projector import APPLICATION_NAME as PROJECTOR
 from quanhub.ledger.consumer.service import LedgerConsumer
 from quanhub.ledger.decode import decode
-from quanhub.ledger.settings import LedgerConsumerSettings
 from quanhub.ledger.store.projector import project
 from quanhub.ledger.store.writer import AnyConnection, prepare, write_batch
 from quanhub.ledger.synthetic import parcel_event
@@ -75,13 +73,7 @@ _PROJECTOR_PID = (
 def _consumer(
     kafka: KafkaSettings, database: DatabaseSettings, pool: asyncpg.Pool, metrics: ConsumerMetrics
 ) -> LedgerConsumer:
-    settings = LedgerConsumerSettings(
-        kafka=kafka,
-        database=database,
-        group_id=f"ledger-test-{uuid.uuid4().hex[:8]}",
-        poll_timeout_ms=50,
-        retry_initial_seconds=0.05,
-    )
+    settings = consumer_settings(kafka, database, retry_initial_seconds=0.05)
     return LedgerConsumer(settings, pool, clock=SystemClock(), metrics=metrics)
 
 

@@ -31,7 +31,7 @@ from quanhub.ledger.consumer.metrics import ConsumerMetrics
 from quanhub.ledger.consumer.service import LedgerConsumer
 from quanhub.ledger.decode import decode
 from quanhub.ledger.settings import LedgerConsumerSettings
-from quanhub.ledger.store.projector import project
+from quanhub.ledger.store.projector import project_all
 from quanhub.ledger.store.rebuild import ALL_TABLES
 from quanhub.ledger.store.rows import COLUMNS, LedgerRow
 from quanhub.ledger.store.writer import Position, prepare, write_batch
@@ -150,8 +150,7 @@ async def write_pipelined(url: str, rows: Sequence[LedgerRow], batch: int) -> tu
                 await kicked.wait()
                 kicked.clear()
                 finished = done  # read before the step: a last batch is always projected
-                while (await project(projector_conn)).behind:
-                    pass
+                await project_all(projector_conn)
                 if finished:
                     return
 

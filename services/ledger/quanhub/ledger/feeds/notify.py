@@ -1,6 +1,6 @@
 """Wakes feed readers when the ledger commits: LISTEN on one dedicated connection.
 
-The ledger consumer runs `NOTIFY quanhub_ledger, '<max seq>'` after each committed batch.
+The ledger's projector runs `NOTIFY quanhub_ledger, '<visible seq>'` after each step.
 Readers never trust a notification for data (they query from their cursor); it only tells
 them to look now instead of at their next heartbeat, so a lost notification costs latency,
 never an event. If the listening connection drops it reconnects, and wakes everyone once.
@@ -15,7 +15,8 @@ from collections.abc import Callable
 import asyncpg
 import structlog
 
-CHANNEL = "quanhub_ledger"
+from quanhub.ledger.store.projector import NOTIFY_CHANNEL as CHANNEL
+
 log = structlog.get_logger(__name__)
 
 

@@ -118,12 +118,17 @@ async def project(conn: AnyConnection, *, max_events: int = MAX_STEP_EVENTS) -> 
         return await _quarantine(conn, refused.first, refused.cause)
 
 
+async def _positions(conn: AnyConnection) -> tuple[int, int]:
+    """Take the projectors' lock; (visible, appended) seqs."""
+    visible = int(await conn.fetchval(_LOCK))
+    return visible, int(await conn.fetchval(_APPENDED))
+
+
 async def _step(conn: AnyConnection, max_events: int) -> Projected:
     first = 0
     try:
         async with conn.transaction():
-            visible = int(await conn.fetchval(_LOCK))
-            appended = int(await conn.fetchval(_APPENDED))
+            visible, appended = await _positions(conn)
             if appended <= visible:
                 return Projected(0, visible, 0)
             first, last = visible + 1, min(appended, visible + max_events)
@@ -137,8 +142,7 @@ async def _quarantine(conn: AnyConnection, seq: int, exc: Exception) -> Projecte
     """Quarantine event `seq` (a step of it alone was refused) and make it visible,
     unprojected; unless another projector dealt with it meanwhile."""
     async with conn.transaction():
-        visible = int(await conn.fetchval(_LOCK))
-        appended = int(await conn.fetchval(_APPENDED))
+        visible, appended = await _positions(conn)
         if visible + 1 != seq:  # another projector moved on meanwhile
             return Projected(0, visible, appended - visible)
         message = f"{type(exc).__name__}: {exc}"[:500]

@@ -58,12 +58,12 @@ def _number(
 
 
 async def append(conn: AnyConnection, rows: Sequence[LedgerRow]) -> tuple[int, int]:
-    """Lock the sequence and COPY the events the ledger has not seen into ledger_events;
-    returns (events appended, the sequence before them).
+    """Lock ledger_appended, COPY the events the ledger has not seen into ledger_events and
+    move ledger_appended past them; returns (events appended, the seq before them).
 
-    Runs inside the caller's transaction, which must then move ledger_appended (_MOVE).
-    An event id already in the ledger, or repeated in the batch, is skipped (the first
-    occurrence by topic, partition, offset is kept); new events are numbered in that order.
+    Runs inside the caller's transaction. An event id already in the ledger, or repeated in
+    the batch, is skipped (the first occurrence by topic, partition, offset is kept); new
+    events are numbered in that order.
     The ledger is only asked which ids it holds, and repeats are only looked for, when the
     COPY hits one (a replay after a crash or a rebalance): the COPY's own unique index does
     the checking otherwise.
@@ -84,6 +84,8 @@ async def append(conn: AnyConnection, rows: Sequence[LedgerRow]) -> tuple[int, i
             await conn.copy_records_to_table(
                 "ledger_events", records=records, columns=("seq", *COLUMNS)
             )
+    if records:
+        await conn.execute(_MOVE, last_seq + len(records))
     return len(records), last_seq
 
 
@@ -163,10 +165,7 @@ async def write_batch(
     `quanhub.ledger.store.projector.project` has projected them.
     """
     async with conn.transaction():
-        appended, last_seq = await append(conn, rows)
-        if appended:
-            last_seq += appended
-            await conn.execute(_MOVE, last_seq)
+        appended, before = await append(conn, rows)
         if positions:
             await conn.execute(
                 _STORE_OFFSETS,
@@ -186,7 +185,7 @@ async def write_batch(
                 [r.message for r in rejects],
                 now,
             )
-    return WriteResult(received=len(rows), appended=appended, last_seq=last_seq)
+    return WriteResult(received=len(rows), appended=appended, last_seq=before + appended)
 
 
 async def stored_offsets(conn: AnyConnection, group_id: str, topic: str) -> dict[int, int]:
