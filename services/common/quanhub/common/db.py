@@ -9,6 +9,7 @@ An advisory lock makes concurrent `migrate` calls (several services starting) sa
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from importlib import resources
 
@@ -84,10 +85,20 @@ async def migrate(conn: asyncpg.Connection) -> list[Migration]:
     return applied_now
 
 
-async def create_pool(settings: DatabaseSettings) -> asyncpg.Pool:
-    """A connection pool sized from settings."""
+async def create_pool(
+    settings: DatabaseSettings,
+    *,
+    server_settings: dict[str, str] | None = None,
+    reset: Callable[[asyncpg.Connection], Awaitable[None]] | None = None,
+) -> asyncpg.Pool:
+    """A connection pool sized from settings; `server_settings` for its sessions, `reset`
+    to replace asyncpg's reset query on release (asyncpg's defaults when None)."""
     pool = await asyncpg.create_pool(
-        settings.url, min_size=settings.pool_min, max_size=settings.pool_max
+        settings.url,
+        min_size=settings.pool_min,
+        max_size=settings.pool_max,
+        server_settings=server_settings,
+        reset=reset,
     )
     if pool is None:  # asyncpg types the result as optional
         msg = "could not create a PostgreSQL pool"

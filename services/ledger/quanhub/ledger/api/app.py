@@ -12,8 +12,7 @@ from fastapi.responses import Response
 
 from quanhub.common.access import Authenticator, KeyAuthenticator
 from quanhub.common.clock import Clock, SystemClock
-from quanhub.common.db import migrate
-from quanhub.common.errors import ConfigurationError
+from quanhub.common.db import create_pool, migrate
 from quanhub.common.http import install_problem_handlers, ops_router, problem_response
 from quanhub.common.settings import DatabaseSettings, Profile
 from quanhub.ledger.api.metrics import ApiMetrics
@@ -49,18 +48,10 @@ async def create_read_pool(
     settings: DatabaseSettings, session: dict[str, str] | None = None
 ) -> asyncpg.Pool:
     """A pool of the API: read-only sessions without JIT (`session`: READ_SESSION, or
-    POINT_SESSION), no reset round trip."""
-    pool = await asyncpg.create_pool(
-        settings.url,
-        min_size=settings.pool_min,
-        max_size=settings.pool_max,
-        server_settings=session or READ_SESSION,
-        reset=_keep_session,
-    )
-    if pool is None:  # asyncpg types the result as optional
-        msg = "could not create a PostgreSQL pool"
-        raise ConfigurationError(msg)
-    return pool
+    POINT_SESSION), no reset round trip. Each of the API's two pools is sized by
+    `QUANHUB_DATABASE_POOL_MIN`/`_MAX`, so one API process holds up to twice that."""
+    return await create_pool(settings, server_settings=session or READ_SESSION,
+                             reset=_keep_session)  # fmt: skip
 
 
 async def _on_ledger_error(request: Request, exc: Exception) -> Response:

@@ -54,8 +54,9 @@ class FeedRuntime:
     open_streams: int = 0
 
 
-def feed_runtime(request: Request) -> FeedRuntime:
-    """The runtime the feeds lifespan put on the app."""
+async def feed_runtime(request: Request) -> FeedRuntime:
+    """The runtime the feeds lifespan put on the app (async: FastAPI would run a plain
+    function dependency in a worker thread on every request)."""
     runtime: FeedRuntime = request.app.state.feeds
     return runtime
 

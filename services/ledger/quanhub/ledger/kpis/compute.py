@@ -127,7 +127,7 @@ _CLEARANCE_COLUMNS = ("released", "events", "seconds_sum", *_BUCKET_COLUMNS)
 _PARTS: tuple[tuple[str, tuple[str, ...], str, str], ...] = (
     ("parcel_rows", ("carrier_id", *_PARCEL_COLUMNS),
      f"SELECT carrier_id, {_sum(_PARCEL_COLUMNS)} FROM kpi_parcel_daily WHERE {{where}} "
-     "GROUP BY carrier_id HAVING sum(parcels) > 0", "t.carrier_id"),
+     "GROUP BY carrier_id HAVING sum(parcels) > 0", "t.parcels DESC, t.carrier_id"),
     ("delivery_rows", ("district_code", "carrier_id", *_DELIVERY_COLUMNS),
      f"SELECT district_code, carrier_id, {_sum(_DELIVERY_COLUMNS)} FROM kpi_delivery_daily "
      "WHERE {where} GROUP BY district_code, carrier_id HAVING sum(delivered) > 0",
@@ -180,7 +180,6 @@ def _parcel_figures(rows: list[dict[str, Any]], days: int) -> dict[str, Any]:
         }
         for r in rows
     ]
-    carriers.sort(key=lambda c: (-c["parcels"], c["carrier_id"]))
     return {
         "e_waybill_share": share_fields(
             total["ewaybill_yes"], total["ewaybill_known"], total["ewaybill_events"],
@@ -201,14 +200,20 @@ def _parcel_figures(rows: list[dict[str, Any]], days: int) -> dict[str, Any]:
     }  # fmt: skip
 
 
+def _dist(values: dict[str, Any], count: str, events: str) -> dict[str, Any]:
+    """A duration distribution from one rollup row (or total): `count` objects timed,
+    `events` behind them, their seconds and bucket counts."""
+    return distribution_fields(
+        int(values[count]), int(values[events]), int(values["seconds_sum"]),
+        [int(values[b]) for b in _BUCKET_COLUMNS],
+    )  # fmt: skip
+
+
 def _delivery_figures(rows: list[dict[str, Any]]) -> dict[str, Any]:
     total = {c: sum(int(r[c]) for r in rows) for c in _DELIVERY_COLUMNS}
 
     def dist(values: dict[str, Any]) -> dict[str, Any]:
-        counts = [int(values[b]) for b in _BUCKET_COLUMNS]
-        return distribution_fields(
-            int(values["timed"]), int(values["timed_events"]), int(values["seconds_sum"]), counts
-        )
+        return _dist(values, "timed", "timed_events")
 
     groups = [
         {"district_code": r["district_code"], "carrier_id": r["carrier_id"],
@@ -227,10 +232,7 @@ def _customs_figures(
     declared: list[dict[str, Any]], reasons: list[dict[str, Any]], cleared: list[dict[str, Any]]
 ) -> dict[str, Any]:
     def dist(values: dict[str, Any]) -> dict[str, Any]:
-        counts = [int(values[b]) for b in _BUCKET_COLUMNS]
-        return distribution_fields(
-            int(values["released"]), int(values["events"]), int(values["seconds_sum"]), counts
-        )
+        return _dist(values, "released", "events")
 
     total = {c: sum(int(r[c]) for r in cleared) for c in _CLEARANCE_COLUMNS}
     d = declared[0]

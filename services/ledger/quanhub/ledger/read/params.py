@@ -22,8 +22,3 @@ class Params:
         """Bind `value` and return its placeholder."""
         self.values.append(value)
         return f"${len(self.values)}"
-
-    def row(self, **columns: str) -> str:
-        """A one-row subquery of bound text values, e.g. `(SELECT $1::text AS order_no)`."""
-        items = ", ".join(f"{self.add(v)}::text AS {name}" for name, v in columns.items())
-        return f"(SELECT {items})"
