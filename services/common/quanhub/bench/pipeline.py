@@ -123,6 +123,8 @@ async def measure(
             await conn.close()
         cpu_after = cpu_snapshot(services, SERVICES)
         machine_after = _machine_snapshot(kafka_pid)
+        # Building the ladder's batches is the harness's preparation, not load on the hub.
+        machine_after["load clients (bench process)"] -= sum(s.prepare_cpu_s for s in steps)
         pg_after = _cpu_by_pid(backends)
         # Only backends alive at both ends: one that exited would count as negative CPU.
         both = pg_before.keys() & pg_after.keys()
