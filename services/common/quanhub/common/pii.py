@@ -151,14 +151,6 @@ _PARTY_PLAN = {
     for body in ("order", "customs")
 }
 
-#: Every personal field the ingest contract has, by (body, party, field) → kind.
-PERSONAL_FIELDS: tuple[tuple[str, str, str, PiiKind], ...] = tuple(
-    (body, party, field, kind)
-    for body, parties in _PARTY_PLAN.items()
-    for party, fields in parties
-    for field, kind, _, _ in fields
-)
-
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 #: Free-text fields scrubbed of quoted phone and ID numbers.

@@ -210,13 +210,9 @@ class Normalizer:
         started = asyncio.get_running_loop().time()
         now = self._clock.now()
         sources = self._sources
+        # A batch is keyed by topic partition: one owner lookup per partition, not record.
         owners = await self._owners(
-            {
-                code
-                for records in batch.values()
-                for record in records
-                if (code := sources.partner_of(record.topic))
-            }
+            {code for tp in batch if (code := sources.partner_of(tp.topic))}
         )
         topics = self._topics
         outputs = [
