@@ -15,10 +15,11 @@ import hmac
 import re
 import unicodedata
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 
 from quanhub.canonical.v1 import canonical_pb2
+from quanhub.common.timestamps import to_seconds_nanos
 from quanhub.ingest.v1 import ingest_pb2
 
 TOKEN_PREFIX = "t1:"  # noqa: S105 - a format marker, not a secret
@@ -151,19 +152,13 @@ _PARTY_PLAN = {
     for body in ("order", "customs")
 }
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
 #: Free-text fields scrubbed of quoted phone and ID numbers.
 _FREE_TEXT = {"order": ("description",), "parcel": ("description", "location"),
               "customs": ("return_info",)}  # fmt: skip
 
 
-@functools.lru_cache(maxsize=4)
-def _timestamp(instant: datetime) -> tuple[int, int]:
-    """(seconds, nanos) since the epoch, by exact integer arithmetic (Timestamp.FromDatetime
-    costs as much as tokenising); cached, as a whole batch shares one receive time."""
-    delta = instant - _EPOCH
-    return delta.days * 86_400 + delta.seconds, delta.microseconds * 1000
+#: (seconds, nanos) of an instant; cached, as a whole batch shares one receive time.
+_timestamp = functools.lru_cache(maxsize=4)(to_seconds_nanos)
 
 
 def protect_event(  # noqa: PLR0917 - positional order is the documented interface

@@ -24,6 +24,7 @@ from google.protobuf.message import Message
 
 from quanhub.common.canonical import customs_message
 from quanhub.common.carriers import resolve_carrier
+from quanhub.common.timestamps import EPOCH, in_range
 from quanhub.ingest.v1 import ingest_pb2 as ipb
 
 __all__ = [
@@ -175,7 +176,7 @@ def _check_time(check: _Checks, event: ipb.Event, now: datetime) -> None:
         return
     ts = event.occurred_at
     seconds, nanos = ts.seconds, ts.nanos
-    if not 0 <= nanos < 1_000_000_000 or not -62135596800 <= seconds <= 253402300799:
+    if not in_range(seconds, nanos):
         check.add("invalid_format", "occurred_at", "is not a valid time")
         return
     # Whole microseconds since the epoch, as Timestamp.ToDatetime would give (nanos
@@ -187,16 +188,15 @@ def _check_time(check: _Checks, event: ipb.Event, now: datetime) -> None:
         check.add("future_time", "occurred_at", "is more than a day in the future")
 
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
-_EARLIEST_US = (_EARLIEST - _EPOCH) // _MICROSECOND
+_EARLIEST_US = (_EARLIEST - EPOCH) // _MICROSECOND
 
 
 @functools.lru_cache(maxsize=4)
 def _latest_us(now: datetime) -> int:
     """The latest acceptable event time at `now`, in epoch microseconds (a batch shares one
     `now`, hence the cache)."""
-    return (now + MAX_FUTURE - _EPOCH) // _MICROSECOND
+    return (now + MAX_FUTURE - EPOCH) // _MICROSECOND
 
 
 #: No string this short needs its own limit looked up.

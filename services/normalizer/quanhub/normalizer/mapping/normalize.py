@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 from datetime import UTC as _UTC
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import NamedTuple
 
 from google.protobuf.message import DecodeError
@@ -18,6 +18,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from quanhub.canonical.v1 import canonical_pb2 as cpb
 from quanhub.common.canonical import canonical_business_key
 from quanhub.common.ids import canonical_event_id_text
+from quanhub.common.timestamps import from_seconds_nanos, in_range
 from quanhub.common.validation import validate_event
 from quanhub.normalizer.mapping.bodies import Mapped, customs_update, order_update, parcel_update
 from quanhub.normalizer.mapping.parties import UntokenisedField
@@ -56,15 +57,12 @@ def decode_envelope(data: bytes | None) -> cpb.RawEnvelope | DeadLetter:
     return envelope
 
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=_UTC)
-
-
 @functools.lru_cache(maxsize=64)
 def _instant(seconds: int, nanos: int) -> datetime:
     """Timestamp.ToDatetime(tzinfo=UTC) of (seconds, nanos); cached, as the events of one
     gateway request share their receive time. Out of range raises as ToDatetime does."""
-    if 0 <= nanos < 1_000_000_000 and -62135596800 <= seconds <= 253402300799:
-        return _EPOCH + timedelta(seconds=seconds, microseconds=nanos // 1000)
+    if in_range(seconds, nanos):
+        return from_seconds_nanos(seconds, nanos)
     return Timestamp(seconds=seconds, nanos=nanos).ToDatetime(tzinfo=_UTC)
 
 
