@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 
 import pytest
 
-from quanhub.bench.services import cpu_per_event, cpu_seconds, machine_cpu_per_event
+from quanhub.bench.services import (
+    cpu_per_event,
+    cpu_seconds,
+    machine_cpu_per_event,
+    parent_pid,
+    tree_cpu_seconds,
+)
 
 
 def test_per_service_cost_and_their_total() -> None:
@@ -45,3 +53,16 @@ def test_cpu_seconds_of_this_process_grows_and_of_no_process_is_none() -> None:
     assert second is not None
     assert second > first
     assert cpu_seconds(2**22 + 12345) is None
+
+
+def test_a_process_tree_counts_children_that_came_and_went() -> None:
+    """tree_cpu_seconds: a child that burnt CPU and was reaped between two readings counts
+    (through the parent's cutime/cstime), as PostgreSQL's short-lived workers must."""
+    before = tree_cpu_seconds(os.getpid())
+    assert before is not None
+    burn = "import time\nt = time.process_time()\nwhile time.process_time() - t < 0.3: pass"
+    subprocess.run([sys.executable, "-c", burn], check=True)
+    after = tree_cpu_seconds(os.getpid())
+    assert after is not None
+    assert after - before >= 0.25
+    assert parent_pid(os.getpid()) == os.getppid()

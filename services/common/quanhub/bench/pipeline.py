@@ -22,8 +22,10 @@ from quanhub.bench.services import (
     keys,
     machine_cpu_per_event,
     own_cpu_seconds,
+    parent_pid,
     peak_memory,
     running,
+    tree_cpu_seconds,
 )
 from quanhub.bench.workload import Workload
 
@@ -53,18 +55,13 @@ async def _subscribe(ledger_url: str, key: str, hook: str) -> None:
         response.raise_for_status()
 
 
-async def _backend_pids(conn: asyncpg.Connection) -> list[int]:
-    """The PostgreSQL backends serving the run's database (its services' connections)."""
-    rows = await conn.fetch(
-        "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
-        "AND pid <> pg_backend_pid()"
-    )
-    return [int(r["pid"]) for r in rows]
+#: The PostgreSQL server's CPU: every process of it, background ones included.
+POSTGRES = "postgresql server (all processes)"
 
 
-def _cpu_by_pid(pids: list[int]) -> dict[int, float]:
-    """CPU seconds used so far by each of these processes still alive."""
-    return {pid: used for pid in pids if (used := cpu_seconds(pid)) is not None}
+async def _postmaster_pid(conn: asyncpg.Connection) -> int | None:
+    """The local PostgreSQL server's main process: the parent of this session's backend."""
+    return parent_pid(int(await conn.fetchval("SELECT pg_backend_pid()")))
 
 
 def _machine_snapshot(kafka_pid: int | None) -> dict[str, float]:
@@ -96,8 +93,9 @@ async def measure(
         try:
             seq_before = await flow.ledger_seq(conn)
             cpu_before = cpu_snapshot(services, SERVICES)
-            backends = await _backend_pids(conn)
-            pg_before = _cpu_by_pid(backends)
+            postmaster = await _postmaster_pid(conn)
+            if postmaster is not None and (pg := tree_cpu_seconds(postmaster)) is not None:
+                cpu_before[POSTGRES] = pg
             kafka_pid = kafka_broker_pid()
             machine_before = _machine_snapshot(kafka_pid)
         finally:
@@ -125,11 +123,8 @@ async def measure(
         machine_after = _machine_snapshot(kafka_pid)
         # Building the ladder's batches is the harness's preparation, not load on the hub.
         machine_after["load clients (bench process)"] -= sum(s.prepare_cpu_s for s in steps)
-        pg_after = _cpu_by_pid(backends)
-        # Only backends alive at both ends: one that exited would count as negative CPU.
-        both = pg_before.keys() & pg_after.keys()
-        cpu_before["postgres backends"] = sum(pg_before[pid] for pid in both)
-        cpu_after["postgres backends"] = sum(pg_after[pid] for pid in both)
+        if postmaster is not None and (pg_after := tree_cpu_seconds(postmaster)) is not None:
+            cpu_after[POSTGRES] = pg_after
         per_service = cpu_per_event(cpu_before, cpu_after, appended, "ladder")
         out += per_service
         services_total = per_service[-1].value or 0.0 if per_service else 0.0

@@ -82,14 +82,42 @@ def peak_memory(services: RunningServices, stage: str, names: tuple[str, ...]) -
     return out
 
 
-def cpu_seconds(pid: int) -> float | None:
-    """User + system CPU time a live process has used so far, from /proc/<pid>/stat."""
+def _stat(pid: int | str) -> list[str] | None:
+    """The fields of /proc/<pid>/stat after the command: state [0], ppid [1], utime [11],
+    stime [12], cutime [13], cstime [14] (stat(5) 3, 4, 14-17); None once it is gone."""
     try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
         return None
-    # Fields after the command: state is [0], utime [11], stime [12] (stat(5) 14 and 15).
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time a live process has used so far, from /proc/<pid>/stat."""
+    fields = _stat(pid)
+    if fields is None:
+        return None
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def parent_pid(pid: int) -> int | None:
+    """The parent of a live process."""
+    fields = _stat(pid)
+    return int(fields[1]) if fields is not None else None
+
+
+def tree_cpu_seconds(root: int) -> float | None:
+    """CPU time used so far by a server and every process it forked: its own, its reaped
+    children's (cutime, cstime) and each live child's. The difference of two readings is
+    what the whole tree spent in between, children that came and went included (for
+    PostgreSQL: backends, autovacuum workers, the WAL writer, the checkpointer)."""
+    fields = _stat(root)
+    if fields is None:
+        return None
+    ticks = sum(int(fields[i]) for i in (11, 12, 13, 14))
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and (child := _stat(entry.name)) and child[1] == str(root):
+            ticks += int(child[11]) + int(child[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def kafka_broker_pid() -> int | None:
