@@ -43,13 +43,19 @@ class Api:
 
 
 async def wait_for(
-    check: Callable[[], Awaitable[bool]], *, timeout: float = 60.0, what: str = "condition"
+    check: Callable[[], Awaitable[bool]],
+    *,
+    timeout: float = 60.0,
+    what: str = "condition",
+    max_delay: float = 0.5,
 ) -> None:
-    """Poll `check` until it holds, failing after `timeout` seconds (never a fixed sleep)."""
+    """Poll `check` until it holds, failing after `timeout` seconds (never a fixed sleep);
+    the pause between polls doubles from 50 ms up to `max_delay` (lower it to catch a
+    short-lived state)."""
     deadline = time.monotonic() + timeout
-    delay = 0.05
+    delay = min(0.05, max_delay)
     while not await check():
         if time.monotonic() > deadline:
             pytest.fail(f"timed out after {timeout}s waiting for {what}")
         await asyncio.sleep(delay)
-        delay = min(delay * 2, 0.5)
+        delay = min(delay * 2, max_delay)

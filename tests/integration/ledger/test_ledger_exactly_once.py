@@ -101,7 +101,11 @@ async def test_sigkill_mid_batch_loses_and_duplicates_nothing(
                 )
             )
 
-        await wait_for(batch_in_flight, timeout=90, what="a batch transaction in flight")
+        # The writer's transaction is short (the append only, projections are the
+        # projector's), so look often enough to catch one open.
+        await wait_for(
+            batch_in_flight, timeout=90, what="a batch transaction in flight", max_delay=0.005
+        )
         first.send_signal(signal.SIGKILL)
         assert first.wait(timeout=10) == -signal.SIGKILL
     finally:
