@@ -7,6 +7,7 @@ HTTP statuses, so no route or service module raises HTTPException.
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
@@ -15,13 +16,16 @@ import uvicorn
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest, multiprocess
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from quanhub.common.errors import QuanhubError
 
 PROBLEM_JSON = "application/problem+json"
+#: Set (to an empty directory) before worker processes start: prometheus_client then keeps
+#: every process's samples in files there, and /metrics reports their sums.
+MULTIPROCESS_METRICS_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
 
 class Problem(QuanhubError):
@@ -132,6 +136,16 @@ class _RefuseNul:
 ReadinessCheck = Callable[[], Awaitable[bool]]
 
 
+def scraped(registry: CollectorRegistry) -> CollectorRegistry:
+    """What /metrics reports: this process's `registry`, or, when worker processes share
+    a port (MULTIPROCESS_METRICS_ENV set), every worker's samples summed."""
+    if not os.environ.get(MULTIPROCESS_METRICS_ENV):
+        return registry
+    combined = CollectorRegistry()
+    multiprocess.MultiProcessCollector(combined)  # type: ignore[no-untyped-call]
+    return combined
+
+
 def ops_router(registry: CollectorRegistry, checks: dict[str, ReadinessCheck]) -> APIRouter:
     """/healthz (process alive), /readyz (dependencies answer), /metrics (Prometheus)."""
     router = APIRouter(include_in_schema=False)
@@ -156,7 +170,7 @@ def ops_router(registry: CollectorRegistry, checks: dict[str, ReadinessCheck]) -
 
     @router.get("/metrics")
     async def metrics() -> Response:
-        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+        return Response(generate_latest(scraped(registry)), media_type=CONTENT_TYPE_LATEST)
 
     return router
 

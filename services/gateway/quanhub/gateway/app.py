@@ -16,6 +16,7 @@ from quanhub.common.clock import Clock, SystemClock
 from quanhub.common.db import create_pool, migrate
 from quanhub.common.errors import DependencyUnavailable
 from quanhub.common.http import install_problem_handlers, ops_router, problem_response
+from quanhub.common.logging import configure_logging
 from quanhub.common.settings import Profile
 from quanhub.common.topics import EventKind, Topics
 from quanhub.gateway import errors
@@ -157,3 +158,11 @@ def create_app(
         ops_router(metrics.registry, {"kafka": context.publisher.ready, "postgres": postgres_ready})
     )
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """One worker process's app, settings from the environment (QUANHUB_GATEWAY_WORKERS
+    above 1: each worker calls it once)."""
+    settings = GatewaySettings()
+    configure_logging(settings.log_level, json=settings.log_json)
+    return create_app(settings)

@@ -23,6 +23,9 @@ class GatewaySettings(BaseSettings):
 
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=1, le=65535)
+    #: Gateway processes sharing the port (one Python process uses one core at most). With
+    #: more than one, /metrics sums every worker; rate limits and key caches stay per worker.
+    workers: int = Field(default=1, ge=1, le=64)
     log_level: str = "INFO"
     log_json: bool = True
     #: Events in one POST /v1/events at most (batches are the fast path).
