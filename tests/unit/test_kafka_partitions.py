@@ -1,14 +1,18 @@
 """quanhub.common.kafka.partition_of is Kafka's rule: every key lands where aiokafka's
-DefaultPartitioner puts it (the gateway and the normalizer build their own batches)."""
+DefaultPartitioner puts it, and fill_batches (the gateway's and the normalizer's own
+batches) places every record once, on that partition, in order."""
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from aiokafka.partitioner import DefaultPartitioner
 from aiokafka.partitioner import murmur2 as reference_murmur2
+from aiokafka.producer.message_accumulator import BatchBuilder
 from hypothesis import given
 from hypothesis import strategies as st
 
-from quanhub.common.kafka import murmur2, partition_of
+from quanhub.common.kafka import SINGLE_SEND_BYTES, Chunk, fill_batches, murmur2, partition_of
 
 
 @given(st.binary(max_size=300))
@@ -31,3 +35,49 @@ def test_partition_rule_matches_the_default_partitioner(key: bytes, count: int) 
 
 def test_a_record_without_key_goes_to_one_of_the_partitions() -> None:
     assert {partition_of(None, [3, 5]) for _ in range(200)} == {3, 5}
+
+
+class _Out(NamedTuple):
+    topic: str
+    key: bytes | None
+    value: bytes
+    headers: list[tuple[str, bytes]]
+
+
+class _Producer:
+    """What fill_batches uses of AIOKafkaProducer, with aiokafka's own batch builder (small,
+    so that batches fill up)."""
+
+    async def partitions_for(self, topic: str) -> set[int]:
+        return {0, 1, 2}
+
+    def create_batch(self) -> BatchBuilder:
+        return BatchBuilder(2048, 0)
+
+
+async def test_fill_batches_places_every_record_once_in_order_per_partition() -> None:
+    keys = [f"P|SF|{i % 17}".encode() for i in range(300)]
+    records = [_Out(f"t{i % 2}", key, f"{i:04d}".encode() * 20, []) for i, key in enumerate(keys)]
+    big = _Out("t0", b"P|SF|big", b"x" * SINGLE_SEND_BYTES, [("h", b"v")])
+    records.insert(150, big)
+
+    chunks = await fill_batches(_Producer(), records)
+
+    placed = [r for chunk in chunks for r in chunk.records]
+    assert sorted(placed, key=records.index) == records  # each record exactly once
+    assert [c for c in chunks if c.batch is None] == [
+        Chunk("t0", partition_of(big.key, [0, 1, 2]), None, [big])
+    ]
+    for chunk in chunks:
+        assert all(partition_of(r.key, [0, 1, 2]) == chunk.partition for r in chunk.records)
+        if chunk.batch is not None:
+            assert chunk.batch.record_count() == len(chunk.records)
+    assert len(chunks) > 7  # 2 topics x 3 partitions + the large record: full batches split
+    by_partition: dict[tuple[str, int], list[_Out]] = {}
+    for chunk in chunks:
+        by_partition.setdefault((chunk.topic, chunk.partition), []).extend(chunk.records)
+    for (topic, partition), members in by_partition.items():
+        expected = [
+            r for r in records if r.topic == topic and partition_of(r.key, [0, 1, 2]) == partition
+        ]
+        assert members == expected

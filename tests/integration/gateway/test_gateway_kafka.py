@@ -320,7 +320,7 @@ async def test_a_timed_out_producer_keeps_working(
     topic = raw_topics.raw(EventKind.PARCEL)
     run = _uid()
     records = [
-        Record(topic, f"P|SF|T{run}{i}".encode(), f"{run}-{i}".encode(), ()) for i in range(200)
+        Record(topic, f"P|SF|T{run}{i}".encode(), f"{run}-{i}".encode(), []) for i in range(200)
     ]
     async with _publisher(kafka_settings, topic, timeout=10) as publisher:
         with pytest.raises(DependencyUnavailable):
@@ -340,7 +340,7 @@ async def test_batches_larger_than_one_kafka_batch_are_split_in_order(
     async with _publisher(kafka_settings, topic, timeout=20) as publisher:
         # 300 x 4 KiB to one partition: well over the producer's 256 KiB batch size.
         await publisher.publish(
-            [Record(topic, key, f"{run}-{i:04d}-".encode() + b"x" * 4096, ()) for i in range(300)]
+            [Record(topic, key, f"{run}-{i:04d}-".encode() + b"x" * 4096, []) for i in range(300)]
         )
     mine = [r.value for r in await read_all(kafka_settings, [topic]) if r.key == key]
     assert [v[len(run) + 1 : len(run) + 5] for v in mine] == [

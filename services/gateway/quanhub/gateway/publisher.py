@@ -17,7 +17,7 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
 
 from quanhub.common.errors import DependencyUnavailable
-from quanhub.common.kafka import group_by_partition, make_producer
+from quanhub.common.kafka import fill_batches, make_producer
 from quanhub.common.settings import KafkaSettings
 
 log = structlog.get_logger(__name__)
@@ -30,7 +30,7 @@ class Record(NamedTuple):
     topic: str
     key: bytes
     value: bytes
-    headers: tuple[tuple[str, bytes], ...]
+    headers: list[tuple[str, bytes]]
 
 
 class Publisher(Protocol):
@@ -83,9 +83,8 @@ class KafkaPublisher:
     ) -> None:
         """Produce every record and wait for all acknowledgements within the deadline.
 
-        Records are grouped by partition (the Java client's murmur2 rule, as `send` would
-        choose) and handed over as one batch per partition, in request order: far less
-        per-record work than one `send` each, same partitions, same order per key.
+        Records are handed over as one batch per partition (`fill_batches`: the partitions
+        `send` would choose, request order kept per key).
         """
         deadline = self._timeout if deadline_seconds is None else deadline_seconds
         producer = self._producer
@@ -107,15 +106,20 @@ class KafkaPublisher:
         self, producer: AIOKafkaProducer, records: Sequence[Record]
     ) -> list[asyncio.Future[object]]:
         pending: list[asyncio.Future[object]] = []
-        for (topic, partition), group in (await group_by_partition(producer, records)).items():
-            batch = producer.create_batch()
-            for record in group:
-                key, value, headers = record.key, record.value, list(record.headers)
-                while batch.append(key=key, value=value, timestamp=None, headers=headers) is None:
-                    # Full: hand it over and start the next one.
-                    pending.append(await producer.send_batch(batch, topic, partition=partition))
-                    batch = producer.create_batch()
-            pending.append(await producer.send_batch(batch, topic, partition=partition))
+        for topic, partition, batch, members in await fill_batches(producer, records):
+            if batch is None:  # one large record: `send` checks the request size limit
+                (record,) = members
+                pending.append(
+                    await producer.send(
+                        topic,
+                        record.value,
+                        key=record.key,
+                        headers=record.headers,
+                        partition=partition,
+                    )
+                )
+            else:
+                pending.append(await producer.send_batch(batch, topic, partition=partition))
         return pending
 
     async def ready(self) -> bool:

@@ -96,11 +96,11 @@ def _records(
                 topic=topic,
                 key=event_business_key(event, partner),
                 value=envelope.SerializeToString(),
-                headers=(
+                headers=[
                     partner_header,
                     ("event_id", event_id.encode()),
                     ("trace_id", event_trace.encode()),
-                ),
+                ],
             )
         )
     return records

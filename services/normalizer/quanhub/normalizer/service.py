@@ -28,7 +28,7 @@ from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError, Ka
 from quanhub.common.access import Principal
 from quanhub.common.clock import Clock
 from quanhub.common.errors import DependencyUnavailable
-from quanhub.common.kafka import group_by_partition
+from quanhub.common.kafka import fill_batches
 from quanhub.common.topics import Topics
 from quanhub.normalizer.errors import BatchAbandoned, OutputRejected
 from quanhub.normalizer.metrics import NormalizerMetrics
@@ -68,11 +68,6 @@ class _FinishBatchBeforeRevoke(ConsumerRebalanceListener):  # type: ignore[misc]
 
     async def on_partitions_assigned(self, assigned: Iterable[TopicPartition]) -> None:
         log.info("partitions_assigned", partitions=sorted(str(tp) for tp in assigned))
-
-
-#: Outputs at least this large are produced with `send` on their own (which checks the
-#: producer's request size limit) rather than in a shared batch.
-_SINGLE_SEND_BYTES = 256 * 1024
 
 
 @dataclass(slots=True)
@@ -313,7 +308,7 @@ class Normalizer:
         """
         producer = self._producer
         try:
-            chunks = await self._chunks(outputs)
+            chunks = await fill_batches(producer, outputs)
         except KafkaError as exc:
             return [(_failed(exc), list(outputs))], []
         sent: list[tuple[asyncio.Future[Any], list[Output]]] = []
@@ -331,28 +326,3 @@ class Normalizer:
                 return sent, [out for *_, rest in chunks[i + 1 :] for out in rest]
             sent.append((fut, members))
         return sent, []
-
-    async def _chunks(self, outputs: list[Output]) -> list[tuple[str, int, Any, list[Output]]]:
-        """(topic, partition, filled producer batch or None for a large record, outputs)."""
-        producer = self._producer
-        chunks: list[tuple[str, int, Any, list[Output]]] = []
-        for (topic, partition), group in (await group_by_partition(producer, outputs)).items():
-            batch = producer.create_batch()
-            members: list[Output] = []
-            for out in group:
-                if len(out.value) >= _SINGLE_SEND_BYTES:
-                    if members:
-                        chunks.append((topic, partition, batch, members))
-                        batch, members = producer.create_batch(), []
-                    chunks.append((topic, partition, None, [out]))
-                    continue
-                while (
-                    batch.append(key=out.key, value=out.value, timestamp=None, headers=out.headers)
-                    is None
-                ):  # full: close it and start the next one (an empty batch takes any record)
-                    chunks.append((topic, partition, batch, members))
-                    batch, members = producer.create_batch(), []
-                members.append(out)
-            if members:
-                chunks.append((topic, partition, batch, members))
-        return chunks
