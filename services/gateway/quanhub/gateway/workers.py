@@ -4,8 +4,9 @@ Each worker listens on its own SO_REUSEPORT socket, so the kernel spreads new co
 over the workers. (On one shared socket, whichever worker wakes first accepts a whole burst
 of connections, and partners keep their connections alive: that worker would carry them
 all.) The parent binds every socket before any worker starts, so a busy port fails at once;
-it restarts a worker that dies (connections reaching its socket meanwhile wait in the
-backlog) and stops them all on SIGTERM or SIGINT.
+it restarts a worker that dies (at once if it had been running a while, after a doubling
+pause if it died young; connections reaching its socket meanwhile wait in the backlog) and
+stops them all on SIGTERM or SIGINT.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from __future__ import annotations
 import multiprocessing
 import signal
 import socket
+import time
+from dataclasses import dataclass
 from multiprocessing.connection import wait
 from multiprocessing.process import BaseProcess
 from types import FrameType
@@ -26,6 +29,12 @@ from quanhub.gateway.settings import GatewaySettings
 log = structlog.get_logger(__name__)
 #: Seconds a worker has to finish its requests after SIGTERM before it is killed.
 STOP_GRACE_SECONDS = 10.0
+#: A worker that dies sooner than this after its start is restarted after a pause that
+#: doubles each time (up to RESTART_MAX_SECONDS), so a worker that cannot start (PostgreSQL
+#: refusing, bad settings) does not spin; one that ran longer is restarted at once.
+RESTART_QUICK_SECONDS = 10.0
+RESTART_FIRST_SECONDS = 0.5
+RESTART_MAX_SECONDS = 30.0
 
 
 def listening_socket(host: str, port: int) -> socket.socket:
@@ -47,10 +56,31 @@ def _serve(sock: socket.socket) -> None:
     uvicorn.Server(config).run(sockets=[sock])
 
 
+def restart_pause(previous: float, *, lived: float) -> float:
+    """Seconds to wait before restarting a worker that died after `lived` seconds, when the
+    pause before its last start was `previous`."""
+    if lived >= RESTART_QUICK_SECONDS:
+        return 0.0
+    return min(previous * 2 or RESTART_FIRST_SECONDS, RESTART_MAX_SECONDS)
+
+
+@dataclass(slots=True)
+class _Worker:
+    """One worker slot: its socket, its current process, and when it may start again."""
+
+    sock: socket.socket
+    process: BaseProcess | None = None
+    started: float = 0.0
+    pause: float = 0.0
+    restart_at: float = 0.0
+
+
 def run_workers(settings: GatewaySettings) -> None:
     """Serve with `settings.workers` processes until SIGTERM or SIGINT."""
     spawn = multiprocessing.get_context("spawn")
-    sockets = [listening_socket(settings.host, settings.port) for _ in range(settings.workers)]
+    slots = [
+        _Worker(listening_socket(settings.host, settings.port)) for _ in range(settings.workers)
+    ]
     stopping = False
 
     def stop(signum: int, _frame: FrameType | None) -> None:
@@ -61,26 +91,44 @@ def run_workers(settings: GatewaySettings) -> None:
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
 
-    def start(index: int) -> BaseProcess:
-        process = spawn.Process(target=_serve, args=(sockets[index],), name=f"gateway-{index}")
-        process.start()
-        log.info("gateway_worker_started", worker=index, pid=process.pid)
-        return process
+    def start(index: int) -> None:
+        slot = slots[index]
+        slot.process = spawn.Process(target=_serve, args=(slot.sock,), name=f"gateway-{index}")
+        slot.process.start()
+        slot.started = time.monotonic()
+        log.info("gateway_worker_started", worker=index, pid=slot.process.pid)
 
-    workers = [start(i) for i in range(settings.workers)]
+    for index in range(len(slots)):
+        start(index)
     log.info("gateway_workers", workers=settings.workers, port=settings.port)
     while not stopping:
-        wait([w.sentinel for w in workers], timeout=0.5)
-        for i, worker in enumerate(workers):
-            if not stopping and not worker.is_alive():
-                log.warning("gateway_worker_died", worker=i, pid=worker.pid, code=worker.exitcode)
-                workers[i] = start(i)
-    for worker in workers:
-        worker.terminate()  # SIGTERM: uvicorn finishes the requests in progress
-    for worker in workers:
-        worker.join(STOP_GRACE_SECONDS)
-        if worker.is_alive():
-            worker.kill()
-            worker.join()
-    for sock in sockets:
-        sock.close()
+        running = [s.process.sentinel for s in slots if s.process is not None]
+        wait(running, timeout=0.5)
+        now = time.monotonic()
+        for index, slot in enumerate(slots):
+            process = slot.process
+            if stopping:
+                break
+            if process is not None and not process.is_alive():
+                slot.pause = restart_pause(slot.pause, lived=now - slot.started)
+                slot.restart_at = now + slot.pause
+                slot.process = None
+                log.warning(
+                    "gateway_worker_died",
+                    worker=index,
+                    pid=process.pid,
+                    code=process.exitcode,
+                    restart_in_seconds=slot.pause,
+                )
+            if slot.process is None and now >= slot.restart_at:
+                start(index)
+    processes = [s.process for s in slots if s.process is not None]
+    for process in processes:
+        process.terminate()  # SIGTERM: uvicorn finishes the requests in progress
+    for process in processes:
+        process.join(STOP_GRACE_SECONDS)
+        if process.is_alive():
+            process.kill()
+            process.join()
+    for slot in slots:
+        slot.sock.close()
