@@ -1,5 +1,6 @@
-"""QUANHUB_GATEWAY_WORKERS=2: two worker processes share the port, /metrics counts both, and
-a killed worker is replaced without the gateway going away."""
+"""QUANHUB_GATEWAY_WORKERS=2: two worker processes share the port, /metrics counts both, a
+killed worker is replaced without the gateway going away, and workers do not outlive a
+killed supervisor."""
 
 from __future__ import annotations
 
@@ -125,6 +126,18 @@ async def test_two_workers_share_the_port_count_together_and_survive_a_kill(
 
     await two_workers.stop()  # SIGTERM to the parent, which stops its workers before it exits
     assert not [pid for pid in second if _alive(pid)]
+
+
+async def test_workers_stop_when_their_supervisor_is_killed(two_workers: RunningServices) -> None:
+    parent = two_workers.supervisor.pid("gateway")
+    assert parent is not None
+    workers = await _workers(parent)
+
+    os.kill(parent, signal.SIGKILL)
+    deadline = time.monotonic() + 15
+    while [pid for pid in workers if _alive(pid)] and time.monotonic() < deadline:
+        await asyncio.sleep(0.1)
+    assert not [pid for pid in workers if _alive(pid)]
 
 
 def _alive(pid: int) -> bool:

@@ -12,8 +12,10 @@ stops them all on SIGTERM or SIGINT.
 from __future__ import annotations
 
 import multiprocessing
+import os
 import signal
 import socket
+import threading
 import time
 from dataclasses import dataclass
 from multiprocessing.connection import wait
@@ -49,11 +51,24 @@ def listening_socket(host: str, port: int) -> socket.socket:
 
 
 def _serve(sock: socket.socket) -> None:
-    """One worker process: its own app (settings from the environment) on `sock`."""
+    """One worker process: its own app (settings from the environment) on `sock`, until
+    SIGTERM or until its parent is gone (killed: nobody would stop or restart it)."""
     config = uvicorn.Config(
         app_from_environment(), log_config=None, access_log=False, server_header=False
     )
-    uvicorn.Server(config).run(sockets=[sock])
+    server = uvicorn.Server(config)
+    parent = os.getppid()
+
+    def watch_parent() -> None:
+        while not server.should_exit:
+            if os.getppid() != parent:
+                log.warning("gateway_supervisor_gone", parent=parent)
+                server.should_exit = True  # uvicorn's loop checks it every 0.1 s
+                return
+            time.sleep(1)
+
+    threading.Thread(target=watch_parent, name="watch-parent", daemon=True).start()
+    server.run(sockets=[sock])
 
 
 def restart_pause(previous: float, *, lived: float) -> float:
