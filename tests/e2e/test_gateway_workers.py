@@ -35,6 +35,9 @@ async def two_workers(
     monkeypatch: pytest.MonkeyPatch,
 ) -> AsyncIterator[RunningServices]:
     monkeypatch.setenv("QUANHUB_GATEWAY_WORKERS", "2")
+    # The gateway makes its own metrics directory inside this one and removes it at the end.
+    (tmp_path / "metrics").mkdir()
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path / "metrics"))
     try:
         running = await start_services(("gateway",), kafka_settings, database_settings, tmp_path)
     except StackError as exc:
@@ -74,6 +77,16 @@ async def _workers(
         await asyncio.sleep(0.1)
 
 
+async def _serving(services: RunningServices, workers_started: int) -> None:
+    """Wait until `workers_started` workers have logged that they serve (readiness only
+    proves it for the worker the probe's connection reached)."""
+    deadline = time.monotonic() + 30
+    while services.log("gateway").count('"gateway_started"') < workers_started:
+        if time.monotonic() > deadline:
+            pytest.fail(f"fewer than {workers_started} gateway workers started", pytrace=False)
+        await asyncio.sleep(0.1)
+
+
 async def _publish_round(url: str, key: str) -> list[str]:
     """One single-event request on each of CONNECTIONS new connections; the event ids."""
 
@@ -105,11 +118,12 @@ async def _accepted(url: str) -> float:
 
 
 async def test_two_workers_share_the_port_count_together_and_survive_a_kill(
-    two_workers: RunningServices,
+    two_workers: RunningServices, tmp_path: Path
 ) -> None:
     parent = two_workers.supervisor.pid("gateway")
     assert parent is not None
     first = await _workers(parent)
+    await _serving(two_workers, 2)
 
     await _publish_round(two_workers.gateway_url, two_workers.demo_keys["SF"])
     # Each scrape lands on one worker; each reports both workers' samples summed.
@@ -119,6 +133,7 @@ async def test_two_workers_share_the_port_count_together_and_survive_a_kill(
     os.kill(killed, signal.SIGKILL)
     second = await _workers(parent, other_than=frozenset({killed}))
     assert len(second & first) == 1  # the other worker went on
+    await _serving(two_workers, 3)
 
     await _publish_round(two_workers.gateway_url, two_workers.demo_keys["SF"])
     # The killed worker's samples stay counted (its file stays): totals never go back.
@@ -126,6 +141,7 @@ async def test_two_workers_share_the_port_count_together_and_survive_a_kill(
 
     await two_workers.stop()  # SIGTERM to the parent, which stops its workers before it exits
     assert not [pid for pid in second if _alive(pid)]
+    assert not list((tmp_path / "metrics").iterdir())  # its metrics directory is gone
 
 
 async def test_workers_stop_when_their_supervisor_is_killed(two_workers: RunningServices) -> None:

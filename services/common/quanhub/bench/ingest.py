@@ -111,7 +111,7 @@ async def measure(
             GROUP,
             baseline=producer_baseline,
             baseline_name="kafka-producer-perf-test",
-            target=0.5,
+            target=0.5 if producer_baseline else None,
             target_on="ratio",
             note=(
                 f"QUANHUB_GATEWAY_WORKERS={WORKERS}, {WORKER_CLIENTS} clients, "

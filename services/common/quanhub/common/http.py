@@ -136,18 +136,25 @@ class _RefuseNul:
 ReadinessCheck = Callable[[], Awaitable[bool]]
 
 
-def scraped(registry: CollectorRegistry) -> CollectorRegistry:
-    """What /metrics reports: this process's `registry`, or, when worker processes share
-    a port (MULTIPROCESS_METRICS_ENV set), every worker's samples summed."""
-    if not os.environ.get(MULTIPROCESS_METRICS_ENV):
+def scraped(registry: CollectorRegistry, *, multiprocess_mode: bool) -> CollectorRegistry:
+    """What /metrics reports: this process's `registry`, or, for worker processes sharing a
+    port (`multiprocess_mode`, with their directory in MULTIPROCESS_METRICS_ENV), every
+    worker's samples summed."""
+    if not (multiprocess_mode and os.environ.get(MULTIPROCESS_METRICS_ENV)):
         return registry
     combined = CollectorRegistry()
     multiprocess.MultiProcessCollector(combined)  # type: ignore[no-untyped-call]
     return combined
 
 
-def ops_router(registry: CollectorRegistry, checks: dict[str, ReadinessCheck]) -> APIRouter:
-    """/healthz (process alive), /readyz (dependencies answer), /metrics (Prometheus)."""
+def ops_router(
+    registry: CollectorRegistry,
+    checks: dict[str, ReadinessCheck],
+    *,
+    multiprocess_mode: bool = False,
+) -> APIRouter:
+    """/healthz (process alive), /readyz (dependencies answer), /metrics (Prometheus; the
+    sum over worker processes in `multiprocess_mode`, see `scraped`)."""
     router = APIRouter(include_in_schema=False)
 
     @router.get("/healthz")
@@ -170,7 +177,8 @@ def ops_router(registry: CollectorRegistry, checks: dict[str, ReadinessCheck]) -
 
     @router.get("/metrics")
     async def metrics() -> Response:
-        return Response(generate_latest(scraped(registry)), media_type=CONTENT_TYPE_LATEST)
+        scrape = scraped(registry, multiprocess_mode=multiprocess_mode)
+        return Response(generate_latest(scrape), media_type=CONTENT_TYPE_LATEST)
 
     return router
 

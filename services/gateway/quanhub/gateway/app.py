@@ -15,7 +15,12 @@ from quanhub.common.access import Authenticator, KeyAuthenticator
 from quanhub.common.clock import Clock, SystemClock
 from quanhub.common.db import create_pool, migrate
 from quanhub.common.errors import DependencyUnavailable
-from quanhub.common.http import install_problem_handlers, ops_router, problem_response
+from quanhub.common.http import (
+    ReadinessCheck,
+    install_problem_handlers,
+    ops_router,
+    problem_response,
+)
 from quanhub.common.logging import configure_logging
 from quanhub.common.settings import Profile
 from quanhub.common.topics import EventKind, Topics
@@ -154,9 +159,11 @@ def create_app(
     install_problem_handlers(app)
     _install_gateway_handlers(app, settings.retry_after_seconds, metrics)
     app.include_router(router)
-    app.include_router(
-        ops_router(metrics.registry, {"kafka": context.publisher.ready, "postgres": postgres_ready})
-    )
+    checks: dict[str, ReadinessCheck] = {
+        "kafka": context.publisher.ready,
+        "postgres": postgres_ready,
+    }
+    app.include_router(ops_router(metrics.registry, checks, multiprocess_mode=settings.workers > 1))
     return app
 
 

@@ -4,17 +4,24 @@ Each worker listens on its own SO_REUSEPORT socket, so the kernel spreads new co
 over the workers. (On one shared socket, whichever worker wakes first accepts a whole burst
 of connections, and partners keep their connections alive: that worker would carry them
 all.) The parent binds every socket before any worker starts, so a busy port fails at once;
-it restarts a worker that dies (at once if it had been running a while, after a doubling
-pause if it died young; connections reaching its socket meanwhile wait in the backlog) and
-stops them all on SIGTERM or SIGINT.
+it restarts a worker that dies: at once if it had been running a while (connections
+reaching its socket meanwhile wait in the backlog), after a doubling pause if it died young
+(its socket closed meanwhile, so new connections go to the other workers). SIGTERM or
+SIGINT stops them all; a worker whose parent is gone stops by itself.
+
+Metrics: the parent makes a private directory for prometheus_client's multiprocess mode
+(inside PROMETHEUS_MULTIPROC_DIR if that is set), the workers write their samples there,
+/metrics on any worker sums them, and the parent removes it at the end.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+import shutil
 import signal
 import socket
+import tempfile
 import threading
 import time
 from dataclasses import dataclass
@@ -25,11 +32,13 @@ from types import FrameType
 import structlog
 import uvicorn
 
+from quanhub.common.http import MULTIPROCESS_METRICS_ENV
 from quanhub.gateway.app import app_from_environment
 from quanhub.gateway.settings import GatewaySettings
 
 log = structlog.get_logger(__name__)
-#: Seconds a worker has to finish its requests after SIGTERM before it is killed.
+#: Seconds the workers together have to finish their requests after SIGTERM before they
+#: are killed (below the 15 s the local stack's supervisor gives the whole gateway).
 STOP_GRACE_SECONDS = 10.0
 #: A worker that dies sooner than this after its start is restarted after a pause that
 #: doubles each time (up to RESTART_MAX_SECONDS), so a worker that cannot start (PostgreSQL
@@ -43,21 +52,26 @@ def listening_socket(host: str, port: int) -> socket.socket:
     """A TCP socket listening on host:port that other sockets may share (SO_REUSEPORT)."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-    sock.bind((host, port))
-    sock.listen(2048)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        sock.bind((host, port))
+        sock.listen(2048)
+    except OSError:
+        sock.close()
+        raise
     return sock
 
 
-def _serve(sock: socket.socket) -> None:
+def _serve(sock: socket.socket, parent: int) -> None:
     """One worker process: its own app (settings from the environment) on `sock`, until
-    SIGTERM or until its parent is gone (killed: nobody would stop or restart it)."""
+    SIGTERM or until `parent` is no longer its parent (killed: nobody would stop it)."""
+    if os.getppid() != parent:
+        return  # the supervisor died while this worker was starting
     config = uvicorn.Config(
         app_from_environment(), log_config=None, access_log=False, server_header=False
     )
     server = uvicorn.Server(config)
-    parent = os.getppid()
 
     def watch_parent() -> None:
         while not server.should_exit:
@@ -80,70 +94,108 @@ def restart_pause(previous: float, *, lived: float) -> float:
 
 
 @dataclass(slots=True)
-class _Worker:
-    """One worker slot: its socket, its current process, and when it may start again."""
+class _Slot:
+    """One worker's place: its socket (None while it waits to restart after a pause), its
+    process, and when it may start again."""
 
-    sock: socket.socket
+    index: int
+    sock: socket.socket | None
     process: BaseProcess | None = None
     started: float = 0.0
     pause: float = 0.0
     restart_at: float = 0.0
 
 
+class _Workers:
+    """The parent's side: start, watch, restart and stop the worker processes."""
+
+    def __init__(self, settings: GatewaySettings) -> None:
+        self._settings = settings
+        self._spawn = multiprocessing.get_context("spawn")
+        # Bound before any worker starts: a port in use fails here, at once.
+        self.slots = [
+            _Slot(i, listening_socket(settings.host, settings.port))
+            for i in range(settings.workers)
+        ]
+
+    def start(self, slot: _Slot) -> None:
+        if slot.sock is None:
+            try:
+                slot.sock = listening_socket(self._settings.host, self._settings.port)
+            except OSError as exc:
+                self._failed(slot, f"cannot listen: {exc}", lived=0.0)
+                return
+        process = self._spawn.Process(
+            target=_serve, args=(slot.sock, os.getpid()), name=f"gateway-{slot.index}"
+        )
+        process.start()
+        slot.process, slot.started = process, time.monotonic()
+        log.info("gateway_worker_started", worker=slot.index, pid=process.pid)
+
+    def tend(self) -> None:
+        """Wait up to half a second for a worker to end; restart those due."""
+        wait([s.process.sentinel for s in self.slots if s.process is not None], timeout=0.5)
+        for slot in self.slots:
+            process = slot.process
+            if process is not None and not process.is_alive():
+                slot.process = None
+                lived = time.monotonic() - slot.started
+                self._failed(slot, f"exited with code {process.exitcode}", lived=lived)
+            if slot.process is None and time.monotonic() >= slot.restart_at:
+                self.start(slot)
+
+    def _failed(self, slot: _Slot, why: str, *, lived: float) -> None:
+        slot.pause = restart_pause(slot.pause, lived=lived)
+        slot.restart_at = time.monotonic() + slot.pause
+        if slot.pause and slot.sock is not None:
+            # Its backlog would wait the whole pause: send new connections elsewhere.
+            slot.sock.close()
+            slot.sock = None
+        log.warning(
+            "gateway_worker_down", worker=slot.index, why=why, restart_in_seconds=slot.pause
+        )
+
+    def stop(self) -> None:
+        """SIGTERM every worker (uvicorn finishes the requests in progress), stop listening,
+        and kill whatever is still running when the grace period is over."""
+        processes = [s.process for s in self.slots if s.process is not None]
+        for process in processes:
+            process.terminate()
+        for slot in self.slots:
+            if slot.sock is not None:
+                slot.sock.close()  # new connections are refused now, not left queued
+                slot.sock = None
+        deadline = time.monotonic() + STOP_GRACE_SECONDS
+        for process in processes:
+            process.join(max(0.0, deadline - time.monotonic()))
+        for process in processes:
+            if process.is_alive():
+                process.kill()
+                process.join()
+
+
 def run_workers(settings: GatewaySettings) -> None:
     """Serve with `settings.workers` processes until SIGTERM or SIGINT."""
-    spawn = multiprocessing.get_context("spawn")
-    slots = [
-        _Worker(listening_socket(settings.host, settings.port)) for _ in range(settings.workers)
-    ]
-    stopping = False
+    received: list[int] = []
 
-    def stop(signum: int, _frame: FrameType | None) -> None:
-        nonlocal stopping
-        stopping = True
-        log.info("gateway_stopping", signal=signal.Signals(signum).name)
+    def on_signal(signum: int, _frame: FrameType | None) -> None:
+        received.append(signum)
 
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-
-    def start(index: int) -> None:
-        slot = slots[index]
-        slot.process = spawn.Process(target=_serve, args=(slot.sock,), name=f"gateway-{index}")
-        slot.process.start()
-        slot.started = time.monotonic()
-        log.info("gateway_worker_started", worker=index, pid=slot.process.pid)
-
-    for index in range(len(slots)):
-        start(index)
-    log.info("gateway_workers", workers=settings.workers, port=settings.port)
-    while not stopping:
-        running = [s.process.sentinel for s in slots if s.process is not None]
-        wait(running, timeout=0.5)
-        now = time.monotonic()
-        for index, slot in enumerate(slots):
-            process = slot.process
-            if stopping:
-                break
-            if process is not None and not process.is_alive():
-                slot.pause = restart_pause(slot.pause, lived=now - slot.started)
-                slot.restart_at = now + slot.pause
-                slot.process = None
-                log.warning(
-                    "gateway_worker_died",
-                    worker=index,
-                    pid=process.pid,
-                    code=process.exitcode,
-                    restart_in_seconds=slot.pause,
-                )
-            if slot.process is None and now >= slot.restart_at:
-                start(index)
-    processes = [s.process for s in slots if s.process is not None]
-    for process in processes:
-        process.terminate()  # SIGTERM: uvicorn finishes the requests in progress
-    for process in processes:
-        process.join(STOP_GRACE_SECONDS)
-        if process.is_alive():
-            process.kill()
-            process.join()
-    for slot in slots:
-        slot.sock.close()
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    given = os.environ.get(MULTIPROCESS_METRICS_ENV) or None
+    metrics_dir = tempfile.mkdtemp(prefix="quanhub-gateway-metrics-", dir=given)
+    os.environ[MULTIPROCESS_METRICS_ENV] = metrics_dir  # read by the workers at import
+    workers: _Workers | None = None
+    try:
+        workers = _Workers(settings)
+        for slot in workers.slots:
+            workers.start(slot)
+        log.info("gateway_workers", workers=settings.workers, port=settings.port)
+        while not received:
+            workers.tend()
+        log.info("gateway_stopping", signal=signal.Signals(received[0]).name)
+    finally:
+        if workers is not None:
+            workers.stop()
+        shutil.rmtree(metrics_dir, ignore_errors=True)
