@@ -346,3 +346,34 @@ async def test_batches_larger_than_one_kafka_batch_are_split_in_order(
     assert [v[len(run) + 1 : len(run) + 5] for v in mine] == [
         f"{i:04d}".encode() for i in range(300)
     ]
+
+
+async def test_an_event_near_the_size_limit_is_written_and_one_over_it_is_rejected(
+    gateway: httpx.AsyncClient,
+    demo_keys: dict[str, str],
+    kafka_settings: KafkaSettings,
+    raw_topics: Topics,
+) -> None:
+    """The default max_event_bytes (512 KiB) fits Kafka's 1 MiB request with its envelope;
+    a larger event is refused on its own, not answered 503 for ever."""
+    run = _uid()
+    line = {"item_name": "商品" * 120, "quantity": 1, "unit_price": "1.00", "total_price": "1.00"}
+    near, over = _order(f"near-{run}", f"N{run}"), _order(f"over-{run}", f"V{run}")
+    near["order"]["lines"] = [{**line, "gnum": i + 1} for i in range(680)]  # ~505 KB
+    over["order"]["lines"] = [{**line, "gnum": i + 1} for i in range(760)]  # ~565 KB
+    response = await gateway.post(
+        "/v1/events", json={"events": [near, over]}, headers=_bearer(demo_keys["TMALL"])
+    )
+    assert response.status_code == 202, response.text
+    assert response.json()["accepted"] == 1
+    assert [(r["eventId"], r["code"]) for r in response.json()["rejected"]] == [
+        (f"over-{run}", "event_too_large")
+    ]
+    written = [
+        canonical_pb2.RawEnvelope.FromString(r.value)
+        for r in await read_all(kafka_settings, [raw_topics.raw(EventKind.ORDER)])
+    ]
+    (envelope,) = [e for e in written if e.event.event_id.endswith(run)]
+    assert envelope.event.event_id == f"near-{run}"
+    assert 500_000 < envelope.ByteSize() < 1_000_000
+    assert len(envelope.event.order.lines) == 680

@@ -13,7 +13,9 @@ from quanhub.gateway.errors import (
 from quanhub.gateway.parsing import BodyFormat, BodyLimits, body_format, decode, read_body
 from quanhub.ingest.v1 import ingest_pb2
 
-LIMITS = BodyLimits(max_body_bytes=4096, max_events=3, max_string_chars=64, max_json_depth=16)
+LIMITS = BodyLimits(
+    max_body_bytes=4096, max_events=3, max_event_bytes=4096, max_string_chars=64, max_json_depth=16
+)
 
 
 @pytest.mark.parametrize(

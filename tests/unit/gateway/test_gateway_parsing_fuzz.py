@@ -14,7 +14,11 @@ from quanhub.gateway.parsing import BodyFormat, BodyLimits, decode
 from quanhub.ingest.v1 import ingest_pb2
 
 LIMITS = BodyLimits(
-    max_body_bytes=1 << 20, max_events=500, max_string_chars=4096, max_json_depth=16
+    max_body_bytes=1 << 20,
+    max_events=500,
+    max_event_bytes=1 << 19,
+    max_string_chars=4096,
+    max_json_depth=16,
 )
 _KEYS = st.sampled_from(
     ["events", "event_id", "eventId", "parcel", "order", "buyer", "lines", "occurred_at", "x"]

@@ -7,9 +7,13 @@ from typing import Any
 import httpx
 import pytest
 import structlog
-from gateway_fakes import FakePublisher
+from gateway_fakes import FakeAuthenticator, FakePublisher
 
 from quanhub.canonical.v1 import canonical_pb2
+from quanhub.common.clock import FixedClock
+from quanhub.common.ids import canonical_event_id_text
+from quanhub.gateway.app import create_app
+from quanhub.gateway.settings import GatewaySettings
 from quanhub.ingest.v1 import ingest_pb2
 
 ID, NAME, PHONE = "370102199001011234", "张三", "13812345678"
@@ -109,6 +113,39 @@ async def test_rollback_refuses_the_whole_batch(
         "/v1/events", json={"events": events}, headers={**SF, "Quanhub-Error-Behaviour": "maybe"}
     )
     assert bad.status_code == 400
+
+
+async def test_an_event_over_the_size_limit_is_rejected_on_its_own(
+    settings: GatewaySettings, publisher: FakePublisher, clock: FixedClock
+) -> None:
+    # Over Kafka's request limit such an event could never be written: a 503 "retry later"
+    # would have the partner retry it forever.
+    settings = settings.model_copy(update={"max_event_bytes": 4096, "max_body_bytes": 1 << 20})
+    app = create_app(settings, clock=clock, publisher=publisher, authenticator=FakeAuthenticator())
+    big = _parcel("big", description="x" * 1000, location="y" * 1000)
+    big["parcel"]["delivery_point_id"] = "z" * 3000
+    events = [_parcel("small"), big]
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://g") as http,
+    ):
+        response = await http.post("/v1/events", json={"events": events}, headers=SF)
+        rollback = await http.post(
+            "/v1/events",
+            json={"events": events},
+            headers={**SF, "Quanhub-Error-Behaviour": "rollback"},
+        )
+    assert response.status_code == 202
+    assert response.json()["accepted"] == 1
+    (rejected,) = response.json()["rejected"]
+    assert (rejected["index"], rejected["eventId"]) == (1, "big")
+    assert rejected["code"] == "event_too_large"
+    assert "4096" in rejected["message"]
+    assert [dict(r.headers)["event_id"] for r in publisher.records] == [
+        canonical_event_id_text("SF", "small").encode()
+    ]
+    assert rollback.status_code == 422
+    assert rollback.json()["rejected"][0]["code"] == "event_too_large"
 
 
 async def test_reading_roles_get_403(client: httpx.AsyncClient) -> None:

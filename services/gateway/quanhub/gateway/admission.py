@@ -32,10 +32,17 @@ class Admission:
     rejected: list[Rejection] = field(default_factory=list)
 
 
-def admit(principal: Principal, events: list[ingest_pb2.Event], now: datetime) -> Admission:
+def admit(
+    principal: Principal, events: list[ingest_pb2.Event], now: datetime, *, max_event_bytes: int
+) -> Admission:
     """Sort a batch into accepted and rejected events; messages never quote personal data."""
     outcome = Admission()
     for index, event in enumerate(events):
+        size = event.ByteSize()
+        if size > max_event_bytes:
+            message = f"the event is {size} bytes; one event may have at most {max_event_bytes}"
+            outcome.rejected.append(Rejection(index, event.event_id, "event_too_large", message))
+            continue
         refusal = check_publish(principal, event)
         if refusal is not None:
             outcome.rejected.append(Rejection(index, event.event_id, refusal.code, refusal.message))

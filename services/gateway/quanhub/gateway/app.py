@@ -103,6 +103,7 @@ def create_app(
         limits=BodyLimits(
             max_body_bytes=settings.max_body_bytes,
             max_events=settings.max_events_per_request,
+            max_event_bytes=settings.max_event_bytes,
             max_string_chars=settings.max_string_chars,
             max_json_depth=settings.max_json_depth,
         ),

@@ -41,6 +41,7 @@ class BodyLimits:
 
     max_body_bytes: int
     max_events: int
+    max_event_bytes: int
     max_string_chars: int
     max_json_depth: int
 

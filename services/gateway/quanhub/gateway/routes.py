@@ -165,7 +165,9 @@ async def publish_events(
     if not events:
         raise MalformedBody("the request holds no events", code="empty_batch")
     rate_headers = _spend_budget(ctx, principal, len(events))
-    admission = admit(principal, events, ctx.clock.now())
+    admission = admit(
+        principal, events, ctx.clock.now(), max_event_bytes=ctx.limits.max_event_bytes
+    )
     ctx.metrics.events.labels(principal.partner_code, "rejected").inc(len(admission.rejected))
     if admission.rejected and (rollback or not admission.accepted):
         reason = "rollback: a rejected event refuses the batch" if rollback else "no event accepted"

@@ -32,6 +32,10 @@ class GatewaySettings(BaseSettings):
     max_events_per_request: int = Field(default=500, ge=1, le=10_000)
     #: Request body size at most, in bytes.
     max_body_bytes: int = Field(default=4 * 1024 * 1024, ge=1024)
+    #: One event's size at most, in protobuf bytes: a larger event is rejected on its own
+    #: (`event_too_large`). Kept well under Kafka's 1 MiB request limit, which the event's
+    #: envelope and its canonical form (a little larger) must both fit.
+    max_event_bytes: int = Field(default=512 * 1024, ge=1024, le=900_000)
     #: Hard cap on any one string, in characters; field limits below it are validation.
     max_string_chars: int = Field(default=4096, ge=64)
     #: Deepest JSON nesting accepted (a real PublishRequest nests about 6 levels).
