@@ -8,6 +8,7 @@ import httpx
 import pytest
 import structlog
 from gateway_fakes import FakeAuthenticator, FakePublisher
+from google.protobuf import json_format
 
 from quanhub.canonical.v1 import canonical_pb2
 from quanhub.common.clock import FixedClock
@@ -135,15 +136,23 @@ async def test_an_event_over_the_size_limit_is_rejected_on_its_own(
             json={"events": events},
             headers={**SF, "Quanhub-Error-Behaviour": "rollback"},
         )
+        protobuf = json_format.ParseDict({"events": events}, ingest_pb2.PublishRequest())
+        as_protobuf = await http.post(
+            "/v1/events",
+            content=protobuf.SerializeToString(),
+            headers={**SF, "Content-Type": PROTOBUF},
+        )
     assert response.status_code == 202
     assert response.json()["accepted"] == 1
+    assert as_protobuf.status_code == 202
+    assert as_protobuf.json()["rejected"][0]["code"] == "event_too_large"
     (rejected,) = response.json()["rejected"]
     assert (rejected["index"], rejected["eventId"]) == (1, "big")
     assert rejected["code"] == "event_too_large"
     assert "4096" in rejected["message"]
     assert [dict(r.headers)["event_id"] for r in publisher.records] == [
         canonical_event_id_text("SF", "small").encode()
-    ]
+    ] * 2
     assert rollback.status_code == 422
     assert rollback.json()["rejected"][0]["code"] == "event_too_large"
 
