@@ -15,7 +15,7 @@ from quanhub.common.settings import KafkaSettings
 from quanhub.common.topics import Topics
 from quanhub.ingest.v1 import ingest_pb2 as ipb
 from quanhub.normalizer.deadletter import header
-from quanhub.normalizer.routing import LOG_APPEND_TIME, route
+from quanhub.normalizer.routing import LOG_APPEND_TIME, MAX_CANONICAL_BYTES, route
 from quanhub.normalizer.sources import Sources
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
@@ -128,3 +128,17 @@ def test_an_unknown_owner_or_a_foreign_order_is_refused_and_never_replayable() -
         assert header(out.headers, "not_replayable") == out.error_code
         assert header(out.headers, "replay_topic") == ""
         assert "张三".encode() not in out.value  # kept protected, for inspection only
+
+
+def test_an_event_too_large_for_kafka_is_dead_lettered_not_produced() -> None:
+    # Produced, it would be refused for good and stop the normalizer (nothing is dropped).
+    event = order(name="张三")
+    line = ipb.GoodsLine(item_name="商品" * 150, quantity=1, unit_price="1.00", total_price="1.00")
+    event.order.lines.extend([line] * 1100)  # ~1 MB: under the broker's limit as input
+    out = route(Record(event.SerializeToString()), SOURCES, TOPICS, NOW, OWNERS)
+    assert (out.topic, out.error_code) == (TOPICS.dlq, "event_too_large")
+    assert str(MAX_CANONICAL_BYTES) in out.error_message
+    assert header(out.headers, "replay_topic") == TOPICS.raw_topics[0]
+    assert "张三".encode() not in out.value
+    normal = route(Record(order(name="张三").SerializeToString()), SOURCES, TOPICS, NOW, OWNERS)
+    assert normal.topic == TOPICS.canonical

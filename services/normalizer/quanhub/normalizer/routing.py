@@ -12,12 +12,17 @@ from quanhub.common.access import Principal
 from quanhub.common.topics import Topics
 from quanhub.normalizer.deadletter import dead_letter_headers, header
 from quanhub.normalizer.mapping import DeadLetter, Normalized, normalize
-from quanhub.normalizer.sources import Sources
+from quanhub.normalizer.sources import Decoded, Sources
 
 __all__ = ["Output", "route"]
 
 #: Kafka's timestamp type for "set by the broker when appended".
 LOG_APPEND_TIME = 1
+#: The largest canonical record produced; a larger one is dead-lettered (event_too_large).
+#: Kafka refuses records over its 1 MiB request limit, and a refusal that retrying cannot
+#: mend stops the normalizer (nothing may be dropped): only a partner topic's event, up to
+#: the broker's own limit, can get here; the gateway refuses events over 512 KiB.
+MAX_CANONICAL_BYTES = 900_000
 
 
 class Output(NamedTuple):
@@ -74,16 +79,27 @@ def route(
         kind, outcome = "undecodable", result
     if isinstance(outcome, Normalized):
         event = outcome.event
+        canonical = event.SerializeToString(deterministic=True)
+        if len(canonical) > MAX_CANONICAL_BYTES:
+            why = f"its canonical event is {len(canonical)} bytes, over {MAX_CANONICAL_BYTES}"
+            too_large = DeadLetter("event_too_large", why)
+            return _dead_letter(record, decoded, kind, too_large, now, topics)
         return Output(
             topic=topics.canonical,
             key=outcome.key,
-            value=event.SerializeToString(deterministic=True),
+            value=canonical,
             headers=[("event_id", event.event_id.encode()), ("kind", kind.encode())],
             kind=kind,
             partner=decoded.partner,
             source=(record.topic, record.partition, record.offset),
             unmapped=outcome.unmapped,
         )
+    return _dead_letter(record, decoded, kind, outcome, now, topics)
+
+
+def _dead_letter(  # noqa: PLR0917 - the pieces route() already holds
+    record: Any, decoded: Decoded, kind: str, outcome: DeadLetter, now: datetime, topics: Topics
+) -> Output:
     value = record.value if decoded.dead_letter_value is None else decoded.dead_letter_value
     return Output(
         topic=topics.dlq,
