@@ -15,7 +15,7 @@ from quanhub.common.settings import KafkaSettings
 from quanhub.common.topics import Topics
 from quanhub.ingest.v1 import ingest_pb2 as ipb
 from quanhub.normalizer.deadletter import header
-from quanhub.normalizer.routing import LOG_APPEND_TIME, MAX_CANONICAL_BYTES, route
+from quanhub.normalizer.routing import LOG_APPEND_TIME, MAX_OUTPUT_BYTES, route
 from quanhub.normalizer.sources import Sources
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
@@ -137,8 +137,20 @@ def test_an_event_too_large_for_kafka_is_dead_lettered_not_produced() -> None:
     event.order.lines.extend([line] * 1100)  # ~1 MB: under the broker's limit as input
     out = route(Record(event.SerializeToString()), SOURCES, TOPICS, NOW, OWNERS)
     assert (out.topic, out.error_code) == (TOPICS.dlq, "event_too_large")
-    assert str(MAX_CANONICAL_BYTES) in out.error_message
+    assert str(MAX_OUTPUT_BYTES) in out.error_message
     assert header(out.headers, "replay_topic") == TOPICS.raw_topics[0]
-    assert "张三".encode() not in out.value
+    # Its protected envelope would not fit a dead letter either: headers only.
+    assert (out.value, header(out.headers, "payload_withheld")) == (b"", "too-large")
     normal = route(Record(order(name="张三").SerializeToString()), SOURCES, TOPICS, NOW, OWNERS)
     assert normal.topic == TOPICS.canonical
+
+
+def test_a_dead_letter_under_the_limit_keeps_its_value() -> None:
+    event = order(name="张三")
+    event.order.order_no = ""  # invalid: dead-lettered with its protected envelope
+    line = ipb.GoodsLine(item_name="商品" * 150, quantity=1, unit_price="1.00", total_price="1.00")
+    event.order.lines.extend([line] * 500)  # ~460 KB
+    out = route(Record(event.SerializeToString()), SOURCES, TOPICS, NOW, OWNERS)
+    assert (out.topic, out.error_code) == (TOPICS.dlq, "missing_field")
+    assert header(out.headers, "payload_withheld") == ""
+    assert len(cpb.RawEnvelope.FromString(out.value).event.order.lines) == 500

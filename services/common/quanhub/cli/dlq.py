@@ -104,7 +104,11 @@ def show(offset: int) -> None:
     ):
         console.print(f"[bold]{label}:[/] {value}")
     if r.payload_withheld:
-        console.print("[yellow]payload withheld: it held clear personal data[/]")
+        why = {
+            "personal-data": "it held clear personal data",
+            "too-large": "it was too large for a Kafka record",
+        }.get(r.payload_withheld, r.payload_withheld)
+        console.print(f"[yellow]payload withheld: {why} (the source topic keeps it)[/]")
         return
     envelope = canonical_pb2.RawEnvelope()
     try:

@@ -3,8 +3,9 @@
 Headers (UTF-8): error_code, error_message, source_topic, source_partition, source_offset,
 first_seen (ISO 8601, kept from the first failure across replays), partner, and optionally
 replay_topic (where `quanhub dlq replay` must send the value when it is not the source
-topic), payload_withheld (the value was dropped because it held clear personal data) and
-not_replayable (the reason it must never be re-driven, e.g. its publisher was not allowed).
+topic), payload_withheld (the value was dropped, and why: `personal-data` when it held clear
+personal data, `too-large` when it would not fit a Kafka record) and not_replayable (the
+reason it must never be re-driven, e.g. its publisher was not allowed).
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ def dead_letter_headers(
     partner: str,
     original: Headers | None = None,
     replay_topic: str = "",
-    payload_withheld: bool = False,
+    payload_withheld: str = "",
     not_replayable: str = "",
 ) -> list[tuple[str, bytes]]:
     """Headers of one dead letter; first_seen survives from an earlier failure if present."""
@@ -55,7 +56,7 @@ def dead_letter_headers(
     if replay_topic:
         out.append(("replay_topic", replay_topic))
     if payload_withheld:
-        out.append(("payload_withheld", "personal-data"))
+        out.append(("payload_withheld", payload_withheld))
     if not_replayable:
         out.append(("not_replayable", not_replayable))
     return [(k, v.encode()) for k, v in out]
@@ -77,7 +78,8 @@ class DeadLetterRecord:
     first_seen: str
     partner: str
     replay_topic: str
-    payload_withheld: bool
+    #: Why the value was dropped ("personal-data", "too-large"), or "" when it is there.
+    payload_withheld: str
     not_replayable: str = ""
 
     @property
@@ -108,6 +110,6 @@ def read_dead_letter(
         first_seen=header(headers, "first_seen"),
         partner=header(headers, "partner"),
         replay_topic=header(headers, "replay_topic"),
-        payload_withheld=bool(header(headers, "payload_withheld")),
+        payload_withheld=header(headers, "payload_withheld"),
         not_replayable=header(headers, "not_replayable"),
     )

@@ -18,11 +18,13 @@ __all__ = ["Output", "route"]
 
 #: Kafka's timestamp type for "set by the broker when appended".
 LOG_APPEND_TIME = 1
-#: The largest canonical record produced; a larger one is dead-lettered (event_too_large).
-#: Kafka refuses records over its 1 MiB request limit, and a refusal that retrying cannot
-#: mend stops the normalizer (nothing may be dropped): only a partner topic's event, up to
-#: the broker's own limit, can get here; the gateway refuses events over 512 KiB.
-MAX_CANONICAL_BYTES = 900_000
+#: The largest value produced. Kafka refuses records over its 1 MiB request limit, and a
+#: refusal that retrying cannot mend stops the normalizer (nothing may be dropped), so a
+#: larger canonical event is dead-lettered (event_too_large) and a larger dead letter keeps
+#: its headers but not its value (payload_withheld: too-large). Only a partner topic's
+#: record, up to the broker's own limit, can get here: the gateway refuses events over
+#: 512 KiB.
+MAX_OUTPUT_BYTES = 900_000
 
 
 class Output(NamedTuple):
@@ -80,8 +82,8 @@ def route(
     if isinstance(outcome, Normalized):
         event = outcome.event
         canonical = event.SerializeToString(deterministic=True)
-        if len(canonical) > MAX_CANONICAL_BYTES:
-            why = f"its canonical event is {len(canonical)} bytes, over {MAX_CANONICAL_BYTES}"
+        if len(canonical) > MAX_OUTPUT_BYTES:
+            why = f"its canonical event is {len(canonical)} bytes, over {MAX_OUTPUT_BYTES}"
             too_large = DeadLetter("event_too_large", why)
             return _dead_letter(record, decoded, kind, too_large, now, topics)
         return Output(
@@ -101,6 +103,9 @@ def _dead_letter(  # noqa: PLR0917 - the pieces route() already holds
     record: Any, decoded: Decoded, kind: str, outcome: DeadLetter, now: datetime, topics: Topics
 ) -> Output:
     value = record.value if decoded.dead_letter_value is None else decoded.dead_letter_value
+    withheld = "personal-data" if decoded.payload_withheld else ""
+    if value and len(value) > MAX_OUTPUT_BYTES:
+        value, withheld = b"", "too-large"  # the source topic keeps it, at source_offset
     return Output(
         topic=topics.dlq,
         key=record.key,
@@ -115,7 +120,7 @@ def _dead_letter(  # noqa: PLR0917 - the pieces route() already holds
             partner=decoded.partner,
             original=record.headers,
             replay_topic=decoded.replay_topic,
-            payload_withheld=decoded.payload_withheld,
+            payload_withheld=withheld,
             not_replayable=decoded.not_replayable,
         ),
         kind=kind,
