@@ -141,3 +141,56 @@ async def test_instances_share_partitions_and_a_rebalance_loses_nothing(
     # The leaving instance finished and committed its batch before handing partitions over.
     refused = first.metrics.registry.get_sample_value("quanhub_normalizer_commit_failures_total")
     assert refused == 0
+
+
+async def test_a_partner_record_near_kafkas_limit_is_dead_lettered_and_the_next_one_flows(  # noqa: PLR0917
+    kafka_settings: KafkaSettings,
+    database_settings: DatabaseSettings,
+    topics: Topics,
+    normalizer_settings: NormalizerSettings,
+    running: Running,
+    producer: Any,
+) -> None:
+    """A ~1 MB order on a partner topic: its canonical event and its dead letter would both
+    be over what Kafka takes, which would stop the normalizer; it is dead-lettered with
+    headers only, and the partner's next event is normalised."""
+    partner = f"BG{uuid.uuid4().hex[:8].upper()}"
+    pool = await create_pool(database_settings)
+    try:
+        await create_partner(
+            pool, code=partner, role=Role.PLATFORM, name="Big test", clock=SystemClock()
+        )
+    finally:
+        await pool.close()
+    await ensure_topics(kafka_settings, [topics.partner_spec(partner)])
+    big = ipb.Event(event_id="big-1")
+    big.occurred_at.FromDatetime(datetime.now(UTC))
+    big.order.CopyFrom(
+        ipb.OrderEvent(platform_code=partner, order_no="B1", code_system="taobao", code="PAID")
+    )
+    line = ipb.GoodsLine(item_name="商品" * 150, quantity=1, unit_price="1.00", total_price="1.00")
+    big.order.lines.extend([line] * 1100)
+    assert 1_000_000 < big.ByteSize() < 1_040_000  # under the broker's 1 MiB
+    small = ipb.Event()
+    small.CopyFrom(big)
+    small.event_id = "small-1"
+    del small.order.lines[:]
+    await producer.send_and_wait(topics.partner(partner), big.SerializeToString(), key=b"B1")
+    await producer.send_and_wait(topics.partner(partner), small.SerializeToString(), key=b"B1")
+    await running.start(normalizer_settings)
+
+    (record,) = await collect(
+        kafka_settings,
+        topics.canonical,
+        lambda rs: len(rs) >= 1,
+        lambda r: _canonical(r).source_partner == partner,
+    )
+    (letter,) = await collect(
+        kafka_settings,
+        topics.dlq,
+        lambda rs: len(rs) >= 1,
+        lambda r: header(r.headers, "partner") == partner,
+    )
+    assert _canonical(record).source_event_id == "small-1"
+    assert header(letter.headers, "error_code") == "event_too_large"
+    assert (letter.value, header(letter.headers, "payload_withheld")) == (b"", "too-large")
