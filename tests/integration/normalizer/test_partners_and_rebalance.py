@@ -29,6 +29,22 @@ def _canonical(record: Any) -> cpb.CanonicalEvent:
     return event
 
 
+async def _platform_with_topic(
+    database: DatabaseSettings, kafka: KafkaSettings, topics: Topics, prefix: str
+) -> str:
+    """A new platform partner in the registry, with its own topic; its code."""
+    partner = f"{prefix}{uuid.uuid4().hex[:8].upper()}"
+    pool = await create_pool(database)
+    try:
+        await create_partner(
+            pool, code=partner, role=Role.PLATFORM, name=f"{prefix} test", clock=SystemClock()
+        )
+    finally:
+        await pool.close()
+    await ensure_topics(kafka, [topics.partner_spec(partner)])
+    return partner
+
+
 async def test_partner_topic_event_is_tokenised_and_attributed_to_the_topic(  # noqa: PLR0917
     kafka_settings: KafkaSettings,
     database_settings: DatabaseSettings,
@@ -37,15 +53,7 @@ async def test_partner_topic_event_is_tokenised_and_attributed_to_the_topic(  # 
     running: Running,
     producer: Any,
 ) -> None:
-    partner = f"TM{uuid.uuid4().hex[:8].upper()}"
-    pool = await create_pool(database_settings)
-    try:
-        await create_partner(
-            pool, code=partner, role=Role.PLATFORM, name="Tmall test", clock=SystemClock()
-        )
-    finally:
-        await pool.close()
-    await ensure_topics(kafka_settings, [topics.partner_spec(partner)])
+    partner = await _platform_with_topic(database_settings, kafka_settings, topics, "TM")
     event = ipb.Event(event_id="o-1")
     event.occurred_at.FromDatetime(datetime.now(UTC))
     event.order.CopyFrom(
@@ -154,15 +162,7 @@ async def test_a_partner_record_near_kafkas_limit_is_dead_lettered_and_the_next_
     """A ~1 MB order on a partner topic: its canonical event and its dead letter would both
     be over what Kafka takes, which would stop the normalizer; it is dead-lettered with
     headers only, and the partner's next event is normalised."""
-    partner = f"BG{uuid.uuid4().hex[:8].upper()}"
-    pool = await create_pool(database_settings)
-    try:
-        await create_partner(
-            pool, code=partner, role=Role.PLATFORM, name="Big test", clock=SystemClock()
-        )
-    finally:
-        await pool.close()
-    await ensure_topics(kafka_settings, [topics.partner_spec(partner)])
+    partner = await _platform_with_topic(database_settings, kafka_settings, topics, "BG")
     big = ipb.Event(event_id="big-1")
     big.occurred_at.FromDatetime(datetime.now(UTC))
     big.order.CopyFrom(
