@@ -7,6 +7,7 @@ never auto-commit: each service commits (or stores) offsets only after its outpu
 
 from __future__ import annotations
 
+import asyncio
 import random
 import struct
 from collections.abc import Iterable, Sequence
@@ -58,21 +59,17 @@ def partition_of(key: bytes | None, partitions: Sequence[int]) -> int:
     return partitions[(murmur2(key) & 0x7FFFFFFF) % len(partitions)]
 
 
-class _Addressed(Protocol):
+class _Producible(Protocol):
     @property
     def topic(self) -> str: ...
     @property
     def key(self) -> bytes | None: ...
-
-
-class _Producible(_Addressed, Protocol):
     @property
     def value(self) -> bytes: ...
     @property
     def headers(self) -> list[tuple[str, bytes]]: ...
 
 
-_R = TypeVar("_R", bound=_Addressed)
 _P = TypeVar("_P", bound=_Producible)
 
 #: Records at least this large are produced with `send` on their own (which checks the
@@ -95,7 +92,7 @@ async def fill_batches(producer: Any, records: Iterable[_P]) -> list[Chunk[_P]]:
     `send` would choose them, record order kept within each): far less per-record work
     than a `send` each."""
     chunks: list[Chunk[_P]] = []
-    for (topic, partition), group in (await group_by_partition(producer, records)).items():
+    for (topic, partition), group in (await _by_partition(producer, records)).items():
         batch = producer.create_batch()
         members: list[_P] = []
         for record in group:
@@ -116,15 +113,29 @@ async def fill_batches(producer: Any, records: Iterable[_P]) -> list[Chunk[_P]]:
     return chunks
 
 
-async def group_by_partition(
-    producer: Any, records: Iterable[_R]
-) -> dict[tuple[str, int], list[_R]]:
+async def send_chunk(producer: Any, chunk: Chunk[_P]) -> asyncio.Future[Any]:
+    """Hand one chunk of `fill_batches` to the producer; the future of its acknowledgement."""
+    if chunk.batch is None:  # one large record: `send` checks the request size limit
+        (record,) = chunk.records
+        return await producer.send(  # type: ignore[no-any-return]
+            chunk.topic,
+            record.value,
+            key=record.key,
+            headers=record.headers,
+            partition=chunk.partition,
+        )
+    return await producer.send_batch(  # type: ignore[no-any-return]
+        chunk.batch, chunk.topic, partition=chunk.partition
+    )
+
+
+async def _by_partition(producer: Any, records: Iterable[_P]) -> dict[tuple[str, int], list[_P]]:
     """`records` by (topic, partition) as `partition_of` places them, in record order within
     each (for one batch per partition); `producer` supplies each topic's partitions."""
     # Per topic: its partitions, and the partition of each key seen here (one object's
     # events often come together; murmur2 is the costly part).
     partitions: dict[str, tuple[list[int], dict[bytes, int]]] = {}
-    groups: dict[tuple[str, int], list[_R]] = {}
+    groups: dict[tuple[str, int], list[_P]] = {}
     for record in records:
         topic = record.topic
         known = partitions.get(topic)

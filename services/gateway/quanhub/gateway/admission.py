@@ -46,8 +46,7 @@ def admit(
     """
     outcome = Admission()
     for index, event in enumerate(events):
-        size = 0 if max_event_bytes is None else event.ByteSize()
-        if max_event_bytes is not None and size > max_event_bytes:
+        if max_event_bytes is not None and (size := event.ByteSize()) > max_event_bytes:
             message = f"the event is {size} bytes; one event may have at most {max_event_bytes}"
             outcome.rejected.append(Rejection(index, event.event_id, "event_too_large", message))
             continue

@@ -17,7 +17,7 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
 
 from quanhub.common.errors import DependencyUnavailable
-from quanhub.common.kafka import fill_batches, make_producer
+from quanhub.common.kafka import fill_batches, make_producer, send_chunk
 from quanhub.common.settings import KafkaSettings
 
 log = structlog.get_logger(__name__)
@@ -106,20 +106,8 @@ class KafkaPublisher:
         self, producer: AIOKafkaProducer, records: Sequence[Record]
     ) -> list[asyncio.Future[object]]:
         pending: list[asyncio.Future[object]] = []
-        for topic, partition, batch, members in await fill_batches(producer, records):
-            if batch is None:  # one large record: `send` checks the request size limit
-                (record,) = members
-                pending.append(
-                    await producer.send(
-                        topic,
-                        record.value,
-                        key=record.key,
-                        headers=record.headers,
-                        partition=partition,
-                    )
-                )
-            else:
-                pending.append(await producer.send_batch(batch, topic, partition=partition))
+        for chunk in await fill_batches(producer, records):
+            pending.append(await send_chunk(producer, chunk))
         return pending
 
     async def ready(self) -> bool:

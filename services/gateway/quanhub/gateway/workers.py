@@ -133,8 +133,8 @@ class _Workers:
         log.info("gateway_worker_started", worker=slot.index, pid=process.pid)
 
     def tend(self) -> None:
-        """Wait up to half a second for a worker to end; restart those due."""
-        wait([s.process.sentinel for s in self.slots if s.process is not None], timeout=0.5)
+        """Note workers that ended, start those due (every one, the first time), then wait
+        up to half a second for one to end."""
         for slot in self.slots:
             process = slot.process
             if process is not None and not process.is_alive():
@@ -143,6 +143,7 @@ class _Workers:
                 self._failed(slot, f"exited with code {process.exitcode}", lived=lived)
             if slot.process is None and time.monotonic() >= slot.restart_at:
                 self.start(slot)
+        wait([s.process.sentinel for s in self.slots if s.process is not None], timeout=0.5)
 
     def _failed(self, slot: _Slot, why: str, *, lived: float) -> None:
         slot.pause = restart_pause(slot.pause, lived=lived)
@@ -189,8 +190,6 @@ def run_workers(settings: GatewaySettings) -> None:
     workers: _Workers | None = None
     try:
         workers = _Workers(settings)
-        for slot in workers.slots:
-            workers.start(slot)
         log.info("gateway_workers", workers=settings.workers, port=settings.port)
         while not received:
             workers.tend()

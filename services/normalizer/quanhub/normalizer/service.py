@@ -28,7 +28,7 @@ from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError, Ka
 from quanhub.common.access import Principal
 from quanhub.common.clock import Clock
 from quanhub.common.errors import DependencyUnavailable
-from quanhub.common.kafka import fill_batches
+from quanhub.common.kafka import fill_batches, send_chunk
 from quanhub.common.topics import Topics
 from quanhub.normalizer.errors import BatchAbandoned, OutputRejected
 from quanhub.normalizer.metrics import NormalizerMetrics
@@ -312,17 +312,11 @@ class Normalizer:
         except KafkaError as exc:
             return [(_failed(exc), list(outputs))], []
         sent: list[tuple[asyncio.Future[Any], list[Output]]] = []
-        for i, (topic, partition, batch, members) in enumerate(chunks):
+        for i, chunk in enumerate(chunks):
             try:
-                if batch is None:  # one large record, on its own
-                    (out,) = members
-                    fut = await producer.send(
-                        topic, out.value, key=out.key, headers=out.headers, partition=partition
-                    )
-                else:
-                    fut = await producer.send_batch(batch, topic, partition=partition)
+                fut = await send_chunk(producer, chunk)
             except KafkaError as exc:
-                sent.append((_failed(exc), members))
-                return sent, [out for *_, rest in chunks[i + 1 :] for out in rest]
-            sent.append((fut, members))
+                sent.append((_failed(exc), chunk.records))
+                return sent, [out for later in chunks[i + 1 :] for out in later.records]
+            sent.append((fut, chunk.records))
         return sent, []
