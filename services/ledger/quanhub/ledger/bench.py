@@ -144,8 +144,7 @@ async def write_pipelined(url: str, rows: Sequence[LedgerRow], batch: int) -> tu
         LedgerConsumerSettings(database=DatabaseSettings(url=url)), ConsumerMetrics()
     )
     await projector.catch_up()  # connected and prepared before the clock starts
-    halt = asyncio.Event()
-    task = asyncio.create_task(projector.run(halt))
+    task = asyncio.create_task(projector.run())
     conn = await asyncpg.connect(url)
     try:
         await prepare(conn)
@@ -164,8 +163,7 @@ async def write_pipelined(url: str, rows: Sequence[LedgerRow], batch: int) -> tu
         appended = time.perf_counter() - started
     finally:
         await conn.close()
-        halt.set()  # the loop's last catch-up projects whatever is left, then it stops
-        projector.kick()
+        projector.stop()  # its last catch-up projects whatever is left, then it returns
         await task
     visible = time.perf_counter() - started
     return len(rows) / visible, len(rows) / appended

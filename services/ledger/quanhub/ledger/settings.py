@@ -7,6 +7,7 @@ from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from quanhub.common.settings import DatabaseSettings, KafkaSettings, Profile, ProfileSettings
+from quanhub.ledger.store.projector import MAX_STEP_EVENTS
 
 
 class LedgerConsumerSettings(BaseSettings):
@@ -38,7 +39,7 @@ class LedgerConsumerSettings(BaseSettings):
     #: consumer process appended or a crash left behind.
     projector_poll_seconds: float = Field(default=1.0, gt=0, le=60)
     #: Events one projector transaction covers at most (a backlog is caught up in steps).
-    projector_max_events: int = Field(default=50_000, ge=1, le=1_000_000)
+    projector_max_events: int = Field(default=MAX_STEP_EVENTS, ge=1, le=1_000_000)
     #: Backoff between retries of a failed write (seconds, doubling up to the max).
     retry_initial_seconds: float = Field(default=0.2, gt=0)
     retry_max_seconds: float = Field(default=10.0, gt=0)

@@ -1,25 +1,43 @@
-"""A long-lived PostgreSQL connection of its own for the writer and for the projector."""
+"""A long-lived PostgreSQL connection of its own for the writer and for the projector, and
+the retry-with-backoff both run their work under."""
 
 from __future__ import annotations
 
-import asyncpg
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
-from quanhub.ledger.store.writer import prepare
+import asyncpg
+import structlog
+from prometheus_client import Counter
+
+from quanhub.ledger.store.writer import AnyConnection
+
+log = structlog.get_logger(__name__)
 
 #: Errors after which the connection is dropped and the work retried on a new one.
 DATABASE_ERRORS = (asyncpg.PostgresError, asyncpg.InterfaceError, OSError)
 
+_T = TypeVar("_T")
+
 
 class OwnConnection:
-    """Opened (and `prepare`d: work tables, lz4) on first use, reopened after a drop.
+    """Opened (and set up by `setup`: lz4 for the writer, work tables too for the projector)
+    on first use, reopened after a drop.
 
     Not from the pool: its session keeps temporary work tables, and it names itself in
     pg_stat_activity (`application_name`).
     """
 
-    def __init__(self, url: str, application_name: str) -> None:
+    def __init__(
+        self,
+        url: str,
+        application_name: str,
+        setup: Callable[[AnyConnection], Awaitable[None]],
+    ) -> None:
         self._url = url
         self._application_name = application_name
+        self._setup = setup
         self._conn: asyncpg.Connection | None = None
 
     async def get(self) -> asyncpg.Connection:
@@ -28,7 +46,7 @@ class OwnConnection:
             conn = await asyncpg.connect(
                 self._url, server_settings={"application_name": self._application_name}
             )
-            await prepare(conn)
+            await self._setup(conn)
             self._conn = conn
         return self._conn
 
@@ -40,3 +58,29 @@ class OwnConnection:
                 await conn.close(timeout=5)
             except (*DATABASE_ERRORS, TimeoutError):
                 conn.terminate()
+
+    async def retrying(
+        self,
+        work: Callable[[], Awaitable[_T]],
+        *,
+        failures: Counter,
+        event: str,
+        give_up: Callable[[], bool],
+        initial_seconds: float,
+        max_seconds: float,
+    ) -> _T | None:
+        """`work`'s result; after a database error, drop the connection, count and log it,
+        and try again after a pause doubling from `initial_seconds` up to `max_seconds`,
+        unless `give_up()` says to stop (then None)."""
+        delay = initial_seconds
+        while True:
+            try:
+                return await work()
+            except DATABASE_ERRORS as exc:
+                failures.inc()
+                log.warning(event, error=str(exc), retry_in=delay)
+                await self.drop()
+                if give_up():
+                    return None
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, max_seconds)

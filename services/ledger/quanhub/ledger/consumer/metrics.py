@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
+#: Histogram buckets for the write and projection timings, in seconds.
+_SECONDS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
+
 
 class ConsumerMetrics:
     """What an operator watches: events in, events new to the ledger, rejects, write time,
@@ -32,7 +35,7 @@ class ConsumerMetrics:
         self.batch_seconds = Histogram(
             "quanhub_ledger_batch_seconds",
             "Time to write one batch to PostgreSQL",
-            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+            buckets=_SECONDS,
             registry=self.registry,
         )
         self.lag = Gauge(
@@ -64,7 +67,7 @@ class ConsumerMetrics:
         self.projection_seconds = Histogram(
             "quanhub_ledger_projection_seconds",
             "Time of one projector step (projections, rollups, watermark)",
-            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+            buckets=_SECONDS,
             registry=self.registry,
         )
         self.quarantined = Counter(

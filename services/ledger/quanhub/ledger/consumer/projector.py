@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
 
 import structlog
 
-from quanhub.ledger.consumer.connection import DATABASE_ERRORS, OwnConnection
+from quanhub.ledger.consumer.connection import OwnConnection
 from quanhub.ledger.consumer.metrics import ConsumerMetrics
 from quanhub.ledger.settings import LedgerConsumerSettings
-from quanhub.ledger.store.projector import project
+from quanhub.ledger.store.projector import Projected, project_all
+from quanhub.ledger.store.writer import prepare
 
 log = structlog.get_logger(__name__)
 
@@ -33,36 +33,37 @@ class ProjectorLoop:
         self._metrics = metrics
         self._kicked = asyncio.Event()
         self._kicked.set()  # catch up at start
-        self._conn = OwnConnection(settings.database.url, APPLICATION_NAME)
+        self._halt = asyncio.Event()
+        self._conn = OwnConnection(settings.database.url, APPLICATION_NAME, prepare)
 
     def kick(self) -> None:
         """Something was appended: project it soon."""
         self._kicked.set()
 
-    async def run(self, stop: asyncio.Event) -> None:
+    def stop(self) -> None:
+        """Make `run` do one last catch-up and return (once the last write is done)."""
+        self._halt.set()
+        self._kicked.set()
+
+    async def run(self) -> None:
         """Step until `stop`; then one last catch-up, so a clean shutdown leaves nothing
         appended invisible. A failed step is retried with backoff, never skipped."""
-        delay = self._settings.retry_initial_seconds
+        settings = self._settings
         try:
             while True:
                 with contextlib.suppress(TimeoutError):
-                    async with asyncio.timeout(self._settings.projector_poll_seconds):
+                    async with asyncio.timeout(settings.projector_poll_seconds):
                         await self._kicked.wait()
                 self._kicked.clear()
-                stopping = stop.is_set()
-                try:
-                    await self.catch_up()
-                except DATABASE_ERRORS as exc:
-                    self._metrics.projector_failures.inc()
-                    log.warning("ledger_projection_failed", error=str(exc), retry_in=delay)
-                    await self._conn.drop()
-                    if stopping:
-                        return
-                    await asyncio.sleep(delay)
-                    delay = min(delay * 2, self._settings.retry_max_seconds)
-                    self._kicked.set()
-                    continue
-                delay = self._settings.retry_initial_seconds
+                stopping = self._halt.is_set()
+                await self._conn.retrying(
+                    self.catch_up,
+                    failures=self._metrics.projector_failures,
+                    event="ledger_projection_failed",
+                    give_up=lambda: stopping,  # noqa: B023 - read before the loop moves on
+                    initial_seconds=settings.retry_initial_seconds,
+                    max_seconds=settings.retry_max_seconds,
+                )
                 if stopping:
                     return
         finally:
@@ -70,15 +71,16 @@ class ProjectorLoop:
 
     async def catch_up(self) -> None:
         """Project in steps until nothing appended is left invisible."""
-        conn = await self._conn.get()
-        while True:
-            started = time.perf_counter()
-            step = await project(conn, max_events=self._settings.projector_max_events)
-            if step.events:
-                self._metrics.projection_seconds.observe(time.perf_counter() - started)
-                self._metrics.projected.inc(step.events)
-            self._metrics.quarantined.inc(step.quarantined)
-            self._metrics.visible_seq.set(step.last_seq)
-            self._metrics.projection_lag.set(step.behind)
-            if not step.behind:
-                return
+        await project_all(
+            await self._conn.get(),
+            max_events=self._settings.projector_max_events,
+            on_step=self._measured,
+        )
+
+    def _measured(self, step: Projected, seconds: float) -> None:
+        if step.events:
+            self._metrics.projection_seconds.observe(seconds)
+            self._metrics.projected.inc(step.events)
+        self._metrics.quarantined.inc(step.quarantined)
+        self._metrics.visible_seq.set(step.last_seq)
+        self._metrics.projection_lag.set(step.behind)

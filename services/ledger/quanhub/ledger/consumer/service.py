@@ -15,7 +15,7 @@ import structlog
 from quanhub.common.clock import Clock
 from quanhub.common.kafka import ensure_topics, make_consumer
 from quanhub.common.topics import Topics
-from quanhub.ledger.consumer.connection import DATABASE_ERRORS, OwnConnection
+from quanhub.ledger.consumer.connection import OwnConnection
 from quanhub.ledger.consumer.metrics import ConsumerMetrics
 from quanhub.ledger.consumer.projector import ProjectorLoop
 from quanhub.ledger.consumer.rebalance import SeekToStoredOffsets
@@ -23,7 +23,13 @@ from quanhub.ledger.decode import decode
 from quanhub.ledger.errors import UndecodableEvent
 from quanhub.ledger.settings import LedgerConsumerSettings
 from quanhub.ledger.store.rows import LedgerRow
-from quanhub.ledger.store.writer import Position, Reject, write_isolating
+from quanhub.ledger.store.writer import (
+    Position,
+    Reject,
+    WriteResult,
+    compress_with_lz4,
+    write_isolating,
+)
 
 log = structlog.get_logger(__name__)
 
@@ -118,7 +124,7 @@ class LedgerConsumer:
         self._topic = Topics(settings.kafka).canonical
         self._write_lock = asyncio.Lock()
         self._listener: SeekToStoredOffsets | None = None
-        self._conn = OwnConnection(settings.database.url, APPLICATION_NAME)
+        self._conn = OwnConnection(settings.database.url, APPLICATION_NAME, compress_with_lz4)
         #: Makes what this consumer appends visible, beside its next write.
         self.projector = ProjectorLoop(settings, metrics)
         self._projecting: asyncio.Task[None] | None = None
@@ -145,8 +151,7 @@ class LedgerConsumer:
         )
         consumer.subscribe([self._topic], listener=self._listener)
         await consumer.start()
-        halt = asyncio.Event()  # the projector's own stop: set once the last write is done
-        self._projecting = asyncio.create_task(self.projector.run(halt))
+        self._projecting = asyncio.create_task(self.projector.run())
         log.info("ledger_consumer_started", topic=self._topic, group=self._settings.group_id)
         # One write in flight at a time, in order; the next batch is polled and decoded
         # while PostgreSQL works on the previous one.
@@ -179,8 +184,7 @@ class LedgerConsumer:
             await consumer.stop()
             await self._conn.drop()
             # The projector's last catch-up: what this consumer appended becomes visible.
-            halt.set()
-            self.projector.kick()
+            self.projector.stop()
             await self._projecting
 
     async def fill(self, consumer: Any, records: list[Any], stop: asyncio.Event) -> list[Any]:
@@ -220,30 +224,32 @@ class LedgerConsumer:
         stop: asyncio.Event,
     ) -> None:
         rows, rejects, positions = decoded
-        delay = self._settings.retry_initial_seconds
-        while True:
+        started = 0.0
+
+        async def attempt() -> WriteResult:
+            nonlocal started
             started = time.perf_counter()
-            try:
-                async with self._write_lock:
-                    conn = await self._conn.get()
-                    result = await write_isolating(
-                        conn,
-                        rows,
-                        group_id=self._settings.group_id,
-                        positions=positions,
-                        rejects=rejects,
-                        now=now,
-                    )
-            except DATABASE_ERRORS as exc:
-                self._metrics.write_failures.inc()
-                log.warning("ledger_write_failed", error=str(exc), retry_in=delay)
-                await self._conn.drop()
-                if stop.is_set():
-                    return
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, self._settings.retry_max_seconds)
-                continue
-            break
+            async with self._write_lock:
+                conn = await self._conn.get()
+                return await write_isolating(
+                    conn,
+                    rows,
+                    group_id=self._settings.group_id,
+                    positions=positions,
+                    rejects=rejects,
+                    now=now,
+                )
+
+        result = await self._conn.retrying(
+            attempt,
+            failures=self._metrics.write_failures,
+            event="ledger_write_failed",
+            give_up=stop.is_set,
+            initial_seconds=self._settings.retry_initial_seconds,
+            max_seconds=self._settings.retry_max_seconds,
+        )
+        if result is None:
+            return
         self._metrics.batch_seconds.observe(time.perf_counter() - started)
         self._metrics.records.inc(count)
         self._metrics.appended.inc(result.appended)

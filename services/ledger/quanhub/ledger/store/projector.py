@@ -24,13 +24,15 @@ down) is the caller's to retry.
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import structlog
 
 from quanhub.ledger.store.projections import FRESH_COLUMNS, links_sql, refresh_all, touch_sql
 from quanhub.ledger.store.rollups import ADD, RETRACT
-from quanhub.ledger.store.writer import REFUSED, AnyConnection
+from quanhub.ledger.store.writer import REFUSED, REFUSED_CODE, AnyConnection, refusal
 
 log = structlog.get_logger(__name__)
 
@@ -41,7 +43,8 @@ NOTIFY_CHANNEL = "quanhub_ledger"
 #: no transaction grows without bound).
 MAX_STEP_EVENTS = 50_000
 
-_LOCK = "SELECT last_seq FROM ledger_sequence FOR UPDATE"
+#: Takes the projectors' lock; the highest visible seq.
+LOCK_VISIBLE = "SELECT last_seq FROM ledger_sequence FOR UPDATE"
 _APPENDED = "SELECT last_seq FROM ledger_appended"
 
 
@@ -76,7 +79,8 @@ SELECT pg_notify('{NOTIFY_CHANNEL}', '{int(last)}');
 _QUARANTINE = """
 INSERT INTO ledger_quarantine (seq, error_code, error_message) VALUES ($1, $2, $3)
 """
-_MOVE = f"""
+#: Makes everything up to $1 visible, and tells the feeds.
+MOVE_VISIBLE = f"""
 WITH moved AS (UPDATE ledger_sequence SET last_seq = $1 RETURNING last_seq)
 SELECT pg_notify('{NOTIFY_CHANNEL}', last_seq::text) FROM moved
 """
@@ -94,11 +98,12 @@ class Projected:
 
 
 class _StepRefused(Exception):
-    """PostgreSQL refused a step that began at seq `first`."""
+    """PostgreSQL refused a step of `events` events beginning at seq `first`."""
 
-    def __init__(self, first: int, cause: Exception) -> None:
-        super().__init__(f"projection refused from seq {first}: {cause}")
+    def __init__(self, first: int, events: int, cause: Exception) -> None:
+        super().__init__(f"projection of {events} events refused from seq {first}: {cause}")
         self.first = first
+        self.events = events
         self.cause = cause
 
 
@@ -113,19 +118,19 @@ async def project(conn: AnyConnection, *, max_events: int = MAX_STEP_EVENTS) -> 
     try:
         return await _step(conn, max_events)
     except _StepRefused as refused:
-        if max_events > 1:
-            return await project(conn, max_events=max_events // 2)
+        if refused.events > 1:  # halve what was refused, not the limit it was under
+            return await project(conn, max_events=refused.events // 2)
         return await _quarantine(conn, refused.first, refused.cause)
 
 
 async def _positions(conn: AnyConnection) -> tuple[int, int]:
     """Take the projectors' lock; (visible, appended) seqs."""
-    visible = int(await conn.fetchval(_LOCK))
+    visible = int(await conn.fetchval(LOCK_VISIBLE))
     return visible, int(await conn.fetchval(_APPENDED))
 
 
 async def _step(conn: AnyConnection, max_events: int) -> Projected:
-    first = 0
+    first = last = 0
     try:
         async with conn.transaction():
             visible, appended = await _positions(conn)
@@ -134,7 +139,7 @@ async def _step(conn: AnyConnection, max_events: int) -> Projected:
             first, last = visible + 1, min(appended, visible + max_events)
             await conn.execute(step_script(first, last))
     except REFUSED as exc:
-        raise _StepRefused(first, exc) from exc
+        raise _StepRefused(first, last - first + 1, exc) from exc
     return Projected(last - visible, last, appended - last)
 
 
@@ -145,16 +150,24 @@ async def _quarantine(conn: AnyConnection, seq: int, exc: Exception) -> Projecte
         visible, appended = await _positions(conn)
         if visible + 1 != seq:  # another projector moved on meanwhile
             return Projected(0, visible, appended - visible)
-        message = f"{type(exc).__name__}: {exc}"[:500]
-        await conn.execute(_QUARANTINE, seq, "refused_by_database", message)
-        await conn.execute(_MOVE, seq)
+        await conn.execute(_QUARANTINE, seq, REFUSED_CODE, refusal(exc))
+        await conn.execute(MOVE_VISIBLE, seq)
     log.error("ledger_event_quarantined", seq=seq, error=type(exc).__name__)
     return Projected(1, seq, appended - seq, quarantined=1)
 
 
-async def project_all(conn: AnyConnection, *, max_events: int = MAX_STEP_EVENTS) -> int:
-    """Step until nothing appended is left unprojected; returns the visible seq."""
+async def project_all(
+    conn: AnyConnection,
+    *,
+    max_events: int = MAX_STEP_EVENTS,
+    on_step: Callable[[Projected, float], None] | None = None,
+) -> int:
+    """Step until nothing appended is left unprojected; returns the visible seq.
+    `on_step` gets each step and the seconds it took."""
     while True:
+        started = time.perf_counter()
         step = await project(conn, max_events=max_events)
+        if on_step is not None:
+            on_step(step, time.perf_counter() - started)
         if not step.behind:
             return step.last_seq

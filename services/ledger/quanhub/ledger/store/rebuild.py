@@ -5,7 +5,8 @@ Both run the projector's own projection SQL over every object instead of the tou
 ones, inside one transaction that first takes the writers' lock (ledger_appended) and then
 the projectors' (ledger_sequence), so nothing is appended or projected meanwhile. Rebuild
 leaves every appended event visible. Verify first lets the projector's own step project
-whatever is appended but not visible yet, then snapshots the live tables, rebuilds,
+whatever is appended but not visible yet (`project_all`: its steps, quarantine
+included, are savepoints of verify's transaction), then snapshots the live tables, rebuilds,
 compares row for row (EXCEPT ALL both ways) and rolls everything back.
 """
 
@@ -22,9 +23,9 @@ from quanhub.ledger.store.projections import (
     refresh_all,
     touch_sql,
 )
-from quanhub.ledger.store.projector import step_script
+from quanhub.ledger.store.projector import LOCK_VISIBLE, MOVE_VISIBLE, project_all
 from quanhub.ledger.store.rollups import ADD, COUNT_COLUMN, ROLLUP_TABLES
-from quanhub.ledger.store.writer import AnyConnection, prepare
+from quanhub.ledger.store.writer import LOCK_APPENDED, AnyConnection, prepare
 
 PROJECTION_TABLES: tuple[str, ...] = ("parcels", "orders", "declarations", "order_parcels")
 ALL_TABLES: tuple[str, ...] = PROJECTION_TABLES + ROLLUP_TABLES
@@ -55,17 +56,17 @@ def _live_rows(table: str) -> str:
     return f"SELECT * FROM {table}" + (f" WHERE {count} <> 0" if count else "")
 
 
-async def _lock(conn: AnyConnection) -> tuple[int, int]:
-    """Stop writers, then projectors (always in this order); (appended, visible) seqs."""
-    appended = await conn.fetchval("SELECT last_seq FROM ledger_appended FOR UPDATE")
-    visible = await conn.fetchval("SELECT last_seq FROM ledger_sequence FOR UPDATE")
-    return int(appended), int(visible)
+async def _lock(conn: AnyConnection) -> int:
+    """Stop writers, then projectors (always in this order); the appended seq."""
+    appended = await conn.fetchval(LOCK_APPENDED)
+    await conn.execute(LOCK_VISIBLE)
+    return int(appended)
 
 
 async def _recompute(conn: AnyConnection, appended: int) -> None:
     await conn.execute(f"TRUNCATE {', '.join(ALL_TABLES)}")
     await conn.execute(_REBUILD)
-    await conn.execute("UPDATE ledger_sequence SET last_seq = $1", appended)
+    await conn.execute(MOVE_VISIBLE, appended)  # and tell the feeds
 
 
 async def rebuild(conn: AnyConnection) -> int:
@@ -73,7 +74,7 @@ async def rebuild(conn: AnyConnection) -> int:
     (every appended event is visible after it)."""
     await prepare(conn)
     async with conn.transaction():
-        appended, _ = await _lock(conn)
+        appended = await _lock(conn)
         await _recompute(conn, appended)
         return appended
 
@@ -84,9 +85,8 @@ async def verify(conn: AnyConnection) -> list[TableDiff]:
     transaction = conn.transaction()
     await transaction.start()
     try:
-        appended, visible = await _lock(conn)
-        if appended > visible:
-            await conn.execute(step_script(visible + 1, appended))
+        appended = await _lock(conn)
+        await project_all(conn)  # what is appended but not visible yet, as the projector would
         for table in ALL_TABLES:
             await conn.execute(f"CREATE TEMP TABLE live_{table} AS {_live_rows(table)}")
         await _recompute(conn, appended)

@@ -31,7 +31,8 @@ _ARRIVAL = attrgetter("kafka_topic", "kafka_partition", "kafka_offset")
 
 #: Taken first, in a statement of its own: it serialises writers, so seqs are numbered
 #: gap-free and commit in order (a reader that has seen seq N never later sees one below).
-_LOCK = "SELECT last_seq FROM ledger_appended FOR UPDATE"
+#: Takes the writers' lock; the highest appended seq.
+LOCK_APPENDED = "SELECT last_seq FROM ledger_appended FOR UPDATE"
 _MOVE = "UPDATE ledger_appended SET last_seq = $1"
 _KNOWN = "SELECT event_id FROM ledger_events WHERE event_id = ANY($1::uuid[])"
 
@@ -68,7 +69,7 @@ async def append(conn: AnyConnection, rows: Sequence[LedgerRow]) -> tuple[int, i
     COPY hits one (a replay after a crash or a rebalance): the COPY's own unique index does
     the checking otherwise.
     """
-    last_seq = int(await conn.fetchval(_LOCK))
+    last_seq = int(await conn.fetchval(LOCK_APPENDED))
     if not rows:
         return 0, last_seq
     records = _number(rows, None, last_seq)
@@ -141,12 +142,18 @@ class WriteResult:
 _LZ4 = "SET default_toast_compression = lz4"
 
 
-async def prepare(conn: AnyConnection) -> None:
-    """Create the session's temporary work tables and compress what it writes with lz4
-    (once per connection; a server built without lz4 keeps its default)."""
-    await conn.execute(CREATE_WORK_TABLES)
+async def compress_with_lz4(conn: AnyConnection) -> None:
+    """Compress what this session writes with lz4 (once per connection; a server built
+    without lz4 keeps its default). All a writer's connection needs."""
     with contextlib.suppress(asyncpg.InvalidParameterValueError):  # no lz4 here: pglz
         await conn.execute(_LZ4)
+
+
+async def prepare(conn: AnyConnection) -> None:
+    """`compress_with_lz4`, and the temporary work tables the projector's steps (and
+    rebuilds) fill: once per connection."""
+    await conn.execute(CREATE_WORK_TABLES)
+    await compress_with_lz4(conn)
 
 
 async def write_batch(
@@ -160,7 +167,7 @@ async def write_batch(
 ) -> WriteResult:
     """Append a batch and advance the consumer's offsets in one transaction.
 
-    `prepare(conn)` must have run on this connection. Events already in the ledger (or
+    `compress_with_lz4(conn)` should have run on this connection. Events already in the ledger (or
     repeated in the batch) are skipped. The new events become visible to readers when
     `quanhub.ledger.store.projector.project` has projected them.
     """
@@ -200,6 +207,13 @@ async def stored_offsets(conn: AnyConnection, group_id: str, topic: str) -> dict
 
 #: Errors that retrying the same rows can never fix (bad data, violated constraints).
 REFUSED = (asyncpg.DataError, asyncpg.IntegrityConstraintViolationError)
+#: The error code kept for an event PostgreSQL refused (in ledger_rejects, ledger_quarantine).
+REFUSED_CODE = "refused_by_database"
+
+
+def refusal(exc: Exception) -> str:
+    """The error message kept for a refused event."""
+    return f"{type(exc).__name__}: {exc}"[:500]
 
 
 async def write_isolating(
@@ -224,8 +238,8 @@ async def write_isolating(
     except REFUSED as exc:
         if len(rows) <= 1:
             refused = [
-                Reject(r.kafka_topic, r.kafka_partition, r.kafka_offset, "refused_by_database",
-                       f"{type(exc).__name__}: {exc}"[:500])
+                Reject(r.kafka_topic, r.kafka_partition, r.kafka_offset, REFUSED_CODE,
+                       refusal(exc))
                 for r in rows
             ]  # fmt: skip
             return await write_batch(
