@@ -10,6 +10,7 @@ import asyncpg
 import httpx
 
 from quanhub.bench.measure import Measure
+from quanhub.bench.services import own_cpu_seconds
 from quanhub.bench.workload import Workload, bodies
 from quanhub.simulator.batches import Batch
 from quanhub.simulator.sender import Sender, SendOptions
@@ -38,9 +39,9 @@ class Step:
     appended_rate: float
     lag_end: int
     drain_s: float | None
-    #: CPU seconds this process spent building the step's batches before sending them
-    #: (preparation, not load: the CPU accounting leaves it out).
-    prepare_cpu_s: float = 0.0
+    #: CPU seconds this process (the load clients, and the webhook receiver) spent while
+    #: the step sent and drained; building its batches before that is not load.
+    load_cpu_s: float = 0.0
 
     @property
     def kept_up(self) -> bool:
@@ -109,9 +110,8 @@ async def sustained(
     conn = await asyncpg.connect(ep.database_url)
     try:
         for n, rate in enumerate(rates):
-            cpu = time.process_time()
             batches = batches_of(workload, int(rate * seconds), 500, f"e2e{n}")
-            prepare_cpu_s = time.process_time() - cpu
+            cpu = own_cpu_seconds()
             start_seq = await ledger_seq(conn)
             sent = await send_paced(ep, batches, rate)
             ended = time.perf_counter()
@@ -123,9 +123,10 @@ async def sustained(
                     drained = time.perf_counter() - ended
                     break
                 await asyncio.sleep(0.1)
+            load_cpu_s = own_cpu_seconds() - cpu
             appended = (at_end - start_seq) / sent.elapsed
             lag = max(0, target - at_end)
-            steps.append(Step(rate, sent.rate, appended, lag, drained, prepare_cpu_s))
+            steps.append(Step(rate, sent.rate, appended, lag, drained, load_cpu_s))
             if not steps[-1].kept_up or steps[-1].saturated:
                 break
     finally:

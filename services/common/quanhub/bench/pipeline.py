@@ -21,11 +21,9 @@ from quanhub.bench.services import (
     kafka_broker_pid,
     keys,
     machine_cpu_per_event,
-    own_cpu_seconds,
     parent_pid,
     peak_memory,
     running,
-    tree_cpu_seconds,
 )
 from quanhub.bench.workload import Workload
 
@@ -64,11 +62,9 @@ async def _postmaster_pid(conn: asyncpg.Connection) -> int | None:
     return parent_pid(int(await conn.fetchval("SELECT pg_backend_pid()")))
 
 
-def _machine_snapshot(kafka_pid: int | None) -> dict[str, float]:
-    out = {"load clients (bench process)": own_cpu_seconds()}
-    if kafka_pid is not None and (used := cpu_seconds(kafka_pid)) is not None:
-        out["kafka broker"] = used
-    return out
+def _kafka_snapshot(kafka_pid: int | None) -> dict[str, float]:
+    used = cpu_seconds(kafka_pid) if kafka_pid is not None else None
+    return {} if used is None else {"kafka broker": used}
 
 
 async def measure(
@@ -92,12 +88,11 @@ async def measure(
         conn = await asyncpg.connect(database_url)
         try:
             seq_before = await flow.ledger_seq(conn)
-            cpu_before = cpu_snapshot(services, SERVICES)
             postmaster = await _postmaster_pid(conn)
-            if postmaster is not None and (pg := tree_cpu_seconds(postmaster)) is not None:
-                cpu_before[POSTGRES] = pg
+            roots = {POSTGRES: postmaster} if postmaster is not None else {}
+            cpu_before = cpu_snapshot(services, SERVICES, roots)
             kafka_pid = kafka_broker_pid()
-            machine_before = _machine_snapshot(kafka_pid)
+            kafka_before = _kafka_snapshot(kafka_pid)
         finally:
             await conn.close()
         ladder = asyncio.create_task(
@@ -119,12 +114,11 @@ async def measure(
             appended = await flow.ledger_seq(conn) - seq_before
         finally:
             await conn.close()
-        cpu_after = cpu_snapshot(services, SERVICES)
-        machine_after = _machine_snapshot(kafka_pid)
-        # Building the ladder's batches is the harness's preparation, not load on the hub.
-        machine_after["load clients (bench process)"] -= sum(s.prepare_cpu_s for s in steps)
-        if postmaster is not None and (pg_after := tree_cpu_seconds(postmaster)) is not None:
-            cpu_after[POSTGRES] = pg_after
+        cpu_after = cpu_snapshot(services, SERVICES, roots)
+        # The load clients' CPU is counted by each step, around its sending and draining.
+        load = "load clients (bench process)"
+        machine_before = {load: 0.0, **kafka_before}
+        machine_after = {load: sum(s.load_cpu_s for s in steps), **_kafka_snapshot(kafka_pid)}
         per_service = cpu_per_event(cpu_before, cpu_after, appended, "ladder")
         out += per_service
         services_total = per_service[-1].value or 0.0 if per_service else 0.0

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -14,13 +14,15 @@ from quanhub.common.settings import DatabaseSettings, KafkaSettings, PiiSettings
 from quanhub.stack.servicegroup import RunningServices, start_services
 
 MEMORY_GROUP = "Peak memory of each service"
-CPU_GROUP = "CPU cost per event (services, their PostgreSQL backends, Kafka, load clients)"
+CPU_GROUP = "CPU cost per event (services, the PostgreSQL server, Kafka, load clients)"
 
 #: What the services get during a benchmark: no per-partner rate limit in the way, no
-#: per-request logging cost beyond the defaults.
+#: per-request logging cost beyond the defaults, one gateway process.
 BENCH_SERVICE_ENV = {
     "QUANHUB_GATEWAY_RATE_LIMIT_EVENTS_PER_SECOND": "1000000",
     "QUANHUB_GATEWAY_RATE_LIMIT_BURST": "1000000",
+    # One gateway process unless a stage asks for more, whatever the caller's environment.
+    "QUANHUB_GATEWAY_WORKERS": "1",
 }
 
 
@@ -140,15 +142,15 @@ def own_cpu_seconds() -> float:
     return times.user + times.system
 
 
-def cpu_snapshot(services: RunningServices, names: tuple[str, ...]) -> dict[str, float]:
-    """CPU seconds used so far by each running service."""
-    out = {}
-    for name in names:
-        pid = services.supervisor.pid(name)
-        used = cpu_seconds(pid) if pid else None
-        if used is not None:
-            out[name] = used
-    return out
+def cpu_snapshot(
+    services: RunningServices, names: tuple[str, ...], roots: Mapping[str, int] | None = None
+) -> dict[str, float]:
+    """CPU seconds used so far by each running service and the processes it forked (a
+    gateway's workers), and by each of `roots` (name -> pid, e.g. the PostgreSQL server)
+    with its own."""
+    pids = {name: pid for name in names if (pid := services.supervisor.pid(name))}
+    pids.update(roots or {})
+    return {n: used for n, pid in pids.items() if (used := tree_cpu_seconds(pid)) is not None}
 
 
 def _each_per_event(
