@@ -6,12 +6,14 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+import pytest
 from aiokafka.partitioner import DefaultPartitioner
 from aiokafka.partitioner import murmur2 as reference_murmur2
 from aiokafka.producer.message_accumulator import BatchBuilder
 from hypothesis import given
 from hypothesis import strategies as st
 
+from quanhub.common import kafka
 from quanhub.common.kafka import SINGLE_SEND_BYTES, Chunk, fill_batches, murmur2, partition_of
 
 
@@ -24,6 +26,14 @@ def test_every_length_remainder_and_high_bytes() -> None:
     for length in range(64):
         key = bytes((0xFF - i * 7) % 256 for i in range(length))
         assert murmur2(key) == reference_murmur2(key), length
+
+
+def test_murmur2_stays_exact_while_its_word_cache_empties(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(kafka, "_MIXED_MAX", 5)
+    keys = [f"P|SF|SF{i:010d}".encode() for i in range(0, 3000, 7)]
+    for key in keys + keys:  # the second pass meets words both cached and evicted
+        assert murmur2(key) == reference_murmur2(key)
+        assert len(kafka._MIXED) <= 5
 
 
 @given(st.binary(min_size=1, max_size=120), st.integers(min_value=1, max_value=64))

@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
+import unicodedata
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from quanhub.bench.workload import Workload
+from quanhub.canonical.v1 import canonical_pb2
 from quanhub.common import pii
+from quanhub.common.access.demo import DEMO_PARTNERS
 from quanhub.common.pii import PiiKind
 from quanhub.ingest.v1 import ingest_pb2
 
@@ -165,3 +172,52 @@ def test_received_at_is_the_exact_instant(received: datetime) -> None:
         ingest_pb2.Event(event_id="x"), "TMALL", "platform", received, "", "gateway", SECRET
     )
     assert envelope.received_at.ToDatetime(tzinfo=UTC) == received
+
+
+@given(st.text(max_size=40), st.binary(min_size=1, max_size=100))
+def test_token_is_hmac_of_the_whitespace_collapsed_nfkc_value(value: str, key: bytes) -> None:
+    normalised = re.sub(r"\s+", " ", unicodedata.normalize("NFKC", value)).strip()
+    expected = hmac.new(key, f"name\x1f{normalised}".encode(), hashlib.sha256).hexdigest()
+    assert pii.token(key, PiiKind.NAME, value) == (f"t1:{expected}" if value.strip() else "")
+
+
+def _workload_events() -> list[tuple[str, str, ingest_pb2.Event]]:
+    """Orders, parcels and customs messages as the simulator writes them, personal data,
+    free text and trace ids included."""
+    roles = {p.code: p.role.value for p in DEMO_PARTNERS}
+    return [(s.partner, roles[s.partner], s.event) for s in Workload(40).sends(600, "env")]
+
+
+@pytest.mark.parametrize("trace_id", ["", "tr-request"])
+def test_envelope_writer_writes_what_protect_event_builds(trace_id: str) -> None:
+    received = datetime(2026, 11, 28, 8, 0, 0, 250000, tzinfo=UTC)
+    events = _workload_events()
+    assert {e.WhichOneof("body") for _, _, e in events} == {"order", "parcel", "customs"}
+    tokenised = 0
+    for partner, role, event in events:
+        expected = pii.protect_event(event, partner, role, received, trace_id, "gateway", SECRET)
+        owned = ingest_pb2.Event()
+        owned.CopyFrom(event)
+        tokens = pii.protect_in_place(owned, SECRET)
+        writer = pii.EnvelopeWriter(partner, role, received, "gateway")
+        written = writer.envelope(owned.SerializeToString(), trace_id, tokens)
+        assert canonical_pb2.RawEnvelope.FromString(written) == expected
+        if not tokens:  # no map: every field in protobuf's own order, byte for byte
+            assert written == expected.SerializeToString()
+        tokenised += bool(tokens)
+    assert tokenised >= 50, "orders and customs messages carry personal data"
+
+
+def test_envelope_writer_lengths_over_127_bytes_and_empty_events() -> None:
+    writer = pii.EnvelopeWriter("SF", "carrier", datetime(2026, 1, 1, tzinfo=UTC), "gateway")
+    event = ingest_pb2.Event(event_id="e" * 100, trace_id="t" * 300)
+    tokens = {"order.buyer.name": "t1:" + "a" * 64, "x" * 200: "y" * 20_000}
+    envelope = canonical_pb2.RawEnvelope.FromString(
+        writer.envelope(event.SerializeToString(), "t" * 300, tokens)
+    )
+    assert envelope.event == event
+    assert envelope.trace_id == "t" * 300
+    assert dict(envelope.pii_tokens) == tokens
+    empty = canonical_pb2.RawEnvelope.FromString(writer.envelope(b"", "", {}))
+    assert empty.HasField("event")
+    assert empty.partner_code == "SF"

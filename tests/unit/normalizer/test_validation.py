@@ -5,6 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+from google.protobuf.message import Message
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from quanhub.common.validation import parse_return_time, validate_event
 from quanhub.ingest.v1 import ingest_pb2 as ipb
@@ -225,3 +228,63 @@ def test_money_and_district_rules_in_lines_and_consignee() -> None:
         ("invalid_format", "customs.lines[0].total_price"),
         ("invalid_format", "customs.consignee.district_code"),
     ]
+
+
+def _reference_string_violations(message: Message, prefix: str = "") -> list[tuple[str, str]]:
+    """too_long and NUL violations by a plain ListFields walk, in field-number order."""
+    limits = {"description": 1024, "return_info": 1024, "address": 512, "item_name": 512,
+              "location": 256, "name": 256}  # fmt: skip
+    found: list[tuple[str, str]] = []
+    for field, value in message.ListFields():
+        path = f"{prefix}{field.name}"
+        if isinstance(value, str):
+            if len(value) > limits.get(field.name, 128):
+                found.append(("too_long", path))
+            if "\x00" in value:
+                found.append(("invalid_format", path))
+        elif isinstance(value, Message):
+            found += _reference_string_violations(value, f"{path}.")
+        elif field.message_type is not None:
+            for i, item in enumerate(value):
+                found += _reference_string_violations(item, f"{path}[{i}].")
+    return found
+
+
+_TEXT = st.one_of(
+    st.text(alphabet="a张\x00", max_size=3),
+    st.integers(min_value=120, max_value=1030).map(lambda n: "x" * n),
+    st.text(alphabet="b\x00", min_size=125, max_size=135),
+)
+
+
+@settings(max_examples=300)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["trace_id", "order.description", "order.buyer.name",
+                             "order.consignee.address", "order.lines.item_name",
+                             "order.lines.unit", "order.payer.telephone"]),
+            _TEXT,
+        ),
+        max_size=6,
+    )
+)  # fmt: skip
+def test_string_limits_are_found_as_a_field_by_field_walk_finds_them(
+    placed: list[tuple[str, str]],
+) -> None:
+    order = ipb.OrderEvent(platform_code="p", order_no="o", code_system="taobao", code="X")
+    event = _event(order=order)
+    for path, value in placed:
+        *parents, name = path.split(".")
+        target: Message = event
+        for parent in parents:
+            target = getattr(target, parent)
+            if parent == "lines":
+                target = target[0] if len(target) else target.add()
+        setattr(target, name, value)
+    found = [
+        (v.code, v.field)
+        for v in validate_event(event, NOW)
+        if "longer than" in v.message or "NUL character" in v.message
+    ]
+    assert found == _reference_string_violations(event)

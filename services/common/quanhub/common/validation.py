@@ -14,7 +14,9 @@ Facts: trade modes, ie_flag, returnTime format from ../shared/reference/customs.
 from __future__ import annotations
 
 import functools
+import operator
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import cast
@@ -202,8 +204,6 @@ def _latest_us(now: datetime) -> int:
 #: No string this short needs its own limit looked up.
 _MIN_MAX_LEN = min(_DEFAULT_MAX_LEN, *_MAX_LEN.values())
 _STRING, _MESSAGE, _MESSAGES = range(3)
-#: Per message type: (field name, what it is) of the fields _check_lengths reads.
-_FIELDS: dict[Descriptor, tuple[tuple[str, int], ...]] = {}
 #: Message types with a string field somewhere inside (a Timestamp has none).
 _HAS_STRINGS: dict[str, bool] = {}
 
@@ -225,18 +225,46 @@ def _has_strings(message_type: Descriptor, seen: frozenset[str] = frozenset()) -
     return _HAS_STRINGS[name]
 
 
-def _fields(message_type: Descriptor) -> tuple[tuple[str, int], ...]:
-    """Its singular strings and the message fields with strings inside, by field number (the
-    order violations are reported in, as ListFields would list them)."""
-    plan: list[tuple[str, int]] = []
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """What _check_lengths reads of one message type."""
+
+    #: (field name, what it is) of its singular strings and the message fields with strings
+    #: inside, by field number (the order violations are reported in).
+    fields: tuple[tuple[str, int], ...]
+    #: All its singular strings in one call, as a tuple.
+    strings: Callable[[Message], tuple[str, ...]]
+    #: (field name, repeated) of its message fields with strings inside.
+    messages: tuple[tuple[str, bool], ...]
+
+
+#: Per message type, its plan.
+_PLANS: dict[Descriptor, _Plan] = {}
+
+
+def _plan(message_type: Descriptor) -> _Plan:
+    fields: list[tuple[str, int]] = []
     for field in sorted(message_type.fields, key=lambda f: f.number):
         inner = field.message_type
         if field.type == field.TYPE_STRING and not field.is_repeated:
-            plan.append((field.name, _STRING))
+            fields.append((field.name, _STRING))
         elif inner is not None and _has_strings(inner):
-            plan.append((field.name, _MESSAGES if field.is_repeated else _MESSAGE))
-    fields = _FIELDS[message_type] = tuple(plan)
-    return fields
+            fields.append((field.name, _MESSAGES if field.is_repeated else _MESSAGE))
+    names = [name for name, kind in fields if kind == _STRING]
+    strings = _getter(names)
+    messages = tuple((name, kind == _MESSAGES) for name, kind in fields if kind != _STRING)
+    plan = _PLANS[message_type] = _Plan(tuple(fields), strings, messages)
+    return plan
+
+
+def _getter(names: list[str]) -> Callable[[Message], tuple[str, ...]]:
+    """The named fields of a message as one tuple (attrgetter gives a bare value for one)."""
+    if len(names) > 1:
+        return cast("Callable[[Message], tuple[str, ...]]", operator.attrgetter(*names))
+    if names:
+        (name,) = names
+        return lambda message: (getattr(message, name),)
+    return lambda _: ()
 
 
 #: Where a nested message sits: (its parent's place, field name, index in a repeated field).
@@ -255,15 +283,28 @@ def _path(place: _Place | None, name: str) -> str:
 def _check_lengths(check: _Checks, message: Message, place: _Place | None) -> None:
     """Every string within its length limit and free of U+0000, nested messages too.
 
-    Reads each string field by name from a plan made once per message type (cheaper than
-    ListFields' tuples), builds field paths only for a violation, and never enters message
-    types without strings (timestamps).
+    Reads a message's strings in one attrgetter call, from a plan made once per message type,
+    and judges them together (joined); never enters message types without strings
+    (timestamps). A message with a suspect string is walked again field by field
+    (_report_lengths), which reports violations in field-number order with their paths.
     """
     descriptor = cast("Descriptor", message.DESCRIPTOR)
-    fields = _FIELDS.get(descriptor)
-    if fields is None:
-        fields = _fields(descriptor)
-    for name, kind in fields:
+    plan = _PLANS.get(descriptor) or _plan(descriptor)
+    strings = plan.strings(message)
+    joined = "".join(strings)
+    if "\x00" in joined or (len(joined) > _MIN_MAX_LEN and max(map(len, strings)) > _MIN_MAX_LEN):
+        _report_lengths(check, message, place, plan)
+        return
+    for name, repeated in plan.messages:
+        if repeated:
+            for i, item in enumerate(getattr(message, name)):
+                _check_lengths(check, item, (place, name, i))
+        elif message.HasField(name):
+            _check_lengths(check, getattr(message, name), (place, name, None))
+
+
+def _report_lengths(check: _Checks, message: Message, place: _Place | None, plan: _Plan) -> None:
+    for name, kind in plan.fields:
         if kind == _STRING:
             value = getattr(message, name)
             if len(value) > _MIN_MAX_LEN or "\x00" in value:

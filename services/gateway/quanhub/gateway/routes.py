@@ -17,7 +17,7 @@ from quanhub.common.access.model import Principal
 from quanhub.common.canonical import event_business_key
 from quanhub.common.errors import DependencyUnavailable
 from quanhub.common.ids import canonical_event_id_text
-from quanhub.common.pii import protect_event
+from quanhub.common.pii import EnvelopeWriter, protect_in_place
 from quanhub.common.topics import EventKind
 from quanhub.gateway.admission import Admission, admit
 from quanhub.gateway.authz import ensure_may_publish
@@ -75,9 +75,10 @@ def _rejections(admission: Admission) -> list[dict[str, Any]]:
 def _records(
     ctx: GatewayContext, principal: Principal, admission: Admission, trace_id: str
 ) -> list[Record]:
-    received_at = ctx.clock.now()
+    """The raw-topic record of each accepted event. Masks the events in place: the request
+    owns them, and nothing reads them after this."""
     partner = principal.partner_code
-    role = principal.role.value
+    writer = EnvelopeWriter(partner, principal.role.value, ctx.clock.now(), "gateway")
     partner_header = ("partner", partner.encode())
     topic_of: dict[str, str] = {}  # body name -> raw topic, looked up once per request
     records: list[Record] = []
@@ -87,15 +88,14 @@ def _records(
         if topic is None:
             topic = topic_of[body] = ctx.topics.raw(EventKind(body))
         event_trace = event.trace_id or trace_id
-        envelope = protect_event(
-            event, partner, role, received_at, event_trace, "gateway", ctx.pii_secret
-        )
+        key = event_business_key(event, partner)
+        tokens = protect_in_place(event, ctx.pii_secret)
         event_id = canonical_event_id_text(partner, event.event_id)
         records.append(
             Record(
                 topic=topic,
-                key=event_business_key(event, partner),
-                value=envelope.SerializeToString(),
+                key=key,
+                value=writer.envelope(event.SerializeToString(), event_trace, tokens),
                 headers=[
                     partner_header,
                     ("event_id", event_id.encode()),
