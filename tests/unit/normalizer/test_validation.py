@@ -288,3 +288,13 @@ def test_string_limits_are_found_as_a_field_by_field_walk_finds_them(
         if "longer than" in v.message or "NUL character" in v.message
     ]
     assert found == _reference_string_violations(event)
+
+
+@pytest.mark.parametrize("value", ["00010101000000000", "00010101075959999"])
+def test_a_return_time_before_the_first_utc_instant_is_invalid_not_an_error(value: str) -> None:
+    # In China Standard Time, 0001-01-01 before 08:00 is a UTC instant datetime cannot hold.
+    assert parse_return_time(value) is None
+    event = _event(customs=ipb.CustomsEvent(message_type="CEB622", cop_no="C1",
+                                            return_status="2", return_time=value))  # fmt: skip
+    assert ("invalid_format", "customs.return_time") in _codes(event)
+    assert parse_return_time("00010101080000000") == datetime(1, 1, 1, tzinfo=UTC)

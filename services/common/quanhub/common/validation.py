@@ -94,9 +94,9 @@ def parse_return_time(value: str) -> datetime | None:
             int(value[14:]) * 1000,
             tzinfo=UTC,
         )
-    except ValueError:
+        return local - CST
+    except (ValueError, OverflowError):  # no such date; or before 0001-01-01T08:00 CST
         return None
-    return local - CST
 
 
 def validate_event(event: ipb.Event, now: datetime) -> list[Violation]:
