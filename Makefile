@@ -12,10 +12,17 @@ STAMP := $(VENV)/.installed
 help: ## List the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
 
-$(STAMP): pyproject.toml
+# The gateway's native fast path (Rust, built by maturin into the venv).
+NATIVE := services/gateway/native
+NATIVE_SOURCES := $(NATIVE)/Cargo.toml $(NATIVE)/Cargo.lock $(NATIVE)/pyproject.toml \
+	$(NATIVE)/quanhub_gateway_native.pyi $(wildcard $(NATIVE)/src/*.rs)
+
+$(STAMP): pyproject.toml $(NATIVE_SOURCES)
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
+	@command -v cargo >/dev/null || { echo "The gateway's fast path is Rust: install a toolchain (https://rustup.rs) and rerun"; exit 1; }
+	$(BIN)/pip install --quiet ./$(NATIVE)
 	@touch $(STAMP)
 
 install: $(STAMP) ## Create .venv and install everything (idempotent)
@@ -27,9 +34,10 @@ proto-check: $(STAMP) ## Fail when committed generated code drifts from proto/
 	PYTHON=$(CURDIR)/$(BIN)/python proto/generate.sh --check
 	cd proto && ../$(BIN)/buf lint
 
-lint: $(STAMP) ## ruff and ruff format --check
+lint: $(STAMP) ## ruff, ruff format --check, and cargo fmt --check and clippy for the native path
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	cd $(NATIVE) && cargo fmt --check && cargo clippy --release --quiet -- -D warnings
 
 typecheck: $(STAMP) ## mypy --strict
 	$(BIN)/mypy
@@ -37,6 +45,7 @@ typecheck: $(STAMP) ## mypy --strict
 check: lint typecheck proto-check ## All static checks
 
 test-unit: $(STAMP) ## Unit tests only (no servers)
+	cd $(NATIVE) && cargo test --release --quiet
 	$(BIN)/pytest tests/unit -q
 
 test-integration: $(STAMP) ## Integration tests (real Kafka and PostgreSQL; starts the stack)
@@ -52,6 +61,7 @@ system-deps: ## Debian packages the tests use (chromium, CJK font, kcat)
 test: $(STAMP) system-deps ## Everything CI runs: stack, static checks, unit, integration, e2e, short chaos
 	$(BIN)/quanhub stack up --reuse-running
 	$(MAKE) --no-print-directory check
+	cd $(NATIVE) && cargo test --release --quiet
 	$(BIN)/pytest tests/unit -q
 	$(BIN)/pytest tests/integration -q
 	$(BIN)/pytest tests/e2e -q

@@ -25,6 +25,7 @@ __all__ = [
     "ORDER_STATUS",
     "PARCEL_STATUS",
     "PARCEL_SUB_STATUS",
+    "RECEIPT_MESSAGE_TYPES",
     "REQUEST_RECEIPTS",
     "TRANSIT_BAG",
     "CustomsMessage",
@@ -180,6 +181,9 @@ _CUSTOMS_MESSAGES: dict[str, CustomsMessage] = {
     for is_receipt, types in ((False, business), (True, receipts))
     for message_type in types.split()
 }
+
+#: The CEB message types customs sends as receipts.
+RECEIPT_MESSAGE_TYPES = frozenset(t for t, kind in _CUSTOMS_MESSAGES.items() if kind.is_receipt)
 
 #: Receipts whose 399 means "the cancel / return request was approved" (issue 3).
 REQUEST_RECEIPTS = frozenset({"CEB624", "CEB606", "CEB626", "CEB214", "CEB216"})

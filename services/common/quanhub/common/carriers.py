@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
-__all__ = ["CARRIERS", "Carrier", "carrier", "resolve_carrier"]
+__all__ = ["CARRIERS", "CODES", "Carrier", "carrier", "resolve_carrier"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +62,9 @@ def _index() -> Mapping[str, str]:
 
 
 _BY_CODE = _index()
+#: Every carrier code the hub knows (case-folded: Kuaidi100, Kdniao, hub ids, aliases) and
+#: the carrier id it names: what resolve_carrier looks codes up in.
+CODES: Mapping[str, str] = _BY_CODE
 
 
 def resolve_carrier(code: str) -> str | None:

@@ -85,6 +85,9 @@ class _Producible(Protocol):
     def value(self) -> bytes: ...
     @property
     def headers(self) -> list[tuple[str, bytes]]: ...
+    @property
+    def key_hash(self) -> int | None:
+        """murmur2(key), when the producer of the record computed it already."""
 
 
 _P = TypeVar("_P", bound=_Producible)
@@ -161,7 +164,10 @@ async def _by_partition(producer: Any, records: Iterable[_P]) -> dict[tuple[str,
         key = record.key
         partition = None if key is None else known[1].get(key)
         if partition is None:
-            partition = partition_of(key, known[0])  # keyless: random, each time
+            if record.key_hash is not None:
+                partition = known[0][(record.key_hash & 0x7FFFFFFF) % len(known[0])]
+            else:
+                partition = partition_of(key, known[0])  # keyless: random, each time
             if key is not None:
                 known[1][key] = partition
         group = groups.get((topic, partition))

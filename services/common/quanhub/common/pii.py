@@ -265,15 +265,16 @@ class EnvelopeWriter:
     def __init__(self, partner: str, role: str, received_at: datetime, ingress: str) -> None:
         shared = canonical_pb2.RawEnvelope(partner_code=partner, partner_role=str(role))
         shared.received_at.seconds, shared.received_at.nanos = _timestamp(received_at)
-        self._head = shared.SerializeToString()  # fields 1-3
-        self._ingress = canonical_pb2.RawEnvelope(ingress=ingress).SerializeToString()  # 5
+        #: The encoded fields every envelope of the request shares: 1-3, and 5 (ingress).
+        self.head = shared.SerializeToString()
+        self.ingress = canonical_pb2.RawEnvelope(ingress=ingress).SerializeToString()
 
     def envelope(self, event: bytes, trace_id: str, tokens: dict[str, str]) -> bytes:
         """The envelope of one event already protected in place (`protect_in_place`)."""
-        parts = [self._head]
+        parts = [self.head]
         if trace_id:
             parts.append(_string_field(_TRACE_ID, trace_id.encode()))
-        parts += (self._ingress, _EVENT, _varint(len(event)), event)
+        parts += (self.ingress, _EVENT, _varint(len(event)), event)
         for path, token_text in tokens.items():
             entry = _string_field(_ENTRY_KEY, path.encode()) + _string_field(
                 _ENTRY_VALUE, token_text.encode()

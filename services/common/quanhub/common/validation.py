@@ -16,9 +16,10 @@ from __future__ import annotations
 import functools
 import operator
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from types import MappingProxyType
 from typing import cast
 
 from google.protobuf.descriptor import Descriptor
@@ -30,9 +31,13 @@ from quanhub.common.timestamps import EPOCH, in_range
 from quanhub.ingest.v1 import ingest_pb2 as ipb
 
 __all__ = [
+    "DEFAULT_MAX_LEN",
+    "EARLIEST_US",
     "KNOWN_TRADE_MODES",
     "MAX_FUTURE",
+    "MAX_LEN",
     "Violation",
+    "latest_us",
     "parse_return_time",
     "validate_event",
 ]
@@ -54,15 +59,18 @@ _CURRENCY = re.compile(r"[A-Z]{3}")
 _MESSAGE_TYPE = re.compile(r"CEB\d{3}")
 _RETURN_TIME = re.compile(r"\d{17}")
 
-_DEFAULT_MAX_LEN = 128
-_MAX_LEN = {
-    "description": 1024,
-    "return_info": 1024,
-    "address": 512,
-    "item_name": 512,
-    "location": 256,
-    "name": 256,
-}
+#: A string's length limit in characters, by field name (others: DEFAULT_MAX_LEN).
+DEFAULT_MAX_LEN = 128
+MAX_LEN: Mapping[str, int] = MappingProxyType(
+    {
+        "description": 1024,
+        "return_info": 1024,
+        "address": 512,
+        "item_name": 512,
+        "location": 256,
+        "name": 256,
+    }
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,25 +192,25 @@ def _check_time(check: _Checks, event: ipb.Event, now: datetime) -> None:
     # Whole microseconds since the epoch, as Timestamp.ToDatetime would give (nanos
     # truncated), compared as integers: exact, and without building a datetime per event.
     at = seconds * 1_000_000 + nanos // 1000
-    if at < _EARLIEST_US:
+    if at < EARLIEST_US:
         check.add("invalid_format", "occurred_at", "is before 2000")
-    elif at > _latest_us(now):
+    elif at > latest_us(now):
         check.add("future_time", "occurred_at", "is more than a day in the future")
 
 
 _MICROSECOND = timedelta(microseconds=1)
-_EARLIEST_US = (_EARLIEST - EPOCH) // _MICROSECOND
+EARLIEST_US = (_EARLIEST - EPOCH) // _MICROSECOND
 
 
 @functools.lru_cache(maxsize=4)
-def _latest_us(now: datetime) -> int:
+def latest_us(now: datetime) -> int:
     """The latest acceptable event time at `now`, in epoch microseconds (a batch shares one
     `now`, hence the cache)."""
     return (now + MAX_FUTURE - EPOCH) // _MICROSECOND
 
 
 #: No string this short needs its own limit looked up.
-_MIN_MAX_LEN = min(_DEFAULT_MAX_LEN, *_MAX_LEN.values())
+_MIN_MAX_LEN = min(DEFAULT_MAX_LEN, *MAX_LEN.values())
 _STRING, _MESSAGE, _MESSAGES = range(3)
 #: Message types with a string field somewhere inside (a Timestamp has none).
 _HAS_STRINGS: dict[str, bool] = {}
@@ -318,7 +326,7 @@ def _report_lengths(check: _Checks, message: Message, place: _Place | None, plan
 
 
 def _check_string(check: _Checks, place: _Place | None, name: str, value: str) -> None:
-    limit = _MAX_LEN.get(name, _DEFAULT_MAX_LEN)
+    limit = MAX_LEN.get(name, DEFAULT_MAX_LEN)
     if len(value) > limit:
         check.add("too_long", _path(place, name), f"is longer than {limit} characters")
     if "\x00" in value:  # PostgreSQL text cannot hold it: the ledger write would fail

@@ -26,6 +26,7 @@ from quanhub.common.settings import Profile
 from quanhub.common.topics import EventKind, Topics
 from quanhub.gateway import errors
 from quanhub.gateway.context import GatewayContext
+from quanhub.gateway.fastpath import FastPath
 from quanhub.gateway.metrics import GatewayMetrics
 from quanhub.gateway.parsing import ACCEPTED_TYPES, BodyLimits
 from quanhub.gateway.publisher import KafkaPublisher, Publisher
@@ -97,23 +98,26 @@ def create_app(
             linger_ms=settings.kafka_linger_ms,
         )
     )
+    limits = BodyLimits(
+        max_body_bytes=settings.max_body_bytes,
+        max_events=settings.max_events_per_request,
+        max_event_bytes=settings.max_event_bytes,
+        max_string_chars=settings.max_string_chars,
+        max_json_depth=settings.max_json_depth,
+    )
+    pii_secret = settings.pii.secret.get_secret_value().encode()
     context = GatewayContext(
         clock=clock,
         topics=topics,
-        limits=BodyLimits(
-            max_body_bytes=settings.max_body_bytes,
-            max_events=settings.max_events_per_request,
-            max_event_bytes=settings.max_event_bytes,
-            max_string_chars=settings.max_string_chars,
-            max_json_depth=settings.max_json_depth,
-        ),
+        limits=limits,
         limiter=RateLimiter(
             clock, rate=settings.rate_limit_events_per_second, burst=settings.rate_limit_burst
         ),
         publisher=publisher or kafka,  # type: ignore[arg-type] # one of them is set
         metrics=metrics,
-        pii_secret=settings.pii.secret.get_secret_value().encode(),
+        pii_secret=pii_secret,
         retry_after_seconds=settings.retry_after_seconds,
+        fast_path=FastPath.load(pii_secret, limits) if settings.native else None,
     )
     pool_holder: list[asyncpg.Pool] = []
 

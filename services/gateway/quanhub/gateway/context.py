@@ -9,6 +9,7 @@ from fastapi import Depends, Request
 
 from quanhub.common.clock import Clock
 from quanhub.common.topics import Topics
+from quanhub.gateway.fastpath import FastPath
 from quanhub.gateway.metrics import GatewayMetrics
 from quanhub.gateway.parsing import BodyLimits
 from quanhub.gateway.publisher import Publisher
@@ -27,6 +28,8 @@ class GatewayContext:
     metrics: GatewayMetrics
     pii_secret: bytes
     retry_after_seconds: int
+    #: The native fast path for protobuf bodies; None: Python does all of it.
+    fast_path: FastPath | None = None
 
 
 async def gateway_context(request: Request) -> GatewayContext:

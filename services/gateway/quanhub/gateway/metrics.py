@@ -22,6 +22,12 @@ class GatewayMetrics:
             ["partner", "outcome"],
             registry=self.registry,
         )
+        self.fast_path_events = Counter(
+            "quanhub_gateway_fast_path_events",
+            "Events by who judged them: native (the fast path) or python",
+            ["path"],
+            registry=self.registry,
+        )
         self.publish_seconds = Histogram(
             "quanhub_gateway_publish_seconds",
             "Time from producing a batch to Kafka acknowledging all of it",

@@ -31,6 +31,8 @@ class Record(NamedTuple):
     key: bytes
     value: bytes
     headers: list[tuple[str, bytes]]
+    #: murmur2(key), when the native fast path computed it.
+    key_hash: int | None = None
 
 
 class Publisher(Protocol):

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 import time
 import uuid
-from typing import Annotated, Any
+from datetime import datetime
+from typing import Annotated, Any, NamedTuple
 
 import structlog
 from fastapi import APIRouter, Header, Request
@@ -23,6 +24,7 @@ from quanhub.gateway.admission import Admission, admit
 from quanhub.gateway.authz import ensure_may_publish
 from quanhub.gateway.context import ContextDep, GatewayContext
 from quanhub.gateway.errors import BatchRejected, InvalidHeader, MalformedBody, RateLimited
+from quanhub.gateway.fastpath import Prepared, merge
 from quanhub.gateway.parsing import PROTOBUF_TYPES, BodyFormat, body_format, decode, read_body
 from quanhub.gateway.publisher import Record
 from quanhub.gateway.ratelimit import Decision
@@ -73,12 +75,15 @@ def _rejections(admission: Admission) -> list[dict[str, Any]]:
 
 
 def _records(
-    ctx: GatewayContext, principal: Principal, admission: Admission, trace_id: str
+    ctx: GatewayContext,
+    principal: Principal,
+    admission: Admission,
+    trace_id: str,
+    writer: EnvelopeWriter,
 ) -> list[Record]:
-    """The raw-topic record of each accepted event. Masks the events in place: the request
-    owns them, and nothing reads them after this."""
+    """The raw-topic record of each accepted event, in admission order. Masks the events in
+    place: the request owns them, and nothing reads them after this."""
     partner = principal.partner_code
-    writer = EnvelopeWriter(partner, principal.role.value, ctx.clock.now(), "gateway")
     partner_header = ("partner", partner.encode())
     topic_of: dict[str, str] = {}  # body name -> raw topic, looked up once per request
     records: list[Record] = []
@@ -106,8 +111,47 @@ def _records(
     return records
 
 
-def _respond(request: Request, admission: Admission, headers: dict[str, str]) -> Response:
-    result = ingest_pb2.PublishResponse(accepted=len(admission.accepted))
+class _Batch(NamedTuple):
+    """A request's events as the fast path left them: how many there are, what it prepared
+    (None: the whole body is Python's), and those Python is to judge, with their indexes."""
+
+    size: int
+    prepared: list[Prepared] | None
+    judged: list[ingest_pb2.Event]
+    indexes: list[int] | None
+
+
+def _read_events(
+    ctx: GatewayContext,
+    principal: Principal,
+    fmt: BodyFormat,
+    body: bytes,
+    *,
+    received_at: datetime,
+    trace_id: str,
+    writer: EnvelopeWriter,
+) -> _Batch:
+    """The native fast path prepares the events it is sure of; Python decodes the body for
+    the rest, or for all of them when the fast path leaves it the whole body."""
+    fast = ctx.fast_path if fmt is BodyFormat.PROTOBUF else None
+    prepared = fast.prepare(body, principal, received_at, trace_id, writer) if fast else None
+    if prepared is None:
+        events = decode(body, fmt, ctx.limits)
+        if not events:
+            raise MalformedBody("the request holds no events", code="empty_batch")
+        ctx.metrics.fast_path_events.labels("python").inc(len(events))
+        return _Batch(len(events), None, events, None)
+    indexes = [i for i, item in enumerate(prepared) if item is None]
+    ctx.metrics.fast_path_events.labels("native").inc(len(prepared) - len(indexes))
+    ctx.metrics.fast_path_events.labels("python").inc(len(indexes))
+    events = decode(body, fmt, ctx.limits) if indexes else []
+    return _Batch(len(prepared), prepared, [events[i] for i in indexes], indexes)
+
+
+def _respond(
+    request: Request, accepted: int, admission: Admission, headers: dict[str, str]
+) -> Response:
+    result = ingest_pb2.PublishResponse(accepted=accepted)
     for r in admission.rejected:
         result.rejected.add(index=r.index, event_id=r.event_id, code=r.code, message=r.message)
     accept = request.headers.get("accept", "")
@@ -161,22 +205,28 @@ async def publish_events(
     ensure_may_publish(principal)
     fmt = body_format(request.headers.get("content-type"), request.headers.get("content-encoding"))
     body = await read_body(request.stream(), request.headers.get("content-length"), ctx.limits)
-    events = decode(body, fmt, ctx.limits)
-    if not events:
-        raise MalformedBody("the request holds no events", code="empty_batch")
-    rate_headers = _spend_budget(ctx, principal, len(events))
+    received_at = ctx.clock.now()
+    writer = EnvelopeWriter(principal.partner_code, principal.role.value, received_at, "gateway")
+    batch = _read_events(
+        ctx, principal, fmt, body, received_at=received_at, trace_id=trace_id, writer=writer
+    )
+    rate_headers = _spend_budget(ctx, principal, batch.size)
     # No event of a protobuf body is larger than the body: small bodies skip the size check.
     # (JSON is no bound: a negative int is 2 characters there and 10 bytes in protobuf.)
     limit = ctx.limits.max_event_bytes
     size_limit = None if fmt is BodyFormat.PROTOBUF and len(body) <= limit else limit
-    admission = admit(principal, events, ctx.clock.now(), max_event_bytes=size_limit)
+    admission = admit(
+        principal, batch.judged, received_at, max_event_bytes=size_limit, indexes=batch.indexes
+    )
     ctx.metrics.events.labels(principal.partner_code, "rejected").inc(len(admission.rejected))
-    if admission.rejected and (rollback or not admission.accepted):
+    if admission.rejected and (rollback or batch.size == len(admission.rejected)):
         reason = "rollback: a rejected event refuses the batch" if rollback else "no event accepted"
         raise BatchRejected(
             reason, extra={"accepted": 0, "rejected": _rejections(admission)}, headers=rate_headers
         )
-    records = _records(ctx, principal, admission, trace_id)
+    records = _records(ctx, principal, admission, trace_id, writer)
+    if batch.prepared is not None:
+        records = merge(batch.prepared, admission, records, ctx.topics, principal.partner_code)
     publish_started = time.perf_counter()
     try:
         await ctx.publisher.publish(records)
@@ -194,4 +244,4 @@ async def publish_events(
         rejection_codes=sorted({r.code for r in admission.rejected}),
         ms=round((time.perf_counter() - started) * 1000, 1),
     )
-    return _respond(request, admission, {**rate_headers, "X-Trace-Id": trace_id})
+    return _respond(request, len(records), admission, {**rate_headers, "X-Trace-Id": trace_id})

@@ -52,6 +52,9 @@ class GatewaySettings(BaseSettings):
     rate_limit_burst: int = Field(default=20_000, ge=1)
     #: How long a verified (or refused) API key is trusted without asking PostgreSQL.
     auth_cache_seconds: float = Field(default=15.0, ge=0, le=300)
+    #: Judge protobuf events with the native fast path (quanhub_gateway_native, Rust) when
+    #: it is installed; false: Python judges every event (the same answers, slower).
+    native: bool = True
     #: Apply pending database migrations at start (the registry tables).
     migrate_on_start: bool = True
     profile: Profile = Field(default_factory=lambda: ProfileSettings().profile)

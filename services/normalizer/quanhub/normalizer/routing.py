@@ -44,6 +44,8 @@ class Output(NamedTuple):
     error_message: str = ""
     #: (code_system, code) when the code was not in its table.
     unmapped: tuple[str, str] | None = None
+    #: The key's murmur2 when known (never here: fill_batches computes it).
+    key_hash: int | None = None
 
 
 def _normalize(envelope: cpb.RawEnvelope) -> Normalized | DeadLetter:

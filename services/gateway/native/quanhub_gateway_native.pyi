@@ -1,0 +1,43 @@
+"""The gateway's per-event fast path (Rust): see services/gateway/native/src/lib.rs."""
+
+from collections.abc import Set
+
+#: (message, field, number) of every ingest.proto field the fast path reads and writes.
+SCHEMA: list[tuple[str, str, int]]
+
+def murmur2(data: bytes) -> int:
+    """Kafka's murmur2 of a key, unsigned."""
+
+class FastPath:
+    def __init__(
+        self,
+        *,
+        carriers: dict[str, str],
+        trade_modes: Set[str],
+        receipts: Set[str],
+        max_len: dict[str, int],
+        default_max_len: int,
+        max_string_chars: int,
+        earliest_us: int,
+        min_seconds: int,
+        max_seconds: int,
+        secret: bytes,
+        namespace: bytes,
+    ) -> None: ...
+    def prepare(
+        self,
+        body: bytes,
+        *,
+        partner: str,
+        kind: int | None,
+        own_carrier: str,
+        customs_code: str | None,
+        latest_us: int,
+        max_events: int,
+        max_event_bytes: int,
+        head: bytes,
+        ingress: bytes,
+        trace_id: str,
+    ) -> list[tuple[int, bytes, int, bytes, bytes, bytes] | None] | None:
+        """None: the whole body is Python's. Else per event, in order: None (Python judges
+        it) or (kind 0/1/2, key, key's murmur2, envelope, event id, trace id)."""

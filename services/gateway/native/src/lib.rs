@@ -1,0 +1,315 @@
+//! The Quanhub gateway's per-event fast path, for `POST /v1/events` bodies in protobuf.
+//!
+//! `FastPath.prepare` takes a request body and does, in one pass over each event, what the
+//! Python route does with upb messages: decode, authorize (check_publish), validate
+//! (validate_event), tokenise and mask personal data (protect_in_place), write the raw
+//! envelope (EnvelopeWriter), the Kafka key, its murmur2 hash and the canonical event id.
+//! It answers only for events it is sure of: any other event is left to Python, and a body
+//! it cannot decode exactly as upb would is left to Python whole. See
+//! services/gateway/quanhub/gateway/fastpath.py for how the route combines the two.
+
+mod model;
+mod pii;
+mod rules;
+mod wire;
+
+use std::collections::{HashMap, HashSet};
+
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyList};
+use sha1::{Digest, Sha1};
+
+use crate::model::Body;
+use crate::pii::{Keyed, HEX};
+use crate::rules::{strip, Caller, Tables};
+use crate::wire::put_varint;
+
+/// Kafka's murmur2 (org.apache.kafka.common.utils.Utils.murmur2), as an unsigned 32-bit value.
+pub fn murmur2(data: &[u8]) -> u32 {
+    const M: u32 = 0x5BD1_E995;
+    let mut h: u32 = 0x9747_B28C ^ data.len() as u32;
+    let mut words = data.chunks_exact(4);
+    for word in &mut words {
+        let mut k = u32::from_le_bytes([word[0], word[1], word[2], word[3]]).wrapping_mul(M);
+        k ^= k >> 24;
+        h = h.wrapping_mul(M) ^ k.wrapping_mul(M);
+    }
+    let rest = words.remainder();
+    if rest.len() == 3 {
+        h ^= u32::from(rest[2]) << 16;
+    }
+    if rest.len() >= 2 {
+        h ^= u32::from(rest[1]) << 8;
+    }
+    if !rest.is_empty() {
+        h = (h ^ u32::from(rest[0])).wrapping_mul(M);
+    }
+    h ^= h >> 13;
+    h = h.wrapping_mul(M);
+    h ^ (h >> 15)
+}
+
+/// UUIDv5 text of (partner, the partner's event id), as `canonical_event_id_text`.
+fn event_id(namespace: &[u8], partner: &str, source_event_id: &str) -> String {
+    let digest = Sha1::new()
+        .chain_update(namespace)
+        .chain_update(partner.as_bytes())
+        .chain_update(b"\x1f")
+        .chain_update(source_event_id.as_bytes())
+        .finalize();
+    let mut raw = [0u8; 16];
+    raw.copy_from_slice(&digest[..16]);
+    raw[6] = (raw[6] & 0x0F) | 0x50;
+    raw[8] = (raw[8] & 0x3F) | 0x80;
+    let mut out = String::with_capacity(36);
+    for (i, byte) in raw.iter().enumerate() {
+        if matches!(i, 4 | 6 | 8 | 10) {
+            out.push('-');
+        }
+        out.push(HEX[usize::from(byte >> 4)] as char);
+        out.push(HEX[usize::from(byte & 15)] as char);
+    }
+    out
+}
+
+fn business_key(body: &Body, partner: &str, tables: &Tables) -> Option<String> {
+    Some(match body {
+        Body::Parcel(p) => {
+            let carrier = tables
+                .carriers
+                .get(&strip(&p.carrier_code).to_ascii_lowercase())?;
+            format!("P|{carrier}|{}", strip(&p.waybill_no).to_ascii_uppercase())
+        }
+        Body::Order(o) => format!("O|{}|{}", strip(&o.platform_code), strip(&o.order_no)),
+        Body::Customs(c) => {
+            let cop_no = strip(&c.cop_no);
+            let reference = if cop_no.is_empty() {
+                strip(&c.order_no)
+            } else {
+                cop_no
+            };
+            format!("C|{}|{reference}", strip(partner))
+        }
+    })
+}
+
+fn put_field(out: &mut Vec<u8>, tag: u8, bytes: &[u8]) {
+    out.push(tag);
+    put_varint(out, bytes.len() as u64);
+    out.extend_from_slice(bytes);
+}
+
+/// One accepted event: (kind, key, murmur2 of the key, envelope, event id, trace id).
+type Prepared = (u8, Vec<u8>, u32, Vec<u8>, String, String);
+
+#[pyclass(frozen)]
+struct FastPath {
+    tables: Tables,
+    keyed: Keyed,
+    namespace: Vec<u8>,
+}
+
+#[pymethods]
+impl FastPath {
+    #[new]
+    #[allow(clippy::too_many_arguments)]
+    #[pyo3(signature = (*, carriers, trade_modes, receipts, max_len, default_max_len,
+                        max_string_chars, earliest_us, min_seconds, max_seconds, secret,
+                        namespace))]
+    fn new(
+        carriers: HashMap<String, String>,
+        trade_modes: HashSet<String>,
+        receipts: HashSet<String>,
+        max_len: HashMap<String, usize>,
+        default_max_len: usize,
+        max_string_chars: usize,
+        earliest_us: i64,
+        min_seconds: i64,
+        max_seconds: i64,
+        secret: &[u8],
+        namespace: &[u8],
+    ) -> Self {
+        let tables = Tables {
+            carriers,
+            trade_modes,
+            receipts,
+            max_len,
+            default_max_len,
+            max_string_chars,
+            earliest_us,
+            min_seconds,
+            max_seconds,
+        };
+        FastPath {
+            tables,
+            keyed: Keyed::new(secret),
+            namespace: namespace.to_vec(),
+        }
+    }
+
+    /// None: leave the whole body to Python. Otherwise one entry per event of the request,
+    /// in order: None for an event Python must judge, else
+    /// (kind 0 order / 1 parcel / 2 customs, key, key's murmur2, envelope, event id, trace id).
+    #[allow(clippy::too_many_arguments)]
+    #[pyo3(signature = (body, *, partner, kind, own_carrier, customs_code, latest_us,
+                        max_events, max_event_bytes, head, ingress, trace_id))]
+    fn prepare<'py>(
+        &self,
+        py: Python<'py>,
+        body: &[u8],
+        partner: &str,
+        kind: Option<u8>,
+        own_carrier: &str,
+        customs_code: Option<&str>,
+        latest_us: i64,
+        max_events: usize,
+        max_event_bytes: usize,
+        head: &[u8],
+        ingress: &[u8],
+        trace_id: &str,
+    ) -> PyResult<Option<Bound<'py, PyList>>> {
+        let caller = Caller {
+            partner,
+            kind,
+            own_carrier,
+            customs_code,
+            latest_us,
+        };
+        let Some(prepared) = self.prepare_all(
+            body,
+            &caller,
+            max_events,
+            max_event_bytes,
+            head,
+            ingress,
+            trace_id,
+        ) else {
+            return Ok(None);
+        };
+        let out = PyList::empty(py);
+        for entry in prepared {
+            match entry {
+                None => out.append(py.None())?,
+                Some((kind, key, hash, value, id, trace)) => out.append((
+                    kind,
+                    PyBytes::new(py, &key),
+                    hash,
+                    PyBytes::new(py, &value),
+                    PyBytes::new(py, id.as_bytes()),
+                    PyBytes::new(py, trace.as_bytes()),
+                ))?,
+            }
+        }
+        Ok(Some(out))
+    }
+}
+
+impl FastPath {
+    #[allow(clippy::too_many_arguments)]
+    fn prepare_all(
+        &self,
+        body: &[u8],
+        caller: &Caller<'_>,
+        max_events: usize,
+        max_event_bytes: usize,
+        head: &[u8],
+        ingress: &[u8],
+        trace_id: &str,
+    ) -> Option<Vec<Option<Prepared>>> {
+        let raw = model::request_events(body)?;
+        if raw.is_empty() || raw.len() > max_events {
+            return None;
+        }
+        let mut events = Vec::with_capacity(raw.len());
+        for bytes in &raw {
+            let event = model::event(bytes)?;
+            if !rules::within_string_limit(&event, &self.tables) {
+                return None;
+            }
+            events.push(event);
+        }
+        Some(
+            raw.iter()
+                .zip(events)
+                .map(|(bytes, event)| {
+                    self.prepare_one(
+                        bytes.len(),
+                        event,
+                        caller,
+                        max_event_bytes,
+                        head,
+                        ingress,
+                        trace_id,
+                    )
+                })
+                .collect(),
+        )
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn prepare_one(
+        &self,
+        wire_len: usize,
+        mut event: model::Event,
+        caller: &Caller<'_>,
+        max_event_bytes: usize,
+        head: &[u8],
+        ingress: &[u8],
+        trace_id: &str,
+    ) -> Option<Prepared> {
+        // upb's ByteSize is the canonical encoding's; re-encoding an int32 given in five
+        // bytes can double its size, so only a wire length over half the limit needs it.
+        if wire_len.saturating_mul(2) > max_event_bytes
+            && model::encode(&event).len() > max_event_bytes
+        {
+            return None;
+        }
+        if !(self.tables.may_publish(&event, caller) && self.tables.valid(&event, caller.latest_us))
+        {
+            return None;
+        }
+        let body = event.body.as_ref()?;
+        let kind = match body {
+            Body::Order(_) => 0,
+            Body::Parcel(_) => 1,
+            Body::Customs(_) => 2,
+        };
+        let key = business_key(body, caller.partner, &self.tables)?;
+        let id = event_id(&self.namespace, caller.partner, &event.event_id);
+        let trace = if event.trace_id.is_empty() {
+            trace_id.to_owned()
+        } else {
+            event.trace_id.clone()
+        };
+        let tokens = pii::protect(&mut event, &self.keyed)?;
+        let encoded = model::encode(&event);
+        let mut value = Vec::with_capacity(head.len() + encoded.len() + 64 + tokens.len() * 100);
+        value.extend_from_slice(head);
+        if !trace.is_empty() {
+            put_field(&mut value, 0x22, trace.as_bytes());
+        }
+        value.extend_from_slice(ingress);
+        put_field(&mut value, 0x52, &encoded);
+        for (path, token) in &tokens {
+            let mut entry = Vec::with_capacity(path.len() + token.len() + 4);
+            put_field(&mut entry, 0x0A, path.as_bytes());
+            put_field(&mut entry, 0x12, token.as_bytes());
+            put_field(&mut value, 0x5A, &entry);
+        }
+        let hash = murmur2(key.as_bytes());
+        Some((kind, key.into_bytes(), hash, value, id, trace))
+    }
+}
+
+#[pyfunction(name = "murmur2")]
+fn py_murmur2(data: &[u8]) -> u32 {
+    murmur2(data)
+}
+
+#[pymodule]
+fn quanhub_gateway_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<FastPath>()?;
+    m.add_function(wrap_pyfunction!(py_murmur2, m)?)?;
+    m.add("SCHEMA", model::SCHEMA.to_vec())?;
+    Ok(())
+}

@@ -1,0 +1,332 @@
+"""The native fast path (quanhub_gateway_native) against Python: the same answers and the
+same Kafka records, byte for byte, for the workload's events and for events made odd on
+purpose. Two apps answer each request, one with the fast path and one without."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+import quanhub_gateway_native as native
+from gateway_fakes import FakePublisher
+from google.protobuf.descriptor import Descriptor, FieldDescriptor
+from google.protobuf.message import Message
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from prometheus_client import CollectorRegistry
+
+from quanhub.bench.workload import Workload
+from quanhub.common.access import AuthenticationFailed, Principal
+from quanhub.common.access.demo import DEMO_PARTNERS
+from quanhub.common.clock import FixedClock
+from quanhub.common.kafka import murmur2
+from quanhub.gateway.app import create_app
+from quanhub.gateway.settings import GatewaySettings
+from quanhub.ingest.v1 import ingest_pb2
+
+#: When the workload's events were "received" (they happen around the simulator's clock).
+NOW = datetime(2026, 11, 28, 8, 0, tzinfo=UTC)
+PROTOBUF = {"Content-Type": "application/x-protobuf", "X-Trace-Id": "trace-fast-path"}
+MESSAGES = (
+    ingest_pb2.PublishRequest, ingest_pb2.Event, ingest_pb2.Person, ingest_pb2.Consignee,
+    ingest_pb2.GoodsLine, ingest_pb2.OrderEvent, ingest_pb2.ParcelEvent, ingest_pb2.CustomsEvent,
+)  # fmt: skip
+
+
+class _Partners:
+    """Every demo partner, by the key "key-<code>"."""
+
+    async def authenticate(self, api_key: str) -> Principal:
+        for p in DEMO_PARTNERS:
+            if api_key == f"key-{p.code}":
+                return Principal(p.code, p.role, p.name, p.customs_code)
+        raise AuthenticationFailed("invalid API key")
+
+
+@dataclass
+class _Gateway:
+    http: httpx.AsyncClient
+    publisher: FakePublisher
+    metrics: CollectorRegistry
+
+
+@asynccontextmanager
+async def _gateway(*, native_path: bool, now: datetime) -> AsyncIterator[_Gateway]:
+    settings = GatewaySettings(
+        native=native_path, rate_limit_events_per_second=1e9, rate_limit_burst=10**9
+    )
+    publisher = FakePublisher()
+    app = create_app(
+        settings, clock=FixedClock(now), publisher=publisher, authenticator=_Partners()
+    )
+    assert (app.state.gateway.fast_path is not None) is native_path
+    transport = httpx.ASGITransport(app=app)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=transport, base_url="http://gateway") as http,
+    ):
+        yield _Gateway(http, publisher, app.state.gateway.metrics.registry)
+
+
+@dataclass
+class _Pair:
+    fast: _Gateway
+    python: _Gateway
+
+    async def post(self, partner: str, events: Sequence[ingest_pb2.Event], **headers: str) -> None:
+        """Post to both; assert the same answer and the same records."""
+        body = ingest_pb2.PublishRequest(events=events).SerializeToString()
+        sent = {**PROTOBUF, "Authorization": f"Bearer key-{partner}", **headers}
+        fast = await self.fast.http.post("/v1/events", content=body, headers=sent)
+        python = await self.python.http.post("/v1/events", content=body, headers=sent)
+        assert (fast.status_code, _answer(fast)) == (python.status_code, _answer(python))
+        assert len(self.fast.publisher.records) == len(self.python.publisher.records)
+        for ours, theirs in zip(
+            self.fast.publisher.records, self.python.publisher.records, strict=True
+        ):
+            assert ours[:4] == theirs[:4]  # topic, key, value (the envelope) and headers
+            if ours.key_hash is not None:
+                assert ours.key_hash == murmur2(ours.key)
+        self.fast.publisher.records.clear()
+        self.python.publisher.records.clear()
+
+
+def _answer(response: httpx.Response) -> Any:
+    return response.json() if response.headers["content-type"].endswith("json") else None
+
+
+@asynccontextmanager
+async def _pair(now: datetime = NOW) -> AsyncIterator[_Pair]:
+    async with (
+        _gateway(native_path=True, now=now) as fast,
+        _gateway(native_path=False, now=now) as python,
+    ):
+        yield _Pair(fast, python)
+
+
+def _fast_share(pair: _Pair) -> float:
+    """The share of events the fast path judged, by the fast app's own metric."""
+    name = "quanhub_gateway_fast_path_events_total"
+    native_events = pair.fast.metrics.get_sample_value(name, {"path": "native"}) or 0.0
+    python_events = pair.fast.metrics.get_sample_value(name, {"path": "python"}) or 0.0
+    return native_events / (native_events + python_events)
+
+
+def _workload(count: int) -> dict[str, list[ingest_pb2.Event]]:
+    by_partner: dict[str, list[ingest_pb2.Event]] = {}
+    for send in Workload(60).sends(count, "fast"):
+        by_partner.setdefault(send.partner, []).append(send.event)
+    return by_partner
+
+
+def test_the_native_schema_is_ingest_proto() -> None:
+    expected = {
+        (m.DESCRIPTOR.name, f.name, f.number) for m in MESSAGES for f in m.DESCRIPTOR.fields
+    } | {("Timestamp", "seconds", 1), ("Timestamp", "nanos", 2)}
+    assert set(native.SCHEMA) == expected
+
+
+@given(st.binary(max_size=80))
+def test_native_murmur2_is_kafkas(key: bytes) -> None:
+    assert native.murmur2(key) == murmur2(key)
+
+
+async def test_the_workload_takes_the_fast_path_with_python_s_records() -> None:
+    events = _workload(3000)
+    when = max(e.occurred_at.ToDatetime(tzinfo=UTC) for batch in events.values() for e in batch)
+    async with _pair(when) as pair:
+        for partner, batch in events.items():
+            for start in range(0, len(batch), 200):
+                await pair.post(partner, batch[start : start + 200])
+        assert _fast_share(pair) > 0.97, "the workload's events are the fast path's to judge"
+
+
+# --- events made odd on purpose ----------------------------------------------------------
+
+_ODD_TEXT = st.one_of(
+    st.sampled_from(["", " ", "  x  ", "SF", "shunfeng", "ZTO", "zto ", "ceb622", "CEB622",
+                     "9610", "I", "E", "e", "CNY", "cny", "370102", "37010", "199.00", "1.23456",
+                     "00000000000000.1", "20261128080000000", "00010101000000000",
+                     "20260229080000000", "20280229080000000", "SF1234567890", "ab-12",
+                     "13812345678", "+86 138 1234 5678", "370102199001011234", "张三", "欧阳娜娜",
+                     "山东省济南市历下区泉城路1号", "内蒙古自治区呼和浩特市", "12 Baker Street",
+                     "【济南市】快件已到达", "电话13812345678请联系", "\uff41\uff42\uff43",
+                     "\uff11\uff12\uff13\uff14\uff15\uff16",
+                     "\x00", "tab\there", "\u3000全角空格", "x" * 129, "张" * 257, "9" * 11]),
+    st.text(alphabet="aZ09 -.张三【】\uff1a\uff0c、\u00a0\u3000\uff11\t\x1f", max_size=24),
+)  # fmt: skip
+_ODD_INT = st.sampled_from([0, 1, -1, 2**31 - 1, -(2**31), 7])
+
+
+def _fields(descriptor: Descriptor) -> list[FieldDescriptor]:
+    return [f for f in descriptor.fields if f.message_type is None or not f.is_repeated]
+
+
+@st.composite
+def _odd_event(draw: st.DrawFn, base: Sequence[ingest_pb2.Event]) -> ingest_pb2.Event:
+    """A workload event with a few fields replaced, cleared or added."""
+    event = ingest_pb2.Event()
+    event.CopyFrom(draw(st.sampled_from(base)))
+    for _ in range(draw(st.integers(min_value=0, max_value=4))):
+        target: Message = event
+        body = event.WhichOneof("body")
+        if body and draw(st.booleans()):
+            target = getattr(event, body)
+            nested = [f for f in _fields(target.DESCRIPTOR) if f.message_type is not None]
+            if nested and draw(st.booleans()):
+                field = draw(st.sampled_from(nested))
+                target = getattr(target, field.name)
+        field = draw(st.sampled_from(_fields(target.DESCRIPTOR)))
+        if field.type == FieldDescriptor.TYPE_STRING:
+            setattr(target, field.name, draw(_ODD_TEXT))
+        elif field.type in {FieldDescriptor.TYPE_INT32, FieldDescriptor.TYPE_ENUM}:
+            setattr(target, field.name, draw(_ODD_INT))
+        elif field.type == FieldDescriptor.TYPE_INT64:
+            setattr(target, field.name, draw(st.integers(min_value=-(2**40), max_value=2**40)))
+        elif field.type == FieldDescriptor.TYPE_BOOL:
+            setattr(target, field.name, draw(st.booleans()))
+        elif field.message_type is not None:
+            target.ClearField(field.name)
+    if draw(st.booleans()):
+        seconds = int((_AFTER - datetime(1970, 1, 1, tzinfo=UTC)).total_seconds())
+        event.occurred_at.seconds = seconds + draw(st.sampled_from([-1, 0, 86400, 86401, -(10**9)]))
+        event.occurred_at.nanos = draw(st.sampled_from([0, 999_999_999, 1_000_000_000, -1]))
+    return event
+
+
+def _leaves(descriptor: Descriptor, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    """The path of every scalar field under a message (a repeated message: its first)."""
+    out: list[tuple[str, ...]] = []
+    for field in descriptor.fields:
+        path = (*prefix, field.name)
+        if field.message_type is None:
+            out.append(path)
+        elif field.containing_oneof is None or not prefix:
+            out += _leaves(field.message_type, path)
+    return out
+
+
+def _set(event: ingest_pb2.Event, path: tuple[str, ...], value: object) -> None:
+    target: Any = event
+    for name in path[:-1]:
+        target = getattr(target, name)
+        if not isinstance(target, Message):  # a repeated message field
+            target = target[0] if len(target) else target.add()
+    setattr(target, path[-1], value)
+
+
+_ODD_VALUES: dict[int, list[object]] = {
+    FieldDescriptor.TYPE_INT32: [0, -1, 2**31 - 1, -(2**31)],
+    FieldDescriptor.TYPE_ENUM: [0, 3, 99, -1],
+    FieldDescriptor.TYPE_INT64: [0, -1, 946684799, 946684800, 253402300800],
+    FieldDescriptor.TYPE_BOOL: [False, True],
+}
+
+
+_BASE = _workload(400)
+_PARTNERS = sorted(_BASE)
+#: The clock for odd events: just after the latest workload event.
+_AFTER = max(e.occurred_at.ToDatetime(tzinfo=UTC) for b in _BASE.values() for e in b)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+async def test_odd_events_get_python_s_answers(data: st.DataObject) -> None:
+    partner = data.draw(st.sampled_from(_PARTNERS))
+    # Now and then another partner's events, which authorization refuses.
+    source = data.draw(st.sampled_from(_PARTNERS)) if data.draw(st.integers(0, 4)) == 0 else partner
+    events = data.draw(st.lists(_odd_event(_BASE[source]), min_size=1, max_size=4))
+    rollback = {"Quanhub-Error-Behaviour": "rollback"} if data.draw(st.booleans()) else {}
+    async with _pair(_AFTER + timedelta(minutes=5)) as pair:
+        await pair.post(partner, events, **rollback)
+
+
+@given(st.binary(max_size=300))
+@settings(max_examples=300, deadline=None)
+async def test_any_body_gets_python_s_answer(body: bytes) -> None:
+    async with _pair() as pair:
+        sent = {**PROTOBUF, "Authorization": "Bearer key-SF"}
+        fast = await pair.fast.http.post("/v1/events", content=body, headers=sent)
+        python = await pair.python.http.post("/v1/events", content=body, headers=sent)
+        assert (fast.status_code, _answer(fast)) == (python.status_code, _answer(python))
+        assert pair.fast.publisher.records == pair.python.publisher.records
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        pytest.param(b"\xa0\x06\x01", id="an unknown field"),
+        pytest.param(b"\x0a\x01x", id="event_id given twice (protobuf keeps the last)"),
+    ],
+)
+async def test_bodies_protobuf_reads_leniently_go_to_python_whole(extra: bytes) -> None:
+    partner = _PARTNERS[0]
+    raw = _BASE[partner][0].SerializeToString() + extra
+    body = ingest_pb2.PublishRequest(events=[ingest_pb2.Event()]).SerializeToString()
+    body = body[:1] + _varint(len(raw)) + raw  # the one event, replaced by the odd bytes
+    async with _pair(_AFTER + timedelta(minutes=5)) as pair:
+        sent = {**PROTOBUF, "Authorization": f"Bearer key-{partner}"}
+        fast = await pair.fast.http.post("/v1/events", content=body, headers=sent)
+        python = await pair.python.http.post("/v1/events", content=body, headers=sent)
+        assert fast.status_code == python.status_code == 202
+        assert _answer(fast) == _answer(python)
+        assert [r[:4] for r in pair.fast.publisher.records] == [
+            r[:4] for r in pair.python.publisher.records
+        ]
+        assert _fast_share(pair) == 0.0
+
+
+def _varint(value: int) -> bytes:
+    out = bytearray()
+    while value >= 0x80:
+        out.append((value & 0x7F) | 0x80)
+        value >>= 7
+    out.append(value)
+    return bytes(out)
+
+
+@pytest.mark.parametrize("partner", ["TMALL", "ZTO", "JNAGENT"])
+async def test_each_field_set_to_each_odd_value_gets_python_s_answer(partner: str) -> None:
+    """Every scalar of an order, a parcel and a customs event, set in turn to each odd value
+    of its type (the strings are _ODD_TEXT's examples), the rest of the event left valid."""
+    base = _BASE[partner][0]
+    texts = [
+        "", " ", "  x  ", "shunfeng", "zto ", "ceb622", "CEB622", "CEB900", "9610", "I", "e",
+        "CNY", "cny", "370102", "37010", "199.00", "1.23456", "00000000000000.1",
+        "1234567890123", "12345678901234", "123.", ".5", "1.2.3",
+        "20261128080000000", "00010101000000000", "20260229080000000", "20280229080000000",
+        "SF1234567890", "ab-12", "+86 138 1234 5678", "370102199001011234", "欧阳娜娜",
+        "内蒙古自治区呼和浩特市", "12 Baker Street", "【济南市】快件已到达",
+        "电话13812345678请联系",
+        "\uff41\uff42", "\uff11\uff12", "\x00", "tab\there", "\u3000全角", "x" * 129, "张" * 257,
+        "3701AG0001", "JNAGENT", "TMALL", "ZTO",
+    ]  # fmt: skip
+    variants = []
+    for path in _leaves(ingest_pb2.Event.DESCRIPTOR):
+        if path[0] in {"order", "parcel", "customs"} and path[0] != base.WhichOneof("body"):
+            continue
+        field = _field(path)
+        for value in (
+            texts if field.type == FieldDescriptor.TYPE_STRING else _ODD_VALUES[field.type]
+        ):
+            event = ingest_pb2.Event()
+            event.CopyFrom(base)
+            _set(event, path, value)
+            variants.append(event)
+    assert len(variants) > 400
+    async with _pair(_AFTER + timedelta(minutes=5)) as pair:
+        for start in range(0, len(variants), 100):
+            await pair.post(partner, variants[start : start + 100])
+        assert 0.2 < _fast_share(pair) < 1.0, "both paths judged some of them"
+
+
+def _field(path: tuple[str, ...]) -> FieldDescriptor:
+    descriptor = ingest_pb2.Event.DESCRIPTOR
+    for name in path[:-1]:
+        descriptor = descriptor.fields_by_name[name].message_type
+    return descriptor.fields_by_name[path[-1]]
