@@ -97,6 +97,19 @@ async def measure(
     note = f"QUANHUB_GATEWAY_WORKERS={WORKERS}, {WORKER_CLIENTS} clients, {_answered(result)}"
     label = f"{WORKERS} worker processes"
     out.append(_vs_producer(label, result.events_per_s, producer_baseline, note, target=0.5))
+    # The same two workers judging every event in Python: what the native path is worth.
+    python_only = {**workers, "QUANHUB_GATEWAY_NATIVE": "false"}
+    async with running(("gateway",), kafka, database, root, extra_env=python_only) as services:
+        result = await post_for(
+            services.gateway_url,
+            prepared[500],
+            partner_keys,
+            concurrency=WORKER_CLIENTS,
+            seconds=seconds,
+        )
+    note = f"QUANHUB_GATEWAY_NATIVE=false, {WORKERS} workers, {WORKER_CLIENTS} clients"
+    label = f"{WORKERS} worker processes, Python only"
+    out.append(_vs_producer(label, result.events_per_s, producer_baseline, note))
     return out
 
 

@@ -23,6 +23,8 @@ BENCH_SERVICE_ENV = {
     "QUANHUB_GATEWAY_RATE_LIMIT_BURST": "1000000",
     # One gateway process unless a stage asks for more, whatever the caller's environment.
     "QUANHUB_GATEWAY_WORKERS": "1",
+    # The native fast path, as deployed, unless a stage measures Python alone.
+    "QUANHUB_GATEWAY_NATIVE": "true",
 }
 
 
