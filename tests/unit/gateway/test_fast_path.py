@@ -330,3 +330,38 @@ def _field(path: tuple[str, ...]) -> FieldDescriptor:
     for name in path[:-1]:
         descriptor = descriptor.fields_by_name[name].message_type
     return descriptor.fields_by_name[path[-1]]
+
+
+def _padded(value: int, width: int) -> bytes:
+    """A varint below 128 written in `width` bytes (padding protobuf readers must accept up to
+    five bytes for tags and lengths, and upb refuses beyond)."""
+    if width == 1:
+        return bytes([value])
+    return bytes([value | 0x80, *([0x80] * (width - 2)), 0x00])
+
+
+@pytest.mark.parametrize("width", [1, 2, 5, 6, 10])
+@pytest.mark.parametrize("where", ["tag", "length"])
+async def test_padded_tags_and_lengths_get_python_s_answer(where: str, width: int) -> None:
+    event = ingest_pb2.Event(
+        event_id="pad-1",
+        parcel=ingest_pb2.ParcelEvent(
+            carrier_code="zto", waybill_no="ZT1234567890", code_system="kuaidi100", code="0"
+        ),
+    )
+    event.occurred_at.FromDatetime(_AFTER)
+    raw = event.SerializeToString()
+    assert len(raw) < 128
+    tag, length = (_padded(0x0A, width), bytes([len(raw)]))
+    if where == "length":
+        tag, length = b"\x0a", _padded(len(raw), width)
+    async with _pair(_AFTER + timedelta(minutes=5)) as pair:
+        sent = {**PROTOBUF, "Authorization": "Bearer key-ZTO"}
+        body = tag + length + raw
+        fast = await pair.fast.http.post("/v1/events", content=body, headers=sent)
+        python = await pair.python.http.post("/v1/events", content=body, headers=sent)
+        assert fast.status_code == python.status_code == (202 if width <= 5 else 400)
+        assert _answer(fast) == _answer(python)
+        assert [r[:4] for r in pair.fast.publisher.records] == [
+            r[:4] for r in pair.python.publisher.records
+        ]

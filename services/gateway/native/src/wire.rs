@@ -37,10 +37,21 @@ impl<'a> Reader<'a> {
         None
     }
 
+    /// A tag or a length: upb reads them in at most five bytes, padded or not, and refuses
+    /// a longer encoding (a value varint may take ten).
+    fn varint32(&mut self) -> Option<u32> {
+        let start = self.pos;
+        let value = self.varint()?;
+        if self.pos - start > 5 {
+            return None;
+        }
+        u32::try_from(value).ok()
+    }
+
     /// The next field's number and wire type.
     pub fn tag(&mut self) -> Option<(u32, u8)> {
-        let tag = self.varint()?;
-        let number = u32::try_from(tag >> 3).ok()?;
+        let tag = self.varint32()?;
+        let number = tag >> 3;
         if number == 0 {
             return None;
         }
@@ -48,7 +59,11 @@ impl<'a> Reader<'a> {
     }
 
     pub fn bytes(&mut self) -> Option<&'a [u8]> {
-        let length = usize::try_from(self.varint()?).ok()?;
+        let length = self.varint32()?;
+        if length > i32::MAX as u32 {
+            return None;
+        }
+        let length = usize::try_from(length).ok()?;
         let end = self.pos.checked_add(length)?;
         let out = self.buf.get(self.pos..end)?;
         self.pos = end;
@@ -117,6 +132,26 @@ mod tests {
         }
         assert_eq!(Reader::new(&[0xFF; 10]).varint(), None);
         assert_eq!(Reader::new(&[0x80]).varint(), None);
+    }
+
+    #[test]
+    fn tags_and_lengths_take_at_most_five_bytes_as_in_upb() {
+        assert_eq!(
+            Reader::new(&[0x8A, 0x80, 0x80, 0x80, 0x00]).tag(),
+            Some((1, LEN))
+        );
+        assert_eq!(
+            Reader::new(&[0x8A, 0x80, 0x80, 0x80, 0x80, 0x00]).tag(),
+            None
+        );
+        assert_eq!(
+            Reader::new(&[0x81, 0x80, 0x80, 0x80, 0x00, b'a']).bytes(),
+            Some(&b"a"[..])
+        );
+        assert_eq!(
+            Reader::new(&[0x81, 0x80, 0x80, 0x80, 0x80, 0x00, b'a']).bytes(),
+            None
+        );
     }
 
     #[test]
