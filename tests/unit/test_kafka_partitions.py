@@ -52,6 +52,7 @@ class _Out(NamedTuple):
     key: bytes | None
     value: bytes
     headers: list[tuple[str, bytes]]
+    key_hash: int | None = None
 
 
 class _Producer:
@@ -67,7 +68,11 @@ class _Producer:
 
 async def test_fill_batches_places_every_record_once_in_order_per_partition() -> None:
     keys = [f"P|SF|{i % 17}".encode() for i in range(300)]
-    records = [_Out(f"t{i % 2}", key, f"{i:04d}".encode() * 20, []) for i, key in enumerate(keys)]
+    # Some records come with their key's murmur2 (the gateway's native path computes it).
+    records = [
+        _Out(f"t{i % 2}", key, f"{i:04d}".encode() * 20, [], murmur2(key) if i % 3 else None)
+        for i, key in enumerate(keys)
+    ]
     big = _Out("t0", b"P|SF|big", b"x" * SINGLE_SEND_BYTES, [("h", b"v")])
     records.insert(150, big)
 
@@ -91,3 +96,10 @@ async def test_fill_batches_places_every_record_once_in_order_per_partition() ->
             r for r in records if r.topic == topic and partition_of(r.key, [0, 1, 2]) == partition
         ]
         assert members == expected
+
+
+async def test_a_given_key_hash_places_the_record_without_hashing_again() -> None:
+    # A hash that is not the key's murmur2 shows fill_batches used the one given.
+    record = _Out("t0", b"P|SF|1", b"v", [], key_hash=2)
+    (chunk,) = await fill_batches(_Producer(), [record])
+    assert chunk.partition == 2 != partition_of(record.key, [0, 1, 2])
