@@ -85,28 +85,25 @@ async def measure(
         out += peak_memory(services, "gateway ingest", ("gateway",))
     if not producer_baseline:
         return out  # the workers' figure is only judged against the producer
-    workers = {"QUANHUB_GATEWAY_WORKERS": str(WORKERS)}
-    async with running(("gateway",), kafka, database, root, extra_env=workers) as services:
-        result = await post_for(
-            services.gateway_url,
-            prepared[500],
-            partner_keys,
-            concurrency=WORKER_CLIENTS,
-            seconds=seconds,
-        )
+
+    async def on_workers(native: bool) -> LoadResult:
+        """500-event requests from WORKER_CLIENTS clients to WORKERS gateway processes."""
+        env = {"QUANHUB_GATEWAY_WORKERS": str(WORKERS), "QUANHUB_GATEWAY_NATIVE": str(native)}
+        async with running(("gateway",), kafka, database, root, extra_env=env) as services:
+            return await post_for(
+                services.gateway_url,
+                prepared[500],
+                partner_keys,
+                concurrency=WORKER_CLIENTS,
+                seconds=seconds,
+            )
+
+    result = await on_workers(native=True)
     note = f"QUANHUB_GATEWAY_WORKERS={WORKERS}, {WORKER_CLIENTS} clients, {_answered(result)}"
     label = f"{WORKERS} worker processes"
     out.append(_vs_producer(label, result.events_per_s, producer_baseline, note, target=0.5))
-    # The same two workers judging every event in Python: what the native path is worth.
-    python_only = {**workers, "QUANHUB_GATEWAY_NATIVE": "false"}
-    async with running(("gateway",), kafka, database, root, extra_env=python_only) as services:
-        result = await post_for(
-            services.gateway_url,
-            prepared[500],
-            partner_keys,
-            concurrency=WORKER_CLIENTS,
-            seconds=seconds,
-        )
+    # The same workers judging every event in Python: what the native fast path is worth.
+    result = await on_workers(native=False)
     note = f"QUANHUB_GATEWAY_NATIVE=false, {WORKERS} workers, {WORKER_CLIENTS} clients"
     label = f"{WORKERS} worker processes, Python only"
     out.append(_vs_producer(label, result.events_per_s, producer_baseline, note))

@@ -225,16 +225,19 @@ pub fn protect(e: &mut Event, keyed: &Keyed) -> Option<Vec<(String, String)>> {
     if free.iter().any(|t| may_quote_numbers(t)) {
         return None;
     }
-    for (party, fields) in [("buyer", buyer), ("payer", payer)] {
-        if let Some(p) = fields {
-            for ((name, kind), value) in PERSON.iter().zip(person_fields(p)) {
-                protect_field(format!("{body}.{party}.{name}"), *kind, value);
-            }
-        }
-    }
-    if let Some(c) = consignee {
-        for ((name, kind), value) in CONSIGNEE.iter().zip(consignee_fields(c)) {
-            protect_field(format!("{body}.consignee.{name}"), *kind, value);
+    // Parties and fields in the order `protect_in_place` writes their tokens.
+    let parties = [
+        ("buyer", &PERSON, buyer.as_mut().map(person_fields)),
+        ("payer", &PERSON, payer.as_mut().map(person_fields)),
+        (
+            "consignee",
+            &CONSIGNEE,
+            consignee.as_mut().map(consignee_fields),
+        ),
+    ];
+    for (party, names, values) in parties {
+        for ((name, kind), value) in names.iter().zip(values.into_iter().flatten()) {
+            protect_field(format!("{body}.{party}.{name}"), *kind, value);
         }
     }
     Some(tokens)
