@@ -67,8 +67,9 @@ test: $(STAMP) system-deps ## Everything CI runs: stack, static checks, unit, in
 	$(BIN)/pytest tests/e2e -q
 	$(BIN)/pytest tests/chaos -q
 
-fuzz: $(STAMP) ## Schemathesis on both APIs with 200 examples per operation (make test: 15)
+fuzz: $(STAMP) ## Schemathesis on both APIs (200 examples per operation; make test: 15), and the gateway's fast path against Python (5,000 examples per property; make test: 300)
 	QUANHUB_FUZZ_EXAMPLES=200 $(BIN)/pytest tests/e2e/test_openapi_fuzz.py -q
+	QUANHUB_FAST_PATH_EXAMPLES=5000 $(BIN)/pytest tests/unit/gateway/test_fast_path.py -q
 
 chaos: $(STAMP) ## Chaos run on its own stack: make chaos N=100000 (events; default 20000)
 	$(BIN)/python tests/chaos/run_chaos.py --events $(or $(N),20000)

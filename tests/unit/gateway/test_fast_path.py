@@ -4,6 +4,7 @@ purpose. Two apps answer each request, one with the fast path and one without.""
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -29,6 +30,8 @@ from quanhub.gateway.app import create_app
 from quanhub.gateway.settings import GatewaySettings
 from quanhub.ingest.v1 import ingest_pb2
 
+#: Examples per property test; `make fuzz` runs them with many more.
+EXAMPLES = int(os.environ.get("QUANHUB_FAST_PATH_EXAMPLES", "300"))
 #: When the workload's events were "received" (they happen around the simulator's clock).
 NOW = datetime(2026, 11, 28, 8, 0, tzinfo=UTC)
 PROTOBUF = {"Content-Type": "application/x-protobuf", "X-Trace-Id": "trace-fast-path"}
@@ -234,7 +237,7 @@ _PARTNERS = sorted(_BASE)
 _AFTER = max(e.occurred_at.ToDatetime(tzinfo=UTC) for b in _BASE.values() for e in b)
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 async def test_odd_events_get_python_s_answers(data: st.DataObject) -> None:
     partner = data.draw(st.sampled_from(_PARTNERS))
@@ -247,14 +250,42 @@ async def test_odd_events_get_python_s_answers(data: st.DataObject) -> None:
 
 
 @given(st.binary(max_size=300))
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=EXAMPLES, deadline=None)
 async def test_any_body_gets_python_s_answer(body: bytes) -> None:
     async with _pair() as pair:
-        sent = {**PROTOBUF, "Authorization": "Bearer key-SF"}
-        fast = await pair.fast.http.post("/v1/events", content=body, headers=sent)
-        python = await pair.python.http.post("/v1/events", content=body, headers=sent)
-        assert (fast.status_code, _answer(fast)) == (python.status_code, _answer(python))
-        assert pair.fast.publisher.records == pair.python.publisher.records
+        await _both_answer(pair, "SF", body)
+
+
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+async def test_damaged_bodies_get_python_s_answer(data: st.DataObject) -> None:
+    """A valid batch with a few bytes changed, inserted or cut: mostly still protobuf, so the
+    decoder meets wrong lengths, tags, wire types and UTF-8 deep inside events."""
+    partner = data.draw(st.sampled_from(_PARTNERS))
+    batch = data.draw(st.lists(st.sampled_from(_BASE[partner]), min_size=1, max_size=3))
+    body = bytearray(ingest_pb2.PublishRequest(events=batch).SerializeToString())
+    for _ in range(data.draw(st.integers(min_value=1, max_value=3))):
+        at = data.draw(st.integers(min_value=0, max_value=len(body) - 1))
+        byte = data.draw(st.integers(min_value=0, max_value=255))
+        change = data.draw(st.sampled_from(["set", "insert", "cut"]))
+        if change == "set":
+            body[at] = byte
+        elif change == "insert":
+            body.insert(at, byte)
+        elif len(body) > 1:
+            del body[at]
+    async with _pair(_AFTER + timedelta(minutes=5)) as pair:
+        await _both_answer(pair, partner, bytes(body))
+
+
+async def _both_answer(pair: _Pair, partner: str, body: bytes) -> None:
+    sent = {**PROTOBUF, "Authorization": f"Bearer key-{partner}"}
+    fast = await pair.fast.http.post("/v1/events", content=body, headers=sent)
+    python = await pair.python.http.post("/v1/events", content=body, headers=sent)
+    assert (fast.status_code, _answer(fast)) == (python.status_code, _answer(python))
+    assert [r[:4] for r in pair.fast.publisher.records] == [
+        r[:4] for r in pair.python.publisher.records
+    ]
 
 
 @pytest.mark.parametrize(
