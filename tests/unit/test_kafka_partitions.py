@@ -30,6 +30,7 @@ def test_every_length_remainder_and_high_bytes() -> None:
 
 def test_murmur2_stays_exact_while_its_word_cache_empties(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(kafka, "_MIXED_MAX", 5)
+    monkeypatch.setattr(kafka, "_MIXED", {})
     keys = [f"P|SF|SF{i:010d}".encode() for i in range(0, 3000, 7)]
     for key in keys + keys:  # the second pass meets words both cached and evicted
         assert murmur2(key) == reference_murmur2(key)

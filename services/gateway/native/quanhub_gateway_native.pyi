@@ -8,6 +8,9 @@ SCHEMA: list[tuple[str, str, int]]
 def murmur2(data: bytes) -> int:
     """Kafka's murmur2 of a key, unsigned."""
 
+class PanicException(BaseException):
+    """A panic in the native code."""
+
 class FastPath:
     def __init__(
         self,
@@ -24,20 +27,26 @@ class FastPath:
         secret: bytes,
         namespace: bytes,
     ) -> None: ...
-    def prepare(
+    def decode(self, body: bytes, max_events: int) -> Decoded | None:
+        """The request's events, decoded and not judged; None: the whole body is Python's."""
+    def judge(
         self,
-        body: bytes,
+        decoded: Decoded,
         *,
         partner: str,
         kind: int | None,
         own_carrier: str,
         customs_code: str | None,
         latest_us: int,
-        max_events: int,
         max_event_bytes: int,
         head: bytes,
         ingress: bytes,
         trace_id: str,
-    ) -> list[tuple[int, bytes, int, bytes, bytes, bytes] | None] | None:
-        """None: the whole body is Python's. Else per event, in order: None (Python judges
-        it) or (kind 0/1/2, key, key's murmur2, envelope, event id, trace id)."""
+    ) -> list[tuple[int, bytes, int, bytes, bytes, bytes] | None]:
+        """Per decoded event, in order: None (Python judges it) or (kind 0/1/2, key, key's
+        murmur2, envelope, event id, trace id). Takes the events out of `decoded`."""
+
+class Decoded:
+    """A request's events, decoded by FastPath.decode and not yet judged."""
+
+    def __len__(self) -> int: ...

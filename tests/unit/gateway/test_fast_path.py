@@ -56,10 +56,13 @@ class _Gateway:
     http: httpx.AsyncClient
     publisher: FakePublisher
     metrics: CollectorRegistry
+    app_state: Any
 
 
 @asynccontextmanager
-async def _gateway(*, native_path: bool, now: datetime) -> AsyncIterator[_Gateway]:
+async def _gateway(
+    *, native_path: bool, now: datetime, expect_fast: bool | None = None
+) -> AsyncIterator[_Gateway]:
     settings = GatewaySettings(
         native=native_path, rate_limit_events_per_second=1e9, rate_limit_burst=10**9
     )
@@ -67,13 +70,14 @@ async def _gateway(*, native_path: bool, now: datetime) -> AsyncIterator[_Gatewa
     app = create_app(
         settings, clock=FixedClock(now), publisher=publisher, authenticator=_Partners()
     )
-    assert (app.state.gateway.fast_path is not None) is native_path
+    fast = native_path if expect_fast is None else expect_fast
+    assert (app.state.gateway.fast_path is not None) is fast
     transport = httpx.ASGITransport(app=app)
     async with (
         app.router.lifespan_context(app),
         httpx.AsyncClient(transport=transport, base_url="http://gateway") as http,
     ):
-        yield _Gateway(http, publisher, app.state.gateway.metrics.registry)
+        yield _Gateway(http, publisher, app.state.gateway.metrics.registry, app.state.gateway)
 
 
 @dataclass
@@ -391,3 +395,42 @@ async def test_padded_tags_and_lengths_get_python_s_answer(where: str, width: in
         assert [r[:4] for r in pair.fast.publisher.records] == [
             r[:4] for r in pair.python.publisher.records
         ]
+
+
+class _Failing:
+    """The real native path, whose judging fails as a Rust panic does."""
+
+    def __init__(self, real: Any) -> None:
+        self._real = real
+
+    def decode(self, body: bytes, max_events: int) -> Any:
+        return self._real.decode(body, max_events)
+
+    def judge(self, decoded: Any, **_: Any) -> Any:
+        raise native.PanicException("byte index 3 is not a char boundary; it is inside '张'")
+
+
+async def test_a_failing_native_path_leaves_the_request_to_python(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    async with _pair(_AFTER + timedelta(minutes=5)) as pair:
+        fast_path = pair.fast.app_state.fast_path
+        fast_path._native = _Failing(fast_path._native)
+        await pair.post("ZTO", _BASE["ZTO"][:20])  # the same answer and records as Python's
+        name = "quanhub_gateway_fast_path_failures_total"
+        assert pair.fast.metrics.get_sample_value(name) == 1.0
+        assert _fast_share(pair) == 0.0
+    logged = capsys.readouterr()
+    assert "native_fast_path_failed" in logged.out + logged.err
+    assert "张" not in logged.out + logged.err, "a panic's message is never logged"
+
+
+async def test_a_native_module_built_from_other_sources_is_not_used(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(native, "SCHEMA", [*native.SCHEMA, ("Event", "new_field", 99)])
+    async with _gateway(native_path=True, now=NOW, expect_fast=False) as gateway:
+        assert gateway.metrics.get_sample_value("quanhub_gateway_fast_path_enabled") == 0.0
+    monkeypatch.undo()
+    async with _gateway(native_path=True, now=NOW) as gateway:
+        assert gateway.metrics.get_sample_value("quanhub_gateway_fast_path_enabled") == 1.0

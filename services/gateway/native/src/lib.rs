@@ -147,27 +147,46 @@ impl FastPath {
         }
     }
 
-    /// None: leave the whole body to Python. Otherwise one entry per event of the request,
-    /// in order: None for an event Python must judge, else
+    /// The request's events, decoded (`Decoded`), or None: leave the whole body to Python
+    /// (it is not what upb would read the same way, it holds no event or too many, or a
+    /// string is over the gateway's `max_string_chars`). Nothing is judged yet: the caller
+    /// spends the partner's rate budget on `len(decoded)` first.
+    fn decode(&self, body: &[u8], max_events: usize) -> Option<Decoded> {
+        let raw = model::request_events(body)?;
+        if raw.is_empty() || raw.len() > max_events {
+            return None;
+        }
+        let mut events = Vec::with_capacity(raw.len());
+        for bytes in raw {
+            let event = model::event(bytes)?;
+            if !rules::within_string_limit(&event, &self.tables) {
+                return None;
+            }
+            events.push((bytes.len(), event));
+        }
+        Some(Decoded { events })
+    }
+
+    /// One entry per decoded event, in order: None for an event Python must judge, else
     /// (kind 0 order / 1 parcel / 2 customs, key, key's murmur2, envelope, event id, trace id).
+    /// Takes the events out of `decoded` (masking works on them in place).
     #[allow(clippy::too_many_arguments)]
-    #[pyo3(signature = (body, *, partner, kind, own_carrier, customs_code, latest_us,
-                        max_events, max_event_bytes, head, ingress, trace_id))]
-    fn prepare<'py>(
+    #[pyo3(signature = (decoded, *, partner, kind, own_carrier, customs_code, latest_us,
+                        max_event_bytes, head, ingress, trace_id))]
+    fn judge<'py>(
         &self,
         py: Python<'py>,
-        body: &[u8],
+        mut decoded: PyRefMut<'_, Decoded>,
         partner: &str,
         kind: Option<u8>,
         own_carrier: &str,
         customs_code: Option<&str>,
         latest_us: i64,
-        max_events: usize,
         max_event_bytes: usize,
         head: &[u8],
         ingress: &[u8],
         trace_id: &str,
-    ) -> PyResult<Option<Bound<'py, PyList>>> {
+    ) -> PyResult<Bound<'py, PyList>> {
         let caller = Caller {
             partner,
             kind,
@@ -175,20 +194,18 @@ impl FastPath {
             customs_code,
             latest_us,
         };
-        let Some(prepared) = self.prepare_all(
-            body,
-            &caller,
-            max_events,
-            max_event_bytes,
-            head,
-            ingress,
-            trace_id,
-        ) else {
-            return Ok(None);
-        };
         let out = PyList::empty(py);
-        for entry in prepared {
-            match entry {
+        for (wire_len, event) in std::mem::take(&mut decoded.events) {
+            let prepared = self.prepare_one(
+                wire_len,
+                event,
+                &caller,
+                max_event_bytes,
+                head,
+                ingress,
+                trace_id,
+            );
+            match prepared {
                 None => out.append(py.None())?,
                 Some((kind, key, hash, value, id, trace)) => out.append((
                     kind,
@@ -200,52 +217,25 @@ impl FastPath {
                 ))?,
             }
         }
-        Ok(Some(out))
+        Ok(out)
+    }
+}
+
+/// A request's events, decoded by `FastPath.decode` and not yet judged.
+#[pyclass]
+struct Decoded {
+    /// Each event with the length of its bytes on the wire.
+    events: Vec<(usize, model::Event)>,
+}
+
+#[pymethods]
+impl Decoded {
+    fn __len__(&self) -> usize {
+        self.events.len()
     }
 }
 
 impl FastPath {
-    #[allow(clippy::too_many_arguments)]
-    fn prepare_all(
-        &self,
-        body: &[u8],
-        caller: &Caller<'_>,
-        max_events: usize,
-        max_event_bytes: usize,
-        head: &[u8],
-        ingress: &[u8],
-        trace_id: &str,
-    ) -> Option<Vec<Option<Prepared>>> {
-        let raw = model::request_events(body)?;
-        if raw.is_empty() || raw.len() > max_events {
-            return None;
-        }
-        let mut events = Vec::with_capacity(raw.len());
-        for bytes in &raw {
-            let event = model::event(bytes)?;
-            if !rules::within_string_limit(&event, &self.tables) {
-                return None;
-            }
-            events.push(event);
-        }
-        Some(
-            raw.iter()
-                .zip(events)
-                .map(|(bytes, event)| {
-                    self.prepare_one(
-                        bytes.len(),
-                        event,
-                        caller,
-                        max_event_bytes,
-                        head,
-                        ingress,
-                        trace_id,
-                    )
-                })
-                .collect(),
-        )
-    }
-
     #[allow(clippy::too_many_arguments)]
     fn prepare_one(
         &self,
@@ -309,7 +299,13 @@ fn py_murmur2(data: &[u8]) -> u32 {
 #[pymodule]
 fn quanhub_gateway_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<FastPath>()?;
+    m.add_class::<Decoded>()?;
     m.add_function(wrap_pyfunction!(py_murmur2, m)?)?;
+    // A panic surfaces as this exception (a BaseException): the gateway catches it by name.
+    m.add(
+        "PanicException",
+        m.py().get_type::<pyo3::panic::PanicException>(),
+    )?;
     m.add("SCHEMA", model::SCHEMA.to_vec())?;
     Ok(())
 }

@@ -106,6 +106,9 @@ def create_app(
         max_json_depth=settings.max_json_depth,
     )
     pii_secret = settings.pii.secret.get_secret_value().encode()
+    failures = metrics.fast_path_failures
+    fast_path = FastPath.load(pii_secret, limits, failures) if settings.native else None
+    metrics.fast_path_enabled.set(fast_path is not None)
     context = GatewayContext(
         clock=clock,
         topics=topics,
@@ -117,7 +120,7 @@ def create_app(
         metrics=metrics,
         pii_secret=pii_secret,
         retry_after_seconds=settings.retry_after_seconds,
-        fast_path=FastPath.load(pii_secret, limits) if settings.native else None,
+        fast_path=fast_path,
     )
     pool_holder: list[asyncpg.Pool] = []
 

@@ -19,6 +19,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 import structlog
+from google.protobuf import timestamp_pb2
+from prometheus_client import Counter
 
 from quanhub.common.access.model import Principal
 from quanhub.common.access.publishing import KIND_OF_ROLE, carrier_of
@@ -38,6 +40,7 @@ from quanhub.common.validation import (
 from quanhub.gateway.admission import Admission
 from quanhub.gateway.parsing import BodyLimits
 from quanhub.gateway.publisher import Record
+from quanhub.ingest.v1 import ingest_pb2
 
 if TYPE_CHECKING:
     import quanhub_gateway_native
@@ -54,19 +57,37 @@ Prepared = tuple[int, bytes, int, bytes, bytes, bytes] | None
 
 
 class FastPath:
-    """The native path, with the hub's tables and this gateway's secret and limits."""
+    """The native path, with the hub's tables and this gateway's secret and limits.
 
-    def __init__(self, native: quanhub_gateway_native.FastPath, limits: BodyLimits) -> None:
+    A failure inside it (an exception, or a Rust panic) never fails a request: the body is
+    left to Python, the failure counted and logged by its type only (a panic's message can
+    quote the text it was reading).
+    """
+
+    def __init__(
+        self,
+        native: quanhub_gateway_native.FastPath,
+        limits: BodyLimits,
+        *,
+        failures: Counter,
+        panic: type[BaseException],
+    ) -> None:
         self._native = native
         self._limits = limits
+        self._failures = failures
+        self._panic = panic
 
     @classmethod
-    def load(cls, secret: bytes, limits: BodyLimits) -> FastPath | None:
-        """The fast path, or None (logged) when the native module is not installed."""
+    def load(cls, secret: bytes, limits: BodyLimits, failures: Counter) -> FastPath | None:
+        """The fast path, or None (logged) when the native module is missing or was built
+        from other sources than this code (its schema differs from ingest.proto's)."""
         try:
             import quanhub_gateway_native as native
         except ImportError:
             log.warning("native_fast_path_unavailable", hint="make install builds it (Rust)")
+            return None
+        if set(native.SCHEMA) != schema():
+            log.error("native_fast_path_stale", hint="rebuild it from this commit")
             return None
         fast = native.FastPath(
             carriers=dict(CODES),
@@ -81,32 +102,60 @@ class FastPath:
             secret=secret,
             namespace=EVENT_NAMESPACE.bytes,
         )
-        return cls(fast, limits)
+        return cls(fast, limits, failures=failures, panic=native.PanicException)
 
-    def prepare(
+    def decode(self, body: bytes) -> quanhub_gateway_native.Decoded | None:
+        """The request's events decoded, not judged (its len() is what the rate limit
+        spends); None: the whole body is Python's (it decodes and judges it)."""
+        try:
+            return self._native.decode(body, self._limits.max_events)
+        except (Exception, self._panic) as exc:  # noqa: BLE001 - Python takes over
+            self._failed("decode", exc)
+            return None
+
+    def judge(
         self,
-        body: bytes,
+        decoded: quanhub_gateway_native.Decoded,
         principal: Principal,
         received_at: datetime,
         trace_id: str,
         writer: EnvelopeWriter,
     ) -> list[Prepared] | None:
-        """Per event of the request, what the native path made of it; None when the whole
-        body is Python's (it decodes and judges it as without a fast path)."""
+        """Per decoded event, in order, what the native path made of it; None (after a
+        failure): Python judges the whole body."""
         kind = KIND_OF_ROLE.get(principal.role)
-        return self._native.prepare(
-            body,
-            partner=principal.partner_code,
-            kind=None if kind is None else _KIND_NUMBER[kind],
-            own_carrier=carrier_of(principal.partner_code),
-            customs_code=principal.customs_code,
-            latest_us=latest_us(received_at),
-            max_events=self._limits.max_events,
-            max_event_bytes=self._limits.max_event_bytes,
-            head=writer.head,
-            ingress=writer.ingress,
-            trace_id=trace_id,
-        )
+        try:
+            return self._native.judge(
+                decoded,
+                partner=principal.partner_code,
+                kind=None if kind is None else _KIND_NUMBER[kind],
+                own_carrier=carrier_of(principal.partner_code),
+                customs_code=principal.customs_code,
+                latest_us=latest_us(received_at),
+                max_event_bytes=self._limits.max_event_bytes,
+                head=writer.head,
+                ingress=writer.ingress,
+                trace_id=trace_id,
+            )
+        except (Exception, self._panic) as exc:  # noqa: BLE001 - Python takes over
+            self._failed("judge", exc)
+            return None
+
+    def _failed(self, step: str, exc: BaseException) -> None:
+        self._failures.inc()
+        log.error("native_fast_path_failed", step=step, error=type(exc).__name__)
+
+
+def schema() -> set[tuple[str, str, int]]:
+    """(message, field, number) of every field of the messages the native path reads."""
+    return {(m.DESCRIPTOR.name, f.name, f.number) for m in _MESSAGES for f in m.DESCRIPTOR.fields}
+
+
+_MESSAGES = (
+    ingest_pb2.PublishRequest, ingest_pb2.Event, timestamp_pb2.Timestamp, ingest_pb2.Person,
+    ingest_pb2.Consignee, ingest_pb2.GoodsLine, ingest_pb2.OrderEvent, ingest_pb2.ParcelEvent,
+    ingest_pb2.CustomsEvent,
+)  # fmt: skip
 
 
 def merge(

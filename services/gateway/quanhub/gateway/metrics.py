@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 
 class GatewayMetrics:
@@ -24,8 +24,19 @@ class GatewayMetrics:
         )
         self.fast_path_events = Counter(
             "quanhub_gateway_fast_path_events",
-            "Events by who judged them: native (the fast path) or python",
+            "Events within the rate limit by who judged them: native (the fast path), python "
+            "(protobuf it left to Python, or all of it when off), json (JSON bodies)",
             ["path"],
+            registry=self.registry,
+        )
+        self.fast_path_failures = Counter(
+            "quanhub_gateway_fast_path_failures",
+            "Requests the native fast path failed on (Python judged them instead)",
+            registry=self.registry,
+        )
+        self.fast_path_enabled = Gauge(
+            "quanhub_gateway_fast_path_enabled",
+            "1 when the native fast path judges protobuf bodies, 0 when Python does all",
             registry=self.registry,
         )
         self.publish_seconds = Histogram(

@@ -6,7 +6,7 @@ import re
 import time
 import uuid
 from datetime import datetime
-from typing import Annotated, Any, NamedTuple
+from typing import TYPE_CHECKING, Annotated, Any, NamedTuple
 
 import structlog
 from fastapi import APIRouter, Header, Request
@@ -24,12 +24,15 @@ from quanhub.gateway.admission import Admission, admit
 from quanhub.gateway.authz import ensure_may_publish
 from quanhub.gateway.context import ContextDep, GatewayContext
 from quanhub.gateway.errors import BatchRejected, InvalidHeader, MalformedBody, RateLimited
-from quanhub.gateway.fastpath import Prepared, merge
+from quanhub.gateway.fastpath import FastPath, Prepared, merge
 from quanhub.gateway.parsing import PROTOBUF_TYPES, BodyFormat, body_format, decode, read_body
 from quanhub.gateway.publisher import Record
 from quanhub.gateway.ratelimit import Decision
 from quanhub.gateway.schema import PUBLISH_REQUEST_BODY, PUBLISH_RESPONSES, PublishResult
 from quanhub.ingest.v1 import ingest_pb2
+
+if TYPE_CHECKING:
+    from quanhub_gateway_native import Decoded
 
 log = structlog.get_logger(__name__)
 router = APIRouter(tags=["ingestion"])
@@ -112,40 +115,47 @@ def _records(
 
 
 class _Batch(NamedTuple):
-    """A request's events as the fast path left them: how many there are, what it prepared
-    (None: the whole body is Python's), and those Python is to judge, with their indexes."""
+    """A request's events after the fast path: what it prepared (None: Python judges the
+    whole body), and the events Python is to judge, with their request indexes."""
 
-    size: int
     prepared: list[Prepared] | None
     judged: list[ingest_pb2.Event]
     indexes: list[int] | None
 
 
-def _read_events(
+def _python_batch(ctx: GatewayContext, fmt: BodyFormat, events: list[ingest_pb2.Event]) -> _Batch:
+    path = "json" if fmt is BodyFormat.JSON else "python"
+    ctx.metrics.fast_path_events.labels(path).inc(len(events))
+    return _Batch(None, events, None)
+
+
+def _judge(
     ctx: GatewayContext,
-    principal: Principal,
-    fmt: BodyFormat,
+    fast: FastPath,
+    decoded: Decoded,
     body: bytes,
+    principal: Principal,
     *,
     received_at: datetime,
     trace_id: str,
     writer: EnvelopeWriter,
 ) -> _Batch:
-    """The native fast path prepares the events it is sure of; Python decodes the body for
-    the rest, or for all of them when the fast path leaves it the whole body."""
-    fast = ctx.fast_path if fmt is BodyFormat.PROTOBUF else None
-    prepared = fast.prepare(body, principal, received_at, trace_id, writer) if fast else None
+    """The native path judges what it is sure of; Python decodes the body for the rest (or
+    for all of it, when the native path failed)."""
+    size = len(decoded)
+    prepared = fast.judge(decoded, principal, received_at, trace_id, writer)
     if prepared is None:
-        events = decode(body, fmt, ctx.limits)
-        if not events:
-            raise MalformedBody("the request holds no events", code="empty_batch")
-        ctx.metrics.fast_path_events.labels("python").inc(len(events))
-        return _Batch(len(events), None, events, None)
+        return _python_batch(
+            ctx, BodyFormat.PROTOBUF, decode(body, BodyFormat.PROTOBUF, ctx.limits)
+        )
     indexes = [i for i, item in enumerate(prepared) if item is None]
-    ctx.metrics.fast_path_events.labels("native").inc(len(prepared) - len(indexes))
+    events = decode(body, BodyFormat.PROTOBUF, ctx.limits) if indexes else []
+    if indexes and len(events) != size:  # never expected: the two decoders disagree
+        log.error("native_fast_path_miscounted", native=size, python=len(events))
+        return _python_batch(ctx, BodyFormat.PROTOBUF, events)
+    ctx.metrics.fast_path_events.labels("native").inc(size - len(indexes))
     ctx.metrics.fast_path_events.labels("python").inc(len(indexes))
-    events = decode(body, fmt, ctx.limits) if indexes else []
-    return _Batch(len(prepared), prepared, [events[i] for i in indexes], indexes)
+    return _Batch(prepared, [events[i] for i in indexes], indexes)
 
 
 def _respond(
@@ -207,10 +217,22 @@ async def publish_events(
     body = await read_body(request.stream(), request.headers.get("content-length"), ctx.limits)
     received_at = ctx.clock.now()
     writer = EnvelopeWriter(principal.partner_code, principal.role.value, received_at, "gateway")
-    batch = _read_events(
-        ctx, principal, fmt, body, received_at=received_at, trace_id=trace_id, writer=writer
-    )
-    rate_headers = _spend_budget(ctx, principal, batch.size)
+    # The rate limit is spent on a decoded body before any event is judged.
+    fast = ctx.fast_path if fmt is BodyFormat.PROTOBUF else None
+    decoded = fast.decode(body) if fast is not None else None
+    if fast is not None and decoded is not None:
+        rate_headers = _spend_budget(ctx, principal, len(decoded))
+        batch = _judge(
+            ctx, fast, decoded, body, principal,
+            received_at=received_at, trace_id=trace_id, writer=writer,
+        )  # fmt: skip
+        size = len(batch.prepared) if batch.prepared is not None else len(batch.judged)
+    else:
+        events = decode(body, fmt, ctx.limits)
+        if not events:
+            raise MalformedBody("the request holds no events", code="empty_batch")
+        rate_headers = _spend_budget(ctx, principal, len(events))
+        batch, size = _python_batch(ctx, fmt, events), len(events)
     # No event of a protobuf body is larger than the body: small bodies skip the size check.
     # (JSON is no bound: a negative int is 2 characters there and 10 bytes in protobuf.)
     limit = ctx.limits.max_event_bytes
@@ -219,7 +241,7 @@ async def publish_events(
         principal, batch.judged, received_at, max_event_bytes=size_limit, indexes=batch.indexes
     )
     ctx.metrics.events.labels(principal.partner_code, "rejected").inc(len(admission.rejected))
-    if admission.rejected and (rollback or batch.size == len(admission.rejected)):
+    if admission.rejected and (rollback or size == len(admission.rejected)):
         reason = "rollback: a rejected event refuses the batch" if rollback else "no event accepted"
         raise BatchRejected(
             reason, extra={"accepted": 0, "rejected": _rejections(admission)}, headers=rate_headers
