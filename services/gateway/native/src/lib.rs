@@ -1,9 +1,10 @@
 //! The Quanhub gateway's per-event fast path, for `POST /v1/events` bodies in protobuf.
 //!
-//! `FastPath.prepare` takes a request body and does, in one pass over each event, what the
-//! Python route does with upb messages: decode, authorize (check_publish), validate
-//! (validate_event), tokenise and mask personal data (protect_in_place), write the raw
-//! envelope (EnvelopeWriter), the Kafka key, its murmur2 hash and the canonical event id.
+//! `FastPath.decode` reads a request body (the gateway spends the partner's rate budget on
+//! its count), then `FastPath.judge` does, in one pass over each event, what the Python
+//! route does with upb messages: authorize (check_publish), validate (validate_event),
+//! tokenise and mask personal data (protect_in_place), write the raw envelope
+//! (EnvelopeWriter), the Kafka key, its murmur2 hash and the canonical event id.
 //! It answers only for events it is sure of: any other event is left to Python, and a body
 //! it cannot decode exactly as upb would is left to Python whole. See
 //! services/gateway/quanhub/gateway/fastpath.py for how the route combines the two.
