@@ -67,13 +67,15 @@ def murmur2(data: bytes) -> int:
     return h ^ (h >> 15)
 
 
-def partition_of(key: bytes | None, partitions: Sequence[int]) -> int:
+def partition_of(key: bytes | None, partitions: Sequence[int], key_hash: int | None = None) -> int:
     """The partition aiokafka's DefaultPartitioner (Kafka's rule) gives a record, for
     producers that build their own batches; `partitions` sorted by id, as `send` passes
-    them. A record without a key goes to a random partition, as there."""
+    them. A record without a key goes to a random partition, as there. `key_hash`: the
+    key's murmur2 when the caller has it already."""
     if key is None:
         return random.choice(partitions)  # noqa: S311 - spreading load, not a secret
-    return partitions[(murmur2(key) & 0x7FFFFFFF) % len(partitions)]
+    h = murmur2(key) if key_hash is None else key_hash
+    return partitions[(h & 0x7FFFFFFF) % len(partitions)]
 
 
 class _Producible(Protocol):
@@ -164,10 +166,7 @@ async def _by_partition(producer: Any, records: Iterable[_P]) -> dict[tuple[str,
         key = record.key
         partition = None if key is None else known[1].get(key)
         if partition is None:
-            if record.key_hash is not None:
-                partition = known[0][(record.key_hash & 0x7FFFFFFF) % len(known[0])]
-            else:
-                partition = partition_of(key, known[0])  # keyless: random, each time
+            partition = partition_of(key, known[0], record.key_hash)  # keyless: random
             if key is not None:
                 known[1][key] = partition
         group = groups.get((topic, partition))

@@ -21,7 +21,7 @@ use pyo3::types::{PyBytes, PyList};
 use sha1::{Digest, Sha1};
 
 use crate::model::Body;
-use crate::pii::{Keyed, HEX};
+use crate::pii::{push_hex, Keyed};
 use crate::rules::{strip, Caller, Tables};
 use crate::wire::put_varint;
 
@@ -63,12 +63,11 @@ fn event_id(namespace: &[u8], partner: &str, source_event_id: &str) -> String {
     raw[6] = (raw[6] & 0x0F) | 0x50;
     raw[8] = (raw[8] & 0x3F) | 0x80;
     let mut out = String::with_capacity(36);
-    for (i, byte) in raw.iter().enumerate() {
-        if matches!(i, 4 | 6 | 8 | 10) {
+    for (start, end) in [(0, 4), (4, 6), (6, 8), (8, 10), (10, 16)] {
+        if start > 0 {
             out.push('-');
         }
-        out.push(HEX[usize::from(byte >> 4)] as char);
-        out.push(HEX[usize::from(byte & 15)] as char);
+        push_hex(&mut out, &raw[start..end]);
     }
     out
 }

@@ -34,15 +34,19 @@ impl Keyed {
         let digest = self.outer.clone().chain_update(inner).finalize();
         let mut out = String::with_capacity(3 + 64);
         out.push_str("t1:");
-        for byte in digest {
-            out.push(HEX[usize::from(byte >> 4)] as char);
-            out.push(HEX[usize::from(byte & 15)] as char);
-        }
+        push_hex(&mut out, &digest);
         out
     }
 }
 
-pub const HEX: &[u8; 16] = b"0123456789abcdef";
+/// Lower-case hex of `bytes`, appended to `out`.
+pub fn push_hex(out: &mut String, bytes: &[u8]) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    for byte in bytes {
+        out.push(HEX[usize::from(byte >> 4)] as char);
+        out.push(HEX[usize::from(byte & 15)] as char);
+    }
+}
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Kind {

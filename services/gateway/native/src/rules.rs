@@ -228,7 +228,8 @@ pub fn within_string_limit(e: &Event, tables: &Tables) -> bool {
 // --- the rules -----------------------------------------------------------------------------
 
 impl Tables {
-    fn carrier(&self, code: &str) -> Option<&str> {
+    /// The hub carrier id a carrier code names, as `resolve_carrier` finds it.
+    pub fn carrier(&self, code: &str) -> Option<&str> {
         self.carriers
             .get(&strip(code).to_ascii_lowercase())
             .map(String::as_str)

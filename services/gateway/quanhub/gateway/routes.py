@@ -122,6 +122,11 @@ class _Batch(NamedTuple):
     judged: list[ingest_pb2.Event]
     indexes: list[int] | None
 
+    @property
+    def size(self) -> int:
+        """The events in the request."""
+        return len(self.judged) if self.prepared is None else len(self.prepared)
+
 
 def _python_batch(ctx: GatewayContext, fmt: BodyFormat, events: list[ingest_pb2.Event]) -> _Batch:
     path = "json" if fmt is BodyFormat.JSON else "python"
@@ -226,13 +231,12 @@ async def publish_events(
             ctx, fast, decoded, body, principal,
             received_at=received_at, trace_id=trace_id, writer=writer,
         )  # fmt: skip
-        size = len(batch.prepared) if batch.prepared is not None else len(batch.judged)
     else:
         events = decode(body, fmt, ctx.limits)
         if not events:
             raise MalformedBody("the request holds no events", code="empty_batch")
         rate_headers = _spend_budget(ctx, principal, len(events))
-        batch, size = _python_batch(ctx, fmt, events), len(events)
+        batch = _python_batch(ctx, fmt, events)
     # No event of a protobuf body is larger than the body: small bodies skip the size check.
     # (JSON is no bound: a negative int is 2 characters there and 10 bytes in protobuf.)
     limit = ctx.limits.max_event_bytes
@@ -241,7 +245,7 @@ async def publish_events(
         principal, batch.judged, received_at, max_event_bytes=size_limit, indexes=batch.indexes
     )
     ctx.metrics.events.labels(principal.partner_code, "rejected").inc(len(admission.rejected))
-    if admission.rejected and (rollback or size == len(admission.rejected)):
+    if admission.rejected and (rollback or batch.size == len(admission.rejected)):
         reason = "rollback: a rejected event refuses the batch" if rollback else "no event accepted"
         raise BatchRejected(
             reason, extra={"accepted": 0, "rejected": _rejections(admission)}, headers=rate_headers
