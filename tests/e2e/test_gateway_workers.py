@@ -16,8 +16,10 @@ from pathlib import Path
 import httpx
 import pytest
 
+from quanhub.bench.services import parent_pid
 from quanhub.common.settings import DatabaseSettings, KafkaSettings
 from quanhub.stack.errors import StackError
+from quanhub.stack.procs import cmdline, is_alive
 from quanhub.stack.servicegroup import RunningServices, start_services
 
 pytestmark = pytest.mark.e2e
@@ -47,20 +49,13 @@ async def two_workers(
 
 
 def _children(pid: int) -> set[int]:
-    """Live worker processes whose parent is `pid` (from /proc; multiprocessing's resource
-    tracker, also a child, is left out)."""
-    found = set()
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            command = (entry / "cmdline").read_bytes()
-        except OSError:
-            continue
-        if int(stat[1]) == pid and stat[0] != "Z" and b"resource_tracker" not in command:
-            found.add(int(entry.name))
-    return found
+    """Live worker processes whose parent is `pid` (multiprocessing's resource tracker, also
+    a child, is left out)."""
+    return {
+        child
+        for child in (int(e.name) for e in Path("/proc").iterdir() if e.name.isdigit())
+        if parent_pid(child) == pid and is_alive(child) and "resource_tracker" not in cmdline(child)
+    }
 
 
 async def _workers(
@@ -140,7 +135,7 @@ async def test_two_workers_share_the_port_count_together_and_survive_a_kill(
     assert await _accepted(two_workers.gateway_url) == 2 * CONNECTIONS
 
     await two_workers.stop()  # SIGTERM to the parent, which stops its workers before it exits
-    assert not [pid for pid in second if _alive(pid)]
+    assert not [pid for pid in second if is_alive(pid)]
     assert not list((tmp_path / "metrics").iterdir())  # its metrics directory is gone
 
 
@@ -151,14 +146,6 @@ async def test_workers_stop_when_their_supervisor_is_killed(two_workers: Running
 
     os.kill(parent, signal.SIGKILL)
     deadline = time.monotonic() + 15
-    while [pid for pid in workers if _alive(pid)] and time.monotonic() < deadline:
+    while [pid for pid in workers if is_alive(pid)] and time.monotonic() < deadline:
         await asyncio.sleep(0.1)
-    assert not [pid for pid in workers if _alive(pid)]
-
-
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
+    assert not [pid for pid in workers if is_alive(pid)]

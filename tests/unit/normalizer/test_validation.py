@@ -9,7 +9,12 @@ from google.protobuf.message import Message
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from quanhub.common.validation import parse_return_time, validate_event
+from quanhub.common.validation import (
+    DEFAULT_MAX_LEN,
+    MAX_LEN,
+    parse_return_time,
+    validate_event,
+)
 from quanhub.ingest.v1 import ingest_pb2 as ipb
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
@@ -232,13 +237,11 @@ def test_money_and_district_rules_in_lines_and_consignee() -> None:
 
 def _reference_string_violations(message: Message, prefix: str = "") -> list[tuple[str, str]]:
     """too_long and NUL violations by a plain ListFields walk, in field-number order."""
-    limits = {"description": 1024, "return_info": 1024, "address": 512, "item_name": 512,
-              "location": 256, "name": 256}  # fmt: skip
     found: list[tuple[str, str]] = []
     for field, value in message.ListFields():
         path = f"{prefix}{field.name}"
         if isinstance(value, str):
-            if len(value) > limits.get(field.name, 128):
+            if len(value) > MAX_LEN.get(field.name, DEFAULT_MAX_LEN):
                 found.append(("too_long", path))
             if "\x00" in value:
                 found.append(("invalid_format", path))

@@ -109,18 +109,28 @@ def parent_pid(pid: int) -> int | None:
     return int(fields[1]) if fields is not None else None
 
 
-def tree_cpu_seconds(root: int) -> float | None:
+def children_ticks() -> dict[int, int]:
+    """Per parent pid, the CPU ticks (user + system) its live children have used so far:
+    one scan of /proc, for any number of `tree_cpu_seconds` readings."""
+    ticks: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and (child := _stat(entry.name)):
+            parent = int(child[1])
+            ticks[parent] = ticks.get(parent, 0) + int(child[11]) + int(child[12])
+    return ticks
+
+
+def tree_cpu_seconds(root: int, children: Mapping[int, int] | None = None) -> float | None:
     """CPU time used so far by a server and every process it forked: its own, its reaped
-    children's (cutime, cstime) and each live child's. The difference of two readings is
-    what the whole tree spent in between, children that came and went included (for
-    PostgreSQL: backends, autovacuum workers, the WAL writer, the checkpointer)."""
+    children's (cutime, cstime) and each live child's (`children`: a `children_ticks()`
+    reading, taken now when not given). The difference of two readings is what the whole
+    tree spent in between, children that came and went included (for PostgreSQL: backends,
+    autovacuum workers, the WAL writer, the checkpointer)."""
     fields = _stat(root)
     if fields is None:
         return None
-    ticks = sum(int(fields[i]) for i in (11, 12, 13, 14))
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit() and (child := _stat(entry.name)) and child[1] == str(root):
-            ticks += int(child[11]) + int(child[12])
+    live = children_ticks() if children is None else children
+    ticks = sum(int(fields[i]) for i in (11, 12, 13, 14)) + live.get(root, 0)
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
@@ -152,7 +162,10 @@ def cpu_snapshot(
     with its own."""
     pids = {name: pid for name in names if (pid := services.supervisor.pid(name))}
     pids.update(roots or {})
-    return {n: used for n, pid in pids.items() if (used := tree_cpu_seconds(pid)) is not None}
+    children = children_ticks()
+    return {
+        n: used for n, pid in pids.items() if (used := tree_cpu_seconds(pid, children)) is not None
+    }
 
 
 def _each_per_event(

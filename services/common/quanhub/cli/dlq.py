@@ -84,6 +84,7 @@ def show(offset: int) -> None:
     from google.protobuf import json_format
 
     from quanhub.canonical.v1 import canonical_pb2
+    from quanhub.normalizer.deadletter import WITHHELD_REASONS
 
     matches = _read(None, None, None, offset, offset)
     if not matches:
@@ -104,10 +105,7 @@ def show(offset: int) -> None:
     ):
         console.print(f"[bold]{label}:[/] {value}")
     if r.payload_withheld:
-        why = {
-            "personal-data": "it held clear personal data",
-            "too-large": "it was too large for a Kafka record",
-        }.get(r.payload_withheld, r.payload_withheld)
+        why = WITHHELD_REASONS.get(r.payload_withheld, r.payload_withheld)
         console.print(f"[yellow]payload withheld: {why} (the source topic keeps it)[/]")
         return
     envelope = canonical_pb2.RawEnvelope()

@@ -175,9 +175,11 @@ def ops_router(
             status_code=200 if ready else 503,
         )
 
+    # Built once: a multiprocess collector reads the workers' files at each scrape.
+    scrape = scraped(registry, multiprocess_mode=multiprocess_mode)
+
     @router.get("/metrics")
     async def metrics() -> Response:
-        scrape = scraped(registry, multiprocess_mode=multiprocess_mode)
         return Response(generate_latest(scrape), media_type=CONTENT_TYPE_LATEST)
 
     return router

@@ -34,7 +34,7 @@ from quanhub.ledger.decode import decode
 from quanhub.ledger.settings import LedgerConsumerSettings
 from quanhub.ledger.store.rebuild import ALL_TABLES
 from quanhub.ledger.store.rows import COLUMNS, LedgerRow
-from quanhub.ledger.store.writer import Position, prepare, write_batch
+from quanhub.ledger.store.writer import Position, compress_with_lz4, write_batch
 from quanhub.ledger.synthetic import traffic
 
 
@@ -147,7 +147,7 @@ async def write_pipelined(url: str, rows: Sequence[LedgerRow], batch: int) -> tu
     task = asyncio.create_task(projector.run())
     conn = await asyncpg.connect(url)
     try:
-        await prepare(conn)
+        await compress_with_lz4(conn)  # as the consumer's writer connection
         started = time.perf_counter()
         for i in range(0, len(rows), batch):
             chunk = rows[i : i + batch]

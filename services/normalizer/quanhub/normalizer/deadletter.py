@@ -28,6 +28,17 @@ def header(headers: Headers | None, name: str) -> str:
     return ""
 
 
+#: Why a dead letter's value was dropped (its payload_withheld header); the source topic
+#: keeps the record, at source_offset.
+WITHHELD_PERSONAL_DATA = "personal-data"
+WITHHELD_TOO_LARGE = "too-large"
+#: Each reason, as `quanhub dlq show` explains it.
+WITHHELD_REASONS = {
+    WITHHELD_PERSONAL_DATA: "it held clear personal data",
+    WITHHELD_TOO_LARGE: "it was too large for a Kafka record",
+}
+
+
 def dead_letter_headers(
     *,
     error_code: str,

@@ -10,7 +10,7 @@ from typing import Any, NamedTuple
 from quanhub.canonical.v1 import canonical_pb2 as cpb
 from quanhub.common.access import Principal
 from quanhub.common.topics import Topics
-from quanhub.normalizer.deadletter import dead_letter_headers, header
+from quanhub.normalizer.deadletter import WITHHELD_TOO_LARGE, dead_letter_headers, header
 from quanhub.normalizer.mapping import DeadLetter, Normalized, normalize
 from quanhub.normalizer.sources import Decoded, Sources
 
@@ -105,9 +105,9 @@ def _dead_letter(  # noqa: PLR0917 - the pieces route() already holds
     record: Any, decoded: Decoded, kind: str, outcome: DeadLetter, now: datetime, topics: Topics
 ) -> Output:
     value = record.value if decoded.dead_letter_value is None else decoded.dead_letter_value
-    withheld = "personal-data" if decoded.payload_withheld else ""
+    withheld = decoded.payload_withheld
     if value and len(value) > MAX_OUTPUT_BYTES:
-        value, withheld = b"", "too-large"  # the source topic keeps it, at source_offset
+        value, withheld = b"", WITHHELD_TOO_LARGE  # the source topic keeps it
     return Output(
         topic=topics.dlq,
         key=record.key,

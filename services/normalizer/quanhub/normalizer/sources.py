@@ -19,6 +19,7 @@ from quanhub.common.access.publishing import check_publish
 from quanhub.common.pii import protect_event
 from quanhub.common.topics import EventKind, Topics
 from quanhub.ingest.v1 import ingest_pb2 as ipb
+from quanhub.normalizer.deadletter import WITHHELD_PERSONAL_DATA
 from quanhub.normalizer.mapping import DeadLetter
 from quanhub.normalizer.mapping.normalize import decode_envelope
 
@@ -33,7 +34,8 @@ class Decoded(NamedTuple):
     #: Bytes to dead-letter instead of the original (a partner record, once protected).
     dead_letter_value: bytes | None
     replay_topic: str
-    payload_withheld: bool
+    #: Why the dead letter's value must be dropped (deadletter.WITHHELD_*), or "".
+    payload_withheld: str
     #: Set when the dead letter must never be re-driven (e.g. the owner may not publish it).
     not_replayable: str = ""
 
@@ -83,7 +85,7 @@ class Sources:
         if partner is None:
             result = decode_envelope(value)
             who = result.partner_code if isinstance(result, cpb.RawEnvelope) else header_partner
-            return Decoded(result, who or header_partner, None, "", payload_withheld=False)
+            return Decoded(result, who or header_partner, None, "", payload_withheld="")
         event = ipb.Event()
         try:
             if not value:
@@ -92,7 +94,7 @@ class Sources:
         except DecodeError as exc:
             reason = DeadLetter("undecodable", f"not a quanhub.ingest.v1.Event: {exc}")
             # The bytes may hold clear personal data: they never reach a hub topic.
-            return Decoded(reason, partner, b"", "", payload_withheld=True)
+            return Decoded(reason, partner, b"", "", payload_withheld=WITHHELD_PERSONAL_DATA)
         kind = event.WhichOneof("body")
         received_at = datetime.fromtimestamp(broker_time_ms / 1000, UTC) if broker_time_ms else None
         envelope = protect_event(
@@ -107,10 +109,10 @@ class Sources:
         protected = envelope.SerializeToString()
         if principal is None:
             reason = DeadLetter("unknown_partner", f"{partner} is no enabled partner")
-            return Decoded(reason, partner, protected, "", False, not_replayable=reason.code)
+            return Decoded(reason, partner, protected, "", "", not_replayable=reason.code)
         refusal = check_publish(principal, event)
         if refusal is not None:
             reason = DeadLetter(refusal.code, refusal.message)
-            return Decoded(reason, partner, protected, "", False, not_replayable=reason.code)
+            return Decoded(reason, partner, protected, "", "", not_replayable=reason.code)
         replay = self._topics.raw(EventKind(kind)) if kind else ""
-        return Decoded(envelope, partner, protected, replay, payload_withheld=False)
+        return Decoded(envelope, partner, protected, replay, payload_withheld="")

@@ -60,7 +60,7 @@ class ProjectorLoop:
                     self.catch_up,
                     failures=self._metrics.projector_failures,
                     event="ledger_projection_failed",
-                    give_up=lambda: stopping,  # noqa: B023 - read before the loop moves on
+                    give_up=self._halt.is_set,  # a stop while retrying ends the retries
                     initial_seconds=settings.retry_initial_seconds,
                     max_seconds=settings.retry_max_seconds,
                 )

@@ -212,28 +212,25 @@ def _dist(values: dict[str, Any], count: str, events: str) -> dict[str, Any]:
 def _delivery_figures(rows: list[dict[str, Any]]) -> dict[str, Any]:
     total = {c: sum(int(r[c]) for r in rows) for c in _DELIVERY_COLUMNS}
 
-    def dist(values: dict[str, Any]) -> dict[str, Any]:
-        return _dist(values, "timed", "timed_events")
-
     groups = [
         {"district_code": r["district_code"], "carrier_id": r["carrier_id"],
-         "distribution": dist(r)}
+         "distribution": _dist(r, "timed", "timed_events")}
         for r in rows if int(r["timed"]) > 0
     ]  # fmt: skip
     return {
         "smart_locker_share": share_fields(
             total["locker"], total["point_known"], total["point_events"], SMART_LOCKER_TARGET
         ),
-        "pickup_to_delivery": {"overall": dist(total), "groups": groups},
+        "pickup_to_delivery": {
+            "overall": _dist(total, "timed", "timed_events"),
+            "groups": groups,
+        },
     }
 
 
 def _customs_figures(
     declared: list[dict[str, Any]], reasons: list[dict[str, Any]], cleared: list[dict[str, Any]]
 ) -> dict[str, Any]:
-    def dist(values: dict[str, Any]) -> dict[str, Any]:
-        return _dist(values, "released", "events")
-
     total = {c: sum(int(r[c]) for r in cleared) for c in _CLEARANCE_COLUMNS}
     d = declared[0]
     return {
@@ -244,9 +241,11 @@ def _customs_figures(
                             for r in reasons],
         },
         "customs_clearance": {
-            "overall": dist(total),
-            "by_trade_mode": [{"trade_mode": r["trade_mode"], "distribution": dist(r)}
-                              for r in cleared],
+            "overall": _dist(total, "released", "events"),
+            "by_trade_mode": [
+                {"trade_mode": r["trade_mode"], "distribution": _dist(r, "released", "events")}
+                for r in cleared
+            ],
         },
     }  # fmt: skip
 
