@@ -19,6 +19,7 @@ from quanhub.common.http import ops_router, ops_server
 from quanhub.ledger.dispatcher.kafka_sink import KafkaSink
 from quanhub.ledger.dispatcher.sender import Sender
 from quanhub.ledger.dispatcher.settings import DispatcherSettings
+from quanhub.ledger.dispatcher.transport import CheckedTransport
 from quanhub.ledger.dispatcher.worker import Dispatcher, DispatchLimits, DispatchMetrics
 from quanhub.ledger.feeds.notify import LedgerNotifier
 from quanhub.ledger.feeds.source import LedgerEventSource
@@ -59,12 +60,20 @@ async def run_dispatcher(
             await conn.close()
         await notifier.start()
         async with httpx.AsyncClient(
-            timeout=settings.request_timeout, follow_redirects=False, trust_env=False
+            timeout=settings.request_timeout,
+            follow_redirects=False,
+            trust_env=False,
+            transport=CheckedTransport(allow_private=settings.private_urls_allowed),
         ) as client:
             dispatcher = Dispatcher(
                 pool,
                 LedgerEventSource(),
-                Sender(client, clock, allow_private=settings.private_urls_allowed),
+                Sender(
+                    client,
+                    clock,
+                    allow_private=settings.private_urls_allowed,
+                    deadline=settings.request_timeout,
+                ),
                 notifier,
                 clock,
                 settings.retry_policy,

@@ -1,7 +1,14 @@
-"""One signed POST of one delivery to its subscriber, and what came of it."""
+"""One signed POST of one delivery to its subscriber, and what came of it.
+
+An attempt has a wall-clock deadline that covers everything: resolution, connection, the
+request and the answer's status line and headers. httpx's own timeouts apply per read and
+restart on every byte, so a receiver trickling one byte at a time would hold a dispatcher
+slot for as long as it likes. The answer's body is never read (its status is the answer).
+"""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import dataclass
 from uuid import UUID
@@ -36,10 +43,13 @@ class Outcome:
 class Sender:
     """POSTs delivery bodies with the hub's signature headers."""
 
-    def __init__(self, client: httpx.AsyncClient, clock: Clock, *, allow_private: bool) -> None:
+    def __init__(
+        self, client: httpx.AsyncClient, clock: Clock, *, allow_private: bool, deadline: float
+    ) -> None:
         self._client = client
         self._clock = clock
         self._allow_private = allow_private
+        self._deadline = deadline
 
     async def send(
         self, *, url: str, secret: str, subscription_id: UUID, delivery_id: UUID, events: bytes
@@ -56,20 +66,27 @@ class Sender:
             SUBSCRIPTION_ID_HEADER: str(subscription_id),
         }
         try:
-            # Checked again at every attempt: a name may resolve elsewhere than at creation.
-            host = check_url(url, allow_private=self._allow_private)
-            await check_resolved(host, allow_private=self._allow_private)
-            response = await self._client.post(url, content=body, headers=headers)
+            async with asyncio.timeout(self._deadline):
+                status = await self._post(url, body, headers)
         except InvalidSubscriberUrl as exc:
             return self._failed(started, f"refused: {exc.message}")
-        except httpx.TimeoutException:
-            return self._failed(started, "timeout")
+        except (TimeoutError, httpx.TimeoutException):
+            return self._failed(started, f"timeout: no answer within {self._deadline:g} s")
         except httpx.HTTPError as exc:
             return self._failed(started, f"{type(exc).__name__}: {exc}")
         elapsed = _ms(started)
-        if 200 <= response.status_code < 300:
-            return Outcome(True, response.status_code, None, elapsed)
-        return Outcome(False, response.status_code, f"HTTP {response.status_code}", elapsed)
+        if 200 <= status < 300:
+            return Outcome(True, status, None, elapsed)
+        return Outcome(False, status, f"HTTP {status}", elapsed)
+
+    async def _post(self, url: str, body: bytes, headers: dict[str, str]) -> int:
+        # Checked at every attempt: a name may resolve elsewhere than at creation. The
+        # transport checks again the address it connects to (quanhub.ledger.dispatcher.
+        # transport); this first check gives the clearer error for a plainly bad host.
+        host = check_url(url, allow_private=self._allow_private)
+        await check_resolved(host, allow_private=self._allow_private)
+        async with self._client.stream("POST", url, content=body, headers=headers) as response:
+            return response.status_code
 
     @staticmethod
     def _failed(started: float, error: str) -> Outcome:

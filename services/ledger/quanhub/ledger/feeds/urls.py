@@ -6,25 +6,24 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import socket
+from collections.abc import Awaitable, Callable
 from urllib.parse import urlsplit
 
+from quanhub.ledger.feeds.addresses import is_public
 from quanhub.ledger.feeds.errors import InvalidSubscriberUrl
 
 MAX_URL_LENGTH = 2048
 _LOCAL_NAMES = frozenset({"localhost", "localhost.localdomain"})
-
-
-def _is_public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        return _is_public(address.ipv4_mapped)
-    return address.is_global and not address.is_multicast
+#: (host, port) -> the addresses to try, as text.
+Resolver = Callable[[str, int], Awaitable[list[str]]]
 
 
 def check_url(url: str, *, allow_private: bool) -> str:
     """The host of a syntactically acceptable subscriber URL; InvalidSubscriberUrl otherwise.
 
     Literal IP hosts are checked here; names are checked after resolution
-    (`check_resolved`), at creation and again before every delivery.
+    (`check_resolved`) at creation, and the dispatcher checks the very address each
+    connection goes to (`resolve_checked`, in its transport).
     """
     if len(url) > MAX_URL_LENGTH:
         msg = f"the URL is longer than {MAX_URL_LENGTH} characters"
@@ -54,26 +53,44 @@ def check_url(url: str, *, allow_private: bool) -> str:
         literal = ipaddress.ip_address(host)
     except ValueError:
         return host
-    if not _is_public(literal):
+    if not is_public(literal):
         msg = "the URL points at a loopback, private or reserved address"
         raise InvalidSubscriberUrl(msg)
     return host
 
 
-async def check_resolved(host: str, *, allow_private: bool) -> None:
-    """Refuse a host name that resolves to any non-public address (unless allowed)."""
-    if allow_private:
-        return
+async def system_resolve(host: str, port: int) -> list[str]:
+    """The addresses the system resolver gives for `host`, in its order, without repeats."""
+    infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return list(dict.fromkeys(str(info[4][0]) for info in infos))
+
+
+async def resolve_checked(
+    host: str, port: int, *, allow_private: bool, resolve: Resolver = system_resolve
+) -> list[str]:
+    """`host` resolved once; InvalidSubscriberUrl if any address it gives is not public
+    (unless allowed). Connect to these very addresses: a second lookup could differ."""
     try:
-        infos = await asyncio.get_running_loop().getaddrinfo(host, None, type=socket.SOCK_STREAM)
+        addresses = await resolve(host, port)
     except OSError as exc:
         msg = "the URL's host does not resolve"
         raise InvalidSubscriberUrl(msg, retriable=True) from exc
-    for info in infos:
-        address = ipaddress.ip_address(info[4][0])
-        if not _is_public(address):
+    if not addresses:
+        msg = "the URL's host does not resolve"
+        raise InvalidSubscriberUrl(msg, retriable=True)
+    if allow_private:
+        return addresses
+    for address in addresses:
+        if not is_public(ipaddress.ip_address(address)):
             msg = "the URL's host resolves to a loopback, private or reserved address"
             raise InvalidSubscriberUrl(msg)
+    return addresses
+
+
+async def check_resolved(host: str, *, allow_private: bool) -> None:
+    """Refuse a host name that resolves to any non-public address (unless allowed)."""
+    if not allow_private:
+        await resolve_checked(host, 0, allow_private=False)
 
 
 async def validate_url(url: str, *, allow_private: bool) -> None:
