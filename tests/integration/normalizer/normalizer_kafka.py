@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -11,7 +12,12 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from quanhub.canonical.v1 import canonical_pb2 as cpb
-from quanhub.common.settings import KafkaSettings
+from quanhub.common.access import Role, create_partner
+from quanhub.common.clock import SystemClock
+from quanhub.common.db import create_pool
+from quanhub.common.kafka import ensure_topics
+from quanhub.common.settings import DatabaseSettings, KafkaSettings
+from quanhub.common.topics import Topics
 from quanhub.ingest.v1 import ingest_pb2 as ipb
 from quanhub.normalizer.bootstrap import App, bootstrap
 from quanhub.normalizer.settings import NormalizerSettings
@@ -32,6 +38,22 @@ def parcel_envelope(
         )
     )
     return env
+
+
+async def platform_with_topic(
+    database: DatabaseSettings, kafka: KafkaSettings, topics: Topics, prefix: str
+) -> str:
+    """A new platform partner in the registry, with its own topic; its code."""
+    partner = f"{prefix}{uuid.uuid4().hex[:8].upper()}"
+    pool = await create_pool(database)
+    try:
+        await create_partner(
+            pool, code=partner, role=Role.PLATFORM, name=f"{prefix} test", clock=SystemClock()
+        )
+    finally:
+        await pool.close()
+    await ensure_topics(kafka, [topics.partner_spec(partner)])
+    return partner
 
 
 @dataclass

@@ -7,13 +7,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from normalizer_kafka import Running, collect, parcel_envelope
+from normalizer_kafka import Running, collect, parcel_envelope, platform_with_topic
 
 from quanhub.canonical.v1 import canonical_pb2 as cpb
-from quanhub.common.access import Role, create_partner
-from quanhub.common.clock import SystemClock
-from quanhub.common.db import create_pool
-from quanhub.common.kafka import ensure_topics
 from quanhub.common.settings import DatabaseSettings, KafkaSettings
 from quanhub.common.topics import EventKind, Topics
 from quanhub.ingest.v1 import ingest_pb2 as ipb
@@ -29,22 +25,6 @@ def _canonical(record: Any) -> cpb.CanonicalEvent:
     return event
 
 
-async def _platform_with_topic(
-    database: DatabaseSettings, kafka: KafkaSettings, topics: Topics, prefix: str
-) -> str:
-    """A new platform partner in the registry, with its own topic; its code."""
-    partner = f"{prefix}{uuid.uuid4().hex[:8].upper()}"
-    pool = await create_pool(database)
-    try:
-        await create_partner(
-            pool, code=partner, role=Role.PLATFORM, name=f"{prefix} test", clock=SystemClock()
-        )
-    finally:
-        await pool.close()
-    await ensure_topics(kafka, [topics.partner_spec(partner)])
-    return partner
-
-
 async def test_partner_topic_event_is_tokenised_and_attributed_to_the_topic(  # noqa: PLR0917
     kafka_settings: KafkaSettings,
     database_settings: DatabaseSettings,
@@ -53,7 +33,7 @@ async def test_partner_topic_event_is_tokenised_and_attributed_to_the_topic(  # 
     running: Running,
     producer: Any,
 ) -> None:
-    partner = await _platform_with_topic(database_settings, kafka_settings, topics, "TM")
+    partner = await platform_with_topic(database_settings, kafka_settings, topics, "TM")
     event = ipb.Event(event_id="o-1")
     event.occurred_at.FromDatetime(datetime.now(UTC))
     event.order.CopyFrom(
@@ -162,7 +142,7 @@ async def test_a_partner_record_near_kafkas_limit_is_dead_lettered_and_the_next_
     """A ~1 MB order on a partner topic: its canonical event and its dead letter would both
     be over what Kafka takes, which would stop the normalizer; it is dead-lettered with
     headers only, and the partner's next event is normalised."""
-    partner = await _platform_with_topic(database_settings, kafka_settings, topics, "BG")
+    partner = await platform_with_topic(database_settings, kafka_settings, topics, "BG")
     big = ipb.Event(event_id="big-1")
     big.occurred_at.FromDatetime(datetime.now(UTC))
     big.order.CopyFrom(

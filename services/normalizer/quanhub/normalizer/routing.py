@@ -104,13 +104,18 @@ def route(
 def _dead_letter(  # noqa: PLR0917 - the pieces route() already holds
     record: Any, decoded: Decoded, kind: str, outcome: DeadLetter, now: datetime, topics: Topics
 ) -> Output:
-    value = record.value if decoded.dead_letter_value is None else decoded.dead_letter_value
+    if decoded.dead_letter_value is None:
+        value, key, original = record.value, record.key, record.headers
+        if isinstance(decoded.result, cpb.RawEnvelope):  # as decoded: known fields only
+            value = decoded.result.SerializeToString()
+    else:  # a partner record: its protected form only (see sources)
+        value, key, original = decoded.dead_letter_value, decoded.dead_letter_key, None
     withheld = decoded.payload_withheld
     if value and len(value) > MAX_OUTPUT_BYTES:
         value, withheld = b"", WITHHELD_TOO_LARGE  # the source topic keeps it
     return Output(
         topic=topics.dlq,
-        key=record.key,
+        key=key,
         value=value or b"",
         headers=dead_letter_headers(
             error_code=outcome.code,
@@ -120,7 +125,7 @@ def _dead_letter(  # noqa: PLR0917 - the pieces route() already holds
             source_offset=record.offset,
             first_seen=now,
             partner=decoded.partner,
-            original=record.headers,
+            original=original,
             replay_topic=decoded.replay_topic,
             payload_withheld=withheld,
             not_replayable=decoded.not_replayable,

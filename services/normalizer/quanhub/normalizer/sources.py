@@ -3,6 +3,14 @@
 Raw topics carry a RawEnvelope the gateway already protected. A partner's own topic carries
 a plain ingest Event with clear personal data; the partner is the topic's, never the
 body's, and the event is tokenised here exactly as the gateway would (quanhub.common.pii).
+
+Unknown fields (in any nested message, Timestamps and repeated fields included) are
+dropped before anything else reads the event, as the gateway drops them: nothing masks
+what the schema does not name, so it must not travel. Partner topics carry binary protobuf
+only; any other form (JSON too) is undecodable. A partner record is dead-lettered in its
+protected form only: the protected envelope, the business key of the protected event, and
+none of the record's own key or headers (the partner wrote them; the source topic keeps
+them).
 """
 
 from __future__ import annotations
@@ -16,6 +24,7 @@ from google.protobuf.message import DecodeError
 from quanhub.canonical.v1 import canonical_pb2 as cpb
 from quanhub.common.access import Principal
 from quanhub.common.access.publishing import check_publish
+from quanhub.common.canonical import event_business_key
 from quanhub.common.pii import protect_event
 from quanhub.common.topics import EventKind, Topics
 from quanhub.ingest.v1 import ingest_pb2 as ipb
@@ -32,12 +41,16 @@ class Decoded(NamedTuple):
     result: cpb.RawEnvelope | DeadLetter
     partner: str
     #: Bytes to dead-letter instead of the original (a partner record, once protected).
+    #: Not None means the record is replaced by its protected form: this value, the key
+    #: below, and none of the record's headers.
     dead_letter_value: bytes | None
     replay_topic: str
     #: Why the dead letter's value must be dropped (deadletter.WITHHELD_*), or "".
     payload_withheld: str
     #: Set when the dead letter must never be re-driven (e.g. the owner may not publish it).
     not_replayable: str = ""
+    #: The key a partner record is dead-lettered with (its protected event's business key).
+    dead_letter_key: bytes | None = None
 
 
 class Sources:
@@ -95,6 +108,8 @@ class Sources:
             reason = DeadLetter("undecodable", f"not a quanhub.ingest.v1.Event: {exc}")
             # The bytes may hold clear personal data: they never reach a hub topic.
             return Decoded(reason, partner, b"", "", payload_withheld=WITHHELD_PERSONAL_DATA)
+        # Recursive (every nested, repeated and map message): only known fields remain.
+        event.DiscardUnknownFields()
         kind = event.WhichOneof("body")
         received_at = datetime.fromtimestamp(broker_time_ms / 1000, UTC) if broker_time_ms else None
         envelope = protect_event(
@@ -107,12 +122,13 @@ class Sources:
             self._secret,
         )
         protected = envelope.SerializeToString()
+        key = event_business_key(envelope.event, partner)
         if principal is None:
             reason = DeadLetter("unknown_partner", f"{partner} is no enabled partner")
-            return Decoded(reason, partner, protected, "", "", not_replayable=reason.code)
+            return Decoded(reason, partner, protected, "", "", reason.code, key)
         refusal = check_publish(principal, event)
         if refusal is not None:
             reason = DeadLetter(refusal.code, refusal.message)
-            return Decoded(reason, partner, protected, "", "", not_replayable=reason.code)
+            return Decoded(reason, partner, protected, "", "", reason.code, key)
         replay = self._topics.raw(EventKind(kind)) if kind else ""
-        return Decoded(envelope, partner, protected, replay, payload_withheld="")
+        return Decoded(envelope, partner, protected, replay, "", dead_letter_key=key)

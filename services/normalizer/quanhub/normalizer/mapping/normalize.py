@@ -46,7 +46,8 @@ class DeadLetter(NamedTuple):
 
 
 def decode_envelope(data: bytes | None) -> cpb.RawEnvelope | DeadLetter:
-    """Parse raw-topic bytes; a parse failure is the dead letter `undecodable`."""
+    """Parse raw-topic bytes, unknown fields dropped; a parse failure is the dead letter
+    `undecodable`."""
     if not data:
         return DeadLetter("undecodable", "empty message value")
     envelope = cpb.RawEnvelope()
@@ -54,6 +55,9 @@ def decode_envelope(data: bytes | None) -> cpb.RawEnvelope | DeadLetter:
         envelope.ParseFromString(data)
     except DecodeError as exc:
         return DeadLetter("undecodable", f"not a quanhub.canonical.v1.RawEnvelope: {exc}")
+    # The gateway wrote only known fields; whoever wrote this record, nothing the schema
+    # does not name (and so nothing masks) reaches the canonical event. Recursive, cheap.
+    envelope.DiscardUnknownFields()
     return envelope
 
 

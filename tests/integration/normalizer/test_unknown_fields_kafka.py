@@ -1,0 +1,157 @@
+"""Unknown protobuf fields on a partner's own topic, through the real Kafka and PostgreSQL:
+clear personal data hidden in them reaches neither the canonical topic, nor the ledger
+(`ledger_events`), nor the dead-letter topic."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from google.protobuf.message import Message
+from normalizer_kafka import Running, collect, platform_with_topic
+
+from quanhub.canonical.v1 import canonical_pb2 as cpb
+from quanhub.common.clock import SystemClock
+from quanhub.common.db import create_pool
+from quanhub.common.settings import DatabaseSettings, KafkaSettings
+from quanhub.common.topics import Topics
+from quanhub.ingest.v1 import ingest_pb2 as ipb
+from quanhub.ledger.consumer.metrics import ConsumerMetrics
+from quanhub.ledger.consumer.service import LedgerConsumer
+from quanhub.ledger.settings import LedgerConsumerSettings
+from quanhub.normalizer.deadletter import header
+from quanhub.normalizer.settings import NormalizerSettings
+
+pytestmark = pytest.mark.integration
+
+CLEAR = ["110101198001011234", "欧阳小明", "13987654321"]
+PAYLOAD = " ".join(CLEAR).encode()
+#: Unknown to every message of the schema: a new number, a nested message, a group, and a
+#: number 1 with the wrong wire type (Timestamp.seconds, GoodsLine.gnum are varints).
+UNKNOWN = (
+    b"\xfa\x3e" + bytes([len(PAYLOAD)]) + PAYLOAD  # field 1007, bytes
+    + b"\x82\x3f" + bytes([len(PAYLOAD) + 2]) + b"\x0a" + bytes([len(PAYLOAD)]) + PAYLOAD
+    + b"\x8b\x3f" + b"\x0a" + bytes([len(PAYLOAD)]) + PAYLOAD + b"\x8c\x3f"  # group 1009
+)  # fmt: skip
+WRONG_WIRE_TYPE = b"\x0a" + bytes([len(PAYLOAD)]) + PAYLOAD
+
+
+def _messages(message: Message) -> Iterator[Message]:
+    """`message` and every message inside it (repeated ones included)."""
+    yield message
+    for field, value in message.ListFields():
+        if field.message_type is None:
+            continue
+        for item in value if field.is_repeated else [value]:
+            yield from _messages(item)
+
+
+def _order(partner: str, event_id: str, order_no: str) -> bytes:
+    """An order of `partner` with the unknown fields inside every message it has."""
+    event = ipb.Event(event_id=event_id)
+    event.occurred_at.FromDatetime(datetime.now(UTC))
+    person = ipb.Person(id_number="370102199001011234", name="张三", telephone="13812345678")
+    event.order.CopyFrom(
+        ipb.OrderEvent(
+            platform_code=partner, order_no=order_no, code_system="taobao",
+            code="WAIT_SELLER_SEND_GOODS", buyer=person, payer=person,
+            consignee=ipb.Consignee(name="张三", address="山东省济南市历下区泉城路1号"),
+            lines=[ipb.GoodsLine(gnum=1, item_name="奶粉", quantity=1, unit_price="1.00")],
+        )
+    )  # fmt: skip
+    for inner in list(_messages(event)):
+        inner.MergeFromString(UNKNOWN)
+    event.occurred_at.MergeFromString(WRONG_WIRE_TYPE)
+    event.order.lines[0].MergeFromString(WRONG_WIRE_TYPE)
+    value = event.SerializeToString()
+    assert value.count(PAYLOAD) == 3 * 7 + 2  # the attack is really in every message
+    return value
+
+
+def _assert_clean(blob: bytes) -> None:
+    for clear in CLEAR:
+        assert clear.encode() not in blob
+
+
+def _record_bytes(record: Any) -> bytes:
+    parts = [record.key or b"", record.value or b""]
+    parts.extend(k.encode() + v for k, v in record.headers)
+    return b"".join(parts)
+
+
+async def test_unknown_fields_reach_no_topic_and_no_ledger_row(  # noqa: PLR0917 - fixtures
+    kafka_settings: KafkaSettings,
+    database_settings: DatabaseSettings,
+    topics: Topics,
+    normalizer_settings: NormalizerSettings,
+    running: Running,
+    producer: Any,
+) -> None:
+    partner = await platform_with_topic(database_settings, kafka_settings, topics, "UF")
+    topic = topics.partner(partner)
+    headers = [("first_seen", PAYLOAD), ("partner", PAYLOAD)]
+    valid = _order(partner, "uf-ok", "U1")
+    invalid = _order(partner, "", "U2")  # no event id: dead-lettered, protected
+    foreign = _order("JDCOM", "uf-foreign", "U3")  # refused: dead-lettered, not replayable
+    for value in (valid, invalid, foreign):
+        await producer.send_and_wait(topic, value, key=PAYLOAD, headers=headers)
+    await running.start(normalizer_settings)
+
+    (canonical,) = await collect(
+        kafka_settings,
+        topics.canonical,
+        lambda rs: len(rs) >= 1,
+        lambda r: cpb.CanonicalEvent.FromString(r.value).source_partner == partner,
+    )
+    letters = await collect(
+        kafka_settings,
+        topics.dlq,
+        lambda rs: len(rs) >= 2,
+        lambda r: header(r.headers, "partner") == partner,
+    )
+    rows = await _ledger_rows(kafka_settings, database_settings, partner)
+
+    assert cpb.CanonicalEvent.FromString(canonical.value).order.buyer.id_token
+    _assert_clean(_record_bytes(canonical))
+    assert {header(r.headers, "error_code") for r in letters} == {
+        "missing_field",
+        "partner_code_mismatch",
+    }
+    for letter in letters:
+        assert cpb.RawEnvelope.FromString(letter.value).event.order.buyer.name == "张*"
+        _assert_clean(_record_bytes(letter))
+    assert len(rows) == 1
+    _assert_clean(repr(dict(rows[0])).encode() + rows[0]["canonical"])
+
+
+async def _ledger_rows(
+    kafka_settings: KafkaSettings, database_settings: DatabaseSettings, partner: str
+) -> list[Any]:
+    """The partner's ledger_events rows, once the ledger consumer has written one."""
+    pool = await create_pool(database_settings)
+    stop = asyncio.Event()
+    ledger = LedgerConsumer(
+        LedgerConsumerSettings(
+            kafka=kafka_settings, database=database_settings, group_id=f"led-{partner}"
+        ),
+        pool,
+        clock=SystemClock(),
+        metrics=ConsumerMetrics(),
+    )
+    task = asyncio.create_task(ledger.run(stop))
+    try:
+        for _ in range(240):
+            rows = await pool.fetch(
+                "SELECT * FROM ledger_events WHERE source_partner = $1", partner
+            )
+            if rows:
+                return rows
+            await asyncio.sleep(0.25)
+        return []
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 30)
+        await pool.close()
