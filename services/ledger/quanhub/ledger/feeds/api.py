@@ -19,7 +19,6 @@ from quanhub.ledger.feeds import store
 from quanhub.ledger.feeds.errors import FeedError
 from quanhub.ledger.feeds.runtime import FeedRuntime, feed_runtime
 from quanhub.ledger.feeds.schemas import (
-    MAX_SEQ,
     DeliveryOut,
     DeliveryPage,
     Replay,
@@ -27,6 +26,7 @@ from quanhub.ledger.feeds.schemas import (
     SubscriptionCreated,
     SubscriptionOut,
     SubscriptionPage,
+    parse_seq,
 )
 from quanhub.ledger.feeds.signing import new_secret
 from quanhub.ledger.feeds.urls import validate_url
@@ -221,14 +221,13 @@ async def deliveries(
     cursor: PageCursor = None,
 ) -> DeliveryPage:
     """The delivery log, newest first: events per batch, attempts, last answer."""
-    if cursor is not None and not (cursor.isdigit() and int(cursor) <= MAX_SEQ):
+    before = None if cursor is None else parse_seq(cursor)
+    if cursor is not None and before is None:
         raise _bad_cursor()
     with _edge():
         async with runtime.pool.acquire() as conn:
             await store.get_subscription(conn, principal.partner_code, subscription_id)
-            log = await store.list_deliveries(
-                conn, subscription_id, limit=limit, before=int(cursor) if cursor else None
-            )
+            log = await store.list_deliveries(conn, subscription_id, limit=limit, before=before)
     return DeliveryPage(
         items=[DeliveryOut.of(d) for d in log],
         next_cursor=str(log[-1].position) if len(log) == limit else None,

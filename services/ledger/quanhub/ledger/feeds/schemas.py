@@ -17,6 +17,15 @@ MAX_SEQ = 2**63 - 1
 ALL_KINDS: tuple[Kind, ...] = ("order", "parcel", "customs")
 
 
+def parse_seq(text: str) -> int | None:
+    """The ledger sequence `text` writes in ASCII digits, or None. (`str.isdigit` alone
+    admits `²` and other digits int() refuses, and int() refuses over 4,300 digits.)"""
+    if not (text.isascii() and text.isdigit()) or len(text) > len(str(MAX_SEQ)):
+        return None
+    value = int(text)
+    return value if value <= MAX_SEQ else None
+
+
 class SubscriptionCreate(BaseModel):
     """A new subscription: a webhook URL, or the partner's Kafka feed topic."""
 

@@ -14,7 +14,7 @@ from quanhub.common.access.model import Principal
 from quanhub.common.http import Problem
 from quanhub.ledger.feeds.model import FeedEvent
 from quanhub.ledger.feeds.runtime import FeedRuntime, feed_runtime
-from quanhub.ledger.feeds.schemas import MAX_SEQ
+from quanhub.ledger.feeds.schemas import MAX_SEQ, parse_seq
 from quanhub.ledger.feeds.source import KINDS
 from quanhub.ledger.feeds.visibility import receives_events
 
@@ -36,9 +36,10 @@ def parse_kinds(kinds: str | None) -> tuple[str, ...]:
 def _cursor(last_event_id: str | None, after: int | None) -> int | None:
     if last_event_id is not None and last_event_id.strip():
         value = last_event_id.strip()
-        if not value.isdigit() or int(value) > MAX_SEQ:
+        seq = parse_seq(value)
+        if seq is None:
             raise Problem(400, "invalid_cursor", "Last-Event-ID must be a ledger sequence number")
-        return int(value)
+        return seq
     return after
 
 

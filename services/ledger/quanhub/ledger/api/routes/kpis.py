@@ -27,6 +27,12 @@ def _require_kpi_access(principal: Principal) -> None:
         raise Forbidden(f"the {principal.role.value} role may not read city indicators")
 
 
+def default_start(end: date) -> date:
+    """The first day of the default period ending at `end`; never before 0001-01-01 (the
+    earliest day a date holds: `end - 29 days` would overflow for a `to` in January of 1)."""
+    return end - timedelta(days=min(DEFAULT_DAYS - 1, (end - date.min).days))
+
+
 @router.get(
     "/kpis",
     responses={
@@ -58,7 +64,7 @@ async def kpis(
     _require_kpi_access(principal)
     today = clock.now().astimezone(ZoneInfo("Asia/Shanghai")).date()
     end = end or today
-    start = start or end - timedelta(days=DEFAULT_DAYS - 1)
+    start = start or default_start(end)
     if start > end:
         raise InvalidQuery("`from` is after `to`")
     if (end - start).days + 1 > MAX_DAYS:
