@@ -103,7 +103,7 @@ async def test_limits_follow_the_inventory_buyer_when_no_order_is_known(
                       ebp_code="3701PT0001", buyer="b-777", actual_paid="1500.00"),
     ]  # fmt: skip
     await _write(ledger_pool, events)
-    view = await _declaration(ledger_api, "JNAGENT", "INVENTORY")
+    view = await _declaration(ledger_api, "QCCUSTOMS", "INVENTORY")
     assert view["order"] is None
     limits = view["limits"]
     assert limits["applies"] is True
@@ -113,3 +113,7 @@ async def test_limits_follow_the_inventory_buyer_when_no_order_is_known(
     assert limits["buyer_year_total"] == "25000.00"
     assert limits["exceeds_annual_limit"] is False
     assert limits["exceeds_order_limit"] is False
+    # The declarant agent sees its own document's figures, not the buyer's year.
+    own = (await _declaration(ledger_api, "JNAGENT", "INVENTORY"))["limits"]
+    assert own == {**limits, "buyer_year_total": None, "buyer_year_orders": None,
+                   "exceeds_annual_limit": None}  # fmt: skip

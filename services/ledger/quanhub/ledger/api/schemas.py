@@ -209,8 +209,10 @@ class ImportLimits(BaseModel):
     order_amount: str | None
     exceeds_order_limit: bool | None
     year: int | None
+    #: The buyer's yearly figures (all platforms' orders of that buyer): None unless the
+    #: reader's role is customs_liaison or admin (for others they would be an oracle).
     buyer_year_total: str | None
-    buyer_year_orders: int
+    buyer_year_orders: int | None
     exceeds_annual_limit: bool | None
     order_limit: str = "5000.00"
     annual_limit: str = "26000.00"

@@ -1,4 +1,12 @@
-"""Customs declarations: a filtered, keyset-paginated list, and one declaration in full."""
+"""Customs declarations: a filtered, keyset-paginated list, and one declaration in full.
+
+No oracle (docs/ledger.md, "No oracle"): a declaration's view is computed only
+from what its reader may read. The three-document match takes the sibling documents the
+reader may read (declaration_visible), so a declarant never sees, nor is matched against,
+another declarant's documents; and the buyer's yearly import figures, which sum every
+platform's orders of that buyer, are computed and shown only for the entitled roles
+(LIMIT_ROLES). For anyone else they would confirm that a guessed buyer ID has bought.
+"""
 
 # Aliases and column lists come from code; caller values are bound parameters (Params).
 # ruff: noqa: S608
@@ -15,7 +23,7 @@ from zoneinfo import ZoneInfo
 
 from asyncpg import Record
 
-from quanhub.common.access import Principal
+from quanhub.common.access import Principal, Role
 from quanhub.ledger.api.schemas import DeclarationPage, DeclarationView, ImportLimits
 from quanhub.ledger.errors import InvalidQuery, NotFound
 from quanhub.ledger.read import convert
@@ -44,6 +52,10 @@ _DOC_NAMES = {
     "WAYBILL": "waybill",
     "INVENTORY": "inventory",
 }
+#: Roles that see a buyer's yearly import figures: the customs authority and the admin.
+#: Not the declarant agent (the total covers other agents' and platforms' orders), not the
+#: platform or carrier (other platforms' orders).
+LIMIT_ROLES = frozenset({Role.CUSTOMS_LIAISON, Role.ADMIN})
 _MONEY = r"^-?[0-9]+(\.[0-9]+)?$"
 
 
@@ -152,19 +164,25 @@ def _document_of(kind: str) -> str:
     return f"(SELECT x.content FROM unnest(sib.docs) x WHERE x.document = '{kind}')"
 
 
-#: The id of the latest declared sibling of each document kind: declarations of the same
-#: order (order_no + ebp_code) or the same shipment (logistics_no + logistics_code). Each
-#: branch is an index scan that runs only when its key is not empty (an empty key would
-#: match every declaration without one); only the winners' rows are read in full.
-_LATEST_SIBLINGS = (
-    "SELECT DISTINCT ON (k.document) k.declaration_id FROM ("
-    "SELECT s1.document, s1.declared_at, s1.declaration_id FROM declarations s1 "
-    "WHERE d.order_no <> '' AND s1.order_no = d.order_no AND s1.ebp_code = d.ebp_code "
-    "UNION ALL SELECT s2.document, s2.declared_at, s2.declaration_id FROM declarations s2 "
-    "WHERE d.logistics_no <> '' AND s2.logistics_no = d.logistics_no "
-    "AND s2.logistics_code = d.logistics_code) k "
-    "ORDER BY k.document, k.declared_at DESC, k.declaration_id DESC"
-)
+def _latest_siblings(principal: Principal, params: Params) -> str:
+    """SQL: the id of the latest declared sibling of each document kind among those the
+    reader may read: declarations of the same order (order_no + ebp_code) or the same
+    shipment (logistics_no + logistics_code). Visibility filters before the latest is
+    chosen, so a newer document of another declarant neither shows nor hides one.
+    Each branch is an index scan that runs only when its key is not empty (an empty key
+    would match every declaration without one); only the winners' rows are read in full."""
+    return (
+        "SELECT DISTINCT ON (k.document) k.declaration_id FROM ("
+        "SELECT s1.document, s1.declared_at, s1.declaration_id FROM declarations s1 "
+        "WHERE d.order_no <> '' AND s1.order_no = d.order_no AND s1.ebp_code = d.ebp_code "
+        f"AND {declaration_visible(principal, 's1', params)} "
+        "UNION ALL SELECT s2.document, s2.declared_at, s2.declaration_id FROM declarations s2 "
+        "WHERE d.logistics_no <> '' AND s2.logistics_no = d.logistics_no "
+        f"AND s2.logistics_code = d.logistics_code "
+        f"AND {declaration_visible(principal, 's2', params)}) k "
+        "ORDER BY k.document, k.declared_at DESC, k.declaration_id DESC"
+    )
+
 
 #: documents.buyer_token in SQL: the order document's buyer (customs', else the platform's
 #: order), else the inventory's.
@@ -192,15 +210,38 @@ def _buyer_year_sql(token: str, start: str, end: str, money: str) -> str:
 _BUYER_YEAR = _buyer_year_sql("$1", "$2", "$3", "$4")
 
 
+def _limit_joins(money: str) -> str:
+    """SQL: the import-limit laterals of declaration_sql (entitled readers only)."""
+    return (
+        f"CROSS JOIN LATERAL (SELECT {_BUYER_TOKEN} AS token OFFSET 0) tok "
+        f"CROSS JOIN LATERAL (SELECT {_YEAR} AS y) lim_year "
+        f"CROSS JOIN LATERAL ({_buyer_year_sql('tok.token', _YEAR_START, _YEAR_END, money)} "
+        "AND d.ie_flag = 'I') lim "
+    )
+
+
+_LIMIT_COLUMNS = (
+    "tok.token AS limit_token, lim_year.y AS limit_year, lim.n AS limit_orders, "
+    "lim.total AS limit_total"
+)
+_NO_LIMIT_COLUMNS = (
+    "NULL::text AS limit_token, NULL::int AS limit_year, NULL::bigint AS limit_orders, "
+    "NULL::numeric AS limit_total"
+)
+
+
 def declaration_sql(principal: Principal, declaration_id: uuid.UUID) -> tuple[str, Params]:
     """One declaration (its columns) with `linked_receipts` (Receipt tuples by return_time),
     `linked_order` (an orders row or NULL), `linked_parcels` (parcels rows),
-    `linked_documents` (the latest sibling declaration of each document kind), and the
-    import-limit figures of its buyer's year: `limit_token`, `limit_year`, `limit_orders`,
-    `limit_total` (one statement, one snapshot, one round trip)."""
+    `linked_documents` (the latest sibling declaration of each document kind the reader
+    may read), and the import-limit figures of its buyer's year: `limit_token`,
+    `limit_year`, `limit_orders`, `limit_total` (NULL, and never
+    computed, unless the reader's role is in LIMIT_ROLES). One statement, one snapshot,
+    one round trip."""
     params = Params()
     ident = params.add(declaration_id)
-    money = params.add(_MONEY)
+    entitled = principal.role in LIMIT_ROLES
+    limit_joins = _limit_joins(params.add(_MONEY)) if entitled else ""
     receipts = (
         "SELECT e.seq, e.event_id, e.message_type, e.return_status, e.return_time, "
         "e.return_info, e.status FROM ledger_events e WHERE e.kind = 'customs' "
@@ -223,8 +264,7 @@ def declaration_sql(principal: Principal, declaration_id: uuid.UUID) -> tuple[st
         "ARRAY(SELECT p FROM parcels p WHERE (p.carrier_id, p.waybill_no) IN "
         f"({linked_parcels}) AND {parcel_visible(principal, 'p', params)} "
         "ORDER BY p.first_event_at) AS linked_parcels, "
-        "sib.docs AS linked_documents, tok.token AS limit_token, lim_year.y AS limit_year, "
-        "lim.n AS limit_orders, lim.total AS limit_total "
+        f"sib.docs AS linked_documents, {_LIMIT_COLUMNS if entitled else _NO_LIMIT_COLUMNS} "
         "FROM declarations d "
         f"LEFT JOIN LATERAL (SELECT o FROM orders o WHERE {declaration_matches_order('d', 'o')} "
         f"AND {order_visible(principal, 'o', params)} ORDER BY o.first_event_at LIMIT 1) lo "
@@ -233,11 +273,8 @@ def declaration_sql(principal: Principal, declaration_id: uuid.UUID) -> tuple[st
         # siblings; OFFSET 0 keeps each lateral one evaluation (the planner would otherwise
         # inline the array's subquery into every expression that reads it).
         f"CROSS JOIN LATERAL (SELECT ARRAY(SELECT s FROM declarations s "
-        f"WHERE s.declaration_id IN ({_LATEST_SIBLINGS})) AS docs OFFSET 0) sib "
-        f"CROSS JOIN LATERAL (SELECT {_BUYER_TOKEN} AS token OFFSET 0) tok "
-        f"CROSS JOIN LATERAL (SELECT {_YEAR} AS y) lim_year "
-        f"CROSS JOIN LATERAL ({_buyer_year_sql('tok.token', _YEAR_START, _YEAR_END, money)} "
-        "AND d.ie_flag = 'I') lim "
+        f"WHERE s.declaration_id IN ({_latest_siblings(principal, params)})) AS docs "
+        f"OFFSET 0) sib {limit_joins}"
         f"WHERE d.declaration_id = {ident} AND {declaration_visible(principal, 'd', params)}"
     )
     return sql, params
@@ -255,27 +292,28 @@ async def _buyer_year(conn: Reader, row: Record, token: str, year: int) -> tuple
     return int(found["n"]), Decimal(found["total"])
 
 
-async def _limits(conn: Reader, row: Record, docs: Documents) -> ImportLimits:
+async def _limits(conn: Reader, row: Record, docs: Documents, principal: Principal) -> ImportLimits:
+    """The per-order figures (from the documents the reader may read) for every reader;
+    the buyer's yearly figures only for LIMIT_ROLES (None otherwise, whoever the buyer)."""
     amount = order_amount(docs)
     if row["ie_flag"] != "I":
         return ImportLimits(
             applies=False, order_amount=None, exceeds_order_limit=None, year=None,
-            buyer_year_total=None, buyer_year_orders=0, exceeds_annual_limit=None,
+            buyer_year_total=None, buyer_year_orders=None, exceeds_annual_limit=None,
         )  # fmt: skip
     year = row["declared_at"].astimezone(CST).year
     token = buyer_token(docs)
-    total: Decimal | None = None
-    orders = 0
-    if token:
-        orders, total = await _buyer_year(conn, row, token, year)
+    entitled = principal.role in LIMIT_ROLES
+    figures = await _buyer_year(conn, row, token, year) if entitled and token else None
     return ImportLimits(
         applies=True,
         order_amount=None if amount is None else f"{amount:.2f}",
         exceeds_order_limit=None if amount is None else amount > ORDER_LIMIT,
         year=year,
-        buyer_year_total=None if total is None else f"{total:.2f}",
-        buyer_year_orders=orders,
-        exceeds_annual_limit=None if total is None else total > ANNUAL_LIMIT,
+        buyer_year_total=None if figures is None else f"{figures[1]:.2f}",
+        # Entitled readers see 0 orders for a declaration naming no buyer; others nothing.
+        buyer_year_orders=(0 if figures is None else figures[0]) if entitled else None,
+        exceeds_annual_limit=None if figures is None else figures[1] > ANNUAL_LIMIT,
     )
 
 
@@ -300,6 +338,6 @@ async def get_declaration(
             "order": convert.order_fields(order) if order is not None else None,
             "parcels": [convert.parcel_fields(p) for p in row["linked_parcels"]],
             "three_documents": three_document_check(docs),
-            "limits": await _limits(conn, row, docs),
+            "limits": await _limits(conn, row, docs, principal),
         }
     )

@@ -1,0 +1,225 @@
+"""No oracle in a declaration's view (issue 16, defects 2 and 9), on the real PostgreSQL.
+
+A second customs agent that files its own documents for another agent's order must learn
+nothing of that agent's declarations: not their ids, statuses or amounts, not whether a
+payer ID it guesses agrees with the buyer on them, and not the buyer's yearly import total
+(which sums every platform's orders of that buyer). Only the entitled roles (customs
+liaison, admin) see the yearly figures.
+"""
+
+from __future__ import annotations
+
+import itertools
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import asyncpg
+import pytest
+from ledger_scenarios import T0
+from ledger_support import Api
+
+from quanhub.canonical.v1 import canonical_pb2 as cpb
+from quanhub.common.access import Role, create_partner
+from quanhub.common.clock import FixedClock
+from quanhub.ledger.decode import decode
+from quanhub.ledger.store.projector import project
+from quanhub.ledger.store.writer import Position, prepare, write_batch
+from quanhub.ledger.synthetic import customs_event, order_event
+
+pytestmark = pytest.mark.integration
+
+NOW = datetime(2026, 11, 28, 12, tzinfo=UTC)
+ORDER_NO = "TM-ORACLE-1"
+LINK = {"order_no": ORDER_NO, "ebp_code": "3701PT0001"}
+#: A second customs agent, besides the fixtures' JNAGENT.
+INTRUDER = "QDAGENT"
+_TOPICS = itertools.count()
+_M = timedelta(minutes=1)
+
+
+async def _write(pool: asyncpg.Pool, events: list[cpb.CanonicalEvent]) -> None:
+    """Append and project the events in one batch, as the consumer would."""
+    topic = f"t{next(_TOPICS)}"
+    rows = [
+        decode(e.SerializeToString(), topic=topic, partition=0, offset=i, recorded_at=NOW)
+        for i, e in enumerate(events)
+    ]
+    async with pool.acquire() as conn:
+        await prepare(conn)
+        await write_batch(
+            conn, rows, group_id="g", positions=[Position(topic, 0, len(rows))], now=NOW
+        )
+        await project(conn)
+
+
+async def _add_intruder(pool: asyncpg.Pool, api: Api) -> None:
+    _, issued = await create_partner(
+        pool,
+        code=INTRUDER,
+        role=Role.CUSTOMS_AGENT,
+        name="Qingdao agent",
+        customs_code="3702AG0009",
+        clock=FixedClock(NOW),
+    )
+    api.keys[INTRUDER] = issued.api_key
+
+
+async def _ids(api: Api, partner: str, document: str) -> list[str]:
+    page = await api.get(f"/v1/customs/declarations?document={document}", partner)
+    assert page.status_code == 200, page.text
+    return [item["id"] for item in page.json()["items"]]
+
+
+async def _view(api: Api, partner: str, declaration_id: str) -> dict[str, Any]:
+    response = await api.get(f"/v1/customs/declarations/{declaration_id}", partner)
+    assert response.status_code == 200, response.text
+    view: dict[str, Any] = response.json()
+    return view
+
+
+def _checks(view: dict[str, Any]) -> dict[str, str]:
+    return {c["rule"]: c["result"] for c in view["three_documents"]["checks"]}
+
+
+def _present(view: dict[str, Any]) -> dict[str, str | None]:
+    return {
+        d["document"]: d["declaration_id"]
+        for d in view["three_documents"]["documents"]
+        if d["present"]
+    }
+
+
+def _real_documents() -> list[cpb.CanonicalEvent]:
+    """JNAGENT's order (CEB311) and inventory (CEB621) of the order, buyer b-real, both
+    accepted by customs."""
+    return [
+        customs_event("ora-ord", declarant="JNAGENT", message_type="CEB311", cop_no="ORA-ORD",
+                      occurred_at=T0, buyer="b-real", actual_paid="499.00", **LINK),
+        customs_event("ora-ord-r", declarant="JNAGENT", message_type="CEB312", cop_no="ORA-ORD",
+                      occurred_at=T0 + _M, status="ACCEPTED", return_status="120",
+                      return_time=T0 + _M, **LINK),
+        customs_event("ora-inv", declarant="JNAGENT", message_type="CEB621", cop_no="ORA-INV",
+                      occurred_at=T0 + 2 * _M, buyer="b-real", actual_paid="499.00", **LINK),
+    ]  # fmt: skip
+
+
+async def test_another_agents_declarations_of_the_order_are_not_shown(
+    ledger_pool: asyncpg.Pool, ledger_api: Api
+) -> None:
+    await _add_intruder(ledger_pool, ledger_api)
+    own_pay = customs_event("ora-own-pay", declarant="JNAGENT", message_type="CEB411",
+                            cop_no="ORA-PAY", occurred_at=T0 + 3 * _M, buyer="b-real",
+                            actual_paid="499.00", **LINK)  # fmt: skip
+    # The intruder's payment is the newer one: it must not stand in for JNAGENT's.
+    pay = customs_event("ora-pay", declarant=INTRUDER, message_type="CEB411",
+                        cop_no="Q-PAY-1", occurred_at=T0 + 4 * _M, buyer="b-guess",
+                        actual_paid="499.00", **LINK)  # fmt: skip
+    await _write(ledger_pool, [*_real_documents(), own_pay, pay])
+    [order_id] = await _ids(ledger_api, "JNAGENT", "ORDER")
+    [inventory_id] = await _ids(ledger_api, "JNAGENT", "INVENTORY")
+    [own_payment_id] = await _ids(ledger_api, "JNAGENT", "PAYMENT")
+    [payment_id] = await _ids(ledger_api, INTRUDER, "PAYMENT")
+
+    view = await _view(ledger_api, INTRUDER, payment_id)
+    # Only its own payment takes part; JNAGENT's order and inventory are neither listed
+    # nor compared, and their ids, statuses and amounts appear nowhere in the answer.
+    assert _present(view) == {"payment": payment_id}
+    assert view["three_documents"]["missing"] == ["order", "waybill", "inventory"]
+    assert _checks(view)["amount"] == "unknown"
+    assert _checks(view)["buyer_payer"] == "unknown"
+    assert view["limits"]["order_amount"] is None
+    for other in (order_id, inventory_id, own_payment_id):
+        assert other not in str(view)
+    # JNAGENT's own view matches its own payment, not the intruder's newer one.
+    own = await _view(ledger_api, "JNAGENT", order_id)
+    assert _present(own) == {"order": order_id, "payment": own_payment_id,
+                             "inventory": inventory_id}  # fmt: skip
+    assert _checks(own)["buyer_payer"] == "agree"
+    assert payment_id not in str(own)
+    # The customs authority sees the whole consignment (the latest payment of each).
+    liaison = await _view(ledger_api, "QCCUSTOMS", payment_id)
+    assert _present(liaison) == {"order": order_id, "payment": payment_id,
+                                 "inventory": inventory_id}  # fmt: skip
+    assert _checks(liaison)["buyer_payer"] == "disagree"
+
+
+async def test_another_agents_declaration_reads_exactly_like_none(
+    ledger_pool: asyncpg.Pool, ledger_api: Api
+) -> None:
+    await _add_intruder(ledger_pool, ledger_api)
+    await _write(ledger_pool, _real_documents())
+    [order_id] = await _ids(ledger_api, "JNAGENT", "ORDER")
+    missing = str(uuid.uuid4())
+    answers = []
+    for ident in (order_id, missing):
+        response = await ledger_api.get(f"/v1/customs/declarations/{ident}", INTRUDER)
+        answers.append((response.status_code, response.text.replace(ident, "<id>")))
+    assert answers[0] == answers[1]
+    assert answers[0][0] == 404
+    for document in ("ORDER", "INVENTORY", "PAYMENT"):
+        assert await _ids(ledger_api, INTRUDER, document) == []
+
+
+async def test_payer_id_guesses_learn_nothing(ledger_pool: asyncpg.Pool, ledger_api: Api) -> None:
+    await _add_intruder(ledger_pool, ledger_api)
+    await _write(ledger_pool, _real_documents())
+    seen = []
+    # One payment per guess, each read back at once (the latest payment is the one matched).
+    for n, guess in enumerate(("b-guess-1", "b-guess-2", "b-real")):
+        at = T0 + (10 + n) * _M
+        pay = customs_event(f"ora-g{n}", declarant=INTRUDER, message_type="CEB411",
+                            cop_no=f"Q-G-{n}", occurred_at=at, buyer=guess,
+                            actual_paid="499.00", **LINK)  # fmt: skip
+        await _write(ledger_pool, [pay])
+        newest = (await _ids(ledger_api, INTRUDER, "PAYMENT"))[0]
+        view = await _view(ledger_api, INTRUDER, newest)
+        seen.append((_checks(view), view["three_documents"]["missing"], view["limits"]))
+    assert seen[0][0]["buyer_payer"] == "unknown"
+    assert seen[0] == seen[1] == seen[2]
+
+
+async def _yearly_orders(pool: asyncpg.Pool) -> None:
+    """Two TMALL import orders of buyer b-real this year, CNY 30,000 in all."""
+    order = {"platform_code": "TMALL", "trade_mode": "1210", "ie_flag": "I", "buyer": "b-real"}
+    await _write(pool, [
+        order_event("y1", status="PAID", occurred_at=T0, order_no="TM-Y-1",
+                    actual_paid="14000.00", **order),
+        order_event("y2", status="PAID", occurred_at=T0 + _M, order_no="TM-Y-2",
+                    actual_paid="16000.00", **order),
+    ])  # fmt: skip
+
+
+async def test_the_buyers_yearly_total_is_for_entitled_roles_only(
+    ledger_pool: asyncpg.Pool, ledger_api: Api
+) -> None:
+    await _add_intruder(ledger_pool, ledger_api)
+    await _yearly_orders(ledger_pool)
+    # The intruder files an order document for an order it invents, naming a buyer whose
+    # ID it guesses (the token is what the gateway would make of that ID), then one with a
+    # buyer who has bought nothing: both views must read the same.
+    limits = []
+    for n, guess in enumerate(("b-real", "b-nobody")):
+        await _write(ledger_pool, [
+            customs_event(f"yq{n}", declarant=INTRUDER, message_type="CEB311",
+                          cop_no=f"Q-Y-{n}", occurred_at=T0 + (5 + n) * _M,
+                          order_no=f"TM-FAKE-{n}", ebp_code="3701PT0001", buyer=guess,
+                          actual_paid="100.00"),
+        ])  # fmt: skip
+        newest = (await _ids(ledger_api, INTRUDER, "ORDER"))[0]
+        limits.append((await _view(ledger_api, INTRUDER, newest))["limits"])
+    assert limits[0] == limits[1]
+    withheld = {"buyer_year_total": None, "buyer_year_orders": None, "exceeds_annual_limit": None}
+    assert {k: limits[0][k] for k in withheld} == withheld
+    assert limits[0]["order_amount"] == "100.00"  # its own document's figures stay
+    # The platform the declaration names does not see other platforms' totals either.
+    platform = await ledger_api.get(f"/v1/customs/declarations/{newest}", "TMALL")
+    assert platform.status_code == 200, platform.text
+    assert {k: platform.json()["limits"][k] for k in withheld} == withheld
+    # The customs authority and the admin do.
+    first = (await _ids(ledger_api, INTRUDER, "ORDER"))[-1]
+    for entitled in ("QCCUSTOMS", "ADMIN"):
+        figures = (await _view(ledger_api, entitled, first))["limits"]
+        assert figures["buyer_year_total"] == "30000.00"
+        assert figures["buyer_year_orders"] == 2
+        assert figures["exceeds_annual_limit"] is True
