@@ -4,7 +4,8 @@ A second customs agent that files its own documents for another agent's order mu
 nothing of that agent's declarations: not their ids, statuses or amounts, not whether a
 payer ID it guesses agrees with the buyer on them, and not the buyer's yearly import total
 (which sums every platform's orders of that buyer). Only the entitled roles (customs
-liaison, admin) see the yearly figures.
+liaison, admin) see the yearly figures. Money reads the same in Python and in SQL, so an
+amount in fullwidth digits counts towards the yearly quota.
 """
 
 from __future__ import annotations
@@ -12,10 +13,13 @@ from __future__ import annotations
 import itertools
 import uuid
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 import asyncpg
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from ledger_scenarios import T0
 from ledger_support import Api
 
@@ -23,6 +27,8 @@ from quanhub.canonical.v1 import canonical_pb2 as cpb
 from quanhub.common.access import Role, create_partner
 from quanhub.common.clock import FixedClock
 from quanhub.ledger.decode import decode
+from quanhub.ledger.read.customs import money_sql
+from quanhub.ledger.read.documents import decimal
 from quanhub.ledger.store.projector import project
 from quanhub.ledger.store.writer import Position, prepare, write_batch
 from quanhub.ledger.synthetic import customs_event, order_event
@@ -36,6 +42,11 @@ LINK = {"order_no": ORDER_NO, "ebp_code": "3701PT0001"}
 INTRUDER = "QDAGENT"
 _TOPICS = itertools.count()
 _M = timedelta(minutes=1)
+
+
+def fullwidth(text: str) -> str:
+    """`text` with its ASCII characters in their fullwidth forms (U+FF01..U+FF5E)."""
+    return "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in text)
 
 
 async def _write(pool: asyncpg.Pool, events: list[cpb.CanonicalEvent]) -> None:
@@ -223,3 +234,81 @@ async def test_the_buyers_yearly_total_is_for_entitled_roles_only(
         assert figures["buyer_year_total"] == "30000.00"
         assert figures["buyer_year_orders"] == 2
         assert figures["exceeds_annual_limit"] is True
+
+
+async def _inventory_view(pool: asyncpg.Pool, api: Api, buyer: str) -> dict[str, Any]:
+    await _write(pool, [
+        customs_event(f"fw-{buyer}", declarant="JNAGENT", message_type="CEB621",
+                      cop_no=f"FW-{buyer}", occurred_at=T0 + 9 * _M, order_no=f"FW-{buyer}",
+                      ebp_code="3701PT0001", buyer=buyer, actual_paid="100.00"),
+    ])  # fmt: skip
+    [ident] = await _ids(api, "QCCUSTOMS", "INVENTORY")
+    return await _view(api, "QCCUSTOMS", ident)
+
+
+async def test_a_fullwidth_amount_counts_towards_the_yearly_quota(
+    ledger_pool: asyncpg.Pool, ledger_api: Api
+) -> None:
+    # Ingest refuses such money; the ledger still reads it as Python does, should one
+    # reach it (an older event, a replay): CNY 30,000 in fullwidth digits.
+    order = {"platform_code": "TMALL", "trade_mode": "1210", "ie_flag": "I", "buyer": "b-fw"}
+    await _write(ledger_pool, [
+        order_event("fw1", status="PAID", occurred_at=T0, order_no="TM-FW-1",
+                    actual_paid=fullwidth("30000") + ".00", **order),
+    ])  # fmt: skip
+    limits = (await _inventory_view(ledger_pool, ledger_api, "b-fw"))["limits"]
+    assert limits["buyer_year_total"] == "30000.00"
+    assert limits["buyer_year_orders"] == 1
+    assert limits["exceeds_annual_limit"] is True
+
+
+async def test_an_amount_the_ledger_cannot_read_leaves_the_yearly_flag_unknown(
+    ledger_pool: asyncpg.Pool, ledger_api: Api
+) -> None:
+    # Arabic-Indic digits: Python's Decimal reads 30000, the ledger's money grammar does
+    # not; the quota must not answer "not exceeded" over an amount it could not read.
+    order = {"platform_code": "TMALL", "trade_mode": "1210", "ie_flag": "I", "buyer": "b-ar"}
+    await _write(ledger_pool, [
+        order_event("ar1", status="PAID", occurred_at=T0, order_no="TM-AR-1",
+                    actual_paid="\u0663\u0660\u0660\u0660\u0660", **order),
+    ])  # fmt: skip
+    limits = (await _inventory_view(ledger_pool, ledger_api, "b-ar"))["limits"]
+    assert limits["buyer_year_orders"] == 1
+    assert limits["buyer_year_total"] == "0.00"
+    assert limits["buyer_year_unreadable"] == 1
+    assert limits["exceeds_annual_limit"] is None
+
+
+_MONEYISH = st.text(
+    alphabet="0123456789.-+eE_ ,\nNna" + fullwidth("0129.-") + "\u0663\u0966", max_size=12
+)
+_ODD_MONEY = [fullwidth("30000") + ".00", "30000.00", "NaN", "1e5", " 1", "1_000", "-0.5",
+              "\u0661\u0660", "12.", ".5", "", "1\n", "0" * 21, "1." + "0" * 11, "\u22121",
+              "+1"]  # fmt: skip
+
+
+def _money_texts() -> list[str]:
+    """Odd money strings, drawn once (the comparison is one statement)."""
+    drawn: list[str] = []
+
+    @given(text=_MONEYISH)
+    @settings(max_examples=2000, derandomize=True, database=None, deadline=None,
+              suppress_health_check=list(HealthCheck))  # fmt: skip
+    def draw(text: str) -> None:
+        drawn.append(text)
+
+    draw()
+    return [*_ODD_MONEY, *drawn]
+
+
+async def test_python_and_sql_read_money_alike(ledger_pool: asyncpg.Pool) -> None:
+    texts = _money_texts()
+    async with ledger_pool.acquire() as conn:
+        rows = await conn.fetch(
+            f"SELECT {money_sql('v.t')} AS amount FROM unnest($1::text[]) "  # noqa: S608
+            "WITH ORDINALITY v(t, n) ORDER BY v.n",
+            texts,
+        )
+    read = {t: r["amount"] for t, r in zip(texts, rows, strict=True)}
+    assert read == {t: decimal(t) for t in texts}
+    assert read[fullwidth("30000") + ".00"] == Decimal("30000.00")

@@ -116,4 +116,4 @@ async def test_limits_follow_the_inventory_buyer_when_no_order_is_known(
     # The declarant agent sees its own document's figures, not the buyer's year.
     own = (await _declaration(ledger_api, "JNAGENT", "INVENTORY"))["limits"]
     assert own == {**limits, "buyer_year_total": None, "buyer_year_orders": None,
-                   "exceeds_annual_limit": None}  # fmt: skip
+                   "buyer_year_unreadable": None, "exceeds_annual_limit": None}  # fmt: skip

@@ -9,6 +9,7 @@ from quanhub.ledger.read.documents import (
     Document,
     Documents,
     buyer_token,
+    decimal,
     order_amount,
     three_document_check,
 )
@@ -16,6 +17,11 @@ from quanhub.ledger.read.documents import (
 
 def _party(token: str) -> dict[str, str]:
     return {f"{f}_token": f"t1:{f}-{token}" for f in ("id", "name", "telephone", "address")}
+
+
+def fullwidth(text: str) -> str:
+    """`text` with its ASCII characters in their fullwidth forms (U+FF01..U+FF5E)."""
+    return "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in text)
 
 
 LINES = [{"gnum": 1, "item_no": "A", "quantity": 2, "total_price": "10.00"}]
@@ -96,3 +102,23 @@ def test_limit_inputs_come_from_the_order_then_the_inventory() -> None:
     docs = _docs(order=None, inventory=inventory)
     assert order_amount(docs) == Decimal("6000")
     assert buyer_token(docs) == "t1:id_token-z".replace("id_token", "id")
+
+
+def test_money_is_an_ascii_decimal_after_fullwidth_forms_are_mapped() -> None:
+    # The grammar money_sql applies in PostgreSQL (tests/integration/ledger/
+    # test_customs_oracle.py compares the two on the real server).
+    assert decimal(fullwidth("30000") + ".00") == Decimal("30000.00")
+    assert decimal(fullwidth("-1.5")) == Decimal("-1.5")
+    assert decimal("499.00") == Decimal("499.00")
+    # Decimal alone reads all of these; SQL's total cannot, so neither may Python.
+    arabic_indic, devanagari = "\u0661\u0660", "\u0967\u0966"
+    for text in ("NaN", "Infinity", "1e5", " 1", "1 ", "1_000", arabic_indic, devanagari, "1\n",
+                 "+1", "", ".5", "1.", "0" * 21, 10, 1.5, None):  # fmt: skip
+        assert decimal(text) is None, text
+
+
+def test_a_nan_amount_is_no_amount_rather_than_an_error() -> None:
+    nan = Document("customs", {"amounts": {"actual_paid": "NaN"}, "buyer": _party("b")})
+    docs = _docs(order=nan)
+    assert order_amount(docs) is None
+    assert _results(docs)["amount"] == "unknown"

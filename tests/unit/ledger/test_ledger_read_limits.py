@@ -18,18 +18,18 @@ class _Conn:
 
     async def fetchrow(self, sql: str, *args: Any) -> dict[str, Any]:
         self.asked.append(args)
-        return {"n": 3, "total": Decimal("30000.00")}
+        return {"n": 3, "total": Decimal("30000.00"), "unreadable": 1}
 
 
 def _row(token: str | None, year: int | None) -> dict[str, Any]:
     return {"limit_token": token, "limit_year": year, "limit_orders": 2,
-            "limit_total": Decimal("25000.00")}  # fmt: skip
+            "limit_total": Decimal("25000.00"), "limit_unreadable": 0}  # fmt: skip
 
 
 async def test_the_statement_s_figures_serve_when_it_read_the_same_buyer_and_year() -> None:
     conn = _Conn()
     got = await _buyer_year(conn, _row("t1:id-b", 2026), "t1:id-b", 2026)
-    assert got == (2, Decimal("25000.00"))
+    assert got == (2, Decimal("25000.00"), 0)
     assert conn.asked == []
 
 
@@ -37,8 +37,8 @@ async def test_another_buyer_or_year_is_looked_up_on_its_own() -> None:
     for row in (_row(None, 2026), _row("t1:id-other", 2026), _row("t1:id-b", 2025)):
         conn = _Conn()
         got = await _buyer_year(conn, row, "t1:id-b", 2026)
-        assert got == (3, Decimal("30000.00"))
-        [(token, start, end, _)] = conn.asked
+        assert got == (3, Decimal("30000.00"), 1)
+        [(token, start, end)] = conn.asked
         assert token == "t1:id-b"
         assert start == datetime(2025, 12, 31, 16, tzinfo=UTC)
         assert end == datetime(2026, 12, 31, 16, tzinfo=UTC)

@@ -214,6 +214,9 @@ class ImportLimits(BaseModel):
     buyer_year_total: str | None
     buyer_year_orders: int | None
     exceeds_annual_limit: bool | None
+    #: Orders counted in buyer_year_orders whose amount is not money (not in the total;
+    #: exceeds_annual_limit is then None unless the total alone exceeds the limit).
+    buyer_year_unreadable: int | None = None
     order_limit: str = "5000.00"
     annual_limit: str = "26000.00"
 

@@ -19,6 +19,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from asyncpg import Record
@@ -29,6 +30,9 @@ from quanhub.ledger.errors import InvalidQuery, NotFound
 from quanhub.ledger.read import convert
 from quanhub.ledger.read.documents import (
     ANNUAL_LIMIT,
+    MONEY_FROM,
+    MONEY_PATTERN,
+    MONEY_TO,
     ORDER_LIMIT,
     Document,
     Documents,
@@ -56,7 +60,13 @@ _DOC_NAMES = {
 #: Not the declarant agent (the total covers other agents' and platforms' orders), not the
 #: platform or carrier (other platforms' orders).
 LIMIT_ROLES = frozenset({Role.CUSTOMS_LIAISON, Role.ADMIN})
-_MONEY = r"^-?[0-9]+(\.[0-9]+)?$"
+
+
+def money_sql(text: str) -> str:
+    """SQL: the text expression `text` read as money (numeric), NULL when it is not
+    money; the same reading as documents.decimal (one table, one grammar)."""
+    ascii_text = f"translate({text}, '{MONEY_FROM}', '{MONEY_TO}')"
+    return f"(CASE WHEN {ascii_text} ~ '^({MONEY_PATTERN})$' THEN {ascii_text}::numeric END)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,42 +201,44 @@ _BUYER_TOKEN = f"coalesce({_buyer_of(_ORDER_DOCUMENT)}, {_buyer_of(_document_of(
 _YEAR = "extract(year FROM d.declared_at AT TIME ZONE 'Asia/Shanghai')::int"
 _YEAR_START = "make_timestamptz(lim_year.y, 1, 1, 0, 0, 0, 'Asia/Shanghai')"
 _YEAR_END = "make_timestamptz(lim_year.y + 1, 1, 1, 0, 0, 0, 'Asia/Shanghai')"
-_ORDER_AMOUNT = "(detail->'amounts'->>'actual_paid')"
+#: An order's actual_paid, NULL unless a JSON string (documents.decimal reads only strings).
+_ORDER_AMOUNT = (
+    "(CASE WHEN jsonb_typeof(detail->'amounts'->'actual_paid') = 'string' "
+    "THEN detail->'amounts'->>'actual_paid' END)"
+)
 
 
-def _buyer_year_sql(token: str, start: str, end: str, money: str) -> str:
-    """SQL: `n` and `total` (actual_paid of the well-formed amounts) of the buyer's import
-    orders in [start, end); `<> ''` lets the planner use the partial index orders_buyer_idx."""
+def _buyer_year_sql(token: str, start: str, end: str) -> str:
+    """SQL: `n`, `total` (actual_paid read as money) and `unreadable` (orders whose
+    actual_paid is given but is not money) of the buyer's import orders in [start, end);
+    `<> ''` lets the planner use the partial index orders_buyer_idx."""
+    amount = money_sql(_ORDER_AMOUNT)
     return (
-        f"SELECT count(*) AS n, coalesce(sum(CASE WHEN {_ORDER_AMOUNT} ~ {money} "
-        f"THEN {_ORDER_AMOUNT}::numeric END), 0) AS total FROM orders "
-        f"WHERE buyer_id_token = {token} AND buyer_id_token <> '' "
+        f"SELECT count(*) AS n, coalesce(sum({amount}), 0) AS total, "
+        f"count(*) FILTER (WHERE {_ORDER_AMOUNT} <> '' AND {amount} IS NULL) AS unreadable "
+        f"FROM orders WHERE buyer_id_token = {token} AND buyer_id_token <> '' "
         f"AND first_event_at >= {start} AND first_event_at < {end} "
         "AND ie_flag = 'I' AND trade_mode <> '' "
         "AND status NOT IN ('CANCELLED', 'REFUNDED', 'RETURNED')"
     )
 
 
-_BUYER_YEAR = _buyer_year_sql("$1", "$2", "$3", "$4")
+_BUYER_YEAR = _buyer_year_sql("$1", "$2", "$3")
 
-
-def _limit_joins(money: str) -> str:
-    """SQL: the import-limit laterals of declaration_sql (entitled readers only)."""
-    return (
-        f"CROSS JOIN LATERAL (SELECT {_BUYER_TOKEN} AS token OFFSET 0) tok "
-        f"CROSS JOIN LATERAL (SELECT {_YEAR} AS y) lim_year "
-        f"CROSS JOIN LATERAL ({_buyer_year_sql('tok.token', _YEAR_START, _YEAR_END, money)} "
-        "AND d.ie_flag = 'I') lim "
-    )
-
-
+#: The import-limit laterals of declaration_sql (entitled readers only).
+_LIMIT_JOINS = (
+    f"CROSS JOIN LATERAL (SELECT {_BUYER_TOKEN} AS token OFFSET 0) tok "
+    f"CROSS JOIN LATERAL (SELECT {_YEAR} AS y) lim_year "
+    f"CROSS JOIN LATERAL ({_buyer_year_sql('tok.token', _YEAR_START, _YEAR_END)} "
+    "AND d.ie_flag = 'I') lim "
+)
 _LIMIT_COLUMNS = (
     "tok.token AS limit_token, lim_year.y AS limit_year, lim.n AS limit_orders, "
-    "lim.total AS limit_total"
+    "lim.total AS limit_total, lim.unreadable AS limit_unreadable"
 )
 _NO_LIMIT_COLUMNS = (
     "NULL::text AS limit_token, NULL::int AS limit_year, NULL::bigint AS limit_orders, "
-    "NULL::numeric AS limit_total"
+    "NULL::numeric AS limit_total, NULL::bigint AS limit_unreadable"
 )
 
 
@@ -235,13 +247,12 @@ def declaration_sql(principal: Principal, declaration_id: uuid.UUID) -> tuple[st
     `linked_order` (an orders row or NULL), `linked_parcels` (parcels rows),
     `linked_documents` (the latest sibling declaration of each document kind the reader
     may read), and the import-limit figures of its buyer's year: `limit_token`,
-    `limit_year`, `limit_orders`, `limit_total` (NULL, and never
+    `limit_year`, `limit_orders`, `limit_total`, `limit_unreadable` (NULL, and never
     computed, unless the reader's role is in LIMIT_ROLES). One statement, one snapshot,
     one round trip."""
     params = Params()
     ident = params.add(declaration_id)
     entitled = principal.role in LIMIT_ROLES
-    limit_joins = _limit_joins(params.add(_MONEY)) if entitled else ""
     receipts = (
         "SELECT e.seq, e.event_id, e.message_type, e.return_status, e.return_time, "
         "e.return_info, e.status FROM ledger_events e WHERE e.kind = 'customs' "
@@ -274,22 +285,43 @@ def declaration_sql(principal: Principal, declaration_id: uuid.UUID) -> tuple[st
         # inline the array's subquery into every expression that reads it).
         f"CROSS JOIN LATERAL (SELECT ARRAY(SELECT s FROM declarations s "
         f"WHERE s.declaration_id IN ({_latest_siblings(principal, params)})) AS docs "
-        f"OFFSET 0) sib {limit_joins}"
+        f"OFFSET 0) sib {_LIMIT_JOINS if entitled else ''}"
         f"WHERE d.declaration_id = {ident} AND {declaration_visible(principal, 'd', params)}"
     )
     return sql, params
 
 
-async def _buyer_year(conn: Reader, row: Record, token: str, year: int) -> tuple[int, Decimal]:
-    """Orders and amount of the buyer in the year: from the declaration's own statement
-    when it looked up the same buyer and year (always, unless the SQL and Python readings
-    of the documents ever disagree, in which case the buyer is looked up on its own)."""
+class YearFigures(NamedTuple):
+    """A buyer's import orders in a year: how many, their amount, and how many of them
+    carry an amount that is not money (counted in `orders`, not in `total`)."""
+
+    orders: int
+    total: Decimal
+    unreadable: int
+
+
+def _figures(orders: Any, total: Any, unreadable: Any) -> YearFigures:
+    return YearFigures(int(orders), Decimal(total), int(unreadable))
+
+
+async def _buyer_year(conn: Reader, row: Record, token: str, year: int) -> YearFigures:
+    """The buyer's figures for the year: from the declaration's own statement when it
+    looked up the same buyer and year (always, unless the SQL and Python readings of the
+    documents ever disagree, in which case the buyer is looked up on its own)."""
     if row["limit_token"] == token and row["limit_year"] == year:
-        return int(row["limit_orders"]), Decimal(row["limit_total"])
+        return _figures(row["limit_orders"], row["limit_total"], row["limit_unreadable"])
     start, end = datetime(year, 1, 1, tzinfo=CST), datetime(year + 1, 1, 1, tzinfo=CST)
-    found = await conn.fetchrow(_BUYER_YEAR, token, start, end, _MONEY)
+    found = await conn.fetchrow(_BUYER_YEAR, token, start, end)
     assert found is not None  # noqa: S101 - an aggregate always answers one row
-    return int(found["n"]), Decimal(found["total"])
+    return _figures(found["n"], found["total"], found["unreadable"])
+
+
+def _exceeds_annual(year: YearFigures) -> bool | None:
+    """Over the annual limit; unknown (None) rather than "no" when an amount that could
+    not be read might have tipped it."""
+    if year.total > ANNUAL_LIMIT:
+        return True
+    return None if year.unreadable else False
 
 
 async def _limits(conn: Reader, row: Record, docs: Documents, principal: Principal) -> ImportLimits:
@@ -310,10 +342,11 @@ async def _limits(conn: Reader, row: Record, docs: Documents, principal: Princip
         order_amount=None if amount is None else f"{amount:.2f}",
         exceeds_order_limit=None if amount is None else amount > ORDER_LIMIT,
         year=year,
-        buyer_year_total=None if figures is None else f"{figures[1]:.2f}",
+        buyer_year_total=None if figures is None else f"{figures.total:.2f}",
         # Entitled readers see 0 orders for a declaration naming no buyer; others nothing.
-        buyer_year_orders=(0 if figures is None else figures[0]) if entitled else None,
-        exceeds_annual_limit=None if figures is None else figures[1] > ANNUAL_LIMIT,
+        buyer_year_orders=(0 if figures is None else figures.orders) if entitled else None,
+        buyer_year_unreadable=None if figures is None else figures.unreadable,
+        exceeds_annual_limit=None if figures is None else _exceeds_annual(figures),
     )
 
 

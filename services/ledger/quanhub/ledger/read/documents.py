@@ -5,12 +5,19 @@ the order's actual_paid equals the payment's; the buyer on the order is the paye
 payment; the order's consignee (name, phone, address) equals the waybill's; the inventory
 lines match the order lines one to one by gnum; and every present document has been
 accepted by customs (120 or later). People are compared by keyed-hash token only.
+
+Money is read by one grammar here and in SQL (quanhub.ledger.read.customs.money_sql):
+fullwidth digits, point and minus (the forms a CJK input method types) are mapped to ASCII
+by one table, and what remains must be an ASCII decimal. Python's Decimal alone would also
+read other scripts' digits, exponents, NaN, spaces and underscores, none of which the SQL
+total can read, so a quota summed in SQL and judged in Python would disagree.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
@@ -51,14 +58,23 @@ class Documents:
         return doc
 
 
+#: The money grammar after MONEY_FROM is mapped to MONEY_TO (bounded, so that SQL's
+#: numeric never overflows on it).
+MONEY_PATTERN = r"-?[0-9]{1,20}(\.[0-9]{1,10})?"
+MONEY_TO = "0123456789.-"
+#: Fullwidth digits zero to nine, full stop and hyphen-minus (U+FF10..U+FF19, FF0E, FF0D).
+MONEY_FROM = "".join(chr(0xFF10 + d) for d in range(10)) + "\uff0e\uff0d"
+_MONEY = re.compile(MONEY_PATTERN)
+_TO_ASCII = str.maketrans(MONEY_FROM, MONEY_TO)
+
+
 def decimal(value: Any) -> Decimal | None:
-    """A money string as Decimal; None when empty or malformed."""
-    if value in (None, ""):
+    """A money string as Decimal; None when it is not one (empty, not a string, or not
+    in the money grammar), exactly as customs.money_sql reads it."""
+    if not isinstance(value, str):
         return None
-    try:
-        return Decimal(str(value))
-    except InvalidOperation:
-        return None
+    text = value.translate(_TO_ASCII)
+    return Decimal(text) if _MONEY.fullmatch(text) else None
 
 
 def _amount(doc: Document | None) -> Decimal | None:
