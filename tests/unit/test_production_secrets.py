@@ -32,6 +32,8 @@ ENTRY_POINTS: dict[str, type[BaseSettings]] = {
 }
 #: The entry points whose settings hold a secret (today: the personal-data HMAC key).
 HOLD_SECRETS = {"quanhub.gateway", "quanhub.normalizer"}
+#: Secrets that may be absent, with no placeholder (quanhub.common.metrics_access).
+OPTIONAL_SECRETS = {"metrics.token"}
 GOOD_SECRET = "k" * 48
 PLACEHOLDERS = [None, LOCAL_PII_SECRET, "changeme", "x" * 31]
 
@@ -56,8 +58,18 @@ def _secret_fields(model: type[BaseModel], prefix: str = "") -> Iterator[str]:
 
 
 def test_only_the_known_services_hold_secrets() -> None:
-    holding = {module for module, cls in ENTRY_POINTS.items() if list(_secret_fields(cls))}
+    holding = {
+        module
+        for module, cls in ENTRY_POINTS.items()
+        if set(_secret_fields(cls)) - OPTIONAL_SECRETS
+    }
     assert holding == HOLD_SECRETS
+
+
+def test_optional_secrets_are_absent_by_default() -> None:
+    # Absence is their safe state (no metrics token: /metrics hidden outside local).
+    assert GatewaySettings().metrics.token is None
+    assert LedgerApiSettings().metrics.token is None
     assert list(_secret_fields(FeedSettings)) == []
 
 

@@ -22,6 +22,7 @@ from quanhub.common.http import (
     problem_response,
 )
 from quanhub.common.logging import configure_logging
+from quanhub.common.metrics_access import guard_metrics
 from quanhub.common.settings import Profile
 from quanhub.common.topics import EventKind, Topics
 from quanhub.gateway import errors
@@ -172,6 +173,7 @@ def create_app(
         "postgres": postgres_ready,
     }
     app.include_router(ops_router(metrics.registry, checks, multiprocess_mode=settings.workers > 1))
+    guard_metrics(app, settings.metrics, settings.profile)
     return app
 
 

@@ -7,6 +7,7 @@ from typing import Self
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from quanhub.common.metrics_access import MetricsSettings
 from quanhub.common.settings import (
     DatabaseSettings,
     KafkaSettings,
@@ -61,6 +62,8 @@ class GatewaySettings(BaseSettings):
     kafka: KafkaSettings = Field(default_factory=KafkaSettings)
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
     pii: PiiSettings = Field(default_factory=PiiSettings)
+    #: QUANHUB_METRICS_TOKEN: /metrics for operators only outside the local profile.
+    metrics: MetricsSettings = Field(default_factory=MetricsSettings)
 
     @model_validator(mode="after")
     def _burst_fits_a_full_batch(self) -> Self:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from quanhub.common.metrics_access import MetricsSettings
 from quanhub.common.settings import DatabaseSettings, KafkaSettings, Profile, ProfileSettings
 from quanhub.ledger.store.projector import MAX_STEP_EVENTS
 
@@ -73,3 +74,5 @@ class LedgerApiSettings(BaseSettings):
     #: QUANHUB_PROFILE: demo partners' keys are accepted in the local profile only.
     profile: Profile = Field(default_factory=lambda: ProfileSettings().profile)
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    #: QUANHUB_METRICS_TOKEN: /metrics for operators only outside the local profile.
+    metrics: MetricsSettings = Field(default_factory=MetricsSettings)

@@ -14,6 +14,7 @@ from quanhub.common.access import Authenticator, KeyAuthenticator
 from quanhub.common.clock import Clock, SystemClock
 from quanhub.common.db import create_pool, migrate
 from quanhub.common.http import install_problem_handlers, ops_router, problem_response
+from quanhub.common.metrics_access import guard_metrics
 from quanhub.common.settings import DatabaseSettings, Profile
 from quanhub.ledger.api.metrics import ApiMetrics
 from quanhub.ledger.api.routes import customs, kpis, objects
@@ -115,4 +116,5 @@ def create_app(
     app.include_router(kpis.router)
     app.include_router(dashboard.router)
     app.include_router(feeds_router(settings.database, clock=clock))
+    guard_metrics(app, settings.metrics, settings.profile)
     return app
