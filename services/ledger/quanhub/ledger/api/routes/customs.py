@@ -80,6 +80,9 @@ async def declaration(
     the three-document match (order, payment, waybill, inventory: which exist, whether they
     agree on amount, buyer/payer, consignee and lines, and what is missing) and the import
     limit flags (CNY 5,000 per order, CNY 26,000 per buyer per year, import only).
+
+    Only documents the caller may read take part in the match; the buyer's yearly figures
+    are null unless the caller is the customs liaison or an admin.
     """
     require_object_access(principal)
     return await get_declaration(db, principal, declaration_id)
