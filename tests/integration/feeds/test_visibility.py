@@ -7,6 +7,7 @@ import uuid
 import asyncpg
 import pytest
 
+from quanhub.canonical.v1 import canonical_pb2 as cpb
 from quanhub.common.access import Principal, Role
 from quanhub.ledger.feeds.source import KINDS, LedgerEventSource
 
@@ -36,11 +37,13 @@ async def test_each_role_receives_what_concerns_it(pool: asyncpg.Pool, make_part
         start = await LedgerEventSource().head(conn)
 
     p, c = platform.partner_code, carrier.partner_code
+    other = other_platform.partner_code
     shipped, scan, receipt, rival_scan, other_order = await append_to_ledger(
         pool,
         [
             order_event(p, "ORD-1", carrier=c, waybill="SF100200300"),
-            parcel_event(c, "SF100200300", 1),
+            # The carrier confirms the link (names the order): each side shares its object.
+            _naming(parcel_event(c, "SF100200300", 1), p, "ORD-1"),
             customs_receipt(
                 agent.partner_code,
                 "COP-1",
@@ -49,8 +52,10 @@ async def test_each_role_receives_what_concerns_it(pool: asyncpg.Pool, make_part
                 logistics_code=carrier.customs_code or "",
                 waybill="SF100200300",
             ),
-            parcel_event(rival.partner_code, "ZT900800700", 1),
-            order_event(other_platform.partner_code, "ORD-9"),
+            # A one-sided claim: the rival names another platform's order, which names no
+            # parcel. It shares the rival's parcel with that platform, and nothing back.
+            _naming(parcel_event(rival.partner_code, "ZT900800700", 1), other, "ORD-9"),
+            order_event(other, "ORD-9"),
         ],
     )
     end = other_order
@@ -58,11 +63,19 @@ async def test_each_role_receives_what_concerns_it(pool: asyncpg.Pool, make_part
     assert await _feed(pool, carrier, start, end) == [shipped, scan, receipt]
     assert await _feed(pool, rival, start, end) == [rival_scan]
     assert await _feed(pool, platform, start, end) == [shipped, scan, receipt]
-    assert await _feed(pool, other_platform, start, end) == [other_order]
-    assert receipt in await _feed(pool, agent, start, end)
+    assert await _feed(pool, other_platform, start, end) == [rival_scan, other_order]
+    # The agent's receipt names the order and the parcel; neither owner named the agent.
+    assert await _feed(pool, agent, start, end) == [receipt]
     assert await _feed(pool, liaison, start, end) == [receipt]
     assert await _feed(pool, analyst, start, end) == []
     assert await _feed(pool, admin, start, end) == [shipped, scan, receipt, rival_scan, other_order]
+
+
+def _naming(scan: cpb.CanonicalEvent, platform: str, order_no: str) -> cpb.CanonicalEvent:
+    """The carrier's scan, naming the order it says it ships."""
+    scan.parcel.platform_code = platform
+    scan.parcel.order_no = order_no
+    return scan
 
 
 async def test_feed_documents_hold_masked_forms_only(pool: asyncpg.Pool, make_partner) -> None:

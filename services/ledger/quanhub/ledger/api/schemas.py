@@ -108,15 +108,60 @@ class OrderSummary(BaseModel):
     event_count: int
 
 
+#: Which side asserted an order <-> parcel link: the order's platform ("order": it named the
+#: carrier and waybill) or the parcel's carrier ("parcel": it named the platform and order).
+LinkSide = Literal["order", "parcel"]
+
+
+class LinkStatus(BaseModel):
+    """Who asserted a link; it is confirmed only when both sides did."""
+
+    confirmed: bool
+    asserted_by: list[LinkSide]
+
+
+class OrderParcelLink(LinkStatus):
+    """An order <-> parcel link the caller is a side of (or, for entitled roles, any).
+
+    `revealed` says whether the object on the other side is in this view: a link reveals
+    an object only when its owner asserted it, so a one-sided claim of the caller's own
+    shows here with `revealed: false` and nothing of the other object."""
+
+    platform_code: str
+    order_no: str
+    carrier_id: str
+    waybill_no: str
+    revealed: bool
+
+
+class LinkedParcel(ParcelSummary, LinkStatus):
+    """A parcel in an order's view, and whether both sides assert it ships the order."""
+
+
+class LinkedOrder(OrderSummary, LinkStatus):
+    """An order in a parcel's view, and whether both sides assert the parcel ships it."""
+
+
+class LinkedDeclaration(DeclarationSummary):
+    """A declaration in an order's or parcel's view. `confirmed`: what it names is the
+    caller's and exists (platform: the order; carrier: the parcel; customs liaison and
+    admin: an order or parcel it names); otherwise it is the declarant's claim only."""
+
+    confirmed: bool
+
+
 class ParcelView(ParcelSummary):
     """GET /v1/parcels/{carrier_code}/{waybill_no}."""
 
     first_event_at: datetime
     platform_code: str
     order_no: str
-    orders: list[OrderSummary]
-    customs: list[DeclarationSummary]
+    #: The orders linked to the parcel that the caller may read.
+    orders: list[LinkedOrder]
+    customs: list[LinkedDeclaration]
     timeline: list[TimelineEntry]
+    #: The parcel's links the caller is a side of, confirmed or not.
+    links: list[OrderParcelLink]
 
 
 class GoodsLineView(BaseModel):
@@ -151,11 +196,17 @@ class OrderView(OrderSummary):
     buyer: PartyView | None
     consignee: PartyView | None
     lines: list[GoodsLineView]
-    parcels: list[ParcelSummary]
-    declarations: list[DeclarationSummary]
+    #: The parcels linked to the order that the caller may read (their carrier shared
+    #: them, or they are the caller's own); `confirmed` when both sides assert the link.
+    parcels: list[LinkedParcel]
+    declarations: list[LinkedDeclaration]
+    #: Of the confirmed parcels only.
     consignment: Consignment
-    #: Every event of the order, its parcels and its declarations, in event-time order.
+    #: Every event of the order, its confirmed parcels and its declarations, in event-time
+    #: order.
     timeline: list[TimelineEntry]
+    #: The order's links the caller is a side of, confirmed or not.
+    links: list[OrderParcelLink]
 
 
 class Receipt(BaseModel):

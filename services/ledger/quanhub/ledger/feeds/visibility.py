@@ -3,10 +3,18 @@
 Built from the query API's object predicates (`quanhub.ledger.read.visibility`), so a feed
 carries an event exactly when its caller could fetch the object the event is about:
 
-    parcel event   the parcel is visible (carrier: its own; platform: linked to its order…)
-    order event    the order is visible (platform: its own; carrier: shipped with it…)
+    parcel event   the parcel is visible (carrier: its own; platform: its carrier named
+                   one of the platform's orders in a scan)
+    order event    the order is visible (platform: its own; carrier: the platform named
+                   one of the carrier's waybills in the order)
     customs event  the declaration is visible (carrier: names it as logistics enterprise;
                    platform: its ebp_code; customs agent: it declared it)
+
+So a feed follows the trust rule of the object routes: a link widens a feed only when the
+owner of the object revealed asserted it; one side's claim about another's object (a
+parcel naming an order, an order naming a waybill, a declaration naming either) brings
+nothing of that object into the claimant's feed, and a customs agent's feed carries its
+own declarations only.
 
 Narrower than the object rules in two places: a customs liaison's feed carries declaration
 status changes only (not the orders and parcels linked to them), and analysts get no feed.

@@ -74,6 +74,47 @@ def declaration_fields(row: Record) -> dict[str, Any]:
     return fields
 
 
+def linked_declaration_fields(row: Record, confirmed: set[Any]) -> dict[str, Any]:
+    """The LinkedDeclaration fields of a declarations row; `confirmed` holds the ids of the
+    declarations whose claim is confirmed to the caller."""
+    return declaration_fields(row) | {"confirmed": row["declaration_id"] in confirmed}
+
+
+#: An order <-> parcel link's key: (platform_code, order_no, carrier_id, waybill_no).
+LinkKey = tuple[str, str, str, str]
+
+
+class Links:
+    """The order_parcels rows of one view (those its caller is a side of), by key."""
+
+    def __init__(self, rows: list[Record]) -> None:
+        self._rows: dict[LinkKey, Record] = {
+            (r["platform_code"], r["order_no"], r["carrier_id"], r["waybill_no"]): r for r in rows
+        }
+
+    def status(self, *key: str) -> dict[str, Any]:
+        """LinkStatus fields of the link `key` (none asserted if the caller is no side of
+        it, which a view never asks: it reveals objects through the caller's links)."""
+        row = self._rows.get((key[0], key[1], key[2], key[3]))
+        sides = [] if row is None else [s for s in ("order", "parcel") if row[f"from_{s}"]]
+        return {"confirmed": len(sides) == 2, "asserted_by": sides}
+
+    def fields(self, revealed: set[tuple[str, ...]]) -> list[dict[str, Any]]:
+        """OrderParcelLink fields of every link; `revealed` are the keys whose other side
+        is in the view."""
+        return [
+            {
+                "platform_code": key[0],
+                "order_no": key[1],
+                "carrier_id": key[2],
+                "waybill_no": key[3],
+                **self.status(*key),
+                "revealed": key in revealed,
+            }
+            for key in self._rows
+        ]
+
+
 def receipt_fields(row: tuple[Any, ...]) -> dict[str, Any]:
     """A Receipt's fields from (seq, event_id, message_type, return_status, return_time,
     return_info, status)."""

@@ -5,6 +5,11 @@ so an answer is one consistent snapshot without an explicit transaction, and one
 trip. Links are found through indexes only: declarations of an order by
 `declarations_order_idx` and, through the order's `order_parcels`, by
 `declarations_logistics_idx`, never by one join whose `OR` defeats both.
+
+A view lists the links its caller is a side of (quanhub.ledger.read.visibility), each with
+who asserted it; the object on the other side appears only when the caller may read it.
+An order's consignment and timeline take in its confirmed parcels only (both sides assert
+the link), so one side's claim never becomes part of the other's order.
 """
 
 # Aliases and column lists come from code; caller values are bound parameters (Params).
@@ -20,9 +25,12 @@ from quanhub.ledger.errors import NotFound
 from quanhub.ledger.read import convert
 from quanhub.ledger.read.params import Params, Reader
 from quanhub.ledger.read.visibility import (
+    declaration_confirmed,
     declaration_matches_order,
     declaration_matches_parcel,
     declaration_visible,
+    link_confirmed,
+    link_visible,
     order_visible,
     parcel_visible,
 )
@@ -39,25 +47,43 @@ def _events(where: str, source: str = "ledger_events e") -> str:
     )
 
 
+def _confirmed_ids(principal: Principal, declarations: str, params: Params) -> str:
+    """SQL array: ids of the declarations in the array `declarations` whose claim is
+    confirmed to the caller (visibility.declaration_confirmed)."""
+    return (
+        f"ARRAY(SELECT x.declaration_id FROM unnest({declarations}) x "
+        f"WHERE {declaration_confirmed(principal, 'x', params)})"
+    )
+
+
 def parcel_sql(principal: Principal, carrier_id: str, waybill_no: str) -> tuple[str, Params]:
-    """The parcel (its columns), with arrays `linked_orders`, `linked_customs` (table rows)
+    """The parcel (its columns), with arrays `linked_orders`, `linked_customs` (table rows),
+    `linked_links` (order_parcels rows the caller is a side of), `confirmed_customs` (ids)
     and `linked_timeline` (timeline tuples, in event-time order)."""
     params = Params()
     carrier, waybill = params.add(carrier_id), params.add(waybill_no)
     timeline = _events(
         "e.kind = 'parcel' AND e.carrier_id = p.carrier_id AND e.waybill_no = p.waybill_no"
     )
+    of_parcel = "op.carrier_id = p.carrier_id AND op.waybill_no = p.waybill_no"
     sql = (
         "SELECT p.*, "
         "ARRAY(SELECT o FROM order_parcels op JOIN orders o ON o.platform_code = op.platform_code"
-        " AND o.order_no = op.order_no WHERE op.carrier_id = p.carrier_id "
-        f"AND op.waybill_no = p.waybill_no AND {order_visible(principal, 'o', params)} "
+        f" AND o.order_no = op.order_no WHERE {of_parcel} "
+        f"AND {order_visible(principal, 'o', params)} "
         "ORDER BY o.platform_code, o.order_no) AS linked_orders, "
-        f"ARRAY(SELECT d FROM declarations d WHERE {declaration_matches_parcel('d', 'p')} "
-        f"AND {declaration_visible(principal, 'd', params)} ORDER BY d.declared_at) "
-        "AS linked_customs, "
+        f"ARRAY(SELECT op FROM order_parcels op WHERE {of_parcel} "
+        f"AND {link_visible(principal, 'op', params)} "
+        "ORDER BY op.platform_code, op.order_no) AS linked_links, "
+        "lds.declarations AS linked_customs, "
+        f"{_confirmed_ids(principal, 'lds.declarations', params)} AS confirmed_customs, "
         f"ARRAY(SELECT t FROM ({timeline}) t ORDER BY t.status_time, t.seq) AS linked_timeline "
-        f"FROM parcels p WHERE p.carrier_id = {carrier}::text AND p.waybill_no = {waybill}::text "
+        "FROM parcels p "
+        "CROSS JOIN LATERAL (SELECT ARRAY(SELECT d FROM declarations d "
+        f"WHERE {declaration_matches_parcel('d', 'p')} "
+        f"AND {declaration_visible(principal, 'd', params)} ORDER BY d.declared_at) "
+        "AS declarations OFFSET 0) lds "
+        f"WHERE p.carrier_id = {carrier}::text AND p.waybill_no = {waybill}::text "
         f"AND {parcel_visible(principal, 'p', params)}"
     )
     return sql, params
@@ -71,33 +97,50 @@ async def get_parcel(
     row = await conn.fetchrow(sql, *params.values)
     if row is None:
         raise NotFound(f"no parcel {waybill_no} of carrier {carrier_id}")
+    key = (row["carrier_id"], row["waybill_no"])
+    links = convert.Links(row["linked_links"])
+    orders = row["linked_orders"]
+    confirmed = set(row["confirmed_customs"])
     return ParcelView.model_validate(
         {
             **convert.parcel_fields(row),
             "first_event_at": row["first_event_at"],
             "platform_code": row["platform_code"],
             "order_no": row["order_no"],
-            "orders": [convert.order_fields(o) for o in row["linked_orders"]],
-            "customs": [convert.declaration_fields(d) for d in row["linked_customs"]],
+            "orders": [
+                convert.order_fields(o) | links.status(o["platform_code"], o["order_no"], *key)
+                for o in orders
+            ],
+            "customs": [
+                convert.linked_declaration_fields(d, confirmed) for d in row["linked_customs"]
+            ],
             "timeline": [convert.timeline_fields(t) for t in row["linked_timeline"]],
+            "links": links.fields({(o["platform_code"], o["order_no"], *key) for o in orders}),
         }
     )
 
 
 def order_sql(principal: Principal, platform_code: str, order_no: str) -> tuple[str, Params]:
     """The order (its columns), with arrays `linked_parcels`, `linked_declarations` (table
-    rows) and `linked_timeline` (the order's, its visible parcels' and its visible
-    declarations' events, in event-time order)."""
+    rows), `linked_links` (order_parcels rows the caller is a side of),
+    `confirmed_declarations` (ids) and `linked_timeline` (the order's, its visible
+    confirmed parcels' and its visible declarations' events, in event-time order)."""
     params = Params()
     platform, number = params.add(platform_code), params.add(order_no)
     of_order = "op.platform_code = o.platform_code AND op.order_no = o.order_no"
-    # Declarations of the order: by order_no + ebp_code, or covering one of its parcels;
-    # each branch is an index lookup, the IN removes a declaration found by both.
+    # Declarations of the order: by order_no + ebp_code, or covering one of its confirmed
+    # parcels; each branch is an index lookup, the IN removes a declaration found by both.
     linked = (
         "SELECT d1.declaration_id FROM declarations d1 "
         f"WHERE {declaration_matches_order('d1', 'o')} "
         "UNION ALL SELECT d2.declaration_id FROM order_parcels op JOIN declarations d2 "
-        f"ON {declaration_matches_parcel('d2', 'op')} WHERE {of_order}"
+        f"ON {declaration_matches_parcel('d2', 'op')} WHERE {of_order} "
+        f"AND {link_confirmed('op')}"
+    )
+    confirmed_parcel = (
+        "EXISTS (SELECT 1 FROM order_parcels cl WHERE cl.platform_code = o.platform_code "
+        "AND cl.order_no = o.order_no AND cl.carrier_id = lp.carrier_id "
+        f"AND cl.waybill_no = lp.waybill_no AND {link_confirmed('cl')})"
     )
     timeline = " UNION ALL ".join(
         (
@@ -106,7 +149,7 @@ def order_sql(principal: Principal, platform_code: str, order_no: str) -> tuple[
             ),
             _events(
                 "e.kind = 'parcel' AND e.carrier_id = lp.carrier_id "
-                "AND e.waybill_no = lp.waybill_no",
+                f"AND e.waybill_no = lp.waybill_no AND {confirmed_parcel}",
                 "unnest(lps.parcels) AS lp JOIN ledger_events e ON true",
             ),
             _events(
@@ -119,6 +162,10 @@ def order_sql(principal: Principal, platform_code: str, order_no: str) -> tuple[
     # array's subquery again where the timeline reads it).
     sql = (
         "SELECT o.*, lps.parcels AS linked_parcels, lds.declarations AS linked_declarations, "
+        f"ARRAY(SELECT op FROM order_parcels op WHERE {of_order} "
+        f"AND {link_visible(principal, 'op', params)} "
+        "ORDER BY op.carrier_id, op.waybill_no) AS linked_links, "
+        f"{_confirmed_ids(principal, 'lds.declarations', params)} AS confirmed_declarations, "
         "ARRAY(SELECT t FROM (" + timeline + ") t ORDER BY t.status_time, t.seq) "
         "AS linked_timeline FROM orders o "
         "CROSS JOIN LATERAL (SELECT ARRAY(SELECT p FROM order_parcels op JOIN parcels p "
@@ -162,6 +209,10 @@ async def get_order(
         raise NotFound(f"no order {order_no} of platform {platform_code}")
     parcels: list[Record] = row["linked_parcels"]
     declarations: list[Record] = row["linked_declarations"]
+    links = convert.Links(row["linked_links"])
+    key = (row["platform_code"], row["order_no"])
+    linked = [(p, links.status(*key, p["carrier_id"], p["waybill_no"])) for p in parcels]
+    confirmed = set(row["confirmed_declarations"])
     detail = convert.as_json(row["detail"])
     return OrderView.model_validate(
         {
@@ -170,9 +221,12 @@ async def get_order(
             "buyer": convert.party_fields(detail.get("buyer")),
             "consignee": convert.party_fields(detail.get("consignee")),
             "lines": convert.line_fields(detail.get("lines")),
-            "parcels": [convert.parcel_fields(p) for p in parcels],
-            "declarations": [convert.declaration_fields(d) for d in declarations],
-            "consignment": consignment(row, parcels, declarations),
+            "parcels": [convert.parcel_fields(p) | status for p, status in linked],
+            "declarations": [convert.linked_declaration_fields(d, confirmed) for d in declarations],
+            "consignment": consignment(
+                row, [p for p, status in linked if status["confirmed"]], declarations
+            ),
             "timeline": [convert.timeline_fields(t) for t in row["linked_timeline"]],
+            "links": links.fields({(*key, p["carrier_id"], p["waybill_no"]) for p in parcels}),
         }
     )

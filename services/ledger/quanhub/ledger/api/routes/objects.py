@@ -35,8 +35,10 @@ async def parcel(
     carrier's raw codes, the order it ships and the customs status of its declarations.
 
     `carrier_code` may be a Kuaidi100 code (`shunfeng`), a Kdniao code (`SF`) or the hub's
-    carrier id. Carriers see their own parcels, platforms the parcels of their orders,
-    customs roles the parcels of declarations they may see; anything else is 404.
+    carrier id. Carriers see their own parcels, platforms the parcels whose carrier named
+    one of their orders, the customs liaison the parcels a declaration names; anything else
+    is 404. `links` lists the parcel's order links the caller is a side of, with who
+    asserted each; a link is `confirmed` only when both sides did.
     """
     require_object_access(principal)
     carrier_id = resolve_carrier(carrier_code) or carrier_code.strip().upper()
@@ -53,8 +55,11 @@ async def order(
     """An order's status, its parcels and their statuses, its customs declarations, and one
     consignment timeline merging every event of all of them in event-time order.
 
-    Platforms see their own orders, carriers the orders shipped with them, customs roles
-    the orders of declarations they may see; anything else is 404.
+    Platforms see their own orders, carriers the orders whose platform named one of their
+    waybills, the customs liaison the orders a declaration names; anything else is 404.
+    `links` lists the order's parcel links the caller is a side of; a parcel appears in
+    `parcels` only when the caller may read it, and counts in the consignment and the
+    timeline only when the link is `confirmed` (both sides asserted it).
     """
     require_object_access(principal)
     return await get_order(db, principal, platform_code.strip(), order_no.strip())
