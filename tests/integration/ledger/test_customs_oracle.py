@@ -267,15 +267,22 @@ async def test_an_amount_the_ledger_cannot_read_leaves_the_yearly_flag_unknown(
 ) -> None:
     # Arabic-Indic digits: Python's Decimal reads 30000, the ledger's money grammar does
     # not; the quota must not answer "not exceeded" over an amount it could not read.
+    # Nor over one stored as a JSON number (no event makes one; a row written otherwise).
     order = {"platform_code": "TMALL", "trade_mode": "1210", "ie_flag": "I", "buyer": "b-ar"}
     await _write(ledger_pool, [
         order_event("ar1", status="PAID", occurred_at=T0, order_no="TM-AR-1",
                     actual_paid="\u0663\u0660\u0660\u0660\u0660", **order),
+        order_event("ar2", status="PAID", occurred_at=T0, order_no="TM-AR-2",
+                    actual_paid="1.00", **order),
     ])  # fmt: skip
+    await ledger_pool.execute(
+        "UPDATE orders SET detail = jsonb_set(detail, '{amounts,actual_paid}', '30000') "
+        "WHERE order_no = 'TM-AR-2'"
+    )
     limits = (await _inventory_view(ledger_pool, ledger_api, "b-ar"))["limits"]
-    assert limits["buyer_year_orders"] == 1
+    assert limits["buyer_year_orders"] == 2
     assert limits["buyer_year_total"] == "0.00"
-    assert limits["buyer_year_unreadable"] == 1
+    assert limits["buyer_year_unreadable"] == 2
     assert limits["exceeds_annual_limit"] is None
 
 

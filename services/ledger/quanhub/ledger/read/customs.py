@@ -206,6 +206,9 @@ _ORDER_AMOUNT = (
     "(CASE WHEN jsonb_typeof(detail->'amounts'->'actual_paid') = 'string' "
     "THEN detail->'amounts'->>'actual_paid' END)"
 )
+#: Whatever actual_paid holds, as text ('' when absent or null): given but not money
+#: (a JSON number included) is unreadable, never silently left out.
+_GIVEN_AMOUNT = "coalesce(detail->'amounts'->>'actual_paid', '')"
 
 
 def _buyer_year_sql(token: str, start: str, end: str) -> str:
@@ -215,7 +218,7 @@ def _buyer_year_sql(token: str, start: str, end: str) -> str:
     amount = money_sql(_ORDER_AMOUNT)
     return (
         f"SELECT count(*) AS n, coalesce(sum({amount}), 0) AS total, "
-        f"count(*) FILTER (WHERE {_ORDER_AMOUNT} <> '' AND {amount} IS NULL) AS unreadable "
+        f"count(*) FILTER (WHERE {_GIVEN_AMOUNT} <> '' AND {amount} IS NULL) AS unreadable "
         f"FROM orders WHERE buyer_id_token = {token} AND buyer_id_token <> '' "
         f"AND first_event_at >= {start} AND first_event_at < {end} "
         "AND ie_flag = 'I' AND trade_mode <> '' "
