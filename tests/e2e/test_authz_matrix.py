@@ -7,6 +7,10 @@ Objects (published through the gateway by their real owners):
   own   TMALL order AZ-T-1, shipped by SF as SF8000000001, declared by JNAGENT (AZ-COP-1)
   other JDCOM order AZ-J-1, shipped by ZTO as 73000000000001, declared by AZAGENT (AZ-COP-2)
 A customs liaison sees every declaration (so both objects); an admin sees everything.
+
+The three attacks of issue 16 (defect 1), at the end, each name another partner's object
+(a scan naming an order, an order naming a waybill, a declaration naming both): the claim
+must widen nobody's view, on the object routes or in the feed.
 """
 
 from __future__ import annotations
@@ -50,8 +54,9 @@ EXPECTED: dict[str, list[tuple[int, int]]] = {
     # gateway: publish an event about one's own object / naming another partner
     "POST /v1/events":                   [(202, 422), (202, 422), (202, 422), (403, 403), (403, 403), (403, 403), (401, 401), (401, 401)],  # noqa: E501
     # ledger API: objects
-    "GET /v1/orders/{p}/{o}":            [(200, 404), (200, 404), (200, 404), (200, 200), (403, 403), (200, 200), (401, 401), (401, 401)],  # noqa: E501
-    "GET /v1/parcels/{c}/{w}":           [(200, 404), (200, 404), (200, 404), (200, 200), (403, 403), (200, 200), (401, 401), (401, 401)],  # noqa: E501
+    # (a customs agent reads no order or parcel: their owners never name it)
+    "GET /v1/orders/{p}/{o}":            [(200, 404), (200, 404), (404, 404), (200, 200), (403, 403), (200, 200), (401, 401), (401, 401)],  # noqa: E501
+    "GET /v1/parcels/{c}/{w}":           [(200, 404), (200, 404), (404, 404), (200, 200), (403, 403), (200, 200), (401, 401), (401, 401)],  # noqa: E501
     "GET /v1/customs/declarations/{id}": [(200, 404), (200, 404), (200, 404), (200, 200), (403, 403), (200, 200), (401, 401), (401, 401)],  # noqa: E501
     # list: own = own declaration listed, other = other's declaration listed (200 = listed)
     "GET /v1/customs/declarations":      [(200, 404), (200, 404), (200, 404), (200, 200), (403, 403), (200, 200), (401, 401), (401, 401)],  # noqa: E501
@@ -312,3 +317,127 @@ async def test_every_role_gets_exactly_its_expected_answer(
     table = {role: (e, a) for role, e, a in zip(ROLES, EXPECTED[route], actual, strict=True)}
     wrong = {role: f"expected {e}, got {a}" for role, (e, a) in table.items() if e != a}
     assert not wrong, f"{route}: {wrong}"
+
+
+# --- one-sided claims (issue 16, defect 1): objects of their own, apart from the matrix's
+VICTIM_ORDER, VICTIM_WAYBILL = "AZ-J-V", "73000000000088"  # JDCOM's order, shipped by ZTO
+SF_CLAIM, TMALL_CLAIM, AGENT_CLAIM = "SF8000000088", "AZ-T-V", "AZ-COP-V"
+
+
+@dataclass(slots=True)
+class Claims:
+    """The ledger and keys after the attackers published their claims."""
+
+    ledger: str
+    keys: dict[str, str]
+    declaration: str  # the agent's declaration id
+
+
+@pytest.fixture(scope="module")
+async def claims(services: RunningServices) -> Claims:
+    """JDCOM's order and ZTO's parcel (naming each other), then the three claims on them."""
+    demo = services.demo_keys
+    victims = [
+        (demo["JDCOM"], _order("az-v1", "JDCOM", VICTIM_ORDER, "ZTO", VICTIM_WAYBILL)),
+        (demo["ZTO"], _parcel("az-v2", "ZTO", VICTIM_WAYBILL, "JDCOM", VICTIM_ORDER)),
+    ]
+    attacks = [
+        # SF's own parcel, naming JDCOM's order.
+        (demo["SF"], _parcel("az-a1", "SF", SF_CLAIM, "JDCOM", VICTIM_ORDER)),
+        # TMALL's own order, SHIPPED with ZTO's waybill.
+        (demo["TMALL"], _order("az-a2", "TMALL", TMALL_CLAIM, "ZTO", VICTIM_WAYBILL)),
+        # The agent's CEB311 naming JDCOM's order and ZTO's parcel.
+        (demo["JNAGENT"], _declaration("az-a3", AGENT_CLAIM, VICTIM_ORDER, "3701PT0002",
+                                       "3701LG0002", VICTIM_WAYBILL, "3701AG0001")),
+    ]  # fmt: skip
+    admin = _headers(demo["ADMIN"])
+    async with httpx.AsyncClient(timeout=30, base_url=services.ledger_url) as client:
+        gateway = f"{services.gateway_url}/v1/events"
+        for key, event in victims + attacks:
+            response = await client.post(gateway, json={"events": [event]}, headers=_headers(key))
+            assert response.status_code == 202, response.text
+            assert not response.json()["rejected"], response.text
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            order = await client.get(f"/v1/orders/JDCOM/{VICTIM_ORDER}", headers=admin)
+            tmall = await client.get(f"/v1/orders/TMALL/{TMALL_CLAIM}", headers=admin)
+            listed = await client.get("/v1/customs/declarations", params={"limit": 500},
+                                      headers=admin)  # fmt: skip
+            ids = [d["id"] for d in listed.json()["items"] if d["cop_no"] == AGENT_CLAIM]
+            if (order.status_code == 200 and len(order.json()["links"]) == 2
+                    and tmall.status_code == 200 and ids):  # fmt: skip
+                return Claims(services.ledger_url, demo, ids[0])
+            await asyncio.sleep(0.5)
+    pytest.fail("the claims did not reach the ledger in 60 s")
+
+
+async def _feed_objects(client: httpx.AsyncClient, ledger: str, key: str) -> set[str]:
+    """The objects (kind:key) whose events a partner's feed carries (catch-up from 0)."""
+    import orjson
+
+    seen: set[str] = set()
+    async with client.stream("GET", f"{ledger}/v1/feed", params={"after": 0},
+                             headers=_headers(key)) as r:  # fmt: skip
+        assert r.status_code == 200
+
+        async def read() -> None:
+            async for line in r.aiter_lines():
+                if line.startswith("data:"):
+                    e = orjson.loads(line.removeprefix("data:").strip())
+                    if e["kind"] == "order":
+                        seen.add(f"order:{e['platform_code']}/{e['order_no']}")
+                    elif e["kind"] == "parcel":
+                        seen.add(f"parcel:{e['carrier_id']}/{e['waybill_no']}")
+
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(read(), timeout=2.0)
+    return seen
+
+
+async def test_a_carrier_naming_an_order_does_not_read_it(claims: Claims) -> None:
+    async with httpx.AsyncClient(timeout=30, base_url=claims.ledger) as client:
+        sf = _headers(claims.keys["SF"])
+        assert (await client.get(f"/v1/orders/JDCOM/{VICTIM_ORDER}", headers=sf)).status_code == 404
+        own = (await client.get(f"/v1/parcels/SF/{SF_CLAIM}", headers=sf)).json()
+        assert own["orders"] == []
+        assert [(x["order_no"], x["confirmed"], x["revealed"]) for x in own["links"]] == [
+            (VICTIM_ORDER, False, False)
+        ]
+        assert f"order:JDCOM/{VICTIM_ORDER}" not in await _feed_objects(
+            client, claims.ledger, claims.keys["SF"]
+        )
+        # In JDCOM's own view, SF's parcel is never a confirmed part of the order.
+        view = (await client.get(f"/v1/orders/JDCOM/{VICTIM_ORDER}",
+                                 headers=_headers(claims.keys["JDCOM"]))).json()  # fmt: skip
+        confirmed = {p["waybill_no"]: p["confirmed"] for p in view["parcels"]}
+        assert confirmed == {VICTIM_WAYBILL: True, SF_CLAIM: False}
+        assert view["consignment"]["parcel_statuses"] == {f"ZTO/{VICTIM_WAYBILL}": "IN_TRANSIT"}
+        assert all(not e["object"].startswith("parcel:SF/") for e in view["timeline"])
+
+
+async def test_a_platform_naming_a_waybill_does_not_read_the_parcel(claims: Claims) -> None:
+    async with httpx.AsyncClient(timeout=30, base_url=claims.ledger) as client:
+        tmall = _headers(claims.keys["TMALL"])
+        parcel = f"/v1/parcels/ZTO/{VICTIM_WAYBILL}"
+        assert (await client.get(parcel, headers=tmall)).status_code == 404
+        own = (await client.get(f"/v1/orders/TMALL/{TMALL_CLAIM}", headers=tmall)).json()
+        assert own["parcels"] == []
+        assert [(x["waybill_no"], x["confirmed"], x["revealed"]) for x in own["links"]] == [
+            (VICTIM_WAYBILL, False, False)
+        ]
+        assert f"parcel:ZTO/{VICTIM_WAYBILL}" not in await _feed_objects(
+            client, claims.ledger, claims.keys["TMALL"]
+        )
+
+
+async def test_an_agent_naming_an_order_and_parcel_reads_neither(claims: Claims) -> None:
+    async with httpx.AsyncClient(timeout=30, base_url=claims.ledger) as client:
+        agent = _headers(claims.keys["JNAGENT"])
+        for path in (f"/v1/orders/JDCOM/{VICTIM_ORDER}", f"/v1/parcels/ZTO/{VICTIM_WAYBILL}"):
+            assert (await client.get(path, headers=agent)).status_code == 404, path
+        own = await client.get(f"/v1/customs/declarations/{claims.declaration}", headers=agent)
+        assert own.status_code == 200, own.text
+        assert own.json()["order"] is None
+        assert own.json()["parcels"] == []
+        fed = await _feed_objects(client, claims.ledger, claims.keys["JNAGENT"])
+        assert not fed & {f"order:JDCOM/{VICTIM_ORDER}", f"parcel:ZTO/{VICTIM_WAYBILL}"}
