@@ -127,8 +127,8 @@ async def world(services: RunningServices, database_settings: DatabaseSettings) 
             pool, code="AZAGENT", role=Role.CUSTOMS_AGENT, name="Other agent",
             customs_code="3701AG0077", clock=clock,
         )  # fmt: skip
-        _, disabled = await create_partner(pool, code="AZDISABLED", role=Role.CARRIER,
-                                           name="Disabled carrier", clock=clock)  # fmt: skip
+        _, disabled = await create_partner(pool, code="AZDISABLED", role=Role.PLATFORM,
+                                           name="Disabled platform", clock=clock)  # fmt: skip
         await disable_partner(pool, "AZDISABLED")
     finally:
         await pool.close()

@@ -23,6 +23,8 @@ from quanhub.common.access import (
     rotate_key,
 )
 from quanhub.common.access.demo import DEMO_PARTNERS, ensure_demo_partners
+from quanhub.common.access.model import PARTNER_CODE
+from quanhub.common.carriers import CARRIERS
 from quanhub.common.clock import FixedClock
 from quanhub.common.errors import ConfigurationError
 from quanhub.common.settings import PiiSettings, Profile
@@ -35,10 +37,11 @@ def _code(prefix: str) -> str:
 
 
 async def test_created_key_authenticates_and_only_its_hash_is_stored(
-    registry_pool: asyncpg.Pool,
+    fresh_pool: asyncpg.Pool,
 ) -> None:
+    registry_pool = fresh_pool  # a carrier is registered once per registry
     clock = FixedClock(datetime(2026, 11, 28, 8, 0, tzinfo=UTC))
-    code, customs = _code("C"), _code("CC")
+    code, customs = "SF", _code("CC")
     partner, issued = await create_partner(
         registry_pool, code=code, role=Role.CARRIER, name="Carrier", customs_code=customs,
         clock=clock,
@@ -69,6 +72,63 @@ async def test_duplicates_and_bad_codes_are_refused(registry_pool: asyncpg.Pool)
         await disable_partner(registry_pool, _code("NOPE"))
 
 
+@pytest.mark.parametrize(
+    ("code", "carrier"),
+    [("ZHONGTONG", "ZTO"), ("SHUNFENG", "SF"), ("YD", "YUNDA"), ("JTSD", "JT"),
+     ("YOUZHENGGUONEI", "CHINAPOST"), ("DBL", "DEPPON"), ("DEBANGKUAIDI", "DEPPON")],
+)  # fmt: skip
+async def test_a_carrier_alias_is_no_carrier_partner_code(
+    code: str, carrier: str, fresh_pool: asyncpg.Pool
+) -> None:
+    # The alias would publish that carrier's parcels (the gateway resolves it) but read none.
+    clock = FixedClock(datetime(2026, 11, 28, tzinfo=UTC))
+    with pytest.raises(InvalidPartner, match=f"hub code '{carrier}'"):
+        await create_partner(fresh_pool, code=code, role=Role.CARRIER, name="x", clock=clock)
+    assert await list_partners(fresh_pool) == []
+
+
+@pytest.mark.parametrize("code", ["BESTX", "ZTO2", "SF_EXPRESS", "CARRIER"])
+async def test_an_unknown_carrier_gets_a_clear_error_not_a_key(
+    code: str, fresh_pool: asyncpg.Pool
+) -> None:
+    clock = FixedClock(datetime(2026, 11, 28, tzinfo=UTC))
+    with pytest.raises(InvalidPartner, match="no carrier the hub knows") as refused:
+        await create_partner(fresh_pool, code=code, role=Role.CARRIER, name="x", clock=clock)
+    assert "ZTO" in refused.value.message  # it lists the carriers that may be registered
+    assert await fresh_pool.fetchval("SELECT count(*) FROM api_keys") == 0
+
+
+async def test_each_carrier_has_one_partner_identity(fresh_pool: asyncpg.Pool) -> None:
+    clock = FixedClock(datetime(2026, 11, 28, tzinfo=UTC))
+    for carrier in CARRIERS:
+        await create_partner(fresh_pool, code=carrier, role=Role.CARRIER, name=carrier,
+                             clock=clock)  # fmt: skip
+    for carrier in CARRIERS.values():
+        for alias in carrier.codes():
+            code = alias.upper()
+            if not PARTNER_CODE.fullmatch(code):
+                continue  # `J&T`: no partner code at all
+            with pytest.raises((PartnerExists, InvalidPartner)):
+                await create_partner(fresh_pool, code=code, role=Role.CARRIER, name="again",
+                                     clock=clock)  # fmt: skip
+    carriers = [p.code for p in await list_partners(fresh_pool) if p.role is Role.CARRIER]
+    assert sorted(carriers) == sorted(CARRIERS)
+
+
+async def test_codes_collide_whatever_their_case(fresh_pool: asyncpg.Pool) -> None:
+    clock = FixedClock(datetime(2026, 11, 28, tzinfo=UTC))
+    await create_partner(fresh_pool, code="TMALL", role=Role.PLATFORM, name="T",
+                         customs_code="3701PT00a1", clock=clock)  # fmt: skip
+    # Partner codes are upper-case only, so `tmall` cannot be a second TMALL.
+    with pytest.raises(InvalidPartner):
+        await create_partner(fresh_pool, code="tmall", role=Role.PLATFORM, name="t", clock=clock)
+    for customs_code in ("3701PT00A1", "3701pt00a1", "3701Pt00A1"):
+        with pytest.raises(PartnerExists):
+            await create_partner(fresh_pool, code="TMALL2", role=Role.PLATFORM, name="t",
+                                 customs_code=customs_code, clock=clock)  # fmt: skip
+    assert [p.code for p in await list_partners(fresh_pool)] == ["TMALL"]
+
+
 async def test_disabled_partner_stops_within_cache_ttl(registry_pool: asyncpg.Pool) -> None:
     clock = FixedClock(datetime(2026, 11, 28, 8, 0, tzinfo=UTC))
     code = _code("D")
@@ -89,7 +149,7 @@ async def test_rotated_key_works_for_the_grace_period_only(registry_pool: asyncp
     clock = FixedClock(start)
     code = _code("R")
     _, old = await create_partner(
-        registry_pool, code=code, role=Role.CARRIER, name="R", clock=clock
+        registry_pool, code=code, role=Role.PLATFORM, name="R", clock=clock
     )
     new = await rotate_key(registry_pool, code, grace=timedelta(hours=1), clock=clock)
     assert new.api_key != old.api_key

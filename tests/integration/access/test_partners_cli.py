@@ -28,12 +28,14 @@ def _quanhub(database: DatabaseSettings, *args: str) -> subprocess.CompletedProc
 
 
 async def test_create_list_rotate_disable(
-    database_settings: DatabaseSettings, registry_pool: asyncpg.Pool
+    fresh_database: DatabaseSettings, fresh_pool: asyncpg.Pool
 ) -> None:
-    code = f"CLI{uuid.uuid4().hex[:6].upper()}"
+    # A registry of its own: each carrier may be registered once.
+    database_settings, registry_pool = fresh_database, fresh_pool
+    code = "ZTO"
     created = _quanhub(
         database_settings, "create", "--role", "carrier", "--code", code.lower(),
-        "--name", "CLI carrier", "--customs-code", f"{code}CC", "--json",
+        "--name", "CLI carrier", "--customs-code", f"{uuid.uuid4().hex[:8]}CC", "--json",
     )  # fmt: skip
     assert created.returncode == 0, created.stderr
     out = json.loads(created.stdout)
@@ -64,3 +66,41 @@ async def test_create_list_rotate_disable(
     auth.forget()
     with pytest.raises(AuthenticationFailed):
         await auth.authenticate(new_key)
+
+
+@pytest.mark.parametrize(
+    ("code", "says"),
+    [
+        ("ZHONGTONG", "another name of the carrier ZTO"),  # ZTO's Kuaidi100 code
+        ("zhongtong", "another name of the carrier ZTO"),
+        ("SHUNFENG", "another name of the carrier SF"),
+        ("BESTX", "no carrier the hub knows"),
+    ],
+)
+async def test_a_carrier_is_created_under_its_hub_code_only(
+    code: str, says: str, fresh_database: DatabaseSettings, fresh_pool: asyncpg.Pool
+) -> None:
+    refused = _quanhub(fresh_database, "create", "--role", "carrier", "--code", code,
+                       "--name", "x", "--json")  # fmt: skip
+    assert refused.returncode == 1, refused.stdout
+    assert "invalid_partner" in refused.stderr
+    assert says in " ".join(refused.stderr.split())  # rich may wrap the line
+    assert "qh_" not in refused.stdout + refused.stderr  # no key was issued
+    assert await fresh_pool.fetchval("SELECT count(*) FROM partners") == 0
+
+
+async def test_one_partner_per_carrier_and_per_customs_code_whatever_the_case(
+    fresh_database: DatabaseSettings,
+) -> None:
+    first = _quanhub(fresh_database, "create", "--role", "carrier", "--code", "zto",
+                     "--name", "ZTO", "--customs-code", "3701LG0002")  # fmt: skip
+    assert first.returncode == 0, first.stderr
+    for args in (
+        ("--role", "carrier", "--code", "ZTO", "--customs-code", "3701LG0099"),
+        ("--role", "carrier", "--code", "Zto"),
+        ("--role", "platform", "--code", "zto"),
+        ("--role", "platform", "--code", "ZTOMALL", "--customs-code", "3701lg0002"),
+    ):
+        again = _quanhub(fresh_database, "create", *args, "--name", "again")
+        assert again.returncode == 1, args
+        assert "partner_exists" in again.stderr, (args, again.stderr)

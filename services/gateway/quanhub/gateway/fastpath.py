@@ -23,7 +23,7 @@ from google.protobuf import timestamp_pb2
 from prometheus_client import Counter
 
 from quanhub.common.access.model import Principal
-from quanhub.common.access.publishing import KIND_OF_ROLE, carrier_of
+from quanhub.common.access.publishing import KIND_OF_ROLE, own_carrier
 from quanhub.common.canonical import RECEIPT_MESSAGE_TYPES
 from quanhub.common.carriers import CODES
 from quanhub.common.ids import EVENT_NAMESPACE
@@ -129,7 +129,7 @@ class FastPath:
                 decoded,
                 partner=principal.partner_code,
                 kind=None if kind is None else _KIND_NUMBER[kind],
-                own_carrier=carrier_of(principal.partner_code),
+                own_carrier=own_carrier(principal),
                 customs_code=principal.customs_code,
                 latest_us=latest_us(received_at),
                 max_event_bytes=self._limits.max_event_bytes,

@@ -2,6 +2,7 @@
 
     platform       order events whose platform_code is the partner's code
     carrier        parcel events whose carrier code (any vocabulary) names the partner's carrier
+                   (its partner code: a hub carrier id, never an alias, see own_carrier)
     customs_agent  customs events; an agent_code, when given, must be the partner's customs
                    code (or its hub code). The raw key's declarant is always the sending agent,
                    so an agent can never address another agent's declaration.
@@ -35,6 +36,14 @@ def carrier_of(code: str) -> str:
     return resolve_carrier(code) or code.strip().upper()
 
 
+def own_carrier(principal: Principal) -> str:
+    """The carrier whose parcels a carrier partner publishes: its own code. A partner code
+    that is another carrier's alias (`ZHONGTONG` for ZTO, registered before the registry
+    refused such codes) speaks for no carrier: "", which no parcel's carrier resolves to."""
+    code = principal.partner_code
+    return code if resolve_carrier(code) in {None, code} else ""
+
+
 def check_publish(principal: Principal, event: ingest_pb2.Event) -> Refusal | None:
     """None if `principal` may publish `event`, else the reason it may not.
 
@@ -58,7 +67,7 @@ def check_publish(principal: Principal, event: ingest_pb2.Event) -> Refusal | No
             f"order.platform_code must be your partner code {principal.partner_code!r}",
         )
     if kind == "parcel" and event.parcel.carrier_code.strip():
-        own = carrier_of(principal.partner_code)
+        own = own_carrier(principal)
         if carrier_of(event.parcel.carrier_code) != own:
             return Refusal(
                 "partner_code_mismatch", f"parcel.carrier_code must name your own carrier {own!r}"

@@ -18,6 +18,7 @@ from quanhub.common.access.model import (
     PartnerNotFound,
     Role,
 )
+from quanhub.common.carriers import CARRIERS, resolve_carrier
 from quanhub.common.clock import Clock
 
 _COLUMNS = "code, role, name, customs_code, disabled, created_at"
@@ -34,15 +35,38 @@ def _partner(row: Record) -> Partner:
     )
 
 
-def _check(code: str, name: str, customs_code: str | None) -> None:
+def _check(code: str, role: Role, name: str, customs_code: str | None) -> None:
     if not PARTNER_CODE.fullmatch(code):
         msg = f"partner code {code!r} must be 2-32 characters of A-Z, 0-9 and _"
         raise InvalidPartner(msg)
+    if role is Role.CARRIER:
+        _check_carrier(code)
     if not name.strip() or len(name) > 200:
         msg = "partner name must be 1-200 characters"
         raise InvalidPartner(msg)
     if customs_code is not None and not CUSTOMS_CODE.fullmatch(customs_code):
         msg = f"customs code {customs_code!r} must be 1-32 letters or digits"
+        raise InvalidPartner(msg)
+
+
+def _check_carrier(code: str) -> None:
+    """A carrier partner's code is a hub carrier id: what publishing and visibility compare
+    parcels' carriers with. An alias (`ZHONGTONG`, ZTO's Kuaidi100 code) would publish that
+    carrier's parcels but read none; an unknown code could publish nothing. With the code
+    the primary key, each carrier has at most one partner identity."""
+    carrier_id = resolve_carrier(code)
+    if carrier_id is None:
+        known = ", ".join(CARRIERS)
+        msg = (
+            f"{code!r} is no carrier the hub knows; a carrier partner's code is one of {known} "
+            "(add a new carrier to quanhub.common.carriers first)"
+        )
+        raise InvalidPartner(msg)
+    if carrier_id != code:
+        msg = (
+            f"{code!r} is another name of the carrier {carrier_id}; register the carrier "
+            f"under its hub code {carrier_id!r}"
+        )
         raise InvalidPartner(msg)
 
 
@@ -56,7 +80,7 @@ async def create_partner(
     clock: Clock,
 ) -> tuple[Partner, IssuedKey]:
     """Register a partner and issue its first API key (the clear key is returned only here)."""
-    _check(code, name, customs_code)
+    _check(code, role, name, customs_code)
     now = clock.now()
     key_id, api_key = generate_key()
     async with pool.acquire() as conn, conn.transaction():
@@ -71,6 +95,7 @@ async def create_partner(
                 now,
             )
         except asyncpg.UniqueViolationError as exc:
+            # Customs codes are unique whatever their case (partners_customs_code_ci).
             msg = f"a partner with code {code!r} or customs code {customs_code!r} exists"
             raise PartnerExists(msg) from exc
         await conn.execute(
