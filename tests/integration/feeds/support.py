@@ -216,3 +216,63 @@ def customs_receipt(
     c.return_status = "800"
     c.return_time.FromDatetime(T0 + timedelta(hours=2))
     return event
+
+
+@dataclass
+class Trickler:
+    """A webhook endpoint that reads the request, then answers one byte every `interval`
+    seconds, forever: in the status line and headers (`headers`), or in a long body after
+    complete headers (`body`). Every byte restarts an HTTP client's read timeout."""
+
+    mode: str = "headers"
+    interval: float = 1.0
+    #: Subscription id of every request as it arrives.
+    arrivals: list[str] = field(default_factory=list)
+    #: Connections open right now.
+    open: int = 0
+    url: str = ""
+    tasks: set[asyncio.Task[None]] = field(default_factory=set)
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        self.tasks.add(task)
+        self.open += 1
+        try:
+            head = await reader.readuntil(b"\r\n\r\n")
+            headers = dict(
+                line.decode().lower().split(": ", 1)
+                for line in head.split(b"\r\n")[1:]
+                if b": " in line
+            )
+            await reader.readexactly(int(headers.get("content-length", "0")))
+            self.arrivals.append(headers.get("quanhub-subscription-id", ""))
+            if self.mode == "body":
+                writer.write(b"HTTP/1.1 500 Slow\r\nContent-Length: 1000000\r\n\r\n")
+            else:
+                writer.write(b"HTTP/1.1 200 OK\r\nX-Slow: ")
+            while True:
+                await writer.drain()
+                await asyncio.sleep(self.interval)
+                writer.write(b"z")
+        except (ConnectionError, asyncio.IncompleteReadError):
+            pass
+        finally:
+            self.open -= 1
+            writer.close()
+
+
+@contextlib.asynccontextmanager
+async def running_trickler(trickler: Trickler) -> AsyncIterator[Trickler]:
+    """Serve the trickler on a free loopback port for the duration of the block."""
+    server = await asyncio.start_server(trickler._handle, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    trickler.url = f"http://127.0.0.1:{port}/slow"
+    try:
+        yield trickler
+    finally:
+        server.close()
+        for task in trickler.tasks:
+            task.cancel()
+        await asyncio.gather(*trickler.tasks, return_exceptions=True)
+        await server.wait_closed()

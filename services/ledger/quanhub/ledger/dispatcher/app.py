@@ -82,6 +82,8 @@ async def run_dispatcher(
                     batch_size=settings.batch_size,
                     scan_window=settings.scan_window,
                     poll_interval=settings.poll_interval,
+                    partner_slots=settings.partner_concurrency,
+                    deadline=settings.request_timeout,
                 ),
                 DispatchMetrics(registry),
                 kafka=kafka,

@@ -1,8 +1,12 @@
-"""The dispatcher's SQL: claim a due subscription, freeze a batch, record an attempt.
+"""The dispatcher's SQL: claim a due subscription, freeze a batch, lease, record an attempt.
 
-A claim is `SELECT … FOR UPDATE OF s SKIP LOCKED` inside a transaction that lasts as long
-as the work on that subscription (building a batch, or one HTTP attempt): two workers
-never hold the same subscription, so nothing is sent twice and batches go out in order.
+A claim is `SELECT … FOR UPDATE OF s SKIP LOCKED` in a short transaction that builds the
+next batch if none is pending and takes a lease on the subscription (`lease_until`); it
+commits before the HTTP call, so no row stays locked while a subscriber answers (an API
+DELETE or replay never waits for one). While the lease lives nobody else claims the
+subscription, so batches go out one at a time and in order; the outcome is recorded only
+under that same lease. Claims are fair across partners: a partner whose live leases reach
+its slot cap is skipped, and partners using fewer slots come first.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from quanhub.ledger.feeds.model import FeedEvent, batch_events
 
 @dataclass(frozen=True, slots=True)
 class Claimed:
-    """A subscription this worker holds until its transaction ends."""
+    """A subscription this worker claimed (locked in the claim's transaction, then leased)."""
 
     id: UUID
     partner_code: str
@@ -40,42 +44,52 @@ class PendingDelivery:
     event_count: int
 
 
-async def claim_due(conn: Conn, *, now: datetime, head: int) -> Claimed | None:
-    """Lock the active subscription that has waited longest and has something to do."""
+async def claim_due(conn: Conn, *, now: datetime, head: int, partner_slots: int) -> Claimed | None:
+    """Lock the due, unleased active subscription that has something to do, of the partner
+    using the fewest slots (under `partner_slots`), longest waiting first."""
     row = await conn.fetchrow(
         """SELECT s.id, s.partner_code, s.url, s.kinds, s.secret, s.cursor_seq, s.failures
            FROM feed_subscriptions s
+           CROSS JOIN LATERAL (
+               SELECT count(*) AS busy FROM feed_subscriptions l
+               WHERE l.partner_code = s.partner_code AND l.lease_until > $1) b
            WHERE s.status = 'active' AND s.next_attempt_at <= $1
+             AND (s.lease_until IS NULL OR s.lease_until <= $1)
+             AND b.busy < $3
              AND (s.cursor_seq < $2 OR EXISTS (
                     SELECT 1 FROM feed_deliveries d
                     WHERE d.subscription_id = s.id AND d.status = 'pending'))
-           ORDER BY s.next_attempt_at
+           ORDER BY b.busy, s.next_attempt_at
            LIMIT 1
            FOR UPDATE OF s SKIP LOCKED""",
         now,
         head,
+        partner_slots,
     )
     return None if row is None else _claimed(row)
 
 
-async def relock(
-    conn: Conn, subscription_id: UUID, delivery_id: UUID, *, now: datetime
-) -> Claimed | None:
-    """Lock a subscription again after committing its new batch, unless another worker
-    holds it, it is no longer active and due, or the batch is no longer pending (a replay
-    cancelled it). Nothing older can be pending: the batch was built when none was."""
-    row = await conn.fetchrow(
-        """SELECT id, partner_code, url, kinds, secret, cursor_seq, failures
-           FROM feed_subscriptions
-           WHERE id = $1 AND status = 'active' AND next_attempt_at <= $2
-             AND EXISTS (SELECT 1 FROM feed_deliveries
-                         WHERE id = $3 AND status = 'pending')
-           FOR UPDATE SKIP LOCKED""",
-        subscription_id,
+async def partner_has_slot(conn: Conn, partner_code: str, *, now: datetime, slots: int) -> bool:
+    """Whether the partner still has a free slot, counted after every concurrent claim for
+    it has committed: claims of one partner are serialised by an advisory lock held to the
+    end of the claim's transaction (without it, simultaneous claims would all count the
+    same leases and overshoot the cap)."""
+    await conn.execute(
+        "SELECT pg_advisory_xact_lock(hashtext('quanhub-feed-partner:' || $1))", partner_code
+    )
+    busy = await conn.fetchval(
+        "SELECT count(*) FROM feed_subscriptions WHERE partner_code = $1 AND lease_until > $2",
+        partner_code,
         now,
-        delivery_id,
     )
-    return None if row is None else _claimed(row)
+    return int(busy) < slots
+
+
+async def take_lease(conn: Conn, subscription_id: UUID, *, until: datetime) -> None:
+    """Hold the (locked, claimed) subscription for one attempt until `until`."""
+    await conn.execute(
+        "UPDATE feed_subscriptions SET lease_until = $2 WHERE id = $1", subscription_id, until
+    )
 
 
 def _claimed(row: Record) -> Claimed:
@@ -145,6 +159,7 @@ async def record_outcome(
     subscription_id: UUID,
     delivery_id: UUID,
     *,
+    lease: datetime,
     ok: bool,
     status_code: int | None,
     error: str | None,
@@ -153,22 +168,37 @@ async def record_outcome(
     next_attempt_at: datetime,
     pause_reason: str | None,
     now: datetime,
-) -> None:
-    """Log the attempt on the delivery (succeeded, or still pending) and reschedule the
-    subscription (pausing it when a reason is given), in one statement."""
-    await conn.execute(
+) -> bool:
+    """Under the lease taken for it: log the attempt on the delivery (succeeded, or still
+    pending), reschedule the subscription (pausing it when a reason is given) and release
+    the lease, in one statement. False when the lease was lost (it expired and another
+    worker claimed the subscription): nothing is written then.
+
+    A delivery cancelled meanwhile (DELETE, replay) is not revived and leaves the
+    subscription's schedule as the API set it; a deleted subscription is not paused."""
+    row = await conn.fetchrow(
         """WITH attempt AS (
                UPDATE feed_deliveries
                SET attempts = attempts + 1, last_attempt_at = $3, last_status_code = $4,
                    last_error = $5, last_duration_ms = $6,
                    status = CASE WHEN $7 THEN 'succeeded' ELSE status END,
                    delivered_at = CASE WHEN $7 THEN $3 ELSE delivered_at END
-               WHERE id = $2)
-           UPDATE feed_subscriptions
-           SET failures = $8, next_attempt_at = $9, updated_at = $3,
-               status = CASE WHEN $10::text IS NULL THEN status ELSE 'paused' END,
-               paused_reason = COALESCE($10, paused_reason)
-           WHERE id = $1""",
+               WHERE id = $2 AND status = 'pending' AND EXISTS (
+                   SELECT 1 FROM feed_subscriptions WHERE id = $1 AND lease_until = $11)
+               RETURNING id),
+           counted AS (SELECT EXISTS (SELECT 1 FROM attempt) AS yes)
+           UPDATE feed_subscriptions s
+           SET lease_until = NULL, updated_at = $3,
+               failures = CASE WHEN c.yes THEN $8 ELSE s.failures END,
+               next_attempt_at = CASE WHEN c.yes THEN $9 ELSE s.next_attempt_at END,
+               status = CASE WHEN c.yes AND $10::text IS NOT NULL AND s.status = 'active'
+                             THEN 'paused' ELSE s.status END,
+               paused_reason = CASE WHEN c.yes AND $10::text IS NOT NULL
+                                         AND s.status = 'active'
+                                    THEN $10 ELSE s.paused_reason END
+           FROM counted c
+           WHERE s.id = $1 AND s.lease_until = $11
+           RETURNING s.id""",
         subscription_id,
         delivery_id,
         now,
@@ -179,7 +209,9 @@ async def record_outcome(
         failures,
         next_attempt_at,
         pause_reason,
+        lease,
     )
+    return row is not None
 
 
 async def reschedule(

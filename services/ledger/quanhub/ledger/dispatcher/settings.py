@@ -19,11 +19,15 @@ class DispatcherSettings(BaseSettings):
     log_level: str = "INFO"
     #: Deliveries in flight at once in this process (one per subscription at a time).
     concurrency: int = Field(default=8, ge=1, le=256)
+    #: Deliveries of one partner's subscriptions in flight at once, over all dispatchers
+    #: (so one partner's slow receivers leave the other slots to everyone else).
+    partner_concurrency: int = Field(default=2, ge=1, le=256)
     #: Events per delivery at most.
     batch_size: int = Field(default=100, ge=1, le=1000)
     #: Ledger rows one batch-building query may scan (bounds work for sparse subscriptions).
     scan_window: int = Field(default=20_000, ge=100)
-    #: Seconds a subscriber has to answer before the attempt counts as failed.
+    #: Wall-clock seconds one attempt may take in all (resolve, connect, send, status and
+    #: headers) before it counts as failed; a receiver trickling bytes does not extend it.
     request_timeout: float = Field(default=10.0, gt=0, le=60)
     #: Longest sleep between looks at the database when no notification arrives.
     poll_interval: float = Field(default=2.0, gt=0, le=60)

@@ -1,5 +1,12 @@
-"""The dispatch loop: claim a due subscription, build its next batch or attempt its oldest
-pending delivery, record the outcome, repeat; wake on ledger commits."""
+"""The dispatch loop: claim and lease a due subscription (building its next batch if none is
+pending), attempt its oldest pending delivery with no transaction open, record the outcome
+under the lease, repeat; wake on ledger commits.
+
+A slot (one of `concurrency` loops) is held by one attempt for at most the attempt's
+wall-clock deadline, and a partner holds at most `partner_slots` slots at once (counted
+over every dispatcher by live leases), so slow receivers of one partner delay another's
+deliveries by no more than a claim, not by their own slowness.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +16,7 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 import asyncpg
 import structlog
@@ -22,9 +30,10 @@ from quanhub.ledger.dispatcher.claims import (
     claim_due,
     freeze_batch,
     oldest_pending,
+    partner_has_slot,
     record_outcome,
-    relock,
     reschedule,
+    take_lease,
 )
 from quanhub.ledger.dispatcher.kafka_sink import KafkaSink
 from quanhub.ledger.dispatcher.sender import Outcome, Sender
@@ -37,6 +46,8 @@ from quanhub.ledger.feeds.source import EventSource, load_principal
 log = structlog.get_logger(__name__)
 #: Seconds a subscriber's partner record is trusted without asking PostgreSQL again.
 PRINCIPAL_TTL = 5.0
+#: Seconds a lease outlives the attempt's deadline (time to record the outcome).
+LEASE_MARGIN = 5.0
 
 
 class DispatchMetrics:
@@ -78,6 +89,24 @@ class DispatchLimits:
     batch_size: int
     scan_window: int
     poll_interval: float
+    #: Slots one partner may hold at once (over every dispatcher sharing the database).
+    partner_slots: int
+    #: Wall-clock seconds one attempt may take.
+    deadline: float
+
+    @property
+    def lease(self) -> timedelta:
+        """How long a claim holds its subscription: the attempt and time to record it."""
+        return timedelta(seconds=self.deadline + LEASE_MARGIN)
+
+
+@dataclass(frozen=True, slots=True)
+class _Leased:
+    """A claimed subscription, the delivery to attempt, and until when the claim holds."""
+
+    claimed: Claimed
+    pending: PendingDelivery
+    until: datetime
 
 
 class Dispatcher:
@@ -157,26 +186,40 @@ class Dispatcher:
 
     async def step(self) -> bool:
         """Do one piece of work; False when nothing was due."""
+        leased = await self._claim()
+        if not isinstance(leased, _Leased):
+            return leased
+        # No connection and no transaction is held while the subscriber answers.
+        outcome = await self._deliver(leased.claimed, leased.pending)
+        await self._record(leased, outcome)
+        return True
+
+    async def _claim(self) -> _Leased | bool:
+        """Claim a due subscription and lease it for one attempt of its oldest pending
+        delivery (frozen now if none was), committed before anything is sent; False when
+        nothing was due, True when the claim had nothing to send (no visible event, or the
+        subscription was paused)."""
         async with self._pool.acquire() as conn:
             head = await self._source.head(conn)
             async with conn.transaction():
-                claimed = await claim_due(conn, now=self._clock.now(), head=head)
+                now = self._clock.now()
+                claimed = await claim_due(
+                    conn, now=now, head=head, partner_slots=self._limits.partner_slots
+                )
                 if claimed is None:
                     return False
+                if not await partner_has_slot(
+                    conn, claimed.partner_code, now=now, slots=self._limits.partner_slots
+                ):
+                    return True  # another claim took the partner's last slot: look again
                 pending = await oldest_pending(conn, claimed.id)
-                if pending is not None:
-                    await self._attempt(conn, claimed, pending)
+                if pending is None:
+                    pending = await self._build(conn, claimed, head)
+                if pending is None:
                     return True
-                built = await self._build(conn, claimed, head)
-                if built is None:
-                    return True
-            # The new batch is committed (its id is now stable across crashes): send it at
-            # once if no other worker took the subscription in between.
-            async with conn.transaction():
-                again = await relock(conn, claimed.id, built.id, now=self._clock.now())
-                if again is not None:
-                    await self._attempt(conn, again, built)
-            return True
+                leased = _Leased(claimed, pending, now + self._limits.lease)
+                await take_lease(conn, claimed.id, until=leased.until)
+        return leased
 
     async def _principal(self, conn: Conn, partner_code: str) -> Principal | None:
         # Cached briefly: a disabled partner's subscriptions pause within PRINCIPAL_TTL.
@@ -233,8 +276,8 @@ class Dispatcher:
             partner_code=claimed.partner_code, delivery_id=pending.id, events=pending.events
         )
 
-    async def _attempt(self, conn: Conn, claimed: Claimed, pending: PendingDelivery) -> None:
-        outcome = await self._deliver(claimed, pending)
+    async def _record(self, leased: _Leased, outcome: Outcome) -> None:
+        claimed, pending = leased.claimed, leased.pending
         now = self._clock.now()
         self._metrics.duration.observe(outcome.duration_ms / 1000)
         bound = log.bind(subscription=str(claimed.id), delivery=str(pending.id))
@@ -252,16 +295,22 @@ class Dispatcher:
                 bound.warning("subscription_paused", failures=failures, error=outcome.error)
             else:
                 bound.info("delivery_failed", failures=failures, error=outcome.error)
-        await record_outcome(
-            conn,
-            claimed.id,
-            pending.id,
-            ok=outcome.ok,
-            status_code=outcome.status_code,
-            error=outcome.error,
-            duration_ms=outcome.duration_ms,
-            failures=failures,
-            next_attempt_at=next_at,
-            pause_reason=reason,
-            now=now,
-        )
+        async with self._pool.acquire() as conn:
+            kept = await record_outcome(
+                conn,
+                claimed.id,
+                pending.id,
+                lease=leased.until,
+                ok=outcome.ok,
+                status_code=outcome.status_code,
+                error=outcome.error,
+                duration_ms=outcome.duration_ms,
+                failures=failures,
+                next_attempt_at=next_at,
+                pause_reason=reason,
+                now=now,
+            )
+        if not kept:
+            # Another worker took the subscription after the lease ran out; it sends the
+            # same delivery id again, which receivers deduplicate.
+            bound.warning("delivery_lease_lost")
