@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import re
 import socket
 import uuid
 from collections.abc import AsyncIterator
@@ -27,7 +28,7 @@ import httpx
 import pytest
 import uvicorn
 from fastapi import FastAPI
-from fastapi.routing import APIRoute
+from fastapi.routing import iter_route_contexts
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -95,14 +96,11 @@ def operations(app: FastAPI) -> list[Operation]:
                 {p["name"]: _kind(p["schema"]) for p in params if p["in"] == "query"},
             ))  # fmt: skip
     documented = {(o.method, o.path) for o in found}
-    for route in app.routes:
-        if isinstance(route, APIRoute):
-            for method in sorted(route.methods):
-                if (method, route.path) not in documented and method != "HEAD":
-                    params = dict.fromkeys(route.param_convertors, "string")
-                    found.append(Operation(method, route.path, params))
-        elif (path := getattr(route, "path", None)) and ("GET", path) not in documented:
-            found.append(Operation("GET", path))
+    for route in iter_route_contexts(app.routes):
+        for method in sorted(route.methods or {"GET"}):
+            if (method, route.path) not in documented and method != "HEAD":
+                params = dict.fromkeys(re.findall(r"{(\w+)(?::\w+)?}", route.path), "string")
+                found.append(Operation(method, route.path, params))
     return found
 
 
