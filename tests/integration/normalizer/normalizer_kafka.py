@@ -19,6 +19,9 @@ from quanhub.common.kafka import ensure_topics
 from quanhub.common.settings import DatabaseSettings, KafkaSettings
 from quanhub.common.topics import Topics
 from quanhub.ingest.v1 import ingest_pb2 as ipb
+from quanhub.ledger.consumer.metrics import ConsumerMetrics
+from quanhub.ledger.consumer.service import LedgerConsumer
+from quanhub.ledger.settings import LedgerConsumerSettings
 from quanhub.normalizer.bootstrap import App, bootstrap
 from quanhub.normalizer.settings import NormalizerSettings
 
@@ -106,3 +109,38 @@ async def collect(
         return found
     finally:
         await consumer.stop()
+
+
+async def ledger_rows(
+    kafka_settings: KafkaSettings,
+    database_settings: DatabaseSettings,
+    partner: str,
+    *,
+    count: int = 1,
+    timeout: float = 60.0,
+) -> list[Any]:
+    """The partner's ledger_events rows once a ledger consumer (run here, on the canonical
+    topic) has written `count` of them, or whatever it wrote by `timeout`."""
+    pool = await create_pool(database_settings)
+    stop = asyncio.Event()
+    ledger = LedgerConsumer(
+        LedgerConsumerSettings(
+            kafka=kafka_settings, database=database_settings, group_id=f"led-{partner}"
+        ),
+        pool,
+        clock=SystemClock(),
+        metrics=ConsumerMetrics(),
+    )
+    task = asyncio.create_task(ledger.run(stop))
+    query = "SELECT * FROM ledger_events WHERE source_partner = $1 ORDER BY seq"
+    try:
+        deadline = asyncio.get_running_loop().time() + timeout
+        rows = await pool.fetch(query, partner)
+        while len(rows) < count and asyncio.get_running_loop().time() < deadline:
+            await asyncio.sleep(0.25)
+            rows = await pool.fetch(query, partner)
+        return list(rows)
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 30)
+        await pool.close()

@@ -4,24 +4,18 @@ clear personal data hidden in them reaches neither the canonical topic, nor the 
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from google.protobuf.message import Message
-from normalizer_kafka import Running, collect, platform_with_topic
+from normalizer_kafka import Running, collect, ledger_rows, platform_with_topic
 
 from quanhub.canonical.v1 import canonical_pb2 as cpb
-from quanhub.common.clock import SystemClock
-from quanhub.common.db import create_pool
 from quanhub.common.settings import DatabaseSettings, KafkaSettings
 from quanhub.common.topics import Topics
 from quanhub.ingest.v1 import ingest_pb2 as ipb
-from quanhub.ledger.consumer.metrics import ConsumerMetrics
-from quanhub.ledger.consumer.service import LedgerConsumer
-from quanhub.ledger.settings import LedgerConsumerSettings
 from quanhub.normalizer.deadletter import header
 from quanhub.normalizer.settings import NormalizerSettings
 
@@ -112,7 +106,7 @@ async def test_unknown_fields_reach_no_topic_and_no_ledger_row(  # noqa: PLR0917
         lambda rs: len(rs) >= 2,
         lambda r: header(r.headers, "partner") == partner,
     )
-    rows = await _ledger_rows(kafka_settings, database_settings, partner)
+    rows = await ledger_rows(kafka_settings, database_settings, partner)
 
     assert cpb.CanonicalEvent.FromString(canonical.value).order.buyer.id_token
     _assert_clean(_record_bytes(canonical))
@@ -125,33 +119,3 @@ async def test_unknown_fields_reach_no_topic_and_no_ledger_row(  # noqa: PLR0917
         _assert_clean(_record_bytes(letter))
     assert len(rows) == 1
     _assert_clean(repr(dict(rows[0])).encode() + rows[0]["canonical"])
-
-
-async def _ledger_rows(
-    kafka_settings: KafkaSettings, database_settings: DatabaseSettings, partner: str
-) -> list[Any]:
-    """The partner's ledger_events rows, once the ledger consumer has written one."""
-    pool = await create_pool(database_settings)
-    stop = asyncio.Event()
-    ledger = LedgerConsumer(
-        LedgerConsumerSettings(
-            kafka=kafka_settings, database=database_settings, group_id=f"led-{partner}"
-        ),
-        pool,
-        clock=SystemClock(),
-        metrics=ConsumerMetrics(),
-    )
-    task = asyncio.create_task(ledger.run(stop))
-    try:
-        for _ in range(240):
-            rows = await pool.fetch(
-                "SELECT * FROM ledger_events WHERE source_partner = $1", partner
-            )
-            if rows:
-                return rows
-            await asyncio.sleep(0.25)
-        return []
-    finally:
-        stop.set()
-        await asyncio.wait_for(task, 30)
-        await pool.close()

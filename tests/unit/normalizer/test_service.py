@@ -10,7 +10,12 @@ from typing import Any
 
 import pytest
 from aiokafka import TopicPartition
-from aiokafka.errors import KafkaTimeoutError, RecordTooLargeError, RequestTimedOutError
+from aiokafka.errors import (
+    KafkaTimeoutError,
+    MessageSizeTooLargeError,
+    RequestTimedOutError,
+    TopicAuthorizationFailedError,
+)
 
 from quanhub.canonical.v1 import canonical_pb2 as cpb
 from quanhub.common.access import Principal, Role
@@ -85,6 +90,9 @@ class FakeProducer:
     hold: asyncio.Event | None = None
     #: (topic, partition, number of records) per hand-over.
     handed: list[tuple[str, int, int]] = field(default_factory=list)
+    #: Records larger than this (key, value, headers) are refused: by `send` at once, as
+    #: aiokafka checks max_request_size, and in a batch when acknowledged, as a broker does.
+    max_record_bytes: int | None = None
 
     async def partitions_for(self, topic: str) -> set[int]:
         return set(self.partitions)
@@ -96,9 +104,18 @@ class FakeProducer:
         return await self._hand_over(topic, partition, batch.records)
 
     async def send(
-        self, topic: str, value: bytes, *, key: bytes | None, headers: Any, partition: int
+        self, topic: str, value: bytes, *, key: bytes | None, headers: Any, partition: int = 0
     ) -> Any:
+        if self._too_large([(key, value, headers)]):
+            raise MessageSizeTooLargeError
         return await self._hand_over(topic, partition, [(key, value, headers)])
+
+    def _too_large(self, records: list[tuple[bytes | None, bytes, Any]]) -> bool:
+        limit = self.max_record_bytes
+        return limit is not None and any(
+            len(k or b"") + len(v) + sum(len(n) + len(h) for n, h in hs) > limit
+            for k, v, hs in records
+        )
 
     async def _hand_over(
         self, topic: str, partition: int, records: list[tuple[bytes | None, bytes, Any]]
@@ -113,6 +130,9 @@ class FakeProducer:
         if self.fail_first > 0:
             self.fail_first -= 1
             loop.call_soon(fut.set_exception, self.error)  # not acknowledged, later
+            return fut
+        if self._too_large(records):  # the whole batch, as a broker refuses it
+            loop.call_soon(fut.set_exception, MessageSizeTooLargeError())
             return fut
 
         async def acknowledge() -> None:
@@ -238,7 +258,7 @@ async def test_broker_timeouts_are_retried_and_a_failing_send_stops_the_round() 
 
 async def test_a_fatal_produce_error_stops_without_committing() -> None:
     journal: list[str] = []
-    producer = FakeProducer(journal, fail_first=1, error=RecordTooLargeError())
+    producer = FakeProducer(journal, fail_first=1, error=TopicAuthorizationFailedError())
     consumer = FakeConsumer(journal)
     normalizer, _ = wire(producer, consumer)
 
@@ -444,7 +464,7 @@ async def test_the_next_batch_is_polled_and_produced_while_acks_are_awaited() ->
 
 async def test_a_fatal_error_in_one_batch_commits_neither_it_nor_the_next() -> None:
     journal: list[str] = []
-    producer = FakeProducer(journal, fail_first=1, error=RecordTooLargeError())
+    producer = FakeProducer(journal, fail_first=1, error=TopicAuthorizationFailedError())
     consumer = ScriptedConsumer(journal, [_numbered(0, envelope("a")), _numbered(1, envelope("b"))])
     normalizer, _ = wire(producer, consumer)
 
@@ -499,3 +519,58 @@ async def test_stopping_in_a_registry_outage_still_finishes_the_batch_in_flight(
 
     assert consumer.commits == [{TopicPartition(RAW, 0): 1}]
     assert _ids(producer) == ["a"]
+
+
+def _sizes_batch(*records: tuple[bytes | None, bytes]) -> dict[TopicPartition, list[Any]]:
+    rows = [Record(RAW, 0, 10 + i, key, value) for i, (key, value) in enumerate(records)]
+    return {TopicPartition(RAW, 0): rows}
+
+
+@pytest.mark.parametrize("batch_capacity", [1, 1000])
+async def test_an_output_refused_for_its_size_becomes_a_reference_and_the_loop_goes_on(
+    batch_capacity: int,
+) -> None:
+    # A topic taking less than MAX_OUTPUT_BYTES: the dead letter of a record with a 300 KB
+    # key is refused (by send, or in its batch by the broker), as is a canonical event.
+    journal: list[str] = []
+    producer = FakeProducer(journal, max_record_bytes=200_000, batch_capacity=batch_capacity)
+    consumer = FakeConsumer(journal)
+    normalizer, metrics = wire(producer, consumer)
+    records = _sizes_batch(
+        (b"k", envelope("a")),
+        (b"K" * 300_000, b"\x01garbage"),
+        (b"k", _order("big", 600)),  # a ~230 KB canonical event
+        (b"k", envelope("b")),
+    )
+
+    await normalizer.process(records)
+
+    assert consumer.commits == [{TopicPartition(RAW, 0): 14}]
+    canonical = [v for t, _, v, _ in producer.sent if t == TOPICS.canonical]
+    assert [cpb.CanonicalEvent.FromString(v).source_event_id for v in canonical] == ["a", "b"]
+    letters = {header(h, "source_offset"): (k, v, h) for t, k, v, h in producer.sent
+               if t == TOPICS.dlq}  # fmt: skip
+    assert set(letters) == {"11", "12"}
+    for key, value, headers in letters.values():
+        assert (key, value) == (None, b"")
+        assert header(headers, "payload_withheld") == header(headers, "key_withheld") == "too-large"
+    assert header(letters["11"][2], "error_code") == "undecodable"
+    assert header(letters["12"][2], "error_code") == "event_too_large"
+    assert "MessageSizeTooLargeError" in header(letters["12"][2], "error_message")
+    dead = "quanhub_normalizer_dead_letters_total"
+    assert sample(metrics, dead, {"error_code": "event_too_large"}) == 1
+    events = "quanhub_normalizer_events_total"
+    assert sample(metrics, events, {"kind": "parcel", "outcome": "canonical"}) == 2
+    assert sample(metrics, events, {"kind": "order", "outcome": "canonical"}) == 0
+
+
+async def test_a_reference_refused_for_its_size_stops_without_committing() -> None:
+    journal: list[str] = []
+    producer = FakeProducer(journal, max_record_bytes=50)  # not even headers fit
+    consumer = FakeConsumer(journal)
+    normalizer, _ = wire(producer, consumer)
+
+    with pytest.raises(OutputRejected, match="reference"):
+        await normalizer.process(_sizes_batch((b"k", b"\x01garbage")))
+
+    assert consumer.commits == []

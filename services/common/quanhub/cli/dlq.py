@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 if TYPE_CHECKING:
@@ -102,8 +103,12 @@ def show(offset: int) -> None:
         ("partner", r.partner),
         ("replays to", r.target_topic),
         ("key", (r.key or b"").decode("utf-8", "replace")),
+        ("source record sizes", r.original_sizes or "not recorded"),
     ):
         console.print(f"[bold]{label}:[/] {value}")
+    if r.is_reference:
+        console.print(f"[yellow]{escape(r.replay_refusal())}[/]")
+        return
     if r.payload_withheld:
         why = WITHHELD_REASONS.get(r.payload_withheld, r.payload_withheld)
         console.print(f"[yellow]payload withheld: {why} (the source topic keeps it)[/]")
@@ -137,5 +142,7 @@ def replay(  # noqa: PLR0917 - Typer options
     if dry_run:
         console.print(f"{len(records)} dead letters match; nothing sent (--dry-run)")
         return
-    sent = asyncio.run(replay_records(_kafka_settings(), records))
-    console.print(f"[green]replayed[/] {sent} of {len(records)} matching dead letters")
+    done = asyncio.run(replay_records(_kafka_settings(), records))
+    for r, why in done.refused:
+        console.print(f"[yellow]not replayed:[/] offset {r.offset}: {escape(why)}")
+    console.print(f"[green]replayed[/] {done.sent} of {len(records)} matching dead letters")

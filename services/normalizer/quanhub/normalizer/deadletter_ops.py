@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable
+from typing import NamedTuple
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
@@ -12,7 +13,7 @@ from quanhub.common.settings import KafkaSettings
 from quanhub.common.topics import Topics
 from quanhub.normalizer.deadletter import DeadLetterRecord, read_dead_letter
 
-__all__ = ["read_dead_letters", "replay", "select"]
+__all__ = ["Replayed", "read_dead_letters", "replay", "select"]
 
 
 async def read_dead_letters(
@@ -80,21 +81,34 @@ def select(
     ]
 
 
-async def replay(settings: KafkaSettings, records: Iterable[DeadLetterRecord]) -> int:
+class Replayed(NamedTuple):
+    """What a replay did: how many it re-drove, and each dead letter it refused, and why."""
+
+    sent: int
+    refused: list[tuple[DeadLetterRecord, str]]
+
+
+async def replay(settings: KafkaSettings, records: Iterable[DeadLetterRecord]) -> Replayed:
     """Re-drive dead letters to their source (or replay) topic.
 
-    Skipped: withheld payloads, and dead letters marked not_replayable (an unauthorised
-    publisher's event must never reach a raw topic, which the normalizer trusts).
+    Refused (DeadLetterRecord.replay_refusal says why): references (no key or value: the
+    record was too large for a dead letter), withheld payloads, and dead letters marked
+    not_replayable (an unauthorised publisher's event must never reach a raw topic, which
+    the normalizer trusts).
 
     The original key and bytes go back unchanged with `partner`, `first_seen` and
     `replayed_from` headers, so a record that fails again keeps its first-seen time.
     """
+    chosen = list(records)
+    refused = [(r, why) for r in chosen if (why := r.replay_refusal())]
+    if len(refused) == len(chosen):
+        return Replayed(0, refused)
     producer = make_producer(settings, client_id="quanhub-dlq-replay")
     await producer.start()
     sent = 0
     try:
-        for r in records:
-            if r.payload_withheld or r.not_replayable or not r.value or not r.target_topic:
+        for r in chosen:
+            if r.replay_refusal():
                 continue
             headers = [
                 ("partner", r.partner.encode()),
@@ -105,4 +119,4 @@ async def replay(settings: KafkaSettings, records: Iterable[DeadLetterRecord]) -
             sent += 1
     finally:
         await producer.stop()
-    return sent
+    return Replayed(sent, refused)

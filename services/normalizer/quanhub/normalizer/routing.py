@@ -3,6 +3,7 @@ the clock reading passed in)."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, NamedTuple
@@ -10,20 +11,28 @@ from typing import Any, NamedTuple
 from quanhub.canonical.v1 import canonical_pb2 as cpb
 from quanhub.common.access import Principal
 from quanhub.common.topics import Topics
-from quanhub.normalizer.deadletter import WITHHELD_TOO_LARGE, dead_letter_headers, header
+from quanhub.normalizer.deadletter import (
+    MAX_HEADER_TEXT,
+    WITHHELD_TOO_LARGE,
+    RecordSizes,
+    dead_letter_headers,
+    header,
+    record_bytes,
+)
 from quanhub.normalizer.mapping import DeadLetter, Normalized, normalize
 from quanhub.normalizer.sources import Decoded, Sources
 
-__all__ = ["Output", "route"]
+__all__ = ["MAX_OUTPUT_BYTES", "Output", "route"]
 
 #: Kafka's timestamp type for "set by the broker when appended".
 LOG_APPEND_TIME = 1
-#: The largest value produced. Kafka refuses records over its 1 MiB request limit, and a
-#: refusal that retrying cannot mend stops the normalizer (nothing may be dropped), so a
-#: larger canonical event is dead-lettered (event_too_large) and a larger dead letter keeps
-#: its headers but not its value (payload_withheld: too-large). Only a partner topic's
-#: record, up to the broker's own limit, can get here: the gateway refuses events over
-#: 512 KiB.
+#: The largest record produced (key, value and headers). Kafka refuses records over its
+#: 1 MiB limit, and a refusal that retrying cannot mend would stop the normalizer (nothing
+#: may be dropped; a broker's refusal also breaks the idempotent producer's sequence), so a
+#: larger canonical event is dead-lettered (event_too_large) and a larger dead letter is
+#: written as a reference: its headers (bounded) but neither key nor value
+#: (payload_withheld and key_withheld: too-large). Only a partner topic's record, up to the
+#: broker's own limit, can get here: the gateway refuses events over 512 KiB.
 MAX_OUTPUT_BYTES = 900_000
 
 
@@ -70,7 +79,7 @@ def route(
         record.topic,
         record.value,
         log_append_time,
-        header(record.headers, "partner"),
+        header(record.headers, "partner")[:MAX_HEADER_TEXT],  # logged: bounded
         now=now,
         principal=(owners or {}).get(owner_code) if owner_code else None,
     )
@@ -84,8 +93,9 @@ def route(
     if isinstance(outcome, Normalized):
         event = outcome.event
         canonical = event.SerializeToString(deterministic=True)
-        if len(canonical) > MAX_OUTPUT_BYTES:
-            why = f"its canonical event is {len(canonical)} bytes, over {MAX_OUTPUT_BYTES}"
+        size = len(canonical) + len(outcome.key)
+        if size > MAX_OUTPUT_BYTES:
+            why = f"its canonical event is {size} bytes, over {MAX_OUTPUT_BYTES}"
             too_large = DeadLetter("event_too_large", why)
             return _dead_letter(record, decoded, kind, too_large, now, topics)
         return Output(
@@ -105,31 +115,35 @@ def _dead_letter(  # noqa: PLR0917 - the pieces route() already holds
     record: Any, decoded: Decoded, kind: str, outcome: DeadLetter, now: datetime, topics: Topics
 ) -> Output:
     if decoded.dead_letter_value is None:
-        value, key, original = record.value, record.key, record.headers
+        value, key, original = record.value or b"", record.key, record.headers
         if isinstance(decoded.result, cpb.RawEnvelope):  # as decoded: known fields only
             value = decoded.result.SerializeToString()
     else:  # a partner record: its protected form only (see sources)
         value, key, original = decoded.dead_letter_value, decoded.dead_letter_key, None
-    withheld = decoded.payload_withheld
-    if value and len(value) > MAX_OUTPUT_BYTES:
-        value, withheld = b"", WITHHELD_TOO_LARGE  # the source topic keeps it
+    headers_with = functools.partial(
+        dead_letter_headers,
+        error_code=outcome.code,
+        error_message=outcome.message,
+        source_topic=record.topic,
+        source_partition=record.partition,
+        source_offset=record.offset,
+        first_seen=now,
+        partner=decoded.partner,
+        original=original,
+        sizes=RecordSizes.of(record.key, record.value, record.headers),
+        replay_topic=decoded.replay_topic,
+        not_replayable=decoded.not_replayable,
+    )
+    headers = headers_with(payload_withheld=decoded.payload_withheld)
+    if record_bytes(key, value, headers) > MAX_OUTPUT_BYTES:
+        # A reference: where the source record is, why, and its sizes (the source keeps it).
+        key, value = None, b""
+        headers = headers_with(payload_withheld=WITHHELD_TOO_LARGE, key_withheld=WITHHELD_TOO_LARGE)
     return Output(
         topic=topics.dlq,
         key=key,
-        value=value or b"",
-        headers=dead_letter_headers(
-            error_code=outcome.code,
-            error_message=outcome.message,
-            source_topic=record.topic,
-            source_partition=record.partition,
-            source_offset=record.offset,
-            first_seen=now,
-            partner=decoded.partner,
-            original=original,
-            replay_topic=decoded.replay_topic,
-            payload_withheld=withheld,
-            not_replayable=decoded.not_replayable,
-        ),
+        value=value,
+        headers=headers,
         kind=kind,
         partner=decoded.partner,
         source=(record.topic, record.partition, record.offset),

@@ -32,6 +32,7 @@ from quanhub.common.kafka import fill_batches, send_chunk
 from quanhub.common.topics import Topics
 from quanhub.normalizer.errors import BatchAbandoned, OutputRejected
 from quanhub.normalizer.metrics import NormalizerMetrics
+from quanhub.normalizer.oversize import as_reference, is_reference, too_large
 from quanhub.normalizer.partners import PartnerDirectory
 from quanhub.normalizer.routing import Output, route
 from quanhub.normalizer.settings import NormalizerSettings
@@ -221,8 +222,8 @@ class Normalizer:
 
     async def _finish(self, handed: _Handed) -> None:
         """Wait for every output's acknowledgement (retrying), then commit the offsets."""
-        await self._acknowledged(handed.sent, handed.unsent)
-        self._account(handed.outputs)
+        replaced = await self._acknowledged(handed.sent, handed.unsent)
+        self._account([replaced.get(id(out), out) for out in handed.outputs])
         try:
             await self._consumer.commit(handed.offsets)
         except (CommitFailedError, IllegalStateError, KafkaError) as exc:
@@ -272,32 +273,80 @@ class Normalizer:
 
     async def _acknowledged(
         self, sent: list[tuple[asyncio.Future[Any], list[Output]]], unsent: list[Output]
-    ) -> None:
-        """Wait for the acknowledgements, producing again what failed retriably."""
+    ) -> dict[int, Output]:
+        """Wait for the acknowledgements, producing again what failed retriably and
+        smaller what was refused for its size (see oversize); the references that replaced
+        refused outputs, by id() of the output each replaced."""
         delay = self._settings.retry_backoff_seconds
+        replaced: dict[int, Output] = {}
         while True:
             results = await asyncio.gather(*(fut for fut, _ in sent), return_exceptions=True)
             retry: list[Output] = []
+            alone: list[Output] = []
             for (_, outputs), result in zip(sent, results, strict=True):
                 if not isinstance(result, BaseException):
                     continue
-                if not _retriable(result):
-                    # Authorisation, configuration, size or a bug: retrying cannot help and
+                if too_large(result):
+                    alone.extend(self._smaller(outputs, result, replaced))
+                elif not _retriable(result):
+                    # Authorisation, configuration or a bug: retrying cannot help and
                     # dropping would lose data, so stop with the offsets uncommitted.
                     msg = f"{outputs[0].topic} refused a record: {type(result).__name__}"
                     raise OutputRejected(msg) from result
-                retry.extend(outputs)
+                else:
+                    retry.extend(outputs)
             retry.extend(unsent)  # never sent this round, order kept
-            if not retry:
-                return
-            if self._stopping.is_set():
-                msg = f"{len(retry)} records unacknowledged at shutdown"
-                raise BatchAbandoned(msg)
-            self._metrics.produce_retries.inc(len(retry))
-            log.warning("produce_retry", records=len(retry), backoff_seconds=delay)
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, self._settings.retry_backoff_max_seconds)
-            sent, unsent = await self._send_batches(retry)
+            if not retry and not alone:
+                return replaced
+            if retry:
+                if self._stopping.is_set():
+                    msg = f"{len(retry)} records unacknowledged at shutdown"
+                    raise BatchAbandoned(msg)
+                self._metrics.produce_retries.inc(len(retry))
+                log.warning("produce_retry", records=len(retry), backoff_seconds=delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, self._settings.retry_backoff_max_seconds)
+            sent, unsent = await self._send_batches(retry) if retry else ([], [])
+            sent.extend(await self._send_alone(alone))
+
+    def _smaller(
+        self, outputs: list[Output], refusal: BaseException, replaced: dict[int, Output]
+    ) -> list[Output]:
+        """What to send instead of `outputs`, refused for their size: each on its own, or
+        for one alone its reference (noted in `replaced`)."""
+        if len(outputs) > 1:
+            return outputs
+        (out,) = outputs
+        if is_reference(out, self._topics):
+            msg = f"{out.topic} refused a reference dead letter: {type(refusal).__name__}"
+            raise OutputRejected(msg) from refusal
+        reference = as_reference(out, self._topics, self._clock.now(), type(refusal).__name__)
+        replaced[id(out)] = reference
+        log.warning(
+            "output_too_large",
+            topic=out.topic,
+            error=type(refusal).__name__,
+            source_topic=out.source[0],
+            partition=out.source[1],
+            offset=out.source[2],
+        )
+        return [reference]
+
+    async def _send_alone(
+        self, outputs: list[Output]
+    ) -> list[tuple[asyncio.Future[Any], list[Output]]]:
+        """Hand each output to the producer as a record of its own (Kafka's partitioner
+        places it as fill_batches would); a refusal at hand-over is its future's error."""
+        sent: list[tuple[asyncio.Future[Any], list[Output]]] = []
+        for out in outputs:
+            try:
+                fut = await self._producer.send(
+                    out.topic, out.value, key=out.key, headers=out.headers
+                )
+            except KafkaError as exc:
+                fut = _failed(exc)
+            sent.append((fut, [out]))
+        return sent
 
     async def _send_batches(
         self, outputs: list[Output]
