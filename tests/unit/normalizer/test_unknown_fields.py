@@ -8,6 +8,7 @@ field added to the schema is covered without editing this test.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -278,4 +279,21 @@ def test_a_raw_envelope_is_reduced_to_known_fields_too(path: Path) -> None:
     assert isinstance(decoded, cpb.RawEnvelope)
     assert PAYLOAD not in decoded.SerializeToString()
     out = route(Record(envelope.SerializeToString(), TOPICS.raw_topics[1]), SOURCES, TOPICS, NOW)
+    _assert_clean(out)
+
+
+def test_a_json_event_on_a_partner_topic_is_refused_whole() -> None:
+    # Partner topics carry binary protobuf only: a JSON body (unknown keys and all) is
+    # undecodable and its bytes are withheld, never parsed leniently.
+    body = json.dumps(
+        {
+            "eventId": "j-1",
+            "order": {"platformCode": "TMALL", "orderNo": "T1", "buyer": {"x": PAYLOAD.decode()}},
+            "unknownKey": PAYLOAD.decode(),
+        },
+        ensure_ascii=False,
+    ).encode()
+    record = Record(body, TOPICS.partner("TMALL"), key=PAYLOAD)
+    out = route(record, SOURCES, TOPICS, NOW, {"TMALL": OWNERS["order"]})
+    assert (out.topic, out.error_code, out.value) == (TOPICS.dlq, "undecodable", b"")
     _assert_clean(out)
