@@ -172,9 +172,19 @@ async def test_another_agents_declaration_reads_exactly_like_none(
         assert await _ids(ledger_api, INTRUDER, document) == []
 
 
-async def test_payer_id_guesses_learn_nothing(ledger_pool: asyncpg.Pool, ledger_api: Api) -> None:
+@pytest.mark.parametrize("platform_order", [False, True], ids=["customs-only", "with-order"])
+async def test_payer_id_guesses_learn_nothing(
+    ledger_pool: asyncpg.Pool, ledger_api: Api, *, platform_order: bool
+) -> None:
     await _add_intruder(ledger_pool, ledger_api)
-    await _write(ledger_pool, _real_documents())
+    events = _real_documents()
+    if platform_order:
+        # The platform's own order of buyer b-real: the intruder may not read it, so it
+        # takes no part in the intruder's match either.
+        events.append(order_event("ora-o", platform_code="TMALL", order_no=ORDER_NO,
+                                  status="PAID", occurred_at=T0, trade_mode="1210",
+                                  ie_flag="I", buyer="b-real", actual_paid="499.00"))  # fmt: skip
+    await _write(ledger_pool, events)
     seen = []
     # One payment per guess, each read back at once (the latest payment is the one matched).
     for n, guess in enumerate(("b-guess-1", "b-guess-2", "b-real")):
