@@ -155,6 +155,31 @@ async def test_another_agents_declarations_of_the_order_are_not_shown(
     assert _checks(liaison)["buyer_payer"] == "disagree"
 
 
+async def test_another_agents_documents_of_the_shipment_are_not_shown(
+    ledger_pool: asyncpg.Pool, ledger_api: Api
+) -> None:
+    # Siblings by shipment (logistics code + number) rather than by order: the intruder's
+    # waybill names only JNAGENT's logistics keys.
+    await _add_intruder(ledger_pool, ledger_api)
+    shipment = {"logistics_code": "3701LG0001", "logistics_no": "SFORACLE0001"}
+    await _write(ledger_pool, [
+        customs_event("sh-inv", declarant="JNAGENT", message_type="CEB621", cop_no="SH-INV",
+                      occurred_at=T0, buyer="b-real", actual_paid="499.00", **LINK,
+                      **shipment),
+        customs_event("sh-wb", declarant=INTRUDER, message_type="CEB511", cop_no="Q-SH-WB",
+                      occurred_at=T0 + _M, buyer="b-guess", **shipment),
+    ])  # fmt: skip
+    [inventory_id] = await _ids(ledger_api, "JNAGENT", "INVENTORY")
+    [waybill_id] = await _ids(ledger_api, INTRUDER, "WAYBILL")
+    view = await _view(ledger_api, INTRUDER, waybill_id)
+    assert _present(view) == {"waybill": waybill_id}
+    assert inventory_id not in str(view)
+    own = await _view(ledger_api, "JNAGENT", inventory_id)
+    assert _present(own) == {"inventory": inventory_id}
+    liaison = await _view(ledger_api, "QCCUSTOMS", waybill_id)
+    assert _present(liaison) == {"waybill": waybill_id, "inventory": inventory_id}
+
+
 async def test_another_agents_declaration_reads_exactly_like_none(
     ledger_pool: asyncpg.Pool, ledger_api: Api
 ) -> None:
