@@ -14,8 +14,9 @@ from quanhub.gateway.parsing import BodyFormat, BodyLimits, body_format, decode,
 from quanhub.ingest.v1 import ingest_pb2
 
 LIMITS = BodyLimits(
-    max_body_bytes=4096, max_events=3, max_event_bytes=4096, max_string_chars=64, max_json_depth=16
-)
+    max_body_bytes=4096, max_events=3, max_event_bytes=4096, max_string_chars=64,
+    max_json_depth=16, max_json_body_bytes=4096, max_json_values=1000,
+)  # fmt: skip
 
 
 @pytest.mark.parametrize(
@@ -53,11 +54,11 @@ async def _chunks(*parts: bytes):  # type: ignore[no-untyped-def]
 
 async def test_body_limit_by_header_and_by_stream() -> None:
     with pytest.raises(PayloadTooLarge) as caught:
-        await read_body(_chunks(b"x"), "5000", LIMITS)
+        await read_body(_chunks(b"x"), "5000", LIMITS, BodyFormat.PROTOBUF)
     assert caught.value.extra == {"max_body_bytes": 4096, "max_events": 3}
     with pytest.raises(PayloadTooLarge):
-        await read_body(_chunks(b"x" * 3000, b"x" * 3000), None, LIMITS)
-    assert await read_body(_chunks(b"ab", b"cd"), "4", LIMITS) == b"abcd"
+        await read_body(_chunks(b"x" * 3000, b"x" * 3000), None, LIMITS, BodyFormat.JSON)
+    assert await read_body(_chunks(b"ab", b"cd"), "4", LIMITS, BodyFormat.JSON) == b"abcd"
 
 
 def test_json_accepts_snake_case_and_camel_case() -> None:

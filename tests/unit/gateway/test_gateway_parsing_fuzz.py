@@ -19,6 +19,8 @@ LIMITS = BodyLimits(
     max_event_bytes=1 << 19,
     max_string_chars=4096,
     max_json_depth=16,
+    max_json_body_bytes=1 << 20,
+    max_json_values=500 * 128,
 )
 _KEYS = st.sampled_from(
     ["events", "event_id", "eventId", "parcel", "order", "buyer", "lines", "occurred_at", "x"]

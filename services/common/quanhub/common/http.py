@@ -56,13 +56,7 @@ def problem_response(
     extra: dict[str, Any] | None = None,
 ) -> Response:
     """An RFC 9457 body: type, title, status, detail, plus a machine-readable `code`."""
-    body: dict[str, Any] = {
-        "type": f"https://quanhub.dev/problems/{code.replace('_', '-')}",
-        "title": code.replace("_", " ").capitalize(),
-        "status": status,
-        "detail": detail,
-        "code": code,
-    }
+    body = problem_body(status, code, detail)
     if instance:
         body["instance"] = instance
     if extra:
@@ -70,6 +64,17 @@ def problem_response(
     return Response(
         orjson.dumps(body), status_code=status, media_type=PROBLEM_JSON, headers=headers
     )
+
+
+def problem_body(status: int, code: str, detail: str) -> dict[str, Any]:
+    """The RFC 9457 members every problem has (type, title, status, detail, code)."""
+    return {
+        "type": f"https://quanhub.dev/problems/{code.replace('_', '-')}",
+        "title": code.replace("_", " ").capitalize(),
+        "status": status,
+        "detail": detail,
+        "code": code,
+    }
 
 
 def install_problem_handlers(app: FastAPI) -> None:
@@ -183,11 +188,6 @@ def ops_router(
         return Response(generate_latest(scrape), media_type=CONTENT_TYPE_LATEST)
 
     return router
-
-
-def serve_api(app: FastAPI, host: str, port: int) -> None:
-    """Serve a public API in the foreground: our JSON logs only, no access log, no banner."""
-    uvicorn.run(app, host=host, port=port, log_config=None, access_log=False, server_header=False)
 
 
 class _WorkerOpsServer(uvicorn.Server):

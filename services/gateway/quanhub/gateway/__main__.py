@@ -7,8 +7,8 @@ multiprocess mode.
 
 from __future__ import annotations
 
-from quanhub.common.http import serve_api
 from quanhub.common.logging import configure_logging
+from quanhub.common.server import serve_api
 from quanhub.gateway.app import create_app
 from quanhub.gateway.settings import GatewaySettings
 from quanhub.gateway.workers import run_workers
@@ -19,7 +19,7 @@ def main() -> None:
     settings = GatewaySettings()
     configure_logging(settings.log_level, json=settings.log_json)
     if settings.workers == 1:
-        serve_api(create_app(settings), settings.host, settings.port)
+        serve_api(create_app(settings), settings.host, settings.port, settings.http)
     else:
         run_workers(settings)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from datetime import timedelta
 
@@ -105,6 +106,8 @@ def create_app(
         max_event_bytes=settings.max_event_bytes,
         max_string_chars=settings.max_string_chars,
         max_json_depth=settings.max_json_depth,
+        max_json_body_bytes=min(settings.max_json_body_bytes, settings.max_body_bytes),
+        max_json_values=settings.max_events_per_request * settings.max_json_values_per_event,
     )
     pii_secret = settings.pii.secret.get_secret_value().encode()
     failures = metrics.fast_path_failures
@@ -121,6 +124,8 @@ def create_app(
         metrics=metrics,
         pii_secret=pii_secret,
         retry_after_seconds=settings.retry_after_seconds,
+        # One thread: large bodies queue for it rather than share the GIL many ways.
+        worker=ThreadPoolExecutor(max_workers=1, thread_name_prefix="gateway-judge"),
         fast_path=fast_path,
     )
     pool_holder: list[asyncpg.Pool] = []
@@ -148,6 +153,7 @@ def create_app(
         try:
             yield
         finally:
+            context.worker.shutdown(wait=False, cancel_futures=True)
             if kafka is not None:
                 await kafka.stop()
             for pool in pool_holder:

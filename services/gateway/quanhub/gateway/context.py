@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -28,6 +29,8 @@ class GatewayContext:
     metrics: GatewayMetrics
     pii_secret: bytes
     retry_after_seconds: int
+    #: One thread on which large bodies are built and judged, off the event loop.
+    worker: Executor
     #: The native fast path for protobuf bodies; None: Python does all of it.
     fast_path: FastPath | None = None
 

@@ -4,6 +4,8 @@
     ├── UnsupportedMediaType   Content-Type or Content-Encoding the gateway does not read
     ├── PayloadTooLarge        body bytes or events per request over the limit
     ├── MalformedBody          not a PublishRequest: bad protobuf or JSON, bad UTF-8, too deep
+    ├── BodyIncomplete         the client closed the connection (or the server did, at the
+    │                          body deadline) before the body was complete
     ├── StringTooLong          a string beyond the hard per-string cap
     ├── InvalidHeader          a header with a value the gateway does not know
     ├── NotAllowedToPublish    the partner's role publishes nothing
@@ -54,6 +56,12 @@ class MalformedBody(GatewayError):
     """The body does not decode to a PublishRequest."""
 
     code = "malformed_body"
+
+
+class BodyIncomplete(GatewayError):
+    """The body ended before its declared end: the connection was closed while reading it."""
+
+    code = "body_incomplete"
 
 
 class StringTooLong(GatewayError):

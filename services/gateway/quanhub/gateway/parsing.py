@@ -6,7 +6,7 @@ unexpected exception: protobuf and JSON decoders are called only inside this mod
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -14,8 +14,10 @@ from typing import Any
 import orjson
 from google.protobuf import json_format
 from google.protobuf.message import DecodeError, Message
+from starlette.requests import ClientDisconnect
 
 from quanhub.gateway.errors import (
+    BodyIncomplete,
     MalformedBody,
     PayloadTooLarge,
     StringTooLong,
@@ -44,6 +46,14 @@ class BodyLimits:
     max_event_bytes: int
     max_string_chars: int
     max_json_depth: int
+    #: A JSON body's bytes at most (it costs more to read than protobuf).
+    max_json_body_bytes: int
+    #: JSON values a body may hold at most, containers and scalars alike.
+    max_json_values: int
+
+    def max_bytes(self, fmt: BodyFormat) -> int:
+        """The byte limit of a body in `fmt`."""
+        return self.max_json_body_bytes if fmt is BodyFormat.JSON else self.max_body_bytes
 
 
 def body_format(content_type: str | None, content_encoding: str | None = None) -> BodyFormat:
@@ -73,48 +83,83 @@ def _param(params: str, name: str) -> str | None:
     return None
 
 
-def _too_large(limits: BodyLimits) -> PayloadTooLarge:
+def _too_large(limits: BodyLimits, fmt: BodyFormat) -> PayloadTooLarge:
+    most = limits.max_bytes(fmt)
     msg = (
-        f"the body is larger than {limits.max_body_bytes} bytes; send at most "
+        f"the {fmt.value} body is larger than {most} bytes; send at most "
         f"{limits.max_events} events per request and split larger batches"
     )
     return PayloadTooLarge(
-        msg,
-        code="body_too_large",
-        extra={"max_body_bytes": limits.max_body_bytes, "max_events": limits.max_events},
+        msg, code="body_too_large", extra={"max_body_bytes": most, "max_events": limits.max_events}
     )
 
 
 async def read_body(
-    chunks: AsyncIterator[bytes], content_length: str | None, limits: BodyLimits
+    chunks: AsyncIterator[bytes], content_length: str | None, limits: BodyLimits, fmt: BodyFormat
 ) -> bytes:
-    """The whole body, stopping as soon as it exceeds the byte limit."""
+    """The whole body, stopping as soon as it exceeds the byte limit of its format. (How long
+    it may take is the server's body deadline: quanhub.common.server.)"""
+    most = limits.max_bytes(fmt)
     declared = content_length.strip() if content_length else ""
-    if declared.isdigit() and int(declared) > limits.max_body_bytes:
-        raise _too_large(limits)
+    if declared.isascii() and declared.isdigit() and int(declared) > most:
+        raise _too_large(limits, fmt)
     body = bytearray()
-    async for chunk in chunks:
-        body += chunk
-        if len(body) > limits.max_body_bytes:
-            raise _too_large(limits)
+    try:
+        async for chunk in chunks:
+            body += chunk
+            if len(body) > most:
+                raise _too_large(limits, fmt)
+    except ClientDisconnect:  # gone, or closed by the body deadline: nobody reads an answer
+        raise BodyIncomplete(
+            "the client closed the connection before the body was complete"
+        ) from None
     return bytes(body)
 
 
-def decode(body: bytes, fmt: BodyFormat, limits: BodyLimits) -> list[ingest_pb2.Event]:
-    """The events of a PublishRequest body, after every structural limit is checked."""
-    request = _decode_protobuf(body) if fmt is BodyFormat.PROTOBUF else _decode_json(body, limits)
-    # Unknown fields would travel to Kafka unread (and unmasked): drop them at the edge.
-    request.DiscardUnknownFields()
-    if len(request.events) > limits.max_events:
+@dataclass(frozen=True, slots=True)
+class Counted:
+    """A body read far enough to count its events and bound its size, not yet built into
+    events: a protobuf PublishRequest (upb decodes in C), or a JSON document whose shape is
+    checked, before protobuf messages are built from it (what costs in JSON)."""
+
+    count: int
+    request: ingest_pb2.PublishRequest | None = None
+    document: dict[str, Any] | None = None
+
+
+def count_events(body: bytes, fmt: BodyFormat, limits: BodyLimits) -> Counted:
+    """The body's events counted, and every limit that needs no event built checked: the
+    event count, and for JSON the nesting depth and the number of values."""
+    if fmt is BodyFormat.PROTOBUF:
+        request = _decode_protobuf(body)
+        counted = Counted(len(request.events), request=request)
+    else:
+        document = _load_json(body, limits)
+        events = document.get("events")
+        count = len(events) if isinstance(events, list) else 0
+        counted = Counted(count, document=document)
+    if counted.count > limits.max_events:
         msg = (
-            f"{len(request.events)} events in one request; the limit is {limits.max_events} "
-            f"events and {limits.max_body_bytes} bytes"
+            f"{counted.count} events in one request; the limit is {limits.max_events} "
+            f"events and {limits.max_bytes(fmt)} bytes"
         )
         raise PayloadTooLarge(
             msg,
             code="too_many_events",
-            extra={"max_events": limits.max_events, "max_body_bytes": limits.max_body_bytes},
+            extra={"max_events": limits.max_events, "max_body_bytes": limits.max_bytes(fmt)},
         )
+    if counted.document is not None:
+        _check_shape(counted.document, limits)
+    return counted
+
+
+def build_events(counted: Counted, limits: BodyLimits) -> list[ingest_pb2.Event]:
+    """The events of a counted body, after the per-string limit is checked."""
+    request = counted.request
+    if request is None:
+        request = _parse_dict(counted.document or {})
+    # Unknown fields would travel to Kafka unread (and unmasked): drop them at the edge.
+    request.DiscardUnknownFields()
     for index, event in enumerate(request.events):
         if event.ByteSize() <= limits.max_string_chars:
             continue  # no string in it can have more characters than it has bytes
@@ -131,6 +176,11 @@ def decode(body: bytes, fmt: BodyFormat, limits: BodyLimits) -> list[ingest_pb2.
     return list(request.events)
 
 
+def decode(body: bytes, fmt: BodyFormat, limits: BodyLimits) -> list[ingest_pb2.Event]:
+    """The events of a PublishRequest body, after every structural limit is checked."""
+    return build_events(count_events(body, fmt, limits), limits)
+
+
 def _decode_protobuf(body: bytes) -> ingest_pb2.PublishRequest:
     try:
         return ingest_pb2.PublishRequest.FromString(body)
@@ -141,7 +191,7 @@ def _decode_protobuf(body: bytes) -> ingest_pb2.PublishRequest:
         raise MalformedBody(msg, code=code) from None
 
 
-def _decode_json(body: bytes, limits: BodyLimits) -> ingest_pb2.PublishRequest:
+def _load_json(body: bytes, limits: BodyLimits) -> dict[str, Any]:
     try:
         document = orjson.loads(body)
     except orjson.JSONDecodeError as exc:
@@ -153,8 +203,10 @@ def _decode_json(body: bytes, limits: BodyLimits) -> ingest_pb2.PublishRequest:
     if not isinstance(document, dict):
         msg = 'the body must be a JSON object like {"events": [...]}'
         raise MalformedBody(msg, code="malformed_json")
-    if _depth(document) > limits.max_json_depth:
-        raise _too_deep(limits)
+    return document
+
+
+def _parse_dict(document: dict[str, Any]) -> ingest_pb2.PublishRequest:
     request = ingest_pb2.PublishRequest()
     try:
         json_format.ParseDict(document, request)
@@ -169,19 +221,38 @@ def _too_deep(limits: BodyLimits) -> MalformedBody:
     return MalformedBody(msg, code="json_too_deep", extra={"max_depth": limits.max_json_depth})
 
 
-def _depth(document: Any) -> int:
-    """Nesting depth of a decoded JSON document, computed without recursion."""
-    deepest = 0
+def _too_many_values(limits: BodyLimits) -> PayloadTooLarge:
+    msg = (
+        f"the JSON holds more than {limits.max_json_values} values (objects, arrays, strings, "
+        f"numbers); send fewer or smaller events per request, or use protobuf"
+    )
+    return PayloadTooLarge(
+        msg, code="too_many_json_values", extra={"max_values": limits.max_json_values}
+    )
+
+
+def _check_shape(document: dict[str, Any], limits: BodyLimits) -> None:
+    """Nesting depth and number of values within their limits. Walks without recursion,
+    and refuses a container before stacking its children when they would exceed the
+    values limit, so the walk costs at most `max_json_values` steps whatever the body."""
+    budget = limits.max_json_values
+    seen = 1
     stack: list[tuple[Any, int]] = [(document, 1)]
     while stack:
         node, level = stack.pop()
+        children: Iterable[Any]
         if isinstance(node, dict):
-            deepest = max(deepest, level)
-            stack.extend((child, level + 1) for child in node.values())
+            children = node.values()
         elif isinstance(node, list):
-            deepest = max(deepest, level)
-            stack.extend((child, level + 1) for child in node)
-    return deepest
+            children = node
+        else:
+            continue
+        if level > limits.max_json_depth:
+            raise _too_deep(limits)
+        seen += len(node)
+        if seen > budget:
+            raise _too_many_values(limits)
+        stack.extend((child, level + 1) for child in children)
 
 
 def _string_lengths(message: Message, prefix: str) -> Iterator[tuple[str, int]]:

@@ -36,13 +36,35 @@ class RateLimiter:
 
     def take(self, partner_code: str, events: int) -> Decision:
         """Spend `events` tokens if the partner has them; either way report the budget."""
-        now = self._clock.now().timestamp()
-        tokens, last = self._buckets.get(partner_code, (float(self._burst), now))
-        tokens = min(float(self._burst), tokens + max(0.0, now - last) * self._rate)
+        tokens, now = self._refilled(partner_code)
         allowed = tokens >= events
         if allowed:
             tokens -= events
         self._buckets[partner_code] = (tokens, now)
+        return self._decision(tokens, events, allowed=allowed)
+
+    def drain(self, partner_code: str, events: int) -> Decision:
+        """Spend `events` tokens, or all there are when fewer: the charge for work done on a
+        request that is refused anyway (allowed: the partner had them all)."""
+        tokens, now = self._refilled(partner_code)
+        allowed = tokens >= events
+        tokens = max(0.0, tokens - events)
+        self._buckets[partner_code] = (tokens, now)
+        return self._decision(tokens, events, allowed=allowed)
+
+    def peek(self, partner_code: str) -> Decision:
+        """Whether the partner could send one event now, spending nothing: a request is
+        refused before its body is read when the answer is no."""
+        tokens, _ = self._refilled(partner_code)
+        return self._decision(tokens, 1, allowed=tokens >= 1)
+
+    def _refilled(self, partner_code: str) -> tuple[float, float]:
+        """The partner's tokens now, and now (epoch seconds)."""
+        now = self._clock.now().timestamp()
+        tokens, last = self._buckets.get(partner_code, (float(self._burst), now))
+        return min(float(self._burst), tokens + max(0.0, now - last) * self._rate), now
+
+    def _decision(self, tokens: float, events: int, *, allowed: bool) -> Decision:
         missing = 0.0 if allowed else events - tokens
         return Decision(
             allowed=allowed,

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import re
 import time
 import uuid
+from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Any, NamedTuple
+from typing import TYPE_CHECKING, Annotated, Any, NamedTuple, TypeVar
 
 import structlog
 from fastapi import APIRouter, Header, Request
@@ -23,9 +26,25 @@ from quanhub.common.topics import EventKind
 from quanhub.gateway.admission import Admission, admit
 from quanhub.gateway.authz import ensure_may_publish
 from quanhub.gateway.context import ContextDep, GatewayContext
-from quanhub.gateway.errors import BatchRejected, InvalidHeader, MalformedBody, RateLimited
+from quanhub.gateway.errors import (
+    BatchRejected,
+    GatewayError,
+    InvalidHeader,
+    MalformedBody,
+    PayloadTooLarge,
+    RateLimited,
+)
 from quanhub.gateway.fastpath import FastPath, Prepared, merge
-from quanhub.gateway.parsing import PROTOBUF_TYPES, BodyFormat, body_format, decode, read_body
+from quanhub.gateway.parsing import (
+    PROTOBUF_TYPES,
+    BodyFormat,
+    Counted,
+    body_format,
+    build_events,
+    count_events,
+    decode,
+    read_body,
+)
 from quanhub.gateway.publisher import Record
 from quanhub.gateway.ratelimit import Decision
 from quanhub.gateway.schema import PUBLISH_REQUEST_BODY, PUBLISH_RESPONSES, PublishResult
@@ -37,6 +56,10 @@ if TYPE_CHECKING:
 log = structlog.get_logger(__name__)
 router = APIRouter(tags=["ingestion"])
 _TRACE_ID = re.compile(r"[\x21-\x7e]{1,128}")
+_T = TypeVar("_T")
+#: Bodies larger than this are built and judged on the gateway's worker thread (a body
+#: this size is judged in Python within a few milliseconds, whatever its shape).
+OFFLOAD_BYTES = 64 * 1024
 
 
 def _behaviour(value: str | None) -> bool:
@@ -56,18 +79,49 @@ def _rate_headers(decision: Decision) -> dict[str, str]:
     }
 
 
+def _rate_limited(decision: Decision, events: int) -> RateLimited:
+    msg = (
+        f"{events} events exceed your remaining budget of {decision.remaining} "
+        f"(limit {decision.limit} events, refilled continuously)"
+    )
+    retry = {"Retry-After": str(decision.retry_after_seconds)}
+    return RateLimited(msg, headers={**_rate_headers(decision), **retry})
+
+
 def _spend_budget(ctx: GatewayContext, principal: Principal, events: int) -> dict[str, str]:
     """Take `events` from the partner's bucket; the rate headers, or RateLimited."""
     decision = ctx.limiter.take(principal.partner_code, events)
-    headers = _rate_headers(decision)
     if not decision.allowed:
-        msg = (
-            f"{events} events exceed your remaining budget of {decision.remaining} "
-            f"(limit {decision.limit} events, refilled continuously)"
-        )
-        retry = {"Retry-After": str(decision.retry_after_seconds)}
-        raise RateLimited(msg, headers={**headers, **retry})
-    return headers
+        raise _rate_limited(decision, events)
+    return _rate_headers(decision)
+
+
+def _ensure_budget(ctx: GatewayContext, principal: Principal) -> None:
+    """RateLimited before the body is read when the partner's budget is spent."""
+    decision = ctx.limiter.peek(principal.partner_code)
+    if not decision.allowed:
+        raise _rate_limited(decision, 1)
+
+
+def _charged(ctx: GatewayContext, principal: Principal, exc: PayloadTooLarge) -> GatewayError:
+    """A body refused for its size or count costs a full batch of the partner's budget:
+    reading it was a batch's work, and a partner that keeps sending such bodies meets 429
+    before they are read. The refusal (or RateLimited, when the budget is now spent)."""
+    events = ctx.limits.max_events
+    decision = ctx.limiter.drain(principal.partner_code, events)
+    if not decision.allowed:
+        return _rate_limited(decision, events)
+    exc.headers.update(_rate_headers(decision))
+    return exc
+
+
+async def _off_loop(ctx: GatewayContext, size: int, work: Callable[[], _T]) -> _T:
+    """`work()`, on the gateway's worker thread when the body is larger than OFFLOAD_BYTES:
+    building and judging a large body in Python may take longer than the event loop may be
+    held (the thread takes turns with the loop, which keeps answering other requests)."""
+    if size <= OFFLOAD_BYTES:
+        return work()
+    return await asyncio.get_running_loop().run_in_executor(ctx.worker, work)
 
 
 def _rejections(admission: Admission) -> list[dict[str, Any]]:
@@ -126,6 +180,38 @@ class _Batch(NamedTuple):
     def size(self) -> int:
         """The events in the request."""
         return len(self.judged) if self.prepared is None else len(self.prepared)
+
+
+def _prepare(
+    ctx: GatewayContext,
+    principal: Principal,
+    body: bytes,
+    read: Decoded | Counted,
+    *,
+    received_at: datetime,
+    trace_id: str,
+    writer: EnvelopeWriter,
+) -> tuple[_Batch, Admission]:
+    """Build and judge a request's events (the CPU-bound part; may run on the worker)."""
+    fast = ctx.fast_path
+    if isinstance(read, Counted):
+        fmt = BodyFormat.PROTOBUF if read.request is not None else BodyFormat.JSON
+        batch = _python_batch(ctx, fmt, build_events(read, ctx.limits))
+    else:
+        assert fast is not None  # noqa: S101 - a Decoded comes from the fast path only
+        batch = _judge(
+            ctx, fast, read, body, principal,
+            received_at=received_at, trace_id=trace_id, writer=writer,
+        )  # fmt: skip
+    # No event of a protobuf body is larger than the body: small bodies skip the size check.
+    # (JSON is no bound: a negative int is 2 characters there and 10 bytes in protobuf.)
+    limit = ctx.limits.max_event_bytes
+    json_body = isinstance(read, Counted) and read.request is None
+    size_limit = None if not json_body and len(body) <= limit else limit
+    admission = admit(
+        principal, batch.judged, received_at, max_event_bytes=size_limit, indexes=batch.indexes
+    )
+    return batch, admission
 
 
 def _python_batch(ctx: GatewayContext, fmt: BodyFormat, events: list[ingest_pb2.Event]) -> _Batch:
@@ -219,31 +305,31 @@ async def publish_events(
     bound = log.bind(partner=principal.partner_code, trace_id=trace_id)
     ensure_may_publish(principal)
     fmt = body_format(request.headers.get("content-type"), request.headers.get("content-encoding"))
-    body = await read_body(request.stream(), request.headers.get("content-length"), ctx.limits)
+    _ensure_budget(ctx, principal)
+    length = request.headers.get("content-length")
+    # The body's size and event count are bounded, and the rate limit is spent on its count,
+    # before any event is built (protobuf messages from JSON are what cost) or judged.
+    try:
+        body = await read_body(request.stream(), length, ctx.limits, fmt)
+        fast = ctx.fast_path if fmt is BodyFormat.PROTOBUF else None
+        read: Decoded | Counted | None = fast.decode(body) if fast is not None else None
+        if read is None:
+            work = functools.partial(count_events, body, fmt, ctx.limits)
+            read = await _off_loop(ctx, len(body), work)
+    except PayloadTooLarge as exc:
+        raise _charged(ctx, principal, exc) from None
+    count = len(read) if not isinstance(read, Counted) else read.count
+    if isinstance(read, Counted) and count == 0:
+        build_events(read, ctx.limits)  # a malformed body is refused as such
+        raise MalformedBody("the request holds no events", code="empty_batch")
+    rate_headers = _spend_budget(ctx, principal, count)
     received_at = ctx.clock.now()
     writer = EnvelopeWriter(principal.partner_code, principal.role.value, received_at, "gateway")
-    # The rate limit is spent on a decoded body before any event is judged.
-    fast = ctx.fast_path if fmt is BodyFormat.PROTOBUF else None
-    decoded = fast.decode(body) if fast is not None else None
-    if fast is not None and decoded is not None:
-        rate_headers = _spend_budget(ctx, principal, len(decoded))
-        batch = _judge(
-            ctx, fast, decoded, body, principal,
-            received_at=received_at, trace_id=trace_id, writer=writer,
-        )  # fmt: skip
-    else:
-        events = decode(body, fmt, ctx.limits)
-        if not events:
-            raise MalformedBody("the request holds no events", code="empty_batch")
-        rate_headers = _spend_budget(ctx, principal, len(events))
-        batch = _python_batch(ctx, fmt, events)
-    # No event of a protobuf body is larger than the body: small bodies skip the size check.
-    # (JSON is no bound: a negative int is 2 characters there and 10 bytes in protobuf.)
-    limit = ctx.limits.max_event_bytes
-    size_limit = None if fmt is BodyFormat.PROTOBUF and len(body) <= limit else limit
-    admission = admit(
-        principal, batch.judged, received_at, max_event_bytes=size_limit, indexes=batch.indexes
-    )
+    prepare = functools.partial(
+        _prepare, ctx, principal, body, read,
+        received_at=received_at, trace_id=trace_id, writer=writer,
+    )  # fmt: skip
+    batch, admission = await _off_loop(ctx, len(body), prepare)
     ctx.metrics.events.labels(principal.partner_code, "rejected").inc(len(admission.rejected))
     if admission.rejected and (rollback or batch.size == len(admission.rejected)):
         reason = "rollback: a rejected event refuses the batch" if rollback else "no event accepted"

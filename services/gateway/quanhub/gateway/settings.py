@@ -8,6 +8,7 @@ from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from quanhub.common.metrics_access import MetricsSettings
+from quanhub.common.server import HttpServerSettings
 from quanhub.common.settings import (
     DatabaseSettings,
     KafkaSettings,
@@ -41,6 +42,15 @@ class GatewaySettings(BaseSettings):
     max_string_chars: int = Field(default=4096, ge=64)
     #: Deepest JSON nesting accepted (a real PublishRequest nests about 6 levels).
     max_json_depth: int = Field(default=16, ge=6, le=128)
+    #: A JSON body's size at most, in bytes (protobuf bodies: max_body_bytes). JSON costs
+    #: far more to read than protobuf, so it is bounded apart: 4 KiB per event of a full
+    #: batch (an order with a few lines is under 1 KiB), which also carries one event of
+    #: max_event_bytes (JSON spells a protobuf event in up to about twice its bytes).
+    max_json_body_bytes: int = Field(default=2 * 1024 * 1024, ge=1024)
+    #: JSON values (objects, arrays, strings, numbers...) a body may hold per event it may
+    #: carry: max_events_per_request x this bounds the work of building its events, whatever
+    #: their shape (one event with a million `lines` is refused before it is built).
+    max_json_values_per_event: int = Field(default=128, ge=32, le=10_000)
     #: Seconds Kafka has to acknowledge a batch before the gateway answers 503.
     publish_timeout_seconds: float = Field(default=5.0, gt=0, le=120)
     #: Producer linger. 0 suits a gateway: a request's events are enqueued together anyway,
@@ -64,6 +74,8 @@ class GatewaySettings(BaseSettings):
     pii: PiiSettings = Field(default_factory=PiiSettings)
     #: QUANHUB_METRICS_TOKEN: /metrics for operators only outside the local profile.
     metrics: MetricsSettings = Field(default_factory=MetricsSettings)
+    #: QUANHUB_HTTP_*: header and body read deadlines, requests in flight at most.
+    http: HttpServerSettings = Field(default_factory=HttpServerSettings)
 
     @model_validator(mode="after")
     def _burst_fits_a_full_batch(self) -> Self:

@@ -33,6 +33,7 @@ import structlog
 import uvicorn
 
 from quanhub.common.http import MULTIPROCESS_METRICS_ENV
+from quanhub.common.server import HttpServerSettings, server_config
 from quanhub.gateway.app import app_from_environment
 from quanhub.gateway.settings import GatewaySettings
 
@@ -68,10 +69,8 @@ def _serve(sock: socket.socket, parent: int) -> None:
     SIGTERM or until `parent` is no longer its parent (killed: nobody would stop it)."""
     if os.getppid() != parent:
         return  # the supervisor died while this worker was starting
-    config = uvicorn.Config(
-        app_from_environment(), log_config=None, access_log=False, server_header=False
-    )
-    server = uvicorn.Server(config)
+    # QUANHUB_HTTP_*, read as GatewaySettings.http reads it in a single-process gateway.
+    server = uvicorn.Server(server_config(app_from_environment(), HttpServerSettings()))
 
     def watch_parent() -> None:
         while not server.should_exit:

@@ -1,0 +1,189 @@
+"""How the public APIs' HTTP servers bound slow and excess requests.
+
+uvicorn limits none of these by itself: a connection that never finishes its headers, or
+its body, is held as long as the client likes (its keep-alive timer starts only after a
+response, and any byte cancels it), and a process takes every request it is sent. So:
+
+- `DeadlineHttpProtocol` closes a connection whose request head is not complete within
+  `header_timeout_seconds` of its first byte (or of the connection, for the first request),
+  or whose body is not complete within `body_timeout_seconds` of its head, answering 408
+  (problem details) when no response was started;
+- `InFlightLimit` answers 503 with Retry-After beyond `max_in_flight` requests in progress
+  in the process (the ops endpoints are exempt: a probe must see a busy process alive).
+
+`server_config` wires both into a uvicorn.Config; every public API is served through it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any, ClassVar
+
+import orjson
+import uvicorn
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from starlette.types import ASGIApp, Receive, Scope, Send
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+from quanhub.common.http import PROBLEM_JSON, problem_body, problem_response
+
+#: Paths never refused for load: liveness, readiness and metrics must answer a busy process.
+OPS_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
+
+
+class HttpServerSettings(BaseSettings):
+    """QUANHUB_HTTP_*: read deadlines and the in-flight bound of a public API process."""
+
+    model_config = SettingsConfigDict(env_prefix="QUANHUB_HTTP_", extra="ignore")
+
+    #: Seconds a client has to send a request's line and headers (from its first byte, or
+    #: from the connection for the first request).
+    header_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
+    #: Seconds a client has to send a request's whole body once its headers are in.
+    body_timeout_seconds: float = Field(default=30.0, gt=0, le=3600)
+    #: Seconds an idle keep-alive connection is kept between requests.
+    keep_alive_seconds: int = Field(default=5, ge=1, le=300)
+    #: Requests in progress in one process at most (open streams count); beyond, 503.
+    max_in_flight: int = Field(default=256, ge=1, le=100_000)
+    #: Retry-After (seconds) sent with the 503 beyond `max_in_flight`.
+    busy_retry_after_seconds: int = Field(default=1, ge=1, le=60)
+
+
+def _raw_408(code: str, detail: str) -> bytes:
+    """A complete HTTP/1.1 408 problem response that closes the connection."""
+    body = orjson.dumps(problem_body(408, code, detail))
+    head = (
+        b"HTTP/1.1 408 Request Timeout\r\n"
+        b"content-type: " + PROBLEM_JSON.encode() + b"\r\n"
+        b"content-length: " + str(len(body)).encode() + b"\r\n"
+        b"connection: close\r\n\r\n"
+    )
+    return head + body
+
+
+class DeadlineHttpProtocol(HttpToolsProtocol):
+    """uvicorn's httptools protocol with deadlines on reading a request's head and body.
+
+    The timeouts are class attributes: `server_config` makes a subclass with the settings'
+    values, as uvicorn builds protocols from a class.
+    """
+
+    header_timeout: ClassVar[float] = 10.0
+    body_timeout: ClassVar[float] = 30.0
+    _head_deadline: asyncio.TimerHandle | None = None
+    _body_deadline: asyncio.TimerHandle | None = None
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._arm_head()  # a connection that sends nothing is a slow head too
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._cancel()
+        super().connection_lost(exc)
+
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        self._arm_head()
+
+    def on_headers_complete(self) -> None:
+        if self._head_deadline is not None:
+            self._head_deadline.cancel()
+            self._head_deadline = None
+        super().on_headers_complete()
+        self._body_deadline = self.loop.call_later(self.body_timeout, self._body_late)
+
+    def on_message_complete(self) -> None:
+        if self._body_deadline is not None:
+            self._body_deadline.cancel()
+            self._body_deadline = None
+        super().on_message_complete()
+
+    def _arm_head(self) -> None:
+        if self._head_deadline is None:
+            self._head_deadline = self.loop.call_later(self.header_timeout, self._head_late)
+
+    def _cancel(self) -> None:
+        for timer in (self._head_deadline, self._body_deadline):
+            if timer is not None:
+                timer.cancel()
+        self._head_deadline = self._body_deadline = None
+
+    def _head_late(self) -> None:
+        self._head_deadline = None
+        detail = f"the request head was not complete within {self.header_timeout:g} s"
+        self._close(_raw_408("header_timeout", detail))
+
+    def _body_late(self) -> None:
+        self._body_deadline = None
+        cycle = self.cycle
+        answered = cycle is not None and cycle.response_started
+        detail = f"the request body was not complete within {self.body_timeout:g} s"
+        self._close(None if answered else _raw_408("body_timeout", detail))
+
+    def _close(self, answer: bytes | None) -> None:
+        if self.transport.is_closing():
+            return
+        if answer is not None:
+            self.transport.write(answer)
+        # The application, if it waits for the body, is told the client is gone.
+        self.transport.close()
+
+
+class InFlightLimit:
+    """503 with Retry-After beyond `limit` HTTP requests in progress (pure ASGI)."""
+
+    def __init__(self, app: ASGIApp, *, limit: int, retry_after: int) -> None:
+        self.app = app
+        self.limit = limit
+        self.retry_after = retry_after
+        self.in_flight = 0
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] in OPS_PATHS:
+            await self.app(scope, receive, send)
+            return
+        if self.in_flight >= self.limit:
+            detail = f"this process has {self.limit} requests in progress; retry shortly"
+            response = problem_response(
+                503, "server_busy", detail, instance=scope["path"],
+                headers={"Retry-After": str(self.retry_after)},
+            )  # fmt: skip
+            await response(scope, receive, send)
+            return
+        self.in_flight += 1
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            self.in_flight -= 1
+
+
+def server_config(app: ASGIApp, settings: HttpServerSettings, **options: Any) -> uvicorn.Config:
+    """A uvicorn.Config serving `app` with the read deadlines and in-flight bound of
+    `settings`; our JSON logs only, no access log, no Server header. `options` go to
+    uvicorn (host and port, or nothing when the caller passes sockets to run)."""
+    protocol = type(
+        "DeadlineHttp",
+        (DeadlineHttpProtocol,),
+        {
+            "header_timeout": settings.header_timeout_seconds,
+            "body_timeout": settings.body_timeout_seconds,
+        },
+    )
+    limited = InFlightLimit(
+        app, limit=settings.max_in_flight, retry_after=settings.busy_retry_after_seconds
+    )
+    return uvicorn.Config(
+        limited,
+        http=protocol,
+        timeout_keep_alive=settings.keep_alive_seconds,
+        log_config=None,
+        access_log=False,
+        server_header=False,
+        **options,
+    )
+
+
+def serve_api(app: ASGIApp, host: str, port: int, settings: HttpServerSettings) -> None:
+    """Serve a public API on host:port in the foreground (see `server_config`)."""
+    uvicorn.Server(server_config(app, settings, host=host, port=port)).run()

@@ -1,0 +1,198 @@
+"""Cheap requests cannot make the gateway work hard: a body's bytes, events and JSON values
+are bounded, and the rate limit spent, before any event is built; large bodies are built
+and judged off the event loop (issue 16, defect 8)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+
+import httpx
+import orjson
+import pytest
+from gateway_fakes import FakeAuthenticator, FakePublisher
+
+from quanhub.common.clock import FixedClock
+from quanhub.gateway import parsing
+from quanhub.gateway.app import create_app
+from quanhub.gateway.errors import MalformedBody, PayloadTooLarge
+from quanhub.gateway.parsing import BodyFormat, BodyLimits, count_events
+from quanhub.gateway.settings import GatewaySettings
+from quanhub.ingest.v1 import ingest_pb2
+
+NOW = datetime(2026, 11, 28, 8, 0, tzinfo=UTC)
+SF = {"Authorization": "Bearer key-sf", "Content-Type": "application/json"}
+LIMITS = BodyLimits(
+    max_body_bytes=4 << 20, max_events=500, max_event_bytes=512 << 10, max_string_chars=4096,
+    max_json_depth=16, max_json_body_bytes=1 << 20, max_json_values=500 * 128,
+)  # fmt: skip
+
+
+def _empty_events(count: int) -> bytes:
+    return b'{"events": [' + b",".join([b"{}"] * count) + b"]}"
+
+
+def _lines(count: int) -> bytes:
+    lines = b",".join([b"{}"] * count)
+    return b'{"events": [{"eventId": "e", "order": {"lines": [' + lines + b"]}}]}"
+
+
+@pytest.fixture
+def never_built(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Building protobuf messages from the JSON fails the test."""
+
+    def refuse(document: object) -> ingest_pb2.PublishRequest:
+        raise AssertionError("a JSON body was built into events")
+
+    monkeypatch.setattr(parsing, "_parse_dict", refuse)
+
+
+@pytest.mark.usefixtures("never_built")
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        (_empty_events(501), "too_many_events"),
+        (_empty_events(340_000), "too_many_events"),
+        (_lines(64_000), "too_many_json_values"),
+        (b'{"events": [{}], "x": [' + b"1," * 70_000 + b"1]}", "too_many_json_values"),
+        (b'{"events": [{"order": {"lines": [' + b"[]," * 70_000 + b"[]]}}]}",
+         "too_many_json_values"),
+    ],
+)  # fmt: skip
+def test_counts_and_values_are_bounded_before_events_are_built(body: bytes, code: str) -> None:
+    started = time.perf_counter()
+    with pytest.raises(PayloadTooLarge) as caught:
+        count_events(body, BodyFormat.JSON, LIMITS)
+    assert caught.value.code == code
+    assert time.perf_counter() - started < 0.5
+
+
+@pytest.mark.usefixtures("never_built")
+def test_depth_is_refused_before_events_are_built() -> None:
+    body = b'{"events": [{"order": {"lines": [' + b"[" * 20 + b"]" * 20 + b"]}}]}"
+    with pytest.raises(MalformedBody) as caught:
+        count_events(body, BodyFormat.JSON, LIMITS)
+    assert caught.value.code == "json_too_deep"
+
+
+def test_a_full_batch_of_real_events_is_within_the_values_limit() -> None:
+    event = {
+        "eventId": "e", "occurredAt": "2026-11-28T07:00:00Z",
+        "order": {
+            "platformCode": "TMALL", "orderNo": "T1", "codeSystem": "taobao", "code": "PAID",
+            "buyer": {"idNumber": "x", "name": "x", "telephone": "x"},
+            "payer": {"idNumber": "x", "name": "x", "telephone": "x"},
+            "consignee": {"name": "x", "telephone": "x", "address": "x", "districtCode": "x"},
+            "lines": [{"itemNo": "1", "itemName": "x", "quantity": 1, "unitPrice": "1.00",
+                       "totalPrice": "1.00"}] * 10,
+        },
+    }  # fmt: skip
+    body = orjson.dumps({"events": [event] * 500})
+    assert len(body) < LIMITS.max_json_body_bytes
+    assert count_events(body, BodyFormat.JSON, LIMITS).count == 500
+
+
+@pytest.fixture
+async def gateway() -> AsyncIterator[httpx.AsyncClient]:
+    """The gateway with its default limits."""
+    app = create_app(
+        GatewaySettings(), clock=FixedClock(NOW), publisher=FakePublisher(),
+        authenticator=FakeAuthenticator(),
+    )  # fmt: skip
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gw") as http,
+    ):
+        yield http
+
+
+async def test_a_4mb_body_of_empty_events_is_refused_fast_and_charged(
+    gateway: httpx.AsyncClient,
+) -> None:
+    """The attack of defect 8: 6.5-7.4 s of a blocked loop, nothing charged, before."""
+    body = _empty_events(1_390_000)
+    assert len(body) > 4_000_000
+    burst = GatewaySettings().rate_limit_burst
+    started = time.perf_counter()
+    answer = await gateway.post("/v1/events", content=body, headers=SF)
+    assert time.perf_counter() - started < 1.0
+    assert answer.status_code == 413
+    assert answer.json()["code"] == "body_too_large"
+    assert int(answer.headers["X-RateLimit-Remaining"]) == burst - 500
+
+
+async def test_too_many_events_within_the_byte_limit_are_charged_as_a_batch(
+    gateway: httpx.AsyncClient,
+) -> None:
+    burst = GatewaySettings().rate_limit_burst
+    answer = await gateway.post("/v1/events", content=_empty_events(300_000), headers=SF)
+    assert answer.status_code == 413
+    assert answer.json()["code"] == "too_many_events"
+    assert int(answer.headers["X-RateLimit-Remaining"]) == burst - 500
+
+
+async def test_one_event_with_a_million_lines_is_refused_fast(gateway: httpx.AsyncClient) -> None:
+    for count in (1_400_000, 300_000):
+        started = time.perf_counter()
+        answer = await gateway.post("/v1/events", content=_lines(count), headers=SF)
+        assert time.perf_counter() - started < 1.0
+        assert answer.status_code == 413
+        assert answer.json()["code"] in {"body_too_large", "too_many_json_values"}
+
+
+async def test_refused_bodies_spend_the_budget_then_429_before_reading() -> None:
+    settings = GatewaySettings(rate_limit_events_per_second=1, rate_limit_burst=1000)
+    app = create_app(
+        settings, clock=FixedClock(NOW), publisher=FakePublisher(),
+        authenticator=FakeAuthenticator(),
+    )  # fmt: skip
+    read: list[int] = []
+
+    async def streamed() -> AsyncIterator[bytes]:
+        for _ in range(8):
+            read.append(1)
+            yield b" " * (512 * 1024)
+
+    transport = httpx.ASGITransport(app=app)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=transport, base_url="http://gw") as http,
+    ):
+        statuses = []
+        for _ in range(3):
+            read.clear()
+            answer = await http.post("/v1/events", content=streamed(), headers=SF)
+            statuses.append(answer.status_code)
+        assert statuses == [413, 413, 429]
+        assert answer.headers["Retry-After"]
+        assert read == [], "the last body was refused before it was read"
+
+
+async def test_a_large_body_is_judged_off_the_event_loop(gateway: httpx.AsyncClient) -> None:
+    """/healthz keeps answering while a protobuf body of one event with a million empty
+    lines is judged (before: its Python decoding held the loop for over a second)."""
+    event = ingest_pb2.Event(event_id="e")
+    event.occurred_at.FromDatetime(NOW)
+    for _ in range(1_200_000):
+        event.order.lines.add()
+    body = ingest_pb2.PublishRequest(events=[event]).SerializeToString()
+    headers = {**SF, "Content-Type": "application/x-protobuf"}
+    waits: list[float] = []
+
+    async def probe() -> None:
+        while True:
+            started = time.perf_counter()
+            assert (await gateway.get("/healthz")).status_code == 200
+            await asyncio.sleep(0.01)
+            waits.append(time.perf_counter() - started)
+
+    prober = asyncio.create_task(probe())
+    try:
+        answer = await gateway.post("/v1/events", content=body, headers=headers)
+    finally:
+        prober.cancel()
+    assert answer.status_code in {413, 422}
+    assert len(waits) > 3
+    assert max(waits) < 0.5, waits  # a shared machine; before: no probe answered at all
