@@ -8,6 +8,9 @@ SCHEMA: list[tuple[str, str, int]]
 def murmur2(data: bytes) -> int:
     """Kafka's murmur2 of a key, unsigned."""
 
+def scrub_text(text: str) -> str | None:
+    """The native path's scrub_text of a free text; None for one it leaves to Python."""
+
 class PanicException(BaseException):
     """A panic in the native code."""
 

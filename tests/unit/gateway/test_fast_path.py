@@ -26,6 +26,7 @@ from quanhub.common.access import AuthenticationFailed, Principal
 from quanhub.common.access.demo import DEMO_PARTNERS
 from quanhub.common.clock import FixedClock
 from quanhub.common.kafka import murmur2
+from quanhub.common.pii import scrub_text
 from quanhub.gateway.app import create_app
 from quanhub.gateway.fastpath import schema
 from quanhub.gateway.settings import GatewaySettings
@@ -440,3 +441,80 @@ async def test_a_native_module_built_from_other_sources_is_not_used(
     monkeypatch.undo()
     async with _gateway(native_path=True, now=NOW) as gateway:
         assert gateway.metrics.get_sample_value("quanhub_gateway_fast_path_enabled") == 1.0
+
+
+# --- free text quoting numbers (quanhub.common.freetext) ---------------------------------
+
+#: The characters the native path accepts in free text (rules.rs text_char).
+_NATIVE_ALPHABET = (
+    [chr(c) for c in range(0x20, 0x7F)]
+    + [chr(c) for c in range(0x4E00, 0xA000)]
+    + ["\u3001", "\u3010", "\u3011", "\uff0c", "\uff1a"]
+)
+
+
+def test_every_native_character_is_read_as_scrub_text_reads_it() -> None:
+    """Each character as a digit (eleven of it), and as what joins two runs of digits."""
+    for char in _NATIVE_ALPHABET:
+        for text in (char * 11, f"1234{char}567", f"138{char}{char}12345678"):
+            assert native.scrub_text(text) == scrub_text(text), repr(text)
+    assert native.scrub_text("\uff11") is None, "a character it does not read goes to Python"
+
+
+_CHINESE_NUMERALS = "零一二三四五六七八九幺壹贰貳叁參肆伍陆陸柒捌玖"
+_FREE_TEXT = st.lists(
+    st.one_of(
+        st.text(alphabet="0123456789", min_size=1, max_size=12),
+        st.sampled_from([" ", "-", "--", ".", "/", ":", "~", "_", "*", "+86", "(", ")", "、",
+                         "\uff0c", "\uff1a", "【", "】", " - ", "  ", "x", "X", "ID", "tel:",
+                         "电话", "身份证", "已签收", "济南", "号"]),
+        st.text(alphabet=_CHINESE_NUMERALS, min_size=1, max_size=11),
+        st.builds("{}-{}-{}".format, st.integers(1890, 2110), st.integers(0, 13),
+                  st.integers(0, 32)),
+        st.builds("{:02d}:{:02d}".format, st.integers(0, 25), st.integers(0, 61)),
+        st.builds("{:02d}:{:02d}:{:02d}".format, st.integers(0, 24), st.integers(0, 60),
+                  st.integers(0, 60)),
+        st.builds("{}/{:02d}/{:02d} {:02d}:{:02d}".format, st.integers(1999, 2021),
+                  st.integers(0, 13), st.integers(0, 32), st.integers(0, 24), st.integers(0, 60)),
+    ),
+    max_size=8,
+).map("".join)  # fmt: skip
+
+
+@settings(max_examples=EXAMPLES * 10, deadline=None)
+@given(_FREE_TEXT)
+def test_the_native_scrub_is_python_s(text: str) -> None:
+    assert native.scrub_text(text) == scrub_text(text)
+
+
+_SPELLINGS = [
+    "电话 138 1234 5678", "138-1234-5678", "8613812345678", "+86 138.1234.5678",
+    "370102 19900101 1234", "370102900101123", "ID370102199001011234X", "幺三八 幺二三四 五六七八",
+    "座机0531-8888 1234", "2026-12-04 10:30 已签收", "09:00-18:00", "12栋3单元301室",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("partner", ["TMALL", "ZTO", "JNAGENT"])
+async def test_free_text_quoting_numbers_gets_python_s_records(partner: str) -> None:
+    """Every free text of an event (item names too) quoting a number in each spelling the
+    native path reads: the same records as Python's, masked."""
+    base = _BASE[partner][0]
+    body = base.WhichOneof("body") or ""
+    fields = {"order": ["description"], "parcel": ["description", "location"],
+              "customs": ["return_info"]}[body]  # fmt: skip
+    paths: list[tuple[str, ...]] = [(body, f) for f in fields]
+    if body != "parcel":
+        paths.append((body, "lines", "item_name"))
+    variants = [_with(base, path, text) for path in paths for text in _SPELLINGS]
+    async with _pair(_AFTER + timedelta(minutes=5)) as pair:
+        await pair.post(partner, variants)
+        assert _fast_share(pair) == 1.0, "the native path scrubs them itself"
+        await pair.post(partner, [_with(variants[0], path, "\uff11" * 11) for path in paths])
+        assert _fast_share(pair) < 1.0, "fullwidth digits are Python's to scrub"
+
+
+def _with(base: ingest_pb2.Event, path: tuple[str, ...], text: str) -> ingest_pb2.Event:
+    event = ingest_pb2.Event()
+    event.CopyFrom(base)
+    _set(event, path, text)
+    return event

@@ -19,19 +19,18 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from quanhub.canonical.v1 import canonical_pb2
+from quanhub.common import freetext
 from quanhub.common.timestamps import to_seconds_nanos
 from quanhub.ingest.v1 import ingest_pb2
 
 if TYPE_CHECKING:
     from _hashlib import HASH
 
+    from google.protobuf.message import Message
+
 TOKEN_PREFIX = "t1:"  # noqa: S105 - a format marker, not a secret
 _DISTRICT = re.compile(r"^[^\d\s]{0,20}?(?:自治县|自治旗|区|县|旗)")
 _CITY = re.compile(r"^[^\d\s]{0,14}?市")
-# Free-text fields (scan descriptions, receipt notes) sometimes quote a phone or ID number.
-_MOBILE_IN_TEXT = re.compile(r"(?<!\d)(1[3-9]\d)(\d{4})(\d{4})(?!\d)")
-_ID_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])(\d{6})(\d{8})(\d{3}[\dXx])(?![0-9A-Za-z])")
-_ELEVEN_DIGITS = re.compile(r"\d{11}")
 _NON_DIGIT = re.compile(r"\D")
 
 
@@ -130,14 +129,6 @@ def mask_address(value: str) -> str:
     return kept + "****"
 
 
-def scrub_text(value: str) -> str:
-    """Mask mobile and resident-ID numbers quoted inside free text."""
-    if not _ELEVEN_DIGITS.search(value):
-        return value  # both patterns need at least eleven digits in a row
-    value = _ID_IN_TEXT.sub(lambda m: m.group(1) + "********" + m.group(3)[-4:], value)
-    return _MOBILE_IN_TEXT.sub(lambda m: m.group(1) + "****" + m.group(3), value)
-
-
 _MASKS: dict[PiiKind, Callable[[str], str]] = {
     PiiKind.ID_NUMBER: mask_id_number,
     PiiKind.NAME: mask_name,
@@ -156,6 +147,9 @@ _CONSIGNEE_FIELDS = (
     ("address", PiiKind.ADDRESS),
 )
 
+#: Phone and ID numbers quoted in free text masked, however spelled (quanhub.common.freetext).
+scrub_text = freetext.scrub_text
+
 _PARTIES = (("buyer", _PERSON_FIELDS), ("payer", _PERSON_FIELDS), ("consignee", _CONSIGNEE_FIELDS))
 #: The personal fields by body, with each field's token path and mask: body -> ((party,
 #: ((field, kind, path, mask), ...)), ...), so tokenising an event formats no strings.
@@ -167,9 +161,11 @@ _PARTY_PLAN = {
     for body in ("order", "customs")
 }
 
-#: Free-text fields scrubbed of quoted phone and ID numbers.
+#: Free-text fields scrubbed of quoted phone and ID numbers (quanhub.common.freetext);
+#: the goods lines' item_name is free text too.
 _FREE_TEXT = {"order": ("description",), "parcel": ("description", "location"),
               "customs": ("return_info",)}  # fmt: skip
+_WITH_LINES = frozenset({"order", "customs"})
 
 
 #: (seconds, nanos) of an instant; cached, as a whole batch shares one receive time.
@@ -223,12 +219,19 @@ def protect_in_place(event: ingest_pb2.Event, secret: bytes | str) -> dict[str, 
                 tokens[path] = known
                 setattr(party, field, mask(value))
     for field in _FREE_TEXT.get(body_name, ()):
-        text = getattr(body, field)
-        if text:
-            scrubbed = scrub_text(text)
-            if scrubbed is not text:
-                setattr(body, field, scrubbed)
+        _scrub_field(body, field)
+    if body_name in _WITH_LINES:
+        for line in body.lines:
+            _scrub_field(line, "item_name")
     return tokens
+
+
+def _scrub_field(message: Message, field: str) -> None:
+    text: str = getattr(message, field)
+    if text:
+        scrubbed = scrub_text(text)
+        if scrubbed is not text:
+            setattr(message, field, scrubbed)
 
 
 _BYTE = [bytes((i,)) for i in range(0x80)]

@@ -296,11 +296,23 @@ fn py_murmur2(data: &[u8]) -> u32 {
     murmur2(data)
 }
 
+/// The native path's `scrub_text` of a free text, None for a text it leaves to Python;
+/// for the differential tests.
+#[pyfunction(name = "scrub_text")]
+fn py_scrub_text(text: &str) -> Option<String> {
+    match pii::scrub(text) {
+        pii::Scrubbed::Unchanged => Some(text.to_owned()),
+        pii::Scrubbed::Masked(masked) => Some(masked),
+        pii::Scrubbed::Foreign => None,
+    }
+}
+
 #[pymodule]
 fn quanhub_gateway_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<FastPath>()?;
     m.add_class::<Decoded>()?;
     m.add_function(wrap_pyfunction!(py_murmur2, m)?)?;
+    m.add_function(wrap_pyfunction!(py_scrub_text, m)?)?;
     // A panic surfaces as this exception (a BaseException): the gateway catches it by name.
     m.add(
         "PanicException",

@@ -1,6 +1,7 @@
-//! Personal data, as quanhub.common.pii treats it: keyed-hash tokens, masks, and the free-text
-//! check. Only for values of `rules::plain` characters, on which Python's NFKC, split(),
-//! strip(), upper() and \d act as the ASCII operations here do.
+//! Personal data, as quanhub.common.pii treats it: keyed-hash tokens, masks, and free text
+//! scrubbed as quanhub.common.freetext scrubs it. Only for values of `rules::plain`
+//! characters (free text: `rules::text_char`), on which Python's NFKC, split(), strip(),
+//! upper() and \d act as the ASCII operations here do.
 
 use sha2::{Digest, Sha256};
 
@@ -150,17 +151,199 @@ fn mask_address(v: &[char]) -> String {
     kept.into_iter().collect::<String>() + "****"
 }
 
-/// Whether a free text may quote a phone or ID number (eleven digits in a row), which
-/// `scrub_text` would mask: such an event goes to Python.
-pub fn may_quote_numbers(text: &str) -> bool {
-    let mut run = 0;
-    for b in text.bytes() {
-        run = if b.is_ascii_digit() { run + 1 } else { 0 };
-        if run >= 11 {
-            return true;
+/// Chinese numerals `quanhub.common.freetext` reads as digits, those within `rules::plain`
+/// (〇 is not): the differential tests hold every CJK character to Python's reading.
+const CHINESE_DIGITS: &str = "零一二三四五六七八九幺壹贰貳叁參肆伍陆陸柒捌玖";
+/// `freetext.MASK_FROM`: digits in a group from which it is masked.
+const MASK_FROM: usize = 7;
+/// `freetext._LONG`: from this many digits a group keeps its first 3 and last 4.
+const LONG: usize = 11;
+
+enum Class {
+    Digit,
+    Letter,
+    Join,
+}
+
+/// A character of `rules::text_char` as freetext reads it; None for any other character.
+fn class(c: char) -> Option<Class> {
+    if c.is_ascii_digit() || c == '*' || CHINESE_DIGITS.contains(c) {
+        Some(Class::Digit)
+    } else if c.is_ascii_alphabetic() || ('\u{4e00}'..='\u{9fff}').contains(&c) {
+        Some(Class::Letter)
+    } else if c.is_ascii()
+        || matches!(
+            c,
+            '\u{3001}' | '\u{3010}' | '\u{3011}' | '\u{ff0c}' | '\u{ff1a}'
+        )
+    {
+        Some(Class::Join) // ASCII punctuation, space and controls, '_', 、【】，：
+    } else {
+        None
+    }
+}
+
+/// What `scrub` made of a free text.
+pub enum Scrubbed {
+    /// Nothing to mask: the text stays as it is (the common case; nothing is allocated).
+    Unchanged,
+    /// The text with its digit groups masked, as `freetext.scrub_text` masks them.
+    Masked(String),
+    /// A character outside `rules::text_char`: Python decides.
+    Foreign,
+}
+
+/// `freetext.scrub_text` of a text of `rules::text_char`s: every group of `MASK_FROM` or
+/// more digits (digits joined by anything but letters) that is not a date or time is
+/// masked, keeping its first 3 and last 4 digits from `LONG` digits on, else its last 2.
+/// On these characters every digit stands for one digit, as in Python.
+pub fn scrub(text: &str) -> Scrubbed {
+    let mut groups: Vec<(usize, usize, usize)> = Vec::new(); // (start, end, digits)
+    let mut start: Option<usize> = None;
+    let (mut end, mut digits) = (0, 0);
+    for (i, c) in text.char_indices() {
+        match class(c) {
+            Some(Class::Digit) => {
+                if start.is_none() {
+                    start = Some(i);
+                    digits = 0;
+                }
+                digits += 1;
+                end = i + c.len_utf8();
+            }
+            Some(Class::Letter) => close(text, start.take(), end, digits, &mut groups),
+            Some(Class::Join) => {}
+            None => return Scrubbed::Foreign,
         }
     }
-    false
+    close(text, start, end, digits, &mut groups);
+    if groups.is_empty() {
+        return Scrubbed::Unchanged;
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut last = 0;
+    for (start, end, digits) in groups {
+        out.push_str(&text[last..start]);
+        let (head, tail) = if digits >= LONG { (3, 4) } else { (0, 2) };
+        let mut seen = 0;
+        for c in text[start..end].chars() {
+            if matches!(class(c), Some(Class::Digit)) {
+                seen += 1;
+                let kept = seen <= head || seen > digits - tail;
+                out.push(if kept { c } else { '*' });
+            } else {
+                out.push(c);
+            }
+        }
+        last = end;
+    }
+    out.push_str(&text[last..]);
+    Scrubbed::Masked(out)
+}
+
+/// Record the group that ends here if it is to be masked.
+fn close(
+    text: &str,
+    start: Option<usize>,
+    end: usize,
+    digits: usize,
+    groups: &mut Vec<(usize, usize, usize)>,
+) {
+    if let Some(start) = start {
+        if digits >= MASK_FROM && !date_or_time(&text.as_bytes()[start..end]) {
+            groups.push((start, end, digits));
+        }
+    }
+}
+
+/// Scrub `text` in place; false when it holds a character only Python reads.
+fn scrub_in_place(text: &mut String) -> bool {
+    match scrub(text) {
+        Scrubbed::Unchanged => true,
+        Scrubbed::Masked(masked) => {
+            *text = masked;
+            true
+        }
+        Scrubbed::Foreign => false,
+    }
+}
+
+/// Scrub the free texts `protect_in_place` scrubs (goods lines' item_name too), in place;
+/// false when one holds a character only Python reads.
+fn scrub_free_text(body: &mut Body) -> bool {
+    let mut texts: Vec<&mut String> = match body {
+        Body::Order(o) => std::iter::once(&mut o.description)
+            .chain(o.lines.iter_mut().map(|l| &mut l.item_name))
+            .collect(),
+        Body::Customs(c) => std::iter::once(&mut c.return_info)
+            .chain(c.lines.iter_mut().map(|l| &mut l.item_name))
+            .collect(),
+        Body::Parcel(p) => vec![&mut p.description, &mut p.location],
+    };
+    texts.iter_mut().all(|t| scrub_in_place(t))
+}
+
+/// freetext._DATE_OR_TIME.fullmatch: a date or time, or a range of two, in ASCII digits.
+fn date_or_time(b: &[u8]) -> bool {
+    let Some(mut i) = when(b, 0) else {
+        return false;
+    };
+    if i == b.len() {
+        return true;
+    }
+    if b.get(i) == Some(&b' ') {
+        i += 1;
+    }
+    if !matches!(b.get(i), Some(b'-' | b'~')) {
+        return false;
+    }
+    i += 1;
+    if b.get(i) == Some(&b' ') {
+        i += 1;
+    }
+    when(b, i) == Some(b.len())
+}
+
+/// Two ASCII digits at `i` whose value is within `lo..=hi`.
+fn two(b: &[u8], i: usize, lo: u8, hi: u8) -> bool {
+    match (b.get(i), b.get(i + 1)) {
+        (Some(x), Some(y)) if x.is_ascii_digit() && y.is_ascii_digit() => {
+            (lo..=hi).contains(&((x - b'0') * 10 + (y - b'0')))
+        }
+        _ => false,
+    }
+}
+
+/// The end of a date (`yyyy-mm-dd`, `/` or `.` alike), a date and a time, or a time at `i`.
+fn when(b: &[u8], i: usize) -> Option<usize> {
+    let sep = b.get(i + 4).copied();
+    let is_date = two(b, i, 19, 20)
+        && two(b, i + 2, 0, 99)
+        && matches!(sep, Some(b'-' | b'/' | b'.'))
+        && two(b, i + 5, 1, 12)
+        && b.get(i + 7).copied() == sep
+        && two(b, i + 8, 1, 31);
+    if !is_date {
+        return time(b, i);
+    }
+    let j = i + 10;
+    if b.get(j) == Some(&b' ') {
+        if let Some(k) = time(b, j + 1) {
+            return Some(k);
+        }
+    }
+    Some(j)
+}
+
+/// The end of `hh:mm` or `hh:mm:ss` at `i`.
+fn time(b: &[u8], i: usize) -> Option<usize> {
+    if !(two(b, i, 0, 23) && b.get(i + 2) == Some(&b':') && two(b, i + 3, 0, 59)) {
+        return None;
+    }
+    if b.get(i + 5) == Some(&b':') && two(b, i + 6, 0, 59) {
+        return Some(i + 8);
+    }
+    Some(i + 5)
 }
 
 const PERSON: [(&str, Kind); 3] = [
@@ -182,8 +365,9 @@ fn consignee_fields(c: &mut Consignee) -> [&mut String; 3] {
     [&mut c.name, &mut c.telephone, &mut c.address]
 }
 
-/// Mask the event's personal fields in place; the tokens by field path, in the order
-/// `protect_in_place` writes them. None when a free text may quote a number.
+/// Mask the event's personal fields and scrub its free text in place; the tokens by field
+/// path, in the order `protect_in_place` writes them. None when a free text holds a
+/// character only Python reads.
 pub fn protect(e: &mut Event, keyed: &Keyed) -> Option<Vec<(String, String)>> {
     let mut tokens = Vec::new();
     let mut seen: Vec<(Kind, String, String)> = Vec::new();
@@ -202,33 +386,14 @@ pub fn protect(e: &mut Event, keyed: &Keyed) -> Option<Vec<(String, String)>> {
         tokens.push((path, known));
         *value = mask(kind, value);
     };
-    let (body, buyer, payer, consignee, free) = match &mut e.body {
-        Some(Body::Order(o)) => (
-            "order",
-            &mut o.buyer,
-            &mut o.payer,
-            &mut o.consignee,
-            vec![&o.description],
-        ),
-        Some(Body::Customs(c)) => (
-            "customs",
-            &mut c.buyer,
-            &mut c.payer,
-            &mut c.consignee,
-            vec![&c.return_info],
-        ),
-        Some(Body::Parcel(p)) => {
-            return if may_quote_numbers(&p.description) || may_quote_numbers(&p.location) {
-                None
-            } else {
-                Some(tokens)
-            };
-        }
-        None => return Some(tokens),
-    };
-    if free.iter().any(|t| may_quote_numbers(t)) {
+    if !e.body.as_mut().is_none_or(scrub_free_text) {
         return None;
     }
+    let (body, buyer, payer, consignee) = match &mut e.body {
+        Some(Body::Order(o)) => ("order", &mut o.buyer, &mut o.payer, &mut o.consignee),
+        Some(Body::Customs(c)) => ("customs", &mut c.buyer, &mut c.payer, &mut c.consignee),
+        Some(Body::Parcel(_)) | None => return Some(tokens),
+    };
     // Parties and fields in the order `protect_in_place` writes their tokens.
     let parties = [
         ("buyer", &PERSON, buyer.as_mut().map(person_fields)),
@@ -245,4 +410,38 @@ pub fn protect(e: &mut Event, keyed: &Keyed) -> Option<Vec<(String, String)>> {
         }
     }
     Some(tokens)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{scrub, Scrubbed};
+
+    fn scrubbed(text: &str) -> String {
+        match scrub(text) {
+            Scrubbed::Unchanged => text.to_owned(),
+            Scrubbed::Masked(masked) => masked,
+            Scrubbed::Foreign => "foreign".to_owned(),
+        }
+    }
+
+    #[test]
+    fn long_digit_groups_are_masked_but_dates() {
+        for (text, masked) in [
+            ("电话 138 1234 5678", "电话 138 **** 5678"),
+            ("ID370102199001011234X", "ID370***********1234X"),
+            ("幺三八幺二三四五六七八", "幺三八****五六七八"),
+            ("138*1234*5678", "138******5678"),
+            ("座机 8888 1234", "座机 **** **34"),
+            ("全角１", "foreign"),
+            (
+                "2026-12-04 10:30 【济南转运中心】",
+                "2026-12-04 10:30 【济南转运中心】",
+            ),
+            ("09:00-18:00", "09:00-18:00"),
+            ("2026-12-01 ~ 2026-12-31", "2026-12-01 ~ 2026-12-31"),
+            ("12栋3单元301室", "12栋3单元301室"),
+        ] {
+            assert_eq!(scrubbed(text), masked);
+        }
+    }
 }

@@ -12,7 +12,7 @@ from quanhub.common.validation import parse_return_time
 from quanhub.ingest.v1 import ingest_pb2 as ipb
 from quanhub.normalizer.mapping.parties import consignee_party, person_party
 from quanhub.normalizer.mapping.points import delivery_point
-from quanhub.normalizer.mapping.text import mask_names_in_text
+from quanhub.normalizer.mapping.text import mask_names_in_text, scrub_numbers
 from quanhub.normalizer.vocab import customs
 from quanhub.normalizer.vocab.registry import order_lookup, parcel_lookup
 from quanhub.normalizer.vocab.types import PointHint
@@ -34,7 +34,7 @@ def _lines(lines: Iterable[ipb.GoodsLine]) -> list[cpb.GoodsLine]:
         cpb.GoodsLine(
             gnum=line.gnum,
             item_no=line.item_no,
-            item_name=line.item_name,
+            item_name=scrub_numbers(line.item_name),
             hs_code=line.hs_code,
             quantity=line.quantity,
             unit=line.unit,
@@ -92,7 +92,9 @@ def order_update(
     if order.HasField("green_packaging"):
         out.green_packaging = order.green_packaging
     system = order.code_system.strip().lower()
-    return out, Mapped(system, order.code.strip(), order.description, row is not None)
+    return out, Mapped(
+        system, order.code.strip(), scrub_numbers(order.description), row is not None
+    )
 
 
 def parcel_update(parcel: ipb.ParcelEvent) -> tuple[cpb.ParcelUpdate, Mapped]:
@@ -116,7 +118,7 @@ def parcel_update(parcel: ipb.ParcelEvent) -> tuple[cpb.ParcelUpdate, Mapped]:
         delivery_point_id=parcel.delivery_point_id,
         platform_code=parcel.platform_code.strip(),
         order_no=parcel.order_no.strip(),
-        location=parcel.location,
+        location=scrub_numbers(parcel.location),
         district_code=parcel.district_code,
         transit_bag=cast("cpb.TransitBag.ValueType", parcel.transit_bag),
         vehicle_no=parcel.vehicle_no,
@@ -125,7 +127,9 @@ def parcel_update(parcel: ipb.ParcelEvent) -> tuple[cpb.ParcelUpdate, Mapped]:
     if parcel.HasField("e_waybill"):
         out.e_waybill = parcel.e_waybill
     system = parcel.code_system.strip().lower()
-    return out, Mapped(system, parcel.code.strip(), parcel.description, row is not None)
+    return out, Mapped(
+        system, parcel.code.strip(), scrub_numbers(parcel.description), row is not None
+    )
 
 
 def customs_update(
@@ -152,7 +156,7 @@ def customs_update(
         status=code.status,
         detention=code.detention,
         return_status=message.return_status.strip(),
-        return_info=mask_names_in_text(message.return_info),
+        return_info=mask_names_in_text(scrub_numbers(message.return_info)),
         amounts=cpb.Amounts(
             currency=message.currency or "CNY",
             goods_value=message.goods_value,
@@ -172,4 +176,6 @@ def customs_update(
     if returned_at is not None:
         out.return_time.FromDatetime(returned_at)
     raw_code = message.return_status.strip() or message_type
-    return out, Mapped(customs.CODE_SYSTEM, raw_code, message.return_info, code.known)
+    return out, Mapped(
+        customs.CODE_SYSTEM, raw_code, scrub_numbers(message.return_info), code.known
+    )

@@ -1,18 +1,27 @@
-"""Names quoted in free text (scan descriptions, receipt notes) masked before they travel on.
+"""Personal data quoted in free text (scan descriptions, locations, receipt notes, goods
+names) masked before it travels on.
 
-The gateway already masks phone and ID numbers in free text (quanhub.common.pii); carriers'
-scan texts also name people after a role word ("签收人: 张三", "快递员李四"). Those names are
-masked here the way the gateway masks a name field (`张*`), so raw_text stays readable but
-never carries a person's full name into the canonical topic, the ledger or its API.
+Phone and ID numbers, however spelled, are masked by quanhub.common.freetext. The gateway
+already did so for its events and for partner topics' (`protect_event`); the mapping does
+it again, so that every path into the canonical topic, a raw-topic record written before a
+scrubbing rule changed included, passes one scrubber (scrubbing a scrubbed text changes
+nothing). Carriers' scan texts also name people after a role word ("签收人: 张三", "快递员李四").
+Those names are masked here the way the gateway masks a name field (`张*`), so raw_text
+stays readable but never carries a person's full name into the canonical topic, the ledger
+or its API.
 """
 
 from __future__ import annotations
 
 import re
 
+from quanhub.common.freetext import scrub_text
 from quanhub.common.pii import mask_name
 
-__all__ = ["mask_names_in_text"]
+__all__ = ["mask_names_in_text", "scrub_numbers"]
+
+#: Phone and ID numbers quoted in free text masked (`138 **** 5678`), dates left alone.
+scrub_numbers = scrub_text
 
 _ROLES = (
     "签收人|收件人|收货人|代收人|取件人|寄件人|快递员|派件员|派送员|配送员|收派员|业务员|"
