@@ -33,13 +33,22 @@ WITHIN_SECONDS = 30.0
 
 
 async def _max_message_bytes(kafka: KafkaSettings, topic: str) -> int:
-    """The topic's max.message.bytes (the largest record batch the broker appends)."""
+    """The topic's max.message.bytes (the largest record batch the broker appends), asked
+    until the new topic's configuration is there (bounded)."""
     admin = AIOKafkaAdminClient(bootstrap_servers=kafka.bootstrap)
     await admin.start()
     try:
-        (answer,) = await admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, topic)])
-        (resource,) = answer.resources
-        return next(int(c[1]) for c in resource[4] if c[0] == "max.message.bytes")
+        for _ in range(40):
+            (answer,) = await admin.describe_configs(
+                [ConfigResource(ConfigResourceType.TOPIC, topic)]
+            )
+            (resource,) = answer.resources
+            found = [int(c[1]) for c in resource[4] if c[0] == "max.message.bytes"]
+            if found:
+                return found[0]
+            await asyncio.sleep(0.25)
+        msg = f"no max.message.bytes for {topic}"
+        raise AssertionError(msg)
     finally:
         await admin.close()
 
