@@ -272,7 +272,20 @@ class ImportLimits(BaseModel):
     annual_limit: str = "26000.00"
 
 
-class DeclarationView(DeclarationSummary):
+class DeclarationItem(DeclarationSummary):
+    """A declaration in GET /v1/customs/declarations.
+
+    A declaration is its declarant's claim about an order and a parcel. `confirmed`: what
+    it names is the reader's and exists (platform: the order it names is the platform's;
+    carrier: the parcel it names is the carrier's; customs liaison and admin: an order or
+    parcel it names exists); otherwise the reader sees the declarant's claim only. Its
+    declarant always reads false: whether another partner's order or parcel exists is not
+    the declarant's to learn."""
+
+    confirmed: bool
+
+
+class DeclarationView(DeclarationItem):
     """GET /v1/customs/declarations/{id}."""
 
     carrier_id: str
@@ -289,5 +302,5 @@ class DeclarationView(DeclarationSummary):
 class DeclarationPage(BaseModel):
     """A page of declarations; pass `next_cursor` as `cursor` for the next page."""
 
-    items: list[DeclarationSummary]
+    items: list[DeclarationItem]
     next_cursor: str | None = Field(default=None)
