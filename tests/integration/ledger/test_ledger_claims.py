@@ -308,3 +308,33 @@ async def test_a_declaration_is_confirmed_only_where_the_named_object_is_the_rea
             *params.values,
         )
         assert {r["cop_no"]: r["confirmed"] for r in rows} == expected, reader
+
+
+async def test_the_declaration_routes_say_whether_the_claim_is_confirmed_to_the_reader(
+    ledger_pool: asyncpg.Pool, ledger_api: Api, claims: dict[str, str]
+) -> None:
+    # CL-D9 names TMALL (its ebp code) with an order number that exists, but is JD's.
+    await _write(ledger_pool, [
+        customs_event("d9", declarant="JNAGENT", message_type="CEB311", cop_no="CL-D9",
+                      occurred_at=T0 + timedelta(hours=3), order_no="CL-J3",
+                      ebp_code=TMALL_EBP),
+    ])  # fmt: skip
+    want = {
+        # the declarant reads false whether or not what it named exists: not its to learn
+        "JNAGENT": {"CL-D5": False, "CL-D6": False, "CL-D8": False, "CL-D9": False},
+        "AGENT2": {"CL-D7": False},
+        "TMALL": {"CL-D5": True, "CL-D7": True, "CL-D8": False, "CL-D9": False},
+        "JD": {},
+        "SF": {"CL-D7": True, "CL-D8": False},
+        "ZTO": {"CL-D6": True},
+        # entitled: an order or parcel it names exists (TMALL's CL-J3 does not)
+        "QCCUSTOMS": {"CL-D5": True, "CL-D6": True, "CL-D7": True, "CL-D8": False,
+                      "CL-D9": False},
+        "ADMIN": {"CL-D5": True, "CL-D6": True, "CL-D7": True, "CL-D8": False, "CL-D9": False},
+    }  # fmt: skip
+    for reader, expected in want.items():
+        page, _ = await _view(ledger_api, "/v1/customs/declarations", reader)
+        assert {d["cop_no"]: d["confirmed"] for d in page["items"]} == expected, reader
+        for item in page["items"]:
+            detail, _ = await _view(ledger_api, f"/v1/customs/declarations/{item['id']}", reader)
+            assert detail["confirmed"] is expected[item["cop_no"]], (reader, item["cop_no"])

@@ -42,6 +42,7 @@ from quanhub.ledger.read.documents import (
 )
 from quanhub.ledger.read.params import Params, Reader
 from quanhub.ledger.read.visibility import (
+    declaration_confirmed,
     declaration_matches_order,
     declaration_matches_parcel,
     declaration_visible,
@@ -109,8 +110,10 @@ async def list_declarations(
     limit: int,
     cursor: str | None,
 ) -> DeclarationPage:
-    """Declarations newest first (declared_at, id), filtered, one page after `cursor`."""
+    """Declarations newest first (declared_at, id), filtered, one page after `cursor`, each
+    with whether its claim is confirmed to the reader (visibility.declaration_confirmed)."""
     params = Params()
+    confirmed = declaration_confirmed(principal, "d", params)
     where = [declaration_visible(principal, "d", params)]
     for column, value in (
         ("trade_mode", filters.trade_mode),
@@ -129,7 +132,8 @@ async def list_declarations(
         at, ident = decode_cursor(cursor)
         where.append(f"(d.declared_at, d.declaration_id) < ({params.add(at)}, {params.add(ident)})")
     rows = await conn.fetch(
-        f"SELECT {convert.declaration_columns('d')} FROM declarations d "
+        f"SELECT {convert.declaration_columns('d')}, {confirmed} AS confirmed "
+        "FROM declarations d "
         f"WHERE {' AND '.join(where)} "
         f"ORDER BY d.declared_at DESC, d.declaration_id DESC LIMIT {params.add(limit + 1)}",
         *params.values,
@@ -137,7 +141,7 @@ async def list_declarations(
     page = rows[:limit]
     return DeclarationPage.model_validate(
         {
-            "items": [convert.declaration_fields(r) for r in page],
+            "items": [convert.declaration_fields(r) | {"confirmed": r["confirmed"]} for r in page],
             "next_cursor": encode_cursor(page[-1]) if len(rows) > limit else None,
         }
     )
@@ -272,7 +276,7 @@ def declaration_sql(principal: Principal, declaration_id: uuid.UUID) -> tuple[st
         f"WHERE {declaration_matches_order('d', 'o1')}"
     )
     sql = (
-        "SELECT d.*, "
+        f"SELECT d.*, {declaration_confirmed(principal, 'd', params)} AS confirmed, "
         f"ARRAY(SELECT r FROM ({receipts}) r ORDER BY r.return_time NULLS LAST, r.seq) "
         "AS linked_receipts, lo.o AS linked_order, "
         "ARRAY(SELECT p FROM parcels p WHERE (p.carrier_id, p.waybill_no) IN "
@@ -366,6 +370,7 @@ async def get_declaration(
     return DeclarationView.model_validate(
         {
             **convert.declaration_fields(row),
+            "confirmed": row["confirmed"],
             "carrier_id": row["carrier_id"],
             "agent_code": row["agent_code"],
             "ebc_code": row["ebc_code"],

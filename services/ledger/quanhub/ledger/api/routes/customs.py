@@ -43,6 +43,11 @@ async def declarations(
     flag, canonical status, customs office code, document and declared time range
     (`from` inclusive, `to` exclusive, ISO 8601 with offset).
 
+    Each item says whether the declaration is `confirmed` to the caller: the order (for a
+    platform) or parcel (for a carrier) it names exists and is the caller's; otherwise it
+    is the declarant's claim only. The declarant itself always reads false (whether
+    another partner's order or parcel exists is not its to learn).
+
     Keyset-paginated: pass the answer's `next_cursor` as `cursor` for the next page.
     """
     require_object_access(principal)
@@ -81,8 +86,9 @@ async def declaration(
     agree on amount, buyer/payer, consignee and lines, and what is missing) and the import
     limit flags (CNY 5,000 per order, CNY 26,000 per buyer per year, import only).
 
-    Only documents the caller may read take part in the match; the buyer's yearly figures
-    are null unless the caller is the customs liaison or an admin.
+    `confirmed` as in the list. Only documents the caller may read take part in the
+    match; the buyer's yearly figures are null unless the caller is the customs liaison
+    or an admin.
     """
     require_object_access(principal)
     return await get_declaration(db, principal, declaration_id)
