@@ -133,6 +133,56 @@ async def test_an_unfinished_body_is_answered_408_at_the_body_deadline(
     assert b"body_timeout" in answer
 
 
+@pytest.mark.parametrize("api", ["gateway", "ledger-api"])
+async def test_an_oversized_head_is_refused_431(slow_services: RunningServices, api: str) -> None:
+    """httptools buffers an unfinished head whole: without a bound, one connection could
+    fill memory within the header deadline."""
+    reader, writer = await _open(slow_services.url(api))
+    started = time.monotonic()
+    writer.write(b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ")
+    try:
+        for _ in range(40):
+            writer.write(b"a" * 4096)
+            await writer.drain()
+    except ConnectionError:
+        pass  # closed while we sent (a reset may drop the 431 we were sent)
+    else:
+        _, answer = await _closed_after(reader, writer, None)
+        assert answer.startswith(b"HTTP/1.1 431"), answer[:100]
+    took = time.monotonic() - started
+    assert took < HEADER_TIMEOUT, f"held {took:.1f} s (the header deadline would be a 408)"
+
+
+@pytest.mark.parametrize(("api", "declared"), [("gateway", 5 << 20), ("ledger-api", 2 << 20)])
+async def test_an_oversized_body_is_refused_413_before_it_is_read(
+    slow_services: RunningServices, api: str, declared: int
+) -> None:
+    key = slow_services.demo_keys["SF"]
+    path = b"/v1/events" if api == "gateway" else b"/v1/subscriptions"
+    head = (
+        b"POST " + path + b" HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        b"Authorization: Bearer " + key.encode() + b"\r\n"
+    )
+    reader, writer = await _open(slow_services.url(api))
+    writer.write(head + b"Content-Length: " + str(declared).encode() + b"\r\n\r\n{")
+    took, answer = await _closed_after(reader, writer, None)
+    assert answer.startswith(b"HTTP/1.1 413"), answer[:100]
+    assert took < HEADER_TIMEOUT, f"held {took:.1f} s"
+    # Chunked, with no length declared: refused once it passes the limit.
+    reader, writer = await _open(slow_services.url(api))
+    writer.write(head + b"Transfer-Encoding: chunked\r\n\r\n")
+    chunk = b"%x\r\n" % 65536 + b" " * 65536 + b"\r\n"
+    try:
+        for _ in range(declared // 65536 + 2):
+            writer.write(chunk)
+            await writer.drain()
+    except ConnectionError:
+        pass  # closed while sending: refused
+    took, answer = await _closed_after(reader, writer, None)
+    assert answer == b"" or answer.startswith(b"HTTP/1.1 413"), answer[:100]
+    assert took < BODY_TIMEOUT, f"held {took:.1f} s"
+
+
 async def test_requests_beyond_the_in_flight_bound_get_503_and_probes_still_answer(
     slow_services: RunningServices,
 ) -> None:

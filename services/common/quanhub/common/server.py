@@ -7,7 +7,8 @@ response, and any byte cancels it), and a process takes every request it is sent
 - `DeadlineHttpProtocol` closes a connection whose request head is not complete within
   `header_timeout_seconds` of its first byte (or of the connection, for the first request),
   or whose body is not complete within `body_timeout_seconds` of its head, answering 408
-  (problem details) when no response was started;
+  (problem details) when no response was started; and one whose head or body is larger
+  than `max_header_bytes` (431) or `max_body_bytes` (413), before buffering more of it;
 - `InFlightLimit` answers 503 with Retry-After beyond `max_in_flight` requests in progress
   in the process (the ops endpoints are exempt: a probe must see a busy process alive).
 
@@ -44,17 +45,29 @@ class HttpServerSettings(BaseSettings):
     body_timeout_seconds: float = Field(default=30.0, gt=0, le=3600)
     #: Seconds an idle keep-alive connection is kept between requests.
     keep_alive_seconds: int = Field(default=5, ge=1, le=300)
+    #: A request head's bytes at most (request line and headers); beyond, 431.
+    max_header_bytes: int = Field(default=64 * 1024, ge=4096, le=1024 * 1024)
+    #: A request body's bytes at most; beyond, 413 before it is read. The gateway raises it
+    #: to its own QUANHUB_GATEWAY_MAX_BODY_BYTES, whose finer refusals it answers itself.
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     #: Requests in progress in one process at most (open streams count); beyond, 503.
     max_in_flight: int = Field(default=256, ge=1, le=100_000)
     #: Retry-After (seconds) sent with the 503 beyond `max_in_flight`.
     busy_retry_after_seconds: int = Field(default=1, ge=1, le=60)
 
 
-def _raw_408(code: str, detail: str) -> bytes:
-    """A complete HTTP/1.1 408 problem response that closes the connection."""
-    body = orjson.dumps(problem_body(408, code, detail))
+_REASONS = {
+    408: b"Request Timeout",
+    413: b"Content Too Large",
+    431: b"Request Header Fields Too Large",
+}
+
+
+def _raw_problem(status: int, code: str, detail: str) -> bytes:
+    """A complete HTTP/1.1 problem response that closes the connection."""
+    body = orjson.dumps(problem_body(status, code, detail))
     head = (
-        b"HTTP/1.1 408 Request Timeout\r\n"
+        b"HTTP/1.1 " + str(status).encode() + b" " + _REASONS[status] + b"\r\n"
         b"content-type: " + PROBLEM_JSON.encode() + b"\r\n"
         b"content-length: " + str(len(body)).encode() + b"\r\n"
         b"connection: close\r\n\r\n"
@@ -63,16 +76,26 @@ def _raw_408(code: str, detail: str) -> bytes:
 
 
 class DeadlineHttpProtocol(HttpToolsProtocol):
-    """uvicorn's httptools protocol with deadlines on reading a request's head and body.
+    """uvicorn's httptools protocol with deadlines and size limits on reading a request.
 
-    The timeouts are class attributes: `server_config` makes a subclass with the settings'
-    values, as uvicorn builds protocols from a class.
+    The limits are class attributes: `server_config` makes a subclass with the settings'
+    values, as uvicorn builds protocols from a class. A request refused here never reaches
+    the application, or, when it is already running, sees the client disconnect.
     """
 
     header_timeout: ClassVar[float] = 10.0
     body_timeout: ClassVar[float] = 30.0
+    max_head_bytes: ClassVar[int] = 64 * 1024
+    max_body_bytes: ClassVar[int] = 1024 * 1024
     _head_deadline: asyncio.TimerHandle | None = None
     _body_deadline: asyncio.TimerHandle | None = None
+    #: Bytes of the request head received so far, in chunks that held nothing else.
+    _head_bytes = 0
+    #: Heads completed on this connection (a chunk that completes one is not all head).
+    _heads = 0
+    _body_bytes = 0
+    #: The connection is being closed: the parser's remaining callbacks are ignored.
+    _refused = False
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -82,22 +105,57 @@ class DeadlineHttpProtocol(HttpToolsProtocol):
         self._cancel()
         super().connection_lost(exc)
 
+    def data_received(self, data: bytes) -> None:
+        in_head, heads = self._head_deadline is not None, self._heads
+        super().data_received(data)
+        if in_head and self._head_deadline is not None and heads == self._heads:
+            # httptools buffers an unfinished head whole: bound it.
+            self._head_bytes += len(data)
+            if self._head_bytes > self.max_head_bytes:
+                detail = f"the request head is larger than {self.max_head_bytes} bytes"
+                self._refuse(_raw_problem(431, "header_too_large", detail))
+
     def on_message_begin(self) -> None:
+        if self._refused:
+            return
         super().on_message_begin()
         self._arm_head()
 
     def on_headers_complete(self) -> None:
+        if self._refused:
+            return
         if self._head_deadline is not None:
             self._head_deadline.cancel()
             self._head_deadline = None
+        self._heads += 1
+        self._head_bytes = self._body_bytes = 0
+        declared = dict(self.headers).get(b"content-length", b"").strip()
+        if declared.isdigit() and int(declared) > self.max_body_bytes:
+            self._refuse(self._body_too_large())
+            return
         super().on_headers_complete()
         self._body_deadline = self.loop.call_later(self.body_timeout, self._body_late)
 
+    def on_body(self, body: bytes) -> None:
+        if self._refused:
+            return
+        self._body_bytes += len(body)
+        if self._body_bytes > self.max_body_bytes:  # chunked: no length was declared
+            self._refuse(None if self._answered() else self._body_too_large())
+            return
+        super().on_body(body)
+
     def on_message_complete(self) -> None:
+        if self._refused:
+            return
         if self._body_deadline is not None:
             self._body_deadline.cancel()
             self._body_deadline = None
         super().on_message_complete()
+
+    def _body_too_large(self) -> bytes:
+        detail = f"the request body is larger than {self.max_body_bytes} bytes"
+        return _raw_problem(413, "body_too_large", detail)
 
     def _arm_head(self) -> None:
         if self._head_deadline is None:
@@ -109,19 +167,24 @@ class DeadlineHttpProtocol(HttpToolsProtocol):
                 timer.cancel()
         self._head_deadline = self._body_deadline = None
 
+    def _answered(self) -> bool:
+        cycle = self.cycle
+        return cycle is not None and cycle.response_started
+
     def _head_late(self) -> None:
         self._head_deadline = None
         detail = f"the request head was not complete within {self.header_timeout:g} s"
-        self._close(_raw_408("header_timeout", detail))
+        self._refuse(_raw_problem(408, "header_timeout", detail))
 
     def _body_late(self) -> None:
         self._body_deadline = None
-        cycle = self.cycle
-        answered = cycle is not None and cycle.response_started
         detail = f"the request body was not complete within {self.body_timeout:g} s"
-        self._close(None if answered else _raw_408("body_timeout", detail))
+        self._refuse(None if self._answered() else _raw_problem(408, "body_timeout", detail))
 
-    def _close(self, answer: bytes | None) -> None:
+    def _refuse(self, answer: bytes | None) -> None:
+        """Answer (unless a response was started) and close the connection."""
+        self._refused = True
+        self._cancel()
         if self.transport.is_closing():
             return
         if answer is not None:
@@ -168,6 +231,8 @@ def server_config(app: ASGIApp, settings: HttpServerSettings, **options: Any) ->
         {
             "header_timeout": settings.header_timeout_seconds,
             "body_timeout": settings.body_timeout_seconds,
+            "max_head_bytes": settings.max_header_bytes,
+            "max_body_bytes": settings.max_body_bytes,
         },
     )
     limited = InFlightLimit(

@@ -19,7 +19,7 @@ def main() -> None:
     settings = GatewaySettings()
     configure_logging(settings.log_level, json=settings.log_json)
     if settings.workers == 1:
-        serve_api(create_app(settings), settings.host, settings.port, settings.http)
+        serve_api(create_app(settings), settings.host, settings.port, settings.server())
     else:
         run_workers(settings)
 

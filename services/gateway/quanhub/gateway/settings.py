@@ -77,6 +77,12 @@ class GatewaySettings(BaseSettings):
     #: QUANHUB_HTTP_*: header and body read deadlines, requests in flight at most.
     http: HttpServerSettings = Field(default_factory=HttpServerSettings)
 
+    def server(self) -> HttpServerSettings:
+        """The HTTP server's settings, its body limit raised to this gateway's own, so that
+        the route answers (and charges) refusals with their precise reason."""
+        most = max(self.http.max_body_bytes, self.max_body_bytes)
+        return self.http.model_copy(update={"max_body_bytes": most})
+
     @model_validator(mode="after")
     def _burst_fits_a_full_batch(self) -> Self:
         if self.rate_limit_burst < self.max_events_per_request:

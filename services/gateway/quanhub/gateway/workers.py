@@ -33,7 +33,7 @@ import structlog
 import uvicorn
 
 from quanhub.common.http import MULTIPROCESS_METRICS_ENV
-from quanhub.common.server import HttpServerSettings, server_config
+from quanhub.common.server import server_config
 from quanhub.gateway.app import app_from_environment
 from quanhub.gateway.settings import GatewaySettings
 
@@ -69,8 +69,7 @@ def _serve(sock: socket.socket, parent: int) -> None:
     SIGTERM or until `parent` is no longer its parent (killed: nobody would stop it)."""
     if os.getppid() != parent:
         return  # the supervisor died while this worker was starting
-    # QUANHUB_HTTP_*, read as GatewaySettings.http reads it in a single-process gateway.
-    server = uvicorn.Server(server_config(app_from_environment(), HttpServerSettings()))
+    server = uvicorn.Server(server_config(app_from_environment(), GatewaySettings().server()))
 
     def watch_parent() -> None:
         while not server.should_exit:
