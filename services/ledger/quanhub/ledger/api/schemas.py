@@ -224,8 +224,26 @@ class Receipt(BaseModel):
 DocumentName = Literal["order", "payment", "waybill", "inventory"]
 
 
+class Filing(BaseModel):
+    """One of conflicting documents of a kind, each one the reader may read: a
+    declarant's latest declaration of that kind, or (order only) the platform's own order
+    when it contradicts a declarant's (then `declarant` is the platform's code and
+    `declaration_id` and `accepted` are null)."""
+
+    source: Literal["customs", "hub_order"]
+    declaration_id: uuid.UUID | None
+    declarant: str
+    status: str
+    accepted: bool | None
+
+
 class DocumentState(BaseModel):
-    """One of the documents the three-document match needs."""
+    """One of the documents the three-document match needs.
+
+    `conflict`: declarations of more than one declarant (among those the reader may read)
+    are documents of this kind for the order or shipment, or (order) a declarant's order
+    document contradicts the platform's own order; none is taken for the others,
+    `declaration_id`, `status` and `accepted` are then empty and `filings` lists each."""
 
     document: DocumentName
     present: bool
@@ -234,23 +252,31 @@ class DocumentState(BaseModel):
     declaration_id: uuid.UUID | None = None
     status: str = ""
     accepted: bool | None = None
+    conflict: bool = False
+    filings: list[Filing] = Field(default_factory=list)
 
 
 class Check(BaseModel):
-    """One rule of the match: agree, disagree, or unknown when a side is missing."""
+    """One rule of the match: agree, disagree, or unknown when a side is missing;
+    conflict when the result depends on which of conflicting documents is taken."""
 
     rule: Literal["amount", "buyer_payer", "consignee", "lines", "all_accepted"]
-    result: Literal["agree", "disagree", "unknown"]
+    result: Literal["agree", "disagree", "unknown", "conflict"]
     detail: str
 
 
 class ThreeDocumentCheck(BaseModel):
-    """三单对碰: order, payment, waybill and inventory, which exist and which agree."""
+    """三单对碰: order, payment, waybill and inventory, which exist and which agree.
+
+    A rule over a kind in `conflicts` reads the result every choice of its documents
+    gives, or `conflict` when choices differ; the consignment is never `matched` while a
+    kind is in conflict."""
 
     documents: list[DocumentState]
     checks: list[Check]
     missing: list[DocumentName]
     matched: bool
+    conflicts: list[DocumentName] = Field(default_factory=list)
 
 
 class ImportLimits(BaseModel):
