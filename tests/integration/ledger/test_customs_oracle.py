@@ -148,11 +148,14 @@ async def test_another_agents_declarations_of_the_order_are_not_shown(
                              "inventory": inventory_id}  # fmt: skip
     assert _checks(own)["buyer_payer"] == "agree"
     assert payment_id not in str(own)
-    # The customs authority sees the whole consignment (the latest payment of each).
+    # The customs authority sees the whole consignment: two declarants' payments, a
+    # conflict (agree with JNAGENT's, disagree with the intruder's), neither taken.
     liaison = await _view(ledger_api, "QCCUSTOMS", payment_id)
-    assert _present(liaison) == {"order": order_id, "payment": payment_id,
+    assert _present(liaison) == {"order": order_id, "payment": None,
                                  "inventory": inventory_id}  # fmt: skip
-    assert _checks(liaison)["buyer_payer"] == "disagree"
+    [payments] = [d for d in liaison["three_documents"]["documents"] if d["conflict"]]
+    assert {f["declaration_id"] for f in payments["filings"]} == {own_payment_id, payment_id}
+    assert _checks(liaison)["buyer_payer"] == "conflict"
 
 
 async def test_another_agents_documents_of_the_shipment_are_not_shown(
@@ -354,3 +357,121 @@ async def test_python_and_sql_read_money_alike(ledger_pool: asyncpg.Pool) -> Non
     read = {t: r["amount"] for t, r in zip(texts, rows, strict=True)}
     assert read == {t: decimal(t) for t in texts}
     assert read[fullwidth("30000") + ".00"] == Decimal("30000.00")
+
+
+#: A rogue's document of each kind, and the rules it takes part in (besides all_accepted).
+_ROGUE_KINDS = {
+    "CEB311": ("order", ("buyer_payer", "consignee")),
+    "CEB411": ("payment", ("buyer_payer",)),
+    "CEB511": ("waybill", ("consignee",)),
+}
+
+
+def _consignment(odd: str, odd_buyer: str) -> list[cpb.CanonicalEvent]:
+    """JNAGENT's four documents of the order, buyer b-real, except its `odd` message type
+    naming `odd_buyer`; none accepted yet."""
+    return [
+        customs_event(f"cf-{message}", declarant="JNAGENT", message_type=message,
+                      cop_no=f"CF-{message}", occurred_at=T0 + n * _M, actual_paid="499.00",
+                      buyer=odd_buyer if message == odd else "b-real", **LINK)
+        for n, message in enumerate(("CEB311", "CEB411", "CEB511", "CEB621"))
+    ]  # fmt: skip
+
+
+def _of(view: dict[str, Any], rules: tuple[str, ...]) -> dict[str, str]:
+    return {rule: _checks(view)[rule] for rule in rules}
+
+
+@pytest.mark.parametrize("real_agrees", [True, False], ids=["agree", "disagree"])
+@pytest.mark.parametrize("message", sorted(_ROGUE_KINDS))
+async def test_a_rogue_agents_newer_document_does_not_silently_change_the_match(
+    ledger_pool: asyncpg.Pool, ledger_api: Api, *, message: str, real_agrees: bool
+) -> None:
+    # JNAGENT's documents agree (or its `message` document disagrees); the intruder then
+    # files a newer document of that kind for the same order saying the opposite. The
+    # platform the documents name and the customs authority read both documents: their
+    # match must not silently take the newer one (nor the older): the kind is a conflict,
+    # each rule it takes part in reads `conflict`, and the consignment is not matched.
+    await _add_intruder(ledger_pool, ledger_api)
+    kind, rules = _ROGUE_KINDS[message]
+    await _write(ledger_pool, _consignment(message, "b-real" if real_agrees else "b-other"))
+    real = "agree" if real_agrees else "disagree"
+    [inventory_id] = await _ids(ledger_api, "JNAGENT", "INVENTORY")
+    [real_doc] = await _ids(ledger_api, "JNAGENT", kind.upper())
+    for reader in ("TMALL", "QCCUSTOMS"):
+        before = await _view(ledger_api, reader, inventory_id)
+        assert _of(before, rules) == dict.fromkeys(rules, real)
+    await _write(ledger_pool, [
+        customs_event(f"rogue-{message}", declarant=INTRUDER, message_type=message,
+                      cop_no=f"Q-{message}", occurred_at=T0 + 30 * _M, actual_paid="499.00",
+                      buyer="b-guess" if real_agrees else "b-real", **LINK),
+    ])  # fmt: skip
+    [rogue_doc] = await _ids(ledger_api, INTRUDER, kind.upper())
+    for reader in ("TMALL", "QCCUSTOMS"):
+        for seen_from in (inventory_id, real_doc, rogue_doc):
+            view = await _view(ledger_api, reader, seen_from)
+            check = view["three_documents"]
+            assert _of(view, rules) == dict.fromkeys(rules, "conflict")
+            assert check["matched"] is False
+            assert check["conflicts"] == [kind]
+            [state] = [d for d in check["documents"] if d["document"] == kind]
+            assert state["conflict"] is True
+            assert state["declaration_id"] is None
+            assert {(f["declaration_id"], f["declarant"]) for f in state["filings"]} == {
+                (real_doc, "JNAGENT"),
+                (rogue_doc, INTRUDER),
+            }
+    # The declarant reads its own documents only, exactly as before the rogue filed.
+    own = await _view(ledger_api, "JNAGENT", inventory_id)
+    assert _of(own, rules) == dict.fromkeys(rules, real)
+    assert own["three_documents"]["conflicts"] == []
+    assert rogue_doc not in str(own)
+    # And the rogue learns nothing from the real documents.
+    rogue = await _view(ledger_api, INTRUDER, rogue_doc)
+    assert _present(rogue) == {kind: rogue_doc}
+    assert rogue["three_documents"]["conflicts"] == []
+    for other in (inventory_id, real_doc):
+        assert other not in str(rogue)
+
+
+@pytest.mark.parametrize("real_agrees", [True, False], ids=["agree", "disagree"])
+async def test_a_rogue_order_document_does_not_silently_replace_the_platforms_order(
+    ledger_pool: asyncpg.Pool, ledger_api: Api, *, real_agrees: bool
+) -> None:
+    # No CEB311 yet: TMALL's own order (buyer b-real) is the order document of JNAGENT's
+    # payment. The intruder's CEB311 naming another buyer must not take its place.
+    await _add_intruder(ledger_pool, ledger_api)
+    payer = "b-real" if real_agrees else "b-other"
+    await _write(ledger_pool, [
+        order_event("ho-o", platform_code="TMALL", order_no=ORDER_NO, status="PAID",
+                    occurred_at=T0, trade_mode="1210", ie_flag="I", buyer="b-real",
+                    actual_paid="499.00"),
+        customs_event("ho-pay", declarant="JNAGENT", message_type="CEB411", cop_no="HO-PAY",
+                      occurred_at=T0 + _M, buyer=payer, actual_paid="499.00", **LINK),
+    ])  # fmt: skip
+    [payment_id] = await _ids(ledger_api, "JNAGENT", "PAYMENT")
+    real = "agree" if real_agrees else "disagree"
+    for reader in ("TMALL", "QCCUSTOMS"):
+        view = await _view(ledger_api, reader, payment_id)
+        assert _checks(view)["buyer_payer"] == real
+        assert view["three_documents"]["documents"][0]["source"] == "hub_order"
+    await _write(ledger_pool, [
+        customs_event("ho-rogue", declarant=INTRUDER, message_type="CEB311", cop_no="Q-HO",
+                      occurred_at=T0 + 5 * _M, actual_paid="499.00",
+                      buyer="b-guess" if real_agrees else "b-other", **LINK),
+    ])  # fmt: skip
+    [rogue_id] = await _ids(ledger_api, INTRUDER, "ORDER")
+    for reader in ("TMALL", "QCCUSTOMS"):
+        for seen_from in (payment_id, rogue_id):
+            check = (await _view(ledger_api, reader, seen_from))["three_documents"]
+            assert {c["rule"]: c["result"] for c in check["checks"]}["buyer_payer"] == "conflict"
+            assert (check["conflicts"], check["matched"]) == (["order"], False)
+            assert {(f["source"], f["declaration_id"], f["declarant"])
+                    for f in check["documents"][0]["filings"]} == {
+                ("hub_order", None, "TMALL"), ("customs", rogue_id, INTRUDER)
+            }  # fmt: skip
+    # The intruder reads no order: its match has its own document only.
+    rogue = await _view(ledger_api, INTRUDER, rogue_id)
+    assert _present(rogue) == {"order": rogue_id}
+    assert rogue["three_documents"]["conflicts"] == []
+    assert payment_id not in str(rogue)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import uuid
 from decimal import Decimal
+from typing import Any
 
+from quanhub.ledger.api.schemas import DocumentName
 from quanhub.ledger.read.documents import (
     Document,
     Documents,
@@ -122,3 +124,83 @@ def test_a_nan_amount_is_no_amount_rather_than_an_error() -> None:
     docs = _docs(order=nan)
     assert order_amount(docs) is None
     assert _results(docs)["amount"] == "unknown"
+
+
+def _filed(declarant: str, content: dict[str, Any], status: str = "ACCEPTED") -> Document:
+    return Document("customs", content, uuid.uuid4(), status, declarant)
+
+
+def _with_rival(name: DocumentName, rival: Document) -> Documents:
+    """_docs() with the one document `name`, then `rival` of another declarant."""
+    docs = _docs()
+    own = docs.get(name)
+    assert own is not None
+    setattr(docs, name, None)
+    docs.add(name, own)
+    docs.add(name, rival)
+    return docs
+
+
+def test_a_rival_document_that_changes_a_rule_makes_it_a_conflict() -> None:
+    # The payments differ on the payer: agree with one, disagree with the other, so the
+    # rule reads neither; the same for the flip (a rival that agrees where ours does not).
+    rival = _filed("ROGUE", {"amounts": {"actual_paid": "10.00"}, "payer": _party("x")})
+    check = three_document_check(_with_rival("payment", rival))
+    results = {c.rule: c.result for c in check.checks}
+    assert results["buyer_payer"] == "conflict"
+    assert results["amount"] == "agree"  # every choice agrees on the amount
+    assert (check.matched, check.conflicts) == (False, ["payment"])
+    [state] = [s for s in check.documents if s.document == "payment"]
+    assert (state.present, state.conflict, state.declaration_id) == (True, True, None)
+    assert [f.declarant for f in state.filings] == ["", "ROGUE"]
+
+
+def test_a_rule_every_choice_disagrees_on_stays_a_disagreement() -> None:
+    docs = _docs(waybill=Document("customs", {"consignee": _party("y")}, None, "ACCEPTED"))
+    docs.add("waybill", _filed("ROGUE", {"consignee": _party("z")}))
+    assert _results(docs)["consignee"] == "disagree"
+    assert three_document_check(docs).conflicts == ["waybill"]
+
+
+def test_acceptance_over_conflicting_documents() -> None:
+    unaccepted = _filed("ROGUE", {"consignee": _party("c")}, "SENT_TO_CUSTOMS")
+    assert _results(_with_rival("waybill", unaccepted))["all_accepted"] == "conflict"
+    docs = _with_rival("waybill", _filed("ROGUE", {"consignee": _party("c")}))
+    assert _results(docs)["all_accepted"] == "agree"
+    docs = _docs(waybill=None)
+    for declarant in ("A", "B"):
+        docs.add("waybill", _filed(declarant, {"consignee": _party("c")}, "SENT_TO_CUSTOMS"))
+    assert _results(docs)["all_accepted"] == "disagree"
+
+
+def test_limit_inputs_of_conflicting_documents_are_unknown_unless_they_agree() -> None:
+    rival = {"amounts": {"actual_paid": "6000.00"}, "buyer": _party("other"), "lines": LINES}
+    docs = _with_rival("order", _filed("ROGUE", rival))
+    assert order_amount(docs) is None
+    assert buyer_token(docs) is None
+    same = {"amounts": {"actual_paid": "10.0"}, "buyer": _party("b")}
+    docs = _with_rival("order", _filed("ROGUE", same))
+    assert order_amount(docs) == Decimal("10.00")
+    assert buyer_token(docs) == "t1:id-b"
+
+
+def test_the_platforms_order_joins_the_conflict_only_when_it_contradicts() -> None:
+    hub = Document("hub_order", {"amounts": {"actual_paid": "10"}, "buyer": _party("b")},
+                   None, "PAID", "TMALL")  # fmt: skip
+    docs = _docs()
+    docs.add_hub_order(hub)  # states what the customs order states: it changes nothing
+    assert three_document_check(docs).matched is True
+    hub = Document("hub_order", {"buyer": _party("someone")}, None, "PAID", "TMALL")
+    docs = _docs(order=None)
+    docs.add_hub_order(hub)  # alone, it is the order document
+    assert three_document_check(docs).documents[0].source == "hub_order"
+    docs = _docs()
+    docs.add_hub_order(hub)
+    check = three_document_check(docs)
+    assert (check.conflicts, _results(docs)["buyer_payer"]) == (["order"], "conflict")
+    assert [f.source for f in check.documents[0].filings] == ["customs", "hub_order"]
+    # Taking the platform's order, no customs order is waiting; taking the other, one is.
+    docs = _docs(order=None)
+    docs.add("order", _filed("ROGUE", {"buyer": _party("x")}, "SENT_TO_CUSTOMS"))
+    docs.add_hub_order(hub)
+    assert _results(docs)["all_accepted"] == "conflict"

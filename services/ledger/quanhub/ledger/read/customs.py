@@ -6,6 +6,10 @@ reader may read (declaration_visible), so a declarant never sees, nor is matched
 another declarant's documents; and the buyer's yearly import figures, which sum every
 platform's orders of that buyer, are computed and shown only for the entitled roles
 (LIMIT_ROLES). For anyone else they would confirm that a guessed buyer ID has bought.
+
+Integrity: of each document kind the match takes each declarant's latest sibling, and
+when more than one declarant filed one (a rogue agent's document for another's order)
+the kind is a conflict (documents.py), never silently the newest.
 """
 
 # Aliases and column lists come from code; caller values are bound parameters (Params).
@@ -25,7 +29,12 @@ from zoneinfo import ZoneInfo
 from asyncpg import Record
 
 from quanhub.common.access import Principal, Role
-from quanhub.ledger.api.schemas import DeclarationPage, DeclarationView, ImportLimits
+from quanhub.ledger.api.schemas import (
+    DeclarationPage,
+    DeclarationView,
+    DocumentName,
+    ImportLimits,
+)
 from quanhub.ledger.errors import InvalidQuery, NotFound
 from quanhub.ledger.read import convert
 from quanhub.ledger.read.documents import (
@@ -51,7 +60,7 @@ from quanhub.ledger.read.visibility import (
 )
 
 CST = ZoneInfo("Asia/Shanghai")
-_DOC_NAMES = {
+_DOC_NAMES: dict[str, DocumentName] = {
     "ORDER": "order",
     "PAYMENT": "payment",
     "WAYBILL": "waybill",
@@ -148,20 +157,21 @@ async def list_declarations(
 
 
 def _documents(row: Record) -> Documents:
-    """The consignment's documents: the latest declared of each kind among the
-    declaration's siblings (`linked_documents`), and the platform's order when customs
-    has no order document."""
+    """The consignment's documents: each declarant's latest declared of each kind among
+    the declaration's siblings (`linked_documents`, newest first; two declarants' of one
+    kind are a conflict), and the platform's order (documents.Documents.add_hub_order)."""
     docs = Documents()
     for s in row["linked_documents"]:
         name = _DOC_NAMES.get(s["document"])
         if name is not None:
-            doc = Document(
-                "customs", convert.as_json(s["content"]), s["declaration_id"], s["status"]
-            )
-            setattr(docs, name, doc)
+            content = convert.as_json(s["content"])
+            docs.add(name, Document("customs", content, s["declaration_id"], s["status"],
+                                    s["declarant"]))  # fmt: skip
     order = row["linked_order"]
-    if docs.order is None and order is not None:
-        docs.order = Document("hub_order", convert.as_json(order["detail"]), None, order["status"])
+    if order is not None:
+        detail = convert.as_json(order["detail"])
+        docs.add_hub_order(Document("hub_order", detail, None, order["status"],
+                                    order["platform_code"]))  # fmt: skip
     return docs
 
 
@@ -175,26 +185,34 @@ def _buyer_of(content: str) -> str:
 
 
 def _document_of(kind: str) -> str:
-    return f"(SELECT x.content FROM unnest(sib.docs) x WHERE x.document = '{kind}')"
+    """SQL: the newest sibling document of the kind (one of several when declarants
+    conflict; documents.buyer_token then names no buyer and the figures are not used)."""
+    return (
+        f"(SELECT x.content FROM unnest(sib.docs) x WHERE x.document = '{kind}' "
+        "ORDER BY x.declared_at DESC, x.declaration_id DESC LIMIT 1)"
+    )
 
 
 def _latest_siblings(principal: Principal, params: Params) -> str:
-    """SQL: the id of the latest declared sibling of each document kind among those the
-    reader may read: declarations of the same order (order_no + ebp_code) or the same
-    shipment (logistics_no + logistics_code). Visibility filters before the latest is
-    chosen, so a newer document of another declarant neither shows nor hides one.
+    """SQL: the id of each declarant's latest declared sibling of each document kind
+    among those the reader may read: declarations of the same order (order_no + ebp_code)
+    or the same shipment (logistics_no + logistics_code). Visibility filters before the
+    latest is chosen, so a newer document of another declarant neither shows nor hides
+    one; per declarant, so one it may read stands beside (conflicts with) the other.
     Each branch is an index scan that runs only when its key is not empty (an empty key
     would match every declaration without one); only the winners' rows are read in full."""
     return (
-        "SELECT DISTINCT ON (k.document) k.declaration_id FROM ("
-        "SELECT s1.document, s1.declared_at, s1.declaration_id FROM declarations s1 "
+        "SELECT DISTINCT ON (k.document, k.declarant) k.declaration_id FROM ("
+        "SELECT s1.document, s1.declarant, s1.declared_at, s1.declaration_id "
+        "FROM declarations s1 "
         "WHERE d.order_no <> '' AND s1.order_no = d.order_no AND s1.ebp_code = d.ebp_code "
         f"AND {declaration_visible(principal, 's1', params)} "
-        "UNION ALL SELECT s2.document, s2.declared_at, s2.declaration_id FROM declarations s2 "
+        "UNION ALL SELECT s2.document, s2.declarant, s2.declared_at, s2.declaration_id "
+        "FROM declarations s2 "
         "WHERE d.logistics_no <> '' AND s2.logistics_no = d.logistics_no "
         f"AND s2.logistics_code = d.logistics_code "
         f"AND {declaration_visible(principal, 's2', params)}) k "
-        "ORDER BY k.document, k.declared_at DESC, k.declaration_id DESC"
+        "ORDER BY k.document, k.declarant, k.declared_at DESC, k.declaration_id DESC"
     )
 
 
@@ -291,7 +309,8 @@ def declaration_sql(principal: Principal, declaration_id: uuid.UUID) -> tuple[st
         # siblings; OFFSET 0 keeps each lateral one evaluation (the planner would otherwise
         # inline the array's subquery into every expression that reads it).
         f"CROSS JOIN LATERAL (SELECT ARRAY(SELECT s FROM declarations s "
-        f"WHERE s.declaration_id IN ({_latest_siblings(principal, params)})) AS docs "
+        f"WHERE s.declaration_id IN ({_latest_siblings(principal, params)}) "
+        "ORDER BY s.declared_at DESC, s.declaration_id DESC) AS docs "
         f"OFFSET 0) sib {_LIMIT_JOINS if entitled else ''}"
         f"WHERE d.declaration_id = {ident} AND {declaration_visible(principal, 'd', params)}"
     )
@@ -341,6 +360,7 @@ async def _limits(conn: Reader, row: Record, docs: Documents, principal: Princip
             buyer_year_total=None, buyer_year_orders=None, exceeds_annual_limit=None,
         )  # fmt: skip
     year = row["declared_at"].astimezone(CST).year
+    # None: conflicting documents name different buyers, so no one buyer's year is shown.
     token = buyer_token(docs)
     entitled = principal.role in LIMIT_ROLES
     figures = await _buyer_year(conn, row, token, year) if entitled and token else None
@@ -351,7 +371,9 @@ async def _limits(conn: Reader, row: Record, docs: Documents, principal: Princip
         year=year,
         buyer_year_total=None if figures is None else f"{figures.total:.2f}",
         # Entitled readers see 0 orders for a declaration naming no buyer; others nothing.
-        buyer_year_orders=(0 if figures is None else figures.orders) if entitled else None,
+        buyer_year_orders=(
+            (0 if figures is None else figures.orders) if entitled and token is not None else None
+        ),
         buyer_year_unreadable=None if figures is None else figures.unreadable,
         exceeds_annual_limit=None if figures is None else _exceeds_annual(figures),
     )

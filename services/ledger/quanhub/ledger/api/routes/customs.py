@@ -84,7 +84,10 @@ async def declaration(
     """One declaration: its receipts in return_time order, the linked order and parcels,
     the three-document match (order, payment, waybill, inventory: which exist, whether they
     agree on amount, buyer/payer, consignee and lines, and what is missing) and the import
-    limit flags (CNY 5,000 per order, CNY 26,000 per buyer per year, import only).
+    limit flags (CNY 5,000 per order, CNY 26,000 per buyer per year, import only). When
+    more than one declarant filed a document of one kind (or a declarant's order document
+    contradicts the platform's order), the kind is listed in `conflicts` with its
+    `filings`, and a rule over it reads `conflict` unless every choice gives one result.
 
     `confirmed` as in the list. Only documents the caller may read take part in the
     match; the buyer's yearly figures are null unless the caller is the customs liaison
