@@ -148,8 +148,8 @@ async def test_a_partner_record_near_kafkas_limit_is_dead_lettered_and_the_next_
     big.order.CopyFrom(
         ipb.OrderEvent(platform_code=partner, order_no="B1", code_system="taobao", code="PAID")
     )
-    line = ipb.GoodsLine(item_name="商品" * 150, quantity=1, unit_price="1.00", total_price="1.00")
-    big.order.lines.extend([line] * 1100)
+    line = ipb.GoodsLine(item_name="商品" * 165, quantity=1, unit_price="1.00", total_price="1.00")
+    big.order.lines.extend([line] * 1000)  # MAX_LINES
     assert 1_000_000 < big.ByteSize() < 1_040_000  # under the broker's 1 MiB
     small = ipb.Event()
     small.CopyFrom(big)

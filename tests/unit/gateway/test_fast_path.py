@@ -27,6 +27,7 @@ from quanhub.common.access.demo import DEMO_PARTNERS
 from quanhub.common.clock import FixedClock
 from quanhub.common.kafka import murmur2
 from quanhub.common.pii import scrub_text
+from quanhub.common.validation import MAX_LINES
 from quanhub.gateway.app import create_app
 from quanhub.gateway.fastpath import schema
 from quanhub.gateway.settings import GatewaySettings
@@ -383,6 +384,26 @@ def _padded(value: int, width: int) -> bytes:
     if width == 1:
         return bytes([value])
     return bytes([value | 0x80, *([0x80] * (width - 2)), 0x00])
+
+
+@pytest.mark.parametrize("partner", ["TMALL", "JNAGENT"])
+async def test_events_at_and_over_the_lines_limit_get_python_s_answer(partner: str) -> None:
+    """MAX_LINES is one constant in Python and one in Rust: both paths refuse one line more."""
+    base = next(e for e in _BASE[partner] if e.WhichOneof("body") in {"order", "customs"})
+    events = []
+    for count in (MAX_LINES, MAX_LINES + 1):
+        event = ingest_pb2.Event()
+        event.CopyFrom(base)
+        event.event_id = f"lines-{count}"
+        body = getattr(event, event.WhichOneof("body"))
+        del body.lines[:]
+        for i in range(count):
+            body.lines.add(item_no=str(i), quantity=1, unit_price="1.00", total_price="1.00")
+        events.append(event)
+    async with _pair(_AFTER + timedelta(minutes=5)) as pair:
+        await pair.post(partner, events)
+        await pair.post(partner, events[:1])
+        assert _fast_share(pair) > 0, "the native path judged the event at the limit"
 
 
 @pytest.mark.parametrize("width", [1, 2, 5, 6, 10])

@@ -15,6 +15,7 @@ import pytest
 from gateway_fakes import FakeAuthenticator, FakePublisher
 
 from quanhub.common.clock import FixedClock
+from quanhub.common.validation import MAX_LINES
 from quanhub.gateway import parsing
 from quanhub.gateway.app import create_app
 from quanhub.gateway.errors import MalformedBody, PayloadTooLarge
@@ -171,14 +172,19 @@ async def test_refused_bodies_spend_the_budget_then_429_before_reading() -> None
 
 
 async def test_a_large_body_is_judged_off_the_event_loop(gateway: httpx.AsyncClient) -> None:
-    """/healthz keeps answering while a protobuf body of one event with a million empty
-    lines is judged (before: its Python decoding held the loop for over a second)."""
-    event = ingest_pb2.Event(event_id="e")
-    event.occurred_at.FromDatetime(NOW)
-    for _ in range(1_200_000):
-        event.order.lines.add()
-    body = ingest_pb2.PublishRequest(events=[event]).SerializeToString()
-    headers = {**SF, "Content-Type": "application/x-protobuf"}
+    """/healthz keeps answering while a body of 500 events of MAX_LINES lines is judged in
+    Python (a non-ASCII space keeps them off the native path): a second or more of work,
+    which held the event loop before."""
+    request = ingest_pb2.PublishRequest()
+    for k in range(500):
+        event = request.events.add(event_id=f"e{k}")
+        event.occurred_at.FromDatetime(NOW)
+        event.order.description = "\u3000"
+        event.order.platform_code = "TMALL"
+        for _ in range(MAX_LINES):
+            event.order.lines.add()
+    body = request.SerializeToString()
+    headers = {"Authorization": "Bearer key-tmall", "Content-Type": "application/x-protobuf"}
     waits: list[float] = []
 
     async def probe() -> None:
@@ -196,3 +202,26 @@ async def test_a_large_body_is_judged_off_the_event_loop(gateway: httpx.AsyncCli
     assert answer.status_code in {413, 422}
     assert len(waits) > 3
     assert max(waits) < 0.5, waits  # a shared machine; before: no probe answered at all
+
+
+async def test_events_with_too_many_lines_are_refused_cheaply(
+    gateway: httpx.AsyncClient,
+) -> None:
+    """Eight events of 170,000 empty lines fit every size limit (4 MB, 510 KB each): they
+    were accepted, after seconds of Python work, for a charge of 8 events."""
+    request = ingest_pb2.PublishRequest()
+    for k in range(8):
+        event = request.events.add(event_id=f"e{k}")
+        event.occurred_at.FromDatetime(NOW)
+        order = event.order
+        order.platform_code, order.order_no, order.code_system, order.code = "TMALL", "T", "a", "b"
+        for _ in range(170_000):
+            order.lines.add()
+    body = request.SerializeToString()
+    headers = {"Authorization": "Bearer key-tmall", "Content-Type": "application/x-protobuf"}
+    started = time.perf_counter()
+    answer = await gateway.post("/v1/events", content=body, headers=headers)
+    assert time.perf_counter() - started < 1.5
+    assert answer.status_code == 422, answer.text
+    assert {r["code"] for r in answer.json()["rejected"]} == {"too_long"}
+    assert f"at most {MAX_LINES}" in answer.json()["rejected"][0]["message"]

@@ -133,8 +133,8 @@ def test_an_unknown_owner_or_a_foreign_order_is_refused_and_never_replayable() -
 def test_an_event_too_large_for_kafka_is_dead_lettered_not_produced() -> None:
     # Produced, it would be refused for good and stop the normalizer (nothing is dropped).
     event = order(name="张三")
-    line = ipb.GoodsLine(item_name="商品" * 150, quantity=1, unit_price="1.00", total_price="1.00")
-    event.order.lines.extend([line] * 1100)  # ~1 MB: under the broker's limit as input
+    line = ipb.GoodsLine(item_name="商品" * 165, quantity=1, unit_price="1.00", total_price="1.00")
+    event.order.lines.extend([line] * 1000)  # ~1 MB (MAX_LINES): under the broker's limit
     out = route(Record(event.SerializeToString()), SOURCES, TOPICS, NOW, OWNERS)
     assert (out.topic, out.error_code) == (TOPICS.dlq, "event_too_large")
     assert str(MAX_OUTPUT_BYTES) in out.error_message

@@ -30,6 +30,10 @@ pub struct Tables {
     pub max_seconds: i64,
 }
 
+/// Goods lines one order or customs body may hold: quanhub.common.validation.MAX_LINES (the
+/// differential tests send MAX_LINES and MAX_LINES + 1 lines to both paths).
+pub const MAX_LINES: usize = 1000;
+
 /// Who publishes, and the request's own limits.
 pub struct Caller<'a> {
     pub partner: &'a str,
@@ -248,8 +252,9 @@ impl Tables {
     }
 
     fn common(&self, currency: &str, lines: &[GoodsLine], consignee: &Option<Consignee>) -> bool {
-        (currency.is_empty()
-            || (currency.len() == 3 && currency.bytes().all(|b| b.is_ascii_uppercase())))
+        lines.len() <= MAX_LINES
+            && (currency.is_empty()
+                || (currency.len() == 3 && currency.bytes().all(|b| b.is_ascii_uppercase())))
             && lines
                 .iter()
                 .all(|l| l.quantity >= 0 && money(&l.unit_price) && money(&l.total_price))

@@ -16,6 +16,7 @@ from google.protobuf import json_format
 from google.protobuf.message import DecodeError, Message
 from starlette.requests import ClientDisconnect
 
+from quanhub.common.validation import MAX_LINES
 from quanhub.gateway.errors import (
     BodyIncomplete,
     MalformedBody,
@@ -161,8 +162,10 @@ def build_events(counted: Counted, limits: BodyLimits) -> list[ingest_pb2.Event]
     # Unknown fields would travel to Kafka unread (and unmasked): drop them at the edge.
     request.DiscardUnknownFields()
     for index, event in enumerate(request.events):
-        if event.ByteSize() <= limits.max_string_chars:
-            continue  # no string in it can have more characters than it has bytes
+        if event.ByteSize() <= limits.max_string_chars or _lines(event) > MAX_LINES:
+            # No string in it can have more characters than it has bytes; or validation
+            # refuses it for its lines, which are not worth walking.
+            continue
         for path, length in _string_lengths(event, ""):
             if length > limits.max_string_chars:
                 msg = (
@@ -253,6 +256,11 @@ def _check_shape(document: dict[str, Any], limits: BodyLimits) -> None:
         if seen > budget:
             raise _too_many_values(limits)
         stack.extend((child, level + 1) for child in children)
+
+
+def _lines(event: ingest_pb2.Event) -> int:
+    body = event.WhichOneof("body")
+    return len(getattr(event, body).lines) if body in {"order", "customs"} else 0
 
 
 def _string_lengths(message: Message, prefix: str) -> Iterator[tuple[str, int]]:
