@@ -34,7 +34,7 @@ from quanhub.gateway.errors import (
     PayloadTooLarge,
     RateLimited,
 )
-from quanhub.gateway.fastpath import FastPath, Prepared, merge
+from quanhub.gateway.fastpath import Prepared, merge
 from quanhub.gateway.parsing import (
     PROTOBUF_TYPES,
     BodyFormat,
@@ -182,27 +182,42 @@ class _Batch(NamedTuple):
         return len(self.judged) if self.prepared is None else len(self.prepared)
 
 
+async def _read(
+    ctx: GatewayContext, principal: Principal, request: Request, fmt: BodyFormat
+) -> tuple[bytes, Decoded | Counted]:
+    """The body, decoded by the native path or counted by Python (a 429 before it is read
+    when the budget is spent; a refusal for size charged)."""
+    _ensure_budget(ctx, principal)
+    length = request.headers.get("content-length")
+    try:
+        body = await read_body(request.stream(), length, ctx.limits, fmt)
+        fast = ctx.fast_path if fmt is BodyFormat.PROTOBUF else None
+        decoded = fast.decode(body) if fast is not None else None
+        if decoded is not None:
+            return body, decoded
+        work = functools.partial(count_events, body, fmt, ctx.limits)
+        return body, await _off_loop(ctx, len(body), work)
+    except PayloadTooLarge as exc:
+        raise _charged(ctx, principal, exc) from None
+
+
 def _prepare(
     ctx: GatewayContext,
     principal: Principal,
     body: bytes,
-    read: Decoded | Counted,
+    read: Counted | int,
     *,
+    prepared: list[Prepared] | None,
     received_at: datetime,
-    trace_id: str,
-    writer: EnvelopeWriter,
 ) -> tuple[_Batch, Admission]:
-    """Build and judge a request's events (the CPU-bound part; may run on the worker)."""
-    fast = ctx.fast_path
+    """Build and judge in Python the events the native path did not (the CPU-bound part
+    of a request; it may run on the worker thread). `read`: the counted body, or the number
+    of events the native path decoded (judging consumed its Decoded)."""
     if isinstance(read, Counted):
         fmt = BodyFormat.PROTOBUF if read.request is not None else BodyFormat.JSON
         batch = _python_batch(ctx, fmt, build_events(read, ctx.limits))
     else:
-        assert fast is not None  # noqa: S101 - a Decoded comes from the fast path only
-        batch = _judge(
-            ctx, fast, read, body, principal,
-            received_at=received_at, trace_id=trace_id, writer=writer,
-        )  # fmt: skip
+        batch = _with_python(ctx, read, prepared, body)  # read: the native event count
     # No event of a protobuf body is larger than the body: small bodies skip the size check.
     # (JSON is no bound: a negative int is 2 characters there and 10 bytes in protobuf.)
     limit = ctx.limits.max_event_bytes
@@ -220,21 +235,11 @@ def _python_batch(ctx: GatewayContext, fmt: BodyFormat, events: list[ingest_pb2.
     return _Batch(None, events, None)
 
 
-def _judge(
-    ctx: GatewayContext,
-    fast: FastPath,
-    decoded: Decoded,
-    body: bytes,
-    principal: Principal,
-    *,
-    received_at: datetime,
-    trace_id: str,
-    writer: EnvelopeWriter,
+def _with_python(
+    ctx: GatewayContext, size: int, prepared: list[Prepared] | None, body: bytes
 ) -> _Batch:
-    """The native path judges what it is sure of; Python decodes the body for the rest (or
-    for all of it, when the native path failed)."""
-    size = len(decoded)
-    prepared = fast.judge(decoded, principal, received_at, trace_id, writer)
+    """The native path's events, and Python's decoding of the body for the rest (or for all
+    of it, when the native path failed)."""
     if prepared is None:
         return _python_batch(
             ctx, BodyFormat.PROTOBUF, decode(body, BodyFormat.PROTOBUF, ctx.limits)
@@ -305,19 +310,10 @@ async def publish_events(
     bound = log.bind(partner=principal.partner_code, trace_id=trace_id)
     ensure_may_publish(principal)
     fmt = body_format(request.headers.get("content-type"), request.headers.get("content-encoding"))
-    _ensure_budget(ctx, principal)
-    length = request.headers.get("content-length")
     # The body's size and event count are bounded, and the rate limit is spent on its count,
     # before any event is built (protobuf messages from JSON are what cost) or judged.
-    try:
-        body = await read_body(request.stream(), length, ctx.limits, fmt)
-        fast = ctx.fast_path if fmt is BodyFormat.PROTOBUF else None
-        read: Decoded | Counted | None = fast.decode(body) if fast is not None else None
-        if read is None:
-            work = functools.partial(count_events, body, fmt, ctx.limits)
-            read = await _off_loop(ctx, len(body), work)
-    except PayloadTooLarge as exc:
-        raise _charged(ctx, principal, exc) from None
+    body, read = await _read(ctx, principal, request, fmt)
+    fast = ctx.fast_path if fmt is BodyFormat.PROTOBUF else None
     count = len(read) if not isinstance(read, Counted) else read.count
     if isinstance(read, Counted) and count == 0:
         build_events(read, ctx.limits)  # a malformed body is refused as such
@@ -325,11 +321,15 @@ async def publish_events(
     rate_headers = _spend_budget(ctx, principal, count)
     received_at = ctx.clock.now()
     writer = EnvelopeWriter(principal.partner_code, principal.role.value, received_at, "gateway")
+    prepared = None
+    if fast is not None and not isinstance(read, Counted):  # native: quick, on the loop
+        prepared = fast.judge(read, principal, received_at, trace_id, writer)
+    python_judges = prepared is None or None in prepared
+    what = read if isinstance(read, Counted) else count
     prepare = functools.partial(
-        _prepare, ctx, principal, body, read,
-        received_at=received_at, trace_id=trace_id, writer=writer,
-    )  # fmt: skip
-    batch, admission = await _off_loop(ctx, len(body), prepare)
+        _prepare, ctx, principal, body, what, prepared=prepared, received_at=received_at
+    )
+    batch, admission = await _off_loop(ctx, len(body) if python_judges else 0, prepare)
     ctx.metrics.events.labels(principal.partner_code, "rejected").inc(len(admission.rejected))
     if admission.rejected and (rollback or batch.size == len(admission.rejected)):
         reason = "rollback: a rejected event refuses the batch" if rollback else "no event accepted"
