@@ -23,3 +23,20 @@ def test_bucket_spends_refills_and_reports() -> None:
     assert limiter.take("SF", 10).allowed
     clock.advance(timedelta(hours=1))
     assert limiter.take("SF", 20).remaining == 0
+
+
+def test_drain_spends_what_there_is_and_peek_spends_nothing() -> None:
+    clock = FixedClock(datetime(2026, 1, 1, tzinfo=UTC))
+    limiter = RateLimiter(clock, rate=10, burst=20)
+    assert limiter.peek("SF").allowed
+    assert limiter.peek("SF").remaining == 20, "peeking spends nothing"
+    charged = limiter.drain("SF", 15)
+    assert (charged.allowed, charged.remaining) == (True, 5)
+    short = limiter.drain("SF", 15)  # 5 left: all of them are spent, and it says so
+    assert (short.allowed, short.remaining) == (False, 0)
+    assert short.retry_after_seconds == 2
+    empty = limiter.peek("SF")
+    assert not empty.allowed
+    assert empty.retry_after_seconds == 1
+    clock.advance(timedelta(seconds=0.2))
+    assert limiter.peek("SF").allowed, "two events' worth refilled"
