@@ -3,7 +3,8 @@
 FeedError (QuanhubError)
 ├── InvalidSubscriberUrl    a webhook URL the hub refuses to call (scheme, host, range)
 ├── SubscriptionNotFound    no such subscription for this partner (also: someone else's)
-└── DeliveryNotFound        no such delivery in this subscription
+├── DeliveryNotFound        no such delivery in this subscription
+└── TooManyStreams          the partner holds the most open SSE streams allowed
 
 Request-shape problems (a bad cursor, an analyst asking for a feed) are answered at the
 API edge directly.
@@ -36,3 +37,9 @@ class DeliveryNotFound(FeedError):
     """No delivery with that id belongs to the subscription."""
 
     code = "delivery_not_found"
+
+
+class TooManyStreams(FeedError):
+    """The partner already holds the most open SSE streams allowed."""
+
+    code = "too_many_streams"

@@ -18,6 +18,9 @@ import structlog
 from quanhub.ledger.store.projector import NOTIFY_CHANNEL as CHANNEL
 
 log = structlog.get_logger(__name__)
+#: Announced by a trigger on `partners` and `api_keys` (migration 0020) at every change:
+#: open SSE streams re-authorise on it. A `LedgerNotifier` on this channel only wakes.
+ACCESS_CHANNEL = "quanhub_access"
 
 
 class LedgerNotifier:
@@ -105,3 +108,15 @@ class LedgerNotifier:
 
 def _setter(event: asyncio.Event) -> Callable[[object], None]:
     return lambda _conn: event.set()
+
+
+async def wait_first(seconds: float, *events: asyncio.Event) -> None:
+    """Return when any of `events` is set, or after `seconds`, whichever comes first."""
+    if any(event.is_set() for event in events) or seconds <= 0:
+        return
+    waiters = [asyncio.ensure_future(event.wait()) for event in events]
+    try:
+        await asyncio.wait(waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiter in waiters:
+            waiter.cancel()

@@ -1,4 +1,5 @@
-"""What the feed routes share inside the ledger API: settings, a pool, the ledger notifier."""
+"""What the feed routes share inside the ledger API: settings, a pool, the ledger and access
+notifiers, the SSE stream gate."""
 
 from __future__ import annotations
 
@@ -8,14 +9,15 @@ from dataclasses import dataclass
 
 import asyncpg
 from fastapi import FastAPI, Request
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from quanhub.common.clock import Clock, SystemClock
 from quanhub.common.db import create_pool
 from quanhub.common.settings import DatabaseSettings, Profile, ProfileSettings
-from quanhub.ledger.feeds.notify import LedgerNotifier
+from quanhub.ledger.feeds.notify import ACCESS_CHANNEL, LedgerNotifier
 from quanhub.ledger.feeds.source import LedgerEventSource
+from quanhub.ledger.feeds.streams import StreamGate
 
 
 class FeedSettings(BaseSettings):
@@ -29,11 +31,28 @@ class FeedSettings(BaseSettings):
     scan_window: int = Field(default=20_000, ge=100)
     #: Seconds between heartbeat comments on an idle stream.
     heartbeat_seconds: float = Field(default=15.0, gt=0, le=300)
+    #: Longest time an open stream goes without re-checking its key and partner (it also
+    #: re-checks at every query, and at once when the registry announces a change).
+    sse_reauth_seconds: float = Field(default=30.0, gt=0, le=30)
+    #: Longest life of one stream; the client then reconnects with Last-Event-ID.
+    sse_max_lifetime_seconds: float = Field(default=900.0, gt=0, le=86_400)
+    #: Open streams one partner may hold in this process (more answer 429).
+    sse_streams_per_partner: int = Field(default=4, ge=1, le=1000)
+    #: Catch-up queries running at once over all streams (kept below `pool_max`, so the
+    #: subscription routes always find a connection).
+    sse_query_slots: int = Field(default=4, ge=1, le=99)
     #: Webhook subscriptions a partner may hold.
     max_subscriptions: int = Field(default=20, ge=1, le=1000)
     #: Connections the feed routes may hold at once (SSE holds one only while querying).
-    pool_max: int = Field(default=8, ge=1, le=100)
+    pool_max: int = Field(default=8, ge=2, le=100)
     profile: Profile = Field(default_factory=lambda: ProfileSettings().profile)
+
+    @model_validator(mode="after")
+    def _slots_below_pool(self) -> FeedSettings:
+        if self.sse_query_slots >= self.pool_max:
+            msg = "sse_query_slots must be below pool_max (the other feed routes need one)"
+            raise ValueError(msg)
+        return self
 
     @property
     def private_urls_allowed(self) -> bool:
@@ -50,8 +69,14 @@ class FeedRuntime:
     notifier: LedgerNotifier
     source: LedgerEventSource
     clock: Clock
-    #: SSE streams currently open (a stream ends, and this drops, when its client leaves).
-    open_streams: int = 0
+    #: Wakes streams when partners or API keys change (ACCESS_CHANNEL).
+    access: LedgerNotifier
+    gate: StreamGate
+
+    @property
+    def open_streams(self) -> int:
+        """SSE streams currently open (a stream ends, and this drops, when its client leaves)."""
+        return self.gate.open_streams
 
 
 async def feed_runtime(request: Request) -> FeedRuntime:
@@ -73,13 +98,25 @@ def feeds_lifespan(
             database.model_copy(update={"pool_min": 1, "pool_max": feed_settings.pool_max})
         )
         notifier = LedgerNotifier(database.url)
+        access = LedgerNotifier(database.url, channel=ACCESS_CHANNEL)
         try:
             await notifier.start()
+            await access.start()
             app.state.feeds = FeedRuntime(
-                feed_settings, pool, notifier, LedgerEventSource(), clock or SystemClock()
+                feed_settings,
+                pool,
+                notifier,
+                LedgerEventSource(),
+                clock or SystemClock(),
+                access,
+                StreamGate(
+                    per_partner=feed_settings.sse_streams_per_partner,
+                    query_slots=feed_settings.sse_query_slots,
+                ),
             )
             yield
         finally:
+            await access.close()
             await notifier.close()
             await pool.close()
 

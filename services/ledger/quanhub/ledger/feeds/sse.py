@@ -1,18 +1,24 @@
-"""GET /v1/feed: the partner's events as Server-Sent Events, resumable by ledger sequence."""
+"""GET /v1/feed: the partner's events as Server-Sent Events, resumable by ledger sequence,
+for as long as the key that opened the stream stays valid."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Query
+from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import StreamingResponse
+from fastapi.security.utils import get_authorization_scheme_param
+from starlette.types import Receive, Scope, Send
 
 from quanhub.common.access.deps import PrincipalDep
-from quanhub.common.access.model import Principal
+from quanhub.common.access.keys import parse_key_id
 from quanhub.common.http import Problem
+from quanhub.ledger.feeds.errors import TooManyStreams
+from quanhub.ledger.feeds.grant import Grant, still_granted
 from quanhub.ledger.feeds.model import FeedEvent
+from quanhub.ledger.feeds.notify import wait_first
 from quanhub.ledger.feeds.runtime import FeedRuntime, feed_runtime
 from quanhub.ledger.feeds.schemas import MAX_SEQ, parse_seq
 from quanhub.ledger.feeds.source import KINDS
@@ -49,43 +55,41 @@ def frame(event: FeedEvent) -> bytes:
 
 
 async def stream(
-    runtime: FeedRuntime, principal: Principal, kinds: Sequence[str], cursor: int
+    runtime: FeedRuntime, grant: Grant, kinds: Sequence[str], cursor: int
 ) -> AsyncIterator[bytes]:
-    """Catch up from `cursor` in bounded pages, then follow the ledger as it commits.
+    """Catch up from `cursor` in bounded pages, then follow the ledger as it commits, for as
+    long as the grant holds and the stream's lifetime lasts.
 
     `sent` is the last sequence the client holds (its Last-Event-ID). Rows scanned past it
     that this partner may not see are acknowledged with an `id:` line and no data, which
     moves the client's Last-Event-ID without dispatching an event (per the SSE spec), so a
     reconnect does not scan them again.
     """
-    runtime.open_streams += 1
-    try:
-        async for chunk in _follow(runtime, principal, kinds, cursor):
-            yield chunk
-    finally:
-        runtime.open_streams -= 1
-
-
-async def _follow(
-    runtime: FeedRuntime, principal: Principal, kinds: Sequence[str], cursor: int
-) -> AsyncIterator[bytes]:
-    settings, source = runtime.settings, runtime.source
+    settings = runtime.settings
     sent = scanned = cursor
     yield b"retry: %d\n: quanhub feed from %d\n\n" % (RECONNECT_MS, cursor)
-    beat_at = time.monotonic() + settings.heartbeat_seconds
+    now = time.monotonic()
+    beat_at = now + settings.heartbeat_seconds
+    # Every step checks the grant; an idle stream takes a step at least every
+    # sse_reauth_seconds, and at once when the registry announces a change.
+    check_at = now + settings.sse_reauth_seconds
+    access = runtime.access.ticket()
     while True:
-        ticket = runtime.notifier.ticket()
-        async with runtime.pool.acquire() as conn:
-            head = await source.head(conn)
-            upto = min(head, scanned + settings.scan_window)
-            events = await source.fetch(
-                conn,
-                principal,
-                kinds=kinds,
-                after_seq=scanned,
-                upto_seq=upto,
-                limit=settings.sse_page_size,
+        now = time.monotonic()
+        if now >= grant.ends_at:
+            yield _farewell(
+                b"maximum lifetime reached: reconnect with Last-Event-ID", scanned, sent
             )
+            return
+        ticket = runtime.notifier.ticket()
+        if now >= check_at or access.is_set():
+            access = runtime.access.ticket()
+            check_at = now + settings.sse_reauth_seconds
+        page = await _step(runtime, grant, kinds, scanned)
+        if page is None:
+            yield _farewell(b"access ended", scanned, sent)
+            return
+        events, head, upto = page
         for event in events:
             yield frame(event)
         full = len(events) >= settings.sse_page_size
@@ -100,7 +104,64 @@ async def _follow(
             sent = scanned
             beat_at = now + settings.heartbeat_seconds
             continue
-        await runtime.notifier.wait(beat_at - now, ticket)
+        until = min(beat_at, check_at, grant.ends_at)
+        await wait_first(until - now, ticket, access)
+
+
+async def _step(
+    runtime: FeedRuntime, grant: Grant, kinds: Sequence[str], scanned: int
+) -> tuple[list[FeedEvent], int, int] | None:
+    """One query step: the key checked and a page read in one snapshot (REPEATABLE READ),
+    under the partner's turn and a shared slot. None when the grant no longer holds."""
+    settings, source = runtime.settings, runtime.source
+    async with (
+        runtime.gate.step(grant.principal.partner_code),
+        runtime.pool.acquire() as conn,
+        conn.transaction(isolation="repeatable_read", readonly=True),
+    ):
+        if not await still_granted(conn, grant, runtime.clock.now()):
+            return None
+        head = await source.head(conn)
+        upto = min(head, scanned + settings.scan_window)
+        events = await source.fetch(
+            conn,
+            grant.principal,
+            kinds=kinds,
+            after_seq=scanned,
+            upto_seq=upto,
+            limit=settings.sse_page_size,
+        )
+    return events, head, upto
+
+
+def _farewell(reason: bytes, scanned: int, sent: int) -> bytes:
+    """The last block of a stream the hub ends: a comment saying why, and the cursor moved
+    past rows scanned but not shown (so the reconnect does not scan them again)."""
+    return b": " + reason + b"\n" + (b"id: %d\n" % scanned if scanned > sent else b"") + b"\n"
+
+
+class _FeedResponse(StreamingResponse):
+    """A stream that gives its partner's slot back however the response ends."""
+
+    def __init__(self, content: AsyncIterator[bytes], release: Callable[[], None]) -> None:
+        super().__init__(
+            content,
+            media_type="text/event-stream",
+            headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+        )
+        self._release = release
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            self._release()
+
+
+def _key_id(request: Request) -> str:
+    """The id of the key the request authenticated with (PrincipalDep accepted it)."""
+    _, credentials = get_authorization_scheme_param(request.headers.get("Authorization"))
+    return parse_key_id(credentials)
 
 
 def sse_router() -> APIRouter:
@@ -112,7 +173,8 @@ def sse_router() -> APIRouter:
         response_class=StreamingResponse,
         responses={200: {"content": {"text/event-stream": {}}}},
     )
-    async def feed(
+    async def feed(  # noqa: PLR0917 - FastAPI passes parameters by keyword
+        request: Request,
         principal: PrincipalDep,
         runtime: RuntimeDep,
         kinds: Annotated[
@@ -132,6 +194,11 @@ def sse_router() -> APIRouter:
         duplicate. Without a cursor the stream starts at the current end of the ledger;
         `?after=<seq>` starts after a given sequence. Comment lines (`: heartbeat`) keep
         idle connections alive.
+
+        A stream lasts as long as its key: it ends (with a comment saying why) once the key
+        is revoked or expires or the partner is disabled, and after at most
+        `QUANHUB_FEEDS_SSE_MAX_LIFETIME_SECONDS`; reconnect with `Last-Event-ID`. A partner
+        may hold `QUANHUB_FEEDS_SSE_STREAMS_PER_PARTNER` streams at once; more answer 429.
         """
         if not receives_events(principal):
             raise Problem(403, "feed_not_allowed", "this role reads aggregates only")
@@ -140,10 +207,15 @@ def sse_router() -> APIRouter:
         if cursor is None:
             async with runtime.pool.acquire() as conn:
                 cursor = await runtime.source.head(conn)
-        return StreamingResponse(
-            stream(runtime, principal, wanted, cursor),
-            media_type="text/event-stream",
-            headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+        grant = Grant(
+            principal,
+            _key_id(request),
+            time.monotonic() + runtime.settings.sse_max_lifetime_seconds,
         )
+        try:
+            release = runtime.gate.admit(principal.partner_code)
+        except TooManyStreams as exc:
+            raise Problem(429, exc.code, exc.message, headers={"Retry-After": "5"}) from exc
+        return _FeedResponse(stream(runtime, grant, wanted, cursor), release)
 
     return router
