@@ -14,7 +14,7 @@ from quanhub.common.access import Role
 from quanhub.common.settings import DatabaseSettings, Profile
 from quanhub.ledger.feeds import store
 
-from .support import Receiver, append_to_ledger, parcel_event, running_receiver, wait_until
+from .support import Receiver, append_to_ledger, order_event, running_receiver, wait_until
 from .test_dispatcher import _settings, _subscribe, dispatching
 
 pytestmark = pytest.mark.integration
@@ -43,14 +43,14 @@ async def test_a_host_rebinding_to_loopback_after_the_check_is_never_connected_t
     make_partner,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    carrier, _ = await make_partner(Role.CARRIER)
+    platform, _ = await make_partner(Role.PLATFORM)
     loop = asyncio.get_running_loop()
     fake, answers = rebinding_resolver(loop.getaddrinfo, "93.184.216.34")
     async with running_receiver(Receiver()) as receiver:
         port = receiver.url.split(":")[2].split("/")[0]
         url = f"http://{REBINDING_HOST}:{port}/hook"
-        sub_id = uuid.UUID(await _subscribe(pool, carrier.partner_code, url, ["parcel"]))
-        await append_to_ledger(pool, [parcel_event(carrier.partner_code, "RB00001", 1)])
+        sub_id = uuid.UUID(await _subscribe(pool, platform.partner_code, url, ["order"]))
+        await append_to_ledger(pool, [order_event(platform.partner_code, "RB00001")])
         monkeypatch.setattr(loop, "getaddrinfo", fake)
         settings = _settings(database_settings, profile=Profile.PRODUCTION, retry_base_seconds=30)
         async with dispatching(settings):
