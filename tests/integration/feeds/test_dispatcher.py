@@ -219,3 +219,42 @@ async def test_a_dispatcher_dying_mid_post_leaves_the_batch_to_another_under_the
         log = await store.list_deliveries(conn, sub_id, limit=10, before=None)
     assert [(d.status, d.first_seq, d.last_seq) for d in log] == [("succeeded", seqs[0], seqs[-1])]
     assert str(log[0].id) == receiver.arrivals[0]
+
+
+async def test_a_disabled_partners_pending_delivery_is_not_retried(
+    pool: asyncpg.Pool, database_settings: DatabaseSettings, make_partner
+) -> None:
+    from quanhub.common.access import disable_partner
+    from quanhub.ledger.dispatcher.worker import PRINCIPAL_TTL
+
+    from .support import order_event
+
+    platform, _ = await make_partner(Role.PLATFORM)
+    async with running_receiver(Receiver(fail_first=10**6)) as receiver:
+        sub_id = uuid.UUID(await _subscribe(pool, platform.partner_code, receiver.url, ["order"]))
+        await append_to_ledger(pool, [order_event(platform.partner_code, "DISABLED01")])
+        settings = _settings(
+            database_settings,
+            retry_base_seconds=0.05,
+            retry_cap_seconds=0.1,
+            retry_max_attempts=10**6,
+        )
+        async with dispatching(settings):
+
+            async def retrying() -> bool:
+                return len(receiver.requests) >= 3
+
+            await wait_until(retrying, within=30)
+            await disable_partner(pool, platform.partner_code)
+
+            async def paused() -> bool:
+                async with pool.acquire() as conn:
+                    status = await conn.fetchval(
+                        "SELECT status FROM feed_subscriptions WHERE id = $1", sub_id
+                    )
+                return bool(status == "paused")
+
+            await wait_until(paused, within=PRINCIPAL_TTL + 10)
+            after_pause = len(receiver.arrivals)
+            await asyncio.sleep(1.0)
+    assert len(receiver.arrivals) == after_pause  # nothing more was sent once paused

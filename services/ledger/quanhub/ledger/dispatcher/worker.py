@@ -212,9 +212,13 @@ class Dispatcher:
                     conn, claimed.partner_code, now=now, slots=self._limits.partner_slots
                 ):
                     return True  # another claim took the partner's last slot: look again
+                principal = await self._principal(conn, claimed.partner_code)
+                if principal is None:
+                    await self._pause_disabled(conn, claimed, now)
+                    return True
                 pending = await oldest_pending(conn, claimed.id)
                 if pending is None:
-                    pending = await self._build(conn, claimed, head)
+                    pending = await self._build(conn, claimed, principal, head)
                 if pending is None:
                     return True
                 leased = _Leased(claimed, pending, now + self._limits.lease)
@@ -222,7 +226,8 @@ class Dispatcher:
         return leased
 
     async def _principal(self, conn: Conn, partner_code: str) -> Principal | None:
-        # Cached briefly: a disabled partner's subscriptions pause within PRINCIPAL_TTL.
+        # Cached briefly: a disabled partner's subscriptions pause within PRINCIPAL_TTL,
+        # pending deliveries included.
         cached = self._principals.get(partner_code)
         if cached is not None and cached[1] > time.monotonic():
             return cached[0]
@@ -230,21 +235,24 @@ class Dispatcher:
         self._principals[partner_code] = (principal, time.monotonic() + PRINCIPAL_TTL)
         return principal
 
-    async def _build(self, conn: Conn, claimed: Claimed, head: int) -> PendingDelivery | None:
+    async def _pause_disabled(self, conn: Conn, claimed: Claimed, now: datetime) -> None:
+        # Checked at every claim, not only when a batch is built: a disabled partner's
+        # pending deliveries are not retried either.
+        await reschedule(
+            conn,
+            claimed.id,
+            failures=claimed.failures,
+            next_attempt_at=now,
+            pause_reason="the subscribing partner is disabled or receives no events",
+            now=now,
+        )
+        self._metrics.paused.inc()
+
+    async def _build(
+        self, conn: Conn, claimed: Claimed, principal: Principal, head: int
+    ) -> PendingDelivery | None:
         """Freeze the next batch; the batch, or None when no event was due."""
         now = self._clock.now()
-        principal = await self._principal(conn, claimed.partner_code)
-        if principal is None:
-            await reschedule(
-                conn,
-                claimed.id,
-                failures=claimed.failures,
-                next_attempt_at=now,
-                pause_reason="the subscribing partner is disabled or receives no events",
-                now=now,
-            )
-            self._metrics.paused.inc()
-            return None
         upto = min(head, claimed.cursor_seq + self._limits.scan_window)
         events = await self._source.fetch(
             conn,

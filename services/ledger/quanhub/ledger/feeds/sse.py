@@ -14,6 +14,7 @@ from starlette.types import Receive, Scope, Send
 
 from quanhub.common.access.deps import PrincipalDep
 from quanhub.common.access.keys import parse_key_id
+from quanhub.common.access.model import AuthenticationFailed
 from quanhub.common.http import Problem
 from quanhub.ledger.feeds.errors import TooManyStreams
 from quanhub.ledger.feeds.grant import Grant, still_granted
@@ -159,9 +160,13 @@ class _FeedResponse(StreamingResponse):
 
 
 def _key_id(request: Request) -> str:
-    """The id of the key the request authenticated with (PrincipalDep accepted it)."""
+    """The id of the key the request authenticated with, which the stream re-checks (only
+    registry keys can be re-checked: a key of another shape opens no stream)."""
     _, credentials = get_authorization_scheme_param(request.headers.get("Authorization"))
-    return parse_key_id(credentials)
+    try:
+        return parse_key_id(credentials)
+    except AuthenticationFailed as exc:
+        raise Problem(401, "unauthenticated", "a feed stream needs a registry API key") from exc
 
 
 def sse_router() -> APIRouter:
