@@ -165,9 +165,12 @@ async def test_an_oversized_body_is_refused_413_before_it_is_read(
     )
     reader, writer = await _open(slow_services.url(api))
     writer.write(head + b"Content-Length: " + str(declared).encode() + b"\r\n\r\n{")
-    took, answer = await _closed_after(reader, writer, None)
+    answer = await asyncio.wait_for(reader.read(4096), timeout=HEADER_TIMEOUT)
     assert answer.startswith(b"HTTP/1.1 413"), answer[:100]
-    assert took < HEADER_TIMEOUT, f"held {took:.1f} s"
+    # The server drops what the client still sends for a while (a client writing its body
+    # would otherwise be reset before it reads the 413), then closes.
+    took, _ = await _closed_after(reader, writer, None)
+    assert took < BODY_TIMEOUT + SLACK, f"held {took:.1f} s"
     # Chunked, with no length declared: refused once it passes the limit.
     reader, writer = await _open(slow_services.url(api))
     writer.write(head + b"Transfer-Encoding: chunked\r\n\r\n")
@@ -180,7 +183,7 @@ async def test_an_oversized_body_is_refused_413_before_it_is_read(
         pass  # closed while sending: refused
     took, answer = await _closed_after(reader, writer, None)
     assert answer == b"" or answer.startswith(b"HTTP/1.1 413"), answer[:100]
-    assert took < BODY_TIMEOUT, f"held {took:.1f} s"
+    assert took < BODY_TIMEOUT + SLACK, f"held {took:.1f} s"
 
 
 async def test_requests_beyond_the_in_flight_bound_get_503_and_probes_still_answer(

@@ -29,6 +29,8 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from quanhub.common.http import PROBLEM_JSON, problem_body, problem_response
 
+#: Seconds a connection refused for its body's size keeps reading (and dropping) the rest.
+LINGER_SECONDS = 5.0
 #: Paths never refused for load: liveness, readiness and metrics must answer a busy process.
 OPS_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
 
@@ -131,7 +133,7 @@ class DeadlineHttpProtocol(HttpToolsProtocol):
         self._head_bytes = self._body_bytes = 0
         declared = dict(self.headers).get(b"content-length", b"").strip()
         if declared.isdigit() and int(declared) > self.max_body_bytes:
-            self._refuse(self._body_too_large())
+            self._refuse(self._body_too_large(), linger=True)
             return
         super().on_headers_complete()
         self._body_deadline = self.loop.call_later(self.body_timeout, self._body_late)
@@ -141,12 +143,14 @@ class DeadlineHttpProtocol(HttpToolsProtocol):
             return
         self._body_bytes += len(body)
         if self._body_bytes > self.max_body_bytes:  # chunked: no length was declared
-            self._refuse(None if self._answered() else self._body_too_large())
+            self._refuse(None if self._answered() else self._body_too_large(), linger=True)
             return
         super().on_body(body)
 
     def on_message_complete(self) -> None:
-        if self._refused:
+        if self._refused:  # a refused body has been read to its end (and dropped): close
+            if not self.transport.is_closing():
+                self.transport.close()
             return
         if self._body_deadline is not None:
             self._body_deadline.cancel()
@@ -181,14 +185,22 @@ class DeadlineHttpProtocol(HttpToolsProtocol):
         detail = f"the request body was not complete within {self.body_timeout:g} s"
         self._refuse(None if self._answered() else _raw_problem(408, "body_timeout", detail))
 
-    def _refuse(self, answer: bytes | None) -> None:
-        """Answer (unless a response was started) and close the connection."""
+    def _refuse(self, answer: bytes | None, *, linger: bool = False) -> None:
+        """Answer (unless a response was started) and close the connection; with `linger`,
+        only once the client has sent the rest of its body (dropped unbuffered, as the
+        parser hands it over) or after LINGER_SECONDS (at most the body deadline): a client
+        still sending when the connection closes would get a reset, not the answer."""
         self._refused = True
         self._cancel()
         if self.transport.is_closing():
             return
         if answer is not None:
             self.transport.write(answer)
+        if linger:
+            self.flow.resume_reading()
+            linger = min(LINGER_SECONDS, self.body_timeout)
+            self._body_deadline = self.loop.call_later(linger, self.transport.close)
+            return
         # The application, if it waits for the body, is told the client is gone.
         self.transport.close()
 
