@@ -198,8 +198,8 @@ class DeadlineHttpProtocol(HttpToolsProtocol):
             self.transport.write(answer)
         if linger:
             self.flow.resume_reading()
-            linger = min(LINGER_SECONDS, self.body_timeout)
-            self._body_deadline = self.loop.call_later(linger, self.transport.close)
+            seconds = min(LINGER_SECONDS, self.body_timeout)
+            self._body_deadline = self.loop.call_later(seconds, self.transport.close)
             return
         # The application, if it waits for the body, is told the client is gone.
         self.transport.close()
