@@ -48,6 +48,9 @@ log = structlog.get_logger(__name__)
 PRINCIPAL_TTL = 5.0
 #: Seconds a lease outlives the attempt's deadline (time to record the outcome).
 LEASE_MARGIN = 5.0
+#: Seconds a Kafka-transport attempt may take: the hub's own broker, bounded by the
+#: producer's request timeout (40 s) rather than by the webhook deadline.
+KAFKA_ATTEMPT_SECONDS = 60.0
 
 
 class DispatchMetrics:
@@ -94,10 +97,10 @@ class DispatchLimits:
     #: Wall-clock seconds one attempt may take.
     deadline: float
 
-    @property
-    def lease(self) -> timedelta:
+    def lease(self, url: str) -> timedelta:
         """How long a claim holds its subscription: the attempt and time to record it."""
-        return timedelta(seconds=self.deadline + LEASE_MARGIN)
+        attempt = KAFKA_ATTEMPT_SECONDS if is_kafka(url) else self.deadline
+        return timedelta(seconds=attempt + LEASE_MARGIN)
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,7 +224,7 @@ class Dispatcher:
                     pending = await self._build(conn, claimed, principal, head)
                 if pending is None:
                     return True
-                leased = _Leased(claimed, pending, now + self._limits.lease)
+                leased = _Leased(claimed, pending, now + self._limits.lease(claimed.url))
                 await take_lease(conn, claimed.id, until=leased.until)
         return leased
 
