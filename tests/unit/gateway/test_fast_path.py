@@ -27,6 +27,7 @@ from quanhub.common.access.demo import DEMO_PARTNERS
 from quanhub.common.clock import FixedClock
 from quanhub.common.kafka import murmur2
 from quanhub.common.pii import scrub_text
+from quanhub.common.traceids import is_safe_trace_id
 from quanhub.common.validation import MAX_LINES
 from quanhub.gateway.app import create_app
 from quanhub.gateway.fastpath import schema
@@ -37,7 +38,9 @@ from quanhub.ingest.v1 import ingest_pb2
 EXAMPLES = int(os.environ.get("QUANHUB_FAST_PATH_EXAMPLES", "300"))
 #: When the workload's events were "received" (they happen around the simulator's clock).
 NOW = datetime(2026, 11, 28, 8, 0, tzinfo=UTC)
-PROTOBUF = {"Content-Type": "application/x-protobuf", "X-Trace-Id": "trace-fast-path"}
+#: A safe trace id (common.traceids): kept, so both apps write the same records.
+TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"
+PROTOBUF = {"Content-Type": "application/x-protobuf", "X-Trace-Id": TRACE}
 
 
 class _Partners:
@@ -539,3 +542,37 @@ def _with(base: ingest_pb2.Event, path: tuple[str, ...], text: str) -> ingest_pb
     event.CopyFrom(base)
     _set(event, path, text)
     return event
+
+
+_TRACE_IDS = [
+    "", TRACE, "4bf92f35-77b3-4da6-a3ce-929d0e0e4736", "370102199001011234", "13812345678",
+    "37010219900101123400000000000000", "4bf92f35-1381-2345-a3ce-929d0e0e4736",
+    "00000000000000000000000000000000", TRACE.upper(), "张三", "trace-1",
+]  # fmt: skip
+_HEX = "0123456789abcdef-"
+
+
+@given(
+    st.one_of(
+        st.sampled_from(_TRACE_IDS),
+        st.text(_HEX, min_size=30, max_size=38),
+        st.builds(lambda s: s[:8] + "-" + s[8:12] + "-" + s[12:16] + "-" + s[16:20] + "-" + s[20:],
+                  st.text(_HEX[:16], min_size=32, max_size=32)),
+        st.text(max_size=40),
+    )
+)  # fmt: skip
+@settings(max_examples=EXAMPLES)
+def test_the_native_trace_id_rule_is_python_s(value: str) -> None:
+    assert native.is_safe_trace_id(value) == is_safe_trace_id(value)
+
+
+@pytest.mark.parametrize("partner", ["TMALL", "ZTO", "JNAGENT"])
+async def test_events_with_unsafe_trace_ids_get_python_s_records(partner: str) -> None:
+    """Each event trace id, safe or carrying a phone or ID number: the native path keeps or
+    replaces it as Python does (the same records), and the fast path takes them all."""
+    events = [_with(_BASE[partner][0], ("trace_id",), trace) for trace in _TRACE_IDS]
+    for i, event in enumerate(events):
+        event.event_id = f"trace-{i}"
+    async with _pair(_AFTER + timedelta(minutes=5)) as pair:
+        await pair.post(partner, events)
+        assert _fast_share(pair) == 1.0

@@ -17,7 +17,7 @@ mod wire;
 use std::collections::{HashMap, HashSet};
 
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyList};
+use pyo3::types::{PyBytes, PyDict, PyList};
 use sha1::{Digest, Sha1};
 
 use crate::model::Body;
@@ -93,6 +93,40 @@ fn business_key(body: &Body, partner: &str, tables: &Tables) -> Option<String> {
     })
 }
 
+/// quanhub.common.traceids.is_safe_trace_id: a W3C trace-id (32 lowercase hex, not all
+/// zeros) or a lowercase UUID, with no run of 7 decimal digits (dashes between them or not).
+/// Any other trace id may carry text (personal data) and is not kept.
+pub fn is_safe_trace_id(value: &str) -> bool {
+    let b = value.as_bytes();
+    let hex = |c: u8| c.is_ascii_digit() || (b'a'..=b'f').contains(&c);
+    let form = match b.len() {
+        32 => b.iter().all(|&c| hex(c)),
+        36 => b.iter().enumerate().all(|(i, &c)| {
+            if matches!(i, 8 | 13 | 18 | 23) {
+                c == b'-'
+            } else {
+                hex(c)
+            }
+        }),
+        _ => false,
+    };
+    if !form || b.iter().all(|&c| c == b'0' || c == b'-') {
+        return false;
+    }
+    let mut run = 0;
+    for (i, &c) in b.iter().enumerate() {
+        if c.is_ascii_digit() {
+            run += 1;
+            if run >= 7 {
+                return false;
+            }
+        } else if !(c == b'-' && i > 0 && b[i - 1].is_ascii_digit()) {
+            run = 0;
+        }
+    }
+    true
+}
+
 fn put_field(out: &mut Vec<u8>, tag: u8, bytes: &[u8]) {
     out.push(tag);
     put_varint(out, bytes.len() as u64);
@@ -114,8 +148,8 @@ impl FastPath {
     #[new]
     #[allow(clippy::too_many_arguments)]
     #[pyo3(signature = (*, carriers, trade_modes, receipts, max_len, default_max_len,
-                        max_string_chars, earliest_us, min_seconds, max_seconds, secret,
-                        namespace))]
+                        max_string_chars, earliest_us, min_seconds, max_seconds, max_lines,
+                        secret, namespace))]
     fn new(
         carriers: HashMap<String, String>,
         trade_modes: HashSet<String>,
@@ -126,6 +160,7 @@ impl FastPath {
         earliest_us: i64,
         min_seconds: i64,
         max_seconds: i64,
+        max_lines: usize,
         secret: &[u8],
         namespace: &[u8],
     ) -> Self {
@@ -139,12 +174,31 @@ impl FastPath {
             earliest_us,
             min_seconds,
             max_seconds,
+            max_lines,
         };
         FastPath {
             tables,
             keyed: Keyed::new(secret),
             namespace: namespace.to_vec(),
         }
+    }
+
+    /// The tables and limits it judges by, as handed over (keyword names of `new`); for the
+    /// test that they are Python's.
+    fn tables<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let t = &self.tables;
+        let out = PyDict::new(py);
+        out.set_item("carriers", &t.carriers)?;
+        out.set_item("trade_modes", &t.trade_modes)?;
+        out.set_item("receipts", &t.receipts)?;
+        out.set_item("max_len", &t.max_len)?;
+        out.set_item("default_max_len", t.default_max_len)?;
+        out.set_item("max_string_chars", t.max_string_chars)?;
+        out.set_item("earliest_us", t.earliest_us)?;
+        out.set_item("min_seconds", t.min_seconds)?;
+        out.set_item("max_seconds", t.max_seconds)?;
+        out.set_item("max_lines", t.max_lines)?;
+        Ok(out)
     }
 
     /// The request's events, decoded (`Decoded`), or None: leave the whole body to Python
@@ -266,6 +320,9 @@ impl FastPath {
         };
         let key = business_key(body, caller.partner, &self.tables)?;
         let id = event_id(&self.namespace, caller.partner, &event.event_id);
+        if !event.trace_id.is_empty() && !is_safe_trace_id(&event.trace_id) {
+            event.trace_id.clear(); // it may carry text (personal data): the request's is used
+        }
         let trace = if event.trace_id.is_empty() {
             trace_id.to_owned()
         } else {
@@ -307,12 +364,19 @@ fn py_scrub_text(text: &str) -> Option<String> {
     }
 }
 
+/// The native path's trace-id rule, for the differential tests.
+#[pyfunction(name = "is_safe_trace_id")]
+fn py_is_safe_trace_id(value: &str) -> bool {
+    is_safe_trace_id(value)
+}
+
 #[pymodule]
 fn quanhub_gateway_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<FastPath>()?;
     m.add_class::<Decoded>()?;
     m.add_function(wrap_pyfunction!(py_murmur2, m)?)?;
     m.add_function(wrap_pyfunction!(py_scrub_text, m)?)?;
+    m.add_function(wrap_pyfunction!(py_is_safe_trace_id, m)?)?;
     // A panic surfaces as this exception (a BaseException): the gateway catches it by name.
     m.add(
         "PanicException",

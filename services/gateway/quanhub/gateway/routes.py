@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import re
 import time
-import uuid
 from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any, NamedTuple, TypeVar
@@ -23,6 +21,7 @@ from quanhub.common.errors import DependencyUnavailable
 from quanhub.common.ids import canonical_event_id_text
 from quanhub.common.pii import EnvelopeWriter, protect_in_place
 from quanhub.common.topics import EventKind
+from quanhub.common.traceids import is_safe_trace_id, new_trace_id
 from quanhub.gateway.admission import Admission, admit
 from quanhub.gateway.authz import ensure_may_publish
 from quanhub.gateway.context import ContextDep, GatewayContext
@@ -55,7 +54,6 @@ if TYPE_CHECKING:
 
 log = structlog.get_logger(__name__)
 router = APIRouter(tags=["ingestion"])
-_TRACE_ID = re.compile(r"[\x21-\x7e]{1,128}")
 _T = TypeVar("_T")
 #: Bodies larger than this are built and judged on the gateway's worker thread (a body
 #: this size is judged in Python within a few milliseconds, whatever its shape).
@@ -149,6 +147,8 @@ def _records(
         topic = topic_of.get(body)
         if topic is None:
             topic = topic_of[body] = ctx.topics.raw(EventKind(body))
+        if event.trace_id and not is_safe_trace_id(event.trace_id):
+            event.trace_id = ""  # it may carry text (personal data): the request's is used
         event_trace = event.trace_id or trace_id
         key = event_business_key(event, partner)
         tokens = protect_in_place(event, ctx.pii_secret)
@@ -305,8 +305,9 @@ async def publish_events(
     """
     started = time.perf_counter()
     rollback = _behaviour(error_behaviour)
-    trace_id = trace_header if trace_header and _TRACE_ID.fullmatch(trace_header) else ""
-    trace_id = trace_id or uuid.uuid4().hex
+    # A partner's trace id is kept only in a form that cannot carry text (common.traceids).
+    safe = trace_header and is_safe_trace_id(trace_header)
+    trace_id = trace_header if safe and trace_header else new_trace_id()
     bound = log.bind(partner=principal.partner_code, trace_id=trace_id)
     ensure_may_publish(principal)
     fmt = body_format(request.headers.get("content-type"), request.headers.get("content-encoding"))
