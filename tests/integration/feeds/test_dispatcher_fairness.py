@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
+from collections import Counter
 from datetime import UTC, datetime
 
 import asyncpg
@@ -117,3 +118,63 @@ async def test_trickling_receivers_of_one_partner_do_not_stall_another(
     assert attempted.last_error.startswith("timeout")
     assert attempted.last_duration_ms is not None
     assert attempted.last_duration_ms < 4000 + 1500
+
+
+ATTACKERS = 5
+SUBSCRIPTIONS_EACH = 3
+
+
+async def test_many_partners_slow_receivers_do_not_stall_a_partner_with_nothing_in_flight(
+    pool: asyncpg.Pool, database_settings: DatabaseSettings, make_partner
+) -> None:
+    """Five colluding partners, each at its slot cap, together hold more than every slot
+    (5 x 2 > 8) with receivers that trickle their headers until the 10 s deadline. A partner
+    with nothing in flight still gets its delivery within a few seconds, not after one
+    attempt deadline; each attacker stays within its cap and each subscription has at most
+    one attempt in flight."""
+    attackers = [(await make_partner(Role.PLATFORM))[0] for _ in range(ATTACKERS)]
+    honest, _ = await make_partner(Role.PLATFORM)
+    async with (
+        running_trickler(Trickler("headers", interval=0.5)) as slow,
+        running_receiver(Receiver()) as fast,
+    ):
+        for attacker in attackers:
+            for _ in range(SUBSCRIPTIONS_EACH):
+                await _subscribe(pool, attacker.partner_code, slow.url, ["order"])
+        mine = await _subscribe(pool, honest.partner_code, fast.url, ["order"])
+        await append_to_ledger(
+            pool, [order_event(a.partner_code, f"MA{n:05d}") for n, a in enumerate(attackers)]
+        )
+        settings = _settings(database_settings, concurrency=8, request_timeout=10.0)
+        async with dispatching(settings):
+
+            async def slots_full() -> bool:
+                return slow.open >= settings.concurrency
+
+            await wait_until(slots_full, within=30)
+            await asyncio.sleep(0.5)
+            sent_at = time.monotonic()
+            await append_to_ledger(pool, [order_event(honest.partner_code, "HO00001")])
+            most_per_partner = 0
+
+            async def honest_delivered() -> bool:
+                nonlocal most_per_partner
+                async with pool.acquire() as conn:
+                    busiest = await conn.fetchval(
+                        "SELECT coalesce(max(n), 0) FROM (SELECT count(*) AS n "
+                        "FROM feed_subscriptions WHERE lease_until > now() "
+                        "AND partner_code = ANY($1::text[]) GROUP BY partner_code) c",
+                        [a.partner_code for a in attackers],
+                    )
+                most_per_partner = max(most_per_partner, busiest)
+                return len(fast.accepted_events(mine)) == 1
+
+            await wait_until(honest_delivered, within=30)
+            latency = time.monotonic() - sent_at
+            twice = [s for s, n in Counter(slow.arrivals).items() if n > 1]
+            open_now = slow.open
+    print(f"honest latency {latency:.2f} s with {open_now} slow attempts open")  # noqa: T201
+    assert latency < 4.0
+    assert most_per_partner <= settings.partner_concurrency
+    # Per-subscription concurrency one: within one 10 s deadline nobody was tried twice.
+    assert twice == []

@@ -84,6 +84,8 @@ async def run_dispatcher(
                     poll_interval=settings.poll_interval,
                     partner_slots=settings.partner_concurrency,
                     deadline=settings.request_timeout,
+                    slot_seconds=settings.slot_seconds,
+                    max_in_flight=settings.max_in_flight,
                 ),
                 DispatchMetrics(registry),
                 kafka=kafka,

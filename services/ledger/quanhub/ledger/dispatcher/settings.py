@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from quanhub.common.settings import DatabaseSettings, KafkaSettings, Profile, ProfileSettings
@@ -22,6 +22,13 @@ class DispatcherSettings(BaseSettings):
     #: Deliveries of one partner's subscriptions in flight at once, over all dispatchers
     #: (so one partner's slow receivers leave the other slots to everyone else).
     partner_concurrency: int = Field(default=2, ge=1, le=256)
+    #: Seconds one of the `concurrency` slots waits for its attempt; a slower attempt goes
+    #: on in the background (within `request_timeout`) and the slot claims the next due
+    #: subscription, so slow receivers, even of many partners together, hold no slot long.
+    slot_seconds: float = Field(default=2.0, gt=0, le=60)
+    #: Attempts in flight at once in this process, slow ones in the background included
+    #: (at least `concurrency`); beyond it a slot waits for its own attempt to end.
+    max_in_flight: int = Field(default=64, ge=1, le=4096)
     #: Events per delivery at most.
     batch_size: int = Field(default=100, ge=1, le=1000)
     #: Ledger rows one batch-building query may scan (bounds work for sparse subscriptions).
@@ -40,6 +47,13 @@ class DispatcherSettings(BaseSettings):
     kafka_enabled: bool = True
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
     kafka: KafkaSettings = Field(default_factory=KafkaSettings)
+
+    @model_validator(mode="after")
+    def _in_flight_covers_slots(self) -> DispatcherSettings:
+        if self.max_in_flight < self.concurrency:
+            msg = "max_in_flight must be at least concurrency"
+            raise ValueError(msg)
+        return self
 
     @property
     def retry_policy(self) -> RetryPolicy:

@@ -2,10 +2,12 @@
 pending), attempt its oldest pending delivery with no transaction open, record the outcome
 under the lease, repeat; wake on ledger commits.
 
-A slot (one of `concurrency` loops) is held by one attempt for at most the attempt's
-wall-clock deadline, and a partner holds at most `partner_slots` slots at once (counted
-over every dispatcher by live leases), so slow receivers of one partner delay another's
-deliveries by no more than a claim, not by their own slowness.
+A slot (one of `concurrency` loops) waits for its attempt at most `slot_seconds`; a slower
+attempt finishes in the background (quanhub.ledger.dispatcher.slots) within its wall-clock
+deadline, and the slot claims again. A partner has at most `partner_slots` attempts in
+flight at once (counted over every dispatcher by live leases), and claims serve the partner
+with the fewest first, so slow receivers, even of many partners together, delay a partner
+with nothing in flight by at most `slot_seconds`, not by their own slowness.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from quanhub.ledger.dispatcher.claims import (
 )
 from quanhub.ledger.dispatcher.kafka_sink import KafkaSink
 from quanhub.ledger.dispatcher.sender import Outcome, Sender
+from quanhub.ledger.dispatcher.slots import AttemptSlots
 from quanhub.ledger.feeds.backoff import RetryPolicy
 from quanhub.ledger.feeds.conn import Conn
 from quanhub.ledger.feeds.kafka_feed import is_kafka
@@ -96,6 +99,10 @@ class DispatchLimits:
     partner_slots: int
     #: Wall-clock seconds one attempt may take.
     deadline: float
+    #: Seconds a loop waits for its attempt before handing it to the background.
+    slot_seconds: float = 2.0
+    #: Attempts in flight at once in this process, in the loops and in the background.
+    max_in_flight: int = 64
 
     def lease(self, url: str) -> timedelta:
         """How long a claim holds its subscription: the attempt and time to record it."""
@@ -143,13 +150,21 @@ class Dispatcher:
         # One kick wakes one idle loop; a loop that found work kicks the next, so parallelism
         # follows the work instead of every loop querying on every ledger commit.
         self._kicks = asyncio.Semaphore(0)
+        self._slots = AttemptSlots(
+            hold_seconds=limits.slot_seconds,
+            max_background=max(0, limits.max_in_flight - limits.concurrency),
+        )
 
     async def run(self) -> None:
-        """Run `concurrency` loops until `stop()`."""
-        async with asyncio.TaskGroup() as group:
-            group.create_task(self._wake_on_commits(), name="dispatch-waker")
-            for n in range(self._limits.concurrency):
-                group.create_task(self._loop(), name=f"dispatch-{n}")
+        """Run `concurrency` loops until `stop()`, then let background attempts end."""
+        try:
+            async with asyncio.TaskGroup() as group:
+                group.create_task(self._wake_on_commits(), name="dispatch-waker")
+                for n in range(self._limits.concurrency):
+                    group.create_task(self._loop(), name=f"dispatch-{n}")
+            await self._slots.drain()
+        finally:
+            await self._slots.cancel()  # cancelled: a dying dispatcher leaves its leases
 
     def stop(self) -> None:
         """Ask every loop to finish its current step and return."""
@@ -192,10 +207,14 @@ class Dispatcher:
         leased = await self._claim()
         if not isinstance(leased, _Leased):
             return leased
-        # No connection and no transaction is held while the subscriber answers.
+        # No connection and no transaction is held while the subscriber answers; a slow
+        # answer is awaited in the background, and this slot claims again.
+        await self._slots.run(self._attempt(leased), name=f"attempt-{leased.claimed.id}")
+        return True
+
+    async def _attempt(self, leased: _Leased) -> None:
         outcome = await self._deliver(leased.claimed, leased.pending)
         await self._record(leased, outcome)
-        return True
 
     async def _claim(self) -> _Leased | bool:
         """Claim a due subscription and lease it for one attempt of its oldest pending
