@@ -86,15 +86,11 @@ async def test_a_rotated_key_stops_streaming_when_its_grace_ends(
             assert not reader.done()  # still within the grace period
             await asyncio.wait_for(reader, timeout=15)
             lived = time.monotonic() - rotated_at
-        # A new stream with the expired key gets nothing: 401, or (while the API's short
-        # authentication cache still holds the old verdict) a stream that ends at once.
-        again: list[Message] = []
+        # A new stream with the expired key is refused at once, although the API's short
+        # authentication cache still holds the old verdict: opening checks the registry.
         async with client.stream("GET", "/v1/feed", headers=auth) as response:
-            if response.status_code == 200:
-                await asyncio.wait_for(_drain(response, again), timeout=5)
-            else:
-                assert response.status_code == 401
-        assert [m for m in again if m.data is not None] == []
+            await asyncio.wait_for(response.aread(), timeout=5)
+            assert response.status_code == 401
     assert 1.5 < lived < 6.0
 
 
@@ -174,3 +170,75 @@ async def test_a_partner_holds_at_most_the_cap_of_open_streams(
 
         await wait_until(slot_freed, within=10)
         await second.aclose()
+
+
+async def test_a_new_stream_of_a_just_disabled_partner_is_refused_at_once(
+    pool: asyncpg.Pool, database_settings: DatabaseSettings, make_partner
+) -> None:
+    """The API's authentication cache still holds the partner's key as valid (a request a
+    moment before warmed it): opening a stream checks the key afresh, so it is a 401, not
+    a 200 stream that ends at its first step."""
+    platform, key = await make_partner(Role.PLATFORM)
+    app = make_app(database_settings, FeedSettings(heartbeat_seconds=0.5))
+    auth = {"Authorization": f"Bearer {key}"}
+    async with serving(app) as base, httpx.AsyncClient(base_url=base, timeout=30) as client:
+        assert (await client.get("/v1/subscriptions", headers=auth)).status_code == 200
+        await disable_partner(pool, platform.partner_code)
+        async with client.stream("GET", "/v1/feed", headers=auth) as response:
+            await asyncio.wait_for(response.aread(), timeout=5)  # a refusal has an end
+        cached = await client.get("/v1/subscriptions", headers=auth)
+    assert response.status_code == 401
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert response.json()["code"] == "unauthenticated"
+    assert cached.status_code == 200  # a read within the cache's lifetime (documented)
+
+
+async def test_a_revoked_key_cannot_change_subscriptions_within_the_auth_cache(
+    pool: asyncpg.Pool, database_settings: DatabaseSettings, make_partner
+) -> None:
+    """A stolen key revoked by its operator must not create a subscription to its own URL
+    (which would go on receiving the partner's events), nor delete, resume or replay one,
+    in the seconds the API still caches its verdict."""
+    platform, key = await make_partner(Role.PLATFORM)
+    _, keep_key = await make_partner(Role.PLATFORM)
+    app = make_app(database_settings, FeedSettings())
+    auth = {"Authorization": f"Bearer {key}"}
+    async with serving(app) as base, httpx.AsyncClient(base_url=base, timeout=30) as client:
+        made = await client.post(
+            "/v1/subscriptions", headers=auth, json={"url": "http://127.0.0.1:9/hook"}
+        )
+        assert made.status_code == 201
+        sub = made.json()["id"]
+        async with pool.acquire() as conn:
+            await conn.execute(
+                "UPDATE api_keys SET revoked = true WHERE partner_code = $1",
+                platform.partner_code,
+            )
+        answers = [
+            (
+                await client.post(
+                    "/v1/subscriptions", headers=auth, json={"url": "http://127.0.0.1:9/evil"}
+                )
+            ).status_code,
+            (await client.post(f"/v1/subscriptions/{sub}/resume", headers=auth)).status_code,
+            (
+                await client.post(
+                    f"/v1/subscriptions/{sub}/replay", headers=auth, json={"from_seq": 1}
+                )
+            ).status_code,
+            (await client.delete(f"/v1/subscriptions/{sub}", headers=auth)).status_code,
+        ]
+        other = await client.post(
+            "/v1/subscriptions",
+            headers={"Authorization": f"Bearer {keep_key}"},
+            json={"url": "http://127.0.0.1:9/hook"},
+        )
+    assert answers == [401, 401, 401, 401]
+    assert other.status_code == 201
+    async with pool.acquire() as conn:
+        held = await conn.fetchval(
+            "SELECT count(*) FROM feed_subscriptions WHERE partner_code = $1 "
+            "AND status <> 'deleted'",
+            platform.partner_code,
+        )
+    assert held == 1

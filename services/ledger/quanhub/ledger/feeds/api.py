@@ -16,6 +16,7 @@ from quanhub.common.access.deps import PrincipalDep
 from quanhub.common.access.model import Principal
 from quanhub.common.http import PROBLEM_JSON, Problem
 from quanhub.ledger.feeds import store
+from quanhub.ledger.feeds.deps import FreshPrincipalDep
 from quanhub.ledger.feeds.errors import FeedError
 from quanhub.ledger.feeds.runtime import FeedRuntime, feed_runtime
 from quanhub.ledger.feeds.schemas import (
@@ -93,7 +94,7 @@ router = APIRouter(prefix="/v1/subscriptions", tags=["subscriptions"], responses
 
 @router.post("", status_code=201, response_model=SubscriptionCreated)
 async def create(
-    body: SubscriptionCreate, principal: PrincipalDep, runtime: RuntimeDep
+    body: SubscriptionCreate, principal: FreshPrincipalDep, runtime: RuntimeDep
 ) -> SubscriptionCreated:
     """Subscribe a URL to this partner's events. The response carries the signing secret
     (`whsec_…`) once; store it to verify `Quanhub-Signature` on every delivery."""
@@ -161,7 +162,9 @@ async def read(
 
 
 @router.delete("/{subscription_id}", status_code=204)
-async def delete(subscription_id: UUID, principal: PrincipalDep, runtime: RuntimeDep) -> Response:
+async def delete(
+    subscription_id: UUID, principal: FreshPrincipalDep, runtime: RuntimeDep
+) -> Response:
     """Stop deliveries for good; pending ones are cancelled."""
     with _edge():
         async with runtime.pool.acquire() as conn:
@@ -173,7 +176,7 @@ async def delete(subscription_id: UUID, principal: PrincipalDep, runtime: Runtim
 
 @router.post("/{subscription_id}/resume", response_model=SubscriptionOut)
 async def resume(
-    subscription_id: UUID, principal: PrincipalDep, runtime: RuntimeDep
+    subscription_id: UUID, principal: FreshPrincipalDep, runtime: RuntimeDep
 ) -> SubscriptionOut:
     """Reactivate a paused subscription: its oldest pending batch is tried again now."""
     with _edge():
@@ -186,7 +189,7 @@ async def resume(
 
 @router.post("/{subscription_id}/replay", response_model=SubscriptionOut)
 async def replay(
-    subscription_id: UUID, body: Replay, principal: PrincipalDep, runtime: RuntimeDep
+    subscription_id: UUID, body: Replay, principal: FreshPrincipalDep, runtime: RuntimeDep
 ) -> SubscriptionOut:
     """Deliver again every visible event from a sequence (`from_seq`) or from an instant
     (`since`, by the time the ledger recorded it). Pending batches are cancelled;
@@ -240,7 +243,7 @@ async def deliveries(
     response_model=DeliveryOut,
 )
 async def redeliver(
-    subscription_id: UUID, delivery_id: UUID, principal: PrincipalDep, runtime: RuntimeDep
+    subscription_id: UUID, delivery_id: UUID, principal: FreshPrincipalDep, runtime: RuntimeDep
 ) -> DeliveryOut:
     """Send a past delivery's events again, under a new delivery id, after any delivery
     already pending."""

@@ -29,11 +29,16 @@ class Grant:
     ends_at: float
 
 
+async def current_principal(conn: Conn, key_id: str, now: datetime) -> Principal | None:
+    """The partner behind the key as the registry says now (no cache); None when the key
+    is revoked or expired or its partner disabled."""
+    row = await conn.fetchrow(_STILL_VALID, key_id, now)
+    if row is None:
+        return None
+    return Principal(row["code"], Role(row["role"]), row["name"], row["customs_code"])
+
+
 async def still_granted(conn: Conn, grant: Grant, now: datetime) -> bool:
     """Whether the key is still unrevoked and unexpired, its partner enabled, and the
     partner's role and identity what they were when the stream opened."""
-    row = await conn.fetchrow(_STILL_VALID, grant.key_id, now)
-    if row is None:
-        return False
-    current = Principal(row["code"], Role(row["role"]), row["name"], row["customs_code"])
-    return current == grant.principal
+    return await current_principal(conn, grant.key_id, now) == grant.principal

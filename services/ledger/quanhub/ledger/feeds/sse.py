@@ -9,13 +9,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import StreamingResponse
-from fastapi.security.utils import get_authorization_scheme_param
 from starlette.types import Receive, Scope, Send
 
-from quanhub.common.access.deps import PrincipalDep
-from quanhub.common.access.keys import parse_key_id
-from quanhub.common.access.model import AuthenticationFailed
 from quanhub.common.http import Problem
+from quanhub.ledger.feeds.deps import FreshPrincipalDep, request_key_id
 from quanhub.ledger.feeds.errors import TooManyStreams
 from quanhub.ledger.feeds.grant import Grant, still_granted
 from quanhub.ledger.feeds.model import FeedEvent
@@ -159,16 +156,6 @@ class _FeedResponse(StreamingResponse):
             self._release()
 
 
-def _key_id(request: Request) -> str:
-    """The id of the key the request authenticated with, which the stream re-checks (only
-    registry keys can be re-checked: a key of another shape opens no stream)."""
-    _, credentials = get_authorization_scheme_param(request.headers.get("Authorization"))
-    try:
-        return parse_key_id(credentials)
-    except AuthenticationFailed as exc:
-        raise Problem(401, "unauthenticated", "a feed stream needs a registry API key") from exc
-
-
 def sse_router() -> APIRouter:
     """The SSE route (mounted by feeds_router)."""
     router = APIRouter(tags=["feeds"])
@@ -180,7 +167,7 @@ def sse_router() -> APIRouter:
     )
     async def feed(  # noqa: PLR0917 - FastAPI passes parameters by keyword
         request: Request,
-        principal: PrincipalDep,
+        principal: FreshPrincipalDep,
         runtime: RuntimeDep,
         kinds: Annotated[
             str | None, Query(description="Comma-separated kinds: order, parcel, customs")
@@ -200,6 +187,8 @@ def sse_router() -> APIRouter:
         `?after=<seq>` starts after a given sequence. Comment lines (`: heartbeat`) keep
         idle connections alive.
 
+        Opening a stream checks the key against the registry (not the API's short
+        authentication cache): a key revoked or a partner disabled a moment ago gets 401.
         A stream lasts as long as its key: it ends (with a comment saying why) once the key
         is revoked or expires or the partner is disabled, and after at most
         `QUANHUB_FEEDS_SSE_MAX_LIFETIME_SECONDS`; reconnect with `Last-Event-ID`. A partner
@@ -214,7 +203,7 @@ def sse_router() -> APIRouter:
                 cursor = await runtime.source.head(conn)
         grant = Grant(
             principal,
-            _key_id(request),
+            request_key_id(request),
             time.monotonic() + runtime.settings.sse_max_lifetime_seconds,
         )
         try:
