@@ -140,7 +140,9 @@ def validate_event(event: ipb.Event, now: datetime) -> list[Violation]:
 
 
 class _Checks:
-    """Collects violations; every message starts with the field path it is about."""
+    """Collects violations; every message starts with the field path it is about and names
+    the rule broken, never the value (it may be personal data, and messages go into
+    dead-letter headers and logs, not only back to the sender)."""
 
     def __init__(self) -> None:
         self.found: list[Violation] = []
@@ -166,7 +168,8 @@ class _Checks:
 
     def carrier(self, field: str, value: str) -> None:
         if resolve_carrier(value) is None:
-            self.add("unknown_carrier", field, f"{value!r} names no known carrier")
+            # Never quote the value: a message travels into dead-letter headers and logs.
+            self.add("unknown_carrier", field, "names no carrier the hub knows")
 
     def waybill(self, field: str, value: str) -> None:
         self.pattern(field, value.strip(), _WAYBILL, "must be 6-40 letters, digits or '-'")

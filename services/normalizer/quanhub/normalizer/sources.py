@@ -10,7 +10,7 @@ what the schema does not name, so it must not travel. Partner topics carry binar
 only; any other form (JSON too) is undecodable. A partner record is dead-lettered in its
 protected form only: the protected envelope, the business key of the protected event, and
 none of the record's own key or headers (the partner wrote them; the source topic keeps
-them).
+them). A trace id is kept only in a form that cannot carry text (quanhub.common.traceids).
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from quanhub.common.access.publishing import check_publish
 from quanhub.common.canonical import event_business_key
 from quanhub.common.pii import protect_event
 from quanhub.common.topics import EventKind, Topics
+from quanhub.common.traceids import is_safe_trace_id
 from quanhub.ingest.v1 import ingest_pb2 as ipb
 from quanhub.normalizer.deadletter import WITHHELD_PERSONAL_DATA
 from quanhub.normalizer.mapping import DeadLetter
@@ -110,6 +111,8 @@ class Sources:
             return Decoded(reason, partner, b"", "", payload_withheld=WITHHELD_PERSONAL_DATA)
         # Recursive (every nested, repeated and map message): only known fields remain.
         event.DiscardUnknownFields()
+        if event.trace_id and not is_safe_trace_id(event.trace_id):
+            event.trace_id = ""  # it may carry text: normalize() derives one from the event id
         kind = event.WhichOneof("body")
         received_at = datetime.fromtimestamp(broker_time_ms / 1000, UTC) if broker_time_ms else None
         envelope = protect_event(

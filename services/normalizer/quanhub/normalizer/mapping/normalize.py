@@ -8,6 +8,8 @@ the wall clock, so a redelivery or a replay is judged exactly as the first deliv
 from __future__ import annotations
 
 import functools
+import re
+import uuid
 from datetime import UTC as _UTC
 from datetime import datetime
 from typing import NamedTuple
@@ -19,10 +21,11 @@ from quanhub.canonical.v1 import canonical_pb2 as cpb
 from quanhub.common.canonical import canonical_business_key
 from quanhub.common.ids import canonical_event_id_text
 from quanhub.common.timestamps import from_seconds_nanos, in_range
+from quanhub.common.traceids import is_safe_trace_id
 from quanhub.common.validation import validate_event
 from quanhub.normalizer.mapping.bodies import Mapped, customs_update, order_update, parcel_update
 from quanhub.normalizer.mapping.parties import UntokenisedField
-from quanhub.normalizer.mapping.text import mask_names_in_text
+from quanhub.normalizer.mapping.text import mask_names_in_text, scrub_numbers
 
 __all__ = ["SCHEMA_VERSION", "DeadLetter", "Normalized", "decode_envelope", "normalize"]
 
@@ -61,6 +64,28 @@ def decode_envelope(data: bytes | None) -> cpb.RawEnvelope | DeadLetter:
     return envelope
 
 
+#: What an unknown code reads as: a code of every vocabulary the hub knows has this form.
+_CODE = re.compile(r"[A-Za-z0-9_.:+-]{1,32}")
+#: An unknown code or code system that does not read as a code (it may quote a person).
+WITHHELD_CODE = "(withheld)"
+
+
+def _code_text(value: str) -> str:
+    """An unknown code (or code system) as kept in the canonical event and its metric
+    label: as given when it reads as a code and quotes no phone or ID number (scrubbing
+    leaves it as it is), else WITHHELD_CODE."""
+    if value and (_CODE.fullmatch(value) is None or scrub_numbers(value) != value):
+        return WITHHELD_CODE
+    return value
+
+
+def _trace_id(given: str, event_id: str) -> str:
+    """The envelope's trace id when it cannot carry text (quanhub.common.traceids), else
+    one derived from the canonical event id: deterministic, so a redelivery or a replay
+    gets the same (a raw record written before the gateway's rule may hold any text)."""
+    return given if is_safe_trace_id(given) else uuid.UUID(event_id).hex
+
+
 @functools.lru_cache(maxsize=64)
 def _instant(seconds: int, nanos: int) -> datetime:
     """Timestamp.ToDatetime(tzinfo=UTC) of (seconds, nanos); cached, as the events of one
@@ -81,12 +106,13 @@ def normalize(envelope: cpb.RawEnvelope) -> Normalized | DeadLetter:
     violations = validate_event(event, _instant(received_at.seconds, received_at.nanos))
     if violations:
         return DeadLetter(violations[0].code, "; ".join(str(v) for v in violations))
+    event_id = canonical_event_id_text(envelope.partner_code, event.event_id)
     out = cpb.CanonicalEvent(
-        event_id=canonical_event_id_text(envelope.partner_code, event.event_id),
+        event_id=event_id,
         source_partner=envelope.partner_code,
         source_event_id=event.event_id,
         schema_version=SCHEMA_VERSION,
-        trace_id=envelope.trace_id or event.trace_id,
+        trace_id=_trace_id(envelope.trace_id or event.trace_id, event_id),
         partner_role=envelope.partner_role,
         ingress=envelope.ingress,
     )
@@ -107,9 +133,12 @@ def normalize(envelope: cpb.RawEnvelope) -> Normalized | DeadLetter:
             out.customs.CopyFrom(body_customs)
     except UntokenisedField as exc:
         return DeadLetter("pii_not_tokenised", str(exc))
-    out.code_system = mapped.code_system
-    out.raw_code = mapped.raw_code
+    code_system, raw_code = mapped.code_system, mapped.raw_code
+    if not mapped.mapped:  # codes of the tables are known; an unknown one is partner text
+        code_system, raw_code = _code_text(code_system), _code_text(raw_code)
+    out.code_system = code_system
+    out.raw_code = raw_code
     out.raw_text = mask_names_in_text(mapped.raw_text)
     out.unmapped_code = not mapped.mapped
-    unmapped = None if mapped.mapped else (mapped.code_system, mapped.raw_code)
+    unmapped = None if mapped.mapped else (code_system, raw_code)
     return Normalized(out, canonical_business_key(out), unmapped)
