@@ -11,6 +11,9 @@ def murmur2(data: bytes) -> int:
 def scrub_text(text: str) -> str | None:
     """The native path's scrub_text of a free text; None for one it leaves to Python."""
 
+def is_safe_trace_id(value: str) -> bool:
+    """The native path's quanhub.common.traceids.is_safe_trace_id."""
+
 class PanicException(BaseException):
     """A panic in the native code."""
 
@@ -27,9 +30,12 @@ class FastPath:
         earliest_us: int,
         min_seconds: int,
         max_seconds: int,
+        max_lines: int,
         secret: bytes,
         namespace: bytes,
     ) -> None: ...
+    def tables(self) -> dict[str, object]:
+        """The tables and limits it judges by, by the names `__init__` takes them."""
     def decode(self, body: bytes, max_events: int) -> Decoded | None:
         """The request's events, decoded and not judged; None: the whole body is Python's."""
     def judge(

@@ -22,13 +22,24 @@ from hypothesis import strategies as st
 from prometheus_client import CollectorRegistry
 
 from quanhub.bench.workload import Workload
+from quanhub.common import validation
 from quanhub.common.access import AuthenticationFailed, Principal
 from quanhub.common.access.demo import DEMO_PARTNERS
+from quanhub.common.canonical import RECEIPT_MESSAGE_TYPES
+from quanhub.common.carriers import CODES
 from quanhub.common.clock import FixedClock
 from quanhub.common.kafka import murmur2
 from quanhub.common.pii import scrub_text
+from quanhub.common.timestamps import MAX_SECONDS, MIN_SECONDS
 from quanhub.common.traceids import is_safe_trace_id
-from quanhub.common.validation import MAX_LINES
+from quanhub.common.validation import (
+    DEFAULT_MAX_LEN,
+    EARLIEST_US,
+    KNOWN_TRADE_MODES,
+    MAX_LEN,
+    MAX_LINES,
+)
+from quanhub.gateway import fastpath, parsing
 from quanhub.gateway.app import create_app
 from quanhub.gateway.fastpath import schema
 from quanhub.gateway.settings import GatewaySettings
@@ -136,6 +147,21 @@ def _workload(count: int) -> dict[str, list[ingest_pb2.Event]]:
 def test_the_native_schema_is_ingest_proto() -> None:
     expected = schema()  # the descriptors' fields, as FastPath.load compares them
     assert set(native.SCHEMA) == expected
+
+
+async def test_the_native_tables_are_python_s() -> None:
+    """The tables and limits the native path judges by are the Python modules' own, handed
+    over at start (none restated in Rust)."""
+    expected = {
+        "carriers": dict(CODES), "trade_modes": KNOWN_TRADE_MODES,
+        "receipts": RECEIPT_MESSAGE_TYPES, "max_len": dict(MAX_LEN),
+        "default_max_len": DEFAULT_MAX_LEN, "earliest_us": EARLIEST_US,
+        "min_seconds": MIN_SECONDS, "max_seconds": MAX_SECONDS, "max_lines": MAX_LINES,
+    }  # fmt: skip
+    async with _gateway(native_path=True, now=NOW) as gateway:
+        state = gateway.app_state
+        held = state.fast_path.tables()
+        assert held == {**expected, "max_string_chars": state.limits.max_string_chars}
 
 
 @given(st.binary(max_size=80))
@@ -389,12 +415,11 @@ def _padded(value: int, width: int) -> bytes:
     return bytes([value | 0x80, *([0x80] * (width - 2)), 0x00])
 
 
-@pytest.mark.parametrize("partner", ["TMALL", "JNAGENT"])
-async def test_events_at_and_over_the_lines_limit_get_python_s_answer(partner: str) -> None:
-    """MAX_LINES is one constant in Python and one in Rust: both paths refuse one line more."""
+def _with_lines(partner: str, counts: Sequence[int]) -> list[ingest_pb2.Event]:
+    """The partner's first order or customs event, with each count of goods lines."""
     base = next(e for e in _BASE[partner] if e.WhichOneof("body") in {"order", "customs"})
     events = []
-    for count in (MAX_LINES, MAX_LINES + 1):
+    for count in counts:
         event = ingest_pb2.Event()
         event.CopyFrom(base)
         event.event_id = f"lines-{count}"
@@ -403,10 +428,29 @@ async def test_events_at_and_over_the_lines_limit_get_python_s_answer(partner: s
         for i in range(count):
             body.lines.add(item_no=str(i), quantity=1, unit_price="1.00", total_price="1.00")
         events.append(event)
+    return events
+
+
+@pytest.mark.parametrize("partner", ["TMALL", "JNAGENT"])
+async def test_events_at_and_over_the_lines_limit_get_python_s_answer(partner: str) -> None:
+    """Both paths take MAX_LINES lines and refuse one line more."""
+    events = _with_lines(partner, (MAX_LINES, MAX_LINES + 1))
     async with _pair(_AFTER + timedelta(minutes=5)) as pair:
         await pair.post(partner, events)
         await pair.post(partner, events[:1])
         assert _fast_share(pair) > 0, "the native path judged the event at the limit"
+
+
+@pytest.mark.parametrize("partner", ["TMALL", "JNAGENT"])
+async def test_the_native_path_takes_the_lines_limit_from_python(
+    partner: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A MAX_LINES changed in Python is the native path's limit too (it is handed over)."""
+    for module in (validation, fastpath, parsing):
+        monkeypatch.setattr(module, "MAX_LINES", 3)
+    async with _pair(_AFTER + timedelta(minutes=5)) as pair:
+        await pair.post(partner, _with_lines(partner, (3, 4)))
+        assert _fast_share(pair) == 0.5, "3 lines are the native path's, 4 Python's to refuse"
 
 
 @pytest.mark.parametrize("width", [1, 2, 5, 6, 10])

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict
 
 import structlog
 from google.protobuf import timestamp_pb2
@@ -35,6 +35,7 @@ from quanhub.common.validation import (
     EARLIEST_US,
     KNOWN_TRADE_MODES,
     MAX_LEN,
+    MAX_LINES,
     latest_us,
 )
 from quanhub.gateway.admission import Admission
@@ -89,20 +90,13 @@ class FastPath:
         if set(native.SCHEMA) != schema():
             log.error("native_fast_path_stale", hint="rebuild it from this commit")
             return None
-        fast = native.FastPath(
-            carriers=dict(CODES),
-            trade_modes=KNOWN_TRADE_MODES,
-            receipts=RECEIPT_MESSAGE_TYPES,
-            max_len=dict(MAX_LEN),
-            default_max_len=DEFAULT_MAX_LEN,
-            max_string_chars=limits.max_string_chars,
-            earliest_us=EARLIEST_US,
-            min_seconds=MIN_SECONDS,
-            max_seconds=MAX_SECONDS,
-            secret=secret,
-            namespace=EVENT_NAMESPACE.bytes,
-        )
+        fast = native.FastPath(**tables(limits), secret=secret, namespace=EVENT_NAMESPACE.bytes)
         return cls(fast, limits, failures=failures, panic=native.PanicException)
+
+    def tables(self) -> dict[str, object]:
+        """The tables and limits the native path holds, as it was handed them (the tests
+        compare them with `tables()`)."""
+        return self._native.tables()
 
     def decode(self, body: bytes) -> quanhub_gateway_native.Decoded | None:
         """The request's events decoded, not judged (its len() is what the rate limit
@@ -144,6 +138,38 @@ class FastPath:
     def _failed(self, step: str, exc: BaseException) -> None:
         self._failures.inc()
         log.error("native_fast_path_failed", step=step, error=type(exc).__name__)
+
+
+class Tables(TypedDict):
+    """The tables and limits the native path judges by, by the names FastPath takes them."""
+
+    carriers: dict[str, str]
+    trade_modes: frozenset[str]
+    receipts: frozenset[str]
+    max_len: dict[str, int]
+    default_max_len: int
+    max_string_chars: int
+    earliest_us: int
+    min_seconds: int
+    max_seconds: int
+    max_lines: int
+
+
+def tables(limits: BodyLimits) -> Tables:
+    """What the native path judges by, taken from the Python modules that define it: Rust
+    restates none of it, so a rule's limit changed here is changed there."""
+    return {
+        "carriers": dict(CODES),
+        "trade_modes": KNOWN_TRADE_MODES,
+        "receipts": RECEIPT_MESSAGE_TYPES,
+        "max_len": dict(MAX_LEN),
+        "default_max_len": DEFAULT_MAX_LEN,
+        "max_string_chars": limits.max_string_chars,
+        "earliest_us": EARLIEST_US,
+        "min_seconds": MIN_SECONDS,
+        "max_seconds": MAX_SECONDS,
+        "max_lines": MAX_LINES,
+    }
 
 
 def schema() -> set[tuple[str, str, int]]:
