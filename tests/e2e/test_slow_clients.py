@@ -268,3 +268,34 @@ async def test_healthz_answers_promptly_during_a_large_body_attack(
     # Before: 6.5-8.4 s of a blocked loop per body. Bounds are generous for a shared machine.
     assert waits[len(waits) // 2] < 0.25, waits
     assert waits[-1] < 1.5, waits
+
+
+async def test_open_feed_streams_do_not_take_the_ledger_apis_in_flight_bound(
+    slow_services: RunningServices,
+) -> None:
+    """More SSE streams than the in-flight bound, from three partners (each within its own
+    stream cap), all open; another partner's ordinary requests still answer 200, not 503."""
+    url = slow_services.url("ledger-api")
+    streamers = ["TMALL", "JDCOM", "PDD"]
+    each = 3  # 9 streams > MAX_IN_FLIGHT
+    async with (
+        httpx.AsyncClient(base_url=url, timeout=10) as streams,
+        httpx.AsyncClient(base_url=url, timeout=10) as http,
+    ):
+        opened: list[httpx.Response] = []
+        try:
+            for code in streamers:
+                auth = {"Authorization": f"Bearer {slow_services.demo_keys[code]}"}
+                for _ in range(each):
+                    request = streams.build_request("GET", "/v1/feed", headers=auth)
+                    opened.append(await streams.send(request, stream=True))
+            await asyncio.sleep(0.5)
+            other = {"Authorization": f"Bearer {slow_services.demo_keys['ZTO']}"}
+            answers = [
+                (await http.get("/v1/subscriptions", headers=other)).status_code for _ in range(3)
+            ]
+        finally:
+            for response in opened:
+                await response.aclose()
+    assert [r.status_code for r in opened] == [200] * len(streamers) * each
+    assert answers == [200, 200, 200]

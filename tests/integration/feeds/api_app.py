@@ -14,6 +14,7 @@ from quanhub.common.access import Authenticator
 from quanhub.common.clock import SystemClock
 from quanhub.common.db import create_pool
 from quanhub.common.http import install_problem_handlers
+from quanhub.common.server import HttpServerSettings, server_config
 from quanhub.common.settings import DatabaseSettings
 from quanhub.ledger.feeds.router import feeds_router
 from quanhub.ledger.feeds.runtime import FeedSettings
@@ -36,12 +37,18 @@ def make_app(database: DatabaseSettings, settings: FeedSettings) -> FastAPI:
 
 
 @contextlib.asynccontextmanager
-async def serving(app: FastAPI) -> AsyncIterator[str]:
-    """Serve the app on a free loopback port; yields its base URL."""
+async def serving(app: FastAPI, http: HttpServerSettings | None = None) -> AsyncIterator[str]:
+    """Serve the app on a free loopback port; yields its base URL. With `http`, served as
+    the public APIs are (quanhub.common.server: deadlines and the in-flight bound)."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(app, log_config=None, timeout_graceful_shutdown=2))
+    config = (
+        uvicorn.Config(app, log_config=None, timeout_graceful_shutdown=2)
+        if http is None
+        else server_config(app, http, timeout_graceful_shutdown=2)
+    )
+    server = uvicorn.Server(config)
     task = asyncio.create_task(server._serve([sock]))
 
     async def started() -> bool:

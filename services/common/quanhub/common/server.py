@@ -11,6 +11,9 @@ response, and any byte cancels it), and a process takes every request it is sent
   than `max_header_bytes` (431) or `max_body_bytes` (413), before buffering more of it;
 - `InFlightLimit` answers 503 with Retry-After beyond `max_in_flight` requests in progress
   in the process (the ops endpoints are exempt: a probe must see a busy process alive).
+  A long-lived response (an SSE stream) leaves the count once it starts streaming
+  (`leave_in_flight`), so open streams never crowd out ordinary requests; whoever serves
+  such responses bounds them itself (the feeds cap streams per partner and per process).
 
 `server_config` wires both into a uvicorn.Config; every public API is served through it.
 """
@@ -33,6 +36,8 @@ from quanhub.common.http import PROBLEM_JSON, problem_body, problem_response
 LINGER_SECONDS = 5.0
 #: Paths never refused for load: liveness, readiness and metrics must answer a busy process.
 OPS_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
+#: The scope extension through which a response leaves the in-flight count.
+IN_FLIGHT_EXTENSION = "quanhub.in_flight"
 
 
 class HttpServerSettings(BaseSettings):
@@ -52,7 +57,8 @@ class HttpServerSettings(BaseSettings):
     #: A request body's bytes at most; beyond, 413 before it is read. The gateway raises it
     #: to its own QUANHUB_GATEWAY_MAX_BODY_BYTES, whose finer refusals it answers itself.
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
-    #: Requests in progress in one process at most (open streams count); beyond, 503.
+    #: Requests in progress in one process at most; beyond, 503. Open streams do not count
+    #: once streaming (the feeds bound them: QUANHUB_FEEDS_SSE_STREAMS_TOTAL).
     max_in_flight: int = Field(default=256, ge=1, le=100_000)
     #: Retry-After (seconds) sent with the 503 beyond `max_in_flight`.
     busy_retry_after_seconds: int = Field(default=1, ge=1, le=60)
@@ -205,8 +211,35 @@ class DeadlineHttpProtocol(HttpToolsProtocol):
         self.transport.close()
 
 
+class _Counted:
+    """One request's place in the in-flight count, given back once."""
+
+    __slots__ = ("_left", "_limit")
+
+    def __init__(self, limit: InFlightLimit) -> None:
+        self._limit = limit
+        self._left = False
+        limit.in_flight += 1
+
+    def leave(self) -> None:
+        if not self._left:
+            self._left = True
+            self._limit.in_flight -= 1
+
+
+def leave_in_flight(scope: Scope) -> None:
+    """Take the request out of the process's in-flight count (no-op when not counted).
+
+    For a response that starts a long-lived stream: it is no longer work in progress of
+    the kind the bound is for, and must be bounded by its own cap instead."""
+    counted = scope.get("extensions", {}).get(IN_FLIGHT_EXTENSION)
+    if isinstance(counted, _Counted):
+        counted.leave()
+
+
 class InFlightLimit:
-    """503 with Retry-After beyond `limit` HTTP requests in progress (pure ASGI)."""
+    """503 with Retry-After beyond `limit` HTTP requests in progress (pure ASGI); a
+    request that calls `leave_in_flight` stops counting from then on."""
 
     def __init__(self, app: ASGIApp, *, limit: int, retry_after: int) -> None:
         self.app = app
@@ -226,11 +259,12 @@ class InFlightLimit:
             )  # fmt: skip
             await response(scope, receive, send)
             return
-        self.in_flight += 1
+        counted = _Counted(self)
+        scope["extensions"] = {**(scope.get("extensions") or {}), IN_FLIGHT_EXTENSION: counted}
         try:
             await self.app(scope, receive, send)
         finally:
-            self.in_flight -= 1
+            counted.leave()
 
 
 def server_config(app: ASGIApp, settings: HttpServerSettings, **options: Any) -> uvicorn.Config:

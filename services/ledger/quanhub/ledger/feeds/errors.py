@@ -4,7 +4,8 @@ FeedError (QuanhubError)
 ├── InvalidSubscriberUrl    a webhook URL the hub refuses to call (scheme, host, range)
 ├── SubscriptionNotFound    no such subscription for this partner (also: someone else's)
 ├── DeliveryNotFound        no such delivery in this subscription
-└── TooManyStreams          the partner holds the most open SSE streams allowed
+├── TooManyStreams          the partner holds the most open SSE streams allowed
+└── StreamsFull             the process holds the most open SSE streams allowed (all partners)
 
 Request-shape problems (a bad cursor, an analyst asking for a feed) are answered at the
 API edge directly.
@@ -43,3 +44,10 @@ class TooManyStreams(FeedError):
     """The partner already holds the most open SSE streams allowed."""
 
     code = "too_many_streams"
+
+
+class StreamsFull(FeedError):
+    """The API process already holds the most open SSE streams allowed, over all partners."""
+
+    code = "streams_full"
+    retriable = True

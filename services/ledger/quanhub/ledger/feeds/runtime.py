@@ -38,6 +38,9 @@ class FeedSettings(BaseSettings):
     sse_max_lifetime_seconds: float = Field(default=900.0, gt=0, le=86_400)
     #: Open streams one partner may hold in this process (more answer 429).
     sse_streams_per_partner: int = Field(default=4, ge=1, le=1000)
+    #: Open streams in this process, all partners (more answer 503 with Retry-After).
+    #: Streams do not count toward QUANHUB_HTTP_MAX_IN_FLIGHT; this bounds them instead.
+    sse_streams_total: int = Field(default=512, ge=1, le=100_000)
     #: Catch-up queries running at once over all streams (kept below `pool_max`, so the
     #: subscription routes always find a connection).
     sse_query_slots: int = Field(default=4, ge=1, le=99)
@@ -112,6 +115,7 @@ def feeds_lifespan(
                 StreamGate(
                     per_partner=feed_settings.sse_streams_per_partner,
                     query_slots=feed_settings.sse_query_slots,
+                    total=feed_settings.sse_streams_total,
                 ),
             )
             yield

@@ -12,8 +12,9 @@ from fastapi.responses import StreamingResponse
 from starlette.types import Receive, Scope, Send
 
 from quanhub.common.http import Problem
+from quanhub.common.server import leave_in_flight
 from quanhub.ledger.feeds.deps import FreshPrincipalDep, request_key_id
-from quanhub.ledger.feeds.errors import TooManyStreams
+from quanhub.ledger.feeds.errors import StreamsFull, TooManyStreams
 from quanhub.ledger.feeds.grant import Grant, still_granted
 from quanhub.ledger.feeds.model import FeedEvent
 from quanhub.ledger.feeds.notify import wait_first
@@ -150,6 +151,8 @@ class _FeedResponse(StreamingResponse):
         self._release = release
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        # From here the stream is bounded by the gate's caps, not the request bound.
+        leave_in_flight(scope)
         try:
             await super().__call__(scope, receive, send)
         finally:
@@ -192,7 +195,8 @@ def sse_router() -> APIRouter:
         A stream lasts as long as its key: it ends (with a comment saying why) once the key
         is revoked or expires or the partner is disabled, and after at most
         `QUANHUB_FEEDS_SSE_MAX_LIFETIME_SECONDS`; reconnect with `Last-Event-ID`. A partner
-        may hold `QUANHUB_FEEDS_SSE_STREAMS_PER_PARTNER` streams at once; more answer 429.
+        may hold `QUANHUB_FEEDS_SSE_STREAMS_PER_PARTNER` streams at once; more answer 429
+        (and 503 beyond `QUANHUB_FEEDS_SSE_STREAMS_TOTAL` streams of all partners).
         """
         if not receives_events(principal):
             raise Problem(403, "feed_not_allowed", "this role reads aggregates only")
@@ -210,6 +214,8 @@ def sse_router() -> APIRouter:
             release = runtime.gate.admit(principal.partner_code)
         except TooManyStreams as exc:
             raise Problem(429, exc.code, exc.message, headers={"Retry-After": "5"}) from exc
+        except StreamsFull as exc:
+            raise Problem(503, exc.code, exc.message, headers={"Retry-After": "5"}) from exc
         return _FeedResponse(stream(runtime, grant, wanted, cursor), release)
 
     return router
