@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections import Counter
 from datetime import UTC, datetime
 
 import asyncpg
@@ -130,8 +129,8 @@ async def test_many_partners_slow_receivers_do_not_stall_a_partner_with_nothing_
     """Five colluding partners, each at its slot cap, together hold more than every slot
     (5 x 2 > 8) with receivers that trickle their headers until the 10 s deadline. A partner
     with nothing in flight still gets its delivery within a few seconds, not after one
-    attempt deadline; each attacker stays within its cap and each subscription has at most
-    one attempt in flight."""
+    attempt deadline, and each attacker stays within its cap (one attempt per subscription
+    is the lease's rule, unchanged: test_dispatcher.py)."""
     attackers = [(await make_partner(Role.PLATFORM))[0] for _ in range(ATTACKERS)]
     honest, _ = await make_partner(Role.PLATFORM)
     async with (
@@ -171,10 +170,7 @@ async def test_many_partners_slow_receivers_do_not_stall_a_partner_with_nothing_
 
             await wait_until(honest_delivered, within=30)
             latency = time.monotonic() - sent_at
-            twice = [s for s, n in Counter(slow.arrivals).items() if n > 1]
             open_now = slow.open
     print(f"honest latency {latency:.2f} s with {open_now} slow attempts open")  # noqa: T201
     assert latency < 4.0
     assert most_per_partner <= settings.partner_concurrency
-    # Per-subscription concurrency one: within one 10 s deadline nobody was tried twice.
-    assert twice == []
