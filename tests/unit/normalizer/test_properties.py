@@ -12,7 +12,7 @@ from quanhub.canonical.v1 import canonical_pb2 as cpb
 from quanhub.common.ids import canonical_event_id
 from quanhub.ingest.v1 import ingest_pb2 as ipb
 from quanhub.normalizer.mapping import DeadLetter, Normalized, normalize
-from quanhub.normalizer.mapping.normalize import WITHHELD_CODE, decode_envelope
+from quanhub.normalizer.mapping.normalize import WITHHELD, decode_envelope
 from quanhub.normalizer.vocab.registry import ORDER_VOCABULARIES, PARCEL_VOCABULARIES
 
 RECEIVED = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
@@ -96,7 +96,7 @@ def test_normalize_is_total_and_deterministic(envelope: cpb.RawEnvelope) -> None
     if body in {"order", "parcel"}:
         code = getattr(envelope.event, body).code.strip()
         # An unknown code that does not read as a code (it may quote a person) is withheld.
-        assert out.raw_code == code or (out.unmapped_code and out.raw_code == WITHHELD_CODE)
+        assert out.raw_code == code or (out.unmapped_code and out.raw_code == WITHHELD)
     assert out.unmapped_code == (first.unmapped is not None)
     assert first.key
 

@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from quanhub.canonical.v1 import canonical_pb2 as cpb
 from quanhub.common.access import Principal, Role
 from quanhub.common.settings import KafkaSettings
 from quanhub.common.topics import Topics
@@ -115,9 +116,15 @@ def test_a_dead_letter_that_would_not_fit_is_a_reference() -> None:
     out = route(raw, SOURCES, TOPICS, NOW, OWNERS)
     assert (out.key, out.value, header(out.headers, "key_withheld")) == (None, b"", "too-large")
     assert header(out.headers, "original_sizes") == ("key=1000000 value=1 headers=0 header_bytes=0")
+    partner = Record(TOPICS.partner("TMALL"), b"k", VALUES["many_lines"])
+    out = route(partner, SOURCES, TOPICS, NOW, OWNERS)
+    assert (out.error_code, out.key, out.value) == ("missing_field", None, b"")
+    # A field over its limit is withheld from the dead letter (routing._withheld), which
+    # then fits: the rest of the event is kept.
     partner = Record(TOPICS.partner("TMALL"), b"k", VALUES["long_order_no"])
     out = route(partner, SOURCES, TOPICS, NOW, OWNERS)
-    assert (out.error_code, out.key, out.value) == ("too_long", None, b"")
+    assert (out.error_code, out.key) == ("too_long", b"O|TMALL|(withheld)")
+    assert cpb.RawEnvelope.FromString(out.value).event.order.order_no == "(withheld)"
     small = route(Record(TOPICS.raw_topics[0], b"k", b"\xff"), SOURCES, TOPICS, NOW, OWNERS)
     assert (small.key, small.value, header(small.headers, "key_withheld")) == (b"k", b"\xff", "")
 

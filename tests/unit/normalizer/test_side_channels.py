@@ -180,3 +180,44 @@ def test_an_unknown_code_that_reads_as_a_code_is_kept(code: str) -> None:
     out = _partner_record("parcel", event)
     canonical = cpb.CanonicalEvent.FromString(out.value)
     assert (canonical.unmapped_code, canonical.raw_code) == (True, code)
+
+
+@pytest.mark.parametrize("topic", ["partner", "raw"])
+@pytest.mark.parametrize(
+    ("path", "value"),
+    [
+        (("parcel", "carrier_code"), f"x{PHONE}"),
+        (("parcel", "carrier_code"), NAME),
+        (("parcel", "waybill_no"), f"SF {ID}"),
+        (("parcel", "district_code"), PHONE),
+        (("parcel", "description"), f"{NAME}{ID}" + "x" * 1024),
+        (("trace_id",), f"{ID}" + "x" * 200),
+    ],
+)
+def test_a_value_that_broke_a_rule_is_withheld_from_the_dead_letter(
+    topic: str, path: tuple[str, ...], value: str
+) -> None:
+    event = base_event("parcel")
+    target: Any = event
+    for name in path[:-1]:
+        target = getattr(target, name)
+    setattr(target, path[-1], value)
+    out = _partner_record("parcel", event) if topic == "partner" else _raw_record("parcel", event)
+    # A partner topic's unsafe trace id is dropped before validation: the event is valid.
+    assert out.topic == TOPICS.dlq or (topic, path) == ("partner", ("trace_id",))
+    for clear in [*CLEAR, value]:
+        assert clear.encode() not in out.value
+        assert clear.encode() not in (out.key or b"")
+    if out.topic == TOPICS.canonical:
+        return
+    envelope = cpb.RawEnvelope.FromString(out.value)
+    assert envelope.event.parcel.waybill_no or path[-1] == "waybill_no"
+
+
+def test_an_unknown_carrier_that_reads_as_a_code_is_kept_for_replay() -> None:
+    """A raw-topic event the gateway accepted under newer carrier tables, say."""
+    event = base_event("parcel")
+    event.parcel.carrier_code = "newcarrier"
+    out = _raw_record("parcel", event)
+    assert out.error_code == "unknown_carrier"
+    assert cpb.RawEnvelope.FromString(out.value).event.parcel.carrier_code == "newcarrier"

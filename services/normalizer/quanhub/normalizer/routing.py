@@ -4,12 +4,16 @@ the clock reading passed in)."""
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, NamedTuple
 
+from google.protobuf.message import Message
+
 from quanhub.canonical.v1 import canonical_pb2 as cpb
 from quanhub.common.access import Principal
+from quanhub.common.canonical import event_business_key
 from quanhub.common.topics import Topics
 from quanhub.normalizer.deadletter import (
     MAX_HEADER_TEXT,
@@ -20,6 +24,7 @@ from quanhub.normalizer.deadletter import (
     record_bytes,
 )
 from quanhub.normalizer.mapping import DeadLetter, Normalized, normalize
+from quanhub.normalizer.mapping.text import as_code
 from quanhub.normalizer.sources import Decoded, Sources
 
 __all__ = ["MAX_OUTPUT_BYTES", "Output", "route"]
@@ -111,6 +116,44 @@ def route(
     return _dead_letter(record, decoded, kind, outcome, now, topics)
 
 
+_STEP = re.compile(r"([a-z_]+)(?:\[([0-9]+)\])?")
+
+
+def _field(message: Message, path: str) -> tuple[Message, str] | None:
+    """The message holding the string field at `path` ("order.lines[2].item_name") and its
+    name, or None when the path names no set string field."""
+    *parents, name = path.split(".")
+    for step in parents:
+        match = _STEP.fullmatch(step)
+        field = message.DESCRIPTOR.fields_by_name.get(match[1]) if match else None
+        if match is None or field is None or field.message_type is None:
+            return None
+        inner = getattr(message, field.name)
+        if field.is_repeated:
+            index = int(match[2] or -1)
+            if not 0 <= index < len(inner):
+                return None
+            inner = inner[index]
+        message = inner
+    field = message.DESCRIPTOR.fields_by_name.get(name)
+    if field is None or field.type != field.TYPE_STRING or field.is_repeated:
+        return None
+    return message, name
+
+
+def _withheld(value: bytes, fields: tuple[str, ...]) -> cpb.RawEnvelope:
+    """The envelope with each string field at `fields` (the ones that broke a rule) kept
+    only as a code (`as_code`): the hub could not read that partner text, so it may be
+    anything, a phone or an ID number put where a carrier code belongs included."""
+    envelope = cpb.RawEnvelope.FromString(value)
+    for path in fields:
+        found = _field(envelope.event, path)
+        if found is not None:
+            message, name = found
+            setattr(message, name, as_code(getattr(message, name)))
+    return envelope
+
+
 def _dead_letter(  # noqa: PLR0917 - the pieces route() already holds
     record: Any, decoded: Decoded, kind: str, outcome: DeadLetter, now: datetime, topics: Topics
 ) -> Output:
@@ -120,6 +163,11 @@ def _dead_letter(  # noqa: PLR0917 - the pieces route() already holds
             value = decoded.result.SerializeToString()
     else:  # a partner record: its protected form only (see sources)
         value, key, original = decoded.dead_letter_value, decoded.dead_letter_key, None
+    if outcome.fields and value:  # fields are named of envelopes only
+        envelope = _withheld(value, outcome.fields)
+        value = envelope.SerializeToString()
+        if decoded.dead_letter_value is not None:  # a partner record: its key is the event's
+            key = event_business_key(envelope.event, decoded.partner)
     headers_with = functools.partial(
         dead_letter_headers,
         error_code=outcome.code,

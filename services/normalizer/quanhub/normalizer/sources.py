@@ -36,6 +36,16 @@ from quanhub.normalizer.mapping.normalize import decode_envelope
 __all__ = ["Decoded", "Sources"]
 
 
+#: The refusal of an event that names another sender than the topic's owner, and the field
+#: that names it, by event kind (quanhub.common.access.publishing).
+_MISMATCH = "partner_code_mismatch"
+_ADDRESS = {
+    "order": "order.platform_code",
+    "parcel": "parcel.carrier_code",
+    "customs": "customs.agent_code",
+}
+
+
 class Decoded(NamedTuple):
     """A record as an envelope, or why not; plus how a dead letter of it must be written."""
 
@@ -131,7 +141,9 @@ class Sources:
             return Decoded(reason, partner, protected, "", "", reason.code, key)
         refusal = check_publish(principal, event)
         if refusal is not None:
-            reason = DeadLetter(refusal.code, refusal.message)
+            # The field that names the sender is partner text the hub did not accept.
+            fields = (_ADDRESS[kind],) if refusal.code == _MISMATCH and kind else ()
+            reason = DeadLetter(refusal.code, refusal.message, fields)
             return Decoded(reason, partner, protected, "", "", reason.code, key)
         replay = self._topics.raw(EventKind(kind)) if kind else ""
         return Decoded(envelope, partner, protected, replay, "", dead_letter_key=key)

@@ -8,7 +8,6 @@ the wall clock, so a redelivery or a replay is judged exactly as the first deliv
 from __future__ import annotations
 
 import functools
-import re
 import uuid
 from datetime import UTC as _UTC
 from datetime import datetime
@@ -25,9 +24,16 @@ from quanhub.common.traceids import is_safe_trace_id
 from quanhub.common.validation import validate_event
 from quanhub.normalizer.mapping.bodies import Mapped, customs_update, order_update, parcel_update
 from quanhub.normalizer.mapping.parties import UntokenisedField
-from quanhub.normalizer.mapping.text import mask_names_in_text, scrub_numbers
+from quanhub.normalizer.mapping.text import WITHHELD, as_code, mask_names_in_text
 
-__all__ = ["SCHEMA_VERSION", "DeadLetter", "Normalized", "decode_envelope", "normalize"]
+__all__ = [
+    "SCHEMA_VERSION",
+    "WITHHELD",
+    "DeadLetter",
+    "Normalized",
+    "decode_envelope",
+    "normalize",
+]
 
 #: Version of the canonical event layout this normalizer writes.
 SCHEMA_VERSION = 1
@@ -46,6 +52,9 @@ class DeadLetter(NamedTuple):
 
     code: str
     message: str
+    #: The event's field paths that broke a rule ("order.carrier_code"): partner text the
+    #: hub could not read, withheld from the dead letter's value (see routing).
+    fields: tuple[str, ...] = ()
 
 
 def decode_envelope(data: bytes | None) -> cpb.RawEnvelope | DeadLetter:
@@ -62,21 +71,6 @@ def decode_envelope(data: bytes | None) -> cpb.RawEnvelope | DeadLetter:
     # does not name (and so nothing masks) reaches the canonical event. Recursive, cheap.
     envelope.DiscardUnknownFields()
     return envelope
-
-
-#: What an unknown code reads as: a code of every vocabulary the hub knows has this form.
-_CODE = re.compile(r"[A-Za-z0-9_.:+-]{1,32}")
-#: An unknown code or code system that does not read as a code (it may quote a person).
-WITHHELD_CODE = "(withheld)"
-
-
-def _code_text(value: str) -> str:
-    """An unknown code (or code system) as kept in the canonical event and its metric
-    label: as given when it reads as a code and quotes no phone or ID number (scrubbing
-    leaves it as it is), else WITHHELD_CODE."""
-    if value and (_CODE.fullmatch(value) is None or scrub_numbers(value) != value):
-        return WITHHELD_CODE
-    return value
 
 
 def _trace_id(given: str, event_id: str) -> str:
@@ -105,7 +99,8 @@ def normalize(envelope: cpb.RawEnvelope) -> Normalized | DeadLetter:
     received_at = envelope.received_at
     violations = validate_event(event, _instant(received_at.seconds, received_at.nanos))
     if violations:
-        return DeadLetter(violations[0].code, "; ".join(str(v) for v in violations))
+        message = "; ".join(str(v) for v in violations)
+        return DeadLetter(violations[0].code, message, tuple(v.field for v in violations))
     event_id = canonical_event_id_text(envelope.partner_code, event.event_id)
     out = cpb.CanonicalEvent(
         event_id=event_id,
@@ -135,7 +130,7 @@ def normalize(envelope: cpb.RawEnvelope) -> Normalized | DeadLetter:
         return DeadLetter("pii_not_tokenised", str(exc))
     code_system, raw_code = mapped.code_system, mapped.raw_code
     if not mapped.mapped:  # codes of the tables are known; an unknown one is partner text
-        code_system, raw_code = _code_text(code_system), _code_text(raw_code)
+        code_system, raw_code = as_code(code_system), as_code(raw_code)
     out.code_system = code_system
     out.raw_code = raw_code
     out.raw_text = mask_names_in_text(mapped.raw_text)
