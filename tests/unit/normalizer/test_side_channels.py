@@ -221,3 +221,16 @@ def test_an_unknown_carrier_that_reads_as_a_code_is_kept_for_replay() -> None:
     out = _raw_record("parcel", event)
     assert out.error_code == "unknown_carrier"
     assert cpb.RawEnvelope.FromString(out.value).event.parcel.carrier_code == "newcarrier"
+
+
+@pytest.mark.parametrize("system", ["zhangsan", f"x{PHONE}", NAME])
+def test_an_unknown_code_system_names_no_metric_series(system: str) -> None:
+    """Metric labels take closed vocabularies only: an unknown system is "(other)"."""
+    event = base_event("parcel")
+    event.parcel.code_system, event.parcel.code = system, "LEVITATING"
+    out = _partner_record("parcel", event)
+    assert out.unmapped == ("(other)", "(other)")
+    _, metrics = _account(out)
+    labels = [s.labels for m in metrics.registry.collect() for s in m.samples if s.labels]
+    assert all(system not in str(label) for label in labels)
+    assert all("LEVITATING" not in str(label) for label in labels)

@@ -25,6 +25,8 @@ from quanhub.common.validation import validate_event
 from quanhub.normalizer.mapping.bodies import Mapped, customs_update, order_update, parcel_update
 from quanhub.normalizer.mapping.parties import UntokenisedField
 from quanhub.normalizer.mapping.text import WITHHELD, as_code, mask_names_in_text
+from quanhub.normalizer.vocab import customs
+from quanhub.normalizer.vocab.registry import ORDER_VOCABULARIES, PARCEL_VOCABULARIES
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -37,6 +39,12 @@ __all__ = [
 
 #: Version of the canonical event layout this normalizer writes.
 SCHEMA_VERSION = 1
+
+
+#: The code systems the hub has tables for.
+_SYSTEMS = frozenset({*PARCEL_VOCABULARIES, *ORDER_VOCABULARIES, customs.CODE_SYSTEM})
+#: The metric labels of an unknown code under a code system the hub does not know.
+OTHER = "(other)"
 
 
 class Normalized(NamedTuple):
@@ -71,6 +79,13 @@ def decode_envelope(data: bytes | None) -> cpb.RawEnvelope | DeadLetter:
     # does not name (and so nothing masks) reaches the canonical event. Recursive, cheap.
     envelope.DiscardUnknownFields()
     return envelope
+
+
+def _series(code_system: str, raw_code: str) -> tuple[str, str]:
+    """An unknown code's metric labels: its code system when the hub has tables for it
+    (a closed vocabulary) and the code as kept; OTHER for both under any other system,
+    whose names and codes are partner text without bound."""
+    return (code_system, raw_code) if code_system in _SYSTEMS else (OTHER, OTHER)
 
 
 def _trace_id(given: str, event_id: str) -> str:
@@ -135,5 +150,5 @@ def normalize(envelope: cpb.RawEnvelope) -> Normalized | DeadLetter:
     out.raw_code = raw_code
     out.raw_text = mask_names_in_text(mapped.raw_text)
     out.unmapped_code = not mapped.mapped
-    unmapped = None if mapped.mapped else (code_system, raw_code)
+    unmapped = None if mapped.mapped else _series(code_system, raw_code)
     return Normalized(out, canonical_business_key(out), unmapped)
