@@ -234,3 +234,39 @@ def test_an_unknown_code_system_names_no_metric_series(system: str) -> None:
     labels = [s.labels for m in metrics.registry.collect() for s in m.samples if s.labels]
     assert all(system not in str(label) for label in labels)
     assert all("LEVITATING" not in str(label) for label in labels)
+
+
+#: Short texts that are no identifiers, by kind, as (path in the event, path in the body).
+_SHORT_TEXTS = {
+    "order": [("lines", "unit"), ("lines", "origin_country"), ("pay_code",)],
+    "parcel": [("vehicle_no",)],
+    "customs": [("lines", "unit"), ("lines", "origin_country"), ("pay_code",),
+                ("statistics_flag",)],
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("value", [ID, PHONE, "138 1234 5678", f"鲁A{PHONE}"])
+@pytest.mark.parametrize("kind", ["order", "parcel", "customs"])
+def test_short_texts_quoting_numbers_are_masked_in_the_canonical_event(
+    kind: str, value: str
+) -> None:
+    event = base_event(kind)
+    body = getattr(event, kind)
+    for path in _SHORT_TEXTS[kind]:
+        target: Any = body
+        for name in path[:-1]:
+            target = getattr(target, name)[0]
+        setattr(target, path[-1], value)
+    out = _partner_record(kind, event)
+    assert out.topic == TOPICS.canonical
+    canonical = cpb.CanonicalEvent.FromString(out.value)
+    for clear in [*CLEAR, value]:
+        assert clear.encode() not in out.value
+    assert getattr(canonical, kind).ListFields()
+
+
+def test_short_texts_as_meant_are_kept() -> None:
+    event = base_event("parcel")
+    event.parcel.vehicle_no = "鲁A12345"
+    out = _partner_record("parcel", event)
+    assert cpb.CanonicalEvent.FromString(out.value).parcel.vehicle_no == "鲁A12345"

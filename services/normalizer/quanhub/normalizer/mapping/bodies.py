@@ -1,4 +1,10 @@
-"""Canonical bodies from validated partner bodies: order, parcel and customs updates."""
+"""Canonical bodies from validated partner bodies: order, parcel and customs updates.
+
+Short texts that are neither identifiers nor checked codes (a goods line's unit and origin
+country, pay_code, statistics_flag, vehicle_no) have no phone or ID number in them when
+filled as meant, so they are scrubbed like free text: one quoted there is masked.
+Identifiers (order and waybill numbers, cop_no, item_no, hs_code, ...) are kept as sent.
+"""
 
 from __future__ import annotations
 
@@ -37,10 +43,10 @@ def _lines(lines: Iterable[ipb.GoodsLine]) -> list[cpb.GoodsLine]:
             item_name=scrub_numbers(line.item_name),
             hs_code=line.hs_code,
             quantity=line.quantity,
-            unit=line.unit,
+            unit=scrub_numbers(line.unit),
             unit_price=line.unit_price,
             total_price=line.total_price,
-            origin_country=line.origin_country,
+            origin_country=scrub_numbers(line.origin_country),
         )
         for line in lines
     ]
@@ -84,7 +90,7 @@ def order_update(
             actual_paid=order.actual_paid,
         ),
         lines=_lines(order.lines),
-        pay_code=order.pay_code,
+        pay_code=scrub_numbers(order.pay_code),
         pay_transaction_id=order.pay_transaction_id,
         ebc_code=order.ebc_code,
     )
@@ -121,7 +127,7 @@ def parcel_update(parcel: ipb.ParcelEvent) -> tuple[cpb.ParcelUpdate, Mapped]:
         location=scrub_numbers(parcel.location),
         district_code=parcel.district_code,
         transit_bag=cast("cpb.TransitBag.ValueType", parcel.transit_bag),
-        vehicle_no=parcel.vehicle_no,
+        vehicle_no=scrub_numbers(parcel.vehicle_no),
         weight_grams=parcel.weight_grams,
     )
     if parcel.HasField("e_waybill"):
@@ -165,9 +171,9 @@ def customs_update(
             actual_paid=message.actual_paid,
         ),
         lines=_lines(message.lines),
-        pay_code=message.pay_code,
+        pay_code=scrub_numbers(message.pay_code),
         pay_transaction_id=message.pay_transaction_id,
-        statistics_flag=message.statistics_flag,
+        statistics_flag=scrub_numbers(message.statistics_flag),
         pre_no=message.pre_no,
         carrier_id=resolve_carrier(message.logistics_code) or "" if message.logistics_code else "",
     )
