@@ -4,8 +4,9 @@ errors retried (never dead-lettered), fatal produce errors stop without committi
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -13,6 +14,8 @@ from aiokafka import TopicPartition
 from aiokafka.errors import (
     KafkaTimeoutError,
     MessageSizeTooLargeError,
+    OutOfOrderSequenceNumber,
+    ProducerClosed,
     RequestTimedOutError,
     TopicAuthorizationFailedError,
 )
@@ -27,6 +30,7 @@ from quanhub.common.topics import EventKind, Topics
 from quanhub.ingest.v1 import ingest_pb2 as ipb
 from quanhub.normalizer.deadletter import header
 from quanhub.normalizer.errors import OutputRejected
+from quanhub.normalizer.limits import OutputLimits
 from quanhub.normalizer.metrics import NormalizerMetrics
 from quanhub.normalizer.partners import StaticDirectory
 from quanhub.normalizer.service import Normalizer
@@ -93,6 +97,34 @@ class FakeProducer:
     #: Records larger than this (key, value, headers) are refused: by `send` at once, as
     #: aiokafka checks max_request_size, and in a batch when acknowledged, as a broker does.
     max_record_bytes: int | None = None
+    #: (topic, partition) of each batch a broker refused: as in an idempotent aiokafka
+    #: producer, the refused batch took its sequence numbers, so every later hand-over to
+    #: that partition fails (OutOfOrderSequenceNumber) for the rest of this producer's life.
+    broken: set[tuple[str, int]] = field(default_factory=set)
+    started: bool = False
+    stopped: bool = False
+    #: The producers made to replace this one (and their successors), in order.
+    successors: list[FakeProducer] = field(default_factory=list)
+
+    async def start(self) -> None:
+        self.started = True
+
+    async def stop(self) -> None:
+        self.stopped = True
+
+    def successor(self) -> FakeProducer:
+        """A new producer (new producer id: no broken partition) sharing this one's log."""
+        fresh = FakeProducer(
+            self.journal,
+            sent=self.sent,
+            partitions=self.partitions,
+            batch_capacity=self.batch_capacity,
+            handed=self.handed,
+            max_record_bytes=self.max_record_bytes,
+            successors=self.successors,
+        )
+        self.successors.append(fresh)
+        return fresh
 
     async def partitions_for(self, topic: str) -> set[int]:
         return set(self.partitions)
@@ -121,6 +153,8 @@ class FakeProducer:
         self, topic: str, partition: int, records: list[tuple[bytes | None, bytes, Any]]
     ) -> Any:
         self.calls += 1
+        if self.stopped:
+            raise ProducerClosed
         if self.raise_first > 0:
             self.raise_first -= 1
             raise KafkaTimeoutError
@@ -131,7 +165,11 @@ class FakeProducer:
             self.fail_first -= 1
             loop.call_soon(fut.set_exception, self.error)  # not acknowledged, later
             return fut
+        if (topic, partition) in self.broken:
+            loop.call_soon(fut.set_exception, OutOfOrderSequenceNumber())
+            return fut
         if self._too_large(records):  # the whole batch, as a broker refuses it
+            self.broken.add((topic, partition))
             loop.call_soon(fut.set_exception, MessageSizeTooLargeError())
             return fut
 
@@ -175,17 +213,24 @@ def envelope(event_id: str, *, code: str = "3", waybill: str = "ZT1234567890") -
     return env.SerializeToString()
 
 
+async def _broker_default(topics: Sequence[str], wait_seconds: float) -> dict[str, int]:
+    return dict.fromkeys(topics, 1_048_588)
+
+
 def wire(producer: FakeProducer, consumer: FakeConsumer) -> tuple[Normalizer, NormalizerMetrics]:
+    clock = FixedClock(NOW)
     metrics = NormalizerMetrics()
     settings = NormalizerSettings(kafka=KAFKA, retry_backoff_seconds=0.001)
     normalizer = Normalizer(
         settings=settings,
         consumer=consumer,
         producer=producer,
+        new_producer=producer.successor,
+        limits=OutputLimits(_broker_default, [TOPICS.canonical, TOPICS.dlq], clock, timedelta(1)),
         sources=Sources(TOPICS, b"k" * 32, partner_topics=True),
         topics=TOPICS,
         metrics=metrics,
-        clock=FixedClock(NOW),
+        clock=clock,
         directory=StaticDirectory({}),
     )
     return normalizer, metrics
@@ -574,3 +619,83 @@ async def test_a_reference_refused_for_its_size_stops_without_committing() -> No
         await normalizer.process(_sizes_batch((b"k", b"\x01garbage")))
 
     assert consumer.commits == []
+
+
+async def test_a_broker_size_refusal_renews_the_producer_and_the_loop_goes_on() -> None:
+    # The broker refuses the dead-letter batch (a topic configured below MAX_OUTPUT_BYTES):
+    # that producer's sequence for the DLQ partition is broken, so the reference (and every
+    # later dead letter) would fail with OutOfOrderSequenceNumber on it. A fresh producer
+    # (new producer id) sends them, and the next batches flow.
+    journal: list[str] = []
+    producer = FakeProducer(journal, max_record_bytes=200_000)
+    consumer = FakeConsumer(journal)
+    normalizer, _ = wire(producer, consumer)
+
+    await normalizer.process(
+        _sizes_batch((b"k", envelope("a")), (b"K" * 300_000, b"\x01garbage"), (b"k", b"\x02"))
+    )
+    later = [Record(RAW, 0, 13 + i, b"k", v) for i, v in enumerate((b"\x03", envelope("c")))]
+    await normalizer.process({TopicPartition(RAW, 0): later})
+
+    assert producer.stopped
+    assert len(producer.successors) == 1
+    (fresh,) = producer.successors
+    assert fresh.started
+    assert not fresh.stopped
+    assert consumer.commits == [{TopicPartition(RAW, 0): 13}, {TopicPartition(RAW, 0): 15}]
+    canonical = [v for t, _, v, _ in producer.sent if t == TOPICS.canonical]
+    assert [cpb.CanonicalEvent.FromString(v).source_event_id for v in canonical] == ["a", "c"]
+    letters = {header(h, "source_offset"): (k, v) for t, k, v, h in producer.sent
+               if t == TOPICS.dlq}  # fmt: skip
+    assert set(letters) == {"11", "12", "13"}
+    assert letters["11"] == (None, b"")  # the refused one, as a reference
+    assert letters["12"] == (b"k", b"\x02")
+    assert letters["13"] == (b"k", b"\x03")
+
+
+async def test_a_broken_producer_session_is_renewed_and_its_records_retried() -> None:
+    # OutOfOrderSequenceNumber (or an unknown producer id) says the producer's session with
+    # the broker is broken: retrying on it cannot help, a fresh producer can.
+    journal: list[str] = []
+    producer = FakeProducer(journal, fail_first=1, error=OutOfOrderSequenceNumber())
+    consumer = FakeConsumer(journal)
+    normalizer, metrics = wire(producer, consumer)
+
+    await normalizer.process(batch(envelope("a"), envelope("b")))
+
+    assert producer.stopped
+    assert len(producer.successors) == 1
+    assert _ids(producer) == ["a", "b"]
+    assert consumer.commits == [{TopicPartition(RAW, 0): 12}]
+    assert sample(metrics, "quanhub_normalizer_producer_renewals_total") == 1
+
+
+async def test_a_batch_handed_to_the_broken_producer_is_sent_again_on_the_new_one() -> None:
+    # Batch 2 goes to the producer while batch 1's acknowledgements are awaited, so its dead
+    # letter meets batch 1's broken DLQ sequence (OutOfOrderSequenceNumber on the old
+    # producer). It is sent again on the producer that replaced it: one renewal, not two.
+    journal: list[str] = []
+    hold = asyncio.Event()
+    hold.set()
+    producer = FakeProducer(journal, hold=hold, max_record_bytes=200_000)
+    consumer = ScriptedConsumer(
+        journal,
+        [
+            _sizes_batch((b"k", envelope("a")), (b"K" * 300_000, b"\x01garbage")),
+            {TopicPartition(RAW, 0): [Record(RAW, 0, 12, b"k", b"\x02")]},
+        ],
+    )
+    normalizer, metrics = wire(producer, consumer)
+    loop = asyncio.create_task(normalizer.run())
+
+    await _until(lambda: len(producer.handed) == 3)  # a, the refused letter, batch 2's
+    hold.clear()
+    await _until(lambda: len(consumer.commits) == 2)
+    normalizer.stop()
+    await loop
+
+    assert consumer.commits == [{TopicPartition(RAW, 0): 12}, {TopicPartition(RAW, 0): 13}]
+    assert sample(metrics, "quanhub_normalizer_producer_renewals_total") == 1
+    (fresh,) = producer.successors
+    letters = {header(h, "source_offset"): (k, v) for t, k, v, h in fresh.sent if t == TOPICS.dlq}
+    assert letters == {"11": (None, b""), "12": (b"k", b"\x02")}

@@ -16,7 +16,8 @@ from typing import Any, Generic, NamedTuple, Protocol, TypeVar
 import structlog
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import TopicAlreadyExistsError
+from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
+from aiokafka.errors import TopicAlreadyExistsError, for_code
 
 from quanhub.common.settings import KafkaSettings
 from quanhub.common.topics import TopicSpec
@@ -259,3 +260,57 @@ async def delete_topics_with_prefix(settings: KafkaSettings, prefix: str) -> lis
         return mine
     finally:
         await admin.close()
+
+
+#: How often a topic's configuration is asked again while it is not there yet.
+_CONFIG_INTERVAL_SECONDS = 0.25
+#: DescribeConfigs' answer for a topic the broker does not know (yet).
+_UNKNOWN_TOPIC = 3
+
+
+async def max_message_bytes(
+    settings: KafkaSettings, topics: Sequence[str], *, wait_seconds: float = 5.0
+) -> dict[str, int]:
+    """Each topic's effective max.message.bytes: the largest record batch the broker
+    appends to it (the topic's own setting, else the broker's message.max.bytes).
+
+    A topic just created can be unknown to the broker answering, or its configuration not
+    there yet, for a moment: such topics are asked again for up to `wait_seconds`, then
+    left out of the answer (a topic that does not exist has no limit to read). Any other
+    error the broker answers is raised."""
+    admin = AIOKafkaAdminClient(
+        bootstrap_servers=settings.bootstrap, request_timeout_ms=settings.request_timeout_ms
+    )
+    await admin.start()
+    try:
+        wanted = list(dict.fromkeys(topics))
+        found: dict[str, int] = {}
+        deadline = asyncio.get_running_loop().time() + wait_seconds
+        while True:
+            found.update(await _described_max_message_bytes(admin, wanted))
+            wanted = [t for t in wanted if t not in found]
+            if not wanted or asyncio.get_running_loop().time() >= deadline:
+                return found
+            await asyncio.sleep(_CONFIG_INTERVAL_SECONDS)
+    finally:
+        await admin.close()
+
+
+async def _described_max_message_bytes(
+    admin: AIOKafkaAdminClient, topics: Sequence[str]
+) -> dict[str, int]:
+    """One DescribeConfigs round: max.message.bytes of the topics the broker knows and
+    whose configuration holds it already."""
+    wanted = {"max.message.bytes": None}
+    resources = [ConfigResource(ConfigResourceType.TOPIC, t, dict(wanted)) for t in topics]
+    found: dict[str, int] = {}
+    for answer in await admin.describe_configs(resources):
+        for error_code, _message, _type, name, entries in answer.resources:
+            if error_code == _UNKNOWN_TOPIC:
+                continue
+            if error_code:
+                raise for_code(error_code)(f"describing {name}")
+            for entry in entries:
+                if entry[0] == "max.message.bytes" and entry[1] is not None:
+                    found[name] = int(entry[1])
+    return found

@@ -5,6 +5,7 @@ from __future__ import annotations
 from quanhub.common import runtime
 from quanhub.common.logging import configure_logging
 from quanhub.normalizer.bootstrap import bootstrap
+from quanhub.normalizer.errors import OutputTopicTooSmall
 from quanhub.normalizer.settings import NormalizerSettings
 
 
@@ -17,7 +18,10 @@ def main() -> None:
     """Read settings from the environment, configure logging once, and run."""
     settings = NormalizerSettings()
     configure_logging(settings.log_level, json=settings.log_json)
-    runtime.run(_run(settings))
+    try:
+        runtime.run(_run(settings))
+    except OutputTopicTooSmall as exc:  # configuration: say what to change, no traceback
+        raise SystemExit(f"quanhub normalizer: {exc.message}") from None
 
 
 if __name__ == "__main__":

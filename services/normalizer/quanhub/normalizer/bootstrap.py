@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import signal
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 import structlog
 from fastapi import FastAPI
 
 from quanhub.common.clock import Clock, SystemClock
-from quanhub.common.http import ops_router, ops_server
-from quanhub.common.kafka import ensure_topics, make_consumer, make_producer
+from quanhub.common.http import ReadinessCheck, ops_router, ops_server
+from quanhub.common.kafka import ensure_topics, make_consumer, make_producer, max_message_bytes
 from quanhub.common.topics import Topics
+from quanhub.normalizer.limits import OutputLimits
 from quanhub.normalizer.metrics import NormalizerMetrics
 from quanhub.normalizer.partners import PartnerDirectory, RegistryDirectory
 from quanhub.normalizer.service import Normalizer
@@ -82,7 +85,19 @@ def bootstrap(
         metadata_max_age_ms=settings.metadata_max_age_ms,
         max_poll_records=settings.batch_max_records,
     )
-    producer = make_producer(settings.kafka, client_id=settings.client_id)
+
+    def new_producer() -> Any:
+        return make_producer(settings.kafka, client_id=settings.client_id)
+
+    async def read_limits(names: Sequence[str], wait_seconds: float) -> dict[str, int]:
+        return await max_message_bytes(settings.kafka, names, wait_seconds=wait_seconds)
+
+    limits = OutputLimits(
+        read_limits,
+        [topics.canonical, topics.dlq],
+        clock,
+        timedelta(seconds=settings.output_limits_recheck_seconds),
+    )
     sources = Sources(
         topics,
         settings.pii.secret.get_secret_value().encode(),
@@ -91,7 +106,9 @@ def bootstrap(
     normalizer = Normalizer(
         settings=settings,
         consumer=consumer,
-        producer=producer,
+        producer=new_producer(),
+        new_producer=new_producer,
+        limits=limits,
         sources=sources,
         topics=topics,
         metrics=metrics,
@@ -106,5 +123,6 @@ def bootstrap(
         return normalizer.ready()
 
     ops = FastAPI(title="quanhub normalizer (ops)", docs_url=None, redoc_url=None)
-    ops.include_router(ops_router(metrics.registry, {"kafka": kafka_ready}))
+    checks: dict[str, ReadinessCheck] = {"kafka": kafka_ready, "output_limits": limits.ready}
+    ops.include_router(ops_router(metrics.registry, checks))
     return App(settings, normalizer, ops, metrics, topics)

@@ -39,6 +39,12 @@ class NormalizerMetrics:
             "Produce attempts retried after a retriable Kafka error.",
             registry=self.registry,
         )
+        self.producer_renewals = Counter(
+            "quanhub_normalizer_producer_renewals_total",
+            "Producers closed and replaced after the broker refused a batch or broke the "
+            "producer's session (a new producer id restarts the partitions' sequences).",
+            registry=self.registry,
+        )
         self.commit_failures = Counter(
             "quanhub_normalizer_commit_failures_total",
             "Offset commits refused (a rebalance moved the partitions; records are redelivered).",

@@ -10,20 +10,37 @@ Two batches overlap: while batch N waits for its acknowledgements, batch N+1 is 
 routed and handed to the producer; N+1 is committed only after N, so offsets move in order
 and a crash at any point redelivers everything not yet acknowledged. Outputs go to the
 producer as one batch per partition (Kafka's key rule), not one `send` per record.
+
+The producer is idempotent: the broker takes each partition's batches in the order of
+sequence numbers the producer gave them. A batch the broker refuses (for its size, say)
+took its numbers anyway, so every later batch to that partition would be refused
+(OutOfOrderSequenceNumber) for the rest of the producer's life. After such a refusal, or
+any error saying the producer's session is broken, the producer is closed and a new one
+(a new producer id, sequences from zero) sends what was refused; see _renew_producer.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 import structlog
 from aiokafka import ConsumerRebalanceListener, TopicPartition
-from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError, KafkaTimeoutError
+from aiokafka.errors import (
+    CommitFailedError,
+    IllegalStateError,
+    InvalidProducerEpoch,
+    KafkaError,
+    KafkaTimeoutError,
+    OutOfOrderSequenceNumber,
+    ProducerFenced,
+    UnknownProducerId,
+)
 
 from quanhub.common.access import Principal
 from quanhub.common.clock import Clock
@@ -31,6 +48,7 @@ from quanhub.common.errors import DependencyUnavailable
 from quanhub.common.kafka import fill_batches, send_chunk
 from quanhub.common.topics import Topics
 from quanhub.normalizer.errors import BatchAbandoned, OutputRejected
+from quanhub.normalizer.limits import OutputLimits
 from quanhub.normalizer.metrics import NormalizerMetrics
 from quanhub.normalizer.oversize import as_reference, is_reference, too_large
 from quanhub.normalizer.partners import PartnerDirectory
@@ -42,6 +60,16 @@ log = structlog.get_logger(__name__)
 
 #: A loop that has not polled for this long is not ready.
 _STALE_POLL = timedelta(seconds=30)
+
+#: Errors saying the producer's session with the broker is broken (its producer id or
+#: sequence numbers are no longer the broker's): retrying on that producer cannot help, on
+#: a new one it can.
+_SESSION_BROKEN = (
+    OutOfOrderSequenceNumber,
+    UnknownProducerId,
+    InvalidProducerEpoch,
+    ProducerFenced,
+)
 
 
 def _retriable(exc: BaseException) -> bool:
@@ -71,6 +99,18 @@ class _FinishBatchBeforeRevoke(ConsumerRebalanceListener):  # type: ignore[misc]
         log.info("partitions_assigned", partitions=sorted(str(tp) for tp in assigned))
 
 
+class _Sent(NamedTuple):
+    """One hand-over to the producer: its acknowledgement and the outputs it covers."""
+
+    future: asyncio.Future[Any]
+    outputs: list[Output]
+    #: The producer it was handed to: a failure on a producer since replaced says nothing
+    #: about the current one (its outputs are simply sent again).
+    producer: Any
+    #: Refused before it reached the producer's queue: no sequence number was taken.
+    at_hand_over: bool = False
+
+
 @dataclass(slots=True)
 class _Handed:
     """One batch handed to the producer, and what it holds."""
@@ -78,8 +118,8 @@ class _Handed:
     started: float
     offsets: dict[TopicPartition, int]
     outputs: list[Output]
-    #: (acknowledgement future, the outputs it covers) per producer batch.
-    sent: list[tuple[asyncio.Future[Any], list[Output]]]
+    #: One per producer batch.
+    sent: list[_Sent]
     #: Outputs not handed over because the producer refused a batch (sent next round).
     unsent: list[Output]
 
@@ -99,6 +139,8 @@ class Normalizer:
         settings: NormalizerSettings,
         consumer: Any,
         producer: Any,
+        new_producer: Callable[[], Any],
+        limits: OutputLimits,
         sources: Sources,
         topics: Topics,
         metrics: NormalizerMetrics,
@@ -108,6 +150,9 @@ class Normalizer:
         self._settings = settings
         self._consumer = consumer
         self._producer = producer
+        #: Makes a producer (not started) to replace one whose session broke.
+        self._new_producer = new_producer
+        self._limits = limits
         self._sources = sources
         self._topics = topics
         self._metrics = metrics
@@ -120,7 +165,9 @@ class Normalizer:
         self._in_flight: asyncio.Future[None] | None = None
 
     async def start(self) -> None:
-        """Start the producer, then join the group on the raw and partner topics."""
+        """Check the output topics' limits (OutputTopicTooSmall when one is below the
+        bound), start the producer, then join the group on the raw and partner topics."""
+        await self._limits.check()
         await self._producer.start()
         self._consumer.subscribe(
             pattern=self._sources.pattern, listener=_FinishBatchBeforeRevoke(self)
@@ -271,30 +318,17 @@ class Normalizer:
         for kind, count in canonical.items():
             self._metrics.events.labels(kind, "canonical").inc(count)
 
-    async def _acknowledged(
-        self, sent: list[tuple[asyncio.Future[Any], list[Output]]], unsent: list[Output]
-    ) -> dict[int, Output]:
-        """Wait for the acknowledgements, producing again what failed retriably and
-        smaller what was refused for its size (see oversize); the references that replaced
-        refused outputs, by id() of the output each replaced."""
+    async def _acknowledged(self, sent: list[_Sent], unsent: list[Output]) -> dict[int, Output]:
+        """Wait for the acknowledgements, producing again what failed retriably (on a new
+        producer when the session broke) and smaller what was refused for its size (see
+        oversize); the references that replaced refused outputs, by id() of each."""
         delay = self._settings.retry_backoff_seconds
         replaced: dict[int, Output] = {}
         while True:
-            results = await asyncio.gather(*(fut for fut, _ in sent), return_exceptions=True)
-            retry: list[Output] = []
-            alone: list[Output] = []
-            for (_, outputs), result in zip(sent, results, strict=True):
-                if not isinstance(result, BaseException):
-                    continue
-                if too_large(result):
-                    alone.extend(self._smaller(outputs, result, replaced))
-                elif not _retriable(result):
-                    # Authorisation, configuration or a bug: retrying cannot help and
-                    # dropping would lose data, so stop with the offsets uncommitted.
-                    msg = f"{outputs[0].topic} refused a record: {type(result).__name__}"
-                    raise OutputRejected(msg) from result
-                else:
-                    retry.extend(outputs)
+            results = await asyncio.gather(*(s.future for s in sent), return_exceptions=True)
+            retry, alone, broken = self._failures(sent, results, replaced)
+            if broken:
+                await self._renew_producer(broken)
             retry.extend(unsent)  # never sent this round, order kept
             if not retry and not alone:
                 return replaced
@@ -308,6 +342,68 @@ class Normalizer:
                 delay = min(delay * 2, self._settings.retry_backoff_max_seconds)
             sent, unsent = await self._send_batches(retry) if retry else ([], [])
             sent.extend(await self._send_alone(alone))
+
+    def _failures(
+        self, sent: list[_Sent], results: list[Any], replaced: dict[int, Output]
+    ) -> tuple[list[Output], list[Output], str]:
+        """From one round's results: the outputs to send again as they are, those to send
+        alone or as references (refused for their size), and why the producer must be
+        renewed ("" when it need not)."""
+        retry: list[Output] = []
+        alone: list[Output] = []
+        broken = ""
+        for item, result in zip(sent, results, strict=True):
+            if not isinstance(result, BaseException):
+                continue
+            current = item.producer is self._producer
+            if too_large(result):
+                alone.extend(self._smaller(item.outputs, result, replaced))
+                if current and not item.at_hand_over:  # the broker's refusal
+                    broken = f"the broker refused a batch ({type(result).__name__})"
+            elif not current or isinstance(result, _SESSION_BROKEN):
+                retry.extend(item.outputs)
+                if current:
+                    broken = f"the producer's session broke ({type(result).__name__})"
+            elif not _retriable(result):
+                # Authorisation, configuration or a bug: retrying cannot help and dropping
+                # would lose data, so stop with the offsets uncommitted.
+                msg = f"{item.outputs[0].topic} refused a record: {type(result).__name__}"
+                raise OutputRejected(msg) from result
+            else:
+                retry.extend(item.outputs)
+        return retry, alone, broken
+
+    async def _renew_producer(self, reason: str) -> None:
+        """Close the producer and start a new one (a new producer id: every partition's
+        sequence starts again), so the partition whose sequence broke takes records again.
+
+        The new one is in place before the old one stops, so later hand-overs go to it;
+        stopping the old one flushes its other batches, and each batch's future tells the
+        loop what to send again (on the new producer, see _acknowledged).
+        """
+        old = self._producer
+        delay = self._settings.retry_backoff_seconds
+        while True:
+            fresh = self._new_producer()
+            try:
+                await fresh.start()
+                break
+            except KafkaError as exc:
+                with suppress(KafkaError):
+                    await fresh.stop()
+                if self._stopping.is_set():
+                    msg = f"no new producer at shutdown: {type(exc).__name__}"
+                    raise BatchAbandoned(msg) from exc
+                log.warning("producer_start_retry", error=type(exc).__name__)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, self._settings.retry_backoff_max_seconds)
+        self._producer = fresh
+        self._metrics.producer_renewals.inc()
+        log.warning("producer_renewed", reason=reason)
+        try:
+            await old.stop()
+        except KafkaError as exc:  # its batches' futures carry their own errors
+            log.warning("producer_stop_failed", error=type(exc).__name__)
 
     def _smaller(
         self, outputs: list[Output], refusal: BaseException, replaced: dict[int, Output]
@@ -332,40 +428,36 @@ class Normalizer:
         )
         return [reference]
 
-    async def _send_alone(
-        self, outputs: list[Output]
-    ) -> list[tuple[asyncio.Future[Any], list[Output]]]:
+    async def _send_alone(self, outputs: list[Output]) -> list[_Sent]:
         """Hand each output to the producer as a record of its own (Kafka's partitioner
         places it as fill_batches would); a refusal at hand-over is its future's error."""
-        sent: list[tuple[asyncio.Future[Any], list[Output]]] = []
+        producer = self._producer
+        sent: list[_Sent] = []
         for out in outputs:
             try:
-                fut = await self._producer.send(
-                    out.topic, out.value, key=out.key, headers=out.headers
-                )
+                fut = await producer.send(out.topic, out.value, key=out.key, headers=out.headers)
             except KafkaError as exc:
-                fut = _failed(exc)
-            sent.append((fut, [out]))
+                sent.append(_Sent(_failed(exc), [out], producer, at_hand_over=True))
+            else:
+                sent.append(_Sent(fut, [out], producer))
         return sent
 
-    async def _send_batches(
-        self, outputs: list[Output]
-    ) -> tuple[list[tuple[asyncio.Future[Any], list[Output]]], list[Output]]:
+    async def _send_batches(self, outputs: list[Output]) -> tuple[list[_Sent], list[Output]]:
         """Hand outputs to the producer as one batch per partition (in output order within
-        each); (future, outputs) per batch, and the outputs left over when a hand-over
-        failed (no metadata: the broker or the topic is not there, the rest would wait too).
+        each); one _Sent per batch, and the outputs left over when a hand-over failed (no
+        metadata: the broker or the topic is not there, the rest would wait too).
         """
         producer = self._producer
         try:
             chunks = await fill_batches(producer, outputs)
         except KafkaError as exc:
-            return [(_failed(exc), list(outputs))], []
-        sent: list[tuple[asyncio.Future[Any], list[Output]]] = []
+            return [_Sent(_failed(exc), list(outputs), producer, at_hand_over=True)], []
+        sent: list[_Sent] = []
         for i, chunk in enumerate(chunks):
             try:
                 fut = await send_chunk(producer, chunk)
             except KafkaError as exc:
-                sent.append((_failed(exc), chunk.records))
+                sent.append(_Sent(_failed(exc), chunk.records, producer, at_hand_over=True))
                 return sent, [out for later in chunks[i + 1 :] for out in later.records]
-            sent.append((fut, chunk.records))
+            sent.append(_Sent(fut, chunk.records, producer))
         return sent, []

@@ -36,6 +36,9 @@ class NormalizerSettings(BaseSettings):
     retry_backoff_max_seconds: float = Field(default=5.0, gt=0)
     #: Create the shared topics at start when missing (idempotent).
     ensure_topics: bool = True
+    #: How often readiness reads the output topics' max.message.bytes again (seconds): a
+    #: topic lowered below the largest output makes the normalizer not ready.
+    output_limits_recheck_seconds: float = Field(default=60.0, gt=0, le=3600)
     #: How long a partner-topic owner looked up in the registry is trusted (seconds).
     registry_cache_seconds: float = Field(default=30.0, ge=0, le=600)
     kafka: KafkaSettings = Field(default_factory=KafkaSettings)
