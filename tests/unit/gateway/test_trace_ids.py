@@ -4,6 +4,7 @@ are ids that cannot carry text; personal data put there never reaches a record o
 from __future__ import annotations
 
 import json
+from collections.abc import MutableMapping
 from typing import Any
 
 import httpx
@@ -52,7 +53,7 @@ def _body(events: list[ingest_pb2.Event], fmt: str) -> tuple[bytes, dict[str, st
     return request.SerializeToString(), {"Content-Type": "application/x-protobuf"}
 
 
-def _leaks(publisher: FakePublisher, logs: list[dict[str, Any]], trace: str) -> list[str]:
+def _leaks(publisher: FakePublisher, logs: list[MutableMapping[str, Any]], trace: str) -> list[str]:
     """Every place (record part or log line) where `trace`'s personal data shows."""
     found: list[str] = []
     for record in publisher.records:

@@ -9,7 +9,7 @@ schema is covered without editing this test.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, MutableMapping
 from datetime import UTC, datetime
 from types import SimpleNamespace
 from typing import Any
@@ -64,13 +64,13 @@ def _set(event: Message, path: tuple[FieldDescriptor, ...], value: str) -> None:
 
 def _filled(kind: str, value: str) -> ipb.Event:
     """The kind's base event with every string field set to `value`."""
-    event = base_event(kind)
+    event: ipb.Event = base_event(kind)
     for path in _paths(kind):
         _set(event, path, value)
     return event
 
 
-def _texts(out: Output, logs: list[dict[str, Any]], metrics: NormalizerMetrics) -> str:
+def _texts(out: Output, logs: list[MutableMapping[str, Any]], metrics: NormalizerMetrics) -> str:
     """What an operator or a reader of the DLQ sees besides the (protected) value."""
     samples = [f"{s.labels}" for metric in metrics.registry.collect() for s in metric.samples]
     headers = [f"{k}={v.decode('utf-8', 'replace')}" for k, v in out.headers]
@@ -78,7 +78,7 @@ def _texts(out: Output, logs: list[dict[str, Any]], metrics: NormalizerMetrics) 
     return "\n".join(parts)
 
 
-def _account(out: Output) -> tuple[list[dict[str, Any]], NormalizerMetrics]:
+def _account(out: Output) -> tuple[list[MutableMapping[str, Any]], NormalizerMetrics]:
     metrics = NormalizerMetrics()
     fake: Any = SimpleNamespace(_metrics=metrics)
     with structlog.testing.capture_logs() as logs:
@@ -237,7 +237,7 @@ def test_an_unknown_code_system_names_no_metric_series(system: str) -> None:
 
 
 #: Short texts that are no identifiers, by kind, as (path in the event, path in the body).
-_SHORT_TEXTS = {
+_SHORT_TEXTS: dict[str, list[tuple[str, ...]]] = {
     "order": [("lines", "unit"), ("lines", "origin_country"), ("pay_code",)],
     "parcel": [("vehicle_no",)],
     "customs": [("lines", "unit"), ("lines", "origin_country"), ("pay_code",),
