@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import timedelta
 
 import asyncpg
@@ -12,7 +12,7 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
 
-from quanhub.common.access import Authenticator, KeyAuthenticator
+from quanhub.common.access import AccessListener, Authenticator, KeyAuthenticator
 from quanhub.common.clock import Clock, SystemClock
 from quanhub.common.db import create_pool, migrate
 from quanhub.common.errors import DependencyUnavailable
@@ -79,6 +79,35 @@ def _install_gateway_handlers(app: FastAPI, retry_after: int, metrics: GatewayMe
     app.add_exception_handler(DependencyUnavailable, on_unavailable)
 
 
+@asynccontextmanager
+async def _registry(
+    settings: GatewaySettings, clock: Clock
+) -> AsyncIterator[tuple[asyncpg.Pool, Authenticator]]:
+    """The registry's pool (migrated first when asked) and the authenticator, its key cache
+    dropped at every registry change by this process's AccessListener: each worker runs
+    its own lifespan, so each worker process holds one listening connection."""
+    pool = await create_pool(settings.database)
+    try:
+        if settings.migrate_on_start:
+            conn = await asyncpg.connect(settings.database.url)
+            try:
+                await migrate(conn)
+            finally:
+                await conn.close()
+        ttl = timedelta(seconds=settings.auth_cache_seconds)
+        authenticator = Authenticator(
+            pool, clock, ttl, allow_demo_keys=settings.pii.profile is Profile.LOCAL
+        )
+        listener = AccessListener(settings.database.url, authenticator)
+        await listener.start()
+        try:
+            yield pool, authenticator
+        finally:
+            await listener.close()
+    finally:
+        await pool.close()
+
+
 def create_app(
     settings: GatewaySettings,
     *,
@@ -132,32 +161,22 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        if authenticator is None:
-            pool = await create_pool(settings.database)
-            pool_holder.append(pool)
-            if settings.migrate_on_start:
-                conn = await asyncpg.connect(settings.database.url)
-                try:
-                    await migrate(conn)
-                finally:
-                    await conn.close()
-            ttl = timedelta(seconds=settings.auth_cache_seconds)
-            app.state.authenticator = Authenticator(
-                pool, clock, ttl, allow_demo_keys=settings.pii.profile is Profile.LOCAL
-            )
-        else:
-            app.state.authenticator = authenticator
-        if kafka is not None:
-            await kafka.start()
-        log.info("gateway_started", port=settings.port, kafka=settings.kafka.bootstrap)
-        try:
-            yield
-        finally:
-            context.worker.shutdown(wait=False, cancel_futures=True)
+        async with AsyncExitStack() as registry:
+            if authenticator is None:
+                pool, real = await registry.enter_async_context(_registry(settings, clock))
+                pool_holder.append(pool)
+                app.state.authenticator = real
+            else:
+                app.state.authenticator = authenticator
             if kafka is not None:
-                await kafka.stop()
-            for pool in pool_holder:
-                await pool.close()
+                await kafka.start()
+            log.info("gateway_started", port=settings.port, kafka=settings.kafka.bootstrap)
+            try:
+                yield
+            finally:
+                context.worker.shutdown(wait=False, cancel_futures=True)
+                if kafka is not None:
+                    await kafka.stop()
 
     async def postgres_ready() -> bool:
         if not pool_holder:

@@ -2,6 +2,7 @@
 
 from quanhub.common.access.auth import Authenticator, KeyAuthenticator
 from quanhub.common.access.keys import generate_key, hash_key, key_matches, parse_key_id
+from quanhub.common.access.listener import ACCESS_CHANNEL, AccessListener
 from quanhub.common.access.model import (
     PUBLISHING_ROLES,
     AccessError,
@@ -24,8 +25,10 @@ from quanhub.common.access.registry import (
 )
 
 __all__ = [
+    "ACCESS_CHANNEL",
     "PUBLISHING_ROLES",
     "AccessError",
+    "AccessListener",
     "AuthenticationFailed",
     "Authenticator",
     "InvalidPartner",

@@ -1,9 +1,19 @@
-"""Bearer-key authentication with a short cache, so ingestion does not query per request.
+"""Bearer-key authentication with a cache, so neither API queries the registry per request.
 
-Both positive and negative outcomes are cached for `ttl`, keyed by the key's hash (never
-the clear key). A disabled partner or a revoked, rotated or expired key therefore stops
-working at most `ttl` after the change; a key created a moment ago was never in the cache,
-so it works at once.
+Verdicts, positive and negative, are cached keyed by the key's hash (never the clear key).
+How long one is trusted depends on whether the process hears the registry's changes:
+
+- listening (an `AccessListener` is connected on `quanhub_access`): for `ttl` (15 s),
+  but every change to `partners` or `api_keys` drops the whole cache at once, so a disabled
+  partner or a revoked, rotated or expired key stops working within a notification's delay;
+- not listening (before the listener connects, while it reconnects, or with none): for
+  `fallback_ttl` (1 s) only, so a change whose notification was lost is honoured that late
+  at most.
+
+A verdict read from the registry before a change but stored after the change was announced
+would be stale for a whole `ttl`: each invalidation starts a new generation, and a verdict
+looked up in an older one answers its request but is not cached. A key created a moment ago
+was never in the cache, so it works at once.
 """
 
 from __future__ import annotations
@@ -18,6 +28,9 @@ from quanhub.common.access.keys import hash_key, key_matches, parse_key_id
 from quanhub.common.access.model import AuthenticationFailed, Principal, Role
 from quanhub.common.clock import Clock
 from quanhub.common.errors import DependencyUnavailable
+
+#: How long a verdict is trusted while registry changes are not heard (see the docstring).
+FALLBACK_TTL = timedelta(seconds=1)
 
 _LOOKUP = """
 SELECT k.key_hash, k.expires_at, k.revoked, k.demo,
@@ -42,6 +55,7 @@ class Authenticator:
         clock: Clock,
         ttl: timedelta = timedelta(seconds=15),
         *,
+        fallback_ttl: timedelta = FALLBACK_TTL,
         allow_demo_keys: bool = False,
         max_entries: int = 10_000,
     ) -> None:
@@ -51,8 +65,16 @@ class Authenticator:
         self._pool = pool
         self._clock = clock
         self._ttl = ttl
+        self._fallback_ttl = min(ttl, fallback_ttl)
+        self._listening = False
+        self._generation = 0
         self._max_entries = max_entries
         self._cache: OrderedDict[bytes, tuple[Principal | None, datetime]] = OrderedDict()
+
+    @property
+    def listening(self) -> bool:
+        """Whether registry changes are being heard (verdicts then live for `ttl`)."""
+        return self._listening
 
     async def authenticate(self, api_key: str) -> Principal:
         """The partner the key belongs to; AuthenticationFailed if it is not usable now."""
@@ -63,15 +85,26 @@ class Authenticator:
             if cached[0] is None:
                 raise AuthenticationFailed("invalid API key")
             return cached[0]
+        generation = self._generation
         principal, valid_until = await self._verify(api_key, now)
-        self._remember(digest, principal, min(valid_until, now + self._ttl))
+        if generation == self._generation:
+            lifetime = self._ttl if self._listening else self._fallback_ttl
+            self._remember(digest, principal, min(valid_until, now + lifetime))
         if principal is None:
             raise AuthenticationFailed("invalid API key")
         return principal
 
     def forget(self) -> None:
-        """Drop every cached verdict (tests, and after an operator's change in-process)."""
+        """Drop every cached verdict: the registry changed (or may have, unheard)."""
+        self._generation += 1
         self._cache.clear()
+
+    def set_listening(self, listening: bool) -> None:
+        """Registry changes are heard from now on (True), or no longer (False). Either way
+        the cache is dropped: changes made while nobody listened were not announced to us,
+        and verdicts cached for `ttl` must not outlive the listener."""
+        self._listening = listening
+        self.forget()
 
     async def _verify(self, api_key: str, now: datetime) -> tuple[Principal | None, datetime]:
         key_id = parse_key_id(api_key)

@@ -159,7 +159,9 @@ async def rotate_key(pool: asyncpg.Pool, code: str, *, grace: timedelta, clock: 
 
 
 async def disable_partner(pool: asyncpg.Pool, code: str) -> Partner:
-    """Stop every key of the partner (within the authentication cache's lifetime)."""
+    """Stop every key of the partner: at once in every process whose key cache listens
+    for registry changes (quanhub.common.access.listener), within its short fallback
+    lifetime in one whose listener is down."""
     row = await pool.fetchrow(
         f"UPDATE partners SET disabled = true WHERE code = $1 RETURNING {_COLUMNS}",  # noqa: S608
         code,

@@ -10,7 +10,7 @@ import asyncpg
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
 
-from quanhub.common.access import Authenticator, KeyAuthenticator
+from quanhub.common.access import AccessListener, Authenticator, KeyAuthenticator
 from quanhub.common.clock import Clock, SystemClock
 from quanhub.common.db import create_pool, migrate
 from quanhub.common.http import install_problem_handlers, ops_router, problem_response
@@ -82,15 +82,25 @@ def create_app(
         pool = await create_read_pool(settings.database)
         app.state.pool = pool
         app.state.point_pool = await create_read_pool(settings.database, POINT_SESSION)
-        app.state.authenticator = authenticator or Authenticator(
-            pool,
-            clock,
-            timedelta(seconds=settings.auth_cache_seconds),
-            allow_demo_keys=settings.profile is Profile.LOCAL,
-        )
+        listener: AccessListener | None = None
+        if authenticator is None:
+            real = Authenticator(
+                pool,
+                clock,
+                timedelta(seconds=settings.auth_cache_seconds),
+                allow_demo_keys=settings.profile is Profile.LOCAL,
+            )
+            # Drops the key cache when a partner is disabled or a key revoked or rotated.
+            listener = AccessListener(settings.database.url, real)
+            await listener.start()
+            app.state.authenticator = real
+        else:
+            app.state.authenticator = authenticator
         try:
             yield
         finally:
+            if listener is not None:
+                await listener.close()
             await app.state.point_pool.close()
             await pool.close()
 
