@@ -166,7 +166,7 @@ def rotate_key(
 
 @app.command()
 def disable(code: Annotated[str, typer.Argument(help="Partner code")]) -> None:
-    """Disable a partner: every key stops within the gateway's auth cache lifetime."""
+    """Disable a partner: every key stops at once (the APIs' key caches listen for the change)."""
     from quanhub.common.access import disable_partner
 
     partner = _with_pool(lambda pool: disable_partner(pool, code.strip().upper()))

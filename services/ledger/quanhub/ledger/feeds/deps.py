@@ -1,13 +1,14 @@
 """The caller of a feed route that opens a stream or changes a subscription, checked afresh.
 
-The API authenticates through a short cache (`auth_cache_seconds`, 15 s), so a key
-revoked, or a partner disabled, a moment ago still reads for that long. That is accepted
+The API authenticates through a cache that a NOTIFY on `quanhub_access` empties
+(`quanhub.common.access.listener`), so a key revoked, or a partner disabled, is refused
+within about a second; while that listener is down a verdict lasts 1 s. That is accepted
 for reads of the partner's own subscriptions and delivery log, but not where the request
-has lasting effects: a stream would be opened with 200 (and end only at its first step),
-and a revoked, stolen key could create a subscription to its own URL that goes on
-receiving the partner's events. These routes (GET /v1/feed, and POST, DELETE, resume,
-replay and redeliver of /v1/subscriptions) check the key against the registry itself,
-on the feed pool, and answer 401 at once.
+has lasting effects, where even that second matters: a stream would be opened with 200
+(and end only at its first step), and a revoked, stolen key could create a subscription
+to its own URL that goes on receiving the partner's events. These routes (GET /v1/feed,
+and POST, DELETE, resume, replay and redeliver of /v1/subscriptions) check the key
+against the registry itself, on the feed pool, and answer 401 at once.
 """
 
 from __future__ import annotations
