@@ -31,6 +31,7 @@ class FastPath:
         min_seconds: int,
         max_seconds: int,
         max_lines: int,
+        free_text: dict[str, list[str]],
         secret: bytes,
         namespace: bytes,
     ) -> None: ...

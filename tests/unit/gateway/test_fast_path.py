@@ -22,7 +22,8 @@ from hypothesis import strategies as st
 from prometheus_client import CollectorRegistry
 
 from quanhub.bench.workload import Workload
-from quanhub.common import validation
+from quanhub.canonical.v1 import canonical_pb2
+from quanhub.common import fields, validation
 from quanhub.common.access import AuthenticationFailed, Principal
 from quanhub.common.access.demo import DEMO_PARTNERS
 from quanhub.common.canonical import RECEIPT_MESSAGE_TYPES
@@ -157,6 +158,7 @@ async def test_the_native_tables_are_python_s() -> None:
         "receipts": RECEIPT_MESSAGE_TYPES, "max_len": dict(MAX_LEN),
         "default_max_len": DEFAULT_MAX_LEN, "earliest_us": EARLIEST_US,
         "min_seconds": MIN_SECONDS, "max_seconds": MAX_SECONDS, "max_lines": MAX_LINES,
+        "free_text": {name: list(names) for name, names in fields.free_text().items()},
     }  # fmt: skip
     async with _gateway(native_path=True, now=NOW) as gateway:
         state = gateway.app_state
@@ -511,6 +513,15 @@ async def test_a_native_module_built_from_other_sources_is_not_used(
         assert gateway.metrics.get_sample_value("quanhub_gateway_fast_path_enabled") == 1.0
 
 
+async def test_a_native_module_without_a_free_text_field_is_not_used(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A free-text field the native module cannot scrub (built before it was added)."""
+    monkeypatch.setattr(fields, "free_text", lambda: {"ParcelEvent": ("new_text",)})
+    async with _gateway(native_path=True, now=NOW, expect_fast=False) as gateway:
+        assert gateway.metrics.get_sample_value("quanhub_gateway_fast_path_enabled") == 0.0
+
+
 # --- free text quoting numbers (quanhub.common.freetext) ---------------------------------
 
 #: The characters the native path accepts in free text (rules.rs text_char).
@@ -562,21 +573,89 @@ _SPELLINGS = [
 ]  # fmt: skip
 
 
+def _free_text_paths(body: str) -> list[tuple[str, ...]]:
+    """The path of every field quanhub.common.fields classes as free text under `body` (goods
+    lines' under theirs): the classification, not a list restated here."""
+    free_text = fields.free_text()
+    descriptor = ingest_pb2.Event.DESCRIPTOR.fields_by_name[body].message_type
+    assert descriptor is not None
+    paths: list[tuple[str, ...]] = [(body, name) for name in free_text.get(descriptor.name, ())]
+    if "lines" in descriptor.fields_by_name:
+        paths += [(body, "lines", name) for name in free_text.get("GoodsLine", ())]
+    return paths
+
+
+def test_the_native_path_scrubs_the_fields_it_is_handed() -> None:
+    """Which fields are free text is Python's table: the native path scrubs what it is
+    handed, no more, and refuses a table naming a field it does not have."""
+    limits = parsing.BodyLimits(
+        max_body_bytes=2**22, max_events=10, max_event_bytes=2**20, max_string_chars=10**6,
+        max_json_depth=32, max_json_body_bytes=2**22, max_json_values=10**6,
+    )  # fmt: skip
+    handed = fastpath.tables(limits)
+    handed["free_text"] = {"ParcelEvent": ["vehicle_no"]}
+    fast = native.FastPath(**handed, secret=b"s" * 32, namespace=b"n" * 16)
+    event = next(e for e in _BASE["ZTO"] if e.WhichOneof("body") == "parcel")
+    event = _with(_with(event, ("parcel", "vehicle_no"), "13812345678"), ("trace_id",), "")
+    event = _with(event, ("parcel", "location"), "13812345678")
+    body = ingest_pb2.PublishRequest(events=[event]).SerializeToString()
+    decoded = fast.decode(body, 10)
+    assert decoded is not None
+    (prepared,) = fast.judge(
+        decoded, partner="ZTO", kind=1, own_carrier="ZTO",
+        customs_code=None, latest_us=validation.latest_us(_AFTER + timedelta(minutes=5)),
+        max_event_bytes=2**20, head=b"", ingress=b"", trace_id=TRACE,
+    )  # fmt: skip
+    assert prepared is not None
+    written = canonical_pb2.RawEnvelope.FromString(prepared[3]).event.parcel
+    assert (written.vehicle_no, written.location) == ("138****5678", "13812345678")
+    handed["free_text"] = {"ParcelEvent": ["plate"]}
+    with pytest.raises(ValueError, match=r"ParcelEvent\.plate"):
+        native.FastPath(**handed, secret=b"s" * 32, namespace=b"n" * 16)
+
+
+def _texts_in_records(records: Sequence[Any], paths: Sequence[tuple[str, ...]]) -> list[str]:
+    """The free texts at `paths` of the events inside the records' raw envelopes."""
+    texts = []
+    for record in records:
+        event: Any = canonical_pb2.RawEnvelope.FromString(record.value).event
+        for path in paths:
+            target = event
+            for name in path[:-1]:
+                target = getattr(target, name)
+                if not isinstance(target, Message):
+                    target = target[0]
+            texts.append(getattr(target, path[-1]))
+    return texts
+
+
 @pytest.mark.parametrize("partner", ["TMALL", "ZTO", "JNAGENT"])
 async def test_free_text_quoting_numbers_gets_python_s_records(partner: str) -> None:
-    """Every free text of an event (item names too) quoting a number in each spelling the
-    native path reads: the same records as Python's, masked."""
+    """Every free-text field of an event (short ones like vehicle_no, unit, origin_country,
+    pay_code, statistics_flag, codes; item names) quoting a number in each spelling the
+    native path reads: the same records as Python's, and no digit group left to mask in
+    the raw envelope either path wrote."""
     base = _BASE[partner][0]
-    body = base.WhichOneof("body") or ""
-    fields = {"order": ["description"], "parcel": ["description", "location"],
-              "customs": ["return_info"]}[body]  # fmt: skip
-    paths: list[tuple[str, ...]] = [(body, f) for f in fields]
-    if body != "parcel":
-        paths.append((body, "lines", "item_name"))
+    paths = _free_text_paths(base.WhichOneof("body") or "")
     variants = [_with(base, path, text) for path in paths for text in _SPELLINGS]
-    async with _pair(_AFTER + timedelta(minutes=5)) as pair:
-        await pair.post(partner, variants)
+    now = _AFTER + timedelta(minutes=5)
+    valid = [v for v in variants if not validation.validate_event(v, now)]
+    assert len(valid) >= len(variants) - len(_SPELLINGS), "one field at most refuses them"
+    async with _pair(now) as pair:
+        fast_records, python_records = pair.fast.publisher.records, pair.python.publisher.records
+        await pair.post(partner, valid)  # records compared, then cleared: look first
+        assert len(fast_records) == 0
+        body = ingest_pb2.PublishRequest(events=valid).SerializeToString()
+        sent = {**PROTOBUF, "Authorization": f"Bearer key-{partner}"}
+        for gateway in (pair.fast, pair.python):
+            assert (await gateway.http.post("/v1/events", content=body, headers=sent)).is_success
+        assert len(fast_records) == len(python_records) == len(valid)
+        for text in _texts_in_records([*fast_records, *python_records], paths):
+            assert scrub_text(text) == text, "a digit group the scrubber masks is in clear"
+        fast_records.clear()
+        python_records.clear()
         assert _fast_share(pair) == 1.0, "the native path scrubs them itself"
+        await pair.post(partner, variants)
         await pair.post(partner, [_with(variants[0], path, "\uff11" * 11) for path in paths])
         assert _fast_share(pair) < 1.0, "fullwidth digits are Python's to scrub"
 

@@ -20,13 +20,12 @@ from typing import TYPE_CHECKING
 
 from quanhub.canonical.v1 import canonical_pb2
 from quanhub.common import freetext
+from quanhub.common.fields import scrub_free_text
 from quanhub.common.timestamps import to_seconds_nanos
 from quanhub.ingest.v1 import ingest_pb2
 
 if TYPE_CHECKING:
     from _hashlib import HASH
-
-    from google.protobuf.message import Message
 
 TOKEN_PREFIX = "t1:"  # noqa: S105 - a format marker, not a secret
 _DISTRICT = re.compile(r"^[^\d\s]{0,20}?(?:自治县|自治旗|区|县|旗)")
@@ -161,12 +160,6 @@ _PARTY_PLAN = {
     for body in ("order", "customs")
 }
 
-#: Free-text fields scrubbed of quoted phone and ID numbers (quanhub.common.freetext);
-#: the goods lines' item_name is free text too.
-_FREE_TEXT = {"order": ("description",), "parcel": ("description", "location"),
-              "customs": ("return_info",)}  # fmt: skip
-_WITH_LINES = frozenset({"order", "customs"})
-
 
 #: (seconds, nanos) of an instant; cached, as a whole batch shares one receive time.
 _timestamp = functools.lru_cache(maxsize=4)(to_seconds_nanos)
@@ -195,9 +188,12 @@ def protect_event(  # noqa: PLR0917 - positional order is the documented interfa
 
 
 def protect_in_place(event: ingest_pb2.Event, secret: bytes | str) -> dict[str, str]:
-    """Mask `event`'s personal fields and scrub its free text, in place; the tokens of the
+    """Mask `event`'s personal fields and scrub its free text (every string field that
+    quanhub.common.fields classes as free text), in place; the tokens of the
     personal values by field path. For a caller that owns the event (the gateway decoded
     it from the request) and writes its envelope with `EnvelopeWriter`."""
+    # Every field quanhub.common.fields classes as free text, at every level.
+    scrub_free_text(event)
     body_name = event.WhichOneof("body")
     if body_name is None:
         return {}
@@ -218,20 +214,7 @@ def protect_in_place(event: ingest_pb2.Event, secret: bytes | str) -> dict[str, 
                     known = seen[kind, value] = token(key, kind, value)
                 tokens[path] = known
                 setattr(party, field, mask(value))
-    for field in _FREE_TEXT.get(body_name, ()):
-        _scrub_field(body, field)
-    if body_name in _WITH_LINES:
-        for line in body.lines:
-            _scrub_field(line, "item_name")
     return tokens
-
-
-def _scrub_field(message: Message, field: str) -> None:
-    text: str = getattr(message, field)
-    if text:
-        scrubbed = scrub_text(text)
-        if scrubbed is not text:
-            setattr(message, field, scrubbed)
 
 
 _BYTE = [bytes((i,)) for i in range(0x80)]

@@ -16,12 +16,13 @@ mod wire;
 
 use std::collections::{HashMap, HashSet};
 
+use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList};
 use sha1::{Digest, Sha1};
 
 use crate::model::Body;
-use crate::pii::{push_hex, Keyed};
+use crate::pii::{push_hex, FreeText, Keyed};
 use crate::rules::{strip, Caller, Tables};
 use crate::wire::put_varint;
 
@@ -149,7 +150,7 @@ impl FastPath {
     #[allow(clippy::too_many_arguments)]
     #[pyo3(signature = (*, carriers, trade_modes, receipts, max_len, default_max_len,
                         max_string_chars, earliest_us, min_seconds, max_seconds, max_lines,
-                        secret, namespace))]
+                        free_text, secret, namespace))]
     fn new(
         carriers: HashMap<String, String>,
         trade_modes: HashSet<String>,
@@ -161,9 +162,11 @@ impl FastPath {
         min_seconds: i64,
         max_seconds: i64,
         max_lines: usize,
+        free_text: FreeText,
         secret: &[u8],
         namespace: &[u8],
-    ) -> Self {
+    ) -> PyResult<Self> {
+        pii::check_free_text(&free_text).map_err(PyValueError::new_err)?;
         let tables = Tables {
             carriers,
             trade_modes,
@@ -175,12 +178,13 @@ impl FastPath {
             min_seconds,
             max_seconds,
             max_lines,
+            free_text,
         };
-        FastPath {
+        Ok(FastPath {
             tables,
             keyed: Keyed::new(secret),
             namespace: namespace.to_vec(),
-        }
+        })
     }
 
     /// The tables and limits it judges by, as handed over (keyword names of `new`); for the
@@ -198,6 +202,7 @@ impl FastPath {
         out.set_item("min_seconds", t.min_seconds)?;
         out.set_item("max_seconds", t.max_seconds)?;
         out.set_item("max_lines", t.max_lines)?;
+        out.set_item("free_text", &t.free_text)?;
         Ok(out)
     }
 
@@ -328,7 +333,7 @@ impl FastPath {
         } else {
             event.trace_id.clone()
         };
-        let tokens = pii::protect(&mut event, &self.keyed)?;
+        let tokens = pii::protect(&mut event, &self.keyed, &self.tables.free_text)?;
         let encoded = model::encode(&event);
         let mut value = Vec::with_capacity(head.len() + encoded.len() + 64 + tokens.len() * 100);
         value.extend_from_slice(head);

@@ -5,7 +5,11 @@
 
 use sha2::{Digest, Sha256};
 
-use crate::model::{Body, Consignee, Event, Person};
+use std::collections::HashMap;
+
+use crate::model::{
+    Body, Consignee, CustomsEvent, Event, GoodsLine, OrderEvent, ParcelEvent, Person,
+};
 
 const BLOCK: usize = 64;
 
@@ -268,19 +272,191 @@ fn scrub_in_place(text: &mut String) -> bool {
     }
 }
 
-/// Scrub the free texts `protect_in_place` scrubs (goods lines' item_name too), in place;
-/// false when one holds a character only Python reads.
-fn scrub_free_text(body: &mut Body) -> bool {
-    let mut texts: Vec<&mut String> = match body {
-        Body::Order(o) => std::iter::once(&mut o.description)
-            .chain(o.lines.iter_mut().map(|l| &mut l.item_name))
-            .collect(),
-        Body::Customs(c) => std::iter::once(&mut c.return_info)
-            .chain(c.lines.iter_mut().map(|l| &mut l.item_name))
-            .collect(),
-        Body::Parcel(p) => vec![&mut p.description, &mut p.location],
+/// Message name -> its free-text fields, by field name: `quanhub.common.fields.free_text()`,
+/// handed over at start, so which fields are free text is decided in Python only.
+pub type FreeText = HashMap<String, Vec<String>>;
+
+/// A message whose string fields the free-text table may name.
+trait Texts {
+    /// The message's name in ingest.proto (`Descriptor.name`).
+    const NAME: &'static str;
+    /// The names of all its string fields.
+    const STRINGS: &'static [&'static str];
+    fn text_mut(&mut self, field: &str) -> Option<&mut String>;
+}
+
+macro_rules! texts {
+    ($ty:ty, [$($field:ident),*]) => {
+        impl Texts for $ty {
+            const NAME: &'static str = stringify!($ty);
+            const STRINGS: &'static [&'static str] = &[$(stringify!($field)),*];
+            fn text_mut(&mut self, field: &str) -> Option<&mut String> {
+                match field {
+                    $(stringify!($field) => Some(&mut self.$field),)*
+                    _ => None,
+                }
+            }
+        }
     };
-    texts.iter_mut().all(|t| scrub_in_place(t))
+}
+
+texts!(Event, [event_id, trace_id]);
+texts!(Person, [id_number, name, telephone]);
+texts!(Consignee, [name, telephone, address, district_code]);
+texts!(
+    GoodsLine,
+    [
+        item_no,
+        item_name,
+        hs_code,
+        unit,
+        unit_price,
+        total_price,
+        origin_country
+    ]
+);
+texts!(
+    OrderEvent,
+    [
+        platform_code,
+        order_no,
+        code_system,
+        code,
+        description,
+        carrier_code,
+        waybill_no,
+        trade_mode,
+        ie_flag,
+        currency,
+        goods_value,
+        freight,
+        discount,
+        tax_total,
+        actual_paid,
+        pay_code,
+        pay_transaction_id,
+        ebc_code
+    ]
+);
+texts!(
+    ParcelEvent,
+    [
+        carrier_code,
+        waybill_no,
+        code_system,
+        code,
+        description,
+        platform_code,
+        order_no,
+        location,
+        district_code,
+        delivery_point_id,
+        vehicle_no
+    ]
+);
+texts!(
+    CustomsEvent,
+    [
+        message_type,
+        trade_mode,
+        ie_flag,
+        cop_no,
+        invt_no,
+        order_no,
+        ebp_code,
+        ebc_code,
+        logistics_code,
+        logistics_no,
+        agent_code,
+        customs_code,
+        return_status,
+        return_time,
+        return_info,
+        currency,
+        goods_value,
+        freight,
+        tax_total,
+        actual_paid,
+        pay_code,
+        pay_transaction_id,
+        statistics_flag,
+        pre_no
+    ]
+);
+
+/// An error naming the first field of `table` that names no string field this module
+/// reads (a table from other sources than this build's).
+pub fn check_free_text(table: &FreeText) -> Result<(), String> {
+    fn known<T: Texts>(fields: &[String]) -> Option<&String> {
+        fields.iter().find(|f| !T::STRINGS.contains(&f.as_str()))
+    }
+    for (message, fields) in table {
+        let unknown = match message.as_str() {
+            "Event" => known::<Event>(fields),
+            "Person" => known::<Person>(fields),
+            "Consignee" => known::<Consignee>(fields),
+            "GoodsLine" => known::<GoodsLine>(fields),
+            "OrderEvent" => known::<OrderEvent>(fields),
+            "ParcelEvent" => known::<ParcelEvent>(fields),
+            "CustomsEvent" => known::<CustomsEvent>(fields),
+            _ => return Err(format!("free text of unknown message {message}")),
+        };
+        if let Some(field) = unknown {
+            return Err(format!("free text names no string field {message}.{field}"));
+        }
+    }
+    Ok(())
+}
+
+/// Scrub `message`'s fields of `table`, in place; false when one holds a character only
+/// Python reads.
+fn scrub_message<T: Texts>(message: &mut T, table: &FreeText) -> bool {
+    let Some(fields) = table.get(T::NAME) else {
+        return true;
+    };
+    fields
+        .iter()
+        .all(|field| message.text_mut(field).is_some_and(scrub_in_place))
+}
+
+fn scrub_all<T: Texts>(messages: &mut [T], table: &FreeText) -> bool {
+    if !table.contains_key(T::NAME) {
+        return true;
+    }
+    messages.iter_mut().all(|m| scrub_message(m, table))
+}
+
+fn scrub_parties(
+    persons: [&mut Option<Person>; 2],
+    consignee: &mut Option<Consignee>,
+    table: &FreeText,
+) -> bool {
+    persons
+        .into_iter()
+        .all(|p| p.as_mut().is_none_or(|p| scrub_message(p, table)))
+        && consignee.as_mut().is_none_or(|c| scrub_message(c, table))
+}
+
+/// Scrub every field the free-text table names, at every level of the event, in place, as
+/// `fields.scrub_free_text` does; false when one holds a character only Python reads.
+fn scrub_free_text(e: &mut Event, table: &FreeText) -> bool {
+    if !scrub_message(e, table) {
+        return false;
+    }
+    match &mut e.body {
+        None => true,
+        Some(Body::Order(o)) => {
+            scrub_message(o, table)
+                && scrub_parties([&mut o.buyer, &mut o.payer], &mut o.consignee, table)
+                && scrub_all(&mut o.lines, table)
+        }
+        Some(Body::Parcel(p)) => scrub_message(p, table),
+        Some(Body::Customs(c)) => {
+            scrub_message(c, table)
+                && scrub_parties([&mut c.buyer, &mut c.payer], &mut c.consignee, table)
+                && scrub_all(&mut c.lines, table)
+        }
+    }
 }
 
 /// freetext._DATE_OR_TIME.fullmatch: a date or time, or a range of two, in ASCII digits.
@@ -368,7 +544,11 @@ fn consignee_fields(c: &mut Consignee) -> [&mut String; 3] {
 /// Mask the event's personal fields and scrub its free text in place; the tokens by field
 /// path, in the order `protect_in_place` writes them. None when a free text holds a
 /// character only Python reads.
-pub fn protect(e: &mut Event, keyed: &Keyed) -> Option<Vec<(String, String)>> {
+pub fn protect(
+    e: &mut Event,
+    keyed: &Keyed,
+    free_text: &FreeText,
+) -> Option<Vec<(String, String)>> {
     let mut tokens = Vec::new();
     let mut seen: Vec<(Kind, String, String)> = Vec::new();
     let mut protect_field = |path: String, kind: Kind, value: &mut String| {
@@ -386,7 +566,7 @@ pub fn protect(e: &mut Event, keyed: &Keyed) -> Option<Vec<(String, String)>> {
         tokens.push((path, known));
         *value = mask(kind, value);
     };
-    if !e.body.as_mut().is_none_or(scrub_free_text) {
+    if !scrub_free_text(e, free_text) {
         return None;
     }
     let (body, buyer, payer, consignee) = match &mut e.body {

@@ -12,6 +12,7 @@ use std::collections::{HashMap, HashSet};
 use crate::model::{
     Body, Consignee, CustomsEvent, Event, GoodsLine, OrderEvent, ParcelEvent, Person,
 };
+use crate::pii::FreeText;
 
 /// The tables and limits Python's rules use, taken from the Python modules at start-up.
 pub struct Tables {
@@ -30,6 +31,8 @@ pub struct Tables {
     pub max_seconds: i64,
     /// Goods lines one order or customs body may hold (quanhub.common.validation.MAX_LINES).
     pub max_lines: usize,
+    /// Which fields are free text (quanhub.common.fields.free_text()).
+    pub free_text: FreeText,
 }
 
 /// Who publishes, and the request's own limits.

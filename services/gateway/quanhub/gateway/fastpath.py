@@ -22,6 +22,7 @@ import structlog
 from google.protobuf import timestamp_pb2
 from prometheus_client import Counter
 
+from quanhub.common import fields
 from quanhub.common.access.model import Principal
 from quanhub.common.access.publishing import KIND_OF_ROLE, own_carrier
 from quanhub.common.canonical import RECEIPT_MESSAGE_TYPES
@@ -90,7 +91,11 @@ class FastPath:
         if set(native.SCHEMA) != schema():
             log.error("native_fast_path_stale", hint="rebuild it from this commit")
             return None
-        fast = native.FastPath(**tables(limits), secret=secret, namespace=EVENT_NAMESPACE.bytes)
+        try:
+            fast = native.FastPath(**tables(limits), secret=secret, namespace=EVENT_NAMESPACE.bytes)
+        except ValueError:  # a table naming a field it does not have: built from other sources
+            log.error("native_fast_path_stale", hint="rebuild it from this commit")
+            return None
         return cls(fast, limits, failures=failures, panic=native.PanicException)
 
     def tables(self) -> dict[str, object]:
@@ -153,6 +158,7 @@ class Tables(TypedDict):
     min_seconds: int
     max_seconds: int
     max_lines: int
+    free_text: dict[str, list[str]]
 
 
 def tables(limits: BodyLimits) -> Tables:
@@ -169,6 +175,8 @@ def tables(limits: BodyLimits) -> Tables:
         "min_seconds": MIN_SECONDS,
         "max_seconds": MAX_SECONDS,
         "max_lines": MAX_LINES,
+        # Which string fields are free text, by message: quanhub.common.fields' one table.
+        "free_text": {message: list(names) for message, names in fields.free_text().items()},
     }
 
 

@@ -1,0 +1,216 @@
+"""What each string field of the ingest contract is, and so how the hub treats its value.
+
+Every string field of `quanhub.ingest.v1.Event`, at every level, is exactly one of:
+
+- PERSONAL: personal data, tokenised and masked at the edge (`quanhub.common.pii`'s party
+  plans: buyer, payer, consignee).
+- IDENTIFIER: a document number or code the hub correlates by, kept as sent (a masked
+  order number would join nothing).
+- CLOSED: a closed format the validator holds it to (`quanhub.common.validation`: amounts,
+  district codes, currency, CEB message types, trade modes, carrier codes, return times) or
+  replaces (`quanhub.common.traceids`), which no name or address fits.
+- FREE_TEXT: anything else, partner status codes and short texts included: scrubbed of
+  quoted phone and ID numbers (`quanhub.common.freetext`) before it reaches any topic.
+
+`CLASSES` is the one table: the gateway's Python path (`pii.protect_in_place`), its native
+path (handed `free_text()` at start, as it is handed the validation limits) and the
+normalizer's mapping all read which fields are free text from here. A string field that is
+not in the table (one added to ingest.proto later) is free text until classified, and a
+unit test fails until it is.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterator, Mapping
+from enum import StrEnum
+from types import MappingProxyType
+from typing import NamedTuple, TypeVar, cast
+
+from google.protobuf.descriptor import Descriptor, FieldDescriptor
+from google.protobuf.message import Message
+
+from quanhub.common.freetext import scrub_text
+from quanhub.ingest.v1 import ingest_pb2
+
+__all__ = [
+    "CLASSES",
+    "FieldClass",
+    "class_of",
+    "free_text",
+    "message_of",
+    "scrub_free_text",
+    "scrubbed",
+    "string_fields",
+]
+
+
+class FieldClass(StrEnum):
+    """How the hub treats a string field's value."""
+
+    PERSONAL = "personal"
+    IDENTIFIER = "identifier"
+    CLOSED = "closed"
+    FREE_TEXT = "free_text"
+
+
+_P, _I, _C, _F = FieldClass.PERSONAL, FieldClass.IDENTIFIER, FieldClass.CLOSED, FieldClass.FREE_TEXT
+#: The amounts of an order or declaration: decimal strings (validation._DECIMAL).
+_MONEY = {"goods_value": _C, "freight": _C, "tax_total": _C, "actual_paid": _C, "currency": _C}
+
+#: Message name (as `Descriptor.name`) -> field name -> its class.
+CLASSES: Mapping[str, Mapping[str, FieldClass]] = MappingProxyType({
+    "Event": {"event_id": _I, "trace_id": _C},
+    "Person": {"id_number": _P, "name": _P, "telephone": _P},
+    "Consignee": {"name": _P, "telephone": _P, "address": _P, "district_code": _C},
+    "GoodsLine": {
+        "item_no": _I, "item_name": _F, "hs_code": _I, "unit": _F, "unit_price": _C,
+        "total_price": _C, "origin_country": _F,
+    },
+    "OrderEvent": {
+        "platform_code": _I, "order_no": _I, "code_system": _F, "code": _F, "description": _F,
+        "carrier_code": _C, "waybill_no": _I, "trade_mode": _C, "ie_flag": _C, **_MONEY,
+        "discount": _C, "pay_code": _F, "pay_transaction_id": _I, "ebc_code": _I,
+    },
+    "ParcelEvent": {
+        "carrier_code": _C, "waybill_no": _I, "code_system": _F, "code": _F, "description": _F,
+        "platform_code": _I, "order_no": _I, "location": _F, "district_code": _C,
+        "delivery_point_id": _I, "vehicle_no": _F,
+    },
+    "CustomsEvent": {
+        "message_type": _C, "trade_mode": _C, "ie_flag": _C, "cop_no": _I, "invt_no": _I,
+        "order_no": _I, "ebp_code": _I, "ebc_code": _I, "logistics_code": _I,
+        "logistics_no": _I, "agent_code": _I, "customs_code": _I, "return_status": _F,
+        "return_time": _C, "return_info": _F, **_MONEY, "pay_code": _F,
+        "pay_transaction_id": _I, "statistics_flag": _F, "pre_no": _I,
+    },
+})  # fmt: skip
+
+
+def string_fields(root: Descriptor = ingest_pb2.Event.DESCRIPTOR) -> Iterator[FieldDescriptor]:
+    """Every string field of `root` and of the message types within it, each type once."""
+    seen: set[str] = set()
+    pending = [root]
+    while pending:
+        message = pending.pop()
+        if message.full_name in seen:
+            continue
+        seen.add(message.full_name)
+        for field in message.fields:
+            if field.type == FieldDescriptor.TYPE_STRING:
+                yield field
+            elif field.message_type is not None:
+                pending.append(field.message_type)
+
+
+def message_of(field: FieldDescriptor) -> str:
+    """The name of the message `field` belongs to (`Descriptor.name`)."""
+    owner = field.containing_type
+    return "" if owner is None else owner.name
+
+
+def class_of(field: FieldDescriptor) -> FieldClass:
+    """The field's class; FREE_TEXT for a field the table does not name yet."""
+    return CLASSES.get(message_of(field), {}).get(field.name, _F)
+
+
+@functools.cache
+def free_text() -> Mapping[str, tuple[str, ...]]:
+    """Message name -> its free-text fields by field number, for the types that have any."""
+    found: dict[str, list[FieldDescriptor]] = {}
+    for field in string_fields():
+        if class_of(field) is _F and not field.is_repeated:
+            found.setdefault(message_of(field), []).append(field)
+    return MappingProxyType({
+        name: tuple(f.name for f in sorted(fields, key=lambda f: f.number))
+        for name, fields in sorted(found.items())
+    })  # fmt: skip
+
+
+class _Plan(NamedTuple):
+    """Where a message type's free text is."""
+
+    #: Its own free-text fields.
+    texts: tuple[str, ...]
+    #: (field, repeated) of its message fields, outside any oneof, whose type holds free text.
+    nested: tuple[tuple[str, bool], ...]
+    #: Its oneofs with members whose type holds free text (an event's body), with those
+    #: members: the member set is read with one WhichOneof.
+    oneofs: tuple[tuple[str, frozenset[str]], ...]
+
+
+@functools.cache
+def _plan(message: Descriptor) -> _Plan:
+    holding = [
+        field
+        for field in sorted(message.fields, key=lambda f: f.number)
+        if field.message_type is not None and _holds_free_text(field.message_type)
+    ]
+    return _Plan(
+        texts=free_text().get(message.name, ()),
+        nested=tuple((f.name, f.is_repeated) for f in holding if f.containing_oneof is None),
+        oneofs=tuple(
+            (oneof.name, frozenset(f.name for f in holding if f.containing_oneof is oneof))
+            for oneof in message.oneofs
+            if any(f.containing_oneof is oneof for f in holding)
+        ),
+    )
+
+
+@functools.cache
+def _holds_free_text(message: Descriptor) -> bool:
+    # Walks the types reachable from `message` (string_fields stops at each type once).
+    return any(class_of(f) is _F for f in string_fields(message))
+
+
+def _inner(message: Message, plan: _Plan) -> Iterator[Message]:
+    """The messages within `message` (one level down) that may hold free text."""
+    for name, repeated in plan.nested:
+        if repeated:
+            yield from getattr(message, name)
+        elif message.HasField(name):
+            yield getattr(message, name)
+    for oneof, members in plan.oneofs:
+        member = message.WhichOneof(oneof)
+        if member in members:
+            yield getattr(message, member)
+
+
+def scrub_free_text(message: Message) -> bool:
+    """Scrub every free-text field of `message` and of the messages within it, in place;
+    whether anything was masked."""
+    plan = _plan(cast("Descriptor", message.DESCRIPTOR))
+    changed = False
+    for name in plan.texts:
+        text: str = getattr(message, name)
+        if text:
+            masked = scrub_text(text)
+            if masked is not text:
+                setattr(message, name, masked)
+                changed = True
+    for inner in _inner(message, plan):
+        changed |= scrub_free_text(inner)
+    return changed
+
+
+_M = TypeVar("_M", bound=Message)
+
+
+def scrubbed(message: _M) -> _M:
+    """`message` with its free text scrubbed: itself when nothing is to be masked (the
+    common case, nothing copied), else a scrubbed copy (the caller's is left as it is)."""
+    if not _needs_scrub(message):
+        return message
+    copy = type(message)()
+    copy.CopyFrom(message)
+    scrub_free_text(copy)
+    return copy
+
+
+def _needs_scrub(message: Message) -> bool:
+    plan = _plan(cast("Descriptor", message.DESCRIPTOR))
+    for name in plan.texts:
+        text: str = getattr(message, name)
+        if text and scrub_text(text) is not text:
+            return True
+    return any(_needs_scrub(inner) for inner in _inner(message, plan))
