@@ -1,9 +1,11 @@
 """Canonical bodies from validated partner bodies: order, parcel and customs updates.
 
-Short texts that are neither identifiers nor checked codes (a goods line's unit and origin
-country, pay_code, statistics_flag, vehicle_no) have no phone or ID number in them when
-filled as meant, so they are scrubbed like free text: one quoted there is masked.
-Identifiers (order and waybill numbers, cop_no, item_no, hs_code, ...) are kept as sent.
+Every field quanhub.common.fields classes as free text (descriptions, locations, item
+names, and short texts that are neither identifiers nor checked codes: a goods line's unit
+and origin country, pay_code, statistics_flag, vehicle_no, ...) is scrubbed first
+(`fields.scrubbed`), so one quoting a phone or ID number is masked; the fields are then
+copied. Identifiers (order and waybill numbers, cop_no, item_no, hs_code, ...) are kept as
+sent.
 """
 
 from __future__ import annotations
@@ -14,11 +16,12 @@ from typing import NamedTuple, cast
 from quanhub.canonical.v1 import canonical_pb2 as cpb
 from quanhub.common.canonical import normalize_waybill
 from quanhub.common.carriers import resolve_carrier
+from quanhub.common.fields import scrubbed
 from quanhub.common.validation import parse_return_time
 from quanhub.ingest.v1 import ingest_pb2 as ipb
 from quanhub.normalizer.mapping.parties import consignee_party, person_party
 from quanhub.normalizer.mapping.points import delivery_point
-from quanhub.normalizer.mapping.text import mask_names_in_text, scrub_numbers
+from quanhub.normalizer.mapping.text import mask_names_in_text
 from quanhub.normalizer.vocab import customs
 from quanhub.normalizer.vocab.registry import order_lookup, parcel_lookup
 from quanhub.normalizer.vocab.types import PointHint
@@ -40,13 +43,13 @@ def _lines(lines: Iterable[ipb.GoodsLine]) -> list[cpb.GoodsLine]:
         cpb.GoodsLine(
             gnum=line.gnum,
             item_no=line.item_no,
-            item_name=scrub_numbers(line.item_name),
+            item_name=line.item_name,
             hs_code=line.hs_code,
             quantity=line.quantity,
-            unit=scrub_numbers(line.unit),
+            unit=line.unit,
             unit_price=line.unit_price,
             total_price=line.total_price,
-            origin_country=scrub_numbers(line.origin_country),
+            origin_country=line.origin_country,
         )
         for line in lines
     ]
@@ -71,6 +74,7 @@ def order_update(
     order: ipb.OrderEvent, tokens: Mapping[str, str]
 ) -> tuple[cpb.OrderUpdate, Mapped]:
     """The OrderUpdate of a valid order event; an unknown code gives status UNKNOWN."""
+    order = scrubbed(order)
     lookup = order_lookup(order.code_system)
     row = lookup(order.code) if lookup else None
     out = cpb.OrderUpdate(
@@ -90,7 +94,7 @@ def order_update(
             actual_paid=order.actual_paid,
         ),
         lines=_lines(order.lines),
-        pay_code=scrub_numbers(order.pay_code),
+        pay_code=order.pay_code,
         pay_transaction_id=order.pay_transaction_id,
         ebc_code=order.ebc_code,
     )
@@ -98,13 +102,12 @@ def order_update(
     if order.HasField("green_packaging"):
         out.green_packaging = order.green_packaging
     system = order.code_system.strip().lower()
-    return out, Mapped(
-        system, order.code.strip(), scrub_numbers(order.description), row is not None
-    )
+    return out, Mapped(system, order.code.strip(), order.description, row is not None)
 
 
 def parcel_update(parcel: ipb.ParcelEvent) -> tuple[cpb.ParcelUpdate, Mapped]:
     """The ParcelUpdate of a valid parcel event; an unknown code gives status UNKNOWN."""
+    parcel = scrubbed(parcel)
     lookup = parcel_lookup(parcel.code_system)
     row = lookup(parcel.code) if lookup else None
     status = row.status if row else cpb.PARCEL_STATUS_UNKNOWN
@@ -124,24 +127,23 @@ def parcel_update(parcel: ipb.ParcelEvent) -> tuple[cpb.ParcelUpdate, Mapped]:
         delivery_point_id=parcel.delivery_point_id,
         platform_code=parcel.platform_code.strip(),
         order_no=parcel.order_no.strip(),
-        location=scrub_numbers(parcel.location),
+        location=parcel.location,
         district_code=parcel.district_code,
         transit_bag=cast("cpb.TransitBag.ValueType", parcel.transit_bag),
-        vehicle_no=scrub_numbers(parcel.vehicle_no),
+        vehicle_no=parcel.vehicle_no,
         weight_grams=parcel.weight_grams,
     )
     if parcel.HasField("e_waybill"):
         out.e_waybill = parcel.e_waybill
     system = parcel.code_system.strip().lower()
-    return out, Mapped(
-        system, parcel.code.strip(), scrub_numbers(parcel.description), row is not None
-    )
+    return out, Mapped(system, parcel.code.strip(), parcel.description, row is not None)
 
 
 def customs_update(
     message: ipb.CustomsEvent, tokens: Mapping[str, str]
 ) -> tuple[cpb.CustomsUpdate, Mapped]:
     """The CustomsUpdate of a valid customs event; an unknown receipt status gives UNKNOWN."""
+    message = scrubbed(message)
     message_type = message.message_type.strip().upper()
     code = customs.lookup(message_type, message.return_status)
     out = cpb.CustomsUpdate(
@@ -162,7 +164,7 @@ def customs_update(
         status=code.status,
         detention=code.detention,
         return_status=message.return_status.strip(),
-        return_info=mask_names_in_text(scrub_numbers(message.return_info)),
+        return_info=mask_names_in_text(message.return_info),
         amounts=cpb.Amounts(
             currency=message.currency or "CNY",
             goods_value=message.goods_value,
@@ -171,9 +173,9 @@ def customs_update(
             actual_paid=message.actual_paid,
         ),
         lines=_lines(message.lines),
-        pay_code=scrub_numbers(message.pay_code),
+        pay_code=message.pay_code,
         pay_transaction_id=message.pay_transaction_id,
-        statistics_flag=scrub_numbers(message.statistics_flag),
+        statistics_flag=message.statistics_flag,
         pre_no=message.pre_no,
         carrier_id=resolve_carrier(message.logistics_code) or "" if message.logistics_code else "",
     )
@@ -182,6 +184,4 @@ def customs_update(
     if returned_at is not None:
         out.return_time.FromDatetime(returned_at)
     raw_code = message.return_status.strip() or message_type
-    return out, Mapped(
-        customs.CODE_SYSTEM, raw_code, scrub_numbers(message.return_info), code.known
-    )
+    return out, Mapped(customs.CODE_SYSTEM, raw_code, message.return_info, code.known)
