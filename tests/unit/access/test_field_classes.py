@@ -137,7 +137,7 @@ def test_no_free_text_field_carries_a_number_into_the_envelope(
 ) -> None:
     """Both ways a raw envelope is made (protect_event; protect_in_place + EnvelopeWriter,
     the gateway's route): the number is masked in every free-text field, short ones such as
-    vehicle_no, unit, origin_country, pay_code, statistics_flag and codes included."""
+    vehicle_no, unit, origin_country, statistics_flag and codes included."""
     spelled, clear = number
     event = _event(path[0])
     _set(event, path, f"{before}{spelled}{after}")

@@ -632,7 +632,7 @@ def _texts_in_records(records: Sequence[Any], paths: Sequence[tuple[str, ...]]) 
 @pytest.mark.parametrize("partner", ["TMALL", "ZTO", "JNAGENT"])
 async def test_free_text_quoting_numbers_gets_python_s_records(partner: str) -> None:
     """Every free-text field of an event (short ones like vehicle_no, unit, origin_country,
-    pay_code, statistics_flag, codes; item names) quoting a number in each spelling the
+    statistics_flag, codes; item names) quoting a number in each spelling the
     native path reads: the same records as Python's, and no digit group left to mask in
     the raw envelope either path wrote."""
     base = _BASE[partner][0]

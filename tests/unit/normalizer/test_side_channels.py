@@ -238,10 +238,9 @@ def test_an_unknown_code_system_names_no_metric_series(system: str) -> None:
 
 #: Short texts that are no identifiers, by kind, as (path in the event, path in the body).
 _SHORT_TEXTS: dict[str, list[tuple[str, ...]]] = {
-    "order": [("lines", "unit"), ("lines", "origin_country"), ("pay_code",)],
+    "order": [("lines", "unit"), ("lines", "origin_country")],
     "parcel": [("vehicle_no",)],
-    "customs": [("lines", "unit"), ("lines", "origin_country"), ("pay_code",),
-                ("statistics_flag",)],
+    "customs": [("lines", "unit"), ("lines", "origin_country"), ("statistics_flag",)],
 }  # fmt: skip
 
 

@@ -70,7 +70,7 @@ CLASSES: Mapping[str, Mapping[str, FieldClass]] = MappingProxyType({
     "OrderEvent": {
         "platform_code": _I, "order_no": _I, "code_system": _F, "code": _F, "description": _F,
         "carrier_code": _C, "waybill_no": _I, "trade_mode": _C, "ie_flag": _C, **_MONEY,
-        "discount": _C, "pay_code": _F, "pay_transaction_id": _I, "ebc_code": _I,
+        "discount": _C, "pay_code": _I, "pay_transaction_id": _I, "ebc_code": _I,
     },
     "ParcelEvent": {
         "carrier_code": _C, "waybill_no": _I, "code_system": _F, "code": _F, "description": _F,
@@ -81,7 +81,7 @@ CLASSES: Mapping[str, Mapping[str, FieldClass]] = MappingProxyType({
         "message_type": _C, "trade_mode": _C, "ie_flag": _C, "cop_no": _I, "invt_no": _I,
         "order_no": _I, "ebp_code": _I, "ebc_code": _I, "logistics_code": _I,
         "logistics_no": _I, "agent_code": _I, "customs_code": _I, "return_status": _F,
-        "return_time": _C, "return_info": _F, **_MONEY, "pay_code": _F,
+        "return_time": _C, "return_info": _F, **_MONEY, "pay_code": _I,
         "pay_transaction_id": _I, "statistics_flag": _F, "pre_no": _I,
     },
 })  # fmt: skip
