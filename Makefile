@@ -30,9 +30,10 @@ install: $(STAMP) ## Create .venv and install everything (idempotent)
 proto: $(STAMP) ## Regenerate Python code from proto/
 	PYTHON=$(CURDIR)/$(BIN)/python proto/generate.sh
 
-proto-check: $(STAMP) ## Fail when committed generated code drifts from proto/
+proto-check: $(STAMP) ## Fail when committed generated code drifts from proto/, or the contract breaks
 	PYTHON=$(CURDIR)/$(BIN)/python proto/generate.sh --check
 	cd proto && ../$(BIN)/buf lint
+	bash proto/breaking.sh $(CURDIR)/$(BIN)/buf
 
 lint: $(STAMP) ## ruff, ruff format --check, and cargo fmt --check and clippy for the native path
 	$(BIN)/ruff check .
