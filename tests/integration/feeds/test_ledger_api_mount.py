@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
+
 import asyncpg
 import httpx
 import pytest
 
-from quanhub.common.access import Role
+from quanhub.common.access import Role, disable_partner
 from quanhub.common.settings import DatabaseSettings
 from quanhub.ledger.api.app import create_app
 from quanhub.ledger.settings import LedgerApiSettings
 
 from .api_app import serving
-from .support import append_to_ledger, parcel_event
+from .support import append_to_ledger, parcel_event, wait_until
 from .test_sse import _head, messages
 
 pytestmark = pytest.mark.integration
@@ -41,3 +44,49 @@ async def test_ledger_api_serves_feed_and_subscriptions(
         openapi = (await client.get("/openapi.json")).json()
         assert "/v1/feed" in openapi["paths"]
         assert "/v1/subscriptions/{subscription_id}/replay" in openapi["paths"]
+
+
+async def _access_listeners(pool: asyncpg.Pool) -> set[int]:
+    """Backends of this database whose last statement is LISTEN on `quanhub_access` (the
+    AccessListener's pings replace it after a few seconds; a listener that never pings
+    keeps it)."""
+    rows = await pool.fetch(
+        "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+        " AND query = 'LISTEN \"quanhub_access\"'"
+    )
+    return {int(row["pid"]) for row in rows}
+
+
+async def test_ledger_api_streams_reauthorise_through_its_one_access_listener(
+    pool: asyncpg.Pool, database_settings: DatabaseSettings, make_partner
+) -> None:
+    """The API process holds one LISTEN on `quanhub_access`, the authenticator's; the open
+    streams are woken by it: disabling the partner ends its stream at once."""
+    platform, key = await make_partner(Role.PLATFORM)
+    auth = {"Authorization": f"Bearer {key}"}
+    app = create_app(LedgerApiSettings(database=database_settings))
+    async with serving(app) as base, httpx.AsyncClient(base_url=base, timeout=30) as client:
+        listener_pid = app.state.access_listener.backend_pid
+        assert listener_pid is not None
+        assert await _access_listeners(pool) <= {listener_pid}
+        async with client.stream(
+            "GET", "/v1/feed", params={"after": str(await _head(pool))}, headers=auth
+        ) as response:
+            assert response.status_code == 200
+            got: list[object] = []
+
+            async def drain() -> None:
+                async for message in messages(response):
+                    got.append(message)
+
+            reader = asyncio.create_task(drain())
+
+            async def streaming() -> bool:
+                return bool(got)
+
+            await wait_until(streaming, within=10)  # the stream is past its first step
+            await disable_partner(pool, platform.partner_code)
+            disabled_at = time.monotonic()
+            await asyncio.wait_for(reader, timeout=10)
+    # Far below the 30 s periodic re-check: the change was heard.
+    assert time.monotonic() - disabled_at < 5.0

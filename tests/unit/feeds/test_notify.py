@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 
-from quanhub.ledger.feeds.notify import LedgerNotifier
+from quanhub.ledger.feeds.notify import AccessWake, LedgerNotifier
 
 
 async def test_announcement_during_a_query_wakes_the_following_wait() -> None:
@@ -33,3 +33,16 @@ async def test_every_waiter_wakes_and_head_never_goes_back() -> None:
     notifier.wake(3)
     await asyncio.wait_for(asyncio.gather(*waiters), 1.0)
     assert notifier.head == 7
+
+
+def test_access_wake_sets_tickets_at_a_change_and_at_a_reconnection_only() -> None:
+    wake = AccessWake()
+    ticket = wake.ticket()
+    wake.set_listening(False)  # the listener went down: nothing to re-check yet
+    assert not ticket.is_set()
+    wake.set_listening(True)  # up again: changes may have gone unheard meanwhile
+    assert ticket.is_set()
+    after = wake.ticket()
+    assert not after.is_set()
+    wake.forget()  # a change was announced
+    assert after.is_set()

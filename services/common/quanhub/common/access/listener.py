@@ -4,7 +4,9 @@ A trigger on `partners` and `api_keys` (migration 0020) announces every change a
 whoever makes it (the CLI, another process, an operator's SQL). Each process that caches
 keys (each gateway worker, the ledger API) holds one connection listening for it, and drops
 its cache on each announcement; the announcement carries nothing, the next request asks the
-registry itself.
+registry itself. Whatever else in the process must hear the changes (the ledger API's open
+SSE streams re-authorise on them) is added to the same listener (`add`), not given a second
+connection.
 
 A lost notification must not leave a stale grant for the cache's whole lifetime, so the
 cache is told when the listener is up and when it is not (`set_listening`): while it is
@@ -30,7 +32,7 @@ ACCESS_CHANNEL = "quanhub_access"
 
 
 class AccessCache(Protocol):
-    """What the listener drives: the Authenticator."""
+    """What the listener drives: the Authenticator, the feeds' re-authorisation wake-up."""
 
     def forget(self) -> None: ...
 
@@ -38,7 +40,7 @@ class AccessCache(Protocol):
 
 
 class AccessListener:
-    """One LISTEN connection that keeps `cache` in step with the partner registry."""
+    """One LISTEN connection that keeps `cache` (and any `add`ed) in step with the registry."""
 
     def __init__(
         self,
@@ -51,7 +53,7 @@ class AccessListener:
         ping_timeout: float = 3.0,
     ) -> None:
         self._dsn = dsn
-        self._cache = cache
+        self._caches: list[AccessCache] = [cache]
         self._min_backoff = min_backoff
         self._max_backoff = max_backoff
         self._ping_interval = ping_interval
@@ -78,6 +80,11 @@ class AccessListener:
         """Announcements heard since start."""
         return self._changes
 
+    def add(self, cache: AccessCache) -> None:
+        """Drive `cache` too, from now on; it is told at once whether changes are heard."""
+        self._caches.append(cache)
+        cache.set_listening(self.connected)
+
     async def start(self, *, wait: float = 5.0) -> None:
         """Start listening; return once connected, or after `wait` seconds (still trying:
         meanwhile the cache keeps to its fallback lifetime)."""
@@ -95,7 +102,8 @@ class AccessListener:
 
     def _on_notify(self, _conn: object, _pid: int, _channel: str, _payload: object) -> None:
         self._changes += 1
-        self._cache.forget()
+        for cache in self._caches:
+            cache.forget()
 
     async def _run(self) -> None:
         backoff = self._min_backoff
@@ -120,7 +128,7 @@ class AccessListener:
             self._backend_pid = conn.get_server_pid()
             self._connected.set()
             self._heard_once = True
-            self._cache.set_listening(True)
+            self._tell(listening=True)
             log.info("access_listening", channel=ACCESS_CHANNEL)
             await self._watch(conn, lost)
             log.warning("access_listen_connection_lost")
@@ -142,5 +150,9 @@ class AccessListener:
     def _lose(self) -> None:
         if self._connected.is_set():
             self._connected.clear()
-            self._cache.set_listening(False)
+            self._tell(listening=False)
         self._backend_pid = None
+
+    def _tell(self, *, listening: bool) -> None:
+        for cache in self._caches:
+            cache.set_listening(listening)

@@ -91,8 +91,10 @@ def create_app(
                 allow_demo_keys=settings.profile is Profile.LOCAL,
             )
             # Drops the key cache when a partner is disabled or a key revoked or rotated.
+            # Drives the feeds' open streams too (feeds_lifespan): one connection a process.
             listener = AccessListener(settings.database.url, real)
             await listener.start()
+            app.state.access_listener = listener
             app.state.authenticator = real
         else:
             app.state.authenticator = authenticator

@@ -18,9 +18,6 @@ import structlog
 from quanhub.ledger.store.projector import NOTIFY_CHANNEL as CHANNEL
 
 log = structlog.get_logger(__name__)
-#: Announced by a trigger on `partners` and `api_keys` (migration 0020) at every change:
-#: open SSE streams re-authorise on it. A `LedgerNotifier` on this channel only wakes.
-ACCESS_CHANNEL = "quanhub_access"
 
 
 class LedgerNotifier:
@@ -104,6 +101,32 @@ class LedgerNotifier:
                 if conn is not None and not conn.is_closed():
                     await conn.close()
             await asyncio.sleep(self._reconnect_delay)
+
+
+class AccessWake:
+    """Wakes open SSE streams to re-authorise when partners or API keys change.
+
+    An `AccessCache` (quanhub.common.access.listener): the process's one `AccessListener`
+    on `quanhub_access` drives it, at every announced change and at every (re)connection,
+    since changes made while nobody listened were not announced.
+    """
+
+    def __init__(self) -> None:
+        self._changed = asyncio.Event()
+
+    def ticket(self) -> asyncio.Event:
+        """Take before checking a grant; it is set by the next change after."""
+        return self._changed
+
+    def forget(self) -> None:
+        """The registry changed: wake every stream holding a ticket."""
+        changed, self._changed = self._changed, asyncio.Event()
+        changed.set()
+
+    def set_listening(self, listening: bool) -> None:
+        """Changes are heard again (True): some may have been missed meanwhile."""
+        if listening:
+            self.forget()
 
 
 def _setter(event: asyncio.Event) -> Callable[[object], None]:

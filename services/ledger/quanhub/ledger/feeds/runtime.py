@@ -1,5 +1,5 @@
-"""What the feed routes share inside the ledger API: settings, a pool, the ledger and access
-notifiers, the SSE stream gate."""
+"""What the feed routes share inside the ledger API: settings, a pool, the ledger notifier,
+the access wake-up, the SSE stream gate."""
 
 from __future__ import annotations
 
@@ -12,10 +12,11 @@ from fastapi import FastAPI, Request
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from quanhub.common.access import AccessListener
 from quanhub.common.clock import Clock, SystemClock
 from quanhub.common.db import create_pool
 from quanhub.common.settings import DatabaseSettings, Profile, ProfileSettings
-from quanhub.ledger.feeds.notify import ACCESS_CHANNEL, LedgerNotifier
+from quanhub.ledger.feeds.notify import AccessWake, LedgerNotifier
 from quanhub.ledger.feeds.source import LedgerEventSource
 from quanhub.ledger.feeds.streams import StreamGate
 
@@ -72,8 +73,8 @@ class FeedRuntime:
     notifier: LedgerNotifier
     source: LedgerEventSource
     clock: Clock
-    #: Wakes streams when partners or API keys change (ACCESS_CHANNEL).
-    access: LedgerNotifier
+    #: Wakes streams when partners or API keys change.
+    access: AccessWake
     gate: StreamGate
 
     @property
@@ -92,7 +93,12 @@ async def feed_runtime(request: Request) -> FeedRuntime:
 def feeds_lifespan(
     database: DatabaseSettings, settings: FeedSettings | None, clock: Clock | None
 ) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
-    """A lifespan that opens the feeds' pool and LISTEN connection, and closes them."""
+    """A lifespan that opens the feeds' pool and LISTEN connection, and closes them.
+
+    Registry changes reach the streams through the app's `AccessListener`
+    (`app.state.access_listener`, started by the app's own lifespan, which runs first);
+    an app without one gets one of the feeds' own, closed with them.
+    """
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -101,10 +107,17 @@ def feeds_lifespan(
             database.model_copy(update={"pool_min": 1, "pool_max": feed_settings.pool_max})
         )
         notifier = LedgerNotifier(database.url)
-        access = LedgerNotifier(database.url, channel=ACCESS_CHANNEL)
+        access = AccessWake()
+        shared: AccessListener | None = getattr(app.state, "access_listener", None)
+        own: AccessListener | None = None
+        if shared is not None:
+            shared.add(access)
+        else:
+            own = AccessListener(database.url, access)
         try:
             await notifier.start()
-            await access.start()
+            if own is not None:
+                await own.start(wait=10.0)
             app.state.feeds = FeedRuntime(
                 feed_settings,
                 pool,
@@ -120,7 +133,8 @@ def feeds_lifespan(
             )
             yield
         finally:
-            await access.close()
+            if own is not None:
+                await own.close()
             await notifier.close()
             await pool.close()
 
