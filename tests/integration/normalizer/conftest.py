@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from normalizer_kafka import Running
+from normalizer_kafka import Flow, Running
 
 from quanhub.common.kafka import delete_topics_with_prefix, ensure_topics, make_producer
 from quanhub.common.settings import DatabaseSettings, KafkaSettings
@@ -67,3 +67,16 @@ async def producer(kafka_settings: KafkaSettings) -> AsyncIterator[Any]:
     await p.start()
     yield p
     await p.stop()
+
+
+@pytest.fixture
+def flow(  # noqa: PLR0917 - the fixtures a flow is made of
+    kafka_settings: KafkaSettings,
+    database_settings: DatabaseSettings,
+    topics: Topics,
+    normalizer_settings: NormalizerSettings,
+    running: Running,
+    producer: Any,
+) -> Flow:
+    """This test's topics, registry, normalizer settings and instances, raw producer."""
+    return Flow(kafka_settings, database_settings, topics, normalizer_settings, running, producer)

@@ -1,14 +1,21 @@
-"""Helpers for normalizer integration tests: envelopes, running instances, bounded reads."""
+"""Helpers for normalizer integration tests: envelopes, running instances, bounded reads.
+
+A test that sends raw records through normalizer instances of its own takes the `flow`
+fixture (conftest): a `Flow` holds its Kafka namespace and topics, the registry, its
+normalizer group's settings, the instances it starts and a raw-record producer.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import asyncpg
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from quanhub.canonical.v1 import canonical_pb2 as cpb
@@ -23,6 +30,7 @@ from quanhub.ledger.consumer.metrics import ConsumerMetrics
 from quanhub.ledger.consumer.service import LedgerConsumer
 from quanhub.ledger.settings import LedgerConsumerSettings
 from quanhub.normalizer.bootstrap import App, bootstrap
+from quanhub.normalizer.deadletter import header
 from quanhub.normalizer.settings import NormalizerSettings
 
 
@@ -111,6 +119,36 @@ async def collect(
         await consumer.stop()
 
 
+def record_bytes(record: Any) -> bytes:
+    """A Kafka record's key, value and headers, names and values, as one blob to search."""
+    parts = [record.key or b"", record.value or b""]
+    parts.extend(k.encode() + v for k, v in record.headers)
+    return b"".join(parts)
+
+
+@asynccontextmanager
+async def ledger_consumer(
+    kafka_settings: KafkaSettings, database_settings: DatabaseSettings, group_id: str
+) -> AsyncIterator[asyncpg.Pool]:
+    """A ledger consumer of group `group_id` running on the canonical topic while inside;
+    yields a pool on its database."""
+    pool = await create_pool(database_settings)
+    stop = asyncio.Event()
+    ledger = LedgerConsumer(
+        LedgerConsumerSettings(kafka=kafka_settings, database=database_settings, group_id=group_id),
+        pool,
+        clock=SystemClock(),
+        metrics=ConsumerMetrics(),
+    )
+    task = asyncio.create_task(ledger.run(stop))
+    try:
+        yield pool
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 30)
+        await pool.close()
+
+
 async def ledger_rows(
     kafka_settings: KafkaSettings,
     database_settings: DatabaseSettings,
@@ -121,26 +159,49 @@ async def ledger_rows(
 ) -> list[Any]:
     """The partner's ledger_events rows once a ledger consumer (run here, on the canonical
     topic) has written `count` of them, or whatever it wrote by `timeout`."""
-    pool = await create_pool(database_settings)
-    stop = asyncio.Event()
-    ledger = LedgerConsumer(
-        LedgerConsumerSettings(
-            kafka=kafka_settings, database=database_settings, group_id=f"led-{partner}"
-        ),
-        pool,
-        clock=SystemClock(),
-        metrics=ConsumerMetrics(),
-    )
-    task = asyncio.create_task(ledger.run(stop))
     query = "SELECT * FROM ledger_events WHERE source_partner = $1 ORDER BY seq"
-    try:
+    async with ledger_consumer(kafka_settings, database_settings, f"led-{partner}") as pool:
         deadline = asyncio.get_running_loop().time() + timeout
         rows = await pool.fetch(query, partner)
         while len(rows) < count and asyncio.get_running_loop().time() < deadline:
             await asyncio.sleep(0.25)
             rows = await pool.fetch(query, partner)
         return list(rows)
-    finally:
-        stop.set()
-        await asyncio.wait_for(task, 30)
-        await pool.close()
+
+
+@dataclass
+class Flow:
+    """One test's normalizer world (see the module docstring)."""
+
+    kafka: KafkaSettings
+    database: DatabaseSettings
+    topics: Topics
+    settings: NormalizerSettings
+    running: Running
+    producer: Any
+
+    async def start(self) -> App:
+        """One more normalizer instance of this test's group."""
+        return await self.running.start(self.settings)
+
+    async def platform(self, prefix: str) -> str:
+        """A new platform partner with its own topic (`platform_with_topic`); its code."""
+        return await platform_with_topic(self.database, self.kafka, self.topics, prefix)
+
+    async def canonical(self, partner: str, count: int = 1) -> list[Any]:
+        """The canonical records of `partner`, once there are `count` (or at the timeout)."""
+        return await collect(
+            self.kafka,
+            self.topics.canonical,
+            lambda rs: len(rs) >= count,
+            lambda r: cpb.CanonicalEvent.FromString(r.value).source_partner == partner,
+        )
+
+    async def dead_letters(self, partner: str, count: int = 1) -> list[Any]:
+        """The dead letters of `partner`, once there are `count` (or at the timeout)."""
+        return await collect(
+            self.kafka,
+            self.topics.dlq,
+            lambda rs: len(rs) >= count,
+            lambda r: header(r.headers, "partner") == partner,
+        )

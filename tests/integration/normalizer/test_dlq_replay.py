@@ -7,80 +7,79 @@ import os
 import subprocess
 import sys
 import uuid
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
-from normalizer_kafka import Running, collect, parcel_envelope
+from normalizer_kafka import Flow, parcel_envelope
 
 from quanhub.common.kafka import make_producer
 from quanhub.common.settings import KafkaSettings
-from quanhub.common.topics import EventKind, Topics
+from quanhub.common.topics import EventKind
 from quanhub.normalizer.deadletter import header
 from quanhub.normalizer.deadletter_ops import read_dead_letters, replay, select
-from quanhub.normalizer.settings import NormalizerSettings
 
 pytestmark = pytest.mark.integration
 
-
-async def test_replay_redrives_to_the_source_and_keeps_first_seen(
-    kafka_settings: KafkaSettings,
-    topics: Topics,
-    normalizer_settings: NormalizerSettings,
-    running: Running,
-    producer: Any,
-) -> None:
-    partner = f"dl{uuid.uuid4().hex[:8]}"
-    bad = parcel_envelope(partner, "bad-carrier")
-    bad.event.parcel.carrier_code = "no-such-carrier"
-    await producer.send_and_wait(topics.raw(EventKind.PARCEL), bad.SerializeToString(), key=b"k1")
-    await running.start(normalizer_settings)
-    mine = lambda r: header(r.headers, "partner") == partner  # noqa: E731
-    await collect(kafka_settings, topics.dlq, lambda rs: len(rs) >= 1, mine)
-
-    letters = select(await read_dead_letters(kafka_settings), partner=partner)
-    assert [d.error_code for d in letters] == ["unknown_carrier"]
-    # The message names the field and the rule, never the value (it may be personal data).
-    assert "parcel.carrier_code" in letters[0].error_message
-    assert "no-such-carrier" not in letters[0].error_message
-    assert await replay(kafka_settings, letters) == (1, [])
-
-    again = await collect(kafka_settings, topics.dlq, lambda rs: len(rs) >= 2, mine)
-    assert len(again) == 2
-    assert header(again[1].headers, "first_seen") == letters[0].first_seen
-    assert header(again[1].headers, "source_topic") == topics.raw(EventKind.PARCEL)
-    assert again[1].value == again[0].value
+Completed = subprocess.CompletedProcess[str]
 
 
-async def test_cli_lists_and_shows_dead_letters(
-    kafka_settings: KafkaSettings,
-    topics: Topics,
-    normalizer_settings: NormalizerSettings,
-    running: Running,
-    producer: Any,
-) -> None:
-    partner = f"cl{uuid.uuid4().hex[:8]}"
-    bad = parcel_envelope(partner, "late", waybill="X")
-    await producer.send_and_wait(topics.raw(EventKind.PARCEL), bad.SerializeToString())
-    await running.start(normalizer_settings)
-    mine = lambda r: header(r.headers, "partner") == partner  # noqa: E731
-    (letter,) = await collect(kafka_settings, topics.dlq, lambda rs: len(rs) >= 1, mine)
+def _dlq_cli(kafka: KafkaSettings, *, columns: int) -> Callable[..., Awaitable[Completed]]:
+    """`quanhub dlq <args>` on this test's namespace, run in a thread; its outcome."""
     env = {
         **os.environ,
-        "QUANHUB_KAFKA_BOOTSTRAP": kafka_settings.bootstrap,
-        "QUANHUB_KAFKA_TOPIC_NAMESPACE": kafka_settings.topic_namespace,
-        "COLUMNS": "200",
+        "QUANHUB_KAFKA_BOOTSTRAP": kafka.bootstrap,
+        "QUANHUB_KAFKA_TOPIC_NAMESPACE": kafka.topic_namespace,
+        "COLUMNS": str(columns),
     }
 
-    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+    def run(*args: str) -> Completed:
         return subprocess.run(
             [str(Path(sys.executable).with_name("quanhub")), "dlq", *args],
             env=env, capture_output=True, text=True, timeout=60, check=False,
         )  # fmt: skip
 
-    listed = await asyncio.to_thread(cli, "list", "--partner", partner)
-    shown = await asyncio.to_thread(cli, "show", str(letter.offset))
-    dry = await asyncio.to_thread(cli, "replay", "--partner", partner, "--dry-run")
+    async def cli(*args: str) -> Completed:
+        return await asyncio.to_thread(run, *args)
+
+    return cli
+
+
+async def test_replay_redrives_to_the_source_and_keeps_first_seen(flow: Flow) -> None:
+    partner = f"dl{uuid.uuid4().hex[:8]}"
+    bad = parcel_envelope(partner, "bad-carrier")
+    bad.event.parcel.carrier_code = "no-such-carrier"
+    await flow.producer.send_and_wait(
+        flow.topics.raw(EventKind.PARCEL), bad.SerializeToString(), key=b"k1"
+    )
+    await flow.start()
+    await flow.dead_letters(partner)
+
+    letters = select(await read_dead_letters(flow.kafka), partner=partner)
+    assert [d.error_code for d in letters] == ["unknown_carrier"]
+    # The message names the field and the rule, never the value (it may be personal data).
+    assert "parcel.carrier_code" in letters[0].error_message
+    assert "no-such-carrier" not in letters[0].error_message
+    assert await replay(flow.kafka, letters) == (1, [])
+
+    again = await flow.dead_letters(partner, 2)
+    assert len(again) == 2
+    assert header(again[1].headers, "first_seen") == letters[0].first_seen
+    assert header(again[1].headers, "source_topic") == flow.topics.raw(EventKind.PARCEL)
+    assert again[1].value == again[0].value
+
+
+async def test_cli_lists_and_shows_dead_letters(flow: Flow) -> None:
+    partner = f"cl{uuid.uuid4().hex[:8]}"
+    bad = parcel_envelope(partner, "late", waybill="X")
+    await flow.producer.send_and_wait(flow.topics.raw(EventKind.PARCEL), bad.SerializeToString())
+    await flow.start()
+    (letter,) = await flow.dead_letters(partner)
+    cli = _dlq_cli(flow.kafka, columns=200)
+
+    listed = await cli("list", "--partner", partner)
+    shown = await cli("show", str(letter.offset))
+    dry = await cli("replay", "--partner", partner, "--dry-run")
 
     assert listed.returncode == 0, listed.stderr
     assert "1 dead letters" in listed.stdout
@@ -91,55 +90,37 @@ async def test_cli_lists_and_shows_dead_letters(
     assert "1 dead letters match" in dry.stdout
 
 
-async def test_a_reference_dead_letter_is_shown_and_never_replayed(
-    kafka_settings: KafkaSettings,
-    topics: Topics,
-    normalizer_settings: NormalizerSettings,
-    running: Running,
-    producer: Any,
-) -> None:
+async def test_a_reference_dead_letter_is_shown_and_never_replayed(flow: Flow) -> None:
     """A record whose dead letter would not fit (a ~1 MB key) is dead-lettered as a
     reference; `quanhub dlq show` says so and `replay` refuses it, naming why."""
     partner = f"rf{uuid.uuid4().hex[:8]}"
-    big = make_producer(kafka_settings, client_id="test-ref", max_request_size=2_000_000)
+    big = make_producer(flow.kafka, client_id="test-ref", max_request_size=2_000_000)
     await big.start()
     try:
         await big.send_and_wait(
-            topics.raw(EventKind.PARCEL), b"\xff", key=b"K" * 1_000_000,
+            flow.topics.raw(EventKind.PARCEL), b"\xff", key=b"K" * 1_000_000,
             headers=[("partner", partner.encode())],
         )  # fmt: skip
     finally:
         await big.stop()
-    await running.start(normalizer_settings)
-    mine = lambda r: header(r.headers, "partner") == partner  # noqa: E731
-    (letter,) = await collect(kafka_settings, topics.dlq, lambda rs: len(rs) >= 1, mine)
+    await flow.start()
+    (letter,) = await flow.dead_letters(partner)
     assert (letter.key, letter.value, header(letter.headers, "key_withheld")) == (
         None,
         b"",
         "too-large",
     )
 
-    (record,) = select(await read_dead_letters(kafka_settings), partner=partner)
-    done = await replay(kafka_settings, [record])
+    (record,) = select(await read_dead_letters(flow.kafka), partner=partner)
+    done = await replay(flow.kafka, [record])
     assert done.sent == 0
     assert [(r.offset, why.split(":")[0]) for r, why in done.refused] == [
         (letter.offset, "a reference only")
     ]
-    env = {
-        **os.environ,
-        "QUANHUB_KAFKA_BOOTSTRAP": kafka_settings.bootstrap,
-        "QUANHUB_KAFKA_TOPIC_NAMESPACE": kafka_settings.topic_namespace,
-        "COLUMNS": "300",
-    }
+    cli = _dlq_cli(flow.kafka, columns=300)
 
-    def cli(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [str(Path(sys.executable).with_name("quanhub")), "dlq", *args],
-            env=env, capture_output=True, text=True, timeout=60, check=False,
-        )  # fmt: skip
-
-    shown = await asyncio.to_thread(cli, "show", str(letter.offset))
-    replayed = await asyncio.to_thread(cli, "replay", "--partner", partner)
+    shown = await cli("show", str(letter.offset))
+    replayed = await cli("replay", "--partner", partner)
     assert shown.returncode == 0, shown.stderr
     assert "a reference only" in shown.stdout
     assert "key=1000000" in shown.stdout

@@ -19,13 +19,12 @@ import sys
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
-from normalizer_kafka import Running, collect, parcel_envelope
+from normalizer_kafka import Flow, Running, collect, parcel_envelope
 
 from quanhub.canonical.v1 import canonical_pb2 as cpb
 from quanhub.common.kafka import delete_topics_with_prefix, ensure_topics, max_message_bytes
@@ -190,40 +189,34 @@ async def test_a_topic_lowered_after_start_makes_the_normalizer_not_ready(
         log_file.close()
 
 
-async def test_a_topic_lowered_while_running_costs_a_producer_not_the_pipeline(
-    kafka_settings: KafkaSettings,
-    topics: Topics,
-    normalizer_settings: NormalizerSettings,
-    running: Running,
-    producer: Any,
-) -> None:
-    app = await running.start(normalizer_settings)
+async def test_a_topic_lowered_while_running_costs_a_producer_not_the_pipeline(flow: Flow) -> None:
+    app = await flow.start()
     lowered = 100_000
-    await _set_limit(kafka_settings, topics.dlq, lowered)
+    await _set_limit(flow.kafka, flow.topics.dlq, lowered)
     for _ in range(40):  # the broker applies it (bounded wait)
-        if (await max_message_bytes(kafka_settings, [topics.dlq]))[topics.dlq] == lowered:
+        if (await max_message_bytes(flow.kafka, [flow.topics.dlq]))[flow.topics.dlq] == lowered:
             break
         await asyncio.sleep(0.25)
-    raw = topics.raw(EventKind.PARCEL)
+    raw = flow.topics.raw(EventKind.PARCEL)
 
     # A dead letter first, so the producer has written to the DLQ partition (a broker takes
     # any first sequence from a producer new to a partition, only later ones must follow).
-    first = await producer.send_and_wait(raw, b"\xfd", key=b"before")
-    await collect(kafka_settings, topics.dlq, bool, lambda r: True, timeout=30)
+    first = await flow.producer.send_and_wait(raw, b"\xfd", key=b"before")
+    await collect(flow.kafka, flow.topics.dlq, bool, lambda r: True, timeout=30)
     # Its dead letter (the key kept) is a ~150 KB batch the broker refuses: before, the
     # reference that replaced it, and every later dead letter, met OutOfOrderSequenceNumber
     # on the same producer and the normalizer stopped.
-    big = await producer.send_and_wait(raw, b"\xff", key=b"K" * 150_000)
-    small = await producer.send_and_wait(raw, b"\xfe", key=b"after")
+    big = await flow.producer.send_and_wait(raw, b"\xff", key=b"K" * 150_000)
+    small = await flow.producer.send_and_wait(raw, b"\xfe", key=b"after")
     normal = parcel_envelope("zto", "after-the-refusal").SerializeToString()
-    await producer.send_and_wait(raw, normal, key=b"ZT1234567890")
+    await flow.producer.send_and_wait(raw, normal, key=b"ZT1234567890")
 
-    canonical = await collect(kafka_settings, topics.canonical, bool, lambda r: True, timeout=30)
+    canonical = await collect(flow.kafka, flow.topics.canonical, bool, lambda r: True, timeout=30)
     assert [cpb.CanonicalEvent.FromString(r.value).source_event_id for r in canonical] == [
         "after-the-refusal"
     ]
     records = await collect(
-        kafka_settings, topics.dlq, lambda rs: len(rs) >= 3, lambda r: True, timeout=30
+        flow.kafka, flow.topics.dlq, lambda rs: len(rs) >= 3, lambda r: True, timeout=30
     )
     letters = {
         r.offset: read_dead_letter(r.offset, r.timestamp, r.key, r.value, list(r.headers))
@@ -234,6 +227,6 @@ async def test_a_topic_lowered_while_running_costs_a_producer_not_the_pipeline(
     assert by_source[big.partition, big.offset].key is None
     assert by_source[small.partition, small.offset].key == b"after"
     assert by_source[first.partition, first.offset].key == b"before"
-    assert not any(task.done() for _, task in running.apps)
+    assert not any(task.done() for _, task in flow.running.apps)
     renewals = app.metrics.registry.get_sample_value("quanhub_normalizer_producer_renewals_total")
     assert renewals == 1

@@ -7,14 +7,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from normalizer_kafka import Running, collect, parcel_envelope, platform_with_topic
+from normalizer_kafka import Flow, collect, parcel_envelope
 
 from quanhub.canonical.v1 import canonical_pb2 as cpb
-from quanhub.common.settings import DatabaseSettings, KafkaSettings
-from quanhub.common.topics import EventKind, Topics
+from quanhub.common.topics import EventKind
 from quanhub.ingest.v1 import ingest_pb2 as ipb
 from quanhub.normalizer.deadletter import header
-from quanhub.normalizer.settings import NormalizerSettings
 
 pytestmark = pytest.mark.integration
 
@@ -25,15 +23,8 @@ def _canonical(record: Any) -> cpb.CanonicalEvent:
     return event
 
 
-async def test_partner_topic_event_is_tokenised_and_attributed_to_the_topic(  # noqa: PLR0917
-    kafka_settings: KafkaSettings,
-    database_settings: DatabaseSettings,
-    topics: Topics,
-    normalizer_settings: NormalizerSettings,
-    running: Running,
-    producer: Any,
-) -> None:
-    partner = await platform_with_topic(database_settings, kafka_settings, topics, "TM")
+async def test_partner_topic_event_is_tokenised_and_attributed_to_the_topic(flow: Flow) -> None:
+    partner = await flow.platform("TM")
     event = ipb.Event(event_id="o-1")
     event.occurred_at.FromDatetime(datetime.now(UTC))
     event.order.CopyFrom(
@@ -45,27 +36,21 @@ async def test_partner_topic_event_is_tokenised_and_attributed_to_the_topic(  # 
             buyer=ipb.Person(id_number="370102199001011234", name="张三", telephone="13812345678"),
         )
     )
-    await producer.send_and_wait(topics.partner(partner), event.SerializeToString(), key=b"k")
-    await producer.send_and_wait(topics.partner(partner), b"\x00garbage-with-pii 13812345678")
+    await flow.producer.send_and_wait(
+        flow.topics.partner(partner), event.SerializeToString(), key=b"k"
+    )
+    await flow.producer.send_and_wait(
+        flow.topics.partner(partner), b"\x00garbage-with-pii 13812345678"
+    )
     foreign = ipb.Event()
     foreign.CopyFrom(event)
     foreign.event_id = "o-2"
     foreign.order.platform_code = "JD"  # another platform's order: refused, as at the gateway
-    await producer.send_and_wait(topics.partner(partner), foreign.SerializeToString())
-    await running.start(normalizer_settings)
+    await flow.producer.send_and_wait(flow.topics.partner(partner), foreign.SerializeToString())
+    await flow.start()
 
-    (record,) = await collect(
-        kafka_settings,
-        topics.canonical,
-        lambda rs: len(rs) >= 1,
-        lambda r: _canonical(r).source_partner == partner,
-    )
-    dead = await collect(
-        kafka_settings,
-        topics.dlq,
-        lambda rs: len(rs) >= 2,
-        lambda r: header(r.headers, "partner") == partner,
-    )
+    (record,) = await flow.canonical(partner)
+    dead = await flow.dead_letters(partner, 2)
 
     out = _canonical(record)
     assert out.ingress == "kafka"
@@ -86,33 +71,29 @@ async def test_partner_topic_event_is_tokenised_and_attributed_to_the_topic(  # 
     assert b"370102199001011234" not in refused.value
 
 
-async def test_instances_share_partitions_and_a_rebalance_loses_nothing(
-    kafka_settings: KafkaSettings,
-    topics: Topics,
-    normalizer_settings: NormalizerSettings,
-    running: Running,
-    producer: Any,
-) -> None:
+async def test_instances_share_partitions_and_a_rebalance_loses_nothing(flow: Flow) -> None:
     partner = f"rb{uuid.uuid4().hex[:8]}"
-    topic = topics.raw(EventKind.PARCEL)
+    topic = flow.topics.raw(EventKind.PARCEL)
     total = 600
 
     async def send(first: int, last: int) -> None:
         for i in range(first, last):
             env = parcel_envelope(partner, f"e{i}", waybill=f"ZT{i:010d}")
-            await producer.send(topic, env.SerializeToString(), key=f"P|ZTO|ZT{i:010d}".encode())
-        await producer.flush()
+            await flow.producer.send(
+                topic, env.SerializeToString(), key=f"P|ZTO|ZT{i:010d}".encode()
+            )
+        await flow.producer.flush()
 
-    first = await running.start(normalizer_settings)
+    first = await flow.start()
     await send(0, 200)
-    second = await running.start(normalizer_settings)  # joins: partitions are rebalanced
+    second = await flow.start()  # joins: partitions are rebalanced
     await send(200, 400)
-    await running.stop(first)  # leaves: its partitions move to the second instance
+    await flow.running.stop(first)  # leaves: its partitions move to the second instance
     await send(400, total)
 
     found = await collect(
-        kafka_settings,
-        topics.canonical,
+        flow.kafka,
+        flow.topics.canonical,
         lambda rs: len({_canonical(r).source_event_id for r in rs}) >= total,
         lambda r: _canonical(r).source_partner == partner,
         timeout=90,
@@ -131,18 +112,13 @@ async def test_instances_share_partitions_and_a_rebalance_loses_nothing(
     assert refused == 0
 
 
-async def test_a_partner_record_near_kafkas_limit_is_dead_lettered_and_the_next_one_flows(  # noqa: PLR0917
-    kafka_settings: KafkaSettings,
-    database_settings: DatabaseSettings,
-    topics: Topics,
-    normalizer_settings: NormalizerSettings,
-    running: Running,
-    producer: Any,
+async def test_a_partner_record_near_kafkas_limit_is_dead_lettered_and_the_next_one_flows(
+    flow: Flow,
 ) -> None:
     """A ~1 MB order on a partner topic: its canonical event and its dead letter would both
     be over what Kafka takes, which would stop the normalizer; it is dead-lettered with
     headers only, and the partner's next event is normalised."""
-    partner = await platform_with_topic(database_settings, kafka_settings, topics, "BG")
+    partner = await flow.platform("BG")
     big = ipb.Event(event_id="big-1")
     big.occurred_at.FromDatetime(datetime.now(UTC))
     big.order.CopyFrom(
@@ -155,22 +131,16 @@ async def test_a_partner_record_near_kafkas_limit_is_dead_lettered_and_the_next_
     small.CopyFrom(big)
     small.event_id = "small-1"
     del small.order.lines[:]
-    await producer.send_and_wait(topics.partner(partner), big.SerializeToString(), key=b"B1")
-    await producer.send_and_wait(topics.partner(partner), small.SerializeToString(), key=b"B1")
-    await running.start(normalizer_settings)
+    await flow.producer.send_and_wait(
+        flow.topics.partner(partner), big.SerializeToString(), key=b"B1"
+    )
+    await flow.producer.send_and_wait(
+        flow.topics.partner(partner), small.SerializeToString(), key=b"B1"
+    )
+    await flow.start()
 
-    (record,) = await collect(
-        kafka_settings,
-        topics.canonical,
-        lambda rs: len(rs) >= 1,
-        lambda r: _canonical(r).source_partner == partner,
-    )
-    (letter,) = await collect(
-        kafka_settings,
-        topics.dlq,
-        lambda rs: len(rs) >= 1,
-        lambda r: header(r.headers, "partner") == partner,
-    )
+    (record,) = await flow.canonical(partner)
+    (letter,) = await flow.dead_letters(partner)
     assert _canonical(record).source_event_id == "small-1"
     assert header(letter.headers, "error_code") == "event_too_large"
     assert (letter.value, header(letter.headers, "payload_withheld")) == (b"", "too-large")

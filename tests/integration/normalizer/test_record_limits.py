@@ -14,15 +14,13 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from aiokafka.record.default_records import DefaultRecordBatchBuilder
-from normalizer_kafka import Running, collect, ledger_rows, platform_with_topic
+from normalizer_kafka import Flow, collect, ledger_rows
 
 from quanhub.canonical.v1 import canonical_pb2 as cpb
 from quanhub.common.kafka import make_producer
-from quanhub.common.settings import DatabaseSettings, KafkaSettings
-from quanhub.common.topics import Topics
+from quanhub.common.settings import KafkaSettings
 from quanhub.ingest.v1 import ingest_pb2 as ipb
 from quanhub.normalizer.deadletter import header, read_dead_letter
-from quanhub.normalizer.settings import NormalizerSettings
 
 pytestmark = pytest.mark.integration
 
@@ -147,36 +145,34 @@ async def big_producer(kafka_settings: KafkaSettings) -> AsyncIterator[Any]:
     await p.stop()
 
 
-async def test_records_at_the_brokers_limits_never_stop_the_pipeline(  # noqa: PLR0917 - fixtures
-    kafka_settings: KafkaSettings,
-    database_settings: DatabaseSettings,
-    topics: Topics,
-    normalizer_settings: NormalizerSettings,
-    running: Running,
-    big_producer: Any,
+async def test_records_at_the_brokers_limits_never_stop_the_pipeline(
+    flow: Flow, big_producer: Any
 ) -> None:
-    partner = await platform_with_topic(database_settings, kafka_settings, topics, "LM")
+    partner = await flow.platform("LM")
     raw: dict[str, Build] = {  # raw topics are the gateway's, but no record may stop us
         "raw_key": lambda n: (b"K" * n, b"\xff", [("partner", partner.encode())]),
         "raw_first_seen": lambda n: (b"k", b"\xff", [("first_seen", b"2" * n)]),
         "raw_partner_header": lambda n: (b"k", b"\xff", [("partner", b"P" * n)]),
     }
     sent: list[str] = []
-    for topic, cases in ((topics.partner(partner), _cases(partner)), (topics.raw_topics[0], raw)):
-        limit = await _max_message_bytes(kafka_settings, topic)
+    for topic, cases in (
+        (flow.topics.partner(partner), _cases(partner)),
+        (flow.topics.raw_topics[0], raw),
+    ):
+        limit = await _max_message_bytes(flow.kafka, topic)
         for name, build in cases.items():
             key, value, headers = _fitted(build, limit)
             await big_producer.send_and_wait(topic, value, key=key, headers=headers)
             sent.append(name)
     normal = _order(partner, "after-the-limits", "AFTER1")
-    await big_producer.send_and_wait(topics.partner(partner), normal, key=b"AFTER1")
+    await big_producer.send_and_wait(flow.topics.partner(partner), normal, key=b"AFTER1")
 
     started = asyncio.get_running_loop().time()
-    app = await running.start(normalizer_settings)
+    app = await flow.start()
     mine = lambda r: cpb.CanonicalEvent.FromString(r.value).source_partner == partner  # noqa: E731
     canonical = await collect(
-        kafka_settings,
-        topics.canonical,
+        flow.kafka,
+        flow.topics.canonical,
         lambda rs: any(cpb.CanonicalEvent.FromString(r.value).source_event_id
                        == "after-the-limits" for r in rs),
         mine,
@@ -186,13 +182,13 @@ async def test_records_at_the_brokers_limits_never_stop_the_pipeline(  # noqa: P
     normalised = {cpb.CanonicalEvent.FromString(r.value).source_event_id for r in canonical}
     assert normalised == {"limit-valid", "after-the-limits"}, f"after {elapsed:.1f} s"
     # Still running, and its offsets moved past every record (a crash loop commits none).
-    assert not any(task.done() for _, task in running.apps)
+    assert not any(task.done() for _, task in flow.running.apps)
     assert app.normalizer.ready()
-    read = [topics.partner(partner), topics.raw_topics[0]]
-    assert await _committed_to_the_end(kafka_settings, normalizer_settings.group_id, read)
+    read = [flow.topics.partner(partner), flow.topics.raw_topics[0]]
+    assert await _committed_to_the_end(flow.kafka, flow.settings.group_id, read)
 
     letters = await collect(
-        kafka_settings, topics.dlq, lambda rs: len(rs) >= len(sent) - 1, lambda r: True
+        flow.kafka, flow.topics.dlq, lambda rs: len(rs) >= len(sent) - 1, lambda r: True
     )
     assert len(letters) == len(sent) - 1  # every record but the valid one
     for letter in letters:
@@ -205,5 +201,5 @@ async def test_records_at_the_brokers_limits_never_stop_the_pipeline(  # noqa: P
         )
         assert record.source_offset >= 0
         assert record.original_sizes
-    rows = await ledger_rows(kafka_settings, database_settings, partner, count=2)
+    rows = await ledger_rows(flow.kafka, flow.database, partner, count=2)
     assert {r["source_event_id"] for r in rows} == {"limit-valid", "after-the-limits"}

@@ -9,15 +9,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from normalizer_kafka import Running, collect, ledger_rows, platform_with_topic
+from normalizer_kafka import Flow, ledger_rows, record_bytes
 
 from quanhub.canonical.v1 import canonical_pb2 as cpb
-from quanhub.common.settings import DatabaseSettings, KafkaSettings
-from quanhub.common.topics import Topics
 from quanhub.common.traceids import is_safe_trace_id
 from quanhub.ingest.v1 import ingest_pb2 as ipb
 from quanhub.normalizer.deadletter import header
-from quanhub.normalizer.settings import NormalizerSettings
 
 pytestmark = pytest.mark.integration
 
@@ -38,9 +35,7 @@ def _order(partner: str, event_id: str, *, code: str, carrier: str = "") -> byte
 
 
 def _record_text(record: Any) -> str:
-    parts = [record.key or b"", record.value or b""]
-    parts.extend(k.encode() + v for k, v in record.headers)
-    return b"".join(parts).decode("utf-8", "replace")
+    return record_bytes(record).decode("utf-8", "replace")
 
 
 def _assert_clean(text: str) -> None:
@@ -48,35 +43,18 @@ def _assert_clean(text: str) -> None:
         assert clear not in text
 
 
-async def test_trace_ids_codes_and_rejections_carry_no_personal_data(  # noqa: PLR0917
-    kafka_settings: KafkaSettings,
-    database_settings: DatabaseSettings,
-    topics: Topics,
-    normalizer_settings: NormalizerSettings,
-    running: Running,
-    producer: Any,
-) -> None:
-    partner = await platform_with_topic(database_settings, kafka_settings, topics, "SC")
-    topic = topics.partner(partner)
+async def test_trace_ids_codes_and_rejections_carry_no_personal_data(flow: Flow) -> None:
+    partner = await flow.platform("SC")
+    topic = flow.topics.partner(partner)
     valid = _order(partner, "sc-ok", code=f"身份证{ID}")  # an unknown code quoting an ID
     invalid = _order(partner, "sc-bad", code="WAIT_SELLER_SEND_GOODS", carrier=f"x{PHONE}")
     for value in (valid, invalid):
-        await producer.send_and_wait(topic, value)
-    await running.start(normalizer_settings)
+        await flow.producer.send_and_wait(topic, value)
+    await flow.start()
 
-    (canonical,) = await collect(
-        kafka_settings,
-        topics.canonical,
-        lambda rs: len(rs) >= 1,
-        lambda r: cpb.CanonicalEvent.FromString(r.value).source_partner == partner,
-    )
-    (letter,) = await collect(
-        kafka_settings,
-        topics.dlq,
-        lambda rs: len(rs) >= 1,
-        lambda r: header(r.headers, "partner") == partner,
-    )
-    rows = await ledger_rows(kafka_settings, database_settings, partner)
+    (canonical,) = await flow.canonical(partner)
+    (letter,) = await flow.dead_letters(partner)
+    rows = await ledger_rows(flow.kafka, flow.database, partner)
 
     event = cpb.CanonicalEvent.FromString(canonical.value)
     assert event.unmapped_code

@@ -4,59 +4,27 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from typing import Any
 
 import pytest
-from normalizer_kafka import Running, collect, parcel_envelope
+from normalizer_kafka import Flow, ledger_consumer, parcel_envelope
 
-from quanhub.canonical.v1 import canonical_pb2 as cpb
-from quanhub.common.clock import SystemClock
-from quanhub.common.db import create_pool
 from quanhub.common.ids import canonical_event_id
-from quanhub.common.settings import DatabaseSettings, KafkaSettings
-from quanhub.common.topics import EventKind, Topics
-from quanhub.ledger.consumer.metrics import ConsumerMetrics
-from quanhub.ledger.consumer.service import LedgerConsumer
-from quanhub.ledger.settings import LedgerConsumerSettings
-from quanhub.normalizer.settings import NormalizerSettings
+from quanhub.common.topics import EventKind
 
 pytestmark = pytest.mark.integration
 
 
-async def test_duplicate_event_id_gives_one_ledger_row(  # noqa: PLR0917 - fixtures
-    kafka_settings: KafkaSettings,
-    database_settings: DatabaseSettings,
-    topics: Topics,
-    normalizer_settings: NormalizerSettings,
-    running: Running,
-    producer: Any,
-) -> None:
+async def test_duplicate_event_id_gives_one_ledger_row(flow: Flow) -> None:
     partner = f"led{uuid.uuid4().hex[:8]}"
     raw = parcel_envelope(partner, "twice", waybill="ZT7700000001", code="3").SerializeToString()
     other = parcel_envelope(partner, "once", waybill="ZT7700000002", code="0").SerializeToString()
     for value in (raw, other, raw):
-        await producer.send_and_wait(topics.raw(EventKind.PARCEL), value)
-    await running.start(normalizer_settings)
+        await flow.producer.send_and_wait(flow.topics.raw(EventKind.PARCEL), value)
+    await flow.start()
 
-    pool = await create_pool(database_settings)
-    stop = asyncio.Event()
-    ledger = LedgerConsumer(
-        LedgerConsumerSettings(
-            kafka=kafka_settings, database=database_settings, group_id=f"led-{partner}"
-        ),
-        pool,
-        clock=SystemClock(),
-        metrics=ConsumerMetrics(),
-    )
-    canonical = await collect(
-        kafka_settings,
-        topics.canonical,
-        lambda rs: len(rs) >= 3,
-        lambda r: cpb.CanonicalEvent.FromString(r.value).source_partner == partner,
-    )
+    canonical = await flow.canonical(partner, 3)
     assert len(canonical) == 3  # both copies of "twice" reached the canonical topic
-    task = asyncio.create_task(ledger.run(stop))
-    try:
+    async with ledger_consumer(flow.kafka, flow.database, f"led-{partner}") as pool:
         for _ in range(240):  # until the ledger has stored offsets past all three records
             stored = {
                 (r["topic"], r["partition"]): r["next_offset"]
@@ -74,10 +42,6 @@ async def test_duplicate_event_id_gives_one_ledger_row(  # noqa: PLR0917 - fixtu
             " ORDER BY source_event_id",
             partner,
         )
-    finally:
-        stop.set()
-        await asyncio.wait_for(task, 30)
-        await pool.close()
 
     assert [(str(r["event_id"]), r["source_event_id"]) for r in rows] == [
         (str(canonical_event_id(partner, "once")), "once"),

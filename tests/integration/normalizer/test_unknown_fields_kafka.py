@@ -6,18 +6,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from typing import Any
 
 import pytest
 from google.protobuf.message import Message
-from normalizer_kafka import Running, collect, ledger_rows, platform_with_topic
+from normalizer_kafka import Flow, ledger_rows, record_bytes
 
 from quanhub.canonical.v1 import canonical_pb2 as cpb
-from quanhub.common.settings import DatabaseSettings, KafkaSettings
-from quanhub.common.topics import Topics
 from quanhub.ingest.v1 import ingest_pb2 as ipb
 from quanhub.normalizer.deadletter import header
-from quanhub.normalizer.settings import NormalizerSettings
 
 pytestmark = pytest.mark.integration
 
@@ -70,52 +66,29 @@ def _assert_clean(blob: bytes) -> None:
         assert clear.encode() not in blob
 
 
-def _record_bytes(record: Any) -> bytes:
-    parts = [record.key or b"", record.value or b""]
-    parts.extend(k.encode() + v for k, v in record.headers)
-    return b"".join(parts)
-
-
-async def test_unknown_fields_reach_no_topic_and_no_ledger_row(  # noqa: PLR0917 - fixtures
-    kafka_settings: KafkaSettings,
-    database_settings: DatabaseSettings,
-    topics: Topics,
-    normalizer_settings: NormalizerSettings,
-    running: Running,
-    producer: Any,
-) -> None:
-    partner = await platform_with_topic(database_settings, kafka_settings, topics, "UF")
-    topic = topics.partner(partner)
+async def test_unknown_fields_reach_no_topic_and_no_ledger_row(flow: Flow) -> None:
+    partner = await flow.platform("UF")
+    topic = flow.topics.partner(partner)
     headers = [("first_seen", PAYLOAD), ("partner", PAYLOAD)]
     valid = _order(partner, "uf-ok", "U1")
     invalid = _order(partner, "", "U2")  # no event id: dead-lettered, protected
     foreign = _order("JDCOM", "uf-foreign", "U3")  # refused: dead-lettered, not replayable
     for value in (valid, invalid, foreign):
-        await producer.send_and_wait(topic, value, key=PAYLOAD, headers=headers)
-    await running.start(normalizer_settings)
+        await flow.producer.send_and_wait(topic, value, key=PAYLOAD, headers=headers)
+    await flow.start()
 
-    (canonical,) = await collect(
-        kafka_settings,
-        topics.canonical,
-        lambda rs: len(rs) >= 1,
-        lambda r: cpb.CanonicalEvent.FromString(r.value).source_partner == partner,
-    )
-    letters = await collect(
-        kafka_settings,
-        topics.dlq,
-        lambda rs: len(rs) >= 2,
-        lambda r: header(r.headers, "partner") == partner,
-    )
-    rows = await ledger_rows(kafka_settings, database_settings, partner)
+    (canonical,) = await flow.canonical(partner)
+    letters = await flow.dead_letters(partner, 2)
+    rows = await ledger_rows(flow.kafka, flow.database, partner)
 
     assert cpb.CanonicalEvent.FromString(canonical.value).order.buyer.id_token
-    _assert_clean(_record_bytes(canonical))
+    _assert_clean(record_bytes(canonical))
     assert {header(r.headers, "error_code") for r in letters} == {
         "missing_field",
         "partner_code_mismatch",
     }
     for letter in letters:
         assert cpb.RawEnvelope.FromString(letter.value).event.order.buyer.name == "张*"
-        _assert_clean(_record_bytes(letter))
+        _assert_clean(record_bytes(letter))
     assert len(rows) == 1
     _assert_clean(repr(dict(rows[0])).encode() + rows[0]["canonical"])
