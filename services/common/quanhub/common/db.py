@@ -85,6 +85,15 @@ async def migrate(conn: asyncpg.Connection) -> list[Migration]:
     return applied_now
 
 
+async def migrate_database(settings: DatabaseSettings) -> list[Migration]:
+    """`migrate` on a connection of its own (a service's `migrate_on_start`)."""
+    conn = await asyncpg.connect(settings.url)
+    try:
+        return await migrate(conn)
+    finally:
+        await conn.close()
+
+
 async def create_pool(
     settings: DatabaseSettings,
     *,

@@ -14,7 +14,7 @@ from fastapi.responses import Response
 
 from quanhub.common.access import AccessListener, Authenticator, KeyAuthenticator
 from quanhub.common.clock import Clock, SystemClock
-from quanhub.common.db import create_pool, migrate
+from quanhub.common.db import create_pool, migrate_database
 from quanhub.common.errors import DependencyUnavailable
 from quanhub.common.http import (
     ReadinessCheck,
@@ -89,11 +89,7 @@ async def _registry(
     pool = await create_pool(settings.database)
     try:
         if settings.migrate_on_start:
-            conn = await asyncpg.connect(settings.database.url)
-            try:
-                await migrate(conn)
-            finally:
-                await conn.close()
+            await migrate_database(settings.database)
         ttl = timedelta(seconds=settings.auth_cache_seconds)
         authenticator = Authenticator(
             pool, clock, ttl, allow_demo_keys=settings.pii.profile is Profile.LOCAL

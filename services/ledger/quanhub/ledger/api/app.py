@@ -12,10 +12,11 @@ from fastapi.responses import Response
 
 from quanhub.common.access import AccessListener, Authenticator, KeyAuthenticator
 from quanhub.common.clock import Clock, SystemClock
-from quanhub.common.db import create_pool, migrate
+from quanhub.common.db import create_pool, migrate_database
 from quanhub.common.http import install_problem_handlers, ops_router, problem_response
 from quanhub.common.metrics_access import guard_metrics
 from quanhub.common.settings import DatabaseSettings, Profile
+from quanhub.ledger.api.fairness import FAIR, PartnerFairness
 from quanhub.ledger.api.metrics import ApiMetrics
 from quanhub.ledger.api.routes import customs, kpis, objects
 from quanhub.ledger.dashboard import routes as dashboard
@@ -74,11 +75,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if settings.migrate_on_start:
-            conn = await asyncpg.connect(settings.database.url)
-            try:
-                await migrate(conn)
-            finally:
-                await conn.close()
+            await migrate_database(settings.database)
         pool = await create_read_pool(settings.database)
         app.state.pool = pool
         app.state.point_pool = await create_read_pool(settings.database, POINT_SESSION)
@@ -113,6 +110,7 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.fairness = PartnerFairness(settings)  # FAIR: per-partner rate and slots
     app.state.clock = clock
 
     async def postgres_ready() -> bool:
@@ -123,10 +121,10 @@ def create_app(
     app.add_exception_handler(LedgerError, _on_ledger_error)
     metrics.install(app)
     app.include_router(ops_router(metrics.registry, {"postgres": postgres_ready}))
-    app.include_router(objects.router)
-    app.include_router(customs.router)
-    app.include_router(kpis.router)
+    app.include_router(objects.router, dependencies=FAIR)
+    app.include_router(customs.router, dependencies=FAIR)
+    app.include_router(kpis.router, dependencies=FAIR)
     app.include_router(dashboard.router)
-    app.include_router(feeds_router(settings.database, clock=clock))
+    app.include_router(feeds_router(settings.database, clock=clock), dependencies=FAIR)
     guard_metrics(app, settings.metrics, settings.profile)
     return app

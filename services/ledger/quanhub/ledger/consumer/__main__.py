@@ -5,13 +5,12 @@ from __future__ import annotations
 import asyncio
 import signal
 
-import asyncpg
 import structlog
 from fastapi import FastAPI
 
 from quanhub.common import runtime
 from quanhub.common.clock import SystemClock
-from quanhub.common.db import create_pool, migrate
+from quanhub.common.db import create_pool, migrate_database
 from quanhub.common.http import ops_router, ops_server
 from quanhub.common.logging import configure_logging
 from quanhub.ledger.consumer.metrics import ConsumerMetrics
@@ -26,11 +25,7 @@ async def serve(settings: LedgerConsumerSettings) -> None:
     pool = await create_pool(settings.database)
     try:
         if settings.migrate_on_start:
-            conn = await asyncpg.connect(settings.database.url)
-            try:
-                await migrate(conn)
-            finally:
-                await conn.close()
+            await migrate_database(settings.database)
         metrics = ConsumerMetrics()
         consumer = LedgerConsumer(settings, pool, clock=SystemClock(), metrics=metrics)
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import signal
 
-import asyncpg
 import httpx
 import structlog
 import uvicorn
@@ -14,7 +13,7 @@ from prometheus_client import CollectorRegistry
 
 from quanhub.common import runtime
 from quanhub.common.clock import Clock, SystemClock
-from quanhub.common.db import create_pool, migrate
+from quanhub.common.db import create_pool, migrate_database
 from quanhub.common.http import ops_router, ops_server
 from quanhub.ledger.dispatcher.kafka_sink import KafkaSink
 from quanhub.ledger.dispatcher.sender import Sender
@@ -53,11 +52,7 @@ async def run_dispatcher(
     registry = CollectorRegistry()
     kafka = KafkaSink(settings.kafka) if settings.kafka_enabled else None
     try:
-        conn = await asyncpg.connect(settings.database.url)
-        try:
-            await migrate(conn)
-        finally:
-            await conn.close()
+        await migrate_database(settings.database)
         await notifier.start()
         async with httpx.AsyncClient(
             timeout=settings.request_timeout,
