@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
-from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import pytest
 
-from quanhub.common.db import create_pool, migrate
+from quanhub.common.db import create_database, create_pool, drop_database
 from quanhub.common.settings import DatabaseSettings
 
 
@@ -27,23 +26,8 @@ async def fresh_database(
 ) -> AsyncIterator[DatabaseSettings]:
     """A migrated database of this test's own (dropped after it): an empty registry."""
     name = f"quanhub_access_{uuid.uuid4().hex[:12]}"
-    admin = await asyncpg.connect(base_database_settings.url)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    url = urlunsplit(urlsplit(base_database_settings.url)._replace(path=f"/{name}"))
-    conn = await asyncpg.connect(url)
-    try:
-        await migrate(conn)
-    finally:
-        await conn.close()
-    yield DatabaseSettings(url=url, pool_min=1, pool_max=2)
-    admin = await asyncpg.connect(base_database_settings.url)
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await admin.close()
+    yield await create_database(base_database_settings, name, pool_max=2)
+    await drop_database(base_database_settings, name)
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ import itertools
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
-from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import httpx
@@ -16,7 +15,7 @@ from ledger_support import Api
 
 from quanhub.common.access import Role, create_partner
 from quanhub.common.clock import FixedClock
-from quanhub.common.db import create_pool, migrate
+from quanhub.common.db import create_database, create_pool, drop_database
 from quanhub.common.kafka import ensure_topics
 from quanhub.common.settings import DatabaseSettings, KafkaSettings
 from quanhub.common.topics import Topics, TopicSpec
@@ -47,27 +46,11 @@ async def new_database(
 
     async def make() -> DatabaseSettings:
         name = f"quanhub_ledger_{uuid.uuid4().hex[:12]}"
-        admin = await asyncpg.connect(base_database_settings.url)
-        try:
-            await admin.execute(f'CREATE DATABASE "{name}"')
-        finally:
-            await admin.close()
         names.append(name)
-        url = urlunsplit(urlsplit(base_database_settings.url)._replace(path=f"/{name}"))
-        conn = await asyncpg.connect(url)
-        try:
-            await migrate(conn)
-        finally:
-            await conn.close()
-        return DatabaseSettings(url=url, pool_min=1, pool_max=6)
+        return await create_database(base_database_settings, name, pool_max=6)
 
     yield make
-    admin = await asyncpg.connect(base_database_settings.url)
-    try:
-        for name in names:
-            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await admin.close()
+    await drop_database(base_database_settings, *names)
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ import hashlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from importlib import resources
+from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 
@@ -92,6 +93,33 @@ async def migrate_database(settings: DatabaseSettings) -> list[Migration]:
         return await migrate(conn)
     finally:
         await conn.close()
+
+
+async def create_database(
+    server: DatabaseSettings, name: str, *, pool_max: int = 4, migrated: bool = True
+) -> DatabaseSettings:
+    """Create database `name` (a scratch one: tests, benchmarks) next to `server`'s, migrated
+    unless told not; settings that reach it. Drop it with `drop_database`."""
+    admin = await asyncpg.connect(server.url)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    url = urlunsplit(urlsplit(server.url)._replace(path=f"/{name}"))
+    created = DatabaseSettings(url=url, pool_min=1, pool_max=pool_max)
+    if migrated:
+        await migrate_database(created)
+    return created
+
+
+async def drop_database(server: DatabaseSettings, *names: str) -> None:
+    """Drop databases made by `create_database` (connected or not)."""
+    admin = await asyncpg.connect(server.url)
+    try:
+        for name in names:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
 
 
 async def create_pool(

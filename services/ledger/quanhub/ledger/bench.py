@@ -15,7 +15,6 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 from aiokafka.admin import AIOKafkaAdminClient
@@ -23,7 +22,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from quanhub.canonical.v1.canonical_pb2 import CanonicalEvent
 from quanhub.common.canonical import canonical_business_key
 from quanhub.common.clock import SystemClock
-from quanhub.common.db import create_pool, migrate
+from quanhub.common.db import create_database, create_pool, drop_database, migrate
 from quanhub.common.kafka import ensure_topics, make_producer
 from quanhub.common.settings import DatabaseSettings, KafkaSettings
 from quanhub.common.topics import Topics, TopicSpec
@@ -51,25 +50,6 @@ class BenchResult:
     writer_alone_rate: float | None
     copy_bare_rate: float | None
     copy_indexed_rate: float
-
-
-async def _scratch_database(base: DatabaseSettings) -> tuple[DatabaseSettings, str]:
-    name = f"quanhub_bench_{uuid.uuid4().hex[:8]}"
-    admin = await asyncpg.connect(base.url)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    url = urlunsplit(urlsplit(base.url)._replace(path=f"/{name}"))
-    return DatabaseSettings(url=url, pool_min=1, pool_max=4), name
-
-
-async def _drop_database(base: DatabaseSettings, name: str) -> None:
-    admin = await asyncpg.connect(base.url)
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await admin.close()
 
 
 async def _copy_rate(conn: asyncpg.Connection, rows: list[tuple[object, ...]], batch: int,
@@ -196,7 +176,8 @@ async def run_bench(
     then time raw COPY of the same rows. Scratch topic and database are removed after."""
     kafka = kafka.model_copy(update={"topic_namespace": f"bench{uuid.uuid4().hex[:8]}"})
     topic = Topics(kafka).canonical
-    scratch, name = await _scratch_database(database)
+    name = f"quanhub_bench_{uuid.uuid4().hex[:8]}"
+    scratch = await create_database(database, name, migrated=False)
     await ensure_topics(kafka, [TopicSpec(topic, kafka.partitions, kafka.retention_ms)])
     try:
         generated = traffic(events)
@@ -216,7 +197,7 @@ async def run_bench(
         finally:
             await conn.close()
     finally:
-        await _drop_database(database, name)
+        await drop_database(database, name)
         admin = AIOKafkaAdminClient(bootstrap_servers=kafka.bootstrap)
         await admin.start()
         try:
