@@ -7,13 +7,19 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
+import asyncpg
 import httpx
 import pytest
 
+from quanhub.canonical.v1 import canonical_pb2 as cpb
 from quanhub.common.settings import DatabaseSettings, KafkaSettings
+from quanhub.ledger.decode import decode
 from quanhub.ledger.settings import LedgerConsumerSettings
+from quanhub.ledger.store.projector import project
+from quanhub.ledger.store.writer import Position, prepare, write_batch
 
 #: Events readers can see: appended and projected (up to ledger_sequence).
 VISIBLE_EVENTS = (
@@ -27,6 +33,23 @@ def consumer_settings(
     """A ledger consumer's settings for a test: its own group, short polls."""
     defaults = {"group_id": f"ledger-test-{uuid.uuid4().hex[:8]}", "poll_timeout_ms": 50}
     return LedgerConsumerSettings(kafka=kafka, database=database, **{**defaults, **overrides})
+
+
+async def append_and_project(
+    pool: asyncpg.Pool, events: list[cpb.CanonicalEvent], *, now: datetime, topic: str = "t"
+) -> None:
+    """Append the events in one batch and project them, as the consumer would: read from
+    `topic` (partition 0, offsets from 0) and recorded at `now`."""
+    rows = [
+        decode(e.SerializeToString(), topic=topic, partition=0, offset=i, recorded_at=now)
+        for i, e in enumerate(events)
+    ]
+    async with pool.acquire() as conn:
+        await prepare(conn)
+        await write_batch(
+            conn, rows, group_id="g", positions=[Position(topic, 0, len(rows))], now=now
+        )
+        await project(conn)
 
 
 @dataclass

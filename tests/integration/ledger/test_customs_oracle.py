@@ -21,16 +21,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ledger_scenarios import T0
-from ledger_support import Api
+from ledger_support import Api, append_and_project
 
 from quanhub.canonical.v1 import canonical_pb2 as cpb
 from quanhub.common.access import Role, create_partner
 from quanhub.common.clock import FixedClock
-from quanhub.ledger.decode import decode
 from quanhub.ledger.read.customs import money_sql
 from quanhub.ledger.read.documents import decimal
-from quanhub.ledger.store.projector import project
-from quanhub.ledger.store.writer import Position, prepare, write_batch
 from quanhub.ledger.synthetic import customs_event, order_event
 
 pytestmark = pytest.mark.integration
@@ -50,18 +47,8 @@ def fullwidth(text: str) -> str:
 
 
 async def _write(pool: asyncpg.Pool, events: list[cpb.CanonicalEvent]) -> None:
-    """Append and project the events in one batch, as the consumer would."""
-    topic = f"t{next(_TOPICS)}"
-    rows = [
-        decode(e.SerializeToString(), topic=topic, partition=0, offset=i, recorded_at=NOW)
-        for i, e in enumerate(events)
-    ]
-    async with pool.acquire() as conn:
-        await prepare(conn)
-        await write_batch(
-            conn, rows, group_id="g", positions=[Position(topic, 0, len(rows))], now=NOW
-        )
-        await project(conn)
+    """Append and project the events in one batch, each batch from a topic of its own."""
+    await append_and_project(pool, events, now=NOW, topic=f"t{next(_TOPICS)}")
 
 
 async def _add_intruder(pool: asyncpg.Pool, api: Api) -> None:

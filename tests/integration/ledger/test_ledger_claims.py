@@ -12,22 +12,20 @@ show no contents of an object the reader may not read.
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import asyncpg
 import pytest
-from ledger_support import Api
+from ledger_support import Api, append_and_project
 
 from quanhub.canonical.v1 import canonical_pb2 as cpb
 from quanhub.common.access import Principal, Role, create_partner
 from quanhub.common.clock import FixedClock
-from quanhub.ledger.decode import decode
 from quanhub.ledger.feeds.source import KINDS, LedgerEventSource
 from quanhub.ledger.read.params import Params
 from quanhub.ledger.read.visibility import declaration_confirmed
-from quanhub.ledger.store.projector import project
-from quanhub.ledger.store.writer import Position, prepare, write_batch
 from quanhub.ledger.synthetic import customs_event, order_event, parcel_event
 
 pytestmark = pytest.mark.integration
@@ -35,6 +33,7 @@ pytestmark = pytest.mark.integration
 T0 = datetime(2026, 11, 21, 2, tzinfo=UTC)
 TMALL_EBP, SF_LOGISTICS, ZTO_LOGISTICS = "3701PT0001", "3701LG0001", "3701LG0002"
 NOW = datetime(2026, 11, 28, 12, tzinfo=UTC)
+_append = functools.partial(append_and_project, now=NOW)
 #: The ledger_api fixture's partners (conftest.PARTNERS) and a second customs agent.
 ROLE_OF = {
     "TMALL": Role.PLATFORM, "JD": Role.PLATFORM, "SF": Role.CARRIER, "ZTO": Role.CARRIER,
@@ -115,19 +114,6 @@ def _events() -> list[cpb.CanonicalEvent]:
     ]  # fmt: skip
 
 
-async def _write(pool: asyncpg.Pool, events: list[cpb.CanonicalEvent]) -> None:
-    rows = [
-        decode(e.SerializeToString(), topic="t", partition=0, offset=i, recorded_at=NOW)
-        for i, e in enumerate(events)
-    ]
-    async with pool.acquire() as conn:
-        await prepare(conn)
-        await write_batch(
-            conn, rows, group_id="g", positions=[Position("t", 0, len(rows))], now=NOW
-        )
-        await project(conn)
-
-
 @pytest.fixture
 async def claims(ledger_pool: asyncpg.Pool, ledger_api: Api) -> dict[str, str]:
     """The scenarios in the ledger, a second agent's key, and each declaration's path."""
@@ -135,7 +121,7 @@ async def claims(ledger_pool: asyncpg.Pool, ledger_api: Api) -> dict[str, str]:
                                      name="Second agent", customs_code=CUSTOMS_OF["AGENT2"],
                                      clock=FixedClock(NOW))  # fmt: skip
     ledger_api.keys["AGENT2"] = issued.api_key
-    await _write(ledger_pool, _events())
+    await _append(ledger_pool, _events())
     rows = await ledger_pool.fetch("SELECT cop_no, declaration_id FROM declarations")
     return {f"customs:{r['cop_no']}": f"/v1/customs/declarations/{r['declaration_id']}"
             for r in rows}  # fmt: skip
@@ -314,7 +300,7 @@ async def test_the_declaration_routes_say_whether_the_claim_is_confirmed_to_the_
     ledger_pool: asyncpg.Pool, ledger_api: Api, claims: dict[str, str]
 ) -> None:
     # CL-D9 names TMALL (its ebp code) with an order number that exists, but is JD's.
-    await _write(ledger_pool, [
+    await _append(ledger_pool, [
         customs_event("d9", declarant="JNAGENT", message_type="CEB311", cop_no="CL-D9",
                       occurred_at=T0 + timedelta(hours=3), order_no="CL-J3",
                       ebp_code=TMALL_EBP),

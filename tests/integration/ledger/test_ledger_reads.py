@@ -4,38 +4,22 @@ limits follow the buyer the documents name (quanhub.ledger.read.documents.buyer_
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
 import pytest
 from ledger_scenarios import ORDER_NO, T0, import_1210_consignment
-from ledger_support import Api
+from ledger_support import Api, append_and_project
 
-from quanhub.canonical.v1 import canonical_pb2 as cpb
 from quanhub.common.settings import DatabaseSettings
 from quanhub.ledger.api.app import POINT_SESSION, READ_SESSION, create_read_pool
-from quanhub.ledger.decode import decode
-from quanhub.ledger.store.projector import project
-from quanhub.ledger.store.writer import Position, prepare, write_batch
 from quanhub.ledger.synthetic import customs_event, order_event
 
 pytestmark = pytest.mark.integration
 
 NOW = datetime(2026, 11, 28, 12, tzinfo=UTC)
-
-
-async def _write(pool: asyncpg.Pool, events: list[cpb.CanonicalEvent]) -> None:
-    """Append the events in one batch, as the consumer would."""
-    rows = [
-        decode(e.SerializeToString(), topic="t", partition=0, offset=i, recorded_at=NOW)
-        for i, e in enumerate(events)
-    ]
-    async with pool.acquire() as conn:
-        await prepare(conn)
-        await write_batch(
-            conn, rows, group_id="g", positions=[Position("t", 0, len(rows))], now=NOW
-        )
-        await project(conn)
+_append = functools.partial(append_and_project, now=NOW)
 
 
 async def _declaration(api: Api, partner: str, document: str) -> dict:
@@ -66,7 +50,7 @@ async def test_api_sessions_are_read_only_without_jit(ledger_database: DatabaseS
 async def test_a_document_without_logistics_number_finds_its_siblings_by_order(
     ledger_pool: asyncpg.Pool, ledger_api: Api
 ) -> None:
-    await _write(ledger_pool, import_1210_consignment())
+    await _append(ledger_pool, import_1210_consignment())
     # The platform's ORDER declaration names no logistics number: its payment, waybill and
     # inventory siblings are found through order_no + ebp_code alone.
     view = await _declaration(ledger_api, "QCCUSTOMS", "ORDER")
@@ -102,7 +86,7 @@ async def test_limits_follow_the_inventory_buyer_when_no_order_is_known(
                       occurred_at=T0 + timedelta(days=2), order_no="TM-UNKNOWN",
                       ebp_code="3701PT0001", buyer="b-777", actual_paid="1500.00"),
     ]  # fmt: skip
-    await _write(ledger_pool, events)
+    await _append(ledger_pool, events)
     view = await _declaration(ledger_api, "QCCUSTOMS", "INVENTORY")
     assert view["order"] is None
     limits = view["limits"]
