@@ -1,11 +1,11 @@
-"""The per-partner token bucket."""
+"""The per-partner token bucket (the gateway's events, the ledger API's requests)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
 from quanhub.common.clock import FixedClock
-from quanhub.gateway.ratelimit import RateLimiter
+from quanhub.common.ratelimit import RateLimiter, rate_headers
 
 
 def test_bucket_spends_refills_and_reports() -> None:
@@ -40,3 +40,13 @@ def test_drain_spends_what_there_is_and_peek_spends_nothing() -> None:
     assert empty.retry_after_seconds == 1
     clock.advance(timedelta(seconds=0.2))
     assert limiter.peek("SF").allowed, "two events' worth refilled"
+
+
+def test_rate_headers_name_the_budget() -> None:
+    clock = FixedClock(datetime(2026, 1, 1, tzinfo=UTC))
+    limiter = RateLimiter(clock, rate=10, burst=20)
+    assert rate_headers(limiter.take("SF", 5)) == {
+        "X-RateLimit-Limit": "20",
+        "X-RateLimit-Remaining": "15",
+        "X-RateLimit-Reset": "1",
+    }
