@@ -70,6 +70,19 @@ class LedgerApiSettings(BaseSettings):
     #: Page size of list endpoints when the caller gives none, and the most it may ask.
     page_size: int = Field(default=50, ge=1, le=1000)
     max_page_size: int = Field(default=500, ge=1, le=5000)
+    #: Requests of one partner in progress at once in this process (SSE streams have their
+    #: own caps): a small share of the two pools (QUANHUB_DATABASE_POOL_MAX each), so one
+    #: partner's many or slow reads never hold every connection others' reads wait for.
+    partner_concurrency: int = Field(default=4, ge=1, le=1000)
+    #: Requests of one partner that may wait for one of its slots, each up to
+    #: `partner_queue_seconds`; beyond either, 429 with Retry-After. Waiting is per partner:
+    #: others' requests never queue behind them.
+    partner_queue: int = Field(default=16, ge=0, le=10_000)
+    partner_queue_seconds: float = Field(default=1.0, ge=0, le=60)
+    #: Each partner's request rate in this process (a token bucket: `partner_rate` requests
+    #: a second, bursts of `partner_burst`); beyond, 429 with Retry-After and X-RateLimit-*.
+    partner_rate: float = Field(default=50.0, gt=0, le=100_000)
+    partner_burst: int = Field(default=100, ge=1, le=1_000_000)
     migrate_on_start: bool = True
     #: QUANHUB_PROFILE: demo partners' keys are accepted in the local profile only.
     profile: Profile = Field(default_factory=lambda: ProfileSettings().profile)

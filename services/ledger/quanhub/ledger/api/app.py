@@ -16,7 +16,7 @@ from quanhub.common.db import create_pool, migrate_database
 from quanhub.common.http import install_problem_handlers, ops_router, problem_response
 from quanhub.common.metrics_access import guard_metrics
 from quanhub.common.settings import DatabaseSettings, Profile
-from quanhub.ledger.api.fairness import FAIR, PartnerFairness
+from quanhub.ledger.api.fairness import FAIR, install_fairness
 from quanhub.ledger.api.metrics import ApiMetrics
 from quanhub.ledger.api.routes import customs, kpis, objects
 from quanhub.ledger.dashboard import routes as dashboard
@@ -110,7 +110,7 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.settings = settings
-    app.state.fairness = PartnerFairness(settings)  # FAIR: per-partner rate and slots
+    install_fairness(app, settings)  # FAIR below: each partner's rate and slots
     app.state.clock = clock
 
     async def postgres_ready() -> bool:
