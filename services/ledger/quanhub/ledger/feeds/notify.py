@@ -3,34 +3,34 @@
 The ledger's projector runs `NOTIFY quanhub_ledger, '<visible seq>'` after each step.
 Readers never trust a notification for data (they query from their cursor); it only tells
 them to look now instead of at their next heartbeat, so a lost notification costs latency,
-never an event. If the listening connection drops it reconnects, and wakes everyone once.
+never an event. If the listening connection drops it reconnects (quanhub.common.listen),
+and wakes everyone once.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable
 
-import asyncpg
-import structlog
-
+from quanhub.common.listen import ChannelListener
 from quanhub.ledger.store.projector import NOTIFY_CHANNEL as CHANNEL
-
-log = structlog.get_logger(__name__)
 
 
 class LedgerNotifier:
     """Latest committed sequence number seen, and a way to wait for a newer one."""
 
     def __init__(self, dsn: str, *, channel: str = CHANNEL, reconnect_delay: float = 1.0) -> None:
-        self._dsn = dsn
-        self._channel = channel
-        self._reconnect_delay = reconnect_delay
         self._head = 0
         self._changed = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
-        self._connected = asyncio.Event()
+        self._listener = ChannelListener(
+            dsn,
+            channel,
+            on_notify=self._on_notify,
+            on_state=self._on_state,
+            name="ledger",
+            min_backoff=reconnect_delay,
+            max_backoff=reconnect_delay,
+        )
 
     @property
     def head(self) -> int:
@@ -40,21 +40,15 @@ class LedgerNotifier:
     @property
     def connected(self) -> bool:
         """Whether the LISTEN connection is up (for readiness)."""
-        return self._connected.is_set()
+        return self._listener.connected
 
     async def start(self, *, wait: float = 10.0) -> None:
         """Start listening; returns once connected (or after `wait` seconds, still trying)."""
-        self._task = asyncio.create_task(self._run(), name="ledger-notifier")
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._connected.wait(), wait)
+        await self._listener.start(wait=wait)
 
     async def close(self) -> None:
         """Stop listening and close the connection."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self._listener.close()
 
     def ticket(self) -> asyncio.Event:
         """Take before reading the ledger; pass to `wait` after, so an announcement made
@@ -75,32 +69,16 @@ class LedgerNotifier:
         changed, self._changed = self._changed, asyncio.Event()
         changed.set()
 
-    def _on_notify(self, _conn: object, _pid: int, _channel: str, payload: object) -> None:
+    def _on_notify(self, payload: str) -> None:
         try:
-            seq = int(str(payload))
+            seq = int(payload)
         except ValueError:
             seq = None
         self.wake(seq)
 
-    async def _run(self) -> None:
-        while True:
-            conn: asyncpg.Connection | None = None
-            try:
-                conn = await asyncpg.connect(self._dsn, timeout=10)
-                lost = asyncio.Event()
-                conn.add_termination_listener(_setter(lost))
-                await conn.add_listener(self._channel, self._on_notify)
-                self._connected.set()
-                self.wake()  # we may have missed announcements while disconnected
-                await lost.wait()
-                log.warning("ledger_listen_connection_lost")
-            except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
-                log.warning("ledger_listen_failed", error=type(exc).__name__)
-            finally:
-                self._connected.clear()
-                if conn is not None and not conn.is_closed():
-                    await conn.close()
-            await asyncio.sleep(self._reconnect_delay)
+    def _on_state(self, listening: bool) -> None:
+        if listening:
+            self.wake()  # we may have missed announcements while disconnected
 
 
 class AccessWake:
@@ -127,10 +105,6 @@ class AccessWake:
         """Changes are heard again (True): some may have been missed meanwhile."""
         if listening:
             self.forget()
-
-
-def _setter(event: asyncio.Event) -> Callable[[object], None]:
-    return lambda _conn: event.set()
 
 
 async def wait_first(seconds: float, *events: asyncio.Event) -> None:
