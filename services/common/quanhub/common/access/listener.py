@@ -35,27 +35,12 @@ class AccessCache(Protocol):
 class AccessListener(ChannelListener):
     """One LISTEN connection that keeps `cache` (and any `add`ed) in step with the registry."""
 
-    def __init__(
-        self,
-        dsn: str,
-        cache: AccessCache,
-        *,
-        min_backoff: float = 0.2,
-        max_backoff: float = 5.0,
-        ping_interval: float = 5.0,
-        ping_timeout: float = 3.0,
-    ) -> None:
+    def __init__(self, dsn: str, cache: AccessCache, **timing: float) -> None:
+        """`timing`: ChannelListener's backoff and ping bounds."""
         super().__init__(
-            dsn,
-            ACCESS_CHANNEL,
-            on_notify=self._changed,
-            on_state=self._tell,
-            name="access",
-            min_backoff=min_backoff,
-            max_backoff=max_backoff,
-            ping_interval=ping_interval,
-            ping_timeout=ping_timeout,
-        )
+            dsn, ACCESS_CHANNEL, on_notify=self._changed, on_state=self._tell, name="access",
+            **timing,
+        )  # fmt: skip
         self._caches: list[AccessCache] = [cache]
         self._changes = 0
 
