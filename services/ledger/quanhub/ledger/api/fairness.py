@@ -24,13 +24,14 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import Depends, FastAPI, Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from quanhub.common.access.deps import PrincipalDep
 from quanhub.common.clock import SystemClock
-from quanhub.common.http import Problem
+from quanhub.common.http import PROBLEM_JSON, Problem
 from quanhub.common.ratelimit import RateLimiter, rate_headers
 from quanhub.ledger.settings import LedgerApiSettings
 
@@ -153,10 +154,20 @@ class RateHeaders:
 
 
 def install_fairness(app: FastAPI, settings: LedgerApiSettings) -> None:
-    """The per-partner gates of `app` (mount its partner routers with `dependencies=FAIR`)."""
+    """The per-partner gates of `app` (mount its partner routers with `**FAIR`)."""
     app.state.fairness = PartnerFairness(settings)
     app.add_middleware(RateHeaders)
 
 
-#: Mount partner routers with `app.include_router(router, dependencies=FAIR)`.
-FAIR = [Depends(partner_fairness)]
+#: Mount partner routers with `app.include_router(router, **FAIR)`: the gates, and their
+#: 429 in the OpenAPI document.
+FAIR: dict[str, Any] = {
+    "dependencies": [Depends(partner_fairness)],
+    "responses": {
+        429: {
+            "description": "Too many of this partner's requests (`rate_limited`: its rate; "
+            "`partner_busy`: in progress at once); see Retry-After and X-RateLimit-* headers",
+            "content": {PROBLEM_JSON: {"schema": {"type": "object"}}},
+        }
+    },
+}
