@@ -7,6 +7,7 @@ from typing import Self
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from quanhub.common import limits
 from quanhub.common.metrics_access import MetricsSettings
 from quanhub.common.server import HttpServerSettings
 from quanhub.common.settings import (
@@ -35,9 +36,9 @@ class GatewaySettings(BaseSettings):
     #: Request body size at most, in bytes.
     max_body_bytes: int = Field(default=4 * 1024 * 1024, ge=1024)
     #: One event's size at most, in protobuf bytes: a larger event is rejected on its own
-    #: (`event_too_large`). At most 800,000: its canonical form, a little larger, must stay
-    #: under the normalizer's 900,000-byte output limit (within Kafka's 1 MiB request).
-    max_event_bytes: int = Field(default=512 * 1024, ge=1024, le=800_000)
+    #: (`event_too_large`). At most `limits.MAX_EVENT_BYTES`: its canonical form, a little
+    #: larger, must stay under the normalizer's `limits.MAX_RECORD_BYTES`.
+    max_event_bytes: int = Field(default=512 * 1024, ge=1024, le=limits.MAX_EVENT_BYTES)
     #: Hard cap on any one string, in characters; field limits below it are validation.
     max_string_chars: int = Field(default=4096, ge=64)
     #: Deepest JSON nesting accepted (a real PublishRequest nests about 6 levels).

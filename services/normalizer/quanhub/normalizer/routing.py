@@ -14,6 +14,7 @@ from google.protobuf.message import Message
 from quanhub.canonical.v1 import canonical_pb2 as cpb
 from quanhub.common.access import Principal
 from quanhub.common.canonical import event_business_key
+from quanhub.common.limits import MAX_RECORD_BYTES
 from quanhub.common.topics import Topics
 from quanhub.normalizer.deadletter import (
     MAX_HEADER_TEXT,
@@ -38,7 +39,7 @@ LOG_APPEND_TIME = 1
 #: written as a reference: its headers (bounded) but neither key nor value
 #: (payload_withheld and key_withheld: too-large). Only a partner topic's record, up to the
 #: broker's own limit, can get here: the gateway refuses events over 512 KiB.
-MAX_OUTPUT_BYTES = 900_000
+MAX_OUTPUT_BYTES = MAX_RECORD_BYTES
 
 
 class Output(NamedTuple):
