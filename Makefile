@@ -97,4 +97,5 @@ demo: $(STAMP) ## `run` plus simulated traffic from every partner; prints the da
 	echo "traffic sent; services keep running (Ctrl-C stops them)" && wait
 
 bench: $(STAMP) ## Benchmarks beside raw Kafka/PostgreSQL -> bench/results/ (QUICK=1: < 10 min)
+	$(BIN)/quanhub stack up --reuse-running
 	$(BIN)/python -m quanhub.bench run $(if $(QUICK),--quick) $(BENCH_ARGS)
