@@ -129,9 +129,29 @@ def _ends(digits: list[tuple[int, int]], keep: int) -> set[int]:
     return positions
 
 
+#: Texts known to scrub to themselves. Free text repeats (a site's scan descriptions, its
+#: location), so most texts are answered from here; only texts passed on unchanged anyway
+#: are kept (never one that held a number to mask), short ones only, and the set is
+#: emptied when full, which bounds it to about 2 MiB.
+_CLEAN: set[str] = set()
+_CLEAN_MAX = 8192
+_CLEAN_LONGEST = 64
+
+
 def scrub_text(value: str) -> str:
     """Mask every group of 7 or more digits in free text but dates and times (see the module
     docstring); `value` itself when nothing is masked."""
+    if value in _CLEAN:
+        return value
+    scrubbed = _scrub(value)
+    if scrubbed is value and len(value) <= _CLEAN_LONGEST:
+        if len(_CLEAN) >= _CLEAN_MAX:
+            _CLEAN.clear()
+        _CLEAN.add(value)
+    return scrubbed
+
+
+def _scrub(value: str) -> str:
     parts: list[str] = []
     last = 0
     for match in _GROUP.finditer(value):
