@@ -18,10 +18,7 @@ import re
 from quanhub.common.freetext import scrub_text
 from quanhub.common.pii import mask_name
 
-__all__ = ["WITHHELD", "as_code", "mask_names_in_text", "scrub_numbers"]
-
-#: Phone and ID numbers quoted in free text masked (`138 **** 5678`), dates left alone.
-scrub_numbers = scrub_text
+__all__ = ["WITHHELD", "as_code", "mask_names_in_text"]
 
 #: What a code reads as: every code of every vocabulary the hub knows has this form.
 _CODE = re.compile(r"[A-Za-z0-9_.:+-]{1,32}")
@@ -33,7 +30,7 @@ def as_code(value: str) -> str:
     """`value` as given when it reads as a code and quotes no phone or ID number (scrubbing
     leaves it as it is), else WITHHELD. For partner text the hub could not interpret (an
     unknown status code, a value that broke a rule), kept for operators only in that form."""
-    if value and (_CODE.fullmatch(value) is None or scrub_numbers(value) != value):
+    if value and (_CODE.fullmatch(value) is None or scrub_text(value) != value):
         return WITHHELD
     return value
 
