@@ -19,9 +19,14 @@ _bearer = HTTPBearer(
 )
 
 _CHALLENGE = 'Bearer realm="quanhub"'
+#: The 401 detail for a key that was sent but is not usable now.
+INVALID_KEY_DETAIL = (
+    "the API key is unknown, malformed, revoked, expired or its partner is disabled"
+)
 
 
-def _unauthenticated(detail: str, *, invalid: bool) -> Problem:
+def unauthenticated(detail: str, *, invalid: bool) -> Problem:
+    """The 401 problem with its Bearer challenge (`invalid`: a key was sent but refused)."""
     challenge = f'{_CHALLENGE}, error="invalid_token"' if invalid else _CHALLENGE
     return Problem(401, "unauthenticated", detail, headers={"WWW-Authenticate": challenge})
 
@@ -35,15 +40,12 @@ async def require_principal(
     The authenticator is `request.app.state.authenticator`, set by the app's lifespan.
     """
     if credentials is None:
-        raise _unauthenticated("send `Authorization: Bearer <API key>`", invalid=False)
+        raise unauthenticated("send `Authorization: Bearer <API key>`", invalid=False)
     authenticator: KeyAuthenticator = request.app.state.authenticator
     try:
         return await authenticator.authenticate(credentials.credentials)
     except AuthenticationFailed as exc:
-        raise _unauthenticated(
-            "the API key is unknown, malformed, revoked, expired or its partner is disabled",
-            invalid=True,
-        ) from exc
+        raise unauthenticated(INVALID_KEY_DETAIL, invalid=True) from exc
     except DependencyUnavailable as exc:
         raise Problem(
             503, "registry_unavailable", exc.message, headers={"Retry-After": "5"}

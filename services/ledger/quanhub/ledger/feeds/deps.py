@@ -19,7 +19,7 @@ import asyncpg
 from fastapi import Depends, Request
 from fastapi.security.utils import get_authorization_scheme_param
 
-from quanhub.common.access.deps import PrincipalDep
+from quanhub.common.access.deps import INVALID_KEY_DETAIL, PrincipalDep, unauthenticated
 from quanhub.common.access.keys import parse_key_id
 from quanhub.common.access.model import AuthenticationFailed, Principal
 from quanhub.common.http import Problem
@@ -27,11 +27,6 @@ from quanhub.ledger.feeds.grant import current_principal
 from quanhub.ledger.feeds.runtime import FeedRuntime, feed_runtime
 
 RuntimeDep = Annotated[FeedRuntime, Depends(feed_runtime)]
-_CHALLENGE = 'Bearer realm="quanhub", error="invalid_token"'
-
-
-def _unauthenticated(detail: str) -> Problem:
-    return Problem(401, "unauthenticated", detail, headers={"WWW-Authenticate": _CHALLENGE})
 
 
 def request_key_id(request: Request) -> str:
@@ -41,7 +36,7 @@ def request_key_id(request: Request) -> str:
     try:
         return parse_key_id(credentials)
     except AuthenticationFailed as exc:
-        raise _unauthenticated("this route needs a registry API key") from exc
+        raise unauthenticated("this route needs a registry API key", invalid=True) from exc
 
 
 async def require_fresh_principal(
@@ -57,9 +52,7 @@ async def require_fresh_principal(
         msg = "the partner registry is unreachable"
         raise Problem(503, "registry_unavailable", msg, headers={"Retry-After": "5"}) from exc
     if current != principal:
-        raise _unauthenticated(
-            "the API key is unknown, malformed, revoked, expired or its partner is disabled"
-        )
+        raise unauthenticated(INVALID_KEY_DETAIL, invalid=True)
     return principal
 
 
