@@ -213,29 +213,28 @@ def _over_choices(
     return Check(rule=rule, result="conflict", detail=detail)
 
 
+def _as_filed(doc: Document) -> dict[str, Any]:
+    """A document's source, declaration id, status and acceptance, as DocumentState and
+    Filing state them (`accepted` None for the platform's own order)."""
+    customs = doc.source == "customs"
+    return {
+        "source": "customs" if customs else "hub_order",
+        "declaration_id": doc.declaration_id,
+        "status": doc.status,
+        "accepted": doc.accepted if customs else None,
+    }
+
+
 def _state(name: DocumentName, docs: Documents) -> DocumentState:
     if name in docs.conflicts:
-        filings = [
-            Filing(source="customs" if d.source == "customs" else "hub_order",
-                   declaration_id=d.declaration_id, declarant=d.declarant, status=d.status,
-                   accepted=d.accepted if d.source == "customs" else None)
-            for d in docs.conflicts[name]
-        ]  # fmt: skip
+        filings = [Filing(declarant=d.declarant, **_as_filed(d)) for d in docs.conflicts[name]]
         return DocumentState(
             document=name, present=True, source="customs", conflict=True, filings=filings
         )
     doc = docs.get(name)
     if doc is None:
         return DocumentState(document=name, present=False, source="none")
-    customs = doc.source == "customs"
-    return DocumentState(
-        document=name,
-        present=True,
-        source="customs" if customs else "hub_order",
-        declaration_id=doc.declaration_id,
-        status=doc.status,
-        accepted=doc.accepted if customs else None,
-    )
+    return DocumentState(document=name, present=True, **_as_filed(doc))
 
 
 def _all_accepted(docs: Documents) -> Check:
