@@ -20,6 +20,7 @@ from quanhub.common.canonical import event_business_key
 from quanhub.common.errors import DependencyUnavailable
 from quanhub.common.ids import canonical_event_id_text
 from quanhub.common.pii import EnvelopeWriter, protect_in_place
+from quanhub.common.ratelimit import Decision, rate_headers
 from quanhub.common.topics import EventKind
 from quanhub.common.traceids import is_safe_trace_id, new_trace_id
 from quanhub.gateway.admission import Admission, admit
@@ -45,7 +46,6 @@ from quanhub.gateway.parsing import (
     read_body,
 )
 from quanhub.gateway.publisher import Record
-from quanhub.gateway.ratelimit import Decision
 from quanhub.gateway.schema import PUBLISH_REQUEST_BODY, PUBLISH_RESPONSES, PublishResult
 from quanhub.ingest.v1 import ingest_pb2
 
@@ -69,21 +69,13 @@ def _behaviour(value: str | None) -> bool:
     return mode == "rollback"
 
 
-def _rate_headers(decision: Decision) -> dict[str, str]:
-    return {
-        "X-RateLimit-Limit": str(decision.limit),
-        "X-RateLimit-Remaining": str(decision.remaining),
-        "X-RateLimit-Reset": str(decision.reset_seconds),
-    }
-
-
 def _rate_limited(decision: Decision, events: int) -> RateLimited:
     msg = (
         f"{events} events exceed your remaining budget of {decision.remaining} "
         f"(limit {decision.limit} events, refilled continuously)"
     )
     retry = {"Retry-After": str(decision.retry_after_seconds)}
-    return RateLimited(msg, headers={**_rate_headers(decision), **retry})
+    return RateLimited(msg, headers={**rate_headers(decision), **retry})
 
 
 def _spend_budget(ctx: GatewayContext, principal: Principal, events: int) -> dict[str, str]:
@@ -91,7 +83,7 @@ def _spend_budget(ctx: GatewayContext, principal: Principal, events: int) -> dic
     decision = ctx.limiter.take(principal.partner_code, events)
     if not decision.allowed:
         raise _rate_limited(decision, events)
-    return _rate_headers(decision)
+    return rate_headers(decision)
 
 
 def _ensure_budget(ctx: GatewayContext, principal: Principal) -> None:
@@ -109,7 +101,7 @@ def _charged(ctx: GatewayContext, principal: Principal, exc: PayloadTooLarge) ->
     decision = ctx.limiter.drain(principal.partner_code, events)
     if not decision.allowed:
         return _rate_limited(decision, events)
-    exc.headers.update(_rate_headers(decision))
+    exc.headers.update(rate_headers(decision))
     return exc
 
 
@@ -319,7 +311,7 @@ async def publish_events(
     if isinstance(read, Counted) and count == 0:
         build_events(read, ctx.limits)  # a malformed body is refused as such
         raise MalformedBody("the request holds no events", code="empty_batch")
-    rate_headers = _spend_budget(ctx, principal, count)
+    budget_headers = _spend_budget(ctx, principal, count)
     received_at = ctx.clock.now()
     writer = EnvelopeWriter(principal.partner_code, principal.role.value, received_at, "gateway")
     prepared = None
@@ -335,7 +327,9 @@ async def publish_events(
     if admission.rejected and (rollback or batch.size == len(admission.rejected)):
         reason = "rollback: a rejected event refuses the batch" if rollback else "no event accepted"
         raise BatchRejected(
-            reason, extra={"accepted": 0, "rejected": _rejections(admission)}, headers=rate_headers
+            reason,
+            extra={"accepted": 0, "rejected": _rejections(admission)},
+            headers=budget_headers,
         )
     records = _records(ctx, principal, admission, trace_id, writer)
     if batch.prepared is not None:
@@ -357,4 +351,4 @@ async def publish_events(
         rejection_codes=sorted({r.code for r in admission.rejected}),
         ms=round((time.perf_counter() - started) * 1000, 1),
     )
-    return _respond(request, len(records), admission, {**rate_headers, "X-Trace-Id": trace_id})
+    return _respond(request, len(records), admission, {**budget_headers, "X-Trace-Id": trace_id})
