@@ -92,14 +92,14 @@ class Links:
             (r["platform_code"], r["order_no"], r["carrier_id"], r["waybill_no"]): r for r in rows
         }
 
-    def status(self, *key: str) -> dict[str, Any]:
+    def status(self, key: LinkKey) -> dict[str, Any]:
         """LinkStatus fields of the link `key` (none asserted if the caller is no side of
         it, which a view never asks: it reveals objects through the caller's links)."""
-        row = self._rows.get((key[0], key[1], key[2], key[3]))
+        row = self._rows.get(key)
         sides = [] if row is None else [s for s in ("order", "parcel") if row[f"from_{s}"]]
         return {"confirmed": len(sides) == 2, "asserted_by": sides}
 
-    def fields(self, revealed: set[tuple[str, ...]]) -> list[dict[str, Any]]:
+    def fields(self, revealed: set[LinkKey]) -> list[dict[str, Any]]:
         """OrderParcelLink fields of every link; `revealed` are the keys whose other side
         is in the view."""
         return [
@@ -108,7 +108,7 @@ class Links:
                 "order_no": key[1],
                 "carrier_id": key[2],
                 "waybill_no": key[3],
-                **self.status(*key),
+                **self.status(key),
                 "revealed": key in revealed,
             }
             for key in self._rows

@@ -108,7 +108,7 @@ async def get_parcel(
             "platform_code": row["platform_code"],
             "order_no": row["order_no"],
             "orders": [
-                convert.order_fields(o) | links.status(o["platform_code"], o["order_no"], *key)
+                convert.order_fields(o) | links.status((o["platform_code"], o["order_no"], *key))
                 for o in orders
             ],
             "customs": [
@@ -211,7 +211,7 @@ async def get_order(
     declarations: list[Record] = row["linked_declarations"]
     links = convert.Links(row["linked_links"])
     key = (row["platform_code"], row["order_no"])
-    linked = [(p, links.status(*key, p["carrier_id"], p["waybill_no"])) for p in parcels]
+    linked = [(p, links.status((*key, p["carrier_id"], p["waybill_no"]))) for p in parcels]
     confirmed = set(row["confirmed_declarations"])
     detail = convert.as_json(row["detail"])
     return OrderView.model_validate(
