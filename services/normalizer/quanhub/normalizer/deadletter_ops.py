@@ -99,21 +99,25 @@ async def replay(settings: KafkaSettings, records: Iterable[DeadLetterRecord]) -
     The original key and bytes go back unchanged with `partner`, `first_seen` and
     `replayed_from` headers, so a record that fails again keeps its first-seen time.
     """
-    chosen = list(records)
-    refused = [(r, why) for r in chosen if (why := r.replay_refusal())]
-    if len(refused) == len(chosen):
+    ready: list[DeadLetterRecord] = []
+    refused: list[tuple[DeadLetterRecord, str]] = []
+    for r in records:
+        if why := r.replay_refusal():
+            refused.append((r, why))
+        else:
+            ready.append(r)
+    if not ready:
         return Replayed(0, refused)
+    dlq = Topics(settings).dlq
     producer = make_producer(settings, client_id="quanhub-dlq-replay")
     await producer.start()
     sent = 0
     try:
-        for r in chosen:
-            if r.replay_refusal():
-                continue
+        for r in ready:
             headers = [
                 ("partner", r.partner.encode()),
                 ("first_seen", r.first_seen.encode()),
-                ("replayed_from", f"{Topics(settings).dlq}:{r.offset}".encode()),
+                ("replayed_from", f"{dlq}:{r.offset}".encode()),
             ]
             await producer.send_and_wait(r.target_topic, r.value, key=r.key, headers=headers)
             sent += 1
