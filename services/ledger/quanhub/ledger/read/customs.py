@@ -353,12 +353,12 @@ def _exceeds_annual(year: YearFigures) -> bool | None:
 async def _limits(conn: Reader, row: Record, docs: Documents, principal: Principal) -> ImportLimits:
     """The per-order figures (from the documents the reader may read) for every reader;
     the buyer's yearly figures only for LIMIT_ROLES (None otherwise, whoever the buyer)."""
-    amount = order_amount(docs)
     if row["ie_flag"] != "I":
         return ImportLimits(
             applies=False, order_amount=None, exceeds_order_limit=None, year=None,
             buyer_year_total=None, buyer_year_orders=None, exceeds_annual_limit=None,
         )  # fmt: skip
+    amount = order_amount(docs)
     year = row["declared_at"].astimezone(CST).year
     # None: conflicting documents name different buyers, so no one buyer's year is shown.
     token = buyer_token(docs)
