@@ -24,6 +24,7 @@ from quanhub.common.http import (
 )
 from quanhub.common.logging import configure_logging
 from quanhub.common.metrics_access import guard_metrics
+from quanhub.common.ratelimit import RateLimiter
 from quanhub.common.settings import Profile
 from quanhub.common.topics import EventKind, Topics
 from quanhub.gateway import errors
@@ -32,7 +33,6 @@ from quanhub.gateway.fastpath import FastPath
 from quanhub.gateway.metrics import GatewayMetrics
 from quanhub.gateway.parsing import ACCEPTED_TYPES, BodyLimits
 from quanhub.gateway.publisher import KafkaPublisher, Publisher
-from quanhub.gateway.ratelimit import RateLimiter
 from quanhub.gateway.routes import router
 from quanhub.gateway.settings import GatewaySettings
 

@@ -9,12 +9,12 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from quanhub.common.clock import Clock
+from quanhub.common.ratelimit import RateLimiter
 from quanhub.common.topics import Topics
 from quanhub.gateway.fastpath import FastPath
 from quanhub.gateway.metrics import GatewayMetrics
 from quanhub.gateway.parsing import BodyLimits
 from quanhub.gateway.publisher import Publisher
-from quanhub.gateway.ratelimit import RateLimiter
 
 
 @dataclass(frozen=True, slots=True)
