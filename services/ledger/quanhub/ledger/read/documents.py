@@ -63,9 +63,10 @@ class Document:
     declarant: str = ""
 
     @property
-    def accepted(self) -> bool:
-        """Accepted by customs (a customs document at 120 or later)."""
-        return self.status in ACCEPTED
+    def accepted(self) -> bool | None:
+        """Accepted by customs (a customs document at 120 or later); None for the
+        platform's own order, which customs never answers."""
+        return self.status in ACCEPTED if self.source == "customs" else None
 
 
 @dataclass(slots=True)
@@ -216,12 +217,11 @@ def _over_choices(
 def _as_filed(doc: Document) -> dict[str, Any]:
     """A document's source, declaration id, status and acceptance, as DocumentState and
     Filing state them (`accepted` None for the platform's own order)."""
-    customs = doc.source == "customs"
     return {
-        "source": "customs" if customs else "hub_order",
+        "source": "customs" if doc.source == "customs" else "hub_order",
         "declaration_id": doc.declaration_id,
         "status": doc.status,
-        "accepted": doc.accepted if customs else None,
+        "accepted": doc.accepted,
     }
 
 
@@ -243,10 +243,7 @@ def _all_accepted(docs: Documents) -> Check:
     disagree when one holds an unaccepted one, else agree), or conflict."""
     # Per kind, what each choice of its document contributes: True/False (a customs
     # document, accepted or not) or None (the platform's own order, no customs document).
-    options = {
-        name: {d.accepted if d.source == "customs" else None for d in docs.candidates(name)}
-        for name in _DOCUMENTS
-    }
+    options = {name: {d.accepted for d in docs.candidates(name)} for name in _DOCUMENTS}
     chosen = [o for o in options.values() if o]
     outcomes = set()
     if all(None in o for o in chosen):
