@@ -8,7 +8,7 @@ else: a W3C trace-id (32 lowercase hex digits, not all zeros) or a lowercase UUI
 run of 7 or more decimal digits, dashes
 between them or not (the run the free-text scrubber masks: a phone or ID number spelled
 inside hex). Anything else is replaced by a trace id of the hub's making. The
-native fast path (services/gateway/native, `safe_trace_id`) applies the same rule.
+native fast path (services/gateway/native, `is_safe_trace_id`) applies the same rule.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 import uuid
 
-__all__ = ["is_safe_trace_id", "new_trace_id", "safe_trace_id"]
+__all__ = ["is_safe_trace_id", "new_trace_id"]
 
 _FORM = re.compile(r"[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 #: Seven decimal digits in a row, a UUID's dashes between them or not.
@@ -39,8 +39,3 @@ def new_trace_id() -> str:
         candidate = uuid.uuid4().hex
         if is_safe_trace_id(candidate):
             return candidate
-
-
-def safe_trace_id(value: str, fallback: str) -> str:
-    """`value` when it is safe to keep, else `fallback` (itself a safe trace id)."""
-    return value if is_safe_trace_id(value) else fallback
