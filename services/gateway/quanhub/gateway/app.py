@@ -22,7 +22,6 @@ from quanhub.common.http import (
     ops_router,
     problem_response,
 )
-from quanhub.common.logging import configure_logging
 from quanhub.common.metrics_access import guard_metrics
 from quanhub.common.ratelimit import RateLimiter
 from quanhub.common.settings import Profile
@@ -196,11 +195,3 @@ def create_app(
     app.include_router(ops_router(metrics.registry, checks, multiprocess_mode=settings.workers > 1))
     guard_metrics(app, settings.metrics, settings.profile)
     return app
-
-
-def app_from_environment() -> FastAPI:
-    """One worker process's app, settings from the environment (QUANHUB_GATEWAY_WORKERS
-    above 1: each worker calls it once)."""
-    settings = GatewaySettings()
-    configure_logging(settings.log_level, json=settings.log_json)
-    return create_app(settings)

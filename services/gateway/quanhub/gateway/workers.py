@@ -33,8 +33,9 @@ import structlog
 import uvicorn
 
 from quanhub.common.http import MULTIPROCESS_METRICS_ENV
+from quanhub.common.logging import configure_logging
 from quanhub.common.server import server_config
-from quanhub.gateway.app import app_from_environment
+from quanhub.gateway.app import create_app
 from quanhub.gateway.settings import GatewaySettings
 
 log = structlog.get_logger(__name__)
@@ -69,7 +70,9 @@ def _serve(sock: socket.socket, parent: int) -> None:
     SIGTERM or until `parent` is no longer its parent (killed: nobody would stop it)."""
     if os.getppid() != parent:
         return  # the supervisor died while this worker was starting
-    server = uvicorn.Server(server_config(app_from_environment(), GatewaySettings().server()))
+    settings = GatewaySettings()  # read from the environment once, for the app and server
+    configure_logging(settings.log_level, json=settings.log_json)
+    server = uvicorn.Server(server_config(create_app(settings), settings.server()))
 
     def watch_parent() -> None:
         while not server.should_exit:
