@@ -298,15 +298,13 @@ async def publish_events(
     started = time.perf_counter()
     rollback = _behaviour(error_behaviour)
     # A partner's trace id is kept only in a form that cannot carry text (common.traceids).
-    safe = trace_header and is_safe_trace_id(trace_header)
-    trace_id = trace_header if safe and trace_header else new_trace_id()
+    trace_id = trace_header if trace_header and is_safe_trace_id(trace_header) else new_trace_id()
     bound = log.bind(partner=principal.partner_code, trace_id=trace_id)
     ensure_may_publish(principal)
     fmt = body_format(request.headers.get("content-type"), request.headers.get("content-encoding"))
     # The body's size and event count are bounded, and the rate limit is spent on its count,
     # before any event is built (protobuf messages from JSON are what cost) or judged.
     body, read = await _read(ctx, principal, request, fmt)
-    fast = ctx.fast_path if fmt is BodyFormat.PROTOBUF else None
     count = len(read) if not isinstance(read, Counted) else read.count
     if isinstance(read, Counted) and count == 0:
         build_events(read, ctx.limits)  # a malformed body is refused as such
@@ -315,7 +313,8 @@ async def publish_events(
     received_at = ctx.clock.now()
     writer = EnvelopeWriter(principal.partner_code, principal.role.value, received_at, "gateway")
     prepared = None
-    if fast is not None and not isinstance(read, Counted):  # native: quick, on the loop
+    fast = ctx.fast_path
+    if fast is not None and not isinstance(read, Counted):  # native decoded: judge on the loop
         prepared = fast.judge(read, principal, received_at, trace_id, writer)
     python_judges = prepared is None or None in prepared
     what = read if isinstance(read, Counted) else count
