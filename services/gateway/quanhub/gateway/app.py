@@ -42,6 +42,7 @@ _STATUS: dict[type[errors.GatewayError], int] = {
     errors.UnsupportedMediaType: 415,
     errors.PayloadTooLarge: 413,
     errors.MalformedBody: 400,
+    errors.BodyIncomplete: 400,
     errors.StringTooLong: 422,
     errors.InvalidHeader: 400,
     errors.NotAllowedToPublish: 403,
