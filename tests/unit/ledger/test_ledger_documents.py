@@ -6,9 +6,9 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
-from quanhub.ledger.api.schemas import DocumentName
 from quanhub.ledger.read.documents import (
     Document,
+    DocumentName,
     Documents,
     buyer_token,
     decimal,

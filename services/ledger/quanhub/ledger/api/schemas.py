@@ -8,6 +8,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from quanhub.ledger.read.documents import DocumentName
+
 
 class TimelineEntry(BaseModel):
     """One ledger event in an object's timeline, with the partner's raw code kept."""
@@ -219,9 +221,6 @@ class Receipt(BaseModel):
     return_time: datetime | None
     return_info: str
     status: str
-
-
-DocumentName = Literal["order", "payment", "waybill", "inventory"]
 
 
 class Filing(BaseModel):

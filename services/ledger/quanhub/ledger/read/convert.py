@@ -1,8 +1,10 @@
-"""Database rows -> API models (the only place that knows both shapes).
+"""Database rows -> the plain field data of the API's views.
 
-The `*_fields` functions give a model's input as plain data, so a whole view (a parcel with
-its links and timeline) is validated in one call (`View.model_validate`) rather than one
-model construction per timeline entry and link.
+The `*_fields` functions give a view's parts as plain data (dicts of the response models'
+field names), so the API validates a whole view (a parcel with its links and timeline) in
+one call (`View.model_validate`) rather than one model construction per timeline entry and
+link. The names below are the response models' fields (api.schemas); a unit test holds the
+two to each other, so this layer never imports the API's models.
 """
 
 from __future__ import annotations
@@ -12,17 +14,25 @@ from typing import Any
 import orjson
 from asyncpg import Record
 
-from quanhub.ledger.api.schemas import (
-    DeclarationSummary,
-    ParcelSummary,
-    PartyView,
-    Receipt,
+#: ParcelSummary's fields, each a parcels column.
+PARCEL_FIELDS = (
+    "carrier_id", "waybill_no", "status", "sub_status", "status_at", "delivery_point",
+    "delivery_point_id", "district_code", "location", "e_waybill", "transit_bag",
+    "picked_up_at", "delivered_at", "event_count",
 )
-
-_PARCEL_FIELDS = tuple(ParcelSummary.model_fields)
-_DECLARATION_COLUMNS = tuple(name for name in DeclarationSummary.model_fields if name != "id")
-_PARTY_FIELDS = tuple(PartyView.model_fields)
-_RECEIPT_FIELDS = tuple(Receipt.model_fields)
+#: DeclarationSummary's fields but `id`, each a declarations column.
+DECLARATION_COLUMNS = (
+    "declarant", "document", "cop_no", "message_type", "trade_mode", "ie_flag", "invt_no",
+    "order_no", "ebp_code", "logistics_code", "logistics_no", "customs_code", "status",
+    "status_at", "return_status", "return_info", "declared_at", "released_at", "rejected",
+    "receipt_count",
+)
+#: PartyView's fields, each a key of a canonical Party.
+PARTY_FIELDS = ("id_masked", "name_masked", "telephone_masked", "address_masked", "district_code")
+#: Receipt's fields, in the order of the receipt tuples the declaration view selects.
+RECEIPT_FIELDS = (
+    "seq", "event_id", "message_type", "return_status", "return_time", "return_info", "status",
+)
 
 
 def as_json(value: Any) -> dict[str, Any]:
@@ -37,7 +47,7 @@ def as_json(value: Any) -> dict[str, Any]:
 
 def parcel_fields(row: Record) -> dict[str, Any]:
     """The ParcelSummary fields of a parcels row."""
-    return {name: row[name] for name in _PARCEL_FIELDS}
+    return {name: row[name] for name in PARCEL_FIELDS}
 
 
 def order_fields(row: Record, detail: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -64,12 +74,12 @@ def order_fields(row: Record, detail: dict[str, Any] | None = None) -> dict[str,
 def declaration_columns(alias: str) -> str:
     """The columns declaration_fields reads, of the declarations row aliased `alias` (a
     list needs no document content)."""
-    return ", ".join(f"{alias}.{c}" for c in ("declaration_id", *_DECLARATION_COLUMNS))
+    return ", ".join(f"{alias}.{c}" for c in ("declaration_id", *DECLARATION_COLUMNS))
 
 
 def declaration_fields(row: Record) -> dict[str, Any]:
     """The DeclarationSummary fields of a declarations row (its id as `id`)."""
-    fields = {name: row[name] for name in _DECLARATION_COLUMNS}
+    fields = {name: row[name] for name in DECLARATION_COLUMNS}
     fields["id"] = row["declaration_id"]
     return fields
 
@@ -118,14 +128,14 @@ class Links:
 def receipt_fields(row: tuple[Any, ...]) -> dict[str, Any]:
     """A Receipt's fields from (seq, event_id, message_type, return_status, return_time,
     return_info, status)."""
-    return dict(zip(_RECEIPT_FIELDS, row, strict=True))
+    return dict(zip(RECEIPT_FIELDS, row, strict=True))
 
 
 def party_fields(value: Any) -> dict[str, Any] | None:
     """A PartyView's fields: masked forms of a canonical Party; tokens stay in the ledger."""
     if not isinstance(value, dict):
         return None
-    return {name: value.get(name, "") for name in _PARTY_FIELDS}
+    return {name: value.get(name, "") for name in PARTY_FIELDS}
 
 
 def line_fields(value: Any) -> list[dict[str, Any]]:

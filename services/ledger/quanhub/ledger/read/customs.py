@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import dataclasses
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -29,12 +30,6 @@ from zoneinfo import ZoneInfo
 from asyncpg import Record
 
 from quanhub.common.access import Principal, Role
-from quanhub.ledger.api.schemas import (
-    DeclarationPage,
-    DeclarationView,
-    DocumentName,
-    ImportLimits,
-)
 from quanhub.ledger.errors import InvalidQuery, NotFound
 from quanhub.ledger.read import convert
 from quanhub.ledger.read.documents import (
@@ -44,6 +39,7 @@ from quanhub.ledger.read.documents import (
     MONEY_TO,
     ORDER_LIMIT,
     Document,
+    DocumentName,
     Documents,
     buyer_token,
     order_amount,
@@ -118,9 +114,10 @@ async def list_declarations(
     *,
     limit: int,
     cursor: str | None,
-) -> DeclarationPage:
+) -> dict[str, Any]:
     """Declarations newest first (declared_at, id), filtered, one page after `cursor`, each
-    with whether its claim is confirmed to the reader (visibility.declaration_confirmed)."""
+    with whether its claim is confirmed to the reader (visibility.declaration_confirmed):
+    a DeclarationPage's fields."""
     params = Params()
     confirmed = declaration_confirmed(principal, "d", params)
     where = [declaration_visible(principal, "d", params)]
@@ -148,12 +145,10 @@ async def list_declarations(
         *params.values,
     )
     page = rows[:limit]
-    return DeclarationPage.model_validate(
-        {
-            "items": [convert.declaration_fields(r) | {"confirmed": r["confirmed"]} for r in page],
-            "next_cursor": encode_cursor(page[-1]) if len(rows) > limit else None,
-        }
-    )
+    return {
+        "items": [convert.declaration_fields(r) | {"confirmed": r["confirmed"]} for r in page],
+        "next_cursor": encode_cursor(page[-1]) if len(rows) > limit else None,
+    }
 
 
 def _documents(row: Record) -> Documents:
@@ -350,57 +345,64 @@ def _exceeds_annual(year: YearFigures) -> bool | None:
     return None if year.unreadable else False
 
 
-async def _limits(conn: Reader, row: Record, docs: Documents, principal: Principal) -> ImportLimits:
+async def _limits(
+    conn: Reader, row: Record, docs: Documents, principal: Principal
+) -> dict[str, Any]:
     """The per-order figures (from the documents the reader may read) for every reader;
-    the buyer's yearly figures only for LIMIT_ROLES (None otherwise, whoever the buyer)."""
+    the buyer's yearly figures only for LIMIT_ROLES (None otherwise, whoever the buyer).
+    An ImportLimits' fields."""
     if row["ie_flag"] != "I":
-        return ImportLimits(
-            applies=False, order_amount=None, exceeds_order_limit=None, year=None,
-            buyer_year_total=None, buyer_year_orders=None, exceeds_annual_limit=None,
-        )  # fmt: skip
+        return {
+            "applies": False,
+            "order_amount": None,
+            "exceeds_order_limit": None,
+            "year": None,
+            "buyer_year_total": None,
+            "buyer_year_orders": None,
+            "exceeds_annual_limit": None,
+        }
     amount = order_amount(docs)
     year = row["declared_at"].astimezone(CST).year
     # None: conflicting documents name different buyers, so no one buyer's year is shown.
     token = buyer_token(docs)
     entitled = principal.role in LIMIT_ROLES
     figures = await _buyer_year(conn, row, token, year) if entitled and token else None
-    return ImportLimits(
-        applies=True,
-        order_amount=None if amount is None else f"{amount:.2f}",
-        exceeds_order_limit=None if amount is None else amount > ORDER_LIMIT,
-        year=year,
-        buyer_year_total=None if figures is None else f"{figures.total:.2f}",
+    return {
+        "applies": True,
+        "order_amount": None if amount is None else f"{amount:.2f}",
+        "exceeds_order_limit": None if amount is None else amount > ORDER_LIMIT,
+        "year": year,
+        "buyer_year_total": None if figures is None else f"{figures.total:.2f}",
         # Entitled readers see 0 orders for a declaration naming no buyer; others nothing.
-        buyer_year_orders=(
+        "buyer_year_orders": (
             (0 if figures is None else figures.orders) if entitled and token is not None else None
         ),
-        buyer_year_unreadable=None if figures is None else figures.unreadable,
-        exceeds_annual_limit=None if figures is None else _exceeds_annual(figures),
-    )
+        "buyer_year_unreadable": None if figures is None else figures.unreadable,
+        "exceeds_annual_limit": None if figures is None else _exceeds_annual(figures),
+    }
 
 
 async def get_declaration(
     conn: Reader, principal: Principal, declaration_id: uuid.UUID
-) -> DeclarationView:
-    """One declaration with receipts (by return_time), links, the match and the limits."""
+) -> dict[str, Any]:
+    """One declaration with receipts (by return_time), links, the match and the limits (a
+    DeclarationView's fields)."""
     sql, params = declaration_sql(principal, declaration_id)
     row = await conn.fetchrow(sql, *params.values)
     if row is None:
         raise NotFound(f"no declaration {declaration_id}")
     order = row["linked_order"]
     docs = _documents(row)
-    return DeclarationView.model_validate(
-        {
-            **convert.declaration_fields(row),
-            "confirmed": row["confirmed"],
-            "carrier_id": row["carrier_id"],
-            "agent_code": row["agent_code"],
-            "ebc_code": row["ebc_code"],
-            "district_code": row["district_code"],
-            "receipts": [convert.receipt_fields(r) for r in row["linked_receipts"]],
-            "order": convert.order_fields(order) if order is not None else None,
-            "parcels": [convert.parcel_fields(p) for p in row["linked_parcels"]],
-            "three_documents": three_document_check(docs),
-            "limits": await _limits(conn, row, docs, principal),
-        }
-    )
+    return {
+        **convert.declaration_fields(row),
+        "confirmed": row["confirmed"],
+        "carrier_id": row["carrier_id"],
+        "agent_code": row["agent_code"],
+        "ebc_code": row["ebc_code"],
+        "district_code": row["district_code"],
+        "receipts": [convert.receipt_fields(r) for r in row["linked_receipts"]],
+        "order": convert.order_fields(order) if order is not None else None,
+        "parcels": [convert.parcel_fields(p) for p in row["linked_parcels"]],
+        "three_documents": dataclasses.asdict(three_document_check(docs)),
+        "limits": await _limits(conn, row, docs, principal),
+    }

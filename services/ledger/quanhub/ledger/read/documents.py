@@ -32,16 +32,57 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import product
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 from uuid import UUID
 
-from quanhub.ledger.api.schemas import (
-    Check,
-    DocumentName,
-    DocumentState,
-    Filing,
-    ThreeDocumentCheck,
-)
+DocumentName = Literal["order", "payment", "waybill", "inventory"]
+Rule = Literal["amount", "buyer_payer", "consignee", "lines", "all_accepted"]
+Result = Literal["agree", "disagree", "unknown", "conflict"]
+
+
+@dataclass(frozen=True, slots=True)
+class Filing:
+    """One of conflicting documents of a kind (api.schemas.Filing says what each field means)."""
+
+    source: Literal["customs", "hub_order"]
+    declaration_id: UUID | None
+    declarant: str
+    status: str
+    accepted: bool | None
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentState:
+    """One of the four documents: present or not, where from, or the conflicting filings."""
+
+    document: DocumentName
+    present: bool
+    source: Literal["customs", "hub_order", "none"]
+    declaration_id: UUID | None = None
+    status: str = ""
+    accepted: bool | None = None
+    conflict: bool = False
+    filings: list[Filing] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    """One rule of the match and its result."""
+
+    rule: Rule
+    result: Result
+    detail: str
+
+
+@dataclass(frozen=True, slots=True)
+class ThreeDocumentCheck:
+    """The match's answer: each document's state, each rule's check, what is missing."""
+
+    documents: list[DocumentState]
+    checks: list[Check]
+    missing: list[DocumentName]
+    matched: bool
+    conflicts: list[DocumentName] = field(default_factory=list)
 
 #: Statuses at or beyond customs acceptance (returnStatus 120 and later).
 ACCEPTED = frozenset(

@@ -17,10 +17,11 @@ the link), so one side's claim never becomes part of the other's order.
 
 from __future__ import annotations
 
+from typing import Any
+
 from asyncpg import Record
 
 from quanhub.common.access import Principal
-from quanhub.ledger.api.schemas import Consignment, OrderView, ParcelView
 from quanhub.ledger.errors import NotFound
 from quanhub.ledger.read import convert
 from quanhub.ledger.read.params import Params, Reader
@@ -91,8 +92,9 @@ def parcel_sql(principal: Principal, carrier_id: str, waybill_no: str) -> tuple[
 
 async def get_parcel(
     conn: Reader, principal: Principal, carrier_id: str, waybill_no: str
-) -> ParcelView:
-    """A parcel with its timeline, linked orders and customs status; NotFound if unseen."""
+) -> dict[str, Any]:
+    """A parcel with its timeline, linked orders and customs status (a ParcelView's fields);
+    NotFound if unseen."""
     sql, params = parcel_sql(principal, carrier_id, waybill_no)
     row = await conn.fetchrow(sql, *params.values)
     if row is None:
@@ -101,23 +103,19 @@ async def get_parcel(
     links = convert.Links(row["linked_links"])
     orders = row["linked_orders"]
     confirmed = set(row["confirmed_customs"])
-    return ParcelView.model_validate(
-        {
-            **convert.parcel_fields(row),
-            "first_event_at": row["first_event_at"],
-            "platform_code": row["platform_code"],
-            "order_no": row["order_no"],
-            "orders": [
-                convert.order_fields(o) | links.status((o["platform_code"], o["order_no"], *key))
-                for o in orders
-            ],
-            "customs": [
-                convert.linked_declaration_fields(d, confirmed) for d in row["linked_customs"]
-            ],
-            "timeline": [convert.timeline_fields(t) for t in row["linked_timeline"]],
-            "links": links.fields({(o["platform_code"], o["order_no"], *key) for o in orders}),
-        }
-    )
+    return {
+        **convert.parcel_fields(row),
+        "first_event_at": row["first_event_at"],
+        "platform_code": row["platform_code"],
+        "order_no": row["order_no"],
+        "orders": [
+            convert.order_fields(o) | links.status((o["platform_code"], o["order_no"], *key))
+            for o in orders
+        ],
+        "customs": [convert.linked_declaration_fields(d, confirmed) for d in row["linked_customs"]],
+        "timeline": [convert.timeline_fields(t) for t in row["linked_timeline"]],
+        "links": links.fields({(o["platform_code"], o["order_no"], *key) for o in orders}),
+    }
 
 
 def order_sql(principal: Principal, platform_code: str, order_no: str) -> tuple[str, Params]:
@@ -181,8 +179,8 @@ def order_sql(principal: Principal, platform_code: str, order_no: str) -> tuple[
     return sql, params
 
 
-def consignment(order: Record, parcels: list[Record], declarations: list[Record]) -> Consignment:
-    """The shipment at a glance, and whether it is complete."""
+def consignment(order: Record, parcels: list[Record], declarations: list[Record]) -> dict[str, Any]:
+    """The shipment at a glance, and whether it is complete (a Consignment's fields)."""
     parcel_statuses = {f"{p['carrier_id']}/{p['waybill_no']}": p["status"] for p in parcels}
     declaration_statuses = {
         f"{d['document']}:{d['declarant']}/{d['cop_no']}": d["status"] for d in declarations
@@ -191,18 +189,19 @@ def consignment(order: Record, parcels: list[Record], declarations: list[Record]
     cleared = not order["trade_mode"] or any(
         d["document"] == "INVENTORY" and d["status"] in _DONE_CUSTOMS for d in declarations
     )
-    return Consignment(
-        order_status=order["status"],
-        parcel_statuses=parcel_statuses,
-        declaration_statuses=declaration_statuses,
-        complete=delivered and cleared,
-    )
+    return {
+        "order_status": order["status"],
+        "parcel_statuses": parcel_statuses,
+        "declaration_statuses": declaration_statuses,
+        "complete": delivered and cleared,
+    }
 
 
 async def get_order(
     conn: Reader, principal: Principal, platform_code: str, order_no: str
-) -> OrderView:
-    """An order with its parcels, declarations and merged timeline; NotFound if unseen."""
+) -> dict[str, Any]:
+    """An order with its parcels, declarations and merged timeline (an OrderView's fields);
+    NotFound if unseen."""
     sql, params = order_sql(principal, platform_code, order_no)
     row = await conn.fetchrow(sql, *params.values)
     if row is None:
@@ -214,19 +213,17 @@ async def get_order(
     linked = [(p, links.status((*key, p["carrier_id"], p["waybill_no"]))) for p in parcels]
     confirmed = set(row["confirmed_declarations"])
     detail = convert.as_json(row["detail"])
-    return OrderView.model_validate(
-        {
-            **convert.order_fields(row, detail),
-            "first_event_at": row["first_event_at"],
-            "buyer": convert.party_fields(detail.get("buyer")),
-            "consignee": convert.party_fields(detail.get("consignee")),
-            "lines": convert.line_fields(detail.get("lines")),
-            "parcels": [convert.parcel_fields(p) | status for p, status in linked],
-            "declarations": [convert.linked_declaration_fields(d, confirmed) for d in declarations],
-            "consignment": consignment(
-                row, [p for p, status in linked if status["confirmed"]], declarations
-            ),
-            "timeline": [convert.timeline_fields(t) for t in row["linked_timeline"]],
-            "links": links.fields({(*key, p["carrier_id"], p["waybill_no"]) for p in parcels}),
-        }
-    )
+    return {
+        **convert.order_fields(row, detail),
+        "first_event_at": row["first_event_at"],
+        "buyer": convert.party_fields(detail.get("buyer")),
+        "consignee": convert.party_fields(detail.get("consignee")),
+        "lines": convert.line_fields(detail.get("lines")),
+        "parcels": [convert.parcel_fields(p) | status for p, status in linked],
+        "declarations": [convert.linked_declaration_fields(d, confirmed) for d in declarations],
+        "consignment": consignment(
+            row, [p for p, status in linked if status["confirmed"]], declarations
+        ),
+        "timeline": [convert.timeline_fields(t) for t in row["linked_timeline"]],
+        "links": links.fields({(*key, p["carrier_id"], p["waybill_no"]) for p in parcels}),
+    }

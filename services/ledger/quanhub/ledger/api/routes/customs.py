@@ -71,7 +71,8 @@ async def declarations(
         declared_to=declared_to,
     )
     size = min(limit or settings.page_size, settings.max_page_size)
-    return await list_declarations(db, principal, filters, limit=size, cursor=cursor)
+    page = await list_declarations(db, principal, filters, limit=size, cursor=cursor)
+    return DeclarationPage.model_validate(page)
 
 
 @router.get(
@@ -94,4 +95,4 @@ async def declaration(
     or an admin.
     """
     require_object_access(principal)
-    return await get_declaration(db, principal, declaration_id)
+    return DeclarationView.model_validate(await get_declaration(db, principal, declaration_id))

@@ -42,7 +42,8 @@ async def parcel(
     """
     require_object_access(principal)
     carrier_id = resolve_carrier(carrier_code) or carrier_code.strip().upper()
-    return await get_parcel(db, principal, carrier_id, normalize_waybill(waybill_no))
+    view = await get_parcel(db, principal, carrier_id, normalize_waybill(waybill_no))
+    return ParcelView.model_validate(view)
 
 
 @router.get("/orders/{platform_code}/{order_no}", responses=_PROBLEMS)
@@ -62,4 +63,5 @@ async def order(
     timeline only when the link is `confirmed` (both sides asserted it).
     """
     require_object_access(principal)
-    return await get_order(db, principal, platform_code.strip(), order_no.strip())
+    view = await get_order(db, principal, platform_code.strip(), order_no.strip())
+    return OrderView.model_validate(view)
