@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from quanhub.ledger.kpis.models import DURATION_BUCKETS_HOURS, KpiReport
+from quanhub.ledger.kpis.models import KpiReport
+from quanhub.ledger.store.rollups import DURATION_BUCKETS_HOURS
 from quanhub.simulator import kpis as simulated
 from quanhub.simulator.generator import Simulation
 from quanhub.simulator.summary import summarize

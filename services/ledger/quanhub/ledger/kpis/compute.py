@@ -17,7 +17,6 @@ from asyncpg import Record
 
 from quanhub.ledger.kpis.models import (
     CARRIER_VOLUME_TARGET,
-    DURATION_BUCKETS_HOURS,
     E_WAYBILL_TARGET,
     RECYCLABLE_BAG_TARGET,
     SMART_LOCKER_TARGET,
@@ -27,6 +26,7 @@ from quanhub.ledger.kpis.models import (
     ShareFigure,
 )
 from quanhub.ledger.read.params import Reader
+from quanhub.ledger.store.rollups import DURATION_BUCKETS_HOURS
 
 TOP_REASONS = 5
 _BUCKET_COLUMNS = tuple(f"b{i}" for i in range(len(DURATION_BUCKETS_HOURS) + 1))

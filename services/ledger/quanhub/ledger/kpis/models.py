@@ -43,9 +43,6 @@ from pydantic import BaseModel, Field
 
 FigureStatus = Literal["ok", "no_data"]
 
-#: Hour boundaries of the duration histograms; the last bucket is open-ended.
-DURATION_BUCKETS_HOURS: tuple[int, ...] = (12, 24, 48, 72, 120)
-
 
 class Period(BaseModel):
     """The window a report covers."""

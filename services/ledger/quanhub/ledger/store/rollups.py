@@ -12,7 +12,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from quanhub.ledger.kpis.models import DURATION_BUCKETS_HOURS
+#: Hour boundaries of the duration histograms (columns b0.. of the duration rollups); the
+#: last bucket is open-ended. The KPI report reads its buckets with the same boundaries.
+DURATION_BUCKETS_HOURS: tuple[int, ...] = (12, 24, 48, 72, 120)
 
 _CST = "AT TIME ZONE 'Asia/Shanghai'"
 
