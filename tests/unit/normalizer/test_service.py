@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -13,10 +12,7 @@ import pytest
 from aiokafka import TopicPartition
 from aiokafka.errors import (
     KafkaTimeoutError,
-    MessageSizeTooLargeError,
     OutOfOrderSequenceNumber,
-    ProducerClosed,
-    RequestTimedOutError,
     TopicAuthorizationFailedError,
 )
 
@@ -26,6 +22,7 @@ from quanhub.common.clock import FixedClock
 from quanhub.common.errors import DependencyUnavailable
 from quanhub.common.kafka import partition_of
 from quanhub.common.settings import KafkaSettings
+from quanhub.common.testing import FakeConsumer, FakeProducer, FakeRecord
 from quanhub.common.topics import EventKind, Topics
 from quanhub.ingest.v1 import ingest_pb2 as ipb
 from quanhub.normalizer.deadletter import header
@@ -43,161 +40,8 @@ TOPICS = Topics(KAFKA)
 RAW = TOPICS.raw(EventKind.PARCEL)
 
 
-@dataclass
-class Record:
-    topic: str
-    partition: int
-    offset: int
-    key: bytes | None
-    value: bytes | None
-    timestamp: int = 0
-    timestamp_type: int = 0
-    headers: tuple[tuple[str, bytes], ...] = ()
-
-
-@dataclass
-class FakeBatch:
-    """A producer batch: holds up to `capacity` records (then append answers None)."""
-
-    capacity: int
-    records: list[tuple[bytes | None, bytes, list[tuple[str, bytes]]]] = field(default_factory=list)
-
-    def append(
-        self, *, key: bytes | None, value: bytes, timestamp: None, headers: list[tuple[str, bytes]]
-    ) -> object | None:
-        if len(self.records) >= self.capacity:
-            return None
-        self.records.append((key, value, headers))
-        return object()
-
-
-@dataclass
-class FakeProducer:
-    """Acknowledges batches, after failing the first `fail_first` hand-overs with `error`.
-
-    Every topic has the partitions `partitions`; a batch holds `batch_capacity` records.
-    """
-
-    journal: list[str]
-    fail_first: int = 0
-    error: Exception = field(default_factory=RequestTimedOutError)
-    sent: list[tuple[str, bytes | None, bytes, list[tuple[str, bytes]]]] = field(
-        default_factory=list
-    )
-
-    #: Hand-overs that raise at once (no metadata: the topic or the broker is not there).
-    raise_first: int = 0
-    calls: int = 0
-    partitions: tuple[int, ...] = (0,)
-    batch_capacity: int = 1000
-    #: Acknowledgements are held (not given) while this is set.
-    hold: asyncio.Event | None = None
-    #: (topic, partition, number of records) per hand-over.
-    handed: list[tuple[str, int, int]] = field(default_factory=list)
-    #: Records larger than this (key, value, headers) are refused: by `send` at once, as
-    #: aiokafka checks max_request_size, and in a batch when acknowledged, as a broker does.
-    max_record_bytes: int | None = None
-    #: (topic, partition) of each batch a broker refused: as in an idempotent aiokafka
-    #: producer, the refused batch took its sequence numbers, so every later hand-over to
-    #: that partition fails (OutOfOrderSequenceNumber) for the rest of this producer's life.
-    broken: set[tuple[str, int]] = field(default_factory=set)
-    started: bool = False
-    stopped: bool = False
-    #: The producers made to replace this one (and their successors), in order.
-    successors: list[FakeProducer] = field(default_factory=list)
-
-    async def start(self) -> None:
-        self.started = True
-
-    async def stop(self) -> None:
-        self.stopped = True
-
-    def successor(self) -> FakeProducer:
-        """A new producer (new producer id: no broken partition) sharing this one's log."""
-        fresh = FakeProducer(
-            self.journal,
-            sent=self.sent,
-            partitions=self.partitions,
-            batch_capacity=self.batch_capacity,
-            handed=self.handed,
-            max_record_bytes=self.max_record_bytes,
-            successors=self.successors,
-        )
-        self.successors.append(fresh)
-        return fresh
-
-    async def partitions_for(self, topic: str) -> set[int]:
-        return set(self.partitions)
-
-    def create_batch(self) -> FakeBatch:
-        return FakeBatch(self.batch_capacity)
-
-    async def send_batch(self, batch: FakeBatch, topic: str, *, partition: int) -> Any:
-        return await self._hand_over(topic, partition, batch.records)
-
-    async def send(
-        self, topic: str, value: bytes, *, key: bytes | None, headers: Any, partition: int = 0
-    ) -> Any:
-        if self._too_large([(key, value, headers)]):
-            raise MessageSizeTooLargeError
-        return await self._hand_over(topic, partition, [(key, value, headers)])
-
-    def _too_large(self, records: list[tuple[bytes | None, bytes, Any]]) -> bool:
-        limit = self.max_record_bytes
-        return limit is not None and any(
-            len(k or b"") + len(v) + sum(len(n) + len(h) for n, h in hs) > limit
-            for k, v, hs in records
-        )
-
-    async def _hand_over(
-        self, topic: str, partition: int, records: list[tuple[bytes | None, bytes, Any]]
-    ) -> Any:
-        self.calls += 1
-        if self.stopped:
-            raise ProducerClosed
-        if self.raise_first > 0:
-            self.raise_first -= 1
-            raise KafkaTimeoutError
-        self.handed.append((topic, partition, len(records)))
-        loop = asyncio.get_running_loop()
-        fut: asyncio.Future[None] = loop.create_future()
-        if self.fail_first > 0:
-            self.fail_first -= 1
-            loop.call_soon(fut.set_exception, self.error)  # not acknowledged, later
-            return fut
-        if (topic, partition) in self.broken:
-            loop.call_soon(fut.set_exception, OutOfOrderSequenceNumber())
-            return fut
-        if self._too_large(records):  # the whole batch, as a broker refuses it
-            self.broken.add((topic, partition))
-            loop.call_soon(fut.set_exception, MessageSizeTooLargeError())
-            return fut
-
-        async def acknowledge() -> None:
-            if self.hold is not None:
-                while self.hold.is_set():
-                    await asyncio.sleep(0.001)
-            for key, value, headers in records:
-                self.sent.append((topic, key, value, headers))
-                self.journal.append(f"ack {topic}")
-            fut.set_result(None)
-
-        tasks.append(asyncio.ensure_future(acknowledge()))
-        return fut
-
-
-#: Keeps the fakes' acknowledgement tasks alive until they ran.
-tasks: list[asyncio.Future[None]] = []
-
-
-@dataclass
-class FakeConsumer:
-    journal: list[str]
-    commits: list[dict[TopicPartition, int]] = field(default_factory=list)
-
-    async def commit(self, offsets: dict[TopicPartition, int]) -> None:
-        self.commits.append(offsets)
-        self.journal.append("commit")
+#: A consumed record: topic, partition, offset, key, value.
+Record = FakeRecord
 
 
 def envelope(event_id: str, *, code: str = "3", waybill: str = "ZT1234567890") -> bytes:
@@ -247,7 +91,7 @@ def sample(metrics: NormalizerMetrics, name: str, labels: dict[str, str] | None 
 
 async def test_outputs_are_acknowledged_before_the_commit() -> None:
     journal: list[str] = []
-    producer, consumer = FakeProducer(journal), FakeConsumer(journal)
+    producer, consumer = FakeProducer(journal), FakeConsumer(journal=journal)
     normalizer, metrics = wire(producer, consumer)
 
     await normalizer.process(batch(envelope("a"), b"\x01garbage", envelope("b", waybill="")))
@@ -273,7 +117,7 @@ async def test_outputs_are_acknowledged_before_the_commit() -> None:
 async def test_retriable_errors_are_retried_and_never_dead_lettered() -> None:
     journal: list[str] = []
     producer = FakeProducer(journal, fail_first=2, batch_capacity=1)  # one batch per output
-    consumer = FakeConsumer(journal)
+    consumer = FakeConsumer(journal=journal)
     normalizer, metrics = wire(producer, consumer)
 
     await normalizer.process(batch(envelope("a"), envelope("b")))
@@ -288,7 +132,7 @@ async def test_broker_timeouts_are_retried_and_a_failing_send_stops_the_round() 
     producer = FakeProducer(
         journal, raise_first=1, fail_first=1, error=KafkaTimeoutError(), batch_capacity=1
     )
-    consumer = FakeConsumer(journal)
+    consumer = FakeConsumer(journal=journal)
     normalizer, metrics = wire(producer, consumer)
 
     await normalizer.process(batch(envelope("a"), envelope("b"), envelope("c")))
@@ -304,7 +148,7 @@ async def test_broker_timeouts_are_retried_and_a_failing_send_stops_the_round() 
 async def test_a_fatal_produce_error_stops_without_committing() -> None:
     journal: list[str] = []
     producer = FakeProducer(journal, fail_first=1, error=TopicAuthorizationFailedError())
-    consumer = FakeConsumer(journal)
+    consumer = FakeConsumer(journal=journal)
     normalizer, _ = wire(producer, consumer)
 
     with pytest.raises(OutputRejected):
@@ -315,7 +159,7 @@ async def test_a_fatal_produce_error_stops_without_committing() -> None:
 
 async def test_unknown_codes_flow_as_unknown_and_are_counted() -> None:
     journal: list[str] = []
-    producer, consumer = FakeProducer(journal), FakeConsumer(journal)
+    producer, consumer = FakeProducer(journal), FakeConsumer(journal=journal)
     normalizer, metrics = wire(producer, consumer)
 
     await normalizer.process(batch(envelope("a", code="999")))
@@ -374,7 +218,7 @@ def _partner_event() -> bytes:
 
 async def test_a_registry_outage_is_waited_out_not_dead_lettered() -> None:
     journal: list[str] = []
-    producer, consumer = FakeProducer(journal), FakeConsumer(journal)
+    producer, consumer = FakeProducer(journal), FakeConsumer(journal=journal)
     normalizer, _ = wire(producer, consumer)
     normalizer._directory = FlakyDirectory(down=2)
     topic = TOPICS.partner("ZTO")
@@ -398,7 +242,7 @@ def _ids(producer: FakeProducer) -> list[str]:
 async def test_outputs_go_as_one_batch_per_partition_by_kafkas_key_rule() -> None:
     journal: list[str] = []
     producer = FakeProducer(journal, partitions=(0, 1, 2, 3, 4, 5), batch_capacity=3)
-    normalizer, metrics = wire(producer, FakeConsumer(journal))
+    normalizer, metrics = wire(producer, FakeConsumer(journal=journal))
     waybills = [f"ZT{n:010d}" for n in (1, 2, 1, 3, 1, 1, 2)]
     values = [envelope(f"e{i}", waybill=w) for i, w in enumerate(waybills)]
 
@@ -439,7 +283,7 @@ def _order(event_id: str, lines: int) -> bytes:
 async def test_a_large_output_goes_on_its_own_between_its_neighbours() -> None:
     journal: list[str] = []
     producer = FakeProducer(journal)
-    normalizer, _ = wire(producer, FakeConsumer(journal))
+    normalizer, _ = wire(producer, FakeConsumer(journal=journal))
 
     await normalizer.process(batch(_order("a", 1), _order("big", 1000), _order("c", 1)))
 
@@ -448,27 +292,13 @@ async def test_a_large_output_goes_on_its_own_between_its_neighbours() -> None:
     assert len(producer.sent[1][2]) > 256 * 1024
 
 
-class ScriptedConsumer(FakeConsumer):
-    """Hands out the given batches one per poll, then empty polls."""
-
-    def __init__(self, journal: list[str], batches: list[dict[TopicPartition, list[Any]]]):
-        super().__init__(journal)
-        self.batches = batches
-        self.polls = 0
-
-    async def getmany(self, *, timeout_ms: int, max_records: int) -> Any:
-        self.polls += 1
-        await asyncio.sleep(0)
-        if self.batches:
-            self.journal.append(f"poll {self.polls}")
-            return self.batches.pop(0)
-        await asyncio.sleep(0.001)
-        return {}
+def _numbered(first: int, *values: bytes) -> list[Record]:
+    return [Record(RAW, 0, first + i, b"k", v) for i, v in enumerate(values)]
 
 
-def _numbered(first: int, *values: bytes) -> dict[TopicPartition, list[Any]]:
-    records = [Record(RAW, 0, first + i, b"k", v) for i, v in enumerate(values)]
-    return {TopicPartition(RAW, 0): records}
+def _scripted(journal: list[str], polls: list[list[Record]]) -> FakeConsumer:
+    """Hands out the given polls one by one, then empty polls."""
+    return FakeConsumer(polls=list(polls), journal=journal)
 
 
 async def _until(condition: Any) -> None:
@@ -484,7 +314,7 @@ async def test_the_next_batch_is_polled_and_produced_while_acks_are_awaited() ->
     hold = asyncio.Event()
     hold.set()
     producer = FakeProducer(journal, hold=hold)
-    consumer = ScriptedConsumer(
+    consumer = _scripted(
         journal, [_numbered(0, envelope("a")), _numbered(1, envelope("b"), envelope("c"))]
     )
     normalizer, _ = wire(producer, consumer)
@@ -510,7 +340,7 @@ async def test_the_next_batch_is_polled_and_produced_while_acks_are_awaited() ->
 async def test_a_fatal_error_in_one_batch_commits_neither_it_nor_the_next() -> None:
     journal: list[str] = []
     producer = FakeProducer(journal, fail_first=1, error=TopicAuthorizationFailedError())
-    consumer = ScriptedConsumer(journal, [_numbered(0, envelope("a")), _numbered(1, envelope("b"))])
+    consumer = _scripted(journal, [_numbered(0, envelope("a")), _numbered(1, envelope("b"))])
     normalizer, _ = wire(producer, consumer)
 
     with pytest.raises(OutputRejected):
@@ -524,7 +354,7 @@ async def test_stop_finishes_the_batch_in_flight_and_drain_waits_for_it() -> Non
     hold = asyncio.Event()
     hold.set()
     producer = FakeProducer(journal, hold=hold)
-    consumer = ScriptedConsumer(journal, [_numbered(0, envelope("a"), envelope("b"))])
+    consumer = _scripted(journal, [_numbered(0, envelope("a"), envelope("b"))])
     normalizer, _ = wire(producer, consumer)
     loop = asyncio.create_task(normalizer.run())
     await _until(lambda: len(producer.handed) == 1)
@@ -549,12 +379,12 @@ async def test_stopping_in_a_registry_outage_still_finishes_the_batch_in_flight(
     producer = FakeProducer(journal, hold=hold)
     partner_topic = TOPICS.partner("ZTO")
     record = Record(partner_topic, 0, 7, b"k", _partner_event())
-    partner_batch = {TopicPartition(partner_topic, 0): [record]}
-    consumer = ScriptedConsumer(journal, [_numbered(0, envelope("a")), partner_batch])
+    partner_batch = [record]
+    consumer = _scripted(journal, [_numbered(0, envelope("a")), partner_batch])
     normalizer, _ = wire(producer, consumer)
     normalizer._directory = FlakyDirectory(down=10_000)
     loop = asyncio.create_task(normalizer.run())
-    await _until(lambda: len(producer.handed) == 1 and consumer.polls >= 2)
+    await _until(lambda: len(producer.handed) == 1 and len(consumer.calls) >= 2)
 
     normalizer.stop()  # the partner batch gives up waiting for the registry
     await asyncio.sleep(0.01)
@@ -579,7 +409,7 @@ async def test_an_output_refused_for_its_size_becomes_a_reference_and_the_loop_g
     # key is refused (by send, or in its batch by the broker), as is a canonical event.
     journal: list[str] = []
     producer = FakeProducer(journal, max_record_bytes=200_000, batch_capacity=batch_capacity)
-    consumer = FakeConsumer(journal)
+    consumer = FakeConsumer(journal=journal)
     normalizer, metrics = wire(producer, consumer)
     records = _sizes_batch(
         (b"k", envelope("a")),
@@ -612,7 +442,7 @@ async def test_an_output_refused_for_its_size_becomes_a_reference_and_the_loop_g
 async def test_a_reference_refused_for_its_size_stops_without_committing() -> None:
     journal: list[str] = []
     producer = FakeProducer(journal, max_record_bytes=50)  # not even headers fit
-    consumer = FakeConsumer(journal)
+    consumer = FakeConsumer(journal=journal)
     normalizer, _ = wire(producer, consumer)
 
     with pytest.raises(OutputRejected, match="reference"):
@@ -628,7 +458,7 @@ async def test_a_broker_size_refusal_renews_the_producer_and_the_loop_goes_on() 
     # (new producer id) sends them, and the next batches flow.
     journal: list[str] = []
     producer = FakeProducer(journal, max_record_bytes=200_000)
-    consumer = FakeConsumer(journal)
+    consumer = FakeConsumer(journal=journal)
     normalizer, _ = wire(producer, consumer)
 
     await normalizer.process(
@@ -658,7 +488,7 @@ async def test_a_broken_producer_session_is_renewed_and_its_records_retried() ->
     # the broker is broken: retrying on it cannot help, a fresh producer can.
     journal: list[str] = []
     producer = FakeProducer(journal, fail_first=1, error=OutOfOrderSequenceNumber())
-    consumer = FakeConsumer(journal)
+    consumer = FakeConsumer(journal=journal)
     normalizer, metrics = wire(producer, consumer)
 
     await normalizer.process(batch(envelope("a"), envelope("b")))
@@ -678,11 +508,13 @@ async def test_a_batch_handed_to_the_broken_producer_is_sent_again_on_the_new_on
     hold = asyncio.Event()
     hold.set()
     producer = FakeProducer(journal, hold=hold, max_record_bytes=200_000)
-    consumer = ScriptedConsumer(
+    consumer = _scripted(
         journal,
         [
-            _sizes_batch((b"k", envelope("a")), (b"K" * 300_000, b"\x01garbage")),
-            {TopicPartition(RAW, 0): [Record(RAW, 0, 12, b"k", b"\x02")]},
+            _sizes_batch((b"k", envelope("a")), (b"K" * 300_000, b"\x01garbage"))[
+                TopicPartition(RAW, 0)
+            ],
+            [Record(RAW, 0, 12, b"k", b"\x02")],
         ],
     )
     normalizer, metrics = wire(producer, consumer)

@@ -19,6 +19,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from aiokafka.errors import TopicAlreadyExistsError, for_code
 
+from quanhub.common.consuming.ports import Producer, ProducerBatch
 from quanhub.common.settings import KafkaSettings
 from quanhub.common.topics import TopicSpec
 
@@ -106,11 +107,11 @@ class Chunk(NamedTuple, Generic[_P]):
 
     topic: str
     partition: int
-    batch: Any
+    batch: ProducerBatch | None
     records: list[_P]
 
 
-async def fill_batches(producer: Any, records: Iterable[_P]) -> list[Chunk[_P]]:
+async def fill_batches(producer: Producer, records: Iterable[_P]) -> list[Chunk[_P]]:
     """`records` as producer batches, one per partition until it is full (partitions as
     `send` would choose them, record order kept within each): far less per-record work
     than a `send` each."""
@@ -136,23 +137,23 @@ async def fill_batches(producer: Any, records: Iterable[_P]) -> list[Chunk[_P]]:
     return chunks
 
 
-async def send_chunk(producer: Any, chunk: Chunk[_P]) -> asyncio.Future[Any]:
+async def send_chunk(producer: Producer, chunk: Chunk[_P]) -> asyncio.Future[object]:
     """Hand one chunk of `fill_batches` to the producer; the future of its acknowledgement."""
     if chunk.batch is None:  # one large record: `send` checks the request size limit
         (record,) = chunk.records
-        return await producer.send(  # type: ignore[no-any-return]
+        return await producer.send(
             chunk.topic,
             record.value,
             key=record.key,
             headers=record.headers,
             partition=chunk.partition,
         )
-    return await producer.send_batch(  # type: ignore[no-any-return]
-        chunk.batch, chunk.topic, partition=chunk.partition
-    )
+    return await producer.send_batch(chunk.batch, chunk.topic, partition=chunk.partition)
 
 
-async def _by_partition(producer: Any, records: Iterable[_P]) -> dict[tuple[str, int], list[_P]]:
+async def _by_partition(
+    producer: Producer, records: Iterable[_P]
+) -> dict[tuple[str, int], list[_P]]:
     """`records` by (topic, partition) as `partition_of` places them, in record order within
     each (for one batch per partition); `producer` supplies each topic's partitions."""
     # Per topic: its partitions, and the partition of each key seen here (one object's

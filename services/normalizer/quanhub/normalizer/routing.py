@@ -7,13 +7,14 @@ import functools
 import re
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from google.protobuf.message import Message
 
 from quanhub.canonical.v1 import canonical_pb2 as cpb
 from quanhub.common.access import Principal
 from quanhub.common.canonical import event_business_key
+from quanhub.common.consuming import Record
 from quanhub.common.limits import MAX_RECORD_BYTES
 from quanhub.common.topics import Topics
 from quanhub.normalizer.deadletter import (
@@ -71,13 +72,13 @@ def _normalize(envelope: cpb.RawEnvelope) -> Normalized | DeadLetter:
 
 
 def route(
-    record: Any,
+    record: Record,
     sources: Sources,
     topics: Topics,
     now: datetime,
     owners: Mapping[str, Principal | None] | None = None,
 ) -> Output:
-    """The output for one aiokafka ConsumerRecord; `owners` maps partner-topic codes to
+    """The output for one consumed record; `owners` maps partner-topic codes to
     their registry principal (see Normalizer.process)."""
     log_append_time = record.timestamp if record.timestamp_type == LOG_APPEND_TIME else None
     owner_code = sources.partner_of(record.topic)
@@ -156,7 +157,7 @@ def _withheld(value: bytes, fields: tuple[str, ...]) -> cpb.RawEnvelope:
 
 
 def _dead_letter(  # noqa: PLR0917 - the pieces route() already holds
-    record: Any, decoded: Decoded, kind: str, outcome: DeadLetter, now: datetime, topics: Topics
+    record: Record, decoded: Decoded, kind: str, outcome: DeadLetter, now: datetime, topics: Topics
 ) -> Output:
     if decoded.dead_letter_value is None:
         value, key, original = record.value or b"", record.key, record.headers

@@ -1,4 +1,4 @@
-"""The consumer loop: bounded batches in, every output acknowledged, then offsets committed.
+"""The normalizer's batches: routed, every output acknowledged, then offsets committed.
 
 At least once, by construction: offsets move only after every canonical event and dead
 letter of the batch is acknowledged by all in-sync replicas (idempotent, acks=all
@@ -6,10 +6,10 @@ producer). A crash or a rebalance in between redelivers the batch; the canonical
 (deterministic) lets the ledger drop the repeats. Retriable Kafka errors are retried with
 backoff and never dead-lettered; only bad input is. See docs/normalizer.md.
 
-Two batches overlap: while batch N waits for its acknowledgements, batch N+1 is polled,
-routed and handed to the producer; N+1 is committed only after N, so offsets move in order
-and a crash at any point redelivers everything not yet acknowledged. Outputs go to the
-producer as one batch per partition (Kafka's key rule), not one `send` per record.
+The loop is quanhub.common.consuming's: while batch N waits for its acknowledgements,
+batch N+1 is polled, routed and handed to the producer; N+1 is committed only after N.
+Outputs go to the producer as one batch per partition (Kafka's key rule), not one `send`
+per record.
 
 The producer is idempotent: the broker takes each partition's batches in the order of
 sequence numbers the producer gave them. A batch the broker refuses (for its size, say)
@@ -23,17 +23,14 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterator
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import structlog
-from aiokafka import ConsumerRebalanceListener, TopicPartition
 from aiokafka.errors import (
-    CommitFailedError,
-    IllegalStateError,
     InvalidProducerEpoch,
     KafkaError,
     KafkaTimeoutError,
@@ -43,7 +40,17 @@ from aiokafka.errors import (
 )
 
 from quanhub.common.access import Principal
+from quanhub.common.backoff import backoff
 from quanhub.common.clock import Clock
+from quanhub.common.consuming import (
+    Batch,
+    BatchHandler,
+    Consumer,
+    ConsumerLoop,
+    DrainBeforeRevoke,
+    Polled,
+    Producer,
+)
 from quanhub.common.errors import DependencyUnavailable
 from quanhub.common.kafka import fill_batches, send_chunk
 from quanhub.common.topics import Topics
@@ -85,28 +92,14 @@ def _retriable(exc: BaseException) -> bool:
     return isinstance(exc, KafkaError) and exc.retriable
 
 
-class _FinishBatchBeforeRevoke(ConsumerRebalanceListener):  # type: ignore[misc]
-    """Lets the batches in flight commit before their partitions move to another member."""
-
-    def __init__(self, normalizer: Normalizer) -> None:
-        self._normalizer = normalizer
-
-    async def on_partitions_revoked(self, revoked: Iterable[TopicPartition]) -> None:
-        await self._normalizer.drain()
-        log.info("partitions_revoked", partitions=sorted(str(tp) for tp in revoked))
-
-    async def on_partitions_assigned(self, assigned: Iterable[TopicPartition]) -> None:
-        log.info("partitions_assigned", partitions=sorted(str(tp) for tp in assigned))
-
-
 class _Sent(NamedTuple):
     """One hand-over to the producer: its acknowledgement and the outputs it covers."""
 
-    future: asyncio.Future[Any]
+    future: asyncio.Future[object]
     outputs: list[Output]
     #: The producer it was handed to: a failure on a producer since replaced says nothing
     #: about the current one (its outputs are simply sent again).
-    producer: Any
+    producer: Producer
     #: Refused before it reached the producer's queue: no sequence number was taken.
     at_hand_over: bool = False
 
@@ -116,7 +109,6 @@ class _Handed:
     """One batch handed to the producer, and what it holds."""
 
     started: float
-    offsets: dict[TopicPartition, int]
     outputs: list[Output]
     #: One per producer batch.
     sent: list[_Sent]
@@ -124,22 +116,24 @@ class _Handed:
     unsent: list[Output]
 
 
-def _failed(exc: BaseException) -> asyncio.Future[Any]:
-    fut: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+def _failed(exc: BaseException) -> asyncio.Future[object]:
+    fut: asyncio.Future[object] = asyncio.get_running_loop().create_future()
     fut.set_exception(exc)
     return fut
 
 
-class Normalizer:
-    """Raw and partner topics to the canonical topic (or the dead-letter topic)."""
+class Normalizer(BatchHandler[_Handed]):
+    """Raw and partner topics to the canonical topic (or the dead-letter topic), on the one
+    consumer runtime (quanhub.common.consuming): each batch is routed and handed to the
+    producer (take), every output acknowledged (acknowledge), then the offsets committed."""
 
     def __init__(
         self,
         *,
         settings: NormalizerSettings,
-        consumer: Any,
-        producer: Any,
-        new_producer: Callable[[], Any],
+        consumer: Consumer,
+        producer: Producer,
+        new_producer: Callable[[], Producer],
         limits: OutputLimits,
         sources: Sources,
         topics: Topics,
@@ -158,11 +152,17 @@ class Normalizer:
         self._metrics = metrics
         self._clock = clock
         self._directory = directory
-        self._lock = asyncio.Lock()
-        self._stopping = asyncio.Event()
         self._last_poll: datetime | None = None
-        #: The batch handed to the producer and not yet committed (finishing meanwhile).
-        self._in_flight: asyncio.Future[None] | None = None
+        # Produce failures are retried output by output in acknowledge (a producer renewed,
+        # oversize outputs sent alone): the loop retries nothing itself.
+        self._loop = ConsumerLoop(
+            consumer,
+            self,
+            poll_timeout_ms=settings.poll_timeout_ms,
+            max_records=settings.batch_max_records,
+            abandoned=(BatchAbandoned,),
+        )
+        self._stopping = self._loop.stopping
 
     async def start(self) -> None:
         """Check the output topics' limits (OutputTopicTooSmall when one is below the
@@ -170,22 +170,22 @@ class Normalizer:
         await self._limits.check()
         await self._producer.start()
         self._consumer.subscribe(
-            pattern=self._sources.pattern, listener=_FinishBatchBeforeRevoke(self)
+            pattern=self._sources.pattern, listener=DrainBeforeRevoke(self._loop)
         )
         await self._consumer.start()
         log.info("normalizer_started", pattern=self._sources.pattern)
 
     def stop(self) -> None:
         """Ask the loop to finish its in-flight batches and return."""
-        self._stopping.set()
+        self._loop.stop()
 
     async def close(self) -> None:
         """Leave the group and flush the producer (after run() has returned)."""
-        self._stopping.set()
-        async with self._lock:
-            await self._consumer.stop()
-            await self._producer.stop()
-            await self._directory.close()
+        self._loop.stop()
+        await self._loop.drain()
+        await self._consumer.stop()
+        await self._producer.stop()
+        await self._directory.close()
         log.info("normalizer_stopped")
 
     def ready(self) -> bool:
@@ -194,105 +194,63 @@ class Normalizer:
         return last is not None and self._clock.now() - last < _STALE_POLL
 
     async def run(self) -> None:
-        """Poll, process and commit until stop() is called.
-
-        Each batch is routed and handed to the producer, then the previous batch is
-        finished (acknowledged, committed) and the new one left to finish in the background
-        while the next poll waits: two batches in flight at most, committed in order.
-        """
-        try:
-            while not self._stopping.is_set():
-                batch = await self._consumer.getmany(
-                    timeout_ms=self._settings.poll_timeout_ms,
-                    max_records=self._settings.batch_max_records,
-                )
-                self._last_poll = self._clock.now()
-                if self._stopping.is_set():
-                    break
-                async with self._lock:
-                    handed = await self._hand_over(batch) if batch else None
-                    await self._settle()  # the previous batch first: offsets in order
-                    if handed is not None:
-                        self._in_flight = asyncio.ensure_future(self._finish(handed))
-            async with self._lock:
-                await self._settle()
-        except BatchAbandoned as exc:
-            log.warning("batch_abandoned", reason=exc.message)
-            await self._abandon()
-
-    async def _abandon(self) -> None:
-        """Stopping mid-batch: let the batch in flight end (committed or abandoned too)."""
-        task, self._in_flight = self._in_flight, None
-        if task is not None:
-            await asyncio.wait([task])
-            error = None if task.cancelled() else task.exception()
-            if isinstance(error, BatchAbandoned):
-                log.warning("batch_abandoned", reason=error.message)
-            elif error is not None:
-                raise error
+        """Poll, process and commit until stop() is called: two batches in flight at most,
+        committed in order (quanhub.common.consuming.ConsumerLoop)."""
+        await self._loop.run()
 
     async def drain(self) -> None:
-        """Wait until no batch is in flight (its failure is the loop's to raise)."""
-        async with self._lock:
-            task = self._in_flight
-            if task is not None:
-                await asyncio.wait([task])
+        """Wait until no batch is in flight (what a revocation waits for)."""
+        await self._loop.drain()
 
-    async def _settle(self) -> None:
-        """Finish the batch in flight, if any; its errors are raised here."""
-        task, self._in_flight = self._in_flight, None
-        if task is not None:
-            await task
-
-    async def process(self, batch: dict[TopicPartition, list[Any]]) -> None:
+    async def process(self, batch: Polled) -> None:
         """Route, produce (acknowledged), then commit one batch."""
-        await self._finish(await self._hand_over(batch))
+        await self._loop.process(Batch.of(batch))
 
-    async def _hand_over(self, batch: dict[TopicPartition, list[Any]]) -> _Handed:
+    def polled(self, polled: Polled) -> None:
+        """Every poll, empty or not, shows the loop alive."""
+        self._last_poll = self._clock.now()
+
+    async def take(self, batch: Batch) -> _Handed:
         """Route every record of a batch and hand the outputs to the producer."""
         started = asyncio.get_running_loop().time()
         now = self._clock.now()
         sources = self._sources
         # A batch is keyed by topic partition: one owner lookup per partition, not record.
         owners = await self._owners(
-            {code for tp in batch if (code := sources.partner_of(tp.topic))}
+            {code for tp in batch.offsets if (code := sources.partner_of(tp.topic))}
         )
         topics = self._topics
-        outputs = [
-            route(record, sources, topics, now, owners)
-            for records in batch.values()
-            for record in records
-        ]
-        offsets = {tp: records[-1].offset + 1 for tp, records in batch.items() if records}
+        outputs = [route(record, sources, topics, now, owners) for record in batch.records]
         sent, unsent = await self._send_batches(outputs)
-        return _Handed(started, offsets, outputs, sent, unsent)
+        return _Handed(started, outputs, sent, unsent)
 
-    async def _finish(self, handed: _Handed) -> None:
-        """Wait for every output's acknowledgement (retrying), then commit the offsets."""
-        replaced = await self._acknowledged(handed.sent, handed.unsent)
-        self._account([replaced.get(id(out), out) for out in handed.outputs])
-        try:
-            await self._consumer.commit(handed.offsets)
-        except (CommitFailedError, IllegalStateError, KafkaError) as exc:
-            # The partitions moved (their new owner re-reads from the last commit) or the
-            # coordinator is away (the next batch's commit covers these offsets too): the
-            # outputs are safe either way, at worst they are produced again.
+    async def acknowledge(self, work: _Handed) -> None:
+        """Wait for every output's acknowledgement (retrying), and account for them."""
+        replaced = await self._acknowledged(work.sent, work.unsent)
+        self._account([replaced.get(id(out), out) for out in work.outputs])
+
+    def committed(self, work: _Handed, refused: BaseException | None) -> None:
+        """A refused commit is counted; the batch's time observed either way."""
+        if refused is not None:
             self._metrics.commit_failures.inc()
-            log.warning("commit_refused", error=type(exc).__name__)
-        self._metrics.batch_seconds.observe(asyncio.get_running_loop().time() - handed.started)
+        self._metrics.batch_seconds.observe(asyncio.get_running_loop().time() - work.started)
+
+    def _backoff(self) -> Iterator[float]:
+        settings = self._settings
+        return backoff(settings.retry_backoff_seconds, settings.retry_backoff_max_seconds)
 
     async def _owners(self, codes: set[str]) -> dict[str, Principal | None]:
         """The registry principal of each partner topic's owner, waiting out an outage."""
-        delay = self._settings.retry_backoff_seconds
+        delays = self._backoff()
         while True:
             try:
                 return {code: await self._directory.principal(code) for code in sorted(codes)}
             except DependencyUnavailable as exc:
                 if self._stopping.is_set():
                     raise BatchAbandoned(exc.message) from exc
+                delay = next(delays)
                 log.warning("registry_retry", reason=exc.message, backoff_seconds=delay)
                 await asyncio.sleep(delay)
-                delay = min(delay * 2, self._settings.retry_backoff_max_seconds)
 
     def _account(self, outputs: list[Output]) -> None:
         """Metrics (canonical events counted once per kind and batch) and dead-letter logs."""
@@ -322,7 +280,7 @@ class Normalizer:
         """Wait for the acknowledgements, producing again what failed retriably (on a new
         producer when the session broke) and smaller what was refused for its size (see
         oversize); the references that replaced refused outputs, by id() of each."""
-        delay = self._settings.retry_backoff_seconds
+        delays = self._backoff()
         replaced: dict[int, Output] = {}
         while True:
             results = await asyncio.gather(*(s.future for s in sent), return_exceptions=True)
@@ -337,14 +295,14 @@ class Normalizer:
                     msg = f"{len(retry)} records unacknowledged at shutdown"
                     raise BatchAbandoned(msg)
                 self._metrics.produce_retries.inc(len(retry))
+                delay = next(delays)
                 log.warning("produce_retry", records=len(retry), backoff_seconds=delay)
                 await asyncio.sleep(delay)
-                delay = min(delay * 2, self._settings.retry_backoff_max_seconds)
             sent, unsent = await self._send_batches(retry) if retry else ([], [])
             sent.extend(await self._send_alone(alone))
 
     def _failures(
-        self, sent: list[_Sent], results: list[Any], replaced: dict[int, Output]
+        self, sent: list[_Sent], results: list[object], replaced: dict[int, Output]
     ) -> tuple[list[Output], list[Output], str]:
         """From one round's results: the outputs to send again as they are, those to send
         alone or as references (refused for their size), and why the producer must be
@@ -382,7 +340,7 @@ class Normalizer:
         loop what to send again (on the new producer, see _acknowledged).
         """
         old = self._producer
-        delay = self._settings.retry_backoff_seconds
+        delays = self._backoff()
         while True:
             fresh = self._new_producer()
             try:
@@ -395,8 +353,7 @@ class Normalizer:
                     msg = f"no new producer at shutdown: {type(exc).__name__}"
                     raise BatchAbandoned(msg) from exc
                 log.warning("producer_start_retry", error=type(exc).__name__)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, self._settings.retry_backoff_max_seconds)
+                await asyncio.sleep(next(delays))
         self._producer = fresh
         self._metrics.producer_renewals.inc()
         log.warning("producer_renewed", reason=reason)
