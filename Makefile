@@ -17,10 +17,13 @@ NATIVE := services/gateway/native
 NATIVE_SOURCES := $(NATIVE)/Cargo.toml $(NATIVE)/Cargo.lock $(NATIVE)/pyproject.toml \
 	$(NATIVE)/quanhub_gateway_native.pyi $(wildcard $(NATIVE)/src/*.rs)
 
-$(STAMP): pyproject.toml $(NATIVE_SOURCES)
+# The tools above the services, each a distribution of its own (not in the image).
+TOOLS := deploy/local simulator bench cli
+
+$(STAMP): pyproject.toml $(TOOLS:%=%/pyproject.toml) $(NATIVE_SOURCES)
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -e '.[dev]' $(TOOLS:%=-e ./%)
 	@command -v cargo >/dev/null || { echo "The gateway's fast path is Rust: install a toolchain (https://rustup.rs) and rerun"; exit 1; }
 	$(BIN)/pip install --quiet ./$(NATIVE)
 	@touch $(STAMP)

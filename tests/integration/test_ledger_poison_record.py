@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 import asyncpg
 import pytest
 
+from quanhub.bench.synthetic import parcel_event
 from quanhub.common.canonical import canonical_business_key
 from quanhub.common.clock import SystemClock
 from quanhub.common.db import create_pool
@@ -22,7 +23,6 @@ from quanhub.common.topics import Topics
 from quanhub.ledger.consumer.metrics import ConsumerMetrics
 from quanhub.ledger.consumer.service import LedgerConsumer
 from quanhub.ledger.settings import LedgerConsumerSettings
-from quanhub.ledger.synthetic import parcel_event
 
 pytestmark = pytest.mark.integration
 WHEN = datetime(2026, 10, 16, 8, 0, tzinfo=UTC)

@@ -6,9 +6,9 @@ import random
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from quanhub.bench.synthetic import customs_event, order_event, parcel_event
 from quanhub.canonical.v1 import canonical_pb2 as cpb
 from quanhub.common.canonical import canonical_business_key
-from quanhub.ledger.synthetic import customs_event, order_event, parcel_event
 
 T0 = datetime(2026, 11, 20, 1, 0, tzinfo=UTC)  # 09:00 in Jinan
 ORDER_NO = "TM20261120-1210-0001"

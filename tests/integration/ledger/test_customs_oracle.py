@@ -23,12 +23,12 @@ from hypothesis import strategies as st
 from ledger_scenarios import T0
 from ledger_support import Api, append_and_project
 
+from quanhub.bench.synthetic import customs_event, order_event
 from quanhub.canonical.v1 import canonical_pb2 as cpb
 from quanhub.common.access import Role, create_partner
 from quanhub.common.clock import FixedClock
 from quanhub.ledger.read.customs import money_sql
 from quanhub.ledger.read.documents import decimal
-from quanhub.ledger.synthetic import customs_event, order_event
 
 pytestmark = pytest.mark.integration
 

@@ -20,13 +20,13 @@ import asyncpg
 import pytest
 from ledger_support import Api, append_and_project
 
+from quanhub.bench.synthetic import customs_event, order_event, parcel_event
 from quanhub.canonical.v1 import canonical_pb2 as cpb
 from quanhub.common.access import Principal, Role, create_partner
 from quanhub.common.clock import FixedClock
 from quanhub.ledger.feeds.source import KINDS, LedgerEventSource
 from quanhub.ledger.read.params import Params
 from quanhub.ledger.read.visibility import declaration_confirmed
-from quanhub.ledger.synthetic import customs_event, order_event, parcel_event
 
 pytestmark = pytest.mark.integration
 

@@ -17,6 +17,7 @@ import asyncpg
 import pytest
 
 from quanhub.bench.rows import ledger_rows
+from quanhub.bench.synthetic import parcel_event
 from quanhub.bench.workload import Workload
 from quanhub.common.settings import DatabaseSettings
 from quanhub.ledger.decode import decode
@@ -25,7 +26,6 @@ from quanhub.ledger.store.projector import project
 from quanhub.ledger.store.rebuild import PROJECTION_TABLES, rebuild
 from quanhub.ledger.store.rows import LedgerRow
 from quanhub.ledger.store.writer import Position, prepare, write_batch
-from quanhub.ledger.synthetic import parcel_event
 
 pytestmark = pytest.mark.integration
 

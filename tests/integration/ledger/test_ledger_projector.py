@@ -14,6 +14,7 @@ from ledger_scenarios import T0
 from ledger_support import VISIBLE_EVENTS, Api, consumer_settings, wait_for
 from prometheus_client import generate_latest
 
+from quanhub.bench.synthetic import parcel_event
 from quanhub.canonical.v1 import canonical_pb2 as cpb
 from quanhub.common.clock import SystemClock
 from quanhub.common.settings import DatabaseSettings, KafkaSettings
@@ -23,7 +24,6 @@ from quanhub.ledger.consumer.service import LedgerConsumer
 from quanhub.ledger.decode import decode
 from quanhub.ledger.store.projector import project
 from quanhub.ledger.store.writer import AnyConnection, prepare, write_batch
-from quanhub.ledger.synthetic import parcel_event
 
 pytestmark = pytest.mark.integration
 

@@ -12,9 +12,9 @@ import pytest
 from ledger_scenarios import ORDER_NO, T0, import_1210_consignment
 from ledger_support import Api, append_and_project
 
+from quanhub.bench.synthetic import customs_event, order_event
 from quanhub.common.settings import DatabaseSettings
 from quanhub.ledger.api.app import POINT_SESSION, READ_SESSION, create_read_pool
-from quanhub.ledger.synthetic import customs_event, order_event
 
 pytestmark = pytest.mark.integration
 

@@ -14,6 +14,7 @@ import asyncpg
 import pytest
 from ledger_scenarios import ORDER_NO, T0, WAYBILL, import_1210_consignment, random_traffic
 
+from quanhub.bench.synthetic import order_event, parcel_event
 from quanhub.canonical.v1 import canonical_pb2 as cpb
 from quanhub.common.settings import DatabaseSettings
 from quanhub.ledger.decode import decode
@@ -28,7 +29,6 @@ from quanhub.ledger.store.writer import (
     write_batch,
     write_isolating,
 )
-from quanhub.ledger.synthetic import order_event, parcel_event
 
 pytestmark = pytest.mark.integration
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import NamedTuple
 
+from quanhub.bench.synthetic import parcel_event
 from quanhub.ledger.consumer.service import DECODE_SLICE, decode_batch, decode_yielding
 from quanhub.ledger.store.writer import Position
-from quanhub.ledger.synthetic import parcel_event
 
 NOW = datetime(2026, 11, 28, tzinfo=UTC)
 

@@ -6,11 +6,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from quanhub.bench.synthetic import customs_event, order_event, parcel_event
 from quanhub.canonical.v1 import canonical_pb2 as cpb
 from quanhub.ledger.decode import declaration_id, decode
 from quanhub.ledger.errors import UndecodableEvent
 from quanhub.ledger.store.rows import LedgerRow
-from quanhub.ledger.synthetic import customs_event, order_event, parcel_event
 
 T = datetime(2026, 11, 20, 8, tzinfo=UTC)
 NOW = datetime(2026, 11, 28, tzinfo=UTC)

@@ -1,4 +1,4 @@
-"""`python -m quanhub.gateway.loadtest`: measure events/s through POST /v1/events.
+"""`python -m quanhub.bench.loadtest`: measure events/s through POST /v1/events.
 
 Posts parcel events as a carrier (the demo key of SF by default) from several concurrent
 clients for a fixed time and prints accepted events per second. Every event has a fresh

@@ -10,8 +10,8 @@ from dataclasses import astuple
 
 import asyncpg
 
+from quanhub.bench.ledger_consumer import write_pipelined
 from quanhub.bench.measure import Measure
-from quanhub.ledger.bench import write_pipelined
 from quanhub.ledger.store.projector import step_script
 from quanhub.ledger.store.rows import COLUMNS, LedgerRow
 from quanhub.ledger.store.writer import append, prepare

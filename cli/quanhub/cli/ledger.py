@@ -87,9 +87,9 @@ def bench(
 ) -> None:
     """Measure the ledger writer (canonical topic -> PostgreSQL, events/s) against raw COPY
     of the same rows into a same-shaped table, on a scratch database and topic."""
+    from quanhub.bench.ledger_consumer import run_bench
     from quanhub.common.logging import configure_logging
     from quanhub.common.settings import DatabaseSettings, KafkaSettings
-    from quanhub.ledger.bench import run_bench
 
     configure_logging("WARNING", json=False)
     database = DatabaseSettings(url=_database_url())

@@ -38,7 +38,7 @@ def deploy_dir() -> Path:
     QUANHUB_STACK_DEPLOY_DIR overrides it for installs outside a checkout.
     """
     override = os.environ.get("QUANHUB_STACK_DEPLOY_DIR")
-    # services/common/quanhub/stack/status.py -> repository root is four levels up.
+    # deploy/local/quanhub/stack/status.py -> repository root is four levels up.
     candidate = Path(override) if override else Path(__file__).resolve().parents[4] / "deploy"
     local = candidate / "local" if (candidate / "local").is_dir() else candidate
     if not (local / "kafka" / "server.properties.template").is_file():

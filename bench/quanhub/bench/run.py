@@ -176,18 +176,18 @@ async def _ledger(env: BenchEnv, workload: Workload, p: Plan, stamp: str) -> lis
 
 
 async def _consumer(env: BenchEnv, database: str, events: int) -> list[Measure]:
-    """The ledger owner's own benchmark (quanhub.ledger.bench): its consumer from Kafka into
-    a scratch database, against COPY of the same rows into an indexed same-shaped table."""
+    """The ledger consumer's benchmark (quanhub.bench.ledger_consumer): the consumer from Kafka
+    into a scratch database, against COPY of the same rows into an indexed same-shaped table."""
+    from quanhub.bench.ledger_consumer import run_bench
     from quanhub.common.settings import DatabaseSettings
-    from quanhub.ledger.bench import run_bench
 
     result = await run_bench(
         env.kafka(), DatabaseSettings(url=env.database_url(database)), events=events, batch=5000,
         extras=False,  # the writer alone is the ledger stage's; bare COPY is not reported
     )  # fmt: skip
-    note = f"{events:,} synthetic canonical events (quanhub.ledger.synthetic), batches of 5000"
+    note = f"{events:,} synthetic canonical events (quanhub.bench.synthetic), batches of 5000"
     return [
-        Measure("ledger consumer, Kafka → PostgreSQL (quanhub.ledger.bench)",
+        Measure("ledger consumer, Kafka → PostgreSQL (quanhub.bench.ledger_consumer)",
                 result.writer_rate, "events/s", ingest.GROUP,
                 baseline=result.copy_indexed_rate, baseline_name="COPY, indexed table",
                 target=0.5, target_on="ratio", note=note),
@@ -195,8 +195,8 @@ async def _consumer(env: BenchEnv, database: str, events: int) -> list[Measure]:
 
 
 async def _normalizer(env: BenchEnv, events: int, producer: float | None) -> list[Measure]:
-    """The normalizer owner's own benchmark (quanhub.normalizer.bench), in a bench namespace."""
-    from quanhub.normalizer import bench as normalizer_bench
+    """The normalizer owner's own benchmark (quanhub.bench.normalizer), in a bench namespace."""
+    from quanhub.bench import normalizer as normalizer_bench
 
     rate = await normalizer_bench.run(env.kafka_bootstrap, events, 500, env.partitions)
     return [Measure("normalizer alone (Kafka in → Kafka out)", rate, "events/s",

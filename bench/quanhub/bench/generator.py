@@ -1,4 +1,4 @@
-"""How fast the generator alone is: `python -m quanhub.simulator.bench [ORDERS] [SEED]`.
+"""How fast the generator alone is: `python -m quanhub.bench.generator [ORDERS] [SEED]`.
 
 Prints wall and CPU time of generation, and of encoding into 500-event protobuf batches.
 CPU seconds are the fairer figure on a shared machine (other processes stretch wall time).

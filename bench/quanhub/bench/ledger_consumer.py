@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 import asyncpg
 from aiokafka.admin import AIOKafkaAdminClient
 
+from quanhub.bench.synthetic import traffic
 from quanhub.canonical.v1.canonical_pb2 import CanonicalEvent
 from quanhub.common.canonical import canonical_business_key
 from quanhub.common.clock import SystemClock
@@ -34,7 +35,6 @@ from quanhub.ledger.settings import LedgerConsumerSettings
 from quanhub.ledger.store.rebuild import ALL_TABLES
 from quanhub.ledger.store.rows import COLUMNS, LedgerRow
 from quanhub.ledger.store.writer import Position, compress_with_lz4, write_batch
-from quanhub.ledger.synthetic import traffic
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,4 @@
-"""`python -m quanhub.normalizer.bench`: the normalizer's own throughput, Kafka in → Kafka out.
+"""`python -m quanhub.bench.normalizer`: the normalizer's own throughput, Kafka in → Kafka out.
 
 Fills a raw topic (in a throwaway namespace) with N gateway-style parcel envelopes, starts
 one in-process normalizer, and times from its first canonical record to the N-th, reading
