@@ -3,46 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any, NamedTuple, cast
+from typing import Any, cast
 
 from quanhub.common.clock import SystemClock
+from quanhub.common.consuming import Record
 from quanhub.common.settings import KafkaSettings
+from quanhub.common.testing import FakeConsumer, FakeRecord
 from quanhub.ledger.consumer.metrics import ConsumerMetrics
 from quanhub.ledger.consumer.service import Inflow, LedgerConsumer
 from quanhub.ledger.settings import LedgerConsumerSettings
-
-
-class TP(NamedTuple):
-    topic: str
-    partition: int
-
-
-class Record(NamedTuple):
-    topic: str
-    partition: int
-    offset: int
-
-
-class FakeConsumer:
-    """getmany hands out the scripted polls in turn, then waits out its timeout empty."""
-
-    def __init__(self, polls: list[list[Record]]) -> None:
-        self.polls = polls
-        self.calls: list[tuple[int, int]] = []
-
-    async def getmany(self, *, timeout_ms: int, max_records: int) -> dict[TP, list[Record]]:
-        self.calls.append((timeout_ms, max_records))
-        if not self.polls:
-            await asyncio.sleep(timeout_ms / 1000)
-            return {}
-        records = self.polls.pop(0)[:max_records]
-        out: dict[TP, list[Record]] = {}
-        for r in records:
-            out.setdefault(TP(r.topic, r.partition), []).append(r)
-        return out
-
-    def highwater(self, tp: TP) -> int | None:
-        return None
 
 
 def _consumer(**settings: Any) -> LedgerConsumer:
@@ -51,7 +20,16 @@ def _consumer(**settings: Any) -> LedgerConsumer:
 
 
 def _records(partition: int, start: int, count: int) -> list[Record]:
-    return [Record("c", partition, offset) for offset in range(start, start + count)]
+    return [FakeRecord("c", partition, offset) for offset in range(start, start + count)]
+
+
+async def _batch(
+    consumer: LedgerConsumer, first: list[Record], more: list[list[Record]], stop: asyncio.Event
+) -> tuple[list[Record], FakeConsumer]:
+    """The batch the consumer's loop makes of a first poll and the polls after it."""
+    kafka = FakeConsumer(polls=[first, *more])
+    batch = await consumer.loop(kafka, stop).poll()
+    return batch.records, kafka
 
 
 def _busy(consumer: LedgerConsumer, rate: float) -> None:
@@ -82,41 +60,42 @@ def test_inflow_smooths_a_burst() -> None:
 async def test_light_traffic_is_written_as_polled() -> None:
     consumer = _consumer(linger_from_rate=7000, batch_linger_ms=200)
     _busy(consumer, 1_000)
-    kafka = FakeConsumer([_records(0, 10, 5)])
     first = _records(0, 0, 10)
-    assert await consumer.fill(kafka, list(first), asyncio.Event()) == first
-    assert kafka.calls == []
+    batch, kafka = await _batch(consumer, first, [_records(0, 10, 5)], asyncio.Event())
+    assert batch == first
+    assert len(kafka.calls) == 1
 
 
 async def test_under_load_a_batch_fills_up_to_its_maximum_in_arrival_order() -> None:
     consumer = _consumer(linger_from_rate=7000, batch_linger_ms=5_000, batch_max_records=100)
     _busy(consumer, 10_000)
-    kafka = FakeConsumer([_records(0, 10, 30), _records(1, 0, 40), _records(0, 40, 50)])
-    batch = await consumer.fill(kafka, _records(0, 0, 10), asyncio.Event())
+    polls = [_records(0, 10, 30), _records(1, 0, 40), _records(0, 40, 50)]
+    batch, kafka = await _batch(consumer, _records(0, 0, 10), polls, asyncio.Event())
     assert batch == _records(0, 0, 10) + _records(0, 10, 30) + _records(1, 0, 40) + _records(
         0, 40, 20
     )
-    assert [max_records for _, max_records in kafka.calls] == [90, 60, 20]
-    assert kafka.polls == [], "the last poll asked for what was left, no more"
+    assert [max_records for _, max_records in kafka.calls] == [100, 90, 60, 20]
+    assert kafka.polls == [_records(0, 60, 30)], "the last poll asked for what was left, no more"
 
 
 async def test_under_load_a_batch_waits_no_longer_than_the_linger() -> None:
     consumer = _consumer(linger_from_rate=7000, batch_linger_ms=30, batch_max_records=5_000)
     _busy(consumer, 10_000)
-    kafka = FakeConsumer([_records(0, 10, 3)])
-    batch = await consumer.fill(kafka, _records(0, 0, 10), asyncio.Event())
+    batch, kafka = await _batch(consumer, _records(0, 0, 10), [_records(0, 10, 3)], asyncio.Event())
     assert batch == _records(0, 0, 13)
-    assert all(timeout <= 30 for timeout, _ in kafka.calls)
+    assert all(timeout <= 30 for timeout, _ in kafka.calls[1:])
 
 
 async def test_stopping_or_a_zero_linger_does_not_wait() -> None:
     consumer = _consumer(linger_from_rate=7000, batch_linger_ms=5_000)
     _busy(consumer, 10_000)
-    kafka = FakeConsumer([_records(0, 10, 3)])
     stop = asyncio.Event()
     stop.set()
-    assert await consumer.fill(kafka, _records(0, 0, 10), stop) == _records(0, 0, 10)
+    batch, kafka = await _batch(consumer, _records(0, 0, 10), [_records(0, 10, 3)], stop)
+    assert batch == _records(0, 0, 10)
+    assert len(kafka.calls) == 1
     off = _consumer(linger_from_rate=7000, batch_linger_ms=0)
     _busy(off, 10_000)
-    assert await off.fill(kafka, _records(0, 0, 10), asyncio.Event()) == _records(0, 0, 10)
-    assert kafka.calls == []
+    batch, kafka = await _batch(off, _records(0, 0, 10), [_records(0, 10, 3)], asyncio.Event())
+    assert batch == _records(0, 0, 10)
+    assert len(kafka.calls) == 1

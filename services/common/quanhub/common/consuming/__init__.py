@@ -5,6 +5,7 @@ from quanhub.common.consuming.loop import (
     BatchHandler,
     ConsumerLoop,
     DrainBeforeRevoke,
+    Drains,
     never,
 )
 from quanhub.common.consuming.ports import Consumer, Polled, Producer, ProducerBatch, Record
@@ -15,6 +16,7 @@ __all__ = [
     "Consumer",
     "ConsumerLoop",
     "DrainBeforeRevoke",
+    "Drains",
     "Polled",
     "Producer",
     "ProducerBatch",

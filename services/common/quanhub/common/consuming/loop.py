@@ -21,7 +21,7 @@ import asyncio
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Generic, TypeVar
+from typing import Generic, Protocol, TypeVar
 
 import structlog
 from aiokafka import ConsumerRebalanceListener, TopicPartition
@@ -232,11 +232,17 @@ class ConsumerLoop(Generic[W]):
                 raise error
 
 
+class Drains(Protocol):
+    """What a revocation waits on (a ConsumerLoop)."""
+
+    async def drain(self) -> None: ...
+
+
 class DrainBeforeRevoke(ConsumerRebalanceListener):  # type: ignore[misc]
     """Lets the batches being taken and in flight finish before their partitions move to
     another member, so the next owner starts after them."""
 
-    def __init__(self, loop: ConsumerLoop[W]) -> None:
+    def __init__(self, loop: Drains) -> None:
         self._loop = loop
         #: The partitions this member holds now.
         self.assigned: set[TopicPartition] = set()

@@ -3,7 +3,6 @@ the retry-with-backoff both run their work under."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
@@ -11,6 +10,7 @@ import asyncpg
 import structlog
 from prometheus_client import Counter
 
+from quanhub.common.backoff import GaveUp, backoff, retrying
 from quanhub.ledger.store.writer import AnyConnection
 
 log = structlog.get_logger(__name__)
@@ -72,15 +72,19 @@ class OwnConnection:
         """`work`'s result; after a database error, drop the connection, count and log it,
         and try again after a pause doubling from `initial_seconds` up to `max_seconds`,
         unless `give_up()` says to stop (then None)."""
-        delay = initial_seconds
-        while True:
-            try:
-                return await work()
-            except DATABASE_ERRORS as exc:
-                failures.inc()
-                log.warning(event, error=str(exc), retry_in=delay)
-                await self.drop()
-                if give_up():
-                    return None
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, max_seconds)
+
+        async def failed(exc: BaseException, delay: float) -> None:
+            failures.inc()
+            log.warning(event, error=str(exc), retry_in=delay)
+            await self.drop()
+
+        try:
+            return await retrying(
+                work,
+                retriable=lambda exc: isinstance(exc, DATABASE_ERRORS),
+                delays=backoff(initial_seconds, max_seconds),
+                failed=failed,
+                give_up=give_up,
+            )
+        except GaveUp:
+            return None

@@ -2,46 +2,39 @@
 
 from __future__ import annotations
 
-import asyncio
-from typing import Any
+from collections.abc import Sequence
 
 import asyncpg
 import structlog
-from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
+from aiokafka import TopicPartition
 
+from quanhub.common.consuming import Consumer, DrainBeforeRevoke, Drains
 from quanhub.ledger.store.writer import stored_offsets
 
 log = structlog.get_logger(__name__)
 
 
-class SeekToStoredOffsets(ConsumerRebalanceListener):  # type: ignore[misc]
+class SeekToStoredOffsets(DrainBeforeRevoke):
     """Kafka's own committed offsets are never used: PostgreSQL's are the truth.
 
-    Revocation waits for the batch being written (`write_lock`), so the next owner of a
-    partition reads offsets that already include it.
+    Revocation waits for the batch being written (DrainBeforeRevoke), so the next owner of
+    a partition reads offsets that already include it.
     """
 
     def __init__(
         self,
-        consumer: AIOKafkaConsumer,
+        loop: Drains,
+        consumer: Consumer,
         pool: asyncpg.Pool,
         *,
         group_id: str,
-        write_lock: asyncio.Lock,
     ) -> None:
+        super().__init__(loop)
         self._consumer = consumer
         self._pool = pool
         self._group_id = group_id
-        self._write_lock = write_lock
-        self.assigned: set[TopicPartition] = set()
 
-    async def on_partitions_revoked(self, revoked: Any) -> None:
-        """Let the batch in flight commit before the partitions move."""
-        async with self._write_lock:
-            self.assigned -= set(revoked)
-        log.info("partitions_revoked", partitions=sorted(str(tp) for tp in revoked))
-
-    async def on_partitions_assigned(self, assigned: Any) -> None:
+    async def assigning(self, assigned: Sequence[TopicPartition]) -> None:
         """Seek every assigned partition to its stored next offset, or to its beginning."""
         by_topic: dict[str, list[TopicPartition]] = {}
         for tp in assigned:
@@ -60,4 +53,3 @@ class SeekToStoredOffsets(ConsumerRebalanceListener):  # type: ignore[misc]
                     topic=topic,
                     stored={tp.partition: stored.get(tp.partition) for tp in tps},
                 )
-        self.assigned |= set(assigned)

@@ -1,21 +1,21 @@
-"""The consumer loop: poll a batch, decode it, write it with its offsets, repeat."""
+"""The ledger consumer: each polled batch decoded, then written with its offsets."""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 import asyncpg
 import structlog
 
 from quanhub.common.clock import Clock
+from quanhub.common.consuming import Batch, BatchHandler, Consumer, ConsumerLoop, Polled, Record
 from quanhub.common.kafka import ensure_topics, make_consumer
 from quanhub.common.topics import Topics
-from quanhub.ledger.consumer.connection import OwnConnection
+from quanhub.ledger.consumer.connection import DATABASE_ERRORS, OwnConnection
 from quanhub.ledger.consumer.metrics import ConsumerMetrics
 from quanhub.ledger.consumer.projector import ProjectorLoop
 from quanhub.ledger.consumer.rebalance import SeekToStoredOffsets
@@ -38,21 +38,26 @@ APPLICATION_NAME = "quanhub-ledger-consumer"
 
 
 def decode_batch(
-    records: Sequence[Any], now: datetime
+    records: Sequence[Record], now: datetime
 ) -> tuple[list[LedgerRow], list[Reject], list[Position]]:
     """Decode polled records; unusable ones become rejects, and every partition advances."""
     rows: list[LedgerRow] = []
     rejects: list[Reject] = []
     last: dict[tuple[str, int], int] = {}
     for record in records:
-        where = {"topic": record.topic, "partition": record.partition, "offset": record.offset}
+        topic, partition, offset = record.topic, record.partition, record.offset
         try:
-            rows.append(decode(record.value, recorded_at=now, **where))
+            rows.append(
+                decode(
+                    record.value, topic=topic, partition=partition, offset=offset, recorded_at=now
+                )
+            )
         except UndecodableEvent as exc:
+            where = {"topic": topic, "partition": partition, "offset": offset}
             log.warning("record_rejected", error_code=exc.code, reason=exc.message, **where)
-            rejects.append(Reject(code=exc.code, message=exc.message, **where))
-        key = (record.topic, record.partition)
-        last[key] = max(last.get(key, -1), record.offset)
+            rejects.append(Reject(topic, partition, offset, exc.code, exc.message))
+        key = (topic, partition)
+        last[key] = max(last.get(key, -1), offset)
     positions = [Position(t, p, offset + 1) for (t, p), offset in last.items()]
     return rows, rejects, positions
 
@@ -62,7 +67,7 @@ DECODE_SLICE = 500
 
 
 async def decode_yielding(
-    records: Sequence[Any], now: datetime
+    records: Sequence[Record], now: datetime
 ) -> tuple[list[LedgerRow], list[Reject], list[Position]]:
     """`decode_batch`, a slice at a time, letting the event loop run in between: the write
     in flight needs the loop to send its next statement as soon as PostgreSQL answers the
@@ -106,8 +111,32 @@ class Inflow:
         return self.rate
 
 
-class LedgerConsumer:
-    """Reads the canonical topic and keeps the ledger; `ready` once it owns partitions."""
+@dataclass(slots=True)
+class _Write:
+    """One decoded batch to write with its offsets, and what the write gave."""
+
+    rows: list[LedgerRow]
+    rejects: list[Reject]
+    positions: list[Position]
+    count: int
+    now: datetime
+    started: float = 0.0
+    result: WriteResult | None = None
+
+
+def _retriable(exc: BaseException) -> bool:
+    """A database error: the connection is dropped and the write tried again on a new one."""
+    return isinstance(exc, DATABASE_ERRORS)
+
+
+class LedgerConsumer(BatchHandler[_Write]):
+    """Reads the canonical topic and keeps the ledger; `ready` once it owns partitions.
+
+    Runs on the one consumer runtime (quanhub.common.consuming): a batch is decoded (take)
+    while PostgreSQL writes the previous one, then written with its offsets in one
+    transaction (acknowledge); Kafka's committed offsets are never used. A failed write is
+    retried, never skipped.
+    """
 
     def __init__(
         self,
@@ -122,8 +151,8 @@ class LedgerConsumer:
         self._clock = clock
         self._metrics = metrics
         self._topic = Topics(settings.kafka).canonical
-        self._write_lock = asyncio.Lock()
         self._listener: SeekToStoredOffsets | None = None
+        self._consumer: Consumer | None = None
         self._conn = OwnConnection(settings.database.url, APPLICATION_NAME, compress_with_lz4)
         #: Makes what this consumer appends visible, beside its next write.
         self.projector = ProjectorLoop(settings, metrics)
@@ -136,6 +165,22 @@ class LedgerConsumer:
         projecting = self._projecting is not None and not self._projecting.done()
         return projecting and self._listener is not None and bool(self._listener.assigned)
 
+    def loop(self, consumer: Consumer, stop: asyncio.Event) -> ConsumerLoop[_Write]:
+        """This consumer's batches on `consumer`, until `stop` is set."""
+        self._consumer = consumer
+        settings = self._settings
+        return ConsumerLoop(
+            consumer,
+            self,
+            poll_timeout_ms=settings.poll_timeout_ms,
+            max_records=settings.batch_max_records,
+            retriable=_retriable,
+            retry_initial_seconds=settings.retry_initial_seconds,
+            retry_max_seconds=settings.retry_max_seconds,
+            commit=False,  # the offsets are written with the rows
+            stopping=stop,
+        )
+
     async def run(self, stop: asyncio.Event) -> None:
         """Consume until `stop` is set; a failed write is retried, never skipped."""
         canonical = [s for s in Topics(self._settings.kafka).specs() if s.name == self._topic]
@@ -146,115 +191,80 @@ class LedgerConsumer:
             client_id="quanhub-ledger-consumer",
             max_partition_fetch_bytes=4 * 1024 * 1024,
         )
+        loop = self.loop(consumer, stop)
         self._listener = SeekToStoredOffsets(
-            consumer, self._pool, group_id=self._settings.group_id, write_lock=self._write_lock
+            loop, consumer, self._pool, group_id=self._settings.group_id
         )
         consumer.subscribe([self._topic], listener=self._listener)
         await consumer.start()
         self._projecting = asyncio.create_task(self.projector.run())
         log.info("ledger_consumer_started", topic=self._topic, group=self._settings.group_id)
-        # One write in flight at a time, in order; the next batch is polled and decoded
-        # while PostgreSQL works on the previous one.
-        pending: asyncio.Task[None] | None = None
         try:
-            while not stop.is_set():
-                polled = await consumer.getmany(
-                    timeout_ms=self._settings.poll_timeout_ms,
-                    max_records=self._settings.batch_max_records,
-                )
-                records = [r for batch in polled.values() for r in batch]
-                self.inflow.add(len(records), time.monotonic())
-                if not records:
-                    continue
-                self._record_lag(consumer, polled)
-                records = await self.fill(consumer, records, stop)
-                now = self._clock.now()
-                decoded = await decode_yielding(records, now)
-                if pending is not None:
-                    await pending
-                pending = asyncio.create_task(self._write(decoded, len(records), now, stop))
-                await asyncio.sleep(0)  # let the write send its first statement now
-            if pending is not None:
-                await pending
+            await loop.run()
         finally:
-            if pending is not None and not pending.done():
-                pending.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await pending
             await consumer.stop()
             await self._conn.drop()
             # The projector's last catch-up: what this consumer appended becomes visible.
             self.projector.stop()
             await self._projecting
 
-    async def fill(self, consumer: Any, records: list[Any], stop: asyncio.Event) -> list[Any]:
-        """Under load (inflow at least `linger_from_rate`), poll on for up to
-        `batch_linger_ms` until the batch is full: fewer, bigger transactions. Records
-        polled later are later in their partitions, so the batch keeps arrival order."""
-        settings = self._settings
-        if not settings.batch_linger_ms or self.inflow.rate < settings.linger_from_rate:
-            return records
-        deadline = time.monotonic() + settings.batch_linger_ms / 1000
-        while len(records) < settings.batch_max_records and not stop.is_set():
-            left_ms = int((deadline - time.monotonic()) * 1000)
-            if left_ms <= 0:
-                break
-            polled = await consumer.getmany(
-                timeout_ms=left_ms, max_records=settings.batch_max_records - len(records)
-            )
-            more = [r for batch in polled.values() for r in batch]
-            self.inflow.add(len(more), time.monotonic())
-            if more:
-                self._record_lag(consumer, polled)
-                records += more
-        return records
-
-    def _record_lag(self, consumer: Any, polled: dict[Any, list[Any]]) -> None:
+    def polled(self, polled: Polled) -> None:
+        """Every poll feeds the inflow estimate; one with records, the lag gauges too."""
+        self.inflow.add(sum(len(batch) for batch in polled.values()), time.monotonic())
+        consumer = self._consumer
+        if consumer is None:
+            return
         for tp, batch in polled.items():
             highwater = consumer.highwater(tp)
             if highwater is not None and batch:
                 lag = max(highwater - batch[-1].offset - 1, 0)
                 self._metrics.lag.labels(str(tp.partition)).set(lag)
 
-    async def _write(
-        self,
-        decoded: tuple[list[LedgerRow], list[Reject], list[Position]],
-        count: int,
-        now: datetime,
-        stop: asyncio.Event,
-    ) -> None:
-        rows, rejects, positions = decoded
-        started = 0.0
+    def linger_seconds(self) -> float:
+        """Under load (inflow at least `linger_from_rate`), poll on for up to
+        `batch_linger_ms` until the batch is full: fewer, bigger transactions."""
+        settings = self._settings
+        if not settings.batch_linger_ms or self.inflow.rate < settings.linger_from_rate:
+            return 0.0
+        return settings.batch_linger_ms / 1000
 
-        async def attempt() -> WriteResult:
-            nonlocal started
-            started = time.perf_counter()
-            async with self._write_lock:
-                conn = await self._conn.get()
-                return await write_isolating(
-                    conn,
-                    rows,
-                    group_id=self._settings.group_id,
-                    positions=positions,
-                    rejects=rejects,
-                    now=now,
-                )
+    async def take(self, batch: Batch) -> _Write:
+        """Decode the batch, yielding to the write in flight meanwhile."""
+        now = self._clock.now()
+        rows, rejects, positions = await decode_yielding(batch.records, now)
+        return _Write(rows, rejects, positions, len(batch.records), now)
 
-        result = await self._conn.retrying(
-            attempt,
-            failures=self._metrics.write_failures,
-            event="ledger_write_failed",
-            give_up=stop.is_set,
-            initial_seconds=self._settings.retry_initial_seconds,
-            max_seconds=self._settings.retry_max_seconds,
+    async def acknowledge(self, work: _Write) -> None:
+        """Write the rows, rejects and offsets in one transaction (one attempt)."""
+        work.started = time.perf_counter()
+        conn = await self._conn.get()
+        work.result = await write_isolating(
+            conn,
+            work.rows,
+            group_id=self._settings.group_id,
+            positions=work.positions,
+            rejects=work.rejects,
+            now=work.now,
         )
+
+    async def failed(self, exc: BaseException, delay: float) -> None:
+        """A failed write: counted, logged, its connection dropped."""
+        self._metrics.write_failures.inc()
+        log.warning("ledger_write_failed", error=str(exc), retry_in=delay)
+        await self._conn.drop()
+
+    def committed(self, work: _Write, refused: BaseException | None) -> None:
+        """Metrics of the written batch, and a kick for the projector."""
+        result = work.result
         if result is None:
             return
-        self._metrics.batch_seconds.observe(time.perf_counter() - started)
-        self._metrics.records.inc(count)
+        self._metrics.batch_seconds.observe(time.perf_counter() - work.started)
+        self._metrics.records.inc(work.count)
         self._metrics.appended.inc(result.appended)
-        self._metrics.rejected.inc(len(rejects))
+        self._metrics.rejected.inc(len(work.rejects))
         self._metrics.last_seq.set(result.last_seq)
         if result.appended:
             self.projector.kick()
-        log.debug("batch_written", records=count, appended=result.appended, seq=result.last_seq)
+        log.debug(
+            "batch_written", records=work.count, appended=result.appended, seq=result.last_seq
+        )
