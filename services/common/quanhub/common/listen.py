@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import random
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import asyncpg
 import structlog
+
+from quanhub.common.backoff import backoff
 
 log = structlog.get_logger(__name__)
 
@@ -81,17 +82,19 @@ class ChannelListener:
         self._on_notify_cb(str(payload))
 
     async def _run(self) -> None:
-        backoff = self._min_backoff
+        delays = self._delays()
         while True:
             try:
                 await self._session()
             except Exception as exc:  # noqa: BLE001 - a listener that gave up would leave the process unannounced for good: log, back off, retry
                 log.warning(f"{self._name}_listen_failed", error=type(exc).__name__)
             if self._heard_once:
-                backoff, self._heard_once = self._min_backoff, False
-            # Jitter: after a database restart, every process does not reconnect at once.
-            await asyncio.sleep(backoff * random.uniform(0.5, 1.0))  # noqa: S311 - not crypto
-            backoff = min(backoff * 2, self._max_backoff)
+                delays, self._heard_once = self._delays(), False
+            await asyncio.sleep(next(delays))
+
+    def _delays(self) -> Iterator[float]:
+        # Jitter: after a database restart, every process does not reconnect at once.
+        return backoff(self._min_backoff, self._max_backoff, jitter=True)
 
     async def _session(self) -> None:
         """Connect, listen until the connection is lost; `on_state` is told both ends."""
