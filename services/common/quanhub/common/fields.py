@@ -12,24 +12,26 @@ Every string field of `quanhub.ingest.v1.Event`, at every level, is exactly one 
 - FREE_TEXT: anything else, partner status codes and short texts included: scrubbed of
   quoted phone and ID numbers (`quanhub.common.freetext`) before it reaches any topic.
 
-`CLASSES` is the one table: the gateway's Python path (`pii.protect_in_place`), its native
-path (handed `free_text()` at start, as it is handed the validation limits) and the
-normalizer's mapping all read which fields are free text from here. A string field that is
-not in the table (one added to ingest.proto later) is free text until classified, and a
-unit test fails until it is.
+Each field's class is its `field_class` option in ingest.proto (read by
+`quanhub.common.contract`); `CLASSES` is that option as a table. The gateway's Python path
+(`pii.protect_in_place`), its native path (handed the contract's table at start) and the
+normalizer's mapping read which fields are free text from here. A string field without a
+class (one added to ingest.proto later) is free text until classed, and a unit test fails
+until it is.
 """
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Iterator, Mapping
-from enum import StrEnum
 from types import MappingProxyType
 from typing import NamedTuple, TypeVar, cast
 
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
 from google.protobuf.message import Message
 
+from quanhub.common import contract
+from quanhub.common.contract import FieldClass
 from quanhub.common.freetext import scrub_text
 from quanhub.ingest.v1 import ingest_pb2
 
@@ -45,45 +47,11 @@ __all__ = [
 ]
 
 
-class FieldClass(StrEnum):
-    """How the hub treats a string field's value."""
-
-    PERSONAL = "personal"
-    IDENTIFIER = "identifier"
-    CLOSED = "closed"
-    FREE_TEXT = "free_text"
-
-
-_P, _I, _C, _F = FieldClass.PERSONAL, FieldClass.IDENTIFIER, FieldClass.CLOSED, FieldClass.FREE_TEXT
-#: The amounts of an order or declaration: decimal strings (validation._DECIMAL).
-_MONEY = {"goods_value": _C, "freight": _C, "tax_total": _C, "actual_paid": _C, "currency": _C}
-
-#: Message name (as `Descriptor.name`) -> field name -> its class.
+#: Message name (as `Descriptor.name`) -> string field name -> its class, from the
+#: `field_class` option of each field in ingest.proto (`quanhub.common.contract`).
 CLASSES: Mapping[str, Mapping[str, FieldClass]] = MappingProxyType({
-    "Event": {"event_id": _I, "trace_id": _C},
-    "Person": {"id_number": _P, "name": _P, "telephone": _P},
-    "Consignee": {"name": _P, "telephone": _P, "address": _P, "district_code": _C},
-    "GoodsLine": {
-        "item_no": _I, "item_name": _F, "hs_code": _I, "unit": _F, "unit_price": _C,
-        "total_price": _C, "origin_country": _F,
-    },
-    "OrderEvent": {
-        "platform_code": _I, "order_no": _I, "code_system": _F, "code": _F, "description": _F,
-        "carrier_code": _C, "waybill_no": _I, "trade_mode": _C, "ie_flag": _C, **_MONEY,
-        "discount": _C, "pay_code": _I, "pay_transaction_id": _I, "ebc_code": _I,
-    },
-    "ParcelEvent": {
-        "carrier_code": _C, "waybill_no": _I, "code_system": _F, "code": _F, "description": _F,
-        "platform_code": _I, "order_no": _I, "location": _F, "district_code": _C,
-        "delivery_point_id": _I, "vehicle_no": _F,
-    },
-    "CustomsEvent": {
-        "message_type": _C, "trade_mode": _C, "ie_flag": _C, "cop_no": _I, "invt_no": _I,
-        "order_no": _I, "ebp_code": _I, "ebc_code": _I, "logistics_code": _I,
-        "logistics_no": _I, "agent_code": _I, "customs_code": _I, "return_status": _F,
-        "return_time": _C, "return_info": _F, **_MONEY, "pay_code": _I,
-        "pay_transaction_id": _I, "statistics_flag": _F, "pre_no": _I,
-    },
+    message: MappingProxyType({r.name: r.field_class for r in fields if r.is_string})
+    for message, fields in contract.rules().items()
 })  # fmt: skip
 
 
@@ -110,8 +78,10 @@ def message_of(field: FieldDescriptor) -> str:
 
 
 def class_of(field: FieldDescriptor) -> FieldClass:
-    """The field's class; FREE_TEXT for a field the table does not name yet."""
-    return CLASSES.get(message_of(field), {}).get(field.name, _F)
+    """The field's class; FREE_TEXT for a field ingest.proto does not class (a unit test
+    fails until every string field is classed)."""
+    found = CLASSES.get(message_of(field), {}).get(field.name, FieldClass.NONE)
+    return FieldClass.FREE_TEXT if found is FieldClass.NONE else found
 
 
 @functools.cache
@@ -119,7 +89,7 @@ def free_text() -> Mapping[str, tuple[str, ...]]:
     """Message name -> its free-text fields by field number, for the types that have any."""
     found: dict[str, list[FieldDescriptor]] = {}
     for field in string_fields():
-        if class_of(field) is _F and not field.is_repeated:
+        if class_of(field) is FieldClass.FREE_TEXT and not field.is_repeated:
             found.setdefault(message_of(field), []).append(field)
     return MappingProxyType({
         name: tuple(f.name for f in sorted(fields, key=lambda f: f.number))
@@ -160,7 +130,7 @@ def _plan(message: Descriptor) -> _Plan:
 @functools.cache
 def _holds_free_text(message: Descriptor) -> bool:
     # Walks the types reachable from `message` (string_fields stops at each type once).
-    return any(class_of(f) is _F for f in string_fields(message))
+    return any(class_of(f) is FieldClass.FREE_TEXT for f in string_fields(message))
 
 
 def _inner(message: Message, plan: _Plan) -> Iterator[Message]:

@@ -19,7 +19,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from quanhub.canonical.v1 import canonical_pb2
-from quanhub.common import freetext
+from quanhub.common import contract, freetext
 from quanhub.common.fields import scrub_free_text
 from quanhub.common.timestamps import to_seconds_nanos
 from quanhub.ingest.v1 import ingest_pb2
@@ -135,30 +135,38 @@ _MASKS: dict[PiiKind, Callable[[str], str]] = {
     PiiKind.ADDRESS: mask_address,
 }
 
-_PERSON_FIELDS = (
-    ("id_number", PiiKind.ID_NUMBER),
-    ("name", PiiKind.NAME),
-    ("telephone", PiiKind.TELEPHONE),
-)
-_CONSIGNEE_FIELDS = (
-    ("name", PiiKind.NAME),
-    ("telephone", PiiKind.TELEPHONE),
-    ("address", PiiKind.ADDRESS),
-)
-
 #: Phone and ID numbers quoted in free text masked, however spelled (quanhub.common.freetext).
 scrub_text = freetext.scrub_text
 
-_PARTIES = (("buyer", _PERSON_FIELDS), ("payer", _PERSON_FIELDS), ("consignee", _CONSIGNEE_FIELDS))
-#: The personal fields by body, with each field's token path and mask: body -> ((party,
-#: ((field, kind, path, mask), ...)), ...), so tokenising an event formats no strings.
-_PARTY_PLAN = {
-    body: tuple(
-        (party, tuple((f, kind, f"{body}.{party}.{f}", _MASKS[kind]) for f, kind in fields))
-        for party, fields in _PARTIES
-    )
-    for body in ("order", "customs")
-}
+#: A field-path plan: (field, kind, token path, mask) of one party's personal fields.
+_FieldPlan = tuple[tuple[str, PiiKind, str, Callable[[str], str]], ...]
+
+
+def _party_plan() -> dict[str, tuple[tuple[str, _FieldPlan], ...]]:
+    """The personal fields by body, read from ingest.proto's `personal` options: body ->
+    ((party, ((field, kind, path, mask), ...)), ...), parties and fields in field-number
+    order, so tokenising an event formats no strings."""
+    rules = contract.rules()
+    plan: dict[str, tuple[tuple[str, _FieldPlan], ...]] = {}
+    for body in ingest_pb2.Event.DESCRIPTOR.oneofs_by_name["body"].fields:
+        parties = []
+        body_type = body.message_type.name if body.message_type is not None else ""
+        for party in rules.get(body_type, ()):
+            personal = [
+                (f.name, PiiKind(f.personal.value))
+                for f in rules.get(party.message_type, ())
+                if f.personal is not contract.PersonalKind.NONE
+            ]
+            if personal and not party.repeated:
+                path = f"{body.name}.{party.name}"
+                fields = tuple((f, k, f"{path}.{f}", _MASKS[k]) for f, k in personal)
+                parties.append((party.name, fields))
+        if parties:
+            plan[body.name] = tuple(parties)
+    return plan
+
+
+_PARTY_PLAN = _party_plan()
 
 
 #: (seconds, nanos) of an instant; cached, as a whole batch shares one receive time.

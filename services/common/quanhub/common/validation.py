@@ -16,18 +16,18 @@ from __future__ import annotations
 
 import functools
 import operator
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from types import MappingProxyType
-from typing import cast
+from typing import NamedTuple, cast
 
 from google.protobuf.descriptor import Descriptor
 from google.protobuf.message import Message
 
+from quanhub.common import contract, formats
 from quanhub.common.canonical import customs_message
-from quanhub.common.carriers import resolve_carrier
+from quanhub.common.formats import KNOWN_TRADE_MODES, parse_return_time
 from quanhub.common.timestamps import EPOCH, in_range
 from quanhub.ingest.v1 import ingest_pb2 as ipb
 
@@ -48,38 +48,29 @@ __all__ = [
 MAX_FUTURE = timedelta(days=1)
 #: Nothing the hub tracks happened before this.
 _EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
-#: Supervision modes (customs.md "Supervision modes").
-KNOWN_TRADE_MODES = frozenset({"9610", "1210", "9710", "9810", "1239"})
-#: China Standard Time, in which customs writes returnTime.
-CST = timedelta(hours=8)
-#: Goods lines one order or customs event may hold (a real declaration has a few dozen).
-#: Without a bound, one event of empty lines within the size limits (170,000 in 512 KiB)
-#: costs every reader (gateway, normalizer, ledger) seconds. The native path has it too.
-MAX_LINES = 1000
+#: Goods lines one order or customs event may hold (`max_items` of `lines` in ingest.proto;
+#: a real declaration has a few dozen). Without a bound, one event of empty lines within
+#: the size limits (170,000 in 512 KiB) costs every reader (gateway, normalizer, ledger)
+#: seconds.
+MAX_LINES = contract.rule("OrderEvent", "lines").max_items
+#: A string's length limit in characters when its field sets none (ingest.proto).
+DEFAULT_MAX_LEN = contract.DEFAULT_MAX_LENGTH
 
-# Numbers and codes are ASCII: a bare \d (and int(), Decimal()) also reads other scripts'
-# digits, so fullwidth 30000.00 would pass here as 30000 and count as nothing in SQL, which
-# reads ASCII digits only (the native path's predicates are ASCII too).
-_WAYBILL = re.compile(r"[A-Za-z0-9-]{6,40}")
-_DECIMAL = re.compile(r"[0-9]{1,13}(\.[0-9]{1,4})?")
-_EVENT_ID = re.compile(r"[\x21-\x7e]{1,128}")
-_DISTRICT = re.compile(r"[0-9]{6}")
-_CURRENCY = re.compile(r"[A-Z]{3}")
-_MESSAGE_TYPE = re.compile(r"CEB[0-9]{3}")
-_RETURN_TIME = re.compile(r"[0-9]{17}")
+
+def _limits_by_name() -> Mapping[str, int]:
+    """Field name -> its own length limit, for the fields with one; a name given two limits
+    in two messages fails at import (the native path reads limits by name)."""
+    found: dict[str, int] = {}
+    for fields in contract.rules().values():
+        for rule in fields:
+            limited = rule.is_string and rule.max_length != DEFAULT_MAX_LEN
+            if limited and found.setdefault(rule.name, rule.max_length) != rule.max_length:
+                raise ValueError(f"{rule.name} has two length limits")
+    return MappingProxyType(found)
+
 
 #: A string's length limit in characters, by field name (others: DEFAULT_MAX_LEN).
-DEFAULT_MAX_LEN = 128
-MAX_LEN: Mapping[str, int] = MappingProxyType(
-    {
-        "description": 1024,
-        "return_info": 1024,
-        "address": 512,
-        "item_name": 512,
-        "location": 256,
-        "name": 256,
-    }
-)
+MAX_LEN: Mapping[str, int] = _limits_by_name()
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,49 +85,42 @@ class Violation:
         return f"{self.code}: {self.message}"
 
 
-def parse_return_time(value: str) -> datetime | None:
-    """yyyyMMddHHmmssSSS in China Standard Time as an aware UTC instant, or None if invalid."""
-    if not _RETURN_TIME.fullmatch(value):
-        return None
-    # Fixed-width fields, as strptime("%Y%m%d%H%M%S") reads 14 digits (a field it would read
-    # shorter leaves digits over, which it refuses too), at a tenth of its cost.
-    try:
-        local = datetime(
-            int(value[:4]),
-            int(value[4:6]),
-            int(value[6:8]),
-            int(value[8:10]),
-            int(value[10:12]),
-            int(value[12:14]),
-            int(value[14:]) * 1000,
-            tzinfo=UTC,
-        )
-        return local - CST
-    except (ValueError, OverflowError):  # no such date; or before 0001-01-01T08:00 CST
-        return None
-
-
 def validate_event(event: ipb.Event, now: datetime) -> list[Violation]:
-    """Every violation in `event` judged at instant `now` (empty when the event is valid)."""
+    """Every violation in `event` judged at instant `now` (empty when the event is valid).
+
+    The per-field rules are ingest.proto's options (`quanhub.common.contract`), checked in
+    field-number order; the rules that join fields (the event time against the clock, a
+    declaration's document number, a receipt's status) follow, as code.
+    """
     check = _Checks()
-    if check.required("event_id", event.event_id):
-        check.pattern("event_id", event.event_id, _EVENT_ID, "must be 1-128 printable ASCII")
-    _check_time(check, event, now)
+    _check_fields(check, event, _event_plan(), None)
+    if event.HasField("occurred_at"):
+        _check_time(check, event, now)
     kind = event.WhichOneof("body")
-    if kind in {"order", "customs"} and (count := len(getattr(event, kind).lines)) > MAX_LINES:
-        why = f"has {count} goods lines; an event may have at most {MAX_LINES}"
-        check.add("too_long", f"{kind}.lines", why)
-        return check.found  # refused: its lines are not worth reading one by one
+    body: Message | None = None if kind is None else getattr(event, kind)
+    if body is not None and kind is not None and _too_many_items(check, body, kind):
+        return check.found  # refused: its items are not worth reading one by one
     _check_lengths(check, event, None)
-    if kind is None:
-        check.add("missing_field", "body", "(one of order, parcel, customs) is required")
-    elif kind == "order":
-        _check_order(check, event.order)
-    elif kind == "parcel":
-        _check_parcel(check, event.parcel)
-    else:
+    if body is None or kind is None:
+        for oneof in contract.required_oneofs().get(_EVENT.name, ()):
+            members = ", ".join(f.name for f in _EVENT.oneofs_by_name[oneof].fields)
+            check.add("missing_field", oneof, f"(one of {members}) is required")
+        return check.found
+    _check_fields(check, body, _field_plan(cast("Descriptor", body.DESCRIPTOR)), (None, kind, None))
+    if kind == "customs":
         _check_customs(check, event.customs)
     return check.found
+
+
+_EVENT: Descriptor = ipb.Event.DESCRIPTOR
+
+
+@functools.cache
+def _event_plan() -> tuple[_FieldCheck, ...]:
+    """The event's own field rules; its body (a oneof member) is checked on its own, after
+    the checks that decide whether it is worth reading."""
+    fields = _EVENT.fields_by_name
+    return tuple(f for f in _field_plan(_EVENT) if fields[f.name].containing_oneof is None)
 
 
 class _Checks:
@@ -156,44 +140,100 @@ class _Checks:
         self.add("missing_field", field, "is required")
         return False
 
-    def pattern(self, field: str, value: str, regex: re.Pattern[str], why: str) -> None:
-        if value and not regex.fullmatch(value):
-            self.add("invalid_format", field, why)
 
-    def money(self, prefix: str, **fields: str) -> None:
-        for name, value in fields.items():
-            if value and not _DECIMAL.fullmatch(value):
-                why = "must be a non-negative decimal string like 199.00"
-                self.add("invalid_format", f"{prefix}.{name}", why)
+#: What is done to a value before its format is checked.
+_NORMALIZE: Mapping[contract.Normalize, Callable[[str], str]] = MappingProxyType({
+    contract.Normalize.STRIP: str.strip,
+    contract.Normalize.STRIP_UPPER: lambda value: value.strip().upper(),
+})  # fmt: skip
+_STRING, _INTEGER, _PRESENT, _MESSAGE, _MESSAGES = range(5)
 
-    def carrier(self, field: str, value: str) -> None:
-        if resolve_carrier(value) is None:
-            # Never quote the value: a message travels into dead-letter headers and logs.
-            self.add("unknown_carrier", field, "names no carrier the hub knows")
 
-    def waybill(self, field: str, value: str) -> None:
-        self.pattern(field, value.strip(), _WAYBILL, "must be 6-40 letters, digits or '-'")
+class _FieldCheck(NamedTuple):
+    """One field's rules, as `_check_fields` applies them."""
 
-    def cross_border(self, prefix: str, trade_mode: str, ie_flag: str) -> None:
-        if trade_mode and trade_mode not in KNOWN_TRADE_MODES:
-            known = ", ".join(sorted(KNOWN_TRADE_MODES))
-            self.add("invalid_format", f"{prefix}.trade_mode", f"must be one of {known}")
-        if ie_flag and ie_flag not in {"I", "E"}:
-            self.add("invalid_format", f"{prefix}.ie_flag", "must be I or E")
+    name: str
+    #: _STRING, _INTEGER (non-negative), _PRESENT (a required message), or _MESSAGE(S)
+    #: (a message type with rules inside, singular or repeated).
+    kind: int
+    required: bool
+    normalize: Callable[[str], str] | None
+    format: formats.Check | None
 
-    def common(self, prefix: str, body: ipb.OrderEvent | ipb.CustomsEvent) -> None:
-        """Rules order and customs bodies share: currency, lines, consignee district."""
-        self.pattern(f"{prefix}.currency", body.currency, _CURRENCY, "must be an ISO 4217 code")
-        for i, line in enumerate(body.lines):
-            if line.quantity < 0:
-                self.add("invalid_format", f"{prefix}.lines[{i}].quantity", "is negative")
-            unit_price, total_price = line.unit_price, line.total_price
-            if unit_price or total_price:
-                self.money(f"{prefix}.lines[{i}]", unit_price=unit_price, total_price=total_price)
-        district = body.consignee.district_code
-        if district and not _DISTRICT.fullmatch(district):
-            why = "must be a six-digit code"
-            self.add("invalid_format", f"{prefix}.consignee.district_code", why)
+
+@functools.cache
+def _field_plan(message_type: Descriptor) -> tuple[_FieldCheck, ...]:
+    """The rules of `message_type`'s fields that can fail, by field number."""
+    plan: list[_FieldCheck] = []
+    for rule in contract.rules().get(message_type.name, ()):
+        field = message_type.fields_by_number[rule.number]
+        if rule.is_string and (rule.required or rule.format is not contract.Format.NONE):
+            check = formats.FORMATS.get(rule.format)
+            normalize = _NORMALIZE.get(rule.normalize)
+            plan.append(_FieldCheck(rule.name, _STRING, rule.required, normalize, check))
+        elif rule.non_negative:
+            plan.append(_FieldCheck(rule.name, _INTEGER, False, None, None))
+        elif field.message_type is not None and rule.required:
+            plan.append(_FieldCheck(rule.name, _PRESENT, True, None, None))
+        elif field.message_type is not None and _field_plan(field.message_type):
+            kind = _MESSAGES if rule.repeated else _MESSAGE
+            plan.append(_FieldCheck(rule.name, kind, False, None, None))
+    return tuple(plan)
+
+
+def _check_fields(
+    check: _Checks, message: Message, plan: tuple[_FieldCheck, ...], place: _Place | None
+) -> None:
+    """Apply `plan` (the field rules of `message`'s type) to `message` and the messages in it."""
+    for field in plan:
+        name, kind = field.name, field.kind
+        if kind == _STRING:
+            _check_string_field(check, getattr(message, name), field, place)
+        elif kind == _INTEGER:
+            if getattr(message, name) < 0:
+                check.add("invalid_format", _path(place, name), "is negative")
+        elif kind == _PRESENT:
+            if not message.HasField(name):
+                check.add("missing_field", _path(place, name), "is required")
+        elif kind == _MESSAGE:
+            if message.HasField(name):
+                inner = getattr(message, name)
+                _check_fields(check, inner, _field_plan(inner.DESCRIPTOR), (place, name, None))
+        else:
+            for i, item in enumerate(getattr(message, name)):
+                _check_fields(check, item, _field_plan(item.DESCRIPTOR), (place, name, i))
+
+
+def _check_string_field(
+    check: _Checks, value: str, field: _FieldCheck, place: _Place | None
+) -> None:
+    if field.required and not value.strip():
+        check.add("missing_field", _path(place, field.name), "is required")
+        return
+    if field.normalize is not None:
+        value = field.normalize(value)
+    if value and field.format is not None and not field.format.matches(value):
+        check.add(field.format.code, _path(place, field.name), field.format.why)
+
+
+@functools.cache
+def _item_limits(message_type: Descriptor) -> tuple[tuple[str, int], ...]:
+    """(field, max_items) of `message_type`'s repeated fields that have a limit."""
+    rules = contract.rules().get(message_type.name, ())
+    return tuple((r.name, r.max_items) for r in rules if r.repeated and r.max_items)
+
+
+def _too_many_items(check: _Checks, body: Message, kind: str) -> bool:
+    """Whether a repeated field of the body holds more than its `max_items` (reported)."""
+    for name, limit in _item_limits(cast("Descriptor", body.DESCRIPTOR)):
+        if (count := len(getattr(body, name))) > limit:
+            check.add(
+                "too_long",
+                f"{kind}.{name}",
+                f"has {count} items; an event may have at most {limit}",
+            )
+            return True
+    return False
 
 
 def _check_time(check: _Checks, event: ipb.Event, now: datetime) -> None:
@@ -226,8 +266,14 @@ def latest_us(now: datetime) -> int:
 
 
 #: No string this short needs its own limit looked up.
-_MIN_MAX_LEN = min(DEFAULT_MAX_LEN, *MAX_LEN.values())
-_STRING, _MESSAGE, _MESSAGES = range(3)
+#: (message name, field name) -> the string field's length limit (ingest.proto).
+_LIMITS: Mapping[tuple[str, str], int] = MappingProxyType({
+    (message, r.name): r.max_length
+    for message, fields in contract.rules().items()
+    for r in fields
+    if r.is_string
+})  # fmt: skip
+_MIN_MAX_LEN = min(_LIMITS.values())
 #: Message types with a string field somewhere inside (a Timestamp has none).
 _HAS_STRINGS: dict[str, bool] = {}
 
@@ -332,7 +378,7 @@ def _report_lengths(check: _Checks, message: Message, place: _Place | None, plan
         if kind == _STRING:
             value = getattr(message, name)
             if len(value) > _MIN_MAX_LEN or "\x00" in value:
-                _check_string(check, place, name, value)
+                _check_string(check, place, (message.DESCRIPTOR.name, name), value)
         elif kind == _MESSAGE:
             if message.HasField(name):
                 _check_lengths(check, getattr(message, name), (place, name, None))
@@ -341,67 +387,20 @@ def _report_lengths(check: _Checks, message: Message, place: _Place | None, plan
                 _check_lengths(check, item, (place, name, i))
 
 
-def _check_string(check: _Checks, place: _Place | None, name: str, value: str) -> None:
-    limit = MAX_LEN.get(name, DEFAULT_MAX_LEN)
+def _check_string(check: _Checks, place: _Place | None, field: tuple[str, str], value: str) -> None:
+    name = field[1]
+    limit = _LIMITS.get(field, DEFAULT_MAX_LEN)
     if len(value) > limit:
         check.add("too_long", _path(place, name), f"is longer than {limit} characters")
     if "\x00" in value:  # PostgreSQL text cannot hold it: the ledger write would fail
         check.add("invalid_format", _path(place, name), "contains the NUL character U+0000")
 
 
-def _check_order(check: _Checks, order: ipb.OrderEvent) -> None:
-    for name in ("platform_code", "order_no", "code_system", "code"):
-        check.required(f"order.{name}", getattr(order, name))
-    if order.carrier_code:
-        check.carrier("order.carrier_code", order.carrier_code)
-    check.waybill("order.waybill_no", order.waybill_no)
-    check.cross_border("order", order.trade_mode, order.ie_flag)
-    check.money(
-        "order",
-        goods_value=order.goods_value,
-        freight=order.freight,
-        discount=order.discount,
-        tax_total=order.tax_total,
-        actual_paid=order.actual_paid,
-    )
-    check.common("order", order)
-
-
-def _check_parcel(check: _Checks, parcel: ipb.ParcelEvent) -> None:
-    check.required("parcel.code_system", parcel.code_system)
-    check.required("parcel.code", parcel.code)
-    if check.required("parcel.carrier_code", parcel.carrier_code):
-        check.carrier("parcel.carrier_code", parcel.carrier_code)
-    if check.required("parcel.waybill_no", parcel.waybill_no):
-        check.waybill("parcel.waybill_no", parcel.waybill_no)
-    check.pattern(
-        "parcel.district_code", parcel.district_code, _DISTRICT, "must be a six-digit code"
-    )
-    if parcel.weight_grams < 0:
-        check.add("invalid_format", "parcel.weight_grams", "is negative")
-
-
 def _check_customs(check: _Checks, customs: ipb.CustomsEvent) -> None:
-    message_type = customs.message_type.strip().upper()
-    if check.required("customs.message_type", message_type):
-        check.pattern("customs.message_type", message_type, _MESSAGE_TYPE, "must be like CEB621")
+    """A declaration names its document (cop_no or order_no); a receipt carries its status."""
     if not (customs.cop_no.strip() or customs.order_no.strip()):
         check.add("missing_field", "customs.cop_no", "(or customs.order_no) is required")
-    kind = customs_message(message_type)
+    kind = customs_message(customs.message_type.strip().upper())
     if kind is not None and kind.is_receipt:
         check.required("customs.return_status", customs.return_status)
         check.required("customs.return_time", customs.return_time)
-    if len(customs.return_status) > 10:
-        check.add("invalid_format", "customs.return_status", "is 1-10 characters")
-    if customs.return_time and parse_return_time(customs.return_time) is None:
-        check.add("invalid_format", "customs.return_time", "must be 17 digits yyyyMMddHHmmssSSS")
-    check.cross_border("customs", customs.trade_mode, customs.ie_flag)
-    check.money(
-        "customs",
-        goods_value=customs.goods_value,
-        freight=customs.freight,
-        tax_total=customs.tax_total,
-        actual_paid=customs.actual_paid,
-    )
-    check.waybill("customs.logistics_no", customs.logistics_no)
-    check.common("customs", customs)

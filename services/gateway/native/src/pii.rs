@@ -574,15 +574,15 @@ pub fn protect(
         Some(Body::Customs(c)) => ("customs", &mut c.buyer, &mut c.payer, &mut c.consignee),
         Some(Body::Parcel(_)) | None => return Some(tokens),
     };
-    // Parties and fields in the order `protect_in_place` writes their tokens.
+    // Parties and fields in field-number order, as `protect_in_place` writes their tokens.
     let parties = [
         ("buyer", &PERSON, buyer.as_mut().map(person_fields)),
-        ("payer", &PERSON, payer.as_mut().map(person_fields)),
         (
             "consignee",
             &CONSIGNEE,
             consignee.as_mut().map(consignee_fields),
         ),
+        ("payer", &PERSON, payer.as_mut().map(person_fields)),
     ];
     for (party, names, values) in parties {
         for ((name, kind), value) in names.iter().zip(values.into_iter().flatten()) {
