@@ -22,14 +22,41 @@ from typing import NamedTuple
 from quanhub.common.carriers import resolve_carrier
 from quanhub.common.contract import Format
 
-__all__ = ["FORMATS", "KNOWN_TRADE_MODES", "Check", "parse_return_time"]
+__all__ = ["FORMATS", "KNOWN_TRADE_MODES", "PATTERNS", "VALUES", "Check", "parse_return_time"]
 
 #: Supervision modes (customs.md "Supervision modes").
 KNOWN_TRADE_MODES = frozenset({"9610", "1210", "9710", "9810", "1239"})
 #: China Standard Time, in which customs writes returnTime.
 CST = timedelta(hours=8)
 
-_RETURN_TIME = re.compile(r"[0-9]{17}")
+
+class Check(NamedTuple):
+    """A format's test, the violation code it gives and what the message says of it."""
+
+    matches: Callable[[str], bool]
+    code: str
+    why: str
+
+
+#: The formats that are a regular expression (matched whole), as JSON Schema's `pattern`
+#: gives them to partners too (quanhub.common.jsonschema).
+PATTERNS: Mapping[Format, str] = MappingProxyType({
+    Format.EVENT_ID: r"[\x21-\x7e]{1,128}",
+    Format.WAYBILL: r"[A-Za-z0-9-]{6,40}",
+    Format.DECIMAL: r"[0-9]{1,13}(\.[0-9]{1,4})?",
+    Format.DISTRICT: r"[0-9]{6}",
+    Format.CURRENCY: r"[A-Z]{3}",
+    Format.CEB_MESSAGE: r"CEB[0-9]{3}",
+    Format.RETURN_TIME: r"[0-9]{17}",
+})  # fmt: skip
+#: The formats that are a closed list of values.
+VALUES: Mapping[Format, frozenset[str]] = MappingProxyType({
+    Format.TRADE_MODE: KNOWN_TRADE_MODES,
+    Format.IE_FLAG: frozenset({"I", "E"}),
+})  # fmt: skip
+
+
+_RETURN_TIME = re.compile(PATTERNS[Format.RETURN_TIME])
 
 
 def parse_return_time(value: str) -> datetime | None:
@@ -54,16 +81,8 @@ def parse_return_time(value: str) -> datetime | None:
         return None
 
 
-class Check(NamedTuple):
-    """A format's test, the violation code it gives and what the message says of it."""
-
-    matches: Callable[[str], bool]
-    code: str
-    why: str
-
-
-def _regex(pattern: str, why: str) -> Check:
-    compiled = re.compile(pattern)
+def _regex(form: Format, why: str) -> Check:
+    compiled = re.compile(PATTERNS[form])
     return Check(lambda value: compiled.fullmatch(value) is not None, "invalid_format", why)
 
 
@@ -73,23 +92,21 @@ def _one_of(values: frozenset[str], why: str) -> Check:
 
 #: Format -> its check. Every `Format` but NONE has one (a unit test holds that).
 FORMATS: Mapping[Format, Check] = MappingProxyType({
-    Format.EVENT_ID: _regex(r"[\x21-\x7e]{1,128}", "must be 1-128 printable ASCII"),
-    Format.WAYBILL: _regex(r"[A-Za-z0-9-]{6,40}", "must be 6-40 letters, digits or '-'"),
-    Format.DECIMAL: _regex(
-        r"[0-9]{1,13}(\.[0-9]{1,4})?", "must be a non-negative decimal string like 199.00"
-    ),
-    Format.DISTRICT: _regex(r"[0-9]{6}", "must be a six-digit code"),
-    Format.CURRENCY: _regex(r"[A-Z]{3}", "must be an ISO 4217 code"),
-    Format.CEB_MESSAGE: _regex(r"CEB[0-9]{3}", "must be like CEB621"),
+    Format.EVENT_ID: _regex(Format.EVENT_ID, "must be 1-128 printable ASCII"),
+    Format.WAYBILL: _regex(Format.WAYBILL, "must be 6-40 letters, digits or '-'"),
+    Format.DECIMAL: _regex(Format.DECIMAL, "must be a non-negative decimal string like 199.00"),
+    Format.DISTRICT: _regex(Format.DISTRICT, "must be a six-digit code"),
+    Format.CURRENCY: _regex(Format.CURRENCY, "must be an ISO 4217 code"),
+    Format.CEB_MESSAGE: _regex(Format.CEB_MESSAGE, "must be like CEB621"),
     Format.RETURN_TIME: Check(
         lambda value: parse_return_time(value) is not None,
         "invalid_format",
         "must be 17 digits yyyyMMddHHmmssSSS",
     ),
     Format.TRADE_MODE: _one_of(
-        KNOWN_TRADE_MODES, f"must be one of {', '.join(sorted(KNOWN_TRADE_MODES))}"
+        VALUES[Format.TRADE_MODE], f"must be one of {', '.join(sorted(KNOWN_TRADE_MODES))}"
     ),
-    Format.IE_FLAG: _one_of(frozenset({"I", "E"}), "must be I or E"),
+    Format.IE_FLAG: _one_of(VALUES[Format.IE_FLAG], "must be I or E"),
     # Never quote the value: a message travels into dead-letter headers and logs.
     Format.CARRIER: Check(
         lambda value: resolve_carrier(value) is not None,

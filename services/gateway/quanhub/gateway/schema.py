@@ -6,6 +6,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from quanhub.common.jsonschema import event_schema
+
 
 class RejectedEvent(BaseModel):
     """One refused event of a batch."""
@@ -46,7 +48,11 @@ PUBLISH_REQUEST_BODY: dict[str, Any] = {
     "description": "A quanhub.ingest.v1.PublishRequest (see proto/quanhub/ingest/v1).",
     "content": {
         "application/json": {
-            "schema": {"type": "object", "properties": {"events": {"type": "array"}}},
+            "schema": {
+                "type": "object",
+                "title": "quanhub.ingest.v1.PublishRequest",
+                "properties": {"events": {"type": "array", "items": event_schema()}},
+            },
             "example": _EXAMPLE,
         },
         "application/x-protobuf": {"schema": {"type": "string", "format": "binary"}},
