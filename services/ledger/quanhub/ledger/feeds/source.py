@@ -16,11 +16,18 @@ from quanhub.ledger.feeds.visibility import feed_predicate, receives_events
 from quanhub.ledger.read.params import Params
 
 KINDS = ("order", "parcel", "customs")
-_COLUMNS = (
-    "e.seq, e.event_id, e.kind, e.source_partner, e.occurred_at, e.received_at, "
-    "e.recorded_at, e.status, e.sub_status, e.carrier_id, e.waybill_no, e.platform_code, "
-    "e.order_no, e.declaration_id, e.cop_no, e.canonical"
-)
+_HEAD = "SELECT last_seq FROM ledger_sequence"
+#: A page of events: after $1, up to $2, of the kinds $3, at most $4; `{visible}` is the
+#: caller's feed predicate (feeds.visibility, fixed fragments), its values bound from $5.
+_PAGE = """
+SELECT e.seq, e.event_id, e.kind, e.source_partner, e.occurred_at, e.received_at,
+       e.recorded_at, e.status, e.sub_status, e.carrier_id, e.waybill_no, e.platform_code,
+       e.order_no, e.declaration_id, e.cop_no, e.canonical
+FROM ledger_events e
+WHERE e.seq > $1 AND e.seq <= $2 AND e.kind = ANY($3::text[])
+  AND {visible}
+ORDER BY e.seq LIMIT $4"""
+_PRINCIPAL = "SELECT code, role, name, customs_code, disabled FROM partners WHERE code = $1"
 
 
 class EventSource(Protocol):
@@ -78,7 +85,7 @@ class LedgerEventSource:
 
     async def head(self, conn: Conn) -> int:
         """The highest committed sequence number."""
-        value = await conn.fetchval("SELECT last_seq FROM ledger_sequence")
+        value = await conn.fetchval(_HEAD)
         return int(value or 0)
 
     async def fetch(
@@ -95,25 +102,16 @@ class LedgerEventSource:
         if not receives_events(principal) or upto_seq <= after_seq:
             return []
         params = Params()
-        after, upto = params.add(after_seq), params.add(upto_seq)
-        wanted, most = params.add(list(kinds)), params.add(limit)
-        predicate = feed_predicate(principal, params)
-        rows = await conn.fetch(
-            f"""SELECT {_COLUMNS} FROM ledger_events e
-                WHERE e.seq > {after} AND e.seq <= {upto} AND e.kind = ANY({wanted}::text[])
-                  AND {predicate}
-                ORDER BY e.seq LIMIT {most}""",  # noqa: S608 - fixed SQL, values are parameters
-            *params.values,
-        )
+        for value in (after_seq, upto_seq, list(kinds), limit):  # $1 to $4 of _PAGE
+            params.add(value)
+        visible = feed_predicate(principal, params)
+        rows = await conn.fetch(_PAGE.format(visible=visible), *params.values)
         return [render(r) for r in rows]
 
 
 async def load_principal(conn: Conn, partner_code: str) -> Principal | None:
     """The subscribing partner as a principal; None when disabled, unknown or an analyst."""
-    row = await conn.fetchrow(
-        "SELECT code, role, name, customs_code, disabled FROM partners WHERE code = $1",
-        partner_code,
-    )
+    row = await conn.fetchrow(_PRINCIPAL, partner_code)
     if row is None or row["disabled"]:
         return None
     principal = Principal(row["code"], Role(row["role"]), row["name"], row["customs_code"])

@@ -12,19 +12,64 @@ from quanhub.ledger.feeds.conn import Conn
 from quanhub.ledger.feeds.errors import DeliveryNotFound, SubscriptionNotFound
 from quanhub.ledger.feeds.model import Delivery, DeliveryStatus, Subscription, SubscriptionStatus
 
-SUBSCRIPTION_COLUMNS = (
-    "id, partner_code, url, kinds, description, status, cursor_seq, next_attempt_at, "
-    "failures, paused_reason, created_at, updated_at"
-)
-DELIVERY_COLUMNS = (
-    "id, position, subscription_id, first_seq, last_seq, event_count, redelivery_of, status, "
-    "attempts, created_at, last_attempt_at, last_status_code, last_error, last_duration_ms, "
-    "delivered_at"
-)
+# Statements that answer subscriptions return the columns subscription_from reads, those
+# that answer deliveries the columns delivery_from reads.
+_CREATE_SUBSCRIPTION = """
+INSERT INTO feed_subscriptions
+    (id, partner_code, url, kinds, description, secret, cursor_seq,
+     next_attempt_at, created_at, updated_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $8)
+RETURNING id, partner_code, url, kinds, description, status, cursor_seq, next_attempt_at,
+       failures, paused_reason, created_at, updated_at"""
+_LIST_SUBSCRIPTIONS = """
+SELECT id, partner_code, url, kinds, description, status, cursor_seq, next_attempt_at,
+       failures, paused_reason, created_at, updated_at FROM feed_subscriptions
+WHERE partner_code = $1 AND status <> 'deleted'
+  AND ($2::timestamptz IS NULL OR (created_at, id) < ($2, $3))
+ORDER BY created_at DESC, id DESC LIMIT $4"""
+_GET_SUBSCRIPTION = """
+SELECT id, partner_code, url, kinds, description, status, cursor_seq, next_attempt_at,
+       failures, paused_reason, created_at, updated_at FROM feed_subscriptions
+WHERE id = $1 AND partner_code = $2 AND status <> 'deleted'"""
+_LOCK_SUBSCRIPTION = _GET_SUBSCRIPTION + " FOR UPDATE"
+_DELETE_SUBSCRIPTION = """
+UPDATE feed_subscriptions SET status = 'deleted', updated_at = $2 WHERE id = $1
+RETURNING id, partner_code, url, kinds, description, status, cursor_seq, next_attempt_at,
+       failures, paused_reason, created_at, updated_at"""
+_RESUME_SUBSCRIPTION = """
+UPDATE feed_subscriptions
+SET status = 'active', failures = 0, paused_reason = NULL, next_attempt_at = $2, updated_at = $2
+WHERE id = $1
+RETURNING id, partner_code, url, kinds, description, status, cursor_seq, next_attempt_at,
+       failures, paused_reason, created_at, updated_at"""
+_REPLAY_SUBSCRIPTION = """
+UPDATE feed_subscriptions SET cursor_seq = $2, failures = 0, next_attempt_at = $3, updated_at = $3
+WHERE id = $1
+RETURNING id, partner_code, url, kinds, description, status, cursor_seq, next_attempt_at,
+       failures, paused_reason, created_at, updated_at"""
+_CANCEL_PENDING = """
+UPDATE feed_deliveries SET status = 'cancelled' WHERE subscription_id = $1 AND status = 'pending'"""
+_LIST_DELIVERIES = """
+SELECT id, position, subscription_id, first_seq, last_seq, event_count, redelivery_of, status,
+       attempts, created_at, last_attempt_at, last_status_code, last_error, last_duration_ms,
+       delivered_at FROM feed_deliveries
+WHERE subscription_id = $1 AND ($2::bigint IS NULL OR position < $2)
+ORDER BY position DESC LIMIT $3"""
+_REDELIVER = """
+INSERT INTO feed_deliveries
+    (id, subscription_id, first_seq, last_seq, event_count, events, redelivery_of, created_at)
+SELECT $3, subscription_id, first_seq, last_seq, event_count, events, id, $4
+FROM feed_deliveries WHERE id = $2 AND subscription_id = $1
+RETURNING id, position, subscription_id, first_seq, last_seq, event_count, redelivery_of, status,
+       attempts, created_at, last_attempt_at, last_status_code, last_error, last_duration_ms,
+       delivered_at"""
+_WAKE_SUBSCRIPTION = """
+UPDATE feed_subscriptions SET next_attempt_at = LEAST(next_attempt_at, $2)
+WHERE id = $1 AND status = 'active'"""
 
 
 def subscription_from(row: Record) -> Subscription:
-    """A Subscription from a row holding SUBSCRIPTION_COLUMNS."""
+    """A Subscription from a row of one of the statements that return subscriptions."""
     return Subscription(
         id=row["id"],
         partner_code=row["partner_code"],
@@ -42,7 +87,7 @@ def subscription_from(row: Record) -> Subscription:
 
 
 def delivery_from(row: Record) -> Delivery:
-    """A Delivery from a row holding DELIVERY_COLUMNS."""
+    """A Delivery from a row of one of the statements that return deliveries."""
     return Delivery(
         id=row["id"],
         position=row["position"],
@@ -75,11 +120,7 @@ async def create_subscription(
 ) -> Subscription:
     """Store a new active subscription that starts after `cursor_seq`."""
     row = await conn.fetchrow(
-        f"""INSERT INTO feed_subscriptions
-                (id, partner_code, url, kinds, description, secret, cursor_seq,
-                 next_attempt_at, created_at, updated_at)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $8)
-            RETURNING {SUBSCRIPTION_COLUMNS}""",  # noqa: S608 - fixed column list
+        _CREATE_SUBSCRIPTION,
         uuid.uuid4(),
         partner_code,
         url,
@@ -98,10 +139,7 @@ async def list_subscriptions(
 ) -> list[Subscription]:
     """A partner's subscriptions, newest first, after the keyset `before` (exclusive)."""
     rows = await conn.fetch(
-        f"""SELECT {SUBSCRIPTION_COLUMNS} FROM feed_subscriptions
-            WHERE partner_code = $1 AND status <> 'deleted'
-              AND ($2::timestamptz IS NULL OR (created_at, id) < ($2, $3))
-            ORDER BY created_at DESC, id DESC LIMIT $4""",  # noqa: S608 - fixed column list
+        _LIST_SUBSCRIPTIONS,
         partner_code,
         before[0] if before else None,
         before[1] if before else None,
@@ -115,9 +153,7 @@ async def get_subscription(
 ) -> Subscription:
     """The partner's subscription; SubscriptionNotFound if absent, deleted or someone else's."""
     row = await conn.fetchrow(
-        f"""SELECT {SUBSCRIPTION_COLUMNS} FROM feed_subscriptions
-            WHERE id = $1 AND partner_code = $2 AND status <> 'deleted'
-            {"FOR UPDATE" if lock else ""}""",  # noqa: S608 - fixed column list
+        _LOCK_SUBSCRIPTION if lock else _GET_SUBSCRIPTION,
         subscription_id,
         partner_code,
     )
@@ -127,25 +163,15 @@ async def get_subscription(
     return subscription_from(row)
 
 
-async def _update(
-    conn: Conn, subscription_id: UUID, assignments: str, *args: object
-) -> Subscription:
-    row = await conn.fetchrow(
-        f"UPDATE feed_subscriptions SET {assignments} WHERE id = $1 "  # noqa: S608 - callers pass fixed SQL
-        f"RETURNING {SUBSCRIPTION_COLUMNS}",
-        subscription_id,
-        *args,
-    )
+async def _update(conn: Conn, statement: str, subscription_id: UUID, *args: object) -> Subscription:
+    """Run one of the UPDATE ... RETURNING statements on a subscription locked first."""
+    row = await conn.fetchrow(statement, subscription_id, *args)
     assert row is not None  # noqa: S101 - the caller locked the row first
     return subscription_from(row)
 
 
 async def _cancel_pending(conn: Conn, subscription_id: UUID) -> None:
-    await conn.execute(
-        "UPDATE feed_deliveries SET status = 'cancelled' "
-        "WHERE subscription_id = $1 AND status = 'pending'",
-        subscription_id,
-    )
+    await conn.execute(_CANCEL_PENDING, subscription_id)
 
 
 async def delete_subscription(
@@ -155,7 +181,7 @@ async def delete_subscription(
     async with conn.transaction():
         await get_subscription(conn, partner_code, subscription_id, lock=True)
         await _cancel_pending(conn, subscription_id)
-        await _update(conn, subscription_id, "status = 'deleted', updated_at = $2", now)
+        await _update(conn, _DELETE_SUBSCRIPTION, subscription_id, now)
 
 
 async def resume_subscription(
@@ -164,13 +190,7 @@ async def resume_subscription(
     """Make a paused subscription active again, retrying its oldest pending delivery now."""
     async with conn.transaction():
         await get_subscription(conn, partner_code, subscription_id, lock=True)
-        return await _update(
-            conn,
-            subscription_id,
-            "status = 'active', failures = 0, paused_reason = NULL, "
-            "next_attempt_at = $2, updated_at = $2",
-            now,
-        )
+        return await _update(conn, _RESUME_SUBSCRIPTION, subscription_id, now)
 
 
 async def replay_subscription(
@@ -186,13 +206,7 @@ async def replay_subscription(
     async with conn.transaction():
         await get_subscription(conn, partner_code, subscription_id, lock=True)
         await _cancel_pending(conn, subscription_id)
-        return await _update(
-            conn,
-            subscription_id,
-            "cursor_seq = $2, failures = 0, next_attempt_at = $3, updated_at = $3",
-            after_seq,
-            now,
-        )
+        return await _update(conn, _REPLAY_SUBSCRIPTION, subscription_id, after_seq, now)
 
 
 async def list_deliveries(
@@ -200,9 +214,7 @@ async def list_deliveries(
 ) -> list[Delivery]:
     """A subscription's deliveries, newest first, positions below `before` (exclusive)."""
     rows = await conn.fetch(
-        f"""SELECT {DELIVERY_COLUMNS} FROM feed_deliveries
-            WHERE subscription_id = $1 AND ($2::bigint IS NULL OR position < $2)
-            ORDER BY position DESC LIMIT $3""",  # noqa: S608 - fixed column list
+        _LIST_DELIVERIES,
         subscription_id,
         before,
         limit,
@@ -216,12 +228,7 @@ async def redeliver(
     """Queue the events of a past delivery again, under a new delivery id, after any
     delivery already pending (order per subscription is kept)."""
     row = await conn.fetchrow(
-        f"""INSERT INTO feed_deliveries
-                (id, subscription_id, first_seq, last_seq, event_count, events,
-                 redelivery_of, created_at)
-            SELECT $3, subscription_id, first_seq, last_seq, event_count, events, id, $4
-            FROM feed_deliveries WHERE id = $2 AND subscription_id = $1
-            RETURNING {DELIVERY_COLUMNS}""",  # noqa: S608 - fixed column list
+        _REDELIVER,
         subscription_id,
         delivery_id,
         uuid.uuid4(),
@@ -230,10 +237,5 @@ async def redeliver(
     if row is None:
         msg = "no such delivery"
         raise DeliveryNotFound(msg)
-    await conn.execute(
-        "UPDATE feed_subscriptions SET next_attempt_at = LEAST(next_attempt_at, $2) "
-        "WHERE id = $1 AND status = 'active'",
-        subscription_id,
-        now,
-    )
+    await conn.execute(_WAKE_SUBSCRIPTION, subscription_id, now)
     return delivery_from(row)

@@ -22,14 +22,21 @@ Visibility is decided when an event is read: a customs receipt read before anyth
 it to a carrier is not in that carrier's feed; later events of the declaration are.
 """
 
-# Table aliases come from code; every caller value is a bound parameter (Params).
-# ruff: noqa: S608
-
 from __future__ import annotations
 
 from quanhub.common.access.model import Principal, Role
 from quanhub.ledger.read.params import Params
 from quanhub.ledger.read.visibility import declaration_visible, order_visible, parcel_visible
+
+#: A partner's feed over `ledger_events e`: the object predicates of read.visibility (fixed
+#: fragments over aliases chosen here; every caller value a bound parameter).
+_PARTNER_FEED = (
+    "((e.kind = 'parcel' AND {parcel})"
+    " OR (e.kind = 'order' AND {order})"
+    " OR (e.kind = 'customs' AND EXISTS (SELECT 1 FROM declarations fd"
+    " WHERE fd.declaration_id = e.declaration_id"
+    " AND {declaration})))"
+)
 
 
 def receives_events(principal: Principal) -> bool:
@@ -46,10 +53,8 @@ def feed_predicate(principal: Principal, params: Params) -> str:
         return "(e.kind = 'customs')"
     if not receives_events(principal):
         return "false"
-    return (
-        f"((e.kind = 'parcel' AND {parcel_visible(principal, 'e', params)})"
-        f" OR (e.kind = 'order' AND {order_visible(principal, 'e', params)})"
-        " OR (e.kind = 'customs' AND EXISTS (SELECT 1 FROM declarations fd"
-        f" WHERE fd.declaration_id = e.declaration_id"
-        f" AND {declaration_visible(principal, 'fd', params)})))"
-    )
+    # Bound in this order: the parcel's, the order's, then the declaration's values.
+    parcel = parcel_visible(principal, "e", params)
+    order = order_visible(principal, "e", params)
+    declaration = declaration_visible(principal, "fd", params)
+    return _PARTNER_FEED.format(parcel=parcel, order=order, declaration=declaration)

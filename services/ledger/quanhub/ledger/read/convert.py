@@ -16,22 +16,55 @@ from asyncpg import Record
 
 #: ParcelSummary's fields, each a parcels column.
 PARCEL_FIELDS = (
-    "carrier_id", "waybill_no", "status", "sub_status", "status_at", "delivery_point",
-    "delivery_point_id", "district_code", "location", "e_waybill", "transit_bag",
-    "picked_up_at", "delivered_at", "event_count",
+    "carrier_id",
+    "waybill_no",
+    "status",
+    "sub_status",
+    "status_at",
+    "delivery_point",
+    "delivery_point_id",
+    "district_code",
+    "location",
+    "e_waybill",
+    "transit_bag",
+    "picked_up_at",
+    "delivered_at",
+    "event_count",
 )
 #: DeclarationSummary's fields but `id`, each a declarations column.
 DECLARATION_COLUMNS = (
-    "declarant", "document", "cop_no", "message_type", "trade_mode", "ie_flag", "invt_no",
-    "order_no", "ebp_code", "logistics_code", "logistics_no", "customs_code", "status",
-    "status_at", "return_status", "return_info", "declared_at", "released_at", "rejected",
+    "declarant",
+    "document",
+    "cop_no",
+    "message_type",
+    "trade_mode",
+    "ie_flag",
+    "invt_no",
+    "order_no",
+    "ebp_code",
+    "logistics_code",
+    "logistics_no",
+    "customs_code",
+    "status",
+    "status_at",
+    "return_status",
+    "return_info",
+    "declared_at",
+    "released_at",
+    "rejected",
     "receipt_count",
 )
 #: PartyView's fields, each a key of a canonical Party.
 PARTY_FIELDS = ("id_masked", "name_masked", "telephone_masked", "address_masked", "district_code")
 #: Receipt's fields, in the order of the receipt tuples the declaration view selects.
 RECEIPT_FIELDS = (
-    "seq", "event_id", "message_type", "return_status", "return_time", "return_info", "status",
+    "seq",
+    "event_id",
+    "message_type",
+    "return_status",
+    "return_time",
+    "return_info",
+    "status",
 )
 
 
@@ -154,11 +187,15 @@ TIMELINE_COLUMNS = (
 )  # fmt: skip
 
 
+#: The ledger_events row aliased `{alias}` (an alias from code) is projected.
+_PROJECTED = "{alias}.seq <= (SELECT last_seq FROM ledger_sequence)"
+
+
 def projected(alias: str) -> str:
     """SQL: the ledger_events row aliased `alias` is visible, i.e. projected (its seq is
     at most ledger_sequence's; the projector moves it with the projections, so a response
     never shows an event its object's status does not include yet)."""
-    return f"{alias}.seq <= (SELECT last_seq FROM ledger_sequence)"  # noqa: S608 - alias is ours
+    return _PROJECTED.format(alias=alias)
 
 
 def timeline_columns(alias: str) -> str:

@@ -12,9 +12,6 @@ when more than one declarant filed one (a rogue agent's document for another's o
 the kind is a conflict (documents.py), never silently the newest.
 """
 
-# Aliases and column lists come from code; caller values are bound parameters (Params).
-# ruff: noqa: S608
-
 from __future__ import annotations
 
 import base64
@@ -88,6 +85,21 @@ class DeclarationFilter:
     declared_to: datetime | None = None
 
 
+# The statements are SQL templates. Their slots hold fixed fragments only: the visibility
+# predicates of read.visibility (over aliases chosen here, every caller value a bound
+# parameter from Params), the matching rules, column lists, and other fragments below.
+
+#: A page of declarations: `{where}` is the caller's visibility and the filters it set
+#: (`d.<column> = $n` over fixed column names), `{limit}` a placeholder.
+_LIST = (
+    "SELECT {columns}, {confirmed} AS confirmed "
+    "FROM declarations d "
+    "WHERE {where} "
+    "ORDER BY d.declared_at DESC, d.declaration_id DESC LIMIT {limit}"
+)
+_LIST_COLUMNS = convert.declaration_columns("d")
+
+
 def encode_cursor(row: Record) -> str:
     """An opaque cursor after `row` in (declared_at, id) descending order."""
     raw = f"{row['declared_at'].isoformat()}|{row['declaration_id']}".encode()
@@ -137,13 +149,10 @@ async def list_declarations(
     if cursor is not None:
         at, ident = decode_cursor(cursor)
         where.append(f"(d.declared_at, d.declaration_id) < ({params.add(at)}, {params.add(ident)})")
-    rows = await conn.fetch(
-        f"SELECT {convert.declaration_columns('d')}, {confirmed} AS confirmed "
-        "FROM declarations d "
-        f"WHERE {' AND '.join(where)} "
-        f"ORDER BY d.declared_at DESC, d.declaration_id DESC LIMIT {params.add(limit + 1)}",
-        *params.values,
-    )
+    most = params.add(limit + 1)
+    where_sql = " AND ".join(where)
+    sql = _LIST.format(columns=_LIST_COLUMNS, confirmed=confirmed, where=where_sql, limit=most)
+    rows = await conn.fetch(sql, *params.values)
     page = rows[:limit]
     return {
         "items": [convert.declaration_fields(r) | {"confirmed": r["confirmed"]} for r in page],
@@ -170,51 +179,55 @@ def _documents(row: Record) -> Documents:
     return docs
 
 
-def _buyer_of(content: str) -> str:
-    """SQL: the buyer's ID token of a document's content, NULL when it names none (the
-    rule of documents.buyer_token)."""
-    return (
-        f"nullif(CASE WHEN jsonb_typeof({content}->'buyer'->'id_token') = 'string' "
-        f"THEN {content}->'buyer'->>'id_token' END, '')"
-    )
-
-
-def _document_of(kind: str) -> str:
-    """SQL: the newest sibling document of the kind (one of several when declarants
-    conflict; documents.buyer_token then names no buyer and the figures are not used)."""
-    return (
-        f"(SELECT x.content FROM unnest(sib.docs) x WHERE x.document = '{kind}' "
-        "ORDER BY x.declared_at DESC, x.declaration_id DESC LIMIT 1)"
-    )
+#: The buyer's ID token of the document content `{content}`, NULL when it names none (the
+#: rule of documents.buyer_token).
+_BUYER_OF = (
+    "nullif(CASE WHEN jsonb_typeof({content}->'buyer'->'id_token') = 'string' "
+    "THEN {content}->'buyer'->>'id_token' END, '')"
+)
+#: The newest sibling document of the kind `{kind}` (one of several when declarants
+#: conflict; documents.buyer_token then names no buyer and the figures are not used).
+_DOCUMENT_OF = (
+    "(SELECT x.content FROM unnest(sib.docs) x WHERE x.document = '{kind}' "
+    "ORDER BY x.declared_at DESC, x.declaration_id DESC LIMIT 1)"
+)
+#: The id of each declarant's latest declared sibling of each document kind among those
+#: the reader may read (`{visible_1}`, `{visible_2}`): declarations of the same order
+#: (order_no + ebp_code) or the same shipment (logistics_no + logistics_code). Visibility
+#: filters before the latest is chosen, so a newer document of another declarant neither
+#: shows nor hides one; per declarant, so one it may read stands beside (conflicts with)
+#: the other. Each branch is an index scan that runs only when its key is not empty (an
+#: empty key would match every declaration without one); only the winners' rows are read
+#: in full.
+_LATEST_SIBLINGS = (
+    "SELECT DISTINCT ON (k.document, k.declarant) k.declaration_id FROM ("
+    "SELECT s1.document, s1.declarant, s1.declared_at, s1.declaration_id "
+    "FROM declarations s1 "
+    "WHERE d.order_no <> '' AND s1.order_no = d.order_no AND s1.ebp_code = d.ebp_code "
+    "AND {visible_1} "
+    "UNION ALL SELECT s2.document, s2.declarant, s2.declared_at, s2.declaration_id "
+    "FROM declarations s2 "
+    "WHERE d.logistics_no <> '' AND s2.logistics_no = d.logistics_no "
+    "AND s2.logistics_code = d.logistics_code "
+    "AND {visible_2}) k "
+    "ORDER BY k.document, k.declarant, k.declared_at DESC, k.declaration_id DESC"
+)
 
 
 def _latest_siblings(principal: Principal, params: Params) -> str:
-    """SQL: the id of each declarant's latest declared sibling of each document kind
-    among those the reader may read: declarations of the same order (order_no + ebp_code)
-    or the same shipment (logistics_no + logistics_code). Visibility filters before the
-    latest is chosen, so a newer document of another declarant neither shows nor hides
-    one; per declarant, so one it may read stands beside (conflicts with) the other.
-    Each branch is an index scan that runs only when its key is not empty (an empty key
-    would match every declaration without one); only the winners' rows are read in full."""
-    return (
-        "SELECT DISTINCT ON (k.document, k.declarant) k.declaration_id FROM ("
-        "SELECT s1.document, s1.declarant, s1.declared_at, s1.declaration_id "
-        "FROM declarations s1 "
-        "WHERE d.order_no <> '' AND s1.order_no = d.order_no AND s1.ebp_code = d.ebp_code "
-        f"AND {declaration_visible(principal, 's1', params)} "
-        "UNION ALL SELECT s2.document, s2.declarant, s2.declared_at, s2.declaration_id "
-        "FROM declarations s2 "
-        "WHERE d.logistics_no <> '' AND s2.logistics_no = d.logistics_no "
-        f"AND s2.logistics_code = d.logistics_code "
-        f"AND {declaration_visible(principal, 's2', params)}) k "
-        "ORDER BY k.document, k.declarant, k.declared_at DESC, k.declaration_id DESC"
-    )
+    """SQL: _LATEST_SIBLINGS under the reader's visibility."""
+    visible_1 = declaration_visible(principal, "s1", params)
+    visible_2 = declaration_visible(principal, "s2", params)
+    return _LATEST_SIBLINGS.format(visible_1=visible_1, visible_2=visible_2)
 
 
 #: documents.buyer_token in SQL: the order document's buyer (customs', else the platform's
 #: order), else the inventory's.
-_ORDER_DOCUMENT = f"coalesce({_document_of('ORDER')}, (lo.o).detail)"
-_BUYER_TOKEN = f"coalesce({_buyer_of(_ORDER_DOCUMENT)}, {_buyer_of(_document_of('INVENTORY'))})"
+_ORDER_DOCUMENT = "coalesce({order}, (lo.o).detail)".format(order=_DOCUMENT_OF.format(kind="ORDER"))
+_BUYER_TOKEN = "coalesce({order}, {inventory})".format(
+    order=_BUYER_OF.format(content=_ORDER_DOCUMENT),
+    inventory=_BUYER_OF.format(content=_DOCUMENT_OF.format(kind="INVENTORY")),
+)
 _YEAR = "extract(year FROM d.declared_at AT TIME ZONE 'Asia/Shanghai')::int"
 _YEAR_START = "make_timestamptz(lim_year.y, 1, 1, 0, 0, 0, 'Asia/Shanghai')"
 _YEAR_END = "make_timestamptz(lim_year.y + 1, 1, 1, 0, 0, 0, 'Asia/Shanghai')"
@@ -228,29 +241,39 @@ _ORDER_AMOUNT = (
 _GIVEN_AMOUNT = "coalesce(detail->'amounts'->>'actual_paid', '')"
 
 
+#: `n`, `total` (actual_paid read as money, `{amount}`) and `unreadable` (orders whose
+#: actual_paid is given but is not money) of the buyer `{token}`'s import orders in
+#: [`{start}`, `{end}`); `<> ''` lets the planner use the partial index orders_buyer_idx.
+_BUYER_YEAR_OF = (
+    "SELECT count(*) AS n, coalesce(sum({amount}), 0) AS total, "
+    "count(*) FILTER (WHERE {given} <> '' AND {amount} IS NULL) AS unreadable "
+    "FROM orders WHERE buyer_id_token = {token} AND buyer_id_token <> '' "
+    "AND first_event_at >= {start} AND first_event_at < {end} "
+    "AND ie_flag = 'I' AND trade_mode <> '' "
+    "AND status NOT IN ('CANCELLED', 'REFUNDED', 'RETURNED')"
+)
+
+
 def _buyer_year_sql(token: str, start: str, end: str) -> str:
-    """SQL: `n`, `total` (actual_paid read as money) and `unreadable` (orders whose
-    actual_paid is given but is not money) of the buyer's import orders in [start, end);
-    `<> ''` lets the planner use the partial index orders_buyer_idx."""
+    """SQL: _BUYER_YEAR_OF for the buyer `token` in [start, end) (fixed expressions)."""
     amount = money_sql(_ORDER_AMOUNT)
-    return (
-        f"SELECT count(*) AS n, coalesce(sum({amount}), 0) AS total, "
-        f"count(*) FILTER (WHERE {_GIVEN_AMOUNT} <> '' AND {amount} IS NULL) AS unreadable "
-        f"FROM orders WHERE buyer_id_token = {token} AND buyer_id_token <> '' "
-        f"AND first_event_at >= {start} AND first_event_at < {end} "
-        "AND ie_flag = 'I' AND trade_mode <> '' "
-        "AND status NOT IN ('CANCELLED', 'REFUNDED', 'RETURNED')"
-    )
+    given = _GIVEN_AMOUNT
+    return _BUYER_YEAR_OF.format(amount=amount, given=given, token=token, start=start, end=end)
 
 
+#: The buyer $1's figures in [$2, $3), when the declaration's statement read another buyer.
 _BUYER_YEAR = _buyer_year_sql("$1", "$2", "$3")
 
 #: The import-limit laterals of declaration_sql (entitled readers only).
 _LIMIT_JOINS = (
-    f"CROSS JOIN LATERAL (SELECT {_BUYER_TOKEN} AS token OFFSET 0) tok "
-    f"CROSS JOIN LATERAL (SELECT {_YEAR} AS y) lim_year "
-    f"CROSS JOIN LATERAL ({_buyer_year_sql('tok.token', _YEAR_START, _YEAR_END)} "
+    "CROSS JOIN LATERAL (SELECT {token} AS token OFFSET 0) tok "
+    "CROSS JOIN LATERAL (SELECT {year} AS y) lim_year "
+    "CROSS JOIN LATERAL ({figures} "
     "AND d.ie_flag = 'I') lim "
+).format(
+    token=_BUYER_TOKEN,
+    year=_YEAR,
+    figures=_buyer_year_sql("tok.token", _YEAR_START, _YEAR_END),
 )
 _LIMIT_COLUMNS = (
     "tok.token AS limit_token, lim_year.y AS limit_year, lim.n AS limit_orders, "
@@ -259,6 +282,51 @@ _LIMIT_COLUMNS = (
 _NO_LIMIT_COLUMNS = (
     "NULL::text AS limit_token, NULL::int AS limit_year, NULL::bigint AS limit_orders, "
     "NULL::numeric AS limit_total, NULL::bigint AS limit_unreadable"
+)
+
+
+#: The declaration's receipts (Receipt tuples), visible (projected) ones only.
+_RECEIPTS_OF = (
+    "SELECT e.seq, e.event_id, e.message_type, e.return_status, e.return_time, "
+    "e.return_info, e.status FROM ledger_events e WHERE e.kind = 'customs' "
+    "AND e.declaration_id = d.declaration_id AND e.is_receipt "
+    "AND {projected}"
+)
+_RECEIPTS = _RECEIPTS_OF.format(projected=convert.projected("e"))
+#: Parcels of the declaration: by its logistics number, or shipping its order; each
+#: branch is an index lookup (parcels_waybill_idx, orders_order_no_idx).
+_LINKED_PARCELS_OF = (
+    "SELECT p1.carrier_id, p1.waybill_no FROM parcels p1 "
+    "WHERE {declares_parcel} "
+    "UNION ALL SELECT op.carrier_id, op.waybill_no FROM orders o1 "
+    "JOIN order_parcels op USING (platform_code, order_no) "
+    "WHERE {declares_order}"
+)
+_LINKED_PARCELS = _LINKED_PARCELS_OF.format(
+    declares_parcel=declaration_matches_parcel("d", "p1"),
+    declares_order=declaration_matches_order("d", "o1"),
+)
+#: One declaration ($1) and what it links. `sib` is the latest declared (declared_at, then
+#: id) of each document kind among the siblings; OFFSET 0 keeps each lateral one
+#: evaluation (the planner would otherwise inline the array's subquery into every
+#: expression that reads it).
+_DECLARATION = (
+    "SELECT d.*, {confirmed} AS confirmed, "
+    "ARRAY(SELECT r FROM ({receipts}) r ORDER BY r.return_time NULLS LAST, r.seq) "
+    "AS linked_receipts, lo.o AS linked_order, "
+    "ARRAY(SELECT p FROM parcels p WHERE (p.carrier_id, p.waybill_no) IN "
+    "({linked_parcels}) AND {parcel_visible} "
+    "ORDER BY p.first_event_at) AS linked_parcels, "
+    "sib.docs AS linked_documents, {limit_columns} "
+    "FROM declarations d "
+    "LEFT JOIN LATERAL (SELECT o FROM orders o WHERE {declares_order} "
+    "AND {order_visible} ORDER BY o.first_event_at LIMIT 1) lo "
+    "ON true "
+    "CROSS JOIN LATERAL (SELECT ARRAY(SELECT s FROM declarations s "
+    "WHERE s.declaration_id IN ({siblings}) "
+    "ORDER BY s.declared_at DESC, s.declaration_id DESC) AS docs "
+    "OFFSET 0) sib {limit_joins}"
+    "WHERE d.declaration_id = $1 AND {declaration_visible}"
 )
 
 
@@ -271,43 +339,25 @@ def declaration_sql(principal: Principal, declaration_id: uuid.UUID) -> tuple[st
     computed, unless the reader's role is in LIMIT_ROLES). One statement, one snapshot,
     one round trip."""
     params = Params()
-    ident = params.add(declaration_id)
+    params.add(declaration_id)  # $1
     entitled = principal.role in LIMIT_ROLES
-    receipts = (
-        "SELECT e.seq, e.event_id, e.message_type, e.return_status, e.return_time, "
-        "e.return_info, e.status FROM ledger_events e WHERE e.kind = 'customs' "
-        "AND e.declaration_id = d.declaration_id AND e.is_receipt "
-        f"AND {convert.projected('e')}"
-    )
-    # Parcels of the declaration: by its logistics number, or shipping its order; each
-    # branch is an index lookup (parcels_waybill_idx, orders_order_no_idx).
-    linked_parcels = (
-        f"SELECT p1.carrier_id, p1.waybill_no FROM parcels p1 "
-        f"WHERE {declaration_matches_parcel('d', 'p1')} "
-        "UNION ALL SELECT op.carrier_id, op.waybill_no FROM orders o1 "
-        "JOIN order_parcels op USING (platform_code, order_no) "
-        f"WHERE {declaration_matches_order('d', 'o1')}"
-    )
-    sql = (
-        f"SELECT d.*, {declaration_confirmed(principal, 'd', params)} AS confirmed, "
-        f"ARRAY(SELECT r FROM ({receipts}) r ORDER BY r.return_time NULLS LAST, r.seq) "
-        "AS linked_receipts, lo.o AS linked_order, "
-        "ARRAY(SELECT p FROM parcels p WHERE (p.carrier_id, p.waybill_no) IN "
-        f"({linked_parcels}) AND {parcel_visible(principal, 'p', params)} "
-        "ORDER BY p.first_event_at) AS linked_parcels, "
-        f"sib.docs AS linked_documents, {_LIMIT_COLUMNS if entitled else _NO_LIMIT_COLUMNS} "
-        "FROM declarations d "
-        f"LEFT JOIN LATERAL (SELECT o FROM orders o WHERE {declaration_matches_order('d', 'o')} "
-        f"AND {order_visible(principal, 'o', params)} ORDER BY o.first_event_at LIMIT 1) lo "
-        "ON true "
-        # The latest declared (declared_at, then id) of each document kind among the
-        # siblings; OFFSET 0 keeps each lateral one evaluation (the planner would otherwise
-        # inline the array's subquery into every expression that reads it).
-        f"CROSS JOIN LATERAL (SELECT ARRAY(SELECT s FROM declarations s "
-        f"WHERE s.declaration_id IN ({_latest_siblings(principal, params)}) "
-        "ORDER BY s.declared_at DESC, s.declaration_id DESC) AS docs "
-        f"OFFSET 0) sib {_LIMIT_JOINS if entitled else ''}"
-        f"WHERE d.declaration_id = {ident} AND {declaration_visible(principal, 'd', params)}"
+    # The caller's predicates, bound in the order they appear in the statement.
+    confirmed = declaration_confirmed(principal, "d", params)
+    parcel = parcel_visible(principal, "p", params)
+    order = order_visible(principal, "o", params)
+    siblings = _latest_siblings(principal, params)
+    declaration = declaration_visible(principal, "d", params)
+    sql = _DECLARATION.format(
+        confirmed=confirmed,
+        receipts=_RECEIPTS,
+        linked_parcels=_LINKED_PARCELS,
+        parcel_visible=parcel,
+        limit_columns=_LIMIT_COLUMNS if entitled else _NO_LIMIT_COLUMNS,
+        declares_order=declaration_matches_order("d", "o"),
+        order_visible=order,
+        siblings=siblings,
+        limit_joins=_LIMIT_JOINS if entitled else "",
+        declaration_visible=declaration,
     )
     return sql, params
 

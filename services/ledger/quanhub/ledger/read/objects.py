@@ -12,9 +12,6 @@ An order's consignment and timeline take in its confirmed parcels only (both sid
 the link), so one side's claim never becomes part of the other's order.
 """
 
-# Aliases and column lists come from code; caller values are bound parameters (Params).
-# ruff: noqa: S608
-
 from __future__ import annotations
 
 from typing import Any
@@ -39,22 +36,124 @@ from quanhub.ledger.read.visibility import (
 _DONE_CUSTOMS = frozenset({"RELEASED", "CLOSED"})
 
 
+# The statements are SQL templates. Their slots hold fixed fragments only: the visibility
+# predicates of read.visibility (over aliases chosen here, every caller value a bound
+# parameter from Params), the matching rules and timeline columns, and other templates.
+
+#: Timeline rows (convert.TIMELINE_COLUMNS of alias `e`) of the visible events `{where}`
+#: selects from `{source}`.
+_EVENTS = "SELECT {columns} FROM {source} WHERE {where} AND {projected}"
+
+#: Ids of the declarations in the array `{declarations}` whose claim is confirmed to the
+#: caller (`{confirmed}`: visibility.declaration_confirmed over alias `x`).
+_CONFIRMED_IDS = "ARRAY(SELECT x.declaration_id FROM unnest({declarations}) x WHERE {confirmed})"
+
+#: One parcel ($1 carrier, $2 waybill) and its linked orders, links, declarations and
+#: timeline; the `*_visible` and `{confirmed}` slots are the caller's predicates.
+_PARCEL = (
+    "SELECT p.*, "
+    "ARRAY(SELECT o FROM order_parcels op JOIN orders o ON o.platform_code = op.platform_code"
+    " AND o.order_no = op.order_no WHERE {of_parcel} "
+    "AND {order_visible} "
+    "ORDER BY o.platform_code, o.order_no) AS linked_orders, "
+    "ARRAY(SELECT op FROM order_parcels op WHERE {of_parcel} "
+    "AND {link_visible} "
+    "ORDER BY op.platform_code, op.order_no) AS linked_links, "
+    "lds.declarations AS linked_customs, "
+    "{confirmed} AS confirmed_customs, "
+    "ARRAY(SELECT t FROM ({timeline}) t ORDER BY t.status_time, t.seq) AS linked_timeline "
+    "FROM parcels p "
+    "CROSS JOIN LATERAL (SELECT ARRAY(SELECT d FROM declarations d "
+    "WHERE {declares_parcel} "
+    "AND {declaration_visible} ORDER BY d.declared_at) "
+    "AS declarations OFFSET 0) lds "
+    "WHERE p.carrier_id = $1::text AND p.waybill_no = $2::text "
+    "AND {parcel_visible}"
+)
+_OF_PARCEL = "op.carrier_id = p.carrier_id AND op.waybill_no = p.waybill_no"
+
+#: Declarations of the order `o`: by order_no + ebp_code, or covering one of its confirmed
+#: parcels; each branch is an index lookup, the IN that reads it removes a declaration
+#: found by both.
+_ORDER_DECLARATIONS = (
+    "SELECT d1.declaration_id FROM declarations d1 "
+    "WHERE {declares_order} "
+    "UNION ALL SELECT d2.declaration_id FROM order_parcels op JOIN declarations d2 "
+    "ON {declares_parcel} WHERE {of_order} "
+    "AND {link_confirmed}"
+)
+_OF_ORDER = "op.platform_code = o.platform_code AND op.order_no = o.order_no"
+#: The parcel `lp` is one of the order's confirmed parcels.
+_CONFIRMED_PARCEL = (
+    "EXISTS (SELECT 1 FROM order_parcels cl WHERE cl.platform_code = o.platform_code "
+    "AND cl.order_no = o.order_no AND cl.carrier_id = lp.carrier_id "
+    "AND cl.waybill_no = lp.waybill_no AND {link_confirmed})"
+)
+
+#: One order ($1 platform, $2 order number) and its parcels, declarations, links and
+#: merged timeline. OFFSET 0 keeps each lateral one evaluation (the planner would
+#: otherwise inline the array's subquery again where the timeline reads it).
+_ORDER = (
+    "SELECT o.*, lps.parcels AS linked_parcels, lds.declarations AS linked_declarations, "
+    "ARRAY(SELECT op FROM order_parcels op WHERE {of_order} "
+    "AND {link_visible} "
+    "ORDER BY op.carrier_id, op.waybill_no) AS linked_links, "
+    "{confirmed} AS confirmed_declarations, "
+    "ARRAY(SELECT t FROM ({timeline}) t ORDER BY t.status_time, t.seq) "
+    "AS linked_timeline FROM orders o "
+    "CROSS JOIN LATERAL (SELECT ARRAY(SELECT p FROM order_parcels op JOIN parcels p "
+    "ON p.carrier_id = op.carrier_id AND p.waybill_no = op.waybill_no "
+    "WHERE {of_order} AND {parcel_visible} "
+    "ORDER BY p.first_event_at) AS parcels OFFSET 0) lps "
+    "CROSS JOIN LATERAL (SELECT ARRAY(SELECT d FROM declarations d "
+    "WHERE d.declaration_id IN ({declarations}) AND {declaration_visible} "
+    "ORDER BY d.declared_at) AS declarations OFFSET 0) lds "
+    "WHERE o.platform_code = $1::text AND o.order_no = $2::text "
+    "AND {order_visible}"
+)
+
+
 def _events(where: str, source: str = "ledger_events e") -> str:
     """Timeline rows (convert.TIMELINE_COLUMNS of alias `e`) of the visible events `where`
     selects."""
-    return (
-        f"SELECT {convert.timeline_columns('e')} FROM {source} "
-        f"WHERE {where} AND {convert.projected('e')}"
+    columns, projected = convert.timeline_columns("e"), convert.projected("e")
+    return _EVENTS.format(columns=columns, source=source, where=where, projected=projected)
+
+
+_PARCEL_TIMELINE = _events(
+    "e.kind = 'parcel' AND e.carrier_id = p.carrier_id AND e.waybill_no = p.waybill_no"
+)
+#: The order's events, its confirmed parcels' and its declarations'.
+_ORDER_TIMELINE = " UNION ALL ".join(
+    (
+        _events(
+            "e.kind = 'order' AND e.platform_code = o.platform_code AND e.order_no = o.order_no"
+        ),
+        _events(
+            "e.kind = 'parcel' AND e.carrier_id = lp.carrier_id "
+            "AND e.waybill_no = lp.waybill_no AND "
+            + _CONFIRMED_PARCEL.format(link_confirmed=link_confirmed("cl")),
+            "unnest(lps.parcels) AS lp JOIN ledger_events e ON true",
+        ),
+        _events(
+            "e.kind = 'customs' AND e.declaration_id = ld.declaration_id",
+            "unnest(lds.declarations) AS ld JOIN ledger_events e ON true",
+        ),
     )
+)
+_DECLARATIONS_OF_ORDER = _ORDER_DECLARATIONS.format(
+    declares_order=declaration_matches_order("d1", "o"),
+    declares_parcel=declaration_matches_parcel("d2", "op"),
+    of_order=_OF_ORDER,
+    link_confirmed=link_confirmed("op"),
+)
 
 
 def _confirmed_ids(principal: Principal, declarations: str, params: Params) -> str:
     """SQL array: ids of the declarations in the array `declarations` whose claim is
     confirmed to the caller (visibility.declaration_confirmed)."""
-    return (
-        f"ARRAY(SELECT x.declaration_id FROM unnest({declarations}) x "
-        f"WHERE {declaration_confirmed(principal, 'x', params)})"
-    )
+    confirmed = declaration_confirmed(principal, "x", params)
+    return _CONFIRMED_IDS.format(declarations=declarations, confirmed=confirmed)
 
 
 def parcel_sql(principal: Principal, carrier_id: str, waybill_no: str) -> tuple[str, Params]:
@@ -62,30 +161,23 @@ def parcel_sql(principal: Principal, carrier_id: str, waybill_no: str) -> tuple[
     `linked_links` (order_parcels rows the caller is a side of), `confirmed_customs` (ids)
     and `linked_timeline` (timeline tuples, in event-time order)."""
     params = Params()
-    carrier, waybill = params.add(carrier_id), params.add(waybill_no)
-    timeline = _events(
-        "e.kind = 'parcel' AND e.carrier_id = p.carrier_id AND e.waybill_no = p.waybill_no"
-    )
-    of_parcel = "op.carrier_id = p.carrier_id AND op.waybill_no = p.waybill_no"
-    sql = (
-        "SELECT p.*, "
-        "ARRAY(SELECT o FROM order_parcels op JOIN orders o ON o.platform_code = op.platform_code"
-        f" AND o.order_no = op.order_no WHERE {of_parcel} "
-        f"AND {order_visible(principal, 'o', params)} "
-        "ORDER BY o.platform_code, o.order_no) AS linked_orders, "
-        f"ARRAY(SELECT op FROM order_parcels op WHERE {of_parcel} "
-        f"AND {link_visible(principal, 'op', params)} "
-        "ORDER BY op.platform_code, op.order_no) AS linked_links, "
-        "lds.declarations AS linked_customs, "
-        f"{_confirmed_ids(principal, 'lds.declarations', params)} AS confirmed_customs, "
-        f"ARRAY(SELECT t FROM ({timeline}) t ORDER BY t.status_time, t.seq) AS linked_timeline "
-        "FROM parcels p "
-        "CROSS JOIN LATERAL (SELECT ARRAY(SELECT d FROM declarations d "
-        f"WHERE {declaration_matches_parcel('d', 'p')} "
-        f"AND {declaration_visible(principal, 'd', params)} ORDER BY d.declared_at) "
-        "AS declarations OFFSET 0) lds "
-        f"WHERE p.carrier_id = {carrier}::text AND p.waybill_no = {waybill}::text "
-        f"AND {parcel_visible(principal, 'p', params)}"
+    params.add(carrier_id)  # $1
+    params.add(waybill_no)  # $2
+    # The caller's predicates, bound in the order they appear in the statement.
+    order = order_visible(principal, "o", params)
+    link = link_visible(principal, "op", params)
+    confirmed = _confirmed_ids(principal, "lds.declarations", params)
+    declaration = declaration_visible(principal, "d", params)
+    parcel = parcel_visible(principal, "p", params)
+    sql = _PARCEL.format(
+        of_parcel=_OF_PARCEL,
+        order_visible=order,
+        link_visible=link,
+        confirmed=confirmed,
+        timeline=_PARCEL_TIMELINE,
+        declares_parcel=declaration_matches_parcel("d", "p"),
+        declaration_visible=declaration,
+        parcel_visible=parcel,
     )
     return sql, params
 
@@ -124,57 +216,23 @@ def order_sql(principal: Principal, platform_code: str, order_no: str) -> tuple[
     `confirmed_declarations` (ids) and `linked_timeline` (the order's, its visible
     confirmed parcels' and its visible declarations' events, in event-time order)."""
     params = Params()
-    platform, number = params.add(platform_code), params.add(order_no)
-    of_order = "op.platform_code = o.platform_code AND op.order_no = o.order_no"
-    # Declarations of the order: by order_no + ebp_code, or covering one of its confirmed
-    # parcels; each branch is an index lookup, the IN removes a declaration found by both.
-    linked = (
-        "SELECT d1.declaration_id FROM declarations d1 "
-        f"WHERE {declaration_matches_order('d1', 'o')} "
-        "UNION ALL SELECT d2.declaration_id FROM order_parcels op JOIN declarations d2 "
-        f"ON {declaration_matches_parcel('d2', 'op')} WHERE {of_order} "
-        f"AND {link_confirmed('op')}"
-    )
-    confirmed_parcel = (
-        "EXISTS (SELECT 1 FROM order_parcels cl WHERE cl.platform_code = o.platform_code "
-        "AND cl.order_no = o.order_no AND cl.carrier_id = lp.carrier_id "
-        f"AND cl.waybill_no = lp.waybill_no AND {link_confirmed('cl')})"
-    )
-    timeline = " UNION ALL ".join(
-        (
-            _events(
-                "e.kind = 'order' AND e.platform_code = o.platform_code AND e.order_no = o.order_no"
-            ),
-            _events(
-                "e.kind = 'parcel' AND e.carrier_id = lp.carrier_id "
-                f"AND e.waybill_no = lp.waybill_no AND {confirmed_parcel}",
-                "unnest(lps.parcels) AS lp JOIN ledger_events e ON true",
-            ),
-            _events(
-                "e.kind = 'customs' AND e.declaration_id = ld.declaration_id",
-                "unnest(lds.declarations) AS ld JOIN ledger_events e ON true",
-            ),
-        )
-    )
-    # OFFSET 0 keeps each lateral one evaluation (the planner would otherwise inline the
-    # array's subquery again where the timeline reads it).
-    sql = (
-        "SELECT o.*, lps.parcels AS linked_parcels, lds.declarations AS linked_declarations, "
-        f"ARRAY(SELECT op FROM order_parcels op WHERE {of_order} "
-        f"AND {link_visible(principal, 'op', params)} "
-        "ORDER BY op.carrier_id, op.waybill_no) AS linked_links, "
-        f"{_confirmed_ids(principal, 'lds.declarations', params)} AS confirmed_declarations, "
-        "ARRAY(SELECT t FROM (" + timeline + ") t ORDER BY t.status_time, t.seq) "
-        "AS linked_timeline FROM orders o "
-        "CROSS JOIN LATERAL (SELECT ARRAY(SELECT p FROM order_parcels op JOIN parcels p "
-        "ON p.carrier_id = op.carrier_id AND p.waybill_no = op.waybill_no "
-        f"WHERE {of_order} AND {parcel_visible(principal, 'p', params)} "
-        "ORDER BY p.first_event_at) AS parcels OFFSET 0) lps "
-        "CROSS JOIN LATERAL (SELECT ARRAY(SELECT d FROM declarations d "
-        f"WHERE d.declaration_id IN ({linked}) AND {declaration_visible(principal, 'd', params)} "
-        "ORDER BY d.declared_at) AS declarations OFFSET 0) lds "
-        f"WHERE o.platform_code = {platform}::text AND o.order_no = {number}::text "
-        f"AND {order_visible(principal, 'o', params)}"
+    params.add(platform_code)  # $1
+    params.add(order_no)  # $2
+    # The caller's predicates, bound in the order they appear in the statement.
+    link = link_visible(principal, "op", params)
+    confirmed = _confirmed_ids(principal, "lds.declarations", params)
+    parcel = parcel_visible(principal, "p", params)
+    declaration = declaration_visible(principal, "d", params)
+    order = order_visible(principal, "o", params)
+    sql = _ORDER.format(
+        of_order=_OF_ORDER,
+        link_visible=link,
+        confirmed=confirmed,
+        timeline=_ORDER_TIMELINE,
+        parcel_visible=parcel,
+        declarations=_DECLARATIONS_OF_ORDER,
+        declaration_visible=declaration,
+        order_visible=order,
     )
     return sql, params
 

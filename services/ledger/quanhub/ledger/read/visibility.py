@@ -22,9 +22,6 @@ never carries an object its caller could not fetch directly. An object the calle
 see is answered exactly like one that does not exist (404).
 """
 
-# Table aliases come from code; every caller value is a bound parameter (Params).
-# ruff: noqa: S608
-
 from __future__ import annotations
 
 from quanhub.common.access import Principal, Role
@@ -45,35 +42,76 @@ def require_object_access(principal: Principal) -> None:
         raise Forbidden(f"the {principal.role.value} role may read indicators only")
 
 
+# The fragments below are SQL templates: `{d}`, `{o}`, `{p}`, `{op}` are table aliases the
+# callers choose in code, `{code}` and `{customs}` placeholders ($n) that Params hands out,
+# `{names}` and `{matches}` other fragments of this module. No caller value is ever
+# formatted into one.
+
+#: Declaration `{d}` belongs to order `{o}`: order_no + ebp_code (registry-resolved).
+_DECLARATION_MATCHES_ORDER = (
+    "{d}.order_no = {o}.order_no AND ({d}.ebp_code = {o}.platform_code OR {d}.ebp_code IN "
+    "(SELECT customs_code FROM partners WHERE code = {o}.platform_code))"
+)
+#: Declaration `{d}` covers parcel `{p}`: logistics_code + logistics_no.
+_DECLARATION_MATCHES_PARCEL = (
+    "{d}.logistics_no = {p}.waybill_no AND ({d}.carrier_id = {p}.carrier_id "
+    "OR {d}.logistics_code = {p}.carrier_id OR {d}.logistics_code IN "
+    "(SELECT customs_code FROM partners WHERE code = {p}.carrier_id))"
+)
+_NAMES_PLATFORM = "{d}.ebp_code IN ({code}, {customs})"
+_NAMES_CARRIER = "({d}.carrier_id = {code} OR {d}.logistics_code IN ({code2}, {customs}))"
+_DECLARANT_IS = "{d}.declarant = {code}"
+_CONFIRMED_TO_ENTITLED = (
+    "(EXISTS (SELECT 1 FROM orders co WHERE {order}) "
+    "OR EXISTS (SELECT 1 FROM parcels cp WHERE {parcel}))"
+)
+_CONFIRMED_TO_PLATFORM = (
+    "({names} AND EXISTS (SELECT 1 FROM orders co "
+    "WHERE co.platform_code = {code} AND co.order_no = {d}.order_no))"
+)
+_CONFIRMED_TO_CARRIER = (
+    "({names} AND EXISTS (SELECT 1 FROM parcels cp "
+    "WHERE cp.carrier_id = {code} AND cp.waybill_no = {d}.logistics_no))"
+)
+_PLATFORM_OF = "{o}.platform_code = {code}"
+_CARRIER_OF = "{p}.carrier_id = {code}"
+_LINK_CONFIRMED = "({op}.from_order AND {op}.from_parcel)"
+# Only the carrier's own assertion (from_parcel) shares its parcel with a platform.
+_PARCEL_SHARED_WITH_PLATFORM = (
+    "EXISTS (SELECT 1 FROM order_parcels vp WHERE vp.carrier_id = "
+    "{p}.carrier_id AND vp.waybill_no = {p}.waybill_no "
+    "AND vp.platform_code = {code} AND vp.from_parcel)"
+)
+# Only the platform's own assertion (from_order) shares its order with a carrier.
+_ORDER_SHARED_WITH_CARRIER = (
+    "EXISTS (SELECT 1 FROM order_parcels vo WHERE vo.platform_code = "
+    "{o}.platform_code AND vo.order_no = {o}.order_no "
+    "AND vo.carrier_id = {code} AND vo.from_order)"
+)
+_NAMED_BY_A_DECLARATION = "EXISTS (SELECT 1 FROM declarations vd WHERE {matches})"
+
+
 def declaration_matches_order(d: str, o: str) -> str:
     """Declaration `d` belongs to order `o`: order_no + ebp_code (registry-resolved)."""
-    return (
-        f"{d}.order_no = {o}.order_no AND ({d}.ebp_code = {o}.platform_code OR {d}.ebp_code IN "
-        f"(SELECT customs_code FROM partners WHERE code = {o}.platform_code))"
-    )
+    return _DECLARATION_MATCHES_ORDER.format(d=d, o=o)
 
 
 def declaration_matches_parcel(d: str, p: str) -> str:
     """Declaration `d` covers parcel `p`: logistics_code + logistics_no, the code resolved
     through the registry or the normalizer's carrier resolution."""
-    return (
-        f"{d}.logistics_no = {p}.waybill_no AND ({d}.carrier_id = {p}.carrier_id "
-        f"OR {d}.logistics_code = {p}.carrier_id OR {d}.logistics_code IN "
-        f"(SELECT customs_code FROM partners WHERE code = {p}.carrier_id))"
-    )
+    return _DECLARATION_MATCHES_PARCEL.format(d=d, p=p)
 
 
 def _names_platform(principal: Principal, d: str, params: Params) -> str:
     customs = principal.customs_code or principal.partner_code
-    return f"{d}.ebp_code IN ({params.add(principal.partner_code)}, {params.add(customs)})"
+    code = params.add(principal.partner_code)
+    return _NAMES_PLATFORM.format(d=d, code=code, customs=params.add(customs))
 
 
 def _names_carrier(principal: Principal, d: str, params: Params) -> str:
     code, customs = principal.partner_code, principal.customs_code or principal.partner_code
-    return (
-        f"({d}.carrier_id = {params.add(code)} "
-        f"OR {d}.logistics_code IN ({params.add(code)}, {params.add(customs)}))"
-    )
+    first, second = params.add(code), params.add(code)
+    return _NAMES_CARRIER.format(d=d, code=first, code2=second, customs=params.add(customs))
 
 
 def declaration_visible(principal: Principal, d: str, params: Params) -> str:
@@ -83,7 +121,7 @@ def declaration_visible(principal: Principal, d: str, params: Params) -> str:
     if role in ENTITLED_ROLES:
         return "true"
     if role is Role.CUSTOMS_AGENT:
-        return f"{d}.declarant = {params.add(principal.partner_code)}"
+        return _DECLARANT_IS.format(d=d, code=params.add(principal.partner_code))
     if role is Role.PLATFORM:
         return _names_platform(principal, d, params)
     if role is Role.CARRIER:
@@ -99,20 +137,15 @@ def declaration_confirmed(principal: Principal, d: str, params: Params) -> str:
     someone else exists is not the declarant's to learn), nor is anyone else."""
     role, code = principal.role, principal.partner_code
     if role in ENTITLED_ROLES:
-        return (
-            f"(EXISTS (SELECT 1 FROM orders co WHERE {declaration_matches_order(d, 'co')}) "
-            f"OR EXISTS (SELECT 1 FROM parcels cp WHERE {declaration_matches_parcel(d, 'cp')}))"
+        return _CONFIRMED_TO_ENTITLED.format(
+            order=declaration_matches_order(d, "co"), parcel=declaration_matches_parcel(d, "cp")
         )
     if role is Role.PLATFORM:
-        return (
-            f"({_names_platform(principal, d, params)} AND EXISTS (SELECT 1 FROM orders co "
-            f"WHERE co.platform_code = {params.add(code)} AND co.order_no = {d}.order_no))"
-        )
+        names = _names_platform(principal, d, params)
+        return _CONFIRMED_TO_PLATFORM.format(names=names, code=params.add(code), d=d)
     if role is Role.CARRIER:
-        return (
-            f"({_names_carrier(principal, d, params)} AND EXISTS (SELECT 1 FROM parcels cp "
-            f"WHERE cp.carrier_id = {params.add(code)} AND cp.waybill_no = {d}.logistics_no))"
-        )
+        names = _names_carrier(principal, d, params)
+        return _CONFIRMED_TO_CARRIER.format(names=names, code=params.add(code), d=d)
     return "false"
 
 
@@ -124,15 +157,15 @@ def link_visible(principal: Principal, op: str, params: Params) -> str:
     if role in ENTITLED_ROLES:
         return "true"
     if role is Role.PLATFORM:
-        return f"{op}.platform_code = {params.add(code)}"
+        return _PLATFORM_OF.format(o=op, code=params.add(code))
     if role is Role.CARRIER:
-        return f"{op}.carrier_id = {params.add(code)}"
+        return _CARRIER_OF.format(p=op, code=params.add(code))
     return "false"
 
 
 def link_confirmed(op: str) -> str:
     """SQL boolean on an order_parcels row aliased `op`: both sides asserted the link."""
-    return f"({op}.from_order AND {op}.from_parcel)"
+    return _LINK_CONFIRMED.format(op=op)
 
 
 def parcel_visible(principal: Principal, p: str, params: Params) -> str:
@@ -141,16 +174,11 @@ def parcel_visible(principal: Principal, p: str, params: Params) -> str:
     if role is Role.ADMIN:
         return "true"
     if role is Role.CARRIER:
-        return f"{p}.carrier_id = {params.add(code)}"
+        return _CARRIER_OF.format(p=p, code=params.add(code))
     if role is Role.PLATFORM:
-        # Only the carrier's own assertion (from_parcel) shares its parcel with a platform.
-        return (
-            "EXISTS (SELECT 1 FROM order_parcels vp WHERE vp.carrier_id = "
-            f"{p}.carrier_id AND vp.waybill_no = {p}.waybill_no "
-            f"AND vp.platform_code = {params.add(code)} AND vp.from_parcel)"
-        )
+        return _PARCEL_SHARED_WITH_PLATFORM.format(p=p, code=params.add(code))
     if role is Role.CUSTOMS_LIAISON:
-        return f"EXISTS (SELECT 1 FROM declarations vd WHERE {declaration_matches_parcel('vd', p)})"
+        return _NAMED_BY_A_DECLARATION.format(matches=declaration_matches_parcel("vd", p))
     return "false"
 
 
@@ -160,14 +188,9 @@ def order_visible(principal: Principal, o: str, params: Params) -> str:
     if role is Role.ADMIN:
         return "true"
     if role is Role.PLATFORM:
-        return f"{o}.platform_code = {params.add(code)}"
+        return _PLATFORM_OF.format(o=o, code=params.add(code))
     if role is Role.CARRIER:
-        # Only the platform's own assertion (from_order) shares its order with a carrier.
-        return (
-            "EXISTS (SELECT 1 FROM order_parcels vo WHERE vo.platform_code = "
-            f"{o}.platform_code AND vo.order_no = {o}.order_no "
-            f"AND vo.carrier_id = {params.add(code)} AND vo.from_order)"
-        )
+        return _ORDER_SHARED_WITH_CARRIER.format(o=o, code=params.add(code))
     if role is Role.CUSTOMS_LIAISON:
-        return f"EXISTS (SELECT 1 FROM declarations vd WHERE {declaration_matches_order('vd', o)})"
+        return _NAMED_BY_A_DECLARATION.format(matches=declaration_matches_order("vd", o))
     return "false"
