@@ -21,7 +21,32 @@ from quanhub.common.access.model import (
 from quanhub.common.carriers import CARRIERS, resolve_carrier
 from quanhub.common.clock import Clock
 
-_COLUMNS = "code, role, name, customs_code, disabled, created_at"
+# Each statement returns the columns _partner reads: code, role, name, customs_code,
+# disabled, created_at.
+_INSERT_PARTNER = (
+    "INSERT INTO partners (code, role, name, customs_code, created_at) "
+    "VALUES ($1, $2, $3, $4, $5) RETURNING code, role, name, customs_code, disabled, created_at"
+)
+_INSERT_KEY = (
+    "INSERT INTO api_keys (id, partner_code, key_hash, created_at) VALUES ($1, $2, $3, $4)"
+)
+_LIST_PARTNERS = (
+    "SELECT code, role, name, customs_code, disabled, created_at FROM partners ORDER BY code"
+)
+_PARTNER_BY_CODE = (
+    "SELECT code, role, name, customs_code, disabled, created_at FROM partners WHERE code = $1"
+)
+_PARTNER_BY_CUSTOMS_CODE = (
+    "SELECT code, role, name, customs_code, disabled, created_at FROM partners "
+    "WHERE customs_code = $1"
+)
+_LOCK_PARTNER = "SELECT 1 FROM partners WHERE code = $1 FOR UPDATE"
+_EXPIRE_KEYS = """UPDATE api_keys SET expires_at = LEAST(COALESCE(expires_at, 'infinity'), $2)
+               WHERE partner_code = $1 AND NOT revoked"""
+_DISABLE_PARTNER = (
+    "UPDATE partners SET disabled = true WHERE code = $1 "
+    "RETURNING code, role, name, customs_code, disabled, created_at"
+)
 
 
 def _partner(row: Record) -> Partner:
@@ -86,8 +111,7 @@ async def create_partner(
     async with pool.acquire() as conn, conn.transaction():
         try:
             row = await conn.fetchrow(
-                f"INSERT INTO partners (code, role, name, customs_code, created_at) "  # noqa: S608 - fixed column list
-                f"VALUES ($1, $2, $3, $4, $5) RETURNING {_COLUMNS}",
+                _INSERT_PARTNER,
                 code,
                 role.value,
                 name,
@@ -99,7 +123,7 @@ async def create_partner(
             msg = f"a partner with code {code!r} or customs code {customs_code!r} exists"
             raise PartnerExists(msg) from exc
         await conn.execute(
-            "INSERT INTO api_keys (id, partner_code, key_hash, created_at) VALUES ($1, $2, $3, $4)",
+            _INSERT_KEY,
             key_id,
             code,
             hash_key(api_key),
@@ -111,13 +135,13 @@ async def create_partner(
 
 async def list_partners(pool: asyncpg.Pool) -> list[Partner]:
     """Every partner, by code."""
-    rows = await pool.fetch(f"SELECT {_COLUMNS} FROM partners ORDER BY code")  # noqa: S608
+    rows = await pool.fetch(_LIST_PARTNERS)
     return [_partner(r) for r in rows]
 
 
 async def get_partner(pool: asyncpg.Pool, code: str) -> Partner:
     """The partner with that code; PartnerNotFound otherwise."""
-    row = await pool.fetchrow(f"SELECT {_COLUMNS} FROM partners WHERE code = $1", code)  # noqa: S608
+    row = await pool.fetchrow(_PARTNER_BY_CODE, code)
     if row is None:
         msg = f"no partner with code {code!r}"
         raise PartnerNotFound(msg)
@@ -127,7 +151,7 @@ async def get_partner(pool: asyncpg.Pool, code: str) -> Partner:
 async def find_by_customs_code(pool: asyncpg.Pool, customs_code: str) -> Partner | None:
     """The partner registered under a customs code (ebp_code, logistics_code, agent_code)."""
     row = await pool.fetchrow(
-        f"SELECT {_COLUMNS} FROM partners WHERE customs_code = $1",  # noqa: S608
+        _PARTNER_BY_CUSTOMS_CODE,
         customs_code,
     )
     return None if row is None else _partner(row)
@@ -138,18 +162,17 @@ async def rotate_key(pool: asyncpg.Pool, code: str, *, grace: timedelta, clock: 
     now = clock.now()
     key_id, api_key = generate_key()
     async with pool.acquire() as conn, conn.transaction():
-        exists = await conn.fetchval("SELECT 1 FROM partners WHERE code = $1 FOR UPDATE", code)
+        exists = await conn.fetchval(_LOCK_PARTNER, code)
         if exists is None:
             msg = f"no partner with code {code!r}"
             raise PartnerNotFound(msg)
         await conn.execute(
-            """UPDATE api_keys SET expires_at = LEAST(COALESCE(expires_at, 'infinity'), $2)
-               WHERE partner_code = $1 AND NOT revoked""",
+            _EXPIRE_KEYS,
             code,
             now + grace,
         )
         await conn.execute(
-            "INSERT INTO api_keys (id, partner_code, key_hash, created_at) VALUES ($1, $2, $3, $4)",
+            _INSERT_KEY,
             key_id,
             code,
             hash_key(api_key),
@@ -163,7 +186,7 @@ async def disable_partner(pool: asyncpg.Pool, code: str) -> Partner:
     for registry changes (quanhub.common.access.listener), within its short fallback
     lifetime in one whose listener is down."""
     row = await pool.fetchrow(
-        f"UPDATE partners SET disabled = true WHERE code = $1 RETURNING {_COLUMNS}",  # noqa: S608
+        _DISABLE_PARTNER,
         code,
     )
     if row is None:
