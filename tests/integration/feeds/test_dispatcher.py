@@ -14,7 +14,7 @@ import pytest
 
 from quanhub.common.access import Role
 from quanhub.common.settings import DatabaseSettings
-from quanhub.ledger.dispatcher.app import run_dispatcher
+from quanhub.ledger.dispatcher.bootstrap import bootstrap
 from quanhub.ledger.dispatcher.settings import DispatcherSettings
 from quanhub.ledger.feeds import store
 from quanhub.ledger.feeds.signing import verify_signature
@@ -42,12 +42,12 @@ def _settings(database: DatabaseSettings, **overrides: object) -> DispatcherSett
 
 @asynccontextmanager
 async def dispatching(settings: DispatcherSettings) -> AsyncIterator[None]:
-    stop = asyncio.Event()
-    task = asyncio.create_task(run_dispatcher(settings, stop=stop, serve_ops=False))
+    app = bootstrap(settings, serve_ops=False)
+    task = asyncio.create_task(app.run())
     try:
         yield
     finally:
-        stop.set()
+        app.stop()
         await asyncio.wait_for(task, 30)
 
 
@@ -199,7 +199,7 @@ async def test_a_dispatcher_dying_mid_post_leaves_the_batch_to_another_under_the
             pool, [parcel_event(carrier.partner_code, f"C{n:05d}", n) for n in range(3)]
         )
         settings = _settings(database_settings, request_timeout=10.0)
-        doomed = asyncio.create_task(run_dispatcher(settings, serve_ops=False))
+        doomed = asyncio.create_task(bootstrap(settings, serve_ops=False).run())
 
         async def posted() -> bool:
             return len(receiver.arrivals) == 1

@@ -293,8 +293,3 @@ def server_config(app: ASGIApp, settings: HttpServerSettings, **options: Any) ->
         server_header=False,
         **options,
     )
-
-
-def serve_api(app: ASGIApp, host: str, port: int, settings: HttpServerSettings) -> None:
-    """Serve a public API on host:port in the foreground (see `server_config`)."""
-    uvicorn.Server(server_config(app, settings, host=host, port=port)).run()

@@ -8,20 +8,16 @@ multiprocess mode.
 from __future__ import annotations
 
 from quanhub.common.logging import configure_logging
-from quanhub.common.server import serve_api
-from quanhub.gateway.app import create_app
+from quanhub.common.service import run_app
+from quanhub.gateway.bootstrap import bootstrap
 from quanhub.gateway.settings import GatewaySettings
-from quanhub.gateway.workers import run_workers
 
 
 def main() -> None:
-    """Read settings from the environment, configure logging once, and serve."""
+    """Read settings from the environment, configure logging once, and run."""
     settings = GatewaySettings()
     configure_logging(settings.log_level, json=settings.log_json)
-    if settings.workers == 1:
-        serve_api(create_app(settings), settings.host, settings.port, settings.server())
-    else:
-        run_workers(settings)
+    run_app(bootstrap, settings)
 
 
 if __name__ == "__main__":

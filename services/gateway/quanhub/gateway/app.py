@@ -14,7 +14,6 @@ from fastapi.responses import Response
 
 from quanhub.common.access import AccessListener, Authenticator, KeyAuthenticator
 from quanhub.common.clock import Clock, SystemClock
-from quanhub.common.db import create_pool, migrate_database
 from quanhub.common.errors import DependencyUnavailable
 from quanhub.common.http import (
     ReadinessCheck,
@@ -24,6 +23,7 @@ from quanhub.common.http import (
 )
 from quanhub.common.metrics_access import guard_metrics
 from quanhub.common.ratelimit import RateLimiter
+from quanhub.common.service import connect_and_migrate
 from quanhub.common.settings import Profile
 from quanhub.common.topics import EventKind, Topics
 from quanhub.gateway import errors
@@ -86,10 +86,7 @@ async def _registry(
     """The registry's pool (migrated first when asked) and the authenticator, its key cache
     dropped at every registry change by this process's AccessListener: each worker runs
     its own lifespan, so each worker process holds one listening connection."""
-    pool = await create_pool(settings.database)
-    try:
-        if settings.migrate_on_start:
-            await migrate_database(settings.database)
+    async with connect_and_migrate(settings.database, migrate=settings.migrate_on_start) as pool:
         ttl = timedelta(seconds=settings.auth_cache_seconds)
         authenticator = Authenticator(
             pool, clock, ttl, allow_demo_keys=settings.pii.profile is Profile.LOCAL
@@ -100,8 +97,6 @@ async def _registry(
             yield pool, authenticator
         finally:
             await listener.close()
-    finally:
-        await pool.close()
 
 
 def create_app(

@@ -16,10 +16,10 @@ Metrics: the parent makes a private directory for prometheus_client's multiproce
 
 from __future__ import annotations
 
+import asyncio
 import multiprocessing
 import os
 import shutil
-import signal
 import socket
 import tempfile
 import threading
@@ -27,7 +27,6 @@ import time
 from dataclasses import dataclass
 from multiprocessing.connection import wait
 from multiprocessing.process import BaseProcess
-from types import FrameType
 
 import structlog
 import uvicorn
@@ -35,6 +34,7 @@ import uvicorn
 from quanhub.common.http import MULTIPROCESS_METRICS_ENV
 from quanhub.common.logging import configure_logging
 from quanhub.common.server import server_config
+from quanhub.common.service import on_signals
 from quanhub.gateway.app import create_app
 from quanhub.gateway.settings import GatewaySettings
 
@@ -176,26 +176,34 @@ class _Workers:
                 process.join()
 
 
-def run_workers(settings: GatewaySettings) -> None:
-    """Serve with `settings.workers` processes until SIGTERM or SIGINT."""
-    received: list[int] = []
+class Supervisor:
+    """The App of a gateway of several workers (quanhub.common.service's shape): the parent
+    process, which serves nothing itself."""
 
-    def on_signal(signum: int, _frame: FrameType | None) -> None:
-        received.append(signum)
+    def __init__(self, settings: GatewaySettings) -> None:
+        self.settings = settings
+        self._stopping = asyncio.Event()
 
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
-    given = os.environ.get(MULTIPROCESS_METRICS_ENV) or None
-    metrics_dir = tempfile.mkdtemp(prefix="quanhub-gateway-metrics-", dir=given)
-    os.environ[MULTIPROCESS_METRICS_ENV] = metrics_dir  # read by the workers at import
-    workers: _Workers | None = None
-    try:
-        workers = _Workers(settings)
-        log.info("gateway_workers", workers=settings.workers, port=settings.port)
-        while not received:
-            workers.tend()
-        log.info("gateway_stopping", signal=signal.Signals(received[0]).name)
-    finally:
-        if workers is not None:
-            workers.stop()
-        shutil.rmtree(metrics_dir, ignore_errors=True)
+    async def run(self) -> None:
+        """Serve with `settings.workers` processes until stopped or SIGTERM/SIGINT."""
+        given = os.environ.get(MULTIPROCESS_METRICS_ENV) or None
+        metrics_dir = tempfile.mkdtemp(prefix="quanhub-gateway-metrics-", dir=given)
+        os.environ[MULTIPROCESS_METRICS_ENV] = metrics_dir  # read by the workers at import
+        workers: _Workers | None = None
+        try:
+            with on_signals(self._stopping.set):
+                workers = _Workers(self.settings)
+                log.info("gateway_workers", workers=self.settings.workers, port=self.settings.port)
+                while not self._stopping.is_set():
+                    # Blocks up to half a second waiting for a worker to end: off the loop,
+                    # which meanwhile notices the signal.
+                    await asyncio.to_thread(workers.tend)
+                log.info("gateway_stopping")
+        finally:
+            if workers is not None:
+                workers.stop()
+            shutil.rmtree(metrics_dir, ignore_errors=True)
+
+    def stop(self) -> None:
+        """Ask `run` to stop every worker and return."""
+        self._stopping.set()

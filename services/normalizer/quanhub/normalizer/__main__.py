@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-from quanhub.common import runtime
 from quanhub.common.logging import configure_logging
+from quanhub.common.service import run_app
 from quanhub.normalizer.bootstrap import bootstrap
 from quanhub.normalizer.errors import OutputTopicTooSmall
 from quanhub.normalizer.settings import NormalizerSettings
-
-
-async def _run(settings: NormalizerSettings) -> None:
-    # aiokafka clients must be created inside the running event loop.
-    await bootstrap(settings).run()
 
 
 def main() -> None:
@@ -19,7 +14,7 @@ def main() -> None:
     settings = NormalizerSettings()
     configure_logging(settings.log_level, json=settings.log_json)
     try:
-        runtime.run(_run(settings))
+        run_app(bootstrap, settings)
     except OutputTopicTooSmall as exc:  # configuration: say what to change, no traceback
         raise SystemExit(f"quanhub normalizer: {exc.message}") from None
 

@@ -1,20 +1,22 @@
-"""The normalizer's composition root: bootstrap(settings) wires Kafka, metrics and ops HTTP."""
+"""The normalizer's composition root: bootstrap(settings) wires Kafka, metrics and ops HTTP
+into an App (quanhub.common.service's shape)."""
 
 from __future__ import annotations
 
 import asyncio
-import signal
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
 import structlog
+import uvicorn
 from fastapi import FastAPI
 
 from quanhub.common.clock import Clock, SystemClock
 from quanhub.common.http import ReadinessCheck, ops_router, ops_server
 from quanhub.common.kafka import ensure_topics, make_consumer, make_producer, max_message_bytes
+from quanhub.common.service import run_until_signalled
 from quanhub.common.topics import Topics
 from quanhub.normalizer.limits import OutputLimits
 from quanhub.normalizer.metrics import NormalizerMetrics
@@ -35,32 +37,31 @@ class App:
     ops: FastAPI
     metrics: NormalizerMetrics
     topics: Topics
+    #: Serves `ops` beside the loop.
+    server: uvicorn.Server
+    stopping: asyncio.Event = field(default_factory=asyncio.Event)
 
     async def run(self) -> None:
         """Run the loop and the ops server until either stops or SIGTERM/SIGINT arrives."""
         if self.settings.ensure_topics:
             await ensure_topics(self.settings.kafka, self.topics.specs())
         await self.normalizer.start()
-        server = ops_server(self.ops, self.settings.host, self.settings.port)
-
-        def request_stop() -> None:
-            self.normalizer.stop()
-            server.should_exit = True
-
-        loop = asyncio.get_running_loop()
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(signum, request_stop)
-        loop_task = asyncio.create_task(self.normalizer.run(), name="normalizer-loop")
-        server_task = asyncio.create_task(server.serve(), name="normalizer-ops")
         try:
-            await asyncio.wait({loop_task, server_task}, return_when=asyncio.FIRST_COMPLETED)
+            parts = {
+                "normalizer-loop": self.normalizer.run(),
+                "normalizer-ops": self.server.serve(),
+            }
+            await run_until_signalled(parts, self._halt, stopping=self.stopping)
         finally:
-            request_stop()
-            await asyncio.wait({loop_task, server_task})
             await self.normalizer.close()
-            for signum in (signal.SIGTERM, signal.SIGINT):
-                loop.remove_signal_handler(signum)
-        loop_task.result()  # a crashed loop exits the process non-zero
+
+    def stop(self) -> None:
+        """Ask `run` to finish: the loop settles its batch, the ops server closes."""
+        self.stopping.set()
+
+    def _halt(self) -> None:
+        self.normalizer.stop()
+        self.server.should_exit = True
 
 
 def bootstrap(
@@ -125,4 +126,5 @@ def bootstrap(
     ops = FastAPI(title="quanhub normalizer (ops)", docs_url=None, redoc_url=None)
     checks: dict[str, ReadinessCheck] = {"kafka": kafka_ready, "output_limits": limits.ready}
     ops.include_router(ops_router(metrics.registry, checks))
-    return App(settings, normalizer, ops, metrics, topics)
+    server = ops_server(ops, settings.host, settings.port)
+    return App(settings, normalizer, ops, metrics, topics, server)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import timedelta
 
 import asyncpg
@@ -12,9 +12,10 @@ from fastapi.responses import Response
 
 from quanhub.common.access import AccessListener, Authenticator, KeyAuthenticator
 from quanhub.common.clock import Clock, SystemClock
-from quanhub.common.db import create_pool, migrate_database
+from quanhub.common.db import create_pool
 from quanhub.common.http import install_problem_handlers, ops_router, problem_response
 from quanhub.common.metrics_access import guard_metrics
+from quanhub.common.service import connect_and_migrate
 from quanhub.common.settings import DatabaseSettings, Profile
 from quanhub.ledger.api.fairness import FAIR, install_fairness
 from quanhub.ledger.api.metrics import ApiMetrics
@@ -74,34 +75,33 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        if settings.migrate_on_start:
-            await migrate_database(settings.database)
-        pool = await create_read_pool(settings.database)
-        app.state.pool = pool
-        app.state.point_pool = await create_read_pool(settings.database, POINT_SESSION)
-        listener: AccessListener | None = None
-        if authenticator is None:
-            real = Authenticator(
-                pool,
-                clock,
-                timedelta(seconds=settings.auth_cache_seconds),
-                allow_demo_keys=settings.profile is Profile.LOCAL,
+        read = {"server_settings": READ_SESSION, "reset": _keep_session}
+        point = {"server_settings": POINT_SESSION, "reset": _keep_session}
+        async with AsyncExitStack() as resources:
+            pool = await resources.enter_async_context(
+                connect_and_migrate(settings.database, migrate=settings.migrate_on_start, **read)
             )
-            # Drops the key cache when a partner is disabled or a key revoked or rotated.
-            # Drives the feeds' open streams too (feeds_lifespan): one connection a process.
-            listener = AccessListener(settings.database.url, real)
-            await listener.start()
-            app.state.access_listener = listener
-            app.state.authenticator = real
-        else:
-            app.state.authenticator = authenticator
-        try:
+            app.state.pool = pool
+            app.state.point_pool = await resources.enter_async_context(
+                connect_and_migrate(settings.database, migrate=False, **point)
+            )
+            if authenticator is None:
+                real = Authenticator(
+                    pool,
+                    clock,
+                    timedelta(seconds=settings.auth_cache_seconds),
+                    allow_demo_keys=settings.profile is Profile.LOCAL,
+                )
+                # Drops the key cache when a partner is disabled or a key revoked or rotated.
+                # Drives the feeds' open streams too (feeds_lifespan): one connection a process.
+                listener = AccessListener(settings.database.url, real)
+                await listener.start()
+                resources.push_async_callback(listener.close)
+                app.state.access_listener = listener
+                app.state.authenticator = real
+            else:
+                app.state.authenticator = authenticator
             yield
-        finally:
-            if listener is not None:
-                await listener.close()
-            await app.state.point_pool.close()
-            await pool.close()
 
     app = FastAPI(
         title="Quanhub ledger API",

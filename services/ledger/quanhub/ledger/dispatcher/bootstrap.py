@@ -1,9 +1,10 @@
-"""Composition root of the dispatcher process: pool, notifier, sender, workers, ops server."""
+"""The dispatcher's composition root: bootstrap(settings) -> App, whose run opens the pool,
+notifier, HTTP client, workers and ops server."""
 
 from __future__ import annotations
 
 import asyncio
-import signal
+from contextlib import AsyncExitStack
 
 import httpx
 import structlog
@@ -11,10 +12,9 @@ import uvicorn
 from fastapi import FastAPI
 from prometheus_client import CollectorRegistry
 
-from quanhub.common import runtime
 from quanhub.common.clock import Clock, SystemClock
-from quanhub.common.db import create_pool, migrate_database
 from quanhub.common.http import ops_router, ops_server
+from quanhub.common.service import connect_and_migrate, run_until_signalled
 from quanhub.ledger.dispatcher.kafka_sink import KafkaSink
 from quanhub.ledger.dispatcher.sender import Sender
 from quanhub.ledger.dispatcher.settings import DispatcherSettings
@@ -37,29 +37,37 @@ def ops_app(registry: CollectorRegistry, notifier: LedgerNotifier) -> FastAPI:
     return app
 
 
-async def run_dispatcher(
-    settings: DispatcherSettings,
-    *,
-    clock: Clock | None = None,
-    stop: asyncio.Event | None = None,
-    serve_ops: bool = True,
-) -> None:
-    """Run the dispatcher until `stop` is set (or SIGTERM/SIGINT when run as a process)."""
-    clock = clock or SystemClock()
-    stop = stop or asyncio.Event()
-    pool = await create_pool(settings.database)
-    notifier = LedgerNotifier(settings.database.url)
-    registry = CollectorRegistry()
-    kafka = KafkaSink(settings.kafka) if settings.kafka_enabled else None
-    try:
-        await migrate_database(settings.database)
-        await notifier.start()
-        async with httpx.AsyncClient(
-            timeout=settings.request_timeout,
-            follow_redirects=False,
-            trust_env=False,
-            transport=CheckedTransport(allow_private=settings.private_urls_allowed),
-        ) as client:
+class App:
+    """The dispatcher process: its pool, LISTEN connection, HTTP client and workers exist
+    only while `run` runs."""
+
+    def __init__(self, settings: DispatcherSettings, clock: Clock, *, serve_ops: bool) -> None:
+        self.settings = settings
+        self.clock = clock
+        self.serve_ops = serve_ops
+        self._stopping = asyncio.Event()
+
+    async def run(self) -> None:
+        """Migrate, open the pool and the LISTEN connection, and deliver until stopped (or
+        SIGTERM/SIGINT)."""
+        settings, clock = self.settings, self.clock
+        registry = CollectorRegistry()
+        async with AsyncExitStack() as resources:
+            pool = await resources.enter_async_context(connect_and_migrate(settings.database))
+            notifier = LedgerNotifier(settings.database.url)
+            resources.push_async_callback(notifier.close)
+            await notifier.start()
+            kafka = KafkaSink(settings.kafka) if settings.kafka_enabled else None
+            if kafka is not None:
+                resources.push_async_callback(kafka.close)
+            client = await resources.enter_async_context(
+                httpx.AsyncClient(
+                    timeout=settings.request_timeout,
+                    follow_redirects=False,
+                    trust_env=False,
+                    transport=CheckedTransport(allow_private=settings.private_urls_allowed),
+                )
+            )
             dispatcher = Dispatcher(
                 pool,
                 LedgerEventSource(),
@@ -85,37 +93,31 @@ async def run_dispatcher(
                 DispatchMetrics(registry),
                 kafka=kafka,
             )
+            parts = {"dispatcher": dispatcher.run()}
             server: uvicorn.Server | None = None
-            tasks = [asyncio.create_task(dispatcher.run(), name="dispatcher")]
-            if serve_ops:
+            if self.serve_ops:
                 server = ops_server(ops_app(registry, notifier), settings.host, settings.port)
-                tasks.append(asyncio.create_task(server.serve(), name="ops"))
+                parts["ops"] = server.serve()
+
+            def halt() -> None:
+                dispatcher.stop()
+                if server is not None:
+                    server.should_exit = True
+
             log.info("dispatcher_started", concurrency=settings.concurrency, port=settings.port)
-            await stop.wait()
-            dispatcher.stop()
-            if server is not None:
-                server.should_exit = True
-            await asyncio.gather(*tasks)
-    finally:
-        if kafka is not None:
-            await kafka.close()
-        await notifier.close()
-        await pool.close()
-        log.info("dispatcher_stopped")
+            try:
+                await run_until_signalled(parts, halt, stopping=self._stopping)
+            finally:
+                log.info("dispatcher_stopped")
+
+    def stop(self) -> None:
+        """Ask `run` to finish: deliveries in progress end, the ops server closes."""
+        self._stopping.set()
 
 
-def main() -> None:
-    """Entry point of `python -m quanhub.ledger.dispatcher`."""
-    from quanhub.common.logging import configure_logging
-
-    settings = DispatcherSettings()
-    configure_logging(settings.log_level)
-
-    async def _main() -> None:
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(sig, stop.set)
-        await run_dispatcher(settings, stop=stop)
-
-    runtime.run(_main())
+def bootstrap(
+    settings: DispatcherSettings, *, clock: Clock | None = None, serve_ops: bool = True
+) -> App:
+    """Wire the dispatcher from settings (nothing is opened here). Tests may pass a clock,
+    and leave out the ops server."""
+    return App(settings, clock or SystemClock(), serve_ops=serve_ops)
