@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import socket
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 
 import uvicorn
 from fastapi import FastAPI
@@ -22,11 +23,18 @@ from quanhub.ledger.feeds.runtime import FeedSettings
 from .support import wait_until
 
 
+@dataclass(frozen=True)
+class _Context:
+    """What PrincipalDep reads of an app's context (quanhub.common.access.deps)."""
+
+    authenticator: Authenticator
+
+
 def make_app(database: DatabaseSettings, settings: FeedSettings) -> FastAPI:
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         pool = await create_pool(database)
-        app.state.authenticator = Authenticator(pool, SystemClock())
+        app.state.context = _Context(Authenticator(pool, SystemClock()))
         yield
         await pool.close()
 

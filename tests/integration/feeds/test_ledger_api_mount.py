@@ -66,7 +66,7 @@ async def test_ledger_api_streams_reauthorise_through_its_one_access_listener(
     auth = {"Authorization": f"Bearer {key}"}
     app = create_app(LedgerApiSettings(database=database_settings))
     async with serving(app) as base, httpx.AsyncClient(base_url=base, timeout=30) as client:
-        listener_pid = app.state.access_listener.backend_pid
+        listener_pid = app.state.context.access_listener.backend_pid
         assert listener_pid is not None
         assert await _access_listeners(pool) <= {listener_pid}
         async with client.stream(

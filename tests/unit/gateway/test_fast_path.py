@@ -85,13 +85,13 @@ async def _gateway(
         settings, clock=FixedClock(now), publisher=publisher, authenticator=_Partners()
     )
     fast = native_path if expect_fast is None else expect_fast
-    assert (app.state.gateway.fast_path is not None) is fast
     transport = httpx.ASGITransport(app=app)
     async with (
         app.router.lifespan_context(app),
         httpx.AsyncClient(transport=transport, base_url="http://gateway") as http,
     ):
-        yield _Gateway(http, publisher, app.state.gateway.metrics.registry, app.state.gateway)
+        assert (app.state.context.fast_path is not None) is fast
+        yield _Gateway(http, publisher, app.state.context.metrics.registry, app.state.context)
 
 
 @dataclass

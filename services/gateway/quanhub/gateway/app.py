@@ -106,7 +106,8 @@ def create_app(
     publisher: Publisher | None = None,
     authenticator: KeyAuthenticator | None = None,
 ) -> FastAPI:
-    """The gateway app. Tests may pass their own clock, publisher or authenticator."""
+    """The gateway app (its GatewayContext is built by the lifespan). Tests may pass their
+    own clock, publisher or authenticator."""
     clock = clock or SystemClock()
     topics = Topics(settings.kafka)
     metrics = GatewayMetrics()
@@ -120,6 +121,7 @@ def create_app(
             linger_ms=settings.kafka_linger_ms,
         )
     )
+    chosen: Publisher = publisher or kafka  # type: ignore[assignment] # one of them is set
     limits = BodyLimits(
         max_body_bytes=settings.max_body_bytes,
         max_events=settings.max_events_per_request,
@@ -133,21 +135,26 @@ def create_app(
     failures = metrics.fast_path_failures
     fast_path = FastPath.load(pii_secret, limits, failures) if settings.native else None
     metrics.fast_path_enabled.set(fast_path is not None)
-    context = GatewayContext(
-        clock=clock,
-        topics=topics,
-        limits=limits,
-        limiter=RateLimiter(
-            clock, rate=settings.rate_limit_events_per_second, burst=settings.rate_limit_burst
-        ),
-        publisher=publisher or kafka,  # type: ignore[arg-type] # one of them is set
-        metrics=metrics,
-        pii_secret=pii_secret,
-        retry_after_seconds=settings.retry_after_seconds,
-        # One thread: large bodies queue for it rather than share the GIL many ways.
-        worker=ThreadPoolExecutor(max_workers=1, thread_name_prefix="gateway-judge"),
-        fast_path=fast_path,
-    )
+    # One thread: large bodies queue for it rather than share the GIL many ways.
+    worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gateway-judge")
+
+    def context(authenticator: KeyAuthenticator) -> GatewayContext:
+        return GatewayContext(
+            clock=clock,
+            topics=topics,
+            limits=limits,
+            limiter=RateLimiter(
+                clock, rate=settings.rate_limit_events_per_second, burst=settings.rate_limit_burst
+            ),
+            publisher=chosen,
+            metrics=metrics,
+            pii_secret=pii_secret,
+            retry_after_seconds=settings.retry_after_seconds,
+            worker=worker,
+            authenticator=authenticator,
+            fast_path=fast_path,
+        )
+
     pool_holder: list[asyncpg.Pool] = []
 
     @asynccontextmanager
@@ -156,16 +163,16 @@ def create_app(
             if authenticator is None:
                 pool, real = await registry.enter_async_context(_registry(settings, clock))
                 pool_holder.append(pool)
-                app.state.authenticator = real
+                app.state.context = context(real)
             else:
-                app.state.authenticator = authenticator
+                app.state.context = context(authenticator)
             if kafka is not None:
                 await kafka.start()
             log.info("gateway_started", port=settings.port, kafka=settings.kafka.bootstrap)
             try:
                 yield
             finally:
-                context.worker.shutdown(wait=False, cancel_futures=True)
+                worker.shutdown(wait=False, cancel_futures=True)
                 if kafka is not None:
                     await kafka.stop()
 
@@ -180,12 +187,11 @@ def create_app(
         summary="Partners publish order, parcel and customs events to the hub.",
         lifespan=lifespan,
     )
-    app.state.gateway = context
     install_problem_handlers(app)
     _install_gateway_handlers(app, settings.retry_after_seconds, metrics)
     app.include_router(router)
     checks: dict[str, ReadinessCheck] = {
-        "kafka": context.publisher.ready,
+        "kafka": chosen.ready,
         "postgres": postgres_ready,
     }
     app.include_router(ops_router(metrics.registry, checks, multiprocess_mode=settings.workers > 1))

@@ -1,4 +1,4 @@
-"""What the route needs from the running app, gathered in one object on app.state."""
+"""What the route needs from the running app, gathered in one object on app.state.context."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from quanhub.common.access import KeyAuthenticator
 from quanhub.common.clock import Clock
 from quanhub.common.ratelimit import RateLimiter
 from quanhub.common.topics import Topics
@@ -19,7 +20,8 @@ from quanhub.gateway.publisher import Publisher
 
 @dataclass(frozen=True, slots=True)
 class GatewayContext:
-    """The gateway's collaborators, built once by create_app."""
+    """The gateway's collaborators, built once by create_app's lifespan (the registry's
+    authenticator needs its pool); `PrincipalDep` reads `authenticator` from it too."""
 
     clock: Clock
     topics: Topics
@@ -31,13 +33,14 @@ class GatewayContext:
     retry_after_seconds: int
     #: One thread on which large bodies are built and judged, off the event loop.
     worker: Executor
+    authenticator: KeyAuthenticator
     #: The native fast path for protobuf bodies; None: Python does all of it.
     fast_path: FastPath | None = None
 
 
 async def gateway_context(request: Request) -> GatewayContext:
-    """The context create_app stored on app.state."""
-    context: GatewayContext = request.app.state.gateway
+    """The context create_app's lifespan stored on app.state."""
+    context: GatewayContext = request.app.state.context
     return context
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Protocol
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -17,6 +17,17 @@ _bearer = HTTPBearer(
     scheme_name="PartnerApiKey",
     description="A partner API key (`qh_...`) as issued by `quanhub partners create`.",
 )
+
+
+class AccessContext(Protocol):
+    """What `PrincipalDep` reads of an app's typed context: every API's lifespan sets one
+    (GatewayContext, LedgerApiContext) on `app.state.context`."""
+
+    @property
+    def authenticator(self) -> KeyAuthenticator:
+        """The key authenticator of this process."""
+        ...
+
 
 _CHALLENGE = 'Bearer realm="quanhub"'
 #: The 401 detail for a key that was sent but is not usable now.
@@ -37,11 +48,12 @@ async def require_principal(
 ) -> Principal:
     """The partner behind `Authorization: Bearer <key>`; 401 problem if absent or invalid.
 
-    The authenticator is `request.app.state.authenticator`, set by the app's lifespan.
+    The authenticator is the one in the app's context (`AccessContext`).
     """
     if credentials is None:
         raise unauthenticated("send `Authorization: Bearer <API key>`", invalid=False)
-    authenticator: KeyAuthenticator = request.app.state.authenticator
+    context: AccessContext = request.app.state.context
+    authenticator = context.authenticator
     try:
         return await authenticator.authenticate(credentials.credentials)
     except AuthenticationFailed as exc:

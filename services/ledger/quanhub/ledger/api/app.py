@@ -17,7 +17,8 @@ from quanhub.common.http import install_problem_handlers, ops_router, problem_re
 from quanhub.common.metrics_access import guard_metrics
 from quanhub.common.service import connect_and_migrate
 from quanhub.common.settings import DatabaseSettings, Profile
-from quanhub.ledger.api.fairness import FAIR, install_fairness
+from quanhub.ledger.api.context import LedgerApiContext
+from quanhub.ledger.api.fairness import FAIR, PartnerFairness, install_fairness
 from quanhub.ledger.api.metrics import ApiMetrics
 from quanhub.ledger.api.routes import customs, kpis, objects
 from quanhub.ledger.dashboard import routes as dashboard
@@ -69,9 +70,12 @@ def create_app(
     clock: Clock | None = None,
     authenticator: KeyAuthenticator | None = None,
 ) -> FastAPI:
-    """The ledger API. Tests may pass their own clock or authenticator."""
+    """The ledger API (its LedgerApiContext is built by the lifespan). Tests may pass their
+    own clock or authenticator."""
     clock = clock or SystemClock()
     metrics = ApiMetrics()
+
+    fairness = PartnerFairness(settings)  # FAIR below: each partner's rate and slots
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -81,11 +85,12 @@ def create_app(
             pool = await resources.enter_async_context(
                 connect_and_migrate(settings.database, migrate=settings.migrate_on_start, **read)
             )
-            app.state.pool = pool
-            app.state.point_pool = await resources.enter_async_context(
+            point_pool = await resources.enter_async_context(
                 connect_and_migrate(settings.database, migrate=False, **point)
             )
-            if authenticator is None:
+            listener: AccessListener | None = None
+            chosen = authenticator
+            if chosen is None:
                 real = Authenticator(
                     pool,
                     clock,
@@ -97,10 +102,10 @@ def create_app(
                 listener = AccessListener(settings.database.url, real)
                 await listener.start()
                 resources.push_async_callback(listener.close)
-                app.state.access_listener = listener
-                app.state.authenticator = real
-            else:
-                app.state.authenticator = authenticator
+                chosen = real
+            app.state.context = LedgerApiContext(
+                settings, clock, pool, point_pool, chosen, fairness, listener
+            )
             yield
 
     app = FastAPI(
@@ -109,12 +114,11 @@ def create_app(
         summary="Where orders, parcels and customs declarations are, and the city's indicators.",
         lifespan=lifespan,
     )
-    app.state.settings = settings
-    install_fairness(app, settings)  # FAIR below: each partner's rate and slots
-    app.state.clock = clock
+    install_fairness(app)
 
     async def postgres_ready() -> bool:
-        async with app.state.pool.acquire() as conn:
+        context: LedgerApiContext = app.state.context
+        async with context.pool.acquire() as conn:
             return bool(await conn.fetchval("SELECT true"))
 
     install_problem_handlers(app)

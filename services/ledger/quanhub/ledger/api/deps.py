@@ -9,6 +9,7 @@ from fastapi import Depends, Request
 
 from quanhub.common.access.deps import PrincipalDep
 from quanhub.common.clock import Clock
+from quanhub.ledger.api.context import api_context
 from quanhub.ledger.settings import LedgerApiSettings
 
 __all__ = ["ClockDep", "DatabaseDep", "PointDatabaseDep", "PrincipalDep", "SettingsDep"]
@@ -19,26 +20,22 @@ async def _database(request: Request) -> asyncpg.Pool:
     whole answer in one SQL statement, which the pool runs on a connection it lends for that
     statement only: one statement is one consistent snapshot, so one answer never mixes two
     states, without an explicit transaction."""
-    pool: asyncpg.Pool = request.app.state.pool
-    return pool
+    return api_context(request).pool
 
 
 async def _point_database(request: Request) -> asyncpg.Pool:
     """The read-only pool of the point reads (generic plans: app.POINT_SESSION)."""
-    pool: asyncpg.Pool = request.app.state.point_pool
-    return pool
+    return api_context(request).point_pool
 
 
 # The dependencies are coroutines: FastAPI runs a plain function dependency in a worker
 # thread, a hand-off per request for a dictionary lookup.
 async def _clock(request: Request) -> Clock:
-    clock: Clock = request.app.state.clock
-    return clock
+    return api_context(request).clock
 
 
 async def _settings(request: Request) -> LedgerApiSettings:
-    settings: LedgerApiSettings = request.app.state.settings
-    return settings
+    return api_context(request).settings
 
 
 DatabaseDep = Annotated[asyncpg.Pool, Depends(_database)]

@@ -33,6 +33,7 @@ from quanhub.common.access.deps import PrincipalDep
 from quanhub.common.clock import SystemClock
 from quanhub.common.http import PROBLEM_JSON, Problem
 from quanhub.common.ratelimit import RateLimiter, rate_headers
+from quanhub.ledger.api.context import api_context
 from quanhub.ledger.settings import LedgerApiSettings
 
 #: request.state key of the admitted request's X-RateLimit-* headers (see RateHeaders).
@@ -88,7 +89,7 @@ class PartnerSlots:
 
 
 class PartnerFairness:
-    """The two per-partner gates of one API process (app.state.fairness)."""
+    """The two per-partner gates of one API process (LedgerApiContext.fairness)."""
 
     def __init__(self, settings: LedgerApiSettings) -> None:
         # Real time whatever the app's clock: a test's fixed clock would never refill.
@@ -114,7 +115,7 @@ async def partner_fairness(request: Request, principal: PrincipalDep) -> AsyncIt
     if _route_path(request) in STREAM_ROUTES:
         yield
         return
-    fairness: PartnerFairness = request.app.state.fairness
+    fairness = api_context(request).fairness
     decision = fairness.limiter.take(principal.partner_code, 1)
     headers = rate_headers(decision)
     if not decision.allowed:
@@ -153,9 +154,9 @@ class RateHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
-def install_fairness(app: FastAPI, settings: LedgerApiSettings) -> None:
-    """The per-partner gates of `app` (mount its partner routers with `**FAIR`)."""
-    app.state.fairness = PartnerFairness(settings)
+def install_fairness(app: FastAPI) -> None:
+    """The middleware that adds the gates' headers to every answer of `app` (the gates are
+    its context's `fairness`; mount its partner routers with `**FAIR`)."""
     app.add_middleware(RateHeaders)
 
 

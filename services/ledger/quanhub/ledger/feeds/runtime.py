@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
 
 import asyncpg
 from fastapi import FastAPI, Request
@@ -64,6 +65,16 @@ class FeedSettings(BaseSettings):
         return self.profile is Profile.LOCAL
 
 
+@runtime_checkable
+class SharesAccessListener(Protocol):
+    """An app context whose AccessListener the feeds may join (LedgerApiContext)."""
+
+    @property
+    def access_listener(self) -> AccessListener | None:
+        """The app's LISTEN connection on registry changes, when it has one."""
+        ...
+
+
 @dataclass(slots=True)
 class FeedRuntime:
     """Built in the router's lifespan; routes reach it through `feed_runtime(request)`."""
@@ -95,9 +106,9 @@ def feeds_lifespan(
 ) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
     """A lifespan that opens the feeds' pool and LISTEN connection, and closes them.
 
-    Registry changes reach the streams through the app's `AccessListener`
-    (`app.state.access_listener`, started by the app's own lifespan, which runs first);
-    an app without one gets one of the feeds' own, closed with them.
+    Registry changes reach the streams through the app's `AccessListener` (its context's
+    `access_listener`, started by the app's own lifespan, which runs first); an app
+    without one gets one of the feeds' own, closed with them.
     """
 
     @asynccontextmanager
@@ -108,7 +119,8 @@ def feeds_lifespan(
         )
         notifier = LedgerNotifier(database.url)
         access = AccessWake()
-        shared: AccessListener | None = getattr(app.state, "access_listener", None)
+        context = getattr(app.state, "context", None)
+        shared = context.access_listener if isinstance(context, SharesAccessListener) else None
         own: AccessListener | None = None
         if shared is not None:
             shared.add(access)
