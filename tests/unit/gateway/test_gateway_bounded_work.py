@@ -1,6 +1,9 @@
 """Cheap requests cannot make the gateway work hard: a body's bytes, events and JSON values
 are bounded, and the rate limit spent, before any event is built; large bodies are built
-and judged off the event loop (issue 16, defect 8)."""
+and judged off the event loop (issue 16, defect 8).
+
+The work bounds are in CPU seconds of this process (`time.process_time`), so other processes
+on a shared machine do not move them; the event loop's answer times are wall-clock."""
 
 from __future__ import annotations
 
@@ -63,11 +66,11 @@ def never_built(monkeypatch: pytest.MonkeyPatch) -> None:
     ],
 )  # fmt: skip
 def test_counts_and_values_are_bounded_before_events_are_built(body: bytes, code: str) -> None:
-    started = time.perf_counter()
+    started = time.process_time()
     with pytest.raises(PayloadTooLarge) as caught:
         count_events(body, BodyFormat.JSON, LIMITS)
     assert caught.value.code == code
-    assert time.perf_counter() - started < 0.5
+    assert time.process_time() - started < 0.5
 
 
 @pytest.mark.usefixtures("never_built")
@@ -116,9 +119,9 @@ async def test_a_4mb_body_of_empty_events_is_refused_fast_and_charged(
     body = _empty_events(1_390_000)
     assert len(body) > 4_000_000
     burst = GatewaySettings().rate_limit_burst
-    started = time.perf_counter()
+    started = time.process_time()
     answer = await gateway.post("/v1/events", content=body, headers=SF)
-    assert time.perf_counter() - started < 1.0
+    assert time.process_time() - started < 1.0
     assert answer.status_code == 413
     assert answer.json()["code"] == "body_too_large"
     assert int(answer.headers["X-RateLimit-Remaining"]) == burst - 500
@@ -136,9 +139,9 @@ async def test_too_many_events_within_the_byte_limit_are_charged_as_a_batch(
 
 async def test_one_event_with_a_million_lines_is_refused_fast(gateway: httpx.AsyncClient) -> None:
     for count in (1_400_000, 300_000):
-        started = time.perf_counter()
+        started = time.process_time()
         answer = await gateway.post("/v1/events", content=_lines(count), headers=SF)
-        assert time.perf_counter() - started < 1.0
+        assert time.process_time() - started < 1.0
         assert answer.status_code == 413
         assert answer.json()["code"] in {"body_too_large", "too_many_json_values"}
 
@@ -219,9 +222,9 @@ async def test_events_with_too_many_lines_are_refused_cheaply(
             order.lines.add()
     body = request.SerializeToString()
     headers = {"Authorization": "Bearer key-tmall", "Content-Type": "application/x-protobuf"}
-    started = time.perf_counter()
+    started = time.process_time()
     answer = await gateway.post("/v1/events", content=body, headers=headers)
-    assert time.perf_counter() - started < 1.5
+    assert time.process_time() - started < 1.5
     assert answer.status_code == 422, answer.text
     assert {r["code"] for r in answer.json()["rejected"]} == {"too_long"}
     assert f"at most {MAX_LINES}" in answer.json()["rejected"][0]["message"]
