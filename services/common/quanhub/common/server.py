@@ -41,7 +41,11 @@ IN_FLIGHT_EXTENSION = "quanhub.in_flight"
 
 
 class HttpServerSettings(BaseSettings):
-    """QUANHUB_HTTP_*: read deadlines and the in-flight bound of a public API process."""
+    """QUANHUB_HTTP_*: read deadlines and the in-flight bound of a public API process.
+
+    All performance knobs: the defaults need no tuning; docs/operations.md
+    #performance-knobs says what each trades.
+    """
 
     model_config = SettingsConfigDict(env_prefix="QUANHUB_HTTP_", extra="ignore")
 

@@ -3,6 +3,12 @@
 Each service composes these blocks into its own pydantic-settings class with its own env
 prefix; the blocks keep their own prefixes so `QUANHUB_KAFKA_BOOTSTRAP` and
 `QUANHUB_DATABASE_URL` configure every service at once.
+
+Every service's settings are two classes: `<Service>Tuning`, its performance knobs (the
+defaults need no tuning), and `<Service>Settings(<Service>Tuning)`, what a deployer sets:
+addresses, profile, secrets, these blocks. Both read the same flat variables
+(`QUANHUB_GATEWAY_MAX_BODY_BYTES`, not a nested name); docs/operations.md#configuration
+lists the first kind, #performance-knobs the second.
 """
 
 from __future__ import annotations
@@ -35,16 +41,20 @@ class KafkaSettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="QUANHUB_KAFKA_", extra="ignore")
 
+    # What a deployer sets: where Kafka is, how our topics are named and replicated.
     bootstrap: str = "127.0.0.1:9092"
     #: First segment of every topic name; tests use a unique one per run.
     topic_namespace: str = "quanhub"
-    partitions: int = Field(default=6, ge=1)
     replication_factor: int = Field(default=1, ge=1)
+
+    # Topic sizing and retention, read when topics are created; and one performance knob.
+    partitions: int = Field(default=6, ge=1)
     #: Retention of raw and canonical topics (ms); the ledger is the system of record.
     retention_ms: int = Field(default=7 * 24 * 3600 * 1000, ge=60_000)
     #: Retention of partners' own topics, which hold clear personal data: keep it short.
     partner_topic_retention_ms: int = Field(default=6 * 3600 * 1000, ge=60_000)
     dlq_retention_ms: int = Field(default=30 * 24 * 3600 * 1000, ge=60_000)
+    #: How long a Kafka request (metadata, produce, admin) may take (ms).
     request_timeout_ms: int = Field(default=10_000, ge=1000)
 
 
@@ -54,6 +64,7 @@ class DatabaseSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="QUANHUB_DATABASE_", extra="ignore")
 
     url: str = "postgresql://quanhub@127.0.0.1:5432/quanhub"
+    #: Performance knobs: connections each pool of a process keeps open, and at most.
     pool_min: int = Field(default=1, ge=0)
     pool_max: int = Field(default=10, ge=1)
 

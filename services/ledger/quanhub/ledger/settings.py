@@ -1,5 +1,5 @@
 """Settings of the two ledger processes: the consumer (QUANHUB_LEDGER_CONSUMER_*) and the
-query API (QUANHUB_LEDGER_API_*), each composing the shared Kafka and PostgreSQL blocks."""
+query API (QUANHUB_LEDGER_API_*), each what a deployer sets apart from its knobs."""
 
 from __future__ import annotations
 
@@ -11,19 +11,13 @@ from quanhub.common.settings import DatabaseSettings, KafkaSettings, Profile, Pr
 from quanhub.ledger.store.projector import MAX_STEP_EVENTS
 
 
-class LedgerConsumerSettings(BaseSettings):
-    """Canonical topic -> PostgreSQL: group, batch size, and the ops port."""
+class LedgerConsumerTuning(BaseSettings):
+    """Performance knobs of the consumer (QUANHUB_LEDGER_CONSUMER_*): batching, linger, the
+    projector's pace, write retries. The defaults need no tuning; docs/operations.md
+    #performance-knobs says what each trades."""
 
     model_config = SettingsConfigDict(env_prefix="QUANHUB_LEDGER_CONSUMER_", extra="ignore")
 
-    host: str = "127.0.0.1"
-    #: Ops-only HTTP server (/healthz, /readyz, /metrics).
-    port: int = Field(default=8083, ge=1, le=65535)
-    log_level: str = "INFO"
-    log_json: bool = True
-    #: Kafka consumer group; offsets live in PostgreSQL (consumer_offsets) under this name.
-    #: By default `<topic namespace>-ledger`, so namespaces sharing a Kafka stay apart.
-    group_id: str = ""
     #: Records per PostgreSQL transaction at most.
     batch_max_records: int = Field(default=5000, ge=1, le=100_000)
     #: How long one poll waits for records before an empty round (ms).
@@ -44,6 +38,20 @@ class LedgerConsumerSettings(BaseSettings):
     #: Backoff between retries of a failed write (seconds, doubling up to the max).
     retry_initial_seconds: float = Field(default=0.2, gt=0)
     retry_max_seconds: float = Field(default=10.0, gt=0)
+
+
+class LedgerConsumerSettings(LedgerConsumerTuning):
+    """What a deployer sets for the consumer (canonical topic -> PostgreSQL): its group and
+    ops port, the shared Kafka and PostgreSQL blocks."""
+
+    host: str = "127.0.0.1"
+    #: Ops-only HTTP server (/healthz, /readyz, /metrics).
+    port: int = Field(default=8083, ge=1, le=65535)
+    log_level: str = "INFO"
+    log_json: bool = True
+    #: Kafka consumer group; offsets live in PostgreSQL (consumer_offsets) under this name.
+    #: By default `<topic namespace>-ledger`, so namespaces sharing a Kafka stay apart.
+    group_id: str = ""
     #: Apply pending database migrations at start.
     migrate_on_start: bool = True
     kafka: KafkaSettings = Field(default_factory=KafkaSettings)
@@ -56,15 +64,13 @@ class LedgerConsumerSettings(BaseSettings):
         return self
 
 
-class LedgerApiSettings(BaseSettings):
-    """The query API: where it listens and how long a key is trusted without PostgreSQL."""
+class LedgerApiTuning(BaseSettings):
+    """Performance knobs of the query API (QUANHUB_LEDGER_API_*): page sizes, the key
+    cache, each partner's share of a process. The defaults need no tuning;
+    docs/operations.md#performance-knobs says what each trades."""
 
     model_config = SettingsConfigDict(env_prefix="QUANHUB_LEDGER_API_", extra="ignore")
 
-    host: str = "127.0.0.1"
-    port: int = Field(default=8081, ge=1, le=65535)
-    log_level: str = "INFO"
-    log_json: bool = True
     #: How long a verified (or refused) API key is trusted without asking PostgreSQL.
     auth_cache_seconds: float = Field(default=15.0, ge=0, le=300)
     #: Page size of list endpoints when the caller gives none, and the most it may ask.
@@ -83,6 +89,16 @@ class LedgerApiSettings(BaseSettings):
     #: a second, bursts of `partner_burst`); beyond, 429 with Retry-After and X-RateLimit-*.
     partner_rate: float = Field(default=50.0, gt=0, le=100_000)
     partner_burst: int = Field(default=100, ge=1, le=1_000_000)
+
+
+class LedgerApiSettings(LedgerApiTuning):
+    """What a deployer sets for the query API: where it listens, the profile, the shared
+    PostgreSQL block and the operators' metrics token."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8081, ge=1, le=65535)
+    log_level: str = "INFO"
+    log_json: bool = True
     migrate_on_start: bool = True
     #: QUANHUB_PROFILE: demo partners' keys are accepted in the local profile only.
     profile: Profile = Field(default_factory=lambda: ProfileSettings().profile)

@@ -1,6 +1,9 @@
-"""QUANHUB_DISPATCHER_*: the dispatcher worker's settings."""
+"""QUANHUB_DISPATCHER_*: the dispatcher worker's settings, what a deployer sets apart from
+the knobs."""
 
 from __future__ import annotations
+
+from typing import Self
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -9,14 +12,13 @@ from quanhub.common.settings import DatabaseSettings, KafkaSettings, Profile, Pr
 from quanhub.ledger.feeds.backoff import RetryPolicy
 
 
-class DispatcherSettings(BaseSettings):
-    """How many deliveries run at once, how big a batch is, how retries back off."""
+class DispatcherTuning(BaseSettings):
+    """Performance knobs (QUANHUB_DISPATCHER_*): how many deliveries run at once, how big a
+    batch is, how retries back off. The defaults need no tuning; docs/operations.md
+    #performance-knobs says what each trades."""
 
     model_config = SettingsConfigDict(env_prefix="QUANHUB_DISPATCHER_", extra="ignore")
 
-    host: str = "127.0.0.1"
-    port: int = Field(default=8084, ge=1, le=65535)
-    log_level: str = "INFO"
     #: Deliveries in flight at once in this process (one per subscription at a time).
     concurrency: int = Field(default=8, ge=1, le=256)
     #: Deliveries of one partner's subscriptions in flight at once, over all dispatchers
@@ -42,14 +44,9 @@ class DispatcherSettings(BaseSettings):
     retry_cap_seconds: float = Field(default=3 * 3600.0, gt=0)
     retry_jitter: float = Field(default=0.1, ge=0, lt=1)
     retry_max_attempts: int = Field(default=21, ge=1)
-    profile: Profile = Field(default_factory=lambda: ProfileSettings().profile)
-    #: Deliver `kafka` transport subscriptions to per-partner feed topics.
-    kafka_enabled: bool = True
-    database: DatabaseSettings = Field(default_factory=DatabaseSettings)
-    kafka: KafkaSettings = Field(default_factory=KafkaSettings)
 
     @model_validator(mode="after")
-    def _in_flight_covers_slots(self) -> DispatcherSettings:
+    def _in_flight_covers_slots(self) -> Self:
         if self.max_in_flight < self.concurrency:
             msg = "max_in_flight must be at least concurrency"
             raise ValueError(msg)
@@ -64,6 +61,20 @@ class DispatcherSettings(BaseSettings):
             jitter=self.retry_jitter,
             max_attempts=self.retry_max_attempts,
         )
+
+
+class DispatcherSettings(DispatcherTuning):
+    """What a deployer sets for the dispatcher: its ops port, the profile (which subscriber
+    addresses it may call), the shared PostgreSQL and Kafka blocks."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8084, ge=1, le=65535)
+    log_level: str = "INFO"
+    profile: Profile = Field(default_factory=lambda: ProfileSettings().profile)
+    #: Deliver `kafka` transport subscriptions to per-partner feed topics.
+    kafka_enabled: bool = True
+    database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    kafka: KafkaSettings = Field(default_factory=KafkaSettings)
 
     @property
     def private_urls_allowed(self) -> bool:

@@ -23,7 +23,11 @@ from quanhub.ledger.feeds.streams import StreamGate
 
 
 class FeedSettings(BaseSettings):
-    """QUANHUB_FEEDS_*: SSE pacing and subscription limits (a block of the ledger API)."""
+    """QUANHUB_FEEDS_*: SSE pacing and subscription limits (a block of the ledger API).
+
+    All performance knobs but `profile` (QUANHUB_PROFILE, as everywhere): the defaults
+    need no tuning; docs/operations.md#performance-knobs says what each trades.
+    """
 
     model_config = SettingsConfigDict(env_prefix="QUANHUB_FEEDS_", extra="ignore")
 
