@@ -5,13 +5,10 @@ call into pydantic's core instead of a model construction per bucket and group: 
 city-wide report has about a thousand of them).
 """
 
-# Table and column names come from code; caller values are bound parameters.
-# ruff: noqa: S608
-
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 from asyncpg import Record
 
@@ -42,9 +39,14 @@ def share_fields(
     """A ShareFigure's fields; no data (null share) when the denominator is 0."""
     if denominator <= 0:
         return {
-            "numerator": 0, "denominator": 0, "share": None, "target": target,
-            "meets_target": None, "events": int(events), "status": "no_data",
-        }  # fmt: skip
+            "numerator": 0,
+            "denominator": 0,
+            "share": None,
+            "target": target,
+            "meets_target": None,
+            "events": int(events),
+            "status": "no_data",
+        }
     value = numerator / denominator
     return {
         "numerator": numerator,
@@ -86,9 +88,14 @@ def distribution_fields(count: int, events: int, seconds: int, counts: list[int]
     ]
     if count <= 0:
         return {
-            "count": 0, "mean_hours": None, "p50_hours": None, "p90_hours": None,
-            "buckets": buckets, "events": int(events), "status": "no_data",
-        }  # fmt: skip
+            "count": 0,
+            "mean_hours": None,
+            "p50_hours": None,
+            "p90_hours": None,
+            "buckets": buckets,
+            "events": int(events),
+            "status": "no_data",
+        }
     return {
         "count": count,
         "mean_hours": seconds / count / 3600,
@@ -114,34 +121,92 @@ def _sum(columns: tuple[str, ...]) -> str:
     return ", ".join(f"coalesce(sum({c}), 0)::bigint AS {c}" for c in columns)
 
 
-_PARCEL_COLUMNS = ("parcels", "events", "ewaybill_known", "ewaybill_events",
-                   "ewaybill_yes", "bag_known", "bag_events", "bag_recyclable", "exceptions",
-                   "returns")  # fmt: skip
-_DELIVERY_COLUMNS = ("delivered", "point_known", "point_events", "locker", "timed",
-                     "timed_events", "seconds_sum", *_BUCKET_COLUMNS)  # fmt: skip
+_PARCEL_COLUMNS = (
+    "parcels",
+    "events",
+    "ewaybill_known",
+    "ewaybill_events",
+    "ewaybill_yes",
+    "bag_known",
+    "bag_events",
+    "bag_recyclable",
+    "exceptions",
+    "returns",
+)
+_DELIVERY_COLUMNS = (
+    "delivered",
+    "point_known",
+    "point_events",
+    "locker",
+    "timed",
+    "timed_events",
+    "seconds_sum",
+    *_BUCKET_COLUMNS,
+)
 _DECLARED_COLUMNS = ("with_receipt", "receipt_events", "rejected")
 _CLEARANCE_COLUMNS = ("released", "events", "seconds_sum", *_BUCKET_COLUMNS)
 
-#: (result column, names of its rows' fields, query over the rollups, ORDER BY of its rows,
-#: if more than one).
-_PARTS: tuple[tuple[str, tuple[str, ...], str, str], ...] = (
-    ("parcel_rows", ("carrier_id", *_PARCEL_COLUMNS),
-     f"SELECT carrier_id, {_sum(_PARCEL_COLUMNS)} FROM kpi_parcel_daily WHERE {{where}} "
-     "GROUP BY carrier_id HAVING sum(parcels) > 0", "t.parcels DESC, t.carrier_id"),
-    ("delivery_rows", ("district_code", "carrier_id", *_DELIVERY_COLUMNS),
-     f"SELECT district_code, carrier_id, {_sum(_DELIVERY_COLUMNS)} FROM kpi_delivery_daily "
-     "WHERE {where} GROUP BY district_code, carrier_id HAVING sum(delivered) > 0",
-     "t.district_code, t.carrier_id"),
-    ("declared_rows", _DECLARED_COLUMNS,
-     f"SELECT {_sum(_DECLARED_COLUMNS)} FROM kpi_customs_daily WHERE {{where}}", ""),
-    ("reason_rows", ("reason", "n"),
-     "SELECT reason, sum(declarations)::bigint AS n FROM kpi_rejection_reasons "
-     "WHERE {where} GROUP BY reason HAVING sum(declarations) > 0 "
-     f"ORDER BY n DESC, reason LIMIT {TOP_REASONS}", "t.n DESC, t.reason"),
-    ("clearance_rows", ("trade_mode", *_CLEARANCE_COLUMNS),
-     f"SELECT trade_mode, {_sum(_CLEARANCE_COLUMNS)} FROM kpi_clearance_daily "
-     "WHERE {where} GROUP BY trade_mode HAVING sum(released) > 0", "t.trade_mode"),
-)  # fmt: skip
+# The queries are SQL templates over the rollup tables: `{sums}` is the sum of each of
+# the part's columns (a fixed column list), `{where}` the period (and district) filter
+# over bound parameters $1 to $3.
+_PARCEL_ROWS = (
+    "SELECT carrier_id, {sums} FROM kpi_parcel_daily WHERE {where} "
+    "GROUP BY carrier_id HAVING sum(parcels) > 0"
+)
+_DELIVERY_ROWS = (
+    "SELECT district_code, carrier_id, {sums} FROM kpi_delivery_daily "
+    "WHERE {where} GROUP BY district_code, carrier_id HAVING sum(delivered) > 0"
+)
+_DECLARED_ROWS = "SELECT {sums} FROM kpi_customs_daily WHERE {where}"
+_REASON_ROWS = (
+    "SELECT reason, sum(declarations)::bigint AS n FROM kpi_rejection_reasons "
+    "WHERE {where} GROUP BY reason HAVING sum(declarations) > 0 "
+    "ORDER BY n DESC, reason LIMIT {top}"
+)
+_CLEARANCE_ROWS = (
+    "SELECT trade_mode, {sums} FROM kpi_clearance_daily "
+    "WHERE {where} GROUP BY trade_mode HAVING sum(released) > 0"
+)
+#: One part's row tuples as an array column `{name}` (`{order}`: its ORDER BY, if any).
+_PART = "ARRAY(SELECT t FROM ({query}) t{order}) AS {name}"
+
+
+class _Part(NamedTuple):
+    """A part of the report: its result column, its rows' field names, the query over the
+    rollups, the columns the query sums, and the ORDER BY of its rows (if more than one)."""
+
+    name: str
+    fields: tuple[str, ...]
+    query: str
+    sums: tuple[str, ...]
+    order: str
+
+
+_PARTS = (
+    _Part(
+        "parcel_rows",
+        ("carrier_id", *_PARCEL_COLUMNS),
+        _PARCEL_ROWS,
+        _PARCEL_COLUMNS,
+        "t.parcels DESC, t.carrier_id",
+    ),
+    _Part(
+        "delivery_rows",
+        ("district_code", "carrier_id", *_DELIVERY_COLUMNS),
+        _DELIVERY_ROWS,
+        _DELIVERY_COLUMNS,
+        "t.district_code, t.carrier_id",
+    ),
+    _Part("declared_rows", _DECLARED_COLUMNS, _DECLARED_ROWS, _DECLARED_COLUMNS, ""),
+    _Part("reason_rows", ("reason", "n"), _REASON_ROWS, (), "t.n DESC, t.reason"),
+    _Part(
+        "clearance_rows",
+        ("trade_mode", *_CLEARANCE_COLUMNS),
+        _CLEARANCE_ROWS,
+        _CLEARANCE_COLUMNS,
+        "t.trade_mode",
+    ),
+)
 
 
 def report_sql(district: str | None) -> str:
@@ -149,12 +214,14 @@ def report_sql(district: str | None) -> str:
     one array of row tuples per part of _PARTS."""
     where = _where(district)
     arrays = ", ".join(
-        f"ARRAY(SELECT t FROM ({query.format(where=where)}) t"
-        + (f" ORDER BY {order}" if order else "")
-        + f") AS {name}"
-        for name, _, query, order in _PARTS
+        _PART.format(
+            query=part.query.format(sums=_sum(part.sums), where=where, top=TOP_REASONS),
+            order=f" ORDER BY {part.order}" if part.order else "",
+            name=part.name,
+        )
+        for part in _PARTS
     )
-    return f"SELECT {arrays}"
+    return "SELECT " + arrays
 
 
 _REPORT_SQL = {False: report_sql(None), True: report_sql("")}
@@ -164,7 +231,7 @@ def _rows(result: Record) -> dict[str, list[dict[str, Any]]]:
     """Each part's row tuples as dicts of its field names."""
     return {
         name: [dict(zip(fields, values, strict=True)) for values in result[name]]
-        for name, fields, _, _ in _PARTS
+        for name, fields, *_ in _PARTS
     }
 
 
@@ -182,11 +249,15 @@ def _parcel_figures(rows: list[dict[str, Any]], days: int) -> dict[str, Any]:
     ]
     return {
         "e_waybill_share": share_fields(
-            total["ewaybill_yes"], total["ewaybill_known"], total["ewaybill_events"],
+            total["ewaybill_yes"],
+            total["ewaybill_known"],
+            total["ewaybill_events"],
             E_WAYBILL_TARGET,
         ),
         "recyclable_bag_share": share_fields(
-            total["bag_recyclable"], total["bag_known"], total["bag_events"],
+            total["bag_recyclable"],
+            total["bag_known"],
+            total["bag_events"],
             RECYCLABLE_BAG_TARGET,
         ),
         "exception_rate": share_fields(total["exceptions"], total["parcels"], total["events"]),
@@ -197,26 +268,32 @@ def _parcel_figures(rows: list[dict[str, Any]], days: int) -> dict[str, Any]:
             "events": total["events"],
             "status": "ok" if carriers else "no_data",
         },
-    }  # fmt: skip
+    }
 
 
 def _dist(values: dict[str, Any], count: str, events: str) -> dict[str, Any]:
     """A duration distribution from one rollup row (or total): `count` objects timed,
     `events` behind them, their seconds and bucket counts."""
     return distribution_fields(
-        int(values[count]), int(values[events]), int(values["seconds_sum"]),
+        int(values[count]),
+        int(values[events]),
+        int(values["seconds_sum"]),
         [int(values[b]) for b in _BUCKET_COLUMNS],
-    )  # fmt: skip
+    )
 
 
 def _delivery_figures(rows: list[dict[str, Any]]) -> dict[str, Any]:
     total = {c: sum(int(r[c]) for r in rows) for c in _DELIVERY_COLUMNS}
 
     groups = [
-        {"district_code": r["district_code"], "carrier_id": r["carrier_id"],
-         "distribution": _dist(r, "timed", "timed_events")}
-        for r in rows if int(r["timed"]) > 0
-    ]  # fmt: skip
+        {
+            "district_code": r["district_code"],
+            "carrier_id": r["carrier_id"],
+            "distribution": _dist(r, "timed", "timed_events"),
+        }
+        for r in rows
+        if int(r["timed"]) > 0
+    ]
     return {
         "smart_locker_share": share_fields(
             total["locker"], total["point_known"], total["point_events"], SMART_LOCKER_TARGET
@@ -235,10 +312,10 @@ def _customs_figures(
     d = declared[0]
     return {
         "customs_rejection": {
-            "rate": share_fields(int(d["rejected"]), int(d["with_receipt"]),
-                                 int(d["receipt_events"])),
-            "top_reasons": [{"reason": r["reason"], "declarations": int(r["n"])}
-                            for r in reasons],
+            "rate": share_fields(
+                int(d["rejected"]), int(d["with_receipt"]), int(d["receipt_events"])
+            ),
+            "top_reasons": [{"reason": r["reason"], "declarations": int(r["n"])} for r in reasons],
         },
         "customs_clearance": {
             "overall": _dist(total, "released", "events"),
@@ -247,7 +324,7 @@ def _customs_figures(
                 for r in cleared
             ],
         },
-    }  # fmt: skip
+    }
 
 
 async def kpi_report(conn: Reader, start: date, end: date, district: str | None) -> KpiReport:

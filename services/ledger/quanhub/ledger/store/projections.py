@@ -7,9 +7,6 @@ arrival order never matters. Quarantined events (ledger_quarantine: ones a proje
 could not project) are left out everywhere.
 """
 
-# SQL here is assembled from module constants and fixed table names only, never from input.
-# ruff: noqa: S608
-
 from __future__ import annotations
 
 #: Orders the events of one object so the first is the one that decides its status.
@@ -38,12 +35,18 @@ def _body_text(field: str) -> str:
 
 #: What the projection refresh needs of the events to project (their keys only).
 FRESH_COLUMNS: tuple[str, ...] = (
-    "seq", "kind", "carrier_id", "waybill_no", "platform_code", "order_no", "declaration_id",
-)  # fmt: skip
+    "seq",
+    "kind",
+    "carrier_id",
+    "waybill_no",
+    "platform_code",
+    "order_no",
+    "declaration_id",
+)
 
-CREATE_WORK_TABLES = f"""
+_CREATE_WORK_TABLES_OF = """
 CREATE TEMP TABLE IF NOT EXISTS ledger_fresh ON COMMIT DELETE ROWS AS
-    SELECT {", ".join(FRESH_COLUMNS)} FROM ledger_events WITH NO DATA;
+    SELECT {columns} FROM ledger_events WITH NO DATA;
 CREATE TEMP TABLE IF NOT EXISTS touched_parcels (
     carrier_id text, waybill_no text, PRIMARY KEY (carrier_id, waybill_no)
 ) ON COMMIT DELETE ROWS;
@@ -54,12 +57,12 @@ CREATE TEMP TABLE IF NOT EXISTS touched_declarations (
     declaration_id uuid PRIMARY KEY
 ) ON COMMIT DELETE ROWS;
 """
+#: The projector's work tables (temporary, per connection).
+CREATE_WORK_TABLES = _CREATE_WORK_TABLES_OF.format(columns=", ".join(FRESH_COLUMNS))
 
-
-def touch_sql(source: str) -> str:
-    """Fill the touched-key tables from the events in `source` (a table name, or an
-    aliased subquery such as PROJECTABLE_EVENTS)."""
-    return f"""
+# Templates over `{source}`: the events to project, a table name or an aliased subquery
+# (PROJECTABLE_EVENTS), always one of this package's.
+_TOUCH = """
 INSERT INTO touched_parcels SELECT DISTINCT carrier_id, waybill_no FROM {source}
     WHERE kind = 'parcel' ON CONFLICT DO NOTHING;
 INSERT INTO touched_orders SELECT DISTINCT platform_code, order_no FROM {source}
@@ -67,11 +70,7 @@ INSERT INTO touched_orders SELECT DISTINCT platform_code, order_no FROM {source}
 INSERT INTO touched_declarations SELECT DISTINCT declaration_id FROM {source}
     WHERE kind = 'customs' ON CONFLICT DO NOTHING;
 """
-
-
-def links_sql(source: str) -> str:
-    """Record order <-> parcel links carried by the events in `source`."""
-    return f"""
+_LINKS = """
 INSERT INTO order_parcels AS op
     (platform_code, order_no, carrier_id, waybill_no, from_order, from_parcel)
 SELECT platform_code, order_no, carrier_id, waybill_no,
@@ -86,17 +85,47 @@ ON CONFLICT (platform_code, order_no, carrier_id, waybill_no) DO UPDATE
 """
 
 
+def touch_sql(source: str) -> str:
+    """Fill the touched-key tables from the events in `source` (a table name, or an
+    aliased subquery such as PROJECTABLE_EVENTS)."""
+    return _TOUCH.format(source=source)
+
+
+def links_sql(source: str) -> str:
+    """Record order <-> parcel links carried by the events in `source`."""
+    return _LINKS.format(source=source)
+
+
 def _upsert(table: str, key: tuple[str, ...], columns: list[str]) -> str:
     updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in columns if c not in key)
     return f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET {updates};"
 
 
 _PARCEL_COLUMNS = [
-    "carrier_id", "waybill_no", "status", "sub_status", "status_at", "status_event_id",
-    "raw_code", "raw_text", "delivery_point", "delivery_point_id", "district_code",
-    "location", "platform_code", "order_no", "e_waybill", "transit_bag", "first_event_at",
-    "picked_up_at", "delivered_at", "had_exception", "had_return", "event_count", "last_seq",
-]  # fmt: skip
+    "carrier_id",
+    "waybill_no",
+    "status",
+    "sub_status",
+    "status_at",
+    "status_event_id",
+    "raw_code",
+    "raw_text",
+    "delivery_point",
+    "delivery_point_id",
+    "district_code",
+    "location",
+    "platform_code",
+    "order_no",
+    "e_waybill",
+    "transit_bag",
+    "first_event_at",
+    "picked_up_at",
+    "delivered_at",
+    "had_exception",
+    "had_return",
+    "event_count",
+    "last_seq",
+]
 
 
 def _refresh_parcels(bound: str) -> str:
@@ -140,20 +169,41 @@ SELECT a.carrier_id, a.waybill_no, a.w_status, a.w_sub_status, a.w_status_time,
        a.event_count, a.last_seq
 FROM agg a
 {_upsert("parcels", ("carrier_id", "waybill_no"), _PARCEL_COLUMNS)}
-"""
+"""  # noqa: S608 - this module's fixed fragments; `bound` is refresh_all's
 
 
 #: Order body fields kept in orders.detail (latest event that carries each).
 ORDER_DETAIL_FIELDS = (
-    "buyer", "consignee", "payer", "amounts", "lines", "pay_code", "pay_transaction_id",
-    "ebc_code", "green_packaging", "carrier_id", "waybill_no",
-)  # fmt: skip
+    "buyer",
+    "consignee",
+    "payer",
+    "amounts",
+    "lines",
+    "pay_code",
+    "pay_transaction_id",
+    "ebc_code",
+    "green_packaging",
+    "carrier_id",
+    "waybill_no",
+)
 
 _ORDER_COLUMNS = [
-    "platform_code", "order_no", "status", "status_at", "status_event_id", "raw_code",
-    "raw_text", "trade_mode", "ie_flag", "district_code", "buyer_id_token", "detail",
-    "first_event_at", "event_count", "last_seq",
-]  # fmt: skip
+    "platform_code",
+    "order_no",
+    "status",
+    "status_at",
+    "status_event_id",
+    "raw_code",
+    "raw_text",
+    "trade_mode",
+    "ie_flag",
+    "district_code",
+    "buyer_id_token",
+    "detail",
+    "first_event_at",
+    "event_count",
+    "last_seq",
+]
 
 _ORDER_DETAIL = ", ".join(f"'{f}', {_body(f)}" for f in ORDER_DETAIL_FIELDS)
 
@@ -193,16 +243,40 @@ SELECT a.platform_code, a.order_no, a.w_status, a.w_status_time, a.w_event_id,
        a.event_count, a.last_seq
 FROM agg a
 {_upsert("orders", ("platform_code", "order_no"), _ORDER_COLUMNS)}
-"""
+"""  # noqa: S608 - this module's fixed fragments; `bound` is refresh_all's
 
 
 _DECLARATION_COLUMNS = [
-    "declaration_id", "declarant", "document", "cop_no", "message_type", "trade_mode",
-    "ie_flag", "invt_no", "order_no", "ebp_code", "ebc_code", "logistics_code",
-    "logistics_no", "carrier_id", "agent_code", "customs_code", "district_code", "status",
-    "status_at", "return_status", "return_info", "declared_at", "released_at", "rejected",
-    "rejection_reasons", "content", "receipt_count", "event_count", "last_seq",
-]  # fmt: skip
+    "declaration_id",
+    "declarant",
+    "document",
+    "cop_no",
+    "message_type",
+    "trade_mode",
+    "ie_flag",
+    "invt_no",
+    "order_no",
+    "ebp_code",
+    "ebc_code",
+    "logistics_code",
+    "logistics_no",
+    "carrier_id",
+    "agent_code",
+    "customs_code",
+    "district_code",
+    "status",
+    "status_at",
+    "return_status",
+    "return_info",
+    "declared_at",
+    "released_at",
+    "rejected",
+    "rejection_reasons",
+    "content",
+    "receipt_count",
+    "event_count",
+    "last_seq",
+]
 
 _REASON = "coalesce(nullif(return_info, ''), 'returnStatus ' || return_status)"
 
@@ -266,14 +340,15 @@ SELECT a.declaration_id, a.w_declarant, a.w_document, a.w_cop_no, a.message_type
        a.event_count, a.last_seq
 FROM agg a
 {_upsert("declarations", ("declaration_id",), _DECLARATION_COLUMNS)}
-"""
+"""  # noqa: S608 - this module's fixed fragments; `bound` is refresh_all's
 
 
 #: SQL: the ledger_events row `e` takes part in projections (it is not quarantined).
 PROJECTABLE = "NOT EXISTS (SELECT 1 FROM ledger_quarantine q WHERE q.seq = e.seq)"
 
+_PROJECTABLE_EVENTS_OF = "(SELECT * FROM ledger_events e WHERE {projectable}) AS projectable"
 #: Every projectable event, as a `source` for touch_sql and links_sql.
-PROJECTABLE_EVENTS = f"(SELECT * FROM ledger_events e WHERE {PROJECTABLE}) AS projectable"
+PROJECTABLE_EVENTS = _PROJECTABLE_EVENTS_OF.format(projectable=PROJECTABLE)
 
 
 def refresh_all(upto: int | None = None) -> str:

