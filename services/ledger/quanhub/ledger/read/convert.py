@@ -180,11 +180,31 @@ def line_fields(value: Any) -> list[dict[str, Any]]:
 
 #: ledger_events columns a timeline needs, in the order timeline_fields reads them.
 TIMELINE_COLUMNS = (
-    "seq", "event_id", "kind", "carrier_id", "waybill_no", "platform_code", "order_no",
-    "declaration_id", "status_time", "occurred_at", "received_at", "status", "sub_status",
-    "code_system", "raw_code", "raw_text", "unmapped_code", "source_partner", "location",
-    "district_code", "delivery_point", "message_type", "return_status", "return_info",
-)  # fmt: skip
+    "seq",
+    "event_id",
+    "kind",
+    "carrier_id",
+    "waybill_no",
+    "platform_code",
+    "order_no",
+    "declaration_id",
+    "status_time",
+    "occurred_at",
+    "received_at",
+    "status",
+    "sub_status",
+    "code_system",
+    "raw_code",
+    "raw_text",
+    "unmapped_code",
+    "source_partner",
+    "location",
+    "district_code",
+    "delivery_point",
+    "message_type",
+    "return_status",
+    "return_info",
+)
 
 
 #: The ledger_events row aliased `{alias}` (an alias from code) is projected.
@@ -205,10 +225,32 @@ def timeline_columns(alias: str) -> str:
 
 def timeline_fields(row: tuple[Any, ...]) -> dict[str, Any]:
     """A TimelineEntry's fields from the values of TIMELINE_COLUMNS, in that order."""
-    (seq, event_id, kind, carrier_id, waybill_no, platform_code, order_no, declaration_id,
-     status_time, occurred_at, received_at, status, sub_status, code_system, raw_code,
-     raw_text, unmapped_code, source_partner, location, district_code, delivery_point,
-     message_type, return_status, return_info) = row  # fmt: skip
+    (
+        seq,
+        event_id,
+        kind,
+        carrier_id,
+        waybill_no,
+        platform_code,
+        order_no,
+        declaration_id,
+        status_time,
+        occurred_at,
+        received_at,
+        status,
+        sub_status,
+        code_system,
+        raw_code,
+        raw_text,
+        unmapped_code,
+        source_partner,
+        location,
+        district_code,
+        delivery_point,
+        message_type,
+        return_status,
+        return_info,
+    ) = row
     if kind == "parcel":
         label = f"parcel:{carrier_id}/{waybill_no}"
     elif kind == "order":

@@ -169,13 +169,15 @@ def _documents(row: Record) -> Documents:
         name = _DOC_NAMES.get(s["document"])
         if name is not None:
             content = convert.as_json(s["content"])
-            docs.add(name, Document("customs", content, s["declaration_id"], s["status"],
-                                    s["declarant"]))  # fmt: skip
+            docs.add(
+                name, Document("customs", content, s["declaration_id"], s["status"], s["declarant"])
+            )
     order = row["linked_order"]
     if order is not None:
         detail = convert.as_json(order["detail"])
-        docs.add_hub_order(Document("hub_order", detail, None, order["status"],
-                                    order["platform_code"]))  # fmt: skip
+        docs.add_hub_order(
+            Document("hub_order", detail, None, order["status"], order["platform_code"])
+        )
     return docs
 
 

@@ -84,6 +84,7 @@ class ThreeDocumentCheck:
     matched: bool
     conflicts: list[DocumentName] = field(default_factory=list)
 
+
 #: Statuses at or beyond customs acceptance (returnStatus 120 and later).
 ACCEPTED = frozenset(
     {"ACCEPTED", "MANUAL_REVIEW", "CONCLUDED", "INSPECTION", "DETAINED", "RELEASED", "CLOSED"}
@@ -312,17 +313,37 @@ def three_document_check(docs: Documents) -> ThreeDocumentCheck:
     party = _PARTY
     order = docs.candidates("order")
     checks = [
-        _over_choices("amount", order, docs.candidates("payment"), lambda o, p: _compare(
-            "amount", _amount(o), _amount(p), "order and payment amounts")),
-        _over_choices("buyer_payer", order, docs.candidates("payment"), lambda o, p: _compare(
-            "buyer_payer", _tokens(o, "buyer", ("id_token",)), _tokens(p, "payer", ("id_token",)),
-            "order buyer and payment payer")),
-        _over_choices("consignee", order, docs.candidates("waybill"), lambda o, w: _compare(
-            "consignee", _tokens(o, "consignee", party), _tokens(w, "consignee", party),
-            "order and waybill consignees")),
+        _over_choices(
+            "amount",
+            order,
+            docs.candidates("payment"),
+            lambda o, p: _compare("amount", _amount(o), _amount(p), "order and payment amounts"),
+        ),
+        _over_choices(
+            "buyer_payer",
+            order,
+            docs.candidates("payment"),
+            lambda o, p: _compare(
+                "buyer_payer",
+                _tokens(o, "buyer", ("id_token",)),
+                _tokens(p, "payer", ("id_token",)),
+                "order buyer and payment payer",
+            ),
+        ),
+        _over_choices(
+            "consignee",
+            order,
+            docs.candidates("waybill"),
+            lambda o, w: _compare(
+                "consignee",
+                _tokens(o, "consignee", party),
+                _tokens(w, "consignee", party),
+                "order and waybill consignees",
+            ),
+        ),
         _over_choices("lines", order, docs.candidates("inventory"), _lines),
         _all_accepted(docs),
-    ]  # fmt: skip
+    ]
     missing = [s.document for s in states if not s.present]
     conflicts = [s.document for s in states if s.conflict]
     matched = not missing and not conflicts and all(c.result == "agree" for c in checks)

@@ -238,14 +238,17 @@ async def write_isolating(
     except REFUSED as exc:
         if len(rows) <= 1:
             refused = [
-                Reject(r.kafka_topic, r.kafka_partition, r.kafka_offset, REFUSED_CODE,
-                       refusal(exc))
+                Reject(r.kafka_topic, r.kafka_partition, r.kafka_offset, REFUSED_CODE, refusal(exc))
                 for r in rows
-            ]  # fmt: skip
+            ]
             return await write_batch(
-                conn, [], group_id=group_id, positions=positions,
-                rejects=[*rejects, *refused], now=now,
-            )  # fmt: skip
+                conn,
+                [],
+                group_id=group_id,
+                positions=positions,
+                rejects=[*rejects, *refused],
+                now=now,
+            )
     middle = len(rows) // 2
     first = await write_isolating(conn, rows[:middle], group_id=group_id, positions=(), now=now)
     second = await write_isolating(
