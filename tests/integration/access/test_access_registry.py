@@ -43,14 +43,20 @@ async def test_created_key_authenticates_and_only_its_hash_is_stored(
     clock = FixedClock(datetime(2026, 11, 28, 8, 0, tzinfo=UTC))
     code, customs = "SF", _code("CC")
     partner, issued = await create_partner(
-        registry_pool, code=code, role=Role.CARRIER, name="Carrier", customs_code=customs,
+        registry_pool,
+        code=code,
+        role=Role.CARRIER,
+        name="Carrier",
+        customs_code=customs,
         clock=clock,
-    )  # fmt: skip
+    )
     assert partner.role is Role.CARRIER
     principal = await Authenticator(registry_pool, clock).authenticate(issued.api_key)
     assert (principal.partner_code, principal.role, principal.customs_code) == (
-        code, Role.CARRIER, customs,
-    )  # fmt: skip
+        code,
+        Role.CARRIER,
+        customs,
+    )
     row = await registry_pool.fetchrow("SELECT * FROM api_keys WHERE partner_code = $1", code)
     assert row is not None
     assert bytes(row["key_hash"]) == hash_key(issued.api_key)
@@ -74,9 +80,16 @@ async def test_duplicates_and_bad_codes_are_refused(registry_pool: asyncpg.Pool)
 
 @pytest.mark.parametrize(
     ("code", "carrier"),
-    [("ZHONGTONG", "ZTO"), ("SHUNFENG", "SF"), ("YD", "YUNDA"), ("JTSD", "JT"),
-     ("YOUZHENGGUONEI", "CHINAPOST"), ("DBL", "DEPPON"), ("DEBANGKUAIDI", "DEPPON")],
-)  # fmt: skip
+    [
+        ("ZHONGTONG", "ZTO"),
+        ("SHUNFENG", "SF"),
+        ("YD", "YUNDA"),
+        ("JTSD", "JT"),
+        ("YOUZHENGGUONEI", "CHINAPOST"),
+        ("DBL", "DEPPON"),
+        ("DEBANGKUAIDI", "DEPPON"),
+    ],
+)
 async def test_a_carrier_alias_is_no_carrier_partner_code(
     code: str, carrier: str, fresh_pool: asyncpg.Pool
 ) -> None:
@@ -101,31 +114,43 @@ async def test_an_unknown_carrier_gets_a_clear_error_not_a_key(
 async def test_each_carrier_has_one_partner_identity(fresh_pool: asyncpg.Pool) -> None:
     clock = FixedClock(datetime(2026, 11, 28, tzinfo=UTC))
     for carrier in CARRIERS:
-        await create_partner(fresh_pool, code=carrier, role=Role.CARRIER, name=carrier,
-                             clock=clock)  # fmt: skip
+        await create_partner(fresh_pool, code=carrier, role=Role.CARRIER, name=carrier, clock=clock)
     for carrier in CARRIERS.values():
         for alias in carrier.codes():
             code = alias.upper()
             if not PARTNER_CODE.fullmatch(code):
                 continue  # `J&T`: no partner code at all
             with pytest.raises((PartnerExists, InvalidPartner)):
-                await create_partner(fresh_pool, code=code, role=Role.CARRIER, name="again",
-                                     clock=clock)  # fmt: skip
+                await create_partner(
+                    fresh_pool, code=code, role=Role.CARRIER, name="again", clock=clock
+                )
     carriers = [p.code for p in await list_partners(fresh_pool) if p.role is Role.CARRIER]
     assert sorted(carriers) == sorted(CARRIERS)
 
 
 async def test_codes_collide_whatever_their_case(fresh_pool: asyncpg.Pool) -> None:
     clock = FixedClock(datetime(2026, 11, 28, tzinfo=UTC))
-    await create_partner(fresh_pool, code="TMALL", role=Role.PLATFORM, name="T",
-                         customs_code="3701PT00a1", clock=clock)  # fmt: skip
+    await create_partner(
+        fresh_pool,
+        code="TMALL",
+        role=Role.PLATFORM,
+        name="T",
+        customs_code="3701PT00a1",
+        clock=clock,
+    )
     # Partner codes are upper-case only, so `tmall` cannot be a second TMALL.
     with pytest.raises(InvalidPartner):
         await create_partner(fresh_pool, code="tmall", role=Role.PLATFORM, name="t", clock=clock)
     for customs_code in ("3701PT00A1", "3701pt00a1", "3701Pt00A1"):
         with pytest.raises(PartnerExists):
-            await create_partner(fresh_pool, code="TMALL2", role=Role.PLATFORM, name="t",
-                                 customs_code=customs_code, clock=clock)  # fmt: skip
+            await create_partner(
+                fresh_pool,
+                code="TMALL2",
+                role=Role.PLATFORM,
+                name="t",
+                customs_code=customs_code,
+                clock=clock,
+            )
     assert [p.code for p in await list_partners(fresh_pool)] == ["TMALL"]
 
 

@@ -23,8 +23,12 @@ def _quanhub(database: DatabaseSettings, *args: str) -> subprocess.CompletedProc
     env = {**os.environ, "QUANHUB_DATABASE_URL": database.url, "COLUMNS": "200"}
     return subprocess.run(
         [str(Path(sys.executable).parent / "quanhub"), "partners", *args],
-        env=env, capture_output=True, text=True, timeout=60, check=False,
-    )  # fmt: skip
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
 
 
 async def test_create_list_rotate_disable(
@@ -34,9 +38,18 @@ async def test_create_list_rotate_disable(
     database_settings, registry_pool = fresh_database, fresh_pool
     code = "ZTO"
     created = _quanhub(
-        database_settings, "create", "--role", "carrier", "--code", code.lower(),
-        "--name", "CLI carrier", "--customs-code", f"{uuid.uuid4().hex[:8]}CC", "--json",
-    )  # fmt: skip
+        database_settings,
+        "create",
+        "--role",
+        "carrier",
+        "--code",
+        code.lower(),
+        "--name",
+        "CLI carrier",
+        "--customs-code",
+        f"{uuid.uuid4().hex[:8]}CC",
+        "--json",
+    )
     assert created.returncode == 0, created.stderr
     out = json.loads(created.stdout)
     assert (out["code"], out["role"]) == (code, "carrier")
@@ -47,12 +60,14 @@ async def test_create_list_rotate_disable(
     assert any(p["code"] == code and not p["disabled"] for p in listed)
     assert out["api_key"] not in json.dumps(listed)
 
-    again = _quanhub(database_settings, "create", "--role", "carrier", "--code", code,
-                     "--name", "dup")  # fmt: skip
+    again = _quanhub(
+        database_settings, "create", "--role", "carrier", "--code", code, "--name", "dup"
+    )
     assert again.returncode == 1
     assert "partner_exists" in again.stderr
-    bad_role = _quanhub(database_settings, "create", "--role", "king", "--code", "X1",
-                        "--name", "x")  # fmt: skip
+    bad_role = _quanhub(
+        database_settings, "create", "--role", "king", "--code", "X1", "--name", "x"
+    )
     assert bad_role.returncode == 2
 
     rotated = _quanhub(database_settings, "rotate-key", code, "--grace-hours", "0", "--json")
@@ -80,8 +95,9 @@ async def test_create_list_rotate_disable(
 async def test_a_carrier_is_created_under_its_hub_code_only(
     code: str, says: str, fresh_database: DatabaseSettings, fresh_pool: asyncpg.Pool
 ) -> None:
-    refused = _quanhub(fresh_database, "create", "--role", "carrier", "--code", code,
-                       "--name", "x", "--json")  # fmt: skip
+    refused = _quanhub(
+        fresh_database, "create", "--role", "carrier", "--code", code, "--name", "x", "--json"
+    )
     assert refused.returncode == 1, refused.stdout
     assert "invalid_partner" in refused.stderr
     assert says in " ".join(refused.stderr.split())  # rich may wrap the line
@@ -92,8 +108,18 @@ async def test_a_carrier_is_created_under_its_hub_code_only(
 async def test_one_partner_per_carrier_and_per_customs_code_whatever_the_case(
     fresh_database: DatabaseSettings,
 ) -> None:
-    first = _quanhub(fresh_database, "create", "--role", "carrier", "--code", "zto",
-                     "--name", "ZTO", "--customs-code", "3701LG0002")  # fmt: skip
+    first = _quanhub(
+        fresh_database,
+        "create",
+        "--role",
+        "carrier",
+        "--code",
+        "zto",
+        "--name",
+        "ZTO",
+        "--customs-code",
+        "3701LG0002",
+    )
     assert first.returncode == 0, first.stderr
     for args in (
         ("--role", "carrier", "--code", "ZTO", "--customs-code", "3701LG0099"),

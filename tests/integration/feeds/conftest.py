@@ -33,12 +33,17 @@ async def _test_carrier(
     async with pool.acquire() as conn, conn.transaction():
         await conn.execute(
             "INSERT INTO partners (code, role, name, customs_code) VALUES ($1, $2, $3, $4)",
-            code, Role.CARRIER.value, f"test {code}", customs_code,
-        )  # fmt: skip
+            code,
+            Role.CARRIER.value,
+            f"test {code}",
+            customs_code,
+        )
         await conn.execute(
             "INSERT INTO api_keys (id, partner_code, key_hash) VALUES ($1, $2, $3)",
-            key_id, code, hash_key(api_key),
-        )  # fmt: skip
+            key_id,
+            code,
+            hash_key(api_key),
+        )
     return Principal(code, Role.CARRIER, f"test {code}", customs_code), api_key
 
 

@@ -35,49 +35,149 @@ def import_1210_consignment() -> list[cpb.CanonicalEvent]:
     link = {"order_no": ORDER_NO, "ebp_code": "3701PT0001"}
     logistics = {"logistics_code": "3701LG0001", "logistics_no": WAYBILL}
 
-    def receipt(sid: str, declarant: str, cop: str, mtype: str, code: str, status: str,  # noqa: PLR0917
-                at: datetime, info: str = "") -> cpb.CanonicalEvent:  # fmt: skip
+    def receipt(  # noqa: PLR0917 - a row of the receipt table below, by position
+        sid: str,
+        declarant: str,
+        cop: str,
+        mtype: str,
+        code: str,
+        status: str,
+        at: datetime,
+        info: str = "",
+    ) -> cpb.CanonicalEvent:
         return customs_event(
-            sid, declarant=declarant, message_type=mtype, cop_no=cop, occurred_at=at,
-            status=status, return_status=code, return_time=at, return_info=info, **link,
-        )  # fmt: skip
+            sid,
+            declarant=declarant,
+            message_type=mtype,
+            cop_no=cop,
+            occurred_at=at,
+            status=status,
+            return_status=code,
+            return_time=at,
+            return_info=info,
+            **link,
+        )
 
     return [
-        order_event("o-created", status="CREATED", occurred_at=T0, **order, **buyer,
-                    actual_paid="499.00", lines=LINES),
-        order_event("o-paid", status="PAID", occurred_at=T0 + 2 * m, **order, **buyer,
-                    actual_paid="499.00", lines=LINES),
-        customs_event("c-ord", declarant="TMALL", message_type="CEB311", cop_no="ORD-0001",
-                      occurred_at=T0 + 5 * m, **link, **buyer, actual_paid="499.00", lines=LINES),
+        order_event(
+            "o-created",
+            status="CREATED",
+            occurred_at=T0,
+            **order,
+            **buyer,
+            actual_paid="499.00",
+            lines=LINES,
+        ),
+        order_event(
+            "o-paid",
+            status="PAID",
+            occurred_at=T0 + 2 * m,
+            **order,
+            **buyer,
+            actual_paid="499.00",
+            lines=LINES,
+        ),
+        customs_event(
+            "c-ord",
+            declarant="TMALL",
+            message_type="CEB311",
+            cop_no="ORD-0001",
+            occurred_at=T0 + 5 * m,
+            **link,
+            **buyer,
+            actual_paid="499.00",
+            lines=LINES,
+        ),
         receipt("c-ord-r", "TMALL", "ORD-0001", "CEB312", "120", "ACCEPTED", T0 + 6 * m),
-        customs_event("c-pay", declarant="JNAGENT", message_type="CEB411", cop_no="PAY-0001",
-                      occurred_at=T0 + 5 * m, **link, **buyer, actual_paid="499.00"),
+        customs_event(
+            "c-pay",
+            declarant="JNAGENT",
+            message_type="CEB411",
+            cop_no="PAY-0001",
+            occurred_at=T0 + 5 * m,
+            **link,
+            **buyer,
+            actual_paid="499.00",
+        ),
         receipt("c-pay-r", "JNAGENT", "PAY-0001", "CEB412", "120", "ACCEPTED", T0 + 7 * m),
-        customs_event("c-wb", declarant="SF", message_type="CEB511", cop_no="WB-0001",
-                      occurred_at=T0 + 10 * m, **link, **logistics, **buyer),
+        customs_event(
+            "c-wb",
+            declarant="SF",
+            message_type="CEB511",
+            cop_no="WB-0001",
+            occurred_at=T0 + 10 * m,
+            **link,
+            **logistics,
+            **buyer,
+        ),
         receipt("c-wb-r", "SF", "WB-0001", "CEB512", "120", "ACCEPTED", T0 + 12 * m),
-        customs_event("c-inv", declarant="JNAGENT", message_type="CEB621", cop_no="INV-0001",
-                      occurred_at=T0 + 15 * m, **link, **logistics, **buyer, lines=LINES),
+        customs_event(
+            "c-inv",
+            declarant="JNAGENT",
+            message_type="CEB621",
+            cop_no="INV-0001",
+            occurred_at=T0 + 15 * m,
+            **link,
+            **logistics,
+            **buyer,
+            lines=LINES,
+        ),
         receipt("c-inv-2", "JNAGENT", "INV-0001", "CEB622", "2", "DECLARING", T0 + 16 * m),
         receipt("c-inv-120", "JNAGENT", "INV-0001", "CEB622", "120", "ACCEPTED", T0 + 20 * m),
         receipt("c-inv-399", "JNAGENT", "INV-0001", "CEB622", "399", "CONCLUDED", T0 + 40 * m),
         receipt("c-inv-800", "JNAGENT", "INV-0001", "CEB622", "800", "RELEASED", T0 + 2 * h),
-        order_event("o-shipped", status="SHIPPED", occurred_at=T0 + 3 * h, carrier_id="SF",
-                    waybill_no=WAYBILL, **order),
-        parcel_event("p-pick", waybill_no=WAYBILL, status="PICKED_UP", occurred_at=T0 + 3 * h,
-                     e_waybill=True, transit_bag="RECYCLABLE", district_code="370102",
-                     platform_code="TMALL", order_no=ORDER_NO, location="Jinan bonded zone"),
-        parcel_event("p-transit", waybill_no=WAYBILL, status="IN_TRANSIT",
-                     occurred_at=T0 + 6 * h, location="Jinan hub"),
-        parcel_event("p-stale", waybill_no=WAYBILL, status="IN_TRANSIT",
-                     occurred_at=T0 + 8 * h, location="Lixia station"),
-        parcel_event("p-out", waybill_no=WAYBILL, status="OUT_FOR_DELIVERY",
-                     occurred_at=T0 + 20 * h, district_code="370102"),
-        parcel_event("p-delivered", waybill_no=WAYBILL, status="DELIVERED",
-                     sub_status="IN_LOCKER_OR_STATION", occurred_at=T0 + 22 * h,
-                     delivery_point="SMART_LOCKER", district_code="370102"),
+        order_event(
+            "o-shipped",
+            status="SHIPPED",
+            occurred_at=T0 + 3 * h,
+            carrier_id="SF",
+            waybill_no=WAYBILL,
+            **order,
+        ),
+        parcel_event(
+            "p-pick",
+            waybill_no=WAYBILL,
+            status="PICKED_UP",
+            occurred_at=T0 + 3 * h,
+            e_waybill=True,
+            transit_bag="RECYCLABLE",
+            district_code="370102",
+            platform_code="TMALL",
+            order_no=ORDER_NO,
+            location="Jinan bonded zone",
+        ),
+        parcel_event(
+            "p-transit",
+            waybill_no=WAYBILL,
+            status="IN_TRANSIT",
+            occurred_at=T0 + 6 * h,
+            location="Jinan hub",
+        ),
+        parcel_event(
+            "p-stale",
+            waybill_no=WAYBILL,
+            status="IN_TRANSIT",
+            occurred_at=T0 + 8 * h,
+            location="Lixia station",
+        ),
+        parcel_event(
+            "p-out",
+            waybill_no=WAYBILL,
+            status="OUT_FOR_DELIVERY",
+            occurred_at=T0 + 20 * h,
+            district_code="370102",
+        ),
+        parcel_event(
+            "p-delivered",
+            waybill_no=WAYBILL,
+            status="DELIVERED",
+            sub_status="IN_LOCKER_OR_STATION",
+            occurred_at=T0 + 22 * h,
+            delivery_point="SMART_LOCKER",
+            district_code="370102",
+        ),
         order_event("o-completed", status="COMPLETED", occurred_at=T0 + 30 * h, **order),
-    ]  # fmt: skip
+    ]
 
 
 def scrambled(
@@ -100,8 +200,15 @@ def keyed(event: cpb.CanonicalEvent) -> tuple[bytes, bytes]:
 def random_traffic(count: int, *, seed: int, parcels: int = 200) -> list[cpb.CanonicalEvent]:
     """Many parcel scans over a few hundred waybills, times and statuses at random."""
     rng = random.Random(seed)
-    statuses = ["PICKED_UP", "IN_TRANSIT", "OUT_FOR_DELIVERY", "DELIVERED", "EXCEPTION",
-                "RETURNING", "AVAILABLE_FOR_PICKUP"]  # fmt: skip
+    statuses = [
+        "PICKED_UP",
+        "IN_TRANSIT",
+        "OUT_FOR_DELIVERY",
+        "DELIVERED",
+        "EXCEPTION",
+        "RETURNING",
+        "AVAILABLE_FOR_PICKUP",
+    ]
     points = ["UNSPECIFIED", "DOOR", "SMART_LOCKER", "STATION"]
     bags = ["UNSPECIFIED", "RECYCLABLE", "SINGLE_USE"]
     out = []

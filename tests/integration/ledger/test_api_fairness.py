@@ -68,12 +68,18 @@ async def _seed(pool: asyncpg.Pool) -> None:
 
 async def _keys(pool: asyncpg.Pool) -> dict[str, str]:
     keys = {}
-    for code, role, customs in (("SF", Role.CARRIER, "3701LG0001"),
-                                ("TMALL", Role.PLATFORM, "3701PT0001")):  # fmt: skip
+    for code, role, customs in (
+        ("SF", Role.CARRIER, "3701LG0001"),
+        ("TMALL", Role.PLATFORM, "3701PT0001"),
+    ):
         _, issued = await create_partner(
-            pool, code=code, role=role, name=code.title(), customs_code=customs,
+            pool,
+            code=code,
+            role=role,
+            name=code.title(),
+            customs_code=customs,
             clock=FixedClock(CLOCK_AT),
-        )  # fmt: skip
+        )
         keys[code] = issued.api_key
     return keys
 

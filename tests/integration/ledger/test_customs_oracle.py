@@ -92,27 +92,65 @@ def _real_documents() -> list[cpb.CanonicalEvent]:
     """JNAGENT's order (CEB311) and inventory (CEB621) of the order, buyer b-real, both
     accepted by customs."""
     return [
-        customs_event("ora-ord", declarant="JNAGENT", message_type="CEB311", cop_no="ORA-ORD",
-                      occurred_at=T0, buyer="b-real", actual_paid="499.00", **LINK),
-        customs_event("ora-ord-r", declarant="JNAGENT", message_type="CEB312", cop_no="ORA-ORD",
-                      occurred_at=T0 + _M, status="ACCEPTED", return_status="120",
-                      return_time=T0 + _M, **LINK),
-        customs_event("ora-inv", declarant="JNAGENT", message_type="CEB621", cop_no="ORA-INV",
-                      occurred_at=T0 + 2 * _M, buyer="b-real", actual_paid="499.00", **LINK),
-    ]  # fmt: skip
+        customs_event(
+            "ora-ord",
+            declarant="JNAGENT",
+            message_type="CEB311",
+            cop_no="ORA-ORD",
+            occurred_at=T0,
+            buyer="b-real",
+            actual_paid="499.00",
+            **LINK,
+        ),
+        customs_event(
+            "ora-ord-r",
+            declarant="JNAGENT",
+            message_type="CEB312",
+            cop_no="ORA-ORD",
+            occurred_at=T0 + _M,
+            status="ACCEPTED",
+            return_status="120",
+            return_time=T0 + _M,
+            **LINK,
+        ),
+        customs_event(
+            "ora-inv",
+            declarant="JNAGENT",
+            message_type="CEB621",
+            cop_no="ORA-INV",
+            occurred_at=T0 + 2 * _M,
+            buyer="b-real",
+            actual_paid="499.00",
+            **LINK,
+        ),
+    ]
 
 
 async def test_another_agents_declarations_of_the_order_are_not_shown(
     ledger_pool: asyncpg.Pool, ledger_api: Api
 ) -> None:
     await _add_intruder(ledger_pool, ledger_api)
-    own_pay = customs_event("ora-own-pay", declarant="JNAGENT", message_type="CEB411",
-                            cop_no="ORA-PAY", occurred_at=T0 + 3 * _M, buyer="b-real",
-                            actual_paid="499.00", **LINK)  # fmt: skip
+    own_pay = customs_event(
+        "ora-own-pay",
+        declarant="JNAGENT",
+        message_type="CEB411",
+        cop_no="ORA-PAY",
+        occurred_at=T0 + 3 * _M,
+        buyer="b-real",
+        actual_paid="499.00",
+        **LINK,
+    )
     # The intruder's payment is the newer one: it must not stand in for JNAGENT's.
-    pay = customs_event("ora-pay", declarant=INTRUDER, message_type="CEB411",
-                        cop_no="Q-PAY-1", occurred_at=T0 + 4 * _M, buyer="b-guess",
-                        actual_paid="499.00", **LINK)  # fmt: skip
+    pay = customs_event(
+        "ora-pay",
+        declarant=INTRUDER,
+        message_type="CEB411",
+        cop_no="Q-PAY-1",
+        occurred_at=T0 + 4 * _M,
+        buyer="b-guess",
+        actual_paid="499.00",
+        **LINK,
+    )
     await _write(ledger_pool, [*_real_documents(), own_pay, pay])
     [order_id] = await _ids(ledger_api, "JNAGENT", "ORDER")
     [inventory_id] = await _ids(ledger_api, "JNAGENT", "INVENTORY")
@@ -131,15 +169,17 @@ async def test_another_agents_declarations_of_the_order_are_not_shown(
         assert other not in str(view)
     # JNAGENT's own view matches its own payment, not the intruder's newer one.
     own = await _view(ledger_api, "JNAGENT", order_id)
-    assert _present(own) == {"order": order_id, "payment": own_payment_id,
-                             "inventory": inventory_id}  # fmt: skip
+    assert _present(own) == {
+        "order": order_id,
+        "payment": own_payment_id,
+        "inventory": inventory_id,
+    }
     assert _checks(own)["buyer_payer"] == "agree"
     assert payment_id not in str(own)
     # The customs authority sees the whole consignment: two declarants' payments, a
     # conflict (agree with JNAGENT's, disagree with the intruder's), neither taken.
     liaison = await _view(ledger_api, "QCCUSTOMS", payment_id)
-    assert _present(liaison) == {"order": order_id, "payment": None,
-                                 "inventory": inventory_id}  # fmt: skip
+    assert _present(liaison) == {"order": order_id, "payment": None, "inventory": inventory_id}
     [payments] = [d for d in liaison["three_documents"]["documents"] if d["conflict"]]
     assert {f["declaration_id"] for f in payments["filings"]} == {own_payment_id, payment_id}
     assert _checks(liaison)["buyer_payer"] == "conflict"
@@ -152,13 +192,31 @@ async def test_another_agents_documents_of_the_shipment_are_not_shown(
     # waybill names only JNAGENT's logistics keys.
     await _add_intruder(ledger_pool, ledger_api)
     shipment = {"logistics_code": "3701LG0001", "logistics_no": "SFORACLE0001"}
-    await _write(ledger_pool, [
-        customs_event("sh-inv", declarant="JNAGENT", message_type="CEB621", cop_no="SH-INV",
-                      occurred_at=T0, buyer="b-real", actual_paid="499.00", **LINK,
-                      **shipment),
-        customs_event("sh-wb", declarant=INTRUDER, message_type="CEB511", cop_no="Q-SH-WB",
-                      occurred_at=T0 + _M, buyer="b-guess", **shipment),
-    ])  # fmt: skip
+    await _write(
+        ledger_pool,
+        [
+            customs_event(
+                "sh-inv",
+                declarant="JNAGENT",
+                message_type="CEB621",
+                cop_no="SH-INV",
+                occurred_at=T0,
+                buyer="b-real",
+                actual_paid="499.00",
+                **LINK,
+                **shipment,
+            ),
+            customs_event(
+                "sh-wb",
+                declarant=INTRUDER,
+                message_type="CEB511",
+                cop_no="Q-SH-WB",
+                occurred_at=T0 + _M,
+                buyer="b-guess",
+                **shipment,
+            ),
+        ],
+    )
     [inventory_id] = await _ids(ledger_api, "JNAGENT", "INVENTORY")
     [waybill_id] = await _ids(ledger_api, INTRUDER, "WAYBILL")
     view = await _view(ledger_api, INTRUDER, waybill_id)
@@ -196,17 +254,34 @@ async def test_payer_id_guesses_learn_nothing(
     if platform_order:
         # The platform's own order of buyer b-real: the intruder may not read it, so it
         # takes no part in the intruder's match either.
-        events.append(order_event("ora-o", platform_code="TMALL", order_no=ORDER_NO,
-                                  status="PAID", occurred_at=T0, trade_mode="1210",
-                                  ie_flag="I", buyer="b-real", actual_paid="499.00"))  # fmt: skip
+        events.append(
+            order_event(
+                "ora-o",
+                platform_code="TMALL",
+                order_no=ORDER_NO,
+                status="PAID",
+                occurred_at=T0,
+                trade_mode="1210",
+                ie_flag="I",
+                buyer="b-real",
+                actual_paid="499.00",
+            )
+        )
     await _write(ledger_pool, events)
     seen = []
     # One payment per guess, each read back at once (the latest payment is the one matched).
     for n, guess in enumerate(("b-guess-1", "b-guess-2", "b-real")):
         at = T0 + (10 + n) * _M
-        pay = customs_event(f"ora-g{n}", declarant=INTRUDER, message_type="CEB411",
-                            cop_no=f"Q-G-{n}", occurred_at=at, buyer=guess,
-                            actual_paid="499.00", **LINK)  # fmt: skip
+        pay = customs_event(
+            f"ora-g{n}",
+            declarant=INTRUDER,
+            message_type="CEB411",
+            cop_no=f"Q-G-{n}",
+            occurred_at=at,
+            buyer=guess,
+            actual_paid="499.00",
+            **LINK,
+        )
         await _write(ledger_pool, [pay])
         newest = (await _ids(ledger_api, INTRUDER, "PAYMENT"))[0]
         view = await _view(ledger_api, INTRUDER, newest)
@@ -218,12 +293,27 @@ async def test_payer_id_guesses_learn_nothing(
 async def _yearly_orders(pool: asyncpg.Pool) -> None:
     """Two TMALL import orders of buyer b-real this year, CNY 30,000 in all."""
     order = {"platform_code": "TMALL", "trade_mode": "1210", "ie_flag": "I", "buyer": "b-real"}
-    await _write(pool, [
-        order_event("y1", status="PAID", occurred_at=T0, order_no="TM-Y-1",
-                    actual_paid="14000.00", **order),
-        order_event("y2", status="PAID", occurred_at=T0 + _M, order_no="TM-Y-2",
-                    actual_paid="16000.00", **order),
-    ])  # fmt: skip
+    await _write(
+        pool,
+        [
+            order_event(
+                "y1",
+                status="PAID",
+                occurred_at=T0,
+                order_no="TM-Y-1",
+                actual_paid="14000.00",
+                **order,
+            ),
+            order_event(
+                "y2",
+                status="PAID",
+                occurred_at=T0 + _M,
+                order_no="TM-Y-2",
+                actual_paid="16000.00",
+                **order,
+            ),
+        ],
+    )
 
 
 async def test_the_buyers_yearly_total_is_for_entitled_roles_only(
@@ -236,12 +326,22 @@ async def test_the_buyers_yearly_total_is_for_entitled_roles_only(
     # buyer who has bought nothing: both views must read the same.
     limits = []
     for n, guess in enumerate(("b-real", "b-nobody")):
-        await _write(ledger_pool, [
-            customs_event(f"yq{n}", declarant=INTRUDER, message_type="CEB311",
-                          cop_no=f"Q-Y-{n}", occurred_at=T0 + (5 + n) * _M,
-                          order_no=f"TM-FAKE-{n}", ebp_code="3701PT0001", buyer=guess,
-                          actual_paid="100.00"),
-        ])  # fmt: skip
+        await _write(
+            ledger_pool,
+            [
+                customs_event(
+                    f"yq{n}",
+                    declarant=INTRUDER,
+                    message_type="CEB311",
+                    cop_no=f"Q-Y-{n}",
+                    occurred_at=T0 + (5 + n) * _M,
+                    order_no=f"TM-FAKE-{n}",
+                    ebp_code="3701PT0001",
+                    buyer=guess,
+                    actual_paid="100.00",
+                ),
+            ],
+        )
         newest = (await _ids(ledger_api, INTRUDER, "ORDER"))[0]
         limits.append((await _view(ledger_api, INTRUDER, newest))["limits"])
     assert limits[0] == limits[1]
@@ -262,11 +362,22 @@ async def test_the_buyers_yearly_total_is_for_entitled_roles_only(
 
 
 async def _inventory_view(pool: asyncpg.Pool, api: Api, buyer: str) -> dict[str, Any]:
-    await _write(pool, [
-        customs_event(f"fw-{buyer}", declarant="JNAGENT", message_type="CEB621",
-                      cop_no=f"FW-{buyer}", occurred_at=T0 + 9 * _M, order_no=f"FW-{buyer}",
-                      ebp_code="3701PT0001", buyer=buyer, actual_paid="100.00"),
-    ])  # fmt: skip
+    await _write(
+        pool,
+        [
+            customs_event(
+                f"fw-{buyer}",
+                declarant="JNAGENT",
+                message_type="CEB621",
+                cop_no=f"FW-{buyer}",
+                occurred_at=T0 + 9 * _M,
+                order_no=f"FW-{buyer}",
+                ebp_code="3701PT0001",
+                buyer=buyer,
+                actual_paid="100.00",
+            ),
+        ],
+    )
     [ident] = await _ids(api, "QCCUSTOMS", "INVENTORY")
     return await _view(api, "QCCUSTOMS", ident)
 
@@ -277,10 +388,19 @@ async def test_a_fullwidth_amount_counts_towards_the_yearly_quota(
     # Ingest refuses such money; the ledger still reads it as Python does, should one
     # reach it (an older event, a replay): CNY 30,000 in fullwidth digits.
     order = {"platform_code": "TMALL", "trade_mode": "1210", "ie_flag": "I", "buyer": "b-fw"}
-    await _write(ledger_pool, [
-        order_event("fw1", status="PAID", occurred_at=T0, order_no="TM-FW-1",
-                    actual_paid=fullwidth("30000") + ".00", **order),
-    ])  # fmt: skip
+    await _write(
+        ledger_pool,
+        [
+            order_event(
+                "fw1",
+                status="PAID",
+                occurred_at=T0,
+                order_no="TM-FW-1",
+                actual_paid=fullwidth("30000") + ".00",
+                **order,
+            ),
+        ],
+    )
     limits = (await _inventory_view(ledger_pool, ledger_api, "b-fw"))["limits"]
     assert limits["buyer_year_total"] == "30000.00"
     assert limits["buyer_year_orders"] == 1
@@ -294,12 +414,27 @@ async def test_an_amount_the_ledger_cannot_read_leaves_the_yearly_flag_unknown(
     # not; the quota must not answer "not exceeded" over an amount it could not read.
     # Nor over one stored as a JSON number (no event makes one; a row written otherwise).
     order = {"platform_code": "TMALL", "trade_mode": "1210", "ie_flag": "I", "buyer": "b-ar"}
-    await _write(ledger_pool, [
-        order_event("ar1", status="PAID", occurred_at=T0, order_no="TM-AR-1",
-                    actual_paid="\u0663\u0660\u0660\u0660\u0660", **order),
-        order_event("ar2", status="PAID", occurred_at=T0, order_no="TM-AR-2",
-                    actual_paid="1.00", **order),
-    ])  # fmt: skip
+    await _write(
+        ledger_pool,
+        [
+            order_event(
+                "ar1",
+                status="PAID",
+                occurred_at=T0,
+                order_no="TM-AR-1",
+                actual_paid="\u0663\u0660\u0660\u0660\u0660",
+                **order,
+            ),
+            order_event(
+                "ar2",
+                status="PAID",
+                occurred_at=T0,
+                order_no="TM-AR-2",
+                actual_paid="1.00",
+                **order,
+            ),
+        ],
+    )
     await ledger_pool.execute(
         "UPDATE orders SET detail = jsonb_set(detail, '{amounts,actual_paid}', '30000') "
         "WHERE order_no = 'TM-AR-2'"
@@ -314,9 +449,24 @@ async def test_an_amount_the_ledger_cannot_read_leaves_the_yearly_flag_unknown(
 _MONEYISH = st.text(
     alphabet="0123456789.-+eE_ ,\nNna" + fullwidth("0129.-") + "\u0663\u0966", max_size=12
 )
-_ODD_MONEY = [fullwidth("30000") + ".00", "30000.00", "NaN", "1e5", " 1", "1_000", "-0.5",
-              "\u0661\u0660", "12.", ".5", "", "1\n", "0" * 21, "1." + "0" * 11, "\u22121",
-              "+1"]  # fmt: skip
+_ODD_MONEY = [
+    fullwidth("30000") + ".00",
+    "30000.00",
+    "NaN",
+    "1e5",
+    " 1",
+    "1_000",
+    "-0.5",
+    "\u0661\u0660",
+    "12.",
+    ".5",
+    "",
+    "1\n",
+    "0" * 21,
+    "1." + "0" * 11,
+    "\u22121",
+    "+1",
+]
 
 
 def _money_texts() -> list[str]:
@@ -324,8 +474,13 @@ def _money_texts() -> list[str]:
     drawn: list[str] = []
 
     @given(text=_MONEYISH)
-    @settings(max_examples=2000, derandomize=True, database=None, deadline=None,
-              suppress_health_check=list(HealthCheck))  # fmt: skip
+    @settings(
+        max_examples=2000,
+        derandomize=True,
+        database=None,
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+    )
     def draw(text: str) -> None:
         drawn.append(text)
 
@@ -337,7 +492,7 @@ async def test_python_and_sql_read_money_alike(ledger_pool: asyncpg.Pool) -> Non
     texts = _money_texts()
     async with ledger_pool.acquire() as conn:
         rows = await conn.fetch(
-            f"SELECT {money_sql('v.t')} AS amount FROM unnest($1::text[]) "  # noqa: S608
+            f"SELECT {money_sql('v.t')} AS amount FROM unnest($1::text[]) "  # noqa: S608 - money_sql of an alias
             "WITH ORDINALITY v(t, n) ORDER BY v.n",
             texts,
         )
@@ -358,11 +513,18 @@ def _consignment(odd: str, odd_buyer: str) -> list[cpb.CanonicalEvent]:
     """JNAGENT's four documents of the order, buyer b-real, except its `odd` message type
     naming `odd_buyer`; none accepted yet."""
     return [
-        customs_event(f"cf-{message}", declarant="JNAGENT", message_type=message,
-                      cop_no=f"CF-{message}", occurred_at=T0 + n * _M, actual_paid="499.00",
-                      buyer=odd_buyer if message == odd else "b-real", **LINK)
+        customs_event(
+            f"cf-{message}",
+            declarant="JNAGENT",
+            message_type=message,
+            cop_no=f"CF-{message}",
+            occurred_at=T0 + n * _M,
+            actual_paid="499.00",
+            buyer=odd_buyer if message == odd else "b-real",
+            **LINK,
+        )
         for n, message in enumerate(("CEB311", "CEB411", "CEB511", "CEB621"))
-    ]  # fmt: skip
+    ]
 
 
 def _of(view: dict[str, Any], rules: tuple[str, ...]) -> dict[str, str]:
@@ -388,11 +550,21 @@ async def test_a_rogue_agents_newer_document_does_not_silently_change_the_match(
     for reader in ("TMALL", "QCCUSTOMS"):
         before = await _view(ledger_api, reader, inventory_id)
         assert _of(before, rules) == dict.fromkeys(rules, real)
-    await _write(ledger_pool, [
-        customs_event(f"rogue-{message}", declarant=INTRUDER, message_type=message,
-                      cop_no=f"Q-{message}", occurred_at=T0 + 30 * _M, actual_paid="499.00",
-                      buyer="b-guess" if real_agrees else "b-real", **LINK),
-    ])  # fmt: skip
+    await _write(
+        ledger_pool,
+        [
+            customs_event(
+                f"rogue-{message}",
+                declarant=INTRUDER,
+                message_type=message,
+                cop_no=f"Q-{message}",
+                occurred_at=T0 + 30 * _M,
+                actual_paid="499.00",
+                buyer="b-guess" if real_agrees else "b-real",
+                **LINK,
+            ),
+        ],
+    )
     [rogue_doc] = await _ids(ledger_api, INTRUDER, kind.upper())
     for reader in ("TMALL", "QCCUSTOMS"):
         for seen_from in (inventory_id, real_doc, rogue_doc):
@@ -429,34 +601,63 @@ async def test_a_rogue_order_document_does_not_silently_replace_the_platforms_or
     # payment. The intruder's CEB311 naming another buyer must not take its place.
     await _add_intruder(ledger_pool, ledger_api)
     payer = "b-real" if real_agrees else "b-other"
-    await _write(ledger_pool, [
-        order_event("ho-o", platform_code="TMALL", order_no=ORDER_NO, status="PAID",
-                    occurred_at=T0, trade_mode="1210", ie_flag="I", buyer="b-real",
-                    actual_paid="499.00"),
-        customs_event("ho-pay", declarant="JNAGENT", message_type="CEB411", cop_no="HO-PAY",
-                      occurred_at=T0 + _M, buyer=payer, actual_paid="499.00", **LINK),
-    ])  # fmt: skip
+    await _write(
+        ledger_pool,
+        [
+            order_event(
+                "ho-o",
+                platform_code="TMALL",
+                order_no=ORDER_NO,
+                status="PAID",
+                occurred_at=T0,
+                trade_mode="1210",
+                ie_flag="I",
+                buyer="b-real",
+                actual_paid="499.00",
+            ),
+            customs_event(
+                "ho-pay",
+                declarant="JNAGENT",
+                message_type="CEB411",
+                cop_no="HO-PAY",
+                occurred_at=T0 + _M,
+                buyer=payer,
+                actual_paid="499.00",
+                **LINK,
+            ),
+        ],
+    )
     [payment_id] = await _ids(ledger_api, "JNAGENT", "PAYMENT")
     real = "agree" if real_agrees else "disagree"
     for reader in ("TMALL", "QCCUSTOMS"):
         view = await _view(ledger_api, reader, payment_id)
         assert _checks(view)["buyer_payer"] == real
         assert view["three_documents"]["documents"][0]["source"] == "hub_order"
-    await _write(ledger_pool, [
-        customs_event("ho-rogue", declarant=INTRUDER, message_type="CEB311", cop_no="Q-HO",
-                      occurred_at=T0 + 5 * _M, actual_paid="499.00",
-                      buyer="b-guess" if real_agrees else "b-other", **LINK),
-    ])  # fmt: skip
+    await _write(
+        ledger_pool,
+        [
+            customs_event(
+                "ho-rogue",
+                declarant=INTRUDER,
+                message_type="CEB311",
+                cop_no="Q-HO",
+                occurred_at=T0 + 5 * _M,
+                actual_paid="499.00",
+                buyer="b-guess" if real_agrees else "b-other",
+                **LINK,
+            ),
+        ],
+    )
     [rogue_id] = await _ids(ledger_api, INTRUDER, "ORDER")
     for reader in ("TMALL", "QCCUSTOMS"):
         for seen_from in (payment_id, rogue_id):
             check = (await _view(ledger_api, reader, seen_from))["three_documents"]
             assert {c["rule"]: c["result"] for c in check["checks"]}["buyer_payer"] == "conflict"
             assert (check["conflicts"], check["matched"]) == (["order"], False)
-            assert {(f["source"], f["declaration_id"], f["declarant"])
-                    for f in check["documents"][0]["filings"]} == {
-                ("hub_order", None, "TMALL"), ("customs", rogue_id, INTRUDER)
-            }  # fmt: skip
+            assert {
+                (f["source"], f["declaration_id"], f["declarant"])
+                for f in check["documents"][0]["filings"]
+            } == {("hub_order", None, "TMALL"), ("customs", rogue_id, INTRUDER)}
     # The intruder reads no order: its match has its own document only.
     rogue = await _view(ledger_api, INTRUDER, rogue_id)
     assert _present(rogue) == {"order": rogue_id}

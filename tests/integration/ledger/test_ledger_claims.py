@@ -36,12 +36,24 @@ NOW = datetime(2026, 11, 28, 12, tzinfo=UTC)
 _append = functools.partial(append_and_project, now=NOW)
 #: The ledger_api fixture's partners (conftest.PARTNERS) and a second customs agent.
 ROLE_OF = {
-    "TMALL": Role.PLATFORM, "JD": Role.PLATFORM, "SF": Role.CARRIER, "ZTO": Role.CARRIER,
-    "JNAGENT": Role.CUSTOMS_AGENT, "AGENT2": Role.CUSTOMS_AGENT,
-    "QCCUSTOMS": Role.CUSTOMS_LIAISON, "JNCOMMERCE": Role.ANALYST, "ADMIN": Role.ADMIN,
-}  # fmt: skip
-CUSTOMS_OF = {"TMALL": TMALL_EBP, "JD": "3701PT0002", "SF": SF_LOGISTICS, "ZTO": ZTO_LOGISTICS,
-              "JNAGENT": "3701AG0001", "AGENT2": "3701AG0099"}  # fmt: skip
+    "TMALL": Role.PLATFORM,
+    "JD": Role.PLATFORM,
+    "SF": Role.CARRIER,
+    "ZTO": Role.CARRIER,
+    "JNAGENT": Role.CUSTOMS_AGENT,
+    "AGENT2": Role.CUSTOMS_AGENT,
+    "QCCUSTOMS": Role.CUSTOMS_LIAISON,
+    "JNCOMMERCE": Role.ANALYST,
+    "ADMIN": Role.ADMIN,
+}
+CUSTOMS_OF = {
+    "TMALL": TMALL_EBP,
+    "JD": "3701PT0002",
+    "SF": SF_LOGISTICS,
+    "ZTO": ZTO_LOGISTICS,
+    "JNAGENT": "3701AG0001",
+    "AGENT2": "3701AG0099",
+}
 ALL = tuple(ROLE_OF)
 
 # Who reads each object (200); everyone else 404, analysts 403.
@@ -78,18 +90,37 @@ READERS: dict[str, set[str]] = {
 def _events() -> list[cpb.CanonicalEvent]:
     def order(sid: str, platform: str, no: str, **kw: Any) -> cpb.CanonicalEvent:
         status = "SHIPPED" if kw.get("waybill_no") else "PAID"
-        return order_event(sid, platform_code=platform, order_no=no, status=status,
-                           occurred_at=T0, buyer=f"b-{no}", actual_paid="777.77",
-                           **kw)  # fmt: skip
+        return order_event(
+            sid,
+            platform_code=platform,
+            order_no=no,
+            status=status,
+            occurred_at=T0,
+            buyer=f"b-{no}",
+            actual_paid="777.77",
+            **kw,
+        )
 
     def scan(sid: str, carrier: str, waybill: str, **kw: Any) -> cpb.CanonicalEvent:
-        return parcel_event(sid, carrier_id=carrier, waybill_no=waybill, status="IN_TRANSIT",
-                            occurred_at=T0 + timedelta(hours=1), location=f"LOC-{waybill}",
-                            **kw)  # fmt: skip
+        return parcel_event(
+            sid,
+            carrier_id=carrier,
+            waybill_no=waybill,
+            status="IN_TRANSIT",
+            occurred_at=T0 + timedelta(hours=1),
+            location=f"LOC-{waybill}",
+            **kw,
+        )
 
     def declare(sid: str, agent: str, message: str, cop: str, **kw: Any) -> cpb.CanonicalEvent:
-        return customs_event(sid, declarant=agent, message_type=message, cop_no=cop,
-                             occurred_at=T0 + timedelta(hours=2), **kw)  # fmt: skip
+        return customs_event(
+            sid,
+            declarant=agent,
+            message_type=message,
+            cop_no=cop,
+            occurred_at=T0 + timedelta(hours=2),
+            **kw,
+        )
 
     return [
         order("o1", "TMALL", "CL-O1", carrier_id="SF", waybill_no="CLW1"),
@@ -103,28 +134,51 @@ def _events() -> list[cpb.CanonicalEvent]:
         order("o5", "TMALL", "CL-O5"),
         declare("d5", "JNAGENT", "CEB311", "CL-D5", order_no="CL-O5", ebp_code=TMALL_EBP),
         scan("p6", "ZTO", "CLW6"),
-        declare("d6", "JNAGENT", "CEB511", "CL-D6", logistics_code=ZTO_LOGISTICS,
-                logistics_no="CLW6"),
+        declare(
+            "d6", "JNAGENT", "CEB511", "CL-D6", logistics_code=ZTO_LOGISTICS, logistics_no="CLW6"
+        ),
         order("o7", "TMALL", "CL-O7", carrier_id="SF", waybill_no="CLW7"),
         scan("p7", "SF", "CLW7", platform_code="TMALL", order_no="CL-O7"),
-        declare("d7", "AGENT2", "CEB621", "CL-D7", order_no="CL-O7", ebp_code=TMALL_EBP,
-                logistics_code=SF_LOGISTICS, logistics_no="CLW7"),
-        declare("d8", "JNAGENT", "CEB621", "CL-D8", order_no="CL-NONE", ebp_code=TMALL_EBP,
-                logistics_code=SF_LOGISTICS, logistics_no="CLWNONE"),
-    ]  # fmt: skip
+        declare(
+            "d7",
+            "AGENT2",
+            "CEB621",
+            "CL-D7",
+            order_no="CL-O7",
+            ebp_code=TMALL_EBP,
+            logistics_code=SF_LOGISTICS,
+            logistics_no="CLW7",
+        ),
+        declare(
+            "d8",
+            "JNAGENT",
+            "CEB621",
+            "CL-D8",
+            order_no="CL-NONE",
+            ebp_code=TMALL_EBP,
+            logistics_code=SF_LOGISTICS,
+            logistics_no="CLWNONE",
+        ),
+    ]
 
 
 @pytest.fixture
 async def claims(ledger_pool: asyncpg.Pool, ledger_api: Api) -> dict[str, str]:
     """The scenarios in the ledger, a second agent's key, and each declaration's path."""
-    _, issued = await create_partner(ledger_pool, code="AGENT2", role=Role.CUSTOMS_AGENT,
-                                     name="Second agent", customs_code=CUSTOMS_OF["AGENT2"],
-                                     clock=FixedClock(NOW))  # fmt: skip
+    _, issued = await create_partner(
+        ledger_pool,
+        code="AGENT2",
+        role=Role.CUSTOMS_AGENT,
+        name="Second agent",
+        customs_code=CUSTOMS_OF["AGENT2"],
+        clock=FixedClock(NOW),
+    )
     ledger_api.keys["AGENT2"] = issued.api_key
     await _append(ledger_pool, _events())
     rows = await ledger_pool.fetch("SELECT cop_no, declaration_id FROM declarations")
-    return {f"customs:{r['cop_no']}": f"/v1/customs/declarations/{r['declaration_id']}"
-            for r in rows}  # fmt: skip
+    return {
+        f"customs:{r['cop_no']}": f"/v1/customs/declarations/{r['declaration_id']}" for r in rows
+    }
 
 
 def _path(obj: str, declarations: dict[str, str]) -> str:
@@ -183,9 +237,15 @@ async def test_each_feed_carries_exactly_the_objects_its_partner_may_read(
 def _link(order: str, parcel: str, by: list[str], *, revealed: bool) -> dict[str, Any]:
     platform, order_no = order.split("/")
     carrier, waybill = parcel.split("/")
-    return {"platform_code": platform, "order_no": order_no, "carrier_id": carrier,
-            "waybill_no": waybill, "asserted_by": by, "confirmed": by == ["order", "parcel"],
-            "revealed": revealed}  # fmt: skip
+    return {
+        "platform_code": platform,
+        "order_no": order_no,
+        "carrier_id": carrier,
+        "waybill_no": waybill,
+        "asserted_by": by,
+        "confirmed": by == ["order", "parcel"],
+        "revealed": revealed,
+    }
 
 
 async def _view(api: Api, path: str, reader: str) -> tuple[dict[str, Any], str]:
@@ -289,7 +349,7 @@ async def test_a_declaration_is_confirmed_only_where_the_named_object_is_the_rea
         params = Params()
         confirmed = declaration_confirmed(_principal(reader), "d", params)
         rows = await ledger_pool.fetch(
-            f"SELECT d.cop_no, {confirmed} AS confirmed FROM declarations d "  # noqa: S608
+            f"SELECT d.cop_no, {confirmed} AS confirmed FROM declarations d "  # noqa: S608 - a read.visibility fragment
             f"WHERE d.cop_no = ANY({params.add(list(expected))}::text[])",
             *params.values,
         )
@@ -300,11 +360,20 @@ async def test_the_declaration_routes_say_whether_the_claim_is_confirmed_to_the_
     ledger_pool: asyncpg.Pool, ledger_api: Api, claims: dict[str, str]
 ) -> None:
     # CL-D9 names TMALL (its ebp code) with an order number that exists, but is JD's.
-    await _append(ledger_pool, [
-        customs_event("d9", declarant="JNAGENT", message_type="CEB311", cop_no="CL-D9",
-                      occurred_at=T0 + timedelta(hours=3), order_no="CL-J3",
-                      ebp_code=TMALL_EBP),
-    ])  # fmt: skip
+    await _append(
+        ledger_pool,
+        [
+            customs_event(
+                "d9",
+                declarant="JNAGENT",
+                message_type="CEB311",
+                cop_no="CL-D9",
+                occurred_at=T0 + timedelta(hours=3),
+                order_no="CL-J3",
+                ebp_code=TMALL_EBP,
+            ),
+        ],
+    )
     want = {
         # the declarant reads false whether or not what it named exists: not its to learn
         "JNAGENT": {"CL-D5": False, "CL-D6": False, "CL-D8": False, "CL-D9": False},
@@ -314,10 +383,9 @@ async def test_the_declaration_routes_say_whether_the_claim_is_confirmed_to_the_
         "SF": {"CL-D7": True, "CL-D8": False},
         "ZTO": {"CL-D6": True},
         # entitled: an order or parcel it names exists (TMALL's CL-J3 does not)
-        "QCCUSTOMS": {"CL-D5": True, "CL-D6": True, "CL-D7": True, "CL-D8": False,
-                      "CL-D9": False},
+        "QCCUSTOMS": {"CL-D5": True, "CL-D6": True, "CL-D7": True, "CL-D8": False, "CL-D9": False},
         "ADMIN": {"CL-D5": True, "CL-D6": True, "CL-D7": True, "CL-D8": False, "CL-D9": False},
-    }  # fmt: skip
+    }
     for reader, expected in want.items():
         page, _ = await _view(ledger_api, "/v1/customs/declarations", reader)
         assert {d["cop_no"]: d["confirmed"] for d in page["items"]} == expected, reader

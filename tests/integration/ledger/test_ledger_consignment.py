@@ -121,8 +121,12 @@ async def test_scrambled_1210_consignment_reads_back_consistent(
     view = response.json()
     assert view["status"] == "DELIVERED"
     assert [e["status"] for e in view["timeline"]] == [
-        "PICKED_UP", "IN_TRANSIT", "IN_TRANSIT", "OUT_FOR_DELIVERY", "DELIVERED",
-    ]  # fmt: skip
+        "PICKED_UP",
+        "IN_TRANSIT",
+        "IN_TRANSIT",
+        "OUT_FOR_DELIVERY",
+        "DELIVERED",
+    ]
     assert [o["order_no"] for o in view["orders"]] == [ORDER_NO]
     assert {d["document"]: d["status"] for d in view["customs"]} == {
         "WAYBILL": "ACCEPTED",
@@ -212,8 +216,11 @@ async def test_visibility_hides_other_partners_objects(
     assert listed.json()["items"] == []
     listed = await ledger_api.get("/v1/customs/declarations", "TMALL")
     assert {d["document"] for d in listed.json()["items"]} == {
-        "ORDER", "PAYMENT", "WAYBILL", "INVENTORY",
-    }  # fmt: skip
+        "ORDER",
+        "PAYMENT",
+        "WAYBILL",
+        "INVENTORY",
+    }
     unauthenticated = await ledger_api.client.get(order)
     assert unauthenticated.status_code == 401
     assert unauthenticated.headers["content-type"] == "application/problem+json"

@@ -42,8 +42,13 @@ async def _append(conn: AnyConnection, events: list[cpb.CanonicalEvent], *, offs
 
 
 def _scan(n: int, status: str) -> cpb.CanonicalEvent:
-    return parcel_event(f"vis-{n}", waybill_no=WAYBILL, carrier_id="SF", status=status,
-                        occurred_at=T0 + timedelta(hours=n))  # fmt: skip
+    return parcel_event(
+        f"vis-{n}",
+        waybill_no=WAYBILL,
+        carrier_id="SF",
+        status=status,
+        occurred_at=T0 + timedelta(hours=n),
+    )
 
 
 async def test_the_api_shows_a_parcel_as_far_as_it_is_projected(

@@ -58,8 +58,11 @@ async def test_a_document_without_logistics_number_finds_its_siblings_by_order(
     check = view["three_documents"]
     assert check["missing"] == []
     assert {d["document"]: d["source"] for d in check["documents"]} == {
-        "order": "customs", "payment": "customs", "waybill": "customs", "inventory": "customs",
-    }  # fmt: skip
+        "order": "customs",
+        "payment": "customs",
+        "waybill": "customs",
+        "inventory": "customs",
+    }
     assert check["matched"] is True
     assert view["order"]["order_no"] == ORDER_NO
     assert view["limits"]["buyer_year_total"] == "499.00"
@@ -73,19 +76,55 @@ async def test_limits_follow_the_inventory_buyer_when_no_order_is_known(
     events = [
         # Two import orders of the same buyer this year, one of another buyer, and one of
         # the same buyer the year before (CST): only the first two count.
-        order_event("o1", status="PAID", occurred_at=T0, order_no="TM-L-1", buyer="b-777",
-                    actual_paid="14000.00", **order),
-        order_event("o2", status="PAID", occurred_at=T0 + timedelta(days=1), order_no="TM-L-2",
-                    buyer="b-777", actual_paid="11000.00", **order),
-        order_event("o3", status="PAID", occurred_at=T0, order_no="TM-L-3", buyer="b-888",
-                    actual_paid="900.00", **order),
-        order_event("o4", status="PAID", occurred_at=datetime(2025, 12, 31, 15, 59, tzinfo=UTC),
-                    order_no="TM-L-4", buyer="b-777", actual_paid="800.00", **order),
+        order_event(
+            "o1",
+            status="PAID",
+            occurred_at=T0,
+            order_no="TM-L-1",
+            buyer="b-777",
+            actual_paid="14000.00",
+            **order,
+        ),
+        order_event(
+            "o2",
+            status="PAID",
+            occurred_at=T0 + timedelta(days=1),
+            order_no="TM-L-2",
+            buyer="b-777",
+            actual_paid="11000.00",
+            **order,
+        ),
+        order_event(
+            "o3",
+            status="PAID",
+            occurred_at=T0,
+            order_no="TM-L-3",
+            buyer="b-888",
+            actual_paid="900.00",
+            **order,
+        ),
+        order_event(
+            "o4",
+            status="PAID",
+            occurred_at=datetime(2025, 12, 31, 15, 59, tzinfo=UTC),
+            order_no="TM-L-4",
+            buyer="b-777",
+            actual_paid="800.00",
+            **order,
+        ),
         # An inventory for an order the hub never saw: the buyer comes from the inventory.
-        customs_event("inv", declarant="JNAGENT", message_type="CEB621", cop_no="INV-L-1",
-                      occurred_at=T0 + timedelta(days=2), order_no="TM-UNKNOWN",
-                      ebp_code="3701PT0001", buyer="b-777", actual_paid="1500.00"),
-    ]  # fmt: skip
+        customs_event(
+            "inv",
+            declarant="JNAGENT",
+            message_type="CEB621",
+            cop_no="INV-L-1",
+            occurred_at=T0 + timedelta(days=2),
+            order_no="TM-UNKNOWN",
+            ebp_code="3701PT0001",
+            buyer="b-777",
+            actual_paid="1500.00",
+        ),
+    ]
     await _append(ledger_pool, events)
     view = await _declaration(ledger_api, "QCCUSTOMS", "INVENTORY")
     assert view["order"] is None
@@ -99,5 +138,10 @@ async def test_limits_follow_the_inventory_buyer_when_no_order_is_known(
     assert limits["exceeds_order_limit"] is False
     # The declarant agent sees its own document's figures, not the buyer's year.
     own = (await _declaration(ledger_api, "JNAGENT", "INVENTORY"))["limits"]
-    assert own == {**limits, "buyer_year_total": None, "buyer_year_orders": None,
-                   "buyer_year_unreadable": None, "exceeds_annual_limit": None}  # fmt: skip
+    assert own == {
+        **limits,
+        "buyer_year_total": None,
+        "buyer_year_orders": None,
+        "buyer_year_unreadable": None,
+        "exceeds_annual_limit": None,
+    }

@@ -210,15 +210,19 @@ async def test_an_event_no_step_can_project_is_quarantined_and_the_ledger_moves_
     )
     h = timedelta(hours=1)
     events = [
-        parcel_event("q1", waybill_no="Q1", status="PICKED_UP", occurred_at=T0,
-                     district_code="370102"),
-        parcel_event("q2", waybill_no="Q2", status="PICKED_UP", occurred_at=T0,
-                     district_code="370102"),
-        parcel_event("q3", waybill_no="Q2", status="IN_TRANSIT", occurred_at=T0 + h,
-                     district_code="999999"),
-        parcel_event("q4", waybill_no="Q3", status="DELIVERED", occurred_at=T0,
-                     district_code="370103"),
-    ]  # fmt: skip
+        parcel_event(
+            "q1", waybill_no="Q1", status="PICKED_UP", occurred_at=T0, district_code="370102"
+        ),
+        parcel_event(
+            "q2", waybill_no="Q2", status="PICKED_UP", occurred_at=T0, district_code="370102"
+        ),
+        parcel_event(
+            "q3", waybill_no="Q2", status="IN_TRANSIT", occurred_at=T0 + h, district_code="999999"
+        ),
+        parcel_event(
+            "q4", waybill_no="Q3", status="DELIVERED", occurred_at=T0, district_code="370103"
+        ),
+    ]
     await _write(conn, events, batch=4)
     assert await _visible(conn) == (4, 4)
     [quarantined] = await conn.fetch("SELECT * FROM ledger_quarantine")
@@ -226,12 +230,15 @@ async def test_an_event_no_step_can_project_is_quarantined_and_the_ledger_moves_
     assert quarantined["error_message"].startswith("CheckViolationError")
     parcels = await conn.fetch("SELECT waybill_no, status, event_count FROM parcels")
     assert sorted(tuple(r.values()) for r in parcels) == [
-        ("Q1", "PICKED_UP", 1), ("Q2", "PICKED_UP", 1), ("Q3", "DELIVERED", 1),
-    ]  # fmt: skip
+        ("Q1", "PICKED_UP", 1),
+        ("Q2", "PICKED_UP", 1),
+        ("Q3", "DELIVERED", 1),
+    ]
     assert all(d.equal for d in await verify(conn))
     # Later events of the same parcel project as usual; the quarantined one stays out.
-    later = parcel_event("q5", waybill_no="Q2", status="DELIVERED", occurred_at=T0 + 2 * h,
-                         district_code="370102")  # fmt: skip
+    later = parcel_event(
+        "q5", waybill_no="Q2", status="DELIVERED", occurred_at=T0 + 2 * h, district_code="370102"
+    )
     await _write(conn, [later], batch=1, offset=4)
     row = await conn.fetchrow("SELECT status, event_count FROM parcels WHERE waybill_no = 'Q2'")
     assert tuple(row.values()) == ("DELIVERED", 2)
@@ -245,11 +252,18 @@ async def test_a_quarantine_another_projector_already_got_past_does_nothing(
 ) -> None:
     """Two projectors refused on the same event: the second one's quarantine finds the
     event already visible and must not quarantine the next one instead."""
-    events = [parcel_event(f"r{i}", waybill_no=f"R{i}", status="PICKED_UP", occurred_at=T0)
-              for i in range(3)]  # fmt: skip
+    events = [
+        parcel_event(f"r{i}", waybill_no=f"R{i}", status="PICKED_UP", occurred_at=T0)
+        for i in range(3)
+    ]
     await _write(conn, events[:1], batch=1)
-    await write_batch(conn, [_row(e, offset=1 + i) for i, e in enumerate(events[1:])],
-                      group_id="g", positions=[], now=NOW)  # fmt: skip
+    await write_batch(
+        conn,
+        [_row(e, offset=1 + i) for i, e in enumerate(events[1:])],
+        group_id="g",
+        positions=[],
+        now=NOW,
+    )
     step = await _quarantine(conn, 1, RuntimeError("stale"))
     assert (step.events, step.last_seq, step.behind, step.quarantined) == (0, 1, 2, 0)
     assert await conn.fetchval("SELECT count(*) FROM ledger_quarantine") == 0
@@ -261,25 +275,40 @@ async def test_late_stale_scan_does_not_move_delivered_back(
 ) -> None:
     h = timedelta(hours=1)
     scan = {"waybill_no": "ZT900", "carrier_id": "ZTO"}
-    await _write(conn, [
-        parcel_event("a", status="PICKED_UP", occurred_at=T0, **scan),
-        parcel_event("b", status="DELIVERED", occurred_at=T0 + 10 * h,
-                     delivery_point="STATION", **scan),
-    ], batch=10)  # fmt: skip
+    await _write(
+        conn,
+        [
+            parcel_event("a", status="PICKED_UP", occurred_at=T0, **scan),
+            parcel_event(
+                "b", status="DELIVERED", occurred_at=T0 + 10 * h, delivery_point="STATION", **scan
+            ),
+        ],
+        batch=10,
+    )
     # A scan from before delivery arrives late; one stamped after delivery (clock skew).
-    await _write(conn, [parcel_event("c", status="IN_TRANSIT", occurred_at=T0 + 5 * h,
-                                     **scan)], batch=1, offset=2)  # fmt: skip
+    await _write(
+        conn,
+        [parcel_event("c", status="IN_TRANSIT", occurred_at=T0 + 5 * h, **scan)],
+        batch=1,
+        offset=2,
+    )
     skewed = parcel_event("d", status="OUT_FOR_DELIVERY", occurred_at=T0 + 11 * h, **scan)
     await _write(conn, [skewed], batch=1, offset=3)
     row = await conn.fetchrow("SELECT * FROM parcels WHERE waybill_no = 'ZT900'")
     assert row is not None
     assert (row["status"], row["status_at"], row["event_count"]) == (
-        "DELIVERED", T0 + 10 * h, 4,
-    )  # fmt: skip
+        "DELIVERED",
+        T0 + 10 * h,
+        4,
+    )
     assert row["delivered_at"] == T0 + 10 * h
     # A later phase (a return after delivery) does move it on.
-    await _write(conn, [parcel_event("e", status="RETURNING", occurred_at=T0 + 30 * h,
-                                     **scan)], batch=1, offset=4)  # fmt: skip
+    await _write(
+        conn,
+        [parcel_event("e", status="RETURNING", occurred_at=T0 + 30 * h, **scan)],
+        batch=1,
+        offset=4,
+    )
     assert await conn.fetchval("SELECT status FROM parcels WHERE waybill_no = 'ZT900'") == (
         "RETURNING"
     )
@@ -288,12 +317,32 @@ async def test_late_stale_scan_does_not_move_delivered_back(
 async def test_parcel_before_its_order_links_when_the_order_arrives(
     conn: asyncpg.Connection,
 ) -> None:
-    await _write(conn, [parcel_event("p1", waybill_no="YT1", carrier_id="YTO",
-                                     status="PICKED_UP", occurred_at=T0)], batch=1)  # fmt: skip
+    await _write(
+        conn,
+        [
+            parcel_event(
+                "p1", waybill_no="YT1", carrier_id="YTO", status="PICKED_UP", occurred_at=T0
+            )
+        ],
+        batch=1,
+    )
     assert await conn.fetchval("SELECT count(*) FROM orders") == 0
-    await _write(conn, [order_event("o1", platform_code="JD", order_no="JD1",
-                                    status="SHIPPED", occurred_at=T0, carrier_id="YTO",
-                                    waybill_no="yt1")], batch=1, offset=1)  # fmt: skip
+    await _write(
+        conn,
+        [
+            order_event(
+                "o1",
+                platform_code="JD",
+                order_no="JD1",
+                status="SHIPPED",
+                occurred_at=T0,
+                carrier_id="YTO",
+                waybill_no="yt1",
+            )
+        ],
+        batch=1,
+        offset=1,
+    )
     link = await conn.fetchrow("SELECT * FROM order_parcels")
     assert link is not None
     key = (link["platform_code"], link["order_no"], link["carrier_id"], link["waybill_no"])
@@ -362,8 +411,7 @@ async def test_rejects_and_offsets_commit_with_the_rows(conn: asyncpg.Connection
     broken = _row(other, partition=3, offset=10)
     broken.kind = "spaceship"  # violates the kind CHECK constraint
     with pytest.raises(asyncpg.CheckViolationError):
-        await write_batch(conn, [broken], group_id="g", positions=[Position("t", 3, 11)],
-                          now=NOW)  # fmt: skip
+        await write_batch(conn, [broken], group_id="g", positions=[Position("t", 3, 11)], now=NOW)
     assert await stored_offsets(conn, "g", "t") == {3: 10}
     assert await conn.fetchval("SELECT last_seq FROM ledger_appended") == 1
 
@@ -398,9 +446,15 @@ async def test_wide_rows_are_compressed_with_lz4_and_read_back_unchanged(
     path); what the ledger holds reads back exactly as written."""
     lines = [(i, f"ITEM-{i:04d}-" + "x" * 40, i, f"{i}.00") for i in range(1, 80)]
     event = order_event(
-        "lz4-wide-1", platform_code="PLAT", order_no="LZ4-ORDER-1", status="CREATED",
-        occurred_at=T0, buyer="lz4", actual_paid="99.00", lines=lines,
-    )  # fmt: skip
+        "lz4-wide-1",
+        platform_code="PLAT",
+        order_no="LZ4-ORDER-1",
+        status="CREATED",
+        occurred_at=T0,
+        buyer="lz4",
+        actual_paid="99.00",
+        lines=lines,
+    )
     await _write(conn, [event], batch=1)
     assert await conn.fetchval("SHOW default_toast_compression") == "lz4"
     row = await conn.fetchrow(

@@ -21,10 +21,16 @@ def _decode(event: cpb.CanonicalEvent) -> LedgerRow:
 
 
 def test_parcel_row_has_bare_statuses_normalised_waybill_and_precedence() -> None:
-    event = parcel_event("e1", waybill_no=" sf123 ", status="DELIVERED",
-                         sub_status="SIGNED_BY_PROXY", occurred_at=T,
-                         delivery_point="SMART_LOCKER", e_waybill=False,
-                         transit_bag="RECYCLABLE")  # fmt: skip
+    event = parcel_event(
+        "e1",
+        waybill_no=" sf123 ",
+        status="DELIVERED",
+        sub_status="SIGNED_BY_PROXY",
+        occurred_at=T,
+        delivery_point="SMART_LOCKER",
+        e_waybill=False,
+        transit_bag="RECYCLABLE",
+    )
     row = decode(event.SerializeToString(), topic="t", partition=2, offset=7, recorded_at=NOW)
     assert (row.kind, row.carrier_id, row.waybill_no) == ("parcel", "SF", "SF123")
     assert (row.status, row.sub_status) == ("DELIVERED", "SIGNED_BY_PROXY")
@@ -46,15 +52,23 @@ def test_unset_optional_flags_stay_unknown() -> None:
 
 
 def test_receipt_orders_by_return_time_and_gets_a_stable_declaration_id() -> None:
-    receipt = customs_event("r1", declarant="JNAGENT", message_type="CEB622", cop_no="INV1",
-                            occurred_at=T, status="RELEASED", return_status="800",
-                            return_time=T + timedelta(hours=3))  # fmt: skip
+    receipt = customs_event(
+        "r1",
+        declarant="JNAGENT",
+        message_type="CEB622",
+        cop_no="INV1",
+        occurred_at=T,
+        status="RELEASED",
+        return_status="800",
+        return_time=T + timedelta(hours=3),
+    )
     row = decode(receipt.SerializeToString(), topic="t", partition=0, offset=0, recorded_at=NOW)
     assert (row.document, row.is_receipt, row.status) == ("INVENTORY", True, "RELEASED")
     assert row.status_time == T + timedelta(hours=3)
     assert row.declaration_id == declaration_id("JNAGENT", "INVENTORY", "INV1")
-    message = customs_event("m1", declarant="JNAGENT", message_type="CEB621", cop_no="INV1",
-                            occurred_at=T)  # fmt: skip
+    message = customs_event(
+        "m1", declarant="JNAGENT", message_type="CEB621", cop_no="INV1", occurred_at=T
+    )
     same = decode(message.SerializeToString(), topic="t", partition=0, offset=1, recorded_at=NOW)
     assert same.declaration_id == row.declaration_id
     assert same.status_time == T
@@ -62,8 +76,15 @@ def test_receipt_orders_by_return_time_and_gets_a_stable_declaration_id() -> Non
 
 
 def test_order_body_keeps_tokens_and_masks_only() -> None:
-    event = order_event("o1", platform_code="TMALL", order_no="A1", status="PAID",
-                        occurred_at=T, buyer="b9", actual_paid="10.00")  # fmt: skip
+    event = order_event(
+        "o1",
+        platform_code="TMALL",
+        order_no="A1",
+        status="PAID",
+        occurred_at=T,
+        buyer="b9",
+        actual_paid="10.00",
+    )
     row = decode(event.SerializeToString(), topic="t", partition=0, offset=0, recorded_at=NOW)
     assert row.body is not None
     assert '"id_token":"t1:id-b9"' in row.body

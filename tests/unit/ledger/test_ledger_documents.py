@@ -31,15 +31,28 @@ LINES = [{"gnum": 1, "item_no": "A", "quantity": 2, "total_price": "10.00"}]
 
 def _docs(**changes: object) -> Documents:
     docs = Documents(
-        order=Document("customs", {"amounts": {"actual_paid": "10.00"}, "buyer": _party("b"),
-                                   "consignee": _party("c"), "lines": LINES},
-                       uuid.uuid4(), "ACCEPTED"),
-        payment=Document("customs", {"amounts": {"actual_paid": "10.0"}, "payer": _party("b")},
-                         uuid.uuid4(), "ACCEPTED"),
+        order=Document(
+            "customs",
+            {
+                "amounts": {"actual_paid": "10.00"},
+                "buyer": _party("b"),
+                "consignee": _party("c"),
+                "lines": LINES,
+            },
+            uuid.uuid4(),
+            "ACCEPTED",
+        ),
+        payment=Document(
+            "customs",
+            {"amounts": {"actual_paid": "10.0"}, "payer": _party("b")},
+            uuid.uuid4(),
+            "ACCEPTED",
+        ),
         waybill=Document("customs", {"consignee": _party("c")}, uuid.uuid4(), "ACCEPTED"),
-        inventory=Document("customs", {"lines": LINES, "buyer": _party("b")}, uuid.uuid4(),
-                           "RELEASED"),
-    )  # fmt: skip
+        inventory=Document(
+            "customs", {"lines": LINES, "buyer": _party("b")}, uuid.uuid4(), "RELEASED"
+        ),
+    )
     for name, value in changes.items():
         setattr(docs, name, value)
     return docs
@@ -114,8 +127,25 @@ def test_money_is_an_ascii_decimal_after_fullwidth_forms_are_mapped() -> None:
     assert decimal("499.00") == Decimal("499.00")
     # Decimal alone reads all of these; SQL's total cannot, so neither may Python.
     arabic_indic, devanagari = "\u0661\u0660", "\u0967\u0966"
-    for text in ("NaN", "Infinity", "1e5", " 1", "1 ", "1_000", arabic_indic, devanagari, "1\n",
-                 "+1", "", ".5", "1.", "0" * 21, 10, 1.5, None):  # fmt: skip
+    for text in (
+        "NaN",
+        "Infinity",
+        "1e5",
+        " 1",
+        "1 ",
+        "1_000",
+        arabic_indic,
+        devanagari,
+        "1\n",
+        "+1",
+        "",
+        ".5",
+        "1.",
+        "0" * 21,
+        10,
+        1.5,
+        None,
+    ):
         assert decimal(text) is None, text
 
 
@@ -185,8 +215,9 @@ def test_limit_inputs_of_conflicting_documents_are_unknown_unless_they_agree() -
 
 
 def test_the_platforms_order_joins_the_conflict_only_when_it_contradicts() -> None:
-    hub = Document("hub_order", {"amounts": {"actual_paid": "10"}, "buyer": _party("b")},
-                   None, "PAID", "TMALL")  # fmt: skip
+    hub = Document(
+        "hub_order", {"amounts": {"actual_paid": "10"}, "buyer": _party("b")}, None, "PAID", "TMALL"
+    )
     docs = _docs()
     docs.add_hub_order(hub)  # states what the customs order states: it changes nothing
     assert three_document_check(docs).matched is True

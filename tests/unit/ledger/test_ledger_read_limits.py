@@ -22,8 +22,13 @@ class _Conn:
 
 
 def _row(token: str | None, year: int | None) -> dict[str, Any]:
-    return {"limit_token": token, "limit_year": year, "limit_orders": 2,
-            "limit_total": Decimal("25000.00"), "limit_unreadable": 0}  # fmt: skip
+    return {
+        "limit_token": token,
+        "limit_year": year,
+        "limit_orders": 2,
+        "limit_total": Decimal("25000.00"),
+        "limit_unreadable": 0,
+    }
 
 
 async def test_the_statement_s_figures_serve_when_it_read_the_same_buyer_and_year() -> None:
