@@ -40,7 +40,7 @@ from aiokafka.errors import (
 )
 
 from quanhub.common.access import Principal
-from quanhub.common.backoff import backoff
+from quanhub.common.backoff import backoff, retrying
 from quanhub.common.clock import Clock
 from quanhub.common.consuming import (
     Batch,
@@ -240,17 +240,23 @@ class Normalizer(BatchHandler[_Handed]):
         return backoff(settings.retry_backoff_seconds, settings.retry_backoff_max_seconds)
 
     async def _owners(self, codes: set[str]) -> dict[str, Principal | None]:
-        """The registry principal of each partner topic's owner, waiting out an outage."""
-        delays = self._backoff()
-        while True:
-            try:
-                return {code: await self._directory.principal(code) for code in sorted(codes)}
-            except DependencyUnavailable as exc:
-                if self._stopping.is_set():
-                    raise BatchAbandoned(exc.message) from exc
-                delay = next(delays)
-                log.warning("registry_retry", reason=exc.message, backoff_seconds=delay)
-                await asyncio.sleep(delay)
+        """The registry principal of each partner topic's owner, waiting out an outage
+        (given up when stopping: the batch is left for redelivery)."""
+        directory = self._directory
+
+        async def lookup() -> dict[str, Principal | None]:
+            return {code: await directory.principal(code) for code in sorted(codes)}
+
+        async def failed(exc: BaseException, delay: float) -> None:
+            log.warning("registry_retry", reason=str(exc), backoff_seconds=delay)
+
+        return await retrying(
+            lookup,
+            retriable=lambda exc: isinstance(exc, DependencyUnavailable),
+            delays=self._backoff(),
+            failed=failed,
+            give_up=self._stopping.is_set,
+        )
 
     def _account(self, outputs: list[Output]) -> None:
         """Metrics (canonical events counted once per kind and batch) and dead-letter logs."""
@@ -340,21 +346,27 @@ class Normalizer(BatchHandler[_Handed]):
         loop what to send again (on the new producer, see _acknowledged).
         """
         old = self._producer
-        delays = self._backoff()
-        while True:
+
+        async def started() -> Producer:
             fresh = self._new_producer()
             try:
                 await fresh.start()
-                break
-            except KafkaError as exc:
+            except KafkaError:
                 with suppress(KafkaError):
                     await fresh.stop()
-                if self._stopping.is_set():
-                    msg = f"no new producer at shutdown: {type(exc).__name__}"
-                    raise BatchAbandoned(msg) from exc
-                log.warning("producer_start_retry", error=type(exc).__name__)
-                await asyncio.sleep(next(delays))
-        self._producer = fresh
+                raise
+            return fresh
+
+        async def failed(exc: BaseException, delay: float) -> None:
+            log.warning("producer_start_retry", error=type(exc).__name__)
+
+        self._producer = await retrying(
+            started,
+            retriable=lambda exc: isinstance(exc, KafkaError),
+            delays=self._backoff(),
+            failed=failed,
+            give_up=self._stopping.is_set,
+        )
         self._metrics.producer_renewals.inc()
         log.warning("producer_renewed", reason=reason)
         try:
