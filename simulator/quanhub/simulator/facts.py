@@ -1,8 +1,8 @@
 """What the hub should know about each object once every valid event is in: the ground truth.
 
-Read from the encoded events exactly as sent (flags, points, districts, receipt times), with
-each event's canonical status taken from the simulator's code rows, which a unit test keeps
-equal to the normalizer's tables. Per object it follows the ledger's projection rules
+Read from the encoded events exactly as sent (flags, points, districts, receipt times, codes),
+each event's canonical status being what the normalizer's tables make of its code
+(quanhub.simulator.hub). Per object it follows the ledger's projection rules
 (docs and quanhub.ledger.kpis.models): first event, latest non-empty district and delivery
 point, e-waybill true if any event says so, a recyclable bag if any event reports one, the
 earliest pickup, delivery and release, whether an exception or a return was ever seen.
@@ -17,9 +17,8 @@ from datetime import UTC, datetime
 from quanhub.common.canonical import customs_document_name, customs_message
 from quanhub.common.validation import parse_return_time
 from quanhub.ingest.v1 import ingest_pb2 as ipb
-from quanhub.simulator.model import Anomaly, CustomsMessage, OrderChange, Scan, Step
-from quanhub.simulator.precedence import customs_status, final_status
-from quanhub.simulator.vocab import order_row, parcel_row
+from quanhub.simulator.hub import customs_reading, final_status, order_status, parcel_reading
+from quanhub.simulator.model import CustomsMessage, OrderChange, Scan, Step
 
 _BAGS = {
     ipb.TRANSIT_BAG_RECYCLABLE: "RECYCLABLE",
@@ -120,12 +119,8 @@ def _parcel(facts: Facts, step: Step, scan: Scan, event: ipb.Event) -> None:
         key, ParcelFacts(scan.parcel.carrier.carrier_id)
     )
     at = event.occurred_at.ToDatetime(tzinfo=UTC)
-    status = (
-        "UNKNOWN"
-        if step.anomaly is Anomaly.UNKNOWN_CODE
-        else parcel_row(scan.parcel.carrier.code_system, scan.milestone).status  # type: ignore[union-attr]
-    )
     body = event.parcel
+    status = parcel_reading(body.code_system, body.code).status
     parcel.events += 1
     parcel.statuses.append((at, status))
     parcel.first_at = _earliest(parcel.first_at, at)
@@ -152,13 +147,13 @@ def _customs(facts: Facts, step: Step, event: ipb.Event) -> None:
     declaration = facts.declarations.get(key) or facts.declarations.setdefault(
         key, DeclarationFacts(document)
     )
-    receipt = kind is not None and kind.is_receipt
+    reading = customs_reading(body.message_type, body.return_status)
+    receipt, status = reading.is_receipt, reading.status
     at = (
         parse_return_time(body.return_time) or event.occurred_at.ToDatetime(tzinfo=UTC)
         if receipt
         else event.occurred_at.ToDatetime(tzinfo=UTC)
     )
-    status = customs_status(body.return_status) if receipt else "SUBMITTED"
     declaration.events += 1
     declaration.receipts += receipt
     declaration.statuses.append((at, status))
@@ -182,8 +177,7 @@ def collect(events: Iterable[tuple[Step, ipb.Event]]) -> Facts:
         elif isinstance(body, CustomsMessage):
             _customs(facts, step, event)
         elif isinstance(body, OrderChange):
-            row = order_row(body.order.platform.code_system, body.step)
-            status = "UNKNOWN" if step.anomaly is Anomaly.UNKNOWN_CODE or not row else row.status
+            status = order_status(event.order.code_system, event.order.code)
             at = event.occurred_at.ToDatetime(tzinfo=UTC)
             facts.orders.setdefault(step.object_key, []).append((at, status))
     return facts

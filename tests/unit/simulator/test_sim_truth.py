@@ -12,6 +12,7 @@ from datetime import timedelta
 import pytest
 
 from quanhub.simulator.generator import Simulation
+from quanhub.simulator.hub import parcel_reading
 from quanhub.simulator.milestones import Milestone
 from quanhub.simulator.model import Anomaly, CustomsMessage, Scan, Step
 from quanhub.simulator.summary import summarize
@@ -47,7 +48,8 @@ def test_parcel_indicators(busy_run: Simulation, summary: dict) -> None:
     parcels = {key: items[0][1].parcel for key, items in scans.items()}
 
     def status(scan: Scan) -> str:
-        return parcel_row(scan.parcel.carrier.code_system, scan.milestone).status  # type: ignore[union-attr]
+        system = scan.parcel.carrier.code_system
+        return parcel_reading(system, parcel_row(system, scan.milestone).code).status  # type: ignore[union-attr]
 
     bagged = [k for k, items in scans.items() if any(s.milestone in _BAGGED for _, s in items)]
     delivered = [k for k, items in scans.items() if any(status(s) == "DELIVERED" for _, s in items)]
