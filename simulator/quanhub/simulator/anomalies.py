@@ -2,7 +2,9 @@
 codes nobody knows, and events the hub must refuse. Pure and seeded.
 
 The clean story's event ids never change, so any copy of an event collapses in the hub;
-extra events get ids of their own (`-u` unknown code, `-m` malformed).
+extra events get ids of their own (`-u` unknown code, `-m` malformed). A malformed event
+breaks a field's rule as the contract states it (quanhub.common.contract): a required
+field left out, a value outside the field's named format, one character over its limit.
 """
 
 from __future__ import annotations
@@ -13,46 +15,95 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
 
+from google.protobuf.message import Message
+
+from quanhub.common.contract import Rule, rule
+from quanhub.common.formats import FORMATS
 from quanhub.ingest.v1 import ingest_pb2 as ipb
 from quanhub.simulator.config import AnomalyRates
 from quanhub.simulator.model import Anomaly, CustomsMessage, Kind, Step
 
 #: What can be wrong with a malformed event, per kind (each makes validate_event fail).
 DEFECTS: dict[Kind, tuple[str, ...]] = {
-    Kind.ORDER: ("missing_order_no", "bad_trade_mode", "missing_occurred_at", "future_time"),
-    Kind.PARCEL: ("missing_waybill", "bad_waybill", "bad_district", "missing_occurred_at"),
+    Kind.ORDER: (
+        "missing_order_no",
+        "bad_trade_mode",
+        "missing_occurred_at",
+        "future_time",
+        "long_description",
+    ),
+    Kind.PARCEL: (
+        "missing_waybill",
+        "bad_waybill",
+        "bad_district",
+        "missing_occurred_at",
+        "long_description",
+    ),
     Kind.CUSTOMS: ("bad_ie_flag", "bad_message_type", "missing_cop_no", "future_time"),
 }
 _RECEIPT_DEFECTS = ("bad_return_time", "missing_return_status")
 _FAR_FUTURE = 4_102_444_800  # 2100-01-01T00:00:00Z
 #: An unknown-code event needs room between its neighbours (receipt times are to the ms).
 _MIN_GAP = timedelta(seconds=2)
+#: The contract's message of each body field of an Event.
+_MESSAGES = {"order": "OrderEvent", "parcel": "ParcelEvent", "customs": "CustomsEvent"}
+#: A character no named format admits: numbers and codes are ASCII (quanhub.common.formats).
+_NOT_ASCII = "单"
+
+Breaker = Callable[[ipb.Event], None]
 
 
-def _set(field: str, value: object) -> Callable[[ipb.Event], None]:
-    """A breaker that sets `field` ("kind.name") of the event's body to `value`."""
-    kind, name = field.split(".")
+def _field(path: str) -> tuple[str, Rule]:
+    """The body ("order", ...; "" for the Event itself) and the contract's rule of a field
+    named "body.name" or "name"."""
+    body, _, name = path.rpartition(".")
+    return body, rule(_MESSAGES[body] if body else "Event", name)
+
+
+def _holder(event: ipb.Event, body: str) -> Message:
+    held: Message = getattr(event, body) if body else event
+    return held
+
+
+def _missing(path: str) -> Breaker:
+    """Leave out a field the contract requires."""
+    body, field_rule = _field(path)
+    if not field_rule.required:
+        msg = f"the contract does not require {path}"
+        raise ValueError(msg)
+    return lambda event: _holder(event, body).ClearField(field_rule.name)
+
+
+def _misformatted(path: str) -> Breaker:
+    """Give a field of a named format a value outside it: its own value behind a character
+    the format does not admit."""
+    body, field_rule = _field(path)
+    check = FORMATS[field_rule.format]
 
     def apply(event: ipb.Event) -> None:
-        setattr(getattr(event, kind), name, value)
+        holder = _holder(event, body)
+        value = _NOT_ASCII + getattr(holder, field_rule.name)
+        if check.matches(value):  # a format that admits it would make no defect
+            msg = f"{path} {field_rule.format} admits {value!r}"
+            raise ValueError(msg)
+        setattr(holder, field_rule.name, value)
 
     return apply
 
 
-def _clear_time(event: ipb.Event) -> None:
-    event.ClearField("occurred_at")
+def _too_long(name: str) -> Breaker:
+    """A string field of the event's body one character over the contract's limit."""
+
+    def apply(event: ipb.Event) -> None:
+        body = event.WhichOneof("body") or ""
+        limit = rule(_MESSAGES[body], name).max_length
+        setattr(getattr(event, body), name, _NOT_ASCII * (limit + 1))
+
+    return apply
 
 
 def _far_future(event: ipb.Event) -> None:
     event.occurred_at.seconds = _FAR_FUTURE
-
-
-def _bad_waybill(event: ipb.Event) -> None:
-    event.parcel.waybill_no = "单号?" + event.parcel.waybill_no
-
-
-def _short_return_time(event: ipb.Event) -> None:
-    event.customs.return_time = event.customs.return_time[:12]
 
 
 def _no_document_numbers(event: ipb.Event) -> None:
@@ -60,19 +111,27 @@ def _no_document_numbers(event: ipb.Event) -> None:
     event.customs.order_no = ""
 
 
-_BREAKERS: dict[str, Callable[[ipb.Event], None]] = {
-    "missing_occurred_at": _clear_time,
+def _no_return_status(event: ipb.Event) -> None:
+    event.customs.return_status = ""
+
+
+# Field rules come from the contract; future_time, missing_cop_no (a declaration needs
+# cop_no or order_no) and missing_return_status (a receipt needs one) are rules joining
+# fields, which the contract's options do not state.
+_BREAKERS: dict[str, Breaker] = {
+    "missing_occurred_at": _missing("occurred_at"),
     "future_time": _far_future,
-    "missing_order_no": _set("order.order_no", ""),
-    "bad_trade_mode": _set("order.trade_mode", "96X0"),
-    "missing_waybill": _set("parcel.waybill_no", ""),
-    "bad_waybill": _bad_waybill,
-    "bad_district": _set("parcel.district_code", "JINAN"),
-    "bad_ie_flag": _set("customs.ie_flag", "X"),
-    "bad_message_type": _set("customs.message_type", "CEB62"),
+    "missing_order_no": _missing("order.order_no"),
+    "bad_trade_mode": _misformatted("order.trade_mode"),
+    "missing_waybill": _missing("parcel.waybill_no"),
+    "bad_waybill": _misformatted("parcel.waybill_no"),
+    "bad_district": _misformatted("parcel.district_code"),
+    "bad_ie_flag": _misformatted("customs.ie_flag"),
+    "bad_message_type": _misformatted("customs.message_type"),
     "missing_cop_no": _no_document_numbers,
-    "bad_return_time": _short_return_time,
-    "missing_return_status": _set("customs.return_status", ""),
+    "bad_return_time": _misformatted("customs.return_time"),
+    "missing_return_status": _no_return_status,
+    "long_description": _too_long("description"),
 }
 
 

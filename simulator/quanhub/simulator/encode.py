@@ -4,11 +4,12 @@ partner would send, in its own vocabulary, with the personal data a real partner
 from __future__ import annotations
 
 from collections.abc import MutableSequence
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from quanhub.common.carriers import carrier as hub_carrier
+from quanhub.common.formats import CST
 from quanhub.common.timestamps import to_seconds_nanos
 from quanhub.ingest.v1 import ingest_pb2 as ipb
 from quanhub.simulator.anomalies import break_event
@@ -31,7 +32,6 @@ from quanhub.simulator.vocab import (
     parcel_row,
 )
 
-_CST = timedelta(hours=8)
 _AGENT_CODES = {agent.partner: agent.agent_code for agent in AGENTS}
 _POINTS = {
     "DOOR": ipb.DELIVERY_POINT_DOOR,
@@ -169,8 +169,9 @@ def _parcel(target: ipb.ParcelEvent, scan: Scan, unknown: bool) -> None:
 
 
 def return_time(step: Step) -> str:
-    """The step's instant as customs writes returnTime: yyyyMMddHHmmssSSS, China time."""
-    local = step.at + _CST
+    """The step's instant as customs writes returnTime: yyyyMMddHHmmssSSS, China time (the
+    contract's return_time format, quanhub.common.formats)."""
+    local = step.at + CST
     return f"{local:%Y%m%d%H%M%S}{local.microsecond // 1000:03d}"
 
 

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import itertools
 from collections import defaultdict
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
+from quanhub.common.validation import validate_event
+from quanhub.ingest.v1 import ingest_pb2 as ipb
+from quanhub.simulator.anomalies import _RECEIPT_DEFECTS, DEFECTS, _missing, break_event
 from quanhub.simulator.config import AnomalyRates, SimulationConfig
 from quanhub.simulator.encode import encode
 from quanhub.simulator.generator import Simulation
@@ -99,3 +102,42 @@ def test_anomaly_rates_parse() -> None:
     for bad in ("x=0.1", "duplicate", "duplicate=2", "=0.1"):
         with pytest.raises(ValueError, match=r"anomaly|between"):
             AnomalyRates.parse(bad)
+
+
+#: The violation code each defect must give: the contract's rule it breaks.
+_VIOLATION = {
+    "missing": "missing_field",
+    "bad": "invalid_format",
+    "long": "too_long",
+}
+
+
+def test_each_defect_breaks_the_contracts_rule_it_names(
+    busy_run: Simulation, judged_at: datetime
+) -> None:
+    """A clean event of each kind, broken each way its kind can be: the hub refuses it for
+    the rule named (a required field, a named format, a length limit read from ingest.proto)."""
+    clean: dict[tuple[Kind, bool], ipb.Event] = {}
+    for step, event in busy_run.encoded():
+        if step.anomaly is Anomaly.NONE:
+            clean.setdefault((step.kind, _is_receipt(step)), event)
+    seen: dict[str, set[str]] = defaultdict(set)
+    for (kind, receipt), event in clean.items():
+        for defect in DEFECTS[kind] + (_RECEIPT_DEFECTS if receipt else ()):
+            broken = ipb.Event()
+            broken.CopyFrom(event)
+            break_event(broken, defect)
+            codes = {v.code for v in validate_event(broken, judged_at)}
+            assert codes, (kind, defect)
+            seen[defect] |= codes
+    for defect, codes in seen.items():
+        expected = _VIOLATION.get(defect.split("_", 1)[0])
+        assert expected is None or expected in codes, (defect, codes)
+    assert "too_long" in seen["long_description"]
+
+
+def test_a_defect_must_break_a_rule_the_contract_states() -> None:
+    with pytest.raises(ValueError, match="does not require"):
+        _missing("parcel.description")
+    with pytest.raises(ValueError, match="unknown defect"):
+        break_event(ipb.Event(), "slightly_odd")
