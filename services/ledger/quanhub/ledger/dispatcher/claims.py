@@ -21,6 +21,66 @@ from asyncpg import Record
 from quanhub.ledger.feeds.conn import Conn
 from quanhub.ledger.feeds.model import FeedEvent, batch_events
 
+# The statements, in the order the functions below run them.
+_CLAIM_DUE = """
+SELECT s.id, s.partner_code, s.url, s.kinds, s.secret, s.cursor_seq, s.failures
+FROM feed_subscriptions s
+CROSS JOIN LATERAL (
+    SELECT count(*) AS busy FROM feed_subscriptions l
+    WHERE l.partner_code = s.partner_code AND l.lease_until > $1) b
+WHERE s.status = 'active' AND s.next_attempt_at <= $1
+  AND (s.lease_until IS NULL OR s.lease_until <= $1)
+  AND b.busy < $3
+  AND (s.cursor_seq < $2 OR EXISTS (
+         SELECT 1 FROM feed_deliveries d
+         WHERE d.subscription_id = s.id AND d.status = 'pending'))
+ORDER BY b.busy, s.next_attempt_at
+LIMIT 1
+FOR UPDATE OF s SKIP LOCKED"""
+_LOCK_PARTNER = "SELECT pg_advisory_xact_lock(hashtext('quanhub-feed-partner:' || $1))"
+_BUSY_SLOTS = "SELECT count(*) FROM feed_subscriptions WHERE partner_code = $1 AND lease_until > $2"
+_TAKE_LEASE = "UPDATE feed_subscriptions SET lease_until = $2 WHERE id = $1"
+_OLDEST_PENDING = """
+SELECT id, events, event_count FROM feed_deliveries
+WHERE subscription_id = $1 AND status = 'pending'
+ORDER BY position LIMIT 1"""
+_MOVE_CURSOR = "UPDATE feed_subscriptions SET cursor_seq = $2, updated_at = $3 WHERE id = $1"
+_FREEZE_BATCH = """
+WITH frozen AS (
+    INSERT INTO feed_deliveries
+        (id, subscription_id, first_seq, last_seq, event_count, events, created_at)
+    VALUES ($1, $2, $3, $4, $5, $6, $7))
+UPDATE feed_subscriptions SET cursor_seq = $8, updated_at = $7 WHERE id = $2"""
+_RECORD_OUTCOME = """
+WITH attempt AS (
+    UPDATE feed_deliveries
+    SET attempts = attempts + 1, last_attempt_at = $3, last_status_code = $4,
+        last_error = $5, last_duration_ms = $6,
+        status = CASE WHEN $7 THEN 'succeeded' ELSE status END,
+        delivered_at = CASE WHEN $7 THEN $3 ELSE delivered_at END
+    WHERE id = $2 AND status = 'pending' AND EXISTS (
+        SELECT 1 FROM feed_subscriptions WHERE id = $1 AND lease_until = $11)
+    RETURNING id),
+counted AS (SELECT EXISTS (SELECT 1 FROM attempt) AS yes)
+UPDATE feed_subscriptions s
+SET lease_until = NULL, updated_at = $3,
+    failures = CASE WHEN c.yes THEN $8 ELSE s.failures END,
+    next_attempt_at = CASE WHEN c.yes THEN $9 ELSE s.next_attempt_at END,
+    status = CASE WHEN c.yes AND $10::text IS NOT NULL AND s.status = 'active'
+                  THEN 'paused' ELSE s.status END,
+    paused_reason = CASE WHEN c.yes AND $10::text IS NOT NULL
+                              AND s.status = 'active'
+                         THEN $10 ELSE s.paused_reason END
+FROM counted c
+WHERE s.id = $1 AND s.lease_until = $11
+RETURNING s.id"""
+_RESCHEDULE = """
+UPDATE feed_subscriptions
+SET failures = $2, next_attempt_at = $3, updated_at = $5,
+    status = CASE WHEN $4::text IS NULL THEN status ELSE 'paused' END,
+    paused_reason = COALESCE($4, paused_reason)
+WHERE id = $1"""
+
 
 @dataclass(frozen=True, slots=True)
 class Claimed:
@@ -47,25 +107,7 @@ class PendingDelivery:
 async def claim_due(conn: Conn, *, now: datetime, head: int, partner_slots: int) -> Claimed | None:
     """Lock the due, unleased active subscription that has something to do, of the partner
     using the fewest slots (under `partner_slots`), longest waiting first."""
-    row = await conn.fetchrow(
-        """SELECT s.id, s.partner_code, s.url, s.kinds, s.secret, s.cursor_seq, s.failures
-           FROM feed_subscriptions s
-           CROSS JOIN LATERAL (
-               SELECT count(*) AS busy FROM feed_subscriptions l
-               WHERE l.partner_code = s.partner_code AND l.lease_until > $1) b
-           WHERE s.status = 'active' AND s.next_attempt_at <= $1
-             AND (s.lease_until IS NULL OR s.lease_until <= $1)
-             AND b.busy < $3
-             AND (s.cursor_seq < $2 OR EXISTS (
-                    SELECT 1 FROM feed_deliveries d
-                    WHERE d.subscription_id = s.id AND d.status = 'pending'))
-           ORDER BY b.busy, s.next_attempt_at
-           LIMIT 1
-           FOR UPDATE OF s SKIP LOCKED""",
-        now,
-        head,
-        partner_slots,
-    )
+    row = await conn.fetchrow(_CLAIM_DUE, now, head, partner_slots)
     return None if row is None else _claimed(row)
 
 
@@ -74,22 +116,14 @@ async def partner_has_slot(conn: Conn, partner_code: str, *, now: datetime, slot
     it has committed: claims of one partner are serialised by an advisory lock held to the
     end of the claim's transaction (without it, simultaneous claims would all count the
     same leases and overshoot the cap)."""
-    await conn.execute(
-        "SELECT pg_advisory_xact_lock(hashtext('quanhub-feed-partner:' || $1))", partner_code
-    )
-    busy = await conn.fetchval(
-        "SELECT count(*) FROM feed_subscriptions WHERE partner_code = $1 AND lease_until > $2",
-        partner_code,
-        now,
-    )
+    await conn.execute(_LOCK_PARTNER, partner_code)
+    busy = await conn.fetchval(_BUSY_SLOTS, partner_code, now)
     return int(busy) < slots
 
 
 async def take_lease(conn: Conn, subscription_id: UUID, *, until: datetime) -> None:
     """Hold the (locked, claimed) subscription for one attempt until `until`."""
-    await conn.execute(
-        "UPDATE feed_subscriptions SET lease_until = $2 WHERE id = $1", subscription_id, until
-    )
+    await conn.execute(_TAKE_LEASE, subscription_id, until)
 
 
 def _claimed(row: Record) -> Claimed:
@@ -106,12 +140,7 @@ def _claimed(row: Record) -> Claimed:
 
 async def oldest_pending(conn: Conn, subscription_id: UUID) -> PendingDelivery | None:
     """The delivery that must succeed before any later one is sent."""
-    row = await conn.fetchrow(
-        """SELECT id, events, event_count FROM feed_deliveries
-           WHERE subscription_id = $1 AND status = 'pending'
-           ORDER BY position LIMIT 1""",
-        subscription_id,
-    )
+    row = await conn.fetchrow(_OLDEST_PENDING, subscription_id)
     if row is None:
         return None
     return PendingDelivery(row["id"], bytes(row["events"]), row["event_count"])
@@ -128,20 +157,11 @@ async def freeze_batch(
     """Record the next batch (if any event matched) and move the cursor to `scanned_to`,
     in one statement of the caller's transaction."""
     if not events:
-        await conn.execute(
-            "UPDATE feed_subscriptions SET cursor_seq = $2, updated_at = $3 WHERE id = $1",
-            subscription_id,
-            scanned_to,
-            now,
-        )
+        await conn.execute(_MOVE_CURSOR, subscription_id, scanned_to, now)
         return None
     batch = PendingDelivery(uuid.uuid4(), batch_events(events), len(events))
     await conn.execute(
-        """WITH frozen AS (
-               INSERT INTO feed_deliveries
-                   (id, subscription_id, first_seq, last_seq, event_count, events, created_at)
-               VALUES ($1, $2, $3, $4, $5, $6, $7))
-           UPDATE feed_subscriptions SET cursor_seq = $8, updated_at = $7 WHERE id = $2""",
+        _FREEZE_BATCH,
         batch.id,
         subscription_id,
         min(e.seq for e in events),
@@ -177,28 +197,7 @@ async def record_outcome(
     A delivery cancelled meanwhile (DELETE, replay) is not revived and leaves the
     subscription's schedule as the API set it; a deleted subscription is not paused."""
     row = await conn.fetchrow(
-        """WITH attempt AS (
-               UPDATE feed_deliveries
-               SET attempts = attempts + 1, last_attempt_at = $3, last_status_code = $4,
-                   last_error = $5, last_duration_ms = $6,
-                   status = CASE WHEN $7 THEN 'succeeded' ELSE status END,
-                   delivered_at = CASE WHEN $7 THEN $3 ELSE delivered_at END
-               WHERE id = $2 AND status = 'pending' AND EXISTS (
-                   SELECT 1 FROM feed_subscriptions WHERE id = $1 AND lease_until = $11)
-               RETURNING id),
-           counted AS (SELECT EXISTS (SELECT 1 FROM attempt) AS yes)
-           UPDATE feed_subscriptions s
-           SET lease_until = NULL, updated_at = $3,
-               failures = CASE WHEN c.yes THEN $8 ELSE s.failures END,
-               next_attempt_at = CASE WHEN c.yes THEN $9 ELSE s.next_attempt_at END,
-               status = CASE WHEN c.yes AND $10::text IS NOT NULL AND s.status = 'active'
-                             THEN 'paused' ELSE s.status END,
-               paused_reason = CASE WHEN c.yes AND $10::text IS NOT NULL
-                                         AND s.status = 'active'
-                                    THEN $10 ELSE s.paused_reason END
-           FROM counted c
-           WHERE s.id = $1 AND s.lease_until = $11
-           RETURNING s.id""",
+        _RECORD_OUTCOME,
         subscription_id,
         delivery_id,
         now,
@@ -225,11 +224,7 @@ async def reschedule(
 ) -> None:
     """Set the consecutive-failure count and the next look; pause if a reason is given."""
     await conn.execute(
-        """UPDATE feed_subscriptions
-           SET failures = $2, next_attempt_at = $3, updated_at = $5,
-               status = CASE WHEN $4::text IS NULL THEN status ELSE 'paused' END,
-               paused_reason = COALESCE($4, paused_reason)
-           WHERE id = $1""",
+        _RESCHEDULE,
         subscription_id,
         failures,
         next_attempt_at,

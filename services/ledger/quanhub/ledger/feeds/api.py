@@ -36,6 +36,13 @@ from quanhub.ledger.feeds.visibility import receives_events
 RuntimeDep = Annotated[FeedRuntime, Depends(feed_runtime)]
 Limit = Annotated[int, Query(ge=1, le=200, description="Items per page")]
 PageCursor = Annotated[str | None, Query(description="next_cursor of the previous page")]
+_LOCK_PARTNER = "SELECT pg_advisory_xact_lock(hashtext($1))"
+_HELD_SUBSCRIPTIONS = (
+    "SELECT count(*) FROM feed_subscriptions WHERE partner_code = $1 AND status <> 'deleted'"
+)
+_FIRST_RECORDED_SINCE = (
+    "SELECT seq FROM ledger_events WHERE recorded_at >= $1 ORDER BY recorded_at, seq LIMIT 1"
+)
 _STATUS = {
     "subscription_not_found": 404,
     "delivery_not_found": 404,
@@ -104,12 +111,8 @@ async def create(
         await validate_url(url, allow_private=runtime.settings.private_urls_allowed)
     async with runtime.pool.acquire() as conn, conn.transaction():
         # Serialise a partner's creations so the limit holds under concurrency.
-        await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", principal.partner_code)
-        held = await conn.fetchval(
-            "SELECT count(*) FROM feed_subscriptions "
-            "WHERE partner_code = $1 AND status <> 'deleted'",
-            principal.partner_code,
-        )
+        await conn.execute(_LOCK_PARTNER, principal.partner_code)
+        held = await conn.fetchval(_HELD_SUBSCRIPTIONS, principal.partner_code)
         if held >= runtime.settings.max_subscriptions:
             raise Problem(
                 409,
@@ -199,11 +202,7 @@ async def replay(
             if body.from_seq is not None:
                 after = body.from_seq - 1
             else:
-                first = await conn.fetchval(
-                    "SELECT seq FROM ledger_events WHERE recorded_at >= $1 "
-                    "ORDER BY recorded_at, seq LIMIT 1",
-                    body.since,
-                )
+                first = await conn.fetchval(_FIRST_RECORDED_SINCE, body.since)
                 after = (first - 1) if first is not None else await runtime.source.head(conn)
             sub = await store.replay_subscription(
                 conn,

@@ -35,6 +35,9 @@ _ARRIVAL = attrgetter("kafka_topic", "kafka_partition", "kafka_offset")
 LOCK_APPENDED = "SELECT last_seq FROM ledger_appended FOR UPDATE"
 _MOVE = "UPDATE ledger_appended SET last_seq = $1"
 _KNOWN = "SELECT event_id FROM ledger_events WHERE event_id = ANY($1::uuid[])"
+_STORED_OFFSETS = (
+    "SELECT partition, next_offset FROM consumer_offsets WHERE group_id = $1 AND topic = $2"
+)
 
 
 def _number(
@@ -197,11 +200,7 @@ async def write_batch(
 
 async def stored_offsets(conn: AnyConnection, group_id: str, topic: str) -> dict[int, int]:
     """The next offset to read per partition, as last committed with the ledger rows."""
-    rows = await conn.fetch(
-        "SELECT partition, next_offset FROM consumer_offsets WHERE group_id = $1 AND topic = $2",
-        group_id,
-        topic,
-    )
+    rows = await conn.fetch(_STORED_OFFSETS, group_id, topic)
     return {int(r["partition"]): int(r["next_offset"]) for r in rows}
 
 
