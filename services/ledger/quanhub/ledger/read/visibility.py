@@ -44,8 +44,8 @@ def require_object_access(principal: Principal) -> None:
 
 # The fragments below are SQL templates: `{d}`, `{o}`, `{p}`, `{op}` are table aliases the
 # callers choose in code, `{code}` and `{customs}` placeholders ($n) that Params hands out,
-# `{names}` and `{matches}` other fragments of this module. No caller value is ever
-# formatted into one.
+# `{names}`, `{matches}`, `{order}` and `{parcel}` other fragments of this module. No
+# caller value is ever formatted into one.
 
 #: Declaration `{d}` belongs to order `{o}`: order_no + ebp_code (registry-resolved).
 _DECLARATION_MATCHES_ORDER = (
@@ -59,7 +59,8 @@ _DECLARATION_MATCHES_PARCEL = (
     "(SELECT customs_code FROM partners WHERE code = {p}.carrier_id))"
 )
 _NAMES_PLATFORM = "{d}.ebp_code IN ({code}, {customs})"
-_NAMES_CARRIER = "({d}.carrier_id = {code} OR {d}.logistics_code IN ({code2}, {customs}))"
+# The carrier's code is bound once per comparison (two placeholders).
+_NAMES_CARRIER = "({d}.carrier_id = {code} OR {d}.logistics_code IN ({code_again}, {customs}))"
 _DECLARANT_IS = "{d}.declarant = {code}"
 _CONFIRMED_TO_ENTITLED = (
     "(EXISTS (SELECT 1 FROM orders co WHERE {order}) "
@@ -110,8 +111,8 @@ def _names_platform(principal: Principal, d: str, params: Params) -> str:
 
 def _names_carrier(principal: Principal, d: str, params: Params) -> str:
     code, customs = principal.partner_code, principal.customs_code or principal.partner_code
-    first, second = params.add(code), params.add(code)
-    return _NAMES_CARRIER.format(d=d, code=first, code2=second, customs=params.add(customs))
+    first, again = params.add(code), params.add(code)
+    return _NAMES_CARRIER.format(d=d, code=first, code_again=again, customs=params.add(customs))
 
 
 def declaration_visible(principal: Principal, d: str, params: Params) -> str:
