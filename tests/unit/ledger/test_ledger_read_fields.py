@@ -9,11 +9,11 @@ from quanhub.ledger.read import convert, documents
 
 
 def test_the_read_layer_names_the_response_models_fields() -> None:
-    assert convert.PARCEL_FIELDS == tuple(schemas.ParcelSummary.model_fields)
+    assert tuple(schemas.ParcelSummary.model_fields) == convert.PARCEL_FIELDS
     declaration = tuple(name for name in schemas.DeclarationSummary.model_fields if name != "id")
-    assert convert.DECLARATION_COLUMNS == declaration
-    assert convert.PARTY_FIELDS == tuple(schemas.PartyView.model_fields)
-    assert convert.RECEIPT_FIELDS == tuple(schemas.Receipt.model_fields)
+    assert declaration == convert.DECLARATION_COLUMNS
+    assert tuple(schemas.PartyView.model_fields) == convert.PARTY_FIELDS
+    assert tuple(schemas.Receipt.model_fields) == convert.RECEIPT_FIELDS
 
 
 def test_the_match_s_answer_has_the_response_model_s_fields() -> None:
