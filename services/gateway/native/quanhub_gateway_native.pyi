@@ -1,9 +1,7 @@
 """The gateway's per-event fast path (Rust): see services/gateway/native/src/lib.rs."""
 
-from collections.abc import Set
-
-#: (message, field, number) of every ingest.proto field the fast path reads and writes.
-SCHEMA: list[tuple[str, str, int]]
+from collections.abc import Mapping, Set
+from typing import Any
 
 def murmur2(data: bytes) -> int:
     """Kafka's murmur2 of a key, unsigned."""
@@ -21,22 +19,29 @@ class FastPath:
     def __init__(
         self,
         *,
-        carriers: dict[str, str],
-        trade_modes: Set[str],
+        contract: Mapping[str, Any],
+        schema: Mapping[str, Any],
+        kinds: list[str],
+        carriers: Mapping[str, str],
+        values: Mapping[str, Set[str]],
         receipts: Set[str],
-        max_len: dict[str, int],
-        default_max_len: int,
         max_string_chars: int,
         earliest_us: int,
         min_seconds: int,
         max_seconds: int,
-        max_lines: int,
-        free_text: dict[str, list[str]],
         secret: bytes,
         namespace: bytes,
-    ) -> None: ...
+    ) -> None:
+        """Built over `contract.native_table()` and `fastpath.schema()`; ValueError when it
+        cannot serve them."""
     def tables(self) -> dict[str, object]:
-        """The tables and limits it judges by, by the names `__init__` takes them."""
+        """What it was built from, by the names `__init__` takes them (no secret, namespace)."""
+    def free_text(self) -> dict[str, list[str]]:
+        """Message name -> the free-text fields it scrubs, by field number."""
+    def parties(self) -> dict[str, list[tuple[str, str]]]:
+        """Body -> (token path, kind) of each personal field, in the order tokens are written."""
+    def matches_format(self, name: str, value: str) -> bool:
+        """Whether `value` has the named format (ValueError for an unknown name)."""
     def decode(self, body: bytes, max_events: int) -> Decoded | None:
         """The request's events, decoded and not judged; None: the whole body is Python's."""
     def judge(

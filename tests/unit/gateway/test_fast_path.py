@@ -4,11 +4,13 @@ purpose. Two apps answer each request, one with the fast path and one without.""
 
 from __future__ import annotations
 
+import dataclasses
 import os
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from types import MappingProxyType
 from typing import Any
 
 import httpx
@@ -23,26 +25,16 @@ from prometheus_client import CollectorRegistry
 
 from quanhub.bench.workload import Workload
 from quanhub.canonical.v1 import canonical_pb2
-from quanhub.common import fields, validation
+from quanhub.common import contract, fields, validation
 from quanhub.common.access import AuthenticationFailed, Principal
 from quanhub.common.access.demo import DEMO_PARTNERS
-from quanhub.common.canonical import RECEIPT_MESSAGE_TYPES
-from quanhub.common.carriers import CODES
 from quanhub.common.clock import FixedClock
 from quanhub.common.kafka import murmur2
 from quanhub.common.pii import scrub_text
-from quanhub.common.timestamps import MAX_SECONDS, MIN_SECONDS
 from quanhub.common.traceids import is_safe_trace_id
-from quanhub.common.validation import (
-    DEFAULT_MAX_LEN,
-    EARLIEST_US,
-    KNOWN_TRADE_MODES,
-    MAX_LEN,
-    MAX_LINES,
-)
+from quanhub.common.validation import MAX_LINES
 from quanhub.gateway import fastpath, parsing
 from quanhub.gateway.app import create_app
-from quanhub.gateway.fastpath import schema
 from quanhub.gateway.settings import GatewaySettings
 from quanhub.ingest.v1 import ingest_pb2
 
@@ -145,25 +137,12 @@ def _workload(count: int) -> dict[str, list[ingest_pb2.Event]]:
     return by_partner
 
 
-def test_the_native_schema_is_ingest_proto() -> None:
-    expected = schema()  # the descriptors' fields, as FastPath.load compares them
-    assert set(native.SCHEMA) == expected
-
-
 async def test_the_native_tables_are_python_s() -> None:
-    """The tables and limits the native path judges by are the Python modules' own, handed
-    over at start (none restated in Rust)."""
-    expected = {
-        "carriers": dict(CODES), "trade_modes": KNOWN_TRADE_MODES,
-        "receipts": RECEIPT_MESSAGE_TYPES, "max_len": dict(MAX_LEN),
-        "default_max_len": DEFAULT_MAX_LEN, "earliest_us": EARLIEST_US,
-        "min_seconds": MIN_SECONDS, "max_seconds": MAX_SECONDS, "max_lines": MAX_LINES,
-        "free_text": {name: list(names) for name, names in fields.free_text().items()},
-    }  # fmt: skip
+    """The native path is built from the contract (ingest.proto's options), the schema (its
+    descriptors) and the Python modules' tables and limits, handed over at start."""
     async with _gateway(native_path=True, now=NOW) as gateway:
         state = gateway.app_state
-        held = state.fast_path.tables()
-        assert held == {**expected, "max_string_chars": state.limits.max_string_chars}
+        assert state.fast_path.tables() == fastpath.tables(state.limits)
 
 
 @given(st.binary(max_size=80))
@@ -443,13 +422,66 @@ async def test_events_at_and_over_the_lines_limit_get_python_s_answer(partner: s
         assert _fast_share(pair) > 0, "the native path judged the event at the limit"
 
 
-@pytest.mark.parametrize("partner", ["TMALL", "JNAGENT"])
-async def test_the_native_path_takes_the_lines_limit_from_python(
-    partner: str, monkeypatch: pytest.MonkeyPatch
+def _clear_validation_plans() -> None:
+    for plan in (validation._field_plan, validation._event_plan, validation._item_limits):
+        plan.cache_clear()
+
+
+@pytest.fixture
+def contract_changed(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., None]]:
+    """Change one field's rule in the contract, as an edit of its options in ingest.proto
+    and `make proto` would: both paths read it from `contract.rules()` (the validator's
+    length table is built from it at import, so it is rebuilt here as the lead's
+    test_contract.py does)."""
+
+    def change(message: str, field: str, **changes: object) -> None:
+        rules = {
+            name: tuple(
+                dataclasses.replace(r, **changes) if (name, r.name) == (message, field) else r
+                for r in fields_
+            )
+            for name, fields_ in contract.rules().items()
+        }
+        monkeypatch.setattr(contract, "rules", lambda: MappingProxyType(rules))
+        limits = {(m, r.name): r.max_length for m, rs in rules.items() for r in rs if r.is_string}
+        monkeypatch.setattr(validation, "_LIMITS", limits)
+        monkeypatch.setattr(validation, "_MIN_MAX_LEN", min(limits.values()))
+        _clear_validation_plans()
+
+    yield change
+    monkeypatch.undo()
+    _clear_validation_plans()
+
+
+async def test_a_length_changed_in_the_contract_changes_both_paths(
+    contract_changed: Callable[..., None],
 ) -> None:
-    """A MAX_LINES changed in Python is the native path's limit too (it is handed over)."""
-    for module in (validation, fastpath, parsing):
-        monkeypatch.setattr(module, "MAX_LINES", 3)
+    """ParcelEvent.location's max_length (256 in ingest.proto) set to 8: both paths refuse
+    nine characters and take eight, and the native path judges the eight itself."""
+    base = next(e for e in _BASE["ZTO"] if e.WhichOneof("body") == "parcel")
+    events = [
+        _with(base, ("parcel", "location"), text)
+        for text in ("济南转运中心一二", "济南转运中心一二三")
+    ]
+    for i, event in enumerate(events):
+        event.event_id = f"location-{i}"
+    now = _AFTER + timedelta(minutes=5)
+    assert [validation.validate_event(e, now) for e in events] == [[], []]
+    contract_changed("ParcelEvent", "location", max_length=8)
+    (violation,) = validation.validate_event(events[1], now)
+    assert (violation.code, violation.field) == ("too_long", "parcel.location")
+    async with _pair(now) as pair:
+        await pair.post("ZTO", events)
+        assert _fast_share(pair) == 0.5, "eight characters are the native path's, nine Python's"
+
+
+@pytest.mark.parametrize("partner", ["TMALL", "JNAGENT"])
+async def test_the_native_path_takes_the_lines_limit_from_the_contract(
+    partner: str, contract_changed: Callable[..., None]
+) -> None:
+    """A `max_items` of `lines` changed in the contract is both paths' limit."""
+    message = "OrderEvent" if partner == "TMALL" else "CustomsEvent"
+    contract_changed(message, "lines", max_items=3)
     async with _pair(_AFTER + timedelta(minutes=5)) as pair:
         await pair.post(partner, _with_lines(partner, (3, 4)))
         assert _fast_share(pair) == 0.5, "3 lines are the native path's, 4 Python's to refuse"
@@ -502,24 +534,30 @@ async def test_a_failing_native_path_leaves_the_request_to_python(
     assert "张" not in logged.out + logged.err, "a panic's message is never logged"
 
 
-async def test_a_native_module_built_from_other_sources_is_not_used(
-    monkeypatch: pytest.MonkeyPatch,
+@pytest.mark.parametrize(
+    ("message", "number", "changes"),
+    [
+        pytest.param("ParcelEvent", 8, {"format": "postcode"}, id="a format it does not know"),
+        pytest.param("ParcelEvent", 8, {"personal": "iris"}, id="a personal kind it does not know"),
+        pytest.param("ParcelEvent", 8, {"class": "secret"}, id="a class it does not know"),
+        pytest.param("ParcelEvent", 99, {"name": "new_field"}, id="a field the schema lacks"),
+        pytest.param("ParcelEvent", 8, {"name": "place"}, id="a field of another name"),
+    ],
+)
+async def test_a_contract_the_native_module_cannot_serve_is_not_used(
+    monkeypatch: pytest.MonkeyPatch, message: str, number: int, changes: dict[str, str]
 ) -> None:
-    monkeypatch.setattr(native, "SCHEMA", [*native.SCHEMA, ("Event", "new_field", 99)])
+    """A module built before the contract gained a format, kind or class (or handed a table
+    that is not the schema's) is not used: the gateway runs on Python alone."""
+    table = contract.native_table()
+    rule = table["messages"][message].get(number) or dict(table["messages"][message][8])
+    table["messages"][message][number] = {**rule, **changes}
+    monkeypatch.setattr(contract, "native_table", lambda: table)
     async with _gateway(native_path=True, now=NOW, expect_fast=False) as gateway:
         assert gateway.metrics.get_sample_value("quanhub_gateway_fast_path_enabled") == 0.0
     monkeypatch.undo()
     async with _gateway(native_path=True, now=NOW) as gateway:
         assert gateway.metrics.get_sample_value("quanhub_gateway_fast_path_enabled") == 1.0
-
-
-async def test_a_native_module_without_a_free_text_field_is_not_used(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """A free-text field the native module cannot scrub (built before it was added)."""
-    monkeypatch.setattr(fields, "free_text", lambda: {"ParcelEvent": ("new_text",)})
-    async with _gateway(native_path=True, now=NOW, expect_fast=False) as gateway:
-        assert gateway.metrics.get_sample_value("quanhub_gateway_fast_path_enabled") == 0.0
 
 
 # --- free text quoting numbers (quanhub.common.freetext) ---------------------------------
@@ -585,16 +623,19 @@ def _free_text_paths(body: str) -> list[tuple[str, ...]]:
     return paths
 
 
-def test_the_native_path_scrubs_the_fields_it_is_handed() -> None:
-    """Which fields are free text is Python's table: the native path scrubs what it is
-    handed, no more, and refuses a table naming a field it does not have."""
+def test_the_native_path_scrubs_the_fields_the_contract_classes_free_text() -> None:
+    """Which fields are free text is the contract's `field_class`: the native path scrubs
+    what the table it is handed classes so, no more."""
     limits = parsing.BodyLimits(
         max_body_bytes=2**22, max_events=10, max_event_bytes=2**20, max_string_chars=10**6,
         max_json_depth=32, max_json_body_bytes=2**22, max_json_values=10**6,
     )  # fmt: skip
     handed = fastpath.tables(limits)
-    handed["free_text"] = {"ParcelEvent": ["vehicle_no"]}
+    parcel = handed["contract"]["messages"]["ParcelEvent"]
+    location = next(n for n, r in parcel.items() if r["name"] == "location")
+    parcel[location] = {**parcel[location], "class": "identifier"}
     fast = native.FastPath(**handed, secret=b"s" * 32, namespace=b"n" * 16)
+    assert "location" not in fast.free_text()["ParcelEvent"]
     event = next(e for e in _BASE["ZTO"] if e.WhichOneof("body") == "parcel")
     event = _with(_with(event, ("parcel", "vehicle_no"), "13812345678"), ("trace_id",), "")
     event = _with(event, ("parcel", "location"), "13812345678")
@@ -609,9 +650,6 @@ def test_the_native_path_scrubs_the_fields_it_is_handed() -> None:
     assert prepared is not None
     written = canonical_pb2.RawEnvelope.FromString(prepared[3]).event.parcel
     assert (written.vehicle_no, written.location) == ("138****5678", "13812345678")
-    handed["free_text"] = {"ParcelEvent": ["plate"]}
-    with pytest.raises(ValueError, match=r"ParcelEvent\.plate"):
-        native.FastPath(**handed, secret=b"s" * 32, namespace=b"n" * 16)
 
 
 def _texts_in_records(records: Sequence[Any], paths: Sequence[tuple[str, ...]]) -> list[str]:

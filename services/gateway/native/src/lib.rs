@@ -8,10 +8,19 @@
 //! It answers only for events it is sure of: any other event is left to Python, and a body
 //! it cannot decode exactly as upb would is left to Python whole. See
 //! services/gateway/quanhub/gateway/fastpath.py for how the route combines the two.
+//!
+//! No field of the contract is named in its per-field rules or its codec: Python hands it
+//! the schema (ingest.proto's descriptors: schema.rs, codec.rs) and each field's rules
+//! (its options: contract.rs), which rules.rs and pii.rs interpret. The rules that join
+//! fields (event time, a declaration's document, a receipt's status, who may publish what,
+//! the business key) are code over fields looked up by name once, at start (`Names`).
 
-mod model;
+mod codec;
+mod contract;
+mod formats;
 mod pii;
 mod rules;
+mod schema;
 mod wire;
 
 use std::collections::{HashMap, HashSet};
@@ -21,9 +30,11 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList};
 use sha1::{Digest, Sha1};
 
-use crate::model::Body;
-use crate::pii::{push_hex, FreeText, Keyed};
-use crate::rules::{strip, Caller, Tables};
+use crate::codec::{Msg, Value};
+use crate::formats::{Format, Formats};
+use crate::pii::{push_hex, Keyed, Parties};
+use crate::rules::{strip, Caller, Names, Tables};
+use crate::schema::Schema;
 use crate::wire::put_varint;
 
 /// Kafka's murmur2 (org.apache.kafka.common.utils.Utils.murmur2), as an unsigned 32-bit value.
@@ -73,24 +84,24 @@ fn event_id(namespace: &[u8], partner: &str, source_event_id: &str) -> String {
     out
 }
 
-fn business_key(body: &Body, partner: &str, tables: &Tables) -> Option<String> {
-    Some(match body {
-        Body::Parcel(p) => {
-            let carrier = tables
-                .carriers
-                .get(&strip(&p.carrier_code).to_ascii_lowercase())?;
-            format!("P|{carrier}|{}", strip(&p.waybill_no).to_ascii_uppercase())
-        }
-        Body::Order(o) => format!("O|{}|{}", strip(&o.platform_code), strip(&o.order_no)),
-        Body::Customs(c) => {
-            let cop_no = strip(&c.cop_no);
-            let reference = if cop_no.is_empty() {
-                strip(&c.order_no)
-            } else {
-                cop_no
-            };
-            format!("C|{}|{reference}", strip(partner))
-        }
+/// The Kafka key of an event, as `canonical.event_business_key` makes it.
+fn business_key(n: &Names, e: &Msg, partner: &str, formats: &Formats) -> Option<String> {
+    let (body, b) = n.body_of(e)?;
+    Some(if body.slot == n.parcel.slot {
+        let carrier = formats.carrier(b.str(n.parcel_carrier_code))?;
+        let waybill = strip(b.str(n.parcel_waybill_no)).to_ascii_uppercase();
+        format!("P|{carrier}|{waybill}")
+    } else if body.slot == n.order.slot {
+        let platform = strip(b.str(n.order_platform_code));
+        format!("O|{platform}|{}", strip(b.str(n.order_order_no)))
+    } else {
+        let cop_no = strip(b.str(n.customs_cop_no));
+        let reference = if cop_no.is_empty() {
+            strip(b.str(n.customs_order_no))
+        } else {
+            cop_no
+        };
+        format!("C|{}|{reference}", strip(partner))
     })
 }
 
@@ -134,76 +145,146 @@ fn put_field(out: &mut Vec<u8>, tag: u8, bytes: &[u8]) {
     out.extend_from_slice(bytes);
 }
 
-/// One accepted event: (kind, key, murmur2 of the key, envelope, event id, trace id).
+/// One accepted event: (kind number, key, murmur2 of the key, envelope, event id, trace id).
 type Prepared = (u8, Vec<u8>, u32, Vec<u8>, String, String);
 
 #[pyclass(frozen)]
 struct FastPath {
+    schema: Schema,
+    names: Names,
     tables: Tables,
+    parties: Parties,
     keyed: Keyed,
     namespace: Vec<u8>,
+    /// What it was built from, as handed over (for `tables`).
+    handed: Py<PyDict>,
+}
+
+fn value_error(error: String) -> PyErr {
+    PyValueError::new_err(error)
 }
 
 #[pymethods]
 impl FastPath {
+    /// The fast path over the contract (`contract.native_table()`) and the schema of the
+    /// messages it decodes (`fastpath.schema()`: root, and per message its fields as
+    /// (number, name, type, repeated, message type, oneof, presence)). A ValueError when
+    /// the code here cannot serve them (a field the rules that join fields read is missing,
+    /// a format, kind or type it does not know).
     #[new]
     #[allow(clippy::too_many_arguments)]
-    #[pyo3(signature = (*, carriers, trade_modes, receipts, max_len, default_max_len,
-                        max_string_chars, earliest_us, min_seconds, max_seconds, max_lines,
-                        free_text, secret, namespace))]
+    #[pyo3(signature = (*, contract, schema, kinds, carriers, values, receipts,
+                        max_string_chars, earliest_us, min_seconds, max_seconds,
+                        secret, namespace))]
     fn new(
+        py: Python<'_>,
+        contract: &Bound<'_, PyDict>,
+        schema: &Bound<'_, PyDict>,
+        kinds: Vec<String>,
         carriers: HashMap<String, String>,
-        trade_modes: HashSet<String>,
+        values: HashMap<String, HashSet<String>>,
         receipts: HashSet<String>,
-        max_len: HashMap<String, usize>,
-        default_max_len: usize,
         max_string_chars: usize,
         earliest_us: i64,
         min_seconds: i64,
         max_seconds: i64,
-        max_lines: usize,
-        free_text: FreeText,
         secret: &[u8],
         namespace: &[u8],
     ) -> PyResult<Self> {
-        pii::check_free_text(&free_text).map_err(PyValueError::new_err)?;
+        let handed = PyDict::new(py);
+        for (key, value) in [("contract", contract.as_any()), ("schema", schema.as_any())] {
+            handed.set_item(key, value)?;
+        }
+        handed.set_item("kinds", &kinds)?;
+        handed.set_item("carriers", &carriers)?;
+        handed.set_item("values", &values)?;
+        handed.set_item("receipts", &receipts)?;
+        handed.set_item("max_string_chars", max_string_chars)?;
+        handed.set_item("earliest_us", earliest_us)?;
+        handed.set_item("min_seconds", min_seconds)?;
+        handed.set_item("max_seconds", max_seconds)?;
+        let rules = contract::Contract::read(contract)?;
+        let root: String = schema
+            .get_item("root")?
+            .ok_or_else(|| value_error("the schema has no root".into()))?
+            .extract()?;
+        let messages: Vec<schema::MessageSpec> = schema
+            .get_item("messages")?
+            .ok_or_else(|| value_error("the schema has no messages".into()))?
+            .extract()?;
+        let schema = Schema::new(&messages, &root, &rules).map_err(value_error)?;
+        for (message, number, name) in rules.fields() {
+            let found = schema.message(message).map_err(value_error)?;
+            let slot = schema.slot(found, name).map_err(value_error)?;
+            if schema.messages[found].fields[slot].number != number {
+                return Err(value_error(format!(
+                    "{message}.{name} is not field {number}"
+                )));
+            }
+        }
+        let names = Names::new(&schema, &kinds).map_err(value_error)?;
+        let parties = pii::parties(&schema, names.event, names.body);
         let tables = Tables {
-            carriers,
-            trade_modes,
+            formats: Formats::new(values, carriers).map_err(value_error)?,
             receipts,
-            max_len,
-            default_max_len,
             max_string_chars,
             earliest_us,
             min_seconds,
             max_seconds,
-            max_lines,
-            free_text,
         };
         Ok(FastPath {
+            schema,
+            names,
             tables,
+            parties,
             keyed: Keyed::new(secret),
             namespace: namespace.to_vec(),
+            handed: handed.unbind(),
         })
     }
 
-    /// The tables and limits it judges by, as handed over (keyword names of `new`); for the
-    /// test that they are Python's.
+    /// What it was built from, as handed over (keyword names of `new`, without the secret
+    /// and the namespace); for the test that they are Python's.
     fn tables<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        let t = &self.tables;
-        let out = PyDict::new(py);
-        out.set_item("carriers", &t.carriers)?;
-        out.set_item("trade_modes", &t.trade_modes)?;
-        out.set_item("receipts", &t.receipts)?;
-        out.set_item("max_len", &t.max_len)?;
-        out.set_item("default_max_len", t.default_max_len)?;
-        out.set_item("max_string_chars", t.max_string_chars)?;
-        out.set_item("earliest_us", t.earliest_us)?;
-        out.set_item("min_seconds", t.min_seconds)?;
-        out.set_item("max_seconds", t.max_seconds)?;
-        out.set_item("max_lines", t.max_lines)?;
-        out.set_item("free_text", &t.free_text)?;
-        Ok(out)
+        self.handed.bind(py).copy()
+    }
+
+    /// Message name -> its free-text fields by field number, as read from the contract:
+    /// what it scrubs (the tests compare it with `fields.free_text()`).
+    fn free_text(&self) -> HashMap<String, Vec<String>> {
+        let mut out = HashMap::new();
+        for message in &self.schema.messages {
+            let texts: Vec<String> = (message.fields.iter())
+                .filter(|f| f.is_free_text())
+                .map(|f| f.name.clone())
+                .collect();
+            if !texts.is_empty() {
+                out.insert(message.name.clone(), texts);
+            }
+        }
+        out
+    }
+
+    /// Per body, the token path and kind of each personal field it tokenises, in the order
+    /// it writes them (the tests compare it with `pii._party_plan()`).
+    fn parties(&self) -> HashMap<String, Vec<(String, String)>> {
+        let event = &self.schema.messages[self.names.event];
+        let mut out = HashMap::new();
+        for (slot, parties) in &self.parties {
+            let paths = (parties.iter())
+                .flat_map(|p| p.fields.iter())
+                .map(|(_, kind, path)| (path.clone(), kind.name().to_owned()))
+                .collect();
+            out.insert(event.fields[*slot].name.clone(), paths);
+        }
+        out
+    }
+
+    /// Whether `value` has the named format, by the lists it was handed (the tests run
+    /// tests/corpus/formats.json through it); a ValueError for an unknown name.
+    fn matches_format(&self, name: &str, value: &str) -> PyResult<bool> {
+        let format = Format::named(name).ok_or_else(|| value_error(format!("no format {name}")))?;
+        Ok(self.tables.formats.matches(format, value))
     }
 
     /// The request's events, decoded (`Decoded`), or None: leave the whole body to Python
@@ -211,14 +292,14 @@ impl FastPath {
     /// string is over the gateway's `max_string_chars`). Nothing is judged yet: the caller
     /// spends the partner's rate budget on `len(decoded)` first.
     fn decode(&self, body: &[u8], max_events: usize) -> Option<Decoded> {
-        let raw = model::request_events(body)?;
+        let (item, raw) = codec::items(&self.schema, body)?;
         if raw.is_empty() || raw.len() > max_events {
             return None;
         }
         let mut events = Vec::with_capacity(raw.len());
         for bytes in raw {
-            let event = model::event(bytes)?;
-            if !rules::within_string_limit(&event, &self.tables) {
+            let event = codec::decode(&self.schema, item, bytes)?;
+            if !self.tables.within_string_limit(&self.schema, item, &event) {
                 return None;
             }
             events.push((bytes.len(), event));
@@ -227,8 +308,8 @@ impl FastPath {
     }
 
     /// One entry per decoded event, in order: None for an event Python must judge, else
-    /// (kind 0 order / 1 parcel / 2 customs, key, key's murmur2, envelope, event id, trace id).
-    /// Takes the events out of `decoded` (masking works on them in place).
+    /// (kind number, key, key's murmur2, envelope, event id, trace id). Takes the events
+    /// out of `decoded` (masking works on them in place).
     #[allow(clippy::too_many_arguments)]
     #[pyo3(signature = (decoded, *, partner, kind, own_carrier, customs_code, latest_us,
                         max_event_bytes, head, ingress, trace_id))]
@@ -284,7 +365,7 @@ impl FastPath {
 #[pyclass]
 struct Decoded {
     /// Each event with the length of its bytes on the wire.
-    events: Vec<(usize, model::Event)>,
+    events: Vec<(usize, Msg)>,
 }
 
 #[pymethods]
@@ -295,46 +376,50 @@ impl Decoded {
 }
 
 impl FastPath {
+    fn encode_event(&self, event: &Msg) -> Vec<u8> {
+        let mut out = Vec::with_capacity(512);
+        codec::encode(&self.schema, self.names.event, event, &mut out);
+        out
+    }
+
     #[allow(clippy::too_many_arguments)]
     fn prepare_one(
         &self,
         wire_len: usize,
-        mut event: model::Event,
+        mut event: Msg,
         caller: &Caller<'_>,
         max_event_bytes: usize,
         head: &[u8],
         ingress: &[u8],
         trace_id: &str,
     ) -> Option<Prepared> {
+        let (schema, names, tables) = (&self.schema, &self.names, &self.tables);
         // upb's ByteSize is the canonical encoding's; re-encoding an int32 given in five
         // bytes can double its size, so only a wire length over half the limit needs it.
         if wire_len.saturating_mul(2) > max_event_bytes
-            && model::encode(&event).len() > max_event_bytes
+            && self.encode_event(&event).len() > max_event_bytes
         {
             return None;
         }
-        if !(self.tables.may_publish(&event, caller) && self.tables.valid(&event, caller.latest_us))
+        if !(tables.may_publish(names, &event, caller)
+            && tables.valid(schema, names, &event, caller.latest_us))
         {
             return None;
         }
-        let body = event.body.as_ref()?;
-        let kind = match body {
-            Body::Order(_) => 0,
-            Body::Parcel(_) => 1,
-            Body::Customs(_) => 2,
-        };
-        let key = business_key(body, caller.partner, &self.tables)?;
-        let id = event_id(&self.namespace, caller.partner, &event.event_id);
-        if !event.trace_id.is_empty() && !is_safe_trace_id(&event.trace_id) {
-            event.trace_id.clear(); // it may carry text (personal data): the request's is used
+        let kind = names.body_of(&event)?.0.kind;
+        let key = business_key(names, &event, caller.partner, &tables.formats)?;
+        let id = event_id(&self.namespace, caller.partner, event.str(names.event_id));
+        let own_trace = event.str(names.trace_id);
+        if !own_trace.is_empty() && !is_safe_trace_id(own_trace) {
+            // it may carry text (personal data): the request's is used
+            event.values[names.trace_id] = Value::Unset;
         }
-        let trace = if event.trace_id.is_empty() {
-            trace_id.to_owned()
-        } else {
-            event.trace_id.clone()
+        let trace = match event.str(names.trace_id) {
+            "" => trace_id.to_owned(),
+            own => own.to_owned(),
         };
-        let tokens = pii::protect(&mut event, &self.keyed, &self.tables.free_text)?;
-        let encoded = model::encode(&event);
+        let tokens = pii::protect(schema, names.event, &mut event, &self.parties, &self.keyed)?;
+        let encoded = self.encode_event(&event);
         let mut value = Vec::with_capacity(head.len() + encoded.len() + 64 + tokens.len() * 100);
         value.extend_from_slice(head);
         if !trace.is_empty() {
@@ -387,6 +472,5 @@ fn quanhub_gateway_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
         "PanicException",
         m.py().get_type::<pyo3::panic::PanicException>(),
     )?;
-    m.add("SCHEMA", model::SCHEMA.to_vec())?;
     Ok(())
 }

@@ -1,15 +1,14 @@
 //! Personal data, as quanhub.common.pii treats it: keyed-hash tokens, masks, and free text
-//! scrubbed as quanhub.common.freetext scrubs it. Only for values of `rules::plain`
-//! characters (free text: `rules::text_char`), on which Python's NFKC, split(), strip(),
-//! upper() and \d act as the ASCII operations here do.
+//! scrubbed as quanhub.common.freetext scrubs it. Which fields are personal (and of what
+//! kind) and which are free text is the contract's (schema.rs), read here, stated nowhere
+//! in this crate. Only for values of `rules::plain` characters (free text:
+//! `rules::text_char`), on which Python's NFKC, split(), strip(), upper() and \d act as the
+//! ASCII operations here do.
 
 use sha2::{Digest, Sha256};
 
-use std::collections::HashMap;
-
-use crate::model::{
-    Body, Consignee, CustomsEvent, Event, GoodsLine, OrderEvent, ParcelEvent, Person,
-};
+use crate::codec::{Msg, Value};
+use crate::schema::{Schema, Type};
 
 const BLOCK: usize = 64;
 
@@ -53,8 +52,9 @@ pub fn push_hex(out: &mut String, bytes: &[u8]) {
     }
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Kind {
+/// A personal value's kind (options.proto `PersonalKind`); its name is its token domain.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Kind {
     IdNumber,
     Name,
     Telephone,
@@ -62,6 +62,27 @@ enum Kind {
 }
 
 impl Kind {
+    /// The kind by its name in `contract.PersonalKind` ("id"); None for an unknown name.
+    pub fn named(name: &str) -> Option<Kind> {
+        Some(match name {
+            "id" => Kind::IdNumber,
+            "name" => Kind::Name,
+            "phone" => Kind::Telephone,
+            "address" => Kind::Address,
+            _ => return None,
+        })
+    }
+
+    /// Its name in `contract.PersonalKind`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::IdNumber => "id",
+            Kind::Name => "name",
+            Kind::Telephone => "phone",
+            Kind::Address => "address",
+        }
+    }
+
     fn prefix(self) -> &'static str {
         match self {
             Kind::IdNumber => "id\u{1f}",
@@ -272,193 +293,6 @@ fn scrub_in_place(text: &mut String) -> bool {
     }
 }
 
-/// Message name -> its free-text fields, by field name: `quanhub.common.fields.free_text()`,
-/// handed over at start, so which fields are free text is decided in Python only.
-pub type FreeText = HashMap<String, Vec<String>>;
-
-/// A message whose string fields the free-text table may name.
-trait Texts {
-    /// The message's name in ingest.proto (`Descriptor.name`).
-    const NAME: &'static str;
-    /// The names of all its string fields.
-    const STRINGS: &'static [&'static str];
-    fn text_mut(&mut self, field: &str) -> Option<&mut String>;
-}
-
-macro_rules! texts {
-    ($ty:ty, [$($field:ident),*]) => {
-        impl Texts for $ty {
-            const NAME: &'static str = stringify!($ty);
-            const STRINGS: &'static [&'static str] = &[$(stringify!($field)),*];
-            fn text_mut(&mut self, field: &str) -> Option<&mut String> {
-                match field {
-                    $(stringify!($field) => Some(&mut self.$field),)*
-                    _ => None,
-                }
-            }
-        }
-    };
-}
-
-texts!(Event, [event_id, trace_id]);
-texts!(Person, [id_number, name, telephone]);
-texts!(Consignee, [name, telephone, address, district_code]);
-texts!(
-    GoodsLine,
-    [
-        item_no,
-        item_name,
-        hs_code,
-        unit,
-        unit_price,
-        total_price,
-        origin_country
-    ]
-);
-texts!(
-    OrderEvent,
-    [
-        platform_code,
-        order_no,
-        code_system,
-        code,
-        description,
-        carrier_code,
-        waybill_no,
-        trade_mode,
-        ie_flag,
-        currency,
-        goods_value,
-        freight,
-        discount,
-        tax_total,
-        actual_paid,
-        pay_code,
-        pay_transaction_id,
-        ebc_code
-    ]
-);
-texts!(
-    ParcelEvent,
-    [
-        carrier_code,
-        waybill_no,
-        code_system,
-        code,
-        description,
-        platform_code,
-        order_no,
-        location,
-        district_code,
-        delivery_point_id,
-        vehicle_no
-    ]
-);
-texts!(
-    CustomsEvent,
-    [
-        message_type,
-        trade_mode,
-        ie_flag,
-        cop_no,
-        invt_no,
-        order_no,
-        ebp_code,
-        ebc_code,
-        logistics_code,
-        logistics_no,
-        agent_code,
-        customs_code,
-        return_status,
-        return_time,
-        return_info,
-        currency,
-        goods_value,
-        freight,
-        tax_total,
-        actual_paid,
-        pay_code,
-        pay_transaction_id,
-        statistics_flag,
-        pre_no
-    ]
-);
-
-/// An error naming the first field of `table` that names no string field this module
-/// reads (a table from other sources than this build's).
-pub fn check_free_text(table: &FreeText) -> Result<(), String> {
-    fn known<T: Texts>(fields: &[String]) -> Option<&String> {
-        fields.iter().find(|f| !T::STRINGS.contains(&f.as_str()))
-    }
-    for (message, fields) in table {
-        let unknown = match message.as_str() {
-            "Event" => known::<Event>(fields),
-            "Person" => known::<Person>(fields),
-            "Consignee" => known::<Consignee>(fields),
-            "GoodsLine" => known::<GoodsLine>(fields),
-            "OrderEvent" => known::<OrderEvent>(fields),
-            "ParcelEvent" => known::<ParcelEvent>(fields),
-            "CustomsEvent" => known::<CustomsEvent>(fields),
-            _ => return Err(format!("free text of unknown message {message}")),
-        };
-        if let Some(field) = unknown {
-            return Err(format!("free text names no string field {message}.{field}"));
-        }
-    }
-    Ok(())
-}
-
-/// Scrub `message`'s fields of `table`, in place; false when one holds a character only
-/// Python reads.
-fn scrub_message<T: Texts>(message: &mut T, table: &FreeText) -> bool {
-    let Some(fields) = table.get(T::NAME) else {
-        return true;
-    };
-    fields
-        .iter()
-        .all(|field| message.text_mut(field).is_some_and(scrub_in_place))
-}
-
-fn scrub_all<T: Texts>(messages: &mut [T], table: &FreeText) -> bool {
-    if !table.contains_key(T::NAME) {
-        return true;
-    }
-    messages.iter_mut().all(|m| scrub_message(m, table))
-}
-
-fn scrub_parties(
-    persons: [&mut Option<Person>; 2],
-    consignee: &mut Option<Consignee>,
-    table: &FreeText,
-) -> bool {
-    persons
-        .into_iter()
-        .all(|p| p.as_mut().is_none_or(|p| scrub_message(p, table)))
-        && consignee.as_mut().is_none_or(|c| scrub_message(c, table))
-}
-
-/// Scrub every field the free-text table names, at every level of the event, in place, as
-/// `fields.scrub_free_text` does; false when one holds a character only Python reads.
-fn scrub_free_text(e: &mut Event, table: &FreeText) -> bool {
-    if !scrub_message(e, table) {
-        return false;
-    }
-    match &mut e.body {
-        None => true,
-        Some(Body::Order(o)) => {
-            scrub_message(o, table)
-                && scrub_parties([&mut o.buyer, &mut o.payer], &mut o.consignee, table)
-                && scrub_all(&mut o.lines, table)
-        }
-        Some(Body::Parcel(p)) => scrub_message(p, table),
-        Some(Body::Customs(c)) => {
-            scrub_message(c, table)
-                && scrub_parties([&mut c.buyer, &mut c.payer], &mut c.consignee, table)
-                && scrub_all(&mut c.lines, table)
-        }
-    }
-}
-
 /// freetext._DATE_OR_TIME.fullmatch: a date or time, or a range of two, in ASCII digits.
 fn date_or_time(b: &[u8]) -> bool {
     let Some(mut i) = when(b, 0) else {
@@ -522,71 +356,117 @@ fn time(b: &[u8], i: usize) -> Option<usize> {
     Some(i + 5)
 }
 
-const PERSON: [(&str, Kind); 3] = [
-    ("id_number", Kind::IdNumber),
-    ("name", Kind::Name),
-    ("telephone", Kind::Telephone),
-];
-const CONSIGNEE: [(&str, Kind); 3] = [
-    ("name", Kind::Name),
-    ("telephone", Kind::Telephone),
-    ("address", Kind::Address),
-];
-
-fn person_fields(p: &mut Person) -> [&mut String; 3] {
-    [&mut p.id_number, &mut p.name, &mut p.telephone]
+/// Scrub every free-text field of `msg` (of type `ty`) and of the messages within it, in
+/// place, as `fields.scrub_free_text` does; false when one holds a character only Python
+/// reads.
+fn scrub_free_text(schema: &Schema, ty: usize, msg: &mut Msg) -> bool {
+    for (field, value) in schema.messages[ty].fields.iter().zip(&mut msg.values) {
+        let ok = match (value, field.ty) {
+            (Value::Str(text), _) if field.is_free_text() => scrub_in_place(text),
+            (Value::Message(inner), Type::Message(inner_ty)) => {
+                scrub_free_text(schema, inner_ty, inner)
+            }
+            (Value::Repeated(items), Type::Message(inner_ty)) => items
+                .iter_mut()
+                .all(|item| scrub_free_text(schema, inner_ty, item)),
+            _ => true,
+        };
+        if !ok {
+            return false;
+        }
+    }
+    true
 }
 
-fn consignee_fields(c: &mut Consignee) -> [&mut String; 3] {
-    [&mut c.name, &mut c.telephone, &mut c.address]
+/// A party of a body (buyer, consignee, payer): its slot in the body, and its personal
+/// fields' slots, kinds and token paths ("order.buyer.id_number").
+pub struct Party {
+    pub slot: usize,
+    pub fields: Vec<(usize, Kind, String)>,
+}
+
+/// Per member of the event's body oneof (its slot in the event), its parties in
+/// field-number order, fields likewise: `pii._party_plan` read from the same options.
+pub type Parties = Vec<(usize, Vec<Party>)>;
+
+/// The party plan of `event`'s oneof `body`: the body's singular message fields whose type
+/// has personal fields.
+pub fn parties(schema: &Schema, event: usize, body: usize) -> Parties {
+    let mut plan = Vec::new();
+    for (body_slot, member) in schema.messages[event].fields.iter().enumerate() {
+        let Type::Message(body_ty) = member.ty else {
+            continue;
+        };
+        if member.oneof != Some(body) {
+            continue;
+        }
+        let mut parties = Vec::new();
+        for (slot, party) in schema.messages[body_ty].fields.iter().enumerate() {
+            let Type::Message(party_ty) = party.ty else {
+                continue;
+            };
+            if party.repeated {
+                continue;
+            }
+            let fields: Vec<_> = (schema.messages[party_ty].fields.iter().enumerate())
+                .filter_map(|(i, f)| {
+                    let path = format!("{}.{}.{}", member.name, party.name, f.name);
+                    f.rule.personal.map(|kind| (i, kind, path))
+                })
+                .collect();
+            if !fields.is_empty() {
+                parties.push(Party { slot, fields });
+            }
+        }
+        if !parties.is_empty() {
+            plan.push((body_slot, parties));
+        }
+    }
+    plan
 }
 
 /// Mask the event's personal fields and scrub its free text in place; the tokens by field
 /// path, in the order `protect_in_place` writes them. None when a free text holds a
 /// character only Python reads.
 pub fn protect(
-    e: &mut Event,
+    schema: &Schema,
+    event_ty: usize,
+    event: &mut Msg,
+    plan: &Parties,
     keyed: &Keyed,
-    free_text: &FreeText,
 ) -> Option<Vec<(String, String)>> {
-    let mut tokens = Vec::new();
-    let mut seen: Vec<(Kind, String, String)> = Vec::new();
-    let mut protect_field = |path: String, kind: Kind, value: &mut String| {
-        if value.is_empty() {
-            return;
-        }
-        let known = match seen.iter().find(|(k, v, _)| *k == kind && v == value) {
-            Some((_, _, t)) => t.clone(),
-            None => {
-                let t = token(keyed, kind, value);
-                seen.push((kind, value.clone(), t.clone()));
-                t
-            }
-        };
-        tokens.push((path, known));
-        *value = mask(kind, value);
-    };
-    if !scrub_free_text(e, free_text) {
+    if !scrub_free_text(schema, event_ty, event) {
         return None;
     }
-    let (body, buyer, payer, consignee) = match &mut e.body {
-        Some(Body::Order(o)) => ("order", &mut o.buyer, &mut o.payer, &mut o.consignee),
-        Some(Body::Customs(c)) => ("customs", &mut c.buyer, &mut c.payer, &mut c.consignee),
-        Some(Body::Parcel(_)) | None => return Some(tokens),
-    };
-    // Parties and fields in field-number order, as `protect_in_place` writes their tokens.
-    let parties = [
-        ("buyer", &PERSON, buyer.as_mut().map(person_fields)),
-        (
-            "consignee",
-            &CONSIGNEE,
-            consignee.as_mut().map(consignee_fields),
-        ),
-        ("payer", &PERSON, payer.as_mut().map(person_fields)),
-    ];
-    for (party, names, values) in parties {
-        for ((name, kind), value) in names.iter().zip(values.into_iter().flatten()) {
-            protect_field(format!("{body}.{party}.{name}"), *kind, value);
+    let mut tokens = Vec::new();
+    // Buyer, payer and consignee are often one person: each value is hashed once per event.
+    let mut seen: Vec<(Kind, String, String)> = Vec::new();
+    for (body_slot, parties) in plan {
+        let Some(body) = event.message_mut(*body_slot) else {
+            continue;
+        };
+        for party in parties {
+            let Some(values) = body.message_mut(party.slot) else {
+                continue;
+            };
+            for (slot, kind, path) in &party.fields {
+                let Value::Str(value) = &mut values.values[*slot] else {
+                    continue;
+                };
+                if value.is_empty() {
+                    continue;
+                }
+                let known = match seen.iter().find(|(k, v, _)| k == kind && v == value) {
+                    Some((_, _, t)) => t.clone(),
+                    None => {
+                        let t = token(keyed, *kind, value);
+                        seen.push((*kind, value.clone(), t.clone()));
+                        t
+                    }
+                };
+                tokens.push((path.clone(), known));
+                *value = mask(*kind, value);
+            }
         }
     }
     Some(tokens)

@@ -1,5 +1,7 @@
-//! Which events the fast path may publish without asking Python: the rules of
-//! quanhub.common.validation and quanhub.common.access.publishing, as predicates.
+//! Which events the fast path may publish without asking Python: the contract's field rules
+//! (schema.rs, read from ingest.proto's options) interpreted as quanhub.common.validation
+//! interprets them, and the rules that join fields (validate_event's event time and
+//! customs rules, check_publish) as code over fields looked up by name once (`Names`).
 //!
 //! Each predicate is true only when Python's rule certainly passes. Anything else (a
 //! violation, or a string with characters whose Python semantics this module does not
@@ -7,43 +9,130 @@
 //! So the fast path may send Python events it would have accepted, never the reverse; the
 //! differential tests in tests/unit/gateway hold it to that.
 
-use std::collections::{HashMap, HashSet};
+use std::borrow::Cow;
+use std::collections::HashSet;
 
-use crate::model::{
-    Body, Consignee, CustomsEvent, Event, GoodsLine, OrderEvent, ParcelEvent, Person,
-};
-use crate::pii::FreeText;
+use crate::codec::{Msg, Value};
+use crate::formats::Formats;
+use crate::schema::{Field, Normalize, Schema, Type};
 
-/// The tables and limits Python's rules use, taken from the Python modules at start-up.
+/// The tables and limits Python's rules use besides the contract, handed over at start.
 pub struct Tables {
-    /// Carrier code, case-folded -> hub carrier id (quanhub.common.carriers).
-    pub carriers: HashMap<String, String>,
-    pub trade_modes: HashSet<String>,
+    pub formats: Formats,
     /// CEB message types that are receipts (quanhub.common.canonical).
     pub receipts: HashSet<String>,
-    /// Per field name, its length limit in characters; others have `default_max_len`.
-    pub max_len: HashMap<String, usize>,
-    pub default_max_len: usize,
     /// What a body's strings may have at most (the gateway's `max_string_chars`).
     pub max_string_chars: usize,
     pub earliest_us: i64,
     pub min_seconds: i64,
     pub max_seconds: i64,
-    /// Goods lines one order or customs body may hold (quanhub.common.validation.MAX_LINES).
-    pub max_lines: usize,
-    /// Which fields are free text (quanhub.common.fields.free_text()).
-    pub free_text: FreeText,
 }
 
 /// Who publishes, and the request's own limits.
 pub struct Caller<'a> {
     pub partner: &'a str,
-    /// 0 order, 1 parcel, 2 customs: the one kind the partner's role publishes.
+    /// The one kind (its number) the partner's role publishes.
     pub kind: Option<u8>,
     /// The hub carrier the partner is (a carrier partner), as `carrier_of` gives it.
     pub own_carrier: &'a str,
     pub customs_code: Option<&'a str>,
     pub latest_us: i64,
+}
+
+/// A member of the event's body oneof.
+#[derive(Clone, Copy)]
+pub struct Body {
+    /// Its slot in the event, and its message type.
+    pub slot: usize,
+    pub ty: usize,
+    /// Its kind's number (the gateway's `KINDS`).
+    pub kind: u8,
+}
+
+/// The fields the rules that join fields read, by slot: looked up by name once, at start.
+pub struct Names {
+    pub event: usize,
+    pub event_id: usize,
+    pub occurred_at: usize,
+    pub seconds: usize,
+    pub nanos: usize,
+    pub trace_id: usize,
+    /// The event's oneof `body`.
+    pub body: usize,
+    pub order: Body,
+    pub parcel: Body,
+    pub customs: Body,
+    pub order_platform_code: usize,
+    pub order_order_no: usize,
+    pub parcel_carrier_code: usize,
+    pub parcel_waybill_no: usize,
+    pub customs_cop_no: usize,
+    pub customs_order_no: usize,
+    pub customs_message_type: usize,
+    pub customs_return_status: usize,
+    pub customs_return_time: usize,
+    pub customs_agent_code: usize,
+}
+
+impl Names {
+    /// The names in `schema`, whose root's items are events; `kinds` are the body members'
+    /// names by kind number. An error names the first one missing.
+    pub fn new(schema: &Schema, kinds: &[String]) -> Result<Self, String> {
+        let root = &schema.messages[schema.root];
+        let event = match root.fields.first().map(|f| f.ty) {
+            Some(Type::Message(event)) if root.fields.len() == 1 => event,
+            _ => return Err(format!("{} is not one repeated message", root.name)),
+        };
+        let body = |name: &str| -> Result<Body, String> {
+            let (slot, ty) = schema.nested(event, name)?;
+            let kind = kinds
+                .iter()
+                .position(|k| k == name)
+                .ok_or_else(|| format!("no kind {name}"))?;
+            Ok(Body {
+                slot,
+                ty,
+                kind: u8::try_from(kind).map_err(|e| e.to_string())?,
+            })
+        };
+        let (order, parcel, customs) = (body("order")?, body("parcel")?, body("customs")?);
+        let (occurred_at, timestamp) = schema.nested(event, "occurred_at")?;
+        let text = |message: usize, name: &str| schema.typed(message, name, Type::Str);
+        let oneofs = &schema.messages[event].oneofs;
+        Ok(Names {
+            event,
+            event_id: text(event, "event_id")?,
+            occurred_at,
+            seconds: schema.typed(timestamp, "seconds", Type::Int64)?,
+            nanos: schema.typed(timestamp, "nanos", Type::Int32)?,
+            trace_id: text(event, "trace_id")?,
+            body: oneofs
+                .iter()
+                .position(|o| o == "body")
+                .ok_or("the event has no oneof body")?,
+            order_platform_code: text(order.ty, "platform_code")?,
+            order_order_no: text(order.ty, "order_no")?,
+            parcel_carrier_code: text(parcel.ty, "carrier_code")?,
+            parcel_waybill_no: text(parcel.ty, "waybill_no")?,
+            customs_cop_no: text(customs.ty, "cop_no")?,
+            customs_order_no: text(customs.ty, "order_no")?,
+            customs_message_type: text(customs.ty, "message_type")?,
+            customs_return_status: text(customs.ty, "return_status")?,
+            customs_return_time: text(customs.ty, "return_time")?,
+            customs_agent_code: text(customs.ty, "agent_code")?,
+            order,
+            parcel,
+            customs,
+        })
+    }
+
+    /// The event's body and which member it is; None without one (or with a member the
+    /// code here does not know).
+    pub fn body_of<'e>(&self, event: &'e Msg) -> Option<(Body, &'e Msg)> {
+        [self.order, self.parcel, self.customs]
+            .into_iter()
+            .find_map(|b| event.message(b.slot).map(|m| (b, m)))
+    }
 }
 
 // --- characters ----------------------------------------------------------------------------
@@ -65,10 +154,6 @@ fn text_char(c: char) -> bool {
         )
 }
 
-pub fn all_plain(s: &str) -> bool {
-    s.chars().all(plain)
-}
-
 /// Python's str.strip() on a string of `text_char`s (the only whitespace among them: ' ').
 pub fn strip(s: &str) -> &str {
     s.trim_matches(' ')
@@ -78,320 +163,144 @@ fn required(s: &str) -> bool {
     !strip(s).is_empty()
 }
 
-fn digits(s: &str, min: usize, max: usize) -> bool {
-    (min..=max).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit())
-}
-
-/// `\d{1,13}(\.\d{1,4})?`
-fn decimal(s: &str) -> bool {
-    match s.split_once('.') {
-        None => digits(s, 1, 13),
-        Some((whole, fraction)) => digits(whole, 1, 13) && digits(fraction, 1, 4),
+/// All `text_char`s, at most `max_chars` of them.
+fn text(s: &str, max_chars: usize) -> bool {
+    if s.len() <= max_chars {
+        return s.chars().all(text_char); // no more characters than bytes
     }
-}
-
-fn money(s: &str) -> bool {
-    s.is_empty() || decimal(s)
-}
-
-/// `[A-Za-z0-9-]{6,40}` of the stripped value, when there is one.
-fn waybill(s: &str) -> bool {
-    let v = strip(s);
-    v.is_empty()
-        || ((6..=40).contains(&v.len())
-            && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
-}
-
-fn district(s: &str) -> bool {
-    s.is_empty() || digits(s, 6, 6)
-}
-
-/// Every string of the event, with its field name (the name picks its length limit).
-fn strings<'e>(e: &'e Event, each: &mut dyn FnMut(&str, &'e str) -> bool) -> bool {
-    fn person<'e>(p: &'e Option<Person>, each: &mut dyn FnMut(&str, &'e str) -> bool) -> bool {
-        p.as_ref().is_none_or(|p| {
-            each("id_number", &p.id_number)
-                && each("name", &p.name)
-                && each("telephone", &p.telephone)
-        })
-    }
-    fn consignee<'e>(
-        c: &'e Option<Consignee>,
-        each: &mut dyn FnMut(&str, &'e str) -> bool,
-    ) -> bool {
-        c.as_ref().is_none_or(|c| {
-            each("name", &c.name)
-                && each("telephone", &c.telephone)
-                && each("address", &c.address)
-                && each("district_code", &c.district_code)
-        })
-    }
-    fn lines<'e>(lines: &'e [GoodsLine], each: &mut dyn FnMut(&str, &'e str) -> bool) -> bool {
-        lines.iter().all(|l| {
-            each("item_no", &l.item_no)
-                && each("item_name", &l.item_name)
-                && each("hs_code", &l.hs_code)
-                && each("unit", &l.unit)
-                && each("unit_price", &l.unit_price)
-                && each("total_price", &l.total_price)
-                && each("origin_country", &l.origin_country)
-        })
-    }
-    if !(each("event_id", &e.event_id) && each("trace_id", &e.trace_id)) {
-        return false;
-    }
-    match &e.body {
-        None => true,
-        Some(Body::Order(o)) => {
-            [
-                ("platform_code", &o.platform_code),
-                ("order_no", &o.order_no),
-                ("code_system", &o.code_system),
-                ("code", &o.code),
-                ("description", &o.description),
-                ("carrier_code", &o.carrier_code),
-                ("waybill_no", &o.waybill_no),
-                ("trade_mode", &o.trade_mode),
-                ("ie_flag", &o.ie_flag),
-                ("currency", &o.currency),
-                ("goods_value", &o.goods_value),
-                ("freight", &o.freight),
-                ("discount", &o.discount),
-                ("tax_total", &o.tax_total),
-                ("actual_paid", &o.actual_paid),
-                ("pay_code", &o.pay_code),
-                ("pay_transaction_id", &o.pay_transaction_id),
-                ("ebc_code", &o.ebc_code),
-            ]
-            .iter()
-            .all(|(name, value)| each(name, value))
-                && person(&o.buyer, each)
-                && consignee(&o.consignee, each)
-                && lines(&o.lines, each)
-                && person(&o.payer, each)
+    let mut count = 0;
+    for c in s.chars() {
+        if !text_char(c) {
+            return false;
         }
-        Some(Body::Parcel(p)) => [
-            ("carrier_code", &p.carrier_code),
-            ("waybill_no", &p.waybill_no),
-            ("code_system", &p.code_system),
-            ("code", &p.code),
-            ("description", &p.description),
-            ("platform_code", &p.platform_code),
-            ("order_no", &p.order_no),
-            ("location", &p.location),
-            ("district_code", &p.district_code),
-            ("delivery_point_id", &p.delivery_point_id),
-            ("vehicle_no", &p.vehicle_no),
-        ]
+        count += 1;
+    }
+    count <= max_chars
+}
+
+/// Every string of `msg` (of type `ty`) and of the messages within it.
+fn strings(schema: &Schema, ty: usize, msg: &Msg, each: &mut impl FnMut(&str) -> bool) -> bool {
+    schema.messages[ty]
+        .fields
         .iter()
-        .all(|(name, value)| each(name, value)),
-        Some(Body::Customs(c)) => {
-            [
-                ("message_type", &c.message_type),
-                ("trade_mode", &c.trade_mode),
-                ("ie_flag", &c.ie_flag),
-                ("cop_no", &c.cop_no),
-                ("invt_no", &c.invt_no),
-                ("order_no", &c.order_no),
-                ("ebp_code", &c.ebp_code),
-                ("ebc_code", &c.ebc_code),
-                ("logistics_code", &c.logistics_code),
-                ("logistics_no", &c.logistics_no),
-                ("agent_code", &c.agent_code),
-                ("customs_code", &c.customs_code),
-                ("return_status", &c.return_status),
-                ("return_time", &c.return_time),
-                ("return_info", &c.return_info),
-                ("currency", &c.currency),
-                ("goods_value", &c.goods_value),
-                ("freight", &c.freight),
-                ("tax_total", &c.tax_total),
-                ("actual_paid", &c.actual_paid),
-                ("pay_code", &c.pay_code),
-                ("pay_transaction_id", &c.pay_transaction_id),
-                ("statistics_flag", &c.statistics_flag),
-                ("pre_no", &c.pre_no),
-            ]
-            .iter()
-            .all(|(name, value)| each(name, value))
-                && person(&c.buyer, each)
-                && consignee(&c.consignee, each)
-                && person(&c.payer, each)
-                && lines(&c.lines, each)
-        }
-    }
-}
-
-/// Whether the body's strings pass the gateway's structural limit (`max_string_chars`);
-/// false sends the whole body to Python, which refuses it with StringTooLong.
-pub fn within_string_limit(e: &Event, tables: &Tables) -> bool {
-    strings(e, &mut |_, value| {
-        value.len() <= tables.max_string_chars || value.chars().count() <= tables.max_string_chars
-    })
+        .zip(&msg.values)
+        .all(|(field, value)| match (value, field.ty) {
+            (Value::Str(s), _) => each(s),
+            (Value::Message(inner), Type::Message(t)) => strings(schema, t, inner, each),
+            (Value::Repeated(items), Type::Message(t)) => {
+                items.iter().all(|item| strings(schema, t, item, each))
+            }
+            _ => true,
+        })
 }
 
 // --- the rules -----------------------------------------------------------------------------
 
 impl Tables {
-    /// The hub carrier id a carrier code names, as `resolve_carrier` finds it.
-    pub fn carrier(&self, code: &str) -> Option<&str> {
-        self.carriers
-            .get(&strip(code).to_ascii_lowercase())
-            .map(String::as_str)
+    /// Whether the body's strings pass the gateway's structural limit (`max_string_chars`);
+    /// false sends the whole body to Python, which refuses it with StringTooLong.
+    pub fn within_string_limit(&self, schema: &Schema, ty: usize, msg: &Msg) -> bool {
+        let limit = self.max_string_chars;
+        strings(schema, ty, msg, &mut |value| {
+            value.len() <= limit || value.chars().count() <= limit
+        })
     }
 
-    fn limit(&self, name: &str) -> usize {
-        self.max_len
-            .get(name)
-            .copied()
-            .unwrap_or(self.default_max_len)
+    /// The field rules of `msg`'s type (and of the messages within it) pass, as
+    /// validation's `_check_fields` and `_check_lengths` apply them, and every string holds
+    /// characters this module reads as Python does.
+    fn fields_valid(&self, schema: &Schema, ty: usize, msg: &Msg) -> bool {
+        let message = &schema.messages[ty];
+        let each = message.fields.iter().zip(&msg.values);
+        for (field, value) in each {
+            let rule = &field.rule;
+            let ok = match (value, field.ty) {
+                (Value::Str(s), _) => self.string_valid(field, s),
+                (Value::Unset, Type::Str | Type::Message(_)) => !rule.required,
+                (Value::Int(v), _) => !rule.non_negative || *v >= 0,
+                (Value::Message(inner), Type::Message(t)) => self.fields_valid(schema, t, inner),
+                (Value::Repeated(items), Type::Message(t)) => {
+                    (rule.max_items == 0 || items.len() <= rule.max_items)
+                        && items.iter().all(|item| self.fields_valid(schema, t, item))
+                }
+                _ => true,
+            };
+            if !ok {
+                return false;
+            }
+        }
+        message.required_oneofs.iter().all(|&oneof| {
+            (message.fields.iter().zip(&msg.values))
+                .any(|(f, v)| f.oneof == Some(oneof) && !matches!(v, Value::Unset))
+        })
     }
 
-    fn cross_border(&self, trade_mode: &str, ie_flag: &str) -> bool {
-        (trade_mode.is_empty() || self.trade_modes.contains(trade_mode))
-            && matches!(ie_flag, "" | "I" | "E")
-    }
-
-    fn common(&self, currency: &str, lines: &[GoodsLine], consignee: &Option<Consignee>) -> bool {
-        lines.len() <= self.max_lines
-            && (currency.is_empty()
-                || (currency.len() == 3 && currency.bytes().all(|b| b.is_ascii_uppercase())))
-            && lines
-                .iter()
-                .all(|l| l.quantity >= 0 && money(&l.unit_price) && money(&l.total_price))
-            && consignee
-                .as_ref()
-                .is_none_or(|c| district(&c.district_code))
-    }
-
-    fn order(&self, o: &OrderEvent) -> bool {
-        required(&o.platform_code)
-            && required(&o.order_no)
-            && required(&o.code_system)
-            && required(&o.code)
-            && (o.carrier_code.is_empty() || self.carrier(&o.carrier_code).is_some())
-            && waybill(&o.waybill_no)
-            && self.cross_border(&o.trade_mode, &o.ie_flag)
-            && [
-                &o.goods_value,
-                &o.freight,
-                &o.discount,
-                &o.tax_total,
-                &o.actual_paid,
-            ]
-            .iter()
-            .all(|v| money(v))
-            && self.common(&o.currency, &o.lines, &o.consignee)
-    }
-
-    fn parcel(&self, p: &ParcelEvent) -> bool {
-        required(&p.code_system)
-            && required(&p.code)
-            && required(&p.carrier_code)
-            && self.carrier(&p.carrier_code).is_some()
-            && required(&p.waybill_no)
-            && waybill(&p.waybill_no)
-            && district(&p.district_code)
-            && p.weight_grams >= 0
-    }
-
-    fn customs(&self, c: &CustomsEvent) -> bool {
-        let message_type = strip(&c.message_type).to_ascii_uppercase();
-        let receipt = self.receipts.contains(&message_type);
-        message_type.is_ascii()
-            && message_type.len() == 6
-            && message_type.starts_with("CEB")
-            && digits(&message_type[3..], 3, 3)
-            && (required(&c.cop_no) || required(&c.order_no))
-            && (!receipt || (required(&c.return_status) && required(&c.return_time)))
-            && c.return_status.chars().count() <= 10
-            && (c.return_time.is_empty() || return_time(&c.return_time))
-            && self.cross_border(&c.trade_mode, &c.ie_flag)
-            && [&c.goods_value, &c.freight, &c.tax_total, &c.actual_paid]
-                .iter()
-                .all(|v| money(v))
-            && waybill(&c.logistics_no)
-            && self.common(&c.currency, &c.lines, &c.consignee)
+    fn string_valid(&self, field: &Field, s: &str) -> bool {
+        let rule = &field.rule;
+        if !text(s, rule.max_length) {
+            return false;
+        }
+        if rule.personal.is_some() && !s.chars().all(plain) {
+            return false; // masks and tokens normalise: only plain text is read as Python does
+        }
+        if rule.required && !required(s) {
+            return false;
+        }
+        let Some(format) = rule.format else {
+            return true;
+        };
+        let value = match rule.normalize {
+            Normalize::None => Cow::Borrowed(s),
+            Normalize::Strip => Cow::Borrowed(strip(s)),
+            Normalize::StripUpper => Cow::Owned(strip(s).to_ascii_uppercase()),
+        };
+        value.is_empty() || self.formats.matches(format, &value)
     }
 
     /// Python's validate_event finds nothing, and the characters are ones this module reads
     /// as Python does.
-    pub fn valid(&self, e: &Event, latest_us: i64) -> bool {
-        let texts_ok = strings(e, &mut |name, value| {
-            value.chars().all(text_char) && value.chars().count() <= self.limit(name)
-        });
-        let personal_ok = personal_values(e).iter().all(|v| all_plain(v));
-        let event_id_ok = (1..=128).contains(&e.event_id.len())
-            && e.event_id.bytes().all(|b| (0x21..=0x7E).contains(&b));
-        let time_ok = e.occurred_at.as_ref().is_some_and(|ts| {
-            (0..1_000_000_000).contains(&ts.nanos)
-                && (self.min_seconds..=self.max_seconds).contains(&ts.seconds)
+    pub fn valid(&self, schema: &Schema, names: &Names, e: &Msg, latest_us: i64) -> bool {
+        let time_ok = e.message(names.occurred_at).is_some_and(|ts| {
+            let (seconds, nanos) = (ts.int(names.seconds), ts.int(names.nanos));
+            (0..1_000_000_000).contains(&nanos)
+                && (self.min_seconds..=self.max_seconds).contains(&seconds)
                 && {
-                    let at = ts.seconds * 1_000_000 + i64::from(ts.nanos / 1000);
+                    let at = seconds * 1_000_000 + nanos / 1000;
                     self.earliest_us <= at && at <= latest_us
                 }
         });
-        texts_ok
-            && personal_ok
-            && event_id_ok
-            && time_ok
-            && match &e.body {
-                None => false,
-                Some(Body::Order(o)) => self.order(o),
-                Some(Body::Parcel(p)) => self.parcel(p),
-                Some(Body::Customs(c)) => self.customs(c),
-            }
+        time_ok
+            && self.fields_valid(schema, names.event, e)
+            && e.message(names.customs.slot)
+                .is_none_or(|c| self.customs(names, c))
+    }
+
+    /// A declaration names its document (cop_no or order_no); a receipt carries its status.
+    fn customs(&self, n: &Names, c: &Msg) -> bool {
+        let message_type = strip(c.str(n.customs_message_type)).to_ascii_uppercase();
+        let receipt = self.receipts.contains(&message_type);
+        (required(c.str(n.customs_cop_no)) || required(c.str(n.customs_order_no)))
+            && (!receipt
+                || (required(c.str(n.customs_return_status))
+                    && required(c.str(n.customs_return_time))))
     }
 
     /// Python's check_publish finds nothing.
-    pub fn may_publish(&self, e: &Event, caller: &Caller<'_>) -> bool {
-        match (&e.body, caller.kind) {
-            (Some(Body::Order(o)), Some(0)) => o.platform_code == caller.partner,
-            (Some(Body::Parcel(p)), Some(1)) => {
-                strip(&p.carrier_code).is_empty()
-                    || self.carrier(&p.carrier_code) == Some(caller.own_carrier)
-            }
-            (Some(Body::Customs(c)), Some(2)) => {
-                let agent = strip(&c.agent_code);
-                agent.is_empty() || agent == caller.partner || Some(agent) == caller.customs_code
-            }
-            _ => false,
+    pub fn may_publish(&self, n: &Names, e: &Msg, caller: &Caller<'_>) -> bool {
+        let Some((body, b)) = n.body_of(e) else {
+            return false;
+        };
+        if caller.kind != Some(body.kind) {
+            return false;
+        }
+        if body.slot == n.order.slot {
+            b.str(n.order_platform_code) == caller.partner
+        } else if body.slot == n.parcel.slot {
+            let carrier = b.str(n.parcel_carrier_code);
+            strip(carrier).is_empty() || self.formats.carrier(carrier) == Some(caller.own_carrier)
+        } else {
+            let agent = strip(b.str(n.customs_agent_code));
+            agent.is_empty() || agent == caller.partner || Some(agent) == caller.customs_code
         }
     }
-}
-
-/// The personal values of an order or customs body (parcels have none).
-fn personal_values(e: &Event) -> Vec<&str> {
-    let parties = match &e.body {
-        Some(Body::Order(o)) => (&o.buyer, &o.payer, &o.consignee),
-        Some(Body::Customs(c)) => (&c.buyer, &c.payer, &c.consignee),
-        _ => return Vec::new(),
-    };
-    let mut out = Vec::new();
-    for p in [parties.0, parties.1].into_iter().flatten() {
-        out.extend([p.id_number.as_str(), &p.name, &p.telephone]);
-    }
-    if let Some(c) = parties.2 {
-        out.extend([c.name.as_str(), &c.telephone, &c.address]);
-    }
-    out
-}
-
-/// `yyyyMMddHHmmssSSS` that parse_return_time reads as an instant. Year 1 is left to Python
-/// (its first eight hours are before the first UTC instant).
-fn return_time(s: &str) -> bool {
-    if !digits(s, 17, 17) {
-        return false;
-    }
-    let n = |a: usize, b: usize| s[a..b].parse::<u32>().unwrap_or(u32::MAX);
-    let (year, month, day) = (n(0, 4), n(4, 6), n(6, 8));
-    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
-    let days = match month {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if leap => 29,
-        2 => 28,
-        _ => return false,
-    };
-    year >= 2 && (1..=days).contains(&day) && n(8, 10) < 24 && n(10, 12) < 60 && n(12, 14) < 60
 }

@@ -1,4 +1,4 @@
-//! Protocol Buffers wire format: a bounds-checked reader and the few writers the encoder needs.
+//! Protocol Buffers wire format: a bounds-checked reader and the writers the encoder needs.
 //!
 //! The reader never panics on hostile input: every read returns `None` when the bytes are not
 //! what they must be, and the caller hands the whole body back to Python's decoder, which
@@ -87,36 +87,6 @@ pub fn put_len(out: &mut Vec<u8>, number: u32, bytes: &[u8]) {
     put_tag(out, number, LEN);
     put_varint(out, bytes.len() as u64);
     out.extend_from_slice(bytes);
-}
-
-/// A proto3 string field: written only when not empty.
-pub fn put_str(out: &mut Vec<u8>, number: u32, value: &str) {
-    if !value.is_empty() {
-        put_len(out, number, value.as_bytes());
-    }
-}
-
-/// A proto3 int32 (or enum) field: written only when not zero; negatives take ten bytes.
-pub fn put_i32(out: &mut Vec<u8>, number: u32, value: i32) {
-    if value != 0 {
-        put_tag(out, number, VARINT);
-        put_varint(out, i64::from(value) as u64);
-    }
-}
-
-pub fn put_i64(out: &mut Vec<u8>, number: u32, value: i64) {
-    if value != 0 {
-        put_tag(out, number, VARINT);
-        put_varint(out, value as u64);
-    }
-}
-
-/// An `optional bool`: written whenever present, false included.
-pub fn put_opt_bool(out: &mut Vec<u8>, number: u32, value: Option<bool>) {
-    if let Some(flag) = value {
-        put_tag(out, number, VARINT);
-        out.push(u8::from(flag));
-    }
 }
 
 #[cfg(test)]

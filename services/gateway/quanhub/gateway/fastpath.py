@@ -5,8 +5,12 @@ what the route otherwise does with upb messages: decode, check_publish, validate
 protect_in_place, EnvelopeWriter, the business key, its murmur2 and the canonical event id,
 at a fraction of the cost. It answers only for events it is sure of. The rest, and every
 event it would reject, are judged here in Python, which words each rejection; a body it
-cannot decode exactly as upb would is left to Python whole. The tables and limits it
-judges by are handed to it from the Python modules at start, so there is one copy of each.
+cannot decode exactly as upb would is left to Python whole.
+
+It states no field of the contract. At start it is handed the schema of the messages it
+decodes and encodes (`schema()`, from ingest.proto's descriptors), each field's rules
+(`contract.native_table()`, from ingest.proto's options) and the tables and limits the
+Python modules define, so a rule changed in ingest.proto is changed on both paths.
 
 `tests/unit/gateway/test_fast_path.py` holds the two paths equal: every event the native
 path accepts, Python accepts, with the same envelope bytes, key, partition and id.
@@ -14,31 +18,25 @@ path accepts, Python accepts, with the same envelope bytes, key, partition and i
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict
 
 import structlog
-from google.protobuf import timestamp_pb2
+from google.protobuf.descriptor import Descriptor, FieldDescriptor
 from prometheus_client import Counter
 
-from quanhub.common import fields
+from quanhub.common import contract
 from quanhub.common.access.model import Principal
 from quanhub.common.access.publishing import KIND_OF_ROLE, own_carrier
 from quanhub.common.canonical import RECEIPT_MESSAGE_TYPES
 from quanhub.common.carriers import CODES
+from quanhub.common.formats import VALUES
 from quanhub.common.ids import EVENT_NAMESPACE
 from quanhub.common.pii import EnvelopeWriter
 from quanhub.common.timestamps import MAX_SECONDS, MIN_SECONDS
 from quanhub.common.topics import EventKind, Topics
-from quanhub.common.validation import (
-    DEFAULT_MAX_LEN,
-    EARLIEST_US,
-    KNOWN_TRADE_MODES,
-    MAX_LEN,
-    MAX_LINES,
-    latest_us,
-)
+from quanhub.common.validation import EARLIEST_US, latest_us
 from quanhub.gateway.admission import Admission
 from quanhub.gateway.parsing import BodyLimits
 from quanhub.gateway.publisher import Record
@@ -81,19 +79,17 @@ class FastPath:
 
     @classmethod
     def load(cls, secret: bytes, limits: BodyLimits, failures: Counter) -> FastPath | None:
-        """The fast path, or None (logged) when the native module is missing or was built
-        from other sources than this code (its schema differs from ingest.proto's)."""
+        """The fast path, or None (logged) when the native module is missing or cannot serve
+        this contract (built from other sources: a field its cross-field rules read, or a
+        format, kind or field type it does not know)."""
         try:
             import quanhub_gateway_native as native
         except ImportError:
             log.warning("native_fast_path_unavailable", hint="make install builds it (Rust)")
             return None
-        if set(native.SCHEMA) != schema():
-            log.error("native_fast_path_stale", hint="rebuild it from this commit")
-            return None
         try:
             fast = native.FastPath(**tables(limits), secret=secret, namespace=EVENT_NAMESPACE.bytes)
-        except ValueError:  # a table naming a field it does not have: built from other sources
+        except ValueError:
             log.error("native_fast_path_stale", hint="rebuild it from this commit")
             return None
         return cls(fast, limits, failures=failures, panic=native.PanicException)
@@ -146,50 +142,82 @@ class FastPath:
 
 
 class Tables(TypedDict):
-    """The tables and limits the native path judges by, by the names FastPath takes them."""
+    """What the native path is built from, by the names FastPath takes them."""
 
+    contract: dict[str, Any]
+    schema: dict[str, Any]
+    kinds: list[str]
     carriers: dict[str, str]
-    trade_modes: frozenset[str]
+    values: dict[str, frozenset[str]]
     receipts: frozenset[str]
-    max_len: dict[str, int]
-    default_max_len: int
     max_string_chars: int
     earliest_us: int
     min_seconds: int
     max_seconds: int
-    max_lines: int
-    free_text: dict[str, list[str]]
 
 
 def tables(limits: BodyLimits) -> Tables:
-    """What the native path judges by, taken from the Python modules that define it: Rust
-    restates none of it, so a rule's limit changed here is changed there."""
+    """What the native path judges by, taken from the modules that define it: Rust restates
+    none of it, so a rule changed in ingest.proto or here is changed there."""
     return {
+        "contract": contract.native_table(),
+        "schema": schema(),
+        "kinds": [kind.value for kind in KINDS],
         "carriers": dict(CODES),
-        "trade_modes": KNOWN_TRADE_MODES,
+        "values": {form.value: values for form, values in VALUES.items()},
         "receipts": RECEIPT_MESSAGE_TYPES,
-        "max_len": dict(MAX_LEN),
-        "default_max_len": DEFAULT_MAX_LEN,
         "max_string_chars": limits.max_string_chars,
         "earliest_us": EARLIEST_US,
         "min_seconds": MIN_SECONDS,
         "max_seconds": MAX_SECONDS,
-        "max_lines": MAX_LINES,
-        # Which string fields are free text, by message: quanhub.common.fields' one table.
-        "free_text": {message: list(names) for message, names in fields.free_text().items()},
     }
 
 
-def schema() -> set[tuple[str, str, int]]:
-    """(message, field, number) of every field of the messages the native path reads."""
-    return {(m.DESCRIPTOR.name, f.name, f.number) for m in _MESSAGES for f in m.DESCRIPTOR.fields}
+#: What the native path calls each field type (anything else it refuses at start).
+_TYPES = {
+    FieldDescriptor.TYPE_STRING: "string",
+    FieldDescriptor.TYPE_INT32: "int32",
+    FieldDescriptor.TYPE_ENUM: "enum",
+    FieldDescriptor.TYPE_INT64: "int64",
+    FieldDescriptor.TYPE_BOOL: "bool",
+    FieldDescriptor.TYPE_MESSAGE: "message",
+}
 
 
-_MESSAGES = (
-    ingest_pb2.PublishRequest, ingest_pb2.Event, timestamp_pb2.Timestamp, ingest_pb2.Person,
-    ingest_pb2.Consignee, ingest_pb2.GoodsLine, ingest_pb2.OrderEvent, ingest_pb2.ParcelEvent,
-    ingest_pb2.CustomsEvent,
-)  # fmt: skip
+def schema(root: Descriptor = ingest_pb2.PublishRequest.DESCRIPTOR) -> dict[str, Any]:
+    """The messages the native path decodes and encodes, from the descriptors: `root` and
+    every message type within it, each field as (number, name, type, repeated, message
+    type or "", oneof or "", presence), by message name."""
+    messages = []
+    for message in _types(root):
+        fields = [
+            (
+                f.number,
+                f.name,
+                _TYPES.get(f.type, f"type {f.type}"),
+                f.is_repeated,
+                "" if f.message_type is None else f.message_type.name,
+                "" if f.containing_oneof is None else f.containing_oneof.name,
+                f.has_presence,
+            )
+            for f in sorted(message.fields, key=lambda f: f.number)
+        ]
+        messages.append((message.name, fields))
+    names = [name for name, _ in messages]
+    if len(set(names)) != len(names):  # the native path knows a type by its short name
+        raise ValueError(f"two message types of one name among {names}")
+    return {"root": root.name, "messages": messages}
+
+
+def _types(root: Descriptor) -> Iterator[Descriptor]:
+    seen: set[str] = set()
+    pending = [root]
+    while pending:
+        message = pending.pop(0)
+        if message.full_name not in seen:
+            seen.add(message.full_name)
+            yield message
+            pending.extend(f.message_type for f in message.fields if f.message_type is not None)
 
 
 def merge(
