@@ -54,9 +54,13 @@ async def register_partners(database_url: str) -> dict[str, str]:
         for code, role, name, customs_code in wanted:
             try:
                 _, issued = await create_partner(
-                    pool, code=code, role=role, name=name,
-                    customs_code=customs_code or None, clock=clock,
-                )  # fmt: skip
+                    pool,
+                    code=code,
+                    role=role,
+                    name=name,
+                    customs_code=customs_code or None,
+                    clock=clock,
+                )
             except PartnerExists:  # a demo partner: issue it a new key
                 issued = await rotate_key(pool, code, grace=timedelta(hours=1), clock=clock)
             keys[code] = issued.api_key

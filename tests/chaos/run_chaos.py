@@ -107,8 +107,11 @@ async def run_chaos(
     say = print if progress else (lambda *_, **__: None)
     servers = ChaosServers.create(root / "stack")
     summary = Summary()
-    say(f"chaos: starting Kafka :{servers.settings.kafka_port} and PostgreSQL "
-        f":{servers.settings.pg_port} under {root}", flush=True)  # fmt: skip
+    say(
+        f"chaos: starting Kafka :{servers.settings.kafka_port} and PostgreSQL "
+        f":{servers.settings.pg_port} under {root}",
+        flush=True,
+    )
     await asyncio.to_thread(servers.up)
     try:
         kafka = KafkaSettings(
@@ -121,9 +124,18 @@ async def run_chaos(
         try:
             keys = await register_partners(servers.database_url)
             await _subscribe(services.ledger_url, keys, receiver)
-            await _drive(events, services, servers, keys, summary, say=say,
-                         seed=seed, batch_size=batch_size, concurrency=concurrency,
-                         rate=rate)  # fmt: skip
+            await _drive(
+                events,
+                services,
+                servers,
+                keys,
+                summary,
+                say=say,
+                seed=seed,
+                batch_size=batch_size,
+                concurrency=concurrency,
+                rate=rate,
+            )
             await _check(servers, kafka, receiver, summary, say)
         finally:
             await receiver.stop()
@@ -158,9 +170,11 @@ async def _drive(  # type: ignore[no-untyped-def]
                 traffic.cancel()
                 break
             number += 1
-            say(f"chaos: {fault} healed; sent {sender.outcome.sent}, acknowledged "
+            say(
+                f"chaos: {fault} healed; sent {sender.outcome.sent}, acknowledged "
                 f"{len(sender.outcome.acknowledged)} ({time.monotonic() - started:.0f}s)",
-                flush=True)  # fmt: skip
+                flush=True,
+            )
         with contextlib.suppress(asyncio.CancelledError):
             await traffic
     outcome = sender.outcome
@@ -262,9 +276,15 @@ def main() -> int:
     configure_logging("WARNING", json=False)
     root = Path(tempfile.mkdtemp(prefix="quanhub-chaos-"))
     summary = asyncio.run(
-        run_chaos(args.events, root=root, seed=args.seed, batch_size=args.batch_size,
-                  concurrency=args.concurrency, rate=args.rate or args.events / args.duration)
-    )  # fmt: skip
+        run_chaos(
+            args.events,
+            root=root,
+            seed=args.seed,
+            batch_size=args.batch_size,
+            concurrency=args.concurrency,
+            rate=args.rate or args.events / args.duration,
+        )
+    )
     if summary.passed:
         shutil.rmtree(root, ignore_errors=True)
     else:

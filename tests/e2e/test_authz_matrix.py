@@ -94,27 +94,57 @@ def _headers(key: str | None) -> dict[str, str]:
 def _order(
     event_id: str, platform: str, order_no: str, carrier: str, waybill: str
 ) -> dict[str, Any]:
-    return {"event_id": event_id, "occurred_at": WHEN, "order": {
-        "platform_code": platform, "order_no": order_no, "code_system": "quanhub",
-        "code": "PAID", "actual_paid": "88.00", "carrier_code": carrier,
-        "waybill_no": waybill}}  # fmt: skip
+    return {
+        "event_id": event_id,
+        "occurred_at": WHEN,
+        "order": {
+            "platform_code": platform,
+            "order_no": order_no,
+            "code_system": "quanhub",
+            "code": "PAID",
+            "actual_paid": "88.00",
+            "carrier_code": carrier,
+            "waybill_no": waybill,
+        },
+    }
 
 
 def _parcel(
     event_id: str, carrier: str, waybill: str, platform: str, order_no: str
 ) -> dict[str, Any]:
-    return {"event_id": event_id, "occurred_at": WHEN, "parcel": {
-        "carrier_code": carrier, "waybill_no": waybill, "code_system": "quanhub",
-        "code": "IN_TRANSIT", "platform_code": platform, "order_no": order_no}}  # fmt: skip
+    return {
+        "event_id": event_id,
+        "occurred_at": WHEN,
+        "parcel": {
+            "carrier_code": carrier,
+            "waybill_no": waybill,
+            "code_system": "quanhub",
+            "code": "IN_TRANSIT",
+            "platform_code": platform,
+            "order_no": order_no,
+        },
+    }
 
 
 def _declaration(  # noqa: PLR0917 - one argument per document field
     event_id: str, cop_no: str, order_no: str, ebp: str, logistics: str, waybill: str, agent: str
 ) -> dict[str, Any]:
-    return {"event_id": event_id, "occurred_at": WHEN, "customs": {
-        "message_type": "CEB621", "trade_mode": "1210", "ie_flag": "I", "cop_no": cop_no,
-        "order_no": order_no, "ebp_code": ebp, "logistics_code": logistics,
-        "logistics_no": waybill, "agent_code": agent, "customs_code": "4312"}}  # fmt: skip
+    return {
+        "event_id": event_id,
+        "occurred_at": WHEN,
+        "customs": {
+            "message_type": "CEB621",
+            "trade_mode": "1210",
+            "ie_flag": "I",
+            "cop_no": cop_no,
+            "order_no": order_no,
+            "ebp_code": ebp,
+            "logistics_code": logistics,
+            "logistics_no": waybill,
+            "agent_code": agent,
+            "customs_code": "4312",
+        },
+    }
 
 
 @pytest.fixture(scope="module")
@@ -124,11 +154,16 @@ async def world(services: RunningServices, database_settings: DatabaseSettings) 
     pool = await asyncpg.create_pool(database_settings.url, min_size=1, max_size=2)
     try:
         _, agent = await create_partner(
-            pool, code="AZAGENT", role=Role.CUSTOMS_AGENT, name="Other agent",
-            customs_code="3701AG0077", clock=clock,
-        )  # fmt: skip
-        _, disabled = await create_partner(pool, code="AZDISABLED", role=Role.PLATFORM,
-                                           name="Disabled platform", clock=clock)  # fmt: skip
+            pool,
+            code="AZAGENT",
+            role=Role.CUSTOMS_AGENT,
+            name="Other agent",
+            customs_code="3701AG0077",
+            clock=clock,
+        )
+        _, disabled = await create_partner(
+            pool, code="AZDISABLED", role=Role.PLATFORM, name="Disabled platform", clock=clock
+        )
         await disable_partner(pool, "AZDISABLED")
     finally:
         await pool.close()
@@ -142,11 +177,31 @@ async def world(services: RunningServices, database_settings: DatabaseSettings) 
         (demo["JDCOM"], _order("az-o2", "JDCOM", "AZ-J-1", "ZTO", "73000000000001")),
         (demo["SF"], _parcel("az-p1", "SF", "SF8000000001", "TMALL", "AZ-T-1")),
         (demo["ZTO"], _parcel("az-p2", "ZTO", "73000000000001", "JDCOM", "AZ-J-1")),
-        (demo["JNAGENT"], _declaration("az-c1", "AZ-COP-1", "AZ-T-1", "3701PT0001",
-                                       "3701LG0001", "SF8000000001", "3701AG0001")),
-        (agent.api_key, _declaration("az-c2", "AZ-COP-2", "AZ-J-1", "3701PT0002",
-                                     "3701LG0002", "73000000000001", "3701AG0077")),
-    ]  # fmt: skip
+        (
+            demo["JNAGENT"],
+            _declaration(
+                "az-c1",
+                "AZ-COP-1",
+                "AZ-T-1",
+                "3701PT0001",
+                "3701LG0001",
+                "SF8000000001",
+                "3701AG0001",
+            ),
+        ),
+        (
+            agent.api_key,
+            _declaration(
+                "az-c2",
+                "AZ-COP-2",
+                "AZ-J-1",
+                "3701PT0002",
+                "3701LG0002",
+                "73000000000001",
+                "3701AG0077",
+            ),
+        ),
+    ]
     async with httpx.AsyncClient(timeout=30) as client:
         for key, event in batches:
             response = await client.post(
@@ -168,11 +223,15 @@ async def _declaration_ids(
     deadline = time.monotonic() + 60
     wanted = {"AZ-COP-1": "own", "AZ-COP-2": "other"}
     while time.monotonic() < deadline:
-        response = await client.get(f"{services.ledger_url}/v1/customs/declarations",
-                                    params={"limit": 500}, headers=_headers(admin_key))  # fmt: skip
+        response = await client.get(
+            f"{services.ledger_url}/v1/customs/declarations",
+            params={"limit": 500},
+            headers=_headers(admin_key),
+        )
         found = {d["cop_no"]: d["id"] for d in response.json()["items"] if d["cop_no"] in wanted}
-        parcel = await client.get(f"{services.ledger_url}/v1/parcels/ZTO/73000000000001",
-                                  headers=_headers(admin_key))  # fmt: skip
+        parcel = await client.get(
+            f"{services.ledger_url}/v1/parcels/ZTO/73000000000001", headers=_headers(admin_key)
+        )
         if len(found) == 2 and parcel.status_code == 200:
             return {wanted[cop]: ident for cop, ident in found.items()}
         await asyncio.sleep(0.5)
@@ -180,9 +239,11 @@ async def _declaration_ids(
 
 
 async def _subscribe(client: httpx.AsyncClient, services: RunningServices, key: str) -> str:
-    response = await client.post(f"{services.ledger_url}/v1/subscriptions",
-                                 json={"url": "http://127.0.0.1:9/hook", "after_seq": 0},
-                                 headers=_headers(key))  # fmt: skip
+    response = await client.post(
+        f"{services.ledger_url}/v1/subscriptions",
+        json={"url": "http://127.0.0.1:9/hook", "after_seq": 0},
+        headers=_headers(key),
+    )
     assert response.status_code == 201, response.text
     return str(response.json()["id"])
 
@@ -207,8 +268,11 @@ class Cells:
         h = _headers(key)
         c, ledger = self.client, self.ledger
         if route == "POST /v1/events":
-            return (await c.post(f"{self.gateway}/v1/events", headers=h,
-                                 json={"events": [_publish(role, own)]})).status_code  # fmt: skip
+            return (
+                await c.post(
+                    f"{self.gateway}/v1/events", headers=h, json={"events": [_publish(role, own)]}
+                )
+            ).status_code
         if route == "GET /v1/orders/{p}/{o}":
             path = "TMALL/AZ-T-1" if own else "JDCOM/AZ-J-1"
             return (await c.get(f"{ledger}/v1/orders/{path}", headers=h)).status_code
@@ -220,8 +284,9 @@ class Cells:
             url = f"{ledger}/v1/customs/declarations/{declaration}"
             return (await c.get(url, headers=h)).status_code
         if route == "GET /v1/customs/declarations":
-            response = await c.get(f"{ledger}/v1/customs/declarations", params={"limit": 500},
-                                   headers=h)  # fmt: skip
+            response = await c.get(
+                f"{ledger}/v1/customs/declarations", params={"limit": 500}, headers=h
+            )
             if response.status_code != 200:
                 return response.status_code
             return 200 if declaration in {d["id"] for d in response.json()["items"]} else 404
@@ -232,8 +297,11 @@ class Cells:
         return await self._subscriptions(route, role, own, h)
 
     async def _feed(self, headers: dict[str, str], own: bool) -> int:
-        marks = {"SF8000000001", "AZ-T-1", "AZ-COP-1"} if own else {
-            "73000000000001", "AZ-J-1", "AZ-COP-2"}  # fmt: skip
+        marks = (
+            {"SF8000000001", "AZ-T-1", "AZ-COP-1"}
+            if own
+            else {"73000000000001", "AZ-J-1", "AZ-COP-2"}
+        )
         seen: set[str] = set()
         url = f"{self.ledger}/v1/feed"
         async with self.client.stream("GET", url, params={"after": 0}, headers=headers) as r:
@@ -268,8 +336,9 @@ class Cells:
         if route == "POST /v1/subscriptions/{id}/resume":
             return (await c.post(f"{base}/{target}/resume", headers=h)).status_code
         if route == "POST /v1/subscriptions/{id}/replay":
-            return (await c.post(f"{base}/{target}/replay", json={"from_seq": 1},
-                                 headers=h)).status_code  # fmt: skip
+            return (
+                await c.post(f"{base}/{target}/replay", json={"from_seq": 1}, headers=h)
+            ).status_code
         if route == "GET /v1/subscriptions/{id}/deliveries":
             return (await c.get(f"{base}/{target}/deliveries", headers=h)).status_code
         if route == "POST …/deliveries/{d}/redeliver":
@@ -297,8 +366,9 @@ def _publish(role: str, own: bool) -> dict[str, Any]:
         return _order(ident, "TMALL" if own else "JDCOM", "AZ-T-1", "SF", "SF8000000001")
     if role == "customs_agent":
         agent = "3701AG0001" if own else "3701AG0077"
-        return _declaration(ident, "AZ-COP-1", "AZ-T-1", "3701PT0001", "3701LG0001",
-                            "SF8000000001", agent)  # fmt: skip
+        return _declaration(
+            ident, "AZ-COP-1", "AZ-T-1", "3701PT0001", "3701LG0001", "SF8000000001", agent
+        )
     carrier = "SF" if own else "zhongtong"
     return _parcel(ident, carrier, "SF8000000001", "TMALL", "AZ-T-1")
 
@@ -347,9 +417,19 @@ async def claims(services: RunningServices) -> Claims:
         # TMALL's own order, SHIPPED with ZTO's waybill.
         (demo["TMALL"], _order("az-a2", "TMALL", TMALL_CLAIM, "ZTO", VICTIM_WAYBILL)),
         # The agent's CEB311 naming JDCOM's order and ZTO's parcel.
-        (demo["JNAGENT"], _declaration("az-a3", AGENT_CLAIM, VICTIM_ORDER, "3701PT0002",
-                                       "3701LG0002", VICTIM_WAYBILL, "3701AG0001")),
-    ]  # fmt: skip
+        (
+            demo["JNAGENT"],
+            _declaration(
+                "az-a3",
+                AGENT_CLAIM,
+                VICTIM_ORDER,
+                "3701PT0002",
+                "3701LG0002",
+                VICTIM_WAYBILL,
+                "3701AG0001",
+            ),
+        ),
+    ]
     admin = _headers(demo["ADMIN"])
     async with httpx.AsyncClient(timeout=30, base_url=services.ledger_url) as client:
         gateway = f"{services.gateway_url}/v1/events"
@@ -361,11 +441,16 @@ async def claims(services: RunningServices) -> Claims:
         while time.monotonic() < deadline:
             order = await client.get(f"/v1/orders/JDCOM/{VICTIM_ORDER}", headers=admin)
             tmall = await client.get(f"/v1/orders/TMALL/{TMALL_CLAIM}", headers=admin)
-            listed = await client.get("/v1/customs/declarations", params={"limit": 500},
-                                      headers=admin)  # fmt: skip
+            listed = await client.get(
+                "/v1/customs/declarations", params={"limit": 500}, headers=admin
+            )
             ids = [d["id"] for d in listed.json()["items"] if d["cop_no"] == AGENT_CLAIM]
-            if (order.status_code == 200 and len(order.json()["links"]) == 2
-                    and tmall.status_code == 200 and ids):  # fmt: skip
+            if (
+                order.status_code == 200
+                and len(order.json()["links"]) == 2
+                and tmall.status_code == 200
+                and ids
+            ):
                 return Claims(services.ledger_url, demo, ids[0])
             await asyncio.sleep(0.5)
     pytest.fail("the claims did not reach the ledger in 60 s")
@@ -376,8 +461,9 @@ async def _feed_objects(client: httpx.AsyncClient, ledger: str, key: str) -> set
     import orjson
 
     seen: set[str] = set()
-    async with client.stream("GET", f"{ledger}/v1/feed", params={"after": 0},
-                             headers=_headers(key)) as r:  # fmt: skip
+    async with client.stream(
+        "GET", f"{ledger}/v1/feed", params={"after": 0}, headers=_headers(key)
+    ) as r:
         assert r.status_code == 200
 
         async def read() -> None:
@@ -407,8 +493,11 @@ async def test_a_carrier_naming_an_order_does_not_read_it(claims: Claims) -> Non
             client, claims.ledger, claims.keys["SF"]
         )
         # In JDCOM's own view, SF's parcel is never a confirmed part of the order.
-        view = (await client.get(f"/v1/orders/JDCOM/{VICTIM_ORDER}",
-                                 headers=_headers(claims.keys["JDCOM"]))).json()  # fmt: skip
+        view = (
+            await client.get(
+                f"/v1/orders/JDCOM/{VICTIM_ORDER}", headers=_headers(claims.keys["JDCOM"])
+            )
+        ).json()
         confirmed = {p["waybill_no"]: p["confirmed"] for p in view["parcels"]}
         assert confirmed == {VICTIM_WAYBILL: True, SF_CLAIM: False}
         assert view["consignment"]["parcel_statuses"] == {f"ZTO/{VICTIM_WAYBILL}": "IN_TRANSIT"}

@@ -39,9 +39,14 @@ def _good_event(event_id: str, waybill: str) -> dict[str, Any]:
     return {
         "event_id": event_id,
         "occurred_at": "2026-10-15T08:30:00+08:00",
-        "parcel": {"carrier_code": "shunfeng", "waybill_no": waybill, "code_system": "kuaidi100",
-                   "code": "0", "description": "after the corpus"},
-    }  # fmt: skip
+        "parcel": {
+            "carrier_code": "shunfeng",
+            "waybill_no": waybill,
+            "code_system": "kuaidi100",
+            "code": "0",
+            "description": "after the corpus",
+        },
+    }
 
 
 def _body(case: dict[str, Any]) -> bytes | AsyncIterator[bytes]:

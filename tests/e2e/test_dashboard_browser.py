@@ -31,8 +31,12 @@ from quanhub.stack.servicegroup import RunningServices
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-_LIST_KEYS = {"carriers": "carrier_id", "by_trade_mode": "trade_mode", "top_reasons": "reason",
-              "buckets": "lower_hours"}  # fmt: skip
+_LIST_KEYS = {
+    "carriers": "carrier_id",
+    "by_trade_mode": "trade_mode",
+    "top_reasons": "reason",
+    "buckets": "lower_hours",
+}
 _SEGMENT = re.compile(r"([a-z_0-9]+)(?:\[([^\]]*)\])?")
 
 
@@ -66,19 +70,29 @@ def _chromium(*args: str) -> subprocess.CompletedProcess[str]:
     binary = shutil.which("chromium") or shutil.which("chromium-browser")
     if binary is None:
         pytest.fail("Debian's chromium is not installed (apt-get install chromium)", pytrace=False)
-    command = [binary, "--headless=new", "--no-sandbox", "--disable-gpu",
-               "--disable-dev-shm-usage", "--hide-scrollbars", "--virtual-time-budget=30000",
-               *args]  # fmt: skip
+    command = [
+        binary,
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--hide-scrollbars",
+        "--virtual-time-budget=30000",
+        *args,
+    ]
     return subprocess.run(command, capture_output=True, text=True, timeout=180, check=False)
 
 
 async def test_dashboard_renders_the_apis_numbers(services: RunningServices) -> None:
     keys = services.demo_keys
     config = SimulationConfig(
-        orders=500, seed=21, cross_border_share=0.3, days=5,
+        orders=500,
+        seed=21,
+        cross_border_share=0.3,
+        days=5,
         start=datetime.fromisoformat("2026-08-01T00:00:00+08:00"),
         carriers=frozenset({"SF", "ZTO", "YTO", "STO", "YUNDA", "EMS"}),
-    )  # fmt: skip
+    )
     simulation = generate(config)
     truth = summarize(simulation)
     async with httpx.AsyncClient(timeout=30) as client:
@@ -93,8 +107,10 @@ async def test_dashboard_renders_the_apis_numbers(services: RunningServices) -> 
         params = {"from": period["from_date"], "to": period["to_date"]}
         report = (await c.get("/v1/kpis", params=params)).json()
 
-    url = (f"{services.ledger_url}/dashboard#key={keys['JNCOMMERCE']}"
-           f"&from={period['from_date']}&to={period['to_date']}")  # fmt: skip
+    url = (
+        f"{services.ledger_url}/dashboard#key={keys['JNCOMMERCE']}"
+        f"&from={period['from_date']}&to={period['to_date']}"
+    )
     dom = _chromium("--dump-dom", url)
     marks = _Marks()
     marks.feed(dom.stdout)
@@ -107,9 +123,13 @@ async def test_dashboard_renders_the_apis_numbers(services: RunningServices) -> 
     ]
     assert wrong == []
     shown = {path for path, _ in marks.marks}
-    for path in ("e_waybill_share.share", "smart_locker_share.share",
-                 "recyclable_bag_share.share", "customs_rejection.rate.share",
-                 "pickup_to_delivery.overall.p90_hours"):  # fmt: skip
+    for path in (
+        "e_waybill_share.share",
+        "smart_locker_share.share",
+        "recyclable_bag_share.share",
+        "customs_rejection.rate.share",
+        "pickup_to_delivery.overall.p90_hours",
+    ):
         assert path in shown, path
 
     ARTIFACTS.mkdir(exist_ok=True)

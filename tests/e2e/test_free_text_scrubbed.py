@@ -43,9 +43,15 @@ def _event(event_id: str, waybill: str, description: str, location: str) -> dict
     return {
         "event_id": event_id,
         "occurred_at": "2026-11-28T09:00:00Z",
-        "parcel": {"carrier_code": "shunfeng", "waybill_no": waybill, "code_system": "quanhub",
-                   "code": "DELIVERED", "description": description, "location": location},
-    }  # fmt: skip
+        "parcel": {
+            "carrier_code": "shunfeng",
+            "waybill_no": waybill,
+            "code_system": "quanhub",
+            "code": "DELIVERED",
+            "description": description,
+            "location": location,
+        },
+    }
 
 
 async def _parcel(client: httpx.AsyncClient, ledger: str, waybill: str, key: str) -> Any:
@@ -72,17 +78,19 @@ async def test_numbers_in_a_parcel_s_free_text_come_back_masked(
     async with httpx.AsyncClient(timeout=30) as client:
         if content == "json":
             posted = await client.post(
-                f"{services.gateway_url}/v1/events", json={"events": events},
+                f"{services.gateway_url}/v1/events",
+                json={"events": events},
                 headers=_bearer(key),
-            )  # fmt: skip
+            )
         else:
             request = ingest_pb2.PublishRequest()
             for event in events:
                 json_format.ParseDict(event, request.events.add())
             posted = await client.post(
-                f"{services.gateway_url}/v1/events", content=request.SerializeToString(),
+                f"{services.gateway_url}/v1/events",
+                content=request.SerializeToString(),
                 headers={**_bearer(key), "Content-Type": "application/x-protobuf"},
-            )  # fmt: skip
+            )
         assert posted.status_code == 202, posted.text
         assert posted.json() == {"accepted": len(TEXTS), "rejected": []}
         views = [

@@ -88,12 +88,19 @@ async def _publish_round(url: str, key: str) -> list[str]:
     async def one() -> str:
         event_id = f"workers-{uuid.uuid4().hex}"
         body = {
-            "events": [{
-                "event_id": event_id, "occurred_at": "2026-11-28T08:00:00Z",
-                "parcel": {"carrier_code": "shunfeng", "waybill_no": "SF7700000001",
-                           "code_system": "kuaidi100", "code": "0"},
-            }]
-        }  # fmt: skip
+            "events": [
+                {
+                    "event_id": event_id,
+                    "occurred_at": "2026-11-28T08:00:00Z",
+                    "parcel": {
+                        "carrier_code": "shunfeng",
+                        "waybill_no": "SF7700000001",
+                        "code_system": "kuaidi100",
+                        "code": "0",
+                    },
+                }
+            ]
+        }
         async with httpx.AsyncClient(timeout=10) as client:
             response = await client.post(
                 f"{url}/v1/events", json=body, headers={"Authorization": f"Bearer {key}"}

@@ -24,11 +24,15 @@ async def test_an_order_near_the_size_limit_reaches_the_order_api(
         "event_id": f"big-{order_no}",
         "occurred_at": "2026-11-28T08:00:00Z",
         "order": {
-            "platform_code": "TMALL", "order_no": order_no, "code_system": "quanhub",
-            "code": "PAID", "currency": "CNY", "actual_paid": "680.00",
+            "platform_code": "TMALL",
+            "order_no": order_no,
+            "code_system": "quanhub",
+            "code": "PAID",
+            "currency": "CNY",
+            "actual_paid": "680.00",
             "lines": [{**line, "gnum": i + 1} for i in range(680)],
         },
-    }  # fmt: skip
+    }
     key = {"Authorization": f"Bearer {services.demo_keys['TMALL']}"}
     async with httpx.AsyncClient(timeout=30) as client:
         posted = await client.post(

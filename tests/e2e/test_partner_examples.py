@@ -39,9 +39,14 @@ def test_the_go_vector_is_the_hubs_signature() -> None:
         signature_header(fields["secret"], timestamp, fields["body"].encode()) == fields["header"]
     )
     done = subprocess.run(
-        [_go(), "test", "./..."], cwd=EXAMPLES / "go", capture_output=True, text=True,
-        timeout=600, check=False, env={**os.environ, "GOFLAGS": "-mod=mod"},
-    )  # fmt: skip
+        [_go(), "test", "./..."],
+        cwd=EXAMPLES / "go",
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+        env={**os.environ, "GOFLAGS": "-mod=mod"},
+    )
     assert done.returncode == 0, done.stdout + done.stderr
 
 
@@ -50,12 +55,29 @@ def test_the_publisher_example_gets_a_202(services: RunningServices, language: s
     env = {**os.environ, "QUANHUB_KEY": services.demo_keys["SF"], "GOFLAGS": "-mod=mod"}
     waybill = f"SF{'7' if language == 'go' else '8'}000000001"
     if language == "go":
-        command = [_go(), "run", "./publish", "-gateway", services.gateway_url,
-                   "-carrier", "shunfeng", "-waybill", waybill]  # fmt: skip
+        command = [
+            _go(),
+            "run",
+            "./publish",
+            "-gateway",
+            services.gateway_url,
+            "-carrier",
+            "shunfeng",
+            "-waybill",
+            waybill,
+        ]
         cwd = EXAMPLES / "go"
     else:
-        command = [sys.executable, "publish.py", "--gateway", services.gateway_url,
-                   "--carrier", "SF", "--waybill", waybill]  # fmt: skip
+        command = [
+            sys.executable,
+            "publish.py",
+            "--gateway",
+            services.gateway_url,
+            "--carrier",
+            "SF",
+            "--waybill",
+            waybill,
+        ]
         cwd = EXAMPLES / "python"
     done = subprocess.run(
         command, cwd=cwd, env=env, capture_output=True, text=True, timeout=600, check=False

@@ -29,12 +29,33 @@ def test_simulate_sends_and_the_hub_agrees(services: RunningServices, tmp_path: 
     }
     # A period of its own (September), apart from any other traffic of the session.
     command = [
-        _QUANHUB, "simulate", "--orders", "300", "--seed", "9",
-        "--start", "2026-09-01T00:00:00+08:00", "--days", "2", "--cross-border-share", "0.3",
-        "--carriers", _DEMO_CARRIERS, "--gateway", services.gateway_url, "--summary",
-        str(summary), "--check", services.ledger_url, "--check-patience", "180", "--quiet",
-        "--wait-ready", "30", "--show-dashboard",
-    ]  # fmt: skip
+        _QUANHUB,
+        "simulate",
+        "--orders",
+        "300",
+        "--seed",
+        "9",
+        "--start",
+        "2026-09-01T00:00:00+08:00",
+        "--days",
+        "2",
+        "--cross-border-share",
+        "0.3",
+        "--carriers",
+        _DEMO_CARRIERS,
+        "--gateway",
+        services.gateway_url,
+        "--summary",
+        str(summary),
+        "--check",
+        services.ledger_url,
+        "--check-patience",
+        "180",
+        "--quiet",
+        "--wait-ready",
+        "30",
+        "--show-dashboard",
+    ]
     done = subprocess.run(
         command, env=env, capture_output=True, text=True, timeout=600, check=False
     )
@@ -52,9 +73,12 @@ def test_simulate_sends_and_the_hub_agrees(services: RunningServices, tmp_path: 
 def test_simulate_refuses_a_run_it_has_no_keys_for(services: RunningServices) -> None:
     env = {**services.env, "QUANHUB_SIMULATOR_KEYS": "SF=only-this-one"}
     done = subprocess.run(
-        [_QUANHUB, "simulate", "--orders", "5",
-         "--gateway", services.gateway_url, "--quiet"],
-        env=env, capture_output=True, text=True, timeout=120, check=False,
-    )  # fmt: skip
+        [_QUANHUB, "simulate", "--orders", "5", "--gateway", services.gateway_url, "--quiet"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert done.returncode == 2
     assert "no API key for" in done.stderr

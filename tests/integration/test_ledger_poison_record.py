@@ -37,11 +37,11 @@ async def test_a_record_postgresql_refuses_does_not_stop_the_ledger(
         partitions=1,
     )
     await ensure_topics(kafka, Topics(kafka).specs())
-    poison = parcel_event("poison-1", waybill_no="SF6000000001", status="IN_TRANSIT",
-                          occurred_at=WHEN)  # fmt: skip
+    poison = parcel_event(
+        "poison-1", waybill_no="SF6000000001", status="IN_TRANSIT", occurred_at=WHEN
+    )
     poison.raw_text = "a\x00b"
-    good = parcel_event("poison-2", waybill_no="SF6000000001", status="DELIVERED",
-                        occurred_at=WHEN)  # fmt: skip
+    good = parcel_event("poison-2", waybill_no="SF6000000001", status="DELIVERED", occurred_at=WHEN)
     producer = make_producer(kafka, client_id="poison-test")
     await producer.start()
     try:

@@ -35,14 +35,16 @@ HOLD_SECRETS = ("quanhub.gateway", "quanhub.normalizer")
 
 def _production_env(secret: str | None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("QUANHUB_")}
-    env.update({
-        "QUANHUB_PROFILE": "production",
-        # Nothing here answers: a refusal must come before any connection is tried.
-        "QUANHUB_KAFKA_BOOTSTRAP": "127.0.0.1:1",
-        "QUANHUB_DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none",
-        "QUANHUB_GATEWAY_PORT": "1",
-        "QUANHUB_NORMALIZER_PORT": "1",
-    })  # fmt: skip
+    env.update(
+        {
+            "QUANHUB_PROFILE": "production",
+            # Nothing here answers: a refusal must come before any connection is tried.
+            "QUANHUB_KAFKA_BOOTSTRAP": "127.0.0.1:1",
+            "QUANHUB_DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none",
+            "QUANHUB_GATEWAY_PORT": "1",
+            "QUANHUB_NORMALIZER_PORT": "1",
+        }
+    )
     if secret is not None:
         env["QUANHUB_PII_SECRET"] = secret
     return env
@@ -74,26 +76,37 @@ SECRET = "production-pii-secret-" + "y" * 20
 
 
 def _ledger_api(profile: Profile, database: DatabaseSettings, token: str | None) -> FastAPI:
-    return create_ledger_api(LedgerApiSettings(
-        profile=profile, database=database, migrate_on_start=False,
-        metrics=MetricsSettings(token=token),
-    ))  # fmt: skip
+    return create_ledger_api(
+        LedgerApiSettings(
+            profile=profile,
+            database=database,
+            migrate_on_start=False,
+            metrics=MetricsSettings(token=token),
+        )
+    )
 
 
 def _gateway(
     profile: Profile, database: DatabaseSettings, kafka: KafkaSettings, token: str | None
 ) -> FastAPI:
-    return create_gateway(GatewaySettings(
-        profile=profile, database=database, kafka=kafka, migrate_on_start=False,
-        pii=PiiSettings(secret=SECRET, profile=profile), metrics=MetricsSettings(token=token),
-    ))  # fmt: skip
+    return create_gateway(
+        GatewaySettings(
+            profile=profile,
+            database=database,
+            kafka=kafka,
+            migrate_on_start=False,
+            pii=PiiSettings(secret=SECRET, profile=profile),
+            metrics=MetricsSettings(token=token),
+        )
+    )
 
 
 @pytest.fixture(params=["ledger_api", "gateway"])
 def make_api(
-    request: pytest.FixtureRequest, database_settings: DatabaseSettings,
+    request: pytest.FixtureRequest,
+    database_settings: DatabaseSettings,
     kafka_settings: KafkaSettings,
-) -> Callable[[Profile, str | None], FastAPI]:  # fmt: skip
+) -> Callable[[Profile, str | None], FastAPI]:
     """Builds the public API under test (either one) for a profile and metrics token."""
     if request.param == "ledger_api":
         return lambda profile, token: _ledger_api(profile, database_settings, token)

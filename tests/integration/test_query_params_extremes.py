@@ -90,11 +90,14 @@ def operations(app: FastAPI) -> list[Operation]:
     for path, methods in app.openapi()["paths"].items():
         for method, spec in methods.items():
             params = spec.get("parameters", [])
-            found.append(Operation(
-                method.upper(), path,
-                {p["name"]: _kind(p["schema"]) for p in params if p["in"] == "path"},
-                {p["name"]: _kind(p["schema"]) for p in params if p["in"] == "query"},
-            ))  # fmt: skip
+            found.append(
+                Operation(
+                    method.upper(),
+                    path,
+                    {p["name"]: _kind(p["schema"]) for p in params if p["in"] == "path"},
+                    {p["name"]: _kind(p["schema"]) for p in params if p["in"] == "query"},
+                )
+            )
     documented = {(o.method, o.path) for o in found}
     for route in iter_route_contexts(app.routes):
         for method in sorted(route.methods or {"GET"}):
@@ -116,13 +119,15 @@ _INSTANTS = st.one_of(
     st.builds(lambda d, tz: d.replace(tzinfo=tz).isoformat(), st.datetimes(), _OFFSETS),
     st.builds(
         lambda n, tz: datetime.combine(date.min + n * _DAY, datetime.min.time(), tz).isoformat(),
-        _EDGE_DAYS, _OFFSETS,
+        _EDGE_DAYS,
+        _OFFSETS,
     ),
     st.builds(
         lambda n, tz: datetime.combine(date.max - n * _DAY, datetime.max.time(), tz).isoformat(),
-        _EDGE_DAYS, _OFFSETS,
+        _EDGE_DAYS,
+        _OFFSETS,
     ),
-)  # fmt: skip
+)
 _INTEGERS = st.one_of(
     st.integers(-(2**100), 2**100),
     st.sampled_from([0, -1, 2**31, 2**63 - 1, 2**63, -(2**63) - 1, 2**64, 10**400]),
@@ -176,10 +181,12 @@ def _boundary() -> list[Value]:
     strings = ["", "\x00", "a\x00b", "A" * 20_000, "9" * 5_000, "NaN", "-0", "1e309", ".."]
     raw = ["%FF", "%C0%80", "%ED%A0%80", "%E4%B8", "%", "%G1"]
     return [
-        *(Value(d.isoformat()) for d in days), *(Value(i) for i in instants),
-        *(Value(str(n)) for n in numbers), *(Value(s) for s in strings),
+        *(Value(d.isoformat()) for d in days),
+        *(Value(i) for i in instants),
+        *(Value(str(n)) for n in numbers),
+        *(Value(s) for s in strings),
         *(Value(r, raw=True) for r in raw),
-    ]  # fmt: skip
+    ]
 
 
 BOUNDARY = _boundary()
@@ -220,9 +227,12 @@ def cases(operation: Operation) -> list[Case]:
 
     @given(path=path_values, query=query_values)
     @settings(
-        max_examples=EXAMPLES, derandomize=True, database=None, deadline=None,
+        max_examples=EXAMPLES,
+        derandomize=True,
+        database=None,
+        deadline=None,
         suppress_health_check=list(HealthCheck),
-    )  # fmt: skip
+    )
     def draw(path: dict[str, Value], query: list[tuple[str, Value]]) -> None:
         drawn.append(Case(path, query))
 
@@ -300,9 +310,10 @@ async def test_ledger_api_parameters_at_extremes_are_never_5xx(
     app = create_ledger_api(settings_)
     async with serving(app) as client:
         created = await client.post(
-            "/v1/subscriptions", json={"url": "http://127.0.0.1:9/h"},
+            "/v1/subscriptions",
+            json={"url": "http://127.0.0.1:9/h"},
             headers={"Authorization": f"Bearer {keys[0]}"},
-        )  # fmt: skip
+        )
         assert created.status_code == 201, created.text
         # Path parameters not being fuzzed take a real value, so the route runs its query.
         plain = {"subscription_id": created.json()["id"], "platform_code": "TMALL"}
@@ -319,9 +330,11 @@ async def test_gateway_parameters_at_extremes_are_never_5xx(
     finally:
         await pool.close()
     options: dict[str, Any] = {
-        "kafka": kafka_settings, "database": database_settings, "migrate_on_start": False,
+        "kafka": kafka_settings,
+        "database": database_settings,
+        "migrate_on_start": False,
         "auth_cache_seconds": 60,
-    }  # fmt: skip
+    }
     app = create_gateway(GatewaySettings.model_validate(options))
     async with serving(app) as client:
         await _fuzz(app, client, keys, {})

@@ -52,12 +52,17 @@ def _order(platform: str) -> dict[str, Any]:
             {
                 "event_id": f"{platform}-{order_no}",
                 "occurred_at": "2026-11-28T08:00:00Z",
-                "order": {"platform_code": platform, "order_no": order_no,
-                          "code_system": "quanhub", "code": "PAID", "currency": "CNY",
-                          "actual_paid": "19.00"},
+                "order": {
+                    "platform_code": platform,
+                    "order_no": order_no,
+                    "code_system": "quanhub",
+                    "code": "PAID",
+                    "currency": "CNY",
+                    "actual_paid": "19.00",
+                },
             }
         ]
-    }  # fmt: skip
+    }
 
 
 async def _publish(gateway: httpx.AsyncClient, platform: str, key: str) -> int:

@@ -55,24 +55,40 @@ def _order(event_id: str, order_no: str, platform: str = "TMALL") -> dict[str, A
         "event_id": event_id,
         "occurred_at": "2026-11-28T08:00:00Z",
         "order": {
-            "platform_code": platform, "order_no": order_no, "code_system": "quanhub",
-            "code": "PAID", "trade_mode": "9610", "ie_flag": "I", "currency": "CNY",
-            "actual_paid": "199.00", "carrier_code": "SF", "waybill_no": f"SF{order_no}",
+            "platform_code": platform,
+            "order_no": order_no,
+            "code_system": "quanhub",
+            "code": "PAID",
+            "trade_mode": "9610",
+            "ie_flag": "I",
+            "currency": "CNY",
+            "actual_paid": "199.00",
+            "carrier_code": "SF",
+            "waybill_no": f"SF{order_no}",
             "buyer": {"id_number": ID, "name": NAME, "telephone": PHONE},
             "payer": {"id_number": PAYER_ID, "name": NAME, "telephone": PHONE},
-            "consignee": {"name": CONSIGNEE, "telephone": CONSIGNEE_PHONE, "address": ADDRESS,
-                          "district_code": "370102"},
+            "consignee": {
+                "name": CONSIGNEE,
+                "telephone": CONSIGNEE_PHONE,
+                "address": ADDRESS,
+                "district_code": "370102",
+            },
         },
-    }  # fmt: skip
+    }
 
 
 def _parcel(event_id: str, waybill: str, carrier: str = "shunfeng") -> dict[str, Any]:
     return {
         "eventId": event_id,
         "occurredAt": "2026-11-28T09:00:00Z",
-        "parcel": {"carrierCode": carrier, "waybillNo": waybill, "codeSystem": "quanhub",
-                   "code": "DELIVERED", "description": f"已签收 收件人电话 {CONSIGNEE_PHONE}"},
-    }  # fmt: skip
+        "parcel": {
+            "carrierCode": carrier,
+            "waybillNo": waybill,
+            "codeSystem": "quanhub",
+            "code": "DELIVERED",
+            "description": f"已签收 收件人电话 {CONSIGNEE_PHONE}",
+        },
+    }
 
 
 def _customs(event_id: str, cop_no: str) -> dict[str, Any]:
@@ -80,12 +96,17 @@ def _customs(event_id: str, cop_no: str) -> dict[str, Any]:
         "event_id": event_id,
         "occurred_at": "2026-11-28T08:30:00Z",
         "customs": {
-            "message_type": "CEB621", "trade_mode": "9610", "ie_flag": "I", "cop_no": cop_no,
-            "order_no": cop_no, "ebp_code": "3701PT0001", "agent_code": "3701AG0001",
+            "message_type": "CEB621",
+            "trade_mode": "9610",
+            "ie_flag": "I",
+            "cop_no": cop_no,
+            "order_no": cop_no,
+            "ebp_code": "3701PT0001",
+            "agent_code": "3701AG0001",
             "buyer": {"id_number": ID, "name": NAME, "telephone": PHONE},
             "consignee": {"name": CONSIGNEE, "telephone": CONSIGNEE_PHONE, "address": ADDRESS},
         },
-    }  # fmt: skip
+    }
 
 
 async def test_accepted_events_land_tokenised_and_no_clear_value_is_anywhere_in_kafka(

@@ -26,9 +26,14 @@ PHONE = "13812345678"
 
 @pytest.mark.parametrize(
     ("value", "masked"),
-    [(ID, "370102********1234"), ("37010219900101123X", "370102********123X"),
-     ("E12345678", "E1*****78"), ("1234", "****"), ("", "")],
-)  # fmt: skip
+    [
+        (ID, "370102********1234"),
+        ("37010219900101123X", "370102********123X"),
+        ("E12345678", "E1*****78"),
+        ("1234", "****"),
+        ("", ""),
+    ],
+)
 def test_mask_id_number(value: str, masked: str) -> None:
     assert pii.mask_id_number(value) == masked
 
@@ -109,11 +114,13 @@ def _order_event() -> ingest_pb2.Event:
             buyer=person,
             payer=person,
             consignee=ingest_pb2.Consignee(
-                name="李四", telephone="13987654321", address="山东省济南市历下区泉城路1号",
+                name="李四",
+                telephone="13987654321",
+                address="山东省济南市历下区泉城路1号",
                 district_code="370102",
             ),
         ),
-    )  # fmt: skip
+    )
 
 
 def test_protect_event_leaves_no_clear_value_and_tokens_every_field() -> None:
@@ -124,10 +131,16 @@ def test_protect_event_leaves_no_clear_value_and_tokens_every_field() -> None:
     for clear in (ID, "张三", PHONE, "李四", "13987654321", "泉城路1号"):
         assert clear.encode() not in raw
     assert set(envelope.pii_tokens) == {
-        "order.buyer.id_number", "order.buyer.name", "order.buyer.telephone",
-        "order.payer.id_number", "order.payer.name", "order.payer.telephone",
-        "order.consignee.name", "order.consignee.telephone", "order.consignee.address",
-    }  # fmt: skip
+        "order.buyer.id_number",
+        "order.buyer.name",
+        "order.buyer.telephone",
+        "order.payer.id_number",
+        "order.payer.name",
+        "order.payer.telephone",
+        "order.consignee.name",
+        "order.consignee.telephone",
+        "order.consignee.address",
+    }
     assert (
         envelope.pii_tokens["order.buyer.id_number"] == envelope.pii_tokens["order.payer.id_number"]
     )

@@ -140,11 +140,45 @@ def test_dates_times_and_short_numbers_are_left_alone(text: str) -> None:
 # --- the generator -----------------------------------------------------------------------
 
 _SEPARATORS = [
-    " ", "  ", " \t ", "-", "--", ".", "/", "_", "\t", "\n", "\r\n", "\u00a0", "\u3000",
-    "\u2007", "\u202f", "\uff0d", "\u2010", "\u2013", "\u2014", "\u2212", "\u00b7", "、",
-    "，", "~", "(", ")", " - ", "\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00ad",
-    "\u034f", "\ufe0f", "\u3164", "#", "+",
-]  # fmt: skip
+    " ",
+    "  ",
+    " \t ",
+    "-",
+    "--",
+    ".",
+    "/",
+    "_",
+    "\t",
+    "\n",
+    "\r\n",
+    "\u00a0",
+    "\u3000",
+    "\u2007",
+    "\u202f",
+    "\uff0d",
+    "\u2010",
+    "\u2013",
+    "\u2014",
+    "\u2212",
+    "\u00b7",
+    "、",
+    "，",
+    "~",
+    "(",
+    ")",
+    " - ",
+    "\u200b",
+    "\u200c",
+    "\u200d",
+    "\u2060",
+    "\ufeff",
+    "\u00ad",
+    "\u034f",
+    "\ufe0f",
+    "\u3164",
+    "#",
+    "+",
+]
 #: Digit scripts: ASCII, fullwidth, Arabic-Indic, extended Arabic-Indic, Devanagari,
 #: Bengali, Thai, mathematical bold, mathematical monospace.
 _ZEROS = [0x30, 0xFF10, 0x660, 0x6F0, 0x966, 0x9E6, 0xE50, 0x1D7CE, 0x1D7F6]
@@ -181,16 +215,34 @@ _ID_18 = st.builds(
 _ID_15 = st.text(alphabet="0123456789", min_size=15, max_size=15)
 _NUMBER = st.one_of(
     _MOBILE,
-    st.builds(lambda cc, m: cc + m, st.sampled_from(["+86", "0086", "86", "+86 ", "(+86)"]),
-              _MOBILE),
+    st.builds(
+        lambda cc, m: cc + m, st.sampled_from(["+86", "0086", "86", "+86 ", "(+86)"]), _MOBILE
+    ),
     _LANDLINE,
     _ID_18,
     _ID_15,
-)  # fmt: skip
-_CONTEXT = st.sampled_from([
-    "", "电话", "电话：", "tel:", "TEL ", "ID", "身份证", "身份证号码 ", "请联系", "Call me at ",
-    "【济南转运中心】快件已到达，收件人", "已签收\n", "Mr. Wang ", "x", "号", "。", " ",
-])  # fmt: skip
+)
+_CONTEXT = st.sampled_from(
+    [
+        "",
+        "电话",
+        "电话：",
+        "tel:",
+        "TEL ",
+        "ID",
+        "身份证",
+        "身份证号码 ",
+        "请联系",
+        "Call me at ",
+        "【济南转运中心】快件已到达，收件人",
+        "已签收\n",
+        "Mr. Wang ",
+        "x",
+        "号",
+        "。",
+        " ",
+    ]
+)
 
 
 @st.composite

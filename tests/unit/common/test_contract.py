@@ -18,8 +18,14 @@ def _all_rules() -> list[contract.Rule]:
 
 def test_every_message_type_of_an_event_has_its_rules() -> None:
     assert set(contract.rules()) == {
-        "Event", "Person", "Consignee", "GoodsLine", "OrderEvent", "ParcelEvent", "CustomsEvent",
-    }  # fmt: skip
+        "Event",
+        "Person",
+        "Consignee",
+        "GoodsLine",
+        "OrderEvent",
+        "ParcelEvent",
+        "CustomsEvent",
+    }
     parcel = ingest_pb2.ParcelEvent.DESCRIPTOR
     assert [r.number for r in contract.rules()["ParcelEvent"]] == sorted(
         f.number for f in parcel.fields
@@ -82,8 +88,14 @@ def test_the_native_table_is_plain_data() -> None:
     table = contract.native_table()
     waybill = table["messages"]["ParcelEvent"][2]
     assert waybill == {
-        "name": "waybill_no", "required": True, "normalize": "strip", "format": "waybill",
-        "max_length": 128, "class": "identifier", "personal": "", "non_negative": False,
+        "name": "waybill_no",
+        "required": True,
+        "normalize": "strip",
+        "format": "waybill",
+        "max_length": 128,
+        "class": "identifier",
+        "personal": "",
+        "non_negative": False,
         "max_items": 0,
-    }  # fmt: skip
+    }
     assert table["required_oneofs"] == {"Event": ["body"]}

@@ -29,9 +29,14 @@ from quanhub.ingest.v1 import ingest_pb2
 NOW = datetime(2026, 11, 28, 8, 0, tzinfo=UTC)
 SF = {"Authorization": "Bearer key-sf", "Content-Type": "application/json"}
 LIMITS = BodyLimits(
-    max_body_bytes=4 << 20, max_events=500, max_event_bytes=512 << 10, max_string_chars=4096,
-    max_json_depth=16, max_json_body_bytes=1 << 20, max_json_values=500 * 128,
-)  # fmt: skip
+    max_body_bytes=4 << 20,
+    max_events=500,
+    max_event_bytes=512 << 10,
+    max_string_chars=4096,
+    max_json_depth=16,
+    max_json_body_bytes=1 << 20,
+    max_json_values=500 * 128,
+)
 
 
 def _empty_events(count: int) -> bytes:
@@ -61,10 +66,12 @@ def never_built(monkeypatch: pytest.MonkeyPatch) -> None:
         (_empty_events(340_000), "too_many_events"),
         (_lines(64_000), "too_many_json_values"),
         (b'{"events": [{}], "x": [' + b"1," * 70_000 + b"1]}", "too_many_json_values"),
-        (b'{"events": [{"order": {"lines": [' + b"[]," * 70_000 + b"[]]}}]}",
-         "too_many_json_values"),
+        (
+            b'{"events": [{"order": {"lines": [' + b"[]," * 70_000 + b"[]]}}]}",
+            "too_many_json_values",
+        ),
     ],
-)  # fmt: skip
+)
 def test_counts_and_values_are_bounded_before_events_are_built(body: bytes, code: str) -> None:
     started = time.process_time()
     with pytest.raises(PayloadTooLarge) as caught:
@@ -83,16 +90,28 @@ def test_depth_is_refused_before_events_are_built() -> None:
 
 def test_a_full_batch_of_real_events_is_within_the_values_limit() -> None:
     event = {
-        "eventId": "e", "occurredAt": "2026-11-28T07:00:00Z",
+        "eventId": "e",
+        "occurredAt": "2026-11-28T07:00:00Z",
         "order": {
-            "platformCode": "TMALL", "orderNo": "T1", "codeSystem": "taobao", "code": "PAID",
+            "platformCode": "TMALL",
+            "orderNo": "T1",
+            "codeSystem": "taobao",
+            "code": "PAID",
             "buyer": {"idNumber": "x", "name": "x", "telephone": "x"},
             "payer": {"idNumber": "x", "name": "x", "telephone": "x"},
             "consignee": {"name": "x", "telephone": "x", "address": "x", "districtCode": "x"},
-            "lines": [{"itemNo": "1", "itemName": "x", "quantity": 1, "unitPrice": "1.00",
-                       "totalPrice": "1.00"}] * 10,
+            "lines": [
+                {
+                    "itemNo": "1",
+                    "itemName": "x",
+                    "quantity": 1,
+                    "unitPrice": "1.00",
+                    "totalPrice": "1.00",
+                }
+            ]
+            * 10,
         },
-    }  # fmt: skip
+    }
     body = orjson.dumps({"events": [event] * 500})
     assert len(body) < LIMITS.max_json_body_bytes
     assert count_events(body, BodyFormat.JSON, LIMITS).count == 500
@@ -102,9 +121,11 @@ def test_a_full_batch_of_real_events_is_within_the_values_limit() -> None:
 async def gateway() -> AsyncIterator[httpx.AsyncClient]:
     """The gateway with its default limits."""
     app = create_app(
-        GatewaySettings(), clock=FixedClock(NOW), publisher=FakePublisher(),
+        GatewaySettings(),
+        clock=FixedClock(NOW),
+        publisher=FakePublisher(),
         authenticator=FakeAuthenticator(),
-    )  # fmt: skip
+    )
     async with (
         app.router.lifespan_context(app),
         httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gw") as http,
@@ -149,9 +170,11 @@ async def test_one_event_with_a_million_lines_is_refused_fast(gateway: httpx.Asy
 async def test_refused_bodies_spend_the_budget_then_429_before_reading() -> None:
     settings = GatewaySettings(rate_limit_events_per_second=1, rate_limit_burst=1000)
     app = create_app(
-        settings, clock=FixedClock(NOW), publisher=FakePublisher(),
+        settings,
+        clock=FixedClock(NOW),
+        publisher=FakePublisher(),
         authenticator=FakeAuthenticator(),
-    )  # fmt: skip
+    )
     read: list[int] = []
 
     async def streamed() -> AsyncIterator[bytes]:

@@ -25,8 +25,13 @@ PROTOBUF = "application/x-protobuf"
 
 
 def _parcel(event_id: str, carrier: str = "shunfeng", **extra: Any) -> dict[str, Any]:
-    parcel = {"carrier_code": carrier, "waybill_no": "SF1000001", "code_system": "quanhub",
-              "code": "DELIVERED", **extra}  # fmt: skip
+    parcel = {
+        "carrier_code": carrier,
+        "waybill_no": "SF1000001",
+        "code_system": "quanhub",
+        "code": "DELIVERED",
+        **extra,
+    }
     return {"event_id": event_id, "occurred_at": "2026-11-28T07:30:00Z", "parcel": parcel}
 
 
@@ -35,12 +40,16 @@ def _order(event_id: str, platform: str = "TMALL") -> dict[str, Any]:
         "eventId": event_id,
         "occurredAt": "2026-11-28T07:00:00Z",
         "order": {
-            "platformCode": platform, "orderNo": "T100", "codeSystem": "quanhub", "code": "PAID",
-            "tradeMode": "9610", "ieFlag": "I",
+            "platformCode": platform,
+            "orderNo": "T100",
+            "codeSystem": "quanhub",
+            "code": "PAID",
+            "tradeMode": "9610",
+            "ieFlag": "I",
             "buyer": {"idNumber": ID, "name": NAME, "telephone": PHONE},
             "consignee": {"name": NAME, "telephone": PHONE, "address": ADDRESS},
         },
-    }  # fmt: skip
+    }
 
 
 async def test_missing_and_invalid_keys_get_401_with_challenge(client: httpx.AsyncClient) -> None:
@@ -74,8 +83,10 @@ async def test_mixed_batch_proceeds_with_per_index_reasons(
     assert headers["trace_id"] == response.headers["x-trace-id"].encode()
     envelope = canonical_pb2.RawEnvelope.FromString(record.value)
     assert (envelope.partner_code, envelope.partner_role, envelope.ingress) == (
-        "SF", "carrier", "gateway",
-    )  # fmt: skip
+        "SF",
+        "carrier",
+        "gateway",
+    )
 
 
 async def test_order_is_tokenised_before_it_is_produced_and_logs_stay_clean(
@@ -188,9 +199,10 @@ async def test_limits_answer_413_415_and_400(client: httpx.AsyncClient) -> None:
     assert response.status_code == 415
     assert "application/x-protobuf" in response.headers["accept-post"]
     response = await client.post(
-        "/v1/events", content=b'{"events":[{"event_id":"\xc3"}]}',
+        "/v1/events",
+        content=b'{"events":[{"event_id":"\xc3"}]}',
         headers={**TMALL, "Content-Type": "application/json"},
-    )  # fmt: skip
+    )
     assert (response.status_code, response.json()["code"]) == (400, "invalid_utf8")
     response = await client.post("/v1/events", json={"events": []}, headers=TMALL)
     assert (response.status_code, response.json()["code"]) == (400, "empty_batch")

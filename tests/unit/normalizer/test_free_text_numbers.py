@@ -37,9 +37,13 @@ def _assert_masked(text: str) -> None:
 
 def test_a_parcel_s_location_and_raw_text_are_scrubbed() -> None:
     parcel = ipb.ParcelEvent(
-        carrier_code="shunfeng", waybill_no="SF1234567", code_system="kuaidi100", code="0",
-        description=QUOTED, location=f"济南 {QUOTED}",
-    )  # fmt: skip
+        carrier_code="shunfeng",
+        waybill_no="SF1234567",
+        code_system="kuaidi100",
+        code="0",
+        description=QUOTED,
+        location=f"济南 {QUOTED}",
+    )
     out = _canonical(ipb.Event(parcel=parcel))
     _assert_masked(out.parcel.location)
     _assert_masked(out.raw_text)
@@ -47,9 +51,13 @@ def test_a_parcel_s_location_and_raw_text_are_scrubbed() -> None:
 
 def test_an_order_s_raw_text_and_item_names_are_scrubbed() -> None:
     order = ipb.OrderEvent(
-        platform_code="TMALL", order_no="O1", code_system="quanhub", code="PAID",
-        description=QUOTED, lines=[ipb.GoodsLine(gnum=1, item_name=QUOTED, quantity=1)],
-    )  # fmt: skip
+        platform_code="TMALL",
+        order_no="O1",
+        code_system="quanhub",
+        code="PAID",
+        description=QUOTED,
+        lines=[ipb.GoodsLine(gnum=1, item_name=QUOTED, quantity=1)],
+    )
     out = _canonical(ipb.Event(order=order))
     _assert_masked(out.raw_text)
     _assert_masked(out.order.lines[0].item_name)
@@ -57,10 +65,13 @@ def test_an_order_s_raw_text_and_item_names_are_scrubbed() -> None:
 
 def test_a_receipt_s_return_info_is_scrubbed() -> None:
     customs = ipb.CustomsEvent(
-        message_type="CEB622", cop_no="C1", return_status="2", return_time="20261128180000000",
+        message_type="CEB622",
+        cop_no="C1",
+        return_status="2",
+        return_time="20261128180000000",
         return_info=QUOTED,
         lines=[ipb.GoodsLine(gnum=1, item_name=QUOTED, quantity=1)],
-    )  # fmt: skip
+    )
     out = _canonical(ipb.Event(customs=customs))
     _assert_masked(out.customs.return_info)
     _assert_masked(out.raw_text)

@@ -20,9 +20,24 @@ RECEIVED = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 text = st.text(max_size=60)
 codes = st.one_of(
     text,
-    st.sampled_from(["0", "3", "501", "304", "211", "2/201", "SIGNED", "CLEARANCE_X", "PAID",
-                     "delivered/signed_by_proxy", "refund:4", "refund:SUCCESS", "FINISHED_L"]),
-)  # fmt: skip
+    st.sampled_from(
+        [
+            "0",
+            "3",
+            "501",
+            "304",
+            "211",
+            "2/201",
+            "SIGNED",
+            "CLEARANCE_X",
+            "PAID",
+            "delivered/signed_by_proxy",
+            "refund:4",
+            "refund:SUCCESS",
+            "FINISHED_L",
+        ]
+    ),
+)
 systems = st.one_of(text, st.sampled_from([*PARCEL_VOCABULARIES, *ORDER_VOCABULARIES, "cbec"]))
 carriers = st.one_of(text, st.sampled_from(["shunfeng", "ZTO", "YD", "jtexpress", "DBL"]))
 waybills = st.one_of(text, st.from_regex(r"[A-Z0-9]{6,20}", fullmatch=True))
@@ -45,28 +60,37 @@ def envelopes(draw: st.DrawFn) -> cpb.RawEnvelope:
     if kind == "parcel":
         event.parcel.CopyFrom(
             ipb.ParcelEvent(
-                carrier_code=draw(carriers), waybill_no=draw(waybills), code_system=draw(systems),
-                code=draw(codes), description=draw(text), delivery_point=draw(st.integers(0, 3)),
+                carrier_code=draw(carriers),
+                waybill_no=draw(waybills),
+                code_system=draw(systems),
+                code=draw(codes),
+                description=draw(text),
+                delivery_point=draw(st.integers(0, 3)),
             )
-        )  # fmt: skip
+        )
     elif kind == "order":
         event.order.CopyFrom(
             ipb.OrderEvent(
-                platform_code=draw(text), order_no=draw(text), code_system=draw(systems),
-                code=draw(codes), carrier_code=draw(st.sampled_from(["", "sf", "nobody"])),
-                buyer=ipb.Person(name=draw(text)), actual_paid=draw(text),
+                platform_code=draw(text),
+                order_no=draw(text),
+                code_system=draw(systems),
+                code=draw(codes),
+                carrier_code=draw(st.sampled_from(["", "sf", "nobody"])),
+                buyer=ipb.Person(name=draw(text)),
+                actual_paid=draw(text),
             )
-        )  # fmt: skip
+        )
         if event.order.buyer.name and draw(st.booleans()):
             env.pii_tokens["order.buyer.name"] = "t1:x"
     elif kind == "customs":
         event.customs.CopyFrom(
             ipb.CustomsEvent(
                 message_type=draw(st.sampled_from(["CEB622", "CEB624", "CEB311", "CEB999", "x"])),
-                cop_no=draw(text), return_status=draw(st.one_of(text, st.integers().map(str))),
+                cop_no=draw(text),
+                return_status=draw(st.one_of(text, st.integers().map(str))),
                 return_time=draw(st.one_of(text, st.from_regex(r"\d{17}", fullmatch=True))),
             )
-        )  # fmt: skip
+        )
     return env
 
 

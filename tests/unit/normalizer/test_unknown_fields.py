@@ -132,16 +132,25 @@ def _person(name: str) -> ipb.Person:
 
 def _consignee() -> ipb.Consignee:
     return ipb.Consignee(
-        name="张三", telephone="13812345678", address="山东省济南市历下区泉城路1号",
+        name="张三",
+        telephone="13812345678",
+        address="山东省济南市历下区泉城路1号",
         district_code="370102",
-    )  # fmt: skip
+    )
 
 
 def _line() -> ipb.GoodsLine:
     return ipb.GoodsLine(
-        gnum=1, item_no="SKU1", item_name="奶粉", hs_code="0402290000", quantity=2, unit="罐",
-        unit_price="100.00", total_price="200.00", origin_country="AUS",
-    )  # fmt: skip
+        gnum=1,
+        item_no="SKU1",
+        item_name="奶粉",
+        hs_code="0402290000",
+        quantity=2,
+        unit="罐",
+        unit_price="100.00",
+        total_price="200.00",
+        origin_country="AUS",
+    )
 
 
 def base_event(kind: str) -> ipb.Event:
@@ -151,11 +160,18 @@ def base_event(kind: str) -> ipb.Event:
     if kind == "order":
         event.order.CopyFrom(
             ipb.OrderEvent(
-                platform_code="TMALL", order_no="T1", code_system="taobao",
-                code="TRADE_FINISHED", buyer=_person("张三"), payer=_person("张三"),
-                consignee=_consignee(), lines=[_line()], currency="CNY", goods_value="200.00",
+                platform_code="TMALL",
+                order_no="T1",
+                code_system="taobao",
+                code="TRADE_FINISHED",
+                buyer=_person("张三"),
+                payer=_person("张三"),
+                consignee=_consignee(),
+                lines=[_line()],
+                currency="CNY",
+                goods_value="200.00",
             )
-        )  # fmt: skip
+        )
     elif kind == "parcel":
         event.parcel.CopyFrom(
             ipb.ParcelEvent(
@@ -165,12 +181,21 @@ def base_event(kind: str) -> ipb.Event:
     else:
         event.customs.CopyFrom(
             ipb.CustomsEvent(
-                message_type="CEB311", trade_mode="1210", ie_flag="I", order_no="T1",
-                ebp_code="3701960001", ebc_code="3701960001", agent_code="3701980001",
-                buyer=_person("张三"), payer=_person("张三"), consignee=_consignee(),
-                lines=[_line()], currency="CNY", goods_value="200.00",
+                message_type="CEB311",
+                trade_mode="1210",
+                ie_flag="I",
+                order_no="T1",
+                ebp_code="3701960001",
+                ebc_code="3701960001",
+                agent_code="3701980001",
+                buyer=_person("张三"),
+                payer=_person("张三"),
+                consignee=_consignee(),
+                lines=[_line()],
+                currency="CNY",
+                goods_value="200.00",
             )
-        )  # fmt: skip
+        )
     return event
 
 

@@ -170,10 +170,12 @@ def message_types(root: Descriptor = ingest_pb2.Event.DESCRIPTOR) -> Iterator[De
 def rules() -> Mapping[str, tuple[Rule, ...]]:
     """Message name -> the rules of its fields, by field number, for every message type
     reachable from `Event`."""
-    return MappingProxyType({
-        message.name: tuple(_rule(message, f) for f in _by_number(message))
-        for message in message_types()
-    })  # fmt: skip
+    return MappingProxyType(
+        {
+            message.name: tuple(_rule(message, f) for f in _by_number(message))
+            for message in message_types()
+        }
+    )
 
 
 def _by_number(message: Descriptor) -> list[FieldDescriptor]:

@@ -49,10 +49,12 @@ __all__ = [
 
 #: Message name (as `Descriptor.name`) -> string field name -> its class, from the
 #: `field_class` option of each field in ingest.proto (`quanhub.common.contract`).
-CLASSES: Mapping[str, Mapping[str, FieldClass]] = MappingProxyType({
-    message: MappingProxyType({r.name: r.field_class for r in fields if r.is_string})
-    for message, fields in contract.rules().items()
-})  # fmt: skip
+CLASSES: Mapping[str, Mapping[str, FieldClass]] = MappingProxyType(
+    {
+        message: MappingProxyType({r.name: r.field_class for r in fields if r.is_string})
+        for message, fields in contract.rules().items()
+    }
+)
 
 
 def string_fields(root: Descriptor = ingest_pb2.Event.DESCRIPTOR) -> Iterator[FieldDescriptor]:
@@ -91,10 +93,12 @@ def free_text() -> Mapping[str, tuple[str, ...]]:
     for field in string_fields():
         if class_of(field) is FieldClass.FREE_TEXT and not field.is_repeated:
             found.setdefault(message_of(field), []).append(field)
-    return MappingProxyType({
-        name: tuple(f.name for f in sorted(fields, key=lambda f: f.number))
-        for name, fields in sorted(found.items())
-    })  # fmt: skip
+    return MappingProxyType(
+        {
+            name: tuple(f.name for f in sorted(fields, key=lambda f: f.number))
+            for name, fields in sorted(found.items())
+        }
+    )
 
 
 class _Plan(NamedTuple):

@@ -40,20 +40,24 @@ class Check(NamedTuple):
 
 #: The formats that are a regular expression (matched whole), as JSON Schema's `pattern`
 #: gives them to partners too (quanhub.common.jsonschema).
-PATTERNS: Mapping[Format, str] = MappingProxyType({
-    Format.EVENT_ID: r"[\x21-\x7e]{1,128}",
-    Format.WAYBILL: r"[A-Za-z0-9-]{6,40}",
-    Format.DECIMAL: r"[0-9]{1,13}(\.[0-9]{1,4})?",
-    Format.DISTRICT: r"[0-9]{6}",
-    Format.CURRENCY: r"[A-Z]{3}",
-    Format.CEB_MESSAGE: r"CEB[0-9]{3}",
-    Format.RETURN_TIME: r"[0-9]{17}",
-})  # fmt: skip
+PATTERNS: Mapping[Format, str] = MappingProxyType(
+    {
+        Format.EVENT_ID: r"[\x21-\x7e]{1,128}",
+        Format.WAYBILL: r"[A-Za-z0-9-]{6,40}",
+        Format.DECIMAL: r"[0-9]{1,13}(\.[0-9]{1,4})?",
+        Format.DISTRICT: r"[0-9]{6}",
+        Format.CURRENCY: r"[A-Z]{3}",
+        Format.CEB_MESSAGE: r"CEB[0-9]{3}",
+        Format.RETURN_TIME: r"[0-9]{17}",
+    }
+)
 #: The formats that are a closed list of values.
-VALUES: Mapping[Format, frozenset[str]] = MappingProxyType({
-    Format.TRADE_MODE: KNOWN_TRADE_MODES,
-    Format.IE_FLAG: frozenset({"I", "E"}),
-})  # fmt: skip
+VALUES: Mapping[Format, frozenset[str]] = MappingProxyType(
+    {
+        Format.TRADE_MODE: KNOWN_TRADE_MODES,
+        Format.IE_FLAG: frozenset({"I", "E"}),
+    }
+)
 
 
 _RETURN_TIME = re.compile(PATTERNS[Format.RETURN_TIME])
@@ -91,29 +95,31 @@ def _one_of(values: frozenset[str], why: str) -> Check:
 
 
 #: Format -> its check. Every `Format` but NONE has one (a unit test holds that).
-FORMATS: Mapping[Format, Check] = MappingProxyType({
-    Format.EVENT_ID: _regex(Format.EVENT_ID, "must be 1-128 printable ASCII"),
-    Format.WAYBILL: _regex(Format.WAYBILL, "must be 6-40 letters, digits or '-'"),
-    Format.DECIMAL: _regex(Format.DECIMAL, "must be a non-negative decimal string like 199.00"),
-    Format.DISTRICT: _regex(Format.DISTRICT, "must be a six-digit code"),
-    Format.CURRENCY: _regex(Format.CURRENCY, "must be an ISO 4217 code"),
-    Format.CEB_MESSAGE: _regex(Format.CEB_MESSAGE, "must be like CEB621"),
-    Format.RETURN_TIME: Check(
-        lambda value: parse_return_time(value) is not None,
-        "invalid_format",
-        "must be 17 digits yyyyMMddHHmmssSSS",
-    ),
-    Format.TRADE_MODE: _one_of(
-        VALUES[Format.TRADE_MODE], f"must be one of {', '.join(sorted(KNOWN_TRADE_MODES))}"
-    ),
-    Format.IE_FLAG: _one_of(VALUES[Format.IE_FLAG], "must be I or E"),
-    # Never quote the value: a message travels into dead-letter headers and logs.
-    Format.CARRIER: Check(
-        lambda value: resolve_carrier(value) is not None,
-        "unknown_carrier",
-        "names no carrier the hub knows",
-    ),
-    Format.RECEIPT_STATUS: Check(
-        lambda value: len(value) <= 10, "invalid_format", "is 1-10 characters"
-    ),
-})  # fmt: skip
+FORMATS: Mapping[Format, Check] = MappingProxyType(
+    {
+        Format.EVENT_ID: _regex(Format.EVENT_ID, "must be 1-128 printable ASCII"),
+        Format.WAYBILL: _regex(Format.WAYBILL, "must be 6-40 letters, digits or '-'"),
+        Format.DECIMAL: _regex(Format.DECIMAL, "must be a non-negative decimal string like 199.00"),
+        Format.DISTRICT: _regex(Format.DISTRICT, "must be a six-digit code"),
+        Format.CURRENCY: _regex(Format.CURRENCY, "must be an ISO 4217 code"),
+        Format.CEB_MESSAGE: _regex(Format.CEB_MESSAGE, "must be like CEB621"),
+        Format.RETURN_TIME: Check(
+            lambda value: parse_return_time(value) is not None,
+            "invalid_format",
+            "must be 17 digits yyyyMMddHHmmssSSS",
+        ),
+        Format.TRADE_MODE: _one_of(
+            VALUES[Format.TRADE_MODE], f"must be one of {', '.join(sorted(KNOWN_TRADE_MODES))}"
+        ),
+        Format.IE_FLAG: _one_of(VALUES[Format.IE_FLAG], "must be I or E"),
+        # Never quote the value: a message travels into dead-letter headers and logs.
+        Format.CARRIER: Check(
+            lambda value: resolve_carrier(value) is not None,
+            "unknown_carrier",
+            "names no carrier the hub knows",
+        ),
+        Format.RECEIPT_STATUS: Check(
+            lambda value: len(value) <= 10, "invalid_format", "is 1-10 characters"
+        ),
+    }
+)
