@@ -9,12 +9,8 @@ from google.protobuf.message import Message
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from quanhub.common.validation import (
-    DEFAULT_MAX_LEN,
-    MAX_LEN,
-    parse_return_time,
-    validate_event,
-)
+from quanhub.common import contract
+from quanhub.common.validation import parse_return_time, validate_event
 from quanhub.ingest.v1 import ingest_pb2 as ipb
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
@@ -242,7 +238,7 @@ def _reference_string_violations(message: Message, prefix: str = "") -> list[tup
     for field, value in message.ListFields():
         path = f"{prefix}{field.name}"
         if isinstance(value, str):
-            if len(value) > MAX_LEN.get(field.name, DEFAULT_MAX_LEN):
+            if len(value) > contract.rule(message.DESCRIPTOR.name, field.name).max_length:
                 found.append(("too_long", path))
             if "\x00" in value:
                 found.append(("invalid_format", path))

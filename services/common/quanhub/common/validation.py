@@ -32,11 +32,9 @@ from quanhub.common.timestamps import EPOCH, in_range
 from quanhub.ingest.v1 import ingest_pb2 as ipb
 
 __all__ = [
-    "DEFAULT_MAX_LEN",
     "EARLIEST_US",
     "KNOWN_TRADE_MODES",
     "MAX_FUTURE",
-    "MAX_LEN",
     "MAX_LINES",
     "Violation",
     "latest_us",
@@ -53,24 +51,6 @@ _EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 #: the size limits (170,000 in 512 KiB) costs every reader (gateway, normalizer, ledger)
 #: seconds.
 MAX_LINES = contract.rule("OrderEvent", "lines").max_items
-#: A string's length limit in characters when its field sets none (ingest.proto).
-DEFAULT_MAX_LEN = contract.DEFAULT_MAX_LENGTH
-
-
-def _limits_by_name() -> Mapping[str, int]:
-    """Field name -> its own length limit, for the fields with one; a name given two limits
-    in two messages fails at import (the native path reads limits by name)."""
-    found: dict[str, int] = {}
-    for fields in contract.rules().values():
-        for rule in fields:
-            limited = rule.is_string and rule.max_length != DEFAULT_MAX_LEN
-            if limited and found.setdefault(rule.name, rule.max_length) != rule.max_length:
-                raise ValueError(f"{rule.name} has two length limits")
-    return MappingProxyType(found)
-
-
-#: A string's length limit in characters, by field name (others: DEFAULT_MAX_LEN).
-MAX_LEN: Mapping[str, int] = _limits_by_name()
 
 
 @dataclass(frozen=True, slots=True)
@@ -389,7 +369,7 @@ def _report_lengths(check: _Checks, message: Message, place: _Place | None, plan
 
 def _check_string(check: _Checks, place: _Place | None, field: tuple[str, str], value: str) -> None:
     name = field[1]
-    limit = _LIMITS.get(field, DEFAULT_MAX_LEN)
+    limit = _LIMITS.get(field, contract.DEFAULT_MAX_LENGTH)
     if len(value) > limit:
         check.add("too_long", _path(place, name), f"is longer than {limit} characters")
     if "\x00" in value:  # PostgreSQL text cannot hold it: the ledger write would fail
