@@ -453,26 +453,33 @@ def contract_changed(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., 
     _clear_validation_plans()
 
 
-async def test_a_length_changed_in_the_contract_changes_both_paths(
-    contract_changed: Callable[..., None],
-) -> None:
-    """ParcelEvent.location's max_length (256 in ingest.proto) set to 8: both paths refuse
-    nine characters and take eight, and the native path judges the eight itself."""
+async def _both_hold_location_to(limit: int) -> None:
+    """A parcel's location of `limit` characters is taken (by the native path itself), one
+    of `limit` + 1 refused, by both paths alike."""
     base = next(e for e in _BASE["ZTO"] if e.WhichOneof("body") == "parcel")
-    events = [
-        _with(base, ("parcel", "location"), text)
-        for text in ("济南转运中心一二", "济南转运中心一二三")
-    ]
+    events = [_with(base, ("parcel", "location"), "张" * n) for n in (limit, limit + 1)]
     for i, event in enumerate(events):
         event.event_id = f"location-{i}"
     now = _AFTER + timedelta(minutes=5)
-    assert [validation.validate_event(e, now) for e in events] == [[], []]
-    contract_changed("ParcelEvent", "location", max_length=8)
+    assert validation.validate_event(events[0], now) == []
     (violation,) = validation.validate_event(events[1], now)
     assert (violation.code, violation.field) == ("too_long", "parcel.location")
     async with _pair(now) as pair:
         await pair.post("ZTO", events)
-        assert _fast_share(pair) == 0.5, "eight characters are the native path's, nine Python's"
+        assert _fast_share(pair) == 0.5, "the one within the limit is the native path's"
+
+
+async def test_both_paths_hold_a_string_to_its_max_length_in_ingest_proto() -> None:
+    await _both_hold_location_to(contract.rule("ParcelEvent", "location").max_length)
+
+
+async def test_a_length_changed_in_the_contract_changes_both_paths(
+    contract_changed: Callable[..., None],
+) -> None:
+    """ParcelEvent.location's max_length changed in the contract (as an edit of ingest.proto
+    and `make proto` would): both paths follow, with no other change."""
+    contract_changed("ParcelEvent", "location", max_length=8)
+    await _both_hold_location_to(8)
 
 
 @pytest.mark.parametrize("partner", ["TMALL", "JNAGENT"])
