@@ -61,8 +61,19 @@ impl Msg {
     }
 }
 
+/// Messages nested deeper than this go to Python (upb's own limit is 100): a contract whose
+/// messages contain themselves must not let a body exhaust the stack.
+const MAX_DEPTH: usize = 64;
+
 /// A message of type `ty` from its bytes, or None (see the module's comment).
 pub fn decode(schema: &Schema, ty: usize, bytes: &[u8]) -> Option<Msg> {
+    decode_at(schema, ty, bytes, 0)
+}
+
+fn decode_at(schema: &Schema, ty: usize, bytes: &[u8], depth: usize) -> Option<Msg> {
+    if depth > MAX_DEPTH {
+        return None;
+    }
     let message = &schema.messages[ty];
     let mut values = vec![Value::Unset; message.fields.len()];
     let (mut seen, mut oneofs) = (0u64, 0u64);
@@ -90,7 +101,7 @@ pub fn decode(schema: &Schema, ty: usize, bytes: &[u8]) -> Option<Msg> {
             (Type::Int64, VARINT) => Value::Int(reader.varint()? as i64),
             (Type::Bool, VARINT) => Value::Bool(reader.varint()? != 0),
             (Type::Message(inner), LEN) => {
-                let item = decode(schema, inner, reader.bytes()?)?;
+                let item = decode_at(schema, inner, reader.bytes()?, depth + 1)?;
                 if field.repeated {
                     match &mut values[slot] {
                         Value::Repeated(items) => {
@@ -170,4 +181,141 @@ fn put_message(schema: &Schema, ty: Type, number: u32, msg: &Msg, out: &mut Vec<
     let mut bytes = Vec::new();
     encode(schema, inner, msg, &mut bytes);
     put_len(out, number, &bytes);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::{MessageSpec, Rule, Rules};
+
+    struct NoRules;
+
+    impl Rules for NoRules {
+        fn rule(&self, _: &str, _: u32, _: &str) -> Result<Option<Rule>, String> {
+            Ok(None)
+        }
+        fn required_oneofs(&self, _: &str) -> Vec<String> {
+            Vec::new()
+        }
+        fn default_max_length(&self) -> usize {
+            128
+        }
+    }
+
+    /// message Outer { string s = 1; int32 i = 2; optional bool b = 3; repeated Inner items = 4;
+    ///   oneof o { Inner x = 5; Inner y = 6; } int64 l = 7; } message Inner { string t = 1; }
+    fn schema() -> Schema {
+        let field = |n: u32, name: &str, ty: &str, rep: bool, msg: &str, oneof: &str, p: bool| {
+            (n, name.into(), ty.into(), rep, msg.into(), oneof.into(), p)
+        };
+        let messages: Vec<MessageSpec> = vec![
+            (
+                "Request".into(),
+                vec![field(1, "outers", "message", true, "Outer", "", false)],
+            ),
+            (
+                "Outer".into(),
+                vec![
+                    field(1, "s", "string", false, "", "", false),
+                    field(2, "i", "int32", false, "", "", false),
+                    field(3, "b", "bool", false, "", "", true),
+                    field(4, "items", "message", true, "Inner", "", false),
+                    field(5, "x", "message", false, "Inner", "o", true),
+                    field(6, "y", "message", false, "Inner", "o", true),
+                    field(7, "l", "int64", false, "", "", false),
+                ],
+            ),
+            (
+                "Inner".into(),
+                vec![field(1, "t", "string", false, "", "", false)],
+            ),
+        ];
+        Schema::new(&messages, "Request", &NoRules).expect("a valid schema")
+    }
+
+    fn round_trip(bytes: &[u8]) -> Option<Vec<u8>> {
+        let schema = schema();
+        let outer = schema.message("Outer").unwrap();
+        let msg = decode(&schema, outer, bytes)?;
+        let mut out = Vec::new();
+        encode(&schema, outer, &msg, &mut out);
+        Some(out)
+    }
+
+    #[test]
+    fn a_canonical_message_re_encodes_byte_for_byte() {
+        let bytes = [
+            &b"\x0a\x02hi"[..],                              // s = "hi"
+            b"\x10\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01", // i = -1 (ten bytes)
+            b"\x18\x00",                                     // b = false: present, so written
+            b"\x22\x03\x0a\x01a\x22\x00",                    // items: {t: "a"}, {}
+            b"\x2a\x00",                                     // x = {} (a set oneof member)
+            b"\x38\x80\x01",                                 // l = 128
+        ]
+        .concat();
+        assert_eq!(round_trip(&bytes), Some(bytes));
+    }
+
+    #[test]
+    fn defaults_without_presence_are_left_out() {
+        assert_eq!(round_trip(b"\x0a\x00\x10\x00\x38\x00"), Some(Vec::new()));
+        // An int32 given as a 64-bit varint keeps its low 32 bits, as protobuf does.
+        assert_eq!(
+            round_trip(b"\x10\x81\x80\x80\x80\x10"),
+            Some(b"\x10\x01".to_vec())
+        );
+    }
+
+    #[test]
+    fn what_protobuf_reads_leniently_is_refused() {
+        for bytes in [
+            &b"\x0a\x01a\x0a\x01b"[..], // a singular field twice (the last would win)
+            b"\x2a\x00\x32\x00",        // two members of one oneof
+            b"\x40\x01",                // an unknown field
+            b"\x0a\x02\xc3\x28",        // invalid UTF-8
+            b"\x08\x01",                // a varint where a string is
+            b"\x15\x00\x00\x00\x00",    // a fixed32
+            b"\x0a\x05ab",              // a length past the end
+        ] {
+            assert_eq!(round_trip(bytes), None, "{bytes:?}");
+        }
+    }
+
+    #[test]
+    fn a_request_is_its_items_and_nothing_else() {
+        let schema = schema();
+        let outer = schema.message("Outer").unwrap();
+        let (item, items) = items(&schema, b"\x0a\x00\x0a\x02\x10\x01").unwrap();
+        assert_eq!((item, items.len()), (outer, 2));
+        assert!(super::items(&schema, b"\x0a\x00\x10\x01").is_none());
+    }
+
+    #[test]
+    fn nesting_beyond_the_limit_is_refused() {
+        let field = |n: u32, ty: &str, msg: &str| {
+            (
+                n,
+                "f".into(),
+                ty.into(),
+                false,
+                msg.into(),
+                String::new(),
+                true,
+            )
+        };
+        let messages: Vec<MessageSpec> = vec![("Node".into(), vec![field(1, "message", "Node")])];
+        let schema = Schema::new(&messages, "Node", &NoRules).unwrap();
+        let nest = |levels: usize| {
+            let mut bytes = Vec::new();
+            for _ in 0..levels {
+                let mut outer = vec![0x0a];
+                put_varint(&mut outer, bytes.len() as u64);
+                outer.extend_from_slice(&bytes);
+                bytes = outer;
+            }
+            bytes
+        };
+        assert!(decode(&schema, 0, &nest(MAX_DEPTH)).is_some());
+        assert!(decode(&schema, 0, &nest(MAX_DEPTH + 1)).is_none());
+    }
 }
