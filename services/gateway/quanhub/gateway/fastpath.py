@@ -1,4 +1,5 @@
-"""The gateway's native fast path for protobuf bodies, and how its answers join Python's.
+"""The gateway's native fast path for protobuf bodies (`quanhub.gateway.judging` joins its
+answers with Python's).
 
 `quanhub_gateway_native` (Rust, services/gateway/native) does for each event of a request
 what the route otherwise does with upb messages: decode, check_publish, validate_event,
@@ -18,7 +19,7 @@ path accepts, Python accepts, with the same envelope bytes, key, partition and i
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypedDict
 
@@ -35,11 +36,9 @@ from quanhub.common.formats import VALUES
 from quanhub.common.ids import EVENT_NAMESPACE
 from quanhub.common.pii import EnvelopeWriter
 from quanhub.common.timestamps import MAX_SECONDS, MIN_SECONDS
-from quanhub.common.topics import EventKind, Topics
+from quanhub.common.topics import EventKind
 from quanhub.common.validation import EARLIEST_US, latest_us
-from quanhub.gateway.admission import Admission
 from quanhub.gateway.parsing import BodyLimits
-from quanhub.gateway.publisher import Record
 from quanhub.ingest.v1 import ingest_pb2
 
 if TYPE_CHECKING:
@@ -218,30 +217,3 @@ def _types(root: Descriptor) -> Iterator[Descriptor]:
             seen.add(message.full_name)
             yield message
             pending.extend(f.message_type for f in message.fields if f.message_type is not None)
-
-
-def merge(
-    prepared: Sequence[Prepared],
-    judged: Admission,
-    judged_records: Sequence[Record],
-    topics: Topics,
-    partner: str,
-) -> list[Record]:
-    """Every accepted event's record in request order (one key's events keep theirs): the
-    native path's, and those of the events Python judged and accepted."""
-    python = {
-        index: record for (index, _), record in zip(judged.accepted, judged_records, strict=True)
-    }
-    topic_of = [topics.raw(kind) for kind in KINDS]
-    partner_header = ("partner", partner.encode())
-    records: list[Record] = []
-    for index, item in enumerate(prepared):
-        if item is None:
-            record = python.get(index)
-            if record is not None:
-                records.append(record)
-            continue
-        kind, key, key_hash, value, event_id, trace = item
-        headers = [partner_header, ("event_id", event_id), ("trace_id", trace)]
-        records.append(Record(topic_of[kind], key, value, headers, key_hash))
-    return records

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import time
-from collections.abc import Callable
-from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Any, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any
 
 import structlog
 from fastapi import APIRouter, Header, Request
@@ -16,14 +13,11 @@ from google.protobuf import json_format
 
 from quanhub.common.access.deps import PrincipalDep
 from quanhub.common.access.model import Principal
-from quanhub.common.canonical import event_business_key
 from quanhub.common.errors import DependencyUnavailable
-from quanhub.common.ids import canonical_event_id_text
-from quanhub.common.pii import EnvelopeWriter, protect_in_place
+from quanhub.common.pii import EnvelopeWriter
 from quanhub.common.ratelimit import Decision, rate_headers
-from quanhub.common.topics import EventKind
 from quanhub.common.traceids import is_safe_trace_id, new_trace_id
-from quanhub.gateway.admission import Admission, admit
+from quanhub.gateway.admission import Admission
 from quanhub.gateway.authz import ensure_may_publish
 from quanhub.gateway.context import ContextDep, GatewayContext
 from quanhub.gateway.errors import (
@@ -34,7 +28,7 @@ from quanhub.gateway.errors import (
     PayloadTooLarge,
     RateLimited,
 )
-from quanhub.gateway.fastpath import Prepared, merge
+from quanhub.gateway.judging import judge, off_loop
 from quanhub.gateway.parsing import (
     PROTOBUF_TYPES,
     BodyFormat,
@@ -42,10 +36,8 @@ from quanhub.gateway.parsing import (
     body_format,
     build_events,
     count_events,
-    decode,
     read_body,
 )
-from quanhub.gateway.publisher import Record
 from quanhub.gateway.schema import PUBLISH_REQUEST_BODY, PUBLISH_RESPONSES, PublishResult
 from quanhub.ingest.v1 import ingest_pb2
 
@@ -54,10 +46,6 @@ if TYPE_CHECKING:
 
 log = structlog.get_logger(__name__)
 router = APIRouter(tags=["ingestion"])
-_T = TypeVar("_T")
-#: Bodies larger than this are built and judged on the gateway's worker thread (a body
-#: this size is judged in Python within a few milliseconds, whatever its shape).
-OFFLOAD_BYTES = 64 * 1024
 
 
 def _behaviour(value: str | None) -> bool:
@@ -105,73 +93,11 @@ def _charged(ctx: GatewayContext, principal: Principal, exc: PayloadTooLarge) ->
     return exc
 
 
-async def _off_loop(ctx: GatewayContext, size: int, work: Callable[[], _T]) -> _T:
-    """`work()`, on the gateway's worker thread when the body is larger than OFFLOAD_BYTES:
-    building and judging a large body in Python may take longer than the event loop may be
-    held (the thread takes turns with the loop, which keeps answering other requests)."""
-    if size <= OFFLOAD_BYTES:
-        return work()
-    return await asyncio.get_running_loop().run_in_executor(ctx.worker, work)
-
-
 def _rejections(admission: Admission) -> list[dict[str, Any]]:
     return [
         {"index": r.index, "eventId": r.event_id, "code": r.code, "message": r.message}
         for r in admission.rejected
     ]
-
-
-def _records(
-    ctx: GatewayContext,
-    principal: Principal,
-    admission: Admission,
-    trace_id: str,
-    writer: EnvelopeWriter,
-) -> list[Record]:
-    """The raw-topic record of each accepted event, in admission order. Masks the events in
-    place: the request owns them, and nothing reads them after this."""
-    partner = principal.partner_code
-    partner_header = ("partner", partner.encode())
-    topic_of: dict[str, str] = {}  # body name -> raw topic, looked up once per request
-    records: list[Record] = []
-    for _, event in admission.accepted:
-        body = event.WhichOneof("body") or ""  # admitted events have a body
-        topic = topic_of.get(body)
-        if topic is None:
-            topic = topic_of[body] = ctx.topics.raw(EventKind(body))
-        if event.trace_id and not is_safe_trace_id(event.trace_id):
-            event.trace_id = ""  # it may carry text (personal data): the request's is used
-        event_trace = event.trace_id or trace_id
-        key = event_business_key(event, partner)
-        tokens = protect_in_place(event, ctx.pii_secret)
-        event_id = canonical_event_id_text(partner, event.event_id)
-        records.append(
-            Record(
-                topic=topic,
-                key=key,
-                value=writer.envelope(event.SerializeToString(), event_trace, tokens),
-                headers=[
-                    partner_header,
-                    ("event_id", event_id.encode()),
-                    ("trace_id", event_trace.encode()),
-                ],
-            )
-        )
-    return records
-
-
-class _Batch(NamedTuple):
-    """A request's events after the fast path: what it prepared (None: Python judges the
-    whole body), and the events Python is to judge, with their request indexes."""
-
-    prepared: list[Prepared] | None
-    judged: list[ingest_pb2.Event]
-    indexes: list[int] | None
-
-    @property
-    def size(self) -> int:
-        """The events in the request."""
-        return len(self.judged) if self.prepared is None else len(self.prepared)
 
 
 async def _read(
@@ -188,62 +114,9 @@ async def _read(
         if decoded is not None:
             return body, decoded
         work = functools.partial(count_events, body, fmt, ctx.limits)
-        return body, await _off_loop(ctx, len(body), work)
+        return body, await off_loop(ctx, len(body), work)
     except PayloadTooLarge as exc:
         raise _charged(ctx, principal, exc) from None
-
-
-def _prepare(
-    ctx: GatewayContext,
-    principal: Principal,
-    body: bytes,
-    read: Counted | int,
-    *,
-    prepared: list[Prepared] | None,
-    received_at: datetime,
-) -> tuple[_Batch, Admission]:
-    """Build and judge in Python the events the native path did not (the CPU-bound part
-    of a request; it may run on the worker thread). `read`: the counted body, or the number
-    of events the native path decoded (judging consumed its Decoded)."""
-    if isinstance(read, Counted):
-        fmt = BodyFormat.PROTOBUF if read.request is not None else BodyFormat.JSON
-        batch = _python_batch(ctx, fmt, build_events(read, ctx.limits))
-    else:
-        batch = _with_python(ctx, read, prepared, body)  # read: the native event count
-    # No event of a protobuf body is larger than the body: small bodies skip the size check.
-    # (JSON is no bound: a negative int is 2 characters there and 10 bytes in protobuf.)
-    limit = ctx.limits.max_event_bytes
-    json_body = isinstance(read, Counted) and read.request is None
-    size_limit = None if not json_body and len(body) <= limit else limit
-    admission = admit(
-        principal, batch.judged, received_at, max_event_bytes=size_limit, indexes=batch.indexes
-    )
-    return batch, admission
-
-
-def _python_batch(ctx: GatewayContext, fmt: BodyFormat, events: list[ingest_pb2.Event]) -> _Batch:
-    path = "json" if fmt is BodyFormat.JSON else "python"
-    ctx.metrics.fast_path_events.labels(path).inc(len(events))
-    return _Batch(None, events, None)
-
-
-def _with_python(
-    ctx: GatewayContext, size: int, prepared: list[Prepared] | None, body: bytes
-) -> _Batch:
-    """The native path's events, and Python's decoding of the body for the rest (or for all
-    of it, when the native path failed)."""
-    if prepared is None:
-        return _python_batch(
-            ctx, BodyFormat.PROTOBUF, decode(body, BodyFormat.PROTOBUF, ctx.limits)
-        )
-    indexes = [i for i, item in enumerate(prepared) if item is None]
-    events = decode(body, BodyFormat.PROTOBUF, ctx.limits) if indexes else []
-    if indexes and len(events) != size:  # never expected: the two decoders disagree
-        log.error("native_fast_path_miscounted", native=size, python=len(events))
-        return _python_batch(ctx, BodyFormat.PROTOBUF, events)
-    ctx.metrics.fast_path_events.labels("native").inc(size - len(indexes))
-    ctx.metrics.fast_path_events.labels("python").inc(len(indexes))
-    return _Batch(prepared, [events[i] for i in indexes], indexes)
 
 
 def _respond(
@@ -312,27 +185,19 @@ async def publish_events(
     budget_headers = _spend_budget(ctx, principal, count)
     received_at = ctx.clock.now()
     writer = EnvelopeWriter(principal.partner_code, principal.role.value, received_at, "gateway")
-    prepared = None
-    fast = ctx.fast_path
-    if fast is not None and not isinstance(read, Counted):  # native decoded: judge on the loop
-        prepared = fast.judge(read, principal, received_at, trace_id, writer)
-    python_judges = prepared is None or None in prepared
-    what = read if isinstance(read, Counted) else count
-    prepare = functools.partial(
-        _prepare, ctx, principal, body, what, prepared=prepared, received_at=received_at
+    judgement = await judge(
+        ctx, principal, body, read, received_at=received_at, trace_id=trace_id, writer=writer
     )
-    batch, admission = await _off_loop(ctx, len(body) if python_judges else 0, prepare)
+    admission = judgement.admission
     ctx.metrics.events.labels(principal.partner_code, "rejected").inc(len(admission.rejected))
-    if admission.rejected and (rollback or batch.size == len(admission.rejected)):
+    if admission.rejected and (rollback or judgement.all_rejected):
         reason = "rollback: a rejected event refuses the batch" if rollback else "no event accepted"
         raise BatchRejected(
             reason,
             extra={"accepted": 0, "rejected": _rejections(admission)},
             headers=budget_headers,
         )
-    records = _records(ctx, principal, admission, trace_id, writer)
-    if batch.prepared is not None:
-        records = merge(batch.prepared, admission, records, ctx.topics, principal.partner_code)
+    records = judgement.records(ctx, principal, trace_id, writer)
     publish_started = time.perf_counter()
     try:
         await ctx.publisher.publish(records)
