@@ -7,13 +7,13 @@ import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
 
 import structlog
 import uvicorn
 from fastapi import FastAPI
 
 from quanhub.common.clock import Clock, SystemClock
+from quanhub.common.consuming import Producer
 from quanhub.common.http import ReadinessCheck, ops_router, ops_server
 from quanhub.common.kafka import ensure_topics, make_consumer, make_producer, max_message_bytes
 from quanhub.common.service import run_until_signalled
@@ -87,8 +87,9 @@ def bootstrap(
         max_poll_records=settings.batch_max_records,
     )
 
-    def new_producer() -> Any:
-        return make_producer(settings.kafka, client_id=settings.client_id)
+    def new_producer() -> Producer:
+        producer: Producer = make_producer(settings.kafka, client_id=settings.client_id)
+        return producer
 
     async def read_limits(names: Sequence[str], wait_seconds: float) -> dict[str, int]:
         return await max_message_bytes(settings.kafka, names, wait_seconds=wait_seconds)
