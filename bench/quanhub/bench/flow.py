@@ -58,9 +58,13 @@ def options(ep: Endpoints, rate: float, concurrency: int) -> SendOptions:
     """Paced sending that retries little and briefly: a gateway that keeps failing is a
     result to report, not something to wait out for minutes."""
     return SendOptions(
-        ep.gateway_url, rate=rate, concurrency=concurrency,
-        max_attempts=3, backoff_initial=0.2, backoff_max=1.0,
-    )  # fmt: skip
+        ep.gateway_url,
+        rate=rate,
+        concurrency=concurrency,
+        max_attempts=3,
+        backoff_initial=0.2,
+        backoff_max=1.0,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,11 +143,17 @@ def step_measures(steps: list[Step], baseline: float | None, baseline_name: str)
     out = []
     for s in steps:
         drain = f"{s.drain_s:.1f}s" if s.drain_s is not None else "did not drain"
-        out.append(Measure(
-            f"offered {s.offered:,.0f}/s: ledger append rate", s.appended_rate, "events/s",
-            E2E_GROUP, note=f"gateway took {s.achieved:,.0f}/s; lag at end {s.lag_end:,} "
-            f"events; drained {drain}; {'kept up' if s.kept_up else 'fell behind'}"
-            f"{'; gateway saturated' if s.saturated else ''}"))  # fmt: skip
+        out.append(
+            Measure(
+                f"offered {s.offered:,.0f}/s: ledger append rate",
+                s.appended_rate,
+                "events/s",
+                E2E_GROUP,
+                note=f"gateway took {s.achieved:,.0f}/s; lag at end {s.lag_end:,} "
+                f"events; drained {drain}; {'kept up' if s.kept_up else 'fell behind'}"
+                f"{'; gateway saturated' if s.saturated else ''}",
+            )
+        )
     best = max((s.achieved for s in steps if s.kept_up), default=0.0)
     peak = max((s.appended_rate for s in steps), default=0.0)
     out.insert(
@@ -157,9 +167,18 @@ def step_measures(steps: list[Step], baseline: float | None, baseline_name: str)
             "while a step ran",
         ),
     )
-    out.insert(0, Measure(
-        "end-to-end sustained rate (lag bounded)", best, "events/s", E2E_GROUP,
-        baseline=baseline, baseline_name=baseline_name, target=10_000,
-        note=f"500-event batches; ledger at most {LAG_BOUND_S:g}s of traffic behind at the end "
-        "of each step"))  # fmt: skip
+    out.insert(
+        0,
+        Measure(
+            "end-to-end sustained rate (lag bounded)",
+            best,
+            "events/s",
+            E2E_GROUP,
+            baseline=baseline,
+            baseline_name=baseline_name,
+            target=10_000,
+            note=f"500-event batches; ledger at most {LAG_BOUND_S:g}s of traffic behind at the end "
+            "of each step",
+        ),
+    )
     return out

@@ -80,11 +80,15 @@ async def parse_only_server() -> AsyncIterator[str]:
     """Run the parse-only baseline in its own process; yields its base URL."""
     port = procs.free_port()
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "quanhub.bench.parse_only", "--port", str(port),
+        sys.executable,
+        "-m",
+        "quanhub.bench.parse_only",
+        "--port",
+        str(port),
         stdin=asyncio.subprocess.DEVNULL,
         stdout=asyncio.subprocess.DEVNULL,
         stderr=asyncio.subprocess.DEVNULL,
-    )  # fmt: skip
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         async with Connection(url, timeout=1) as http:

@@ -23,11 +23,16 @@ async def _java(main_class: str, *args: str, timeout_s: float) -> str:
     if java is None or not libs.is_dir():
         raise ToolFailed(f"needs java and the Kafka jars in {libs} (make up fetches them)")
     process = await asyncio.create_subprocess_exec(
-        java, "-Xmx512m", "-cp", f"{libs}/*", main_class, *args,
+        java,
+        "-Xmx512m",
+        "-cp",
+        f"{libs}/*",
+        main_class,
+        *args,
         stdin=asyncio.subprocess.DEVNULL,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
-    )  # fmt: skip
+    )
     try:
         output, _ = await asyncio.wait_for(process.communicate(), timeout=timeout_s)
     except TimeoutError:
@@ -62,21 +67,31 @@ async def kafka_baselines(env: BenchEnv, records: int, record_bytes: int) -> lis
     await ensure_topics(env.kafka(), [TopicSpec(topic, env.partitions, 3_600_000)])
     produced = await _java(
         _PRODUCER,
-        "--topic", topic,
-        "--num-records", str(records),
-        "--record-size", str(record_bytes),
-        "--throughput", "-1",
-        "--producer-props", f"bootstrap.servers={env.kafka_bootstrap}", "acks=all",
+        "--topic",
+        topic,
+        "--num-records",
+        str(records),
+        "--record-size",
+        str(record_bytes),
+        "--throughput",
+        "-1",
+        "--producer-props",
+        f"bootstrap.servers={env.kafka_bootstrap}",
+        "acks=all",
         timeout_s=300,
-    )  # fmt: skip
+    )
     consumed = await _java(
         _CONSUMER,
-        "--bootstrap-server", env.kafka_bootstrap,
-        "--topic", topic,
-        "--messages", str(records),
-        "--timeout", "60000",
+        "--bootstrap-server",
+        env.kafka_bootstrap,
+        "--topic",
+        topic,
+        "--messages",
+        str(records),
+        "--timeout",
+        "60000",
         timeout_s=300,
-    )  # fmt: skip
+    )
     note = f"{records:,} records of {record_bytes} B (our median envelope), acks=all"
     return [
         Measure("kafka-producer-perf-test", parse_producer(produced), "events/s", GROUP, note=note),

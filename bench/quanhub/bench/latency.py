@@ -65,8 +65,10 @@ class Visible:
             rows = await self._conn.fetch(
                 "SELECT waybill_no FROM ledger_events WHERE seq > $1 AND seq <= $2 "
                 "AND kind = 'parcel' AND waybill_no LIKE $3",
-                self._last, last, self._pattern,
-            )  # fmt: skip
+                self._last,
+                last,
+                self._pattern,
+            )
             self._last = last
             now = time.perf_counter()
             for row in rows:
@@ -75,9 +77,14 @@ class Visible:
 
 
 async def _probe_one(
-    http: httpx.AsyncClient, ep: Endpoints, visible: Visible, n: int, *, prefix: str,
+    http: httpx.AsyncClient,
+    ep: Endpoints,
+    visible: Visible,
+    n: int,
+    *,
+    prefix: str,
     timeout_s: float,
-) -> tuple[str, float, float | None] | None:  # fmt: skip
+) -> tuple[str, float, float | None] | None:
     """Post one probe as SF; once the ledger has visible it, ask the parcel API until 200.
 
     Asking only after the commit keeps the probes from loading the API they measure (a
@@ -106,9 +113,14 @@ async def _probe_one(
 
 
 async def latency(
-    ep: Endpoints, workload: Workload, arrivals: Arrivals, rate: float, *, seconds: float,
+    ep: Endpoints,
+    workload: Workload,
+    arrivals: Arrivals,
+    rate: float,
+    *,
+    seconds: float,
     probes_per_s: float = 10.0,
-) -> list[Measure]:  # fmt: skip
+) -> list[Measure]:
     """Open-loop load at `rate` (50-event batches, paced) with probes sent beside it."""
     prefix = f"PRB{int(rate)}X"
     conn = await asyncpg.connect(ep.database_url)
@@ -118,9 +130,15 @@ async def latency(
         watcher = asyncio.create_task(visible.run())
         try:
             return await _latency(
-                ep, workload, arrivals, visible, rate=rate, seconds=seconds,
-                probes_per_s=probes_per_s, prefix=prefix,
-            )  # fmt: skip
+                ep,
+                workload,
+                arrivals,
+                visible,
+                rate=rate,
+                seconds=seconds,
+                probes_per_s=probes_per_s,
+                prefix=prefix,
+            )
         finally:
             watcher.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -130,9 +148,16 @@ async def latency(
 
 
 async def _latency(
-    ep: Endpoints, workload: Workload, arrivals: Arrivals, visible: Visible, *,
-    rate: float, seconds: float, probes_per_s: float, prefix: str,
-) -> list[Measure]:  # fmt: skip
+    ep: Endpoints,
+    workload: Workload,
+    arrivals: Arrivals,
+    visible: Visible,
+    *,
+    rate: float,
+    seconds: float,
+    probes_per_s: float,
+    prefix: str,
+) -> list[Measure]:
     batches = batches_of(workload, int(rate * seconds), 50, f"lat{int(rate)}")
     async with httpx.AsyncClient(timeout=30, limits=httpx.Limits(max_connections=64)) as http:
         load = asyncio.create_task(send_paced(ep, batches, rate))
@@ -154,24 +179,47 @@ async def _latency(
     queryable = [v * 1000 for _, _, v in results if v is not None]
     fed = [(arrivals.at[w] - t) * 1000 for w, t, _ in results if w in arrivals.at]
     achieved = sent.rate
-    note = (f"{len(results)} probes; load {achieved:,.0f} events/s achieved in 50-event "
-            f"batches; {len(results) - len(queryable)} probes not queryable in 30s")  # fmt: skip
+    note = (
+        f"{len(results)} probes; load {achieved:,.0f} events/s achieved in 50-event "
+        f"batches; {len(results) - len(queryable)} probes not queryable in 30s"
+    )
     out = []
     for q in (50, 95, 99):
-        out.append(Measure(
-            f"accepted → queryable p{q} at {rate:,.0f}/s", percentile(queryable, q), "ms",
-            LATENCY_GROUP, note=note,
-            target=QUERYABLE_P99_MS if (q == 99 and rate == 1000) else None,
-            higher_is_better=False))  # fmt: skip
+        out.append(
+            Measure(
+                f"accepted → queryable p{q} at {rate:,.0f}/s",
+                percentile(queryable, q),
+                "ms",
+                LATENCY_GROUP,
+                note=note,
+                target=QUERYABLE_P99_MS if (q == 99 and rate == 1000) else None,
+                higher_is_better=False,
+            )
+        )
     seen = [(visible.at[w] - t) * 1000 for w, t, _ in results if w in visible.at]
-    out += [Measure(f"accepted → visible p{q} at {rate:,.0f}/s", percentile(seen, q), "ms",
-                    LATENCY_GROUP, higher_is_better=False,
-                    note="when the ledger's NOTIFY showed the probe visible, i.e. appended "
-                    "and projected (for reading the queryable figure: the rest is the "
-                    "API's answer time)")
-            for q in (50, 99)]  # fmt: skip
+    out += [
+        Measure(
+            f"accepted → visible p{q} at {rate:,.0f}/s",
+            percentile(seen, q),
+            "ms",
+            LATENCY_GROUP,
+            higher_is_better=False,
+            note="when the ledger's NOTIFY showed the probe visible, i.e. appended "
+            "and projected (for reading the queryable figure: the rest is the "
+            "API's answer time)",
+        )
+        for q in (50, 99)
+    ]
     feed_note = f"{len(fed)}/{len(results)} probes delivered to the webhook within 30s"
-    out += [Measure(f"accepted → webhook p{q} at {rate:,.0f}/s", percentile(fed, q), "ms",
-                    LATENCY_GROUP, higher_is_better=False, note=feed_note)
-            for q in (50, 95, 99)]  # fmt: skip
+    out += [
+        Measure(
+            f"accepted → webhook p{q} at {rate:,.0f}/s",
+            percentile(fed, q),
+            "ms",
+            LATENCY_GROUP,
+            higher_is_better=False,
+            note=feed_note,
+        )
+        for q in (50, 95, 99)
+    ]
     return out

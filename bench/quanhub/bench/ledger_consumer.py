@@ -52,8 +52,9 @@ class BenchResult:
     copy_indexed_rate: float
 
 
-async def _copy_rate(conn: asyncpg.Connection, rows: list[tuple[object, ...]], batch: int,
-                     *, indexed: bool) -> float:  # fmt: skip
+async def _copy_rate(
+    conn: asyncpg.Connection, rows: list[tuple[object, ...]], batch: int, *, indexed: bool
+) -> float:
     table = "bench_copy_indexed" if indexed else "bench_copy_bare"
     like = "INCLUDING ALL" if indexed else "INCLUDING DEFAULTS"
     await conn.execute(f"CREATE TABLE {table} (LIKE ledger_events {like})")
@@ -204,5 +205,6 @@ async def run_bench(
             await admin.delete_topics([topic])
         finally:
             await admin.close()
-    return BenchResult(events, batch, produce_rate, writer_seconds, events / writer_seconds,
-                       alone, bare, indexed)  # fmt: skip
+    return BenchResult(
+        events, batch, produce_rate, writer_seconds, events / writer_seconds, alone, bare, indexed
+    )

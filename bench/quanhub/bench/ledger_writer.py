@@ -51,20 +51,34 @@ async def measure(url: str, rows: Sequence[LedgerRow], batch: int) -> list[Measu
     steps = await breakdown(url, rows[len(rows) - batch :])
     note = f"{len(rows):,} simulated events, batches of {batch}"
     return [
-        Measure("raw COPY into ledger-shaped table", copy_rate, "events/s", BASELINE_GROUP,
-                note=note),
-        Measure("ledger writer (append + projections, until visible)", writer_rate, "events/s",
-                STAGE_GROUP, baseline=copy_rate, baseline_name="raw COPY", target=0.5,
-                target_on="ratio",
-                note=note + "; write_batch on one connection, the projector beside it on "
-                "another, as the consumer runs them; the clock stops when the last event "
-                "is visible"),
-        Measure("ledger writer: append rate (write_batch, projector beside it)", append_rate,
-                "events/s", STAGE_GROUP, baseline=copy_rate, baseline_name="raw COPY",
-                note=note + "; events over the time the appends took, the projector stepping "
-                "beside them on the same cores"),
+        Measure(
+            "raw COPY into ledger-shaped table", copy_rate, "events/s", BASELINE_GROUP, note=note
+        ),
+        Measure(
+            "ledger writer (append + projections, until visible)",
+            writer_rate,
+            "events/s",
+            STAGE_GROUP,
+            baseline=copy_rate,
+            baseline_name="raw COPY",
+            target=0.5,
+            target_on="ratio",
+            note=note + "; write_batch on one connection, the projector beside it on "
+            "another, as the consumer runs them; the clock stops when the last event "
+            "is visible",
+        ),
+        Measure(
+            "ledger writer: append rate (write_batch, projector beside it)",
+            append_rate,
+            "events/s",
+            STAGE_GROUP,
+            baseline=copy_rate,
+            baseline_name="raw COPY",
+            note=note + "; events over the time the appends took, the projector stepping "
+            "beside them on the same cores",
+        ),
         *steps,
-    ]  # fmt: skip
+    ]
 
 
 def _label(statement: str, seen: dict[str, int]) -> str:
@@ -90,9 +104,10 @@ async def breakdown(url: str, rows: Sequence[LedgerRow]) -> list[Measure]:
             appended, last_seq = await append(conn, rows)
             elapsed = (time.perf_counter() - started) * 1000
             out.append(
-                Measure("writer: append (COPY, move ledger_appended)", elapsed, "ms",
-                        BREAKDOWN_GROUP)
-            )  # fmt: skip
+                Measure(
+                    "writer: append (COPY, move ledger_appended)", elapsed, "ms", BREAKDOWN_GROUP
+                )
+            )
             script = step_script(last_seq + 1, last_seq + appended)
             for statement in (s for s in script.split(";\n") if s.strip()):
                 started = time.perf_counter()

@@ -133,11 +133,17 @@ def mapping_only(events: int) -> float:
     sources = Sources(topics, b"b" * 32, partner_topics=True)
     records = [
         SimpleNamespace(
-            topic=topics.raw(EventKind.PARCEL), partition=0, offset=i, key=b"k",
-            value=_envelope(i, now), timestamp=0, timestamp_type=0, headers=(),
+            topic=topics.raw(EventKind.PARCEL),
+            partition=0,
+            offset=i,
+            key=b"k",
+            value=_envelope(i, now),
+            timestamp=0,
+            timestamp_type=0,
+            headers=(),
         )
         for i in range(events)
-    ]  # fmt: skip
+    ]
     started, started_cpu = time.perf_counter(), time.process_time()
     for record in records:
         route(record, sources, topics, now)

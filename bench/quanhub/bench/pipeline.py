@@ -68,9 +68,14 @@ def _kafka_snapshot(kafka_pid: int | None) -> dict[str, float]:
 
 
 async def measure(
-    env: BenchEnv, workload: Workload, database_url: str, root: Path, *, plan: PipelinePlan,
+    env: BenchEnv,
+    workload: Workload,
+    database_url: str,
+    root: Path,
+    *,
+    plan: PipelinePlan,
     e2e_baseline: tuple[float | None, str],
-) -> list[Measure]:  # fmt: skip
+) -> list[Measure]:
     """Latency at each fixed rate first (an idle pipeline), then the sustained-rate ladder."""
     from quanhub.common.settings import DatabaseSettings
 

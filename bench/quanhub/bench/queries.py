@@ -99,7 +99,7 @@ async def _calls(url: str, per_endpoint: int) -> list[Call]:
             )
         )
     rng.shuffle(calls)
-    return calls  # fmt: skip
+    return calls
 
 
 async def _reset_partners(url: str) -> None:
@@ -159,8 +159,17 @@ def _measures(label: str, samples: dict[str, list[float]], concurrency: int) -> 
         out.append(
             Measure(f"{endpoint} p50 at {label}", percentile(values, 50), "ms", GROUP, note=note)
         )
-        out.append(Measure(f"{endpoint} p99 at {label}", percentile(values, 99), "ms", GROUP,
-                           target=ceiling, higher_is_better=False, note=note))  # fmt: skip
+        out.append(
+            Measure(
+                f"{endpoint} p99 at {label}",
+                percentile(values, 99),
+                "ms",
+                GROUP,
+                target=ceiling,
+                higher_is_better=False,
+                note=note,
+            )
+        )
     return out
 
 
@@ -186,9 +195,14 @@ async def measure(
             got = await _load(services.ledger_url, mine, concurrency, each)
             samples.update(got)
             answered = len(got.get(endpoint, []))
-            out.append(Measure(
-                f"{endpoint} requests answered at {label}", answered / each, "requests/s",
-                GROUP, note=f"{concurrency} closed-loop clients on this endpoint alone for "
-                f"{each:.0f}s: latency includes waiting behind each other in one API process",
-            ))  # fmt: skip
+            out.append(
+                Measure(
+                    f"{endpoint} requests answered at {label}",
+                    answered / each,
+                    "requests/s",
+                    GROUP,
+                    note=f"{concurrency} closed-loop clients on this endpoint alone for "
+                    f"{each:.0f}s: latency includes waiting behind each other in one API process",
+                )
+            )
     return out + _measures(label, samples, concurrency)

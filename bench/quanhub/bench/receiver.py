@@ -46,8 +46,14 @@ async def receiving(prefix: str) -> AsyncIterator[tuple[str, Arrivals]]:
     """Serve a receiver on a free loopback port in this process; yields (url, arrivals)."""
     arrivals = Arrivals(prefix)
     port = procs.free_port()
-    config = uvicorn.Config(arrivals.app(), host="127.0.0.1", port=port, log_config=None,
-                            access_log=False, lifespan="off")  # fmt: skip
+    config = uvicorn.Config(
+        arrivals.app(),
+        host="127.0.0.1",
+        port=port,
+        log_config=None,
+        access_log=False,
+        lifespan="off",
+    )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
     try:

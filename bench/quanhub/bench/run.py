@@ -99,14 +99,21 @@ async def run_all(  # noqa: PLR0917 - the CLI's flags, in order
     env = bench_env(stamp)
     wanted = [s for s in (only.split(",") if only else STAGES) if s]
     p = plan(quick, out if profile else None, stamp)
-    report = Report({
-        "stamp": stamp, "mode": "quick" if quick else "full",
-        "command": "make bench" + (" QUICK=1" if quick else ""),
-        "host": platform.node(), "cpus": os.cpu_count(), "python": sys.version.split()[0],
-        "kafka": env.kafka_bootstrap, "database": env.server_url.rsplit("/", 1)[0] + "/bench_*",
-        "namespace": env.namespace, "stages": wanted,
-        "loadavg_at_start": list(os.getloadavg()),
-    })  # fmt: skip
+    report = Report(
+        {
+            "stamp": stamp,
+            "mode": "quick" if quick else "full",
+            "command": "make bench" + (" QUICK=1" if quick else ""),
+            "host": platform.node(),
+            "cpus": os.cpu_count(),
+            "python": sys.version.split()[0],
+            "kafka": env.kafka_bootstrap,
+            "database": env.server_url.rsplit("/", 1)[0] + "/bench_*",
+            "namespace": env.namespace,
+            "stages": wanted,
+            "loadavg_at_start": list(os.getloadavg()),
+        }
+    )
     started = time.perf_counter()
     workload = Workload(1500)
     envelope_bytes = workload.median_envelope_bytes()
@@ -137,15 +144,24 @@ async def run_all(  # noqa: PLR0917 - the CLI's flags, in order
 
     try:
         await create_database(env, database)
-        await stage("kafka", lambda: kafka_tools.kafka_baselines(env, p.kafka_records,
-                                                                 envelope_bytes))  # fmt: skip
+        await stage(
+            "kafka", lambda: kafka_tools.kafka_baselines(env, p.kafka_records, envelope_bytes)
+        )
         producer = baselines.get("kafka-producer-perf-test")
         await stage("ledger", lambda: _ledger(env, workload, p, stamp))
         await stage("consumer", lambda: _consumer(env, database, p.writer_events))
         await stage("normalizer", lambda: _normalizer(env, p.normalizer_events, producer))
-        await stage("gateway", lambda: ingest.measure(
-            env, workload, env.database_url(database), root,
-            seconds=p.gateway_seconds, producer_baseline=producer))  # fmt: skip
+        await stage(
+            "gateway",
+            lambda: ingest.measure(
+                env,
+                workload,
+                env.database_url(database),
+                root,
+                seconds=p.gateway_seconds,
+                producer_baseline=producer,
+            ),
+        )
         await stage(
             "pipeline", lambda: _pipeline(env, workload, database, root, p=p, baselines=baselines)
         )
@@ -182,16 +198,26 @@ async def _consumer(env: BenchEnv, database: str, events: int) -> list[Measure]:
     from quanhub.common.settings import DatabaseSettings
 
     result = await run_bench(
-        env.kafka(), DatabaseSettings(url=env.database_url(database)), events=events, batch=5000,
+        env.kafka(),
+        DatabaseSettings(url=env.database_url(database)),
+        events=events,
+        batch=5000,
         extras=False,  # the writer alone is the ledger stage's; bare COPY is not reported
-    )  # fmt: skip
+    )
     note = f"{events:,} synthetic canonical events (quanhub.bench.synthetic), batches of 5000"
     return [
-        Measure("ledger consumer, Kafka → PostgreSQL (quanhub.bench.ledger_consumer)",
-                result.writer_rate, "events/s", ingest.GROUP,
-                baseline=result.copy_indexed_rate, baseline_name="COPY, indexed table",
-                target=0.5, target_on="ratio", note=note),
-    ]  # fmt: skip
+        Measure(
+            "ledger consumer, Kafka → PostgreSQL (quanhub.bench.ledger_consumer)",
+            result.writer_rate,
+            "events/s",
+            ingest.GROUP,
+            baseline=result.copy_indexed_rate,
+            baseline_name="COPY, indexed table",
+            target=0.5,
+            target_on="ratio",
+            note=note,
+        ),
+    ]
 
 
 async def _normalizer(env: BenchEnv, events: int, producer: float | None) -> list[Measure]:
@@ -199,15 +225,28 @@ async def _normalizer(env: BenchEnv, events: int, producer: float | None) -> lis
     from quanhub.bench import normalizer as normalizer_bench
 
     rate = await normalizer_bench.run(env.kafka_bootstrap, events, 500, env.partitions)
-    return [Measure("normalizer alone (Kafka in → Kafka out)", rate, "events/s",
-                    ingest.GROUP, baseline=producer, baseline_name="kafka-producer-perf-test",
-                    note=f"{events:,} parcel envelopes, batches of 500, one process")]  # fmt: skip
+    return [
+        Measure(
+            "normalizer alone (Kafka in → Kafka out)",
+            rate,
+            "events/s",
+            ingest.GROUP,
+            baseline=producer,
+            baseline_name="kafka-producer-perf-test",
+            note=f"{events:,} parcel envelopes, batches of 500, one process",
+        )
+    ]
 
 
 async def _pipeline(
-    env: BenchEnv, workload: Workload, database: str, root: Path, *, p: Plan,
+    env: BenchEnv,
+    workload: Workload,
+    database: str,
+    root: Path,
+    *,
+    p: Plan,
     baselines: dict[str, float],
-) -> list[Measure]:  # fmt: skip
+) -> list[Measure]:
     """All five services on a warm ledger; the end-to-end baseline is the slower of raw
     Kafka produce and raw COPY (what the infrastructure alone carries)."""
     url = env.database_url(database)
@@ -228,9 +267,11 @@ async def _queries(
         try:
             url = await ensure_ledger(env, events, reseed=reseed, seed_missing=seed_missing)
         except LedgerNotSeeded as exc:
-            out.append(Measure(f"queries at {events:,} events", None, "", queries.GROUP,
-                               note=str(exc)))  # fmt: skip
+            out.append(
+                Measure(f"queries at {events:,} events", None, "", queries.GROUP, note=str(exc))
+            )
             continue
-        out += await queries.measure(env, url, events, root, concurrency=p.query_concurrency,
-                                     seconds=p.query_seconds)  # fmt: skip
+        out += await queries.measure(
+            env, url, events, root, concurrency=p.query_concurrency, seconds=p.query_seconds
+        )
     return out

@@ -152,7 +152,11 @@ async def mark_seeded(url: str, events: int, timings: dict[str, float]) -> None:
         )
         await conn.execute(
             "INSERT INTO bench_seed VALUES ($1, $2, $3, $4, $5)",
-            events, SEED_VERSION, timings["copy_s"], timings["index_s"], timings["rebuild_s"],
-        )  # fmt: skip
+            events,
+            SEED_VERSION,
+            timings["copy_s"],
+            timings["index_s"],
+            timings["rebuild_s"],
+        )
     finally:
         await conn.close()

@@ -174,15 +174,24 @@ def cpu_snapshot(
 
 
 def _each_per_event(
-    before: dict[str, float], after: dict[str, float], events: int, stage: str,
+    before: dict[str, float],
+    after: dict[str, float],
+    events: int,
+    stage: str,
     names: Iterable[str],
-) -> list[Measure]:  # fmt: skip
+) -> list[Measure]:
     """CPU microseconds per event of each of `names` found in both snapshots."""
     return [
-        Measure(f"{name} CPU per event ({stage})", (after[name] - before[name]) / events * 1e6,
-                "µs/event", CPU_GROUP, note=f"{events:,} events")
-        for name in names if name in after and name in before
-    ]  # fmt: skip
+        Measure(
+            f"{name} CPU per event ({stage})",
+            (after[name] - before[name]) / events * 1e6,
+            "µs/event",
+            CPU_GROUP,
+            note=f"{events:,} events",
+        )
+        for name in names
+        if name in after and name in before
+    ]
 
 
 def cpu_per_event(
@@ -194,16 +203,27 @@ def cpu_per_event(
         return []
     out = _each_per_event(before, after, events, stage, after)
     total = sum(m.value or 0.0 for m in out)
-    out.append(Measure(f"all of the above, CPU per event ({stage})", total, "µs/event", CPU_GROUP,
-                       note=f"one core carries at most {1e6 / total:,.0f} events/s at this cost"
-                       if total else ""))  # fmt: skip
+    out.append(
+        Measure(
+            f"all of the above, CPU per event ({stage})",
+            total,
+            "µs/event",
+            CPU_GROUP,
+            note=f"one core carries at most {1e6 / total:,.0f} events/s at this cost"
+            if total
+            else "",
+        )
+    )
     return out
 
 
 def machine_cpu_per_event(
-    before: dict[str, float], after: dict[str, float], services_total: float, events: int,
+    before: dict[str, float],
+    after: dict[str, float],
+    services_total: float,
+    events: int,
     stage: str,
-) -> list[Measure]:  # fmt: skip
+) -> list[Measure]:
     """What the rest of the machine spent per event beside the services: the Kafka broker and
     the benchmark's own load clients, then the whole machine's cost and the rate two cores
     could carry at that cost (the ceiling of one node, whatever runs where)."""
@@ -214,7 +234,15 @@ def machine_cpu_per_event(
     )
     total = services_total + sum(m.value or 0.0 for m in out)
     cores = os.cpu_count() or 1
-    out.append(Measure(f"whole machine, CPU per event ({stage})", total, "µs/event", CPU_GROUP,
-                       note=f"{cores} cores carry at most {cores * 1e6 / total:,.0f} events/s "
-                       "at this cost" if total else ""))  # fmt: skip
+    out.append(
+        Measure(
+            f"whole machine, CPU per event ({stage})",
+            total,
+            "µs/event",
+            CPU_GROUP,
+            note=f"{cores} cores carry at most {cores * 1e6 / total:,.0f} events/s at this cost"
+            if total
+            else "",
+        )
+    )
     return out

@@ -207,34 +207,66 @@ def traffic(count: int, *, seed: int = 1) -> list[cpb.CanonicalEvent]:
         district = rng.choice(["370102", "370103", "370104", "370105", "370112"])
         cross = rng.random() < 0.1
         out.append(
-            order_event(f"o{seed}-{n}", platform_code=platform, order_no=order_no,
-                        status="SHIPPED", occurred_at=at, carrier_id=carrier,
-                        waybill_no=waybill, trade_mode="1210" if cross else "",
-                        ie_flag="I" if cross else "", buyer=f"b{n % 5000}",
-                        district_code=district, actual_paid="199.00")
-        )  # fmt: skip
+            order_event(
+                f"o{seed}-{n}",
+                platform_code=platform,
+                order_no=order_no,
+                status="SHIPPED",
+                occurred_at=at,
+                carrier_id=carrier,
+                waybill_no=waybill,
+                trade_mode="1210" if cross else "",
+                ie_flag="I" if cross else "",
+                buyer=f"b{n % 5000}",
+                district_code=district,
+                actual_paid="199.00",
+            )
+        )
         for i, status in enumerate(scans):
             out.append(
-                parcel_event(f"p{seed}-{n}-{i}", carrier_id=carrier, waybill_no=waybill,
-                             status=status, occurred_at=at + timedelta(hours=4 * i + 1),
-                             district_code=district, e_waybill=rng.random() < 0.98,
-                             transit_bag=rng.choice(["RECYCLABLE", "SINGLE_USE"]),
-                             delivery_point=rng.choice(["DOOR", "SMART_LOCKER", "STATION"])
-                             if status == "DELIVERED" else "UNSPECIFIED",
-                             platform_code=platform if i == 0 else "",
-                             order_no=order_no if i == 0 else "")
-            )  # fmt: skip
+                parcel_event(
+                    f"p{seed}-{n}-{i}",
+                    carrier_id=carrier,
+                    waybill_no=waybill,
+                    status=status,
+                    occurred_at=at + timedelta(hours=4 * i + 1),
+                    district_code=district,
+                    e_waybill=rng.random() < 0.98,
+                    transit_bag=rng.choice(["RECYCLABLE", "SINGLE_USE"]),
+                    delivery_point=rng.choice(["DOOR", "SMART_LOCKER", "STATION"])
+                    if status == "DELIVERED"
+                    else "UNSPECIFIED",
+                    platform_code=platform if i == 0 else "",
+                    order_no=order_no if i == 0 else "",
+                )
+            )
         if cross:
             out.append(
-                customs_event(f"c{seed}-{n}", declarant="JNAGENT", message_type="CEB621",
-                              cop_no=f"INV{n:09d}", occurred_at=at, logistics_no=waybill,
-                              logistics_code=carrier, buyer=f"b{n % 5000}",
-                              order_no=order_no, ebp_code=platform)
-            )  # fmt: skip
+                customs_event(
+                    f"c{seed}-{n}",
+                    declarant="JNAGENT",
+                    message_type="CEB621",
+                    cop_no=f"INV{n:09d}",
+                    occurred_at=at,
+                    logistics_no=waybill,
+                    logistics_code=carrier,
+                    buyer=f"b{n % 5000}",
+                    order_no=order_no,
+                    ebp_code=platform,
+                )
+            )
             out.append(
-                customs_event(f"c{seed}-{n}-r", declarant="JNAGENT", message_type="CEB622",
-                              cop_no=f"INV{n:09d}", occurred_at=at, status="RELEASED",
-                              return_status="800", return_time=at + timedelta(hours=2),
-                              order_no=order_no, ebp_code=platform)
-            )  # fmt: skip
+                customs_event(
+                    f"c{seed}-{n}-r",
+                    declarant="JNAGENT",
+                    message_type="CEB622",
+                    cop_no=f"INV{n:09d}",
+                    occurred_at=at,
+                    status="RELEASED",
+                    return_status="800",
+                    return_time=at + timedelta(hours=2),
+                    order_no=order_no,
+                    ebp_code=platform,
+                )
+            )
     return out[:count]

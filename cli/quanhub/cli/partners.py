@@ -97,10 +97,13 @@ def create(  # noqa: PLR0917 - typer maps parameters to options
     access = _kafka_access(partner.code) if kafka else None
     if as_json:
         out: dict[str, Any] = {
-            "code": partner.code, "role": partner.role.value, "name": partner.name,
-            "customs_code": partner.customs_code, "key_id": issued.key_id,
+            "code": partner.code,
+            "role": partner.role.value,
+            "name": partner.name,
+            "customs_code": partner.customs_code,
+            "key_id": issued.key_id,
             "api_key": issued.api_key,
-        }  # fmt: skip
+        }
         if access is not None:
             out["kafka"] = access
         typer.echo(json.dumps(out, ensure_ascii=False))
@@ -119,11 +122,16 @@ def list_(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     partners = _with_pool(list_partners)
     if as_json:
         rows = [
-            {"code": p.code, "role": p.role.value, "name": p.name,
-             "customs_code": p.customs_code, "disabled": p.disabled,
-             "created_at": p.created_at.isoformat()}
+            {
+                "code": p.code,
+                "role": p.role.value,
+                "name": p.name,
+                "customs_code": p.customs_code,
+                "disabled": p.disabled,
+                "created_at": p.created_at.isoformat(),
+            }
             for p in partners
-        ]  # fmt: skip
+        ]
         typer.echo(json.dumps(rows, ensure_ascii=False))
         return
     table = Table(title="Partners")
@@ -131,9 +139,13 @@ def list_(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
         table.add_column(column)
     for p in partners:
         table.add_row(
-            p.code, p.role.value, p.name, p.customs_code or "", "yes" if p.disabled else "",
+            p.code,
+            p.role.value,
+            p.name,
+            p.customs_code or "",
+            "yes" if p.disabled else "",
             p.created_at.strftime("%Y-%m-%d %H:%M"),
-        )  # fmt: skip
+        )
     console.print(table)
 
 
@@ -157,8 +169,16 @@ def rotate_key(
         )
     )
     if as_json:
-        typer.echo(json.dumps({"code": issued.partner_code, "key_id": issued.key_id,
-                               "api_key": issued.api_key, "grace_hours": grace_hours}))  # fmt: skip
+        typer.echo(
+            json.dumps(
+                {
+                    "code": issued.partner_code,
+                    "key_id": issued.key_id,
+                    "api_key": issued.api_key,
+                    "grace_hours": grace_hours,
+                }
+            )
+        )
         return
     console.print(f"new API key for {issued.partner_code} (shown once): [bold]{issued.api_key}[/]")
     console.print(f"old keys stop working in {grace_hours:g} h")

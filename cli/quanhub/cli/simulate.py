@@ -230,9 +230,14 @@ def _send(  # noqa: PLR0917 - the command's sending options, passed on as they c
         max_attempts=settings.max_attempts,
     )
     sending = send_with_progress(
-        simulation, keys, options, console, batch_size=batch or settings.batch_size,
-        timeout_seconds=settings.timeout_seconds, quiet=quiet,
-    )  # fmt: skip
+        simulation,
+        keys,
+        options,
+        console,
+        batch_size=batch or settings.batch_size,
+        timeout_seconds=settings.timeout_seconds,
+        quiet=quiet,
+    )
     tally = asyncio.run(sending)
     Console().print(tally_table(simulation, tally))
     return tally

@@ -42,11 +42,16 @@ def _file(
             if base.message_type == "CEB621" and receipt.status == "120" and not invt_no:
                 invt_no = ctx.numbers.invt_no(base.customs_code, receipt.at, ctx.index)
             body = CustomsMessage(
-                order=base.order, parcel=base.parcel, message_type=receipt_type,
-                cop_no=base.cop_no, customs_code=base.customs_code,
-                return_status=receipt.status, return_info=receipt.info,
-                invt_no=invt_no, pre_no=pre_no,
-            )  # fmt: skip
+                order=base.order,
+                parcel=base.parcel,
+                message_type=receipt_type,
+                cop_no=base.cop_no,
+                customs_code=base.customs_code,
+                return_status=receipt.status,
+                return_info=receipt.info,
+                invt_no=invt_no,
+                pre_no=pre_no,
+            )
             ctx.writer.add(agent.partner, receipt.at, body)
 
 

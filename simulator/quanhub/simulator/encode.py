@@ -88,12 +88,17 @@ def _lines(target: MutableSequence[ipb.GoodsLine], lines: tuple[GoodsLine, ...])
     for line in lines:
         target.append(
             ipb.GoodsLine(
-                gnum=line.gnum, item_no=line.item_no, item_name=line.item_name,
-                hs_code=line.hs_code, quantity=line.quantity, unit=line.unit,
-                unit_price=line.unit_price, total_price=line.total_price,
+                gnum=line.gnum,
+                item_no=line.item_no,
+                item_name=line.item_name,
+                hs_code=line.hs_code,
+                quantity=line.quantity,
+                unit=line.unit,
+                unit_price=line.unit_price,
+                total_price=line.total_price,
                 origin_country=line.origin_country,
             )
-        )  # fmt: skip
+        )
 
 
 def _order(target: ipb.OrderEvent, change: OrderChange, unknown: bool) -> None:

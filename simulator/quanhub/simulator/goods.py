@@ -92,9 +92,16 @@ def _cheap_line(items: tuple[Item, ...]) -> GoodsLine:
     item = min(items, key=lambda i: i.low)
     price = money(Decimal(item.low))
     return GoodsLine(
-        1, f"SKU{item.hs_code[:6]}01", item.name, item.hs_code, 1, item.unit, price, price,
+        1,
+        f"SKU{item.hs_code[:6]}01",
+        item.name,
+        item.hs_code,
+        1,
+        item.unit,
+        price,
+        price,
         item.origins[0],
-    )  # fmt: skip
+    )
 
 
 def amounts_for(rng: random.Random, lines: tuple[GoodsLine, ...], cross_border: bool) -> Amounts:

@@ -104,12 +104,16 @@ def _parcel_figures(cohort: list[ParcelFacts], window: Window) -> dict[str, Any]
     ]
     return {
         "e_waybill_share": share(
-            _count(known, lambda p: p.e_waybill), len(known), sum(p.events for p in known),
+            _count(known, lambda p: p.e_waybill),
+            len(known),
+            sum(p.events for p in known),
             E_WAYBILL_TARGET,
         ),
         "recyclable_bag_share": share(
-            _count(bagged, lambda p: p.transit_bag == "RECYCLABLE"), len(bagged),
-            sum(p.events for p in bagged), RECYCLABLE_BAG_TARGET,
+            _count(bagged, lambda p: p.transit_bag == "RECYCLABLE"),
+            len(bagged),
+            sum(p.events for p in bagged),
+            RECYCLABLE_BAG_TARGET,
         ),
         "exception_rate": share(_count(cohort, lambda p: p.had_exception), len(cohort), events),
         "return_rate": share(_count(cohort, lambda p: p.had_return), len(cohort), events),
@@ -119,16 +123,18 @@ def _parcel_figures(cohort: list[ParcelFacts], window: Window) -> dict[str, Any]
             events=events,
             status="ok" if cohort else "no_data",
         ),
-    }  # fmt: skip
+    }
 
 
 def _delivery_figures(delivered: list[ParcelFacts]) -> dict[str, Any]:
     pointed = [p for p in delivered if p.point.value]
     timed = [
-        p for p in delivered
-        if p.picked_up_at is not None and p.delivered_at is not None
+        p
+        for p in delivered
+        if p.picked_up_at is not None
+        and p.delivered_at is not None
         and p.delivered_at >= p.picked_up_at
-    ]  # fmt: skip
+    ]
     groups: dict[tuple[str, str], list[tuple[int, int]]] = {}
     overall = []
     for p in timed:
@@ -137,8 +143,10 @@ def _delivery_figures(delivered: list[ParcelFacts]) -> dict[str, Any]:
         groups.setdefault((p.district.value, p.carrier_id), []).append(item)
     return {
         "smart_locker_share": share(
-            _count(pointed, lambda p: p.point.value == "SMART_LOCKER"), len(pointed),
-            sum(p.events for p in pointed), SMART_LOCKER_TARGET,
+            _count(pointed, lambda p: p.point.value == "SMART_LOCKER"),
+            len(pointed),
+            sum(p.events for p in pointed),
+            SMART_LOCKER_TARGET,
         ),
         "pickup_to_delivery": PickupToDelivery(
             overall=durations(overall),
@@ -149,7 +157,7 @@ def _delivery_figures(delivered: list[ParcelFacts]) -> dict[str, Any]:
                 for (district, carrier), items in sorted(groups.items())
             ],
         ),
-    }  # fmt: skip
+    }
 
 
 def _customs_figures(
@@ -174,12 +182,13 @@ def _customs_figures(
         ),
         "customs_rejection": CustomsRejection(
             rate=share(
-                _count(answered, lambda d: d.rejected), len(answered),
+                _count(answered, lambda d: d.rejected),
+                len(answered),
                 sum(d.events for d in answered),
             ),
             top_reasons=[ReasonCount(reason=r, declarations=n) for r, n in top],
         ),
-    }  # fmt: skip
+    }
 
 
 def kpi_report(facts: Facts, window: Window) -> Json:
@@ -191,10 +200,14 @@ def kpi_report(facts: Facts, window: Window) -> Json:
     declarations = list(facts.declarations.values())
     declared = [d for d in declarations if window.holds(d.declared_at, d.district.value)]
     released = [
-        d for d in declarations
-        if d.document == "INVENTORY" and d.released_at is not None and d.declared_at is not None
-        and d.released_at >= d.declared_at and window.holds(d.released_at, d.district.value)
-    ]  # fmt: skip
+        d
+        for d in declarations
+        if d.document == "INVENTORY"
+        and d.released_at is not None
+        and d.declared_at is not None
+        and d.released_at >= d.declared_at
+        and window.holds(d.released_at, d.district.value)
+    ]
     report = KpiReport(
         period=Period(
             from_date=window.from_date,

@@ -42,10 +42,13 @@ async def send_with_progress(
     def on_progress(_: Batch, tally: Tally) -> None:
         elapsed = time.monotonic() - started
         progress.update(
-            task, completed=tally.settled, accepted=tally.accepted,
-            rejected=sum(tally.rejected.values()), retries=sum(tally.retries.values()),
+            task,
+            completed=tally.settled,
+            accepted=tally.accepted,
+            rejected=sum(tally.rejected.values()),
+            retries=sum(tally.retries.values()),
             rate=f"{tally.sent / elapsed:,.0f}" if elapsed else "-",
-        )  # fmt: skip
+        )
 
     limits = httpx.Limits(max_connections=options.concurrency)
     with progress:

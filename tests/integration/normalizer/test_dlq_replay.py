@@ -36,8 +36,12 @@ def _dlq_cli(kafka: KafkaSettings, *, columns: int) -> Callable[..., Awaitable[C
     def run(*args: str) -> Completed:
         return subprocess.run(
             [str(Path(sys.executable).with_name("quanhub")), "dlq", *args],
-            env=env, capture_output=True, text=True, timeout=60, check=False,
-        )  # fmt: skip
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
 
     async def cli(*args: str) -> Completed:
         return await asyncio.to_thread(run, *args)
@@ -98,9 +102,11 @@ async def test_a_reference_dead_letter_is_shown_and_never_replayed(flow: Flow) -
     await big.start()
     try:
         await big.send_and_wait(
-            flow.topics.raw(EventKind.PARCEL), b"\xff", key=b"K" * 1_000_000,
+            flow.topics.raw(EventKind.PARCEL),
+            b"\xff",
+            key=b"K" * 1_000_000,
             headers=[("partner", partner.encode())],
-        )  # fmt: skip
+        )
     finally:
         await big.stop()
     await flow.start()

@@ -105,10 +105,13 @@ def _order(platform: str, event_id: str, order_no: str = "L1") -> bytes:
     event.occurred_at.FromDatetime(datetime.now(UTC))
     event.order.CopyFrom(
         ipb.OrderEvent(
-            platform_code=platform, order_no=order_no, code_system="taobao", code="PAID",
+            platform_code=platform,
+            order_no=order_no,
+            code_system="taobao",
+            code="PAID",
             buyer=ipb.Person(name="张三", id_number="370102199001011234"),
         )
-    )  # fmt: skip
+    )
     return event.SerializeToString()
 
 
@@ -173,11 +176,12 @@ async def test_records_at_the_brokers_limits_never_stop_the_pipeline(
     canonical = await collect(
         flow.kafka,
         flow.topics.canonical,
-        lambda rs: any(cpb.CanonicalEvent.FromString(r.value).source_event_id
-                       == "after-the-limits" for r in rs),
+        lambda rs: any(
+            cpb.CanonicalEvent.FromString(r.value).source_event_id == "after-the-limits" for r in rs
+        ),
         mine,
         timeout=WITHIN_SECONDS,
-    )  # fmt: skip
+    )
     elapsed = asyncio.get_running_loop().time() - started
     normalised = {cpb.CanonicalEvent.FromString(r.value).source_event_id for r in canonical}
     assert normalised == {"limit-valid", "after-the-limits"}, f"after {elapsed:.1f} s"

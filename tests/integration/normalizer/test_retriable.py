@@ -68,9 +68,12 @@ async def test_missing_output_topic_is_retried_until_it_exists(
             lambda r: cpb.CanonicalEvent.FromString(r.value).source_partner == partner,
         )
         dead = await collect(
-            kafka, topics.dlq, lambda rs: False, lambda r: header(r.headers, "partner") == partner,
+            kafka,
+            topics.dlq,
+            lambda rs: False,
+            lambda r: header(r.headers, "partner") == partner,
             timeout=2,
-        )  # fmt: skip
+        )
 
         assert sorted(cpb.CanonicalEvent.FromString(r.value).source_event_id for r in found) == [
             f"r{i}" for i in range(5)

@@ -27,10 +27,13 @@ def _order(partner: str, event_id: str, *, code: str, carrier: str = "") -> byte
     event.occurred_at.FromDatetime(datetime.now(UTC))
     event.order.CopyFrom(
         ipb.OrderEvent(
-            platform_code=partner, order_no=event_id.upper(), code_system="taobao", code=code,
+            platform_code=partner,
+            order_no=event_id.upper(),
+            code_system="taobao",
+            code=code,
             carrier_code=carrier,
         )
-    )  # fmt: skip
+    )
     return event.SerializeToString()
 
 

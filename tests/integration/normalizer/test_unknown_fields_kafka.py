@@ -22,10 +22,20 @@ PAYLOAD = " ".join(CLEAR).encode()
 #: Unknown to every message of the schema: a new number, a nested message, a group, and a
 #: number 1 with the wrong wire type (Timestamp.seconds, GoodsLine.gnum are varints).
 UNKNOWN = (
-    b"\xfa\x3e" + bytes([len(PAYLOAD)]) + PAYLOAD  # field 1007, bytes
-    + b"\x82\x3f" + bytes([len(PAYLOAD) + 2]) + b"\x0a" + bytes([len(PAYLOAD)]) + PAYLOAD
-    + b"\x8b\x3f" + b"\x0a" + bytes([len(PAYLOAD)]) + PAYLOAD + b"\x8c\x3f"  # group 1009
-)  # fmt: skip
+    b"\xfa\x3e"
+    + bytes([len(PAYLOAD)])
+    + PAYLOAD  # field 1007, bytes
+    + b"\x82\x3f"
+    + bytes([len(PAYLOAD) + 2])
+    + b"\x0a"
+    + bytes([len(PAYLOAD)])
+    + PAYLOAD
+    + b"\x8b\x3f"
+    + b"\x0a"
+    + bytes([len(PAYLOAD)])
+    + PAYLOAD
+    + b"\x8c\x3f"  # group 1009
+)
 WRONG_WIRE_TYPE = b"\x0a" + bytes([len(PAYLOAD)]) + PAYLOAD
 
 
@@ -46,12 +56,16 @@ def _order(partner: str, event_id: str, order_no: str) -> bytes:
     person = ipb.Person(id_number="370102199001011234", name="张三", telephone="13812345678")
     event.order.CopyFrom(
         ipb.OrderEvent(
-            platform_code=partner, order_no=order_no, code_system="taobao",
-            code="WAIT_SELLER_SEND_GOODS", buyer=person, payer=person,
+            platform_code=partner,
+            order_no=order_no,
+            code_system="taobao",
+            code="WAIT_SELLER_SEND_GOODS",
+            buyer=person,
+            payer=person,
             consignee=ipb.Consignee(name="张三", address="山东省济南市历下区泉城路1号"),
             lines=[ipb.GoodsLine(gnum=1, item_name="奶粉", quantity=1, unit_price="1.00")],
         )
-    )  # fmt: skip
+    )
     for inner in list(_messages(event)):
         inner.MergeFromString(UNKNOWN)
     event.occurred_at.MergeFromString(WRONG_WIRE_TYPE)

@@ -53,8 +53,14 @@ def test_json_has_name_value_unit_and_baseline_when_set(tmp_path: Path) -> None:
     json_path, md_path = report.write(tmp_path, "s1")
     data = json.loads(json_path.read_text())
     plain, compared = data["measures"]
-    assert plain == {"name": "copy", "value": 100.0, "unit": "events/s", "group": "base",
-                     "target_on": "value", "higher_is_better": True}  # fmt: skip
+    assert plain == {
+        "name": "copy",
+        "value": 100.0,
+        "unit": "events/s",
+        "group": "base",
+        "target_on": "value",
+        "higher_is_better": True,
+    }
     assert compared["baseline"] == 100.0
     assert compared["ratio"] == 0.5
     assert data["errors"] == [{"stage": "queries", "error": "boom"}]

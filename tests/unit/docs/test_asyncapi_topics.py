@@ -35,6 +35,9 @@ def test_documented_business_keys_match_the_code() -> None:
     assert "P|SF|SF1234567890" in text
     assert order_key("TMALL", "1").decode().startswith("O|")
     assert customs_key("JNAGENT", "", "42").decode() == "C|JNAGENT|42"
-    for shape in ("`P|<carrier_id>|<waybill_no>`", "`O|<platform_code>|<order_no>`",
-                  "`C|<declarant>|<cop_no or order_no>`"):  # fmt: skip
+    for shape in (
+        "`P|<carrier_id>|<waybill_no>`",
+        "`O|<platform_code>|<order_no>`",
+        "`C|<declarant>|<cop_no or order_no>`",
+    ):
         assert shape in text

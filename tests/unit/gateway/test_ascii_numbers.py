@@ -75,20 +75,30 @@ def _parcel() -> ipb.Event:
 
 #: (event maker, path of a numeric field in it, the field path a violation names)
 NUMERIC_FIELDS = [
-    *((_order, ("order", n), f"order.{n}")
-      for n in ("goods_value", "freight", "discount", "tax_total", "actual_paid")),
-    *((_customs, ("customs", n), f"customs.{n}")
-      for n in ("goods_value", "freight", "tax_total", "actual_paid")),
-    *((make, (body, "lines", "unit_price"), f"{body}.lines[0].unit_price")
-      for make, body in ((_order, "order"), (_customs, "customs"))),
-    *((make, (body, "lines", "total_price"), f"{body}.lines[0].total_price")
-      for make, body in ((_order, "order"), (_customs, "customs"))),
-    *((make, (body, "consignee", "district_code"), f"{body}.consignee.district_code")
-      for make, body in ((_order, "order"), (_customs, "customs"))),
+    *(
+        (_order, ("order", n), f"order.{n}")
+        for n in ("goods_value", "freight", "discount", "tax_total", "actual_paid")
+    ),
+    *(
+        (_customs, ("customs", n), f"customs.{n}")
+        for n in ("goods_value", "freight", "tax_total", "actual_paid")
+    ),
+    *(
+        (make, (body, "lines", "unit_price"), f"{body}.lines[0].unit_price")
+        for make, body in ((_order, "order"), (_customs, "customs"))
+    ),
+    *(
+        (make, (body, "lines", "total_price"), f"{body}.lines[0].total_price")
+        for make, body in ((_order, "order"), (_customs, "customs"))
+    ),
+    *(
+        (make, (body, "consignee", "district_code"), f"{body}.consignee.district_code")
+        for make, body in ((_order, "order"), (_customs, "customs"))
+    ),
     (_parcel, ("parcel", "district_code"), "parcel.district_code"),
     (_customs, ("customs", "message_type"), "customs.message_type"),
     (_customs, ("customs", "return_time"), "customs.return_time"),
-]  # fmt: skip
+]
 
 
 def _target(event: ipb.Event, path: tuple[str, ...]) -> tuple[object, str]:

@@ -173,18 +173,57 @@ _OTHER_DIGITS = [
     "\U0001d7ce\U0001d7cf.5",  # mathematical bold 01.5
 ]
 _ODD_TEXT = st.one_of(
-    st.sampled_from(["", " ", "  x  ", "SF", "shunfeng", "ZTO", "zto ", "ceb622", "CEB622",
-                     "9610", "I", "E", "e", "CNY", "cny", "370102", "37010", "199.00", "1.23456",
-                     "00000000000000.1", "20261128080000000", "00010101000000000",
-                     "20260229080000000", "20280229080000000", "SF1234567890", "ab-12",
-                     "13812345678", "+86 138 1234 5678", "370102199001011234", "张三", "欧阳娜娜",
-                     "山东省济南市历下区泉城路1号", "内蒙古自治区呼和浩特市", "12 Baker Street",
-                     "【济南市】快件已到达", "电话13812345678请联系", "\uff41\uff42\uff43",
-                     "\uff11\uff12\uff13\uff14\uff15\uff16",
-                     "\x00", "tab\there", "\u3000全角空格", "x" * 129, "张" * 257, "9" * 11,
-                     *_OTHER_DIGITS]),
+    st.sampled_from(
+        [
+            "",
+            " ",
+            "  x  ",
+            "SF",
+            "shunfeng",
+            "ZTO",
+            "zto ",
+            "ceb622",
+            "CEB622",
+            "9610",
+            "I",
+            "E",
+            "e",
+            "CNY",
+            "cny",
+            "370102",
+            "37010",
+            "199.00",
+            "1.23456",
+            "00000000000000.1",
+            "20261128080000000",
+            "00010101000000000",
+            "20260229080000000",
+            "20280229080000000",
+            "SF1234567890",
+            "ab-12",
+            "13812345678",
+            "+86 138 1234 5678",
+            "370102199001011234",
+            "张三",
+            "欧阳娜娜",
+            "山东省济南市历下区泉城路1号",
+            "内蒙古自治区呼和浩特市",
+            "12 Baker Street",
+            "【济南市】快件已到达",
+            "电话13812345678请联系",
+            "\uff41\uff42\uff43",
+            "\uff11\uff12\uff13\uff14\uff15\uff16",
+            "\x00",
+            "tab\there",
+            "\u3000全角空格",
+            "x" * 129,
+            "张" * 257,
+            "9" * 11,
+            *_OTHER_DIGITS,
+        ]
+    ),
     st.text(alphabet="aZ09 -.张三【】\uff1a\uff0c、\u00a0\u3000\uff11\t\x1f", max_size=24),
-)  # fmt: skip
+)
 _ODD_INT = st.sampled_from([0, 1, -1, 2**31 - 1, -(2**31), 7])
 
 
@@ -352,16 +391,55 @@ async def test_each_field_set_to_each_odd_value_gets_python_s_answer(partner: st
     of its type (the strings are _ODD_TEXT's examples), the rest of the event left valid."""
     base = _BASE[partner][0]
     texts = [
-        "", " ", "  x  ", "shunfeng", "zto ", "ceb622", "CEB622", "CEB900", "9610", "I", "e",
-        "CNY", "cny", "370102", "37010", "199.00", "1.23456", "00000000000000.1",
-        "1234567890123", "12345678901234", "123.", ".5", "1.2.3",
-        "20261128080000000", "00010101000000000", "20260229080000000", "20280229080000000",
-        "SF1234567890", "ab-12", "+86 138 1234 5678", "370102199001011234", "欧阳娜娜",
-        "内蒙古自治区呼和浩特市", "12 Baker Street", "【济南市】快件已到达",
+        "",
+        " ",
+        "  x  ",
+        "shunfeng",
+        "zto ",
+        "ceb622",
+        "CEB622",
+        "CEB900",
+        "9610",
+        "I",
+        "e",
+        "CNY",
+        "cny",
+        "370102",
+        "37010",
+        "199.00",
+        "1.23456",
+        "00000000000000.1",
+        "1234567890123",
+        "12345678901234",
+        "123.",
+        ".5",
+        "1.2.3",
+        "20261128080000000",
+        "00010101000000000",
+        "20260229080000000",
+        "20280229080000000",
+        "SF1234567890",
+        "ab-12",
+        "+86 138 1234 5678",
+        "370102199001011234",
+        "欧阳娜娜",
+        "内蒙古自治区呼和浩特市",
+        "12 Baker Street",
+        "【济南市】快件已到达",
         "电话13812345678请联系",
-        "\uff41\uff42", "\uff11\uff12", "\x00", "tab\there", "\u3000全角", "x" * 129, "张" * 257,
-        "3701AG0001", "JNAGENT", "TMALL", "ZTO", *_OTHER_DIGITS,
-    ]  # fmt: skip
+        "\uff41\uff42",
+        "\uff11\uff12",
+        "\x00",
+        "tab\there",
+        "\u3000全角",
+        "x" * 129,
+        "张" * 257,
+        "3701AG0001",
+        "JNAGENT",
+        "TMALL",
+        "ZTO",
+        *_OTHER_DIGITS,
+    ]
     variants = []
     for path in _leaves(ingest_pb2.Event.DESCRIPTOR):
         if path[0] in {"order", "parcel", "customs"} and path[0] != base.WhichOneof("body"):
@@ -589,20 +667,60 @@ _CHINESE_NUMERALS = "零一二三四五六七八九幺壹贰貳叁參肆伍陆�
 _FREE_TEXT = st.lists(
     st.one_of(
         st.text(alphabet="0123456789", min_size=1, max_size=12),
-        st.sampled_from([" ", "-", "--", ".", "/", ":", "~", "_", "*", "+86", "(", ")", "、",
-                         "\uff0c", "\uff1a", "【", "】", " - ", "  ", "x", "X", "ID", "tel:",
-                         "电话", "身份证", "已签收", "济南", "号"]),
+        st.sampled_from(
+            [
+                " ",
+                "-",
+                "--",
+                ".",
+                "/",
+                ":",
+                "~",
+                "_",
+                "*",
+                "+86",
+                "(",
+                ")",
+                "、",
+                "\uff0c",
+                "\uff1a",
+                "【",
+                "】",
+                " - ",
+                "  ",
+                "x",
+                "X",
+                "ID",
+                "tel:",
+                "电话",
+                "身份证",
+                "已签收",
+                "济南",
+                "号",
+            ]
+        ),
         st.text(alphabet=_CHINESE_NUMERALS, min_size=1, max_size=11),
-        st.builds("{}-{}-{}".format, st.integers(1890, 2110), st.integers(0, 13),
-                  st.integers(0, 32)),
+        st.builds(
+            "{}-{}-{}".format, st.integers(1890, 2110), st.integers(0, 13), st.integers(0, 32)
+        ),
         st.builds("{:02d}:{:02d}".format, st.integers(0, 25), st.integers(0, 61)),
-        st.builds("{:02d}:{:02d}:{:02d}".format, st.integers(0, 24), st.integers(0, 60),
-                  st.integers(0, 60)),
-        st.builds("{}/{:02d}/{:02d} {:02d}:{:02d}".format, st.integers(1999, 2021),
-                  st.integers(0, 13), st.integers(0, 32), st.integers(0, 24), st.integers(0, 60)),
+        st.builds(
+            "{:02d}:{:02d}:{:02d}".format,
+            st.integers(0, 24),
+            st.integers(0, 60),
+            st.integers(0, 60),
+        ),
+        st.builds(
+            "{}/{:02d}/{:02d} {:02d}:{:02d}".format,
+            st.integers(1999, 2021),
+            st.integers(0, 13),
+            st.integers(0, 32),
+            st.integers(0, 24),
+            st.integers(0, 60),
+        ),
     ),
     max_size=8,
-).map("".join)  # fmt: skip
+).map("".join)
 
 
 @settings(max_examples=EXAMPLES * 10, deadline=None)
@@ -612,10 +730,19 @@ def test_the_native_scrub_is_python_s(text: str) -> None:
 
 
 _SPELLINGS = [
-    "电话 138 1234 5678", "138-1234-5678", "8613812345678", "+86 138.1234.5678",
-    "370102 19900101 1234", "370102900101123", "ID370102199001011234X", "幺三八 幺二三四 五六七八",
-    "座机0531-8888 1234", "2026-12-04 10:30 已签收", "09:00-18:00", "12栋3单元301室",
-]  # fmt: skip
+    "电话 138 1234 5678",
+    "138-1234-5678",
+    "8613812345678",
+    "+86 138.1234.5678",
+    "370102 19900101 1234",
+    "370102900101123",
+    "ID370102199001011234X",
+    "幺三八 幺二三四 五六七八",
+    "座机0531-8888 1234",
+    "2026-12-04 10:30 已签收",
+    "09:00-18:00",
+    "12栋3单元301室",
+]
 
 
 def _free_text_paths(body: str) -> list[tuple[str, ...]]:
@@ -634,9 +761,14 @@ def test_the_native_path_scrubs_the_fields_the_contract_classes_free_text() -> N
     """Which fields are free text is the contract's `field_class`: the native path scrubs
     what the table it is handed classes so, no more."""
     limits = parsing.BodyLimits(
-        max_body_bytes=2**22, max_events=10, max_event_bytes=2**20, max_string_chars=10**6,
-        max_json_depth=32, max_json_body_bytes=2**22, max_json_values=10**6,
-    )  # fmt: skip
+        max_body_bytes=2**22,
+        max_events=10,
+        max_event_bytes=2**20,
+        max_string_chars=10**6,
+        max_json_depth=32,
+        max_json_body_bytes=2**22,
+        max_json_values=10**6,
+    )
     handed = fastpath.tables(limits)
     parcel = handed["contract"]["messages"]["ParcelEvent"]
     location = next(n for n, r in parcel.items() if r["name"] == "location")
@@ -650,10 +782,17 @@ def test_the_native_path_scrubs_the_fields_the_contract_classes_free_text() -> N
     decoded = fast.decode(body, 10)
     assert decoded is not None
     (prepared,) = fast.judge(
-        decoded, partner="ZTO", kind=1, own_carrier="ZTO",
-        customs_code=None, latest_us=validation.latest_us(_AFTER + timedelta(minutes=5)),
-        max_event_bytes=2**20, head=b"", ingress=b"", trace_id=TRACE,
-    )  # fmt: skip
+        decoded,
+        partner="ZTO",
+        kind=1,
+        own_carrier="ZTO",
+        customs_code=None,
+        latest_us=validation.latest_us(_AFTER + timedelta(minutes=5)),
+        max_event_bytes=2**20,
+        head=b"",
+        ingress=b"",
+        trace_id=TRACE,
+    )
     assert prepared is not None
     written = canonical_pb2.RawEnvelope.FromString(prepared[3]).event.parcel
     assert (written.vehicle_no, written.location) == ("138****5678", "13812345678")
@@ -713,10 +852,18 @@ def _with(base: ingest_pb2.Event, path: tuple[str, ...], text: str) -> ingest_pb
 
 
 _TRACE_IDS = [
-    "", TRACE, "4bf92f35-77b3-4da6-a3ce-929d0e0e4736", "370102199001011234", "13812345678",
-    "37010219900101123400000000000000", "4bf92f35-1381-2345-a3ce-929d0e0e4736",
-    "00000000000000000000000000000000", TRACE.upper(), "张三", "trace-1",
-]  # fmt: skip
+    "",
+    TRACE,
+    "4bf92f35-77b3-4da6-a3ce-929d0e0e4736",
+    "370102199001011234",
+    "13812345678",
+    "37010219900101123400000000000000",
+    "4bf92f35-1381-2345-a3ce-929d0e0e4736",
+    "00000000000000000000000000000000",
+    TRACE.upper(),
+    "张三",
+    "trace-1",
+]
 _HEX = "0123456789abcdef-"
 
 
@@ -724,11 +871,13 @@ _HEX = "0123456789abcdef-"
     st.one_of(
         st.sampled_from(_TRACE_IDS),
         st.text(_HEX, min_size=30, max_size=38),
-        st.builds(lambda s: s[:8] + "-" + s[8:12] + "-" + s[12:16] + "-" + s[16:20] + "-" + s[20:],
-                  st.text(_HEX[:16], min_size=32, max_size=32)),
+        st.builds(
+            lambda s: s[:8] + "-" + s[8:12] + "-" + s[12:16] + "-" + s[16:20] + "-" + s[20:],
+            st.text(_HEX[:16], min_size=32, max_size=32),
+        ),
         st.text(max_size=40),
     )
-)  # fmt: skip
+)
 @settings(max_examples=EXAMPLES)
 def test_the_native_trace_id_rule_is_python_s(value: str) -> None:
     assert native.is_safe_trace_id(value) == is_safe_trace_id(value)

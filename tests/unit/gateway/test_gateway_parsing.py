@@ -14,9 +14,14 @@ from quanhub.gateway.parsing import BodyFormat, BodyLimits, body_format, decode,
 from quanhub.ingest.v1 import ingest_pb2
 
 LIMITS = BodyLimits(
-    max_body_bytes=4096, max_events=3, max_event_bytes=4096, max_string_chars=64,
-    max_json_depth=16, max_json_body_bytes=4096, max_json_values=1000,
-)  # fmt: skip
+    max_body_bytes=4096,
+    max_events=3,
+    max_event_bytes=4096,
+    max_string_chars=64,
+    max_json_depth=16,
+    max_json_body_bytes=4096,
+    max_json_values=1000,
+)
 
 
 @pytest.mark.parametrize(

@@ -23,9 +23,14 @@ CASES = [
     for value in examples[verdict]
 ]
 LIMITS = parsing.BodyLimits(
-    max_body_bytes=2**22, max_events=10, max_event_bytes=2**20, max_string_chars=10**6,
-    max_json_depth=32, max_json_body_bytes=2**22, max_json_values=10**6,
-)  # fmt: skip
+    max_body_bytes=2**22,
+    max_events=10,
+    max_event_bytes=2**20,
+    max_string_chars=10**6,
+    max_json_depth=32,
+    max_json_body_bytes=2**22,
+    max_json_values=10**6,
+)
 
 
 @pytest.fixture(scope="module")

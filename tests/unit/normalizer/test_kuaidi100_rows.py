@@ -38,21 +38,29 @@ ROWS = [
     ("301", "本人签收 signed by recipient", "DELIVERED", "SIGNED_BY_RECIPIENT"),
     ("302", "派件异常后签收 signed after a failed attempt", "DELIVERED", "SIGNED_AFTER_EXCEPTION"),
     ("303", "代签 signed by someone else", "DELIVERED", "SIGNED_BY_PROXY"),
-    ("304", "投柜或站签收 collected from locker/station", "DELIVERED",
-     "COLLECTED_FROM_LOCKER_OR_STATION"),
+    (
+        "304",
+        "投柜或站签收 collected from locker/station",
+        "DELIVERED",
+        "COLLECTED_FROM_LOCKER_OR_STATION",
+    ),
     ("401", "已销单 cancelled", "CANCELLED", "CANCELLED_BY_SENDER"),
     ("201", "超时未签收 not signed in time", "EXCEPTION", "NOT_SIGNED_IN_TIME"),
     ("202", "超时未更新 no update in time", "EXCEPTION", "NO_UPDATE_IN_TIME"),
     ("203", "拒收 refused", "EXCEPTION", "REFUSED"),
     ("204", "派件异常 delivery exception", "ATTEMPT_FAILED", "DELIVERY_EXCEPTION"),
-    ("205", "柜或驿站超时未取 not collected from locker in time", "EXCEPTION",
-     "NOT_COLLECTED_IN_TIME"),
+    (
+        "205",
+        "柜或驿站超时未取 not collected from locker in time",
+        "EXCEPTION",
+        "NOT_COLLECTED_IN_TIME",
+    ),
     ("206", "无法联系 recipient unreachable", "ATTEMPT_FAILED", "RECIPIENT_UNREACHABLE"),
     ("207", "超区 out of area", "EXCEPTION", "OUT_OF_AREA"),
     ("208", "滞留 held", "EXCEPTION", "HELD"),
     ("209", "破损 damaged", "EXCEPTION", "DAMAGED"),
     ("210", "销单 cancelled", "CANCELLED", "CANCELLED_BY_SENDER"),
-]  # fmt: skip
+]
 
 
 @pytest.mark.parametrize(

@@ -43,11 +43,14 @@ def order(**buyer: str) -> ipb.Event:
     event.occurred_at.FromDatetime(NOW)
     event.order.CopyFrom(
         ipb.OrderEvent(
-            platform_code="TMALL", order_no="T1", code_system="taobao", code="TRADE_FINISHED",
+            platform_code="TMALL",
+            order_no="T1",
+            code_system="taobao",
+            code="TRADE_FINISHED",
             buyer=ipb.Person(**buyer),
             consignee=ipb.Consignee(name=buyer.get("name", ""), address=ADDRESS),
         )
-    )  # fmt: skip
+    )
     return event
 
 

@@ -423,8 +423,9 @@ async def test_an_output_refused_for_its_size_becomes_a_reference_and_the_loop_g
     assert consumer.commits == [{TopicPartition(RAW, 0): 14}]
     canonical = [v for t, _, v, _ in producer.sent if t == TOPICS.canonical]
     assert [cpb.CanonicalEvent.FromString(v).source_event_id for v in canonical] == ["a", "b"]
-    letters = {header(h, "source_offset"): (k, v, h) for t, k, v, h in producer.sent
-               if t == TOPICS.dlq}  # fmt: skip
+    letters = {
+        header(h, "source_offset"): (k, v, h) for t, k, v, h in producer.sent if t == TOPICS.dlq
+    }
     assert set(letters) == {"11", "12"}
     for key, value, headers in letters.values():
         assert (key, value) == (None, b"")
@@ -475,8 +476,9 @@ async def test_a_broker_size_refusal_renews_the_producer_and_the_loop_goes_on() 
     assert consumer.commits == [{TopicPartition(RAW, 0): 13}, {TopicPartition(RAW, 0): 15}]
     canonical = [v for t, _, v, _ in producer.sent if t == TOPICS.canonical]
     assert [cpb.CanonicalEvent.FromString(v).source_event_id for v in canonical] == ["a", "c"]
-    letters = {header(h, "source_offset"): (k, v) for t, k, v, h in producer.sent
-               if t == TOPICS.dlq}  # fmt: skip
+    letters = {
+        header(h, "source_offset"): (k, v) for t, k, v, h in producer.sent if t == TOPICS.dlq
+    }
     assert set(letters) == {"11", "12", "13"}
     assert letters["11"] == (None, b"")  # the refused one, as a reference
     assert letters["12"] == (b"k", b"\x02")

@@ -241,7 +241,7 @@ _SHORT_TEXTS: dict[str, list[tuple[str, ...]]] = {
     "order": [("lines", "unit"), ("lines", "origin_country")],
     "parcel": [("vehicle_no",)],
     "customs": [("lines", "unit"), ("lines", "origin_country"), ("statistics_flag",)],
-}  # fmt: skip
+}
 
 
 @pytest.mark.parametrize("value", [ID, PHONE, "138 1234 5678", f"鲁A{PHONE}"])

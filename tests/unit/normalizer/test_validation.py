@@ -167,7 +167,7 @@ def test_return_time_is_china_standard_time() -> None:
         "20261128235960000",  # second 60
         "00000101000000000",  # year 0
         "\u0662\u0660\u0662\u0666\u0661\u0661\u0662\u0668\u0661\u0669\u0663\u0660\u0660\u0660\u0661\u0662\u0663",
-    ):  # fmt: skip
+    ):
         assert parse_return_time(invalid) is None, invalid
 
 
@@ -261,14 +261,22 @@ _TEXT = st.one_of(
 @given(
     st.lists(
         st.tuples(
-            st.sampled_from(["trace_id", "order.description", "order.buyer.name",
-                             "order.consignee.address", "order.lines.item_name",
-                             "order.lines.unit", "order.payer.telephone"]),
+            st.sampled_from(
+                [
+                    "trace_id",
+                    "order.description",
+                    "order.buyer.name",
+                    "order.consignee.address",
+                    "order.lines.item_name",
+                    "order.lines.unit",
+                    "order.payer.telephone",
+                ]
+            ),
             _TEXT,
         ),
         max_size=6,
     )
-)  # fmt: skip
+)
 def test_string_limits_are_found_as_a_field_by_field_walk_finds_them(
     placed: list[tuple[str, str]],
 ) -> None:
@@ -294,7 +302,10 @@ def test_string_limits_are_found_as_a_field_by_field_walk_finds_them(
 def test_a_return_time_before_the_first_utc_instant_is_invalid_not_an_error(value: str) -> None:
     # In China Standard Time, 0001-01-01 before 08:00 is a UTC instant datetime cannot hold.
     assert parse_return_time(value) is None
-    event = _event(customs=ipb.CustomsEvent(message_type="CEB622", cop_no="C1",
-                                            return_status="2", return_time=value))  # fmt: skip
+    event = _event(
+        customs=ipb.CustomsEvent(
+            message_type="CEB622", cop_no="C1", return_status="2", return_time=value
+        )
+    )
     assert ("invalid_format", "customs.return_time") in _codes(event)
     assert parse_return_time("00010101080000000") == datetime(1, 1, 1, tzinfo=UTC)

@@ -71,11 +71,13 @@ async def test_each_batch_carries_its_partner_key_and_protobuf() -> None:
 
 
 async def test_429_and_503_are_retried_after_retry_after() -> None:
-    answers = iter([
-        httpx.Response(429, headers={"Retry-After": "2"}),
-        httpx.Response(503, headers={"Retry-After": "7"}),
-        _accepted(3),
-    ])  # fmt: skip
+    answers = iter(
+        [
+            httpx.Response(429, headers={"Retry-After": "2"}),
+            httpx.Response(503, headers={"Retry-After": "7"}),
+            _accepted(3),
+        ]
+    )
     sender, slept = await _run(lambda _: next(answers), [_batch()])
     assert slept == [2.0, 7.0]
     assert dict(sender.tally.retries) == {"http_429": 1, "http_503": 1}

@@ -54,9 +54,10 @@ def test_parcel_indicators(busy_run: Simulation, summary: dict) -> None:
     bagged = [k for k, items in scans.items() if any(s.milestone in _BAGGED for _, s in items)]
     delivered = [k for k, items in scans.items() if any(status(s) == "DELIVERED" for _, s in items)]
     troubled = [
-        k for k, items in scans.items()
+        k
+        for k, items in scans.items()
         if any(status(s) in {"EXCEPTION", "ATTEMPT_FAILED"} for _, s in items)
-    ]  # fmt: skip
+    ]
     kpis = summary["kpis"]
     e_waybill = kpis["e_waybill_share"]
     assert (e_waybill["numerator"], e_waybill["denominator"]) == (

@@ -69,9 +69,15 @@ async def provision_partner_access(
         credential.touch(mode=0o600)
         credential.write_text(f"{MECHANISM}=iterations=8192,password={password}\n")
         await admin.run(
-            _CONFIG_COMMAND, "--alter", "--add-config-file", str(credential),
-            "--entity-type", "users", "--entity-name", username,
-        )  # fmt: skip
+            _CONFIG_COMMAND,
+            "--alter",
+            "--add-config-file",
+            str(credential),
+            "--entity-type",
+            "users",
+            "--entity-name",
+            username,
+        )
     principal = f"User:{username}"
     await admin.run(
         _ACL_COMMAND,
@@ -86,9 +92,14 @@ async def provision_partner_access(
         spec.name,
     )
     await admin.run(
-        _ACL_COMMAND, "--add", "--allow-principal", principal, "--operation",
-        "IdempotentWrite", "--cluster",
-    )  # fmt: skip
+        _ACL_COMMAND,
+        "--add",
+        "--allow-principal",
+        principal,
+        "--operation",
+        "IdempotentWrite",
+        "--cluster",
+    )
     return PartnerKafkaAccess(
         username=username, password=password, topic=spec.name, bootstrap=stack.kafka_sasl_bootstrap
     )
@@ -105,17 +116,38 @@ async def revoke_partner_access(
     principal = f"User:{username}"
     # AclCommand removes only the operations named (no operation means only ALL).
     await admin.run(
-        _ACL_COMMAND, "--remove", "--force", "--allow-principal", principal,
-        "--operation", "Write", "--operation", "Describe", "--topic", topic,
-    )  # fmt: skip
+        _ACL_COMMAND,
+        "--remove",
+        "--force",
+        "--allow-principal",
+        principal,
+        "--operation",
+        "Write",
+        "--operation",
+        "Describe",
+        "--topic",
+        topic,
+    )
     await admin.run(
-        _ACL_COMMAND, "--remove", "--force", "--allow-principal", principal,
-        "--operation", "IdempotentWrite", "--cluster",
-    )  # fmt: skip
+        _ACL_COMMAND,
+        "--remove",
+        "--force",
+        "--allow-principal",
+        principal,
+        "--operation",
+        "IdempotentWrite",
+        "--cluster",
+    )
     await admin.run(
-        _CONFIG_COMMAND, "--alter", "--delete-config", MECHANISM,
-        "--entity-type", "users", "--entity-name", username,
-    )  # fmt: skip
+        _CONFIG_COMMAND,
+        "--alter",
+        "--delete-config",
+        MECHANISM,
+        "--entity-type",
+        "users",
+        "--entity-name",
+        username,
+    )
 
 
 class _AdminTools:

@@ -92,9 +92,12 @@ class LocalPostgres:
             run_as = self._run_as()
             env = run_as["env"]
             command = [
-                "/usr/bin/setpriv", f"--reuid={run_as['user']}", f"--regid={run_as['group']}",
-                "--clear-groups", *command,
-            ]  # fmt: skip
+                "/usr/bin/setpriv",
+                f"--reuid={run_as['user']}",
+                f"--regid={run_as['group']}",
+                "--clear-groups",
+                *command,
+            ]
         pid = procs.spawn_detached(command, log_file=self.log_file, env=env)
         procs.write_pid(self.pid_file, pid)
         self._wait_healthy(pid)
@@ -154,10 +157,23 @@ class LocalPostgres:
             os.chown(data, user.pw_uid, user.pw_gid)
         data.chmod(0o700)
         result = subprocess.run(  # noqa: S603
-            [self._bin("initdb"), "-D", str(data), "-U", SUPERUSER, "-E", "UTF8", "--no-locale",
-             "--auth=trust"],
-            capture_output=True, text=True, check=False, cwd=data.parent, **self._run_as(),
-        )  # fmt: skip
+            [
+                self._bin("initdb"),
+                "-D",
+                str(data),
+                "-U",
+                SUPERUSER,
+                "-E",
+                "UTF8",
+                "--no-locale",
+                "--auth=trust",
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+            cwd=data.parent,
+            **self._run_as(),
+        )
         if result.returncode != 0:
             msg = f"initdb failed:\n{result.stdout}{result.stderr}"
             raise StackError(msg)
@@ -245,8 +261,9 @@ def install_postgres_package() -> None:
     conf = Path("/etc/postgresql-common/createcluster.conf")
     text = conf.read_text() if conf.is_file() else ""
     if "create_main_cluster = false" not in text:
-        conf.write_text(text.replace("#create_main_cluster = true", "") +
-                        "\ncreate_main_cluster = false\n")  # fmt: skip
+        conf.write_text(
+            text.replace("#create_main_cluster = true", "") + "\ncreate_main_cluster = false\n"
+        )
     run(*apt, "install", "postgresql-15")
 
 

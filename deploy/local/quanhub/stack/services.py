@@ -35,26 +35,46 @@ class ServiceSpec:
 
 SERVICES: tuple[ServiceSpec, ...] = (
     ServiceSpec(
-        "gateway", "quanhub.gateway", "QUANHUB_GATEWAY_PORT", 8080, True,
+        "gateway",
+        "quanhub.gateway",
+        "QUANHUB_GATEWAY_PORT",
+        8080,
+        True,
         "partner ingest API (POST /v1/events)",
     ),
     ServiceSpec(
-        "normalizer", "quanhub.normalizer", "QUANHUB_NORMALIZER_PORT", 8082, False,
+        "normalizer",
+        "quanhub.normalizer",
+        "QUANHUB_NORMALIZER_PORT",
+        8082,
+        False,
         "raw topics -> canonical topic",
     ),
     ServiceSpec(
-        "ledger-consumer", "quanhub.ledger.consumer", "QUANHUB_LEDGER_CONSUMER_PORT", 8083,
-        False, "canonical topic -> PostgreSQL",
+        "ledger-consumer",
+        "quanhub.ledger.consumer",
+        "QUANHUB_LEDGER_CONSUMER_PORT",
+        8083,
+        False,
+        "canonical topic -> PostgreSQL",
     ),
     ServiceSpec(
-        "ledger-api", "quanhub.ledger.api", "QUANHUB_LEDGER_API_PORT", 8081, True,
+        "ledger-api",
+        "quanhub.ledger.api",
+        "QUANHUB_LEDGER_API_PORT",
+        8081,
+        True,
         "queries, customs views, feeds, dashboard",
     ),
     ServiceSpec(
-        "dispatcher", "quanhub.ledger.dispatcher", "QUANHUB_DISPATCHER_PORT", 8084, False,
+        "dispatcher",
+        "quanhub.ledger.dispatcher",
+        "QUANHUB_DISPATCHER_PORT",
+        8084,
+        False,
         "webhook deliveries",
     ),
-)  # fmt: skip
+)
 
 
 def service(name: str) -> ServiceSpec:

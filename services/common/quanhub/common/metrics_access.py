@@ -63,9 +63,12 @@ class _MetricsGuard:
             response = problem_response(404, "not_found", "Not Found", instance=METRICS_PATH)
         else:
             response = problem_response(
-                401, "unauthenticated", "/metrics is for operators: send the metrics token",
-                instance=METRICS_PATH, headers={"WWW-Authenticate": "Bearer"},
-            )  # fmt: skip
+                401,
+                "unauthenticated",
+                "/metrics is for operators: send the metrics token",
+                instance=METRICS_PATH,
+                headers={"WWW-Authenticate": "Bearer"},
+            )
         await response(scope, receive, send)
 
     def _allowed(self, scope: Scope) -> bool:

@@ -258,9 +258,12 @@ class InFlightLimit:
         if self.in_flight >= self.limit:
             detail = f"this process has {self.limit} requests in progress; retry shortly"
             response = problem_response(
-                503, "server_busy", detail, instance=scope["path"],
+                503,
+                "server_busy",
+                detail,
+                instance=scope["path"],
                 headers={"Retry-After": str(self.retry_after)},
-            )  # fmt: skip
+            )
             await response(scope, receive, send)
             return
         counted = _Counted(self)

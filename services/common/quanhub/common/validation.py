@@ -122,10 +122,12 @@ class _Checks:
 
 
 #: What is done to a value before its format is checked.
-_NORMALIZE: Mapping[contract.Normalize, Callable[[str], str]] = MappingProxyType({
-    contract.Normalize.STRIP: str.strip,
-    contract.Normalize.STRIP_UPPER: lambda value: value.strip().upper(),
-})  # fmt: skip
+_NORMALIZE: Mapping[contract.Normalize, Callable[[str], str]] = MappingProxyType(
+    {
+        contract.Normalize.STRIP: str.strip,
+        contract.Normalize.STRIP_UPPER: lambda value: value.strip().upper(),
+    }
+)
 _STRING, _INTEGER, _PRESENT, _MESSAGE, _MESSAGES = range(5)
 
 
@@ -247,12 +249,14 @@ def latest_us(now: datetime) -> int:
 
 #: No string this short needs its own limit looked up.
 #: (message name, field name) -> the string field's length limit (ingest.proto).
-_LIMITS: Mapping[tuple[str, str], int] = MappingProxyType({
-    (message, r.name): r.max_length
-    for message, fields in contract.rules().items()
-    for r in fields
-    if r.is_string
-})  # fmt: skip
+_LIMITS: Mapping[tuple[str, str], int] = MappingProxyType(
+    {
+        (message, r.name): r.max_length
+        for message, fields in contract.rules().items()
+        for r in fields
+        if r.is_string
+    }
+)
 _MIN_MAX_LEN = min(_LIMITS.values())
 #: Message types with a string field somewhere inside (a Timestamp has none).
 _HAS_STRINGS: dict[str, bool] = {}

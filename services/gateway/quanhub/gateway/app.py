@@ -60,9 +60,13 @@ def _install_gateway_handlers(app: FastAPI, retry_after: int, metrics: GatewayMe
             headers["Accept-Post"] = ACCEPTED_TYPES
         metrics.requests.labels(str(status)).inc()
         return problem_response(
-            status, exc.code, exc.message, instance=request.url.path, headers=headers,
+            status,
+            exc.code,
+            exc.message,
+            instance=request.url.path,
+            headers=headers,
             extra=exc.extra,
-        )  # fmt: skip
+        )
 
     async def on_unavailable(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, DependencyUnavailable)  # noqa: S101

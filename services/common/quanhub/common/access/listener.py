@@ -38,9 +38,13 @@ class AccessListener(ChannelListener):
     def __init__(self, dsn: str, cache: AccessCache, **timing: float) -> None:
         """`timing`: ChannelListener's backoff and ping bounds."""
         super().__init__(
-            dsn, ACCESS_CHANNEL, on_notify=self._changed, on_state=self._tell, name="access",
+            dsn,
+            ACCESS_CHANNEL,
+            on_notify=self._changed,
+            on_state=self._tell,
+            name="access",
             **timing,
-        )  # fmt: skip
+        )
         self._caches: list[AccessCache] = [cache]
         self._changes = 0
 

@@ -54,8 +54,7 @@ async def create_read_pool(
     """A pool of the API: read-only sessions without JIT (`session`: READ_SESSION, or
     POINT_SESSION), no reset round trip. Each of the API's two pools is sized by
     `QUANHUB_DATABASE_POOL_MIN`/`_MAX`, so one API process holds up to twice that."""
-    return await create_pool(settings, server_settings=session or READ_SESSION,
-                             reset=_keep_session)  # fmt: skip
+    return await create_pool(settings, server_settings=session or READ_SESSION, reset=_keep_session)
 
 
 async def _on_ledger_error(request: Request, exc: Exception) -> Response:
