@@ -30,8 +30,10 @@ $(STAMP): pyproject.toml $(TOOLS:%=%/pyproject.toml) $(NATIVE_SOURCES)
 
 install: $(STAMP) ## Create .venv and install everything (idempotent)
 
-proto: $(STAMP) ## Regenerate Python code from proto/
+proto: $(STAMP) ## Regenerate from proto/: Python code, docs/contract.md and the OpenAPI documents
 	PYTHON=$(CURDIR)/$(BIN)/python proto/generate.sh
+	$(BIN)/python docs/tools/export_contract.py
+	$(BIN)/python docs/tools/export_openapi.py
 
 proto-check: $(STAMP) ## Fail when committed generated code drifts from proto/, or the contract breaks
 	PYTHON=$(CURDIR)/$(BIN)/python proto/generate.sh --check
