@@ -80,7 +80,12 @@ def test_a_changed_option_changes_what_the_validator_does(monkeypatch: pytest.Mo
     limits["ParcelEvent", "location"] = 100
     monkeypatch.setattr(validation, "_LIMITS", limits)
     monkeypatch.setattr(validation, "_MIN_MAX_LEN", 100)
-    (violation,) = validation.validate_event(event, now)
+    validation.forget_plans()
+    try:
+        (violation,) = validation.validate_event(event, now)
+    finally:
+        monkeypatch.undo()
+        validation.forget_plans()
     assert (violation.code, violation.field) == ("too_long", "parcel.location")
 
 

@@ -501,8 +501,7 @@ async def test_events_at_and_over_the_lines_limit_get_python_s_answer(partner: s
 
 
 def _clear_validation_plans() -> None:
-    for plan in (validation._field_plan, validation._event_plan, validation._item_limits):
-        plan.cache_clear()
+    validation.forget_plans()
 
 
 @pytest.fixture
