@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import dataclasses
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -438,7 +437,8 @@ async def get_declaration(
     conn: Reader, principal: Principal, declaration_id: uuid.UUID
 ) -> dict[str, Any]:
     """One declaration with receipts (by return_time), links, the match and the limits (a
-    DeclarationView's fields)."""
+    DeclarationView's fields; the match as read/documents' dataclass, which the API's
+    model reads by attribute: converting it to dicts first cost ~70 us a request)."""
     sql, params = declaration_sql(principal, declaration_id)
     row = await conn.fetchrow(sql, *params.values)
     if row is None:
@@ -455,6 +455,6 @@ async def get_declaration(
         "receipts": [convert.receipt_fields(r) for r in row["linked_receipts"]],
         "order": convert.order_fields(order) if order is not None else None,
         "parcels": [convert.parcel_fields(p) for p in row["linked_parcels"]],
-        "three_documents": dataclasses.asdict(three_document_check(docs)),
+        "three_documents": three_document_check(docs),  # read by attribute (the route)
         "limits": await _limits(conn, row, docs, principal),
     }

@@ -95,4 +95,5 @@ async def declaration(
     or an admin.
     """
     require_object_access(principal)
-    return DeclarationView.model_validate(await get_declaration(db, principal, declaration_id))
+    view = await get_declaration(db, principal, declaration_id)
+    return DeclarationView.model_validate(view, from_attributes=True)
