@@ -8,7 +8,7 @@ Imports point downward only: tools (cli, stack, bench, simulator) -> services (g
 normalizer, ledger) -> common (quanhub.common, the shared kernel) -> proto (generated code).
 Services never import each other; tools may import each other. Every import counts, also one
 inside a function or under TYPE_CHECKING: each is a dependency of the importing folder.
-tests/unit/test_layers.py runs the check and compares the graph with the doc.
+tests/unit/docs/test_layers.py runs the check and compares the graph with the doc.
 """
 
 from __future__ import annotations

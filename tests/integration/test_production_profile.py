@@ -28,7 +28,7 @@ from quanhub.ledger.settings import LedgerApiSettings
 
 pytestmark = pytest.mark.integration
 
-#: Entry points whose settings hold a secret (tests/unit/test_production_secrets.py keeps
+#: Entry points whose settings hold a secret (tests/unit/common/test_production_secrets.py keeps
 #: this list honest).
 HOLD_SECRETS = ("quanhub.gateway", "quanhub.normalizer")
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from quanhub.ledger.feeds.signing import signature_header
 
-README = Path(__file__).resolve().parents[3] / "README.md"
+README = Path(__file__).resolve().parents[4] / "README.md"
 
 
 def _snippet() -> Callable[[str, str, bytes], bool]:
