@@ -1,9 +1,12 @@
 """Kdniao (快递鸟) `State` and `StateEx` codes.
 
 Source for every row: Kdniao track query / push API docs (`State`, `StateEx`), as
-summarised in ../shared/reference/tracking.md "Kdniao state codes". StateEx 601-604 are
-"customs"; their order (awaiting, clearing, cleared, exception) is assumed to follow
-Kuaidi100's 10-13, which the same reference lists in that order.
+summarised in ../shared/reference/tracking.md "Kdniao state codes", and Kdniao's full
+published StateEx table (物流状态 / 状态码 / 业务字段说明) for the rows that summary leaves
+out: in transit 204-206, problem parcels 413-423, and the wording of 601-604 (待清关,
+清关中, 已清关, 清关异常). A StateEx whose description names no finer canonical sub-status
+(417 delayed, 418 taken out of the locker, 419 redelivery agreed, 422 mis-sorted) keeps
+Kdniao's own category: a problem parcel, EXCEPTION.
 """
 
 from __future__ import annotations
@@ -44,6 +47,21 @@ STATE_EX: dict[str, ParcelCode] = {
         meaning="到达派件城市 arrived in delivery city",
     ),
     "202": ParcelCode(S.PARCEL_STATUS_OUT_FOR_DELIVERY, meaning="派件中 out for delivery"),
+    "204": ParcelCode(
+        S.PARCEL_STATUS_IN_TRANSIT,
+        X.PARCEL_SUB_STATUS_ARRIVED_AT_HUB,
+        meaning="到达转运中心 arrived at a sorting hub",
+    ),
+    "205": ParcelCode(
+        S.PARCEL_STATUS_IN_TRANSIT,
+        X.PARCEL_SUB_STATUS_ARRIVED_IN_DELIVERY_CITY,
+        meaning="到达派件网点 arrived at the delivering branch",
+    ),
+    "206": ParcelCode(
+        S.PARCEL_STATUS_IN_TRANSIT,
+        X.PARCEL_SUB_STATUS_DEPARTED_HUB,
+        meaning="寄件网点发件 dispatched by the sending branch",
+    ),
     "211": ParcelCode(
         S.PARCEL_STATUS_AVAILABLE_FOR_PICKUP,
         X.PARCEL_SUB_STATUS_IN_LOCKER_OR_STATION,
@@ -114,6 +132,41 @@ STATE_EX: dict[str, ParcelCode] = {
         X.PARCEL_SUB_STATUS_NOT_COLLECTED_IN_TIME,
         P.LOCKER_OR_STATION,
         meaning="快递柜或驿站超时未取 not collected in time",
+    ),
+    "413": ParcelCode(
+        S.PARCEL_STATUS_EXCEPTION, X.PARCEL_SUB_STATUS_HELD, meaning="单号已拦截 intercepted"
+    ),
+    "414": ParcelCode(
+        S.PARCEL_STATUS_EXCEPTION, X.PARCEL_SUB_STATUS_DAMAGED, meaning="破损 damaged"
+    ),
+    "415": ParcelCode(
+        S.PARCEL_STATUS_CANCELLED,
+        X.PARCEL_SUB_STATUS_CANCELLED_BY_SENDER,
+        meaning="客户取消发货 cancelled by the sender",
+    ),
+    "416": ParcelCode(
+        S.PARCEL_STATUS_ATTEMPT_FAILED,
+        X.PARCEL_SUB_STATUS_RECIPIENT_UNREACHABLE,
+        meaning="无法联系 recipient unreachable",
+    ),
+    "417": ParcelCode(S.PARCEL_STATUS_EXCEPTION, meaning="配送延迟 delivery delayed"),
+    "418": ParcelCode(
+        S.PARCEL_STATUS_EXCEPTION, meaning="快件取出 taken out of the locker by the courier"
+    ),
+    "419": ParcelCode(S.PARCEL_STATUS_EXCEPTION, meaning="重新派送 redelivery agreed"),
+    "420": ParcelCode(
+        S.PARCEL_STATUS_EXCEPTION,
+        X.PARCEL_SUB_STATUS_ADDRESS_PROBLEM,
+        meaning="收货地址不详细 address incomplete",
+    ),
+    "421": ParcelCode(
+        S.PARCEL_STATUS_EXCEPTION,
+        X.PARCEL_SUB_STATUS_RECIPIENT_UNREACHABLE,
+        meaning="收件人电话错误 wrong recipient phone",
+    ),
+    "422": ParcelCode(S.PARCEL_STATUS_EXCEPTION, meaning="错分件 mis-sorted"),
+    "423": ParcelCode(
+        S.PARCEL_STATUS_EXCEPTION, X.PARCEL_SUB_STATUS_OUT_OF_AREA, meaning="超区件 out of area"
     ),
     "601": ParcelCode(
         S.PARCEL_STATUS_IN_TRANSIT,
