@@ -18,6 +18,7 @@ from quanhub.common.http import PROBLEM_JSON, Problem
 from quanhub.ledger.feeds import store
 from quanhub.ledger.feeds.deps import FreshPrincipalDep
 from quanhub.ledger.feeds.errors import FeedError
+from quanhub.ledger.feeds.kafka_feed import KAFKA_URL, is_kafka
 from quanhub.ledger.feeds.runtime import FeedRuntime, feed_runtime
 from quanhub.ledger.feeds.schemas import (
     DeliveryOut,
@@ -40,6 +41,10 @@ _LOCK_PARTNER = "SELECT pg_advisory_xact_lock(hashtext($1))"
 _HELD_SUBSCRIPTIONS = (
     "SELECT count(*) FROM feed_subscriptions WHERE partner_code = $1 AND status <> 'deleted'"
 )
+_HELD_KAFKA_SUBSCRIPTION = (
+    "SELECT EXISTS (SELECT 1 FROM feed_subscriptions"
+    " WHERE partner_code = $1 AND url = $2 AND status <> 'deleted')"
+)
 _FIRST_RECORDED_SINCE = (
     "SELECT seq FROM ledger_events WHERE recorded_at >= $1 ORDER BY recorded_at, seq LIMIT 1"
 )
@@ -47,6 +52,7 @@ _STATUS = {
     "subscription_not_found": 404,
     "delivery_not_found": 404,
     "invalid_subscriber_url": 422,
+    "kafka_feed_unavailable": 503,
 }
 
 
@@ -92,8 +98,12 @@ _RESPONSES: dict[int | str, dict[str, Any]] = {
     401: {"description": "No valid API key", **_PROBLEM},
     403: {"description": "The caller's role receives no events (analyst)", **_PROBLEM},
     404: {"description": "No such subscription or delivery of this partner", **_PROBLEM},
-    409: {"description": "The partner holds the most subscriptions allowed", **_PROBLEM},
+    409: {
+        "description": "The partner holds the most subscriptions allowed, or a second kafka one",
+        **_PROBLEM,
+    },
     422: {"description": "A body or parameter the API refuses", **_PROBLEM},
+    503: {"description": "Kafka did not set up or remove the partner's feed access", **_PROBLEM},
 }
 
 router = APIRouter(prefix="/v1/subscriptions", tags=["subscriptions"], responses=_RESPONSES)
@@ -103,12 +113,17 @@ router = APIRouter(prefix="/v1/subscriptions", tags=["subscriptions"], responses
 async def create(
     body: SubscriptionCreate, principal: FreshPrincipalDep, runtime: RuntimeDep
 ) -> SubscriptionCreated:
-    """Subscribe a URL to this partner's events. The response carries the signing secret
-    (`whsec_…`) once; store it to verify `Quanhub-Signature` on every delivery."""
+    """Subscribe a URL (`webhook`) or the partner's own feed topic (`kafka`) to this
+    partner's events. A webhook subscription's response carries the signing secret
+    (`whsec_…`) once; store it to verify `Quanhub-Signature` on every delivery. A kafka
+    subscription grants the partner's SCRAM user READ on its feed topic and on consumer
+    groups named after it; a partner holds at most one."""
     _receiver(principal)
-    url = str(body.url)
-    with _edge():
-        await validate_url(url, allow_private=runtime.settings.private_urls_allowed)
+    kafka = body.transport == "kafka"
+    url = KAFKA_URL if kafka else str(body.url)
+    if not kafka:
+        with _edge():
+            await validate_url(url, allow_private=runtime.settings.private_urls_allowed)
     async with runtime.pool.acquire() as conn, conn.transaction():
         # Serialise a partner's creations so the limit holds under concurrency.
         await conn.execute(_LOCK_PARTNER, principal.partner_code)
@@ -118,6 +133,12 @@ async def create(
                 409,
                 "too_many_subscriptions",
                 f"a partner may hold {runtime.settings.max_subscriptions} subscriptions",
+            )
+        if kafka and await conn.fetchval(_HELD_KAFKA_SUBSCRIPTION, principal.partner_code, url):
+            raise Problem(
+                409,
+                "kafka_subscription_exists",
+                "a partner has one feed topic, so at most one kafka subscription",
             )
         start = body.after_seq
         if start is None:
@@ -133,6 +154,10 @@ async def create(
             cursor_seq=start,
             now=runtime.clock.now(),
         )
+        if kafka:
+            # Granted before the row commits: a refused grant leaves no subscription.
+            with _edge():
+                await runtime.acls.grant(principal.partner_code)
     return SubscriptionCreated(**SubscriptionOut.of(sub).model_dump(), secret=secret)
 
 
@@ -168,12 +193,18 @@ async def read(
 async def delete(
     subscription_id: UUID, principal: FreshPrincipalDep, runtime: RuntimeDep
 ) -> Response:
-    """Stop deliveries for good; pending ones are cancelled."""
+    """Stop deliveries for good; pending ones are cancelled. Deleting the kafka
+    subscription revokes the partner's READ on its feed topic."""
     with _edge():
-        async with runtime.pool.acquire() as conn:
+        async with runtime.pool.acquire() as conn, conn.transaction():
+            await conn.execute(_LOCK_PARTNER, principal.partner_code)
+            sub = await store.get_subscription(conn, principal.partner_code, subscription_id)
             await store.delete_subscription(
                 conn, principal.partner_code, subscription_id, now=runtime.clock.now()
             )
+            if is_kafka(sub.url):
+                # Revoked before the deletion commits: if Kafka refuses, nothing changed.
+                await runtime.acls.revoke(principal.partner_code)
     return Response(status_code=204)
 
 

@@ -2,6 +2,7 @@
 
 FeedError (QuanhubError)
 ├── InvalidSubscriberUrl    a webhook URL the hub refuses to call (scheme, host, range)
+├── KafkaFeedUnavailable    Kafka did not create the feed topic or grant/revoke its ACLs
 ├── SubscriptionNotFound    no such subscription for this partner (also: someone else's)
 ├── DeliveryNotFound        no such delivery in this subscription
 ├── TooManyStreams          the partner holds the most open SSE streams allowed
@@ -26,6 +27,13 @@ class InvalidSubscriberUrl(FeedError):
     """The subscriber URL is not one the hub will call."""
 
     code = "invalid_subscriber_url"
+
+
+class KafkaFeedUnavailable(FeedError):
+    """Kafka could not be reached, or refused, to set up or tear down a partner's feed access."""
+
+    code = "kafka_feed_unavailable"
+    retriable = True
 
 
 class SubscriptionNotFound(FeedError):

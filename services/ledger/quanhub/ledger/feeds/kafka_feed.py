@@ -6,7 +6,8 @@ produced to the partner's own topic `<namespace>.feed.<code>.v1`, one record per
 key = the business key (so one object's events stay in one partition, in order), value =
 the same JSON document as SSE and webhooks, headers `event_id`, `kind`, `seq`,
 `delivery_id`. The partner reads it with its SASL/SCRAM user, which holds READ on that
-topic only (see docs/feeds.md).
+topic and on consumer groups named after it (granted with the subscription, kafka_acl.py;
+see docs/feeds.md).
 """
 
 from __future__ import annotations
@@ -29,6 +30,21 @@ def is_kafka(url: str) -> bool:
 def feed_topic(settings: KafkaSettings, partner_code: str) -> str:
     """The partner's filtered feed topic."""
     return Topics(settings).feed(partner_code)
+
+
+def feed_group_prefix(settings: KafkaSettings, partner_code: str) -> str:
+    """Consumer group ids the partner may use start with this (its feed topic's name)."""
+    return feed_topic(settings, partner_code)
+
+
+def kafka_username(partner_code: str) -> str:
+    """The SCRAM user name of a partner (one user per partner, for its feed and its topic)."""
+    return f"partner-{partner_code.lower()}"
+
+
+def kafka_principal(partner_code: str) -> str:
+    """The principal Kafka's authorizer sees for the partner's SCRAM user."""
+    return f"User:{kafka_username(partner_code)}"
 
 
 def feed_topic_spec(settings: KafkaSettings, partner_code: str) -> TopicSpec:

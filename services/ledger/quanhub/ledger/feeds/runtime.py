@@ -16,7 +16,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from quanhub.common.access import AccessListener
 from quanhub.common.clock import Clock, SystemClock
 from quanhub.common.db import create_pool
-from quanhub.common.settings import DatabaseSettings, Profile, ProfileSettings
+from quanhub.common.settings import DatabaseSettings, KafkaSettings, Profile, ProfileSettings
+from quanhub.ledger.feeds.kafka_acl import FeedAcls, KafkaFeedAcls
 from quanhub.ledger.feeds.notify import AccessWake, LedgerNotifier
 from quanhub.ledger.feeds.source import LedgerEventSource
 from quanhub.ledger.feeds.streams import StreamGate
@@ -55,6 +56,8 @@ class FeedSettings(BaseSettings):
     #: Connections the feed routes may hold at once (SSE holds one only while querying).
     pool_max: int = Field(default=8, ge=2, le=100)
     profile: Profile = Field(default_factory=lambda: ProfileSettings().profile)
+    #: QUANHUB_KAFKA_*: where `kafka` subscriptions get their feed topic and READ ACLs.
+    kafka: KafkaSettings = Field(default_factory=KafkaSettings)
 
     @model_validator(mode="after")
     def _slots_below_pool(self) -> FeedSettings:
@@ -91,6 +94,8 @@ class FeedRuntime:
     #: Wakes streams when partners or API keys change.
     access: AccessWake
     gate: StreamGate
+    #: Grants and revokes a partner's READ on its Kafka feed topic.
+    acls: FeedAcls
 
     @property
     def open_streams(self) -> int:
@@ -106,7 +111,10 @@ async def feed_runtime(request: Request) -> FeedRuntime:
 
 
 def feeds_lifespan(
-    database: DatabaseSettings, settings: FeedSettings | None, clock: Clock | None
+    database: DatabaseSettings,
+    settings: FeedSettings | None,
+    clock: Clock | None,
+    acls: FeedAcls | None = None,
 ) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
     """A lifespan that opens the feeds' pool and LISTEN connection, and closes them.
 
@@ -146,6 +154,7 @@ def feeds_lifespan(
                     query_slots=feed_settings.sse_query_slots,
                     total=feed_settings.sse_streams_total,
                 ),
+                acls or KafkaFeedAcls(feed_settings.kafka),
             )
             yield
         finally:

@@ -1,0 +1,163 @@
+"""A partner creates its Kafka feed through the API and reads it as an outside client would:
+confluent-kafka (librdkafka) over SASL_PLAINTEXT with SCRAM-SHA-512, its own user only."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Any
+
+import asyncpg
+import httpx
+import orjson
+import pytest
+from confluent_kafka import Consumer, KafkaError
+
+from quanhub.common.access import Role
+from quanhub.common.settings import DatabaseSettings, KafkaSettings
+from quanhub.ledger.feeds.kafka_feed import feed_topic
+from quanhub.ledger.feeds.runtime import FeedSettings
+from quanhub.stack import procs
+from quanhub.stack.kafka_access import (
+    PartnerKafkaAccess,
+    provision_partner_access,
+    revoke_partner_access,
+)
+from quanhub.stack.settings import StackSettings
+
+from .api_app import make_app, serving
+from .support import append_to_ledger, parcel_event
+from .test_dispatcher import _settings, dispatching
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+async def partner(
+    kafka_settings: KafkaSettings, make_partner: Any
+) -> AsyncIterator[tuple[str, str, PartnerKafkaAccess]]:
+    """A carrier with an API key and its SCRAM user (as `quanhub stack partner-access`)."""
+    stack = StackSettings()
+    if procs.port_is_free(stack.kafka_sasl_port):
+        pytest.fail(
+            f"no SASL listener on 127.0.0.1:{stack.kafka_sasl_port}: start Kafka with "
+            "`quanhub stack up` (QUANHUB_STACK_KAFKA_SASL_PORT names its SASL port)",
+            pytrace=False,
+        )
+    carrier, key = await make_partner(Role.CARRIER)
+    access = await provision_partner_access(kafka_settings, carrier.partner_code, stack=stack)
+    yield carrier.partner_code, key, access
+    await revoke_partner_access(kafka_settings, carrier.partner_code, stack=stack)
+
+
+def _consumer(access: PartnerKafkaAccess, group: str) -> Consumer:
+    return Consumer(
+        {
+            "bootstrap.servers": access.bootstrap,
+            "security.protocol": access.security_protocol,
+            "sasl.mechanism": access.sasl_mechanism,
+            "sasl.username": access.username,
+            "sasl.password": access.password,
+            "group.id": group,
+            "auto.offset.reset": "earliest",
+            "enable.auto.commit": False,
+        }
+    )
+
+
+def _read(access: PartnerKafkaAccess, topic: str, group: str, count: int) -> list[Any]:
+    """Poll the feed in a consumer group until `count` records came (60 s at most)."""
+    consumer = _consumer(access, group)
+    records: list[Any] = []
+    try:
+        consumer.subscribe([topic])
+        loop_until = 60.0
+        while len(records) < count and loop_until > 0:
+            msg = consumer.poll(0.5)
+            loop_until -= 0.5
+            if msg is None:
+                continue
+            if msg.error() is not None:
+                pytest.fail(f"consumer error: {msg.error()}")
+            records.append(msg)
+        consumer.commit(asynchronous=False)
+    finally:
+        consumer.close()
+    return records
+
+
+def _topic_error(access: PartnerKafkaAccess, topic: str) -> int | None:
+    """The error code the partner's user gets describing `topic` (None: allowed)."""
+    consumer = _consumer(access, f"{topic}-probe")
+    try:
+        error = consumer.list_topics(topic, timeout=15).topics[topic].error
+    finally:
+        consumer.close()
+    return None if error is None else int(error.code())
+
+
+async def test_partner_subscribes_and_reads_its_feed_over_scram(
+    pool: asyncpg.Pool,
+    database_settings: DatabaseSettings,
+    kafka_settings: KafkaSettings,
+    partner: tuple[str, str, PartnerKafkaAccess],
+    make_partner: Any,
+) -> None:
+    code, key, access = partner
+    other, _ = await make_partner(Role.CARRIER)
+    topic = feed_topic(kafka_settings, code)
+    auth = {"Authorization": f"Bearer {key}"}
+    app = make_app(database_settings, FeedSettings(kafka=kafka_settings))
+    async with serving(app) as base, httpx.AsyncClient(base_url=base, timeout=30) as client:
+        with_url = await client.post(
+            "/v1/subscriptions",
+            json={"transport": "kafka", "url": "https://x.example/h"},
+            headers=auth,
+        )
+        assert with_url.status_code == 422  # a kafka subscription takes no url
+        created = await client.post(
+            "/v1/subscriptions", json={"transport": "kafka", "kinds": ["parcel"]}, headers=auth
+        )
+        assert created.status_code == 201, created.text
+        sub = created.json()
+        assert sub["transport"] == "kafka"
+        again = await client.post("/v1/subscriptions", json={"transport": "kafka"}, headers=auth)
+        assert again.status_code == 409
+        assert again.json()["code"] == "kafka_subscription_exists"
+
+        mine = [parcel_event(code, f"S{n % 3}00{n % 3}", n) for n in range(9)]
+        noise = [parcel_event(other.partner_code, f"Z{n:05d}", n) for n in range(3)]
+        seqs = await append_to_ledger(pool, mine + noise)
+        async with dispatching(_settings(database_settings, kafka=kafka_settings)):
+            records = await asyncio.to_thread(_read, access, topic, f"{topic}-it", len(mine))
+        values = [orjson.loads(r.value()) for r in records]
+        assert sorted(int(v["seq"]) for v in values) == seqs[: len(mine)]
+        for record, value in zip(records, values, strict=True):
+            headers = dict(record.headers() or [])
+            assert headers["event_id"] == str(value["event_id"]).encode()
+            assert record.key() == f"P|{code}|{value['waybill_no']}".encode()
+
+        # A group id outside the granted prefix is refused.
+        outsider = _consumer(access, "someone-elses-group")
+        try:
+            outsider.subscribe([topic])
+            error = None
+            for _ in range(40):
+                msg = outsider.poll(0.5)
+                if msg is not None and msg.error() is not None:
+                    error = msg.error()
+                    break
+        finally:
+            outsider.close()
+        assert error is not None
+        assert error.code() == KafkaError.GROUP_AUTHORIZATION_FAILED
+
+        deleted = await client.delete(f"/v1/subscriptions/{sub['id']}", headers=auth)
+        assert deleted.status_code == 204
+        refused = await asyncio.to_thread(_topic_error, access, topic)
+        assert refused == KafkaError.TOPIC_AUTHORIZATION_FAILED
+        recreated = await client.post(
+            "/v1/subscriptions", json={"transport": "kafka"}, headers=auth
+        )
+        assert recreated.status_code == 201, recreated.text
+        assert await asyncio.to_thread(_topic_error, access, topic) is None
