@@ -229,3 +229,30 @@ async def test_visibility_hides_other_partners_objects(
         'quanhub_ledger_api_requests_total{route="/v1/orders/{platform_code}/{order_no}",'
         'status="404"} 2.0'
     ) in metrics
+
+
+async def test_platform_code_in_the_path_is_read_in_any_case(
+    ledger_kafka: KafkaSettings,
+    ledger_pool: asyncpg.Pool,
+    ledger_api: Api,
+    consumer: LedgerConsumer,
+) -> None:
+    """`/v1/orders/tmall/...` is `/v1/orders/TMALL/...`, as carrier codes are read in any
+    case; the case changes which order is named, never who may see it."""
+    events = import_1210_consignment()
+    await _produce(ledger_kafka, events)
+
+    async def all_written() -> bool:
+        return await ledger_pool.fetchval(VISIBLE_EVENTS) == len(events)
+
+    await wait_for(all_written, what="every event in the ledger")
+    exact = await ledger_api.get(f"/v1/orders/TMALL/{ORDER_NO}", "TMALL")
+    assert exact.status_code == 200
+    for spelling in ("tmall", "Tmall", " tmall "):
+        path = f"/v1/orders/{spelling}/{ORDER_NO}"
+        got = await ledger_api.get(path, "TMALL")
+        assert got.status_code == 200, spelling
+        assert got.json() == exact.json()
+        assert (await ledger_api.get(path, "SF")).status_code == 200  # shipped with it
+        assert (await ledger_api.get(path, "JD")).status_code == 404  # another platform
+        assert (await ledger_api.get(path, "JNCOMMERCE")).status_code == 403

@@ -63,5 +63,8 @@ async def order(
     timeline only when the link is `confirmed` (both sides asserted it).
     """
     require_object_access(principal)
-    view = await get_order(db, principal, platform_code.strip(), order_no.strip())
+    # Platform codes are partner codes, registered upper case (the partners table's CHECK),
+    # and an order's platform_code must equal its platform's partner code: `tmall` names
+    # the same orders as `TMALL`, as carrier codes are read in any case.
+    view = await get_order(db, principal, platform_code.strip().upper(), order_no.strip())
     return OrderView.model_validate(view)
