@@ -31,6 +31,8 @@ _TOPIC, _GROUP = 2, 3
 _LITERAL, _PREFIXED = 3, 4
 _READ, _ALLOW = 3, 3
 _ANY_HOST = "*"
+#: SECURITY_DISABLED: the cluster runs no authorizer, so there is no ACL to grant.
+_SECURITY_DISABLED = 54
 
 
 class FeedAcls(Protocol):
@@ -57,10 +59,16 @@ def _bindings(settings: KafkaSettings, partner_code: str) -> list[tuple[int, str
 
 class KafkaFeedAcls:
     """FeedAcls on a real cluster: one short-lived admin connection per call (subscriptions
-    are created and deleted rarely)."""
+    are created and deleted rarely).
 
-    def __init__(self, settings: KafkaSettings) -> None:
+    `without_authorizer_ok`: a cluster with no authorizer (compose's Kafka) enforces no
+    ACLs, so granting is moot; accepted in the local profile only, elsewhere it is an error
+    (the feed topic would be open to every client).
+    """
+
+    def __init__(self, settings: KafkaSettings, *, without_authorizer_ok: bool = False) -> None:
         self._settings = settings
+        self._without_authorizer_ok = without_authorizer_ok
 
     async def grant(self, partner_code: str) -> None:
         """Create the feed topic if needed, then the READ ACLs (creating one twice is a no-op)."""
@@ -75,7 +83,7 @@ class KafkaFeedAcls:
         ]
         for response in await self._send(requests, "grant"):
             for error_code, message in response.creation_responses:
-                _raise_for(error_code, message, "grant")
+                self._raise_for(error_code, message, "grant")
 
     async def revoke(self, partner_code: str) -> None:
         """Delete exactly the ACLs `grant` made (other ACLs of that user stay)."""
@@ -86,7 +94,7 @@ class KafkaFeedAcls:
         ]
         for response in await self._send(requests, "revoke"):
             for error_code, message, _ in response.filter_responses:
-                _raise_for(error_code, message, "revoke")
+                self._raise_for(error_code, message, "revoke")
 
     async def _send(self, requests: list[Any], action: str) -> list[Any]:
         admin = AIOKafkaAdminClient(
@@ -102,9 +110,9 @@ class KafkaFeedAcls:
         finally:
             await admin.close()
 
-
-def _raise_for(error_code: int, message: str | None, action: str) -> None:
-    if error_code:
+    def _raise_for(self, error_code: int, message: str | None, action: str) -> None:
+        if not error_code or (error_code == _SECURITY_DISABLED and self._without_authorizer_ok):
+            return
         detail = message or f"error code {error_code}"
         msg = f"Kafka refused to {action} feed access: {detail}"
         raise KafkaFeedUnavailable(msg)

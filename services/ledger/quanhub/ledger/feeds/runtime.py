@@ -154,7 +154,11 @@ def feeds_lifespan(
                     query_slots=feed_settings.sse_query_slots,
                     total=feed_settings.sse_streams_total,
                 ),
-                acls or KafkaFeedAcls(feed_settings.kafka),
+                acls
+                or KafkaFeedAcls(
+                    feed_settings.kafka,
+                    without_authorizer_ok=feed_settings.profile is Profile.LOCAL,
+                ),
             )
             yield
         finally:
