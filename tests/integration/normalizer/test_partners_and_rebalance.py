@@ -36,8 +36,12 @@ async def test_partner_topic_event_is_tokenised_and_attributed_to_the_topic(flow
             buyer=ipb.Person(id_number="370102199001011234", name="张三", telephone="13812345678"),
         )
     )
+    trace = b"4bf92f3577b34da6a3ce929d0e0e4736"  # partners.md: the record's trace_id header
     await flow.producer.send_and_wait(
-        flow.topics.partner(partner), event.SerializeToString(), key=b"k"
+        flow.topics.partner(partner),
+        event.SerializeToString(),
+        key=b"k",
+        headers=[("trace_id", trace)],
     )
     await flow.producer.send_and_wait(
         flow.topics.partner(partner), b"\x00garbage-with-pii 13812345678"
@@ -54,6 +58,7 @@ async def test_partner_topic_event_is_tokenised_and_attributed_to_the_topic(flow
 
     out = _canonical(record)
     assert out.ingress == "kafka"
+    assert out.trace_id == trace.decode()
     assert out.order.status == cpb.ORDER_STATUS_PAID
     assert out.order.buyer.id_masked == "370102********1234"
     assert out.order.buyer.id_token.startswith("t1:")

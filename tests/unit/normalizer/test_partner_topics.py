@@ -157,3 +157,32 @@ def test_a_dead_letter_under_the_limit_keeps_its_value() -> None:
     assert (out.topic, out.error_code) == (TOPICS.dlq, "missing_field")
     assert header(out.headers, "payload_withheld") == ""
     assert len(cpb.RawEnvelope.FromString(out.value).event.order.lines) == 500
+
+
+TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"
+
+
+def _traced(event: ipb.Event, trace_header: bytes) -> str:
+    headers = (("partner", b"TMALL"), ("trace_id", trace_header))
+    out = route(Record(event.SerializeToString(), headers=headers), SOURCES, TOPICS, NOW, OWNERS)
+    assert out.topic == TOPICS.canonical
+    return cpb.CanonicalEvent.FromString(out.value).trace_id
+
+
+def test_the_trace_id_header_of_a_partner_record_is_the_events_trace_id() -> None:
+    """partners.md: a partner record's `trace_id` header travels on, as a request's
+    X-Trace-Id does at the gateway; the event's own safe trace id wins over it."""
+    assert _traced(order(), TRACE.encode()) == TRACE
+    uuid_form = "0af7a5e9-16cd-43dd-8a48-eb2b1c8f319c"
+    assert _traced(order(), uuid_form.encode()) == uuid_form
+    own = order()
+    own.trace_id = "a3ce929d0e0e47364bf92f3577b34da6"
+    assert _traced(own, TRACE.encode()) == own.trace_id
+
+
+def test_an_unsafe_trace_id_header_is_replaced() -> None:
+    derived = _traced(order(), b"")
+    assert derived
+    assert derived != TRACE
+    for unsafe in (b"13912345678", TRACE.upper().encode(), b"0" * 32, TRACE.encode() + b"x"):
+        assert _traced(order(), unsafe) == derived

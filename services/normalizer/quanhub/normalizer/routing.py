@@ -89,6 +89,7 @@ def route(
         header(record.headers, "partner")[:MAX_HEADER_TEXT],  # logged: bounded
         now=now,
         principal=(owners or {}).get(owner_code) if owner_code else None,
+        header_trace_id=header(record.headers, "trace_id") if owner_code else "",
     )
     result = decoded.result
     kind: str

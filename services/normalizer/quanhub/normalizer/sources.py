@@ -10,7 +10,9 @@ what the schema does not name, so it must not travel. Partner topics carry binar
 only; any other form (JSON too) is undecodable. A partner record is dead-lettered in its
 protected form only: the protected envelope, the business key of the protected event, and
 none of the record's own key or headers (the partner wrote them; the source topic keeps
-them). A trace id is kept only in a form that cannot carry text (quanhub.common.traceids).
+them). A trace id is kept only in a form that cannot carry text (quanhub.common.traceids):
+the event's own wins, then the record's `trace_id` header, as at the gateway the event's
+wins over the request's `X-Trace-Id`.
 """
 
 from __future__ import annotations
@@ -96,6 +98,7 @@ class Sources:
         *,
         now: datetime,
         principal: Principal | None = None,
+        header_trace_id: str = "",
     ) -> Decoded:
         """Turn one record into an envelope (or a dead-letter reason).
 
@@ -103,7 +106,8 @@ class Sources:
         one (LogAppendTime: stable across redeliveries), else `now`; never the partner's
         own CreateTime, which the partner controls. `principal` is the partner topic's
         owner from the registry (None: unknown or disabled); it must be allowed to publish
-        the event exactly as through the gateway.
+        the event exactly as through the gateway. `header_trace_id` is a partner record's
+        `trace_id` header, kept for an event without a trace id of its own when it is safe.
         """
         partner = self.partner_of(topic)
         if partner is None:
@@ -123,6 +127,7 @@ class Sources:
         event.DiscardUnknownFields()
         if event.trace_id and not is_safe_trace_id(event.trace_id):
             event.trace_id = ""  # it may carry text: normalize() derives one from the event id
+        trace_id = event.trace_id or (header_trace_id if is_safe_trace_id(header_trace_id) else "")
         kind = event.WhichOneof("body")
         received_at = datetime.fromtimestamp(broker_time_ms / 1000, UTC) if broker_time_ms else None
         envelope = protect_event(
@@ -130,7 +135,7 @@ class Sources:
             partner,
             principal.role.value if principal else "",
             received_at or now,
-            event.trace_id,
+            trace_id,
             "kafka",
             self._secret,
         )
