@@ -329,3 +329,26 @@ class DeclarationPage(BaseModel):
 
     items: list[DeclarationItem]
     next_cursor: str | None = Field(default=None)
+
+
+class CarrierCandidate(BaseModel):
+    """A carrier a waybill number may be from (quanhub.common.waybills)."""
+
+    carrier_id: str
+    name_zh: str
+    name_en: str
+    #: The carrier's Kuaidi100 `com` and Kdniao `ShipperCode`.
+    kuaidi100: str
+    kdniao: str
+    #: 0-1: how likely, from the number's shape alone; the confidences of one answer add
+    #: up to at most 1.
+    confidence: float
+    #: The shape the number has, in words (e.g. "SF + 13 digits").
+    shape: str
+
+
+class CarrierDetection(BaseModel):
+    """GET /v1/carriers/detect: the candidates, most likely first; empty when none fits."""
+
+    waybill_no: str
+    candidates: list[CarrierCandidate]
