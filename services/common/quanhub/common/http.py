@@ -1,14 +1,16 @@
 """The HTTP edge shared by both APIs: RFC 9457 problem details and the ops endpoints.
 
 Errors raised below a route are QuanhubError subclasses; this module alone turns them into
-HTTP statuses, so no route or service module raises HTTPException.
+HTTP statuses, so no route or service module raises HTTPException. It also declares those
+answers in each API's OpenAPI document: one `Problem` schema, as application/problem+json,
+on every error status a route lists (`problems`), so generated clients parse them.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from typing import Any
 
 import orjson
@@ -17,6 +19,7 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest, multiprocess
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -26,6 +29,102 @@ PROBLEM_JSON = "application/problem+json"
 #: Set (to an empty directory) before worker processes start: prometheus_client then keeps
 #: every process's samples in files there, and /metrics reports their sums.
 MULTIPROCESS_METRICS_ENV = "PROMETHEUS_MULTIPROC_DIR"
+
+
+#: Where an OpenAPI document keeps the problem schema (added by `install_problem_handlers`).
+PROBLEM_SCHEMA_REF = "#/components/schemas/Problem"
+
+
+class ProblemIssue(BaseModel):
+    """One reason a request does not match the API (a 422 `invalid_request` lists them)."""
+
+    loc: list[str | int] = Field(description='Where: e.g. ["query", "limit"].')
+    msg: str
+    type: str
+
+
+class ProblemDetails(BaseModel):
+    """Every error answer of both APIs (RFC 9457), as application/problem+json.
+
+    `code` is the machine-readable reason to branch on; a problem may carry more members
+    named in its route's description (e.g. `max_events`, or a rejected batch's `rejected`).
+    """
+
+    model_config = ConfigDict(extra="allow", title="Problem")
+
+    type: str = Field(description="A URI naming the problem type (one per `code`).")
+    title: str = Field(description="The problem type, in a few words.")
+    status: int = Field(description="The HTTP status of this answer.")
+    detail: str = Field(description="What went wrong with this request, for a person.")
+    code: str = Field(description="The machine-readable reason, e.g. `unauthenticated`.")
+    instance: str | None = Field(default=None, description="The request's path.")
+    errors: list[ProblemIssue] | None = Field(
+        default=None, description="422 `invalid_request` only: each mismatch."
+    )
+
+
+def problems(descriptions: Mapping[int, str]) -> dict[int | str, dict[str, Any]]:
+    """A route's `responses=` for its error statuses (status -> when it is answered), each
+    declared as the `Problem` schema in application/problem+json."""
+    return {
+        status: {
+            "description": description,
+            "content": {PROBLEM_JSON: {"schema": {"$ref": PROBLEM_SCHEMA_REF}}},
+        }
+        for status, description in descriptions.items()
+    }
+
+
+#: Statuses of every route behind `Authorization: Bearer <key>` (quanhub.common.access).
+AUTH_PROBLEMS: dict[int, str] = {
+    401: "Missing or invalid `Authorization: Bearer <API key>` (`unauthenticated`)",
+    503: "The key registry is unavailable (`registry_unavailable`); retry after Retry-After",
+}
+#: 422 of every route with parameters or a body (FastAPI's own 422 is replaced by it).
+INVALID_REQUEST = "A parameter or body the API refuses (`invalid_request`; `errors` says where)"
+
+
+def document_metadata(port: int) -> dict[str, Any]:
+    """`FastAPI(...)` arguments of both APIs' documents: the licence (pyproject's), and the
+    `servers` entry a generated client starts from, the service on this host."""
+    return {
+        "license_info": {"name": "Apache-2.0", "identifier": "Apache-2.0"},
+        "servers": [{"url": f"http://localhost:{port}", "description": "This host"}],
+    }
+
+
+def _declare_problems(document: dict[str, Any]) -> None:
+    """Add the `Problem` schema to `document` and declare it on every error answer: each is
+    sent by `problem_response`, as application/problem+json. FastAPI's own 422
+    (`HTTPValidationError` as application/json, never sent) and error statuses listed
+    without a schema are rewritten; a route may still name a richer schema by `$ref`."""
+    schema = ProblemDetails.model_json_schema(ref_template="#/components/schemas/{model}")
+    schemas = document.setdefault("components", {}).setdefault("schemas", {})
+    schemas.update(schema.pop("$defs", {}))
+    schemas["Problem"] = schema
+    for operations in document.get("paths", {}).values():
+        for operation in operations.values():
+            for status, answer in operation.get("responses", {}).items():
+                if status[0] not in "45":
+                    continue
+                if "HTTPValidationError" in str(answer.get("content", "")):
+                    answer["description"] = INVALID_REQUEST
+                declared = answer.get("content", {}).get(PROBLEM_JSON, {}).get("schema", {})
+                if "$ref" not in declared:
+                    answer["content"] = {PROBLEM_JSON: {"schema": {"$ref": PROBLEM_SCHEMA_REF}}}
+    for unused in ("HTTPValidationError", "ValidationError"):
+        schemas.pop(unused, None)
+
+
+def _document_with_problems(app: FastAPI) -> Callable[[], dict[str, Any]]:
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:  # FastAPI builds the document once and keeps it
+            _declare_problems(build())
+        return build()
+
+    return openapi
 
 
 class Problem(QuanhubError):
@@ -78,7 +177,8 @@ def problem_body(status: int, code: str, detail: str) -> dict[str, Any]:
 
 
 def install_problem_handlers(app: FastAPI) -> None:
-    """Make every error an RFC 9457 problem body; unexpected ones are 500 without internals."""
+    """Make every error an RFC 9457 problem body (unexpected ones are 500 without internals)
+    and the app's OpenAPI document declare them so (`_declare_problems`)."""
 
     async def on_problem(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, Problem)  # noqa: S101 - registered for Problem only
@@ -120,6 +220,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, on_http)
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_middleware(_RefuseNul)
+    app.openapi = _document_with_problems(app)  # type: ignore[method-assign]
 
 
 class _RefuseNul:

@@ -17,6 +17,7 @@ from quanhub.common.clock import Clock, SystemClock
 from quanhub.common.errors import DependencyUnavailable
 from quanhub.common.http import (
     ReadinessCheck,
+    document_metadata,
     install_problem_handlers,
     ops_router,
     problem_response,
@@ -189,6 +190,7 @@ def create_app(
         title="Quanhub gateway",
         version="1",
         summary="Partners publish order, parcel and customs events to the hub.",
+        **document_metadata(settings.port),
         lifespan=lifespan,
     )
     install_problem_handlers(app)

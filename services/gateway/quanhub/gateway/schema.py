@@ -6,6 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from quanhub.common.http import AUTH_PROBLEMS, problems
 from quanhub.common.jsonschema import event_schema
 
 
@@ -59,20 +60,17 @@ PUBLISH_REQUEST_BODY: dict[str, Any] = {
     },
 }
 
-_PROBLEM = {"application/problem+json": {"schema": {"type": "object"}}}
-
-
-def _problem(description: str) -> dict[str, Any]:
-    return {"description": description, "content": _PROBLEM}
-
-
-PUBLISH_RESPONSES: dict[int | str, dict[str, Any]] = {
-    400: _problem("Malformed protobuf or JSON, invalid UTF-8, JSON nested too deep, no events"),
-    401: _problem("Missing or invalid `Authorization: Bearer <API key>`"),
-    403: _problem("Your role does not publish events"),
-    413: _problem("Body larger than max_body_bytes or more than max_events_per_request"),
-    415: _problem("Content-Type other than application/x-protobuf or application/json"),
-    422: _problem("Rollback batch with a rejection, no acceptable event, or a string over the cap"),
-    429: _problem("Event rate exceeded; see Retry-After and X-RateLimit-* headers"),
-    503: _problem("Kafka unavailable or too slow; nothing acknowledged, retry after Retry-After"),
-}
+PUBLISH_RESPONSES: dict[int | str, dict[str, Any]] = problems(
+    {
+        400: "Malformed protobuf or JSON, invalid UTF-8, JSON nested too deep, no events",
+        401: AUTH_PROBLEMS[401],
+        403: "Your role does not publish events",
+        413: "Body larger than max_body_bytes or more than max_events_per_request",
+        415: "Content-Type other than application/x-protobuf or application/json",
+        422: "Rollback batch with a rejection (`rejected` lists them), no acceptable event, "
+        "or a string over the cap",
+        429: "Event rate exceeded; see Retry-After and X-RateLimit-* headers",
+        503: "Kafka (nothing acknowledged) or the key registry unavailable; retry the same "
+        "batch after Retry-After",
+    }
+)

@@ -13,7 +13,12 @@ from fastapi.responses import Response
 from quanhub.common.access import AccessListener, Authenticator, KeyAuthenticator
 from quanhub.common.clock import Clock, SystemClock
 from quanhub.common.db import create_pool
-from quanhub.common.http import install_problem_handlers, ops_router, problem_response
+from quanhub.common.http import (
+    document_metadata,
+    install_problem_handlers,
+    ops_router,
+    problem_response,
+)
 from quanhub.common.metrics_access import guard_metrics
 from quanhub.common.service import connect_and_migrate
 from quanhub.common.settings import DatabaseSettings, Profile
@@ -111,6 +116,7 @@ def create_app(
         title="Quanhub ledger API",
         version="1",
         summary="Where orders, parcels and customs declarations are, and the city's indicators.",
+        **document_metadata(settings.port),
         lifespan=lifespan,
     )
     install_fairness(app)

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import StreamingResponse
 from starlette.types import Receive, Scope, Send
 
-from quanhub.common.http import Problem
+from quanhub.common.http import AUTH_PROBLEMS, INVALID_REQUEST, Problem, problems
 from quanhub.common.server import leave_in_flight
 from quanhub.ledger.feeds.deps import FreshPrincipalDep, request_key_id
 from quanhub.ledger.feeds.errors import StreamsFull, TooManyStreams
@@ -166,7 +166,19 @@ def sse_router() -> APIRouter:
     @router.get(
         "/v1/feed",
         response_class=StreamingResponse,
-        responses={200: {"content": {"text/event-stream": {}}}},
+        responses={
+            200: {"content": {"text/event-stream": {}}},
+            **problems(
+                {
+                    **AUTH_PROBLEMS,
+                    400: "A Last-Event-ID that is not a ledger sequence number",
+                    403: "The caller's role receives no events (`feed_not_allowed`)",
+                    422: INVALID_REQUEST,
+                    429: "The partner holds the most streams allowed, or too many requests",
+                    503: AUTH_PROBLEMS[503] + "; or the most streams of all partners are open",
+                }
+            ),
+        },
     )
     async def feed(  # noqa: PLR0917 - FastAPI passes parameters by keyword
         request: Request,

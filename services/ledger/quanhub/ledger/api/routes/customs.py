@@ -8,6 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from quanhub.common.http import AUTH_PROBLEMS, INVALID_REQUEST, problems
 from quanhub.ledger.api.deps import DatabaseDep, PointDatabaseDep, PrincipalDep, SettingsDep
 from quanhub.ledger.api.schemas import DeclarationPage, DeclarationView
 from quanhub.ledger.errors import InvalidQuery
@@ -16,14 +17,15 @@ from quanhub.ledger.read.visibility import require_object_access
 
 router = APIRouter(prefix="/v1/customs", tags=["customs"])
 
-_PROBLEMS: dict[int | str, dict[str, str]] = {
-    400: {"description": "A filter or cursor that cannot be used"},
-    401: {"description": "No valid API key"},
-    403: {"description": "The caller's role reads indicators only"},
+_ERRORS = {
+    **AUTH_PROBLEMS,
+    400: "A filter or cursor that cannot be used",
+    403: "The caller's role reads indicators only",
+    422: INVALID_REQUEST,
 }
 
 
-@router.get("/declarations", responses=_PROBLEMS)
+@router.get("/declarations", responses=problems(_ERRORS))
 async def declarations(
     *,
     principal: PrincipalDep,
@@ -77,7 +79,7 @@ async def declarations(
 
 @router.get(
     "/declarations/{declaration_id}",
-    responses={**_PROBLEMS, 404: {"description": "No such declaration, or not visible"}},
+    responses=problems({**_ERRORS, 404: "No such declaration, or not visible"}),
 )
 async def declaration(
     declaration_id: uuid.UUID, principal: PrincipalDep, db: PointDatabaseDep

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Query
 
 from quanhub.common.access import Principal, Role
+from quanhub.common.http import AUTH_PROBLEMS, INVALID_REQUEST, problems
 from quanhub.ledger.api.deps import ClockDep, DatabaseDep, PrincipalDep
 from quanhub.ledger.errors import Forbidden, InvalidQuery
 from quanhub.ledger.kpis.compute import kpi_report
@@ -35,11 +36,14 @@ def default_start(end: date) -> date:
 
 @router.get(
     "/kpis",
-    responses={
-        400: {"description": "A period that cannot be used"},
-        401: {"description": "No valid API key"},
-        403: {"description": "Indicators are for analysts, customs liaisons and admins"},
-    },
+    responses=problems(
+        {
+            **AUTH_PROBLEMS,
+            400: "A period that cannot be used",
+            403: "Indicators are for analysts, customs liaisons and admins",
+            422: INVALID_REQUEST,
+        }
+    ),
 )
 async def kpis(
     *,

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Path
 
 from quanhub.common.canonical import normalize_waybill
 from quanhub.common.carriers import resolve_carrier
+from quanhub.common.http import AUTH_PROBLEMS, INVALID_REQUEST, problems
 from quanhub.ledger.api.deps import PointDatabaseDep, PrincipalDep
 from quanhub.ledger.api.schemas import OrderView, ParcelView
 from quanhub.ledger.read.objects import get_order, get_parcel
@@ -15,11 +16,14 @@ from quanhub.ledger.read.visibility import require_object_access
 
 router = APIRouter(prefix="/v1", tags=["objects"])
 
-_PROBLEMS: dict[int | str, dict[str, str]] = {
-    401: {"description": "No valid API key"},
-    403: {"description": "The caller's role reads indicators only"},
-    404: {"description": "No such object, or not visible to the caller"},
-}
+_PROBLEMS = problems(
+    {
+        **AUTH_PROBLEMS,
+        403: "The caller's role reads indicators only",
+        404: "No such object, or not visible to the caller",
+        422: INVALID_REQUEST,
+    }
+)
 
 
 @router.get("/parcels/{carrier_code}/{waybill_no}", responses=_PROBLEMS)
