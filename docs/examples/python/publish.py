@@ -2,9 +2,15 @@
 
     QUANHUB_KEY=qh_... python publish.py --gateway http://127.0.0.1:8080 --carrier SF
 
-Generate `ingest_pb2` from the hub's proto/quanhub/ingest/v1/ingest.proto with
-`python -m grpc_tools.protoc -I proto --python_out=. quanhub/ingest/v1/ingest.proto`
-(inside this repository it is importable as quanhub.ingest.v1.ingest_pb2).
+Inside this repository `quanhub.ingest.v1.ingest_pb2` is importable already. Anywhere else,
+in the folder holding this file and the hub's `proto/` folder (Python 3.11 or newer):
+
+    python3 -m venv .venv && .venv/bin/pip install -r requirements.txt
+    .venv/bin/python -m grpc_tools.protoc -I proto --python_out=. \\
+        quanhub/ingest/v1/ingest.proto quanhub/options/v1/options.proto
+    QUANHUB_KEY=qh_... .venv/bin/python publish.py --gateway https://hub.example
+
+ingest.proto imports the options that carry its field rules, so both files are generated.
 """
 
 from __future__ import annotations
