@@ -101,8 +101,9 @@ def partner_access(
 ) -> None:
     """Create a partner's own topic, SCRAM-SHA-512 user and ACLs; print the credentials.
 
-    Running it again rotates the password. The partner may only write and describe its
-    own topic, over the SASL_PLAINTEXT listener.
+    Running it again replaces the password (the old one stops working). The partner may
+    write its own topic and, once it creates a kafka subscription, read its feed topic,
+    over the SASL_PLAINTEXT listener.
     """
     import asyncio
 
@@ -118,7 +119,10 @@ def partner_access(
     if as_json:
         typer.echo(json.dumps(access.as_dict(), indent=2))
         return
-    table = Table(title=f"Kafka access for partner {code} (password shown once)")
+    table = Table(
+        title=f"Kafka access for partner {code} (password shown once; running this "
+        "again replaces it and the old one stops working)"
+    )
     table.add_column("setting")
     table.add_column("value")
     for key, value in access.as_dict().items():

@@ -17,6 +17,7 @@ from pathlib import Path
 from quanhub.common.kafka import ensure_topics
 from quanhub.common.settings import KafkaSettings
 from quanhub.common.topics import Topics
+from quanhub.ledger.feeds.kafka_feed import kafka_username
 from quanhub.stack.errors import StackError, ToolMissing
 from quanhub.stack.kafka_server import LocalKafka
 from quanhub.stack.settings import StackSettings
@@ -43,8 +44,9 @@ class PartnerKafkaAccess:
 
 
 def partner_username(partner_code: str) -> str:
-    """The SCRAM user name of a partner (one user per partner)."""
-    return f"partner-{partner_code.lower()}"
+    """The SCRAM user name of a partner (one user per partner; the ledger grants the same
+    user READ on its feed topic when the partner creates a kafka subscription)."""
+    return kafka_username(partner_code)
 
 
 async def provision_partner_access(
@@ -53,8 +55,9 @@ async def provision_partner_access(
     """Create the partner's topic, a SCRAM-SHA-512 user with a fresh password, and ACLs.
 
     The user may only WRITE and DESCRIBE its own topic (plus IDEMPOTENT_WRITE on the
-    cluster, which idempotent producers need). Calling it again rotates the password;
-    topic and ACLs are left as they are.
+    cluster, which idempotent producers need). Calling it again rotates the password
+    (Kafka keeps only a salted SCRAM hash, so the old one cannot be shown again): clients
+    still using the old one then fail with "invalid credentials". Topic and ACLs stay.
     """
     stack = stack or StackSettings()
     spec = Topics(settings).partner_spec(partner_code)
