@@ -210,3 +210,45 @@ def kafka_access(
         typer.echo(json.dumps(access))
         return
     _print_kafka(access)
+
+
+@app.command("push-secret")
+def push_secret_(
+    code: Annotated[str, typer.Argument(help="Partner code (a carrier)")],
+    fmt: Annotated[str, typer.Option("--format", help="Push format: kuaidi100")] = "kuaidi100",
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Issue (or rotate) the partner's push secret for `--format` and print it once.
+
+    Kuaidi100 signs each push with it (the subscription's `salt`); the callback URL is
+    /v1/inbound/kuaidi100/CODE on the gateway. The registry keeps only a nonce: the secret
+    is derived from it with QUANHUB_PII_SECRET, which must be the gateway's. A previous
+    secret stops verifying at once.
+    """
+    from quanhub.common.access import get_partner
+    from quanhub.common.access.push import PUSH_FORMATS, issue_push_nonce, push_secret
+    from quanhub.common.clock import SystemClock
+    from quanhub.common.settings import PiiSettings
+
+    fmt = fmt.strip().lower()
+    if fmt not in PUSH_FORMATS:
+        errors.print(
+            f"[red]unknown push format[/] {fmt!r}: one of {', '.join(sorted(PUSH_FORMATS))}"
+        )
+        raise typer.Exit(1)
+    partner_code = code.strip().upper()
+    partner = _with_pool(lambda pool: get_partner(pool, partner_code))
+    if partner.role.value != "carrier" or partner.disabled:
+        errors.print(f"[red]{partner.code}[/] is not an enabled carrier: pushes carry parcels")
+        raise typer.Exit(1)
+    nonce = _with_pool(lambda pool: issue_push_nonce(pool, partner_code, fmt, SystemClock()))
+    master = PiiSettings().secret.get_secret_value().encode()
+    secret = push_secret(master, partner_code, fmt, nonce)
+    path = f"/v1/inbound/{fmt}/{partner_code}"
+    if as_json:
+        typer.echo(
+            json.dumps({"code": partner_code, "format": fmt, "secret": secret, "path": path})
+        )
+        return
+    console.print(f"{fmt} push secret for {partner_code} (shown once): [bold]{secret}[/]")
+    console.print(f"callback URL: https://<gateway>{path}")

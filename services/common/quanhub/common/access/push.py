@@ -1,0 +1,90 @@
+"""Push channels: which partner a sender that cannot set headers speaks for, and the
+secret it signs with (POST /v1/inbound/{format}/{partner} on the gateway).
+
+The secret is derived, never stored: the registry keeps one random nonce per (partner,
+format), the secret is an HMAC of it under QUANHUB_PII_SECRET. A leaked registry reveals
+no secret, rotation is a new nonce, and the CLI that issues a secret and the gateway that
+verifies it compute the same value from this one function.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from typing import Protocol
+
+import asyncpg
+
+from quanhub.common.access.model import PartnerNotFound, Principal, Role
+from quanhub.common.clock import Clock
+
+__all__ = [
+    "PUSH_FORMATS",
+    "PgPushChannels",
+    "PushChannel",
+    "PushChannels",
+    "issue_push_nonce",
+    "push_secret",
+]
+
+#: The push formats the gateway accepts (the `{format}` of the route).
+PUSH_FORMATS = frozenset({"kuaidi100"})
+
+
+def push_secret(master: bytes, partner_code: str, fmt: str, nonce: str) -> str:
+    """The secret (Kuaidi100's `salt`) the partner's `fmt` pushes are signed with."""
+    label = f"inbound-push\x1f{fmt}\x1f{partner_code}\x1f{nonce}".encode()
+    return hmac.new(master, label, hashlib.sha256).hexdigest()[:32]
+
+
+_CHANNEL = """SELECT p.code, p.role, p.name, p.customs_code, s.nonce
+              FROM partner_push_secrets s JOIN partners p ON p.code = s.partner_code
+              WHERE s.partner_code = $1 AND s.format = $2 AND NOT p.disabled"""
+_UPSERT_NONCE = """INSERT INTO partner_push_secrets (partner_code, format, nonce, created_at)
+                   VALUES ($1, $2, $3, $4)
+                   ON CONFLICT (partner_code, format)
+                   DO UPDATE SET nonce = EXCLUDED.nonce, created_at = EXCLUDED.created_at"""
+_PARTNER_EXISTS = "SELECT 1 FROM partners WHERE code = $1"
+
+
+@dataclass(frozen=True, slots=True)
+class PushChannel:
+    """An enabled partner's push channel for one format."""
+
+    principal: Principal
+    nonce: str
+
+
+class PushChannels(Protocol):
+    """Finds the push channel of (partner, format); None when there is none (or the
+    partner is disabled)."""
+
+    async def find(self, partner_code: str, fmt: str) -> PushChannel | None: ...
+
+
+class PgPushChannels:
+    """Push channels read from the registry at every push (a disabled partner or a
+    rotated secret takes effect at once)."""
+
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self._pool = pool
+
+    async def find(self, partner_code: str, fmt: str) -> PushChannel | None:
+        row = await self._pool.fetchrow(_CHANNEL, partner_code, fmt, timeout=5)
+        if row is None:
+            return None
+        principal = Principal(row["code"], Role(row["role"]), row["name"], row["customs_code"])
+        return PushChannel(principal, row["nonce"])
+
+
+async def issue_push_nonce(pool: asyncpg.Pool, partner_code: str, fmt: str, clock: Clock) -> str:
+    """A new nonce for the partner's `fmt` pushes (the old secret stops verifying)."""
+    async with pool.acquire() as conn, conn.transaction():
+        if await conn.fetchval(_PARTNER_EXISTS, partner_code) is None:
+            msg = f"no partner has the code {partner_code!r}"
+            raise PartnerNotFound(msg)
+        nonce = secrets.token_hex(16)
+        await conn.execute(_UPSERT_NONCE, partner_code, fmt, nonce, clock.now())
+    return nonce
