@@ -10,16 +10,16 @@ from quanhub.common.canonical import normalize_waybill
 from quanhub.common.carriers import carrier
 from quanhub.common.contract import Format
 from quanhub.common.formats import PATTERNS
+from quanhub.common.http import AUTH_PROBLEMS, INVALID_REQUEST, problems
 from quanhub.common.waybills import detect_carriers
 from quanhub.ledger.api.deps import PrincipalDep
 from quanhub.ledger.api.schemas import CarrierCandidate, CarrierDetection
 
 router = APIRouter(prefix="/v1", tags=["carriers"])
 
-_PROBLEMS: dict[int | str, dict[str, str]] = {
-    401: {"description": "No valid API key"},
-    422: {"description": "`waybill` is not 6-40 letters, digits or '-'"},
-}
+_PROBLEMS = problems(
+    {**AUTH_PROBLEMS, 422: f"{INVALID_REQUEST}: `waybill` is not 6-40 letters, digits or '-'"}
+)
 
 
 @router.get("/carriers/detect", responses=_PROBLEMS)
