@@ -94,10 +94,11 @@ def document_metadata(port: int) -> dict[str, Any]:
 
 
 def _declare_problems(document: dict[str, Any]) -> None:
-    """Add the `Problem` schema to `document` and declare it on every error answer: each is
-    sent by `problem_response`, as application/problem+json. FastAPI's own 422
-    (`HTTPValidationError` as application/json, never sent) and error statuses listed
-    without a schema are rewritten; a route may still name a richer schema by `$ref`."""
+    """Add the `Problem` schema to `document` and declare it on the error answers that
+    `problem_response` sends: FastAPI's own 422 (`HTTPValidationError` as application/json,
+    never sent), error statuses listed without content, and problem+json without a schema
+    are rewritten. A route answering in a partner's own format declares that content, and
+    a richer problem by `$ref`; both are left as they are."""
     schema = ProblemDetails.model_json_schema(ref_template="#/components/schemas/{model}")
     schemas = document.setdefault("components", {}).setdefault("schemas", {})
     schemas.update(schema.pop("$defs", {}))
@@ -107,10 +108,12 @@ def _declare_problems(document: dict[str, Any]) -> None:
             for status, answer in operation.get("responses", {}).items():
                 if status[0] not in "45":
                     continue
-                if "HTTPValidationError" in str(answer.get("content", "")):
+                content = answer.get("content", {})
+                fastapi_422 = "HTTPValidationError" in str(content)
+                if fastapi_422:
                     answer["description"] = INVALID_REQUEST
-                declared = answer.get("content", {}).get(PROBLEM_JSON, {}).get("schema", {})
-                if "$ref" not in declared:
+                untyped = PROBLEM_JSON in content and "$ref" not in str(content[PROBLEM_JSON])
+                if fastapi_422 or untyped or not content:
                     answer["content"] = {PROBLEM_JSON: {"schema": {"$ref": PROBLEM_SCHEMA_REF}}}
     for unused in ("HTTPValidationError", "ValidationError"):
         schemas.pop(unused, None)
