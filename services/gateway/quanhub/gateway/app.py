@@ -13,6 +13,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import Response
 
 from quanhub.common.access import AccessListener, Authenticator, KeyAuthenticator
+from quanhub.common.access.push import PgPushChannels, PushChannels
 from quanhub.common.clock import Clock, SystemClock
 from quanhub.common.errors import DependencyUnavailable
 from quanhub.common.http import (
@@ -30,6 +31,7 @@ from quanhub.common.topics import EventKind, Topics
 from quanhub.gateway import errors
 from quanhub.gateway.context import GatewayContext
 from quanhub.gateway.fastpath import FastPath
+from quanhub.gateway.inbound.routes import router as inbound_router
 from quanhub.gateway.metrics import GatewayMetrics
 from quanhub.gateway.parsing import ACCEPTED_TYPES, BodyLimits
 from quanhub.gateway.publisher import KafkaPublisher, Publisher
@@ -110,9 +112,10 @@ def create_app(
     clock: Clock | None = None,
     publisher: Publisher | None = None,
     authenticator: KeyAuthenticator | None = None,
+    push_channels: PushChannels | None = None,
 ) -> FastAPI:
     """The gateway app (its GatewayContext is built by the lifespan). Tests may pass their
-    own clock, publisher or authenticator."""
+    own clock, publisher, authenticator or push channels."""
     clock = clock or SystemClock()
     topics = Topics(settings.kafka)
     metrics = GatewayMetrics()
@@ -169,8 +172,10 @@ def create_app(
                 pool, real = await registry.enter_async_context(_registry(settings, clock))
                 pool_holder.append(pool)
                 app.state.context = context(real)
+                app.state.push_channels = push_channels or PgPushChannels(pool)
             else:
                 app.state.context = context(authenticator)
+                app.state.push_channels = push_channels
             if kafka is not None:
                 await kafka.start()
             log.info("gateway_started", port=settings.port, kafka=settings.kafka.bootstrap)
@@ -196,6 +201,7 @@ def create_app(
     install_problem_handlers(app)
     _install_gateway_handlers(app, settings.retry_after_seconds, metrics)
     app.include_router(router)
+    app.include_router(inbound_router)
     checks: dict[str, ReadinessCheck] = {
         "kafka": chosen.ready,
         "postgres": postgres_ready,
