@@ -1,10 +1,13 @@
 """A partner creates its Kafka feed through the API and reads it as an outside client would:
-confluent-kafka (librdkafka) over SASL_PLAINTEXT with SCRAM-SHA-512, its own user only."""
+confluent-kafka (librdkafka) and Kafka's Java client over SASL_PLAINTEXT with SCRAM-SHA-512,
+its own user only."""
 
 from __future__ import annotations
 
 import asyncio
+import shutil
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -23,6 +26,7 @@ from quanhub.stack.kafka_access import (
     provision_partner_access,
     revoke_partner_access,
 )
+from quanhub.stack.kafka_server import LocalKafka
 from quanhub.stack.settings import StackSettings
 
 from .api_app import make_app, serving
@@ -30,6 +34,8 @@ from .support import append_to_ledger, parcel_event
 from .test_dispatcher import _settings, dispatching
 
 pytestmark = pytest.mark.integration
+
+JAVA_CONSUMER = Path(__file__).parent / "java" / "FeedConsumer.java"
 
 
 @pytest.fixture
@@ -86,6 +92,38 @@ def _read(access: PartnerKafkaAccess, topic: str, group: str, count: int) -> lis
     return records
 
 
+async def _read_with_java(
+    access: PartnerKafkaAccess, topic: str, group: str, count: int
+) -> list[tuple[int, str]]:
+    """(seq header, key) of the records Kafka's Java client reads in `group`."""
+    java = shutil.which("java")
+    if java is None:
+        pytest.fail("Java 17+ is needed (the local Kafka needs it too)", pytrace=False)
+    libs = await asyncio.to_thread(LocalKafka(StackSettings()).ensure_jars)
+    process = await asyncio.create_subprocess_exec(
+        java,
+        "-Xmx256m",
+        "-cp",
+        f"{libs}/*",
+        str(JAVA_CONSUMER),
+        access.bootstrap,
+        access.username,
+        topic,
+        group,
+        str(count),
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(
+        process.communicate(f"{access.password}\n".encode()), timeout=180
+    )
+    assert process.returncode == 0, err.decode(errors="replace")[-2000:]
+    lines = out.decode().splitlines()
+    assert lines[-1] == f"done {count}", out.decode()[-2000:]
+    return [(int(seq), key) for seq, key in (line.split(" ", 1) for line in lines[:-1])]
+
+
 def _topic_error(access: PartnerKafkaAccess, topic: str) -> int | None:
     """The error code the partner's user gets describing `topic` (None: allowed)."""
     consumer = _consumer(access, f"{topic}-probe")
@@ -136,6 +174,9 @@ async def test_partner_subscribes_and_reads_its_feed_over_scram(
             headers = dict(record.headers() or [])
             assert headers["event_id"] == str(value["event_id"]).encode()
             assert record.key() == f"P|{code}|{value['waybill_no']}".encode()
+        by_java = await _read_with_java(access, topic, f"{topic}-java", len(mine))
+        assert sorted(seq for seq, _ in by_java) == seqs[: len(mine)]
+        assert {key for _, key in by_java} == {r.key().decode() for r in records}
 
         # A group id outside the granted prefix is refused.
         outsider = _consumer(access, "someone-elses-group")
