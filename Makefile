@@ -26,6 +26,8 @@ $(STAMP): pyproject.toml $(TOOLS:%=%/pyproject.toml) $(NATIVE_SOURCES)
 	$(BIN)/pip install --quiet -e '.[dev]' $(TOOLS:%=-e ./%)
 	@command -v cargo >/dev/null || { echo "The gateway's fast path is Rust: install a toolchain (https://rustup.rs) and rerun"; exit 1; }
 	$(BIN)/pip install --quiet ./$(NATIVE)
+	@# Generates clients from docs/openapi in the e2e tests; its typer pin is older than the CLI's.
+	$(BIN)/pip install --quiet --no-deps openapi-python-client==0.29.1
 	@touch $(STAMP)
 
 install: $(STAMP) ## Create .venv and install everything (idempotent)
