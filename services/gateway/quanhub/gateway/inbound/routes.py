@@ -16,6 +16,7 @@ import orjson
 import structlog
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response
+from pydantic import BaseModel, Field
 
 from quanhub.common.access.model import PARTNER_CODE
 from quanhub.common.access.push import PushChannel, PushChannels, push_secret
@@ -34,6 +35,28 @@ log = structlog.get_logger(__name__)
 router = APIRouter(tags=["inbound"])
 _FORM = "application/x-www-form-urlencoded"
 _FIELDS = 8  # a push has two fields; a few more are tolerated, not thousands
+
+
+class Kuaidi100Answer(BaseModel):
+    """The answer Kuaidi100 expects from a subscriber's callback URL."""
+
+    result: bool = Field(description="true: the push is taken; false: Kuaidi100 pushes again")
+    returnCode: str = Field(description='"200" when taken, else the HTTP status of the refusal')
+    message: str = Field(description="成功, or why the push was refused")
+
+
+_REFUSALS: dict[int | str, dict[str, Any]] = {
+    status: {"model": Kuaidi100Answer, "description": why}
+    for status, why in {
+        400: "A malformed form or param (result false)",
+        401: "A bad signature, or no push channel for this partner (result false)",
+        413: "A push larger than max_json_body_bytes (result false)",
+        415: "Not application/x-www-form-urlencoded (result false)",
+        422: "No scan of the push may be published; the reason codes in message",
+        429: "The partner's event budget is spent (result false)",
+        503: "Kafka is unavailable; nothing was accepted (result false)",
+    }.items()
+}
 
 
 def _answer(status: int, ok: bool, message: str) -> Response:
@@ -98,7 +121,9 @@ async def _publish(
 @router.post(
     "/v1/inbound/kuaidi100/{partner}",
     summary="Receive a Kuaidi100 subscription push",
-    response_description='Kuaidi100\'s answer: {"result": true, "returnCode": "200", ...}',
+    response_model=Kuaidi100Answer,
+    response_description="The push's events are durable in Kafka (result true)",
+    responses=_REFUSALS,
 )
 async def kuaidi100_push(
     request: Request,
