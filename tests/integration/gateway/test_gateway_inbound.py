@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import json
+import os
+import subprocess
+import sys
 import uuid
 from pathlib import Path
 from urllib.parse import urlencode
@@ -76,3 +80,42 @@ async def test_a_kuaidi100_push_lands_as_parcel_events_on_the_raw_topic(
         assert ("partner", b"YTO") in record.headers
     codes = sorted(e.event.parcel.code for _, e in ours[:3])
     assert codes == ["1", "1002", "5"]
+
+
+def _push_secret_cli(database: DatabaseSettings, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "QUANHUB_DATABASE_URL": database.url, "COLUMNS": "200"}
+    return subprocess.run(
+        [str(Path(sys.executable).parent / "quanhub"), "partners", "push-secret", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+async def test_the_cli_secret_verifies_and_a_rotation_retires_the_old_one(
+    gateway: httpx.AsyncClient, database_settings: DatabaseSettings
+) -> None:
+    push = orjson.loads((GOLDEN / "kuaidi100_push.json").read_bytes())
+    push["lastResult"]["nu"] = "YT" + uuid.uuid4().hex[:12].upper()
+    param = orjson.dumps(push).decode()
+    issued = _push_secret_cli(database_settings, "yto", "--format", "kuaidi100", "--json")
+    assert issued.returncode == 0, issued.stderr
+    first = json.loads(issued.stdout)
+    assert first["path"] == "/v1/inbound/kuaidi100/YTO"
+    r = await gateway.post(first["path"], content=_form(param, first["secret"]), headers=FORM)
+    assert r.status_code == 200, r.text
+
+    rotated = json.loads(_push_secret_cli(database_settings, "YTO", "--json").stdout)
+    assert rotated["secret"] != first["secret"]
+    old = await gateway.post(first["path"], content=_form(param, first["secret"]), headers=FORM)
+    assert (old.status_code, old.json()["result"]) == (401, False)
+    new = await gateway.post(first["path"], content=_form(param, rotated["secret"]), headers=FORM)
+    assert new.status_code == 200
+
+    platform = _push_secret_cli(database_settings, "TMALL")
+    assert platform.returncode == 1
+    assert "not an enabled carrier" in platform.stderr
+    unknown = _push_secret_cli(database_settings, "YTO", "--format", "kdniao")
+    assert unknown.returncode == 1
