@@ -19,8 +19,9 @@ Generated from the options in `proto/quanhub/ingest/v1/ingest.proto` by
 `docs/tools/export_contract.py`: change a rule there, run `make proto` and this script.
 The gateway (both its paths), the normalizer, the simulator and the OpenAPI document read
 the same options. Rules that join fields (a receipt needs its return status and time, a
-declaration needs `cop_no` or `order_no`, the event time within 2000..now+1 day) are code:
-see [partner guide](partner-guide.md).
+customs message needs a document number: `cop_no`, `order_no`, or for a payment or
+waybill the spec's `pay_transaction_id` or `logistics_no`; the event time within
+2000..now+1 day) are code: see [partner guide](partner-guide.md).
 
 Columns: **required** (a string must hold more than whitespace; a message must be present),
 **format** (checked on a non-empty value, after the normalisation shown), **max** (length

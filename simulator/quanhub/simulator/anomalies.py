@@ -107,17 +107,21 @@ def _far_future(event: ipb.Event) -> None:
 
 
 def _no_document_numbers(event: ipb.Event) -> None:
+    # Every number that can name the document (canonical.customs_document_no), the spec
+    # keys of payments and waybills included.
     event.customs.cop_no = ""
     event.customs.order_no = ""
+    event.customs.pay_transaction_id = ""
+    event.customs.logistics_no = ""
 
 
 def _no_return_status(event: ipb.Event) -> None:
     event.customs.return_status = ""
 
 
-# Field rules come from the contract; future_time, missing_cop_no (a declaration needs
-# cop_no or order_no) and missing_return_status (a receipt needs one) are rules joining
-# fields, which the contract's options do not state.
+# Field rules come from the contract; future_time, missing_cop_no (a message needs a
+# document number: canonical.customs_document_no) and missing_return_status (a receipt
+# needs one) are rules joining fields, which the contract's options do not state.
 _BREAKERS: dict[str, Breaker] = {
     "missing_occurred_at": _missing("occurred_at"),
     "future_time": _far_future,

@@ -309,3 +309,43 @@ def test_a_return_time_before_the_first_utc_instant_is_invalid_not_an_error(valu
     )
     assert ("invalid_format", "customs.return_time") in _codes(event)
     assert parse_return_time("00010101080000000") == datetime(1, 1, 1, tzinfo=UTC)
+
+
+_RECEIPT = {"return_status": "120", "return_time": "20261128193000123"}
+
+
+@pytest.mark.parametrize(
+    "customs",
+    [
+        # The spec keys these receipts by the payment transaction and by the waybill: they
+        # carry neither copNo nor orderNo (../shared/reference/customs.md, "Linking keys").
+        ipb.CustomsEvent(
+            message_type="CEB412", pay_code="312226T001", pay_transaction_id="PT1", **_RECEIPT
+        ),
+        ipb.CustomsEvent(
+            message_type="CEB512", logistics_code="SF", logistics_no="SF1000001", **_RECEIPT
+        ),
+        ipb.CustomsEvent(message_type="CEB511", logistics_code="SF", logistics_no="SF1000001"),
+        ipb.CustomsEvent(message_type="CEB411", pay_transaction_id="PT1", order_no="O1"),
+    ],
+    ids=["CEB412", "CEB512", "CEB511", "CEB411"],
+)
+def test_payment_and_waybill_messages_may_be_named_by_their_spec_key(
+    customs: ipb.CustomsEvent,
+) -> None:
+    assert validate_event(_event(customs=customs), NOW) == []
+
+
+@pytest.mark.parametrize(
+    "customs",
+    [
+        ipb.CustomsEvent(message_type="CEB412", **_RECEIPT),
+        # Another document's spec key names nothing: a CEB622 is keyed by copNo or orderNo.
+        ipb.CustomsEvent(message_type="CEB622", pay_transaction_id="PT1", **_RECEIPT),
+        ipb.CustomsEvent(message_type="CEB312", logistics_no="SF1000001", **_RECEIPT),
+        ipb.CustomsEvent(message_type="CEB512", logistics_no="  ", **_RECEIPT),
+    ],
+    ids=["no-key", "CEB622-pay", "CEB312-waybill", "blank"],
+)
+def test_a_message_naming_no_document_is_refused(customs: ipb.CustomsEvent) -> None:
+    assert ("missing_field", "customs.cop_no") in _codes(_event(customs=customs))

@@ -127,3 +127,32 @@ def test_text_with_nul_is_refused_before_it_reaches_postgresql() -> None:
     event.raw_text = "scan\x00ned"
     with pytest.raises(UndecodableEvent, match="NUL"):
         _decode(event)
+
+
+def test_spec_keyed_receipts_land_on_the_declaration_they_answer() -> None:
+    """CEB412 carries only the payment transaction, CEB512 only the waybill; the CEB411 and
+    CEB511 they answer carry those keys too (and an order number), but no copNo."""
+    declared = {"declarant": "JNPAY", "occurred_at": T, "cop_no": ""}
+    payment = customs_event("p", message_type="CEB411", order_no="O1", **declared)
+    payment.customs.pay_transaction_id = "PT1"
+    pay_receipt = customs_event(
+        "pr", message_type="CEB412", return_status="120", return_time=T, **declared
+    )
+    pay_receipt.customs.pay_transaction_id = "PT1"
+    waybill = customs_event(
+        "w", message_type="CEB511", order_no="O1", logistics_no="sf1000001", **declared
+    )
+    wb_receipt = customs_event(
+        "wr",
+        message_type="CEB512",
+        logistics_no="SF1000001",
+        return_status="120",
+        return_time=T,
+        **declared,
+    )
+    rows = [_decode(e) for e in (payment, pay_receipt, waybill, wb_receipt)]
+    assert rows[0].declaration_id == rows[1].declaration_id
+    assert rows[0].declaration_id == declaration_id("JNPAY", "PAYMENT", "PT1")
+    assert rows[2].declaration_id == rows[3].declaration_id
+    assert rows[2].declaration_id == declaration_id("JNPAY", "WAYBILL", "SF1000001")
+    assert [r.is_receipt for r in rows] == [False, True, False, True]

@@ -9,7 +9,7 @@ normalizer and the ledger agree byte for byte on which partition an object lives
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Generic, TypeVar, cast
+from typing import Generic, Protocol, TypeVar, cast
 
 from google.protobuf.descriptor import EnumDescriptor
 
@@ -28,10 +28,12 @@ __all__ = [
     "RECEIPT_MESSAGE_TYPES",
     "REQUEST_RECEIPTS",
     "TRANSIT_BAG",
+    "CustomsFields",
     "CustomsMessage",
     "EnumNames",
     "canonical_business_key",
     "customs_document_name",
+    "customs_document_no",
     "customs_key",
     "customs_message",
     "declaration_status_name",
@@ -212,8 +214,51 @@ def order_key(platform_code: str, order_no: str) -> bytes:
     return f"O|{platform_code.strip()}|{order_no.strip()}".encode()
 
 
+#: Documents whose receipts the customs spec keys by something other than copNo / orderNo:
+#: a payment receipt (CEB412, CEB404) by the payment transaction, a waybill receipt (CEB512,
+#: CEB506) by the waybill (../shared/reference/customs.md, "Linking keys").
+_SPEC_KEYS: dict[cpb.CustomsDocument.ValueType, str] = {
+    _D.CUSTOMS_DOCUMENT_PAYMENT: "pay_transaction_id",
+    _D.CUSTOMS_DOCUMENT_WAYBILL: "logistics_no",
+}
+
+
+class CustomsFields(Protocol):
+    """The fields of a customs event (ingest) or update (canonical) that name its document."""
+
+    @property
+    def message_type(self) -> str: ...
+    @property
+    def cop_no(self) -> str: ...
+    @property
+    def order_no(self) -> str: ...
+    @property
+    def pay_transaction_id(self) -> str: ...
+    @property
+    def logistics_no(self) -> str: ...
+
+
+def customs_document_no(customs: CustomsFields) -> str:
+    """The number that names a customs message's document for its declarant ("" if none).
+
+    `cop_no` first; for a payment or waybill message without one, the key the spec gives
+    its receipts (the payment transaction id, the waybill number), so a CEB412 or CEB512
+    receipt carrying only that key lands on the declaration it answers; then `order_no`.
+    A waybill number is spelt as the hub keys waybills (normalize_waybill).
+    """
+    cop_no = customs.cop_no.strip()
+    if cop_no:
+        return cop_no
+    kind = customs_message(customs.message_type)
+    field = _SPEC_KEYS.get(kind.document) if kind is not None else None
+    if field is not None and (spec_key := getattr(customs, field).strip()):
+        return normalize_waybill(spec_key) if field == "logistics_no" else spec_key
+    return customs.order_no.strip()
+
+
 def customs_key(declarant: str, cop_no: str, order_no: str = "") -> bytes:
-    """`C|<declarant>|<cop_no>`, falling back to the order number when cop_no is empty."""
+    """`C|<declarant>|<cop_no>`, falling back to the order number when cop_no is empty
+    (pass customs_document_no's number as `cop_no` for a whole event)."""
     return f"C|{declarant.strip()}|{cop_no.strip() or order_no.strip()}".encode()
 
 
@@ -231,7 +276,7 @@ def event_business_key(event: ipb.Event, partner_code: str) -> bytes:
     if kind == "order":
         return order_key(event.order.platform_code, event.order.order_no)
     if kind == "customs":
-        return customs_key(partner_code, event.customs.cop_no, event.customs.order_no)
+        return customs_key(partner_code, customs_document_no(event.customs))
     return f"X|{partner_code}|{event.event_id}".encode()
 
 
@@ -243,5 +288,5 @@ def canonical_business_key(event: cpb.CanonicalEvent) -> bytes:
     if kind == "order":
         return order_key(event.order.platform_code, event.order.order_no)
     if kind == "customs":
-        return customs_key(event.source_partner, event.customs.cop_no, event.customs.order_no)
+        return customs_key(event.source_partner, customs_document_no(event.customs))
     return f"X|{event.source_partner}|{event.source_event_id}".encode()

@@ -26,7 +26,7 @@ from google.protobuf.descriptor import Descriptor
 from google.protobuf.message import Message
 
 from quanhub.common import contract, formats
-from quanhub.common.canonical import customs_message
+from quanhub.common.canonical import customs_document_no, customs_message
 from quanhub.common.formats import KNOWN_TRADE_MODES, parse_return_time
 from quanhub.common.timestamps import EPOCH, in_range
 from quanhub.ingest.v1 import ingest_pb2 as ipb
@@ -508,9 +508,15 @@ def _check_string(check: _Checks, place: _Place | None, field: tuple[str, str], 
 
 
 def _check_customs(check: _Checks, customs: ipb.CustomsEvent) -> None:
-    """A declaration names its document (cop_no or order_no); a receipt carries its status."""
-    if not (customs.cop_no.strip() or customs.order_no.strip()):
-        check.add("missing_field", "customs.cop_no", "(or customs.order_no) is required")
+    """A message names its document (cop_no or order_no, or the key the spec gives a payment
+    or waybill receipt: canonical.customs_document_no); a receipt carries its status."""
+    if not customs_document_no(customs):
+        check.add(
+            "missing_field",
+            "customs.cop_no",
+            "(or customs.order_no; for a payment customs.pay_transaction_id, for a waybill"
+            " customs.logistics_no) is required",
+        )
     kind = customs_message(customs.message_type.strip().upper())
     if kind is not None and kind.is_receipt:
         check.required("customs.return_status", customs.return_status)

@@ -95,13 +95,8 @@ fn business_key(n: &Names, e: &Msg, partner: &str, formats: &Formats) -> Option<
         let platform = strip(b.str(n.order_platform_code));
         format!("O|{platform}|{}", strip(b.str(n.order_order_no)))
     } else {
-        let cop_no = strip(b.str(n.customs_cop_no));
-        let reference = if cop_no.is_empty() {
-            strip(b.str(n.customs_order_no))
-        } else {
-            cop_no
-        };
-        format!("C|{}|{reference}", strip(partner))
+        // rules.rs passes only customs events with a cop_no: it is their document number.
+        format!("C|{}|{}", strip(partner), strip(b.str(n.customs_cop_no)))
     })
 }
 

@@ -67,7 +67,6 @@ pub struct Names {
     pub parcel_carrier_code: usize,
     pub parcel_waybill_no: usize,
     pub customs_cop_no: usize,
-    pub customs_order_no: usize,
     pub customs_message_type: usize,
     pub customs_return_status: usize,
     pub customs_return_time: usize,
@@ -115,7 +114,6 @@ impl Names {
             parcel_carrier_code: text(parcel.ty, "carrier_code")?,
             parcel_waybill_no: text(parcel.ty, "waybill_no")?,
             customs_cop_no: text(customs.ty, "cop_no")?,
-            customs_order_no: text(customs.ty, "order_no")?,
             customs_message_type: text(customs.ty, "message_type")?,
             customs_return_status: text(customs.ty, "return_status")?,
             customs_return_time: text(customs.ty, "return_time")?,
@@ -275,11 +273,13 @@ impl Tables {
                 .is_none_or(|c| self.customs(names, c))
     }
 
-    /// A declaration names its document (cop_no or order_no); a receipt carries its status.
+    /// A message names its document by cop_no; a receipt carries its status. Without a
+    /// cop_no, Python decides (canonical.customs_document_no: the number may then be the
+    /// payment transaction or the waybill a spec receipt is keyed by, or the order number).
     fn customs(&self, n: &Names, c: &Msg) -> bool {
         let message_type = strip(c.str(n.customs_message_type)).to_ascii_uppercase();
         let receipt = self.receipts.contains(&message_type);
-        (required(c.str(n.customs_cop_no)) || required(c.str(n.customs_order_no)))
+        required(c.str(n.customs_cop_no))
             && (!receipt
                 || (required(c.str(n.customs_return_status))
                     && required(c.str(n.customs_return_time))))

@@ -19,6 +19,7 @@ from quanhub.common.canonical import (
     PARCEL_STATUS,
     PARCEL_SUB_STATUS,
     TRANSIT_BAG,
+    customs_document_no,
     customs_message,
     normalize_waybill,
 )
@@ -205,9 +206,11 @@ def _order(event: cpb.CanonicalEvent) -> dict[str, Any]:
 
 def _customs(event: cpb.CanonicalEvent) -> dict[str, Any]:
     c = event.customs
-    cop_no = c.cop_no.strip() or c.order_no.strip()
+    # The document's number: a receipt the spec keys by its payment transaction or waybill
+    # (CEB412, CEB512) names its declaration by that key, as the declaration does.
+    cop_no = customs_document_no(c)
     if not cop_no:
-        raise ValueError("a customs event needs cop_no or order_no")
+        raise ValueError("a customs event needs cop_no, order_no or its spec key")
     document = CUSTOMS_DOCUMENT.name(c.document)
     known = customs_message(c.message_type)
     if document == "UNSPECIFIED" and known is not None:
