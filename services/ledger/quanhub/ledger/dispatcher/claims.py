@@ -23,7 +23,7 @@ from quanhub.ledger.feeds.model import FeedEvent, batch_events
 
 # The statements, in the order the functions below run them.
 _CLAIM_DUE = """
-SELECT s.id, s.partner_code, s.url, s.kinds, s.secret, s.cursor_seq, s.failures
+SELECT s.id, s.partner_code, s.url, s.kinds, s.secret, s.cursor_seq, s.failures, s.signature
 FROM feed_subscriptions s
 CROSS JOIN LATERAL (
     SELECT count(*) AS busy FROM feed_subscriptions l
@@ -93,6 +93,7 @@ class Claimed:
     secret: str
     cursor_seq: int
     failures: int
+    signature: str = "quanhub"
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +136,7 @@ def _claimed(row: Record) -> Claimed:
         secret=row["secret"],
         cursor_seq=row["cursor_seq"],
         failures=row["failures"],
+        signature=row["signature"],
     )
 
 

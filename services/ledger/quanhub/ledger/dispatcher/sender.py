@@ -21,8 +21,10 @@ from quanhub.ledger.feeds.model import delivery_body
 from quanhub.ledger.feeds.signing import (
     DELIVERY_ID_HEADER,
     SIGNATURE_HEADER,
+    STANDARD_WEBHOOKS,
     SUBSCRIPTION_ID_HEADER,
     signature_header,
+    standard_headers,
 )
 from quanhub.ledger.feeds.urls import check_resolved, check_url
 
@@ -52,7 +54,14 @@ class Sender:
         self._deadline = deadline
 
     async def send(
-        self, *, url: str, secret: str, subscription_id: UUID, delivery_id: UUID, events: bytes
+        self,
+        *,
+        url: str,
+        secret: str,
+        subscription_id: UUID,
+        delivery_id: UUID,
+        events: bytes,
+        signature: str = "quanhub",
     ) -> Outcome:
         """Sign and POST one delivery; never raises for what the subscriber does."""
         started = time.monotonic()
@@ -61,10 +70,13 @@ class Sender:
         headers = {
             "Content-Type": "application/json",
             "User-Agent": USER_AGENT,
-            SIGNATURE_HEADER: signature_header(secret, timestamp, body),
             DELIVERY_ID_HEADER: str(delivery_id),
             SUBSCRIPTION_ID_HEADER: str(subscription_id),
         }
+        if signature == STANDARD_WEBHOOKS:
+            headers.update(standard_headers(secret, str(delivery_id), timestamp, body))
+        else:
+            headers[SIGNATURE_HEADER] = signature_header(secret, timestamp, body)
         try:
             async with asyncio.timeout(self._deadline):
                 status = await self._post(url, body, headers)

@@ -296,6 +296,7 @@ class Dispatcher:
             return await self._sender.send(
                 url=claimed.url,
                 secret=claimed.secret,
+                signature=claimed.signature,
                 subscription_id=claimed.id,
                 delivery_id=pending.id,
                 events=pending.events,

@@ -115,7 +115,8 @@ async def create(
 ) -> SubscriptionCreated:
     """Subscribe a URL (`webhook`) or the partner's own feed topic (`kafka`) to this
     partner's events. A webhook subscription's response carries the signing secret
-    (`whsec_…`) once; store it to verify `Quanhub-Signature` on every delivery. A kafka
+    (`whsec_…`) once; store it to verify `Quanhub-Signature` (or, with `"signature":
+    "standard-webhooks"`, `webhook-signature`) on every delivery. A kafka
     subscription grants the partner's SCRAM user READ on its feed topic and on consumer
     groups named after it; a partner holds at most one."""
     _receiver(principal)
@@ -143,7 +144,7 @@ async def create(
         start = body.after_seq
         if start is None:
             start = await runtime.source.head(conn)
-        secret = new_secret()
+        secret = new_secret(body.signature)
         sub = await store.create_subscription(
             conn,
             partner_code=principal.partner_code,
@@ -153,6 +154,7 @@ async def create(
             secret=secret,
             cursor_seq=start,
             now=runtime.clock.now(),
+            signature=body.signature,
         )
         if kafka:
             # Granted before the row commits: a refused grant leaves no subscription.

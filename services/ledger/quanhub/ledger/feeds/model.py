@@ -58,6 +58,8 @@ class Subscription:
     paused_reason: str | None
     created_at: datetime
     updated_at: datetime
+    #: How deliveries are signed: "quanhub" (Quanhub-Signature) or "standard-webhooks".
+    signature: str = "quanhub"
 
 
 @dataclass(frozen=True, slots=True)

@@ -51,6 +51,12 @@ class SubscriptionCreate(BaseModel):
         le=MAX_SEQ,
         description="Start after this ledger sequence (default: only events from now on).",
     )
+    signature: Literal["quanhub", "standard-webhooks"] = Field(
+        default="quanhub",
+        description="How webhook deliveries are signed: quanhub (`Quanhub-Signature`) or "
+        "standard-webhooks (`webhook-id`, `webhook-timestamp`, `webhook-signature`, "
+        "https://www.standardwebhooks.com; the secret is `whsec_` + standard base64).",
+    )
 
     @model_validator(mode="after")
     def _url_for_webhooks_only(self) -> SubscriptionCreate:
@@ -69,6 +75,7 @@ class SubscriptionOut(BaseModel):
     kinds: list[str]
     description: str
     status: str = Field(description="active, or paused after persistent failure")
+    signature: str = Field(description="quanhub or standard-webhooks")
     cursor_seq: int = Field(description="Every event up to this sequence has been batched.")
     failures: int = Field(description="Consecutive failed attempts of the oldest pending batch.")
     next_attempt_at: datetime
@@ -86,6 +93,7 @@ class SubscriptionOut(BaseModel):
             kinds=list(sub.kinds),
             description=sub.description,
             status=sub.status.value,
+            signature=sub.signature,
             cursor_seq=sub.cursor_seq,
             failures=sub.failures,
             next_attempt_at=sub.next_attempt_at,

@@ -3,10 +3,16 @@
 The timestamp is inside the signed text, so a captured delivery cannot be replayed later
 with a fresh timestamp; receivers reject signatures older than a tolerance (5 minutes by
 default). Several `v1=` entries may appear while a secret is being rotated.
+
+A subscription may instead ask for Standard Webhooks (https://www.standardwebhooks.com):
+`webhook-id`, `webhook-timestamp` and `webhook-signature: v1,<base64 HMAC-SHA256 of
+"<id>.<timestamp>.<body>">`, keyed by the bytes the base64 after `whsec_` encodes, so that
+partners verify with the standardwebhooks libraries instead of code of their own.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import secrets
@@ -16,10 +22,19 @@ DELIVERY_ID_HEADER = "Quanhub-Delivery-Id"
 SUBSCRIPTION_ID_HEADER = "Quanhub-Subscription-Id"
 SECRET_PREFIX = "whsec_"  # noqa: S105 - a prefix, not a secret
 DEFAULT_TOLERANCE_SECONDS = 300
+QUANHUB = "quanhub"
+STANDARD_WEBHOOKS = "standard-webhooks"
+SIGNATURES = (QUANHUB, STANDARD_WEBHOOKS)
 
 
-def new_secret() -> str:
-    """A fresh signing secret (256 random bits), shown to the subscriber once."""
+def new_secret(signature: str = QUANHUB) -> str:
+    """A fresh signing secret (256 random bits), shown to the subscriber once.
+
+    Standard Webhooks keys the HMAC with the decoded bytes of a standard base64 secret;
+    the hub's own scheme keys it with the whole string (URL-safe base64 kept as it was).
+    """
+    if signature == STANDARD_WEBHOOKS:
+        return SECRET_PREFIX + base64.b64encode(secrets.token_bytes(32)).decode("ascii")
     return SECRET_PREFIX + secrets.token_urlsafe(32)
 
 
@@ -55,3 +70,21 @@ def verify_signature(
         return False
     expected = compute_signature(secret, timestamp, body)
     return any(hmac.compare_digest(expected, candidate) for candidate in candidates)
+
+
+def standard_signature(secret: str, msg_id: str, timestamp: int, body: bytes) -> str:
+    """`v1,<base64 HMAC-SHA256 of "<msg_id>.<timestamp>.<body>">` under the decoded secret."""
+    key = base64.b64decode(secret.removeprefix(SECRET_PREFIX))
+    signed = f"{msg_id}.{timestamp}.".encode() + body
+    digest = hmac.new(key, signed, hashlib.sha256).digest()
+    return "v1," + base64.b64encode(digest).decode("ascii")
+
+
+def standard_headers(secret: str, msg_id: str, timestamp: int, body: bytes) -> dict[str, str]:
+    """The three Standard Webhooks headers of one delivery (the id is the delivery's, the
+    same on every retry, so receivers can deduplicate on it)."""
+    return {
+        "webhook-id": msg_id,
+        "webhook-timestamp": str(timestamp),
+        "webhook-signature": standard_signature(secret, msg_id, timestamp, body),
+    }
