@@ -1,12 +1,15 @@
 """Outbound envelopes a subscription may ask for, checked with the partners' own libraries:
-Standard Webhooks signatures verified by the PyPI `standardwebhooks` package, against a
-real API, dispatcher, PostgreSQL and an HTTP receiver on 127.0.0.1."""
+Standard Webhooks signatures verified by the PyPI `standardwebhooks` package, CloudEvents
+batches parsed by the PyPI `cloudevents` SDK, against a real API, dispatcher, PostgreSQL
+and an HTTP receiver on 127.0.0.1."""
 
 from __future__ import annotations
 
 import asyncpg
 import httpx
+import orjson
 import pytest
+from cloudevents.v1.http import from_http
 from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
 
@@ -63,3 +66,65 @@ async def test_standard_webhooks_deliveries_verify_with_the_package(
     tampered = receiver.accepted[0].body.replace(b"SW", b"XX")
     with pytest.raises(WebhookVerificationError):
         webhook.verify(tampered, receiver.accepted[0].headers)
+
+
+async def test_cloudevents_batches_parse_with_the_sdk_and_verify(
+    pool: asyncpg.Pool, database_settings: DatabaseSettings, make_partner
+) -> None:
+    carrier, key = await make_partner(Role.CARRIER)
+    auth = {"Authorization": f"Bearer {key}"}
+    async with (
+        running_receiver(Receiver()) as receiver,
+        serving(make_app(database_settings, FeedSettings())) as base,
+        httpx.AsyncClient(base_url=base, timeout=10) as client,
+    ):
+        refused = await client.post(
+            "/v1/subscriptions", json={"transport": "kafka", "format": "cloudevents"}, headers=auth
+        )
+        assert refused.status_code == 422
+        created = await client.post(
+            "/v1/subscriptions",
+            json={
+                "url": receiver.url,
+                "kinds": ["parcel"],
+                "format": "cloudevents",
+                "signature": "standard-webhooks",
+            },
+            headers=auth,
+        )
+        assert created.status_code == 201, created.text
+        sub = created.json()
+        assert (sub["format"], sub["signature"]) == ("cloudevents", "standard-webhooks")
+        shown = await client.get(f"/v1/subscriptions/{sub['id']}", headers=auth)
+        assert shown.json()["format"] == "cloudevents"
+        seqs = await append_to_ledger(
+            pool, [parcel_event(carrier.partner_code, f"CE{n:06d}", n) for n in range(7)]
+        )
+        async with dispatching(_settings(database_settings, batch_size=3)):
+
+            async def all_arrived() -> bool:
+                count = sum(len(orjson.loads(r.body)) for r in receiver.accepted)
+                return count >= len(seqs)
+
+            await wait_until(all_arrived, within=60)
+
+    webhook = Webhook(sub["secret"])
+    parsed = []
+    for request in receiver.accepted:
+        assert request.headers["content-type"] == "application/cloudevents-batch+json"
+        assert request.headers["quanhub-subscription-id"] == sub["id"]
+        batch = webhook.verify(request.body, request.headers)
+        assert isinstance(batch, list)
+        assert len(batch) <= 3
+        parsed.extend(
+            from_http({"content-type": "application/cloudevents+json"}, orjson.dumps(element))
+            for element in batch
+        )
+    assert [e.data["seq"] for e in parsed] == seqs
+    for event in parsed:
+        assert event["specversion"] == "1.0"
+        assert event["type"] == "dev.quanhub.parcel.status_changed.v1"
+        assert event["id"] == event.data["event_id"]
+        assert event["time"] == event.data["occurred_at"]
+        assert event["source"] == "/quanhub/ledger"
+        assert event.data["source_partner"] == carrier.partner_code

@@ -23,7 +23,8 @@ from quanhub.ledger.feeds.model import FeedEvent, batch_events
 
 # The statements, in the order the functions below run them.
 _CLAIM_DUE = """
-SELECT s.id, s.partner_code, s.url, s.kinds, s.secret, s.cursor_seq, s.failures, s.signature
+SELECT s.id, s.partner_code, s.url, s.kinds, s.secret, s.cursor_seq, s.failures, s.signature,
+       s.format
 FROM feed_subscriptions s
 CROSS JOIN LATERAL (
     SELECT count(*) AS busy FROM feed_subscriptions l
@@ -94,6 +95,7 @@ class Claimed:
     cursor_seq: int
     failures: int
     signature: str = "quanhub"
+    format: str = "quanhub"
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +139,7 @@ def _claimed(row: Record) -> Claimed:
         cursor_seq=row["cursor_seq"],
         failures=row["failures"],
         signature=row["signature"],
+        format=row["format"],
     )
 
 

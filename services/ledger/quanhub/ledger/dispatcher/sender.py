@@ -17,7 +17,11 @@ import httpx
 
 from quanhub.common.clock import Clock
 from quanhub.ledger.feeds.errors import InvalidSubscriberUrl
-from quanhub.ledger.feeds.model import delivery_body
+from quanhub.ledger.feeds.model import (
+    CLOUDEVENTS_CONTENT_TYPE,
+    cloudevents_batch,
+    delivery_body,
+)
 from quanhub.ledger.feeds.signing import (
     DELIVERY_ID_HEADER,
     SIGNATURE_HEADER,
@@ -62,13 +66,20 @@ class Sender:
         delivery_id: UUID,
         events: bytes,
         signature: str = "quanhub",
+        envelope: str = "quanhub",
     ) -> Outcome:
         """Sign and POST one delivery; never raises for what the subscriber does."""
         started = time.monotonic()
-        body = delivery_body(delivery_id, subscription_id, events)
+        if envelope == "cloudevents":
+            body, content_type = cloudevents_batch(events), CLOUDEVENTS_CONTENT_TYPE
+        else:
+            body, content_type = (
+                delivery_body(delivery_id, subscription_id, events),
+                "application/json",
+            )
         timestamp = int(self._clock.now().timestamp())
         headers = {
-            "Content-Type": "application/json",
+            "Content-Type": content_type,
             "User-Agent": USER_AGENT,
             DELIVERY_ID_HEADER: str(delivery_id),
             SUBSCRIPTION_ID_HEADER: str(subscription_id),

@@ -297,6 +297,7 @@ class Dispatcher:
                 url=claimed.url,
                 secret=claimed.secret,
                 signature=claimed.signature,
+                envelope=claimed.format,
                 subscription_id=claimed.id,
                 delivery_id=pending.id,
                 events=pending.events,

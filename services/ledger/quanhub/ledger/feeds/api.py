@@ -155,6 +155,7 @@ async def create(
             cursor_seq=start,
             now=runtime.clock.now(),
             signature=body.signature,
+            format=body.format,
         )
         if kafka:
             # Granted before the row commits: a refused grant leaves no subscription.

@@ -60,6 +60,8 @@ class Subscription:
     updated_at: datetime
     #: How deliveries are signed: "quanhub" (Quanhub-Signature) or "standard-webhooks".
     signature: str = "quanhub"
+    #: How a batch is enveloped: "quanhub" (delivery_body) or "cloudevents" (cloudevents_batch).
+    format: str = "quanhub"
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,3 +98,36 @@ def delivery_body(delivery_id: UUID, subscription_id: UUID, events: bytes) -> by
     """
     head = orjson.dumps({"delivery_id": str(delivery_id), "subscription_id": str(subscription_id)})
     return head[:-1] + b',"events":' + events + b"}"
+
+
+CLOUDEVENTS_CONTENT_TYPE = "application/cloudevents-batch+json"
+CLOUDEVENTS_SOURCE = "/quanhub/ledger"
+
+
+def cloudevent_type(kind: str) -> str:
+    """The CloudEvents `type` of a feed event of this kind: every feed event is a status
+    change of an order, a parcel or a customs declaration; the suffix versions the `data`
+    document, so a change to it comes as a new type beside the old."""
+    return f"dev.quanhub.{kind}.status_changed.v1"
+
+
+def cloudevents_batch(events: bytes) -> bytes:
+    """A frozen batch (the JSON array batch_events made) as a CloudEvents 1.0
+    structured-mode batch: one event per feed event, its `data` the feed event document
+    unchanged, its `id` the canonical event id (the same on a redelivery or replay, so
+    receivers deduplicate on source + id as CloudEvents intends)."""
+    documents: list[dict[str, Any]] = orjson.loads(events)
+    return orjson.dumps(
+        [
+            {
+                "specversion": "1.0",
+                "id": doc["event_id"],
+                "source": CLOUDEVENTS_SOURCE,
+                "type": cloudevent_type(doc["kind"]),
+                "time": doc["occurred_at"],
+                "datacontenttype": "application/json",
+                "data": doc,
+            }
+            for doc in documents
+        ]
+    )

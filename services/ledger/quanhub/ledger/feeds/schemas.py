@@ -57,11 +57,20 @@ class SubscriptionCreate(BaseModel):
         "standard-webhooks (`webhook-id`, `webhook-timestamp`, `webhook-signature`, "
         "https://www.standardwebhooks.com; the secret is `whsec_` + standard base64).",
     )
+    format: Literal["quanhub", "cloudevents"] = Field(
+        default="quanhub",
+        description="How webhook batches are enveloped: quanhub (`{delivery_id, "
+        "subscription_id, events}`) or cloudevents (a CloudEvents 1.0 structured-mode batch, "
+        "`application/cloudevents-batch+json`).",
+    )
 
     @model_validator(mode="after")
     def _url_for_webhooks_only(self) -> SubscriptionCreate:
         if (self.transport == "webhook") != (self.url is not None):
             msg = "a webhook subscription needs a url; a kafka subscription takes none"
+            raise ValueError(msg)
+        if self.transport == "kafka" and (self.format, self.signature) != ("quanhub", "quanhub"):
+            msg = "format and signature apply to webhook subscriptions only"
             raise ValueError(msg)
         return self
 
@@ -76,6 +85,7 @@ class SubscriptionOut(BaseModel):
     description: str
     status: str = Field(description="active, or paused after persistent failure")
     signature: str = Field(description="quanhub or standard-webhooks")
+    format: str = Field(description="quanhub or cloudevents")
     cursor_seq: int = Field(description="Every event up to this sequence has been batched.")
     failures: int = Field(description="Consecutive failed attempts of the oldest pending batch.")
     next_attempt_at: datetime
@@ -94,6 +104,7 @@ class SubscriptionOut(BaseModel):
             description=sub.description,
             status=sub.status.value,
             signature=sub.signature,
+            format=sub.format,
             cursor_seq=sub.cursor_seq,
             failures=sub.failures,
             next_attempt_at=sub.next_attempt_at,

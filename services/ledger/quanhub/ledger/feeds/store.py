@@ -17,36 +17,36 @@ from quanhub.ledger.feeds.model import Delivery, DeliveryStatus, Subscription, S
 _CREATE_SUBSCRIPTION = """
 INSERT INTO feed_subscriptions
     (id, partner_code, url, kinds, description, secret, cursor_seq,
-     next_attempt_at, created_at, updated_at, signature)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $8, $9)
+     next_attempt_at, created_at, updated_at, signature, format)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $8, $9, $10)
 RETURNING id, partner_code, url, kinds, description, status, cursor_seq, next_attempt_at,
-       failures, paused_reason, created_at, updated_at, signature"""
+       failures, paused_reason, created_at, updated_at, signature, format"""
 _LIST_SUBSCRIPTIONS = """
 SELECT id, partner_code, url, kinds, description, status, cursor_seq, next_attempt_at,
-       failures, paused_reason, created_at, updated_at, signature FROM feed_subscriptions
+       failures, paused_reason, created_at, updated_at, signature, format FROM feed_subscriptions
 WHERE partner_code = $1 AND status <> 'deleted'
   AND ($2::timestamptz IS NULL OR (created_at, id) < ($2, $3))
 ORDER BY created_at DESC, id DESC LIMIT $4"""
 _GET_SUBSCRIPTION = """
 SELECT id, partner_code, url, kinds, description, status, cursor_seq, next_attempt_at,
-       failures, paused_reason, created_at, updated_at, signature FROM feed_subscriptions
+       failures, paused_reason, created_at, updated_at, signature, format FROM feed_subscriptions
 WHERE id = $1 AND partner_code = $2 AND status <> 'deleted'"""
 _LOCK_SUBSCRIPTION = _GET_SUBSCRIPTION + " FOR UPDATE"
 _DELETE_SUBSCRIPTION = """
 UPDATE feed_subscriptions SET status = 'deleted', updated_at = $2 WHERE id = $1
 RETURNING id, partner_code, url, kinds, description, status, cursor_seq, next_attempt_at,
-       failures, paused_reason, created_at, updated_at, signature"""
+       failures, paused_reason, created_at, updated_at, signature, format"""
 _RESUME_SUBSCRIPTION = """
 UPDATE feed_subscriptions
 SET status = 'active', failures = 0, paused_reason = NULL, next_attempt_at = $2, updated_at = $2
 WHERE id = $1
 RETURNING id, partner_code, url, kinds, description, status, cursor_seq, next_attempt_at,
-       failures, paused_reason, created_at, updated_at, signature"""
+       failures, paused_reason, created_at, updated_at, signature, format"""
 _REPLAY_SUBSCRIPTION = """
 UPDATE feed_subscriptions SET cursor_seq = $2, failures = 0, next_attempt_at = $3, updated_at = $3
 WHERE id = $1
 RETURNING id, partner_code, url, kinds, description, status, cursor_seq, next_attempt_at,
-       failures, paused_reason, created_at, updated_at, signature"""
+       failures, paused_reason, created_at, updated_at, signature, format"""
 _CANCEL_PENDING = """
 UPDATE feed_deliveries SET status = 'cancelled' WHERE subscription_id = $1 AND status = 'pending'"""
 _LIST_DELIVERIES = """
@@ -84,6 +84,7 @@ def subscription_from(row: Record) -> Subscription:
         created_at=row["created_at"],
         updated_at=row["updated_at"],
         signature=row["signature"],
+        format=row["format"],
     )
 
 
@@ -119,6 +120,7 @@ async def create_subscription(
     cursor_seq: int,
     now: datetime,
     signature: str = "quanhub",
+    format: str = "quanhub",
 ) -> Subscription:
     """Store a new active subscription that starts after `cursor_seq`."""
     row = await conn.fetchrow(
@@ -132,6 +134,7 @@ async def create_subscription(
         cursor_seq,
         now,
         signature,
+        format,
     )
     assert row is not None  # noqa: S101 - INSERT … RETURNING always returns the row
     return subscription_from(row)

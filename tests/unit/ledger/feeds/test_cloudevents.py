@@ -1,0 +1,65 @@
+"""CloudEvents batches of feed events, parsed with the PyPI cloudevents SDK."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import orjson
+import yaml
+from cloudevents.v1.http import from_http
+
+from quanhub.ledger.feeds.model import (
+    CLOUDEVENTS_SOURCE,
+    FeedEvent,
+    batch_events,
+    cloudevent_type,
+    cloudevents_batch,
+)
+from quanhub.ledger.feeds.schemas import ALL_KINDS
+
+
+def _event(seq: int, kind: str) -> FeedEvent:
+    data = {
+        "seq": seq,
+        "event_id": f"ev-{seq}",
+        "kind": kind,
+        "status": "DELIVERED",
+        "occurred_at": "2026-11-28T09:12:00+00:00",
+        "source_partner": "SF",
+        "event": {"waybill_no": "SF1"},
+    }
+    return FeedEvent(seq=seq, event_id=f"ev-{seq}", kind=kind, data=data)
+
+
+def test_types_are_named_and_versioned_per_kind() -> None:
+    assert cloudevent_type("parcel") == "dev.quanhub.parcel.status_changed.v1"
+    assert cloudevent_type("customs") == "dev.quanhub.customs.status_changed.v1"
+
+
+def test_a_batch_is_an_array_of_events_the_sdk_parses() -> None:
+    feed = [_event(2, "order"), _event(1, "parcel")]
+    batch = orjson.loads(cloudevents_batch(batch_events(feed)))
+    assert isinstance(batch, list)
+    parsed = [
+        from_http({"content-type": "application/cloudevents+json"}, orjson.dumps(element))
+        for element in batch
+    ]
+    assert [e["id"] for e in parsed] == ["ev-1", "ev-2"]  # in sequence order
+    assert [e["type"] for e in parsed] == [
+        "dev.quanhub.parcel.status_changed.v1",
+        "dev.quanhub.order.status_changed.v1",
+    ]
+    for event, original in zip(parsed, sorted(feed, key=lambda e: e.seq), strict=True):
+        assert event["specversion"] == "1.0"
+        assert event["source"] == CLOUDEVENTS_SOURCE
+        assert event["time"] == "2026-11-28T09:12:00+00:00"
+        assert event["datacontenttype"] == "application/json"
+        assert event.data == original.data
+
+
+def test_asyncapi_lists_the_type_of_every_kind() -> None:
+    doc = yaml.safe_load(
+        (Path(__file__).resolve().parents[4] / "docs" / "asyncapi.yaml").read_text()
+    )
+    listed = doc["components"]["messages"]["feedCloudEvent"]["payload"]["properties"]["type"]
+    assert sorted(listed["enum"]) == sorted(cloudevent_type(kind) for kind in ALL_KINDS)
