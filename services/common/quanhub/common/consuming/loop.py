@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Generic, Protocol, TypeVar
@@ -59,18 +60,18 @@ class Batch:
         return batch
 
 
-class BatchHandler(Generic[W]):
+class BatchHandler(ABC, Generic[W]):
     """What a consumer does with its batches; only `take` and `acknowledge` are required."""
 
+    @abstractmethod
     async def take(self, batch: Batch) -> W:
         """Start on a batch (decode it, hand its output over) and return what `acknowledge`
         waits for. Called while the previous batch may still be in flight."""
-        raise NotImplementedError
 
+    @abstractmethod
     async def acknowledge(self, work: W) -> None:
         """Return once the batch's output is safe (acknowledged, written); raise to retry
         (when retriable) or to stop the loop."""
-        raise NotImplementedError
 
     def polled(self, polled: Polled) -> None:
         """Told every poll's result, empty ones too (readiness, lag, inflow)."""
