@@ -37,7 +37,6 @@ class Carrier:
     code_system: str
     #: Customs logistics enterprise code (logistics_code on cross-border documents).
     logistics_code: str
-    waybill_prefix: str
     #: Share of domestic parcels; cross-border parcels go to `cross_border_weight` instead.
     weight: float
     cross_border_weight: float
@@ -69,16 +68,16 @@ PLATFORMS: tuple[Platform, ...] = (
 # carrier code is the one each firm's own feed uses (Kuaidi100 `com`, Kdniao or hub id).
 _C = Carrier
 CARRIERS: tuple[Carrier, ...] = (
-    _C("SF", "顺丰速运", "shunfeng", "kuaidi100", "3701LG0001", "SF", 0.08, 0.20, 0.7),
-    _C("ZTO", "中通快递", "ZTO", "kdniao", "3701LG0002", "75", 0.22, 0.0, 1.0),
-    _C("YTO", "圆通速递", "yuantong", "kuaidi100", "3701LG0003", "YT", 0.16, 0.10, 1.0),
-    _C("STO", "申通快递", "STO", "kdniao", "3701LG0004", "77", 0.12, 0.0, 1.05),
-    _C("YUNDA", "韵达速递", "yunda", "yunda", "3701LG0005", "43", 0.15, 0.0, 1.05),
-    _C("EMS", "中国邮政速递物流", "ems", "kuaidi100", "3701LG0006", "98", 0.04, 0.30, 0.9),
-    _C("CHINAPOST", "中国邮政快递包裹", "YZPY", "kdniao", "3701LG0007", "97", 0.04, 0.25, 1.2),
-    _C("JD", "京东物流", "JD", "quanhub", "3701LG0008", "JDV", 0.07, 0.15, 0.6),
-    _C("DEPPON", "德邦快递", "debangkuaidi", "kuaidi100", "3701LG0009", "DPK", 0.02, 0.0, 1.1),
-    _C("JT", "极兔速递", "JTSD", "kdniao", "3701LG0010", "JT", 0.10, 0.0, 1.1),
+    _C("SF", "顺丰速运", "shunfeng", "kuaidi100", "3701LG0001", 0.08, 0.20, 0.7),
+    _C("ZTO", "中通快递", "ZTO", "kdniao", "3701LG0002", 0.22, 0.0, 1.0),
+    _C("YTO", "圆通速递", "yuantong", "kuaidi100", "3701LG0003", 0.16, 0.10, 1.0),
+    _C("STO", "申通快递", "STO", "kdniao", "3701LG0004", 0.12, 0.0, 1.05),
+    _C("YUNDA", "韵达速递", "yunda", "yunda", "3701LG0005", 0.15, 0.0, 1.05),
+    _C("EMS", "中国邮政速递物流", "ems", "kuaidi100", "3701LG0006", 0.04, 0.30, 0.9),
+    _C("CHINAPOST", "中国邮政快递包裹", "YZPY", "kdniao", "3701LG0007", 0.04, 0.25, 1.2),
+    _C("JD", "京东物流", "JD", "quanhub", "3701LG0008", 0.07, 0.15, 0.6),
+    _C("DEPPON", "德邦快递", "debangkuaidi", "kuaidi100", "3701LG0009", 0.02, 0.0, 1.1),
+    _C("JT", "极兔速递", "JTSD", "kdniao", "3701LG0010", 0.10, 0.0, 1.1),
 )
 
 AGENTS: tuple[CustomsAgent, ...] = (CustomsAgent("JNAGENT", "济南报关代理", "3701AG0001"),)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
+from quanhub.common.waybill_numbers import draw_waybill
 from quanhub.simulator.catalog import Carrier, Platform
 from quanhub.simulator.model import Amounts, GoodsLine
 
@@ -138,8 +139,9 @@ class Numbers:
         return f"2{self.run:06d}{index:09d}{index % 7}{index % 10}"
 
     def waybill_no(self, carrier: Carrier, index: int) -> str:
-        """A waybill number with the carrier's prefix."""
-        return f"{carrier.waybill_prefix}{self.run:06d}{index:08d}"
+        """A waybill number in one of the carrier's documented shapes
+        (quanhub.common.waybill_numbers), unique in the run."""
+        return draw_waybill(carrier.carrier_id, self.run * 10**8 + index)
 
     def pay_transaction_id(self, index: int, at: datetime) -> str:
         """The payment institution's transaction id."""
