@@ -31,6 +31,7 @@ from quanhub.common.topics import EventKind, Topics
 from quanhub.gateway import errors
 from quanhub.gateway.context import GatewayContext
 from quanhub.gateway.fastpath import FastPath
+from quanhub.gateway.inbound.ceb import router as ceb_router
 from quanhub.gateway.inbound.routes import router as inbound_router
 from quanhub.gateway.metrics import GatewayMetrics
 from quanhub.gateway.parsing import ACCEPTED_TYPES, BodyLimits
@@ -202,6 +203,7 @@ def create_app(
     _install_gateway_handlers(app, settings.retry_after_seconds, metrics)
     app.include_router(router)
     app.include_router(inbound_router)
+    app.include_router(ceb_router)
     checks: dict[str, ReadinessCheck] = {
         "kafka": chosen.ready,
         "postgres": postgres_ready,
