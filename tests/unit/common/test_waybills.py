@@ -7,11 +7,13 @@ import pytest
 
 from quanhub.common.carriers import CARRIERS
 from quanhub.common.waybills import (
+    DETECTION_THRESHOLD,
     LENGTH,
     SHAPES,
     SOURCES,
     WaybillShape,
     detect_carriers,
+    likely_carrier,
     s10_valid,
 )
 
@@ -97,3 +99,13 @@ def test_the_best_fitting_shape_of_a_carrier_counts() -> None:
     (guess,) = detect_carriers("SF1385628716739")
     assert guess.shape.describes == "SF + 13 digits"
     assert isinstance(guess.shape, WaybillShape)
+
+
+def test_only_a_carrier_likely_enough_is_acted_on() -> None:
+    sure = likely_carrier("73610555582883")
+    assert sure is not None
+    assert (sure.carrier_id, sure.confidence) == ("ZTO", 0.7)
+    assert likely_carrier("1207119765021") is None  # EMS first, at 0.538
+    assert likely_carrier("118461988807") is None  # SF or ZTO
+    assert likely_carrier("SF12") is None  # a prefix only
+    assert DETECTION_THRESHOLD > 0.5  # so no second candidate can reach it

@@ -28,7 +28,16 @@ from dataclasses import dataclass, field
 from quanhub.common.canonical import normalize_waybill
 from quanhub.common.carriers import CARRIERS
 
-__all__ = ["SHAPES", "SOURCES", "CarrierGuess", "WaybillShape", "detect_carriers", "s10_valid"]
+__all__ = [
+    "DETECTION_THRESHOLD",
+    "SHAPES",
+    "SOURCES",
+    "CarrierGuess",
+    "WaybillShape",
+    "detect_carriers",
+    "likely_carrier",
+    "s10_valid",
+]
 
 LETTERED = 0.95
 S10 = 0.99
@@ -37,6 +46,14 @@ DIGITS = 0.7
 DIGITS_ONE_SOURCE = 0.5
 LENGTH = 0.3
 PREFIX = 0.5
+
+#: The least confidence at which the hub acts on a guess (the normalizer fills in the
+#: carrier of an order's waybill the platform left out): a shape the sources agree on that
+#: no other carrier's shape shares (ZTO's 14 digits from 73-76 or 78: 0.7; SF + 13 digits:
+#: 0.95; a Chinese S10: 0.99). Numbers several carriers print stay below it (EMS's 13 digits
+#: from 1: 0.538), as do another country's S10 (0.6) and prefix-only shapes (0.5). Above
+#: 0.5 the first candidate is the only one that can reach it: confidences add up to at most 1.
+DETECTION_THRESHOLD = 0.65
 
 #: Where the shapes come from (public descriptions; none is a carrier's own specification,
 #: which none of the ten publishes).
@@ -246,3 +263,10 @@ def detect_carriers(waybill_no: str) -> list[CarrierGuess]:
     guesses = [CarrierGuess(c, round(s.weight / scale, 3), s) for c, s in best.items()]
     guesses.sort(key=lambda g: (-g.confidence, _ORDER[g.carrier_id]))
     return guesses
+
+
+def likely_carrier(waybill_no: str) -> CarrierGuess | None:
+    """The carrier `waybill_no` is likely enough from to act on (DETECTION_THRESHOLD), or
+    None when no carrier, or more than one, fits it well enough."""
+    guesses = detect_carriers(waybill_no)
+    return guesses[0] if guesses and guesses[0].confidence >= DETECTION_THRESHOLD else None

@@ -18,6 +18,7 @@ from quanhub.common.canonical import normalize_waybill
 from quanhub.common.carriers import resolve_carrier
 from quanhub.common.fields import scrubbed
 from quanhub.common.validation import parse_return_time
+from quanhub.common.waybills import likely_carrier
 from quanhub.ingest.v1 import ingest_pb2 as ipb
 from quanhub.normalizer.mapping.parties import consignee_party, person_party
 from quanhub.normalizer.mapping.points import delivery_point
@@ -70,6 +71,16 @@ def _parties(
         out.payer.CopyFrom(person_party(source.payer, f"{path}.payer", tokens))
 
 
+def _detect_carrier(out: cpb.OrderUpdate) -> None:
+    """The carrier of a waybill the platform named alone, when its shape is telling enough
+    (quanhub.common.waybills.DETECTION_THRESHOLD); carrier_id stays the platform's (empty),
+    so the guess is never taken for the platform's assertion of a link."""
+    guess = likely_carrier(out.waybill_no)
+    if guess is not None:
+        out.detected_carrier_id = guess.carrier_id
+        out.detected_confidence = guess.confidence
+
+
 def order_update(
     order: ipb.OrderEvent, tokens: Mapping[str, str]
 ) -> tuple[cpb.OrderUpdate, Mapped]:
@@ -101,6 +112,8 @@ def order_update(
     _parties(out, order, "order", tokens)
     if order.HasField("green_packaging"):
         out.green_packaging = order.green_packaging
+    if out.waybill_no and not order.carrier_code.strip():
+        _detect_carrier(out)
     system = order.code_system.strip().lower()
     return out, Mapped(system, order.code.strip(), order.description, row is not None)
 

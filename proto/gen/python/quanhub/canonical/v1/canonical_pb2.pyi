@@ -639,6 +639,8 @@ class OrderUpdate(_message.Message):
     PAY_TRANSACTION_ID_FIELD_NUMBER: _builtins.int
     EBC_CODE_FIELD_NUMBER: _builtins.int
     GREEN_PACKAGING_FIELD_NUMBER: _builtins.int
+    DETECTED_CARRIER_ID_FIELD_NUMBER: _builtins.int
+    DETECTED_CONFIDENCE_FIELD_NUMBER: _builtins.int
     platform_code: _builtins.str
     order_no: _builtins.str
     status: Global___OrderStatus.ValueType
@@ -651,6 +653,13 @@ class OrderUpdate(_message.Message):
     pay_transaction_id: _builtins.str
     ebc_code: _builtins.str
     green_packaging: _builtins.bool
+    detected_carrier_id: _builtins.str
+    """When the platform named a waybill without its carrier: the carrier the hub detected
+    from the number's shape (quanhub.common.waybills), only when one carrier is likely
+    enough (DETECTION_THRESHOLD), and its confidence. carrier_id stays empty: it holds
+    what the platform asserted, and a guess is not an assertion.
+    """
+    detected_confidence: _builtins.float
     @_builtins.property
     def buyer(self) -> Global___Party: ...
     @_builtins.property
@@ -680,10 +689,12 @@ class OrderUpdate(_message.Message):
         pay_transaction_id: _builtins.str = ...,
         ebc_code: _builtins.str = ...,
         green_packaging: _builtins.bool | None = ...,
+        detected_carrier_id: _builtins.str = ...,
+        detected_confidence: _builtins.float = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["_green_packaging", b"_green_packaging", "amounts", b"amounts", "buyer", b"buyer", "consignee", b"consignee", "green_packaging", b"green_packaging", "payer", b"payer"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["_green_packaging", b"_green_packaging", "amounts", b"amounts", "buyer", b"buyer", "carrier_id", b"carrier_id", "consignee", b"consignee", "ebc_code", b"ebc_code", "green_packaging", b"green_packaging", "ie_flag", b"ie_flag", "lines", b"lines", "order_no", b"order_no", "pay_code", b"pay_code", "pay_transaction_id", b"pay_transaction_id", "payer", b"payer", "platform_code", b"platform_code", "status", b"status", "trade_mode", b"trade_mode", "waybill_no", b"waybill_no"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_green_packaging", b"_green_packaging", "amounts", b"amounts", "buyer", b"buyer", "carrier_id", b"carrier_id", "consignee", b"consignee", "detected_carrier_id", b"detected_carrier_id", "detected_confidence", b"detected_confidence", "ebc_code", b"ebc_code", "green_packaging", b"green_packaging", "ie_flag", b"ie_flag", "lines", b"lines", "order_no", b"order_no", "pay_code", b"pay_code", "pay_transaction_id", b"pay_transaction_id", "payer", b"payer", "platform_code", b"platform_code", "status", b"status", "trade_mode", b"trade_mode", "waybill_no", b"waybill_no"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     _WhichOneofReturnType__green_packaging: _TypeAlias = _typing.Literal["green_packaging"]  # noqa: Y015
     _WhichOneofArgType__green_packaging: _TypeAlias = _typing.Literal["_green_packaging", b"_green_packaging"]  # noqa: Y015
