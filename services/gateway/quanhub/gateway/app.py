@@ -28,10 +28,12 @@ from quanhub.common.ratelimit import RateLimiter
 from quanhub.common.service import connect_and_migrate
 from quanhub.common.settings import Profile
 from quanhub.common.topics import EventKind, Topics
+from quanhub.common.tracehttp import TraceContextMiddleware
 from quanhub.gateway import errors
 from quanhub.gateway.context import GatewayContext
 from quanhub.gateway.fastpath import FastPath
 from quanhub.gateway.inbound.ceb import router as ceb_router
+from quanhub.gateway.inbound.channels import CachedPushChannels, NoPushChannels
 from quanhub.gateway.inbound.routes import router as inbound_router
 from quanhub.gateway.metrics import GatewayMetrics
 from quanhub.gateway.parsing import ACCEPTED_TYPES, BodyLimits
@@ -90,19 +92,22 @@ def _install_gateway_handlers(app: FastAPI, retry_after: int, metrics: GatewayMe
 @asynccontextmanager
 async def _registry(
     settings: GatewaySettings, clock: Clock
-) -> AsyncIterator[tuple[asyncpg.Pool, Authenticator]]:
-    """The registry's pool (migrated first when asked) and the authenticator, its key cache
-    dropped at every registry change by this process's AccessListener: each worker runs
-    its own lifespan, so each worker process holds one listening connection."""
+) -> AsyncIterator[tuple[asyncpg.Pool, Authenticator, CachedPushChannels]]:
+    """The registry's pool (migrated first when asked), the authenticator and the push
+    channels, their caches dropped at every registry change by this process's
+    AccessListener: each worker runs its own lifespan, so each worker process holds one
+    listening connection."""
     async with connect_and_migrate(settings.database, migrate=settings.migrate_on_start) as pool:
         ttl = timedelta(seconds=settings.auth_cache_seconds)
         authenticator = Authenticator(
             pool, clock, ttl, allow_demo_keys=settings.pii.profile is Profile.LOCAL
         )
+        channels = CachedPushChannels(PgPushChannels(pool), clock, ttl)
         listener = AccessListener(settings.database.url, authenticator)
+        listener.add(channels)
         await listener.start()
         try:
-            yield pool, authenticator
+            yield pool, authenticator, channels
         finally:
             await listener.close()
 
@@ -147,7 +152,7 @@ def create_app(
     # One thread: large bodies queue for it rather than share the GIL many ways.
     worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gateway-judge")
 
-    def context(authenticator: KeyAuthenticator) -> GatewayContext:
+    def context(authenticator: KeyAuthenticator, channels: PushChannels) -> GatewayContext:
         return GatewayContext(
             clock=clock,
             topics=topics,
@@ -161,6 +166,7 @@ def create_app(
             retry_after_seconds=settings.retry_after_seconds,
             worker=worker,
             authenticator=authenticator,
+            push_channels=channels,
             fast_path=fast_path,
         )
 
@@ -170,13 +176,11 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with AsyncExitStack() as registry:
             if authenticator is None:
-                pool, real = await registry.enter_async_context(_registry(settings, clock))
+                pool, real, cached = await registry.enter_async_context(_registry(settings, clock))
                 pool_holder.append(pool)
-                app.state.context = context(real)
-                app.state.push_channels = push_channels or PgPushChannels(pool)
+                app.state.context = context(real, push_channels or cached)
             else:
-                app.state.context = context(authenticator)
-                app.state.push_channels = push_channels
+                app.state.context = context(authenticator, push_channels or NoPushChannels())
             if kafka is not None:
                 await kafka.start()
             log.info("gateway_started", port=settings.port, kafka=settings.kafka.bootstrap)
@@ -201,6 +205,7 @@ def create_app(
     )
     install_problem_handlers(app)
     _install_gateway_handlers(app, settings.retry_after_seconds, metrics)
+    app.add_middleware(TraceContextMiddleware)  # outermost of the app's: every answer traced
     app.include_router(router)
     app.include_router(inbound_router)
     app.include_router(ceb_router)

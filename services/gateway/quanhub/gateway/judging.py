@@ -24,6 +24,7 @@ from quanhub.common.canonical import event_business_key
 from quanhub.common.ids import canonical_event_id_text
 from quanhub.common.pii import EnvelopeWriter, protect_in_place
 from quanhub.common.topics import EventKind
+from quanhub.common.tracecontext import TRACEPARENT, PublishSpan
 from quanhub.common.traceids import is_safe_trace_id
 from quanhub.gateway.admission import Admission, admit
 from quanhub.gateway.context import GatewayContext
@@ -72,12 +73,23 @@ class Judgement:
         return self.size == len(self.admission.rejected)
 
     def records(
-        self, ctx: GatewayContext, principal: Principal, trace_id: str, writer: EnvelopeWriter
+        self,
+        ctx: GatewayContext,
+        principal: Principal,
+        trace_id: str,
+        writer: EnvelopeWriter,
+        *,
+        sampled: bool = True,
     ) -> list[Record]:
         """The accepted events' raw-topic records, in request order (one key's events keep
         theirs). Masks Python's events in place: the request owns them, and nothing reads
-        them after this."""
-        python = _python_records(ctx, principal, self.admission, trace_id, writer)
+        them after this.
+
+        Each record's `traceparent` names its event's trace and the request's publish span
+        (one span for the batch, as OpenTelemetry's messaging conventions allow when no
+        span is made per message); `sampled` is the request's sampling decision."""
+        span = PublishSpan(sampled=sampled)
+        python = _python_records(ctx, principal, self.admission, trace_id, writer, span=span)
         if self.native is None:
             return python
         by_index = {i: r for (i, _), r in zip(self.admission.accepted, python, strict=True)}
@@ -90,7 +102,12 @@ class Judgement:
                     records.append(record)
                 continue
             kind, key, key_hash, value, event_id, trace = item
-            headers = [partner_header, ("event_id", event_id), ("trace_id", trace)]
+            headers = [
+                partner_header,
+                ("event_id", event_id),
+                ("trace_id", trace),
+                (TRACEPARENT, span.header(trace)),
+            ]
             records.append(Record(topic_of[kind], key, value, headers, key_hash))
         return records
 
@@ -179,6 +196,8 @@ def _python_records(
     admission: Admission,
     trace_id: str,
     writer: EnvelopeWriter,
+    *,
+    span: PublishSpan,
 ) -> list[Record]:
     """The raw-topic record of each event Python accepted, in admission order."""
     partner = principal.partner_code
@@ -186,7 +205,8 @@ def _python_records(
     topic_of: dict[str, str] = {}  # body name -> raw topic, looked up once per request
     records: list[Record] = []
     for _, event in admission.accepted:
-        records.append(_record(ctx, event, partner, partner_header, topic_of, trace_id, writer))
+        record = _record(ctx, event, partner, partner_header, topic_of, trace_id, writer, span)
+        records.append(record)
     return records
 
 
@@ -198,6 +218,7 @@ def _record(  # noqa: PLR0917 - one event's record from the request's shared par
     topic_of: dict[str, str],
     trace_id: str,
     writer: EnvelopeWriter,
+    span: PublishSpan,
 ) -> Record:
     body = event.WhichOneof("body") or ""  # admitted events have a body
     topic = topic_of.get(body)
@@ -217,5 +238,6 @@ def _record(  # noqa: PLR0917 - one event's record from the request's shared par
             partner_header,
             ("event_id", event_id.encode()),
             ("trace_id", event_trace.encode()),
+            (TRACEPARENT, span.header(event_trace.encode())),
         ],
     )

@@ -16,7 +16,7 @@ from quanhub.common.access.model import Principal
 from quanhub.common.errors import DependencyUnavailable
 from quanhub.common.pii import EnvelopeWriter
 from quanhub.common.ratelimit import Decision, rate_headers
-from quanhub.common.traceids import is_safe_trace_id, new_trace_id
+from quanhub.common.tracehttp import request_trace
 from quanhub.gateway.admission import Admission
 from quanhub.gateway.authz import ensure_may_publish
 from quanhub.gateway.context import ContextDep, GatewayContext
@@ -149,7 +149,6 @@ async def publish_events(
     error_behaviour: Annotated[
         str | None, Header(alias="Quanhub-Error-Behaviour", include_in_schema=False)
     ] = None,
-    trace_header: Annotated[str | None, Header(alias="X-Trace-Id", include_in_schema=False)] = None,
 ) -> Response:
     """Publish up to `max_events_per_request` events (500 by default) of your own kind.
 
@@ -170,8 +169,9 @@ async def publish_events(
     """
     started = time.perf_counter()
     rollback = _behaviour(error_behaviour)
-    # A partner's trace id is kept only in a form that cannot carry text (common.traceids).
-    trace_id = trace_header if trace_header and is_safe_trace_id(trace_header) else new_trace_id()
+    # `traceparent` or X-Trace-Id, kept only in a form that cannot carry text (tracehttp).
+    trace = request_trace(request)
+    trace_id = trace.trace_id
     bound = log.bind(partner=principal.partner_code, trace_id=trace_id)
     ensure_may_publish(principal)
     fmt = body_format(request.headers.get("content-type"), request.headers.get("content-encoding"))
@@ -197,7 +197,7 @@ async def publish_events(
             extra={"accepted": 0, "rejected": _rejections(admission)},
             headers=budget_headers,
         )
-    records = judgement.records(ctx, principal, trace_id, writer)
+    records = judgement.records(ctx, principal, trace_id, writer, sampled=trace.sampled)
     publish_started = time.perf_counter()
     try:
         await ctx.publisher.publish(records)
