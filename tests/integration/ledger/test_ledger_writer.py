@@ -20,6 +20,7 @@ from quanhub.common.settings import DatabaseSettings
 from quanhub.ledger.decode import decode
 from quanhub.ledger.store.projector import NOTIFY_CHANNEL, _quarantine, project, project_all
 from quanhub.ledger.store.rebuild import ALL_TABLES, rebuild, verify
+from quanhub.ledger.store.rollups import COUNT_COLUMN
 from quanhub.ledger.store.rows import LedgerRow
 from quanhub.ledger.store.writer import (
     Position,
@@ -83,9 +84,9 @@ async def _snapshot(
     out = {}
     for table in ALL_TABLES:
         rows = await conn.fetch(f"SELECT * FROM {table}")  # noqa: S608 - fixed names
+        if table in COUNT_COLUMN:
+            rows = [r for r in rows if r[COUNT_COLUMN[table]] != 0]
         values = [tuple(v for k, v in r.items() if k not in without) for r in rows]
-        if table.startswith("kpi_"):
-            values = [v for v in values if any(x != 0 for x in v if isinstance(x, int))]
         out[table] = sorted(values, key=repr)
     return out
 

@@ -113,6 +113,7 @@ _PARCEL_COLUMNS = [
     "delivery_point",
     "delivery_point_id",
     "district_code",
+    "origin_district",
     "location",
     "platform_code",
     "order_no",
@@ -126,6 +127,13 @@ _PARCEL_COLUMNS = [
     "event_count",
     "last_seq",
 ]
+
+
+#: A parcel's origin: the district of its earliest PICKED_UP event that names one.
+_ORIGIN_DISTRICT = (
+    "coalesce((array_agg(district_code ORDER BY status_time, event_id) "
+    "FILTER (WHERE status = 'PICKED_UP' AND district_code <> ''))[1], '')"
+)
 
 
 def _refresh_parcels(bound: str) -> str:
@@ -146,6 +154,7 @@ WITH ev AS MATERIALIZED (
            {latest("delivery_point")} AS delivery_point,
            {latest("delivery_point_id", where="delivery_point <> ''")} AS delivery_point_id,
            {latest("district_code")} AS district_code,
+           {_ORIGIN_DISTRICT} AS origin_district,
            {latest("location")} AS location,
            {latest("platform_code", where="order_no <> ''")} AS platform_code,
            {latest("order_no")} AS order_no,
@@ -164,7 +173,8 @@ WITH ev AS MATERIALIZED (
 INSERT INTO parcels ({", ".join(_PARCEL_COLUMNS)})
 SELECT a.carrier_id, a.waybill_no, a.w_status, a.w_sub_status, a.w_status_time,
        a.w_event_id, a.w_raw_code, a.w_raw_text, a.delivery_point, a.delivery_point_id,
-       a.district_code, a.location, a.platform_code, a.order_no, a.e_waybill, a.transit_bag,
+       a.district_code, a.origin_district, a.location, a.platform_code, a.order_no,
+       a.e_waybill, a.transit_bag,
        a.first_event_at, a.picked_up_at, a.delivered_at, a.had_exception, a.had_return,
        a.event_count, a.last_seq
 FROM agg a

@@ -9,9 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from quanhub.ledger.store.histogram import fine_bucket_sql
+
 #: Hour boundaries of the duration histograms (columns b0.. of the duration rollups); the
 #: last bucket is open-ended. The KPI report reads its buckets with the same boundaries.
 DURATION_BUCKETS_HOURS: tuple[int, ...] = (12, 24, 48, 72, 120)
+#: The State Post Bureau's on-time limits: delivered within this many hours of pickup
+#: (whole seconds, limit included); columns within_<h>h of kpi_lane_daily.
+ON_TIME_HOURS: tuple[int, ...] = (48, 72)
 
 _CST = "AT TIME ZONE 'Asia/Shanghai'"
 
@@ -44,7 +49,11 @@ _DELIVERY_SECONDS = "floor(extract(epoch FROM p.delivered_at - p.picked_up_at)):
 _TIMED = "p.picked_up_at IS NOT NULL AND p.delivered_at >= p.picked_up_at"
 _CLEARANCE_SECONDS = "floor(extract(epoch FROM d.released_at - d.declared_at))::bigint"
 
+_DELIVERED_TIMED = f"p.delivered_at IS NOT NULL AND {_TIMED}"
 _PARCELS = "parcels p JOIN touched_parcels t USING (carrier_id, waybill_no)"
+_RELEASED = (
+    "d.document = 'INVENTORY' AND d.released_at IS NOT NULL AND d.released_at >= d.declared_at"
+)
 _DECLARATIONS = "declarations d JOIN touched_declarations t USING (declaration_id)"
 
 ROLLUPS: tuple[RollupSpec, ...] = (
@@ -94,6 +103,41 @@ ROLLUPS: tuple[RollupSpec, ...] = (
         where="p.delivered_at IS NOT NULL",
     ),
     RollupSpec(
+        table="kpi_lane_daily",
+        keys={
+            "day": f"(p.delivered_at {_CST})::date",
+            "carrier_id": "p.carrier_id",
+            "origin_district": "p.origin_district",
+            "district_code": "p.district_code",
+        },
+        values={
+            "delivered": "count(*)",
+            "timed": f"count(*) FILTER (WHERE {_TIMED})",
+            "timed_events": f"coalesce(sum(p.event_count) FILTER (WHERE {_TIMED}), 0)",
+            **{
+                f"within_{hours}h": f"count(*) FILTER (WHERE {_TIMED} "
+                f"AND {_DELIVERY_SECONDS} <= {hours * 3600})"
+                for hours in ON_TIME_HOURS
+            },
+            "seconds_sum": f"coalesce(sum({_DELIVERY_SECONDS}) FILTER (WHERE {_TIMED}), 0)",
+        },
+        source=_PARCELS,
+        where="p.delivered_at IS NOT NULL",
+    ),
+    RollupSpec(
+        table="kpi_delivery_hist",
+        keys={
+            "day": f"(p.delivered_at {_CST})::date",
+            "carrier_id": "p.carrier_id",
+            "origin_district": "p.origin_district",
+            "district_code": "p.district_code",
+            "bucket": fine_bucket_sql(_DELIVERY_SECONDS),
+        },
+        values={"parcels": "count(*)"},
+        source=_PARCELS,
+        where=_DELIVERED_TIMED,
+    ),
+    RollupSpec(
         table="kpi_customs_daily",
         keys={
             "day": f"(d.declared_at {_CST})::date",
@@ -135,8 +179,19 @@ ROLLUPS: tuple[RollupSpec, ...] = (
             **_buckets(_CLEARANCE_SECONDS),
         },
         source=_DECLARATIONS,
-        where="d.document = 'INVENTORY' AND d.released_at IS NOT NULL "
-        "AND d.released_at >= d.declared_at",
+        where=_RELEASED,
+    ),
+    RollupSpec(
+        table="kpi_clearance_hist",
+        keys={
+            "day": f"(d.released_at {_CST})::date",
+            "district_code": "d.district_code",
+            "trade_mode": "d.trade_mode",
+            "bucket": fine_bucket_sql(_CLEARANCE_SECONDS),
+        },
+        values={"released": "count(*)"},
+        source=_DECLARATIONS,
+        where=_RELEASED,
     ),
 )
 
