@@ -2,7 +2,8 @@
 
 The ledger owns the report: its shape (quanhub.ledger.kpis.models, whose field names are a
 contract), targets, duration buckets, number of rejection reasons and how a share or a
-distribution is stated from its counts are imported from it. What is computed here is the
+distribution is stated from its counts (`durations`: the same coarse and fine buckets the
+rollups count) are imported from it. What is computed here is the
 oracle: which objects fall in each cohort and what they count, from the simulator's facts
 rather than from the ledger's rollups. The end-to-end test compares the two on a live hub.
 """
@@ -16,7 +17,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from quanhub.ledger.kpis.compute import TOP_REASONS, distribution, share
+from quanhub.ledger.kpis.compute import TOP_REASONS, durations, share
 from quanhub.ledger.kpis.models import (
     CARRIER_VOLUME_TARGET,
     E_WAYBILL_TARGET,
@@ -28,13 +29,11 @@ from quanhub.ledger.kpis.models import (
     CustomsClearance,
     CustomsRejection,
     DeliveryTimeGroup,
-    Distribution,
     KpiReport,
     Period,
     PickupToDelivery,
     ReasonCount,
 )
-from quanhub.ledger.store.rollups import DURATION_BUCKETS_HOURS
 from quanhub.simulator.facts import DeclarationFacts, Facts, ParcelFacts
 
 Json = dict[str, Any]
@@ -45,15 +44,6 @@ _ZONE = ZoneInfo(Period.model_fields["timezone"].default)
 def cst_date(at: datetime) -> date:
     """The calendar day of an instant in the reports' zone (China Standard Time)."""
     return at.astimezone(_ZONE).date()
-
-
-def durations(items: list[tuple[int, int]]) -> Distribution:
-    """The distribution of (whole seconds, events) pairs: each counted in the ledger's hour
-    bucket it falls in, [lower, upper) as the rollups count."""
-    counts = [0] * (len(DURATION_BUCKETS_HOURS) + 1)
-    for seconds, _ in items:
-        counts[sum(1 for edge in DURATION_BUCKETS_HOURS if seconds >= edge * 3600)] += 1
-    return distribution(len(items), sum(e for _, e in items), sum(s for s, _ in items), counts)
 
 
 def _seconds(start: datetime, end: datetime) -> int:

@@ -20,16 +20,19 @@ def test_a_share_is_compared_with_its_target() -> None:
     assert share(0, 10, 10).share == 0.0
 
 
-def test_distribution_mean_and_interpolated_quantiles() -> None:
-    # 10 durations: 4 in [0,12), 6 in [12,24); mean 15 h.
-    dist = distribution(10, 40, 15 * 3600 * 10, [4, 6, 0, 0, 0, 0])
+def test_distribution_mean_buckets_and_percentiles_from_the_fine_histogram() -> None:
+    # 10 durations: 4 in [0,12), 6 in [12,24); mean 15 h. The percentiles come from the
+    # fine histogram (bucket 80 is [13:20, 13:30)), never from the 12-hour buckets.
+    dist = distribution(10, 40, 15 * 3600 * 10, [4, 6, 0, 0, 0, 0], {0: 4, 80: 5, 120: 1})
     assert dist.mean_hours == pytest.approx(15.0)
-    assert dist.p50_hours == pytest.approx(12 + 12 * (5 - 4) / 6)
-    assert dist.p90_hours == pytest.approx(12 + 12 * (9 - 4) / 6)
+    assert dist.p50_hours == pytest.approx(13 + 25 / 60)
+    assert dist.p90_hours == pytest.approx(13 + 25 / 60)
+    assert dist.p99_hours == pytest.approx(20 + 5 / 60)
     assert [b.count for b in dist.buckets] == [4, 6, 0, 0, 0, 0]
     assert dist.buckets[-1].upper_hours is None
+    assert (dist.sample, dist.sufficient) == (10, False)
 
 
 def test_an_empty_distribution_has_no_values() -> None:
-    dist = distribution(0, 0, 0, [0] * 6)
+    dist = distribution(0, 0, 0, [0] * 6, {})
     assert (dist.mean_hours, dist.p50_hours, dist.status) == (None, None, "no_data")

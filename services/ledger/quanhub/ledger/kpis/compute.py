@@ -7,11 +7,13 @@ city-wide report has about a thousand of them).
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any, NamedTuple
 
 from asyncpg import Record
 
+from quanhub.ledger.kpis.fine import FineHistogram, Histograms
 from quanhub.ledger.kpis.models import (
     CARRIER_VOLUME_TARGET,
     E_WAYBILL_TARGET,
@@ -22,6 +24,7 @@ from quanhub.ledger.kpis.models import (
     Period,
     ShareFigure,
 )
+from quanhub.ledger.kpis.percentiles import histogram, merge, percentiles_hours, sufficient
 from quanhub.ledger.read.params import Reader
 from quanhub.ledger.store.rollups import DURATION_BUCKETS_HOURS
 
@@ -36,7 +39,8 @@ _BOUNDS: tuple[tuple[int, int | None], ...] = tuple(
 def share_fields(
     numerator: int, denominator: int, events: int, target: float | None = None
 ) -> dict[str, Any]:
-    """A ShareFigure's fields; no data (null share) when the denominator is 0."""
+    """A ShareFigure's fields; no data (null share) when the denominator is 0, and no
+    verdict on the target below the minimum sample."""
     if denominator <= 0:
         return {
             "numerator": 0,
@@ -46,16 +50,21 @@ def share_fields(
             "meets_target": None,
             "events": int(events),
             "status": "no_data",
+            "sample": 0,
+            "sufficient": False,
         }
     value = numerator / denominator
+    enough = sufficient(denominator)
     return {
         "numerator": numerator,
         "denominator": denominator,
         "share": value,
         "target": target,
-        "meets_target": None if target is None else value >= target,
+        "meets_target": None if target is None or not enough else value >= target,
         "events": int(events),
         "status": "ok",
+        "sample": denominator,
+        "sufficient": enough,
     }
 
 
@@ -66,50 +75,52 @@ def share(
     return ShareFigure.model_validate(share_fields(numerator, denominator, events, target))
 
 
-def _quantile(counts: list[int], count: int, q: float) -> float | None:
-    """Linear interpolation inside the bucket holding the q-th duration."""
-    if count <= 0:
-        return None
-    rank = q * count
-    seen = 0
-    for (lower, upper), n in zip(_BOUNDS, counts, strict=True):
-        if n and seen + n >= rank:
-            width = (upper if upper is not None else lower) - lower
-            return lower + width * (rank - seen) / n
-        seen += n
-    return float(_BOUNDS[-1][0])
-
-
-def distribution_fields(count: int, events: int, seconds: int, counts: list[int]) -> dict[str, Any]:
-    """A Distribution's fields from rollup sums; no data when nothing was measured."""
+def distribution_fields(
+    count: int, events: int, seconds: int, counts: list[int], fine: Mapping[int, int]
+) -> dict[str, Any]:
+    """A Distribution's fields from rollup sums: the mean from the seconds, the coarse
+    buckets from `counts`, the percentiles from the fine histogram `fine`; no data when
+    nothing was measured."""
     buckets = [
         {"lower_hours": lower, "upper_hours": upper, "count": int(n)}
         for (lower, upper), n in zip(_BOUNDS, counts, strict=True)
     ]
-    if count <= 0:
-        return {
-            "count": 0,
-            "mean_hours": None,
-            "p50_hours": None,
-            "p90_hours": None,
-            "buckets": buckets,
-            "events": int(events),
-            "status": "no_data",
-        }
+    quantiles = percentiles_hours(fine)
     return {
-        "count": count,
-        "mean_hours": seconds / count / 3600,
-        "p50_hours": _quantile(counts, count, 0.5),
-        "p90_hours": _quantile(counts, count, 0.9),
+        "count": max(count, 0),
+        "mean_hours": seconds / count / 3600 if count > 0 else None,
+        "p50_hours": quantiles[50],
+        "p90_hours": quantiles[90],
+        "p99_hours": quantiles[99],
         "buckets": buckets,
         "events": int(events),
-        "status": "ok",
+        "status": "ok" if count > 0 else "no_data",
+        "sample": max(count, 0),
+        "sufficient": sufficient(count),
     }
 
 
-def distribution(count: int, events: int, seconds: int, counts: list[int]) -> Distribution:
+def distribution(
+    count: int, events: int, seconds: int, counts: list[int], fine: Mapping[int, int]
+) -> Distribution:
     """A duration distribution from rollup sums; no data when nothing was measured."""
-    return Distribution.model_validate(distribution_fields(count, events, seconds, counts))
+    return Distribution.model_validate(distribution_fields(count, events, seconds, counts, fine))
+
+
+def durations(items: Iterable[tuple[int, int]]) -> Distribution:
+    """The distribution of (whole seconds, events) pairs, counted into the same coarse and
+    fine buckets as the rollups count them (the simulator's ground truth is stated so)."""
+    pairs = list(items)
+    counts = [0] * len(_BOUNDS)
+    for seconds, _ in pairs:
+        counts[sum(1 for edge in DURATION_BUCKETS_HOURS if seconds >= edge * 3600)] += 1
+    return distribution(
+        len(pairs),
+        sum(e for _, e in pairs),
+        sum(s for s, _ in pairs),
+        counts,
+        histogram(s for s, _ in pairs),
+    )
 
 
 def _where(district: str | None) -> str:
@@ -167,6 +178,11 @@ _CLEARANCE_ROWS = (
     "SELECT trade_mode, {sums} FROM kpi_clearance_daily "
     "WHERE {where} GROUP BY trade_mode HAVING sum(released) > 0"
 )
+#: The fine histograms the report reads (percentiles of each group and overall).
+_DELIVERY_HIST = FineHistogram(
+    "delivery_hist", "kpi_delivery_hist", "parcels", ("district_code", "carrier_id")
+)
+_CLEARANCE_HIST = FineHistogram("clearance_hist", "kpi_clearance_hist", "released", ("trade_mode",))
 #: One part's row tuples as an array column `{name}` (`{order}`: its ORDER BY, if any).
 _PART = "ARRAY(SELECT t FROM ({query}) t{order}) AS {name}"
 
@@ -211,7 +227,7 @@ _PARTS = (
 
 def report_sql(district: str | None) -> str:
     """Every rollup aggregate of a period as one statement (one snapshot, one round trip):
-    one array of row tuples per part of _PARTS."""
+    one array of row tuples per part of _PARTS, and the fine histograms' arrays."""
     where = _where(district)
     arrays = ", ".join(
         _PART.format(
@@ -221,7 +237,9 @@ def report_sql(district: str | None) -> str:
         )
         for part in _PARTS
     )
-    return "SELECT " + arrays
+    hists = (_DELIVERY_HIST, _CLEARANCE_HIST)
+    ctes = ", ".join(h.cte(where) for h in hists)
+    return f"WITH {ctes} SELECT {arrays}, " + ", ".join(h.columns() for h in hists)
 
 
 _REPORT_SQL = {False: report_sql(None), True: report_sql("")}
@@ -271,25 +289,30 @@ def _parcel_figures(rows: list[dict[str, Any]], days: int) -> dict[str, Any]:
     }
 
 
-def _dist(values: dict[str, Any], count: str, events: str) -> dict[str, Any]:
+def _dist(
+    values: dict[str, Any], count: str, events: str, fine: Mapping[int, int]
+) -> dict[str, Any]:
     """A duration distribution from one rollup row (or total): `count` objects timed,
-    `events` behind them, their seconds and bucket counts."""
+    `events` behind them, their seconds and bucket counts, and their fine histogram."""
     return distribution_fields(
         int(values[count]),
         int(values[events]),
         int(values["seconds_sum"]),
         [int(values[b]) for b in _BUCKET_COLUMNS],
+        fine,
     )
 
 
-def _delivery_figures(rows: list[dict[str, Any]]) -> dict[str, Any]:
+def _delivery_figures(rows: list[dict[str, Any]], hist: Histograms) -> dict[str, Any]:
     total = {c: sum(int(r[c]) for r in rows) for c in _DELIVERY_COLUMNS}
 
     groups = [
         {
             "district_code": r["district_code"],
             "carrier_id": r["carrier_id"],
-            "distribution": _dist(r, "timed", "timed_events"),
+            "distribution": _dist(
+                r, "timed", "timed_events", hist.get((r["district_code"], r["carrier_id"]), {})
+            ),
         }
         for r in rows
         if int(r["timed"]) > 0
@@ -299,14 +322,17 @@ def _delivery_figures(rows: list[dict[str, Any]]) -> dict[str, Any]:
             total["locker"], total["point_known"], total["point_events"], SMART_LOCKER_TARGET
         ),
         "pickup_to_delivery": {
-            "overall": _dist(total, "timed", "timed_events"),
+            "overall": _dist(total, "timed", "timed_events", merge(hist.values())),
             "groups": groups,
         },
     }
 
 
 def _customs_figures(
-    declared: list[dict[str, Any]], reasons: list[dict[str, Any]], cleared: list[dict[str, Any]]
+    declared: list[dict[str, Any]],
+    reasons: list[dict[str, Any]],
+    cleared: list[dict[str, Any]],
+    hist: Histograms,
 ) -> dict[str, Any]:
     total = {c: sum(int(r[c]) for r in cleared) for c in _CLEARANCE_COLUMNS}
     d = declared[0]
@@ -318,9 +344,14 @@ def _customs_figures(
             "top_reasons": [{"reason": r["reason"], "declarations": int(r["n"])} for r in reasons],
         },
         "customs_clearance": {
-            "overall": _dist(total, "released", "events"),
+            "overall": _dist(total, "released", "events", merge(hist.values())),
             "by_trade_mode": [
-                {"trade_mode": r["trade_mode"], "distribution": _dist(r, "released", "events")}
+                {
+                    "trade_mode": r["trade_mode"],
+                    "distribution": _dist(
+                        r, "released", "events", hist.get((r["trade_mode"],), {})
+                    ),
+                }
                 for r in cleared
             ],
         },
@@ -338,6 +369,11 @@ async def kpi_report(conn: Reader, start: date, end: date, district: str | None)
         "period": Period(from_date=start, to_date=end, days=days, district=district)
     }
     figures |= _parcel_figures(rows["parcel_rows"], days)
-    figures |= _delivery_figures(rows["delivery_rows"])
-    figures |= _customs_figures(rows["declared_rows"], rows["reason_rows"], rows["clearance_rows"])
+    figures |= _delivery_figures(rows["delivery_rows"], _DELIVERY_HIST.read(result))
+    figures |= _customs_figures(
+        rows["declared_rows"],
+        rows["reason_rows"],
+        rows["clearance_rows"],
+        _CLEARANCE_HIST.read(result),
+    )
     return KpiReport.model_validate(figures)

@@ -32,6 +32,9 @@ Definitions (all dates are calendar days in China Standard Time, `from` and `to`
 - `events` on every figure: how many ledger events (distinct canonical events) of the
   objects in its denominator it rests on. A figure without data has `status="no_data"` and
   `null` values, never 0%.
+- `sample` on every share and distribution: the objects it is over; `sufficient` is false
+  below 30 of them (quanhub.ledger.kpis.percentiles.MIN_SAMPLE), and such a share gives no
+  verdict on its target (`meets_target` null). Percentiles: see Distribution.
 """
 
 from __future__ import annotations
@@ -63,10 +66,16 @@ class ShareFigure(BaseModel):
     share: float | None
     #: The plan's target share, when it sets one.
     target: float | None = None
-    #: Whether `share` reaches `target`; null without target or data.
+    #: Whether `share` reaches `target`; null without target or data, and below the
+    #: minimum sample (a share of 4 parcels says nothing about a target).
     meets_target: bool | None = None
     events: int
     status: FigureStatus
+    #: The objects the share is over (its denominator).
+    sample: int = 0
+    #: False below the minimum sample (quanhub.ledger.kpis.percentiles.MIN_SAMPLE, 30):
+    #: the share is shown as too little data, not as a measure.
+    sufficient: bool = False
 
 
 class CarrierVolume(BaseModel):
@@ -105,12 +114,19 @@ class Distribution(BaseModel):
 
     count: int
     mean_hours: float | None
-    #: Estimated by linear interpolation inside the histogram bucket; null without data.
+    #: Nearest-rank percentiles from the fine histogram, stated as the middle of the fine
+    #: bucket they fall in (10-minute buckets below 72 h, hourly to 360 h, then 360 h):
+    #: within 5 minutes of the true value below 72 h. Null without data.
     p50_hours: float | None
     p90_hours: float | None
     buckets: list[Bucket]
     events: int
     status: FigureStatus
+    p99_hours: float | None = None
+    #: The durations measured (`count`).
+    sample: int = 0
+    #: False below the minimum sample (30): too little data to read as a measure.
+    sufficient: bool = False
 
 
 class DeliveryTimeGroup(BaseModel):
