@@ -15,6 +15,7 @@ from datetime import datetime
 from aiokafka.errors import MessageSizeTooLargeError, RecordListTooLargeError, RecordTooLargeError
 
 from quanhub.common.topics import Topics
+from quanhub.common.tracecontext import TRACEPARENT
 from quanhub.normalizer.deadletter import (
     WITHHELD_TOO_LARGE,
     RecordSizes,
@@ -62,11 +63,12 @@ def as_reference(out: Output, topics: Topics, now: datetime, refusal: str) -> Ou
         partner=out.partner,
         sizes=RecordSizes.of(out.key, out.value, out.headers),  # the refused record's
     )
+    traced = [(k, v) for k, v in out.headers if k == TRACEPARENT]  # the event's trace
     return out._replace(
         topic=topics.dlq,
         key=None,
         value=b"",
-        headers=headers + too_large,
+        headers=headers + too_large + traced,
         error_code="event_too_large",
         error_message=why,
         unmapped=None,

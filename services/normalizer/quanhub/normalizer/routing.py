@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import NamedTuple
 
@@ -17,6 +17,8 @@ from quanhub.common.canonical import event_business_key
 from quanhub.common.consuming import Record
 from quanhub.common.limits import MAX_RECORD_BYTES
 from quanhub.common.topics import Topics
+from quanhub.common.tracecontext import TRACEPARENT, child_traceparent, parse_traceparent
+from quanhub.common.traceids import is_safe_trace_id, new_trace_id
 from quanhub.normalizer.deadletter import (
     MAX_HEADER_TEXT,
     WITHHELD_TOO_LARGE,
@@ -82,6 +84,7 @@ def route(
     their registry principal (see Normalizer.process)."""
     log_append_time = record.timestamp if record.timestamp_type == LOG_APPEND_TIME else None
     owner_code = sources.partner_of(record.topic)
+    incoming = _Incoming.of(record.headers, partner_topic=owner_code is not None)
     decoded = sources.decode(
         record.topic,
         record.value,
@@ -89,7 +92,7 @@ def route(
         header(record.headers, "partner")[:MAX_HEADER_TEXT],  # logged: bounded
         now=now,
         principal=(owners or {}).get(owner_code) if owner_code else None,
-        header_trace_id=header(record.headers, "trace_id") if owner_code else "",
+        header_trace_id=incoming.trace_id,
     )
     result = decoded.result
     kind: str
@@ -105,18 +108,51 @@ def route(
         if size > MAX_OUTPUT_BYTES:
             why = f"its canonical event is {size} bytes, over {MAX_OUTPUT_BYTES}"
             too_large = DeadLetter("event_too_large", why)
-            return _dead_letter(record, decoded, kind, too_large, now, topics)
+            return _dead_letter(record, decoded, kind, too_large, now, topics, incoming)
         return Output(
             topic=topics.canonical,
             key=outcome.key,
             value=canonical,
-            headers=[("event_id", event.event_id.encode()), ("kind", kind.encode())],
+            headers=[
+                ("event_id", event.event_id.encode()),
+                ("kind", kind.encode()),
+                incoming.traceparent(event.trace_id),
+            ],
             kind=kind,
             partner=decoded.partner,
             source=(record.topic, record.partition, record.offset),
             unmapped=outcome.unmapped,
         )
-    return _dead_letter(record, decoded, kind, outcome, now, topics)
+    return _dead_letter(record, decoded, kind, outcome, now, topics, incoming)
+
+
+class _Incoming(NamedTuple):
+    """The trace context a consumed record brings: a safe trace-id from its `traceparent`
+    (a partner record's `trace_id` header after it) and the sampling decision."""
+
+    trace_id: str
+    sampled: bool
+
+    @classmethod
+    def of(cls, headers: Sequence[tuple[str, bytes]] | None, *, partner_topic: bool) -> _Incoming:
+        parsed = parse_traceparent(header(headers, TRACEPARENT))
+        trace_id = parsed.trace_id if parsed and is_safe_trace_id(parsed.trace_id) else ""
+        if not trace_id and partner_topic:
+            trace_id = header(headers, "trace_id")
+        return cls(trace_id, parsed.sampled if parsed else True)
+
+    def traceparent(self, trace_id: str) -> tuple[str, bytes]:
+        """The output record's header: trace `trace_id`, a new span of the normalizer's."""
+        return TRACEPARENT, child_traceparent(trace_id, sampled=self.sampled).encode()
+
+    def dead_letter_trace(self, decoded: Decoded) -> str:
+        """A dead letter's trace: its envelope's when safe, else the record's, else new."""
+        result = decoded.result
+        if isinstance(result, cpb.RawEnvelope):
+            for given in (result.trace_id, result.event.trace_id):
+                if given and is_safe_trace_id(given):
+                    return given
+        return self.trace_id if is_safe_trace_id(self.trace_id) else new_trace_id()
 
 
 _STEP = re.compile(r"([a-z_]+)(?:\[([0-9]+)\])?")
@@ -158,7 +194,13 @@ def _withheld(value: bytes, fields: tuple[str, ...]) -> cpb.RawEnvelope:
 
 
 def _dead_letter(  # noqa: PLR0917 - the pieces route() already holds
-    record: Record, decoded: Decoded, kind: str, outcome: DeadLetter, now: datetime, topics: Topics
+    record: Record,
+    decoded: Decoded,
+    kind: str,
+    outcome: DeadLetter,
+    now: datetime,
+    topics: Topics,
+    incoming: _Incoming,
 ) -> Output:
     if decoded.dead_letter_value is None:
         value, key, original = record.value or b"", record.key, record.headers
@@ -185,11 +227,13 @@ def _dead_letter(  # noqa: PLR0917 - the pieces route() already holds
         replay_topic=decoded.replay_topic,
         not_replayable=decoded.not_replayable,
     )
-    headers = headers_with(payload_withheld=decoded.payload_withheld)
+    traced = incoming.traceparent(incoming.dead_letter_trace(decoded))
+    headers = [*headers_with(payload_withheld=decoded.payload_withheld), traced]
     if record_bytes(key, value, headers) > MAX_OUTPUT_BYTES:
         # A reference: where the source record is, why, and its sizes (the source keeps it).
         key, value = None, b""
-        headers = headers_with(payload_withheld=WITHHELD_TOO_LARGE, key_withheld=WITHHELD_TOO_LARGE)
+        withheld = WITHHELD_TOO_LARGE
+        headers = [*headers_with(payload_withheld=withheld, key_withheld=withheld), traced]
     return Output(
         topic=topics.dlq,
         key=key,

@@ -11,8 +11,8 @@ only; any other form (JSON too) is undecodable. A partner record is dead-lettere
 protected form only: the protected envelope, the business key of the protected event, and
 none of the record's own key or headers (the partner wrote them; the source topic keeps
 them). A trace id is kept only in a form that cannot carry text (quanhub.common.traceids):
-the event's own wins, then the record's `trace_id` header, as at the gateway the event's
-wins over the request's `X-Trace-Id`.
+the event's own wins, then the record's `traceparent` header's, then its `trace_id`
+header, as at the gateway the event's wins over the request's `traceparent`/`X-Trace-Id`.
 """
 
 from __future__ import annotations
@@ -106,12 +106,15 @@ class Sources:
         one (LogAppendTime: stable across redeliveries), else `now`; never the partner's
         own CreateTime, which the partner controls. `principal` is the partner topic's
         owner from the registry (None: unknown or disabled); it must be allowed to publish
-        the event exactly as through the gateway. `header_trace_id` is a partner record's
-        `trace_id` header, kept for an event without a trace id of its own when it is safe.
+        the event exactly as through the gateway. `header_trace_id` is the record's
+        trace-id from its headers (routing: `traceparent`, then a partner record's
+        `trace_id`), kept for an event without a trace id of its own when it is safe.
         """
         partner = self.partner_of(topic)
         if partner is None:
             result = decode_envelope(value)
+            if isinstance(result, cpb.RawEnvelope) and not result.trace_id and header_trace_id:
+                result.trace_id = header_trace_id  # normalize() keeps it only when safe
             who = result.partner_code if isinstance(result, cpb.RawEnvelope) else header_partner
             return Decoded(result, who or header_partner, None, "", payload_withheld="")
         event = ipb.Event()
