@@ -16,7 +16,7 @@ from quanhub.common.topics import EventKind, Topics
 from quanhub.common.tracecontext import TraceParent, parse_traceparent
 from quanhub.common.traceids import is_safe_trace_id
 from quanhub.ingest.v1 import ingest_pb2 as ipb
-from quanhub.normalizer.deadletter import header
+from quanhub.normalizer.deadletter import header, read_dead_letter
 from quanhub.normalizer.routing import route
 from quanhub.normalizer.sources import Sources
 
@@ -146,3 +146,12 @@ def test_an_undecodable_record_s_dead_letter_gets_a_trace_of_the_hub_s(
     parent = _parent(out.headers)
     assert is_safe_trace_id(parent.trace_id)
     assert parent.trace_id != UNSAFE
+
+
+def test_a_dead_letter_read_back_keeps_its_trace_for_a_replay() -> None:
+    headers = (("traceparent", f"00-{TRACE}-{SPAN}-01".encode()),)
+    record = Record(_raw(_parcel(waybill=""), TRACE), TOPICS.raw(EventKind.PARCEL), headers)
+    out = route(record, SOURCES, TOPICS, NOW, OWNERS)
+    assert read_dead_letter(0, 0, out.key, out.value, out.headers).trace_id == TRACE
+    unsafe = [("traceparent", f"00-{UNSAFE}-{SPAN}-01".encode())]
+    assert read_dead_letter(0, 0, None, b"", unsafe).trace_id == ""

@@ -8,7 +8,8 @@ when it is not the source topic), payload_withheld (the value was dropped, and w
 `personal-data` when it held clear personal data, `too-large` when it would not fit a Kafka
 record), key_withheld (`too-large`: the key was dropped too, so the dead letter is only a
 *reference* to the source record) and not_replayable (the reason it must never be
-re-driven, e.g. its publisher was not allowed).
+re-driven, e.g. its publisher was not allowed); the routing adds traceparent (the event's
+trace, or one of the hub's: quanhub.common.tracecontext).
 
 Every header is bounded: the source record's own headers are never copied (only a valid
 first_seen is kept), and values read from it are cut, so a dead letter's headers stay a few
@@ -21,6 +22,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple
+
+from quanhub.common.tracecontext import TRACEPARENT, safe_trace_id_of
 
 __all__ = [
     "DeadLetterRecord",
@@ -161,6 +164,8 @@ class DeadLetterRecord:
     key_withheld: str = ""
     #: The source record's sizes, as written (RecordSizes), or "" from older dead letters.
     original_sizes: str = ""
+    #: The dead letter's trace-id (its traceparent's), or "" from older dead letters.
+    trace_id: str = ""
 
     @property
     def target_topic(self) -> str:
@@ -223,4 +228,5 @@ def read_dead_letter(
         not_replayable=header(headers, "not_replayable"),
         key_withheld=header(headers, "key_withheld"),
         original_sizes=header(headers, "original_sizes"),
+        trace_id=safe_trace_id_of(header(headers, TRACEPARENT)),
     )

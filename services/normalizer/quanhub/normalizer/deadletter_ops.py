@@ -11,6 +11,8 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from quanhub.common.kafka import make_producer
 from quanhub.common.settings import KafkaSettings
 from quanhub.common.topics import Topics
+from quanhub.common.tracecontext import TRACEPARENT, child_traceparent
+from quanhub.common.traceids import new_trace_id
 from quanhub.normalizer.deadletter import DeadLetterRecord, read_dead_letter
 
 __all__ = ["Replayed", "read_dead_letters", "replay", "select"]
@@ -96,8 +98,9 @@ async def replay(settings: KafkaSettings, records: Iterable[DeadLetterRecord]) -
     not_replayable (an unauthorised publisher's event must never reach a raw topic, which
     the normalizer trusts).
 
-    The original key and bytes go back unchanged with `partner`, `first_seen` and
-    `replayed_from` headers, so a record that fails again keeps its first-seen time.
+    The original key and bytes go back unchanged with `partner`, `first_seen`,
+    `replayed_from` and `traceparent` (the dead letter's trace, a new span) headers, so a
+    record that fails again keeps its first-seen time and its trace.
     """
     ready: list[DeadLetterRecord] = []
     refused: list[tuple[DeadLetterRecord, str]] = []
@@ -118,6 +121,7 @@ async def replay(settings: KafkaSettings, records: Iterable[DeadLetterRecord]) -
                 ("partner", r.partner.encode()),
                 ("first_seen", r.first_seen.encode()),
                 ("replayed_from", f"{dlq}:{r.offset}".encode()),
+                (TRACEPARENT, child_traceparent(r.trace_id or new_trace_id()).encode()),
             ]
             await producer.send_and_wait(r.target_topic, r.value, key=r.key, headers=headers)
             sent += 1
