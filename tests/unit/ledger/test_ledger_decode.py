@@ -156,3 +156,20 @@ def test_spec_keyed_receipts_land_on_the_declaration_they_answer() -> None:
     assert rows[2].declaration_id == rows[3].declaration_id
     assert rows[2].declaration_id == declaration_id("JNPAY", "WAYBILL", "SF1000001")
     assert [r.is_receipt for r in rows] == [False, True, False, True]
+
+
+def test_the_row_s_trace_id_is_the_event_s_or_its_traceparent_s() -> None:
+    trace, other = "4bf92f3577b34da6a3ce929d0e0e4736", "0af76519a6cd43dd8448eb211c8a319c"
+    header = [("traceparent", f"00-{other}-00f067aa0ba902b7-01".encode())]
+    event = parcel_event("e9", waybill_no="X1", status="IN_TRANSIT", occurred_at=T)
+    event.trace_id = trace
+    value = event.SerializeToString()
+    row = decode(value, topic="t", partition=0, offset=0, recorded_at=NOW, headers=header)
+    assert row.trace_id == trace
+    event.trace_id = ""
+    value = event.SerializeToString()
+    row = decode(value, topic="t", partition=0, offset=0, recorded_at=NOW, headers=header)
+    assert row.trace_id == other
+    unsafe = [("traceparent", b"00-37010219900101123400000000000abc-00f067aa0ba902b7-01")]
+    row = decode(value, topic="t", partition=0, offset=0, recorded_at=NOW, headers=unsafe)
+    assert row.trace_id == ""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -23,6 +24,7 @@ from quanhub.common.canonical import (
     customs_message,
     normalize_waybill,
 )
+from quanhub.common.tracecontext import TRACEPARENT, safe_trace_id_of
 from quanhub.ledger.errors import UndecodableEvent
 from quanhub.ledger.precedence import precedence
 from quanhub.ledger.store.rows import LedgerRow
@@ -82,9 +84,18 @@ _BODY_SCALARS: dict[type, tuple[str, ...]] = {
 
 
 def decode(
-    value: bytes | None, *, topic: str, partition: int, offset: int, recorded_at: datetime
+    value: bytes | None,
+    *,
+    topic: str,
+    partition: int,
+    offset: int,
+    recorded_at: datetime,
+    headers: Sequence[tuple[str, bytes]] = (),
 ) -> LedgerRow:
-    """Parse one canonical record into a ledger row; UndecodableEvent if it is not usable."""
+    """Parse one canonical record into a ledger row; UndecodableEvent if it is not usable.
+
+    The row's trace id is the event's; an event without one (the normalizer always sets
+    it) takes the safe trace-id of the record's `traceparent` header."""
     if not value:
         raise UndecodableEvent("empty record value")
     event = cpb.CanonicalEvent()
@@ -122,7 +133,7 @@ def decode(
         occurred_at=occurred_at,
         received_at=_instant(event.received_at) or recorded_at,
         recorded_at=recorded_at,
-        trace_id=event.trace_id,
+        trace_id=event.trace_id or _header_trace_id(headers),
         phase=prec.phase,
         rank=prec.rank,
         canonical=value,
@@ -135,6 +146,13 @@ def decode(
     if row.has_nul():
         raise UndecodableEvent("a text field contains a NUL character")
     return row
+
+
+def _header_trace_id(headers: Sequence[tuple[str, bytes]]) -> str:
+    for name, value in headers:
+        if name == TRACEPARENT:
+            return safe_trace_id_of(value)
+    return ""
 
 
 _EMPTY: dict[str, Any] = {

@@ -17,6 +17,7 @@ class Record(NamedTuple):
     partition: int
     offset: int
     value: bytes | None
+    headers: tuple[tuple[str, bytes], ...] = ()
 
 
 def test_bad_records_are_isolated_and_offsets_still_advance() -> None:

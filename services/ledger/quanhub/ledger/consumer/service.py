@@ -49,7 +49,12 @@ def decode_batch(
         try:
             rows.append(
                 decode(
-                    record.value, topic=topic, partition=partition, offset=offset, recorded_at=now
+                    record.value,
+                    topic=topic,
+                    partition=partition,
+                    offset=offset,
+                    recorded_at=now,
+                    headers=record.headers,
                 )
             )
         except UndecodableEvent as exc:
