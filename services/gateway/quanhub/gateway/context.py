@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from quanhub.common.access import KeyAuthenticator
+from quanhub.common.access.push import PushChannels
 from quanhub.common.clock import Clock
 from quanhub.common.ratelimit import RateLimiter
 from quanhub.common.topics import Topics
@@ -34,6 +35,8 @@ class GatewayContext:
     #: One thread on which large bodies are built and judged, off the event loop.
     worker: Executor
     authenticator: KeyAuthenticator
+    #: The partners' push channels (POST /v1/inbound/{format}/{partner}), cached per process.
+    push_channels: PushChannels
     #: The native fast path for protobuf bodies; None: Python does all of it.
     fast_path: FastPath | None = None
 

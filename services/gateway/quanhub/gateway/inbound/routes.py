@@ -19,7 +19,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from quanhub.common.access.model import PARTNER_CODE
-from quanhub.common.access.push import PushChannel, PushChannels, push_secret
+from quanhub.common.access.push import PushChannel, push_secret
 from quanhub.common.errors import DependencyUnavailable
 from quanhub.common.pii import EnvelopeWriter
 from quanhub.common.traceids import new_trace_id
@@ -65,14 +65,13 @@ def _answer(status: int, ok: bool, message: str) -> Response:
     return Response(orjson.dumps(body), status, media_type="application/json")
 
 
-async def _channel(request: Request, partner: str) -> PushChannel | None:
+async def _channel(ctx: GatewayContext, partner: str) -> PushChannel | None:
     """The partner's channel; None for no such channel (or a code no partner can have:
     refused in Kuaidi100's answer, not by path validation)."""
     code = partner.strip().upper()
     if not PARTNER_CODE.fullmatch(code):
         return None
-    channels: PushChannels = request.app.state.push_channels
-    return await channels.find(code, "kuaidi100")
+    return await ctx.push_channels.find(code, "kuaidi100")
 
 
 async def _read_form(request: Request, limit: int) -> dict[str, list[str]]:
@@ -146,7 +145,7 @@ async def kuaidi100_push(
     started = time.perf_counter()
     bound = log.bind(partner=partner, push_format="kuaidi100")
     try:
-        channel = await _channel(request, partner)
+        channel = await _channel(ctx, partner)
         if channel is None:
             raise PushRefused(401, "bad_signature", "no push channel, or a bad signature")
         decision = ctx.limiter.peek(channel.principal.partner_code)
