@@ -12,7 +12,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from quanhub.common.access import Authenticator
-from quanhub.common.clock import SystemClock
+from quanhub.common.clock import Clock, SystemClock
 from quanhub.common.db import create_pool
 from quanhub.common.http import install_problem_handlers
 from quanhub.common.server import HttpServerSettings, server_config
@@ -30,7 +30,11 @@ class _Context:
     authenticator: Authenticator
 
 
-def make_app(database: DatabaseSettings, settings: FeedSettings) -> FastAPI:
+def make_app(
+    database: DatabaseSettings, settings: FeedSettings, *, clock: Clock | None = None
+) -> FastAPI:
+    """The app; `clock` is the feed routes' (the keys' expiry keeps the real one)."""
+
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         pool = await create_pool(database)
@@ -40,7 +44,7 @@ def make_app(database: DatabaseSettings, settings: FeedSettings) -> FastAPI:
 
     app = FastAPI(lifespan=lifespan)
     install_problem_handlers(app)
-    app.include_router(feeds_router(database, settings))
+    app.include_router(feeds_router(database, settings, clock=clock))
     return app
 
 

@@ -24,7 +24,7 @@ from quanhub.ledger.feeds.model import FeedEvent, batch_events
 # The statements, in the order the functions below run them.
 _CLAIM_DUE = """
 SELECT s.id, s.partner_code, s.url, s.kinds, s.secret, s.cursor_seq, s.failures, s.signature,
-       s.format
+       s.format, s.previous_secret, s.previous_secret_expires_at
 FROM feed_subscriptions s
 CROSS JOIN LATERAL (
     SELECT count(*) AS busy FROM feed_subscriptions l
@@ -96,6 +96,17 @@ class Claimed:
     failures: int
     signature: str = "quanhub"
     format: str = "quanhub"
+    #: The secret a rotation replaced, and until when it still signs (both or neither).
+    previous_secret: str | None = None
+    previous_secret_expires_at: datetime | None = None
+
+    def signing_secrets(self, now: datetime) -> tuple[str, ...]:
+        """The secrets that sign an attempt made at `now`: the current one, then the
+        replaced one while its overlap lasts."""
+        expires = self.previous_secret_expires_at
+        if self.previous_secret is None or expires is None or now >= expires:
+            return (self.secret,)
+        return (self.secret, self.previous_secret)
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,6 +151,8 @@ def _claimed(row: Record) -> Claimed:
         failures=row["failures"],
         signature=row["signature"],
         format=row["format"],
+        previous_secret=row["previous_secret"],
+        previous_secret_expires_at=row["previous_secret_expires_at"],
     )
 
 

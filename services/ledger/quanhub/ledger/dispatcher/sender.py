@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from uuid import UUID
 
@@ -67,8 +68,10 @@ class Sender:
         events: bytes,
         signature: str = "quanhub",
         envelope: str = "quanhub",
+        previous_secrets: Sequence[str] = (),
     ) -> Outcome:
-        """Sign and POST one delivery; never raises for what the subscriber does."""
+        """Sign and POST one delivery; never raises for what the subscriber does. Secrets
+        still in a rotation's overlap (`previous_secrets`) sign it too, after `secret`."""
         started = time.monotonic()
         if envelope == "cloudevents":
             body, content_type = cloudevents_batch(events), CLOUDEVENTS_CONTENT_TYPE
@@ -85,9 +88,11 @@ class Sender:
             SUBSCRIPTION_ID_HEADER: str(subscription_id),
         }
         if signature == STANDARD_WEBHOOKS:
-            headers.update(standard_headers(secret, str(delivery_id), timestamp, body))
+            headers.update(
+                standard_headers(secret, str(delivery_id), timestamp, body, previous_secrets)
+            )
         else:
-            headers[SIGNATURE_HEADER] = signature_header(secret, timestamp, body)
+            headers[SIGNATURE_HEADER] = signature_header(secret, timestamp, body, previous_secrets)
         try:
             async with asyncio.timeout(self._deadline):
                 status = await self._post(url, body, headers)

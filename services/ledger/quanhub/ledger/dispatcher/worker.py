@@ -293,9 +293,13 @@ class Dispatcher:
 
     async def _deliver(self, claimed: Claimed, pending: PendingDelivery) -> Outcome:
         if not is_kafka(claimed.url):
+            # The overlap is judged at the attempt, not at the claim: a retry after the
+            # window carries the new secret's signature only.
+            current, *previous = claimed.signing_secrets(self._clock.now())
             return await self._sender.send(
                 url=claimed.url,
-                secret=claimed.secret,
+                secret=current,
+                previous_secrets=previous,
                 signature=claimed.signature,
                 envelope=claimed.format,
                 subscription_id=claimed.id,

@@ -1,4 +1,5 @@
-"""The subscriptions API: create, list, read, delete, resume, replay, delivery log, redeliver."""
+"""The subscriptions API: create, list, read, delete, resume, replay, rotate the secret,
+delivery log, redeliver."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import base64
 import binascii
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -24,6 +25,8 @@ from quanhub.ledger.feeds.schemas import (
     DeliveryOut,
     DeliveryPage,
     Replay,
+    SecretRotated,
+    SecretRotation,
     SubscriptionCreate,
     SubscriptionCreated,
     SubscriptionOut,
@@ -99,7 +102,8 @@ _RESPONSES: dict[int | str, dict[str, Any]] = {
     403: {"description": "The caller's role receives no events (analyst)", **_PROBLEM},
     404: {"description": "No such subscription or delivery of this partner", **_PROBLEM},
     409: {
-        "description": "The partner holds the most subscriptions allowed, or a second kafka one",
+        "description": "The partner holds the most subscriptions allowed, or a second kafka "
+        "one; or a secret rotation of a kafka subscription (it has no secret)",
         **_PROBLEM,
     },
     422: {"description": "A body or parameter the API refuses", **_PROBLEM},
@@ -109,7 +113,9 @@ _RESPONSES: dict[int | str, dict[str, Any]] = {
 router = APIRouter(prefix="/v1/subscriptions", tags=["subscriptions"], responses=_RESPONSES)
 
 
-@router.post("", status_code=201, response_model=SubscriptionCreated)
+@router.post(
+    "", status_code=201, response_model=SubscriptionCreated, response_model_exclude_unset=True
+)
 async def create(
     body: SubscriptionCreate, principal: FreshPrincipalDep, runtime: RuntimeDep
 ) -> SubscriptionCreated:
@@ -118,7 +124,7 @@ async def create(
     (`whsec_…`) once; store it to verify `Quanhub-Signature` (or, with `"signature":
     "standard-webhooks"`, `webhook-signature`) on every delivery. A kafka
     subscription grants the partner's SCRAM user READ on its feed topic and on consumer
-    groups named after it; a partner holds at most one."""
+    groups named after it; a partner holds at most one, and its answer has no secret."""
     _receiver(principal)
     kafka = body.transport == "kafka"
     url = KAFKA_URL if kafka else str(body.url)
@@ -144,6 +150,7 @@ async def create(
         start = body.after_seq
         if start is None:
             start = await runtime.source.head(conn)
+        # Kafka records are not signed, but the column is NOT NULL: an unused random value.
         secret = new_secret(body.signature)
         sub = await store.create_subscription(
             conn,
@@ -161,7 +168,10 @@ async def create(
             # Granted before the row commits: a refused grant leaves no subscription.
             with _edge():
                 await runtime.acls.grant(principal.partner_code)
-    return SubscriptionCreated(**SubscriptionOut.of(sub).model_dump(), secret=secret)
+    created = SubscriptionCreated(**SubscriptionOut.of(sub).model_dump())
+    if not kafka:
+        created.secret = secret  # set only here, so exclude_unset leaves it out for kafka
+    return created
 
 
 @router.get("", response_model=SubscriptionPage)
@@ -246,6 +256,39 @@ async def replay(
                 now=runtime.clock.now(),
             )
     return SubscriptionOut.of(sub)
+
+
+@router.post("/{subscription_id}/rotate-secret", response_model=SecretRotated)
+async def rotate_secret(
+    subscription_id: UUID,
+    principal: FreshPrincipalDep,
+    runtime: RuntimeDep,
+    body: SecretRotation | None = None,
+) -> SecretRotated:
+    """Issue a new signing secret (`whsec_…`, shown this once). For `overlap_seconds`
+    (default 24 hours, at most 7 days) every delivery carries two signatures, the new
+    secret's first, then the old one's: two `v1=` entries in `Quanhub-Signature`, or two
+    space-separated `v1,` entries in `webhook-signature`. Receivers verify with either key
+    meanwhile; afterwards only the new one signs. Rotating again during an overlap retires
+    the older secret at once. A kafka subscription has no secret (409)."""
+    overlap = timedelta(seconds=(body or SecretRotation()).overlap_seconds)
+    with _edge():
+        async with runtime.pool.acquire() as conn:
+            sub = await store.get_subscription(conn, principal.partner_code, subscription_id)
+            if is_kafka(sub.url):
+                raise Problem(
+                    409, "subscription_not_signed", "kafka subscriptions have no signing secret"
+                )
+            secret = new_secret(sub.signature)
+            sub = await store.rotate_secret(
+                conn,
+                principal.partner_code,
+                subscription_id,
+                secret=secret,
+                overlap=overlap,
+                now=runtime.clock.now(),
+            )
+    return SecretRotated(**SubscriptionOut.of(sub).model_dump(), secret=secret)
 
 
 @router.get("/{subscription_id}/deliveries", response_model=DeliveryPage)

@@ -62,6 +62,9 @@ class Subscription:
     signature: str = "quanhub"
     #: How a batch is enveloped: "quanhub" (delivery_body) or "cloudevents" (cloudevents_batch).
     format: str = "quanhub"
+    #: Until when the secret a rotation replaced also signs deliveries (None: never rotated
+    #: with an overlap).
+    previous_secret_expires_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

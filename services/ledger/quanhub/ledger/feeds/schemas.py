@@ -10,6 +10,7 @@ from pydantic import AnyUrl, BaseModel, ConfigDict, Field, model_validator
 
 from quanhub.ledger.feeds.kafka_feed import is_kafka
 from quanhub.ledger.feeds.model import Delivery, Subscription
+from quanhub.ledger.feeds.signing import DEFAULT_OVERLAP_SECONDS, MAX_OVERLAP_SECONDS
 
 Kind = Literal["order", "parcel", "customs"]
 #: Ledger sequences are PostgreSQL bigints; a larger number could never name one.
@@ -90,6 +91,10 @@ class SubscriptionOut(BaseModel):
     failures: int = Field(description="Consecutive failed attempts of the oldest pending batch.")
     next_attempt_at: datetime
     paused_reason: str | None
+    previous_secret_expires_at: datetime | None = Field(
+        description="After a secret rotation: until when the replaced secret also signs "
+        "deliveries (a second signature, after the new secret's); null if never rotated."
+    )
     created_at: datetime
     updated_at: datetime
 
@@ -109,16 +114,42 @@ class SubscriptionOut(BaseModel):
             failures=sub.failures,
             next_attempt_at=sub.next_attempt_at,
             paused_reason=sub.paused_reason,
+            previous_secret_expires_at=sub.previous_secret_expires_at,
             created_at=sub.created_at,
             updated_at=sub.updated_at,
         )
 
 
 class SubscriptionCreated(SubscriptionOut):
-    """A new subscription with its signing secret: shown this once, never again (Kafka
-    deliveries are not signed: the broker's SASL identity and ACLs authenticate them)."""
+    """A new subscription with, for a webhook, its signing secret: shown this once, never
+    again. A kafka subscription's answer has no `secret`: its records are not signed (the
+    broker's SASL identity and ACLs authenticate them)."""
 
-    secret: str
+    secret: str | None = Field(
+        default=None,
+        description="The webhook signing secret (`whsec_…`), shown this once. Absent for "
+        "transport kafka.",
+    )
+
+
+class SecretRotation(BaseModel):
+    """How long the secret being replaced keeps signing deliveries beside the new one."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    overlap_seconds: int = Field(
+        default=DEFAULT_OVERLAP_SECONDS,
+        ge=0,
+        le=MAX_OVERLAP_SECONDS,
+        description="Seconds during which deliveries carry the old secret's signature too "
+        "(after the new one's), so receivers can switch keys; 0 retires it at once.",
+    )
+
+
+class SecretRotated(SubscriptionOut):
+    """The subscription with its new signing secret, shown this once."""
+
+    secret: str = Field(description="The new signing secret (`whsec_…`), shown this once.")
 
 
 class SubscriptionPage(BaseModel):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from uuid import UUID
 
 from asyncpg import Record
@@ -20,33 +20,50 @@ INSERT INTO feed_subscriptions
      next_attempt_at, created_at, updated_at, signature, format)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $8, $9, $10)
 RETURNING id, partner_code, url, kinds, description, status, cursor_seq, next_attempt_at,
-       failures, paused_reason, created_at, updated_at, signature, format"""
+       failures, paused_reason, created_at, updated_at, signature, format,
+       previous_secret_expires_at"""
 _LIST_SUBSCRIPTIONS = """
 SELECT id, partner_code, url, kinds, description, status, cursor_seq, next_attempt_at,
-       failures, paused_reason, created_at, updated_at, signature, format FROM feed_subscriptions
+       failures, paused_reason, created_at, updated_at, signature, format,
+       previous_secret_expires_at FROM feed_subscriptions
 WHERE partner_code = $1 AND status <> 'deleted'
   AND ($2::timestamptz IS NULL OR (created_at, id) < ($2, $3))
 ORDER BY created_at DESC, id DESC LIMIT $4"""
 _GET_SUBSCRIPTION = """
 SELECT id, partner_code, url, kinds, description, status, cursor_seq, next_attempt_at,
-       failures, paused_reason, created_at, updated_at, signature, format FROM feed_subscriptions
+       failures, paused_reason, created_at, updated_at, signature, format,
+       previous_secret_expires_at FROM feed_subscriptions
 WHERE id = $1 AND partner_code = $2 AND status <> 'deleted'"""
 _LOCK_SUBSCRIPTION = _GET_SUBSCRIPTION + " FOR UPDATE"
 _DELETE_SUBSCRIPTION = """
 UPDATE feed_subscriptions SET status = 'deleted', updated_at = $2 WHERE id = $1
 RETURNING id, partner_code, url, kinds, description, status, cursor_seq, next_attempt_at,
-       failures, paused_reason, created_at, updated_at, signature, format"""
+       failures, paused_reason, created_at, updated_at, signature, format,
+       previous_secret_expires_at"""
 _RESUME_SUBSCRIPTION = """
 UPDATE feed_subscriptions
 SET status = 'active', failures = 0, paused_reason = NULL, next_attempt_at = $2, updated_at = $2
 WHERE id = $1
 RETURNING id, partner_code, url, kinds, description, status, cursor_seq, next_attempt_at,
-       failures, paused_reason, created_at, updated_at, signature, format"""
+       failures, paused_reason, created_at, updated_at, signature, format,
+       previous_secret_expires_at"""
 _REPLAY_SUBSCRIPTION = """
 UPDATE feed_subscriptions SET cursor_seq = $2, failures = 0, next_attempt_at = $3, updated_at = $3
 WHERE id = $1
 RETURNING id, partner_code, url, kinds, description, status, cursor_seq, next_attempt_at,
-       failures, paused_reason, created_at, updated_at, signature, format"""
+       failures, paused_reason, created_at, updated_at, signature, format,
+       previous_secret_expires_at"""
+# The replaced secret signs beside the new one until $4 (none at all with a zero overlap);
+# a rotation during an overlap retires the older previous secret at once.
+_ROTATE_KEYS = """
+UPDATE feed_subscriptions
+SET previous_secret = CASE WHEN $4::timestamptz > $3::timestamptz THEN secret END,
+    previous_secret_expires_at = CASE WHEN $4::timestamptz > $3::timestamptz THEN $4 END,
+    secret = $2, updated_at = $3
+WHERE id = $1
+RETURNING id, partner_code, url, kinds, description, status, cursor_seq, next_attempt_at,
+       failures, paused_reason, created_at, updated_at, signature, format,
+       previous_secret_expires_at"""
 _CANCEL_PENDING = """
 UPDATE feed_deliveries SET status = 'cancelled' WHERE subscription_id = $1 AND status = 'pending'"""
 _LIST_DELIVERIES = """
@@ -85,6 +102,7 @@ def subscription_from(row: Record) -> Subscription:
         updated_at=row["updated_at"],
         signature=row["signature"],
         format=row["format"],
+        previous_secret_expires_at=row["previous_secret_expires_at"],
     )
 
 
@@ -213,6 +231,22 @@ async def replay_subscription(
         await get_subscription(conn, partner_code, subscription_id, lock=True)
         await _cancel_pending(conn, subscription_id)
         return await _update(conn, _REPLAY_SUBSCRIPTION, subscription_id, after_seq, now)
+
+
+async def rotate_secret(
+    conn: Conn,
+    partner_code: str,
+    subscription_id: UUID,
+    *,
+    secret: str,
+    overlap: timedelta,
+    now: datetime,
+) -> Subscription:
+    """Make `secret` the subscription's signing secret; the one it replaces keeps signing
+    deliveries (second) until `now + overlap`."""
+    async with conn.transaction():
+        await get_subscription(conn, partner_code, subscription_id, lock=True)
+        return await _update(conn, _ROTATE_KEYS, subscription_id, secret, now, now + overlap)
 
 
 async def list_deliveries(
