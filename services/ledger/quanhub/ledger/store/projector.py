@@ -28,6 +28,7 @@ import structlog
 
 from quanhub.ledger.store.projections import FRESH_COLUMNS, links_sql, refresh_all, touch_sql
 from quanhub.ledger.store.rollups import ADD, RETRACT
+from quanhub.ledger.store.waybill_links import confirm_detected_links_sql
 from quanhub.ledger.store.writer import REFUSED, REFUSED_CODE, AnyConnection, refusal
 
 log = structlog.get_logger(__name__)
@@ -78,6 +79,7 @@ def step_script(first: int, last: int) -> str:
             RETRACT,
             refresh_all(last),
             links_sql("ledger_fresh"),
+            confirm_detected_links_sql("ledger_fresh"),
             ADD,
             _STEP_END.format(last=last, channel=NOTIFY_CHANNEL),
         )

@@ -22,13 +22,20 @@ from quanhub.ledger.store.projections import (
 )
 from quanhub.ledger.store.projector import LOCK_VISIBLE, MOVE_VISIBLE, project_all
 from quanhub.ledger.store.rollups import ADD, COUNT_COLUMN, ROLLUP_TABLES
+from quanhub.ledger.store.waybill_links import confirm_detected_links_sql
 from quanhub.ledger.store.writer import LOCK_APPENDED, AnyConnection, prepare
 
 PROJECTION_TABLES: tuple[str, ...] = ("parcels", "orders", "declarations", "order_parcels")
 ALL_TABLES: tuple[str, ...] = PROJECTION_TABLES + ROLLUP_TABLES
 
 # Writers are stopped (their lock is held), so every event in the ledger is appended.
-_REBUILD = touch_sql(PROJECTABLE_EVENTS) + refresh_all() + links_sql(PROJECTABLE_EVENTS) + ADD
+_REBUILD = (
+    touch_sql(PROJECTABLE_EVENTS)
+    + refresh_all()
+    + links_sql(PROJECTABLE_EVENTS)
+    + confirm_detected_links_sql(PROJECTABLE_EVENTS)
+    + ADD
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,38 @@
+"""SQL that confirms a link whose order named its waybill without the carrier.
+
+A platform may name an order's waybill and leave its carrier out; the normalizer then
+records the carrier detection is sure of (OrderUpdate.detected_carrier_id, carrier_id left
+empty), and such an order event asserts no link by itself: a guess is not the platform's
+word, and an order is shared with a carrier only by its platform's assertion. When the
+carrier's own event names the order with that waybill (a link row from_parcel), both sides
+now agree on the order and the waybill, and detection agrees on the carrier: the link is
+confirmed (from_order set), as if the platform had named the carrier. Nothing is revealed
+that the carrier did not already claim, and a number below the detection threshold
+(quanhub.common.waybills.DETECTION_THRESHOLD) confirms nothing.
+"""
+
+from __future__ import annotations
+
+from quanhub.ledger.store.projections import PROJECTABLE
+
+__all__ = ["confirm_detected_links_sql"]
+
+_CONFIRM = """
+UPDATE order_parcels op SET from_order = true
+WHERE op.from_parcel AND NOT op.from_order
+  AND EXISTS (SELECT 1 FROM {source} WHERE kind IN ('order', 'parcel')
+              AND platform_code = op.platform_code AND order_no = op.order_no)
+  AND EXISTS (SELECT 1 FROM ledger_events e
+              WHERE e.kind = 'order' AND e.platform_code = op.platform_code
+                AND e.order_no = op.order_no AND e.carrier_id = ''
+                AND e.waybill_no = op.waybill_no
+                AND e.body ->> 'detected_carrier_id' = op.carrier_id
+                AND e.seq <= (SELECT max(seq) FROM {source}) AND {projectable});
+"""
+
+
+def confirm_detected_links_sql(source: str) -> str:
+    """Confirm the links of the orders and parcels in `source` (as projections.links_sql
+    takes it) that an order event named by waybill alone, its carrier detected; run after
+    links_sql over the same source."""
+    return _CONFIRM.format(source=source, projectable=PROJECTABLE)
