@@ -1,5 +1,6 @@
 """Delivers a batch to a partner's feed topic: every record acknowledged (acks=all) or the
-attempt failed and the whole batch is produced again later (consumers dedupe by seq)."""
+attempt failed and the whole batch is produced again later (consumers dedupe by seq).
+Records of a CloudEvents subscription carry the binary-mode `ce_` headers too."""
 
 from __future__ import annotations
 
@@ -14,7 +15,12 @@ from aiokafka.errors import KafkaError
 from quanhub.common.kafka import ensure_topics, make_producer
 from quanhub.common.settings import KafkaSettings
 from quanhub.ledger.dispatcher.sender import Outcome
-from quanhub.ledger.feeds.kafka_feed import event_key, feed_topic, feed_topic_spec
+from quanhub.ledger.feeds.kafka_feed import (
+    cloudevent_headers,
+    event_key,
+    feed_topic,
+    feed_topic_spec,
+)
 
 
 class KafkaSink:
@@ -45,8 +51,11 @@ class KafkaSink:
             await self._producer.stop()
             self._producer = None
 
-    async def send(self, *, partner_code: str, delivery_id: UUID, events: bytes) -> Outcome:
-        """Produce each event of the batch; success only when the broker acknowledged all."""
+    async def send(
+        self, *, partner_code: str, delivery_id: UUID, events: bytes, envelope: str = "quanhub"
+    ) -> Outcome:
+        """Produce each event of the batch; success only when the broker acknowledged all.
+        With `envelope="cloudevents"` each record is a CloudEvent in binary mode."""
         started = time.monotonic()
         try:
             producer, topic = await self._ensure(partner_code)
@@ -58,10 +67,11 @@ class KafkaSink:
                     ("seq", str(event["seq"]).encode()),
                     ("delivery_id", str(delivery_id).encode()),
                 ]
+                key = event_key(event)
+                if envelope == "cloudevents":
+                    headers += cloudevent_headers(event, key)
                 acks.append(
-                    await producer.send(
-                        topic, orjson.dumps(event), key=event_key(event), headers=headers
-                    )
+                    await producer.send(topic, orjson.dumps(event), key=key, headers=headers)
                 )
             await asyncio.gather(*acks)
         except (KafkaError, OSError, TimeoutError) as exc:
