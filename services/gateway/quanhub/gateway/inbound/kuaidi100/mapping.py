@@ -17,19 +17,23 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Mapping
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from typing import Any
 
 import orjson
 
+from quanhub.gateway.inbound.shared import (
+    MAX_DESCRIPTION,
+    MAX_LOCATION,
+    PushRefused,
+    china_time,
+    text,
+)
 from quanhub.ingest.v1 import ingest_pb2
 
 __all__ = ["CODE_SYSTEM", "PushRefused", "parcel_events", "verify_and_read"]
 
 CODE_SYSTEM = "kuaidi100"
-#: Kuaidi100's times (`ftime`, `time`: "yyyy-MM-dd HH:mm:ss") are China time.
-_CHINA = timezone(timedelta(hours=8))
-_TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 #: Kuaidi100's basic state names (the `status` word of a scan) and their `state` codes.
 _STATE_OF_WORD = {
     "在途": "0",
@@ -44,18 +48,6 @@ _STATE_OF_WORD = {
     "清关": "8",
     "拒签": "14",
 }
-_MAX_DESCRIPTION = 1024
-_MAX_LOCATION = 256
-
-
-class PushRefused(Exception):
-    """The push is not one the hub may read: `code` says why, `status` is its HTTP answer."""
-
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
 
 
 def verify_and_read(form: Mapping[str, list[str]], salt: str) -> dict[str, Any]:
@@ -76,26 +68,19 @@ def verify_and_read(form: Mapping[str, list[str]], salt: str) -> dict[str, Any]:
     return value
 
 
-def _text(item: Mapping[str, Any], name: str) -> str:
-    value = item.get(name)
-    return value.strip() if isinstance(value, str) else str(value) if value is not None else ""
-
-
 def _scan_time(item: Mapping[str, Any]) -> datetime:
-    text = _text(item, "ftime") or _text(item, "time")
-    try:
-        return datetime.strptime(text, _TIME_FORMAT).replace(tzinfo=_CHINA)
-    except ValueError:
-        raise PushRefused(
-            400, "malformed_push", "a scan's ftime is not yyyy-MM-dd HH:mm:ss"
-        ) from None
+    # Kuaidi100's times (`ftime`, `time`) are China time.
+    at = china_time(text(item, "ftime") or text(item, "time"))
+    if at is None:
+        raise PushRefused(400, "malformed_push", "a scan's ftime is not yyyy-MM-dd HH:mm:ss")
+    return at
 
 
 def _code(item: Mapping[str, Any], newest: bool, state: str) -> str:
-    code = _text(item, "statusCode")
+    code = text(item, "statusCode")
     if code:
         return code
-    word = _STATE_OF_WORD.get(_text(item, "status"))
+    word = _STATE_OF_WORD.get(text(item, "status"))
     if word is not None:
         return word
     return state if newest else ""
@@ -110,13 +95,13 @@ def event_id(carrier: str, waybill: str, at: datetime, code: str) -> str:
 def parcel_events(param: Mapping[str, Any]) -> list[ingest_pb2.Event]:
     """One parcel event per scan of `lastResult.data` whose status is known, oldest first."""
     last = param["lastResult"]
-    carrier, waybill = _text(last, "com"), _text(last, "nu")
+    carrier, waybill = text(last, "com"), text(last, "nu")
     if not carrier or not waybill:
         raise PushRefused(400, "malformed_push", "lastResult needs com and nu")
     data = last.get("data")
     if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
         raise PushRefused(400, "malformed_push", "lastResult.data must be a list of scans")
-    state = _text(last, "state")
+    state = text(last, "state")
     events: list[ingest_pb2.Event] = []
     for position, item in enumerate(data):
         code = _code(item, position == 0, state)
@@ -130,9 +115,9 @@ def parcel_events(param: Mapping[str, Any]) -> list[ingest_pb2.Event]:
         parcel.waybill_no = waybill
         parcel.code_system = CODE_SYSTEM
         parcel.code = code
-        parcel.description = _text(item, "context")[:_MAX_DESCRIPTION]
-        parcel.location = (_text(item, "areaName") or _text(item, "location"))[:_MAX_LOCATION]
-        area = _text(item, "areaCode")
+        parcel.description = text(item, "context")[:MAX_DESCRIPTION]
+        parcel.location = (text(item, "areaName") or text(item, "location"))[:MAX_LOCATION]
+        area = text(item, "areaCode")
         # Kuaidi100's areaCode is a 12-digit code, CN + the six-digit division + padding.
         digits = area.removeprefix("CN")[:6]
         if len(digits) == 6 and digits.isdigit():
