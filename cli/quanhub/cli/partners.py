@@ -215,15 +215,17 @@ def kafka_access(
 @app.command("push-secret")
 def push_secret_(
     code: Annotated[str, typer.Argument(help="Partner code (a carrier)")],
-    fmt: Annotated[str, typer.Option("--format", help="Push format: kuaidi100")] = "kuaidi100",
+    fmt: Annotated[
+        str, typer.Option("--format", help="Push format: kuaidi100 or kdniao")
+    ] = "kuaidi100",
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Issue (or rotate) the partner's push secret for `--format` and print it once.
 
-    Kuaidi100 signs each push with it (the subscription's `salt`); the callback URL is
-    /v1/inbound/kuaidi100/CODE on the gateway. The registry keeps only a nonce: the secret
-    is derived from it with QUANHUB_PII_SECRET, which must be the gateway's. A previous
-    secret stops verifying at once.
+    Kuaidi100 signs each push with it (the subscription's `salt`), Kdniao as the AppKey of
+    its DataSign; the callback URL is /v1/inbound/FORMAT/CODE on the gateway. The registry
+    keeps only a nonce: the secret is derived from it with QUANHUB_PII_SECRET, which must be
+    the gateway's. A previous secret stops verifying at once.
     """
     from quanhub.common.access import get_partner
     from quanhub.common.access.push import PUSH_FORMATS, issue_push_nonce, push_secret

@@ -117,5 +117,5 @@ async def test_the_cli_secret_verifies_and_a_rotation_retires_the_old_one(
     platform = _push_secret_cli(database_settings, "TMALL")
     assert platform.returncode == 1
     assert "not an enabled carrier" in platform.stderr
-    unknown = _push_secret_cli(database_settings, "YTO", "--format", "kdniao")
+    unknown = _push_secret_cli(database_settings, "YTO", "--format", "nosuch")
     assert unknown.returncode == 1

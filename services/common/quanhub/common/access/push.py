@@ -30,11 +30,12 @@ __all__ = [
 ]
 
 #: The push formats the gateway accepts (the `{format}` of the route).
-PUSH_FORMATS = frozenset({"kuaidi100"})
+PUSH_FORMATS = frozenset({"kuaidi100", "kdniao"})
 
 
 def push_secret(master: bytes, partner_code: str, fmt: str, nonce: str) -> str:
-    """The secret (Kuaidi100's `salt`) the partner's `fmt` pushes are signed with."""
+    """The secret (Kuaidi100's `salt`, Kdniao's AppKey) the partner's `fmt` pushes are
+    signed with."""
     label = f"inbound-push\x1f{fmt}\x1f{partner_code}\x1f{nonce}".encode()
     return hmac.new(master, label, hashlib.sha256).hexdigest()[:32]
 
