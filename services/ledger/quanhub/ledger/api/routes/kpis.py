@@ -1,8 +1,9 @@
-"""GET /v1/kpis: the plan's indicators for a period and optionally a district."""
+"""GET /v1/kpis: the plan's indicators; GET /v1/kpis/delivery-times: the Post Bureau's
+delivery measures. Both for a period and optionally a district."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
@@ -13,6 +14,12 @@ from quanhub.common.http import AUTH_PROBLEMS, INVALID_REQUEST, problems
 from quanhub.ledger.api.deps import ClockDep, DatabaseDep, PrincipalDep
 from quanhub.ledger.errors import Forbidden, InvalidQuery
 from quanhub.ledger.kpis.compute import kpi_report
+from quanhub.ledger.kpis.delivery_times import (
+    ALIASES,
+    DIMENSIONS,
+    DeliveryTimesReport,
+    delivery_times,
+)
 from quanhub.ledger.kpis.models import KpiReport
 
 router = APIRouter(prefix="/v1", tags=["indicators"])
@@ -66,11 +73,102 @@ async def kpis(
     values instead of 0%. Definitions: docs/ledger.md and quanhub.ledger.kpis.models.
     """
     _require_kpi_access(principal)
-    today = clock.now().astimezone(ZoneInfo("Asia/Shanghai")).date()
-    end = end or today
+    start, end = _period(clock.now(), start, end, None)
+    return await kpi_report(db, start, end, district)
+
+
+def _period(
+    now: datetime, start: date | None, end: date | None, days: str | None
+) -> tuple[date, date]:
+    """The CST days a request asks for: `from`..`to`, or `period` days ending at `to`, or
+    the last DEFAULT_DAYS days (ending today)."""
+    end = end or now.astimezone(ZoneInfo("Asia/Shanghai")).date()
+    if days is not None:
+        if start is not None:
+            raise InvalidQuery("give `period` or `from`, not both")
+        count = int(days.removesuffix("d"))
+        if not 1 <= count <= MAX_DAYS:
+            raise InvalidQuery(f"a period may span 1 to {MAX_DAYS} days")
+        start = end - timedelta(days=min(count - 1, (end - date.min).days))
     start = start or default_start(end)
     if start > end:
         raise InvalidQuery("`from` is after `to`")
     if (end - start).days + 1 > MAX_DAYS:
         raise InvalidQuery(f"a period may span at most {MAX_DAYS} days")
-    return await kpi_report(db, start, end, district)
+    return start, end
+
+
+_GROUPS = "|".join((*DIMENSIONS, *ALIASES))
+
+
+@router.get(
+    "/kpis/delivery-times",
+    responses=problems(
+        {
+            **AUTH_PROBLEMS,
+            400: "A period or filter that cannot be used",
+            403: "Indicators are for analysts, customs liaisons and admins",
+            422: INVALID_REQUEST,
+        }
+    ),
+)
+async def kpi_delivery_times(
+    *,
+    principal: PrincipalDep,
+    db: DatabaseDep,
+    clock: ClockDep,
+    start: Annotated[date | None, Query(alias="from", description="First day (CST)")] = None,
+    end: Annotated[date | None, Query(alias="to", description="Last day (CST), inclusive")] = None,
+    period: Annotated[
+        str | None,
+        Query(pattern=r"^\d{1,4}d$", description="That many days ending at `to`, e.g. `7d`"),
+    ] = None,
+    carrier: Annotated[
+        str | None, Query(pattern=r"^[A-Za-z0-9_-]{1,32}$", description="Carrier (hub id)")
+    ] = None,
+    district: Annotated[
+        str | None,
+        Query(pattern=r"^\d{2,6}$", description="Destination district code or prefix"),
+    ] = None,
+    origin: Annotated[
+        str | None, Query(pattern=r"^\d{2,6}$", description="Origin district code or prefix")
+    ] = None,
+    lane: Annotated[
+        str | None,
+        Query(pattern=r"^\d{6}-\d{6}$", description="Origin-destination, e.g. 370102-370112"),
+    ] = None,
+    group_by: Annotated[
+        str | None,
+        Query(
+            pattern=rf"^({_GROUPS})(,({_GROUPS}))*$",
+            description="Comma-separated: carrier, district (destination), origin, lane",
+        ),
+    ] = None,
+) -> DeliveryTimesReport:
+    """The State Post Bureau's delivery measures from the ledger, for parcels delivered in
+    the period: 48 h and 72 h on-time rates (share of parcels with a pickup time delivered
+    within 48 / 72 h of it) and full delivery time (全程时限, pickup to first delivered:
+    mean, p50, p90, p99), overall and by carrier, destination district, origin district
+    or lane.
+
+    Percentiles are nearest-rank values of a fine histogram, stated as the middle of their
+    bucket (`percentile_resolution`: 10 minutes below 72 h). Every figure carries its
+    `sample`; below `minimum_sample` (30) it says `too_little_data` with a null value.
+    Days are China Standard Time; the default period is the last 30 days. Definitions:
+    docs/ledger.md and quanhub.ledger.kpis.delivery_times.
+    """
+    _require_kpi_access(principal)
+    start, end = _period(clock.now(), start, end, period)
+    if lane is not None:
+        if origin is not None or district is not None:
+            raise InvalidQuery("give `lane` or `origin`/`district`, not both")
+        origin, district = lane.split("-")
+    return await delivery_times(
+        db,
+        start,
+        end,
+        carrier=carrier.upper() if carrier else None,
+        origin=origin,
+        district=district,
+        group_by=group_by.split(",") if group_by else [],
+    )
