@@ -14,6 +14,7 @@ import asyncpg
 import httpx
 import orjson
 import pytest
+from cloudevents.v1.kafka import KafkaMessage, from_binary
 from confluent_kafka import Consumer, KafkaError
 
 from quanhub.common.access import Role
@@ -159,6 +160,10 @@ async def test_partner_subscribes_and_reads_its_feed_over_scram(
         assert created.status_code == 201, created.text
         sub = created.json()
         assert sub["transport"] == "kafka"
+        assert "secret" not in sub  # kafka records are not signed: no secret to show
+        rotate = await client.post(f"/v1/subscriptions/{sub['id']}/rotate-secret", headers=auth)
+        assert rotate.status_code == 409
+        assert rotate.json()["code"] == "subscription_not_signed"
         again = await client.post("/v1/subscriptions", json={"transport": "kafka"}, headers=auth)
         assert again.status_code == 409
         assert again.json()["code"] == "kafka_subscription_exists"
@@ -202,3 +207,52 @@ async def test_partner_subscribes_and_reads_its_feed_over_scram(
         )
         assert recreated.status_code == 201, recreated.text
         assert await asyncio.to_thread(_topic_error, access, topic) is None
+
+
+async def test_cloudevents_subscription_records_parse_with_the_sdk_kafka_binding(
+    pool: asyncpg.Pool,
+    database_settings: DatabaseSettings,
+    kafka_settings: KafkaSettings,
+    partner: tuple[str, str, PartnerKafkaAccess],
+) -> None:
+    code, key, access = partner
+    topic = feed_topic(kafka_settings, code)
+    auth = {"Authorization": f"Bearer {key}"}
+    app = make_app(database_settings, FeedSettings(kafka=kafka_settings))
+    async with serving(app) as base, httpx.AsyncClient(base_url=base, timeout=30) as client:
+        created = await client.post(
+            "/v1/subscriptions",
+            json={"transport": "kafka", "kinds": ["parcel"], "format": "cloudevents"},
+            headers=auth,
+        )
+        assert created.status_code == 201, created.text
+        sub = created.json()
+        assert (sub["transport"], sub["format"]) == ("kafka", "cloudevents")
+        assert "secret" not in sub
+        seqs = await append_to_ledger(
+            pool, [parcel_event(code, f"CK{n % 2:04d}", n) for n in range(5)]
+        )
+        try:
+            async with dispatching(_settings(database_settings, kafka=kafka_settings)):
+                records = await asyncio.to_thread(_read, access, topic, f"{topic}-ce", len(seqs))
+        finally:
+            await client.delete(f"/v1/subscriptions/{sub['id']}", headers=auth)
+
+    parsed = []
+    for record in records:
+        headers = dict(record.headers() or [])
+        for name in ("ce_specversion", "ce_id", "ce_source", "ce_type", "ce_time", "ce_subject"):
+            assert name in headers, name
+        assert headers["content-type"] == b"application/json"
+        event = from_binary(KafkaMessage(headers, record.key(), record.value()))
+        parsed.append(event)
+        assert event["specversion"] == "1.0"
+        assert event["type"] == "dev.quanhub.parcel.status_changed.v1"
+        assert event["source"] == "/quanhub/ledger"
+        assert event["id"] == event.data["event_id"] == headers["event_id"].decode()
+        assert event["time"] == event.data["occurred_at"]
+        assert event["datacontenttype"] == "application/json"
+        # The subject is the business key the record is keyed (and partitioned) by.
+        assert event["subject"] == record.key().decode() == f"P|{code}|{event.data['waybill_no']}"
+        assert event.data == orjson.loads(record.value())
+    assert sorted(e.data["seq"] for e in parsed) == seqs

@@ -79,9 +79,11 @@ async def test_cloudevents_batches_parse_with_the_sdk_and_verify(
         httpx.AsyncClient(base_url=base, timeout=10) as client,
     ):
         refused = await client.post(
-            "/v1/subscriptions", json={"transport": "kafka", "format": "cloudevents"}, headers=auth
+            "/v1/subscriptions",
+            json={"transport": "kafka", "signature": "standard-webhooks"},
+            headers=auth,
         )
-        assert refused.status_code == 422
+        assert refused.status_code == 422  # kafka records are not signed
         created = await client.post(
             "/v1/subscriptions",
             json={

@@ -7,7 +7,9 @@ from pathlib import Path
 import orjson
 import yaml
 from cloudevents.v1.http import from_http
+from cloudevents.v1.kafka import KafkaMessage, from_binary
 
+from quanhub.ledger.feeds.kafka_feed import cloudevent_headers, event_key
 from quanhub.ledger.feeds.model import (
     CLOUDEVENTS_SOURCE,
     FeedEvent,
@@ -63,3 +65,33 @@ def test_asyncapi_lists_the_type_of_every_kind() -> None:
     )
     listed = doc["components"]["messages"]["feedCloudEvent"]["payload"]["properties"]["type"]
     assert sorted(listed["enum"]) == sorted(cloudevent_type(kind) for kind in ALL_KINDS)
+
+
+def test_kafka_binary_mode_headers_parse_with_the_sdk_kafka_binding() -> None:
+    feed = _event(7, "parcel")
+    document = {**feed.data, "carrier_id": "SF", "waybill_no": "SF1"}
+    key = event_key(document)
+    headers = dict(cloudevent_headers(document, key))
+    assert set(headers) == {
+        "ce_specversion",
+        "ce_id",
+        "ce_source",
+        "ce_type",
+        "ce_time",
+        "ce_subject",
+        "content-type",
+    }
+    event = from_binary(KafkaMessage(headers, key, orjson.dumps(document)))
+    assert event["id"] == "ev-7"
+    assert event["type"] == "dev.quanhub.parcel.status_changed.v1"
+    assert event["source"] == CLOUDEVENTS_SOURCE
+    assert event["subject"] == "P|SF|SF1"
+    assert event["datacontenttype"] == "application/json"
+    assert event.data == document
+    # A webhook batch names the same event with the same attributes.
+    batch = orjson.loads(
+        cloudevents_batch(batch_events([FeedEvent(7, "ev-7", "parcel", document)]))
+    )
+    assert {k: batch[0][k] for k in ("id", "source", "type", "time")} == {
+        k: event[k] for k in ("id", "source", "type", "time")
+    }

@@ -309,7 +309,10 @@ class Dispatcher:
         if self._kafka is None:
             return Outcome(False, None, "the Kafka transport is not enabled", 0)
         return await self._kafka.send(
-            partner_code=claimed.partner_code, delivery_id=pending.id, events=pending.events
+            partner_code=claimed.partner_code,
+            delivery_id=pending.id,
+            events=pending.events,
+            envelope=claimed.format,
         )
 
     async def _record(self, leased: _Leased, outcome: Outcome) -> None:

@@ -5,7 +5,10 @@ A subscription with the `kafka` transport is delivered by the dispatcher like a 
 produced to the partner's own topic `<namespace>.feed.<code>.v1`, one record per event:
 key = the business key (so one object's events stay in one partition, in order), value =
 the same JSON document as SSE and webhooks, headers `event_id`, `kind`, `seq`,
-`delivery_id`. The partner reads it with its SASL/SCRAM user, which holds READ on that
+`delivery_id`. A subscription with `"format": "cloudevents"` gets the same records in
+CloudEvents' Kafka binary mode besides: `ce_specversion`, `ce_id`, `ce_source`, `ce_type`,
+`ce_time`, `ce_subject` (the record key as text) and `content-type` headers, the value
+being the event's data. The partner reads it with its SASL/SCRAM user, which holds READ on that
 topic and on consumer groups named after it (granted with the subscription, kafka_acl.py;
 see docs/feeds.md).
 """
@@ -17,6 +20,7 @@ from typing import Any
 from quanhub.common.canonical import customs_key, order_key, parcel_key
 from quanhub.common.settings import KafkaSettings
 from quanhub.common.topics import Topics, TopicSpec
+from quanhub.ledger.feeds.model import cloudevent_attributes
 
 #: The stored URL of a Kafka-transport subscription (the topic follows from the partner).
 KAFKA_URL = "kafka:"
@@ -62,3 +66,13 @@ def event_key(event: dict[str, Any]) -> bytes:
     return customs_key(
         event.get("source_partner", ""), event.get("cop_no", ""), event.get("order_no", "")
     )
+
+
+def cloudevent_headers(event: dict[str, Any], key: bytes) -> list[tuple[str, bytes]]:
+    """The CloudEvents Kafka binary-mode headers of a feed record: `ce_` + each context
+    attribute, `ce_subject` the business key the record is keyed by, and `content-type`
+    naming the value's media type (the binding's `datacontenttype`)."""
+    attributes = {**cloudevent_attributes(event), "subject": key.decode()}
+    headers = [(f"ce_{name}", value.encode()) for name, value in attributes.items()]
+    headers.append(("content-type", b"application/json"))
+    return headers

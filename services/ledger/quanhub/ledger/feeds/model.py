@@ -122,15 +122,20 @@ def cloudevents_batch(events: bytes) -> bytes:
     documents: list[dict[str, Any]] = orjson.loads(events)
     return orjson.dumps(
         [
-            {
-                "specversion": "1.0",
-                "id": doc["event_id"],
-                "source": CLOUDEVENTS_SOURCE,
-                "type": cloudevent_type(doc["kind"]),
-                "time": doc["occurred_at"],
-                "datacontenttype": "application/json",
-                "data": doc,
-            }
+            {**cloudevent_attributes(doc), "datacontenttype": "application/json", "data": doc}
             for doc in documents
         ]
     )
+
+
+def cloudevent_attributes(doc: dict[str, Any]) -> dict[str, str]:
+    """The context attributes every envelope of a feed event shares (HTTP batches and
+    Kafka binary mode): one place, so a webhook and a feed record of the same event name
+    it alike."""
+    return {
+        "specversion": "1.0",
+        "id": doc["event_id"],
+        "source": CLOUDEVENTS_SOURCE,
+        "type": cloudevent_type(doc["kind"]),
+        "time": doc["occurred_at"],
+    }

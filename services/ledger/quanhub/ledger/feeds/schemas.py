@@ -60,9 +60,10 @@ class SubscriptionCreate(BaseModel):
     )
     format: Literal["quanhub", "cloudevents"] = Field(
         default="quanhub",
-        description="How webhook batches are enveloped: quanhub (`{delivery_id, "
-        "subscription_id, events}`) or cloudevents (a CloudEvents 1.0 structured-mode batch, "
-        "`application/cloudevents-batch+json`).",
+        description="How events are enveloped: quanhub (webhooks: `{delivery_id, "
+        "subscription_id, events}`; kafka: the event document) or cloudevents (webhooks: a "
+        "CloudEvents 1.0 structured-mode batch, `application/cloudevents-batch+json`; kafka: "
+        "binary mode, `ce_` headers and the event document as the value).",
     )
 
     @model_validator(mode="after")
@@ -70,8 +71,8 @@ class SubscriptionCreate(BaseModel):
         if (self.transport == "webhook") != (self.url is not None):
             msg = "a webhook subscription needs a url; a kafka subscription takes none"
             raise ValueError(msg)
-        if self.transport == "kafka" and (self.format, self.signature) != ("quanhub", "quanhub"):
-            msg = "format and signature apply to webhook subscriptions only"
+        if self.transport == "kafka" and self.signature != "quanhub":
+            msg = "signature applies to webhook subscriptions only (kafka records are unsigned)"
             raise ValueError(msg)
         return self
 
