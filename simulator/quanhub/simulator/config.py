@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from quanhub.simulator.conditions import Incident, Load
+
 #: Default first order instant: fixed, so a seed alone reproduces a run byte for byte.
 DEFAULT_START = datetime(2026, 11, 1, tzinfo=UTC)
 
@@ -80,6 +82,14 @@ class Mix:
     detained_after_inspection: float = 0.25
     returned_after_detention: float = 0.5
     document_rejected: float = 0.01
+    #: Deliberate troubles, the stalled truth (timing.py has their durations): parcels lost
+    #: in Jinan (no scan ever again), parcels stalled there for days before moving on,
+    #: locker or station parcels (share of those) left uncollected beyond 48 h, and
+    #: inventories stuck in the accepted (120) state for days.
+    lost: float = 0.003
+    stalled: float = 0.01
+    uncollected: float = 0.03
+    customs_stuck: float = 0.02
 
     def __post_init__(self) -> None:
         for name in self.__dataclass_fields__:
@@ -104,6 +114,15 @@ class SimulationConfig:
     carriers: frozenset[str] | None = None
     #: Nothing after this instant is generated: stories still running are cut there.
     until: datetime | None = None
+    #: An ordinary day's load or Double 11's (more orders, stretched durations).
+    load: Load = field(default_factory=Load)
+    #: Injected incidents: one carrier's scans in one district stop or slow for a while.
+    incidents: tuple[Incident, ...] = ()
+
+    @property
+    def order_count(self) -> int:
+        """How many orders the run has: `orders` times the load's volume."""
+        return round(self.orders * self.load.volume)
 
     def __post_init__(self) -> None:
         if self.orders < 0:

@@ -13,10 +13,10 @@ from quanhub.simulator.catalog import (
     Origin,
 )
 from quanhub.simulator.customs import InventoryOutcome, Submission, document_path, inventory_path
-from quanhub.simulator.journey import Journey, hours, overseas_first_mile
+from quanhub.simulator.journey import hours, overseas_first_mile
 from quanhub.simulator.milestones import Milestone, OrderStep
-from quanhub.simulator.model import CustomsMessage
-from quanhub.simulator.shipping import BONDED_ORIGIN, after_arrival, ship_and_deliver
+from quanhub.simulator.model import CustomsMessage, Mark
+from quanhub.simulator.shipping import BONDED_ORIGIN, after_arrival, new_journey, ship_and_deliver
 from quanhub.simulator.writer import StoryContext
 
 #: Business message and receipt types of each import document, with the copNo letter.
@@ -71,6 +71,10 @@ def declare(
     base = CustomsMessage(ctx.order, ctx.parcel, message, cop_no, office)
     outcome = inventory_path(ctx.rng, mix, inventory_at, ctx.order.trade_mode)
     _file(ctx, agent, base, outcome.submissions, receipt)
+    if outcome.stuck_since is not None:
+        key = f"C|{agent.partner}|{cop_no}"
+        mark = Mark("customs_stuck", key, outcome.stuck_since, outcome.stuck_until)
+        ctx.writer.marks.append(mark)
     return outcome
 
 
@@ -92,7 +96,7 @@ def _direct_import(ctx: StoryContext, agent: CustomsAgent, documents_at: datetim
     """9610: shipped from abroad, declared on arrival, then delivered or held."""
     rng, writer, order, parcel = ctx.rng, ctx.writer, ctx.order, ctx.parcel
     pickup = documents_at + hours(rng.uniform(12, 48))
-    journey = Journey(parcel.carrier, rng, pickup)
+    journey = new_journey(ctx, pickup)
     overseas_first_mile(journey)
     writer.order(order, OrderStep.SHIPPED, pickup + hours(rng.uniform(0.05, 0.5)), parcel)
     journey.scan(Milestone.HANDED_TO_CUSTOMS, _GATEWAY.hub, _GATEWAY.district_code)
@@ -101,8 +105,11 @@ def _direct_import(ctx: StoryContext, agent: CustomsAgent, documents_at: datetim
     journey.scan(Milestone.CUSTOMS_CLEARING, _GATEWAY.hub, _GATEWAY.district_code)
     writer.journey(order, parcel, journey)
     outcome = declare(ctx, agent, documents_at, inventory_at)
+    if outcome.stuck_since is not None:
+        journey.stall("customs_stuck")  # waiting at the gateway as long as customs is
     if outcome.released_at is None:
-        journey.t = _end_of(outcome) + hours(rng.uniform(0.5, 4))
+        held_at = outcome.detained_at or _end_of(outcome)  # held when customs decides
+        journey.t = held_at + hours(rng.uniform(0.5, 4))
         journey.scan(Milestone.CUSTOMS_HOLD, _GATEWAY.hub, _GATEWAY.district_code)
         if outcome.returned_at or outcome.abandoned_at:
             journey.t = max(journey.t, outcome.returned_at or journey.t) + hours(rng.uniform(2, 24))

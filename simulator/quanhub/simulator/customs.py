@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from quanhub.simulator.config import Mix
+from quanhub.simulator.timing import CUSTOMS_STUCK_HOURS
 
 #: Why customs rejects (100), with relative frequency: the "top reasons" of the ground truth.
 REJECTION_REASONS: tuple[tuple[str, float], ...] = (
@@ -60,6 +61,10 @@ class InventoryOutcome:
     detained_at: datetime | None = None
     returned_at: datetime | None = None
     abandoned_at: datetime | None = None
+    #: A deliberately stuck inventory: accepted (120) at `stuck_since`, no receipt before
+    #: `stuck_until`.
+    stuck_since: datetime | None = None
+    stuck_until: datetime | None = None
 
 
 _REASON_TEXTS = tuple(text for text, _ in REJECTION_REASONS)
@@ -134,6 +139,10 @@ def _examine(
     """From acceptance (120) to release and closing, or to detention."""
     t = sent + minutes(rng.uniform(1, 10))
     receipts.append(Receipt(t, "120", "海关入库"))
+    if rng.random() < mix.customs_stuck:
+        outcome.stuck_since = t
+        t += minutes(60 * rng.uniform(*CUSTOMS_STUCK_HOURS))
+        outcome.stuck_until = t
     if rng.random() < mix.manual_review:
         t += minutes(rng.uniform(5, 30))
         receipts.append(Receipt(t, "300", "人工审核"))

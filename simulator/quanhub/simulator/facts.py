@@ -59,6 +59,8 @@ class ParcelFacts:
     point: Latest = field(default_factory=Latest)
     district: Latest = field(default_factory=Latest)
     picked_up_at: datetime | None = None
+    #: The district of the first pickup scan: where the parcel's lane starts.
+    origin_district: str = ""
     delivered_at: datetime | None = None
     had_exception: bool = False
     had_return: bool = False
@@ -132,6 +134,8 @@ def _parcel(facts: Facts, step: Step, scan: Scan, event: ipb.Event) -> None:
     parcel.point.offer(at, _POINTS.get(body.delivery_point, ""))
     parcel.district.offer(at, body.district_code)
     if status == "PICKED_UP":
+        if parcel.picked_up_at is None or at < parcel.picked_up_at:
+            parcel.origin_district = body.district_code
         parcel.picked_up_at = _earliest(parcel.picked_up_at, at)
     elif status == "DELIVERED":
         parcel.delivered_at = _earliest(parcel.delivered_at, at)

@@ -74,7 +74,7 @@ def _generate(config: SimulationConfig) -> Simulation:
     choices = Choices.build(config.carriers)
     stories = tuple(
         build_story(index, story_rng(config.seed, index), config, numbers, choices)
-        for index in range(config.orders)
+        for index in range(config.order_count)
     )
     until = config.until
     clean = sorted(

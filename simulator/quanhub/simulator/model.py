@@ -170,9 +170,24 @@ class Step:
 
 
 @dataclass(frozen=True, slots=True)
+class Mark:
+    """A deliberate trouble in a story, as planned: the object (its hub key) goes quiet from
+    `since` to `until` (None: for good) for `reason` (lost, stalled, uncollected,
+    customs_stuck). The ground truth resolves it against the events actually sent."""
+
+    reason: str
+    key: str
+    since: datetime
+    until: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
 class Story:
-    """One order's whole story: its clean steps in event-time order."""
+    """One order's whole story: its clean steps in event-time order, its deliberate
+    troubles, and the injected incidents (by index in the run's list) that held it up."""
 
     order: Order
     parcel: Parcel | None
     steps: tuple[Step, ...]
+    marks: tuple[Mark, ...] = ()
+    held: tuple[int, ...] = ()

@@ -35,6 +35,16 @@ def write_sends(path: Path, sends: Iterable[tuple[Step, ipb.Event]]) -> int:
     return count
 
 
+def write_json_lines(path: Path, rows: Iterable[Any]) -> int:
+    """One compact JSON document per line (the per-parcel truth); return how many."""
+    count = 0
+    with path.open("wb") as out:
+        for row in rows:
+            out.write(orjson.dumps(row) + b"\n")
+            count += 1
+    return count
+
+
 def write_json(path: Path, data: Any) -> None:
     """Pretty JSON, non-ASCII kept (reason texts are Chinese)."""
     path.write_bytes(orjson.dumps(data, option=orjson.OPT_INDENT_2) + b"\n")

@@ -8,9 +8,17 @@ from datetime import datetime
 
 from quanhub.simulator.catalog import BONDED_ZONE, Carrier, Origin
 from quanhub.simulator.config import Mix
-from quanhub.simulator.journey import Journey, first_mile, hours, last_mile, return_to_sender
+from quanhub.simulator.journey import (
+    Journey,
+    Outcome,
+    first_mile,
+    hours,
+    last_mile,
+    return_to_sender,
+)
 from quanhub.simulator.milestones import Milestone, OrderStep
 from quanhub.simulator.model import Parcel
+from quanhub.simulator.timing import pickup_time
 from quanhub.simulator.writer import StoryContext
 
 _O = OrderStep
@@ -50,11 +58,19 @@ def make_parcel(
     )
 
 
-def ship_and_deliver(ctx: StoryContext, origin: Origin, pickup_at: datetime) -> None:
-    """Waybill printed, pickup at `origin`, delivery, and the order's steps that follow from
-    it (shipped, delivered, completed or returned)."""
+def new_journey(ctx: StoryContext, at: datetime) -> Journey:
+    """The parcel's journey from `at`, under the run's load and incidents."""
+    config = ctx.config
+    return Journey(ctx.parcel.carrier, ctx.rng, at, config.load, config.incidents)
+
+
+def ship_and_deliver(ctx: StoryContext, origin: Origin, ready_at: datetime) -> None:
+    """Waybill printed, pickup at `origin` (in the next pickup hours after `ready_at`),
+    delivery, and the order's steps that follow from it (shipped, delivered, completed or
+    returned)."""
     rng = ctx.rng
-    journey = Journey(ctx.parcel.carrier, rng, pickup_at - hours(rng.uniform(0.5, 4)))
+    pickup_at = pickup_time(rng, ready_at)
+    journey = new_journey(ctx, pickup_at - hours(rng.uniform(0.5, 4)))
     journey.scan(Milestone.ORDER_PLACED, f"{origin.hub}揽收网点", origin.district_code)
     journey.t = pickup_at
     first_mile(journey, origin.hub, origin.district_code, origin.line_haul_hours)
@@ -67,8 +83,12 @@ def after_arrival(ctx: StoryContext, journey: Journey, origin: Origin) -> None:
     back to `origin`."""
     rng, writer, order = ctx.rng, ctx.writer, ctx.order
     mix = ctx.config.mix
-    delivered = last_mile(journey, mix, ctx.parcel, rng.random() < mix.signed_by_proxy)
-    if not delivered:
+    outcome = last_mile(journey, mix, ctx.parcel, rng.random() < mix.signed_by_proxy)
+    if outcome is Outcome.LOST:
+        # Nobody reports anything more: the order stays shipped, the parcel where it was.
+        writer.journey(order, ctx.parcel, journey)
+        return
+    if outcome is Outcome.REFUSED:
         return_to_sender(journey, origin.hub, origin.district_code)
         back = journey.t
         writer.journey(order, ctx.parcel, journey)

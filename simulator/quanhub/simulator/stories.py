@@ -111,7 +111,9 @@ def build_story(
     writer.order(order, _O.PAID, paid_at)
     if cross:
         cross_border_story(ctx, AGENTS[0], paid_at)
-        return Story(order, parcel, tuple(writer.steps))
+        return Story(
+            order, parcel, tuple(writer.steps), tuple(writer.marks), tuple(sorted(writer.held))
+        )
     if rng.random() < mix.cancel_after_payment:
         cancelled = paid_at + hours(rng.uniform(0.1, 6))
         writer.order(order, _O.CANCELLED, cancelled)
@@ -119,4 +121,6 @@ def build_story(
         return Story(order, None, tuple(writer.steps))
     origin = rng.choices(ORIGINS, cum_weights=choices.origin_weights)[0]
     ship_and_deliver(ctx, origin, paid_at + hours(rng.uniform(2, 36)))
-    return Story(order, parcel, tuple(writer.steps))
+    return Story(
+        order, parcel, tuple(writer.steps), tuple(writer.marks), tuple(sorted(writer.held))
+    )

@@ -1,10 +1,11 @@
 """The ground truth of a run (`--summary FILE`): what was sent, what the hub should accept and
-keep, how objects should end, and the indicators GET /v1/kpis should answer."""
+keep, how objects should end, the indicators GET /v1/kpis should answer, and the decision
+truth (Post Bureau measures, incidents, stalled objects; per-parcel rows for `--truth`)."""
 
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
@@ -13,14 +14,17 @@ from quanhub.simulator.facts import collect
 from quanhub.simulator.generator import Simulation
 from quanhub.simulator.kpis import Window, cst_date, kpi_report
 from quanhub.simulator.model import Anomaly
+from quanhub.simulator.truth import incidents, parcel_rows, post_bureau_measures, stalled
 
-SUMMARY_VERSION = 1
+#: 2: the load, incidents, Post Bureau measures and stalled truth were added.
+SUMMARY_VERSION = 2
 
 
 def _config(simulation: Simulation) -> dict[str, Any]:
     config = simulation.config
     return {
         "orders": config.orders,
+        "order_count": config.order_count,
         "seed": config.seed,
         "start": config.start.isoformat(),
         "days": config.days,
@@ -29,11 +33,25 @@ def _config(simulation: Simulation) -> dict[str, Any]:
         "carriers": sorted(config.carriers) if config.carriers else None,
         "anomalies": asdict(config.anomalies),
         "mix": asdict(config.mix),
+        "load": asdict(config.load),
     }
+
+
+@dataclass(frozen=True, slots=True)
+class GroundTruth:
+    """The summary (one JSON document) and the per-parcel truth rows (JSON lines)."""
+
+    summary: dict[str, Any]
+    parcels: list[dict[str, Any]]
 
 
 def summarize(simulation: Simulation) -> dict[str, Any]:
     """Everything the hub should end up with after receiving every send of `simulation`."""
+    return ground_truth(simulation).summary
+
+
+def ground_truth(simulation: Simulation) -> GroundTruth:
+    """The summary and the per-parcel rows of `simulation`."""
     sends = simulation.sends
     anomalies = Counter(step.anomaly.value for step in sends)
     malformed = Counter(step.defect for step in sends if step.anomaly is Anomaly.MALFORMED)
@@ -44,7 +62,8 @@ def summarize(simulation: Simulation) -> dict[str, Any]:
     times: list[datetime] = [step.at for step, _ in kept]
     window = Window(cst_date(min(times)), cst_date(max(times))) if times else None
     documents = Counter(d.document for d in facts.declarations.values())
-    return {
+    rows = list(parcel_rows(simulation, facts))
+    summary = {
         "version": SUMMARY_VERSION,
         "config": _config(simulation),
         "sends": {
@@ -75,4 +94,8 @@ def summarize(simulation: Simulation) -> dict[str, Any]:
         }
         if window
         else {},
+        "post_bureau": post_bureau_measures(rows),
+        "incidents": incidents(simulation, rows),
+        "stalled": stalled(simulation),
     }
+    return GroundTruth(summary, rows)

@@ -10,16 +10,19 @@ from quanhub.simulator.config import SimulationConfig
 from quanhub.simulator.goods import Numbers
 from quanhub.simulator.journey import Journey
 from quanhub.simulator.milestones import OrderStep
-from quanhub.simulator.model import Body, Order, OrderChange, Parcel, Scan, Step
+from quanhub.simulator.model import Body, Mark, Order, OrderChange, Parcel, Scan, Step
 from quanhub.simulator.vocab import order_row, parcel_row
 
 
 class StoryWriter:
-    """A story's steps so far; event ids are the story prefix and the step's rank."""
+    """A story's steps so far; event ids are the story prefix and the step's rank. Also
+    the story's deliberate troubles and the incidents that held its parcel."""
 
     def __init__(self, prefix: str) -> None:
         self.prefix = prefix
         self.steps: list[Step] = []
+        self.marks: list[Mark] = []
+        self.held: set[int] = set()
 
     def add(self, partner: str, at: datetime, body: Body) -> None:
         """Record that `partner` reports `body` as happened at `at`."""
@@ -42,6 +45,10 @@ class StoryWriter:
             body = Scan(parcel, order, leg.milestone, leg.location, leg.district_code, leg.at_point)
             self.add(parcel.carrier.partner, leg.at, body)
         journey.legs.clear()
+        key = f"P|{parcel.carrier.carrier_id}|{parcel.waybill_no}"
+        self.marks.extend(Mark(reason, key, since, until) for reason, since, until in journey.marks)
+        journey.marks.clear()
+        self.held |= journey.held
 
 
 @dataclass(frozen=True, slots=True)
