@@ -54,6 +54,19 @@ def simulate(  # the options are the command line; Typer passes them by name
     carriers: Annotated[
         str | None, typer.Option(help="Only these carrier partners, e.g. SF,ZTO,YTO.")
     ] = None,
+    load: Annotated[
+        str,
+        typer.Option(
+            help="'normal', 'double11' (x1.7 orders, durations x1.35) or 'volume=N,stretch=N'."
+        ),
+    ] = "normal",
+    incident: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Repeatable: 'carrier=YTO,district=370112,start=2026-11-11T08:00+08:00,hours=6'"
+            " (optional mode=stop|slow, factor=3): that carrier's scans there stop or slow."
+        ),
+    ] = None,
     gateway: Annotated[
         str | None, typer.Option(help="Gateway URL [http://127.0.0.1:8080].")
     ] = None,
@@ -62,6 +75,9 @@ def simulate(  # the options are the command line; Typer passes them by name
     ] = None,
     summary: Annotated[
         Path | None, typer.Option(help="Write the ground truth (with expected KPIs) here.")
+    ] = None,
+    truth: Annotated[
+        Path | None, typer.Option(help="Write the per-parcel truth here (JSON lines).")
     ] = None,
     dry_run: Annotated[
         Path | None, typer.Option("--dry-run", help="Write the sends here (JSON lines); send none.")
@@ -92,6 +108,7 @@ def simulate(  # the options are the command line; Typer passes them by name
     """
     from quanhub.common.clock import SystemClock
     from quanhub.common.errors import ConfigurationError
+    from quanhub.simulator.conditions import Incident, Load
     from quanhub.simulator.config import DEFAULT_START, AnomalyRates, SimulationConfig
     from quanhub.simulator.settings import SimulatorSettings
 
@@ -110,11 +127,13 @@ def simulate(  # the options are the command line; Typer passes them by name
             anomalies=AnomalyRates.parse(anomalies) if anomalies else AnomalyRates(),
             carriers=chosen,
             until=now if recent else None,
+            load=Load.parse(load),
+            incidents=tuple(Incident.parse(text) for text in incident or ()),
         )
     except (ConfigurationError, ValueError) as exc:
         raise _fail(getattr(exc, "message", None) or str(exc)) from None
     simulation = _generate(config, now, sending=dry_run is None)
-    truth = _summary(simulation, summary) if summary or check else None
+    expected = _summary(simulation, summary, truth) if summary or check or truth else None
     if dry_run:
         _dry_run(simulation, dry_run)
         return
@@ -127,8 +146,8 @@ def simulate(  # the options are the command line; Typer passes them by name
     tally = _send(simulation, partner_keys, settings, gateway, rate, concurrency, batch, quiet)
     if tally.failed_batches:
         raise typer.Exit(1)
-    if check and truth:
-        _check(check, partner_keys, settings, truth, check_patience)
+    if check and expected:
+        _check(check, partner_keys, settings, expected, check_patience)
 
 
 def _resolve_keys(path: Path | None, settings: SimulatorSettings) -> tuple[dict[str, str], str]:
@@ -179,23 +198,26 @@ def _generate(config: SimulationConfig, now: datetime, *, sending: bool) -> Simu
     elapsed = time.perf_counter() - started
     count = len(simulation.sends)
     console.print(
-        f"generated {config.orders} orders → {count} sends in {elapsed:.2f}s "
+        f"generated {config.order_count} orders → {count} sends in {elapsed:.2f}s "
         f"({count / elapsed if elapsed else 0:,.0f} sends/s, before encoding)",
         highlight=False,
     )
     return simulation
 
 
-def _summary(simulation: Simulation, path: Path | None) -> dict[str, Any]:
-    from quanhub.simulator.output import write_json
-    from quanhub.simulator.summary import summarize
+def _summary(simulation: Simulation, path: Path | None, rows: Path | None) -> dict[str, Any]:
+    from quanhub.simulator.output import write_json, write_json_lines
+    from quanhub.simulator.summary import ground_truth
 
     started = time.perf_counter()
-    truth = summarize(simulation)
+    truth = ground_truth(simulation)
     if path:
-        write_json(path, truth)
+        write_json(path, truth.summary)
         console.print(f"ground truth → {path} ({time.perf_counter() - started:.2f}s)")
-    return truth
+    if rows:
+        count = write_json_lines(rows, truth.parcels)
+        console.print(f"per-parcel truth → {rows} ({count} parcels)", highlight=False)
+    return truth.summary
 
 
 def _dry_run(simulation: Simulation, path: Path) -> None:
