@@ -158,3 +158,11 @@ def test_a_message_type_the_hub_does_not_read_is_refused(body: bytes) -> None:
     with pytest.raises(BatchRejected) as caught:
         read_messages(body)
     assert caught.value.code == "unknown_message_type"
+
+
+@pytest.mark.parametrize("qty", ["sNaN", "NaN", "Infinity", "1e40", "1.5", "x", ""])
+def test_a_quantity_that_is_no_whole_number_is_left_out(qty: str) -> None:
+    fields = {"guid": "g", "copNo": "C", "appTime": "20261128090000"}
+    event = document_event("CEB621", CebDocument(fields, [{"gnum": qty, "qty": qty}]))
+    (line,) = event.customs.lines
+    assert (line.gnum, line.quantity) == (0, 0)

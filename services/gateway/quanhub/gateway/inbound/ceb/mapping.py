@@ -115,7 +115,9 @@ def _quantity(text: str) -> int | None:
         value = Decimal(text)
     except InvalidOperation:
         return None
-    return int(value) if value == value.to_integral_value() and abs(value) < 2**31 else None
+    if not value.is_finite() or abs(value) >= 2**31 or value != value.to_integral_value():
+        return None
+    return int(value)
 
 
 def _line(item: Mapping[str, str], line: ingest_pb2.GoodsLine) -> None:
