@@ -126,8 +126,9 @@ async def kdniao_push(request: Request, ctx: ContextDep, partner: PartnerPath) -
     """Kdniao's track push (RequestType 101) for `partner`, as Kdniao sends it.
 
     Set this URL as the push URL and the partner's push secret
-    (`quanhub partners push-secret CODE --format kdniao`) as the AppKey it signs with. The
-    form's `RequestData` is verified against `DataSign` = Base64(lower-case hex
+    (`quanhub partners push-secret CODE --format kdniao`) as the AppKey it signs with: the
+    hub's secret, not the AppKey Kdniao assigns an account (a relay re-signs). The form's
+    `RequestData` is verified against `DataSign` = Base64(lower-case hex
     MD5(RequestData + AppKey)); each trace of each waybill in `Data` becomes a parcel event
     (`code_system` kdniao, the trace's `Action`, else for the newest trace the waybill's
     `State`/`StateEx`) published as the partner, under the same rules as POST /v1/events:
