@@ -205,3 +205,21 @@ async def test_kafka_unavailable_is_503(
     r = await client.post("/v1/inbound/ceb", content=_sample("CEB311.xml"), headers=AGENT)
     assert r.status_code == 503
     assert "Retry-After" in r.headers
+
+
+async def test_a_batch_publishes_its_good_documents_and_names_the_rejected_one(
+    client: httpx.AsyncClient, publisher: FakePublisher
+) -> None:
+    no_time = _sample("CEB312.xml").replace(b"20261128093512345", b"")
+    body = _batch("CEB311.xml").replace(
+        b"</CEBBatch>", no_time.decode().split("?>", 1)[1].encode() + b"</CEBBatch>"
+    )
+    r = await client.post("/v1/inbound/ceb", content=body, headers=AGENT)
+    assert r.status_code == 202, r.text
+    answer = r.json()
+    assert (answer["accepted"], answer["rejected"]) == (1, 1)
+    order, receipt = (m["documents"][0] for m in answer["messages"])
+    assert order["accepted"] is True
+    assert (receipt["accepted"], receipt["code"]) == (False, "missing_field")
+    assert "return_time" in receipt["message"]
+    assert len(publisher.records) == 1
