@@ -63,8 +63,19 @@ def test_asyncapi_lists_the_type_of_every_kind() -> None:
     doc = yaml.safe_load(
         (Path(__file__).resolve().parents[4] / "docs" / "asyncapi.yaml").read_text()
     )
-    listed = doc["components"]["messages"]["feedCloudEvent"]["payload"]["properties"]["type"]
-    assert sorted(listed["enum"]) == sorted(cloudevent_type(kind) for kind in ALL_KINDS)
+    listed = doc["components"]["schemas"]["feedEventType"]["enum"]
+    assert sorted(listed) == sorted(cloudevent_type(kind) for kind in ALL_KINDS)
+    assert all(t.startswith("dev.quanhub.") and t.endswith(".v1") for t in listed)
+    # The webhook envelope and the Kafka ce_type header both name that list.
+    messages = doc["components"]["messages"]
+    ref = {"$ref": "#/components/schemas/feedEventType"}
+    assert messages["feedCloudEvent"]["payload"]["properties"]["type"] == ref
+    assert messages["feedEvent"]["headers"]["properties"]["ce_type"] == ref
+    assert set(messages["feedEvent"]["headers"]["properties"]) >= {
+        name for name, _ in cloudevent_headers({**_event(1, "order").data}, b"O|T|1")
+    }
+    # The feed channel says how a partner gets read access.
+    assert "grants" in doc["channels"]["partnerFeed"]["description"]
 
 
 def test_kafka_binary_mode_headers_parse_with_the_sdk_kafka_binding() -> None:
