@@ -12,6 +12,7 @@ from ledger_support import Api, append_and_project
 
 from quanhub.bench.synthetic import parcel_event
 from quanhub.canonical.v1 import canonical_pb2 as cpb
+from quanhub.common.db import load_migrations
 from quanhub.ledger.store.rebuild import verify
 
 NOW = datetime(2026, 11, 28, 12, tzinfo=UTC)
@@ -140,6 +141,26 @@ async def test_the_1210_clearance_percentile_is_its_own_time(
     assert clearance["mean_hours"] == pytest.approx(1.75)
     assert clearance["p50_hours"] == pytest.approx(1.75)
     assert (clearance["sample"], clearance["sufficient"]) == (1, False)
+
+
+async def test_migration_0026_fills_a_ledger_that_had_events(
+    ledger_pool: asyncpg.Pool,
+) -> None:
+    """A ledger projected before 0026 gets the origin and the three rollups filled by the
+    migration itself, exactly as a rebuild would: verify holds with no rebuild."""
+    await append_and_project(ledger_pool, _traffic() + import_1210_consignment(), now=NOW)
+    (measures,) = [m for m in load_migrations() if m.version == 26]
+    async with ledger_pool.acquire() as conn:
+        async with conn.transaction():  # back to the schema before 0026
+            await conn.execute(
+                "ALTER TABLE parcels DROP COLUMN origin_district; "
+                "DROP TABLE kpi_lane_daily, kpi_delivery_hist, kpi_clearance_hist"
+            )
+        async with conn.transaction():
+            await conn.execute(measures.sql)
+        assert await conn.fetchval("SELECT sum(timed) FROM kpi_lane_daily") == 46 + 1  # + 1210
+        assert await conn.fetchval("SELECT sum(released) FROM kpi_clearance_hist") == 1
+        assert all(d.equal for d in await verify(conn))
 
 
 @pytest.mark.parametrize(
