@@ -17,6 +17,8 @@ from uuid import UUID
 import httpx
 
 from quanhub.common.clock import Clock
+from quanhub.common.tracecontext import TRACEPARENT
+from quanhub.ledger.dispatcher.tracing import delivery_traceparent
 from quanhub.ledger.feeds.errors import InvalidSubscriberUrl
 from quanhub.ledger.feeds.model import (
     CLOUDEVENTS_CONTENT_TYPE,
@@ -86,6 +88,7 @@ class Sender:
             "User-Agent": USER_AGENT,
             DELIVERY_ID_HEADER: str(delivery_id),
             SUBSCRIPTION_ID_HEADER: str(subscription_id),
+            TRACEPARENT: delivery_traceparent(delivery_id, events),  # dispatcher.tracing
         }
         if signature == STANDARD_WEBHOOKS:
             headers.update(
