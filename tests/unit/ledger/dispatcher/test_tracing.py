@@ -4,11 +4,17 @@ one, else a trace named by the delivery, always a new span."""
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 
+import httpx
 import orjson
+import pytest
 
+from quanhub.common.clock import FixedClock
 from quanhub.common.tracecontext import parse_traceparent
+from quanhub.ledger.dispatcher.sender import Sender
 from quanhub.ledger.dispatcher.tracing import delivery_traceparent, event_traceparent
+from quanhub.ledger.feeds.signing import QUANHUB, new_secret
 
 TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"
 OTHER = "0af76519-a6cd-43dd-8448-eb211c8a319c"
@@ -20,7 +26,7 @@ def _doc(seq: int, trace: str | None) -> dict[str, object]:
     event: dict[str, object] = {"event_id": f"e{seq}"}
     if trace is not None:
         event["trace_id"] = trace
-    return {"seq": seq, "kind": "parcel", "event": event}
+    return {"seq": seq, "event_id": f"e{seq}", "kind": "parcel", "event": event}
 
 
 def _trace_of(value: str | None) -> str:
@@ -56,3 +62,26 @@ def test_an_unsafe_or_missing_trace_is_not_continued() -> None:
 
 def test_a_feed_record_continues_its_event_s_trace() -> None:
     assert _trace_of(event_traceparent(_doc(1, TRACE))) == TRACE
+
+
+@pytest.mark.parametrize("envelope", ["quanhub", "cloudevents"])
+async def test_a_webhook_delivery_carries_traceparent(envelope: str) -> None:
+    sent: list[httpx.Request] = []
+
+    def receive(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        return httpx.Response(204)
+
+    events = orjson.dumps([_doc(1, TRACE) | {"occurred_at": "2026-12-05T00:00:00+00:00"}])
+    async with httpx.AsyncClient(transport=httpx.MockTransport(receive)) as client:
+        sender = Sender(client, FixedClock(datetime.now(UTC)), allow_private=True, deadline=5)
+        outcome = await sender.send(
+            url="http://127.0.0.1:9/hook",
+            secret=new_secret(QUANHUB),
+            subscription_id=uuid.uuid4(),
+            delivery_id=DELIVERY,
+            events=events,
+            envelope=envelope,
+        )
+    assert outcome.ok, outcome.error
+    assert _trace_of(sent[0].headers["traceparent"]) == TRACE

@@ -14,7 +14,9 @@ from aiokafka.errors import KafkaError
 
 from quanhub.common.kafka import ensure_topics, make_producer
 from quanhub.common.settings import KafkaSettings
+from quanhub.common.tracecontext import TRACEPARENT
 from quanhub.ledger.dispatcher.sender import Outcome
+from quanhub.ledger.dispatcher.tracing import event_traceparent
 from quanhub.ledger.feeds.kafka_feed import (
     cloudevent_headers,
     event_key,
@@ -67,6 +69,8 @@ class KafkaSink:
                     ("seq", str(event["seq"]).encode()),
                     ("delivery_id", str(delivery_id).encode()),
                 ]
+                if traceparent := event_traceparent(event):  # its event's trace, a new span
+                    headers.append((TRACEPARENT, traceparent.encode()))
                 key = event_key(event)
                 if envelope == "cloudevents":
                     headers += cloudevent_headers(event, key)
