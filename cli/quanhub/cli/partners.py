@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sys
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, TypeVar
 
@@ -17,6 +18,15 @@ errors = Console(stderr=True)
 T = TypeVar("T")
 
 ROLES = ("platform", "carrier", "customs_agent", "customs_liaison", "analyst", "admin")
+#: `--yes` of the commands that replace a partner's SCRAM password.
+AssumeYes = Annotated[
+    bool,
+    typer.Option(
+        "--yes",
+        "-y",
+        help="Replace the password without asking (clients on the old one stop working).",
+    ),
+]
 
 
 def _with_pool(action: Callable[[Any], Awaitable[T]]) -> T:
@@ -44,6 +54,30 @@ def _with_pool(action: Callable[[Any], Awaitable[T]]) -> T:
     except (OSError, TimeoutError, asyncpg.PostgresError) as exc:
         errors.print(f"[red]PostgreSQL[/] at {url.rpartition('@')[2]}: {exc}")
     raise typer.Exit(1)
+
+
+def confirm_password_replacement(code: str, *, yes: bool) -> None:
+    """Say on stderr that provisioning replaces the partner's SCRAM password, and in a
+    terminal ask first unless `yes`: Kafka keeps only a salted hash, so the password in
+    use cannot be shown again, and every client still using it is refused ("invalid
+    credentials") until it is given the new one. Non-interactive runs (scripts, CI) get
+    the warning only, so existing automation keeps working."""
+    from quanhub.ledger.feeds.kafka_feed import kafka_username
+
+    errors.print(
+        f"[yellow]warning[/]: this replaces the SCRAM password of Kafka user "
+        f"[bold]{kafka_username(code)}[/] if it exists: clients using the current password "
+        'stop authenticating ("invalid credentials") until they get the new one.'
+    )
+    if yes or not _interactive():
+        return
+    if not typer.confirm("Replace the password?", default=False, err=True):
+        errors.print("[red]aborted[/]: the password is unchanged")
+        raise typer.Exit(1)
+
+
+def _interactive() -> bool:
+    return sys.stdin.isatty()
 
 
 def _kafka_access(code: str) -> dict[str, str]:
@@ -197,14 +231,19 @@ def disable(code: Annotated[str, typer.Argument(help="Partner code")]) -> None:
 def kafka_access(
     code: Annotated[str, typer.Argument(help="Partner code (platform or carrier)")],
     as_json: Annotated[bool, typer.Option("--json")] = False,
+    yes: AssumeYes = False,
 ) -> None:
-    """Create (or re-issue the password of) a partner's own Kafka topic and SASL user."""
+    """Create (or re-issue the password of) a partner's own Kafka topic and SASL user.
+
+    Running it again replaces the password: clients using the old one stop
+    authenticating. It says so on stderr and, in a terminal, asks first (`--yes` skips)."""
     from quanhub.common.access import PUBLISHING_ROLES, get_partner
 
     partner = _with_pool(lambda pool: get_partner(pool, code.strip().upper()))
     if partner.role not in PUBLISHING_ROLES or partner.disabled:
         errors.print(f"[red]{partner.code}[/] does not publish events (role or disabled)")
         raise typer.Exit(1)
+    confirm_password_replacement(partner.code, yes=yes)
     access = _kafka_access(partner.code)
     if as_json:
         typer.echo(json.dumps(access))

@@ -10,6 +10,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from quanhub.cli.partners import AssumeYes
+
 if TYPE_CHECKING:
     from rich.status import Status
 
@@ -98,20 +100,24 @@ def env() -> None:
 def partner_access(
     code: Annotated[str, typer.Argument(help="Partner code, e.g. SF or JD.")],
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+    yes: AssumeYes = False,
 ) -> None:
     """Create a partner's own topic, SCRAM-SHA-512 user and ACLs; print the credentials.
 
-    Running it again replaces the password (the old one stops working). The partner may
+    Running it again replaces the password (the old one stops working): it says so on
+    stderr and, in a terminal, asks first (`--yes` skips the question). The partner may
     write its own topic and, once it creates a kafka subscription, read its feed topic,
     over the SASL_PLAINTEXT listener.
     """
     import asyncio
 
+    from quanhub.cli.partners import confirm_password_replacement
     from quanhub.common.logging import configure_logging
     from quanhub.common.settings import KafkaSettings
     from quanhub.stack.kafka_access import provision_partner_access
     from quanhub.stack.settings import StackSettings, resolve_servers
 
+    confirm_password_replacement(code, yes=yes)
     configure_logging("WARNING", json=False)
     stack = StackSettings()
     kafka = KafkaSettings(bootstrap=resolve_servers(stack).kafka_bootstrap)
