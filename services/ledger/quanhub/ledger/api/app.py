@@ -22,6 +22,7 @@ from quanhub.common.http import (
 from quanhub.common.metrics_access import guard_metrics
 from quanhub.common.service import connect_and_migrate
 from quanhub.common.settings import DatabaseSettings, Profile
+from quanhub.common.tracehttp import TraceContextMiddleware
 from quanhub.ledger.api.context import LedgerApiContext
 from quanhub.ledger.api.fairness import FAIR, PartnerFairness, install_fairness
 from quanhub.ledger.api.metrics import ApiMetrics
@@ -128,6 +129,7 @@ def create_app(
 
     install_problem_handlers(app)
     app.add_exception_handler(LedgerError, _on_ledger_error)
+    app.add_middleware(TraceContextMiddleware)  # every answer carries its traceparent
     metrics.install(app)
     app.include_router(ops_router(metrics.registry, {"postgres": postgres_ready}))
     app.include_router(objects.router, **FAIR)
