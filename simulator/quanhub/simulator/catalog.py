@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from quanhub.common.carriers import resolve_carrier
+from quanhub.common.districts import JINAN_DISTRICTS
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,20 +83,25 @@ CARRIERS: tuple[Carrier, ...] = (
 
 AGENTS: tuple[CustomsAgent, ...] = (CustomsAgent("JNAGENT", "济南报关代理", "3701AG0001"),)
 
-#: Jinan's county-level divisions: code, name, share of deliveries (rough population shares).
-DISTRICTS: tuple[tuple[str, str, float], ...] = (
-    ("370102", "历下区", 0.12),
-    ("370103", "市中区", 0.11),
-    ("370104", "槐荫区", 0.08),
-    ("370105", "天桥区", 0.08),
-    ("370112", "历城区", 0.16),
-    ("370113", "长清区", 0.07),
-    ("370114", "章丘区", 0.11),
-    ("370115", "济阳区", 0.06),
-    ("370116", "莱芜区", 0.09),
-    ("370117", "钢城区", 0.03),
-    ("370124", "平阴县", 0.04),
-    ("370126", "商河县", 0.05),
+#: Share of deliveries per Jinan district (rough population shares); the districts and
+#: their names are the hub's table (quanhub.common.districts).
+_DELIVERY_SHARES: dict[str, float] = {
+    "370102": 0.12,
+    "370103": 0.11,
+    "370104": 0.08,
+    "370105": 0.08,
+    "370112": 0.16,
+    "370113": 0.07,
+    "370114": 0.11,
+    "370115": 0.06,
+    "370116": 0.09,
+    "370117": 0.03,
+    "370124": 0.04,
+    "370126": 0.05,
+}
+#: Jinan's county-level divisions: code, name, share of deliveries.
+DISTRICTS: tuple[tuple[str, str, float], ...] = tuple(
+    (d.code, d.name_zh, _DELIVERY_SHARES[d.code]) for d in JINAN_DISTRICTS.values()
 )
 
 DISTRICT_NAMES: dict[str, str] = {code: name for code, name, _ in DISTRICTS}
