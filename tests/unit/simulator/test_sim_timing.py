@@ -170,3 +170,16 @@ def test_scans_carry_the_lane_districts(busy_run) -> None:  # type: ignore[no-un
                 assert step.body.district_code in origins  # type: ignore[union-attr]
             if isinstance(scan, Milestone) and scan.status == "DELIVERED":
                 assert step.body.district_code == story.parcel.district_code  # type: ignore[union-attr]
+
+
+def test_the_docs_table_is_the_code_table() -> None:
+    """docs/simulator.md prints SEGMENTS; a change to one must change the other."""
+    import re
+    from pathlib import Path
+
+    doc = Path(__file__).resolve().parents[3] / "docs" / "simulator.md"
+    rows = re.findall(r"^\| `(\w+)` \| ([\d.]+) \| ([\d.]+) \|", doc.read_text(), re.MULTILINE)
+    documented = {name: (float(median), float(sigma)) for name, median, sigma in rows}
+    assert documented == {
+        name: (segment.median_hours, segment.sigma) for name, segment in timing.SEGMENTS.items()
+    }
