@@ -11,6 +11,7 @@ from gateway_fakes import FakeAuthenticator, FakePublisher
 from quanhub.common.clock import FixedClock
 from quanhub.common.service import ServedApi
 from quanhub.gateway.bootstrap import bootstrap
+from quanhub.gateway.inbound.channels import NoPushChannels
 from quanhub.gateway.settings import GatewaySettings
 from quanhub.gateway.workers import Supervisor
 
@@ -38,3 +39,16 @@ def test_several_workers_are_supervised_and_take_no_overrides(
     assert isinstance(bootstrap(settings), Supervisor)
     with pytest.raises(ValueError, match="WORKERS=1"):
         bootstrap(settings, publisher=publisher)
+
+
+async def test_push_channels_are_part_of_the_context(
+    settings: GatewaySettings, publisher: FakePublisher
+) -> None:
+    channels = NoPushChannels()
+    app = bootstrap(
+        settings, publisher=publisher, authenticator=FakeAuthenticator(), push_channels=channels
+    )
+    assert isinstance(app, ServedApi)
+    asgi: Any = app.app
+    async with asgi.router.lifespan_context(asgi):
+        assert asgi.state.context.push_channels is channels
