@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
+import os
+import subprocess
+import sys
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -151,3 +155,32 @@ async def test_a_rotated_app_key_stops_verifying_at_once_and_pushes_skip_the_reg
         "/v1/inbound/kdniao/YTO", content=_form(_push(waybill), rotated), headers=FORM
     )
     assert (new.status_code, new.json()["Success"]) == (200, True)
+
+
+async def test_the_cli_issues_a_kdniao_app_key_that_verifies(
+    cached_gateway: tuple[httpx.AsyncClient, CachedPushChannels],
+    database_settings: DatabaseSettings,
+) -> None:
+    env = {**os.environ, "QUANHUB_DATABASE_URL": database_settings.url, "COLUMNS": "200"}
+    cli = Path(sys.executable).parent / "quanhub"
+    issued = subprocess.run(
+        [str(cli), "partners", "push-secret", "yto", "--format", "kdniao", "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert issued.returncode == 0, issued.stderr
+    answer = json.loads(issued.stdout)
+    assert (answer["format"], answer["path"]) == ("kdniao", "/v1/inbound/kdniao/YTO")
+    gateway, _ = cached_gateway
+    waybill = f"YT{uuid.uuid4().int % 10**13:013d}"
+    start, status = time.monotonic(), 0
+    while time.monotonic() - start < PROMPT:  # until the issue's announcement is heard
+        r = await gateway.post(
+            answer["path"], content=_form(_push(waybill), answer["secret"]), headers=FORM
+        )
+        if (status := r.status_code) == 200:
+            break
+    assert status == 200
