@@ -9,7 +9,7 @@ story's planned trouble against the events its object really sent.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
@@ -46,7 +46,10 @@ def _parcel_stories(simulation: Simulation) -> Iterator[tuple[str, Story]]:
 
 def parcel_rows(simulation: Simulation, facts: Facts) -> Iterator[Json]:
     """One row per parcel the hub holds (the `--truth` JSON lines), in story order."""
-    troubles = {m.key: m.reason for s in simulation.stories for m in s.marks}
+    troubles: dict[str, set[str]] = {}
+    for story in simulation.stories:
+        for mark in story.marks:
+            troubles.setdefault(mark.key, set()).add(mark.reason)
     for key, story in _parcel_stories(simulation):
         held = facts.parcels.get(key)
         if held is None or story.parcel is None:
@@ -65,7 +68,7 @@ def parcel_rows(simulation: Simulation, facts: Facts) -> Iterator[Json]:
             "delivered_at": _iso(held.delivered_at),
             "delivery_hours": None if seconds is None else seconds / 3600,
             "incidents": list(story.held),
-            "trouble": troubles.get(key),
+            "troubles": sorted(troubles.get(key, ())),
         }
 
 
@@ -221,5 +224,4 @@ def stalled(simulation: Simulation) -> list[Json]:
         _resolve(mark, story, until) for story in simulation.stories for mark in story.marks
     )
     rows = [row for row in resolved if row is not None]
-    by: Callable[[Json], tuple[str, str]] = lambda r: (r["since"], r["key"])  # noqa: E731
-    return sorted(rows, key=by)
+    return sorted(rows, key=lambda r: (datetime.fromisoformat(r["since"]), r["key"]))

@@ -197,6 +197,12 @@ def test_parcel_rows_match_the_events_sent(
     kept = _kept(troubled_run)
     rows = troubled_truth.parcels
     assert len(rows) == troubled_truth.summary["ledger"]["parcels"]
+    listed = defaultdict(set)
+    for stall in troubled_truth.summary["stalled"]:
+        listed[stall["key"]].add(stall["reason"])
+    assert {r["key"]: set(r["troubles"]) for r in rows if r["troubles"]} == {
+        key: reasons for key, reasons in listed.items() if key.startswith("P|")
+    }
     for row in rows:
         events = kept[row["key"]]
         pickups = [(at, e) for at, _, e in events if _status(e) == "PICKED_UP"]
