@@ -1,25 +1,36 @@
-"""The dashboard in a real headless Chromium: every number it renders equals GET /v1/kpis.
+"""The dashboard in a real headless Chromium, checked against GET /v1/kpis.
 
 Simulated traffic for a period of its own goes through every service; Chromium (Debian's
-`chromium`) loads /dashboard for that period with an analyst key, and the rendered DOM is
-checked number by number against the API. A screenshot is kept as a test artifact in
-test-artifacts/dashboard.png.
+`chromium`, driven over the DevTools protocol: tests/e2e/headless.py) loads /dashboard
+with an analyst key and is used as an official would: it opens in Chinese, switches to
+English, picks a district and a period, sorts the district table, exports CSV and JSON.
+After each step every rendered number (data-kpi, data-value) must equal the API's answer
+for what the page says it shows, a figure whose sample is below the minimum must say so
+instead of a share, and the exports must hold exactly the figures on screen.
+
+The Chinese page is kept as test-artifacts/dashboard.png; with QUANHUB_DASHBOARD_SCREENSHOT
+set to a path (docs/images/dashboard.png for the docs) it is written there too.
 """
 
 from __future__ import annotations
 
+import asyncio
+import csv
+import io
 import json
+import os
 import re
-import shutil
-import subprocess
 from datetime import datetime
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from headless import Chromium, Page, wait_for_file
 
+from quanhub.common.carriers import CARRIERS
+from quanhub.common.districts import JINAN_DISTRICTS
+from quanhub.ledger.dashboard.routes import MIN_SAMPLE
 from quanhub.simulator.batches import batches
 from quanhub.simulator.config import SimulationConfig
 from quanhub.simulator.generator import generate
@@ -38,22 +49,82 @@ _LIST_KEYS = {
     "buckets": "lower_hours",
 }
 _SEGMENT = re.compile(r"([a-z_0-9]+)(?:\[([^\]]*)\])?")
+_IN_DISTRICT = re.compile(r"districts\[(\d+)\]\.(.*)")
+_MARKS = """[...document.querySelectorAll('[data-kpi]')].map((n) => ({kpi: n.dataset.kpi,
+  value: JSON.parse(n.dataset.value), derived: n.dataset.derived || null,
+  sufficient: n.dataset.sufficient !== 'false', text: n.textContent}))"""
+_TOO_LITTLE = {"zh": "样本不足", "en": "too little data"}
+#: Fields that are read as measures, so the page must judge their sample as the API does.
+_JUDGED = {"share", "meets_target", "rate", "mean_hours", "p50_hours", "p90_hours", "p99_hours"}
 
 
-class _Marks(HTMLParser):
-    """Collects (data-kpi, data-value, text) of every marked element, and the body state."""
+class Answers:
+    """The API's answers for one view (period and district): GET /v1/kpis and GET
+    /v1/kpis/delivery-times for it, and for the district table each district's /v1/kpis
+    and the delivery times grouped by district."""
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.marks: list[tuple[str, str]] = []
-        self.state = ""
+    def __init__(
+        self,
+        kpis: dict[str, Any],
+        times: dict[str, Any],
+        districts: dict[str, dict[str, Any]],
+        district_times: dict[str, Any],
+    ) -> None:
+        self.kpis = kpis
+        self.times = times
+        self.districts = districts
+        self.district_times = district_times
 
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        found = dict(attrs)
-        if tag == "body":
-            self.state = found.get("data-state") or ""
-        if found.get("data-kpi") is not None:
-            self.marks.append((found["data-kpi"] or "", found.get("data-value") or ""))
+    @classmethod
+    async def fetch(cls, api: httpx.AsyncClient, start: str, end: str, district: str) -> Answers:
+        async def one(route: str, **params: str) -> dict[str, Any]:
+            query = {"from": start, "to": end} | {k: v for k, v in params.items() if v}
+            answer = await api.get(route, params=query)
+            assert answer.status_code == 200, answer.text
+            report: dict[str, Any] = answer.json()
+            return report
+
+        codes = list(JINAN_DISTRICTS)
+        kpis, times, district_times, *reports = await asyncio.gather(
+            one("/v1/kpis", district=district),
+            one("/v1/kpis/delivery-times", district=district),
+            one("/v1/kpis/delivery-times", group_by="district"),
+            *(one("/v1/kpis", district=code) for code in codes),
+        )
+        return cls(kpis, times, dict(zip(codes, reports, strict=True)), district_times)
+
+    def _figure(self, kpi: str) -> tuple[Any, str]:
+        """The answer a page path reads from, and the path inside it."""
+        found = _IN_DISTRICT.fullmatch(kpi)
+        if found is None:
+            if kpi.startswith("delivery_times."):
+                return self.times, kpi.removeprefix("delivery_times.")
+            return self.kpis, kpi
+        code, path = found[1], found[2]
+        if path.startswith("delivery_times."):
+            groups = self.district_times["groups"]
+            measures = next((g["measures"] for g in groups if g["district_code"] == code), None)
+            return measures, path.removeprefix("delivery_times.")
+        return self.districts[code], path
+
+    def expected(self, kpi: str, derived: str | None) -> Any:
+        """What the API says a mark (or an export row) must show."""
+        answer, path = self._figure(kpi)
+        if answer is None:  # a district without deliveries has no group
+            return None
+        node = _resolve(answer, path)
+        if derived == "parcels":
+            return sum(c["parcels"] for c in node["carriers"])
+        return node
+
+    def sufficient(self, kpi: str) -> bool | None:
+        """The API's verdict on the sample of the figure behind a mark (None: not judged)."""
+        answer, path = self._figure(kpi)
+        figure_path, _, field = path.rpartition(".")
+        if answer is None or field not in _JUDGED:
+            return None
+        figure = _resolve(answer, figure_path)
+        return bool(figure["sufficient"]) if figure["sample"] else None
 
 
 def _resolve(report: Any, path: str) -> Any:
@@ -66,24 +137,110 @@ def _resolve(report: Any, path: str) -> Any:
     return node
 
 
-def _chromium(*args: str) -> subprocess.CompletedProcess[str]:
-    binary = shutil.which("chromium") or shutil.which("chromium-browser")
-    if binary is None:
-        pytest.fail("Debian's chromium is not installed (apt-get install chromium)", pytrace=False)
-    command = [
-        binary,
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--hide-scrollbars",
-        "--virtual-time-budget=30000",
-        *args,
+def _check_marks(page: Page, answers: Answers, lang: str) -> list[dict[str, Any]]:
+    """Every number on the page equals the API's, and every too-small sample says so."""
+    marks: list[dict[str, Any]] = page.evaluate(_MARKS)
+    assert len(marks) >= 80
+    wrong = [
+        (m["kpi"], m["derived"], m["value"], answers.expected(m["kpi"], m["derived"]))
+        for m in marks
+        if m["value"] != answers.expected(m["kpi"], m["derived"])
     ]
-    return subprocess.run(command, capture_output=True, text=True, timeout=180, check=False)
+    assert wrong == []
+    misjudged = [
+        (m["kpi"], m["sufficient"], m["text"])
+        for m in marks
+        if (judged := answers.sufficient(m["kpi"])) is not None and m["sufficient"] != judged
+    ]
+    assert misjudged == []
+    assert any(not m["sufficient"] for m in marks)  # the district table has thin districts
+    for m in marks:
+        if not m["sufficient"]:
+            # Neither a share nor a verdict on it: "100% · met" over 4 parcels must not show.
+            if m["kpi"].endswith(".meets_target"):
+                assert m["text"].endswith(f" · {_TOO_LITTLE[lang]}"), m
+            else:
+                assert m["text"].startswith(_TOO_LITTLE[lang]), m
+    return marks
 
 
-async def test_dashboard_renders_the_apis_numbers(services: RunningServices) -> None:
+def _chinese_first(page: Page, url: str, answers: Answers) -> None:
+    page.goto(url)
+    page.wait_for("document.body?.dataset.state === 'ready'")
+    assert page.evaluate("document.documentElement.lang") == "zh-CN"
+    assert page.evaluate("document.querySelector('h1').textContent") == "济南电商与快递协同发展指标"
+    headings = page.evaluate("[...document.querySelectorAll('.card h3')].map((n) => n.textContent)")
+    assert {"电子运单使用率", "循环中转袋使用率", "48 小时妥投率"} <= set(headings)
+    rows = page.evaluate(
+        "[...document.querySelectorAll('#districts tbody th')].map((n) => n.textContent)"
+    )
+    assert sorted(rows) == sorted(d.name_zh for d in JINAN_DISTRICTS.values())
+    labels = page.evaluate(
+        "[...document.querySelectorAll('#carriers text')].map((n) => n.textContent)"
+    )
+    for carrier in answers.kpis["carrier_volumes"]["carriers"]:
+        assert CARRIERS[carrier["carrier_id"]].name_zh in labels
+    _check_marks(page, answers, "zh")
+
+
+def _switch_to_english(page: Page) -> None:
+    page.click("#lang")
+    page.wait_for("document.documentElement.lang === 'en'")
+    assert page.evaluate("document.querySelector('h1').textContent").startswith("Jinan e-commerce")
+    assert "lang=en" in page.evaluate("location.hash")
+    assert page.evaluate("localStorage.getItem('quanhub.lang')") == "en"
+    rows = page.evaluate(
+        "[...document.querySelectorAll('#districts tbody th')].map((n) => n.textContent)"
+    )
+    assert "Licheng District" in rows
+
+
+def _pick(page: Page, start: str, end: str, district: str) -> None:
+    page.choose("#district", district)
+    page.choose("#from", start)
+    page.choose("#to", end)
+    page.wait_for(
+        "document.body?.dataset.state === 'ready'"
+        f" && location.hash.includes('district={district}')"
+        f" && location.hash.includes('from={start}') && location.hash.includes('to={end}')"
+        f" && document.getElementById('from').value === '{start}'"
+        f" && document.getElementById('to').value === '{end}'"
+    )
+
+
+def _check_csv(
+    page: Page, browser: Chromium, answers: Answers, marks: list[dict[str, Any]]
+) -> None:
+    period = answers.kpis["period"]
+    stem = f"quanhub-kpis-{period['from_date']}-{period['to_date']}-{period['district'] or 'jinan'}"
+    page.click("#export-csv")
+    text = wait_for_file(browser.downloads, stem + ".csv").read_text(encoding="utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert len(rows) == len(marks)
+    for row, mark in zip(rows, marks, strict=True):
+        kpi, _, derived = row["kpi"].partition("#")
+        assert kpi == mark["kpi"]
+        assert row["shown"] == mark["text"]
+        expected = answers.expected(kpi, derived or None)
+        if row["sufficient"] == "false":
+            assert row["value"] == "", row  # a share over too small a sample is not exported
+            assert _TOO_LITTLE["en"] in row["shown"]
+        elif expected is None:
+            assert row["value"] == "", row
+        elif isinstance(expected, str):
+            assert row["value"] == expected, row
+        else:
+            assert json.loads(row["value"]) == expected, row
+    page.click("#export-json")
+    exported = json.loads(wait_for_file(browser.downloads, stem + ".json").read_text("utf-8"))
+    assert exported["answers"]["kpis"] == answers.kpis
+    assert exported["answers"]["delivery_times"] == answers.times
+    assert exported["answers"]["districts"] == answers.districts
+    assert exported["answers"]["delivery_times_by_district"] == answers.district_times
+    assert [f["kpi"] for f in exported["figures"]] == [r["kpi"] for r in rows]
+
+
+async def test_dashboard_as_an_official_uses_it(services: RunningServices, tmp_path: Path) -> None:
     keys = services.demo_keys
     config = SimulationConfig(
         orders=500,
@@ -100,41 +257,65 @@ async def test_dashboard_renders_the_apis_numbers(services: RunningServices) -> 
         tally = await Sender(client, keys, options).run(batches(simulation.encoded(), 500))
     assert tally.failed_batches == 0
     headers = {"Authorization": f"Bearer {keys['JNCOMMERCE']}"}
-    async with httpx.AsyncClient(base_url=services.ledger_url, headers=headers, timeout=30) as c:
+    api = httpx.AsyncClient(base_url=services.ledger_url, headers=headers, timeout=30)
+    browser = await asyncio.to_thread(Chromium, tmp_path)
+    try:
         # The pipeline holds the run once the hub's indicators equal the ground truth.
-        assert await await_kpis(c, truth["kpis"], patience=180) == []
+        assert await await_kpis(api, truth["kpis"], patience=180) == []
         period = truth["kpis"]["period"]
-        params = {"from": period["from_date"], "to": period["to_date"]}
-        report = (await c.get("/v1/kpis", params=params)).json()
+        start, end = period["from_date"], period["to_date"]
+        page = await asyncio.to_thread(browser.page)
+        url = f"{services.ledger_url}/dashboard#key={keys['JNCOMMERCE']}&from={start}&to={end}"
 
-    url = (
-        f"{services.ledger_url}/dashboard#key={keys['JNCOMMERCE']}"
-        f"&from={period['from_date']}&to={period['to_date']}"
-    )
-    dom = _chromium("--dump-dom", url)
-    marks = _Marks()
-    marks.feed(dom.stdout)
-    assert marks.state == "ready", (dom.stdout[-2000:], dom.stderr[-2000:])
-    assert len(marks.marks) >= 50
-    wrong = [
-        (path, raw, _resolve(report, path))
-        for path, raw in marks.marks
-        if json.loads(raw) != _resolve(report, path)
-    ]
-    assert wrong == []
-    shown = {path for path, _ in marks.marks}
-    for path in (
-        "e_waybill_share.share",
-        "smart_locker_share.share",
-        "recyclable_bag_share.share",
-        "customs_rejection.rate.share",
-        "pickup_to_delivery.overall.p90_hours",
-    ):
-        assert path in shown, path
+        city = await Answers.fetch(api, start, end, "")
+        await asyncio.to_thread(_chinese_first, page, url, city)
+        await asyncio.to_thread(_screenshot, page)
 
+        await asyncio.to_thread(_switch_to_english, page)
+        await asyncio.to_thread(_check_marks, page, city, "en")
+
+        # A district and a shorter period: the page shows that view's answer, not the city's.
+        picked = await Answers.fetch(api, "2026-08-02", "2026-08-04", "370112")
+        assert picked.kpis["e_waybill_share"] != city.kpis["e_waybill_share"]
+        await asyncio.to_thread(_pick, page, "2026-08-02", "2026-08-04", "370112")
+        marks = await asyncio.to_thread(_check_marks, page, picked, "en")
+        assert page.evaluate("document.querySelector('#districts tr.picked th').textContent") == (
+            "Licheng District"
+        )
+        await asyncio.to_thread(_check_csv, page, browser, picked, marks)
+
+        # A district whose sample is below the minimum: it says so, in the cards and the table.
+        small = next(
+            code
+            for code, report in city.districts.items()
+            if 0 < report["e_waybill_share"]["denominator"] < MIN_SAMPLE
+        )
+        await asyncio.to_thread(_pick, page, start, end, small)
+        scant = await Answers.fetch(api, start, end, small)
+        await asyncio.to_thread(_check_marks, page, scant, "en")
+        card = page.evaluate(
+            "(() => { const c = document.querySelector('#targets .card'); return"
+            " [c.querySelector('.value').textContent, c.querySelector('.target').textContent]; })()"
+        )
+        assert card == ["too little data", "target 99.0% · too little data"]
+
+        # Sorting the table by a column orders its rows by the API's figures.
+        await asyncio.to_thread(page.click, "button.sort[data-column='parcels']")
+        await asyncio.to_thread(page.wait_for, "location.hash.includes('sort=parcels%3Aasc')")
+        order = page.evaluate(
+            "[...document.querySelectorAll('#districts tbody tr td:first-of-type')]"
+            ".map((n) => JSON.parse(n.dataset.value))"
+        )
+        assert order == sorted(order)
+    finally:
+        await api.aclose()
+        await asyncio.to_thread(browser.close)
+
+
+def _screenshot(page: Page) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
-    screenshot = ARTIFACTS / "dashboard.png"
-    screenshot.unlink(missing_ok=True)
-    shot = _chromium(f"--screenshot={screenshot}", "--window-size=1400,1500", url)
-    assert screenshot.exists(), shot.stderr[-2000:]
-    assert screenshot.stat().st_size > 20_000
+    shot = ARTIFACTS / "dashboard.png"
+    page.screenshot(shot)
+    assert shot.stat().st_size > 50_000
+    if target := os.environ.get("QUANHUB_DASHBOARD_SCREENSHOT"):
+        Path(target).write_bytes(shot.read_bytes())

@@ -5,7 +5,9 @@ from __future__ import annotations
 import httpx
 from fastapi import FastAPI
 
-from quanhub.ledger.dashboard.routes import router
+from quanhub.common.carriers import CARRIERS
+from quanhub.common.districts import JINAN_DISTRICTS
+from quanhub.ledger.dashboard.routes import MIN_SAMPLE, router
 
 
 def _client() -> httpx.AsyncClient:
@@ -27,7 +29,8 @@ async def test_the_page_and_its_assets_are_served_with_a_strict_policy() -> None
     assert "script-src 'self'" in policy
     assert "connect-src 'self'" in policy
     assert page.headers["referrer-policy"] == "no-referrer"
-    assert '<script src="/dashboard/dashboard.js"' in page.text
+    assert '<script type="module" src="/dashboard/dashboard.js"' in page.text
+    assert '<html lang="zh-CN">' in page.text
     assert "<script>" not in page.text  # no inline code: the policy forbids it
     assert "/v1/kpis" in script.text
     assert "sessionStorage" in script.text
@@ -37,3 +40,27 @@ async def test_nothing_else_is_served_under_dashboard() -> None:
     async with _client() as client:
         assert (await client.get("/dashboard/../settings.py")).status_code == 404
         assert (await client.get("/dashboard/routes.py")).status_code == 404
+        assert (await client.get("/dashboard/index.html")).status_code == 404
+
+
+async def test_the_message_table_has_every_message_in_both_languages() -> None:
+    async with _client() as client:
+        answer = await client.get("/dashboard/messages.json")
+        script = (await client.get("/dashboard/dashboard.js")).text
+    assert answer.status_code == 200
+    messages = answer.json()
+    assert all(set(text) == {"zh", "en"} for text in messages.values())
+    used = {name for name in messages if f'"{name}"' in script or f'data-msg="{name}"' in script}
+    assert {"too_little", "met", "missed", "no_data"} <= used
+
+
+async def test_the_names_come_from_the_hubs_own_tables() -> None:
+    async with _client() as client:
+        answer = await client.get("/dashboard/reference.json")
+    assert answer.status_code == 200
+    assert answer.headers["content-type"].startswith("application/json")
+    reference = answer.json()
+    assert reference["min_sample"] == MIN_SAMPLE
+    assert [d["code"] for d in reference["districts"]] == list(JINAN_DISTRICTS)
+    assert reference["districts"][0] == {"code": "370102", "zh": "历下区", "en": "Lixia District"}
+    assert reference["carriers"]["YTO"] == {"zh": CARRIERS["YTO"].name_zh, "en": "YTO Express"}
