@@ -78,6 +78,7 @@ EXPECTED: dict[str, list[tuple[int, int]]] = {
     "GET /v1/subscriptions/{id}":        [(200, 404), (200, 404), (200, 404), (200, 404), (404, 404), (200, 404), (401, 401), (401, 401)],  # noqa: E501
     "POST /v1/subscriptions/{id}/resume": [(200, 404), (200, 404), (200, 404), (200, 404), (404, 404), (200, 404), (401, 401), (401, 401)],  # noqa: E501
     "POST /v1/subscriptions/{id}/replay": [(200, 404), (200, 404), (200, 404), (200, 404), (404, 404), (200, 404), (401, 401), (401, 401)],  # noqa: E501
+    "POST /v1/subscriptions/{id}/rotate-secret": [(200, 404), (200, 404), (200, 404), (200, 404), (404, 404), (200, 404), (401, 401), (401, 401)],  # noqa: E501
     "GET /v1/subscriptions/{id}/deliveries": [(200, 404), (200, 404), (200, 404), (200, 404), (404, 404), (200, 404), (401, 401), (401, 401)],  # noqa: E501
     "POST …/deliveries/{d}/redeliver":   [(404, 404), (404, 404), (404, 404), (404, 404), (404, 404), (404, 404), (401, 401), (401, 401)],  # noqa: E501
     "DELETE /v1/subscriptions/{id}":     [(204, 404), (204, 404), (204, 404), (204, 404), (404, 404), (204, 404), (401, 401), (401, 401)],  # noqa: E501
@@ -360,6 +361,11 @@ class Cells:
         if route == "POST /v1/subscriptions/{id}/replay":
             return (
                 await c.post(f"{base}/{target}/replay", json={"from_seq": 1}, headers=h)
+            ).status_code
+        if route == "POST /v1/subscriptions/{id}/rotate-secret":
+            body = {"overlap_seconds": 3600}
+            return (
+                await c.post(f"{base}/{target}/rotate-secret", json=body, headers=h)
             ).status_code
         if route == "GET /v1/subscriptions/{id}/deliveries":
             return (await c.get(f"{base}/{target}/deliveries", headers=h)).status_code
