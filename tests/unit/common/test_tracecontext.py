@@ -15,7 +15,7 @@ from quanhub.common.tracecontext import (
     safe_trace_id_of,
     w3c_trace_id,
 )
-from quanhub.common.tracehttp import resolve_trace
+from quanhub.common.tracehttp import current_trace, resolve_trace
 
 TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"
 SPAN = "00f067aa0ba902b7"
@@ -141,3 +141,9 @@ def test_no_trace_given_starts_one_sampled() -> None:
     trace = resolve_trace(None, None)
     assert (trace.sampled, trace.replaced) == (True, "")
     assert trace.trace_id != resolve_trace(None, None).trace_id
+
+
+def test_outside_a_request_the_current_trace_is_a_new_one() -> None:
+    first, second = current_trace(), current_trace()
+    assert first.trace_id != second.trace_id
+    assert (first.sampled, first.replaced) == (True, "")

@@ -3,7 +3,10 @@ answered with the hub's span; an unsafe or invalid one is replaced and the answe
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import AsyncIterator
+from pathlib import Path
+from urllib.parse import urlencode
 
 import httpx
 import pytest
@@ -11,6 +14,8 @@ from gateway_fakes import FakeAuthenticator, FakePublisher
 from google.protobuf import json_format
 
 from quanhub.canonical.v1 import canonical_pb2
+from quanhub.common.access import Principal, Role
+from quanhub.common.access.push import PushChannel, push_secret
 from quanhub.common.clock import FixedClock
 from quanhub.common.tracecontext import parse_traceparent
 from quanhub.gateway.app import create_app
@@ -162,3 +167,47 @@ async def test_without_a_trace_the_hub_starts_one(
     assert response.headers["x-trace-id"] == trace_id
     [record] = publisher.records
     assert _record_parent(record.headers).trace_id == trace_id
+
+
+class _Kuaidi100Channels:
+    """YTO's kuaidi100 push channel (the golden push is YTO's)."""
+
+    async def find(self, partner_code: str, fmt: str) -> PushChannel | None:
+        if (partner_code, fmt) == ("YTO", "kuaidi100"):
+            return PushChannel(Principal("YTO", Role.CARRIER, "YTO Express", "3701LG0003"), "n1")
+        return None
+
+
+async def test_a_push_s_records_are_in_its_answer_s_trace(
+    publisher: FakePublisher, clock: FixedClock
+) -> None:
+    """Inbound pushes (quanhub.gateway.inbound) publish under the request's trace, so the
+    traceparent their answer carries names the trace of their records."""
+    settings = GatewaySettings()
+    app = create_app(
+        settings,
+        clock=clock,
+        publisher=publisher,
+        authenticator=FakeAuthenticator(),
+        push_channels=_Kuaidi100Channels(),
+    )
+    secret = settings.pii.secret.get_secret_value().encode()
+    salt = push_secret(secret, "YTO", "kuaidi100", "n1")
+    param = (Path(__file__).parent / "inbound" / "golden" / "kuaidi100_push.json").read_text()
+    sign = hashlib.md5((param + salt).encode(), usedforsecurity=False).hexdigest().upper()
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gw") as http,
+    ):
+        answer = await http.post(
+            "/v1/inbound/kuaidi100/YTO",
+            content=urlencode({"param": param, "sign": sign}),
+            headers={
+                "content-type": "application/x-www-form-urlencoded",
+                "traceparent": f"00-{TRACE}-{SPAN}-01",
+            },
+        )
+    assert answer.status_code == 200, answer.text
+    assert _answered(answer).trace_id == TRACE
+    assert publisher.records
+    assert {_record_parent(r.headers).trace_id for r in publisher.records} == {TRACE}

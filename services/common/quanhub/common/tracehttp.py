@@ -11,6 +11,7 @@ answer says why in `Quanhub-Trace-Replaced`: `unsafe` (it could carry personal d
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from typing import NamedTuple
 
 from starlette.requests import Request
@@ -23,6 +24,7 @@ __all__ = [
     "REPLACED_HEADER",
     "RequestTrace",
     "TraceContextMiddleware",
+    "current_trace",
     "request_trace",
     "resolve_trace",
 ]
@@ -49,6 +51,10 @@ class RequestTrace(NamedTuple):
         return format_traceparent(self.trace_id, self.span_id, sampled=self.sampled)
 
 
+#: The trace of the request being handled (set by TraceContextMiddleware).
+_CURRENT: ContextVar[RequestTrace | None] = ContextVar("quanhub_request_trace", default=None)
+
+
 def resolve_trace(traceparent: str | None, trace_header: str | None) -> RequestTrace:
     """The request's trace from its `traceparent` and `X-Trace-Id` headers (either may be
     absent): see the module docstring for the order and the rules."""
@@ -73,6 +79,12 @@ def request_trace(request: Request) -> RequestTrace:
         return chosen
     headers = request.headers
     return resolve_trace(headers.get("traceparent"), headers.get("x-trace-id"))
+
+
+def current_trace() -> RequestTrace:
+    """The trace of the request this code runs for, for code that is handed no Request
+    (a pipeline shared by several routes); a new trace outside any request."""
+    return _CURRENT.get() or resolve_trace(None, None)
 
 
 class TraceContextMiddleware:
@@ -104,4 +116,8 @@ class TraceContextMiddleware:
                 message = {**message, "headers": [*message.get("headers", ()), *extra]}
             await send(message)
 
-        await self.app(scope, receive, send_traced)
+        token = _CURRENT.set(trace)
+        try:
+            await self.app(scope, receive, send_traced)
+        finally:
+            _CURRENT.reset(token)

@@ -16,7 +16,7 @@ from fastapi import Request
 from quanhub.common.access.model import PARTNER_CODE
 from quanhub.common.access.push import PushChannel, push_secret
 from quanhub.common.pii import EnvelopeWriter
-from quanhub.common.traceids import new_trace_id
+from quanhub.common.tracehttp import current_trace
 from quanhub.gateway.admission import admit
 from quanhub.gateway.context import GatewayContext
 from quanhub.gateway.inbound.shared import PushRefused
@@ -92,7 +92,8 @@ async def publish(
         raise PushRefused(422, "no_event_accepted", f"no event accepted ({', '.join(codes)})")
     writer = EnvelopeWriter(principal.partner_code, principal.role.value, received_at, "gateway")
     judgement = Judgement(len(events), admission, None)
-    records = judgement.records(ctx, principal, new_trace_id(), writer)
+    trace = current_trace()  # the push request's (its answer's traceparent names it)
+    records = judgement.records(ctx, principal, trace.trace_id, writer, sampled=trace.sampled)
     await ctx.publisher.publish(records)
     ctx.metrics.events.labels(principal.partner_code, "accepted").inc(len(records))
     return Published(len(records), rejected, codes)
