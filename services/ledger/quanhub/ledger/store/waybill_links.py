@@ -19,13 +19,13 @@ __all__ = ["confirm_detected_links_sql"]
 
 _CONFIRM = """
 UPDATE order_parcels op SET from_order = true
-WHERE op.from_parcel AND NOT op.from_order
-  AND EXISTS (SELECT 1 FROM {source} WHERE kind IN ('order', 'parcel')
-              AND platform_code = op.platform_code AND order_no = op.order_no)
+FROM (SELECT DISTINCT platform_code, order_no FROM {source}
+      WHERE kind IN ('order', 'parcel') AND platform_code <> '' AND order_no <> '') t
+WHERE op.platform_code = t.platform_code AND op.order_no = t.order_no
+  AND op.from_parcel AND NOT op.from_order
   AND EXISTS (SELECT 1 FROM ledger_events e
-              WHERE e.kind = 'order' AND e.platform_code = op.platform_code
-                AND e.order_no = op.order_no AND e.carrier_id = ''
-                AND e.waybill_no = op.waybill_no
+              WHERE e.platform_code = op.platform_code AND e.order_no = op.order_no
+                AND e.kind = 'order' AND e.carrier_id = '' AND e.waybill_no = op.waybill_no
                 AND e.body ->> 'detected_carrier_id' = op.carrier_id
                 AND e.seq <= (SELECT max(seq) FROM {source}) AND {projectable});
 """
