@@ -30,3 +30,12 @@ def test_readme_verifier_accepts_the_hubs_signatures_and_nothing_else() -> None:
     assert not verify("whsec_partner", header, body + b"\n")
     assert not verify("whsec_partner", signature_header("whsec_partner", now - 600, body), body)
     assert not verify("whsec_partner", "garbage", body)
+
+
+def test_readme_verifier_accepts_either_secret_during_a_rotation() -> None:
+    verify = _snippet()
+    body = b'{"delivery_id":"d","subscription_id":"s","events":[]}'
+    header = signature_header("whsec_new", int(time.time()), body, ["whsec_old"])
+    assert verify("whsec_new", header, body)
+    assert verify("whsec_old", header, body)
+    assert not verify("whsec_other", header, body)
