@@ -225,6 +225,10 @@ _PARTS = (
 )
 
 
+#: The report's statement: histogram CTEs, the parts' arrays, the histograms' arrays.
+_WITH_HISTOGRAMS = "WITH {ctes} SELECT {arrays}, * FROM {sources}"
+
+
 def report_sql(district: str | None) -> str:
     """Every rollup aggregate of a period as one statement (one snapshot, one round trip):
     one array of row tuples per part of _PARTS, and the fine histograms' arrays."""
@@ -239,7 +243,8 @@ def report_sql(district: str | None) -> str:
     )
     hists = (_DELIVERY_HIST, _CLEARANCE_HIST)
     ctes = ", ".join(h.cte(where) for h in hists)
-    return f"WITH {ctes} SELECT {arrays}, " + ", ".join(h.columns() for h in hists)
+    sources = " CROSS JOIN ".join(h.arrays() for h in hists)
+    return _WITH_HISTOGRAMS.format(ctes=ctes, arrays=arrays, sources=sources)
 
 
 _REPORT_SQL = {False: report_sql(None), True: report_sql("")}

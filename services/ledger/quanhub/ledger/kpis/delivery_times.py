@@ -179,7 +179,7 @@ def _where(carrier: bool, origin: bool, district: bool) -> str:
 #: `{where}` binds its values as parameters.
 _REPORT = (
     "WITH {cte} SELECT ARRAY(SELECT t FROM (SELECT {select} FROM kpi_lane_daily "
-    "WHERE {where}{group} HAVING sum(delivered) > 0) t{order}) AS rows, {hist_columns}"
+    "WHERE {where}{group} HAVING sum(delivered) > 0) t{order}) AS rows, * FROM {hist_arrays}"
 )
 
 
@@ -193,7 +193,7 @@ def report_sql(keys: tuple[str, ...], where: str) -> str:
         where=where,
         group=f" GROUP BY {', '.join(keys)}" if keys else "",
         order=f" ORDER BY {', '.join(f't.{k}' for k in keys)}" if keys else "",
-        hist_columns=hist.columns(),
+        hist_arrays=hist.arrays(),
     )
 
 

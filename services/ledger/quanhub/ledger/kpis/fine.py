@@ -1,8 +1,8 @@
 """Reading a period's fine histograms (kpi_delivery_hist, kpi_clearance_hist) per group.
 
 The counts come back as parallel arrays of scalars at the top of the answer, one element
-per (group, bucket) in one order: asyncpg decodes no array inside a record, and scalar
-arrays decode in C, faster than as many records.
+per (group, bucket), filled by one aggregate: asyncpg decodes no array inside a record,
+scalar arrays decode in C, and one pass needs no sort.
 """
 
 from __future__ import annotations
@@ -34,21 +34,23 @@ class FineHistogram:
             f"FROM {self.table} WHERE {where} GROUP BY {group} HAVING {sums} <> 0)"
         )
 
-    def columns(self) -> str:
-        """One array column per group column, the bucket and the count, in one order."""
-        order = ", ".join((*self.keys, "bucket"))
-        return ", ".join(
-            f"ARRAY(SELECT {c} FROM {self.name} ORDER BY {order}) AS {self.name}_{c}"  # noqa: S608
-            for c in (*self.keys, "bucket", "n")
+    def arrays(self) -> str:
+        """A FROM item of one row: one array per group column, the bucket and the count.
+        One aggregate feeds every array from the same rows in the same order (no sort):
+        element i of each is one (group, bucket) of the CTE."""
+        aggregates = ", ".join(
+            f"array_agg({c}) AS {self.name}_{c}" for c in (*self.keys, "bucket", "n")
         )
+        return f"(SELECT {aggregates} FROM {self.name}) AS {self.name}_arrays"  # noqa: S608
 
     def read(self, result: Record) -> Histograms:
         """Each group's histogram (bucket -> count) by its key values."""
-        keys = zip(*(result[f"{self.name}_{k}"] for k in self.keys), strict=True)
-        buckets, counts = result[f"{self.name}_bucket"], result[f"{self.name}_n"]
-        out: Histograms = {}
+        buckets = result[f"{self.name}_bucket"] or []
+        counts = result[f"{self.name}_n"] or []
         if not self.keys:
             return {(): dict(zip(buckets, counts, strict=True))} if buckets else {}
+        keys = zip(*(result[f"{self.name}_{k}"] or [] for k in self.keys), strict=True)
+        out: Histograms = {}
         for key, bucket, n in zip(keys, buckets, counts, strict=True):
             out.setdefault(key, {})[bucket] = n
         return out

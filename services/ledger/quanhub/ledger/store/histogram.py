@@ -48,12 +48,19 @@ def bucket_bounds(bucket: int) -> tuple[int, int | None]:
     return start, start + width
 
 
-def bucket_value_hours(bucket: int) -> float:
-    """The value a percentile in this bucket is stated as: the bucket's middle (so at most
-    half a bucket from the true value), or the open bucket's lower bound."""
+def _value_hours(bucket: int) -> float:
     lower, upper = bucket_bounds(bucket)
     middle = lower if upper is None else (lower + upper) / 2
     return middle / 3600
+
+
+_VALUES = tuple(_value_hours(b) for b in range(OPEN_BUCKET + 1))
+
+
+def bucket_value_hours(bucket: int) -> float:
+    """The value a percentile in this bucket is stated as: the bucket's middle (so at most
+    half a bucket from the true value), or the open bucket's lower bound."""
+    return _VALUES[min(bucket, OPEN_BUCKET)]
 
 
 def fine_bucket_sql(seconds: str) -> str:
