@@ -11,11 +11,13 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
-from normalizer_kafka import Flow, parcel_envelope
+from normalizer_kafka import Flow, collect, parcel_envelope
 
 from quanhub.common.kafka import make_producer
 from quanhub.common.settings import KafkaSettings
 from quanhub.common.topics import EventKind
+from quanhub.common.tracecontext import parse_traceparent
+from quanhub.common.traceids import new_trace_id
 from quanhub.normalizer.deadletter import header
 from quanhub.normalizer.deadletter_ops import read_dead_letters, replay, select
 
@@ -53,8 +55,12 @@ async def test_replay_redrives_to_the_source_and_keeps_first_seen(flow: Flow) ->
     partner = f"dl{uuid.uuid4().hex[:8]}"
     bad = parcel_envelope(partner, "bad-carrier")
     bad.event.parcel.carrier_code = "no-such-carrier"
+    trace = new_trace_id()
     await flow.producer.send_and_wait(
-        flow.topics.raw(EventKind.PARCEL), bad.SerializeToString(), key=b"k1"
+        flow.topics.raw(EventKind.PARCEL),
+        bad.SerializeToString(),
+        key=b"k1",
+        headers=[("traceparent", f"00-{trace}-00f067aa0ba902b7-01".encode())],
     )
     await flow.start()
     await flow.dead_letters(partner)
@@ -71,6 +77,19 @@ async def test_replay_redrives_to_the_source_and_keeps_first_seen(flow: Flow) ->
     assert header(again[1].headers, "first_seen") == letters[0].first_seen
     assert header(again[1].headers, "source_topic") == flow.topics.raw(EventKind.PARCEL)
     assert again[1].value == again[0].value
+    # The trace survives the dead letter and the replay (tracecontext; a new span each hop).
+    parents = [parse_traceparent(header(d.headers, "traceparent")) for d in again]
+    assert [p.trace_id if p else None for p in parents] == [trace, trace]
+    assert parents[0] != parents[1]
+    replayed = await collect(
+        flow.kafka,
+        flow.topics.raw(EventKind.PARCEL),
+        lambda rs: len(rs) >= 1,
+        lambda r: header(r.headers, "partner") == partner and header(r.headers, "replayed_from"),
+    )
+    parent = parse_traceparent(header(replayed[0].headers, "traceparent"))
+    assert parent is not None
+    assert parent.trace_id == trace
 
 
 async def test_cli_lists_and_shows_dead_letters(flow: Flow) -> None:
