@@ -11,6 +11,8 @@ import pytest
 from quanhub.common.access import Role
 from quanhub.common.kafka import make_consumer
 from quanhub.common.settings import DatabaseSettings, KafkaSettings
+from quanhub.common.tracecontext import parse_traceparent
+from quanhub.common.traceids import is_safe_trace_id
 from quanhub.ledger.feeds.kafka_feed import KAFKA_URL, feed_topic
 
 from .support import append_to_ledger, parcel_event, wait_until
@@ -61,6 +63,10 @@ async def test_kafka_subscription_fills_the_partners_topic(
     for key, value, headers in received:
         assert headers["seq"] == str(value["seq"]).encode()
         assert headers["event_id"] == str(value["event_id"]).encode()
+        # traceparent continues the event's trace (absent for one the hub may not keep).
+        trace = value["event"].get("trace_id", "")
+        parent = parse_traceparent(headers.get("traceparent"))
+        assert (parent.trace_id if parent else "") == (trace if is_safe_trace_id(trace) else "")
         assert key == f"P|{carrier.partner_code}|{value['waybill_no']}".encode()
         by_key[key].append(int(value["seq"]))
     assert len(by_key) == 4
