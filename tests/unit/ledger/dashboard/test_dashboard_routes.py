@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import httpx
 from fastapi import FastAPI
 
@@ -43,15 +45,28 @@ async def test_nothing_else_is_served_under_dashboard() -> None:
         assert (await client.get("/dashboard/index.html")).status_code == 404
 
 
-async def test_the_message_table_has_every_message_in_both_languages() -> None:
+async def test_every_message_the_page_uses_is_in_the_table_in_both_languages() -> None:
     async with _client() as client:
         answer = await client.get("/dashboard/messages.json")
         script = (await client.get("/dashboard/dashboard.js")).text
+        page = (await client.get("/dashboard")).text
     assert answer.status_code == 200
     messages = answer.json()
     assert all(set(text) == {"zh", "en"} for text in messages.values())
-    used = {name for name in messages if f'"{name}"' in script or f'data-msg="{name}"' in script}
-    assert {"too_little", "met", "missed", "no_data"} <= used
+    used = {
+        *re.findall(r'\bt\("(\w+)"(?! \+)', script),
+        *re.findall(r'msg: "(\w+)"', script),
+        *re.findall(r'fill\(el\([^)]*\), "(\w+)"', script),
+        *re.findall(r'data-msg="(\w+)"', page),
+        # Names the script chooses or builds: a verdict, "stat_" + field, "csv_" + column.
+        "met",
+        "missed",
+        *(f"stat_{s}" for s in ("mean", "p50", "p90")),
+        *(f"csv_{c}" for c in re.findall(r'"(\w+)"', script.split("const columns = [")[1][:120])),
+    }
+    assert {"too_little", "no_data", "col_on_time_48", "csv_sufficient", "title"} <= used
+    assert sorted(used - set(messages)) == []
+    assert sorted(set(messages) - used - {"trade_mode"}) == []  # trade modes: by code
 
 
 async def test_the_names_come_from_the_hubs_own_tables() -> None:
