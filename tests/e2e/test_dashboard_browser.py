@@ -8,8 +8,9 @@ After each step every rendered number (data-kpi, data-value) must equal the API'
 for what the page says it shows, a figure whose sample is below the minimum must say so
 instead of a share, and the exports must hold exactly the figures on screen.
 
-The Chinese page is kept as test-artifacts/dashboard.png; with QUANHUB_DASHBOARD_SCREENSHOT
-set to a path (docs/images/dashboard.png for the docs) it is written there too.
+The Chinese page is kept as test-artifacts/dashboard.png (and the English one as
+dashboard-en.png); with QUANHUB_DASHBOARD_SCREENSHOT set to a path (docs/images/dashboard.png
+for the docs) the Chinese one is written there too.
 """
 
 from __future__ import annotations
@@ -187,6 +188,7 @@ def _switch_to_english(page: Page) -> None:
     page.click("#lang")
     page.wait_for("document.documentElement.lang === 'en'")
     assert page.evaluate("document.querySelector('h1').textContent").startswith("Jinan e-commerce")
+    assert page.evaluate("document.getElementById('updated').textContent").startswith("Updated")
     assert "lang=en" in page.evaluate("location.hash")
     assert page.evaluate("localStorage.getItem('quanhub.lang')") == "en"
     rows = page.evaluate(
@@ -269,10 +271,11 @@ async def test_dashboard_as_an_official_uses_it(services: RunningServices, tmp_p
 
         city = await Answers.fetch(api, start, end, "")
         await asyncio.to_thread(_chinese_first, page, url, city)
-        await asyncio.to_thread(_screenshot, page)
+        await asyncio.to_thread(_screenshot, page, "dashboard.png")
 
         await asyncio.to_thread(_switch_to_english, page)
         await asyncio.to_thread(_check_marks, page, city, "en")
+        await asyncio.to_thread(_screenshot, page, "dashboard-en.png")
 
         # A district and a shorter period: the page shows that view's answer, not the city's.
         picked = await Answers.fetch(api, "2026-08-02", "2026-08-04", "370112")
@@ -312,10 +315,10 @@ async def test_dashboard_as_an_official_uses_it(services: RunningServices, tmp_p
         await asyncio.to_thread(browser.close)
 
 
-def _screenshot(page: Page) -> None:
+def _screenshot(page: Page, name: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
-    shot = ARTIFACTS / "dashboard.png"
+    shot = ARTIFACTS / name
     page.screenshot(shot)
     assert shot.stat().st_size > 50_000
-    if target := os.environ.get("QUANHUB_DASHBOARD_SCREENSHOT"):
+    if name == "dashboard.png" and (target := os.environ.get("QUANHUB_DASHBOARD_SCREENSHOT")):
         Path(target).write_bytes(shot.read_bytes())

@@ -24,7 +24,7 @@ const key = sessionStorage.getItem("quanhub.key");
 // What the page shows; mirrored in the URL fragment so a view can be shared.
 const view = { from: "", to: "", district: "", lang: "zh", sort: "" };
 let messages = {}, reference = { min_sample: 30, carriers: {}, districts: [] };
-let data = null;        // the last answers: {city, districts: [[code, report]], daily}
+let data = null;        // the last answers: {city, times, districtTimes, districts, daily, at}
 let shown = [];         // every figure on screen, in order: what the exports write
 let generation = 0;     // answers of an older request are dropped
 
@@ -346,9 +346,8 @@ async function load() {
         kpis(a, b, view.district).then((r) => [a, r.smart_locker_share]))),
     ]);
     if (mine !== generation) return;
-    data = { city, times, districtTimes, districts, daily };
+    data = { city, times, districtTimes, districts, daily, at: new Date().toISOString() };
     render();
-    $("updated").textContent = t("updated", { time: new Date().toISOString().slice(0, 19).replace("T", " ") });
     $("error").hidden = true;
     document.body.dataset.state = "ready";
   } catch (error) {
@@ -371,10 +370,14 @@ function words() {
   for (const button of document.querySelectorAll("button.range")) {
     button.textContent = t("last_days", { days: button.dataset.days });
   }
+  // Rebuilt only when its words change, so a refresh does not close a list being picked from.
   const select = $("district"), codes = reference.districts.map((d) => d.code);
-  select.replaceChildren(new Option(t("all_city"), ""),
-    ...reference.districts.map((d) => new Option(d[view.lang], d.code)));
-  if (view.district && !codes.includes(view.district)) select.append(new Option(view.district, view.district));
+  if (select.dataset.built !== view.lang + view.district) {
+    select.replaceChildren(new Option(t("all_city"), ""),
+      ...reference.districts.map((d) => new Option(d[view.lang], d.code)));
+    if (view.district && !codes.includes(view.district)) select.append(new Option(view.district, view.district));
+    select.dataset.built = view.lang + view.district;
+  }
   select.value = view.district;
   $("districts-hint").textContent = t("districts_hint", { min: reference.min_sample });
   $("footer").textContent = t("footer", { min: reference.min_sample });
@@ -389,6 +392,7 @@ function render() {
   $("to").value = p.to_date;
   $("period").textContent = t("period", { from: p.from_date, to: p.to_date, days: p.days,
     where: p.district ? districtName(p.district) : t("all_city") });
+  $("updated").textContent = t("updated", { time: data.at.slice(0, 19).replace("T", " ") });
   targets(report);
   districtTable(data.districts, data.districtTimes);
   carriers(report);
