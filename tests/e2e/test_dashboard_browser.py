@@ -165,6 +165,20 @@ def _check_marks(page: Page, answers: Answers, lang: str) -> list[dict[str, Any]
     return marks
 
 
+def _login(page: Page, ledger_url: str, key: str) -> None:
+    """Without a key the page asks for one (in Chinese), keeps it for the tab, and loads."""
+    page.goto(f"{ledger_url}/dashboard")
+    page.wait_for("document.body?.dataset.state === 'login'")
+    assert page.evaluate("document.querySelector('#login label span').textContent") == (
+        "分析员 API 密钥"
+    )
+    page.choose("#key", key)
+    page.click("#login button[type=submit]")
+    page.wait_for("document.body?.dataset.state === 'ready'")
+    assert page.evaluate("sessionStorage.getItem('quanhub.key')") == key
+    assert key not in page.evaluate("location.href")
+
+
 def _chinese_first(page: Page, url: str, answers: Answers) -> None:
     page.goto(url)
     page.wait_for("document.body?.dataset.state === 'ready'")
@@ -266,6 +280,9 @@ async def test_dashboard_as_an_official_uses_it(services: RunningServices, tmp_p
         assert await await_kpis(api, truth["kpis"], patience=180) == []
         period = truth["kpis"]["period"]
         start, end = period["from_date"], period["to_date"]
+        # A tab of its own (sessionStorage is per tab): the page asks for the key.
+        login = await asyncio.to_thread(browser.page)
+        await asyncio.to_thread(_login, login, services.ledger_url, keys["JNCOMMERCE"])
         page = await asyncio.to_thread(browser.page)
         url = f"{services.ledger_url}/dashboard#key={keys['JNCOMMERCE']}&from={start}&to={end}"
 
