@@ -10,6 +10,7 @@
 import { bars, el, trend } from "./charts.js";
 
 const REFRESH_MS = 30000;
+const PICK_SETTLE_MS = 200;
 const DAY_MS = 86400000;
 const $ = (id) => document.getElementById(id);
 
@@ -448,10 +449,15 @@ function toJson() {
 
 // ---- wiring ------------------------------------------------------------------------------
 
+// A view costs about 15 + one request per day (up to 46) of the analyst's request budget
+// (50 a second, bursts of 100): picks made in quick succession load once.
+let pending = 0;
 function pick(change) {
   Object.assign(view, change);
   writeFragment();
-  load();
+  document.body.dataset.state = "loading";
+  clearTimeout(pending);
+  pending = setTimeout(load, PICK_SETTLE_MS);
 }
 
 function wire() {
