@@ -251,13 +251,82 @@ def kafka_access(
     _print_kafka(access)
 
 
+def _read_push_key(fmt: str) -> str:
+    """The partner's own key from a hidden prompt, or from stdin when it is not a terminal
+    (never argv: a command line is seen by every user of the machine and kept in history)."""
+    if _interactive():
+        value: str = typer.prompt(f"{fmt} AppKey", hide_input=True, err=True)
+    else:
+        value = sys.stdin.readline()
+    key = value.strip()
+    if not key or len(key) > 256 or not key.isprintable():
+        errors.print(f"[red]no {fmt} key[/] read (one line of printable text, at most 256)")
+        raise typer.Exit(1)
+    return key
+
+
+def _own_key(
+    partner_code: str, fmt: str, *, clear: bool, account: str | None, as_json: bool
+) -> None:
+    """Store (sealed) or forget the partner's own push key; print what now verifies."""
+    from quanhub.common.access.push import clear_partner_key, set_partner_key
+    from quanhub.common.access.push_keys import seal_push_key
+    from quanhub.common.clock import SystemClock
+    from quanhub.common.settings import PiiSettings
+
+    if clear:
+        had = _with_pool(lambda pool: clear_partner_key(pool, partner_code, fmt))
+        verifies = "the hub's push secret" + ("" if had else " (no own key was set)")
+    else:
+        master = PiiSettings().secret.get_secret_value().encode()
+        sealed = seal_push_key(master, partner_code, fmt, account, _read_push_key(fmt))
+        _with_pool(
+            lambda pool: set_partner_key(
+                pool,
+                partner_code,
+                fmt,
+                sealed=sealed,
+                partner_account=account,
+                clock=SystemClock(),
+            )
+        )
+        verifies = "its own AppKey (stored encrypted)"
+        verifies += f", account {account}" if account else ""
+    path = f"/v1/inbound/{fmt}/{partner_code}"
+    if as_json:
+        out = {"code": partner_code, "format": fmt, "own_key": not clear, "path": path}
+        typer.echo(json.dumps({**out, "account": None if clear else account}))
+        return
+    console.print(f"{fmt} pushes of {partner_code} now verify with {verifies}")
+    console.print(f"callback URL: https://<gateway>{path}")
+
+
 @app.command("push-secret")
-def push_secret_(
+def push_secret_(  # noqa: PLR0917 - typer maps parameters to options
     code: Annotated[str, typer.Argument(help="Partner code (a carrier)")],
     fmt: Annotated[
         str, typer.Option("--format", help="Push format: kuaidi100 or kdniao")
     ] = "kuaidi100",
     as_json: Annotated[bool, typer.Option("--json")] = False,
+    set_key: Annotated[
+        bool,
+        typer.Option(
+            "--set-key",
+            help="Kdniao: store the AppKey Kdniao assigned the partner (read from stdin or "
+            "a hidden prompt, never argv); it then verifies instead of the hub's secret.",
+        ),
+    ] = False,
+    clear_key: Annotated[
+        bool,
+        typer.Option("--clear-key", help="Forget the stored AppKey: the hub's secret verifies"),
+    ] = False,
+    ebusiness_id: Annotated[
+        str | None,
+        typer.Option(
+            "--ebusiness-id",
+            help="With --set-key: the account's EBusinessID; pushes naming another are refused",
+        ),
+    ] = None,
 ) -> None:
     """Issue (or rotate) the partner's push secret for `--format` and print it once.
 
@@ -265,9 +334,20 @@ def push_secret_(
     its DataSign; the callback URL is /v1/inbound/FORMAT/CODE on the gateway. The registry
     keeps only a nonce: the secret is derived from it with QUANHUB_PII_SECRET, which must be
     the gateway's. A previous secret stops verifying at once.
+
+    Kdniao signs with the AppKey it assigned the merchant's account, which the hub cannot
+    choose: `--set-key` stores that AppKey (AES-256-GCM under a key derived from
+    QUANHUB_PII_SECRET, bound to the partner and format) and from then on it alone
+    verifies the partner's Kdniao pushes; `--clear-key` returns to the hub's secret.
+    Either takes effect at once (the gateways' channel caches are told).
     """
     from quanhub.common.access import get_partner
-    from quanhub.common.access.push import PUSH_FORMATS, issue_push_nonce, push_secret
+    from quanhub.common.access.push import (
+        OWN_KEY_FORMATS,
+        PUSH_FORMATS,
+        issue_push_nonce,
+        push_secret,
+    )
     from quanhub.common.clock import SystemClock
     from quanhub.common.settings import PiiSettings
 
@@ -277,11 +357,28 @@ def push_secret_(
             f"[red]unknown push format[/] {fmt!r}: one of {', '.join(sorted(PUSH_FORMATS))}"
         )
         raise typer.Exit(1)
+    own_key = set_key or clear_key
+    if set_key and clear_key:
+        errors.print("[red]--set-key or --clear-key[/], not both")
+        raise typer.Exit(2)
+    if own_key and fmt not in OWN_KEY_FORMATS:
+        errors.print(
+            f"[red]{fmt}[/] pushes sign with the hub's secret: the subscriber chooses "
+            "Kuaidi100's salt, so give it the secret this command prints"
+        )
+        raise typer.Exit(1)
+    account = (ebusiness_id or "").strip() or None
+    if account is not None and (not set_key or len(account) > 64):
+        errors.print("[red]--ebusiness-id[/] goes with --set-key (at most 64 characters)")
+        raise typer.Exit(2)
     partner_code = code.strip().upper()
     partner = _with_pool(lambda pool: get_partner(pool, partner_code))
     if partner.role.value != "carrier" or partner.disabled:
         errors.print(f"[red]{partner.code}[/] is not an enabled carrier: pushes carry parcels")
         raise typer.Exit(1)
+    if own_key:
+        _own_key(partner_code, fmt, clear=clear_key, account=account, as_json=as_json)
+        return
     nonce = _with_pool(lambda pool: issue_push_nonce(pool, partner_code, fmt, SystemClock()))
     master = PiiSettings().secret.get_secret_value().encode()
     secret = push_secret(master, partner_code, fmt, nonce)

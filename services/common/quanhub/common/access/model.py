@@ -4,7 +4,8 @@ AccessError (QuanhubError)
 ├── AuthenticationFailed   missing, malformed, unknown, revoked or expired key; disabled partner
 ├── PartnerNotFound        no partner with that code
 ├── PartnerExists          the code or customs code is taken
-└── InvalidPartner         a code, name or customs code that the registry refuses
+├── InvalidPartner         a code, name or customs code that the registry refuses
+└── PushKeyUnreadable      a sealed partner push key that does not open (access.push_keys)
 """
 
 from __future__ import annotations

@@ -14,7 +14,8 @@ from urllib.parse import parse_qs
 from fastapi import Request
 
 from quanhub.common.access.model import PARTNER_CODE
-from quanhub.common.access.push import PushChannel, push_secret
+from quanhub.common.access.push import PushChannel, verifying_secret
+from quanhub.common.access.push_keys import PushKeyUnreadable
 from quanhub.common.pii import EnvelopeWriter
 from quanhub.common.tracehttp import current_trace
 from quanhub.gateway.admission import admit
@@ -39,7 +40,8 @@ class Published:
 
 
 async def open_channel(ctx: GatewayContext, partner: str, fmt: str) -> tuple[PushChannel, str]:
-    """The partner's `fmt` channel and its secret, once its event budget is not spent.
+    """The partner's `fmt` channel and the secret its pushes verify with, once its event
+    budget is not spent.
 
     No channel, and a code no partner can have, are refused like a bad signature: the
     sender learns nothing about which partners exist."""
@@ -50,7 +52,11 @@ async def open_channel(ctx: GatewayContext, partner: str, fmt: str) -> tuple[Pus
     principal = channel.principal
     if not ctx.limiter.peek(principal.partner_code).allowed:
         raise PushRefused(429, "rate_limited", "the partner's event budget is spent")
-    secret = push_secret(ctx.pii_secret, principal.partner_code, fmt, channel.nonce)
+    try:  # the partner's own key when one is set (push_keys), else the derived secret
+        secret = verifying_secret(ctx.pii_secret, channel, fmt)
+    except PushKeyUnreadable:  # another hub secret, or an altered row: nothing verifies
+        msg = "no push channel, or a bad signature"
+        raise PushRefused(401, "push_key_unreadable", msg) from None
     return channel, secret
 
 

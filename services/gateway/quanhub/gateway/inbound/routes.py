@@ -125,9 +125,11 @@ def _kdniao_answer(ctx: ContextDep, status: int, business: str, ok: bool, reason
 async def kdniao_push(request: Request, ctx: ContextDep, partner: PartnerPath) -> Response:
     """Kdniao's track push (RequestType 101) for `partner`, as Kdniao sends it.
 
-    Set this URL as the push URL and the partner's push secret
-    (`quanhub partners push-secret CODE --format kdniao`) as the AppKey it signs with: the
-    hub's secret, not the AppKey Kdniao assigns an account (a relay re-signs). The form's
+    Set this URL as the push URL. The push verifies with the AppKey Kdniao assigned the
+    partner's account once the operator has stored it (`quanhub partners push-secret CODE
+    --format kdniao --set-key`, kept encrypted; with the account's EBusinessID, pushes of
+    another account are refused); until then with the hub's push secret (`quanhub partners
+    push-secret CODE --format kdniao`), which a relay signs with. The form's
     `RequestData` is verified against `DataSign` = Base64(lower-case hex
     MD5(RequestData + AppKey)); each trace of each waybill in `Data` becomes a parcel event
     (`code_system` kdniao, the trace's `Action`, else for the newest trace the waybill's
@@ -150,6 +152,9 @@ async def kdniao_push(request: Request, ctx: ContextDep, partner: PartnerPath) -
             form = await read_form(request, ctx.limits.max_json_body_bytes)
             data = kdniao.verify_and_read(form, app_key)
             business = text(data, "EBusinessID")[:64]
+            if channel.partner_account not in {None, business}:
+                msg = "EBusinessID is not the account of this channel's AppKey"
+                raise PushRefused(401, "wrong_account", msg)
             mapped = kdniao.parcel_events(data, max_items=ctx.limits.max_events)
             reasons = [f"Data[{r.index}] {r.code}: {r.reason}" for r in mapped.refused]
             published = await publish(ctx, channel, mapped.events)
