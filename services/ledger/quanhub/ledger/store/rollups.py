@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from quanhub.ledger.edd.rollup import EDD_TABLE, PICKUP_KEYS_SQL
 from quanhub.ledger.store.histogram import fine_bucket_sql
 
 #: Hour boundaries of the duration histograms (columns b0.. of the duration rollups); the
@@ -138,6 +139,34 @@ ROLLUPS: tuple[RollupSpec, ...] = (
         where=_DELIVERED_TIMED,
     ),
     RollupSpec(
+        table="kpi_delivery_hist_weekly",
+        keys={
+            "week": f"date_trunc('week', p.delivered_at {_CST})::date",
+            "carrier_id": "p.carrier_id",
+            "origin_district": "p.origin_district",
+            "district_code": "p.district_code",
+            "bucket": fine_bucket_sql(_DELIVERY_SECONDS),
+        },
+        values={"parcels": "count(*)"},
+        source=_PARCELS,
+        where=_DELIVERED_TIMED,
+    ),
+    RollupSpec(  # predicted delivery's segments (quanhub.ledger.edd)
+        table=EDD_TABLE,
+        keys={
+            "day": f"(p.delivered_at {_CST})::date",
+            "carrier_id": "p.carrier_id",
+            "origin_district": "p.origin_district",
+            "district_code": "p.district_code",
+            "delivery_point": "p.delivery_point",
+            **PICKUP_KEYS_SQL,
+            "bucket": fine_bucket_sql(_DELIVERY_SECONDS),
+        },
+        values={"parcels": "count(*)"},
+        source=_PARCELS,
+        where=_DELIVERED_TIMED,
+    ),
+    RollupSpec(
         table="kpi_customs_daily",
         keys={
             "day": f"(d.declared_at {_CST})::date",
@@ -185,6 +214,18 @@ ROLLUPS: tuple[RollupSpec, ...] = (
         table="kpi_clearance_hist",
         keys={
             "day": f"(d.released_at {_CST})::date",
+            "district_code": "d.district_code",
+            "trade_mode": "d.trade_mode",
+            "bucket": fine_bucket_sql(_CLEARANCE_SECONDS),
+        },
+        values={"released": "count(*)"},
+        source=_DECLARATIONS,
+        where=_RELEASED,
+    ),
+    RollupSpec(
+        table="kpi_clearance_hist_weekly",
+        keys={
+            "week": f"date_trunc('week', d.released_at {_CST})::date",
             "district_code": "d.district_code",
             "trade_mode": "d.trade_mode",
             "bucket": fine_bucket_sql(_CLEARANCE_SECONDS),
