@@ -1,0 +1,204 @@
+"""The EDD model: empirical delivery-time histograms per segment, with a fallback chain.
+
+Pure. A segment is (carrier, origin district, destination district, delivery point, pickup
+weekday, pickup hour band). A prediction conditions the segment's pickup -> delivered
+histogram on the time already taken (D > elapsed) and reads quantiles of what is left:
+the median is the most likely time, BAND's quantiles the earliest and latest. A segment
+with fewer than `min_sample` parcels still to come drops keys in LEVELS' order; features
+not known yet (the destination before the last mile, the delivery point before hand-over)
+are summed over. docs/edd.md explains the whole model on one page.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+
+from quanhub.ledger.store.histogram import bucket_bounds, fine_bucket
+
+#: The segment's features, in key order.
+FEATURES: tuple[str, ...] = (
+    "carrier",
+    "origin",
+    "destination",
+    "point",
+    "weekday",
+    "hour_band",
+)
+#: The fallback chain: each level's name and the features it keeps. The origin outlives
+#: the destination: the line haul from the origin is most of a parcel's time (docs/edd.md).
+LEVELS: tuple[tuple[str, frozenset[str]], ...] = (
+    ("segment", frozenset(FEATURES)),
+    ("weekday", frozenset({"carrier", "origin", "destination", "point", "weekday"})),
+    ("lane_point", frozenset({"carrier", "origin", "destination", "point"})),
+    ("lane", frozenset({"carrier", "origin", "destination"})),
+    ("origin", frozenset({"carrier", "origin"})),
+    ("carrier", frozenset({"carrier"})),
+)
+#: The band's quantiles: earliest and latest; the band holds the share between them.
+BAND: tuple[float, float] = (0.025, 0.975)
+#: Parcels still to come (D > elapsed) a level needs before its figures are used.
+MIN_SAMPLE = 30
+
+Value = str | int
+#: A segment's feature values in FEATURES order; None where not known yet.
+Known = tuple[Value | None, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Histogram:
+    """Counts by fine bucket (store.histogram), sorted, with running totals."""
+
+    buckets: tuple[int, ...]
+    cumulative: tuple[int, ...]
+
+    @classmethod
+    def of(cls, counts: dict[int, int]) -> Histogram:
+        buckets = tuple(sorted(b for b, n in counts.items() if n > 0))
+        running, cumulative = 0, []
+        for bucket in buckets:
+            running += counts[bucket]
+            cumulative.append(running)
+        return cls(buckets, tuple(cumulative))
+
+    @property
+    def total(self) -> int:
+        return self.cumulative[-1] if self.cumulative else 0
+
+    def _count(self, i: int) -> int:
+        return self.cumulative[i] - (self.cumulative[i - 1] if i else 0)
+
+    def below(self, seconds: float) -> float:
+        """Parcels that took less than `seconds` (spread evenly inside a bucket)."""
+        bucket = fine_bucket(max(int(seconds), 0))
+        i = bisect_left(self.buckets, bucket)
+        count: float = self.cumulative[i - 1] if i else 0
+        if i < len(self.buckets) and self.buckets[i] == bucket:
+            lower, upper = bucket_bounds(bucket)
+            if upper is not None:
+                count += self._count(i) * (seconds - lower) / (upper - lower)
+        return count
+
+    def quantile(self, fraction: float, after: float) -> float:
+        """Seconds below which `fraction` of the parcels that took longer than `after` fell."""
+        base = self.below(after)
+        target = base + fraction * (self.total - base)
+        i = min(bisect_left(self.cumulative, target), len(self.buckets) - 1)
+        lower, upper = bucket_bounds(self.buckets[i])
+        if upper is None:
+            return max(float(lower), after)
+        before = self.cumulative[i - 1] if i else 0
+        inside = (target - before) / self._count(i)
+        return max(lower + min(max(inside, 0.0), 1.0) * (upper - lower), after)
+
+
+@dataclass(frozen=True, slots=True)
+class Estimate:
+    """A prediction in seconds from pickup, and where it came from."""
+
+    most_likely: float
+    earliest: float
+    latest: float
+    #: The fallback level used and the features it kept (known ones only).
+    level: str
+    features: tuple[str, ...]
+    #: Parcels of that level still to come at `elapsed` (the conditional sample).
+    sample: int
+    #: The level's histogram (the evaluation reads its other quantiles).
+    histogram: Histogram = field(compare=False, repr=False)
+    elapsed: float = 0.0
+
+
+@dataclass(slots=True)
+class EddModel:
+    """Histograms of one training window, summed to any set of features on first use."""
+
+    #: Delivery days [first_day, end_day) the model was trained on.
+    first_day: date
+    end_day: date
+    min_sample: int = MIN_SAMPLE
+    band: tuple[float, float] = BAND
+    _rows: dict[tuple[Value, ...], dict[int, int]] = field(default_factory=dict)
+    _sums: dict[tuple[int, ...], dict[tuple[Value, ...], Histogram]] = field(default_factory=dict)
+
+    def add(self, key: tuple[Value, ...], bucket: int, parcels: int) -> None:
+        """Count `parcels` of the full segment `key` (FEATURES order) in `bucket`."""
+        counts = self._rows.setdefault(key, {})
+        counts[bucket] = counts.get(bucket, 0) + parcels
+
+    @property
+    def parcels(self) -> int:
+        return sum(sum(c.values()) for c in self._rows.values())
+
+    def carrier_median(self, carrier_id: str, elapsed: float = 0.0) -> float | None:
+        """The baseline: the carrier's median time (of those longer than `elapsed`)."""
+        histogram = self._level((0,)).get((carrier_id,))
+        if histogram is None or histogram.total - histogram.below(elapsed) <= 0:
+            return None
+        return histogram.quantile(0.5, elapsed)
+
+    def _level(self, kept: tuple[int, ...]) -> dict[tuple[Value, ...], Histogram]:
+        sums = self._sums.get(kept)
+        if sums is None:
+            grouped: dict[tuple[Value, ...], dict[int, int]] = {}
+            for key, counts in self._rows.items():
+                into = grouped.setdefault(tuple(key[i] for i in kept), {})
+                for bucket, n in counts.items():
+                    into[bucket] = into.get(bucket, 0) + n
+            sums = {k: Histogram.of(c) for k, c in grouped.items()}
+            self._sums[kept] = sums
+        return sums
+
+    def warm(self) -> None:
+        """Sum every level for every pattern of unknown destination and point, so that no
+        request pays for it."""
+        for destination in (None, ""):
+            for point in (None, ""):
+                for _ in self._chain(("", "", destination, point, 0, 0)):
+                    pass
+
+    def _chain(self, known: Known) -> Iterable[tuple[str, tuple[int, ...]]]:
+        """The levels in fallback order, each set of known features once, named by the
+        coarsest level that keeps exactly those (at pickup, `lane` sums over the unknown
+        destination and point: it is the `origin` level)."""
+        names: dict[tuple[int, ...], str] = {}
+        for name, features in LEVELS:
+            kept = tuple(
+                i for i, f in enumerate(FEATURES) if f in features and known[i] is not None
+            )
+            names[kept] = name  # insertion order is the first occurrence's; the name the last
+        for kept, name in names.items():
+            self._level(kept)
+            yield name, kept
+
+    def predict(self, known: Known, elapsed: float) -> Estimate | None:
+        """The estimate for a parcel with these features `elapsed` seconds after pickup;
+        None when no level holds a parcel that took longer."""
+        chosen: tuple[str, tuple[int, ...], Histogram, int] | None = None
+        for name, kept in self._chain(known):
+            key = tuple(v for i in kept if (v := known[i]) is not None)
+            histogram = self._level(kept).get(key)
+            if histogram is None:
+                continue
+            sample = round(histogram.total - histogram.below(elapsed))
+            if sample <= 0:
+                continue
+            chosen = (name, kept, histogram, sample)
+            if sample >= self.min_sample:
+                break
+        if chosen is None:
+            return None
+        name, kept, histogram, sample = chosen
+        low, high = self.band
+        return Estimate(
+            most_likely=histogram.quantile(0.5, elapsed),
+            earliest=histogram.quantile(low, elapsed),
+            latest=histogram.quantile(high, elapsed),
+            level=name,
+            features=tuple(FEATURES[i] for i in kept),
+            sample=sample,
+            histogram=histogram,
+            elapsed=elapsed,
+        )
