@@ -134,6 +134,8 @@ class Chromium:
             {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
         )
         page.call("Page.enable")
+        page.call("Runtime.enable")
+        page.call("Log.enable")
         return page
 
     def close(self) -> None:
@@ -159,6 +161,23 @@ class Page:
 
     def call(self, method: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
         return self.browser.call(method, params, self.session)
+
+    def errors(self) -> list[str]:
+        """Uncaught exceptions, console errors and browser errors (a refused request, a
+        Content-Security-Policy violation) of this tab so far."""
+        found = []
+        for event in self.browser.events:
+            if event.get("sessionId") != self.session:
+                continue
+            params = event.get("params", {})
+            if event.get("method") == "Runtime.exceptionThrown":
+                found.append(str(params["exceptionDetails"]))
+            elif event.get("method") == "Runtime.consoleAPICalled" and params["type"] == "error":
+                found.append(str(params["args"]))
+            elif event.get("method") == "Log.entryAdded" and params["entry"]["level"] == "error":
+                entry = params["entry"]
+                found.append(f"{entry['text']} {entry.get('url', '')}".strip())
+        return found
 
     def goto(self, url: str) -> None:
         self.call("Page.navigate", {"url": url})

@@ -327,6 +327,8 @@ async def test_dashboard_as_an_official_uses_it(services: RunningServices, tmp_p
             ".map((n) => JSON.parse(n.dataset.value))"
         )
         assert order == sorted(order)
+        assert page.errors() == []
+        assert login.errors() == []
     finally:
         await api.aclose()
         await asyncio.to_thread(browser.close)

@@ -23,10 +23,12 @@ async def test_the_page_and_its_assets_are_served_with_a_strict_policy() -> None
         page = await client.get("/dashboard")
         script = await client.get("/dashboard/dashboard.js")
         style = await client.get("/dashboard/dashboard.css")
+        icon = await client.get("/dashboard/icon.svg")
     assert page.status_code == script.status_code == style.status_code == 200
     assert page.headers["content-type"].startswith("text/html")
     assert script.headers["content-type"].startswith("text/javascript")
     assert style.headers["content-type"].startswith("text/css")
+    assert icon.headers["content-type"] == "image/svg+xml"  # no request for /favicon.ico
     policy = page.headers["content-security-policy"]
     assert "script-src 'self'" in policy
     assert "connect-src 'self'" in policy

@@ -28,6 +28,7 @@ _ASSETS = {
     "charts.js": "text/javascript; charset=utf-8",
     "dashboard.css": "text/css; charset=utf-8",
     "messages.json": "application/json",
+    "icon.svg": "image/svg+xml",
 }
 _HEADERS = {
     # Same-origin scripts and styles only: the page runs no inline code and loads nothing else.
