@@ -14,6 +14,7 @@ FORBIDDEN = {
     "read": ("quanhub.ledger.api",),
     "store": ("quanhub.ledger.api", "quanhub.ledger.kpis", "quanhub.ledger.read"),
     "feeds": ("quanhub.ledger.api",),
+    "edd": ("quanhub.ledger.api", "quanhub.ledger.read"),
 }
 
 

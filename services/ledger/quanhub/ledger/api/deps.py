@@ -10,9 +10,17 @@ from fastapi import Depends, Request
 from quanhub.common.access.deps import PrincipalDep
 from quanhub.common.clock import Clock
 from quanhub.ledger.api.context import api_context
+from quanhub.ledger.edd.store import EddModels
 from quanhub.ledger.settings import LedgerApiSettings
 
-__all__ = ["ClockDep", "DatabaseDep", "PointDatabaseDep", "PrincipalDep", "SettingsDep"]
+__all__ = [
+    "ClockDep",
+    "DatabaseDep",
+    "EddModelsDep",
+    "PointDatabaseDep",
+    "PrincipalDep",
+    "SettingsDep",
+]
 
 
 async def _database(request: Request) -> asyncpg.Pool:
@@ -38,7 +46,18 @@ async def _settings(request: Request) -> LedgerApiSettings:
     return api_context(request).settings
 
 
+async def _edd_models(request: Request) -> EddModels:
+    """The process's predicted-delivery models (quanhub.ledger.edd.store), made on first
+    use over the read pool and kept on app.state: a cache, not a collaborator to wire."""
+    models: EddModels | None = getattr(request.app.state, "edd_models", None)
+    if models is None:
+        models = EddModels(api_context(request).pool)
+        request.app.state.edd_models = models
+    return models
+
+
 DatabaseDep = Annotated[asyncpg.Pool, Depends(_database)]
 PointDatabaseDep = Annotated[asyncpg.Pool, Depends(_point_database)]
 ClockDep = Annotated[Clock, Depends(_clock)]
 SettingsDep = Annotated[LedgerApiSettings, Depends(_settings)]
+EddModelsDep = Annotated[EddModels, Depends(_edd_models)]

@@ -8,6 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from quanhub.ledger.edd.view import PredictedDelivery
 from quanhub.ledger.read.documents import DocumentName
 
 
@@ -49,6 +50,8 @@ class ParcelSummary(BaseModel):
     delivery_point: str
     delivery_point_id: str
     district_code: str
+    #: District of the pickup scan: the lane's origin ('' when none was named).
+    origin_district: str
     location: str
     e_waybill: bool | None
     transit_bag: str
@@ -139,6 +142,9 @@ class OrderParcelLink(LinkStatus):
 class LinkedParcel(ParcelSummary, LinkStatus):
     """A parcel in an order's view, and whether both sides assert it ships the order."""
 
+    #: From pickup until delivered (null otherwise, or with too little data): docs/edd.md.
+    predicted_delivery: PredictedDelivery | None = None
+
 
 class LinkedOrder(OrderSummary, LinkStatus):
     """An order in a parcel's view, and whether both sides assert the parcel ships it."""
@@ -164,6 +170,8 @@ class ParcelView(ParcelSummary):
     timeline: list[TimelineEntry]
     #: The parcel's links the caller is a side of, confirmed or not.
     links: list[OrderParcelLink]
+    #: From pickup until delivered (null otherwise, or with too little data): docs/edd.md.
+    predicted_delivery: PredictedDelivery | None = None
 
 
 class GoodsLineView(BaseModel):

@@ -24,6 +24,7 @@ PARCEL_FIELDS = (
     "delivery_point",
     "delivery_point_id",
     "district_code",
+    "origin_district",
     "location",
     "e_waybill",
     "transit_bag",

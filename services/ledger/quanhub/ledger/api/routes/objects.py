@@ -2,19 +2,30 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Query
 
 from quanhub.common.canonical import normalize_waybill
 from quanhub.common.carriers import resolve_carrier
 from quanhub.common.http import AUTH_PROBLEMS, INVALID_REQUEST, problems
-from quanhub.ledger.api.deps import PointDatabaseDep, PrincipalDep
+from quanhub.ledger.api.deps import ClockDep, EddModelsDep, PointDatabaseDep, PrincipalDep
 from quanhub.ledger.api.schemas import OrderView, ParcelView
+from quanhub.ledger.edd.view import predicted_delivery
 from quanhub.ledger.read.objects import get_order, get_parcel
 from quanhub.ledger.read.visibility import require_object_access
 
 router = APIRouter(prefix="/v1", tags=["objects"])
+
+#: The moment a view's predicted delivery is for.
+AsOf = Annotated[
+    datetime | None,
+    Query(
+        description="Predict delivery as of this moment (ISO 8601 with offset; default: "
+        "now). The model learns from deliveries before that day (CST).",
+    ),
+]
 
 _PROBLEMS = problems(
     {
@@ -32,8 +43,12 @@ async def parcel(
         str, Path(max_length=64, description="Kuaidi100/Kdniao code or hub id")
     ],
     waybill_no: Annotated[str, Path(max_length=64)],
+    *,
     principal: PrincipalDep,
     db: PointDatabaseDep,
+    clock: ClockDep,
+    edd: EddModelsDep,
+    as_of: AsOf = None,
 ) -> ParcelView:
     """A parcel's canonical status, sub-status and delivery point, its full timeline with the
     carrier's raw codes, the order it ships and the customs status of its declarations.
@@ -42,11 +57,16 @@ async def parcel(
     carrier id. Carriers see their own parcels, platforms the parcels whose carrier named
     one of their orders, the customs liaison the parcels a declaration names; anything else
     is 404. `links` lists the parcel's order links the caller is a side of, with who
-    asserted each; a link is `confirmed` only when both sides did.
+    asserted each; a link is `confirmed` only when both sides did. `predicted_delivery`
+    (from pickup until delivered) is the most likely delivery time and a band at stated
+    confidence, learned from delivered parcels of its segment (docs/edd.md).
     """
     require_object_access(principal)
     carrier_id = resolve_carrier(carrier_code) or carrier_code.strip().upper()
     view = await get_parcel(db, principal, carrier_id, normalize_waybill(waybill_no))
+    moment = as_of or clock.now()
+    model = await edd.model(moment)
+    view["predicted_delivery"] = predicted_delivery(model, view, principal, moment)
     return ParcelView.model_validate(view)
 
 
@@ -54,8 +74,12 @@ async def parcel(
 async def order(
     platform_code: Annotated[str, Path(max_length=32)],
     order_no: Annotated[str, Path(max_length=64)],
+    *,
     principal: PrincipalDep,
     db: PointDatabaseDep,
+    clock: ClockDep,
+    edd: EddModelsDep,
+    as_of: AsOf = None,
 ) -> OrderView:
     """An order's status, its parcels and their statuses, its customs declarations, and one
     consignment timeline merging every event of all of them in event-time order.
@@ -64,11 +88,16 @@ async def order(
     waybills, the customs liaison the orders a declaration names; anything else is 404.
     `links` lists the order's parcel links the caller is a side of; a parcel appears in
     `parcels` only when the caller may read it, and counts in the consignment and the
-    timeline only when the link is `confirmed` (both sides asserted it).
+    timeline only when the link is `confirmed` (both sides asserted it). Each parcel carries
+    its `predicted_delivery` (docs/edd.md).
     """
     require_object_access(principal)
     # Platform codes are partner codes, registered upper case (the partners table's CHECK),
     # and an order's platform_code must equal its platform's partner code: `tmall` names
     # the same orders as `TMALL`, as carrier codes are read in any case.
     view = await get_order(db, principal, platform_code.strip().upper(), order_no.strip())
+    moment = as_of or clock.now()
+    model = await edd.model(moment)
+    for parcel in view["parcels"]:
+        parcel["predicted_delivery"] = predicted_delivery(model, parcel, principal, moment)
     return OrderView.model_validate(view)

@@ -1,0 +1,105 @@
+"""Training an EDD model from kpi_edd_hist, and the API process's cache of models.
+
+A model is trained on the delivery days of a window ending the day before `as_of` (CST),
+so an answer for a given `as_of` never depends on when it was asked. The API keeps the
+models of the few latest window ends and reloads one after REFRESH_SECONDS: a load reads
+one row per (segment, bucket) of the window (an index range on the day) and sums levels
+off the event loop's critical path.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import UTC, date, datetime, timedelta
+
+import asyncpg
+
+from quanhub.ledger.edd.model import EddModel
+from quanhub.ledger.edd.rollup import CST
+
+#: Delivery days a model is trained on.
+WINDOW_DAYS = 28
+#: How long the API serves a model before it reloads it (seconds).
+REFRESH_SECONDS = 300.0
+#: Window ends (days) the API keeps models of.
+KEEP_MODELS = 4
+
+#: One row per segment and bucket of the window [$1, $2) (kpi_edd_hist: rollup.EDD_TABLE).
+_WINDOW = (
+    "SELECT carrier_id, origin_district, district_code, delivery_point, weekday, hour_band, "
+    "bucket, sum(parcels)::bigint AS n "
+    "FROM kpi_edd_hist WHERE day >= $1::date AND day < $2::date "
+    "GROUP BY 1, 2, 3, 4, 5, 6, 7 HAVING sum(parcels) > 0"
+)
+
+
+def window_end(as_of: datetime) -> date:
+    """The day after the last delivery day a model for `as_of` learns from: as_of's CST day."""
+    return (as_of.astimezone(UTC) + CST).date()
+
+
+async def train(
+    conn: asyncpg.Pool | asyncpg.Connection, end_day: date, *, window_days: int = WINDOW_DAYS
+) -> EddModel:
+    """The model of delivery days [end_day - window_days, end_day)."""
+    first_day = end_day - timedelta(days=window_days)
+    rows = await conn.fetch(_WINDOW, first_day, end_day)
+    model = EddModel(first_day=first_day, end_day=end_day)
+    for r in rows:
+        key = (
+            r["carrier_id"],
+            r["origin_district"],
+            r["district_code"],
+            r["delivery_point"],
+            r["weekday"],
+            r["hour_band"],
+        )
+        model.add(key, r["bucket"], r["n"])
+    return model
+
+
+class EddModels:
+    """The API process's models by window end, reloaded after `refresh_seconds`: a stale
+    model keeps answering while one reload runs."""
+
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        *,
+        refresh_seconds: float = REFRESH_SECONDS,
+        window_days: int = WINDOW_DAYS,
+    ) -> None:
+        self._pool = pool
+        self._refresh = refresh_seconds
+        self._window = window_days
+        self._models: dict[date, tuple[float, EddModel]] = {}
+        self._loading: dict[date, asyncio.Task[EddModel]] = {}
+
+    async def _load(self, end_day: date) -> EddModel:
+        model = await train(self._pool, end_day, window_days=self._window)
+        await asyncio.to_thread(model.warm)
+        self._models[end_day] = (time.monotonic(), model)
+        while len(self._models) > KEEP_MODELS:
+            del self._models[min(self._models)]
+        return model
+
+    def _start(self, end_day: date) -> asyncio.Task[EddModel]:
+        task = self._loading.get(end_day)
+        if task is None:
+            task = asyncio.create_task(self._load(end_day))
+            self._loading[end_day] = task
+            task.add_done_callback(lambda _: self._loading.pop(end_day, None))
+        return task
+
+    async def model(self, as_of: datetime) -> EddModel:
+        """The model for `as_of`: loaded now if there is none, reloaded in the background
+        if it is older than the refresh interval."""
+        end_day = window_end(as_of)
+        held = self._models.get(end_day)
+        if held is None:
+            return await asyncio.shield(self._start(end_day))
+        loaded_at, model = held
+        if time.monotonic() - loaded_at > self._refresh:
+            self._start(end_day)
+        return model
