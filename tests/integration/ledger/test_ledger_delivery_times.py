@@ -116,6 +116,11 @@ async def test_on_time_rates_and_percentiles_are_exact(
     ).json()
     assert one["groups"] == []
     assert one["overall"]["full_delivery_time"] == full
+    # The deliveries fall on 10..13 November: read from daily rows only (no whole week),
+    # from one whole week's row only, and from both (November above).
+    for period in ("from=2026-11-10&to=2026-11-13", "from=2026-11-09&to=2026-11-15"):
+        same = await ledger_api.get(f"/v1/kpis/delivery-times?{period}&lane=370102-370112", "ADMIN")
+        assert same.json()["overall"]["full_delivery_time"] == full, period
 
     kpis = (await ledger_api.get(f"/v1/kpis?{PERIOD}", "ADMIN")).json()
     group = next(
@@ -146,7 +151,7 @@ async def test_the_1210_clearance_percentile_is_its_own_time(
 async def test_migration_0026_fills_a_ledger_that_had_events(
     ledger_pool: asyncpg.Pool,
 ) -> None:
-    """A ledger projected before 0026 gets the origin and the three rollups filled by the
+    """A ledger projected before 0026 gets the origin and the five rollups filled by the
     migration itself, exactly as a rebuild would: verify holds with no rebuild."""
     await append_and_project(ledger_pool, _traffic() + import_1210_consignment(), now=NOW)
     (measures,) = [m for m in load_migrations() if m.version == 26]
@@ -154,7 +159,8 @@ async def test_migration_0026_fills_a_ledger_that_had_events(
         async with conn.transaction():  # back to the schema before 0026
             await conn.execute(
                 "ALTER TABLE parcels DROP COLUMN origin_district; "
-                "DROP TABLE kpi_lane_daily, kpi_delivery_hist, kpi_clearance_hist"
+                "DROP TABLE kpi_lane_daily, kpi_delivery_hist, kpi_clearance_hist, "
+                "kpi_delivery_hist_weekly, kpi_clearance_hist_weekly"
             )
         async with conn.transaction():
             await conn.execute(measures.sql)

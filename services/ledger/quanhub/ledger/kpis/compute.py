@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 
 from asyncpg import Record
 
-from quanhub.ledger.kpis.fine import FineHistogram, Histograms
+from quanhub.ledger.kpis.fine import FineHistogram, Histograms, week_bounds
 from quanhub.ledger.kpis.models import (
     CARRIER_VOLUME_TARGET,
     E_WAYBILL_TARGET,
@@ -180,9 +180,19 @@ _CLEARANCE_ROWS = (
 )
 #: The fine histograms the report reads (percentiles of each group and overall).
 _DELIVERY_HIST = FineHistogram(
-    "delivery_hist", "kpi_delivery_hist", "parcels", ("district_code", "carrier_id")
+    "delivery_hist",
+    "kpi_delivery_hist",
+    "kpi_delivery_hist_weekly",
+    "parcels",
+    ("district_code", "carrier_id"),
 )
-_CLEARANCE_HIST = FineHistogram("clearance_hist", "kpi_clearance_hist", "released", ("trade_mode",))
+_CLEARANCE_HIST = FineHistogram(
+    "clearance_hist",
+    "kpi_clearance_hist",
+    "kpi_clearance_hist_weekly",
+    "released",
+    ("trade_mode",),
+)
 #: One part's row tuples as an array column `{name}` (`{order}`: its ORDER BY, if any).
 _PART = "ARRAY(SELECT t FROM ({query}) t{order}) AS {name}"
 
@@ -242,7 +252,8 @@ def report_sql(district: str | None) -> str:
         for part in _PARTS
     )
     hists = (_DELIVERY_HIST, _CLEARANCE_HIST)
-    ctes = ", ".join(h.cte(where) for h in hists)
+    weeks = 3 if district is None else 4  # the parameters after the period (and district)
+    ctes = ", ".join(h.cte(where, weeks) for h in hists)
     sources = " CROSS JOIN ".join(h.arrays() for h in hists)
     return _WITH_HISTOGRAMS.format(ctes=ctes, arrays=arrays, sources=sources)
 
@@ -367,6 +378,7 @@ async def kpi_report(conn: Reader, start: date, end: date, district: str | None)
     """Every indicator for [start, end] (CST days, inclusive), optionally one district."""
     days = (end - start).days + 1
     args: list[Any] = [start, end] if district is None else [start, end, district]
+    args += week_bounds(start, end)
     result = await conn.fetchrow(_REPORT_SQL[district is not None], *args)
     assert result is not None  # noqa: S101 - a SELECT without FROM answers one row
     rows = _rows(result)

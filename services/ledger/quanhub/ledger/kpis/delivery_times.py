@@ -25,7 +25,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
-from quanhub.ledger.kpis.fine import FineHistogram
+from quanhub.ledger.kpis.fine import FineHistogram, week_bounds
 from quanhub.ledger.kpis.models import Period
 from quanhub.ledger.kpis.percentiles import MIN_SAMPLE, merge, percentiles_hours, sufficient
 from quanhub.ledger.read.params import Reader
@@ -111,7 +111,11 @@ class DeliveryTimesReport(BaseModel):
 
 
 _SUMS = ("delivered", "timed", "timed_events", "within_48h", "within_72h", "seconds_sum")
-_HIST_COUNT = "parcels"
+
+
+def _histogram(keys: tuple[str, ...]) -> FineHistogram:
+    """Full delivery times by `keys` and bucket."""
+    return FineHistogram("hist", "kpi_delivery_hist", "kpi_delivery_hist_weekly", "parcels", keys)
 
 
 def _status(sample: int) -> MeasureStatus:
@@ -185,10 +189,10 @@ _REPORT = (
 
 def report_sql(keys: tuple[str, ...], where: str) -> str:
     """The lane sums by `keys` and their fine histograms, in one statement."""
-    hist = FineHistogram("hist", "kpi_delivery_hist", _HIST_COUNT, keys)
+    hist = _histogram(keys)
     sums = ", ".join(f"coalesce(sum({c}), 0)::bigint AS {c}" for c in _SUMS)
     return _REPORT.format(
-        cte=hist.cte(where),
+        cte=hist.cte(where, where.count("$") + 1),  # week bounds follow the filter's $n
         select=", ".join((*keys, sums)),
         where=where,
         group=f" GROUP BY {', '.join(keys)}" if keys else "",
@@ -211,9 +215,10 @@ async def delivery_times(
     keys = group_columns(group_by)
     where = _where(carrier is not None, origin is not None, district is not None)
     args = [start, end, *(v for v in (carrier, origin, district) if v is not None)]
+    args += week_bounds(start, end)
     result = await conn.fetchrow(report_sql(keys, where), *args)
     assert result is not None  # noqa: S101 - a SELECT without FROM answers one row
-    hist = FineHistogram("hist", "kpi_delivery_hist", _HIST_COUNT, keys).read(result)
+    hist = _histogram(keys).read(result)
     rows = [dict(zip((*keys, *_SUMS), r, strict=True)) for r in result["rows"]]
     total = {c: sum(int(r[c]) for r in rows) for c in _SUMS}
     names = {column: name for name, column in DIMENSIONS.items()}

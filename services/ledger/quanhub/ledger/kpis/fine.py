@@ -1,37 +1,66 @@
 """Reading a period's fine histograms (kpi_delivery_hist, kpi_clearance_hist) per group.
 
-The counts come back as parallel arrays of scalars at the top of the answer, one element
-per (group, bucket), filled by one aggregate: asyncpg decodes no array inside a record,
-scalar arrays decode in C, and one pass needs no sort.
+A period's whole ISO weeks are read from the weekly rollup and only its edge days from the
+daily one (week_bounds), which sums the same counts from fewer rows. The counts come back
+as parallel arrays of scalars at the top of the answer, one element per (group, bucket),
+filled by one aggregate: asyncpg decodes no array inside a record, scalar arrays decode in
+C, and one pass needs no sort.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, timedelta
 
 from asyncpg import Record
 
 Histograms = dict[tuple[str, ...], dict[int, int]]
+#: How every period filter over the daily rollups starts (the days are $1 and $2).
+PERIOD = "day BETWEEN $1 AND $2"
+#: week_bounds of a period without a whole week: no week, every day.
+NO_WEEKS = (date.max, date.min)
+
+
+def week_bounds(start: date, end: date) -> tuple[date, date]:
+    """The Monday of the first and the Sunday of the last whole ISO week in [start, end]
+    (NO_WEEKS when there is none)."""
+    if (end - start).days < 6:
+        return NO_WEEKS
+    first = start + timedelta(days=(7 - start.weekday()) % 7)
+    last = end - timedelta(days=(end.weekday() + 1) % 7)
+    return (first, last) if first + timedelta(days=6) <= last else NO_WEEKS
 
 
 @dataclass(frozen=True, slots=True)
 class FineHistogram:
-    """A histogram rollup summed over a period by the group columns `keys`; `name` names
-    its CTE and its answer's columns."""
+    """A histogram rollup (daily `table`, its `weekly` twin) summed over a period by the
+    group columns `keys`; `name` names its CTE and its answer's columns."""
 
     name: str
     table: str
+    weekly: str
     count: str
     keys: tuple[str, ...]
 
-    def cte(self, where: str) -> str:
-        """The period's sums by group and bucket (`where`: a filter over bound parameters)."""
+    def cte(self, where: str, weeks: int) -> str:
+        """The period's sums by group and bucket. `where` filters the daily rows over bound
+        parameters and starts with PERIOD; parameters `weeks` and `weeks + 1` are the
+        period's week_bounds."""
+        if not where.startswith(PERIOD):
+            msg = f"a histogram filter starts with {PERIOD!r}"
+            raise ValueError(msg)
         group = ", ".join((*self.keys, "bucket"))
-        # Names are this package's constants, never input; `where` binds its values.
-        sums = f"sum({self.count})"
+        bounds = f"BETWEEN ${weeks} AND ${weeks + 1}"
+        daily = f"{where} AND day NOT {bounds}"
+        weekly = f"week {bounds}{where.removeprefix(PERIOD)}"
+        # Names are this package's constants, never input; the filters bind their values.
+        rows = (
+            f"SELECT {group}, {self.count} AS n FROM {self.table} WHERE {daily} "  # noqa: S608
+            f"UNION ALL SELECT {group}, {self.count} FROM {self.weekly} WHERE {weekly}"
+        )
         return (
-            f"{self.name} AS MATERIALIZED (SELECT {group}, {sums}::bigint AS n "  # noqa: S608
-            f"FROM {self.table} WHERE {where} GROUP BY {group} HAVING {sums} <> 0)"
+            f"{self.name} AS MATERIALIZED (SELECT {group}, sum(n)::bigint AS n "  # noqa: S608
+            f"FROM ({rows}) h GROUP BY {group} HAVING sum(n) <> 0)"
         )
 
     def arrays(self) -> str:
