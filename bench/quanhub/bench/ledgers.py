@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import cache
 
+import asyncpg
 import structlog
 
 from quanhub.bench.env import BenchEnv, create_database
@@ -11,6 +12,7 @@ from quanhub.bench.errors import LedgerNotSeeded
 from quanhub.bench.rows import ledger_rows
 from quanhub.bench.seed import mark_seeded, seed, seeded_events, seeded_name
 from quanhub.bench.workload import Workload
+from quanhub.common.db import migrate
 from quanhub.ledger.store.rows import LedgerRow
 
 log = structlog.get_logger(__name__)
@@ -25,6 +27,19 @@ def seed_pool() -> list[LedgerRow]:
     return ledger_rows(Workload(POOL_ORDERS, seed=11).pool)
 
 
+async def _migrate(url: str) -> None:
+    """Bring a kept ledger to the current schema here, before the API starts on it: a
+    migration that fills new rollups from 10M events takes longer than a service may take
+    to become ready."""
+    conn = await asyncpg.connect(url)
+    try:
+        applied = await migrate(conn)
+    finally:
+        await conn.close()
+    if applied:
+        log.info("seeded_ledger_migrated", versions=[m.version for m in applied])
+
+
 async def ensure_ledger(
     env: BenchEnv, events: int, *, reseed: bool = False, seed_missing: bool = True
 ) -> str:
@@ -33,6 +48,7 @@ async def ensure_ledger(
     url = env.database_url(name)
     if not reseed and await seeded_events(url) == events:
         log.info("seeded_ledger_reused", database=name, events=events)
+        await _migrate(url)
         return url
     if not seed_missing:
         msg = f"{name} is not seeded; run: python -m quanhub.bench seed --events {events}"

@@ -98,6 +98,13 @@ async def _calls(url: str, per_endpoint: int) -> list[Call]:
                 f"/v1/kpis?from={to - timedelta(days=29)}&to={to}&district=370102",
             )
         )
+        calls.append(
+            Call(
+                "GET /v1/kpis/delivery-times (30 days, by district)",
+                "JNCOMMERCE",
+                f"/v1/kpis/delivery-times?period=30d&to={to}&group_by=district",
+            )
+        )
     rng.shuffle(calls)
     return calls
 
