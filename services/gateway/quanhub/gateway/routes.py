@@ -15,19 +15,12 @@ from quanhub.common.access.deps import PrincipalDep
 from quanhub.common.access.model import Principal
 from quanhub.common.errors import DependencyUnavailable
 from quanhub.common.pii import EnvelopeWriter
-from quanhub.common.ratelimit import Decision, rate_headers
 from quanhub.common.tracehttp import request_trace
 from quanhub.gateway.admission import Admission
 from quanhub.gateway.authz import ensure_may_publish
+from quanhub.gateway.budget import charged, ensure_budget, spend_budget
 from quanhub.gateway.context import ContextDep, GatewayContext
-from quanhub.gateway.errors import (
-    BatchRejected,
-    GatewayError,
-    InvalidHeader,
-    MalformedBody,
-    PayloadTooLarge,
-    RateLimited,
-)
+from quanhub.gateway.errors import BatchRejected, InvalidHeader, MalformedBody, PayloadTooLarge
 from quanhub.gateway.judging import judge, off_loop
 from quanhub.gateway.parsing import (
     PROTOBUF_TYPES,
@@ -57,42 +50,6 @@ def _behaviour(value: str | None) -> bool:
     return mode == "rollback"
 
 
-def _rate_limited(decision: Decision, events: int) -> RateLimited:
-    msg = (
-        f"{events} events exceed your remaining budget of {decision.remaining} "
-        f"(limit {decision.limit} events, refilled continuously)"
-    )
-    retry = {"Retry-After": str(decision.retry_after_seconds)}
-    return RateLimited(msg, headers={**rate_headers(decision), **retry})
-
-
-def _spend_budget(ctx: GatewayContext, principal: Principal, events: int) -> dict[str, str]:
-    """Take `events` from the partner's bucket; the rate headers, or RateLimited."""
-    decision = ctx.limiter.take(principal.partner_code, events)
-    if not decision.allowed:
-        raise _rate_limited(decision, events)
-    return rate_headers(decision)
-
-
-def _ensure_budget(ctx: GatewayContext, principal: Principal) -> None:
-    """RateLimited before the body is read when the partner's budget is spent."""
-    decision = ctx.limiter.peek(principal.partner_code)
-    if not decision.allowed:
-        raise _rate_limited(decision, 1)
-
-
-def _charged(ctx: GatewayContext, principal: Principal, exc: PayloadTooLarge) -> GatewayError:
-    """A body refused for its size or count costs a full batch of the partner's budget:
-    reading it was a batch's work, and a partner that keeps sending such bodies meets 429
-    before they are read. The refusal (or RateLimited, when the budget is now spent)."""
-    events = ctx.limits.max_events
-    decision = ctx.limiter.drain(principal.partner_code, events)
-    if not decision.allowed:
-        return _rate_limited(decision, events)
-    exc.headers.update(rate_headers(decision))
-    return exc
-
-
 def _rejections(admission: Admission) -> list[dict[str, Any]]:
     return [
         {"index": r.index, "eventId": r.event_id, "code": r.code, "message": r.message}
@@ -105,7 +62,7 @@ async def _read(
 ) -> tuple[bytes, Decoded | Counted]:
     """The body, decoded by the native path or counted by Python (a 429 before it is read
     when the budget is spent; a refusal for size charged)."""
-    _ensure_budget(ctx, principal)
+    ensure_budget(ctx, principal)
     length = request.headers.get("content-length")
     try:
         body = await read_body(request.stream(), length, ctx.limits, fmt)
@@ -116,7 +73,7 @@ async def _read(
         work = functools.partial(count_events, body, fmt, ctx.limits)
         return body, await off_loop(ctx, len(body), work)
     except PayloadTooLarge as exc:
-        raise _charged(ctx, principal, exc) from None
+        raise charged(ctx, principal, exc) from None
 
 
 def _respond(
@@ -182,7 +139,7 @@ async def publish_events(
     if isinstance(read, Counted) and count == 0:
         build_events(read, ctx.limits)  # a malformed body is refused as such
         raise MalformedBody("the request holds no events", code="empty_batch")
-    budget_headers = _spend_budget(ctx, principal, count)
+    budget_headers = spend_budget(ctx, principal, count)
     received_at = ctx.clock.now()
     writer = EnvelopeWriter(principal.partner_code, principal.role.value, received_at, "gateway")
     judgement = await judge(

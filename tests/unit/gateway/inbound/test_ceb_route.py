@@ -198,6 +198,23 @@ async def test_the_partner_s_rate_limit_applies(
     assert len(publisher.records) == 20
 
 
+@pytest.mark.parametrize("oversized", ["bytes", "documents"])
+async def test_an_oversized_body_costs_a_batch_of_the_budget_as_on_post_events(
+    client: httpx.AsyncClient, publisher: FakePublisher, settings: GatewaySettings, oversized: str
+) -> None:
+    """Too many bytes or too many documents: each refusal drains a full batch (10 of the
+    burst of 20), so the third body is refused with 429 before it is read."""
+    too_many = _batch(*["CEB622.xml"] * (settings.max_events_per_request // 2 + 1))
+    body = b"<a>" + b"x" * 70_000 + b"</a>" if oversized == "bytes" else too_many
+    answers = [await client.post("/v1/inbound/ceb", content=body, headers=AGENT) for _ in range(3)]
+    assert [a.status_code for a in answers] == [413, 413, 429]
+    assert [a.headers.get("X-RateLimit-Remaining") for a in answers[:2]] == ["10", "0"]
+    assert answers[2].headers["Retry-After"]
+    r = await client.post("/v1/inbound/ceb", content=_sample("CEB311.xml"), headers=AGENT)
+    assert r.status_code == 429
+    assert publisher.records == []
+
+
 async def test_kafka_unavailable_is_503(
     client: httpx.AsyncClient, publisher: FakePublisher
 ) -> None:

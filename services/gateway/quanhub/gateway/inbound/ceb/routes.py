@@ -18,16 +18,15 @@ from fastapi import APIRouter, Header, Request
 from fastapi.responses import Response
 
 from quanhub.common.access.deps import PrincipalDep
-from quanhub.common.access.model import Principal
 from quanhub.common.errors import DependencyUnavailable
 from quanhub.common.http import AUTH_PROBLEMS, problem_response, problems
 from quanhub.common.pii import EnvelopeWriter
-from quanhub.common.ratelimit import rate_headers
 from quanhub.common.traceids import is_safe_trace_id, new_trace_id
 from quanhub.gateway.admission import admit
 from quanhub.gateway.authz import ensure_may_publish
-from quanhub.gateway.context import ContextDep, GatewayContext
-from quanhub.gateway.errors import BatchRejected, MalformedBody, PayloadTooLarge, RateLimited
+from quanhub.gateway.budget import charged, ensure_budget, spend_budget
+from quanhub.gateway.context import ContextDep
+from quanhub.gateway.errors import BatchRejected, MalformedBody, PayloadTooLarge
 from quanhub.gateway.inbound.ceb.answer import CebAnswer, summary
 from quanhub.gateway.inbound.ceb.mapping import customs_events
 from quanhub.gateway.inbound.ceb.reading import CebMessage, read_messages
@@ -67,18 +66,6 @@ _REQUEST_BODY: dict[str, Any] = {
 
 def _media_type(request: Request) -> str:
     return request.headers.get("content-type", "").split(";")[0].strip().lower()
-
-
-def _rate_limited(ctx: GatewayContext, principal: Principal, events: int) -> dict[str, str]:
-    """Take `events` from the partner's bucket (peek for 0): the rate headers, or RateLimited."""
-    limiter = ctx.limiter
-    code = principal.partner_code
-    decision = limiter.take(code, events) if events else limiter.peek(code)
-    if not decision.allowed:
-        msg = f"{max(events, 1)} events exceed your remaining budget of {decision.remaining}"
-        retry = {"Retry-After": str(decision.retry_after_seconds)}
-        raise RateLimited(msg, headers={**rate_headers(decision), **retry})
-    return rate_headers(decision)
 
 
 async def _read(request: Request, limit: int) -> bytes:
@@ -146,11 +133,14 @@ async def submit_ceb(
             instance=request.url.path,
             headers={"Accept-Post": ", ".join(XML_TYPES)},
         )
-    _rate_limited(ctx, principal, 0)
-    body = await _read(request, ctx.limits.max_json_body_bytes)
-    work = functools.partial(_events, body, ctx.limits.max_events)
-    messages, events = await off_loop(ctx, len(body), work)
-    budget = _rate_limited(ctx, principal, len(events))
+    ensure_budget(ctx, principal)
+    try:  # a body refused for its size or its count costs a batch, as on POST /v1/events
+        body = await _read(request, ctx.limits.max_json_body_bytes)
+        work = functools.partial(_events, body, ctx.limits.max_events)
+        messages, events = await off_loop(ctx, len(body), work)
+    except PayloadTooLarge as exc:
+        raise charged(ctx, principal, exc) from None
+    budget = spend_budget(ctx, principal, len(events))
     received_at = ctx.clock.now()
     admission = admit(principal, events, received_at, max_event_bytes=ctx.limits.max_event_bytes)
     answer = summary(messages, admission)
