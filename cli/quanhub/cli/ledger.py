@@ -9,11 +9,14 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from quanhub.cli.edd_eval import edd_eval
+
 if TYPE_CHECKING:
     from quanhub.ledger.store.rebuild import TableDiff
 
 app = typer.Typer(help="The event ledger and its projections.", no_args_is_help=True)
 console = Console()
+app.command("edd-eval")(edd_eval)
 
 
 def _database_url() -> str:

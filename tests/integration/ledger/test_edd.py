@@ -1,0 +1,200 @@
+"""Predicted delivery on a real PostgreSQL: delivered parcels in, the rollup kept exact,
+each parcel's window in the parcel and order views for whoever may read it, and the
+evaluation's figures."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import asyncpg
+import pytest
+from ledger_support import Api, append_and_project
+
+from quanhub.bench.synthetic import order_event, parcel_event
+from quanhub.canonical.v1 import canonical_pb2 as cpb
+from quanhub.ledger.edd.evaluate import evaluate
+from quanhub.ledger.edd.rollup import pickup_keys
+from quanhub.ledger.store.rebuild import verify
+
+H = timedelta(hours=1)
+NOW = datetime(2026, 11, 28, 12, tzinfo=UTC)  # the API's clock (conftest.CLOCK_AT)
+TRAIN_PICKUP = datetime(2026, 11, 20, 1, 30, tzinfo=UTC)  # Friday 09:30 CST
+PICKUP = datetime(2026, 11, 27, 1, 30, tzinfo=UTC)  # the next Friday, 09:30 CST
+AS_OF = "2026-11-27T02:30:00Z"  # one hour after the pickup
+
+
+def _delivered(carrier: str, waybill: str, took: timedelta) -> list[cpb.CanonicalEvent]:
+    """Picked up in Hangzhou (330110), delivered at a door in 370102 `took` later."""
+    done = TRAIN_PICKUP + took
+    common = {"carrier_id": carrier, "waybill_no": waybill}
+    return [
+        parcel_event(
+            f"{waybill}-p",
+            **common,
+            status="PICKED_UP",
+            occurred_at=TRAIN_PICKUP,
+            district_code="330110",
+        ),
+        parcel_event(
+            f"{waybill}-o",
+            **common,
+            status="OUT_FOR_DELIVERY",
+            occurred_at=done - H,
+            district_code="370102",
+        ),
+        parcel_event(
+            f"{waybill}-d",
+            **common,
+            status="DELIVERED",
+            occurred_at=done,
+            district_code="370102",
+            delivery_point="DOOR",
+        ),
+    ]
+
+
+def _training() -> list[cpb.CanonicalEvent]:
+    events = []
+    for i in range(40):  # SF: 20 h, 21 h, ... 59 h
+        events += _delivered("SF", f"SFTRAIN{i:03d}", (20 + i) * H)
+    for i in range(5):
+        events += _delivered("ZTO", f"ZTOTRAIN{i:03d}", 10 * H)
+    return events
+
+
+def _in_flight() -> list[cpb.CanonicalEvent]:
+    """SF's parcel of TMALL's order T1 (both sides name each other), on its way."""
+    common = {"carrier_id": "SF", "waybill_no": "SFEDD0001"}
+    return [
+        order_event(
+            "T1-s",
+            platform_code="TMALL",
+            order_no="T1",
+            status="SHIPPED",
+            occurred_at=PICKUP - H,
+            carrier_id="SF",
+            waybill_no="SFEDD0001",
+        ),
+        parcel_event(
+            "SFEDD0001-p",
+            **common,
+            status="PICKED_UP",
+            occurred_at=PICKUP,
+            district_code="330110",
+            platform_code="TMALL",
+            order_no="T1",
+        ),
+        parcel_event(
+            "SFEDD0001-t",
+            **common,
+            status="IN_TRANSIT",
+            occurred_at=PICKUP + H / 2,
+            district_code="370112",
+        ),
+    ]
+
+
+async def test_rollup_keeps_segments_exact_and_reads_pickups_in_cst(
+    ledger_pool: asyncpg.Pool,
+) -> None:
+    await append_and_project(ledger_pool, _training(), now=NOW)
+    async with ledger_pool.acquire() as conn:
+        rows = await conn.fetch(
+            "SELECT carrier_id, origin_district, district_code, delivery_point, weekday, "
+            "hour_band, sum(parcels) AS n FROM kpi_edd_hist GROUP BY 1, 2, 3, 4, 5, 6"
+        )
+        assert {tuple(r) for r in rows} == {
+            ("SF", "330110", "370102", "DOOR", *pickup_keys(TRAIN_PICKUP), 40),
+            ("ZTO", "330110", "370102", "DOOR", *pickup_keys(TRAIN_PICKUP), 5),
+        }
+        assert pickup_keys(TRAIN_PICKUP) == (4, 3)  # Friday, 09:00-11:59 CST
+        assert all(d.equal for d in await verify(conn))
+
+
+async def test_views_show_the_window_to_whoever_may_read_the_parcel(
+    ledger_pool: asyncpg.Pool, ledger_api: Api
+) -> None:
+    await append_and_project(ledger_pool, _training() + _in_flight(), now=NOW)
+
+    answer = await ledger_api.get(f"/v1/parcels/SF/SFEDD0001?as_of={AS_OF}", "ADMIN")
+    assert answer.status_code == 200, answer.text
+    view = answer.json()
+    assert view["origin_district"] == "330110"
+    predicted = view["predicted_delivery"]
+    # SF's 40 parcels of the segment (carrier, origin, Friday, 09:00 band; destination and
+    # point not known in transit) all took longer than an hour: 20 h .. 59 h, one per
+    # 10-minute bucket starting on the hour. The 20th (median) ends 39:10; 1st and 39th
+    # of 40 are the 2.5 % and 97.5 % quantiles.
+    assert predicted["segment_level"] == "segment"
+    assert predicted["segment"] == ["carrier", "origin", "weekday", "hour_band"]
+    assert predicted["sample"] == 40
+    assert predicted["confidence"] == 0.95
+    at = datetime.fromisoformat
+    assert at(predicted["most_likely"]) == PICKUP + 39 * H + 10 * timedelta(minutes=1)
+    assert at(predicted["earliest"]) == PICKUP + 20 * H + 10 * timedelta(minutes=1)
+    assert at(predicted["latest"]) == PICKUP + 58 * H + 10 * timedelta(minutes=1)
+    # Trained on the delivery days before the as_of's CST day.
+    assert at(predicted["model_as_of"]) == datetime(2026, 11, 26, 16, tzinfo=UTC)
+
+    own = (await ledger_api.get(f"/v1/parcels/SF/SFEDD0001?as_of={AS_OF}", "SF")).json()
+    assert own["predicted_delivery"] == predicted
+    # The order's platform sees the window, not the carrier's sample size.
+    platform = (await ledger_api.get(f"/v1/parcels/SF/SFEDD0001?as_of={AS_OF}", "TMALL")).json()
+    assert platform["predicted_delivery"] == predicted | {"sample": None}
+    order = (await ledger_api.get(f"/v1/orders/TMALL/T1?as_of={AS_OF}", "TMALL")).json()
+    assert [p["predicted_delivery"] for p in order["parcels"]] == [predicted | {"sample": None}]
+    # A competitor and another platform learn nothing, not even that the parcel exists.
+    for outsider in ("ZTO", "JD"):
+        hidden = await ledger_api.get(f"/v1/parcels/SF/SFEDD0001?as_of={AS_OF}", outsider)
+        assert hidden.status_code == 404
+    assert (await ledger_api.get(f"/v1/orders/TMALL/T1?as_of={AS_OF}", "ZTO")).status_code == 404
+
+    # At the API's clock (34.5 h after pickup) 25 parcels are left to come: fewer than 30
+    # at every level, so the coarsest (the carrier) answers with what it has.
+    later = (await ledger_api.get("/v1/parcels/SF/SFEDD0001", "ADMIN")).json()
+    assert later["predicted_delivery"]["segment_level"] == "carrier"
+    assert later["predicted_delivery"]["sample"] == 25
+    assert at(later["predicted_delivery"]["as_of"]) == NOW
+
+    # Delivered: nothing left to predict.
+    done = parcel_event(
+        "SFEDD0001-d",
+        carrier_id="SF",
+        waybill_no="SFEDD0001",
+        status="DELIVERED",
+        occurred_at=PICKUP + 45 * H,
+        district_code="370102",
+        delivery_point="DOOR",
+    )
+    await append_and_project(ledger_pool, [done], now=NOW, topic="t2")
+    delivered = (await ledger_api.get("/v1/parcels/SF/SFEDD0001", "ADMIN")).json()
+    assert delivered["predicted_delivery"] is None
+
+
+async def test_evaluation_trains_before_d_and_scores_pickups_from_d(
+    ledger_pool: asyncpg.Pool,
+) -> None:
+    took = 45 * H
+    done = parcel_event(
+        "SFEDD0001-d",
+        carrier_id="SF",
+        waybill_no="SFEDD0001",
+        status="DELIVERED",
+        occurred_at=PICKUP + took,
+        district_code="370102",
+        delivery_point="DOOR",
+    )
+    await append_and_project(ledger_pool, [*_training(), *_in_flight(), done], now=NOW)
+    truth = {"P|SF|SFEDD0001": PICKUP + took}
+    async with ledger_pool.acquire() as conn:
+        report = await evaluate(conn, date(2026, 11, 27), date(2026, 11, 28), truth=truth)
+    assert report["train"]["parcels"] == 45
+    assert report["parcels"] == 1
+    assert report["truth"] == {"equal": 1, "different": 0, "not_in_truth": 0}
+    pickup = report["at_pickup"]
+    assert (pickup["predictions"], pickup["delivered_by_latest"]) == (1, 1.0)
+    # Most likely 39:10 against 45:00; the carrier's median is the same 40 parcels'.
+    assert pickup["mae_hours"] == pytest.approx(45 - (39 + 10 / 60))
+    assert pickup["mae_ratio"] == pytest.approx(1.0)
+    # The transit scan half an hour later is the one later scan.
+    assert report["at_scans"]["predictions"] == 1
