@@ -2,8 +2,6 @@
 // The caller marks every number it draws (mark(node, figure)), so charts stay free of KPI paths.
 // Charts sit in a <figure> whose caption names them; their labels and numbers are SVG text,
 // which screen readers read.
-"use strict";
-
 const SVG = "http://www.w3.org/2000/svg";
 
 export function el(tag, cls, text) {

@@ -1,12 +1,13 @@
-// The city dashboard: GET /v1/kpis for the chosen period and district (and once per district
-// for the comparison table), drawn in Chinese or English from one message table.
+// The city dashboard: GET /v1/kpis and GET /v1/kpis/delivery-times for the chosen period and
+// district (and per district for the comparison table), drawn in Chinese or English from one
+// message table (messages.json) and the hub's carrier and district names (reference.json).
 //
 // Every rendered number carries data-kpi (its path in the API answer, list items by their
-// key, `districts[code].` for a district's own answer), data-value (the raw JSON value) and,
-// when the page computes it from the answer, data-derived. The same records feed the CSV and
-// JSON exports, so what is exported is what is on screen, and a test can check both against
-// the API. A figure whose sample is below the minimum says "too little data", never a share.
-"use strict";
+// key; `delivery_times.` for the delivery-times answer, `districts[code].` for a district's
+// own), data-value (the raw JSON value) and, when the page computes it from the answer,
+// data-derived. The same records feed the CSV and JSON exports, so what is exported is what
+// is on screen, and a test can check both against the API. A figure whose sample is below
+// the minimum says "too little data", never a share or a verdict on its target.
 import { bars, el, trend } from "./charts.js";
 
 const REFRESH_MS = 30000;
