@@ -22,6 +22,7 @@ import hashlib
 import time
 import uuid
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -50,6 +51,7 @@ ROLE_PARTNER = {
     "disabled": "AZDISABLED",
 }
 ROLES = tuple(ROLE_PARTNER)
+CEB621 = Path(__file__).parents[1] / "corpus" / "inbound" / "ceb" / "CEB621.xml"
 NA = 0  # a cell with no "other" object (the route names none)
 
 # route: (own, other) per role, in ROLES order:
@@ -62,6 +64,9 @@ EXPECTED: dict[str, list[tuple[int, int]]] = {
     # the CLI issues carriers only): a carrier's own parcel / another carrier's; no_key signs
     # with a key of its own, disabled pushes through a disabled partner's channel
     "POST /v1/inbound/kdniao/{partner}": [(422, 422), (200, 422), (422, 422), (422, 422), (422, 422), (422, 422), (401, 401), (401, 401)],  # noqa: E501
+    # customs CEB XML (a CEB621 inventory) with the agent's own agentCode / another agent's:
+    # the agent publishes as itself; other roles publish no customs events or none at all
+    "POST /v1/inbound/ceb":              [(422, 422), (422, 422), (202, 422), (403, 403), (403, 403), (403, 403), (401, 401), (401, 401)],  # noqa: E501
     # ledger API: objects
     # (a customs agent reads no order or parcel: their owners never name it)
     "GET /v1/orders/{p}/{o}":            [(200, 404), (200, 404), (404, 404), (200, 200), (403, 403), (200, 200), (401, 401), (401, 401)],  # noqa: E501
@@ -296,6 +301,10 @@ class Cells:
             url = f"{self.gateway}/v1/inbound/kdniao/{partner}"
             kdniao = {"content-type": "application/x-www-form-urlencoded"}
             return (await c.post(url, content=form, headers=kdniao)).status_code
+        if route == "POST /v1/inbound/ceb":
+            xml = {**h, "content-type": "application/xml"}
+            url = f"{self.gateway}/v1/inbound/ceb"
+            return (await c.post(url, content=_ceb_inventory(own), headers=xml)).status_code
         if route == "GET /v1/orders/{p}/{o}":
             path = "TMALL/AZ-T-1" if own else "JDCOM/AZ-J-1"
             return (await c.get(f"{ledger}/v1/orders/{path}", headers=h)).status_code
@@ -396,6 +405,24 @@ def _kdniao_push(own: bool, app_key: str) -> str:
     digest = hashlib.md5((data + app_key).encode(), usedforsecurity=False).hexdigest()
     sign = base64.b64encode(digest.encode()).decode()
     return urlencode({"RequestData": data, "DataSign": sign, "RequestType": "101"})
+
+
+def _ceb_inventory(own: bool) -> bytes:
+    """The corpus CEB621 inventory as JNAGENT's declaration AZ-COP-1 (the one /v1/events
+    publishes), under its own agentCode or AZAGENT's; a new guid, so a new event each time."""
+    xml = CEB621.read_text(encoding="utf-8")
+    for old, new in (
+        ("9F011223-3445-4567-A789-621000000001", str(uuid.uuid4()).upper()),
+        ("COP20261128000001", "AZ-COP-1"),
+        ("ORD20261128000001", "AZ-T-1"),
+        ("3301961234", "3701PT0001"),
+        ("YT7000000000001", "SF8000000001"),
+        ("3701LG0003", "3701LG0001"),
+        ("<ceb:agentCode>3701AG0001<", f"<ceb:agentCode>{'3701AG0001' if own else '3701AG0077'}<"),
+    ):
+        assert old in xml, old
+        xml = xml.replace(old, new)
+    return xml.encode()
 
 
 def _publish(role: str, own: bool) -> dict[str, Any]:
