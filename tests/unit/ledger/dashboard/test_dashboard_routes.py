@@ -11,6 +11,8 @@ from quanhub.common.carriers import CARRIERS
 from quanhub.common.districts import JINAN_DISTRICTS
 from quanhub.ledger.dashboard.routes import MIN_SAMPLE, router
 
+_SCRIPTS = ("dashboard", "sections", "marks", "text", "charts")
+
 
 def _client() -> httpx.AsyncClient:
     app = FastAPI()
@@ -50,8 +52,10 @@ async def test_nothing_else_is_served_under_dashboard() -> None:
 async def test_every_message_the_page_uses_is_in_the_table_in_both_languages() -> None:
     async with _client() as client:
         answer = await client.get("/dashboard/messages.json")
-        script = (await client.get("/dashboard/dashboard.js")).text
+        scripts = [await client.get(f"/dashboard/{name}.js") for name in _SCRIPTS]
         page = (await client.get("/dashboard")).text
+    assert all(s.status_code == 200 for s in scripts)
+    script = "\n".join(s.text for s in scripts)
     assert answer.status_code == 200
     messages = answer.json()
     assert all(set(text) == {"zh", "en"} for text in messages.values())

@@ -25,6 +25,9 @@ router = APIRouter(tags=["dashboard"])
 _ASSETS = {
     "index.html": "text/html; charset=utf-8",
     "dashboard.js": "text/javascript; charset=utf-8",
+    "text.js": "text/javascript; charset=utf-8",
+    "marks.js": "text/javascript; charset=utf-8",
+    "sections.js": "text/javascript; charset=utf-8",
     "charts.js": "text/javascript; charset=utf-8",
     "dashboard.css": "text/css; charset=utf-8",
     "messages.json": "application/json",
