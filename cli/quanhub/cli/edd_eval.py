@@ -46,7 +46,7 @@ def _table(report: dict[str, Any]) -> Table:
         ("predictions", "predictions", str),
         ("no prediction", "unpredicted", str),
         ("delivered by latest", "delivered_by_latest", pct),
-        ("within [earliest, latest]", "within_band", pct),
+        ("within earliest..latest", "within_band", pct),
         ("MAE of most likely", "mae_hours", hours),
         ("MAE of carrier median", "baseline_mae_hours", hours),
         ("MAE ratio", "mae_ratio", ratio),
