@@ -155,6 +155,15 @@ def _check_marks(page: Page, answers: Answers, lang: str) -> list[dict[str, Any]
         if (judged := answers.sufficient(m["kpi"])) is not None and m["sufficient"] != judged
     ]
     assert misjudged == []
+    # What is read is the text: a share shown is the API's share, to one decimal.
+    shares = [m for m in marks if m["kpi"].endswith((".share", ".rate")) and m["sufficient"]]
+    unlike = [
+        (m["kpi"], m["text"])
+        for m in shares
+        if m["value"] is not None and m["text"] != f"{m['value'] * 100:.1f}%"
+    ]
+    assert unlike == []
+    assert len(shares) >= 10
     for m in marks:
         if not m["sufficient"]:
             # Neither a share nor a verdict on it: "100% · met" over 4 parcels must not show.
