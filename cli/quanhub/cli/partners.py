@@ -345,6 +345,7 @@ def push_secret_(  # noqa: PLR0917 - typer maps parameters to options
     from quanhub.common.access.push import (
         OWN_KEY_FORMATS,
         PUSH_FORMATS,
+        has_partner_key,
         issue_push_nonce,
         push_secret,
     )
@@ -379,10 +380,20 @@ def push_secret_(  # noqa: PLR0917 - typer maps parameters to options
     if own_key:
         _own_key(partner_code, fmt, clear=clear_key, account=account, as_json=as_json)
         return
-    nonce = _with_pool(lambda pool: issue_push_nonce(pool, partner_code, fmt, SystemClock()))
+
+    async def issue(pool: Any) -> tuple[str, bool]:
+        nonce = await issue_push_nonce(pool, partner_code, fmt, SystemClock())
+        return nonce, await has_partner_key(pool, partner_code, fmt)
+
+    nonce, own_key_set = _with_pool(issue)
     master = PiiSettings().secret.get_secret_value().encode()
     secret = push_secret(master, partner_code, fmt, nonce)
     path = f"/v1/inbound/{fmt}/{partner_code}"
+    if own_key_set:
+        errors.print(
+            f"[yellow]note[/]: {partner_code}'s own {fmt} AppKey is stored and alone verifies; "
+            "this secret verifies once it is cleared (--clear-key)"
+        )
     if as_json:
         typer.echo(
             json.dumps({"code": partner_code, "format": fmt, "secret": secret, "path": path})

@@ -58,7 +58,8 @@ def _push(account: str = ACCOUNT) -> dict[str, Any]:
     return request
 
 
-def _cli(database: DatabaseSettings, *args: str, stdin: str = "") -> dict[str, Any]:
+def _cli(database: DatabaseSettings, *args: str, stdin: str = "") -> tuple[dict[str, Any], str]:
+    """The command's JSON answer, and its stderr with whitespace made single spaces."""
     env = {**os.environ, "QUANHUB_DATABASE_URL": database.url, "COLUMNS": "200"}
     cli = Path(sys.executable).parent / "quanhub"
     done = subprocess.run(
@@ -72,7 +73,7 @@ def _cli(database: DatabaseSettings, *args: str, stdin: str = "") -> dict[str, A
     )
     assert done.returncode == 0, done.stderr
     answer: dict[str, Any] = json.loads(done.stdout)
-    return answer
+    return answer, " ".join(done.stderr.split())
 
 
 async def _until(gateway: httpx.AsyncClient, form: str, status: int) -> int:
@@ -105,12 +106,16 @@ async def gateway(
 async def test_the_partners_own_app_key_verifies_is_sealed_and_clears(
     gateway: httpx.AsyncClient, database_settings: DatabaseSettings
 ) -> None:
-    derived = _cli(database_settings)["secret"]  # the hub's secret, before any own key
+    derived = _cli(database_settings)[0]["secret"]  # the hub's secret, before any own key
     assert await _until(gateway, _form(_push(), derived), 200) == 200
 
     app_key = f"{uuid.uuid4()}"  # the shape of the AppKey Kdniao assigns an account
-    stored = _cli(database_settings, "--set-key", "--ebusiness-id", ACCOUNT, stdin=app_key)
+    stored, _ = _cli(database_settings, "--set-key", "--ebusiness-id", ACCOUNT, stdin=app_key)
     assert (stored["own_key"], stored["account"]) == (True, ACCOUNT)
+    assert await _until(gateway, _form(_push(), app_key), 200) == 200
+    reissued, note = _cli(database_settings)  # rotating the hub's secret keeps the AppKey
+    assert "own kdniao AppKey is stored and alone verifies" in note
+    derived = reissued["secret"]
     assert await _until(gateway, _form(_push(), app_key), 200) == 200
     r = await gateway.post(
         f"/v1/inbound/kdniao/{CODE}", content=_form(_push(), derived), headers=FORM
@@ -138,7 +143,7 @@ async def test_the_partners_own_app_key_verifies_is_sealed_and_clears(
     assert app_key.replace("-", "") not in row["whole"]  # nor as the bytea's hex
     assert row["partner_account"] == ACCOUNT
 
-    cleared = _cli(database_settings, "--clear-key")
+    cleared, _ = _cli(database_settings, "--clear-key")
     assert cleared["own_key"] is False
     assert await _until(gateway, _form(_push(), app_key), 401) == 401
     assert await _until(gateway, _form(_push(), derived), 200) == 200

@@ -32,6 +32,7 @@ __all__ = [
     "PushChannel",
     "PushChannels",
     "clear_partner_key",
+    "has_partner_key",
     "issue_push_nonce",
     "push_secret",
     "set_partner_key",
@@ -70,6 +71,8 @@ _SET_KEY = """INSERT INTO partner_push_secrets
               DO UPDATE SET partner_key = EXCLUDED.partner_key,
                             partner_account = EXCLUDED.partner_account,
                             partner_key_set_at = EXCLUDED.partner_key_set_at"""
+_HAS_KEY = """SELECT partner_key IS NOT NULL FROM partner_push_secrets
+              WHERE partner_code = $1 AND format = $2"""
 _CLEAR_KEY = """UPDATE partner_push_secrets
                 SET partner_key = NULL, partner_account = NULL, partner_key_set_at = NULL
                 WHERE partner_code = $1 AND format = $2 AND partner_key IS NOT NULL"""
@@ -152,3 +155,8 @@ async def clear_partner_key(pool: asyncpg.Pool, partner_code: str, fmt: str) -> 
     none was set."""
     status = await pool.execute(_CLEAR_KEY, partner_code, fmt, timeout=5)
     return bool(status != "UPDATE 0")
+
+
+async def has_partner_key(pool: asyncpg.Pool, partner_code: str, fmt: str) -> bool:
+    """Whether the partner's own `fmt` key is set (then the derived secret does not verify)."""
+    return bool(await pool.fetchval(_HAS_KEY, partner_code, fmt, timeout=5))
