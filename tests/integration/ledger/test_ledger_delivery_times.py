@@ -148,6 +148,34 @@ async def test_the_1210_clearance_percentile_is_its_own_time(
     assert (clearance["sample"], clearance["sufficient"]) == (1, False)
 
 
+async def test_origin_is_the_earliest_pickup_that_names_a_district(
+    ledger_pool: asyncpg.Pool,
+) -> None:
+    def scan(sid: str, status: str, hours: int, district: str) -> cpb.CanonicalEvent:
+        return parcel_event(
+            sid,
+            waybill_no="SFORIGIN",
+            status=status,
+            occurred_at=PICKUP + hours * H,
+            district_code=district,
+        )
+
+    # Out of order on purpose: the origin follows event time, not arrival.
+    events = [
+        scan("o-3", "PICKED_UP", 2, "370105"),
+        scan("o-5", "DELIVERED", 20, "370112"),
+        scan("o-1", "PICKED_UP", 0, ""),
+        scan("o-2", "PICKED_UP", 1, "370104"),
+        scan("o-4", "IN_TRANSIT", 3, "370102"),
+    ]
+    await append_and_project(ledger_pool, events, now=NOW)
+    async with ledger_pool.acquire() as conn:
+        row = await conn.fetchrow(
+            "SELECT origin_district, district_code FROM parcels WHERE waybill_no = 'SFORIGIN'"
+        )
+    assert dict(row) == {"origin_district": "370104", "district_code": "370112"}
+
+
 async def test_migration_0026_fills_a_ledger_that_had_events(
     ledger_pool: asyncpg.Pool,
 ) -> None:
