@@ -12,7 +12,6 @@ are summed over. docs/edd.md explains the whole model on one page.
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -41,6 +40,7 @@ LEVELS: tuple[tuple[str, frozenset[str]], ...] = (
 BAND: tuple[float, float] = (0.025, 0.975)
 #: Parcels still to come (D > elapsed) a level needs before its figures are used.
 MIN_SAMPLE = 30
+_ALL = tuple(range(len(FEATURES)))
 
 Value = str | int
 #: A segment's feature values in FEATURES order; None where not known yet.
@@ -120,58 +120,85 @@ class EddModel:
     end_day: date
     min_sample: int = MIN_SAMPLE
     band: tuple[float, float] = BAND
-    _rows: dict[tuple[Value, ...], dict[int, int]] = field(default_factory=dict)
-    _sums: dict[tuple[int, ...], dict[tuple[Value, ...], Histogram]] = field(default_factory=dict)
+    #: Counts by bucket of each key, by the features kept (indices into FEATURES): the
+    #: full segments as added, coarser levels summed from the finest one already summed.
+    _counts: dict[tuple[int, ...], dict[tuple[Value, ...], dict[int, int]]] = field(
+        default_factory=lambda: {_ALL: {}}
+    )
+    _histograms: dict[tuple[tuple[int, ...], tuple[Value, ...]], Histogram | None] = field(
+        default_factory=dict
+    )
+    _chains: dict[tuple[bool, ...], tuple[tuple[str, tuple[int, ...]], ...]] = field(
+        default_factory=dict
+    )
 
     def add(self, key: tuple[Value, ...], bucket: int, parcels: int) -> None:
-        """Count `parcels` of the full segment `key` (FEATURES order) in `bucket`."""
-        counts = self._rows.setdefault(key, {})
+        """Count `parcels` of the full segment `key` (FEATURES order) in `bucket`; before
+        any level is read."""
+        counts = self._counts[_ALL].setdefault(key, {})
         counts[bucket] = counts.get(bucket, 0) + parcels
 
     @property
     def parcels(self) -> int:
-        return sum(sum(c.values()) for c in self._rows.values())
+        return sum(sum(c.values()) for c in self._counts[_ALL].values())
 
     def carrier_median(self, carrier_id: str, elapsed: float = 0.0) -> float | None:
         """The baseline: the carrier's median time (of those longer than `elapsed`)."""
-        histogram = self._level((0,)).get((carrier_id,))
+        histogram = self._histogram((0,), (carrier_id,))
         if histogram is None or histogram.total - histogram.below(elapsed) <= 0:
             return None
         return histogram.quantile(0.5, elapsed)
 
-    def _level(self, kept: tuple[int, ...]) -> dict[tuple[Value, ...], Histogram]:
-        sums = self._sums.get(kept)
-        if sums is None:
-            grouped: dict[tuple[Value, ...], dict[int, int]] = {}
-            for key, counts in self._rows.items():
-                into = grouped.setdefault(tuple(key[i] for i in kept), {})
+    def _level(self, kept: tuple[int, ...]) -> dict[tuple[Value, ...], dict[int, int]]:
+        """Counts by key of the level keeping `kept`, summed from the smallest finer level
+        already summed."""
+        level = self._counts.get(kept)
+        if level is None:
+            source = min(
+                (k for k in self._counts if set(kept) <= set(k)),
+                key=lambda k: len(self._counts[k]),
+            )
+            positions = [source.index(i) for i in kept]
+            level = {}
+            for key, counts in self._counts[source].items():
+                into = level.setdefault(tuple(key[i] for i in positions), {})
                 for bucket, n in counts.items():
                     into[bucket] = into.get(bucket, 0) + n
-            sums = {k: Histogram.of(c) for k, c in grouped.items()}
-            self._sums[kept] = sums
-        return sums
+            self._counts[kept] = level
+        return level
+
+    def _histogram(self, kept: tuple[int, ...], key: tuple[Value, ...]) -> Histogram | None:
+        memo = (kept, key)
+        if memo not in self._histograms:
+            counts = self._level(kept).get(key)
+            self._histograms[memo] = None if counts is None else Histogram.of(counts)
+        return self._histograms[memo]
 
     def warm(self) -> None:
-        """Sum every level for every pattern of unknown destination and point, so that no
-        request pays for it."""
-        for destination in (None, ""):
-            for point in (None, ""):
-                for _ in self._chain(("", "", destination, point, 0, 0)):
-                    pass
+        """Sum every level of every pattern of unknown destination and point, finest first,
+        so that no request pays for it."""
+        chains = [
+            self._chain(("", "", destination, point, 0, 0))
+            for destination in (None, "")
+            for point in (None, "")
+        ]
+        for kept in sorted({k for chain in chains for _, k in chain}, key=len, reverse=True):
+            self._level(kept)
 
-    def _chain(self, known: Known) -> Iterable[tuple[str, tuple[int, ...]]]:
+    def _chain(self, known: Known) -> tuple[tuple[str, tuple[int, ...]], ...]:
         """The levels in fallback order, each set of known features once, named by the
         coarsest level that keeps exactly those (at pickup, `lane` sums over the unknown
         destination and point: it is the `origin` level)."""
-        names: dict[tuple[int, ...], str] = {}
-        for name, features in LEVELS:
-            kept = tuple(
-                i for i, f in enumerate(FEATURES) if f in features and known[i] is not None
-            )
-            names[kept] = name  # insertion order is the first occurrence's; the name the last
-        for kept, name in names.items():
-            self._level(kept)
-            yield name, kept
+        mask = tuple(v is not None for v in known)
+        chain = self._chains.get(mask)
+        if chain is None:
+            names: dict[tuple[int, ...], str] = {}
+            for name, features in LEVELS:
+                kept = tuple(i for i, f in enumerate(FEATURES) if f in features and mask[i])
+                names[kept] = name  # the first occurrence's place; the last one's name
+            chain = tuple((name, kept) for kept, name in names.items())
+            self._chains[mask] = chain
+        return chain
 
     def predict(self, known: Known, elapsed: float) -> Estimate | None:
         """The estimate for a parcel with these features `elapsed` seconds after pickup;
@@ -179,7 +206,7 @@ class EddModel:
         chosen: tuple[str, tuple[int, ...], Histogram, int] | None = None
         for name, kept in self._chain(known):
             key = tuple(v for i in kept if (v := known[i]) is not None)
-            histogram = self._level(kept).get(key)
+            histogram = self._histogram(kept, key)
             if histogram is None:
                 continue
             sample = round(histogram.total - histogram.below(elapsed))

@@ -14,9 +14,12 @@ import time
 from datetime import UTC, date, datetime, timedelta
 
 import asyncpg
+import structlog
 
 from quanhub.ledger.edd.model import EddModel
 from quanhub.ledger.edd.rollup import CST
+
+log = structlog.get_logger(__name__)
 
 #: Delivery days a model is trained on.
 WINDOW_DAYS = 28
@@ -89,16 +92,29 @@ class EddModels:
         if task is None:
             task = asyncio.create_task(self._load(end_day))
             self._loading[end_day] = task
-            task.add_done_callback(lambda _: self._loading.pop(end_day, None))
+            task.add_done_callback(lambda done: self._loaded(end_day, done))
         return task
 
-    async def model(self, as_of: datetime) -> EddModel:
+    def _loaded(self, end_day: date, task: asyncio.Task[EddModel]) -> None:
+        """Forget a finished load; a failed one is logged (a waiting request sees it too),
+        and the held model, if any, keeps answering until a later load succeeds."""
+        self._loading.pop(end_day, None)
+        if not task.cancelled() and (error := task.exception()) is not None:
+            log.warning("edd_model_load_failed", end_day=str(end_day), error=repr(error))
+
+    async def model(self, as_of: datetime, *, exact: bool = True) -> EddModel:
         """The model for `as_of`: loaded now if there is none, reloaded in the background
-        if it is older than the refresh interval."""
+        if it is older than the refresh interval. Not `exact` (as_of is the clock's now),
+        the previous day's model answers while the new day's loads, so that the first
+        request after midnight waits for nothing (its model_as_of says so)."""
         end_day = window_end(as_of)
         held = self._models.get(end_day)
         if held is None:
-            return await asyncio.shield(self._start(end_day))
+            loading = self._start(end_day)
+            previous = self._models.get(end_day - timedelta(days=1))
+            if previous is not None and not exact:
+                return previous[1]
+            return await asyncio.shield(loading)
         loaded_at, model = held
         if time.monotonic() - loaded_at > self._refresh:
             self._start(end_day)

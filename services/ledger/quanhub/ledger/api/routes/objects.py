@@ -65,7 +65,7 @@ async def parcel(
     carrier_id = resolve_carrier(carrier_code) or carrier_code.strip().upper()
     view = await get_parcel(db, principal, carrier_id, normalize_waybill(waybill_no))
     moment = as_of or clock.now()
-    model = await edd.model(moment)
+    model = await edd.model(moment, exact=as_of is not None)
     view["predicted_delivery"] = predicted_delivery(model, view, principal, moment)
     return ParcelView.model_validate(view)
 
@@ -97,7 +97,7 @@ async def order(
     # the same orders as `TMALL`, as carrier codes are read in any case.
     view = await get_order(db, principal, platform_code.strip().upper(), order_no.strip())
     moment = as_of or clock.now()
-    model = await edd.model(moment)
+    model = await edd.model(moment, exact=as_of is not None)
     for parcel in view["parcels"]:
         parcel["predicted_delivery"] = predicted_delivery(model, parcel, principal, moment)
     return OrderView.model_validate(view)
