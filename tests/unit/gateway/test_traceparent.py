@@ -211,3 +211,23 @@ async def test_a_push_s_records_are_in_its_answer_s_trace(
     assert _answered(answer).trace_id == TRACE
     assert publisher.records
     assert {_record_parent(r.headers).trace_id for r in publisher.records} == {TRACE}
+
+
+async def test_ceb_documents_are_in_the_request_s_trace(
+    gateway: httpx.AsyncClient, publisher: FakePublisher
+) -> None:
+    corpus = Path(__file__).parents[2] / "corpus" / "inbound" / "ceb"
+    answer = await gateway.post(
+        "/v1/inbound/ceb",
+        content=(corpus / "CEB311.xml").read_bytes(),
+        headers={
+            "authorization": "Bearer key-agent",
+            "content-type": "application/xml",
+            "traceparent": f"00-{TRACE}-{SPAN}-00",
+        },
+    )
+    assert answer.status_code == 202, answer.text
+    assert _answered(answer) == (TRACE, _answered(answer).parent_id, False)
+    assert answer.headers["x-trace-id"] == TRACE
+    assert publisher.records
+    assert {_record_parent(r.headers)[::2] for r in publisher.records} == {(TRACE, False)}

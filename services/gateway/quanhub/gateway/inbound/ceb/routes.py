@@ -10,18 +10,18 @@ from __future__ import annotations
 
 import functools
 import time
-from typing import Annotated, Any
+from typing import Any
 
 import orjson
 import structlog
-from fastapi import APIRouter, Header, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from quanhub.common.access.deps import PrincipalDep
 from quanhub.common.errors import DependencyUnavailable
 from quanhub.common.http import AUTH_PROBLEMS, problem_response, problems
 from quanhub.common.pii import EnvelopeWriter
-from quanhub.common.traceids import is_safe_trace_id, new_trace_id
+from quanhub.common.tracehttp import request_trace
 from quanhub.gateway.admission import admit
 from quanhub.gateway.authz import ensure_may_publish
 from quanhub.gateway.budget import charged, ensure_budget, spend_budget
@@ -104,7 +104,6 @@ async def submit_ceb(
     request: Request,
     principal: PrincipalDep,
     ctx: ContextDep,
-    trace_header: Annotated[str | None, Header(alias="X-Trace-Id", include_in_schema=False)] = None,
 ) -> Response:
     """A customs agent's CEB messages, as the single window's XML (namespace
     `http://www.chinaport.gov.cn/ceb`): one message, or several in a `<CEBBatch>` element.
@@ -120,7 +119,8 @@ async def submit_ceb(
     reason `code`; when no document is accepted the answer is 422 with the same list.
     """
     started = time.perf_counter()
-    trace_id = trace_header if trace_header and is_safe_trace_id(trace_header) else new_trace_id()
+    trace = request_trace(request)  # traceparent or X-Trace-Id, when safe (tracehttp)
+    trace_id = trace.trace_id
     ensure_may_publish(principal)
     media = _media_type(request)
     if media not in XML_TYPES:
@@ -148,7 +148,8 @@ async def submit_ceb(
     if not admission.accepted:
         raise BatchRejected("no document accepted", extra=answer, headers=budget)
     writer = EnvelopeWriter(principal.partner_code, principal.role.value, received_at, "gateway")
-    records = Judgement(len(events), admission, None).records(ctx, principal, trace_id, writer)
+    judgement = Judgement(len(events), admission, None)
+    records = judgement.records(ctx, principal, trace_id, writer, sampled=trace.sampled)
     bound = log.bind(partner=principal.partner_code, trace_id=trace_id, push_format="ceb")
     try:
         await ctx.publisher.publish(records)
