@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from quanhub.cli.alerts import alerts_eval, alerts_learn
 from quanhub.cli.edd_eval import edd_eval
 
 if TYPE_CHECKING:
@@ -17,6 +18,8 @@ if TYPE_CHECKING:
 app = typer.Typer(help="The event ledger and its projections.", no_args_is_help=True)
 console = Console()
 app.command("edd-eval")(edd_eval)
+app.command("alerts-learn")(alerts_learn)
+app.command("alerts-eval")(alerts_eval)
 
 
 def _database_url() -> str:

@@ -1,0 +1,215 @@
+"""Reading alerts from the ledger, and learning and loading the norms they are judged by."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import asyncpg
+
+from quanhub.common.access import Principal
+from quanhub.ledger.alerts import sql
+from quanhub.ledger.alerts.detect import (
+    DeclarationState,
+    ParcelState,
+    declaration_alert,
+    parcel_alert,
+)
+from quanhub.ledger.alerts.model import Alert, AlertKind
+from quanhub.ledger.alerts.norms import (
+    CUSTOMS_HELD_SUB_STATUS,
+    HORIZON,
+    INVENTORY,
+    PICKUP_STATUS,
+    QUANTILE,
+    Norm,
+    Norms,
+    leg_sql,
+)
+from quanhub.ledger.read.params import Params, Reader
+from quanhub.ledger.read.visibility import declaration_visible, parcel_visible
+from quanhub.ledger.store.projections import PROJECTABLE
+
+_PARCEL_DONE = sql.PARCEL_DONE_SQL
+_NO_STATUS = sql.NO_STATUS_SQL
+
+# The completed gaps of the training window, one per event with a next mapped event before
+# the cutoff ($2), that started before the cutoff less HORIZON ($3).
+_LEARN_PARCELS = f"""
+WITH ev AS (
+    SELECT e.carrier_id, e.status, e.sub_status, e.status_time,
+           (array_agg(e.district_code) FILTER (WHERE e.district_code <> '') OVER w) AS districts,
+           lead(e.status_time) OVER w AS next_at
+    FROM ledger_events e
+    WHERE e.kind = 'parcel' AND e.status NOT IN ({_NO_STATUS})
+      AND e.status_time >= $1 AND e.status_time < $2 AND {PROJECTABLE}
+    WINDOW w AS (PARTITION BY e.carrier_id, e.waybill_no
+                 ORDER BY e.status_time, e.rank, e.event_id
+                 ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+), gaps AS (
+    SELECT carrier_id, status,
+           {leg_sql("coalesce(districts[array_length(districts, 1)], '')", "sub_status")} AS leg,
+           extract(epoch FROM next_at - status_time)::float8 AS seconds
+    FROM ev
+    WHERE next_at IS NOT NULL AND status_time < $3 AND status NOT IN ({_PARCEL_DONE})
+      AND status <> '{PICKUP_STATUS}' AND sub_status <> '{CUSTOMS_HELD_SUB_STATUS}'
+)
+SELECT CASE WHEN grouping(carrier_id) = 1 THEN ARRAY[status, leg]
+            ELSE ARRAY[carrier_id, status, leg] END AS segment,
+       count(*) AS samples,
+       percentile_cont({QUANTILE}) WITHIN GROUP (ORDER BY seconds) AS quantile_seconds
+FROM gaps
+GROUP BY GROUPING SETS ((carrier_id, status, leg), (status, leg))
+"""  # noqa: S608 - module constants only
+
+_LEARN_CUSTOMS = f"""
+WITH ev AS (
+    SELECT d.trade_mode, e.status, e.status_time,
+           lead(e.status_time) OVER w AS next_at
+    FROM ledger_events e
+    JOIN declarations d ON d.declaration_id = e.declaration_id
+    WHERE e.kind = 'customs' AND d.document = '{INVENTORY}' AND e.status NOT IN ({_NO_STATUS})
+      AND e.status_time >= $1 AND e.status_time < $2 AND {PROJECTABLE}
+    WINDOW w AS (PARTITION BY e.declaration_id ORDER BY e.status_time, e.rank, e.event_id)
+), gaps AS (
+    SELECT trade_mode, status, extract(epoch FROM next_at - status_time)::float8 AS seconds
+    FROM ev
+    WHERE next_at IS NOT NULL AND status_time < $3 AND status NOT IN ({sql.CUSTOMS_DONE_SQL})
+)
+SELECT CASE WHEN grouping(trade_mode) = 1 THEN ARRAY[status]
+            ELSE ARRAY[trade_mode, status] END AS segment,
+       count(*) AS samples,
+       percentile_cont({QUANTILE}) WITHIN GROUP (ORDER BY seconds) AS quantile_seconds
+FROM gaps
+GROUP BY GROUPING SETS ((trade_mode, status), (status))
+"""  # noqa: S608 - module constants only
+
+
+def _norm(row: asyncpg.Record, scope: str | None = None) -> Norm:
+    return Norm(
+        scope or row["scope"], tuple(row["segment"]), row["samples"], row["quantile_seconds"]
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Learned:
+    """What a training run wrote."""
+
+    until: datetime
+    window: timedelta
+    norms: list[Norm]
+
+
+async def learn(db: Reader, until: datetime, window: timedelta) -> Learned:
+    """Learn the norms from the gaps of [until - window, until) (reads only)."""
+    start, settled = until - window, until - HORIZON
+    norms: list[Norm] = []
+    for scope, statement in (("parcel", _LEARN_PARCELS), ("customs", _LEARN_CUSTOMS)):
+        rows = await db.fetch(statement, start, until, settled)
+        norms += [_norm(r, scope) for r in rows]
+    return Learned(until, window, norms)
+
+
+async def save(conn: asyncpg.Connection, learned: Learned) -> None:
+    """Replace the stored norms (one transaction: readers see the old norms or the new,
+    never a mix)."""
+    async with conn.transaction():
+        await conn.execute("DELETE FROM alert_norms")
+        await conn.executemany(
+            "INSERT INTO alert_norms (scope, segment, samples, quantile_seconds) "
+            "VALUES ($1, $2, $3, $4)",
+            [(n.scope, list(n.segment), n.samples, n.quantile_seconds) for n in learned.norms],
+        )
+        await conn.execute(
+            "INSERT INTO alert_training (trained_until, window_seconds) VALUES ($1, $2) "
+            "ON CONFLICT (singleton) DO UPDATE SET trained_until = EXCLUDED.trained_until, "
+            "window_seconds = EXCLUDED.window_seconds",
+            learned.until,
+            int(learned.window.total_seconds()),
+        )
+
+
+async def load_norms(db: Reader) -> tuple[list[Norm], datetime | None]:
+    """The stored norms and their training cutoff (None when never trained: no norms)."""
+    rows = await db.fetch("SELECT scope, segment, samples, quantile_seconds FROM alert_norms")
+    until = await db.fetchval("SELECT trained_until FROM alert_training")
+    norms = [
+        Norm(r["scope"], tuple(r["segment"]), r["samples"], r["quantile_seconds"]) for r in rows
+    ]
+    return norms, until
+
+
+async def ledger_clock(db: Reader) -> datetime | None:
+    """The ledger's clock: the latest status time of any parcel (simulated traffic keeps
+    its own time, so the wall clock would be the wrong "now")."""
+    value: datetime | None = await db.fetchval(sql.CLOCK)
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    """The alerts at an instant, each with whether the caller may list it."""
+
+    alerts: list[tuple[Alert, bool]]
+
+
+async def find(
+    db: Reader,
+    principal: Principal,
+    norms: Norms,
+    *,
+    as_of: datetime,
+    historical: bool,
+    city_counts: bool,
+    carrier: str | None,
+    kinds: frozenset[AlertKind],
+) -> Found:
+    """Every alert at `as_of` (historical: rebuilt from the events up to it), with the
+    caller's right to list it. Without `city_counts` only the caller's own are read."""
+    cut = as_of - norms.lowest()
+    out: list[tuple[Alert, bool]] = []
+    if kinds & {AlertKind.STALLED, AlertKind.UNCOLLECTED}:
+        params = Params()
+        vis = parcel_visible(principal, "p", params)
+        only = "" if city_counts else f" AND {vis}"
+        if carrier is not None:
+            only += f" AND p.carrier_id = {params.add(carrier)}"
+        template = sql.PARCELS_THEN if historical else sql.PARCELS_NOW
+        statement = template.format(
+            vis=vis, only=only, as_of=params.add(as_of), cut=params.add(cut)
+        )
+        for r in await db.fetch(statement, *params.values):
+            state = ParcelState(
+                r["carrier_id"],
+                r["waybill_no"],
+                r["status"],
+                r["sub_status"],
+                r["since"],
+                r["district_code"],
+            )
+            alert = parcel_alert(state, norms, as_of)
+            if alert is not None and alert.kind in kinds:
+                out.append((alert, bool(r["visible"])))
+    if AlertKind.CUSTOMS_STUCK in kinds:
+        params = Params()
+        vis = declaration_visible(principal, "d", params)
+        only = "" if city_counts else f" AND {vis}"
+        if carrier is not None:
+            only += f" AND d.carrier_id = {params.add(carrier)}"
+        template = sql.DECLARATIONS_THEN if historical else sql.DECLARATIONS_NOW
+        statement = template.format(
+            vis=vis, only=only, as_of=params.add(as_of), cut=params.add(cut)
+        )
+        for r in await db.fetch(statement, *params.values):
+            dstate = DeclarationState(
+                r["declarant"],
+                r["cop_no"],
+                r["trade_mode"],
+                r["status"],
+                r["since"],
+                r["district_code"],
+            )
+            alert = declaration_alert(dstate, norms, as_of)
+            if alert is not None:
+                out.append((alert, bool(r["visible"])))
+    return Found(out)
