@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 
 import httpx
 import pytest
+import structlog
 from gateway_fakes import FakeAuthenticator, FakePublisher
 from google.protobuf import json_format
 
@@ -231,3 +232,15 @@ async def test_ceb_documents_are_in_the_request_s_trace(
     assert answer.headers["x-trace-id"] == TRACE
     assert publisher.records
     assert {_record_parent(r.headers)[::2] for r in publisher.records} == {(TRACE, False)}
+
+
+async def test_the_log_line_names_the_answer_s_span(
+    gateway: httpx.AsyncClient, publisher: FakePublisher
+) -> None:
+    """Support finds a partner's request by the traceparent of its answer."""
+    body, headers = _body([_parcel("e0")], "protobuf")
+    with structlog.testing.capture_logs() as logs:
+        response = await gateway.post("/v1/events", content=body, headers={**SF, **headers})
+    trace_id, span_id, _ = _answered(response)
+    [published] = [line for line in logs if line["event"] == "events_published"]
+    assert (published["trace_id"], published["span_id"]) == (trace_id, span_id)

@@ -129,7 +129,7 @@ async def publish_events(
     # `traceparent` or X-Trace-Id, kept only in a form that cannot carry text (tracehttp).
     trace = request_trace(request)
     trace_id = trace.trace_id
-    bound = log.bind(partner=principal.partner_code, trace_id=trace_id)
+    bound = log.bind(partner=principal.partner_code, trace_id=trace_id, span_id=trace.span_id)
     ensure_may_publish(principal)
     fmt = body_format(request.headers.get("content-type"), request.headers.get("content-encoding"))
     # The body's size and event count are bounded, and the rate limit is spent on its count,
