@@ -26,6 +26,7 @@ from dataclasses import dataclass
 
 import structlog
 
+from quanhub.ledger.incidents.flow import flow_step_sql
 from quanhub.ledger.store.projections import FRESH_COLUMNS, links_sql, refresh_all, touch_sql
 from quanhub.ledger.store.rollups import ADD, RETRACT
 from quanhub.ledger.store.waybill_links import confirm_detected_links_sql
@@ -81,6 +82,7 @@ def step_script(first: int, last: int) -> str:
             links_sql("ledger_fresh"),
             confirm_detected_links_sql("ledger_fresh"),
             ADD,
+            flow_step_sql(first, last),
             _STEP_END.format(last=last, channel=NOTIFY_CHANNEL),
         )
     )

@@ -1,0 +1,97 @@
+"""GET /v1/incidents: one carrier's scans in one district breaking away from their own
+recent baseline (docs/incidents.md)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from quanhub.common.access import Role
+from quanhub.common.http import AUTH_PROBLEMS, INVALID_REQUEST, problems
+from quanhub.ledger.api.deps import ClockDep, DatabaseDep, PrincipalDep
+from quanhub.ledger.api.routes.kpis import KPI_ROLES
+from quanhub.ledger.errors import Forbidden, InvalidQuery
+from quanhub.ledger.incidents.schemas import IncidentOut, IncidentsReport
+from quanhub.ledger.incidents.store import find_incidents
+
+router = APIRouter(prefix="/v1", tags=["indicators"])
+
+DEFAULT_SPAN = timedelta(days=1)
+MAX_SPAN = timedelta(days=31)
+
+
+@router.get(
+    "/incidents",
+    responses=problems(
+        {
+            **AUTH_PROBLEMS,
+            400: "A period that cannot be used",
+            403: "Incidents are for the city's roles and carriers (their own)",
+            422: INVALID_REQUEST,
+        }
+    ),
+)
+async def incidents(
+    *,
+    principal: PrincipalDep,
+    db: DatabaseDep,
+    clock: ClockDep,
+    start: Annotated[
+        datetime | None,
+        Query(alias="from", description="Period start (ISO 8601); default: `to` - 24 h"),
+    ] = None,
+    end: Annotated[
+        datetime | None, Query(alias="to", description="Period end (ISO 8601); default: as_of")
+    ] = None,
+    carrier: Annotated[
+        str | None, Query(pattern=r"^[A-Za-z0-9_-]{1,32}$", description="Carrier (hub id)")
+    ] = None,
+    district: Annotated[
+        str | None, Query(pattern=r"^\d{6}$", description="District code of the scans")
+    ] = None,
+    as_of: Annotated[
+        datetime | None,
+        Query(description="Detect as of this moment (ISO 8601; default: now)"),
+    ] = None,
+) -> IncidentsReport:
+    """Incidents open at some time in [`from`, `to`): a carrier's parcel scans in one
+    district (10-minute windows) fell to half their own baseline (the median of the same
+    time of day over the previous 7 days) or less for two windows or more, beyond Poisson
+    noise and beyond what the district's other carriers dropped. Each gives its start, its
+    end (null while open), when it was detected, and its size: scans missing and the
+    scan-hours they were held back.
+
+    Detection reads only windows that had ended by `as_of`, so an answer for a given
+    `as_of` never changes. The city's roles (analyst, customs liaison, admin) see every
+    carrier; a carrier sees its own incidents only (another carrier's are an empty list).
+    """
+    foreign = False
+    if principal.role is Role.CARRIER:
+        foreign = carrier is not None and carrier != principal.partner_code
+        carrier = principal.partner_code
+    elif principal.role not in KPI_ROLES:
+        raise Forbidden(f"the {principal.role.value} role may not read incidents")
+    moment = as_of or clock.now()
+    end = end or moment
+    start = start or end - DEFAULT_SPAN
+    if start.tzinfo is None or end.tzinfo is None or moment.tzinfo is None:
+        raise InvalidQuery("times need a UTC offset")
+    if start >= end:
+        raise InvalidQuery("`from` is not before `to`")
+    if end - start > MAX_SPAN:
+        raise InvalidQuery(f"a period may span at most {MAX_SPAN.days} days")
+    found = (
+        []  # another carrier's: the same empty answer whether it had any or not
+        if foreign
+        else await find_incidents(
+            db, start=start, end=end, as_of=moment, carrier=carrier, district=district
+        )
+    )
+    return IncidentsReport(
+        since=start,
+        until=end,
+        as_of=moment,
+        incidents=[IncidentOut.of(i) for i in found],
+    )

@@ -1,0 +1,228 @@
+"""Detect incidents in one carrier x district scan flow: pure logic, no I/O.
+
+The flow is counted in 10-minute windows. A window's baseline is the median, over the same
+time of day on the previous days, of that day's mean of the window and its two neighbours
+(the neighbours absorb a truck arriving a few minutes earlier or later). A window is low
+when it holds at most `low_ratio` of its baseline. An incident opens at the end of a run
+of two or three consecutive low windows whose joint count is implausible as Poisson noise
+(lower tail <= `alpha`) around their baseline, scaled down by as much as the district's
+other carriers dropped meanwhile (a drop they all share is the district's, not one
+carrier's incident); it closes at the first of `close_windows` consecutive windows that
+are not low. Detection reads only windows that have ended and the days before them, so
+running it up to any `as_of` gives what a live detector would have said then.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from statistics import median
+
+WINDOW_SECONDS = 600
+WINDOWS_PER_DAY = 86_400 // WINDOW_SECONDS
+
+
+@dataclass(frozen=True, slots=True)
+class Thresholds:
+    """The detector's settings; the defaults are documented in docs/incidents.md."""
+
+    #: Days of history the baseline is the median of, and the fewest it needs.
+    baseline_days: int = 7
+    min_baseline_days: int = 3
+    #: A window is low at or below this share of its baseline.
+    low_ratio: float = 0.5
+    #: Poisson lower tail of two low windows' joint count below which they are no noise.
+    alpha: float = 1e-6
+    #: Thin segments are skipped: the low windows must expect at least this many scans
+    #: each, on average (after the peers' drop).
+    min_expected: float = 4.0
+    #: Windows back above `low_ratio` that close an incident.
+    close_windows: int = 2
+    #: The longest run of low windows tested at once (half an hour).
+    max_run: int = 3
+
+
+@dataclass(slots=True)
+class Incident:
+    """One break in a carrier x district flow. `end` is None while it is still open;
+    `missing_scans` is baseline minus observed over its windows, and `delay_hours` the
+    backlog those missing scans built, summed over time (scan-hours held back)."""
+
+    carrier: str
+    district: str
+    start: datetime
+    detected_at: datetime
+    end: datetime | None = None
+    expected_scans: float = 0.0
+    observed_scans: int = 0
+    delay_hours: float = 0.0
+    windows: int = 0
+    backlog: float = field(default=0.0, repr=False)
+
+    @property
+    def missing_scans(self) -> float:
+        """Scans the baseline expected that did not come."""
+        return max(0.0, self.expected_scans - self.observed_scans)
+
+
+def window_of(at: datetime) -> int:
+    """The index of the window holding `at` (windows since the epoch)."""
+    return int(at.timestamp()) // WINDOW_SECONDS
+
+
+def window_start(index: int) -> datetime:
+    """The instant window `index` begins."""
+    return datetime.fromtimestamp(index * WINDOW_SECONDS, UTC)
+
+
+def poisson_cdf(k: int, mean: float) -> float:
+    """P(X <= k) for X ~ Poisson(mean)."""
+    if k < 0:
+        return 0.0
+    if mean <= 0:
+        return 1.0
+    term = math.exp(-mean)
+    total = term
+    for i in range(1, k + 1):
+        term *= mean / i
+        total += term
+    return min(1.0, total)
+
+
+class Series:
+    """One carrier x district flow: counts by window, known from window `first` on.
+    `peers` are the other carriers' flows in the same district."""
+
+    def __init__(self, counts: Mapping[int, int], first: int, thresholds: Thresholds) -> None:
+        self.counts = counts
+        self.first = first
+        self.t = thresholds
+        self.peers: list[Series] = []
+        self._baselines: dict[int, float | None] = {}
+
+    def _smoothed(self, w: int) -> float:
+        c = self.counts
+        return (c.get(w - 1, 0) + c.get(w, 0) + c.get(w + 1, 0)) / 3
+
+    def baseline(self, w: int) -> float | None:
+        """Scans window `w` should hold, or None without enough history."""
+        if w in self._baselines:
+            return self._baselines[w]
+        days = [
+            self._smoothed(w - k * WINDOWS_PER_DAY)
+            for k in range(1, self.t.baseline_days + 1)
+            if w - k * WINDOWS_PER_DAY - 1 >= self.first
+        ]
+        value = median(days) if len(days) >= self.t.min_baseline_days else None
+        self._baselines[w] = value
+        return value
+
+    def low(self, w: int) -> bool:
+        """True when window `w` holds at most `low_ratio` of a known baseline."""
+        base = self.baseline(w)
+        return base is not None and self.counts.get(w, 0) <= self.t.low_ratio * base
+
+    def breaks(self, w: int) -> int | None:
+        """The first window of a break ending at `w`, or None: a run of at least two
+        consecutive low windows (up to `max_run`) whose joint count is no Poisson noise
+        around their baseline, scaled down by how much the district's other carriers
+        dropped too (`peer_factor`)."""
+        observed = 0
+        expected = 0.0
+        for first in range(w, w - self.t.max_run, -1):
+            if first < self.first or not self.low(first):
+                return None
+            observed += self.counts.get(first, 0)
+            expected += self.baseline(first) or 0.0
+            if first == w:
+                continue
+            scaled = expected * self.peer_factor(first, w)
+            thick = scaled >= self.t.min_expected * (w - first + 1)
+            if thick and poisson_cdf(observed, scaled) <= self.t.alpha:
+                return first
+        return None
+
+    def peer_factor(self, first: int, last: int) -> float:
+        """How much of their baseline the district's other carriers carried in windows
+        first..last, at most 1: when they all dropped too (a Sunday's later trucks, a
+        holiday, the weather), the drop is the district's, not this carrier's incident."""
+        seen = expected = 0.0
+        for peer in self.peers:
+            for x in range(first, last + 1):
+                base = peer.baseline(x)
+                if base is not None:
+                    expected += base
+                    seen += peer.counts.get(x, 0)
+        if expected < self.t.min_expected * (last - first + 1):
+            return 1.0
+        return min(1.0, seen / expected)
+
+
+def detect(
+    carrier: str,
+    district: str,
+    series: Series,
+    first: int,
+    last: int,
+) -> list[Incident]:
+    """Incidents of one flow over windows `first`..`last` (inclusive, all ended). One
+    still low at `last` is open."""
+    incidents: list[Incident] = []
+    current: Incident | None = None
+    recovering = 0
+    pending: list[int] = []
+    hours = WINDOW_SECONDS / 3600
+    for w in range(first, last + 1):
+        if current is None:
+            begin = series.breaks(w)
+            if begin is not None:
+                current = Incident(carrier, district, window_start(begin), window_start(w + 1))
+                for x in range(begin, w + 1):
+                    _account(current, series, x, hours)
+                recovering = 0
+            continue
+        if series.low(w):
+            for x in (*pending, w):
+                _account(current, series, x, hours)
+            pending, recovering = [], 0
+            continue
+        pending.append(w)
+        recovering += 1
+        if recovering >= series.t.close_windows:
+            current.end = window_start(pending[0])
+            incidents.append(current)
+            current, pending, recovering = None, [], 0
+    if current is not None:
+        incidents.append(current)
+    return incidents
+
+
+def _account(incident: Incident, series: Series, w: int, hours: float) -> None:
+    """Add window `w` to an incident's size."""
+    base = series.baseline(w) or 0.0
+    seen = series.counts.get(w, 0)
+    incident.expected_scans += base
+    incident.observed_scans += seen
+    incident.backlog = max(0.0, incident.backlog + base - seen)
+    incident.delay_hours += incident.backlog * hours
+    incident.windows += 1
+
+
+def run(
+    flows: Mapping[tuple[str, str], Mapping[int, int]],
+    first: int,
+    last: int,
+    thresholds: Thresholds | None = None,
+) -> list[Incident]:
+    """Incidents of every flow over windows `first`..`last`, by start then carrier."""
+    t = thresholds or Thresholds()
+    every = {key: Series(counts, min(counts), t) for key, counts in flows.items() if counts}
+    for (carrier, district), series in every.items():
+        series.peers = [s for (c, d), s in every.items() if d == district and c != carrier]
+    found: list[Incident] = []
+    for (carrier, district), series in every.items():
+        found.extend(detect(carrier, district, series, first, last))
+    found.sort(key=lambda i: (i.start, i.carrier, i.district))
+    return found

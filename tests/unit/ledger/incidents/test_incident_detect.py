@@ -1,0 +1,126 @@
+"""Incident detection on synthetic Poisson flows: breaks found fast, noise and district-wide
+drops left alone, thin flows skipped, answers causal in as_of."""
+
+from __future__ import annotations
+
+import math
+import random
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from quanhub.ledger.incidents.detect import (
+    WINDOWS_PER_DAY,
+    Thresholds,
+    poisson_cdf,
+    run,
+    window_of,
+    window_start,
+)
+
+START = datetime(2026, 11, 1, tzinfo=UTC)
+DAYS = 9
+CARRIERS = ("YTO", "ZTO", "SF", "JD")
+DISTRICT = "370112"
+
+
+def _rate(w: int, peak: float) -> float:
+    """A day's shape: quiet nights, busy days (by UTC hour of the window)."""
+    hour = (w % WINDOWS_PER_DAY) / 6
+    return peak * (0.15 + 0.85 * max(0.0, math.sin(math.pi * (hour - 22) / 14)) ** 0.5)
+
+
+def _poisson(rng: random.Random, mean: float) -> int:
+    # Knuth's method is fine for the small means here.
+    limit, k, p = math.exp(-mean), 0, 1.0
+    while True:
+        p *= rng.random()
+        if p <= limit:
+            return k
+        k += 1
+
+
+def _flows(
+    seed: int,
+    peak: float = 8.0,
+    stops: dict[str, tuple[datetime, datetime]] | None = None,
+    district_factor: tuple[datetime, datetime, float] | None = None,
+) -> dict[tuple[str, str], dict[int, int]]:
+    rng = random.Random(seed)
+    first = window_of(START)
+    flows: dict[tuple[str, str], dict[int, int]] = {}
+    for carrier in CARRIERS:
+        counts: dict[int, int] = {}
+        for w in range(first, first + DAYS * WINDOWS_PER_DAY):
+            at = window_start(w)
+            mean = _rate(w, peak)
+            if district_factor and district_factor[0] <= at < district_factor[1]:
+                mean *= district_factor[2]
+            stop = (stops or {}).get(carrier)
+            if stop and stop[0] <= at < stop[1]:
+                mean = 0.0
+            n = _poisson(rng, mean) if mean > 0 else 0
+            if n:
+                counts[w] = n
+        flows[(carrier, DISTRICT)] = counts
+    return flows
+
+
+def _span() -> tuple[int, int]:
+    first = window_of(START)
+    return first, first + DAYS * WINDOWS_PER_DAY - 1
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_noise_alone_raises_nothing(seed: int) -> None:
+    assert run(_flows(seed), *_span()) == []
+
+
+def test_a_stop_is_raised_within_thirty_minutes_and_closed_when_flow_returns() -> None:
+    begin = START + timedelta(days=8, hours=3)
+    end = begin + timedelta(hours=4)
+    found = run(_flows(1, stops={"YTO": (begin, end)}), *_span())
+    assert [(i.carrier, i.district) for i in found] == [("YTO", DISTRICT)]
+    incident = found[0]
+    assert incident.start == begin
+    assert incident.detected_at - begin <= timedelta(minutes=30)
+    assert incident.end == end
+    assert incident.observed_scans == 0
+    assert incident.missing_scans == pytest.approx(incident.expected_scans)
+    assert incident.missing_scans > 100
+    assert incident.delay_hours > incident.missing_scans  # a 4 h backlog: ~2 h each
+
+
+def test_a_drop_of_every_carrier_in_the_district_is_no_incident() -> None:
+    begin = START + timedelta(days=8, hours=3)
+    drop = (begin, begin + timedelta(hours=3), 0.1)
+    assert run(_flows(2, district_factor=drop), *_span()) == []
+
+
+def test_a_thin_flow_is_skipped() -> None:
+    begin = START + timedelta(days=8, hours=3)
+    thin = _flows(3, peak=1.0, stops={"YTO": (begin, begin + timedelta(hours=6))})
+    assert run(thin, *_span()) == []
+
+
+def test_answers_depend_only_on_windows_ended_by_as_of() -> None:
+    begin = START + timedelta(days=8, hours=3)
+    flows = _flows(4, stops={"YTO": (begin, begin + timedelta(hours=4))})
+    first, last = _span()
+    full = run(flows, first, last)
+    detected = window_of(full[0].detected_at)  # the window after the one that raised it
+    assert run(flows, first, detected - 2) == []
+    live = run(flows, first, detected - 1)
+    assert [(i.start, i.end) for i in live] == [(begin, None)]
+
+
+def test_no_history_no_baseline() -> None:
+    flows = _flows(5, stops={"YTO": (START + timedelta(hours=30), START + timedelta(hours=40))})
+    assert run(flows, *_span(), Thresholds(min_baseline_days=3)) == []
+
+
+def test_poisson_lower_tail() -> None:
+    assert poisson_cdf(0, 10.0) == pytest.approx(math.exp(-10))
+    assert poisson_cdf(2, 3.0) == pytest.approx(math.exp(-3) * (1 + 3 + 4.5))
+    assert poisson_cdf(-1, 3.0) == 0.0
+    assert poisson_cdf(3, 0.0) == 1.0
