@@ -113,7 +113,7 @@ async def _evaluate(
     """Ask at every instant of (start, step, stop or the ledger's clock) and score."""
     import httpx
 
-    from quanhub.ledger.alerts.evaluate import Score, expected_at, score
+    from quanhub.ledger.alerts.evaluate import Score, expected_at, score, thresholds
     from quanhub.ledger.alerts.model import AlertKind
 
     start, step, stop = instants
@@ -130,6 +130,11 @@ async def _evaluate(
             score(scores, expected, {k: AlertKind(v) for k, v in flagged.items()})
             asked += 1
             at += step
+    after = thresholds(truth, norms)
+    flagged_after: dict[str, float | None] = {}
+    for kind, s in scores.items():
+        hours = sorted(after[k] for k in s.seen_keys)
+        flagged_after[kind.value] = hours[len(hours) // 2] if hours else None
     total = Score()
     for s in scores.values():
         total.tp, total.fp, total.fn = total.tp + s.tp, total.fp + s.fp, total.fn + s.fn
@@ -139,7 +144,10 @@ async def _evaluate(
         "step_hours": step.total_seconds() / 3600,
         "instants": asked,
         "truth_objects": len(truth),
-        "by_kind": {kind.value: s.as_json() for kind, s in scores.items()},
+        "by_kind": {
+            kind.value: s.as_json() | {"median_threshold_hours": flagged_after[kind.value]}
+            for kind, s in scores.items()
+        },
         "overall": {k: v for k, v in total.as_json().items() if not k.endswith("objects")},
     }
 
@@ -154,7 +162,7 @@ def alerts_eval(
     ledger: Annotated[str, typer.Option(help="The ledger API, e.g. http://127.0.0.1:8081")],
     train_days: Annotated[
         float, typer.Option(help="Learn norms from the run's first days; test after them")
-    ] = 2.0,
+    ] = 5.0,
     step_hours: Annotated[float, typer.Option(help="Hours between tested instants")] = 3.0,
     until: Annotated[
         datetime | None, typer.Option(help="Last instant (default: the ledger's clock)")
@@ -180,17 +188,21 @@ def alerts_eval(
     report["seed"] = data["config"].get("seed")
     report["orders"] = data["config"].get("orders")
     table = Table(title=f"Alerts vs the simulator's truth ({report['instants']} instants)")
-    for column in ("kind", "flags right", "false flags", "missed", "precision", "recall"):
+    columns = ("kind", "objects", "flags right", "false flags", "missed", "precision", "recall")
+    for column in (*columns, "flagged after (median)"):
         table.add_column(column, justify="left" if column == "kind" else "right")
     rows = [*report["by_kind"].items(), ("overall", report["overall"])]
     for kind, s in rows:
+        after = s.get("median_threshold_hours")
         table.add_row(
             kind,
+            str(s.get("objects", "")),
             str(s["true_positives"]),
             str(s["false_positives"]),
             str(s["missed"]),
             _pct(s["precision"]),
             _pct(s["recall"]),
+            "" if after is None else f"{after:.0f} h",
         )
     console.print(table)
     if json_out is not None:

@@ -8,7 +8,7 @@ from datetime import datetime
 from quanhub.ledger.alerts.model import Alert, AlertKind
 from quanhub.ledger.alerts.norms import (
     CUSTOMS_DONE,
-    CUSTOMS_HELD_SUB_STATUS,
+    CUSTOMS_HELD_SUB_STATUSES,
     NO_STATUS,
     PARCEL_DONE,
     PICKUP_STATUS,
@@ -51,7 +51,7 @@ def parcel_alert(state: ParcelState, norms: Norms, as_of: datetime) -> Alert | N
     """The parcel's alert at `as_of`, or None while it is within its norm or done."""
     if state.status in PARCEL_DONE or state.status in NO_STATUS:
         return None
-    if state.sub_status == CUSTOMS_HELD_SUB_STATUS:
+    if state.sub_status in CUSTOMS_HELD_SUB_STATUSES:
         return None
     if state.status == PICKUP_STATUS:
         kind, threshold = AlertKind.UNCOLLECTED, Threshold(UNCOLLECTED, "uncollected")

@@ -43,6 +43,11 @@ def _threshold_seconds(row: Mapping[str, Any], norms: Norms) -> float:
     return value.total_seconds()
 
 
+def thresholds(truth: Iterable[Mapping[str, Any]], norms: Norms) -> dict[str, float]:
+    """key -> hours of silence after which each truth object should be flagged."""
+    return {row["key"]: _threshold_seconds(row, norms) / 3600 for row in truth}
+
+
 def expected_at(
     truth: Iterable[Mapping[str, Any]], at: datetime, norms: Norms
 ) -> dict[str, AlertKind]:
@@ -67,6 +72,7 @@ class Score:
     fn: int = 0
     false_keys: set[str] = field(default_factory=set)
     missed_keys: set[str] = field(default_factory=set)
+    seen_keys: set[str] = field(default_factory=set)  # expected at one instant at least
 
     @property
     def precision(self) -> float | None:
@@ -80,6 +86,7 @@ class Score:
 
     def as_json(self) -> dict[str, Any]:
         return {
+            "objects": len(self.seen_keys),
             "true_positives": self.tp,
             "false_positives": self.fp,
             "missed": self.fn,
@@ -106,3 +113,4 @@ def score(
         s.fn += len(want - got)
         s.false_keys |= got - want
         s.missed_keys |= want - got
+        s.seen_keys |= want

@@ -8,8 +8,8 @@ alerts look for (about 1 % of a segment's gaps in the simulator, more in a bad w
 95th percentile does not move when they are there, a 99.9th does. A segment with fewer than
 MIN_SAMPLES gaps borrows its parent's norm (carrier x status x leg -> status x leg; trade
 mode x state -> state), and with no norm at all the DEFAULT threshold
-applies: five days, longer than any ordinary silence (a return to a far sender, a
-cross-border parcel's flight and customs), so an unlearned segment never cries wolf.
+applies: a week, longer than any ordinary silence (a cross-border parcel's flight at a
+Double-11 peak took up to 142 h in the simulator), so an unlearned segment never cries wolf.
 
 A locker or station parcel is uncollected after UNCOLLECTED, a fixed rule (the consignee's
 48 hours), not a learned one.
@@ -27,7 +27,7 @@ QUANTILE = 0.95
 FACTOR = 3.0
 FLOOR = timedelta(hours=24)
 MIN_SAMPLES = 30
-DEFAULT = timedelta(hours=120)
+DEFAULT = timedelta(days=7)
 UNCOLLECTED = timedelta(hours=48)
 #: Gaps that start within HORIZON of the training cutoff are left out, complete or not: the
 #: long ones among them are not over yet, so keeping the short ones would pull the norm down.
@@ -38,11 +38,11 @@ HORIZON = timedelta(days=3)
 PARCEL_DONE = frozenset({"DELIVERED", "RETURNED", "CANCELLED", "RETURNING"})
 #: Waiting for the consignee, not for the carrier.
 PICKUP_STATUS = "AVAILABLE_FOR_PICKUP"
-#: A parcel held by a customs decision waits on customs, not on its carrier; it is the
-#: declaration's matter.
-CUSTOMS_HELD_SUB_STATUS = "CUSTOMS_EXCEPTION"
+#: A parcel held by a customs decision (a hold, an exception) waits on customs, not on its
+#: carrier; it is the declaration's matter.
+CUSTOMS_HELD_SUB_STATUSES = frozenset({"CUSTOMS_EXCEPTION", "CUSTOMS_HOLD"})
 #: Sub-statuses of a parcel in customs' hands: it waits on clearance, not on its carrier.
-AT_CUSTOMS_SUB_STATUSES = frozenset({"HANDED_TO_CUSTOMS", "CUSTOMS_CLEARING", "CUSTOMS_HOLD"})
+AT_CUSTOMS_SUB_STATUSES = frozenset({"HANDED_TO_CUSTOMS", "CUSTOMS_CLEARING"})
 #: Declaration states in which nobody waits on customs: ended (closed, returned), a
 #: decision taken (detained), or waiting on the declarant (rejected, e-port errors).
 CUSTOMS_DONE = frozenset({"CLOSED", "RETURNED", "DETAINED", "REJECTED", "ERROR", "SEND_FAILED"})

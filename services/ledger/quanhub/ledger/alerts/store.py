@@ -17,7 +17,7 @@ from quanhub.ledger.alerts.detect import (
 )
 from quanhub.ledger.alerts.model import Alert, AlertKind
 from quanhub.ledger.alerts.norms import (
-    CUSTOMS_HELD_SUB_STATUS,
+    CUSTOMS_HELD_SUB_STATUSES,
     HORIZON,
     INVENTORY,
     PICKUP_STATUS,
@@ -32,6 +32,7 @@ from quanhub.ledger.store.projections import PROJECTABLE
 
 _PARCEL_DONE = sql.PARCEL_DONE_SQL
 _NO_STATUS = sql.NO_STATUS_SQL
+_HELD = ", ".join(f"'{s}'" for s in sorted(CUSTOMS_HELD_SUB_STATUSES))
 
 # The completed gaps of the training window, one per event with a next mapped event before
 # the cutoff ($2), that started before the cutoff less HORIZON ($3).
@@ -52,7 +53,7 @@ WITH ev AS (
            extract(epoch FROM next_at - status_time)::float8 AS seconds
     FROM ev
     WHERE next_at IS NOT NULL AND status_time < $3 AND status NOT IN ({_PARCEL_DONE})
-      AND status <> '{PICKUP_STATUS}' AND sub_status <> '{CUSTOMS_HELD_SUB_STATUS}'
+      AND status <> '{PICKUP_STATUS}' AND sub_status NOT IN ({_HELD})
 )
 SELECT CASE WHEN grouping(carrier_id) = 1 THEN ARRAY[status, leg]
             ELSE ARRAY[carrier_id, status, leg] END AS segment,
