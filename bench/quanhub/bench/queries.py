@@ -105,6 +105,10 @@ async def _calls(url: str, per_endpoint: int) -> list[Call]:
                 f"/v1/kpis/delivery-times?period=30d&to={to}&group_by=district",
             )
         )
+    for i in range(per_endpoint // 4 or 1):
+        calls.append(Call("GET /v1/alerts (city, list)", "ADMIN", "/v1/alerts?limit=50"))
+        carrier = carriers[i % len(carriers)]
+        calls.append(Call("GET /v1/alerts (one carrier, list)", carrier, "/v1/alerts?limit=50"))
     rng.shuffle(calls)
     return calls
 
