@@ -198,3 +198,69 @@ async def test_evaluation_trains_before_d_and_scores_pickups_from_d(
     assert pickup["mae_ratio"] == pytest.approx(1.0)
     # The transit scan half an hour later is the one later scan.
     assert report["at_scans"]["predictions"] == 1
+
+
+def _scored(carrier: str, waybill: str, took: timedelta) -> list[cpb.CanonicalEvent]:
+    """Picked up at PICKUP in 330110, delivered at a door in 370102 `took` later."""
+    common = {"carrier_id": carrier, "waybill_no": waybill}
+    return [
+        parcel_event(
+            f"{waybill}-p", **common, status="PICKED_UP", occurred_at=PICKUP, district_code="330110"
+        ),
+        parcel_event(
+            f"{waybill}-d",
+            **common,
+            status="DELIVERED",
+            occurred_at=PICKUP + took,
+            district_code="370102",
+            delivery_point="DOOR",
+        ),
+    ]
+
+
+async def test_accuracy_scores_finished_days_by_the_pickup_days_model(
+    ledger_pool: asyncpg.Pool, ledger_api: Api
+) -> None:
+    scored = (
+        _scored("SF", "SFACC01", 30 * H)  # delivered 2026-11-28 15:30 CST
+        + _scored("SF", "SFACC02", 45 * H)  # 2026-11-29 06:30 CST
+        + _scored("SF", "SFACC03", 94 * H)  # 2026-12-01 07:30 CST: as_of's own day
+        + _scored("ZTO", "ZTOACC01", 10 * H)
+        + _scored("YTO", "YTOACC01", 20 * H)  # no YTO parcel delivered before: no model
+    )
+    await append_and_project(ledger_pool, _training() + scored, now=NOW)
+    query = "/v1/edd/accuracy?from=2026-11-27&as_of=2026-12-01T00:00:00Z"
+
+    answer = await ledger_api.get(query, "ADMIN")
+    assert answer.status_code == 200, answer.text
+    report = answer.json()
+    assert report["period"]["to_date"] == "2026-12-01"
+    assert report["period"]["through_date"] == "2026-11-30"  # finished days only
+    overall = report["overall"]
+    assert (overall["delivered"], overall["predicted"], overall["unpredicted"]) == (4, 3, 1)
+    # SF at pickup (Friday 09:30 CST, from Hangzhou): its 40 training parcels took 20 h ..
+    # 59 h: most likely 39:10, latest 58:10; the carrier's median is the same 39:10.
+    sf = next(c for c in report["carriers"] if c["carrier_id"] == "SF")
+    assert (sf["delivered"], sf["predicted"], sf["by_latest"]) == (2, 2, 2)
+    assert sf["mae_hours"] == pytest.approx((9 + 10 / 60 + 5 + 50 / 60) / 2, abs=0.01)
+    assert sf["mae_ratio"] == 1.0
+    # Two predictions are too little data: no verdict on the targets.
+    assert (sf["sample"], sf["sufficient"], sf["meets_latest_target"]) == (2, False, None)
+    yto = next(c for c in report["carriers"] if c["carrier_id"] == "YTO")
+    assert (yto["delivered"], yto["predicted"], yto["delivered_by_latest"]) == (1, 0, None)
+
+    # Another district: nothing delivered there.
+    other = (await ledger_api.get(query + "&district=370112", "ADMIN")).json()
+    assert other["overall"]["delivered"] == 0
+    assert other["overall"]["sufficient"] is None
+    assert other["carriers"] == []
+
+    # A carrier sees its own figures; asking for a competitor's answers as for nobody's.
+    own = (await ledger_api.get(query, "SF")).json()
+    assert [c["carrier_id"] for c in own["carriers"]] == ["SF"]
+    assert own["overall"] == {k: v for k, v in sf.items() if k != "carrier_id"}
+    spying = (await ledger_api.get(query + "&carrier=ZTO", "SF")).json()
+    nobody = (await ledger_api.get(query + "&carrier=NOBODY", "SF")).json()
+    assert spying == nobody
+    assert spying["overall"]["delivered"] == 0
+    assert (await ledger_api.get(query, "TMALL")).status_code == 403

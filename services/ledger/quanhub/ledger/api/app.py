@@ -26,7 +26,7 @@ from quanhub.common.tracehttp import TraceContextMiddleware
 from quanhub.ledger.api.context import LedgerApiContext
 from quanhub.ledger.api.fairness import FAIR, PartnerFairness, install_fairness
 from quanhub.ledger.api.metrics import ApiMetrics
-from quanhub.ledger.api.routes import alerts, carriers, customs, incidents, kpis, objects
+from quanhub.ledger.api.routes import alerts, carriers, customs, edd, incidents, kpis, objects
 from quanhub.ledger.dashboard import routes as dashboard
 from quanhub.ledger.errors import Forbidden, InvalidQuery, LedgerError, NotFound
 from quanhub.ledger.feeds.router import feeds_router
@@ -136,6 +136,7 @@ def create_app(
     app.include_router(customs.router, **FAIR)
     app.include_router(kpis.router, **FAIR)
     app.include_router(incidents.router, **FAIR)
+    app.include_router(edd.router, **FAIR)
     app.include_router(carriers.router, **FAIR)
     app.include_router(alerts.router, **FAIR)
     app.include_router(dashboard.router)
