@@ -109,6 +109,17 @@ async def _calls(url: str, per_endpoint: int) -> list[Call]:
         calls.append(Call("GET /v1/alerts (city, list)", "ADMIN", "/v1/alerts?limit=50"))
         carrier = carriers[i % len(carriers)]
         calls.append(Call("GET /v1/alerts (one carrier, list)", carrier, "/v1/alerts?limit=50"))
+    # The dashboard's EDD accuracy: the last 30 days, as the page asks (the API computes a
+    # finished day's figures once, then sums them).
+    for i in range(per_endpoint // 4 or 1):
+        window = f"from={end - timedelta(days=29)}&to={end}"
+        calls.append(
+            Call("GET /v1/edd/accuracy (30 days)", "JNCOMMERCE", f"/v1/edd/accuracy?{window}")
+        )
+        carrier = carriers[i % len(carriers)]
+        calls.append(
+            Call("GET /v1/edd/accuracy (one carrier)", carrier, f"/v1/edd/accuracy?{window}")
+        )
     rng.shuffle(calls)
     return calls
 
