@@ -187,3 +187,13 @@ async def test_learned_norms_flag_a_short_silence(
         24.0,
     )
     assert body["norms_until"] is not None
+
+
+async def test_instants_at_the_edges_of_time_are_refused_not_failed(ledger_api: Api) -> None:
+    for as_of in ("0001-01-01T00:00:00Z", "0001-01-01T05:00:00%2B08:00"):
+        answer = await ledger_api.get(f"/v1/alerts?as_of={as_of}", "ADMIN")
+        assert answer.status_code == 400, answer.text
+    far = await ledger_api.get("/v1/alerts?as_of=9999-12-31T23:59:59Z", "ADMIN")
+    assert far.status_code == 200, far.text
+    naive = await ledger_api.get("/v1/alerts?as_of=2026-11-01T00:00:00", "ADMIN")
+    assert naive.status_code == 400

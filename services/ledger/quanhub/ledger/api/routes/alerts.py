@@ -19,6 +19,9 @@ from quanhub.ledger.errors import InvalidQuery
 
 router = APIRouter(prefix="/v1", tags=["alerts"])
 
+#: The earliest instant answered: thresholds are subtracted from it.
+EARLIEST = datetime(1, 1, 8, tzinfo=UTC)
+
 #: Roles that count the whole city's alerts (per carrier and district, no object named).
 CITY_ROLES = frozenset({Role.ADMIN, Role.CUSTOMS_LIAISON, Role.ANALYST})
 
@@ -66,9 +69,12 @@ async def alerts(
     latest = await ledger_clock(db)
     instant = as_of or min(latest or clock.now(), clock.now())
     try:
-        instant = instant.astimezone(UTC)
-    except OverflowError:
-        raise InvalidQuery("`as_of` must lie between the years 1 and 9999 in UTC") from None
+        utc: datetime | None = instant.astimezone(UTC)
+    except OverflowError:  # e.g. 0001-01-01T05:00+08:00: valid ISO 8601, no UTC instant
+        utc = None
+    if utc is None or utc < EARLIEST:  # silences are measured back from it
+        raise InvalidQuery("`as_of` must lie between the years 1 and 9999 in UTC, after 0001-01-08")
+    instant = utc
     provider: NormsProvider | None = getattr(request.app.state, "alert_norms", None)
     if provider is None:
         provider = request.app.state.alert_norms = NormsProvider()
