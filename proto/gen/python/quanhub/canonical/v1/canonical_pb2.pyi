@@ -561,6 +561,7 @@ class CanonicalEvent(_message.Message):
     ORDER_FIELD_NUMBER: _builtins.int
     PARCEL_FIELD_NUMBER: _builtins.int
     CUSTOMS_FIELD_NUMBER: _builtins.int
+    INSIGHT_FIELD_NUMBER: _builtins.int
     event_id: _builtins.str
     """Deterministic: UUIDv5 of (source partner, source event id)."""
     source_partner: _builtins.str
@@ -587,6 +588,10 @@ class CanonicalEvent(_message.Message):
     def parcel(self) -> Global___ParcelUpdate: ...
     @_builtins.property
     def customs(self) -> Global___CustomsUpdate: ...
+    @_builtins.property
+    def insight(self) -> Global___Insight:
+        """Hub-authored: what the hub concluded about an object (source_partner "quanhub")."""
+
     def __init__(
         self,
         *,
@@ -606,12 +611,13 @@ class CanonicalEvent(_message.Message):
         order: Global___OrderUpdate | None = ...,
         parcel: Global___ParcelUpdate | None = ...,
         customs: Global___CustomsUpdate | None = ...,
+        insight: Global___Insight | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["body", b"body", "customs", b"customs", "occurred_at", b"occurred_at", "order", b"order", "parcel", b"parcel", "received_at", b"received_at"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["body", b"body", "customs", b"customs", "insight", b"insight", "occurred_at", b"occurred_at", "order", b"order", "parcel", b"parcel", "received_at", b"received_at"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["body", b"body", "code_system", b"code_system", "customs", b"customs", "event_id", b"event_id", "ingress", b"ingress", "occurred_at", b"occurred_at", "order", b"order", "parcel", b"parcel", "partner_role", b"partner_role", "raw_code", b"raw_code", "raw_text", b"raw_text", "received_at", b"received_at", "schema_version", b"schema_version", "source_event_id", b"source_event_id", "source_partner", b"source_partner", "trace_id", b"trace_id", "unmapped_code", b"unmapped_code"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["body", b"body", "code_system", b"code_system", "customs", b"customs", "event_id", b"event_id", "ingress", b"ingress", "insight", b"insight", "occurred_at", b"occurred_at", "order", b"order", "parcel", b"parcel", "partner_role", b"partner_role", "raw_code", b"raw_code", "raw_text", b"raw_text", "received_at", b"received_at", "schema_version", b"schema_version", "source_event_id", b"source_event_id", "source_partner", b"source_partner", "trace_id", b"trace_id", "unmapped_code", b"unmapped_code"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
-    _WhichOneofReturnType_body: _TypeAlias = _typing.Literal["order", "parcel", "customs"]  # noqa: Y015
+    _WhichOneofReturnType_body: _TypeAlias = _typing.Literal["order", "parcel", "customs", "insight"]  # noqa: Y015
     _WhichOneofArgType_body: _TypeAlias = _typing.Literal["body", b"body"]  # noqa: Y015
     def WhichOneof(self, oneof_group: _WhichOneofArgType_body) -> _WhichOneofReturnType_body | None: ...
 
@@ -879,3 +885,151 @@ class CustomsUpdate(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___CustomsUpdate: _TypeAlias = CustomsUpdate  # noqa: Y015
+
+@_typing.final
+class Insight(_message.Message):
+    """What the hub concluded about one object from the ledger (the watcher writes it onto the
+    canonical topic, keyed like the object's own events): a predicted delivery that moved,
+    an alert raised or cleared. It never changes the object's status. Never personal data.
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    TYPE_FIELD_NUMBER: _builtins.int
+    CARRIER_ID_FIELD_NUMBER: _builtins.int
+    WAYBILL_NO_FIELD_NUMBER: _builtins.int
+    DECLARANT_FIELD_NUMBER: _builtins.int
+    DOCUMENT_FIELD_NUMBER: _builtins.int
+    COP_NO_FIELD_NUMBER: _builtins.int
+    DISTRICT_CODE_FIELD_NUMBER: _builtins.int
+    AS_OF_FIELD_NUMBER: _builtins.int
+    ALERT_FIELD_NUMBER: _builtins.int
+    PREDICTION_FIELD_NUMBER: _builtins.int
+    type: _builtins.str
+    """"parcel.delivery_predicted", "parcel.stalled", "parcel.stalled.cleared",
+    "parcel.uncollected", "parcel.uncollected.cleared", "customs.stuck",
+    "customs.stuck.cleared": the feed's CloudEvents type is dev.quanhub.<type>.v1.
+    """
+    carrier_id: _builtins.str
+    """The parcel (carrier_id, waybill_no) or the declaration (declarant, document, cop_no)."""
+    waybill_no: _builtins.str
+    declarant: _builtins.str
+    document: Global___CustomsDocument.ValueType
+    cop_no: _builtins.str
+    district_code: _builtins.str
+    """Where the object sits (a parcel's latest district, a declaration's consignee's)."""
+    @_builtins.property
+    def as_of(self) -> _timestamp_pb2.Timestamp:
+        """The ledger clock the hub judged at."""
+
+    @_builtins.property
+    def alert(self) -> Global___AlertInsight: ...
+    @_builtins.property
+    def prediction(self) -> Global___DeliveryPrediction: ...
+    def __init__(
+        self,
+        *,
+        type: _builtins.str = ...,
+        carrier_id: _builtins.str = ...,
+        waybill_no: _builtins.str = ...,
+        declarant: _builtins.str = ...,
+        document: Global___CustomsDocument.ValueType = ...,
+        cop_no: _builtins.str = ...,
+        district_code: _builtins.str = ...,
+        as_of: _timestamp_pb2.Timestamp | None = ...,
+        alert: Global___AlertInsight | None = ...,
+        prediction: Global___DeliveryPrediction | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["alert", b"alert", "as_of", b"as_of", "detail", b"detail", "prediction", b"prediction"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["alert", b"alert", "as_of", b"as_of", "carrier_id", b"carrier_id", "cop_no", b"cop_no", "declarant", b"declarant", "detail", b"detail", "district_code", b"district_code", "document", b"document", "prediction", b"prediction", "type", b"type", "waybill_no", b"waybill_no"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    _WhichOneofReturnType_detail: _TypeAlias = _typing.Literal["alert", "prediction"]  # noqa: Y015
+    _WhichOneofArgType_detail: _TypeAlias = _typing.Literal["detail", b"detail"]  # noqa: Y015
+    def WhichOneof(self, oneof_group: _WhichOneofArgType_detail) -> _WhichOneofReturnType_detail | None: ...
+
+Global___Insight: _TypeAlias = Insight  # noqa: Y015
+
+@_typing.final
+class AlertInsight(_message.Message):
+    """An alert raised or cleared (docs/alerts.md): the silence, and the norm it broke."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    STATUS_FIELD_NUMBER: _builtins.int
+    SUB_STATUS_FIELD_NUMBER: _builtins.int
+    SINCE_FIELD_NUMBER: _builtins.int
+    THRESHOLD_HOURS_FIELD_NUMBER: _builtins.int
+    NORM_FIELD_NUMBER: _builtins.int
+    status: _builtins.str
+    """The status and sub-status the object has been silent in (bare enum names)."""
+    sub_status: _builtins.str
+    threshold_hours: _builtins.float
+    norm: _builtins.str
+    """The segment the threshold was learned on; empty for the default."""
+    @_builtins.property
+    def since(self) -> _timestamp_pb2.Timestamp:
+        """Its last event: the silence started then (a raise and its clearing share it)."""
+
+    def __init__(
+        self,
+        *,
+        status: _builtins.str = ...,
+        sub_status: _builtins.str = ...,
+        since: _timestamp_pb2.Timestamp | None = ...,
+        threshold_hours: _builtins.float = ...,
+        norm: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["since", b"since"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["norm", b"norm", "since", b"since", "status", b"status", "sub_status", b"sub_status", "threshold_hours", b"threshold_hours"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___AlertInsight: _TypeAlias = AlertInsight  # noqa: Y015
+
+@_typing.final
+class DeliveryPrediction(_message.Message):
+    """A parcel's predicted delivery window (docs/edd.md) when first known or moved."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    MOST_LIKELY_FIELD_NUMBER: _builtins.int
+    EARLIEST_FIELD_NUMBER: _builtins.int
+    LATEST_FIELD_NUMBER: _builtins.int
+    CONFIDENCE_FIELD_NUMBER: _builtins.int
+    SEGMENT_LEVEL_FIELD_NUMBER: _builtins.int
+    PREVIOUS_MOST_LIKELY_FIELD_NUMBER: _builtins.int
+    BASIS_SEQ_FIELD_NUMBER: _builtins.int
+    confidence: _builtins.float
+    segment_level: _builtins.str
+    basis_seq: _builtins.int
+    """The parcel projection's last ledger sequence the prediction was made from."""
+    @_builtins.property
+    def most_likely(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def earliest(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def latest(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def previous_most_likely(self) -> _timestamp_pb2.Timestamp:
+        """The most likely time last announced (unset for the first prediction)."""
+
+    def __init__(
+        self,
+        *,
+        most_likely: _timestamp_pb2.Timestamp | None = ...,
+        earliest: _timestamp_pb2.Timestamp | None = ...,
+        latest: _timestamp_pb2.Timestamp | None = ...,
+        confidence: _builtins.float = ...,
+        segment_level: _builtins.str = ...,
+        previous_most_likely: _timestamp_pb2.Timestamp | None = ...,
+        basis_seq: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["earliest", b"earliest", "latest", b"latest", "most_likely", b"most_likely", "previous_most_likely", b"previous_most_likely"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["basis_seq", b"basis_seq", "confidence", b"confidence", "earliest", b"earliest", "latest", b"latest", "most_likely", b"most_likely", "previous_most_likely", b"previous_most_likely", "segment_level", b"segment_level"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___DeliveryPrediction: _TypeAlias = DeliveryPrediction  # noqa: Y015
