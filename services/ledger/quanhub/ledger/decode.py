@@ -257,4 +257,29 @@ def _customs(event: cpb.CanonicalEvent) -> dict[str, Any]:
     }
 
 
-_KIND_FIELDS = {"parcel": _parcel, "order": _order, "customs": _customs}
+def _insight(event: cpb.CanonicalEvent) -> dict[str, Any]:
+    """A hub-authored insight: its type is the row's status, its object's keys the row's
+    (so the feeds' visibility of that object applies), its ordering time the clock it was
+    judged at. Projections select parcels, orders and declarations by kind: never this."""
+    i = event.insight
+    if not i.type:
+        raise ValueError("an insight needs a type")
+    fields = _EMPTY | {
+        "status": i.type,
+        "district_code": i.district_code,
+        "status_time": _instant(i.as_of),
+    }
+    if i.carrier_id and i.waybill_no:
+        return fields | {"carrier_id": i.carrier_id, "waybill_no": normalize_waybill(i.waybill_no)}
+    if i.declarant and i.cop_no:
+        document = CUSTOMS_DOCUMENT.name(i.document)
+        return fields | {
+            "declaration_id": declaration_id(i.declarant, document, i.cop_no),
+            "declarant": i.declarant,
+            "document": document,
+            "cop_no": i.cop_no,
+        }
+    raise ValueError("an insight names a parcel or a declaration")
+
+
+_KIND_FIELDS = {"parcel": _parcel, "order": _order, "customs": _customs, "insight": _insight}

@@ -98,7 +98,14 @@ DECLARATION: dict[str, Precedence] = _table(
     }
 )
 
-_TABLES = {"parcel": PARCEL, "order": ORDER, "customs": DECLARATION}
+# Insights (hub-authored, kind 'insight') are no status of their object: projections never
+# read them, and every insight stands at (0, 0).
+_TABLES: dict[str, dict[str, Precedence]] = {
+    "parcel": PARCEL,
+    "order": ORDER,
+    "customs": DECLARATION,
+    "insight": {},
+}
 _UNKNOWN = Precedence(0, 0)
 
 

@@ -12,8 +12,10 @@ from cloudevents.v1.kafka import KafkaMessage, from_binary
 from quanhub.ledger.feeds.kafka_feed import cloudevent_headers, event_key
 from quanhub.ledger.feeds.model import (
     CLOUDEVENTS_SOURCE,
+    FEED_EVENT_TYPES,
     FeedEvent,
     batch_events,
+    cloudevent_attributes,
     cloudevent_type,
     cloudevents_batch,
 )
@@ -36,6 +38,12 @@ def _event(seq: int, kind: str) -> FeedEvent:
 def test_types_are_named_and_versioned_per_kind() -> None:
     assert cloudevent_type("parcel") == "dev.quanhub.parcel.status_changed.v1"
     assert cloudevent_type("customs") == "dev.quanhub.customs.status_changed.v1"
+
+
+def test_an_insight_is_typed_by_what_the_hub_concluded() -> None:
+    assert cloudevent_type("insight", "parcel.stalled") == "dev.quanhub.parcel.stalled.v1"
+    doc = {**_event(1, "insight").data, "status": "parcel.delivery_predicted"}
+    assert cloudevent_attributes(doc)["type"] == "dev.quanhub.parcel.delivery_predicted.v1"
 
 
 def test_a_batch_is_an_array_of_events_the_sdk_parses() -> None:
@@ -64,7 +72,8 @@ def test_asyncapi_lists_the_type_of_every_kind() -> None:
         (Path(__file__).resolve().parents[4] / "docs" / "asyncapi.yaml").read_text()
     )
     listed = doc["components"]["schemas"]["feedEventType"]["enum"]
-    assert sorted(listed) == sorted(cloudevent_type(kind) for kind in ALL_KINDS)
+    assert sorted(listed) == sorted(FEED_EVENT_TYPES)
+    assert {cloudevent_type(kind) for kind in ALL_KINDS if kind != "insight"} <= set(listed)
     assert all(t.startswith("dev.quanhub.") and t.endswith(".v1") for t in listed)
     # The webhook envelope and the Kafka ce_type header both name that list.
     messages = doc["components"]["messages"]

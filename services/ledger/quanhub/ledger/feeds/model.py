@@ -10,6 +10,8 @@ from uuid import UUID
 
 import orjson
 
+from quanhub.ledger.watcher.types import InsightType
+
 
 class SubscriptionStatus(StrEnum):
     """An active subscription is delivered to; a paused one waits for `resume`."""
@@ -107,11 +109,24 @@ CLOUDEVENTS_CONTENT_TYPE = "application/cloudevents-batch+json"
 CLOUDEVENTS_SOURCE = "/quanhub/ledger"
 
 
-def cloudevent_type(kind: str) -> str:
-    """The CloudEvents `type` of a feed event of this kind: every feed event is a status
-    change of an order, a parcel or a customs declaration; the suffix versions the `data`
+STATUS_KINDS = ("order", "parcel", "customs")
+
+
+def cloudevent_type(kind: str, status: str = "") -> str:
+    """The CloudEvents `type` of a feed event of this kind: a status change of an order, a
+    parcel or a customs declaration, or a hub-authored insight named by its type (the
+    row's `status`, e.g. `dev.quanhub.parcel.stalled.v1`); the suffix versions the `data`
     document, so a change to it comes as a new type beside the old."""
+    if kind == "insight":
+        return f"dev.quanhub.{status}.v1"
     return f"dev.quanhub.{kind}.status_changed.v1"
+
+
+#: Every `type` a feed event may have (docs/asyncapi.yaml's feedEventType lists them).
+FEED_EVENT_TYPES: tuple[str, ...] = (
+    *(cloudevent_type(kind) for kind in STATUS_KINDS),
+    *(cloudevent_type("insight", t.value) for t in InsightType),
+)
 
 
 def cloudevents_batch(events: bytes) -> bytes:
@@ -136,6 +151,6 @@ def cloudevent_attributes(doc: dict[str, Any]) -> dict[str, str]:
         "specversion": "1.0",
         "id": doc["event_id"],
         "source": CLOUDEVENTS_SOURCE,
-        "type": cloudevent_type(doc["kind"]),
+        "type": cloudevent_type(doc["kind"], doc.get("status", "")),
         "time": doc["occurred_at"],
     }

@@ -12,10 +12,14 @@ from quanhub.ledger.feeds.kafka_feed import is_kafka
 from quanhub.ledger.feeds.model import Delivery, Subscription
 from quanhub.ledger.feeds.signing import DEFAULT_OVERLAP_SECONDS, MAX_OVERLAP_SECONDS
 
-Kind = Literal["order", "parcel", "customs"]
+Kind = Literal["order", "parcel", "customs", "insight"]
 #: Ledger sequences are PostgreSQL bigints; a larger number could never name one.
 MAX_SEQ = 2**63 - 1
-ALL_KINDS: tuple[Kind, ...] = ("order", "parcel", "customs")
+#: Every kind a feed carries; `insight` (hub-authored, docs/feeds.md "Insight events") is
+#: delivered only to those who ask for it.
+ALL_KINDS: tuple[Kind, ...] = ("order", "parcel", "customs", "insight")
+#: What a subscription receives when it names no kinds: the objects' status changes.
+DEFAULT_KINDS: tuple[Kind, ...] = ("order", "parcel", "customs")
 
 
 def parse_seq(text: str) -> int | None:
@@ -41,9 +45,10 @@ class SubscriptionCreate(BaseModel):
         default=None, description="Where deliveries are POSTed (http or https; webhook only)."
     )
     kinds: list[Kind] = Field(
-        default_factory=lambda: list(ALL_KINDS),
+        default_factory=lambda: list(DEFAULT_KINDS),
         min_length=1,
-        description="Which kinds of event to receive.",
+        description="Which kinds of event to receive (default order, parcel, customs; "
+        "`insight`: the hub's predicted deliveries and alerts, docs/feeds.md).",
     )
     description: str = Field(default="", max_length=500, pattern=r"^[^\x00]*$")
     after_seq: int | None = Field(

@@ -15,7 +15,10 @@ from quanhub.ledger.feeds.model import FeedEvent
 from quanhub.ledger.feeds.visibility import feed_predicate, receives_events
 from quanhub.ledger.read.params import Params
 
-KINDS = ("order", "parcel", "customs")
+#: Every kind a feed may carry, and the kinds it carries when none are asked for
+#: (insights are opt-in).
+KINDS = ("order", "parcel", "customs", "insight")
+DEFAULT_KINDS = ("order", "parcel", "customs")
 _HEAD = "SELECT last_seq FROM ledger_sequence"
 #: A page of events: after $1, up to $2, of the kinds $3, at most $4; `{visible}` is the
 #: caller's feed predicate (feeds.visibility, fixed fragments), its values bound from $5.

@@ -20,7 +20,7 @@ from quanhub.ledger.feeds.model import FeedEvent
 from quanhub.ledger.feeds.notify import wait_first
 from quanhub.ledger.feeds.runtime import FeedRuntime, feed_runtime
 from quanhub.ledger.feeds.schemas import MAX_SEQ, parse_seq
-from quanhub.ledger.feeds.source import KINDS
+from quanhub.ledger.feeds.source import DEFAULT_KINDS, KINDS
 from quanhub.ledger.feeds.visibility import receives_events
 
 RuntimeDep = Annotated[FeedRuntime, Depends(feed_runtime)]
@@ -28,9 +28,10 @@ RECONNECT_MS = 2000
 
 
 def parse_kinds(kinds: str | None) -> tuple[str, ...]:
-    """`parcel,customs` -> ("parcel", "customs"); all kinds when absent; Problem when unknown."""
+    """`parcel,customs` -> ("parcel", "customs"); the status kinds when absent (insights
+    are asked for by name); Problem when unknown."""
     if kinds is None or not kinds.strip():
-        return KINDS
+        return DEFAULT_KINDS
     wanted = tuple(dict.fromkeys(k.strip() for k in kinds.split(",") if k.strip()))
     unknown = [k for k in wanted if k not in KINDS]
     if unknown or not wanted:

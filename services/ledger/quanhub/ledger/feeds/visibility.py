@@ -9,6 +9,9 @@ carries an event exactly when its caller could fetch the object the event is abo
                    one of the carrier's waybills in the order)
     customs event  the declaration is visible (carrier: names it as logistics enterprise;
                    platform: its ebp_code; customs agent: it declared it)
+    insight        (hub-authored, kind 'insight') exactly as an event of the object it is
+                   about: a parcel's (carrier_id, waybill_no) by the parcel rule, a
+                   declaration's (declaration_id) by the declaration rule
 
 So a feed follows the trust rule of the object routes: a link widens a feed only when the
 owner of the object revealed asserted it; one side's claim about another's object (a
@@ -30,10 +33,14 @@ from quanhub.ledger.read.visibility import declaration_visible, order_visible, p
 
 #: A partner's feed over `ledger_events e`: the object predicates of read.visibility (fixed
 #: fragments over aliases chosen here; every caller value a bound parameter).
+#: An insight about a declaration names it by id; one about a parcel does not.
+_DECLARATION_INSIGHT = "(e.kind = 'insight' AND e.declaration_id IS NOT NULL)"
 _PARTNER_FEED = (
-    "((e.kind = 'parcel' AND {parcel})"
+    "(((e.kind = 'parcel' OR (e.kind = 'insight' AND e.declaration_id IS NULL))"
+    " AND {parcel})"
     " OR (e.kind = 'order' AND {order})"
-    " OR (e.kind = 'customs' AND EXISTS (SELECT 1 FROM declarations fd"
+    " OR ((e.kind = 'customs' OR (e.kind = 'insight' AND e.declaration_id IS NOT NULL))"
+    " AND EXISTS (SELECT 1 FROM declarations fd"
     " WHERE fd.declaration_id = e.declaration_id"
     " AND {declaration})))"
 )
@@ -50,7 +57,7 @@ def feed_predicate(principal: Principal, params: Params) -> str:
     if role is Role.ADMIN:
         return "true"
     if role is Role.CUSTOMS_LIAISON:
-        return "(e.kind = 'customs')"
+        return f"(e.kind = 'customs' OR {_DECLARATION_INSIGHT})"
     if not receives_events(principal):
         return "false"
     # Bound in this order: the parcel's, the order's, then the declaration's values.
