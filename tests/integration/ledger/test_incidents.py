@@ -19,7 +19,7 @@ START = datetime(2026, 11, 1, tzinfo=UTC)
 DAY8 = START + timedelta(days=7)
 STOP = (DAY8 + timedelta(hours=2), DAY8 + timedelta(hours=4))
 NOW = START + timedelta(days=9)
-PER_WINDOW = 8
+PER_WINDOW = 9  # 324 scans a day: a watched flow (300)
 
 
 def _traffic(days: range) -> list[cpb.CanonicalEvent]:
@@ -72,8 +72,8 @@ async def test_a_stop_is_raised_for_its_carrier_and_the_city(
     assert datetime.fromisoformat(incident["detected_at"]) == STOP[0] + timedelta(minutes=20)
     assert incident["open"] is False
     assert (incident["observed_scans"], incident["missing_scans"]) == (0, 12 * PER_WINDOW)
-    # The backlog grows by 8 scans a window for 12 windows: 8 x (1 + ... + 12) x 1/6 h.
-    assert incident["delay_hours"] == pytest.approx(104.0)
+    # The backlog grows by 9 scans a window for 12 windows: 9 x (1 + ... + 12) x 1/6 h.
+    assert incident["delay_hours"] == pytest.approx(117.0)
 
     # As the detector saw it then: nothing 10 minutes in, open 20 minutes in.
     early = (await ledger_api.get(_query(STOP[0] + timedelta(minutes=10)), "ADMIN")).json()
@@ -110,9 +110,10 @@ async def test_migration_0032_fills_a_ledger_that_had_events(ledger_pool: asyncp
     (incidents,) = [m for m in load_migrations() if m.version == 32]
     async with ledger_pool.acquire() as conn:
         async with conn.transaction():
-            await conn.execute("DROP TABLE incident_flow")
+            await conn.execute("DROP TABLE incident_flow, incident_flow_daily")
         async with conn.transaction():
             await conn.execute(incidents.sql)
-        total = await conn.fetchval("SELECT sum(scans) FROM incident_flow")
-        assert total == 2 * 36 * 3 * PER_WINDOW
+        for table in ("incident_flow", "incident_flow_daily"):
+            total = await conn.fetchval(f"SELECT sum(scans) FROM {table}")  # noqa: S608
+            assert total == 2 * 36 * 3 * PER_WINDOW, table
         assert all(d.equal for d in await verify(conn))

@@ -22,6 +22,8 @@ from statistics import median
 
 WINDOW_SECONDS = 600
 WINDOWS_PER_DAY = 86_400 // WINDOW_SECONDS
+#: Windows from 00:00 UTC to 00:00 CST: a flow's days are the city's (China Standard Time).
+CST_WINDOWS = 8 * 3600 // WINDOW_SECONDS
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +44,9 @@ class Thresholds:
     close_windows: int = 2
     #: The longest run of low windows tested at once (half an hour).
     max_run: int = 3
+    #: Thin segments are skipped: a flow is watched on a day (CST) when the median of its
+    #: daily scans over the previous days reaches this.
+    min_daily_scans: float = 300.0
 
 
 @dataclass(slots=True)
@@ -72,6 +77,11 @@ def window_of(at: datetime) -> int:
     return int(at.timestamp()) // WINDOW_SECONDS
 
 
+def day_of(index: int) -> int:
+    """The CST day (days since the epoch) window `index` falls on."""
+    return (index + CST_WINDOWS) // WINDOWS_PER_DAY
+
+
 def window_start(index: int) -> datetime:
     """The instant window `index` begins."""
     return datetime.fromtimestamp(index * WINDOW_SECONDS, UTC)
@@ -91,6 +101,13 @@ def poisson_cdf(k: int, mean: float) -> float:
     return min(1.0, total)
 
 
+def watched_day(daily: Mapping[int, int], first_day: int, day: int, t: Thresholds) -> bool:
+    """True when a flow with these scans per CST day, known from `first_day`, is thick
+    enough to be tested on `day` (see Series.watched)."""
+    days = [daily.get(day - k, 0) for k in range(1, t.baseline_days + 1) if day - k >= first_day]
+    return len(days) >= t.min_baseline_days and median(days) >= t.min_daily_scans
+
+
 class Series:
     """One carrier x district flow: counts by window, known from window `first` on.
     `peers` are the other carriers' flows in the same district."""
@@ -101,20 +118,35 @@ class Series:
         self.t = thresholds
         self.peers: list[Series] = []
         self._baselines: dict[int, float | None] = {}
+        self._daily: dict[int, int] = {}
+        daily = self._daily
+        for w, n in counts.items():
+            day = (w + CST_WINDOWS) // WINDOWS_PER_DAY
+            daily[day] = daily.get(day, 0) + n
+        self._watched: dict[int, bool] = {}
 
-    def _smoothed(self, w: int) -> float:
-        c = self.counts
-        return (c.get(w - 1, 0) + c.get(w, 0) + c.get(w + 1, 0)) / 3
+    def watched(self, w: int) -> bool:
+        """True when the flow is thick enough to be tested on window `w`'s day: the median
+        of its daily scans over the previous `baseline_days` days (at least
+        `min_baseline_days` of them since the flow began) reaches `min_daily_scans`."""
+        day = day_of(w)
+        known = self._watched.get(day)
+        if known is None:
+            known = watched_day(self._daily, day_of(self.first), day, self.t)
+            self._watched[day] = known
+        return known
 
     def baseline(self, w: int) -> float | None:
         """Scans window `w` should hold, or None without enough history."""
         if w in self._baselines:
             return self._baselines[w]
-        days = [
-            self._smoothed(w - k * WINDOWS_PER_DAY)
-            for k in range(1, self.t.baseline_days + 1)
-            if w - k * WINDOWS_PER_DAY - 1 >= self.first
-        ]
+        get = self.counts.get
+        days = []
+        for k in range(1, self.t.baseline_days + 1):
+            x = w - k * WINDOWS_PER_DAY
+            if x - 1 < self.first:
+                break
+            days.append((get(x - 1, 0) + get(x, 0) + get(x + 1, 0)) / 3)
         value = median(days) if len(days) >= self.t.min_baseline_days else None
         self._baselines[w] = value
         return value
@@ -129,6 +161,8 @@ class Series:
         consecutive low windows (up to `max_run`) whose joint count is no Poisson noise
         around their baseline, scaled down by how much the district's other carriers
         dropped too (`peer_factor`)."""
+        if not self.watched(w):
+            return None
         observed = 0
         expected = 0.0
         for first in range(w, w - self.t.max_run, -1):
@@ -150,6 +184,8 @@ class Series:
         holiday, the weather), the drop is the district's, not this carrier's incident."""
         seen = expected = 0.0
         for peer in self.peers:
+            if not peer.watched(last):
+                continue
             for x in range(first, last + 1):
                 base = peer.baseline(x)
                 if base is not None:
@@ -221,8 +257,10 @@ def run(
     every = {key: Series(counts, min(counts), t) for key, counts in flows.items() if counts}
     for (carrier, district), series in every.items():
         series.peers = [s for (c, d), s in every.items() if d == district and c != carrier]
+    days = range(first, last + 1, WINDOWS_PER_DAY)
     found: list[Incident] = []
     for (carrier, district), series in every.items():
-        found.extend(detect(carrier, district, series, first, last))
+        if any(series.watched(w) for w in (*days, last)):
+            found.extend(detect(carrier, district, series, first, last))
     found.sort(key=lambda i: (i.start, i.carrier, i.district))
     return found

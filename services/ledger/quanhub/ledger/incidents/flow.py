@@ -1,9 +1,10 @@
-"""The scan-flow rollup incidents are read from: parcel scans per carrier, district and
-10-minute window of event time (table incident_flow, migration 0032).
+"""The scan-flow rollups incidents are read from: parcel scans per carrier, district and
+10-minute window of event time (incident_flow), and per CST day (incident_flow_daily,
+to skip thin flows without reading their windows); migration 0032.
 
-Events never change once appended, so the rollup only ever adds: the projector's step adds
-the events it makes visible (FLOW_STEP, in the step's transaction, so exactly once), and a
-rebuild recomputes it from every projectable event (FLOW_REBUILD).
+Events never change once appended, so the rollups only ever add: the projector's step adds
+the events it makes visible (flow_step_sql, in the step's transaction, so exactly once),
+and a rebuild recomputes them from every projectable event (FLOW_REBUILD).
 """
 
 from __future__ import annotations
@@ -11,20 +12,28 @@ from __future__ import annotations
 from quanhub.ledger.incidents.detect import WINDOW_SECONDS
 from quanhub.ledger.store.projections import PROJECTABLE
 
-FLOW_TABLE = "incident_flow"
+FLOW_TABLES = ("incident_flow", "incident_flow_daily")
 
-#: The window an event falls in: its event time floored to WINDOW_SECONDS.
 _WINDOW = (
     f"to_timestamp(floor(extract(epoch FROM e.occurred_at) / {WINDOW_SECONDS}) * {WINDOW_SECONDS})"
 )
+_DAY = "(e.occurred_at AT TIME ZONE 'Asia/Shanghai')::date"
 
+# `{where}` selects the events to add: a seq range or PROJECTABLE, never request data.
 _ADD = """
-INSERT INTO incident_flow AS f (window_start, carrier_id, district_code, scans)
-SELECT {window}, e.carrier_id, e.district_code, count(*)
+INSERT INTO incident_flow AS f (carrier_id, district_code, window_start, scans)
+SELECT e.carrier_id, e.district_code, {window}, count(*)
 FROM ledger_events e
 WHERE e.kind = 'parcel' AND e.district_code <> '' AND {where}
 GROUP BY 1, 2, 3
-ON CONFLICT (window_start, carrier_id, district_code)
+ON CONFLICT (carrier_id, district_code, window_start)
+DO UPDATE SET scans = f.scans + EXCLUDED.scans;
+INSERT INTO incident_flow_daily AS f (day, carrier_id, district_code, scans)
+SELECT {day}, e.carrier_id, e.district_code, count(*)
+FROM ledger_events e
+WHERE e.kind = 'parcel' AND e.district_code <> '' AND {where}
+GROUP BY 1, 2, 3
+ON CONFLICT (day, carrier_id, district_code)
 DO UPDATE SET scans = f.scans + EXCLUDED.scans;
 """
 
@@ -32,8 +41,9 @@ DO UPDATE SET scans = f.scans + EXCLUDED.scans;
 def flow_step_sql(first: int, last: int) -> str:
     """Add the scans of events with seq in [first, last] (the projector's step; a
     quarantined event is never in a step that commits)."""
-    return _ADD.format(window=_WINDOW, where=f"e.seq BETWEEN {int(first)} AND {int(last)}")
+    where = f"e.seq BETWEEN {int(first)} AND {int(last)}"
+    return _ADD.format(window=_WINDOW, day=_DAY, where=where)
 
 
-#: Every projectable event's scans, into an empty table (rebuild, verify).
-FLOW_REBUILD = _ADD.format(window=_WINDOW, where=PROJECTABLE)
+#: Every projectable event's scans, into empty tables (rebuild, verify).
+FLOW_REBUILD = _ADD.format(window=_WINDOW, day=_DAY, where=PROJECTABLE)

@@ -3,27 +3,44 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 from quanhub.ledger.incidents.detect import (
+    WINDOW_SECONDS,
     WINDOWS_PER_DAY,
     Incident,
     Thresholds,
+    day_of,
     run,
+    watched_day,
     window_of,
     window_start,
 )
 from quanhub.ledger.read.params import Reader
 
-#: Windows read before `from`: an incident open at `from` began up to a day earlier.
+#: Windows read before `from` for a flow already breaking at `from`: an incident open then
+#: began up to a day earlier.
 LOOKBACK_WINDOWS = WINDOWS_PER_DAY
 
-# The other carriers of a district are read too: the detector compares with them.
-_FLOWS = """
-SELECT carrier_id, district_code,
-       (extract(epoch FROM window_start) / 600)::bigint AS w, scans
-FROM incident_flow
-WHERE window_start >= $1 AND window_start <= $2 AND ($3::text IS NULL OR district_code = $3)
+# Scans per flow and CST day, to leave the thin flows out before reading their windows.
+_DAILY = """
+SELECT carrier_id, district_code, (day - DATE '1970-01-01') AS day, scans
+FROM incident_flow_daily
+WHERE day >= $1 AND day <= $2 AND ($3::text IS NULL OR district_code = $3)
+"""
+
+# The windows of the flows watched on some day of the period (the other carriers of a
+# district too: the detector compares with them).
+# $5: WINDOW_SECONDS.
+_WINDOWS = """
+SELECT f.carrier_id, f.district_code,
+       array_agg((extract(epoch FROM f.window_start)::bigint / $5)::int) AS w,
+       array_agg(f.scans::int) AS scans
+FROM incident_flow f
+JOIN unnest($3::text[], $4::text[]) AS k(carrier_id, district_code)
+  USING (carrier_id, district_code)
+WHERE f.window_start >= $1 AND f.window_start <= $2
+GROUP BY 1, 2
 """
 
 
@@ -42,14 +59,36 @@ async def find_incidents(
     had ended by then are read, so a later event never changes an earlier answer."""
     t = thresholds or Thresholds()
     last = window_of(as_of) - 1
-    first = window_of(start) - LOOKBACK_WINDOWS
-    history = first - t.baseline_days * WINDOWS_PER_DAY - 1
-    flows: dict[tuple[str, str], dict[int, int]] = defaultdict(dict)
-    if last >= first:
-        rows = await db.fetch(_FLOWS, window_start(history), window_start(last), district)
-        for row in rows:
-            flows[(row["carrier_id"], row["district_code"])][row["w"]] = row["scans"]
-    found = run(flows, first, last, t) if flows else []
+    first = window_of(start)
+    if last < first:
+        return []
+    earliest = first - LOOKBACK_WINDOWS - t.baseline_days * WINDOWS_PER_DAY - 1
+    bounds = (window_start(earliest), window_start(last))
+    epoch = date(1970, 1, 1)
+    day_bounds = (epoch + timedelta(day_of(earliest)), epoch + timedelta(day_of(last)))
+    daily: dict[tuple[str, str], dict[int, int]] = defaultdict(dict)
+    for row in await db.fetch(_DAILY, *day_bounds, district):
+        daily[(row["carrier_id"], row["district_code"])][row["day"]] = row["scans"]
+    days = range(day_of(first - LOOKBACK_WINDOWS), day_of(last) + 1)
+    keys = [
+        key
+        for key, totals in daily.items()
+        if any(watched_day(totals, min(totals), day, t) for day in days)
+    ]
+    if not keys:
+        return []
+    flows: dict[tuple[str, str], dict[int, int]] = {}
+    rows = await db.fetch(
+        _WINDOWS, *bounds, [c for c, _ in keys], [d for _, d in keys], WINDOW_SECONDS
+    )
+    for row in rows:
+        flows[(row["carrier_id"], row["district_code"])] = dict(
+            zip(row["w"], row["scans"], strict=True)
+        )
+    found = run(flows, first, last, t)
+    if any(i.start == window_start(first) for i in found):
+        # Breaking already at `from`: look back for where it began.
+        found = run(flows, first - LOOKBACK_WINDOWS, last, t)
     return [
         i
         for i in found

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from quanhub.ledger.incidents.flow import FLOW_REBUILD, FLOW_TABLE
+from quanhub.ledger.incidents.flow import FLOW_REBUILD, FLOW_TABLES
 from quanhub.ledger.store.projections import (
     PROJECTABLE_EVENTS,
     links_sql,
@@ -27,7 +27,7 @@ from quanhub.ledger.store.waybill_links import confirm_detected_links_sql
 from quanhub.ledger.store.writer import LOCK_APPENDED, AnyConnection, prepare
 
 PROJECTION_TABLES: tuple[str, ...] = ("parcels", "orders", "declarations", "order_parcels")
-ALL_TABLES: tuple[str, ...] = (*PROJECTION_TABLES, *ROLLUP_TABLES, FLOW_TABLE)
+ALL_TABLES: tuple[str, ...] = (*PROJECTION_TABLES, *ROLLUP_TABLES, *FLOW_TABLES)
 
 # Writers are stopped (their lock is held), so every event in the ledger is appended.
 _REBUILD = (
