@@ -84,6 +84,22 @@ async def _calls(url: str, per_endpoint: int) -> list[Call]:
     rng = random.Random(3)  # noqa: S311 - choosing sample windows, not crypto
     for _ in range(per_endpoint // 4 or 1):
         to = end - timedelta(days=rng.randrange(0, 300))
+        day = f"{to}T00:00:00%2B08:00"
+        next_day = f"{to + timedelta(days=1)}T00:00:00%2B08:00"
+        calls.append(
+            Call(
+                "GET /v1/incidents (list)",
+                "JNCOMMERCE",
+                f"/v1/incidents?from={day}&to={next_day}&as_of={next_day}",
+            )
+        )
+        calls.append(
+            Call(
+                "GET /v1/incidents (list) as a carrier",
+                carriers[len(calls) % len(carriers)],
+                f"/v1/incidents?from={day}&to={next_day}&as_of={next_day}",
+            )
+        )
         calls.append(
             Call(
                 "GET /v1/kpis (30 days)",

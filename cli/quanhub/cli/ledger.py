@@ -11,6 +11,7 @@ from rich.table import Table
 
 from quanhub.cli.alerts import alerts_eval, alerts_learn
 from quanhub.cli.edd_eval import edd_eval
+from quanhub.cli.incidents_eval import incidents_eval
 
 if TYPE_CHECKING:
     from quanhub.ledger.store.rebuild import TableDiff
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
 app = typer.Typer(help="The event ledger and its projections.", no_args_is_help=True)
 console = Console()
 app.command("edd-eval")(edd_eval)
+app.command("incidents-eval")(incidents_eval)
 app.command("alerts-learn")(alerts_learn)
 app.command("alerts-eval")(alerts_eval)
 
