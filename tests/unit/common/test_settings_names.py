@@ -14,6 +14,7 @@ from quanhub.gateway.settings import GatewaySettings
 from quanhub.ledger.dispatcher.settings import DispatcherSettings
 from quanhub.ledger.feeds.runtime import FeedSettings
 from quanhub.ledger.settings import LedgerApiSettings, LedgerConsumerSettings
+from quanhub.ledger.watcher.settings import WatcherSettings
 from quanhub.normalizer.settings import NormalizerSettings
 
 CLASSES: list[type[BaseSettings]] = [
@@ -29,6 +30,7 @@ CLASSES: list[type[BaseSettings]] = [
     LedgerApiSettings,
     DispatcherSettings,
     FeedSettings,
+    WatcherSettings,
 ]
 
 #: Every variable each class reads itself (its blocks read their own), as before grouping.
@@ -171,6 +173,17 @@ EXPECTED: dict[str, set[str]] = {
         "QUANHUB_FEEDS_SSE_REAUTH_SECONDS",
         "QUANHUB_FEEDS_SSE_STREAMS_PER_PARTNER",
         "QUANHUB_FEEDS_SSE_STREAMS_TOTAL",
+    },
+    "WatcherSettings": {
+        "QUANHUB_WATCHER_BATCH_SIZE",
+        "QUANHUB_WATCHER_CATCH_UP_TIMEOUT",
+        "QUANHUB_WATCHER_HOST",
+        "QUANHUB_WATCHER_INTERVAL_SECONDS",
+        "QUANHUB_WATCHER_LEDGER_GROUP_ID",
+        "QUANHUB_WATCHER_LOG_LEVEL",
+        "QUANHUB_WATCHER_MIGRATE_ON_START",
+        "QUANHUB_WATCHER_MOVE_THRESHOLD_HOURS",
+        "QUANHUB_WATCHER_PORT",
     },
 }
 

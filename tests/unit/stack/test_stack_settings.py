@@ -72,6 +72,7 @@ def test_service_table_is_explicit_and_complete() -> None:
         "ledger-consumer": "quanhub.ledger.consumer",
         "ledger-api": "quanhub.ledger.api",
         "dispatcher": "quanhub.ledger.dispatcher",
+        "watcher": "quanhub.ledger.watcher",
     }
     ports = [s.default_port for s in SERVICES]
     assert len(set(ports)) == len(ports)

@@ -74,6 +74,14 @@ SERVICES: tuple[ServiceSpec, ...] = (
         False,
         "webhook deliveries",
     ),
+    ServiceSpec(
+        "watcher",
+        "quanhub.ledger.watcher",
+        "QUANHUB_WATCHER_PORT",
+        8085,
+        False,
+        "insight events: predicted deliveries, alerts",
+    ),
 )
 
 

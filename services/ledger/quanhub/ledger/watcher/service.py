@@ -1,0 +1,180 @@
+"""The watcher's loop: at each pass, as of the ledger's clock, the alerts raised and
+cleared and the predicted deliveries that moved, published as insights."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime, timedelta
+
+import asyncpg
+import structlog
+from prometheus_client import CollectorRegistry, Counter, Gauge
+
+from quanhub.common.access import Principal, Role
+from quanhub.ledger.alerts.model import AlertKind
+from quanhub.ledger.alerts.norms import Norms
+from quanhub.ledger.alerts.provider import NormsProvider
+from quanhub.ledger.alerts.store import find, ledger_clock
+from quanhub.ledger.edd.store import EddModels
+from quanhub.ledger.edd.view import predicted_delivery
+from quanhub.ledger.watcher.decide import Draft, OpenAlerts, alert_changes, moved, prediction_draft
+from quanhub.ledger.watcher.decide import recovered as open_from
+from quanhub.ledger.watcher.state import (
+    CHANGED_PARCELS,
+    latest_alerts,
+    latest_predictions,
+    recovered_watermark,
+)
+
+log = structlog.get_logger(__name__)
+
+#: Who the watcher reads as: the whole city (what it publishes is filtered by the feeds).
+WATCHER = Principal("quanhub-watcher", Role.ADMIN, "Quanhub watcher")
+#: Parcels whose last announced prediction is remembered in memory at most (the ledger
+#: answers for the others).
+_ANNOUNCED_CAP = 200_000
+
+Publish = Callable[[Sequence[Draft]], Awaitable[None]]
+#: Waits until the ledger holds what was published before; False on timeout.
+CatchUp = Callable[[], Awaitable[bool]]
+
+
+class WatcherMetrics:
+    """Insights published by type, passes, failures, and the clock of the last pass."""
+
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.insights = Counter(
+            "quanhub_watcher_insights_total", "Insights published", ["type"], registry=registry
+        )
+        self.passes = Counter("quanhub_watcher_passes_total", "Passes done", registry=registry)
+        self.failures = Counter(
+            "quanhub_watcher_pass_failures_total", "Passes that failed", registry=registry
+        )
+        self.clock = Gauge(
+            "quanhub_watcher_ledger_clock_seconds",
+            "The ledger clock the last pass judged at",
+            registry=registry,
+        )
+
+
+class Watcher:
+    """Decides and publishes; its memory is recovered from the ledger at start and after
+    any failed pass, so a crash loses nothing and repeats nothing (ids are deterministic)."""
+
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        publish: Publish,
+        catch_up: CatchUp,
+        metrics: WatcherMetrics,
+        *,
+        interval: float,
+        move_threshold: timedelta,
+        batch_size: int,
+    ) -> None:
+        self._pool = pool
+        self._publish = publish
+        self._catch_up = catch_up
+        self._metrics = metrics
+        self._interval = interval
+        self._threshold = move_threshold
+        self._batch = batch_size
+        self._norms = NormsProvider()
+        self._models = EddModels(pool)
+        self._open: OpenAlerts = {}
+        self._announced: dict[tuple[str, str], datetime] = {}
+        self._watermark = 0
+        self._recovered = False
+        self._stopping = asyncio.Event()
+
+    @property
+    def ready(self) -> bool:
+        """Recovered from the ledger and judging."""
+        return self._recovered
+
+    def stop(self) -> None:
+        self._stopping.set()
+
+    async def recover(self) -> None:
+        """Read back what was announced, after the ledger has taken in what was published."""
+        if not await self._catch_up():
+            log.warning("watcher_catch_up_timed_out")
+        self._open = open_from(await latest_alerts(self._pool))
+        self._watermark = await recovered_watermark(self._pool)
+        self._announced.clear()
+        self._recovered = True
+        log.info("watcher_recovered", open_alerts=len(self._open), watermark=self._watermark)
+
+    async def run(self) -> None:
+        """Pass after pass until stopped; a failed pass is logged and the memory recovered."""
+        while not self._stopping.is_set():
+            try:
+                if not self._recovered:
+                    await self.recover()
+                await self.pass_once()
+            except Exception as exc:  # noqa: BLE001 - one bad pass never stops the loop
+                self._metrics.failures.inc()
+                self._recovered = False
+                log.warning("watcher_pass_failed", error=repr(exc))
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), self._interval)
+
+    async def pass_once(self) -> int:
+        """One pass at the ledger's clock; the number of insights published."""
+        clock = await ledger_clock(self._pool)
+        if clock is None:
+            return 0
+        published = await self._alerts(clock) + await self._predictions(clock)
+        self._metrics.passes.inc()
+        self._metrics.clock.set(clock.timestamp())
+        return published
+
+    async def _send(self, drafts: Sequence[Draft]) -> int:
+        await self._publish(drafts)
+        for draft in drafts:
+            self._metrics.insights.labels(draft.insight.type).inc()
+        if drafts:
+            log.info("watcher_published", insights=len(drafts))
+        return len(drafts)
+
+    async def _alerts(self, clock: datetime) -> int:
+        stored, _ = await self._norms.norms(self._pool, clock)
+        found = await find(
+            self._pool,
+            WATCHER,
+            Norms(stored),
+            as_of=clock,
+            historical=False,
+            city_counts=True,
+            carrier=None,
+            kinds=frozenset(AlertKind),
+        )
+        return await self._send(alert_changes(self._open, [a for a, _ in found.alerts], clock))
+
+    async def _predictions(self, clock: datetime) -> int:
+        model = await self._models.model(clock, exact=False)
+        published = 0
+        while True:
+            rows = await self._pool.fetch(CHANGED_PARCELS, self._watermark, self._batch)
+            if not rows:
+                return published
+            keys = [(r["carrier_id"], r["waybill_no"]) for r in rows]
+            previous = await latest_predictions(self._pool, keys)
+            drafts: list[Draft] = []
+            for row, key in zip(rows, keys, strict=True):
+                parcel = dict(row)
+                predicted = predicted_delivery(model, parcel, WATCHER, clock)
+                if predicted is None:
+                    continue
+                last = self._announced.get(key) or previous.get(key)
+                if moved(last, predicted["most_likely"], self._threshold):
+                    drafts.append(prediction_draft(parcel, predicted, last, clock))
+                    self._announced[key] = predicted["most_likely"]
+            published += await self._send(drafts)
+            self._watermark = rows[-1]["last_seq"]
+            if len(self._announced) > _ANNOUNCED_CAP:
+                self._announced.clear()
+            if len(rows) < self._batch:
+                return published

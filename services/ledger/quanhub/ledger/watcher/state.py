@@ -1,0 +1,120 @@
+"""The watcher's memory, read back from the ledger: what it announced, and whether the
+ledger has taken in everything published so far (no state store of its own to lose)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Sequence
+from datetime import datetime
+
+import asyncpg
+from aiokafka import TopicPartition
+
+from quanhub.canonical.v1 import canonical_pb2 as cpb
+from quanhub.common.kafka import make_consumer
+from quanhub.common.settings import KafkaSettings
+from quanhub.ledger.watcher.decide import instant
+from quanhub.ledger.watcher.types import InsightType
+
+_PREDICTED = InsightType.DELIVERY_PREDICTED.value
+
+#: The latest alert insight of each object and alert kind (a clearing's family is its
+#: raise's: the type without `.cleared`).
+_LATEST_ALERTS = f"""
+SELECT DISTINCT ON (carrier_id, waybill_no, declarant, cop_no, family) canonical
+FROM (SELECT e.carrier_id, e.waybill_no, e.declarant, e.cop_no, e.seq, e.canonical,
+             regexp_replace(e.status, '\\.cleared$', '') AS family
+      FROM ledger_events e
+      WHERE e.kind = 'insight' AND e.status <> '{_PREDICTED}') i
+ORDER BY carrier_id, waybill_no, declarant, cop_no, family, seq DESC
+"""  # noqa: S608 - module constants only
+
+#: The latest announced prediction of each of the parcels ($1 carriers, $2 waybills).
+_LATEST_PREDICTIONS = f"""
+SELECT DISTINCT ON (e.carrier_id, e.waybill_no) e.carrier_id, e.waybill_no, e.canonical
+FROM unnest($1::text[], $2::text[]) AS p (carrier_id, waybill_no)
+JOIN ledger_events e ON e.kind = 'insight' AND e.carrier_id = p.carrier_id
+ AND e.waybill_no = p.waybill_no AND e.declarant = '' AND e.cop_no = ''
+ AND e.status = '{_PREDICTED}'
+ORDER BY e.carrier_id, e.waybill_no, e.seq DESC
+"""  # noqa: S608 - module constants only
+
+#: The newest predictions (their basis bounds the watermark an earlier run reached).
+_RECENT_PREDICTIONS = f"""
+SELECT canonical FROM ledger_events
+WHERE kind = 'insight' AND status = '{_PREDICTED}' ORDER BY seq DESC LIMIT 1000
+"""  # noqa: S608 - module constants only
+
+#: Parcels whose projection changed after $1, in sequence order, at most $2.
+CHANGED_PARCELS = """
+SELECT carrier_id, waybill_no, status, sub_status, picked_up_at, origin_district,
+       district_code, delivery_point, last_seq
+FROM parcels WHERE last_seq > $1 ORDER BY last_seq LIMIT $2
+"""
+
+_OFFSETS = "SELECT partition, next_offset FROM consumer_offsets WHERE group_id = $1 AND topic = $2"
+
+
+def _insight(data: bytes) -> cpb.Insight:
+    event = cpb.CanonicalEvent()
+    event.ParseFromString(data)
+    return event.insight
+
+
+async def latest_alerts(pool: asyncpg.Pool) -> list[cpb.Insight]:
+    """The latest alert insight of every object and alert kind."""
+    return [_insight(r["canonical"]) for r in await pool.fetch(_LATEST_ALERTS)]
+
+
+async def latest_predictions(
+    pool: asyncpg.Pool, parcels: Sequence[tuple[str, str]]
+) -> dict[tuple[str, str], datetime]:
+    """(carrier, waybill) -> the most likely time last announced, for these parcels."""
+    if not parcels:
+        return {}
+    carriers, waybills = [p[0] for p in parcels], [p[1] for p in parcels]
+    rows = await pool.fetch(_LATEST_PREDICTIONS, carriers, waybills)
+    return {
+        (r["carrier_id"], r["waybill_no"]): instant(_insight(r["canonical"]).prediction.most_likely)
+        for r in rows
+    }
+
+
+async def recovered_watermark(pool: asyncpg.Pool) -> int:
+    """A lower bound of the projection sequence an earlier run had judged: the highest
+    basis of the newest predictions (re-judging a parcel announces nothing new)."""
+    rows = await pool.fetch(_RECENT_PREDICTIONS)
+    return max((_insight(r["canonical"]).prediction.basis_seq for r in rows), default=0)
+
+
+async def end_offsets(settings: KafkaSettings, topic: str) -> dict[int, int]:
+    """The canonical topic's end offset per partition, now."""
+    consumer = make_consumer(settings, group_id=None, client_id="quanhub-watcher")
+    await consumer.start()
+    try:
+        partitions = consumer.partitions_for_topic(topic) or set()
+        if not partitions:
+            await consumer.topics()
+            partitions = consumer.partitions_for_topic(topic) or set()
+        ends = await consumer.end_offsets([TopicPartition(topic, p) for p in partitions])
+    finally:
+        await consumer.stop()
+    return {tp.partition: offset for tp, offset in ends.items()}
+
+
+async def wait_taken_in(
+    pool: asyncpg.Pool, group_id: str, topic: str, ends: dict[int, int], seconds: float
+) -> bool:
+    """Wait until the ledger consumer's stored offsets reach `ends` (what was published
+    before is in the ledger); False when `seconds` passed first."""
+    deadline = time.monotonic() + seconds
+    while True:
+        stored = {
+            r["partition"]: r["next_offset"] for r in await pool.fetch(_OFFSETS, group_id, topic)
+        }
+        if all(stored.get(p, 0) >= end for p, end in ends.items() if end > 0):
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        await asyncio.sleep(0.2)
