@@ -21,7 +21,8 @@ import io
 import json
 import os
 import re
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from importlib import resources
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -44,12 +45,18 @@ from quanhub.stack.servicegroup import RunningServices
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+#: How the page names an item of a list in a path: its fields, joined by "|".
 _LIST_KEYS = {
-    "carriers": "carrier_id",
-    "by_trade_mode": "trade_mode",
-    "top_reasons": "reason",
-    "buckets": "lower_hours",
+    "carriers": ("carrier_id",),
+    "by_trade_mode": ("trade_mode",),
+    "top_reasons": ("reason",),
+    "buckets": ("lower_hours",),
+    "counts": ("carrier", "district", "kind"),
+    "items": ("key",),
+    "incidents": ("carrier", "district", "start"),
 }
+#: Answers beside /v1/kpis a page path starts with.
+_PREFIXES = ("edd_accuracy", "alerts", "incidents")
 _SEGMENT = re.compile(r"([a-z_0-9]+)(?:\[([^\]]*)\])?")
 _IN_DISTRICT = re.compile(r"districts\[(\d+)\]\.(.*)")
 _MARKS = """[...document.querySelectorAll('[data-kpi]')].map((n) => ({kpi: n.dataset.kpi,
@@ -57,13 +64,17 @@ _MARKS = """[...document.querySelectorAll('[data-kpi]')].map((n) => ({kpi: n.dat
   sufficient: n.dataset.sufficient !== 'false', text: n.textContent}))"""
 _TOO_LITTLE = {"zh": "样本不足", "en": "too little data"}
 #: Fields that are read as measures, so the page must judge their sample as the API does.
-_JUDGED = {"share", "meets_target", "rate", "mean_hours", "p50_hours", "p90_hours", "p99_hours"}
+_JUDGED = {
+    *("share", "meets_target", "rate", "mean_hours", "p50_hours", "p90_hours", "p99_hours"),
+    *("delivered_by_latest", "mae_hours", "baseline_mae_hours", "mae_ratio"),
+}
 
 
 class Answers:
     """The API's answers for one view (period and district): GET /v1/kpis and GET
     /v1/kpis/delivery-times for it, and for the district table each district's /v1/kpis
-    and the delivery times grouped by district."""
+    and the delivery times grouped by district; GET /v1/edd/accuracy, /v1/alerts (at the
+    ledger's clock) and /v1/incidents (the period's CST days) for the decision sections."""
 
     def __init__(
         self,
@@ -71,11 +82,13 @@ class Answers:
         times: dict[str, Any],
         districts: dict[str, dict[str, Any]],
         district_times: dict[str, Any],
+        decisions: dict[str, dict[str, Any]],
     ) -> None:
         self.kpis = kpis
         self.times = times
         self.districts = districts
         self.district_times = district_times
+        self.decisions = decisions
 
     @classmethod
     async def fetch(cls, api: httpx.AsyncClient, start: str, end: str, district: str) -> Answers:
@@ -87,18 +100,34 @@ class Answers:
             return report
 
         codes = list(JINAN_DISTRICTS)
-        kpis, times, district_times, *reports = await asyncio.gather(
+        last = date.fromisoformat(end) + timedelta(days=1)
+        first = max(date.fromisoformat(start), last - timedelta(days=31))
+        window = {"from": f"{first}T00:00:00+08:00", "to": f"{last}T00:00:00+08:00"}
+        kpis, times, district_times, accuracy, alerts, incidents, *reports = await asyncio.gather(
             one("/v1/kpis", district=district),
             one("/v1/kpis/delivery-times", district=district),
             one("/v1/kpis/delivery-times", group_by="district"),
+            one("/v1/edd/accuracy", district=district),
+            api.get("/v1/alerts", params={"district": district} if district else {}),
+            api.get("/v1/incidents", params=window | ({"district": district} if district else {})),
             *(one("/v1/kpis", district=code) for code in codes),
         )
-        return cls(kpis, times, dict(zip(codes, reports, strict=True)), district_times)
+        assert alerts.status_code == incidents.status_code == 200, (alerts.text, incidents.text)
+        decisions = {
+            "edd_accuracy": accuracy,
+            "alerts": alerts.json(),
+            "incidents": incidents.json(),
+        }
+        districts = dict(zip(codes, reports, strict=True))
+        return cls(kpis, times, districts, district_times, decisions)
 
     def _figure(self, kpi: str) -> tuple[Any, str]:
         """The answer a page path reads from, and the path inside it."""
         found = _IN_DISTRICT.fullmatch(kpi)
         if found is None:
+            name, _, rest = kpi.partition(".")
+            if name in _PREFIXES:
+                return self.decisions[name], rest
             if kpi.startswith("delivery_times."):
                 return self.times, kpi.removeprefix("delivery_times.")
             return self.kpis, kpi
@@ -114,9 +143,13 @@ class Answers:
         answer, path = self._figure(kpi)
         if answer is None:  # a district without deliveries has no group
             return None
+        if derived is not None and answer is self.decisions.get("alerts"):
+            return sum(c["alerts"] for c in answer["counts"] if c["kind"] == derived)
         node = _resolve(answer, path)
         if derived == "parcels":
             return sum(c["parcels"] for c in node["carriers"])
+        if derived == "count":
+            return len(node)
         return node
 
     def sufficient(self, kpi: str) -> bool | None:
@@ -134,8 +167,8 @@ def _resolve(report: Any, path: str) -> Any:
     for name, key in _SEGMENT.findall(path):
         node = node[name]
         if key:
-            field = _LIST_KEYS[name]
-            node = next(item for item in node if str(item[field]) == key)
+            fields = _LIST_KEYS[name]
+            node = next(item for item in node if "|".join(str(item[f]) for f in fields) == key)
     return node
 
 
@@ -206,6 +239,33 @@ def _chinese_first(page: Page, url: str, answers: Answers) -> None:
         assert CARRIERS[carrier["carrier_id"]].name_zh in labels
     marks = _check_marks(page, answers, "zh")
     assert any(not m["sufficient"] for m in marks)  # the district table has thin districts
+    _check_decisions(page, marks, "zh")
+
+
+#: The decision sections' captions (message names) and their alert kinds, in both languages.
+_MESSAGES = json.loads(
+    resources.files("quanhub.ledger.dashboard").joinpath("static", "messages.json").read_text()
+)
+_DECISIONS = ("chart_accuracy", "chart_alerts", "chart_incidents")
+_KINDS = {
+    "zh": ["停滞件", "超 48 小时未取件", "通关滞留"],
+    "en": ["Stalled parcels", "Uncollected beyond 48 h", "Stuck declarations"],
+}
+
+
+def _check_decisions(page: Page, marks: list[dict[str, Any]], lang: str) -> None:
+    """Accuracy, alerts and incidents are on the page, in its language, each with figures
+    (already checked against the API by _check_marks)."""
+    captions = page.evaluate(
+        "[...document.querySelectorAll('figcaption')].map((n) => n.textContent)"
+    )
+    assert {_MESSAGES[name][lang] for name in _DECISIONS} <= set(captions)
+    for prefix in ("edd_accuracy.overall.", "alerts.counts", "incidents.incidents"):
+        assert any(m["kpi"].startswith(prefix) for m in marks), prefix
+    kinds = page.evaluate(
+        "[...document.querySelectorAll('#alerts .card h3')].map((n) => n.textContent)"
+    )
+    assert kinds == _KINDS[lang]
 
 
 def _switch_to_english(page: Page) -> None:
@@ -263,6 +323,11 @@ def _check_csv(
     assert exported["answers"]["delivery_times"] == answers.times
     assert exported["answers"]["districts"] == answers.districts
     assert exported["answers"]["delivery_times_by_district"] == answers.district_times
+    for name in ("edd_accuracy", "alerts"):
+        assert exported["answers"][name] == answers.decisions[name]
+    # Incidents are detected as of the moment asked (the wall clock): all but that instant.
+    incidents = answers.decisions["incidents"]
+    assert exported["answers"]["incidents"] | {"as_of": None} == incidents | {"as_of": None}
     assert [f["kpi"] for f in exported["figures"]] == [r["kpi"] for r in rows]
 
 
@@ -297,11 +362,13 @@ async def test_dashboard_as_an_official_uses_it(services: RunningServices, tmp_p
         url = f"{services.ledger_url}/dashboard#key={keys['JNCOMMERCE']}&from={start}&to={end}"
 
         city = await Answers.fetch(api, start, end, "")
+        assert city.decisions["edd_accuracy"]["overall"]["predicted"] > 0
         await asyncio.to_thread(_chinese_first, page, url, city)
         await asyncio.to_thread(_screenshot, page, "dashboard.png")
 
         await asyncio.to_thread(_switch_to_english, page)
-        await asyncio.to_thread(_check_marks, page, city, "en")
+        marks = await asyncio.to_thread(_check_marks, page, city, "en")
+        await asyncio.to_thread(_check_decisions, page, marks, "en")
         await asyncio.to_thread(_screenshot, page, "dashboard-en.png")
 
         # A district and a shorter period: the page shows that view's answer, not the city's.

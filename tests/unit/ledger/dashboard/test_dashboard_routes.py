@@ -11,7 +11,7 @@ from quanhub.common.carriers import CARRIERS
 from quanhub.common.districts import JINAN_DISTRICTS
 from quanhub.ledger.dashboard.routes import MIN_SAMPLE, router
 
-_SCRIPTS = ("dashboard", "sections", "marks", "text", "charts")
+_SCRIPTS = ("dashboard", "sections", "decisions", "marks", "text", "charts")
 
 
 def _client() -> httpx.AsyncClient:
@@ -64,6 +64,7 @@ async def test_every_message_the_page_uses_is_in_the_table_in_both_languages() -
         *re.findall(r'msg: "(\w+)"', script),
         *re.findall(r'fill\(el\([^)]*\), "(\w+)"', script),
         *re.findall(r'data-msg="(\w+)"', page),
+        *re.findall(r'"(col_\w+)"', script),  # a table's column headings
         # Names the script chooses or builds: a verdict, "stat_" + field, "csv_" + column.
         "met",
         "missed",
@@ -72,7 +73,8 @@ async def test_every_message_the_page_uses_is_in_the_table_in_both_languages() -
     }
     assert {"too_little", "no_data", "col_on_time_48", "csv_sufficient", "title"} <= used
     assert sorted(used - set(messages)) == []
-    assert sorted(set(messages) - used - {"trade_mode"}) == []  # trade modes: by code
+    # Trade modes and alert kinds: looked up by the API's code.
+    assert sorted(set(messages) - used - {"trade_mode", "alert_kind"}) == []
 
 
 async def test_the_names_come_from_the_hubs_own_tables() -> None:

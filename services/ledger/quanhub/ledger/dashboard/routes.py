@@ -28,6 +28,7 @@ _ASSETS = {
     "text.js": "text/javascript; charset=utf-8",
     "marks.js": "text/javascript; charset=utf-8",
     "sections.js": "text/javascript; charset=utf-8",
+    "decisions.js": "text/javascript; charset=utf-8",
     "charts.js": "text/javascript; charset=utf-8",
     "dashboard.css": "text/css; charset=utf-8",
     "messages.json": "application/json",

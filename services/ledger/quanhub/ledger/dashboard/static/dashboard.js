@@ -1,7 +1,7 @@
 // The city dashboard: what to show (period, district, language, the table's order, all in
 // the URL fragment), fetching GET /v1/kpis and GET /v1/kpis/delivery-times for it (and per
-// district for the comparison, per day for the trend), drawing (sections.js) and exporting
-// (marks.js). Words come from the message table and the hub's names (text.js).
+// district for the comparison, per day for the trend), GET /v1/edd/accuracy, /v1/alerts and
+// /v1/incidents, drawing (sections.js, decisions.js) and exporting (marks.js). Words come from the message table and the hub's names (text.js).
 //
 // Every rendered number carries data-kpi (its path in the API answer, list items by their
 // key; `delivery_times.` for the delivery-times answer, `districts[code].` for a district's
@@ -12,6 +12,7 @@ import { clearMarks, toCsv, toJson } from "./marks.js";
 import {
   carriers, clearance, delivery, districtTable, DEFAULT_SORT, lockerTrend, onTime, rates, targets,
 } from "./sections.js";
+import { accuracy, alerts, incidents } from "./decisions.js";
 import { ctx, districtName, t } from "./text.js";
 
 const REFRESH_MS = 30000;
@@ -67,6 +68,13 @@ const kpis = (from, to, district) => get("/v1/kpis", { from, to, district });
 const deliveryTimes = (from, to, district, groupBy) =>
   get("/v1/kpis/delivery-times", { from, to, district, group_by: groupBy });
 
+// Incidents of the period's CST days (its last 31 at most: the API's longest span).
+function incidentWindow(from, to) {
+  const end = Date.parse(to) + DAY_MS, start = Math.max(Date.parse(from), end - 31 * DAY_MS);
+  const at = (ms) => new Date(ms).toISOString().slice(0, 10) + "T00:00:00+08:00";
+  return { from: at(start), to: at(end) };
+}
+
 // Days of the period, in at most 31 windows (a window per day up to a month).
 function windows(from, to) {
   const start = Date.parse(from), days = (Date.parse(to) - start) / DAY_MS + 1;
@@ -85,15 +93,19 @@ async function load() {
     if (view.from && view.to && view.from > view.to) throw new Error(t("error_period"));
     const city = await kpis(view.from, view.to, view.district);
     const { from_date: from, to_date: to } = city.period;
-    const [times, districtTimes, districts, daily] = await Promise.all([
+    const [times, districtTimes, districts, daily, accuracyReport, alertsPage, incidentsReport] = await Promise.all([
       deliveryTimes(from, to, view.district),
       deliveryTimes(from, to, "", "district"),
       Promise.all(ctx.reference.districts.map((d) => kpis(from, to, d.code).then((r) => [d.code, r]))),
       Promise.all(windows(from, to).map(([a, b]) =>
         kpis(a, b, view.district).then((r) => [a, r.smart_locker_share]))),
+      get("/v1/edd/accuracy", { from, to, district: view.district }),
+      get("/v1/alerts", { district: view.district }),
+      get("/v1/incidents", { ...incidentWindow(from, to), district: view.district }),
     ]);
     if (mine !== generation) return;
-    data = { city, times, districtTimes, districts, daily, at: new Date().toISOString() };
+    data = { city, times, districtTimes, districts, daily, accuracy: accuracyReport, alerts: alertsPage,
+      incidents: incidentsReport, at: new Date().toISOString() };
     render();
     $("error").hidden = true;
     document.body.dataset.state = "ready";
@@ -142,6 +154,9 @@ function render() {
   $("updated").textContent = t("updated", { time: data.at.slice(0, 19).replace("T", " ") });
   targets(report);
   districtTable(data.districts, data.districtTimes, view.district, view.sort);
+  accuracy(data.accuracy);
+  alerts(data.alerts);
+  incidents(data.incidents);
   carriers(report);
   lockerTrend(data.daily, report.smart_locker_share.target);
   onTime(data.times);
@@ -171,7 +186,7 @@ function exportName(ext) {
 
 // ---- wiring ------------------------------------------------------------------------------
 
-// A view costs about 15 + one request per day (up to 46) of the analyst's request budget
+// A view costs about 18 + one request per day (up to 49) of the analyst's request budget
 // (50 a second, bursts of 100): picks made in quick succession load once.
 let pending = 0;
 function pick(change) {
@@ -211,7 +226,8 @@ function wire() {
   $("export-csv").addEventListener("click", () => download(exportName("csv"), "text/csv;charset=utf-8", toCsv()));
   $("export-json").addEventListener("click", () => download(exportName("json"), "application/json",
     toJson(data.city.period, { kpis: data.city, delivery_times: data.times,
-      districts: Object.fromEntries(data.districts), delivery_times_by_district: data.districtTimes })));
+      districts: Object.fromEntries(data.districts), delivery_times_by_district: data.districtTimes,
+      edd_accuracy: data.accuracy, alerts: data.alerts, incidents: data.incidents })));
   window.addEventListener("hashchange", () => {
     readFragment();
     load();
