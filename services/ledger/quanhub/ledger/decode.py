@@ -259,8 +259,9 @@ def _customs(event: cpb.CanonicalEvent) -> dict[str, Any]:
 
 def _insight(event: cpb.CanonicalEvent) -> dict[str, Any]:
     """A hub-authored insight: its type is the row's status, its object's keys the row's
-    (so the feeds' visibility of that object applies), its ordering time the clock it was
-    judged at. Projections select parcels, orders and declarations by kind: never this."""
+    (so the feeds' visibility of that object applies; an incident is a carrier's flow: its
+    carrier_id without a waybill), its ordering time the clock it was judged at.
+    Projections select parcels, orders and declarations by kind: never this."""
     i = event.insight
     if not i.type:
         raise ValueError("an insight needs a type")
@@ -271,6 +272,8 @@ def _insight(event: cpb.CanonicalEvent) -> dict[str, Any]:
     }
     if i.carrier_id and i.waybill_no:
         return fields | {"carrier_id": i.carrier_id, "waybill_no": normalize_waybill(i.waybill_no)}
+    if i.carrier_id and i.HasField("incident"):
+        return fields | {"carrier_id": i.carrier_id}
     if i.declarant and i.cop_no:
         document = CUSTOMS_DOCUMENT.name(i.document)
         return fields | {
@@ -279,7 +282,7 @@ def _insight(event: cpb.CanonicalEvent) -> dict[str, Any]:
             "document": document,
             "cop_no": i.cop_no,
         }
-    raise ValueError("an insight names a parcel or a declaration")
+    raise ValueError("an insight names a parcel, a declaration or a carrier's incident")
 
 
 _KIND_FIELDS = {"parcel": _parcel, "order": _order, "customs": _customs, "insight": _insight}

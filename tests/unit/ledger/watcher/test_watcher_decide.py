@@ -8,12 +8,14 @@ from datetime import UTC, datetime, timedelta
 from quanhub.canonical.v1 import canonical_pb2 as cpb
 from quanhub.ledger.alerts.model import Alert, AlertKind
 from quanhub.ledger.decode import decode
+from quanhub.ledger.incidents.detect import Incident
 from quanhub.ledger.precedence import precedence
 from quanhub.ledger.watcher.decide import (
     MOVE_THRESHOLD,
     OpenAlerts,
     alert_changes,
     canonical_event,
+    incident_changes,
     moved,
     prediction_draft,
     recovered,
@@ -172,3 +174,45 @@ def test_a_declaration_insight_row_carries_the_declarations_id() -> None:
     assert row.declaration_id is not None
     assert (row.declarant, row.document, row.cop_no) == ("AGENT", "INVENTORY", "COP1")
     assert row.carrier_id == row.waybill_no == ""
+
+
+def _incident(end: datetime | None = None) -> Incident:
+    return Incident(
+        carrier="YTO",
+        district="370112",
+        start=T0,
+        detected_at=T0 + timedelta(minutes=20),
+        end=end,
+        expected_scans=120.0,
+        observed_scans=30,
+        delay_hours=15.0,
+    )
+
+
+def test_an_incident_is_announced_open_once_and_closed_once() -> None:
+    announced: set[str] = set()
+    opened = incident_changes(announced, [_incident()], T0 + timedelta(hours=1))
+    assert [d.insight.type for d in opened] == [InsightType.INCIDENT_OPENED]
+    assert opened[0].key == "I|YTO|370112"
+    assert incident_changes(announced, [_incident()], T0 + timedelta(hours=2)) == []
+    ended = _incident(end=T0 + timedelta(hours=6))
+    closed = incident_changes(announced, [ended], T0 + timedelta(hours=7))
+    assert [d.insight.type for d in closed] == [InsightType.INCIDENT_CLOSED]
+    assert closed[0].insight.incident.HasField("end")
+    # Decided afresh (a restarted watcher that recovered nothing): the same ids.
+    again = incident_changes(set(), [ended], T0 + timedelta(hours=8))
+    assert [d.event_id for d in again] == [opened[0].event_id, closed[0].event_id]
+
+
+def test_an_incident_row_is_its_carriers_with_no_waybill() -> None:
+    (draft,) = incident_changes(set(), [_incident()], T0 + timedelta(hours=1))
+    row = decode(
+        canonical_event(draft, T0).SerializeToString(),
+        topic="t",
+        partition=0,
+        offset=1,
+        recorded_at=T0,
+    )
+    assert (row.kind, row.status) == ("insight", "incident.opened")
+    assert (row.carrier_id, row.waybill_no, row.district_code) == ("YTO", "", "370112")
+    assert row.declaration_id is None

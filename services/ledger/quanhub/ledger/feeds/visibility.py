@@ -11,7 +11,9 @@ carries an event exactly when its caller could fetch the object the event is abo
                    platform: its ebp_code; customs agent: it declared it)
     insight        (hub-authored, kind 'insight') exactly as an event of the object it is
                    about: a parcel's (carrier_id, waybill_no) by the parcel rule, a
-                   declaration's (declaration_id) by the declaration rule
+                   declaration's (declaration_id) by the declaration rule; an incident
+                   (a carrier's flow in a district: carrier_id, no waybill) to that
+                   carrier, and to the city's roles (customs liaison, admin)
 
 So a feed follows the trust rule of the object routes: a link widens a feed only when the
 owner of the object revealed asserted it; one side's claim about another's object (a
@@ -33,16 +35,20 @@ from quanhub.ledger.read.visibility import declaration_visible, order_visible, p
 
 #: A partner's feed over `ledger_events e`: the object predicates of read.visibility (fixed
 #: fragments over aliases chosen here; every caller value a bound parameter).
-#: An insight about a declaration names it by id; one about a parcel does not.
+#: Which object an insight row is about: a declaration names it by id, a parcel by its
+#: waybill, an incident by its carrier alone.
 _DECLARATION_INSIGHT = "(e.kind = 'insight' AND e.declaration_id IS NOT NULL)"
+_INCIDENT_INSIGHT = "(e.kind = 'insight' AND e.declaration_id IS NULL AND e.waybill_no = '')"
 _PARTNER_FEED = (
-    "(((e.kind = 'parcel' OR (e.kind = 'insight' AND e.declaration_id IS NULL))"
-    " AND {parcel})"
+    "(((e.kind = 'parcel' OR (e.kind = 'insight' AND e.declaration_id IS NULL"
+    " AND e.waybill_no <> '')) AND {parcel})"
     " OR (e.kind = 'order' AND {order})"
     " OR ((e.kind = 'customs' OR (e.kind = 'insight' AND e.declaration_id IS NOT NULL))"
     " AND EXISTS (SELECT 1 FROM declarations fd"
     " WHERE fd.declaration_id = e.declaration_id"
-    " AND {declaration})))"
+    " AND {declaration}))"
+    " OR ((e.kind = 'insight' AND e.declaration_id IS NULL AND e.waybill_no = '')"
+    " AND {incident}))"
 )
 
 
@@ -57,11 +63,17 @@ def feed_predicate(principal: Principal, params: Params) -> str:
     if role is Role.ADMIN:
         return "true"
     if role is Role.CUSTOMS_LIAISON:
-        return f"(e.kind = 'customs' OR {_DECLARATION_INSIGHT})"
+        return f"(e.kind = 'customs' OR {_DECLARATION_INSIGHT} OR {_INCIDENT_INSIGHT})"
     if not receives_events(principal):
         return "false"
-    # Bound in this order: the parcel's, the order's, then the declaration's values.
+    # Bound in this order: the parcel's, the order's, the declaration's, the incident's.
     parcel = parcel_visible(principal, "e", params)
     order = order_visible(principal, "e", params)
     declaration = declaration_visible(principal, "fd", params)
-    return _PARTNER_FEED.format(parcel=parcel, order=order, declaration=declaration)
+    # A carrier's incidents are its own; no other partner's.
+    incident = (
+        f"e.carrier_id = {params.add(principal.partner_code)}" if role is Role.CARRIER else "false"
+    )
+    return _PARTNER_FEED.format(
+        parcel=parcel, order=order, declaration=declaration, incident=incident
+    )

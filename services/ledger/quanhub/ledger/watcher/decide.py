@@ -22,6 +22,7 @@ from quanhub.common.canonical import CUSTOMS_DOCUMENT
 from quanhub.common.ids import canonical_event_id
 from quanhub.ledger.alerts.model import Alert, AlertKind
 from quanhub.ledger.alerts.norms import INVENTORY
+from quanhub.ledger.incidents.detect import Incident
 from quanhub.ledger.watcher.types import ALERT_OF, CLEARED, RAISED, InsightType
 
 #: The partner code insights are authored under (not a registrable code: lower case).
@@ -64,7 +65,10 @@ def _draft(kind: InsightType, key: str, discriminator: str, insight: cpb.Insight
 
 
 def object_key(insight: cpb.Insight) -> str:
-    """The business key of the insight's object (the Kafka key of its own events)."""
+    """The business key of the insight's object (the Kafka key of its own events; an
+    incident's flow: `I|<carrier>|<district>`)."""
+    if insight.carrier_id and not insight.waybill_no:
+        return f"I|{insight.carrier_id}|{insight.district_code}"
     if insight.carrier_id:
         return f"P|{insight.carrier_id}|{insight.waybill_no}"
     return f"C|{insight.declarant}|{insight.cop_no}"
@@ -173,6 +177,41 @@ def prediction_draft(
     key = f"P|{parcel['carrier_id']}|{parcel['waybill_no']}"
     minute = most_likely.astimezone(UTC).replace(second=0, microsecond=0).isoformat()
     return _draft(InsightType.DELIVERY_PREDICTED, key, f"{parcel['last_seq']}|{minute}", insight)
+
+
+def incident_changes(
+    announced: set[str], found: Iterable[Incident], as_of: datetime
+) -> list[Draft]:
+    """The openings and closings among `found` not yet in `announced` (source event ids,
+    updated in place). An incident is named by its flow and start, so an opening seen at
+    every pass is one announcement, and its closing another."""
+    drafts: list[Draft] = []
+    for incident in sorted(found, key=lambda i: (i.start, i.carrier, i.district)):
+        detail = cpb.IncidentInsight(
+            start=_ts(incident.start),
+            detected_at=_ts(incident.detected_at),
+            expected_scans=incident.expected_scans,
+            observed_scans=incident.observed_scans,
+            delay_hours=incident.delay_hours,
+        )
+        if incident.end is not None:
+            detail.end.CopyFrom(_ts(incident.end))
+        kinds = [InsightType.INCIDENT_OPENED]
+        if incident.end is not None:
+            kinds.append(InsightType.INCIDENT_CLOSED)
+        key = f"I|{incident.carrier}|{incident.district}"
+        for kind in kinds:
+            insight = cpb.Insight(
+                carrier_id=incident.carrier,
+                district_code=incident.district,
+                as_of=_ts(as_of),
+                incident=detail,
+            )
+            draft = _draft(kind, key, incident.start.astimezone(UTC).isoformat(), insight)
+            if draft.source_event_id not in announced:
+                announced.add(draft.source_event_id)
+                drafts.append(draft)
+    return drafts
 
 
 def canonical_event(draft: Draft, received_at: datetime) -> cpb.CanonicalEvent:

@@ -19,10 +19,19 @@ from quanhub.ledger.alerts.provider import NormsProvider
 from quanhub.ledger.alerts.store import find, ledger_clock
 from quanhub.ledger.edd.store import EddModels
 from quanhub.ledger.edd.view import predicted_delivery
-from quanhub.ledger.watcher.decide import Draft, OpenAlerts, alert_changes, moved, prediction_draft
+from quanhub.ledger.incidents.store import find_incidents
+from quanhub.ledger.watcher.decide import (
+    Draft,
+    OpenAlerts,
+    alert_changes,
+    incident_changes,
+    moved,
+    prediction_draft,
+)
 from quanhub.ledger.watcher.decide import recovered as open_from
 from quanhub.ledger.watcher.state import (
     CHANGED_PARCELS,
+    incident_announcements,
     latest_alerts,
     latest_predictions,
     recovered_watermark,
@@ -35,6 +44,9 @@ WATCHER = Principal("quanhub-watcher", Role.ADMIN, "Quanhub watcher")
 #: Parcels whose last announced prediction is remembered in memory at most (the ledger
 #: answers for the others).
 _ANNOUNCED_CAP = 200_000
+#: Incidents open at some time in the last INCIDENT_SPAN are judged at each pass; their
+#: announcements of twice that are remembered (an incident lasts hours, not days).
+INCIDENT_SPAN = timedelta(days=1)
 
 Publish = Callable[[Sequence[Draft]], Awaitable[None]]
 #: Waits until the ledger holds what was published before; False on timeout.
@@ -85,6 +97,7 @@ class Watcher:
         self._models = EddModels(pool)
         self._open: OpenAlerts = {}
         self._announced: dict[tuple[str, str], datetime] = {}
+        self._incidents: set[str] = set()
         self._watermark = 0
         self._recovered = False
         self._stopping = asyncio.Event()
@@ -104,6 +117,12 @@ class Watcher:
         self._open = open_from(await latest_alerts(self._pool))
         self._watermark = await recovered_watermark(self._pool)
         self._announced.clear()
+        clock = await ledger_clock(self._pool)
+        self._incidents = (
+            set()
+            if clock is None
+            else await incident_announcements(self._pool, clock - 2 * INCIDENT_SPAN)
+        )
         self._recovered = True
         log.info("watcher_recovered", open_alerts=len(self._open), watermark=self._watermark)
 
@@ -127,6 +146,7 @@ class Watcher:
         if clock is None:
             return 0
         published = await self._alerts(clock) + await self._predictions(clock)
+        published += await self._incident_pass(clock)
         self._metrics.passes.inc()
         self._metrics.clock.set(clock.timestamp())
         return published
@@ -152,6 +172,17 @@ class Watcher:
             kinds=frozenset(AlertKind),
         )
         return await self._send(alert_changes(self._open, [a for a, _ in found.alerts], clock))
+
+    async def _incident_pass(self, clock: datetime) -> int:
+        found = await find_incidents(
+            self._pool,
+            start=clock - INCIDENT_SPAN,
+            end=clock,
+            as_of=clock,
+            carrier=None,
+            district=None,
+        )
+        return await self._send(incident_changes(self._incidents, found, clock))
 
     async def _predictions(self, clock: datetime) -> int:
         model = await self._models.model(clock, exact=False)

@@ -19,6 +19,12 @@ from quanhub.ledger.watcher.types import InsightType
 
 _PREDICTED = InsightType.DELIVERY_PREDICTED.value
 
+#: The incident announcements judged at $1 or later (the source event ids name them).
+_RECENT_INCIDENTS = """
+SELECT source_event_id FROM ledger_events
+WHERE kind = 'insight' AND status LIKE 'incident.%' AND status_time >= $1
+"""
+
 #: The latest alert insight of each object and alert kind (a clearing's family is its
 #: raise's: the type without `.cleared`).
 _LATEST_ALERTS = f"""
@@ -26,7 +32,8 @@ SELECT DISTINCT ON (carrier_id, waybill_no, declarant, cop_no, family) canonical
 FROM (SELECT e.carrier_id, e.waybill_no, e.declarant, e.cop_no, e.seq, e.canonical,
              regexp_replace(e.status, '\\.cleared$', '') AS family
       FROM ledger_events e
-      WHERE e.kind = 'insight' AND e.status <> '{_PREDICTED}') i
+      WHERE e.kind = 'insight' AND e.status <> '{_PREDICTED}'
+        AND e.status NOT LIKE 'incident.%') i
 ORDER BY carrier_id, waybill_no, declarant, cop_no, family, seq DESC
 """  # noqa: S608 - module constants only
 
@@ -65,6 +72,11 @@ def _insight(data: bytes) -> cpb.Insight:
 async def latest_alerts(pool: asyncpg.Pool) -> list[cpb.Insight]:
     """The latest alert insight of every object and alert kind."""
     return [_insight(r["canonical"]) for r in await pool.fetch(_LATEST_ALERTS)]
+
+
+async def incident_announcements(pool: asyncpg.Pool, since: datetime) -> set[str]:
+    """The source event ids of the incident insights judged at `since` or later."""
+    return {r["source_event_id"] for r in await pool.fetch(_RECENT_INCIDENTS, since)}
 
 
 async def latest_predictions(

@@ -17,6 +17,8 @@ class InsightType(StrEnum):
     UNCOLLECTED_CLEARED = "parcel.uncollected.cleared"
     CUSTOMS_STUCK = "customs.stuck"
     CUSTOMS_STUCK_CLEARED = "customs.stuck.cleared"
+    INCIDENT_OPENED = "incident.opened"
+    INCIDENT_CLOSED = "incident.closed"
 
 
 #: An alert kind's raise and clear.

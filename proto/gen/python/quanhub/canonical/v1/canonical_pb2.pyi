@@ -905,13 +905,17 @@ class Insight(_message.Message):
     AS_OF_FIELD_NUMBER: _builtins.int
     ALERT_FIELD_NUMBER: _builtins.int
     PREDICTION_FIELD_NUMBER: _builtins.int
+    INCIDENT_FIELD_NUMBER: _builtins.int
     type: _builtins.str
     """"parcel.delivery_predicted", "parcel.stalled", "parcel.stalled.cleared",
     "parcel.uncollected", "parcel.uncollected.cleared", "customs.stuck",
-    "customs.stuck.cleared": the feed's CloudEvents type is dev.quanhub.<type>.v1.
+    "customs.stuck.cleared", "incident.opened", "incident.closed": the feed's
+    CloudEvents type is dev.quanhub.<type>.v1.
     """
     carrier_id: _builtins.str
-    """The parcel (carrier_id, waybill_no) or the declaration (declarant, document, cop_no)."""
+    """The parcel (carrier_id, waybill_no), the declaration (declarant, document, cop_no) or
+    the carrier's flow in a district (carrier_id, district_code; no waybill).
+    """
     waybill_no: _builtins.str
     declarant: _builtins.str
     document: Global___CustomsDocument.ValueType
@@ -926,6 +930,8 @@ class Insight(_message.Message):
     def alert(self) -> Global___AlertInsight: ...
     @_builtins.property
     def prediction(self) -> Global___DeliveryPrediction: ...
+    @_builtins.property
+    def incident(self) -> Global___IncidentInsight: ...
     def __init__(
         self,
         *,
@@ -939,16 +945,58 @@ class Insight(_message.Message):
         as_of: _timestamp_pb2.Timestamp | None = ...,
         alert: Global___AlertInsight | None = ...,
         prediction: Global___DeliveryPrediction | None = ...,
+        incident: Global___IncidentInsight | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["alert", b"alert", "as_of", b"as_of", "detail", b"detail", "prediction", b"prediction"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["alert", b"alert", "as_of", b"as_of", "detail", b"detail", "incident", b"incident", "prediction", b"prediction"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["alert", b"alert", "as_of", b"as_of", "carrier_id", b"carrier_id", "cop_no", b"cop_no", "declarant", b"declarant", "detail", b"detail", "district_code", b"district_code", "document", b"document", "prediction", b"prediction", "type", b"type", "waybill_no", b"waybill_no"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["alert", b"alert", "as_of", b"as_of", "carrier_id", b"carrier_id", "cop_no", b"cop_no", "declarant", b"declarant", "detail", b"detail", "district_code", b"district_code", "document", b"document", "incident", b"incident", "prediction", b"prediction", "type", b"type", "waybill_no", b"waybill_no"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
-    _WhichOneofReturnType_detail: _TypeAlias = _typing.Literal["alert", "prediction"]  # noqa: Y015
+    _WhichOneofReturnType_detail: _TypeAlias = _typing.Literal["alert", "prediction", "incident"]  # noqa: Y015
     _WhichOneofArgType_detail: _TypeAlias = _typing.Literal["detail", b"detail"]  # noqa: Y015
     def WhichOneof(self, oneof_group: _WhichOneofArgType_detail) -> _WhichOneofReturnType_detail | None: ...
 
 Global___Insight: _TypeAlias = Insight  # noqa: Y015
+
+@_typing.final
+class IncidentInsight(_message.Message):
+    """A carrier's scan flow in one district broke away from its baseline (docs/incidents.md)."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    START_FIELD_NUMBER: _builtins.int
+    END_FIELD_NUMBER: _builtins.int
+    DETECTED_AT_FIELD_NUMBER: _builtins.int
+    EXPECTED_SCANS_FIELD_NUMBER: _builtins.int
+    OBSERVED_SCANS_FIELD_NUMBER: _builtins.int
+    DELAY_HOURS_FIELD_NUMBER: _builtins.int
+    expected_scans: _builtins.float
+    observed_scans: _builtins.int
+    delay_hours: _builtins.float
+    @_builtins.property
+    def start(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def end(self) -> _timestamp_pb2.Timestamp:
+        """Unset while open."""
+
+    @_builtins.property
+    def detected_at(self) -> _timestamp_pb2.Timestamp: ...
+    def __init__(
+        self,
+        *,
+        start: _timestamp_pb2.Timestamp | None = ...,
+        end: _timestamp_pb2.Timestamp | None = ...,
+        detected_at: _timestamp_pb2.Timestamp | None = ...,
+        expected_scans: _builtins.float = ...,
+        observed_scans: _builtins.int = ...,
+        delay_hours: _builtins.float = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["detected_at", b"detected_at", "end", b"end", "start", b"start"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["delay_hours", b"delay_hours", "detected_at", b"detected_at", "end", b"end", "expected_scans", b"expected_scans", "observed_scans", b"observed_scans", "start", b"start"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___IncidentInsight: _TypeAlias = IncidentInsight  # noqa: Y015
 
 @_typing.final
 class AlertInsight(_message.Message):
