@@ -37,8 +37,8 @@ class Thresholds:
     low_ratio: float = 0.5
     #: Poisson lower tail of two low windows' joint count below which they are no noise.
     alpha: float = 1e-6
-    #: Thin segments are skipped: the low windows must expect at least this many scans
-    #: each, on average (after the peers' drop).
+    #: Each low window of a break must expect at least this many scans (and so must
+    #: they on average after the peers' drop).
     min_expected: float = 4.0
     #: Windows back above `low_ratio` that close an incident.
     close_windows: int = 2
@@ -166,10 +166,13 @@ class Series:
         observed = 0
         expected = 0.0
         for first in range(w, w - self.t.max_run, -1):
-            if first < self.first or not self.low(first):
+            base = self.baseline(first) if first >= self.first else None
+            # Each window of a break expects scans: a window that expects none is no
+            # evidence (next to a departure's burst, the 3-window mean expects some).
+            if base is None or base < self.t.min_expected or not self.low(first):
                 return None
             observed += self.counts.get(first, 0)
-            expected += self.baseline(first) or 0.0
+            expected += base
             if first == w:
                 continue
             scaled = expected * self.peer_factor(first, w)
