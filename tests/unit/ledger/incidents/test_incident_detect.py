@@ -124,3 +124,16 @@ def test_poisson_lower_tail() -> None:
     assert poisson_cdf(2, 3.0) == pytest.approx(math.exp(-3) * (1 + 3 + 4.5))
     assert poisson_cdf(-1, 3.0) == 0.0
     assert poisson_cdf(3, 0.0) == 1.0
+
+
+def test_the_quiet_window_before_a_burst_is_no_break() -> None:
+    """A departure's burst of 60 scans every two hours, nothing in between: the window
+    before each burst expects a third of it (the 3-window mean) and sees nothing, but the
+    one before that expects nothing, so no two windows break together."""
+    first = window_of(START)
+    counts = {
+        first + day * WINDOWS_PER_DAY + hour * 6: 60
+        for day in range(DAYS)
+        for hour in range(1, 12, 2)
+    }
+    assert run({("ZTO", "330110"): counts}, *_span()) == []
