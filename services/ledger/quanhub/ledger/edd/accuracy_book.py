@@ -22,8 +22,7 @@ import structlog
 from quanhub.ledger.edd.accuracy import AtPickup, Tally, at_pickup, score
 from quanhub.ledger.edd.model import EddModel
 from quanhub.ledger.edd.rollup import CST, pickup_keys
-from quanhub.ledger.edd.store import train as train_model
-from quanhub.ledger.edd.store import window_end
+from quanhub.ledger.edd.store import WINDOW_DAYS, window_end
 
 log = structlog.get_logger(__name__)
 
@@ -41,6 +40,14 @@ FROM parcels
 WHERE delivered_at >= $1 AND delivered_at < $2
   AND picked_up_at IS NOT NULL AND delivered_at >= picked_up_at
 """
+
+#: The window's rows (kpi_edd_hist) as a prediction at pickup reads them: destination and
+#: delivery point are not known then, so they are summed in SQL (fewer rows, cheaper levels).
+_AT_PICKUP_WINDOW = (
+    "SELECT carrier_id, origin_district, weekday, hour_band, bucket, sum(parcels)::bigint AS n "
+    "FROM kpi_edd_hist WHERE day >= $1::date AND day < $2::date "
+    "GROUP BY 1, 2, 3, 4, 5 HAVING sum(parcels) > 0"
+)
 
 #: (carrier, destination district) -> its tally, for one delivery day.
 DayFigures = dict[tuple[str, str], Tally]
@@ -126,10 +133,15 @@ class AccuracyBook:
             self._days[day] = (loaded, figures)
 
     async def _model(self, pickup_day: date) -> EddModel:
-        """The model the API served on `pickup_day`: trained on the delivery days before."""
+        """The model the API served on `pickup_day` (trained on the delivery days before),
+        as far as a prediction at pickup reads it: the same figures as edd.store.train's."""
         model = self._models.get(pickup_day)
         if model is None:
-            model = await train_model(self._pool, pickup_day)
+            first_day = pickup_day - timedelta(days=WINDOW_DAYS)
+            model = EddModel(first_day=first_day, end_day=pickup_day)
+            for r in await self._pool.fetch(_AT_PICKUP_WINDOW, first_day, pickup_day):
+                key = (r["carrier_id"], r["origin_district"], "", "", r["weekday"], r["hour_band"])
+                model.add(key, r["bucket"], r["n"])
             self._models[pickup_day] = model
             while len(self._models) > KEEP_MODELS:
                 self._models.popitem(last=False)
