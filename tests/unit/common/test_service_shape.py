@@ -28,6 +28,7 @@ def test_every_service_process_is_found() -> None:
         "quanhub.ledger.api",
         "quanhub.ledger.consumer",
         "quanhub.ledger.dispatcher",
+        "quanhub.ledger.watcher",
     }
 
 
