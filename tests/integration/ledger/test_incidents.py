@@ -4,21 +4,31 @@ kept by the projector's step, GET /v1/incidents for each role and as_of, and mig
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
 import pytest
 from ledger_support import Api, append_and_project
 
+from quanhub.bench.rows import canonical_records
 from quanhub.bench.synthetic import parcel_event
+from quanhub.bench.workload import DEMO_CARRIERS, Send
 from quanhub.canonical.v1 import canonical_pb2 as cpb
+from quanhub.common.access.demo import DEMO_PARTNERS
 from quanhub.common.db import load_migrations
+from quanhub.ledger.incidents.detect import window_of, window_start
 from quanhub.ledger.store.rebuild import verify
+from quanhub.simulator.conditions import Incident
+from quanhub.simulator.config import SimulationConfig
+from quanhub.simulator.generator import generate
+from quanhub.simulator.model import Scan
 
 START = datetime(2026, 11, 1, tzinfo=UTC)
 DAY8 = START + timedelta(days=7)
 STOP = (DAY8 + timedelta(hours=2), DAY8 + timedelta(hours=4))
 NOW = START + timedelta(days=9)
+PARTNER_CODES = frozenset(p.code for p in DEMO_PARTNERS)
 PER_WINDOW = 9  # 324 scans a day: a watched flow (300)
 
 
@@ -117,3 +127,40 @@ async def test_migration_0032_fills_a_ledger_that_had_events(ledger_pool: asyncp
             total = await conn.fetchval(f"SELECT sum(scans) FROM {table}")  # noqa: S608
             assert total == 2 * 36 * 3 * PER_WINDOW, table
         assert all(d.equal for d in await verify(conn))
+
+
+async def test_simulated_scans_are_counted_as_the_simulator_counts_them(
+    ledger_pool: asyncpg.Pool,
+) -> None:
+    """The simulator's sends, through the gateway's envelope, the normalizer and the
+    ledger, fill the flow rollup exactly as `incidents-eval --simulate` counts them from
+    the simulation: the offline figures are the ledger's."""
+    config = SimulationConfig(
+        orders=300,
+        seed=3,
+        days=2,
+        carriers=DEMO_CARRIERS,
+        incidents=(
+            Incident.parse("carrier=ZTO,district=370112,start=2026-11-02T08:00+08:00,hours=3"),
+        ),
+    )
+    simulation = generate(config)
+    sends = [
+        Send(step.partner, event)
+        for step, event in simulation.valid_distinct()
+        if step.partner in PARTNER_CODES
+    ]
+    expected: Counter[tuple[str, str, datetime]] = Counter()
+    for step, _ in simulation.valid_distinct():
+        body = step.body
+        if step.partner in PARTNER_CODES and isinstance(body, Scan) and body.district_code:
+            window = window_start(window_of(step.at))
+            expected[(body.parcel.carrier.carrier_id, body.district_code, window)] += 1
+    events = [cpb.CanonicalEvent.FromString(value) for _, value in canonical_records(sends)]
+    await append_and_project(ledger_pool, events, now=NOW)
+    async with ledger_pool.acquire() as conn:
+        rows = await conn.fetch(
+            "SELECT carrier_id, district_code, window_start, scans FROM incident_flow"
+        )
+    assert sum(expected.values()) > 1000
+    assert {(r[0], r[1], r[2]): r[3] for r in rows} == dict(expected)
