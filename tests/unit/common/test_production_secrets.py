@@ -19,6 +19,7 @@ from quanhub.gateway.settings import GatewaySettings
 from quanhub.ledger.dispatcher.settings import DispatcherSettings
 from quanhub.ledger.feeds.runtime import FeedSettings
 from quanhub.ledger.settings import LedgerApiSettings, LedgerConsumerSettings
+from quanhub.ledger.watcher.settings import WatcherSettings
 from quanhub.normalizer.settings import NormalizerSettings
 from quanhub.simulator.keys import demo_keys
 
@@ -29,6 +30,7 @@ ENTRY_POINTS: dict[str, type[BaseSettings]] = {
     "quanhub.ledger.consumer": LedgerConsumerSettings,
     "quanhub.ledger.api": LedgerApiSettings,
     "quanhub.ledger.dispatcher": DispatcherSettings,
+    "quanhub.ledger.watcher": WatcherSettings,
 }
 #: The entry points whose settings hold a secret (today: the personal-data HMAC key).
 HOLD_SECRETS = {"quanhub.gateway", "quanhub.normalizer"}
