@@ -4,6 +4,7 @@ evaluation's figures."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, date, datetime, timedelta
 
 import asyncpg
@@ -12,6 +13,7 @@ from ledger_support import Api, append_and_project
 
 from quanhub.bench.synthetic import order_event, parcel_event
 from quanhub.canonical.v1 import canonical_pb2 as cpb
+from quanhub.ledger.edd.accuracy_book import AccuracyBook
 from quanhub.ledger.edd.evaluate import evaluate
 from quanhub.ledger.edd.rollup import pickup_keys
 from quanhub.ledger.store.rebuild import verify
@@ -264,3 +266,27 @@ async def test_accuracy_scores_finished_days_by_the_pickup_days_model(
     assert spying == nobody
     assert spying["overall"]["delivered"] == 0
     assert (await ledger_api.get(query, "TMALL")).status_code == 403
+
+
+async def test_accuracy_counts_late_deliveries_of_recent_days_after_a_refresh(
+    ledger_pool: asyncpg.Pool,
+) -> None:
+    await append_and_project(ledger_pool, _training() + _scored("SF", "SFACC01", 30 * H), now=NOW)
+    book = AccuracyBook(ledger_pool, refresh_seconds=0.0)
+    today = date(2026, 12, 1)
+    sf = ("SF", "370102")
+
+    async def delivered() -> int:
+        days = await book.figures(date(2026, 11, 27), date(2026, 11, 30), today)
+        return sum(d[sf].delivered for d in days.values() if sf in d)
+
+    assert await delivered() == 1
+    # A delivery of 2026-11-28 (CST) arrives late: the held figures answer while a
+    # background refresh of the recent days counts it.
+    late = _scored("SF", "SFACC02", 31 * H)
+    await append_and_project(ledger_pool, late, now=NOW, topic="t2")
+    for _ in range(100):
+        await asyncio.sleep(0.05)
+        if await delivered() == 2:
+            break
+    assert await delivered() == 2

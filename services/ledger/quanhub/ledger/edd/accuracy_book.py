@@ -88,7 +88,7 @@ class AccuracyBook:
         if stale:
             self._refreshing.update(stale)
             task = asyncio.create_task(self._recompute(stale))
-            task.add_done_callback(self._refreshed)
+            task.add_done_callback(lambda done: self._refreshed(stale, done))
         return {d: self._days[d][1] for d in days}
 
     async def _recompute(self, days: list[date]) -> list[date]:
@@ -96,8 +96,9 @@ class AccuracyBook:
             await self._compute(days)
         return days
 
-    def _refreshed(self, task: asyncio.Task[list[date]]) -> None:
-        self._refreshing.clear()
+    def _refreshed(self, days: list[date], task: asyncio.Task[list[date]]) -> None:
+        """Forget a finished refresh; a failed one is logged and the held figures answer."""
+        self._refreshing.difference_update(days)
         if not task.cancelled() and (error := task.exception()) is not None:
             log.warning("edd_accuracy_refresh_failed", error=repr(error))
 
