@@ -56,7 +56,7 @@ async def find_incidents(
 ) -> list[Incident]:
     """Incidents of `carrier` (all when None) in `district` (all when None) that were open
     at some time in [start, end), as the detector saw them at `as_of`: only windows that
-    had ended by then are read, so a later event never changes an earlier answer."""
+    had ended by then (event time) are read, so no scan timed after `as_of` counts."""
     t = thresholds or Thresholds()
     last = window_of(as_of) - 1
     first = window_of(start)

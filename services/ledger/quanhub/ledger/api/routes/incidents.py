@@ -63,9 +63,11 @@ async def incidents(
     end (null while open), when it was detected, and its size: scans missing and the
     scan-hours they were held back.
 
-    Detection reads only windows that had ended by `as_of`, so an answer for a given
-    `as_of` never changes. The city's roles (analyst, customs liaison, admin) see every
-    carrier; a carrier sees its own incidents only (another carrier's are an empty list).
+    Detection reads only windows that had ended by `as_of` (event time), so a scan timed
+    after `as_of` never changes an answer; one timed before it but received late does, as
+    it would have for a live watcher once it arrived. The city's roles (analyst, customs
+    liaison, admin) see every carrier; a carrier sees its own incidents only (another
+    carrier's are an empty list).
     """
     foreign = False
     if principal.role is Role.CARRIER:
