@@ -14,6 +14,7 @@ from quanhub.canonical.v1 import canonical_pb2 as cpb
 from quanhub.common.access import Principal, Role
 from quanhub.ledger.alerts.model import Alert, AlertKind
 from quanhub.ledger.feeds.source import DEFAULT_KINDS, LedgerEventSource
+from quanhub.ledger.feeds.store import create_subscription
 from quanhub.ledger.incidents.detect import Incident
 from quanhub.ledger.watcher.decide import alert_changes, canonical_event, incident_changes
 
@@ -138,3 +139,19 @@ async def test_an_insight_reaches_whom_its_object_reaches(pool: asyncpg.Pool, ma
     assert await _feed(pool, admin, start) == everything
     # Insights are asked for by name: the default kinds carry none.
     assert await _feed(pool, admin, start, DEFAULT_KINDS) == []
+
+
+async def test_a_subscription_may_ask_for_insights(pool: asyncpg.Pool, make_partner) -> None:
+    carrier, _ = await make_partner(Role.CARRIER)
+    async with pool.acquire() as conn:
+        sub = await create_subscription(
+            conn,
+            partner_code=carrier.partner_code,
+            url="https://hooks.example.com/q",
+            kinds=["order", "parcel", "customs", "insight"],
+            description="",
+            secret="s" * 40,
+            cursor_seq=0,
+            now=AT,
+        )
+    assert sub.kinds == ("order", "parcel", "customs", "insight")
