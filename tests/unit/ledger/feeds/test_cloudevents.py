@@ -115,3 +115,16 @@ def test_kafka_binary_mode_headers_parse_with_the_sdk_kafka_binding() -> None:
     assert {k: batch[0][k] for k in ("id", "source", "type", "time")} == {
         k: event[k] for k in ("id", "source", "type", "time")
     }
+
+
+def test_an_insight_on_a_feed_topic_is_keyed_like_its_objects_events() -> None:
+    """So a partner's feed topic keeps a parcel's insights in order with its scans."""
+    parcel = {"kind": "insight", "source_partner": "quanhub", "carrier_id": "SF"}
+    parcel |= {"waybill_no": "SF1", "event": {"insight": {"carrier_id": "SF"}}}
+    assert event_key(parcel) == b"P|SF|SF1"
+    declaration = {"kind": "insight", "source_partner": "quanhub", "cop_no": "COP1"}
+    declaration["event"] = {"insight": {"declarant": "AGENT", "cop_no": "COP1"}}
+    assert event_key(declaration) == b"C|AGENT|COP1"
+    incident = {"kind": "insight", "source_partner": "quanhub", "carrier_id": "YTO"}
+    incident["event"] = {"insight": {"carrier_id": "YTO", "district_code": "370112"}}
+    assert event_key(incident) == b"I|YTO|370112"

@@ -63,6 +63,13 @@ def event_key(event: dict[str, Any]) -> bytes:
         return parcel_key(event.get("carrier_id", ""), event.get("waybill_no", ""))
     if kind == "order":
         return order_key(event.get("platform_code", ""), event.get("order_no", ""))
+    if kind == "insight":  # keyed by its object, as the watcher published it
+        insight = event.get("event", {}).get("insight", {})
+        if event.get("waybill_no"):
+            return parcel_key(event.get("carrier_id", ""), event["waybill_no"])
+        if insight.get("cop_no"):
+            return customs_key(insight.get("declarant", ""), insight["cop_no"])
+        return f"I|{insight.get('carrier_id', '')}|{insight.get('district_code', '')}".encode()
     return customs_key(
         event.get("source_partner", ""), event.get("cop_no", ""), event.get("order_no", "")
     )
