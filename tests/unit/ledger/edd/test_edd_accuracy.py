@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from quanhub.ledger.edd.accuracy import AtPickup, Tally, at_pickup, score
+from quanhub.ledger.edd.accuracy_book import DayWindow
 from quanhub.ledger.edd.model import EddModel
 from quanhub.ledger.edd.rollup import pickup_keys
 from quanhub.ledger.kpis.percentiles import MIN_SAMPLE
@@ -68,3 +69,52 @@ def test_at_pickup_knows_carrier_origin_and_pickup_time_only() -> None:
     later = PICKUP + timedelta(days=1)  # another weekday: the origin level still knows SF
     assert at_pickup(model, carrier_id="SF", origin_district="330110", picked_up_at=later)
     assert at_pickup(model, carrier_id="ZTO", origin_district="330110", picked_up_at=PICKUP) is None
+
+
+def _rows() -> list[dict[str, object]]:
+    """kpi_edd_hist's at-pickup rows: two origins of SF and one of ZTO over 40 days."""
+    rows: list[dict[str, object]] = []
+    start = date(2026, 10, 1)
+    for d in range(40):
+        for carrier, origin, hours in (
+            ("SF", "330110", 20),
+            ("SF", "440300", 40),
+            ("ZTO", "330110", 30),
+        ):
+            for k in range(d % 5 + 1):
+                rows.append(
+                    {
+                        "day": start + timedelta(days=d),
+                        "carrier_id": carrier,
+                        "origin_district": origin,
+                        "weekday": 4,
+                        "hour_band": 3,
+                        "bucket": fine_bucket((hours + k + d % 7) * H),
+                        "n": 1 + k,
+                    }
+                )
+    return rows
+
+
+def _trained(rows: list[dict[str, object]], end: date) -> EddModel:
+    model = EddModel(first_day=end - timedelta(days=28), end_day=end)
+    for r in rows:
+        if end - timedelta(days=28) <= r["day"] < end:  # type: ignore[operator]
+            key = (r["carrier_id"], r["origin_district"], "", "", r["weekday"], r["hour_band"])
+            model.add(key, r["bucket"], r["n"])  # type: ignore[arg-type]
+    return model
+
+
+def test_the_sliding_window_predicts_as_a_model_trained_on_its_days() -> None:
+    rows = _rows()
+    window = DayWindow(rows)  # type: ignore[arg-type]
+    friday = datetime(2026, 10, 30, 1, 30, tzinfo=UTC)  # weekday 4, band 3 in CST
+    for end in (date(2026, 10, 20), date(2026, 10, 21), date(2026, 10, 30), date(2026, 11, 9)):
+        window.slide(end - timedelta(days=28), end)
+        slid = EddModel(first_day=end - timedelta(days=28), end_day=end)
+        for kept, level in window.levels.items():
+            slid.use_level(kept, level)
+        trained = _trained(rows, end)
+        for carrier, origin in (("SF", "330110"), ("SF", "440300"), ("ZTO", "330110"), ("SF", "X")):
+            asked = {"carrier_id": carrier, "origin_district": origin, "picked_up_at": friday}
+            assert at_pickup(slid, **asked) == at_pickup(trained, **asked), (end, carrier, origin)

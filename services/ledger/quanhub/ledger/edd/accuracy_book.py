@@ -1,26 +1,31 @@
 """The API process's daily EDD accuracy figures, computed from the ledger on first use.
 
 A delivery day's figures (per carrier and destination district) need the model of every
-pickup day its parcels came from, so they are far too heavy to compute per request (a
-model per pickup day, a scan of the day's deliveries). The read pool is read-only, so they
-are kept in memory like the EDD models (edd.store): a finished day's figures are computed
-once and then summed per request. Only finished CST days are counted (days before as_of's
-day), so a day's figures do not move while its deliveries come in; the last RECENT_DAYS of
-them are recomputed in the background after REFRESH_SECONDS for late events.
+pickup day its parcels came from, so they are far too heavy to compute per request. The
+read pool is read-only, so they are kept in memory like the EDD models (edd.store): a
+finished day's figures are computed once and then summed per request. Only finished CST
+days are counted (days before as_of's day), so a day's figures do not move while its
+deliveries come in; the last RECENT_DAYS of them are recomputed in the background after
+REFRESH_SECONDS for late events.
+
+The pickup days' models are not trained one by one: a prediction at pickup reads only
+the levels of carrier, origin, weekday and hour band, so one read of kpi_edd_hist's days
+(destination and point summed in SQL) feeds running sums of those levels, slid a day at a
+time from one pickup day's window to the next (EddModel.use_level).
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections import OrderedDict
+from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
 
 import asyncpg
 import structlog
 
 from quanhub.ledger.edd.accuracy import AtPickup, Tally, at_pickup, score
-from quanhub.ledger.edd.model import EddModel
+from quanhub.ledger.edd.model import FEATURES, LEVELS, EddModel, Value
 from quanhub.ledger.edd.rollup import CST, pickup_keys
 from quanhub.ledger.edd.store import WINDOW_DAYS, window_end
 
@@ -29,9 +34,6 @@ log = structlog.get_logger(__name__)
 #: Finished days this close to as_of's day are recomputed after REFRESH_SECONDS.
 RECENT_DAYS = 3
 REFRESH_SECONDS = 300.0
-#: Pickup-day models kept while days are computed (a period's pickups span its days and
-#: the longest delivery times before them).
-KEEP_MODELS = 8
 
 #: Timed parcels first delivered on the CST days [$1, $2).
 _DELIVERED = """
@@ -40,21 +42,60 @@ FROM parcels
 WHERE delivered_at >= $1 AND delivered_at < $2
   AND picked_up_at IS NOT NULL AND delivered_at >= picked_up_at
 """
-
-#: The window's rows (kpi_edd_hist) as a prediction at pickup reads them: destination and
-#: delivery point are not known then, so they are summed in SQL (fewer rows, cheaper levels).
-_AT_PICKUP_WINDOW = (
-    "SELECT carrier_id, origin_district, weekday, hour_band, bucket, sum(parcels)::bigint AS n "
-    "FROM kpi_edd_hist WHERE day >= $1::date AND day < $2::date "
-    "GROUP BY 1, 2, 3, 4, 5 HAVING sum(parcels) > 0"
+#: kpi_edd_hist's delivery days [$1, $2) as a prediction at pickup reads them: destination
+#: and delivery point are not known then, so they are summed here.
+_DAYS = (
+    "SELECT day, carrier_id, origin_district, weekday, hour_band, bucket, "
+    "sum(parcels)::bigint AS n FROM kpi_edd_hist WHERE day >= $1::date AND day < $2::date "
+    "GROUP BY 1, 2, 3, 4, 5, 6 HAVING sum(parcels) > 0"
+)
+#: What is known at pickup, and the levels (FEATURES positions) a prediction then reads:
+#: the fallback chain's known features, and the carrier alone (also the baseline).
+_KNOWN_AT_PICKUP = frozenset({"carrier", "origin", "weekday", "hour_band"})
+AT_PICKUP_LEVELS: tuple[tuple[int, ...], ...] = tuple(
+    sorted(
+        {
+            tuple(i for i, f in enumerate(FEATURES) if f in features and f in _KNOWN_AT_PICKUP)
+            for _, features in LEVELS
+        }
+    )
 )
 
 #: (carrier, destination district) -> its tally, for one delivery day.
 DayFigures = dict[tuple[str, str], Tally]
+Counts = dict[tuple[Value, ...], dict[int, int]]
 
 
 def _midnight(day: date) -> datetime:
     return datetime.combine(day, datetime.min.time(), tzinfo=UTC) - CST
+
+
+class DayWindow:
+    """Running sums of the at-pickup levels over a window of delivery days, slid forward."""
+
+    def __init__(self, rows: list[asyncpg.Record]) -> None:
+        self._days: dict[date, list[tuple[tuple[Value, ...], int, int]]] = defaultdict(list)
+        for r in rows:
+            full = (r["carrier_id"], r["origin_district"], "", "", r["weekday"], r["hour_band"])
+            self._days[r["day"]].append((full, r["bucket"], r["n"]))
+        self.levels: dict[tuple[int, ...], Counts] = {kept: {} for kept in AT_PICKUP_LEVELS}
+        self._span: tuple[date, date] | None = None
+
+    def _shift(self, day: date, sign: int) -> None:
+        for full, bucket, n in self._days.get(day, ()):
+            for kept, level in self.levels.items():
+                counts = level.setdefault(tuple(full[i] for i in kept), {})
+                counts[bucket] = counts.get(bucket, 0) + sign * n
+
+    def slide(self, first: date, end: date) -> None:
+        """Make the sums those of days [first, end); windows only move forward."""
+        low, high = self._span or (first, first)
+        for i in range((min(high, first) - low).days):
+            self._shift(low + timedelta(days=i), -1)
+        start = max(high, first)
+        for i in range((end - start).days):
+            self._shift(start + timedelta(days=i), +1)
+        self._span = (first, end)
 
 
 class AccuracyBook:
@@ -64,7 +105,6 @@ class AccuracyBook:
         self._pool = pool
         self._refresh = refresh_seconds
         self._days: dict[date, tuple[float, DayFigures]] = {}
-        self._models: OrderedDict[date, EddModel] = OrderedDict()
         self._lock = asyncio.Lock()
         self._refreshing: set[date] = set()
 
@@ -103,22 +143,40 @@ class AccuracyBook:
             log.warning("edd_accuracy_refresh_failed", error=repr(error))
 
     async def _compute(self, days: list[date]) -> None:
-        """The figures of `days`: one read of their deliveries, a model per pickup day."""
+        """The figures of `days`: one read of their deliveries, one of the rollup's days
+        their pickup days' models learn from, a prediction per pickup segment."""
         rows = await self._pool.fetch(
             _DELIVERED, _midnight(min(days)), _midnight(max(days) + timedelta(days=1))
         )
-        wanted = set(days)
         computed: dict[date, DayFigures] = {d: {} for d in days}
-        predictions: dict[tuple[date, str, str, int, int], AtPickup | None] = {}
-        for r in sorted(rows, key=lambda r: r["picked_up_at"]):
-            day = window_end(r["delivered_at"])
-            if day not in wanted:
-                continue
+        by_pickup: dict[date, list[asyncpg.Record]] = defaultdict(list)
+        for r in rows:
+            if window_end(r["delivered_at"]) in computed:
+                by_pickup[window_end(r["picked_up_at"])].append(r)
+        if by_pickup:
+            window_of = timedelta(days=WINDOW_DAYS)
+            first, last = min(by_pickup), max(by_pickup)
+            window = DayWindow(await self._pool.fetch(_DAYS, first - window_of, last))
+            for pickup_day in sorted(by_pickup):
+                window.slide(pickup_day - window_of, pickup_day)
+                model = EddModel(first_day=pickup_day - window_of, end_day=pickup_day)
+                for kept, level in window.levels.items():
+                    model.use_level(kept, level)
+                self._score(model, by_pickup[pickup_day], computed)
+        loaded = time.monotonic()
+        for day, figures in computed.items():
+            self._days[day] = (loaded, figures)
+
+    @staticmethod
+    def _score(
+        model: EddModel, parcels: list[asyncpg.Record], into: dict[date, DayFigures]
+    ) -> None:
+        """Each parcel picked up on the model's day, scored into its delivery day."""
+        predictions: dict[tuple[str, str, int, int], AtPickup | None] = {}
+        for r in parcels:
             picked_up_at: datetime = r["picked_up_at"]
-            pickup_day = window_end(picked_up_at)
-            memo = (pickup_day, r["carrier_id"], r["origin_district"], *pickup_keys(picked_up_at))
+            memo = (r["carrier_id"], r["origin_district"], *pickup_keys(picked_up_at))
             if memo not in predictions:
-                model = await self._model(pickup_day)
                 predictions[memo] = at_pickup(
                     model,
                     carrier_id=r["carrier_id"],
@@ -126,26 +184,6 @@ class AccuracyBook:
                     picked_up_at=picked_up_at,
                 )
             took = (r["delivered_at"] - picked_up_at).total_seconds()
-            figures = computed[day]
+            figures = into[window_end(r["delivered_at"])]
             key = (r["carrier_id"], r["district_code"])
             figures.setdefault(key, Tally()).add(score(predictions[memo], took))
-        loaded = time.monotonic()
-        for day, figures in computed.items():
-            self._days[day] = (loaded, figures)
-
-    async def _model(self, pickup_day: date) -> EddModel:
-        """The model the API served on `pickup_day` (trained on the delivery days before),
-        as far as a prediction at pickup reads it: the same figures as edd.store.train's."""
-        model = self._models.get(pickup_day)
-        if model is None:
-            first_day = pickup_day - timedelta(days=WINDOW_DAYS)
-            model = EddModel(first_day=first_day, end_day=pickup_day)
-            for r in await self._pool.fetch(_AT_PICKUP_WINDOW, first_day, pickup_day):
-                key = (r["carrier_id"], r["origin_district"], "", "", r["weekday"], r["hour_band"])
-                model.add(key, r["bucket"], r["n"])
-            self._models[pickup_day] = model
-            while len(self._models) > KEEP_MODELS:
-                self._models.popitem(last=False)
-        else:
-            self._models.move_to_end(pickup_day)
-        return model

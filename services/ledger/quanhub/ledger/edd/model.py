@@ -138,6 +138,14 @@ class EddModel:
         counts = self._counts[_ALL].setdefault(key, {})
         counts[bucket] = counts.get(bucket, 0) + parcels
 
+    def use_level(
+        self, kept: tuple[int, ...], counts: dict[tuple[Value, ...], dict[int, int]]
+    ) -> None:
+        """Take one level's counts as given (keys of the features `kept`, in FEATURES
+        order), e.g. sums a caller keeps over a sliding window of days; read, not copied,
+        so they must not change while this model answers. Before any level is read."""
+        self._counts[kept] = counts
+
     @property
     def parcels(self) -> int:
         return sum(sum(c.values()) for c in self._counts[_ALL].values())
