@@ -94,7 +94,7 @@ def _norm(row: asyncpg.Record, scope: str | None = None) -> Norm:
 
 @dataclass(frozen=True, slots=True)
 class Learned:
-    """What a training run wrote."""
+    """What a training run learned (`save` stores it)."""
 
     until: datetime
     window: timedelta
@@ -134,10 +134,7 @@ async def load_norms(db: Reader) -> tuple[list[Norm], datetime | None]:
     """The stored norms and their training cutoff (None when never trained: no norms)."""
     rows = await db.fetch("SELECT scope, segment, samples, quantile_seconds FROM alert_norms")
     until = await db.fetchval("SELECT trained_until FROM alert_training")
-    norms = [
-        Norm(r["scope"], tuple(r["segment"]), r["samples"], r["quantile_seconds"]) for r in rows
-    ]
-    return norms, until
+    return [_norm(r) for r in rows], until
 
 
 async def ledger_clock(db: Reader) -> datetime | None:
