@@ -78,7 +78,8 @@ async def _calls(url: str, per_endpoint: int) -> list[Call]:
             "WHERE declarant = 'JNAGENT' LIMIT $1",
             per_endpoint,
         )
-        first_day, last_day = await conn.fetchrow("SELECT min(day), max(day) FROM kpi_parcel_daily")
+        days = await conn.fetchrow("SELECT min(day), max(day) FROM kpi_parcel_daily")
+        first_day, last_day = (days[0], days[1]) if days else (None, None)
         in_transit = await conn.fetch(_IN_TRANSIT, per_endpoint, carriers)
     finally:
         await conn.close()
