@@ -36,7 +36,11 @@ def test_edge_days_are_daily_and_whole_weeks_weekly() -> None:
     sql = HIST.cte("day BETWEEN $1 AND $2 AND district_code LIKE $3 || '%'", 4)
     assert (
         "FROM daily_t WHERE day BETWEEN $1 AND $2 AND district_code LIKE $3 || '%' "
-        "AND day NOT BETWEEN $4 AND $5" in sql
+        "AND day < $4 " in sql
+    )
+    assert (
+        "FROM daily_t WHERE day BETWEEN $1 AND $2 AND district_code LIKE $3 || '%' "
+        "AND day > $5 AND day >= $4 " in sql
     )
     assert "FROM weekly_t WHERE week BETWEEN $4 AND $5 AND district_code LIKE $3 || '%'" in sql
 

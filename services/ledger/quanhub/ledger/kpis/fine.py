@@ -50,13 +50,20 @@ class FineHistogram:
             msg = f"a histogram filter starts with {PERIOD!r}"
             raise ValueError(msg)
         group = ", ".join((*self.keys, "bucket"))
-        bounds = f"BETWEEN ${weeks} AND ${weeks + 1}"
-        daily = f"{where} AND day NOT {bounds}"
-        weekly = f"week {bounds}{where.removeprefix(PERIOD)}"
+        first, last = f"${weeks}", f"${weeks + 1}"
+        # The edge days as two ranges of the index, before the first week and after the
+        # last (NO_WEEKS: the first is the whole period, the second empty). `day NOT
+        # BETWEEN` the weeks was a filter: the index read every day of the period and the
+        # filter dropped the weeks' days, in the generic plan the API's statements settle on.
+        before = f"{where} AND day < {first}"
+        after = f"{where} AND day > {last} AND day >= {first}"
+        weekly = f"week BETWEEN {first} AND {last}{where.removeprefix(PERIOD)}"
         # Names are this package's constants, never input; the filters bind their values.
+        select = f"SELECT {group}, {self.count} AS n FROM"
         rows = (
-            f"SELECT {group}, {self.count} AS n FROM {self.table} WHERE {daily} "  # noqa: S608
-            f"UNION ALL SELECT {group}, {self.count} FROM {self.weekly} WHERE {weekly}"
+            f"{select} {self.table} WHERE {before} "
+            f"UNION ALL {select} {self.table} WHERE {after} "
+            f"UNION ALL {select} {self.weekly} WHERE {weekly}"
         )
         return (
             f"{self.name} AS MATERIALIZED (SELECT {group}, sum(n)::bigint AS n "  # noqa: S608
