@@ -12,8 +12,10 @@ import pytest
 from quanhub.ledger.incidents.detect import (
     WINDOWS_PER_DAY,
     Thresholds,
+    binomial_cdf,
     poisson_cdf,
     run,
+    two_count_tail,
     window_of,
     window_start,
 )
@@ -137,3 +139,39 @@ def test_the_quiet_window_before_a_burst_is_no_break() -> None:
         for hour in range(1, 12, 2)
     }
     assert run({("ZTO", "330110"): counts}, *_span()) == []
+
+
+def test_binomial_lower_tail() -> None:
+    assert binomial_cdf(0, 10, 0.5) == pytest.approx(0.5**10)
+    assert binomial_cdf(1, 3, 0.25) == pytest.approx(0.75**3 + 3 * 0.25 * 0.75**2)
+    assert binomial_cdf(3, 3, 0.4) == 1.0
+    assert binomial_cdf(-1, 3, 0.4) == 0.0
+
+
+def test_a_baseline_of_few_days_widens_the_bound() -> None:
+    """24 expected, 2 seen: implausible around a known mean, less so around the mean of one
+    day's 72 counts (E^2/var = 72 scans over three times the span), less still around 24."""
+    known = poisson_cdf(2, 24.0)
+    three_spans = two_count_tail(2, 24.0, 8.0, 1.0)
+    one_span = two_count_tail(2, 24.0, 24.0, 1.0)
+    assert known < three_spans < one_span
+    assert three_spans == pytest.approx(binomial_cdf(2, 74, 1 / 4))
+    assert two_count_tail(2, 24.0, 8.0, 0.5) > three_spans  # the peers fell too
+
+
+@pytest.mark.parametrize("day", [1, 2])
+def test_a_stop_after_one_or_two_days_of_history_is_raised(day: int) -> None:
+    begin = START + timedelta(days=day, hours=3)
+    end = begin + timedelta(hours=4)
+    flows = _flows(7, peak=8.0, stops={"YTO": (begin, end)})
+    first = window_of(START)
+    found = run(flows, first, first + (day + 1) * WINDOWS_PER_DAY - 1)
+    assert [(i.carrier, i.start, i.end) for i in found] == [("YTO", begin, end)]
+    assert found[0].detected_at - begin <= timedelta(minutes=30)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_noise_after_one_or_two_days_raises_nothing(seed: int) -> None:
+    first = window_of(START)
+    for peak in (4.0, 8.0, 20.0):
+        assert run(_flows(100 + seed, peak=peak), first, first + 3 * WINDOWS_PER_DAY - 1) == []

@@ -32,7 +32,10 @@ class Thresholds:
 
     #: Days of history the baseline is the median of, and the fewest it needs.
     baseline_days: int = 7
-    min_baseline_days: int = 3
+    min_baseline_days: int = 1
+    #: With fewer days than this the baseline is the days' mean and its own noise widens
+    #: the bound (`two_count_tail`); from this many on, their median is taken as known.
+    median_days: int = 3
     #: A window is low at or below this share of its baseline.
     low_ratio: float = 0.5
     #: Poisson lower tail of two low windows' joint count below which they are no noise.
@@ -101,6 +104,36 @@ def poisson_cdf(k: int, mean: float) -> float:
     return min(1.0, total)
 
 
+def binomial_cdf(k: int, n: int, p: float) -> float:
+    """P(X <= k) for X ~ Binomial(n, p)."""
+    if k < 0:
+        return 0.0
+    if k >= n or p <= 0:
+        return 1.0
+    if p >= 1:
+        return 0.0
+    log_p, log_q = math.log(p), math.log1p(-p)
+    total = 0.0
+    for i in range(k + 1):
+        log_choose = math.lgamma(n + 1) - math.lgamma(i + 1) - math.lgamma(n - i + 1)
+        total += math.exp(log_choose + i * log_p + (n - i) * log_q)
+    return min(1.0, total)
+
+
+def two_count_tail(observed: int, expected: float, variance: float, factor: float) -> float:
+    """How plausible `observed` scans are when the baseline itself is an estimate: the
+    baseline `expected` (with sampling `variance`) stands for E^2/variance scans counted over
+    E/variance times the observed span. Given the two counts' total, the observed one is
+    Binomial(total, f / (f + E/variance)) when both flows run at the same rate (times the
+    peers' `factor` f): the exact conditional test of two Poisson counts. Its lower tail."""
+    if expected <= 0 or variance <= 0:
+        return 1.0
+    history = expected * expected / variance
+    exposure = expected / variance
+    total = observed + round(history)
+    return binomial_cdf(observed, total, factor / (factor + exposure))
+
+
 def watched_day(daily: Mapping[int, int], first_day: int, day: int, t: Thresholds) -> bool:
     """True when a flow with these scans per CST day, known from `first_day`, is thick
     enough to be tested on `day` (see Series.watched)."""
@@ -118,6 +151,8 @@ class Series:
         self.t = thresholds
         self.peers: list[Series] = []
         self._baselines: dict[int, float | None] = {}
+        #: The baseline's sampling variance and its days, for baselines of few days.
+        self._spread: dict[int, tuple[float, int]] = {}
         self._daily: dict[int, int] = {}
         daily = self._daily
         for w, n in counts.items():
@@ -149,7 +184,27 @@ class Series:
             days.append((get(x - 1, 0) + get(x, 0) + get(x + 1, 0)) / 3)
         value = median(days) if len(days) >= self.t.min_baseline_days else None
         self._baselines[w] = value
+        if value is not None:
+            self._spread[w] = (value / (3 * len(days)), len(days))
         return value
+
+    def history_days(self, w: int) -> int:
+        """Days window `w`'s baseline is drawn from (0 without one)."""
+        return self._spread[w][1] if self.baseline(w) is not None else 0
+
+    def run_variance(self, first: int, last: int) -> float:
+        """The sampling variance of the baseline summed over windows first..last, from few
+        days: each day's three-window means of neighbouring windows share counts, so the
+        window x - 1 .. x + 1 of each day weighs (up to 3) / 3 in the sum."""
+        get = self.counts.get
+        days = self.history_days(last)
+        variance = 0.0
+        for k in range(1, days + 1):
+            for x in range(first - 1, last + 2):
+                y = x - k * WINDOWS_PER_DAY
+                weight = sum(1 for z in range(first, last + 1) if abs(z - x) <= 1) / 3
+                variance += (weight / days) ** 2 * get(y, 0)
+        return variance
 
     def low(self, w: int) -> bool:
         """True when window `w` holds at most `low_ratio` of a known baseline."""
@@ -175,11 +230,20 @@ class Series:
             expected += base
             if first == w:
                 continue
-            scaled = expected * self.peer_factor(first, w)
+            factor = self.peer_factor(first, w)
+            scaled = expected * factor
             thick = scaled >= self.t.min_expected * (w - first + 1)
-            if thick and poisson_cdf(observed, scaled) <= self.t.alpha:
+            if thick and self._tail(observed, expected, factor, first, w) <= self.t.alpha:
                 return first
         return None
+
+    def _tail(self, observed: int, expected: float, factor: float, first: int, last: int) -> float:
+        """The lower tail of `observed` around the run's baseline: Poisson around a median
+        of enough days, else the two-count test that counts the baseline's own noise."""
+        if self.history_days(last) >= self.t.median_days:
+            return poisson_cdf(observed, expected * factor)
+        variance = self.run_variance(first, last)
+        return two_count_tail(observed, expected, variance, factor)
 
     def peer_factor(self, first: int, last: int) -> float:
         """How much of their baseline the district's other carriers carried in windows
