@@ -161,6 +161,9 @@ async def test_partner_subscribes_and_reads_its_feed_over_scram(
         sub = created.json()
         assert sub["transport"] == "kafka"
         assert "secret" not in sub  # kafka records are not signed: no secret to show
+        assert sub["topic"] == topic  # the answer says what to consume
+        shown = await client.get(f"/v1/subscriptions/{sub['id']}", headers=auth)
+        assert shown.json()["topic"] == topic
         rotate = await client.post(f"/v1/subscriptions/{sub['id']}/rotate-secret", headers=auth)
         assert rotate.status_code == 409
         assert rotate.json()["code"] == "subscription_not_signed"

@@ -56,6 +56,7 @@ async def test_subscription_lifecycle(
         shown = await client.get(f"/v1/subscriptions/{sub_id}", headers=auth)
         assert shown.status_code == 200
         assert "secret" not in shown.json()
+        assert shown.json()["topic"] is None  # a webhook has no feed topic
         assert shown.json()["kinds"] == ["parcel"]
         hidden = await client.get(
             f"/v1/subscriptions/{sub_id}", headers={"Authorization": f"Bearer {other_key}"}

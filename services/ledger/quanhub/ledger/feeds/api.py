@@ -19,7 +19,8 @@ from quanhub.common.http import PROBLEM_JSON, Problem
 from quanhub.ledger.feeds import store
 from quanhub.ledger.feeds.deps import FreshPrincipalDep
 from quanhub.ledger.feeds.errors import FeedError
-from quanhub.ledger.feeds.kafka_feed import KAFKA_URL, is_kafka
+from quanhub.ledger.feeds.kafka_feed import KAFKA_URL, feed_topic, is_kafka
+from quanhub.ledger.feeds.model import Subscription
 from quanhub.ledger.feeds.runtime import FeedRuntime, feed_runtime
 from quanhub.ledger.feeds.schemas import (
     DeliveryOut,
@@ -110,6 +111,13 @@ _RESPONSES: dict[int | str, dict[str, Any]] = {
     503: {"description": "Kafka did not set up or remove the partner's feed access", **_PROBLEM},
 }
 
+
+def _view(sub: Subscription, runtime: FeedRuntime) -> SubscriptionOut:
+    """A subscription as its partner sees it, with the feed topic a kafka one reads."""
+    topic = feed_topic(runtime.settings.kafka, sub.partner_code) if is_kafka(sub.url) else None
+    return SubscriptionOut.of(sub, topic)
+
+
 router = APIRouter(prefix="/v1/subscriptions", tags=["subscriptions"], responses=_RESPONSES)
 
 
@@ -168,7 +176,7 @@ async def create(
             # Granted before the row commits: a refused grant leaves no subscription.
             with _edge():
                 await runtime.acls.grant(principal.partner_code)
-    created = SubscriptionCreated(**SubscriptionOut.of(sub).model_dump())
+    created = SubscriptionCreated(**_view(sub, runtime).model_dump())
     if not kafka:
         created.secret = secret  # set only here, so exclude_unset leaves it out for kafka
     return created
@@ -186,7 +194,7 @@ async def list_all(
         )
     last = subs[-1] if len(subs) == limit else None
     return SubscriptionPage(
-        items=[SubscriptionOut.of(s) for s in subs],
+        items=[_view(s, runtime) for s in subs],
         next_cursor=_encode(last.created_at, last.id) if last else None,
     )
 
@@ -199,7 +207,7 @@ async def read(
     with _edge():
         async with runtime.pool.acquire() as conn:
             sub = await store.get_subscription(conn, principal.partner_code, subscription_id)
-    return SubscriptionOut.of(sub)
+    return _view(sub, runtime)
 
 
 @router.delete("/{subscription_id}", status_code=204)
@@ -231,7 +239,7 @@ async def resume(
             sub = await store.resume_subscription(
                 conn, principal.partner_code, subscription_id, now=runtime.clock.now()
             )
-    return SubscriptionOut.of(sub)
+    return _view(sub, runtime)
 
 
 @router.post("/{subscription_id}/replay", response_model=SubscriptionOut)
@@ -255,7 +263,7 @@ async def replay(
                 after_seq=after,
                 now=runtime.clock.now(),
             )
-    return SubscriptionOut.of(sub)
+    return _view(sub, runtime)
 
 
 @router.post("/{subscription_id}/rotate-secret", response_model=SecretRotated)
@@ -288,7 +296,7 @@ async def rotate_secret(
                 overlap=overlap,
                 now=runtime.clock.now(),
             )
-    return SecretRotated(**SubscriptionOut.of(sub).model_dump(), secret=secret)
+    return SecretRotated(**_view(sub, runtime).model_dump(), secret=secret)
 
 
 @router.get("/{subscription_id}/deliveries", response_model=DeliveryPage)

@@ -97,6 +97,11 @@ class SubscriptionOut(BaseModel):
     failures: int = Field(description="Consecutive failed attempts of the oldest pending batch.")
     next_attempt_at: datetime
     paused_reason: str | None
+    topic: str | None = Field(
+        default=None,
+        description="kafka: the partner's feed topic to consume (consumer group ids must "
+        "start with its name); null for a webhook.",
+    )
     previous_secret_expires_at: datetime | None = Field(
         description="After a secret rotation: until when the replaced secret also signs "
         "deliveries (a second signature, after the new secret's); null if never rotated."
@@ -105,8 +110,8 @@ class SubscriptionOut(BaseModel):
     updated_at: datetime
 
     @classmethod
-    def of(cls, sub: Subscription) -> SubscriptionOut:
-        """The public view of a stored subscription."""
+    def of(cls, sub: Subscription, topic: str | None = None) -> SubscriptionOut:
+        """The public view of a stored subscription; `topic` is a kafka one's feed topic."""
         return cls(
             id=sub.id,
             transport="kafka" if is_kafka(sub.url) else "webhook",
@@ -120,6 +125,7 @@ class SubscriptionOut(BaseModel):
             failures=sub.failures,
             next_attempt_at=sub.next_attempt_at,
             paused_reason=sub.paused_reason,
+            topic=topic,
             previous_secret_expires_at=sub.previous_secret_expires_at,
             created_at=sub.created_at,
             updated_at=sub.updated_at,
