@@ -175,3 +175,17 @@ def test_noise_after_one_or_two_days_raises_nothing(seed: int) -> None:
     first = window_of(START)
     for peak in (4.0, 8.0, 20.0):
         assert run(_flows(100 + seed, peak=peak), first, first + 3 * WINDOWS_PER_DAY - 1) == []
+
+
+def test_the_quiet_window_after_a_burst_is_no_break() -> None:
+    """A departure's burst, then a trickle: the window after the burst expects 24 scans by
+    its 3-window mean but holds 3 on its own. A day whose trickle is thinner (0, then 3) is
+    no break: that window was never evidence."""
+    first = window_of(START)
+    counts: dict[int, int] = {}
+    for day in range(DAYS):
+        for hour in range(1, 12, 2):
+            b = first + day * WINDOWS_PER_DAY + hour * 6
+            after = (0, 3) if day == DAYS - 1 else (3, 9)
+            counts |= {b: 60, b + 1: after[0], b + 2: after[1], b + 3: 9}
+    assert run({("ZTO", "440111"): counts}, *_span()) == []

@@ -151,8 +151,8 @@ class Series:
         self.t = thresholds
         self.peers: list[Series] = []
         self._baselines: dict[int, float | None] = {}
-        #: The baseline's sampling variance and its days, for baselines of few days.
-        self._spread: dict[int, tuple[float, int]] = {}
+        #: Per window: the median of its own counts (no neighbours) and the days of history.
+        self._history: dict[int, tuple[float, int]] = {}
         self._daily: dict[int, int] = {}
         daily = self._daily
         for w, n in counts.items():
@@ -177,20 +177,26 @@ class Series:
             return self._baselines[w]
         get = self.counts.get
         days = []
+        own = []
         for k in range(1, self.t.baseline_days + 1):
             x = w - k * WINDOWS_PER_DAY
             if x - 1 < self.first:
                 break
             days.append((get(x - 1, 0) + get(x, 0) + get(x + 1, 0)) / 3)
+            own.append(get(x, 0))
         value = median(days) if len(days) >= self.t.min_baseline_days else None
         self._baselines[w] = value
         if value is not None:
-            self._spread[w] = (value / (3 * len(days)), len(days))
+            self._history[w] = (median(own), len(days))
         return value
 
     def history_days(self, w: int) -> int:
         """Days window `w`'s baseline is drawn from (0 without one)."""
-        return self._spread[w][1] if self.baseline(w) is not None else 0
+        return self._history[w][1] if self.baseline(w) is not None else 0
+
+    def own_baseline(self, w: int) -> float:
+        """The median of window `w`'s own counts on the baseline's days (no neighbours)."""
+        return self._history[w][0] if self.baseline(w) is not None else 0.0
 
     def run_variance(self, first: int, last: int) -> float:
         """The sampling variance of the baseline summed over windows first..last, from few
@@ -223,8 +229,14 @@ class Series:
         for first in range(w, w - self.t.max_run, -1):
             base = self.baseline(first) if first >= self.first else None
             # Each window of a break expects scans: a window that expects none is no
-            # evidence (next to a departure's burst, the 3-window mean expects some).
-            if base is None or base < self.t.min_expected or not self.low(first):
+            # evidence, and neither is one that only its neighbours fill (just before or
+            # after a departure's burst the 3-window mean expects scans it rarely holds).
+            if (
+                base is None
+                or base < self.t.min_expected
+                or self.own_baseline(first) < self.t.min_expected
+                or not self.low(first)
+            ):
                 return None
             observed += self.counts.get(first, 0)
             expected += base
