@@ -122,11 +122,20 @@ class Norms:
         self._by: dict[tuple[str, tuple[str, ...]], Norm] = {
             (n.scope, n.segment): n for n in norms if n.samples >= MIN_SAMPLES
         }
+        self._memo: dict[tuple[str, tuple[str, ...]], Threshold] = {}
 
     def __len__(self) -> int:
         return len(self._by)
 
     def _first(self, scope: str, *segments: tuple[str, ...]) -> Threshold:
+        memo = self._memo.get((scope, segments[0]))
+        if memo is not None:
+            return memo
+        found = self._lookup(scope, *segments)
+        self._memo[(scope, segments[0])] = found
+        return found
+
+    def _lookup(self, scope: str, *segments: tuple[str, ...]) -> Threshold:
         for segment in segments:
             norm = self._by.get((scope, segment))
             if norm is not None:
@@ -135,7 +144,7 @@ class Norms:
 
     def parcel(self, carrier: str, status: str, leg: Leg) -> Threshold:
         """Threshold of a parcel of `carrier` in `status` on `leg`."""
-        return self._first("parcel", (carrier, status, leg.value), (status, leg.value), (status,))
+        return self._first("parcel", (carrier, status, leg.value), (status, leg.value))
 
     def customs(self, trade_mode: str, state: str) -> Threshold:
         """Threshold of an inventory of `trade_mode` in `state`."""
