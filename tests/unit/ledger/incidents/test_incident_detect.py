@@ -47,6 +47,7 @@ def _flows(
     peak: float = 8.0,
     stops: dict[str, tuple[datetime, datetime]] | None = None,
     district_factor: tuple[datetime, datetime, float] | None = None,
+    slow: dict[str, tuple[datetime, datetime, float]] | None = None,
 ) -> dict[tuple[str, str], dict[int, int]]:
     rng = random.Random(seed)
     first = window_of(START)
@@ -61,6 +62,9 @@ def _flows(
             stop = (stops or {}).get(carrier)
             if stop and stop[0] <= at < stop[1]:
                 mean = 0.0
+            slowed = (slow or {}).get(carrier)
+            if slowed and slowed[0] <= at < slowed[1]:
+                mean /= slowed[2]
             n = _poisson(rng, mean) if mean > 0 else 0
             if n:
                 counts[w] = n
@@ -189,3 +193,16 @@ def test_the_quiet_window_after_a_burst_is_no_break() -> None:
             after = (0, 3) if day == DAYS - 1 else (3, 9)
             counts |= {b: 60, b + 1: after[0], b + 2: after[1], b + 3: 9}
     assert run({("ZTO", "440111"): counts}, *_span()) == []
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_a_three_fold_slow_down_is_raised_within_two_hours(seed: int) -> None:
+    """A third of the flow goes on: single windows are not all low, the 30-minute test
+    cannot tell it from noise, the sustained shortfall over up to two hours can."""
+    begin = START + timedelta(days=8, hours=2)
+    end = begin + timedelta(hours=4)
+    found = run(_flows(20 + seed, peak=8.0, slow={"YTO": (begin, end, 3.0)}), *_span())
+    assert {i.carrier for i in found} == {"YTO"}
+    assert begin <= found[0].detected_at <= begin + timedelta(hours=2)
+    assert all(begin - timedelta(hours=1) <= i.start < end for i in found)
+    assert run(_flows(20 + seed, peak=8.0), *_span()) == []

@@ -47,6 +47,11 @@ class Thresholds:
     close_windows: int = 2
     #: The longest run of low windows tested at once (half an hour).
     max_run: int = 3
+    #: A slow-down keeps part of the flow, so single windows are not all low: the last
+    #: `slow_run` windows (up to), together at most `low_ratio` of their baseline and
+    #: ending in a low window, are tested at `slow_alpha`. 0 turns this off.
+    slow_run: int = 12
+    slow_alpha: float = 1e-6
     #: Thin segments are skipped: a flow is watched on a day (CST) when the median of its
     #: daily scans over the previous days reaches this.
     min_daily_scans: float = 300.0
@@ -246,6 +251,31 @@ class Series:
             scaled = expected * factor
             thick = scaled >= self.t.min_expected * (w - first + 1)
             if thick and self._tail(observed, expected, factor, first, w) <= self.t.alpha:
+                return first
+        return self._slow(w)
+
+    def _slow(self, w: int) -> int | None:
+        """The first window of a sustained shortfall ending at `w` (a slow-down), or None."""
+        if not self.t.slow_run or not self.low(w):
+            return None
+        observed = 0
+        expected = 0.0
+        for first in range(w, w - self.t.slow_run, -1):
+            base = self.baseline(first) if first >= self.first else None
+            if base is None or self.own_baseline(first) < self.t.min_expected:
+                return None
+            observed += self.counts.get(first, 0)
+            expected += base
+            span = w - first + 1
+            if span <= self.t.max_run:
+                continue
+            factor = self.peer_factor(first, w)
+            scaled = expected * factor
+            if (
+                observed <= self.t.low_ratio * scaled
+                and scaled >= self.t.min_expected * span
+                and self._tail(observed, expected, factor, first, w) <= self.t.slow_alpha
+            ):
                 return first
         return None
 
