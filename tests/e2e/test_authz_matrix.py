@@ -75,6 +75,8 @@ EXPECTED: dict[str, list[tuple[int, int]]] = {
     # list: own = own declaration listed, other = other's declaration listed (200 = listed)
     "GET /v1/customs/declarations":      [(200, 404), (200, 404), (200, 404), (200, 200), (403, 403), (200, 200), (401, 401), (401, 401)],  # noqa: E501
     "GET /v1/kpis":                      [(403, NA), (403, NA), (403, NA), (200, NA), (200, NA), (200, NA), (401, NA), (401, NA)],  # noqa: E501
+    # alerts: every role may ask (each sees its own; docs/alerts.md), nobody without a key
+    "GET /v1/alerts":                    [(200, NA), (200, NA), (200, NA), (200, NA), (200, NA), (200, NA), (401, NA), (401, NA)],  # noqa: E501
     # feed: own = own object's events in the stream, other = other's events in it (200 = present)
     "GET /v1/feed":                      [(200, 404), (200, 404), (200, 404), (200, 200), (403, 403), (200, 200), (401, 401), (401, 401)],  # noqa: E501
     # subscriptions: own = the caller's own subscription, other = another partner's
@@ -324,6 +326,8 @@ class Cells:
             return 200 if declaration in {d["id"] for d in response.json()["items"]} else 404
         if route == "GET /v1/kpis":
             return (await c.get(f"{ledger}/v1/kpis", headers=h)).status_code
+        if route == "GET /v1/alerts":
+            return (await c.get(f"{ledger}/v1/alerts", headers=h)).status_code
         if route == "GET /v1/feed":
             return await self._feed(h, own)
         return await self._subscriptions(route, role, own, h)
