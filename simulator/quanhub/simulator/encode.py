@@ -4,7 +4,7 @@ partner would send, in its own vocabulary, with the personal data a real partner
 from __future__ import annotations
 
 from collections.abc import MutableSequence
-from datetime import datetime
+from datetime import datetime, timezone
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
@@ -176,7 +176,7 @@ def _parcel(target: ipb.ParcelEvent, scan: Scan, unknown: bool) -> None:
 def return_time(step: Step) -> str:
     """The step's instant as customs writes returnTime: yyyyMMddHHmmssSSS, China time (the
     contract's return_time format, quanhub.common.formats)."""
-    local = step.at + CST
+    local = step.at.astimezone(timezone(CST))
     return f"{local:%Y%m%d%H%M%S}{local.microsecond // 1000:03d}"
 
 
