@@ -51,7 +51,10 @@ class Thresholds:
     #: `slow_run` windows (up to), together at most `low_ratio` of their baseline and
     #: ending in a low window, are tested at `slow_alpha`. 0 turns this off.
     slow_run: int = 12
-    slow_alpha: float = 1e-6
+    slow_alpha: float = 1e-7
+    #: What each window of such a run must expect on average, by its own median (2 hours
+    #: carry the evidence 30 minutes of a thicker flow would).
+    slow_min_expected: float = 2.0
     #: Thin segments are skipped: a flow is watched on a day (CST) when the median of its
     #: daily scans over the previous days reaches this.
     min_daily_scans: float = 300.0
@@ -222,11 +225,13 @@ class Series:
         base = self.baseline(w)
         return base is not None and self.counts.get(w, 0) <= self.t.low_ratio * base
 
-    def breaks(self, w: int) -> int | None:
+    def breaks(self, w: int, floor: int | None = None) -> int | None:
         """The first window of a break ending at `w`, or None: a run of at least two
         consecutive low windows (up to `max_run`) whose joint count is no Poisson noise
         around their baseline, scaled down by how much the district's other carriers
-        dropped too (`peer_factor`)."""
+        dropped too (`peer_factor`); failing that, a longer shortfall (`_slow`). No run
+        starts before `floor` (the end of the flow's previous incident: its windows were
+        that incident's evidence, not a new one's)."""
         if not self.watched(w):
             return None
         observed = 0
@@ -242,7 +247,7 @@ class Series:
                 or self.own_baseline(first) < self.t.min_expected
                 or not self.low(first)
             ):
-                return None
+                break
             observed += self.counts.get(first, 0)
             expected += base
             if first == w:
@@ -252,20 +257,22 @@ class Series:
             thick = scaled >= self.t.min_expected * (w - first + 1)
             if thick and self._tail(observed, expected, factor, first, w) <= self.t.alpha:
                 return first
-        return self._slow(w)
+        return self._slow(w, floor)
 
-    def _slow(self, w: int) -> int | None:
+    def _slow(self, w: int, floor: int | None) -> int | None:
         """The first window of a sustained shortfall ending at `w` (a slow-down), or None."""
         if not self.t.slow_run or not self.low(w):
             return None
         observed = 0
-        expected = 0.0
-        for first in range(w, w - self.t.slow_run, -1):
+        expected = own = 0.0
+        stop = w - self.t.slow_run if floor is None else max(w - self.t.slow_run, floor - 1)
+        for first in range(w, stop, -1):
             base = self.baseline(first) if first >= self.first else None
-            if base is None or self.own_baseline(first) < self.t.min_expected:
+            if base is None or self.own_baseline(first) <= 0:
                 return None
             observed += self.counts.get(first, 0)
             expected += base
+            own += self.own_baseline(first)
             span = w - first + 1
             if span <= self.t.max_run:
                 continue
@@ -273,7 +280,7 @@ class Series:
             scaled = expected * factor
             if (
                 observed <= self.t.low_ratio * scaled
-                and scaled >= self.t.min_expected * span
+                and min(scaled, own * factor) >= self.t.slow_min_expected * span
                 and self._tail(observed, expected, factor, first, w) <= self.t.slow_alpha
             ):
                 return first
@@ -318,10 +325,11 @@ def detect(
     current: Incident | None = None
     recovering = 0
     pending: list[int] = []
+    floor: int | None = None
     hours = WINDOW_SECONDS / 3600
     for w in range(first, last + 1):
         if current is None:
-            begin = series.breaks(w)
+            begin = series.breaks(w, floor)
             if begin is not None:
                 current = Incident(carrier, district, window_start(begin), window_start(w + 1))
                 for x in range(begin, w + 1):
@@ -337,6 +345,7 @@ def detect(
         recovering += 1
         if recovering >= series.t.close_windows:
             current.end = window_start(pending[0])
+            floor = pending[0]
             incidents.append(current)
             current, pending, recovering = None, [], 0
     if current is not None:
