@@ -99,7 +99,8 @@ def edd_eval(
     report = asyncio.run(run())
     console.print(
         f"trained on delivery days {report['train']['first_day']} .. before "
-        f"{report['train']['end_day']} ({report['train']['parcels']} parcels); "
+        f"{report['train']['end_day']} ({report['train']['parcels']} parcels, "
+        f"{report['train']['open_parcels']} still open at the cut: censored); "
         f"tested {report['parcels']} parcels picked up from {first} "
         f"({report['undelivered']} not delivered: left out)"
     )

@@ -16,6 +16,7 @@ from quanhub.canonical.v1 import canonical_pb2 as cpb
 from quanhub.ledger.edd.accuracy_book import AccuracyBook
 from quanhub.ledger.edd.evaluate import evaluate
 from quanhub.ledger.edd.rollup import pickup_keys
+from quanhub.ledger.edd.store import train
 from quanhub.ledger.store.rebuild import verify
 
 H = timedelta(hours=1)
@@ -200,6 +201,43 @@ async def test_evaluation_trains_before_d_and_scores_pickups_from_d(
     assert pickup["mae_ratio"] == pytest.approx(1.0)
     # The transit scan half an hour later is the one later scan.
     assert report["at_scans"]["predictions"] == 1
+
+
+async def test_training_counts_parcels_still_open_at_the_cut_as_censored(
+    ledger_pool: asyncpg.Pool,
+) -> None:
+    late = parcel_event(  # picked up before the cut, delivered after it: open at the cut
+        "SFEDD0001-d",
+        carrier_id="SF",
+        waybill_no="SFEDD0001",
+        status="DELIVERED",
+        occurred_at=PICKUP + 45 * H,
+        district_code="370102",
+        delivery_point="DOOR",
+    )
+    returned = [  # going back to the sender: never delivered, not counted
+        parcel_event(
+            f"SFRET01-{s}",
+            carrier_id="SF",
+            waybill_no="SFRET01",
+            status=s,
+            occurred_at=PICKUP + i * H,
+            district_code="330110",
+        )
+        for i, s in enumerate(("PICKED_UP", "RETURNING"))
+    ]
+    await append_and_project(ledger_pool, [*_training(), *_in_flight(), late, *returned], now=NOW)
+    model = await train(ledger_pool, date(2026, 11, 28))
+    assert (model.parcels, model.open_parcels) == (45, 1)
+    # Before the cut (2026-11-28 00:00 CST) SFEDD0001 was 14.5 h on its way: at risk to
+    # then, so it joins SF's 40 delivered parcels in the sample at pickup.
+    known = ("SF", "330110", None, None, *pickup_keys(PICKUP))
+    estimate = model.predict(known, 0.0)
+    assert estimate is not None
+    assert estimate.sample == 41
+    assert model.open_parcels == 1
+    later = await train(ledger_pool, date(2026, 11, 30))  # delivered by then: an event
+    assert (later.parcels, later.open_parcels) == (46, 0)
 
 
 def _scored(carrier: str, waybill: str, took: timedelta) -> list[cpb.CanonicalEvent]:

@@ -11,14 +11,17 @@ from quanhub.ledger.edd.store import EddModels, window_end
 
 
 class FakePool:
-    """Answers the window query with one SF parcel; records each window asked for."""
+    """Answers the window query with one SF parcel and the open-at-the-cut one with none;
+    records each window asked for."""
 
     def __init__(self) -> None:
         self.windows: list[tuple[date, date]] = []
         self.release = asyncio.Event()
         self.release.set()
 
-    async def fetch(self, _sql: str, first: date, end: date) -> list[dict[str, Any]]:
+    async def fetch(self, sql: str, first: date, end: date) -> list[dict[str, Any]]:
+        if "kpi_edd_hist" not in sql:
+            return []
         self.windows.append((first, end))
         await self.release.wait()
         return [

@@ -25,9 +25,10 @@ import asyncpg
 import structlog
 
 from quanhub.ledger.edd.accuracy import AtPickup, Tally, at_pickup, score
-from quanhub.ledger.edd.model import FEATURES, LEVELS, EddModel, Value
-from quanhub.ledger.edd.rollup import CST, pickup_keys
-from quanhub.ledger.edd.store import WINDOW_DAYS, window_end
+from quanhub.ledger.edd.model import FEATURES, LEVELS, EddModel, Value, censored_bucket
+from quanhub.ledger.edd.rollup import CST, PICKUP_KEYS_SQL, pickup_keys
+from quanhub.ledger.edd.store import MAX_OPEN_SECONDS, WINDOW_DAYS, window_end
+from quanhub.ledger.store.histogram import fine_bucket
 
 log = structlog.get_logger(__name__)
 
@@ -48,6 +49,16 @@ _DAYS = (
     "SELECT day, carrier_id, origin_district, weekday, hour_band, bucket, "
     "sum(parcels)::bigint AS n FROM kpi_edd_hist WHERE day >= $1::date AND day < $2::date "
     "GROUP BY 1, 2, 3, 4, 5, 6 HAVING sum(parcels) > 0"
+)
+#: Parcels picked up in [$1, $2) and not delivered before $3: open at some pickup day's
+#: cut, censored observations of that day's model (edd.store.OPEN_AT_CUT, per cut).
+_OPEN = (
+    "SELECT p.carrier_id, p.origin_district, "  # noqa: S608 - module constants
+    f"{PICKUP_KEYS_SQL['weekday']} AS weekday, {PICKUP_KEYS_SQL['hour_band']} AS hour_band, "
+    "p.picked_up_at, p.delivered_at FROM parcels p "
+    "WHERE p.picked_up_at >= $1 AND p.picked_up_at < $2 "
+    "AND (p.delivered_at IS NULL OR p.delivered_at >= $3) "
+    "AND p.status NOT IN ('RETURNING', 'RETURNED', 'CANCELLED')"
 )
 #: What is known at pickup, and the levels (FEATURES positions) a prediction then reads:
 #: the fallback chain's known features, and the carrier alone (also the baseline).
@@ -87,6 +98,14 @@ class DayWindow:
                 counts = level.setdefault(tuple(full[i] for i in kept), {})
                 counts[bucket] = counts.get(bucket, 0) + sign * n
 
+    def open_at(self, rows: list[tuple[tuple[Value, ...], int]], sign: int) -> None:
+        """Add (sign +1) or take back (-1) the parcels open at a cut, censored."""
+        for full, bucket in rows:
+            for kept, level in self.levels.items():
+                counts = level.setdefault(tuple(full[i] for i in kept), {})
+                key = censored_bucket(bucket)
+                counts[key] = counts.get(key, 0) + sign
+
     def slide(self, first: date, end: date) -> None:
         """Make the sums those of days [first, end); windows only move forward."""
         low, high = self._span or (first, first)
@@ -96,6 +115,29 @@ class DayWindow:
         for i in range((end - start).days):
             self._shift(start + timedelta(days=i), +1)
         self._span = (first, end)
+
+
+def _open_at_cuts(
+    rows: list[asyncpg.Record], cuts: set[date]
+) -> dict[date, list[tuple[tuple[Value, ...], int]]]:
+    """For each pickup day (its model's cut is the day's start), the parcels picked up in
+    its window and still open then, as (full segment at pickup, bucket of their age)."""
+    out: dict[date, list[tuple[tuple[Value, ...], int]]] = {d: [] for d in cuts}
+    window_of = timedelta(days=WINDOW_DAYS)
+    for r in rows:
+        picked: datetime = r["picked_up_at"]
+        delivered: datetime | None = r["delivered_at"]
+        full = (r["carrier_id"], r["origin_district"], "", "", r["weekday"], r["hour_band"])
+        day = window_end(picked) + timedelta(days=1)
+        while day in out or day <= max(cuts):
+            cut = _midnight(day)
+            age = (cut - picked).total_seconds()
+            if age > MAX_OPEN_SECONDS or (delivered is not None and delivered < cut):
+                break
+            if day in out and cut - window_of <= picked:
+                out[day].append((full, fine_bucket(int(age))))
+            day += timedelta(days=1)
+    return out
 
 
 class AccuracyBook:
@@ -157,12 +199,20 @@ class AccuracyBook:
             window_of = timedelta(days=WINDOW_DAYS)
             first, last = min(by_pickup), max(by_pickup)
             window = DayWindow(await self._pool.fetch(_DAYS, first - window_of, last))
+            opened = _open_at_cuts(
+                await self._pool.fetch(
+                    _OPEN, _midnight(first - window_of), _midnight(last), _midnight(first)
+                ),
+                set(by_pickup),
+            )
             for pickup_day in sorted(by_pickup):
                 window.slide(pickup_day - window_of, pickup_day)
+                window.open_at(opened[pickup_day], +1)
                 model = EddModel(first_day=pickup_day - window_of, end_day=pickup_day)
                 for kept, level in window.levels.items():
                     model.use_level(kept, level)
                 self._score(model, by_pickup[pickup_day], computed)
+                window.open_at(opened[pickup_day], -1)
         loaded = time.monotonic()
         for day, figures in computed.items():
             self._days[day] = (loaded, figures)

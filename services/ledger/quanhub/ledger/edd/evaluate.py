@@ -217,6 +217,7 @@ async def evaluate(
             "first_day": model.first_day.isoformat(),
             "end_day": model.end_day.isoformat(),
             "parcels": model.parcels,
+            "open_parcels": model.open_parcels,
         },
         "test": {"first_day": start.isoformat(), "end_day": end.isoformat()},
         "parcels": len(parcels),

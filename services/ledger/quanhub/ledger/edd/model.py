@@ -11,6 +11,7 @@ are summed over. docs/edd.md explains the whole model on one page.
 
 from __future__ import annotations
 
+import math
 from bisect import bisect_left
 from dataclasses import dataclass, field
 from datetime import date
@@ -47,31 +48,79 @@ Value = str | int
 Known = tuple[Value | None, ...]
 
 
+def censored_bucket(bucket: int) -> int:
+    """The key under which a parcel still open at the training cut, `bucket` old then,
+    is counted beside the delivered ones (a negative key: the levels sum it as any other)."""
+    return -1 - bucket
+
+
 @dataclass(frozen=True, slots=True)
 class Histogram:
-    """Counts by fine bucket (store.histogram), sorted, with running totals."""
+    """Delivered and still-open (censored) parcels by fine bucket (store.histogram), and
+    the Kaplan-Meier survival read from them.
+
+    Delivered-only counts are right-censored: a training window's recent pickups have only
+    arrived if they were fast, so their quantiles run early. A censored parcel is at risk
+    up to its age at the cut and then leaves the risk set without an event; one censored
+    inside a bucket counts half in that bucket's risk set (the actuarial life table). With
+    no censored parcel the survival is the empirical one and the quantiles are those of
+    the delivered counts."""
 
     buckets: tuple[int, ...]
+    #: Parcels (delivered or open) in each bucket and all before it.
     cumulative: tuple[int, ...]
+    events: tuple[int, ...]
+    #: Survival at each bucket's upper bound (share not yet delivered), and negated
+    #: (ascending, for bisect).
+    survival: tuple[float, ...]
+    falling: tuple[float, ...]
 
     @classmethod
     def of(cls, counts: dict[int, int]) -> Histogram:
-        buckets = tuple(sorted(b for b, n in counts.items() if n > 0))
+        events: dict[int, int] = {}
+        censored: dict[int, int] = {}
+        for key, n in counts.items():
+            if n > 0:
+                if key >= 0:
+                    events[key] = events.get(key, 0) + n
+                else:
+                    censored[-1 - key] = censored.get(-1 - key, 0) + n
+        buckets = tuple(sorted(events.keys() | censored.keys()))
         running, cumulative = 0, []
         for bucket in buckets:
-            running += counts[bucket]
+            running += events.get(bucket, 0) + censored.get(bucket, 0)
             cumulative.append(running)
-        return cls(buckets, tuple(cumulative))
+        at_risk, alive, survival = running, 1.0, []
+        for bucket in buckets:
+            died, left = events.get(bucket, 0), censored.get(bucket, 0)
+            exposed = at_risk - left / 2
+            if died:
+                alive *= 1.0 - died / exposed
+            survival.append(alive)
+            at_risk -= died + left
+        return cls(
+            buckets,
+            tuple(cumulative),
+            tuple(events.get(b, 0) for b in buckets),
+            tuple(survival),
+            tuple(-s for s in survival),
+        )
 
     @property
     def total(self) -> int:
+        """Parcels, delivered or still open at the cut."""
         return self.cumulative[-1] if self.cumulative else 0
+
+    @property
+    def delivered(self) -> int:
+        return sum(self.events)
 
     def _count(self, i: int) -> int:
         return self.cumulative[i] - (self.cumulative[i - 1] if i else 0)
 
     def below(self, seconds: float) -> float:
-        """Parcels that took less than `seconds` (spread evenly inside a bucket)."""
+        """Parcels that took (or had been open) less than `seconds` (spread evenly inside
+        a bucket): the total less this is the risk set at `seconds`."""
         bucket = fine_bucket(max(int(seconds), 0))
         i = bisect_left(self.buckets, bucket)
         count: float = self.cumulative[i - 1] if i else 0
@@ -81,17 +130,51 @@ class Histogram:
                 count += self._count(i) * (seconds - lower) / (upper - lower)
         return count
 
+    def surviving(self, seconds: float) -> float:
+        """Kaplan-Meier share not delivered within `seconds` (linear inside a bucket)."""
+        bucket = fine_bucket(max(int(seconds), 0))
+        i = bisect_left(self.buckets, bucket)
+        before = self.survival[i - 1] if i else 1.0
+        if i < len(self.buckets) and self.buckets[i] == bucket:
+            lower, upper = bucket_bounds(bucket)
+            if upper is None:
+                return before
+            return before + (self.survival[i] - before) * (seconds - lower) / (upper - lower)
+        return before
+
+    def reaches(self, fraction: float, after: float) -> bool:
+        """Whether the observed survival gets to `fraction` of the parcels that took longer
+        than `after` (censoring may end the risk set before)."""
+        return (
+            bool(self.survival)
+            and self.survival[-1] <= (1.0 - fraction) * self.surviving(after) + 1e-12
+        )
+
     def quantile(self, fraction: float, after: float) -> float:
-        """Seconds below which `fraction` of the parcels that took longer than `after` fell."""
-        base = self.below(after)
-        target = base + fraction * (self.total - base)
-        i = min(bisect_left(self.cumulative, target), len(self.buckets) - 1)
+        """Seconds by which `fraction` of the parcels that took longer than `after` were
+        delivered. Beyond the observed horizon (censoring ended the risk set first) the
+        survival is extended at the constant hazard it showed from `after` to the horizon."""
+        start = self.surviving(after)
+        target = (1.0 - fraction) * start
+        i = bisect_left(self.falling, -target - 1e-12)
+        if i >= len(self.buckets):
+            return self._beyond(target, start, after)
         lower, upper = bucket_bounds(self.buckets[i])
         if upper is None:
             return max(float(lower), after)
-        before = self.cumulative[i - 1] if i else 0
-        inside = (target - before) / self._count(i)
+        before = self.survival[i - 1] if i else 1.0
+        drop = before - self.survival[i]
+        inside = (before - target) / drop if drop > 0 else 1.0
         return max(lower + min(max(inside, 0.0), 1.0) * (upper - lower), after)
+
+    def _beyond(self, target: float, start: float, after: float) -> float:
+        lower, upper = bucket_bounds(self.buckets[-1])
+        horizon = float(lower if upper is None else upper)
+        last = self.survival[-1]
+        if horizon <= after or last >= start:  # no delivery seen after `after`
+            return max(horizon, after) + max(horizon - after, 3600.0)
+        hazard = math.log(start / last) / (horizon - after)
+        return horizon + math.log(last / target) / hazard
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,7 +231,13 @@ class EddModel:
 
     @property
     def parcels(self) -> int:
-        return sum(sum(c.values()) for c in self._counts[_ALL].values())
+        """Delivered parcels learnt from."""
+        return sum(n for c in self._counts[_ALL].values() for b, n in c.items() if b >= 0)
+
+    @property
+    def open_parcels(self) -> int:
+        """Parcels still open at the cut (censored)."""
+        return sum(n for c in self._counts[_ALL].values() for b, n in c.items() if b < 0)
 
     def carrier_median(self, carrier_id: str, elapsed: float = 0.0) -> float | None:
         """The baseline: the carrier's median time (of those longer than `elapsed`)."""
@@ -221,7 +310,7 @@ class EddModel:
             if sample <= 0:
                 continue
             chosen = (name, kept, histogram, sample)
-            if sample >= self.min_sample:
+            if sample >= self.min_sample and histogram.reaches(self.band[1], elapsed):
                 break
         if chosen is None:
             return None

@@ -16,8 +16,10 @@ from datetime import UTC, date, datetime, timedelta
 import asyncpg
 import structlog
 
-from quanhub.ledger.edd.model import EddModel
-from quanhub.ledger.edd.rollup import CST
+from quanhub.ledger.edd.features import LAST_MILE_STATUSES, LAST_MILE_SUB_STATUSES
+from quanhub.ledger.edd.model import EddModel, censored_bucket
+from quanhub.ledger.edd.rollup import CST, PICKUP_KEYS_SQL
+from quanhub.ledger.store.histogram import OPEN_FROM_SECONDS, fine_bucket_sql
 
 log = structlog.get_logger(__name__)
 
@@ -36,6 +38,35 @@ _WINDOW = (
     "GROUP BY 1, 2, 3, 4, 5, 6, 7 HAVING sum(parcels) > 0"
 )
 
+#: A parcel open longer than this at the cut is taken for lost, not slow: not counted.
+MAX_OPEN_SECONDS = OPEN_FROM_SECONDS
+_AGE = "floor(extract(epoch FROM $2::timestamptz - p.picked_up_at))::bigint"
+_LAST_MILE = (
+    "(p.status = ANY('{" + ",".join(sorted(LAST_MILE_STATUSES)) + "}'::text[]) "
+    "OR p.sub_status = ANY('{" + ",".join(sorted(LAST_MILE_SUB_STATUSES)) + "}'::text[]))"
+)
+#: The parcels picked up in [$1, $2) and not delivered by $2 (the cut): censored at their
+#: age then, by segment (the destination only once the last mile began, as
+#: features.known_segment reads it) and fine bucket of that age. Parcels going back to the
+#: sender will not be delivered and are left out.
+OPEN_AT_CUT = (
+    "SELECT p.carrier_id, p.origin_district, "  # noqa: S608 - module constants
+    f"CASE WHEN {_LAST_MILE} THEN p.district_code ELSE '' END AS district_code, "
+    "p.delivery_point, "
+    f"{PICKUP_KEYS_SQL['weekday']} AS weekday, {PICKUP_KEYS_SQL['hour_band']} AS hour_band, "
+    f"{fine_bucket_sql(_AGE)} AS bucket, count(*)::bigint AS n "
+    "FROM parcels p WHERE p.picked_up_at >= $1 AND p.picked_up_at < $2 "
+    "AND (p.delivered_at IS NULL OR p.delivered_at >= $2) "
+    "AND p.status NOT IN ('RETURNING', 'RETURNED', 'CANCELLED') "
+    f"AND p.picked_up_at > $2::timestamptz - interval '{MAX_OPEN_SECONDS} seconds' "
+    "GROUP BY 1, 2, 3, 4, 5, 6, 7"
+)
+
+
+def midnight(day: date) -> datetime:
+    """The instant a CST day begins."""
+    return datetime.combine(day, datetime.min.time(), tzinfo=UTC) - CST
+
 
 def window_end(as_of: datetime) -> date:
     """The day after the last delivery day a model for `as_of` learns from: as_of's CST day."""
@@ -45,20 +76,24 @@ def window_end(as_of: datetime) -> date:
 async def train(
     conn: asyncpg.Pool | asyncpg.Connection, end_day: date, *, window_days: int = WINDOW_DAYS
 ) -> EddModel:
-    """The model of delivery days [end_day - window_days, end_day)."""
+    """The model of delivery days [end_day - window_days, end_day), with the parcels
+    picked up in the window and still open at its end as censored observations."""
     first_day = end_day - timedelta(days=window_days)
     rows = await conn.fetch(_WINDOW, first_day, end_day)
+    open_rows = await conn.fetch(OPEN_AT_CUT, midnight(first_day), midnight(end_day))
     model = EddModel(first_day=first_day, end_day=end_day)
-    for r in rows:
-        key = (
-            r["carrier_id"],
-            r["origin_district"],
-            r["district_code"],
-            r["delivery_point"],
-            r["weekday"],
-            r["hour_band"],
-        )
-        model.add(key, r["bucket"], r["n"])
+    for censored, source in ((False, rows), (True, open_rows)):
+        for r in source:
+            key = (
+                r["carrier_id"],
+                r["origin_district"],
+                r["district_code"],
+                r["delivery_point"],
+                r["weekday"],
+                r["hour_band"],
+            )
+            bucket = censored_bucket(r["bucket"]) if censored else r["bucket"]
+            model.add(key, bucket, r["n"])
     return model
 
 

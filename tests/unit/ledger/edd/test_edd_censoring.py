@@ -1,0 +1,83 @@
+"""The EDD model on a short history: parcels still open at the training cut are censored
+observations (Kaplan-Meier), so the quantiles are not those of the fast parcels only."""
+
+from __future__ import annotations
+
+import random
+from datetime import date
+
+import pytest
+
+from quanhub.ledger.edd.model import EddModel, Histogram, censored_bucket
+from quanhub.ledger.store.histogram import fine_bucket
+
+H = 3600
+KEY = ("YTO", "370112", "", "", 3, 3)
+
+
+def _cohort(days: int) -> tuple[dict[int, int], dict[int, int], list[int]]:
+    """Twenty parcels picked up every hour for `days` days before the cut, each taking
+    1..96 hours (uniform, independent of the pickup): the delivered-only counts, the
+    censored-aware counts and the true durations."""
+    draw = random.Random(19)
+    delivered: dict[int, int] = {}
+    with_open: dict[int, int] = {}
+    durations = []
+    for age_hours in [a for a in range(1, days * 24 + 1) for _ in range(20)]:
+        took = draw.randint(1, 96)
+        durations.append(took)
+        if took * H + 300 < age_hours * H:
+            bucket = fine_bucket(took * H + 300)
+            delivered[bucket] = delivered.get(bucket, 0) + 1
+            with_open[bucket] = with_open.get(bucket, 0) + 1
+        else:
+            bucket = censored_bucket(fine_bucket(age_hours * H))
+            with_open[bucket] = with_open.get(bucket, 0) + 1
+    return delivered, with_open, durations
+
+
+def _true(durations: list[int], fraction: float) -> float:
+    ordered = sorted(durations)
+    return ordered[int(fraction * len(ordered)) - 1] * H
+
+
+@pytest.mark.parametrize("fraction", [0.5, 0.9])
+def test_kaplan_meier_finds_the_true_quantile_where_delivered_only_runs_early(
+    fraction: float,
+) -> None:
+    delivered, with_open, durations = _cohort(days=5)
+    truth = _true(durations, fraction)
+    naive = Histogram.of(delivered).quantile(fraction, 0.0)
+    km = Histogram.of(with_open).quantile(fraction, 0.0)
+    assert naive < truth - 6 * H  # the bias the censoring makes
+    assert km == pytest.approx(truth, abs=2 * H)
+
+
+def test_no_open_parcel_leaves_the_quantiles_as_they_were() -> None:
+    counts = {fine_bucket(h * H): 10 for h in range(10, 20)}
+    hist = Histogram.of(counts)
+    assert hist.quantile(0.5, 0) == pytest.approx(14 * H + 600)
+    assert hist.quantile(0.5, 15 * H) == pytest.approx(17 * H + 300)
+    assert hist.surviving(0) == 1.0
+
+
+def test_beyond_the_observed_horizon_the_quantile_is_extrapolated_not_cut_short() -> None:
+    # Half delivered within 10 h, the rest still open at 20 h: the 97.5 % quantile is
+    # not observed; it must lie beyond the horizon, not at it.
+    hist = Histogram.of({fine_bucket(5 * H): 50, censored_bucket(fine_bucket(20 * H)): 50})
+    assert not hist.reaches(0.975, 0.0)
+    assert hist.quantile(0.975, 0.0) > 20 * H
+
+
+def test_a_level_whose_survival_stops_short_falls_back_to_a_coarser_one() -> None:
+    model = EddModel(first_day=date(2026, 11, 1), end_day=date(2026, 11, 8), min_sample=10)
+    # The segment: 40 fast ones and 40 still open at 12 h (its tail is unknown).
+    model.add(KEY, fine_bucket(4 * H), 40)
+    model.add(KEY, censored_bucket(fine_bucket(12 * H)), 40)
+    # Another hour band of the same weekday with the slow tail observed.
+    other = (*KEY[:5], 4)
+    model.add(other, fine_bucket(30 * H), 200)
+    estimate = model.predict(KEY, 0.0)
+    assert estimate is not None
+    assert estimate.level == "weekday"
+    assert estimate.latest >= 29 * H
