@@ -274,13 +274,15 @@ class Series:
             expected += base
             own += self.own_baseline(first)
             span = w - first + 1
-            if span <= self.t.max_run:
+            # The peers' factor is at most 1: without it, no shortfall, no need to ask them.
+            need = self.t.slow_min_expected * span
+            if span <= self.t.max_run or observed > self.t.low_ratio * expected or own < need:
                 continue
             factor = self.peer_factor(first, w)
             scaled = expected * factor
             if (
                 observed <= self.t.low_ratio * scaled
-                and min(scaled, own * factor) >= self.t.slow_min_expected * span
+                and min(scaled, own * factor) >= need
                 and self._tail(observed, expected, factor, first, w) <= self.t.slow_alpha
             ):
                 return first
