@@ -32,15 +32,15 @@ PARTNER_CODES = frozenset(p.code for p in DEMO_PARTNERS)
 PER_WINDOW = 9  # 324 scans a day: a watched flow (300)
 
 
-def _traffic(days: range) -> list[cpb.CanonicalEvent]:
+def _traffic(days: range, stop: tuple[datetime, datetime] = STOP) -> list[cpb.CanonicalEvent]:
     """SF, ZTO and YTO scan PER_WINDOW parcels in 370112 every 10 minutes from 00:00 to
-    06:00 UTC; SF's stop on the 8th day from 02:00 to 04:00."""
+    06:00 UTC; SF's stop (by default on the 8th day from 02:00 to 04:00)."""
     events = []
     for day in days:
         for window in range(36):
             at = START + timedelta(days=day, minutes=10 * window)
             for carrier in ("SF", "ZTO", "YTO"):
-                if carrier == "SF" and STOP[0] <= at < STOP[1]:
+                if carrier == "SF" and stop[0] <= at < stop[1]:
                     continue
                 for i in range(PER_WINDOW):
                     waybill = f"{carrier}{day:02d}{window:02d}{i}"
@@ -106,6 +106,27 @@ async def test_a_stop_is_raised_for_its_carrier_and_the_city(
 
     async with ledger_pool.acquire() as conn:
         assert all(d.equal for d in await verify(conn))
+
+
+async def test_one_day_of_history_is_enough_for_a_steady_flow(
+    ledger_pool: asyncpg.Pool, ledger_api: Api
+) -> None:
+    """The ledger's second day: its only baseline is the first, whose own noise widens the
+    bound, and 9 scans a window still raise a stop within 30 minutes."""
+    day2 = START + timedelta(days=1)
+    stop = (day2 + timedelta(hours=2), day2 + timedelta(hours=4))
+    await append_and_project(ledger_pool, _traffic(range(2), stop), now=NOW)
+    query = (
+        f"/v1/incidents?from={day2.isoformat()}&to={(day2 + timedelta(days=1)).isoformat()}"
+        f"&as_of={(day2 + timedelta(hours=6)).isoformat()}".replace("+", "%2B")
+    )
+    answer = await ledger_api.get(query, "ADMIN")
+    assert answer.status_code == 200, answer.text
+    (incident,) = answer.json()["incidents"]
+    assert (incident["carrier"], incident["district"]) == ("SF", "370112")
+    assert datetime.fromisoformat(incident["start"]) == stop[0]
+    assert datetime.fromisoformat(incident["end"]) == stop[1]
+    assert datetime.fromisoformat(incident["detected_at"]) - stop[0] <= timedelta(minutes=30)
 
 
 async def test_bad_periods_are_refused(ledger_api: Api) -> None:
