@@ -81,3 +81,8 @@ def test_a_level_whose_survival_stops_short_falls_back_to_a_coarser_one() -> Non
     assert estimate is not None
     assert estimate.level == "weekday"
     assert estimate.latest >= 29 * H
+    # Its survival does reach its median (half delivered by 4 h): the most likely time
+    # is the segment's, blended with the weekday's 30 h by 80 parcels against SHRINK 3.
+    assert estimate.most_likely < 6 * H
+    model.shrink = 0
+    assert model.predict(KEY, 0.0).most_likely > 29 * H  # type: ignore[union-attr]

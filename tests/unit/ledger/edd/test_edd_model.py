@@ -58,8 +58,15 @@ def test_a_thin_segment_falls_back_to_a_level_with_enough_parcels() -> None:
     # Weekday level (2) has the same 10 parcels; the lane with its point has 35.
     assert (estimate.level, estimate.sample) == ("lane_point", 35)
     assert estimate.features == ("carrier", "origin", "destination", "point")
-    assert estimate.most_likely == pytest.approx(30 * H + 300, abs=600)
+    # The most likely time leans to the thin finer levels' 20 h: 30 h blended with the
+    # weekday's 20 h (10 parcels against SHRINK 3), then the segment's the same way.
+    lane = 30 * H + 300
+    weekday = (10 * (20 * H + 300) + 3 * lane) / 13
+    assert estimate.most_likely == pytest.approx((10 * (20 * H + 300) + 3 * weekday) / 13, abs=60)
     assert estimate.earliest <= estimate.most_likely <= estimate.latest
+    # Without the blend, the level's own median.
+    model.shrink = 0
+    assert model.predict(known, 0).most_likely == pytest.approx(lane, abs=600)  # type: ignore[union-attr]
 
     # With 10 parcels needed, the segment itself answers.
     model.min_sample = 10

@@ -3,10 +3,14 @@
 Pure. A segment is (carrier, origin district, destination district, delivery point, pickup
 weekday, pickup hour band). A prediction conditions the segment's pickup -> delivered
 histogram on the time already taken (D > elapsed) and reads quantiles of what is left:
-the median is the most likely time, BAND's quantiles the earliest and latest. A segment
-with fewer than `min_sample` parcels still to come drops keys in LEVELS' order; features
-not known yet (the destination before the last mile, the delivery point before hand-over)
-are summed over. docs/edd.md explains the whole model on one page.
+the median is the most likely time, BAND's quantiles the earliest and latest. Parcels still
+open at the training cut are censored observations (Kaplan-Meier), so a young ledger's
+quantiles are not those of its fast parcels only. A level with fewer than `min_sample`
+parcels still to come, or whose survival stops short of the latest quantile, gives way to
+the next one in LEVELS' order; the most likely time blends in the finer levels' medians
+by sample size. Features not known yet (the destination before the last mile, the
+delivery point before hand-over) are summed over. docs/edd.md explains the whole model on
+one page.
 """
 
 from __future__ import annotations
@@ -41,6 +45,12 @@ LEVELS: tuple[tuple[str, frozenset[str]], ...] = (
 BAND: tuple[float, float] = (0.025, 0.975)
 #: Parcels still to come (D > elapsed) a level needs before its figures are used.
 MIN_SAMPLE = 30
+#: The most likely time of the level used is blended with each finer level's median in
+#: turn (coarsest first), weighted n : SHRINK by that level's sample n (a segment with 3
+#: parcels left counts half), also a level whose survival is observed to its median only:
+#: thin or young segments still say something. The band is the level's own: blending its
+#: thin quantiles lost coverage (docs/edd.md).
+SHRINK = 3.0
 _ALL = tuple(range(len(FEATURES)))
 
 Value = str | int
@@ -203,6 +213,7 @@ class EddModel:
     end_day: date
     min_sample: int = MIN_SAMPLE
     band: tuple[float, float] = BAND
+    shrink: float = SHRINK
     #: Counts by bucket of each key, by the features kept (indices into FEATURES): the
     #: full segments as added, coarser levels summed from the finest one already summed.
     _counts: dict[tuple[int, ...], dict[tuple[Value, ...], dict[int, int]]] = field(
@@ -300,6 +311,8 @@ class EddModel:
     def predict(self, known: Known, elapsed: float) -> Estimate | None:
         """The estimate for a parcel with these features `elapsed` seconds after pickup;
         None when no level holds a parcel that took longer."""
+        # The levels with a parcel left, finest first, up to the one used.
+        seen: list[tuple[str, tuple[int, ...], Histogram, int]] = []
         chosen: tuple[str, tuple[int, ...], Histogram, int] | None = None
         for name, kept in self._chain(known):
             key = tuple(v for i in kept if (v := known[i]) is not None)
@@ -310,16 +323,24 @@ class EddModel:
             if sample <= 0:
                 continue
             chosen = (name, kept, histogram, sample)
+            seen.append(chosen)
             if sample >= self.min_sample and histogram.reaches(self.band[1], elapsed):
                 break
         if chosen is None:
             return None
         name, kept, histogram, sample = chosen
         low, high = self.band
+        earliest, latest = histogram.quantile(low, elapsed), histogram.quantile(high, elapsed)
+        most_likely = histogram.quantile(0.5, elapsed)
+        for _, _, finer, n in reversed(seen[:-1]):  # coarsest first
+            if self.shrink > 0 and finer.reaches(0.5, elapsed):
+                median = finer.quantile(0.5, elapsed)
+                most_likely = (n * median + self.shrink * most_likely) / (n + self.shrink)
+        most_likely = min(max(most_likely, earliest), latest)
         return Estimate(
-            most_likely=histogram.quantile(0.5, elapsed),
-            earliest=histogram.quantile(low, elapsed),
-            latest=histogram.quantile(high, elapsed),
+            most_likely=most_likely,
+            earliest=earliest,
+            latest=latest,
             level=name,
             features=tuple(FEATURES[i] for i in kept),
             sample=sample,
