@@ -14,6 +14,7 @@ from quanhub.ledger.alerts.model import AlertKind, AlertsPage
 from quanhub.ledger.alerts.norms import Norms
 from quanhub.ledger.alerts.provider import NormsProvider
 from quanhub.ledger.alerts.store import find, ledger_clock
+from quanhub.ledger.api.answers import answers
 from quanhub.ledger.api.deps import ClockDep, DatabaseDep, PrincipalDep, SettingsDep
 from quanhub.ledger.errors import InvalidQuery
 
@@ -80,27 +81,34 @@ async def alerts(
         provider = request.app.state.alert_norms = NormsProvider()
     stored, until = await provider.norms(db, latest)
     city = principal.role in CITY_ROLES
-    found = await find(
-        db,
-        principal,
-        Norms(stored),
-        as_of=instant,
-        historical=latest is not None and instant < latest,
-        city_counts=city,
-        carrier=carrier,
-        kinds=frozenset(kind or AlertKind),
-    )
-    selected = [(a, visible) for a, visible in found.alerts if in_district(a, district)]
-    listable = [a for a, visible in selected if visible]
     size = min(limit or settings.page_size, settings.max_page_size)
-    items, next_cursor = page(listable, size, cursor)
-    counted = [a for a, _ in selected] if city else listable
-    return AlertsPage(
-        as_of=instant,
-        clock=latest,
-        norms_until=until,
-        total=len(listable),
-        items=items,
-        next_cursor=next_cursor,
-        counts=counts(counted),
-    )
+    kinds = frozenset(kind or AlertKind)
+
+    async def answer() -> AlertsPage:
+        found = await find(
+            db,
+            principal,
+            Norms(stored),
+            as_of=instant,
+            historical=latest is not None and instant < latest,
+            city_counts=city,
+            carrier=carrier,
+            kinds=kinds,
+        )
+        selected = [(a, visible) for a, visible in found.alerts if in_district(a, district)]
+        listable = [a for a, visible in selected if visible]
+        items, next_cursor = page(listable, size, cursor)
+        counted = [a for a, _ in selected] if city else listable
+        return AlertsPage(
+            as_of=instant,
+            clock=latest,
+            norms_until=until,
+            total=len(listable),
+            items=items,
+            next_cursor=next_cursor,
+            counts=counts(counted),
+        )
+
+    key = (principal, instant, latest, until, tuple(stored), carrier, district, kinds, size, cursor)
+    kept: AlertsPage = await answers(request, "alerts").get_or_compute(db, key, answer)
+    return kept

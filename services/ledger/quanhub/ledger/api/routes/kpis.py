@@ -7,10 +7,11 @@ from datetime import date, datetime, timedelta
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 
 from quanhub.common.access import Principal, Role
 from quanhub.common.http import AUTH_PROBLEMS, INVALID_REQUEST, problems
+from quanhub.ledger.api.answers import answers
 from quanhub.ledger.api.deps import ClockDep, DatabaseDep, PrincipalDep
 from quanhub.ledger.errors import Forbidden, InvalidQuery
 from quanhub.ledger.kpis.compute import kpi_report
@@ -54,6 +55,7 @@ def default_start(end: date) -> date:
 )
 async def kpis(
     *,
+    request: Request,
     principal: PrincipalDep,
     db: DatabaseDep,
     clock: ClockDep,
@@ -73,8 +75,15 @@ async def kpis(
     values instead of 0%. Definitions: docs/ledger.md and quanhub.ledger.kpis.models.
     """
     _require_kpi_access(principal)
-    start, end = _period(clock.now(), start, end, None)
-    return await kpi_report(db, start, end, district)
+    first, last = _period(clock.now(), start, end, None)
+
+    async def answer() -> KpiReport:
+        return await kpi_report(db, first, last, district)
+
+    report: KpiReport = await answers(request, "kpis").get_or_compute(
+        db, (first, last, district), answer
+    )
+    return report
 
 
 def _period(

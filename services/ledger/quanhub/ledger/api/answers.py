@@ -1,0 +1,69 @@
+"""Answers kept per API process for the ledger's current data version.
+
+A report over the rollups (GET /v1/kpis) or the projections (GET /v1/alerts) is a pure
+function of the request and of what the projector has made visible, and the projector moves
+ledger_sequence.last_seq in the same transaction as the projections and rollups. So an
+answer computed while last_seq stayed at one value is exact for every later request that
+finds last_seq still there: dashboards asking the same question between two projector steps
+are answered without the rollup scan and the Python that shapes it. The version is read
+before and after the computation; an answer is kept only when both agree (a projector step
+in between could have shown the computation a newer state than the version before it says).
+A new version drops every kept answer.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Hashable
+from typing import Any
+
+from fastapi import Request
+
+from quanhub.ledger.read.params import Reader
+
+#: The ledger's data version: the highest seq readers may see (the projector's watermark).
+VERSION = "SELECT last_seq FROM ledger_sequence"
+#: Answers kept at most (distinct requests of one version; the oldest go first).
+SIZE = 256
+
+
+class Answers:
+    """Kept answers of one data version, by request key (one per API process)."""
+
+    def __init__(self, size: int = SIZE) -> None:
+        self._size = size
+        self._version: int | None = None
+        self._kept: OrderedDict[Hashable, Any] = OrderedDict()
+
+    async def get_or_compute(
+        self, db: Reader, key: Hashable, compute: Callable[[], Awaitable[Any]]
+    ) -> Any:
+        """The answer for `key` at the ledger's current version: kept, or computed (and
+        kept when the version did not move meanwhile)."""
+        version: int | None = await db.fetchval(VERSION)
+        if version is not None and version == self._version and key in self._kept:
+            self._kept.move_to_end(key)
+            return self._kept[key]
+        answer = await compute()
+        if version is not None and await db.fetchval(VERSION) == version:
+            self._keep(version, key, answer)
+        return answer
+
+    def _keep(self, version: int, key: Hashable, answer: Any) -> None:
+        if version != self._version:
+            if self._version is not None and version < self._version:
+                return  # an older version's answer, computed alongside a newer one's
+            self._kept.clear()
+            self._version = version
+        self._kept[key] = answer
+        self._kept.move_to_end(key)
+        while len(self._kept) > self._size:
+            self._kept.popitem(last=False)
+
+
+def answers(request: Request, name: str) -> Answers:
+    """The process's kept answers of one endpoint (`name`), created on first use."""
+    kept: dict[str, Answers] | None = getattr(request.app.state, "answers", None)
+    if kept is None:
+        kept = request.app.state.answers = {}
+    return kept.setdefault(name, Answers())
