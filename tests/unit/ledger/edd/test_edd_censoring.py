@@ -4,10 +4,11 @@ observations (Kaplan-Meier), so the quantiles are not those of the fast parcels 
 from __future__ import annotations
 
 import random
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from quanhub.ledger.edd.accuracy_book import DayWindow, open_at_cuts
 from quanhub.ledger.edd.model import EddModel, Histogram, censored_bucket
 from quanhub.ledger.store.histogram import fine_bucket
 
@@ -86,3 +87,37 @@ def test_a_level_whose_survival_stops_short_falls_back_to_a_coarser_one() -> Non
     assert estimate.most_likely < 6 * H
     model.shrink = 0
     assert model.predict(KEY, 0.0).most_likely > 29 * H  # type: ignore[union-attr]
+
+
+def _open_row(picked: datetime, delivered: datetime | None) -> dict[str, object]:
+    return {
+        "carrier_id": "YTO",
+        "origin_district": "370112",
+        "weekday": 1,
+        "hour_band": 3,
+        "picked_up_at": picked,
+        "delivered_at": delivered,
+    }
+
+
+def test_each_pickup_days_model_counts_the_parcels_open_at_its_cut() -> None:
+    cst = timedelta(hours=8)
+    picked = datetime(2026, 11, 3, 10, tzinfo=UTC) - cst  # 11-03 10:00 CST
+    delivered = datetime(2026, 11, 5, 12, tzinfo=UTC) - cst  # 11-05 12:00 CST
+    never = datetime(2026, 11, 5, 20, tzinfo=UTC) - cst
+    cuts = {date(2026, 11, 4), date(2026, 11, 5), date(2026, 11, 6)}
+    opened = open_at_cuts([_open_row(picked, delivered), _open_row(never, None)], cuts)  # type: ignore[arg-type]
+    full = ("YTO", "370112", "", "", 1, 3)
+    # Open at the 11-04 and 11-05 cuts (14 h and 38 h old), delivered before 11-06's.
+    assert opened[date(2026, 11, 4)] == [(full, fine_bucket(14 * H))]
+    assert opened[date(2026, 11, 5)] == [(full, fine_bucket(38 * H))]
+    assert opened[date(2026, 11, 6)] == [(full, fine_bucket(4 * H))]
+
+
+def test_the_sliding_sums_take_a_cuts_open_parcels_back() -> None:
+    window = DayWindow([])
+    full = ("YTO", "370112", "", "", 1, 3)
+    window.open_at([(full, 84)], +1)
+    assert window.levels[(0,)][("YTO",)] == {censored_bucket(84): 1}
+    window.open_at([(full, 84)], -1)
+    assert window.levels[(0,)][("YTO",)] == {censored_bucket(84): 0}

@@ -117,7 +117,7 @@ class DayWindow:
         self._span = (first, end)
 
 
-def _open_at_cuts(
+def open_at_cuts(
     rows: list[asyncpg.Record], cuts: set[date]
 ) -> dict[date, list[tuple[tuple[Value, ...], int]]]:
     """For each pickup day (its model's cut is the day's start), the parcels picked up in
@@ -199,7 +199,7 @@ class AccuracyBook:
             window_of = timedelta(days=WINDOW_DAYS)
             first, last = min(by_pickup), max(by_pickup)
             window = DayWindow(await self._pool.fetch(_DAYS, first - window_of, last))
-            opened = _open_at_cuts(
+            opened = open_at_cuts(
                 await self._pool.fetch(
                     _OPEN, _midnight(first - window_of), _midnight(last), _midnight(first)
                 ),
