@@ -206,3 +206,16 @@ def test_a_three_fold_slow_down_is_raised_within_two_hours(seed: int) -> None:
     assert begin <= found[0].detected_at <= begin + timedelta(hours=2)
     assert all(begin - timedelta(hours=1) <= i.start < end for i in found)
     assert run(_flows(20 + seed, peak=8.0), *_span()) == []
+
+
+def test_a_window_counts_what_it_holds_on_its_own_next_to_a_burst() -> None:
+    """The window after a burst holds 6 scans on its own but 27 by its 3-window mean: a day
+    whose line haul left a little earlier (2, then 5) is no break at 27 + 11 expected."""
+    first = window_of(START)
+    counts: dict[int, int] = {}
+    for day in range(DAYS):
+        for hour in range(1, 12, 2):
+            b = first + day * WINDOWS_PER_DAY + hour * 6
+            after = (2, 5) if day == DAYS - 1 else (6, 14)
+            counts |= {b: 60, b + 1: after[0], b + 2: after[1], b + 3: 14}
+    assert run({("ZTO", "330782"): counts}, *_span()) == []

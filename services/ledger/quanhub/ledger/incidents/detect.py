@@ -50,9 +50,9 @@ class Thresholds:
     #: A slow-down keeps part of the flow, so single windows are not all low: the last
     #: `slow_run` windows (up to), together at most `low_ratio` of their baseline and
     #: ending in a low window, are tested at `slow_alpha`. 0 turns this off.
-    slow_run: int = 12
+    slow_run: int = 18
     slow_alpha: float = 1e-7
-    #: What each window of such a run must expect on average, by its own median (2 hours
+    #: What each window of such a run must expect on average, by its own median (hours
     #: carry the evidence 30 minutes of a thicker flow would).
     slow_min_expected: float = 2.0
     #: Thin segments are skipped: a flow is watched on a day (CST) when the median of its
@@ -249,7 +249,10 @@ class Series:
             ):
                 break
             observed += self.counts.get(first, 0)
-            expected += base
+            # What the window holds on its own, when a neighbour's burst lifts the mean
+            # to twice that (a departure's line-haul scans coming a window earlier).
+            own = self.own_baseline(first)
+            expected += own if own < self.t.low_ratio * base else base
             if first == w:
                 continue
             factor = self.peer_factor(first, w)
