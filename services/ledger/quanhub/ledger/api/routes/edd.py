@@ -13,6 +13,7 @@ from quanhub.common.http import AUTH_PROBLEMS, INVALID_REQUEST, problems
 from quanhub.ledger.alerts.store import ledger_clock
 from quanhub.ledger.api.context import api_context
 from quanhub.ledger.api.deps import ClockDep, DatabaseDep, PrincipalDep
+from quanhub.ledger.api.instants import bounded_day, bounded_instant
 from quanhub.ledger.api.routes.kpis import KPI_ROLES, default_start
 from quanhub.ledger.edd.accuracy import LATEST_TARGET, MAE_RATIO_TARGET, Tally
 from quanhub.ledger.edd.accuracy_book import AccuracyBook
@@ -139,6 +140,9 @@ async def edd_accuracy(
         raise Forbidden(f"the {principal.role.value} role may not read EDD accuracy")
     if as_of is not None and as_of.tzinfo is None:
         raise InvalidQuery("`as_of` needs a UTC offset, e.g. 2026-11-05T08:00:00+08:00")
+    as_of = bounded_instant("as_of", as_of)
+    start = bounded_day("from", start)
+    end = bounded_day("to", end)
     moment = as_of or min((await ledger_clock(db)) or clock.now(), clock.now())
     try:
         moment = moment.astimezone(UTC)
