@@ -18,11 +18,12 @@ LATEST = datetime(2200, 1, 1, tzinfo=UTC)
 
 def bounded_instant(name: str, value: datetime | None) -> datetime | None:
     """`value` unchanged when it lies in [EARLIEST, LATEST) (a time without an offset is
-    left to the caller's own check); otherwise InvalidQuery naming the parameter."""
-    if value is None or value.tzinfo is None:
+    ranged as if UTC and left to the caller's own offset check); otherwise InvalidQuery
+    naming the parameter."""
+    if value is None:
         return value
     try:
-        utc = value.astimezone(UTC)
+        utc = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
     except OverflowError:
         utc = None
     if utc is None or not EARLIEST <= utc < LATEST:
