@@ -16,6 +16,7 @@ from quanhub.ledger.alerts.provider import NormsProvider
 from quanhub.ledger.alerts.store import find, ledger_clock
 from quanhub.ledger.api.answers import answers
 from quanhub.ledger.api.deps import ClockDep, DatabaseDep, PrincipalDep, SettingsDep
+from quanhub.ledger.api.instants import aware_instant
 from quanhub.ledger.errors import InvalidQuery
 
 router = APIRouter(prefix="/v1", tags=["alerts"])
@@ -65,17 +66,11 @@ async def alerts(
     An `as_of` before the ledger's clock is answered from the events up to it (slower).
     Ordered by `since`; pass `next_cursor` as `cursor` for the next page.
     """
-    if as_of is not None and as_of.tzinfo is None:
-        raise InvalidQuery("`as_of` needs a UTC offset, e.g. 2026-11-05T08:00:00+08:00")
+    as_of = aware_instant("as_of", as_of)
     latest = await ledger_clock(db)
-    instant = as_of or min(latest or clock.now(), clock.now())
-    try:
-        utc: datetime | None = instant.astimezone(UTC)
-    except OverflowError:  # e.g. 0001-01-01T05:00+08:00: valid ISO 8601, no UTC instant
-        utc = None
-    if utc is None or utc < EARLIEST:  # silences are measured back from it
+    instant = (as_of or min(latest or clock.now(), clock.now())).astimezone(UTC)
+    if instant < EARLIEST:  # silences are measured back from it
         raise InvalidQuery("`as_of` must lie between the years 1 and 9999 in UTC, after 0001-01-08")
-    instant = utc
     provider: NormsProvider | None = getattr(request.app.state, "alert_norms", None)
     if provider is None:
         provider = request.app.state.alert_norms = NormsProvider()

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
 
 from quanhub.common.http import AUTH_PROBLEMS, INVALID_REQUEST, problems
 from quanhub.ledger.api.deps import DatabaseDep, PointDatabaseDep, PrincipalDep, SettingsDep
+from quanhub.ledger.api.instants import aware_instant
 from quanhub.ledger.api.schemas import DeclarationPage, DeclarationView
-from quanhub.ledger.errors import InvalidQuery
 from quanhub.ledger.read.customs import DeclarationFilter, get_declaration, list_declarations
 from quanhub.ledger.read.visibility import require_object_access
 
@@ -53,16 +53,8 @@ async def declarations(
     Keyset-paginated: pass the answer's `next_cursor` as `cursor` for the next page.
     """
     require_object_access(principal)
-    for bound in (declared_from, declared_to):
-        if bound is None:
-            continue
-        if bound.tzinfo is None:
-            raise InvalidQuery("`from` and `to` need a UTC offset, e.g. 2026-11-01T00:00:00+08:00")
-        try:
-            bound.astimezone(UTC)
-        except OverflowError:  # e.g. 0001-01-01T00:00+01:00: valid ISO 8601, no UTC instant
-            msg = "`from` and `to` must lie between the years 1 and 9999 in UTC"
-            raise InvalidQuery(msg) from None
+    declared_from = aware_instant("from", declared_from)
+    declared_to = aware_instant("to", declared_to)
     filters = DeclarationFilter(
         trade_mode=trade_mode,
         ie_flag=ie_flag,

@@ -13,8 +13,8 @@ from quanhub.common.http import AUTH_PROBLEMS, INVALID_REQUEST, problems
 from quanhub.ledger.alerts.store import ledger_clock
 from quanhub.ledger.api.context import api_context
 from quanhub.ledger.api.deps import ClockDep, DatabaseDep, PrincipalDep
-from quanhub.ledger.api.instants import bounded_day, bounded_instant
-from quanhub.ledger.api.routes.kpis import KPI_ROLES, default_start
+from quanhub.ledger.api.instants import aware_instant, bounded_day, bounded_instant, first_day
+from quanhub.ledger.api.routes.kpis import DEFAULT_DAYS, KPI_ROLES
 from quanhub.ledger.edd.accuracy import LATEST_TARGET, MAE_RATIO_TARGET, Tally
 from quanhub.ledger.edd.accuracy_book import AccuracyBook
 from quanhub.ledger.edd.model import BAND
@@ -138,19 +138,13 @@ async def edd_accuracy(
         carrier = principal.partner_code
     elif principal.role not in KPI_ROLES:
         raise Forbidden(f"the {principal.role.value} role may not read EDD accuracy")
-    if as_of is not None and as_of.tzinfo is None:
-        raise InvalidQuery("`as_of` needs a UTC offset, e.g. 2026-11-05T08:00:00+08:00")
-    as_of = bounded_instant("as_of", as_of)
+    as_of = bounded_instant("as_of", aware_instant("as_of", as_of))
     start = bounded_day("from", start)
     end = bounded_day("to", end)
-    moment = as_of or min((await ledger_clock(db)) or clock.now(), clock.now())
-    try:
-        moment = moment.astimezone(UTC)
-        today = window_end(moment)
-    except OverflowError:
-        raise InvalidQuery("`as_of` must lie between the years 1 and 9999 in UTC") from None
+    moment = (as_of or min((await ledger_clock(db)) or clock.now(), clock.now())).astimezone(UTC)
+    today = window_end(moment)
     end = end or today
-    start = start or default_start(end)
+    start = start or first_day(end, DEFAULT_DAYS)
     if start > end:
         raise InvalidQuery("`from` is after `to`")
     if (end - start).days + 1 > MAX_DAYS:

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Query
 from quanhub.common.access import Role
 from quanhub.common.http import AUTH_PROBLEMS, INVALID_REQUEST, problems
 from quanhub.ledger.api.deps import ClockDep, DatabaseDep, PrincipalDep
-from quanhub.ledger.api.instants import bounded_instant
+from quanhub.ledger.api.instants import aware_instant, bounded_instant
 from quanhub.ledger.api.routes.kpis import KPI_ROLES
 from quanhub.ledger.errors import Forbidden, InvalidQuery
 from quanhub.ledger.incidents.schemas import IncidentOut, IncidentsReport
@@ -76,13 +76,11 @@ async def incidents(
         carrier = principal.partner_code
     elif principal.role not in KPI_ROLES:
         raise Forbidden(f"the {principal.role.value} role may not read incidents")
-    start = bounded_instant("from", start)
-    end = bounded_instant("to", end)
-    moment = bounded_instant("as_of", as_of) or clock.now()
+    start = bounded_instant("from", aware_instant("from", start))
+    end = bounded_instant("to", aware_instant("to", end))
+    moment = bounded_instant("as_of", aware_instant("as_of", as_of)) or clock.now()
     end = end or moment
     start = start or end - DEFAULT_SPAN
-    if start.tzinfo is None or end.tzinfo is None or moment.tzinfo is None:
-        raise InvalidQuery("times need a UTC offset")
     if start >= end:
         raise InvalidQuery("`from` is not before `to`")
     if end - start > MAX_SPAN:

@@ -3,7 +3,7 @@ delivery measures. Both for a period and optionally a district."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
@@ -13,6 +13,7 @@ from quanhub.common.access import Principal, Role
 from quanhub.common.http import AUTH_PROBLEMS, INVALID_REQUEST, problems
 from quanhub.ledger.api.answers import answers
 from quanhub.ledger.api.deps import ClockDep, DatabaseDep, PrincipalDep
+from quanhub.ledger.api.instants import first_day
 from quanhub.ledger.errors import Forbidden, InvalidQuery
 from quanhub.ledger.kpis.compute import kpi_report
 from quanhub.ledger.kpis.delivery_times import (
@@ -34,12 +35,6 @@ DEFAULT_DAYS = 30
 def _require_kpi_access(principal: Principal) -> None:
     if principal.role not in KPI_ROLES:
         raise Forbidden(f"the {principal.role.value} role may not read city indicators")
-
-
-def default_start(end: date) -> date:
-    """The first day of the default period ending at `end`; never before 0001-01-01 (the
-    earliest day a date holds: `end - 29 days` would overflow for a `to` in January of 1)."""
-    return end - timedelta(days=min(DEFAULT_DAYS - 1, (end - date.min).days))
 
 
 @router.get(
@@ -98,8 +93,8 @@ def _period(
         count = int(days.removesuffix("d"))
         if not 1 <= count <= MAX_DAYS:
             raise InvalidQuery(f"a period may span 1 to {MAX_DAYS} days")
-        start = end - timedelta(days=min(count - 1, (end - date.min).days))
-    start = start or default_start(end)
+        start = first_day(end, count)
+    start = start or first_day(end, DEFAULT_DAYS)
     if start > end:
         raise InvalidQuery("`from` is after `to`")
     if (end - start).days + 1 > MAX_DAYS:
