@@ -4,8 +4,13 @@ never a 500 (quanhub.ledger.api.instants)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
+import asyncpg
 import pytest
-from ledger_support import Api
+from ledger_support import Api, append_and_project
+
+from quanhub.bench.synthetic import parcel_event
 
 #: (query, status): values at the edges of each route's range, and values without an offset.
 CASES = [
@@ -49,3 +54,18 @@ async def test_report_instants_are_answered_or_refused_not_failed(
     assert answer.status_code == status, answer.text
     if status == 400:
         assert answer.json()["code"] == "invalid_query"
+
+
+@pytest.mark.parametrize(
+    "as_of", ["0001-01-01T00:00:00%2B08:00", "0001-01-01T00:00:00Z", "9999-12-31T23:59:59-05:00"]
+)
+async def test_a_parcels_prediction_at_the_edges_of_time(
+    as_of: str, ledger_api: Api, ledger_pool: asyncpg.Pool
+) -> None:
+    at = datetime(2026, 11, 20, 8, tzinfo=UTC)
+    event = parcel_event(
+        "edge-1", carrier_id="SF", waybill_no="SFEDGE01", status="PICKED_UP", occurred_at=at
+    )
+    await append_and_project(ledger_pool, [event], now=at)
+    answer = await ledger_api.get(f"/v1/parcels/SF/SFEDGE01?as_of={as_of}", "ADMIN")
+    assert answer.status_code < 500, answer.text

@@ -11,6 +11,7 @@ from quanhub.common.canonical import normalize_waybill
 from quanhub.common.carriers import resolve_carrier
 from quanhub.common.http import AUTH_PROBLEMS, INVALID_REQUEST, problems
 from quanhub.ledger.api.deps import ClockDep, EddModelsDep, PointDatabaseDep, PrincipalDep
+from quanhub.ledger.api.instants import bounded_instant
 from quanhub.ledger.api.schemas import OrderView, ParcelView
 from quanhub.ledger.edd.view import predicted_delivery
 from quanhub.ledger.read.objects import get_order, get_parcel
@@ -64,7 +65,7 @@ async def parcel(
     require_object_access(principal)
     carrier_id = resolve_carrier(carrier_code) or carrier_code.strip().upper()
     view = await get_parcel(db, principal, carrier_id, normalize_waybill(waybill_no))
-    moment = as_of or clock.now()
+    moment = bounded_instant("as_of", as_of) or clock.now()
     model = await edd.model(moment, exact=as_of is not None)
     view["predicted_delivery"] = predicted_delivery(model, view, principal, moment)
     return ParcelView.model_validate(view)
@@ -96,7 +97,7 @@ async def order(
     # and an order's platform_code must equal its platform's partner code: `tmall` names
     # the same orders as `TMALL`, as carrier codes are read in any case.
     view = await get_order(db, principal, platform_code.strip().upper(), order_no.strip())
-    moment = as_of or clock.now()
+    moment = bounded_instant("as_of", as_of) or clock.now()
     model = await edd.model(moment, exact=as_of is not None)
     for parcel in view["parcels"]:
         parcel["predicted_delivery"] = predicted_delivery(model, parcel, principal, moment)
