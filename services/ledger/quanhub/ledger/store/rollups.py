@@ -7,6 +7,7 @@ the same GROUP BY over the whole projection, which is what a rebuild computes.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from quanhub.ledger.edd.rollup import EDD_TABLE, PICKUP_KEYS_SQL
@@ -56,6 +57,72 @@ _RELEASED = (
     "d.document = 'INVENTORY' AND d.released_at IS NOT NULL AND d.released_at >= d.declared_at"
 )
 _DECLARATIONS = "declarations d JOIN touched_declarations t USING (declaration_id)"
+
+
+@dataclass(frozen=True, slots=True)
+class _Histogram:
+    """What a fine-histogram rollup counts: objects of `source` that pass `where`, by the
+    CST day (or week) of the instant `at`, the `keys` and the fine bucket of `seconds`;
+    `count` names the column that counts them."""
+
+    at: str
+    keys: dict[str, str]
+    seconds: str
+    count: str
+    source: str
+    where: str
+
+
+def _day(at: str) -> str:
+    return f"({at} {_CST})::date"
+
+
+def _week(at: str) -> str:
+    return f"date_trunc('week', {at} {_CST})::date"
+
+
+#: A histogram rollup's period column: its name and how an instant maps to it.
+_DAY = ("day", _day)
+_WEEK = ("week", _week)
+
+
+def _hist(table: str, period: tuple[str, Callable[[str], str]], h: _Histogram) -> RollupSpec:
+    """The rollup of histogram `h` by `period` (_DAY or _WEEK): one per table, daily
+    and weekly twins and the EDD segments alike."""
+    column, of = period
+    return RollupSpec(
+        table=table,
+        keys={column: of(h.at), **h.keys, "bucket": fine_bucket_sql(h.seconds)},
+        values={h.count: "count(*)"},
+        source=h.source,
+        where=h.where,
+    )
+
+
+_LANE = {
+    "carrier_id": "p.carrier_id",
+    "origin_district": "p.origin_district",
+    "district_code": "p.district_code",
+}
+_DELIVERY_HIST = _Histogram(
+    "p.delivered_at", _LANE, _DELIVERY_SECONDS, "parcels", _PARCELS, _DELIVERED_TIMED
+)
+_EDD_HIST = _Histogram(
+    "p.delivered_at",
+    {**_LANE, "delivery_point": "p.delivery_point", **PICKUP_KEYS_SQL},
+    _DELIVERY_SECONDS,
+    "parcels",
+    _PARCELS,
+    _DELIVERED_TIMED,
+)
+_CLEARANCE_HIST = _Histogram(
+    "d.released_at",
+    {"district_code": "d.district_code", "trade_mode": "d.trade_mode"},
+    _CLEARANCE_SECONDS,
+    "released",
+    _DECLARATIONS,
+    _RELEASED,
+)
 
 ROLLUPS: tuple[RollupSpec, ...] = (
     RollupSpec(
@@ -125,47 +192,10 @@ ROLLUPS: tuple[RollupSpec, ...] = (
         source=_PARCELS,
         where="p.delivered_at IS NOT NULL",
     ),
-    RollupSpec(
-        table="kpi_delivery_hist",
-        keys={
-            "day": f"(p.delivered_at {_CST})::date",
-            "carrier_id": "p.carrier_id",
-            "origin_district": "p.origin_district",
-            "district_code": "p.district_code",
-            "bucket": fine_bucket_sql(_DELIVERY_SECONDS),
-        },
-        values={"parcels": "count(*)"},
-        source=_PARCELS,
-        where=_DELIVERED_TIMED,
-    ),
-    RollupSpec(
-        table="kpi_delivery_hist_weekly",
-        keys={
-            "week": f"date_trunc('week', p.delivered_at {_CST})::date",
-            "carrier_id": "p.carrier_id",
-            "origin_district": "p.origin_district",
-            "district_code": "p.district_code",
-            "bucket": fine_bucket_sql(_DELIVERY_SECONDS),
-        },
-        values={"parcels": "count(*)"},
-        source=_PARCELS,
-        where=_DELIVERED_TIMED,
-    ),
-    RollupSpec(  # predicted delivery's segments (quanhub.ledger.edd)
-        table=EDD_TABLE,
-        keys={
-            "day": f"(p.delivered_at {_CST})::date",
-            "carrier_id": "p.carrier_id",
-            "origin_district": "p.origin_district",
-            "district_code": "p.district_code",
-            "delivery_point": "p.delivery_point",
-            **PICKUP_KEYS_SQL,
-            "bucket": fine_bucket_sql(_DELIVERY_SECONDS),
-        },
-        values={"parcels": "count(*)"},
-        source=_PARCELS,
-        where=_DELIVERED_TIMED,
-    ),
+    _hist("kpi_delivery_hist", _DAY, _DELIVERY_HIST),
+    _hist("kpi_delivery_hist_weekly", _WEEK, _DELIVERY_HIST),
+    # predicted delivery's segments (quanhub.ledger.edd)
+    _hist(EDD_TABLE, _DAY, _EDD_HIST),
     RollupSpec(
         table="kpi_customs_daily",
         keys={
@@ -210,30 +240,8 @@ ROLLUPS: tuple[RollupSpec, ...] = (
         source=_DECLARATIONS,
         where=_RELEASED,
     ),
-    RollupSpec(
-        table="kpi_clearance_hist",
-        keys={
-            "day": f"(d.released_at {_CST})::date",
-            "district_code": "d.district_code",
-            "trade_mode": "d.trade_mode",
-            "bucket": fine_bucket_sql(_CLEARANCE_SECONDS),
-        },
-        values={"released": "count(*)"},
-        source=_DECLARATIONS,
-        where=_RELEASED,
-    ),
-    RollupSpec(
-        table="kpi_clearance_hist_weekly",
-        keys={
-            "week": f"date_trunc('week', d.released_at {_CST})::date",
-            "district_code": "d.district_code",
-            "trade_mode": "d.trade_mode",
-            "bucket": fine_bucket_sql(_CLEARANCE_SECONDS),
-        },
-        values={"released": "count(*)"},
-        source=_DECLARATIONS,
-        where=_RELEASED,
-    ),
+    _hist("kpi_clearance_hist", _DAY, _CLEARANCE_HIST),
+    _hist("kpi_clearance_hist_weekly", _WEEK, _CLEARANCE_HIST),
 )
 
 
