@@ -1,8 +1,21 @@
-"""Incidents for a query: read the scan-flow rollup a query needs, run the detector on it."""
+"""Incidents for a query: read the scan-flow rollup a query needs, run the detector on it.
+
+The detector's answer for a range of windows is kept (KeptIncidents) and given again while
+the rollup rows of that range stay as they were. The rollups only ever add scans, so the
+scans summed over the daily rows of the range the detector reads (with their count) grow
+whenever any of its rows changes: equal sums mean equal rows, whatever the projector did
+meanwhile elsewhere (today's windows, other days). A city's roles and each carrier asking
+about the same windows share one detection; the carrier and the period are applied after.
+(The daily rows and the windows are two statements, kept or not: a projector step between
+them shows the detection newer windows than its version says, an answer the endpoint gives
+for a request arriving just after the step anyway, and the step's scans make the next
+version differ, so nothing older is given after it.)
+"""
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
+from collections.abc import Hashable
 from datetime import date, datetime, timedelta
 
 from quanhub.ledger.incidents.detect import (
@@ -17,6 +30,9 @@ from quanhub.ledger.incidents.detect import (
     window_start,
 )
 from quanhub.ledger.read.params import Reader
+
+#: Detections kept at most per process (distinct window ranges; the oldest go first).
+KEPT = 256
 
 #: Windows read before `from` for a flow already breaking at `from`: an incident open then
 #: began up to a day earlier.
@@ -44,6 +60,29 @@ GROUP BY 1, 2
 """
 
 
+class KeptIncidents:
+    """Detections by window range, each with the version of the rows it was read from."""
+
+    def __init__(self, size: int = KEPT) -> None:
+        self._size = size
+        self._kept: OrderedDict[Hashable, tuple[tuple[int, int], list[Incident]]] = OrderedDict()
+
+    def get(self, key: Hashable, version: tuple[int, int]) -> list[Incident] | None:
+        """The detection kept for `key` when its rows were at `version`, else None."""
+        kept = self._kept.get(key)
+        if kept is None or kept[0] != version:
+            return None
+        self._kept.move_to_end(key)
+        return kept[1]
+
+    def keep(self, key: Hashable, version: tuple[int, int], found: list[Incident]) -> None:
+        """Keep a detection for `key`, read from rows at `version`."""
+        self._kept[key] = (version, found)
+        self._kept.move_to_end(key)
+        while len(self._kept) > self._size:
+            self._kept.popitem(last=False)
+
+
 async def find_incidents(
     db: Reader,
     *,
@@ -53,22 +92,48 @@ async def find_incidents(
     carrier: str | None,
     district: str | None,
     thresholds: Thresholds | None = None,
+    kept: KeptIncidents | None = None,
 ) -> list[Incident]:
     """Incidents of `carrier` (all when None) in `district` (all when None) that were open
     at some time in [start, end), as the detector saw them at `as_of`: only windows that
-    had ended by then (event time) are read, so no scan timed after `as_of` counts."""
+    had ended by then (event time) are read, so no scan timed after `as_of` counts.
+    With `kept`, a detection of the same windows from unchanged rows is given again."""
     t = thresholds or Thresholds()
     last = window_of(as_of) - 1
     first = window_of(start)
     if last < first:
         return []
     earliest = first - LOOKBACK_WINDOWS - t.baseline_days * WINDOWS_PER_DAY - 1
-    bounds = (window_start(earliest), window_start(last))
     epoch = date(1970, 1, 1)
     day_bounds = (epoch + timedelta(day_of(earliest)), epoch + timedelta(day_of(last)))
     daily: dict[tuple[str, str], dict[int, int]] = defaultdict(dict)
-    for row in await db.fetch(_DAILY, *day_bounds, district):
+    rows = await db.fetch(_DAILY, *day_bounds, district)
+    for row in rows:
         daily[(row["carrier_id"], row["district_code"])][row["day"]] = row["scans"]
+    # Every window read below is counted in one of these daily rows.
+    version = (len(rows), sum(row["scans"] for row in rows))
+    key = (first, last, district, t)
+    found = kept.get(key, version) if kept is not None else None
+    if found is None:
+        found = await _detect(db, daily, first, last, t)
+        if kept is not None:
+            kept.keep(key, version, found)
+    return [
+        i
+        for i in found
+        if (carrier is None or i.carrier == carrier)
+        and i.start < end
+        and (i.end is None or i.end > start)
+    ]
+
+
+async def _detect(
+    db: Reader, daily: dict[tuple[str, str], dict[int, int]], first: int, last: int, t: Thresholds
+) -> list[Incident]:
+    """Every flow's incidents over windows first..last: the flows watched on some day read
+    from `daily` (scans per flow and day), their windows from the baseline's first on."""
+    earliest = first - LOOKBACK_WINDOWS - t.baseline_days * WINDOWS_PER_DAY - 1
+    bounds = (window_start(earliest), window_start(last))
     days = range(day_of(first - LOOKBACK_WINDOWS), day_of(last) + 1)
     keys = [
         key
@@ -89,10 +154,4 @@ async def find_incidents(
     if any(i.start == window_start(first) for i in found):
         # Breaking already at `from`: look back for where it began.
         found = run(flows, first - LOOKBACK_WINDOWS, last, t)
-    return [
-        i
-        for i in found
-        if (carrier is None or i.carrier == carrier)
-        and i.start < end
-        and (i.end is None or i.end > start)
-    ]
+    return found
