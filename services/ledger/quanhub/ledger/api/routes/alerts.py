@@ -17,6 +17,7 @@ from quanhub.ledger.alerts.store import find, ledger_clock
 from quanhub.ledger.api.answers import answers
 from quanhub.ledger.api.deps import ClockDep, DatabaseDep, PrincipalDep, SettingsDep
 from quanhub.ledger.api.instants import aware_instant
+from quanhub.ledger.api.query import DistrictPrefix, LedgerAsOf, PageCursor, PageLimit
 from quanhub.ledger.errors import InvalidQuery
 
 router = APIRouter(prefix="/v1", tags=["alerts"])
@@ -41,17 +42,12 @@ async def alerts(
     db: DatabaseDep,
     clock: ClockDep,
     settings: SettingsDep,
-    as_of: Annotated[
-        datetime | None,
-        Query(description="The instant (ISO 8601 with offset); default: the ledger's clock"),
-    ] = None,
+    as_of: LedgerAsOf = None,
     carrier: Annotated[str | None, Query(max_length=32, examples=["YTO"])] = None,
-    district: Annotated[
-        str | None, Query(pattern=r"^\d{2,6}$", description="District code or prefix")
-    ] = None,
+    district: DistrictPrefix = None,
     kind: Annotated[list[AlertKind] | None, Query(description="Repeatable; default all")] = None,
-    limit: Annotated[int | None, Query(ge=1)] = None,
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    limit: PageLimit = None,
+    cursor: PageCursor = None,
 ) -> AlertsPage:
     """Objects silent for longer than their norm at `as_of`: parcels without a scan beyond
     their carrier's normal gap for their status (`stalled`), locker and station parcels

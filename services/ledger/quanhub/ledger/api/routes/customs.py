@@ -11,6 +11,7 @@ from fastapi import APIRouter, Query
 from quanhub.common.http import AUTH_PROBLEMS, INVALID_REQUEST, problems
 from quanhub.ledger.api.deps import DatabaseDep, PointDatabaseDep, PrincipalDep, SettingsDep
 from quanhub.ledger.api.instants import aware_instant
+from quanhub.ledger.api.query import PageCursor, PageLimit
 from quanhub.ledger.api.schemas import DeclarationPage, DeclarationView
 from quanhub.ledger.read.customs import DeclarationFilter, get_declaration, list_declarations
 from quanhub.ledger.read.visibility import require_object_access
@@ -38,8 +39,8 @@ async def declarations(
     document: Annotated[str | None, Query(max_length=32, examples=["INVENTORY"])] = None,
     declared_from: Annotated[datetime | None, Query(alias="from")] = None,
     declared_to: Annotated[datetime | None, Query(alias="to")] = None,
-    limit: Annotated[int | None, Query(ge=1)] = None,
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    limit: PageLimit = None,
+    cursor: PageCursor = None,
 ) -> DeclarationPage:
     """Customs declarations the caller may see, newest first, filtered by trade mode, ie
     flag, canonical status, customs office code, document and declared time range

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
-from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
 from quanhub.common.access import Role
@@ -14,6 +13,7 @@ from quanhub.ledger.alerts.store import ledger_clock
 from quanhub.ledger.api.context import api_context
 from quanhub.ledger.api.deps import ClockDep, DatabaseDep, PrincipalDep
 from quanhub.ledger.api.instants import aware_instant, bounded_day, bounded_instant, first_day
+from quanhub.ledger.api.query import CarrierId, DestinationPrefix, FirstDay, LastDay, LedgerAsOf
 from quanhub.ledger.api.routes.kpis import DEFAULT_DAYS, KPI_ROLES
 from quanhub.ledger.edd.accuracy import LATEST_TARGET, MAE_RATIO_TARGET, Tally
 from quanhub.ledger.edd.accuracy_book import AccuracyBook
@@ -105,19 +105,11 @@ async def edd_accuracy(
     principal: PrincipalDep,
     db: DatabaseDep,
     clock: ClockDep,
-    start: Annotated[date | None, Query(alias="from", description="First day (CST)")] = None,
-    end: Annotated[date | None, Query(alias="to", description="Last day (CST), inclusive")] = None,
-    carrier: Annotated[
-        str | None, Query(pattern=r"^[A-Za-z0-9_-]{1,32}$", description="Carrier (hub id)")
-    ] = None,
-    district: Annotated[
-        str | None,
-        Query(pattern=r"^\d{2,6}$", description="Destination district code or prefix"),
-    ] = None,
-    as_of: Annotated[
-        datetime | None,
-        Query(description="The instant (ISO 8601 with offset); default: the ledger's clock"),
-    ] = None,
+    start: FirstDay = None,
+    end: LastDay = None,
+    carrier: CarrierId = None,
+    district: DestinationPrefix = None,
+    as_of: LedgerAsOf = None,
 ) -> AccuracyReport:
     """For parcels first delivered on the period's days, how good their predicted delivery
     was at pickup: the share delivered by the predicted latest time (target 90 %) and the

@@ -12,6 +12,7 @@ from quanhub.common.access import Role
 from quanhub.common.http import AUTH_PROBLEMS, INVALID_REQUEST, problems
 from quanhub.ledger.api.deps import ClockDep, DatabaseDep, PrincipalDep
 from quanhub.ledger.api.instants import aware_instant, bounded_instant
+from quanhub.ledger.api.query import CarrierId
 from quanhub.ledger.api.routes.kpis import KPI_ROLES
 from quanhub.ledger.errors import Forbidden, InvalidQuery
 from quanhub.ledger.incidents.schemas import IncidentOut, IncidentsReport
@@ -46,9 +47,7 @@ async def incidents(
     end: Annotated[
         datetime | None, Query(alias="to", description="Period end (ISO 8601); default: as_of")
     ] = None,
-    carrier: Annotated[
-        str | None, Query(pattern=r"^[A-Za-z0-9_-]{1,32}$", description="Carrier (hub id)")
-    ] = None,
+    carrier: CarrierId = None,
     district: Annotated[
         str | None, Query(pattern=r"^\d{6}$", description="District code of the scans")
     ] = None,

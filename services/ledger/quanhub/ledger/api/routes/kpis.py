@@ -14,6 +14,7 @@ from quanhub.common.http import AUTH_PROBLEMS, INVALID_REQUEST, problems
 from quanhub.ledger.api.answers import answers
 from quanhub.ledger.api.deps import ClockDep, DatabaseDep, PrincipalDep
 from quanhub.ledger.api.instants import first_day
+from quanhub.ledger.api.query import CarrierId, DestinationPrefix, DistrictPrefix, FirstDay, LastDay
 from quanhub.ledger.errors import Forbidden, InvalidQuery
 from quanhub.ledger.kpis.compute import kpi_report
 from quanhub.ledger.kpis.delivery_times import (
@@ -54,11 +55,9 @@ async def kpis(
     principal: PrincipalDep,
     db: DatabaseDep,
     clock: ClockDep,
-    start: Annotated[date | None, Query(alias="from", description="First day (CST)")] = None,
-    end: Annotated[date | None, Query(alias="to", description="Last day (CST), inclusive")] = None,
-    district: Annotated[
-        str | None, Query(pattern=r"^\d{2,6}$", description="District code or prefix")
-    ] = None,
+    start: FirstDay = None,
+    end: LastDay = None,
+    district: DistrictPrefix = None,
 ) -> KpiReport:
     """The plan's indicators from the ledger: e-waybill share (target 99%), recyclable
     transit bag share (70%), smart-locker delivery share (10%), parcels per carrier per year
@@ -121,19 +120,14 @@ async def kpi_delivery_times(
     principal: PrincipalDep,
     db: DatabaseDep,
     clock: ClockDep,
-    start: Annotated[date | None, Query(alias="from", description="First day (CST)")] = None,
-    end: Annotated[date | None, Query(alias="to", description="Last day (CST), inclusive")] = None,
+    start: FirstDay = None,
+    end: LastDay = None,
     period: Annotated[
         str | None,
         Query(pattern=r"^\d{1,4}d$", description="That many days ending at `to`, e.g. `7d`"),
     ] = None,
-    carrier: Annotated[
-        str | None, Query(pattern=r"^[A-Za-z0-9_-]{1,32}$", description="Carrier (hub id)")
-    ] = None,
-    district: Annotated[
-        str | None,
-        Query(pattern=r"^\d{2,6}$", description="Destination district code or prefix"),
-    ] = None,
+    carrier: CarrierId = None,
+    district: DestinationPrefix = None,
     origin: Annotated[
         str | None, Query(pattern=r"^\d{2,6}$", description="Origin district code or prefix")
     ] = None,
