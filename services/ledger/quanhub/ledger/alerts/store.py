@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -151,6 +152,10 @@ class Found:
     alerts: list[tuple[Alert, bool]]
 
 
+#: A visibility predicate builder of quanhub.ledger.read.visibility (principal, alias, params).
+_Visible = Callable[[Principal, str, Params], str]
+
+
 async def find(
     db: Reader,
     principal: Principal,
@@ -165,18 +170,23 @@ async def find(
     """Every alert at `as_of` (historical: rebuilt from the events up to it), with the
     caller's right to list it. Without `city_counts` only the caller's own are read."""
     cut = as_of - norms.lowest()
-    out: list[tuple[Alert, bool]] = []
-    if kinds & {AlertKind.STALLED, AlertKind.UNCOLLECTED}:
+
+    async def rows(then: str, now: str, visible: _Visible, alias: str) -> list[asyncpg.Record]:
+        """One statement's rows over the table aliased `alias`, each with `visible`."""
         params = Params()
-        vis = parcel_visible(principal, "p", params)
+        vis = visible(principal, alias, params)
         only = "" if city_counts else f" AND {vis}"
         if carrier is not None:
-            only += f" AND p.carrier_id = {params.add(carrier)}"
-        template = sql.PARCELS_THEN if historical else sql.PARCELS_NOW
-        statement = template.format(
+            only += f" AND {alias}.carrier_id = {params.add(carrier)}"
+        statement = (then if historical else now).format(
             vis=vis, only=only, as_of=params.add(as_of), cut=params.add(cut)
         )
-        for r in await db.fetch(statement, *params.values):
+        found: list[asyncpg.Record] = await db.fetch(statement, *params.values)
+        return found
+
+    out: list[tuple[Alert, bool]] = []
+    if kinds & {AlertKind.STALLED, AlertKind.UNCOLLECTED}:
+        for r in await rows(sql.PARCELS_THEN, sql.PARCELS_NOW, parcel_visible, "p"):
             state = ParcelState(
                 r["carrier_id"],
                 r["waybill_no"],
@@ -189,16 +199,7 @@ async def find(
             if alert is not None and alert.kind in kinds:
                 out.append((alert, bool(r["visible"])))
     if AlertKind.CUSTOMS_STUCK in kinds:
-        params = Params()
-        vis = declaration_visible(principal, "d", params)
-        only = "" if city_counts else f" AND {vis}"
-        if carrier is not None:
-            only += f" AND d.carrier_id = {params.add(carrier)}"
-        template = sql.DECLARATIONS_THEN if historical else sql.DECLARATIONS_NOW
-        statement = template.format(
-            vis=vis, only=only, as_of=params.add(as_of), cut=params.add(cut)
-        )
-        for r in await db.fetch(statement, *params.values):
+        for r in await rows(sql.DECLARATIONS_THEN, sql.DECLARATIONS_NOW, declaration_visible, "d"):
             dstate = DeclarationState(
                 r["declarant"],
                 r["cop_no"],
