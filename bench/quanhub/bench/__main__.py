@@ -23,6 +23,12 @@ def main() -> None:
     run.add_argument(
         "--no-seed", action="store_true", help="use kept query ledgers only; never seed one"
     )
+    run.add_argument(
+        "--shards",
+        default="1",
+        help="comma-separated shard counts for the shards stage (counts the ledger cannot "
+        "run yet are reported as not measured)",
+    )
     seed = sub.add_parser("seed", help="create the kept seeded ledgers for the query stage")
     seed.add_argument("--events", type=int, nargs="+", default=[1_000_000, 10_000_000])
     seed.add_argument("--reseed", action="store_true")
@@ -44,7 +50,15 @@ def main() -> None:
     from quanhub.bench.run import run_all
 
     runtime.run(
-        run_all(args.quick, args.out, args.only, args.profile, args.reseed, not args.no_seed)
+        run_all(
+            args.quick,
+            args.out,
+            args.only,
+            args.profile,
+            args.reseed,
+            not args.no_seed,
+            tuple(int(n) for n in args.shards.split(",") if n),
+        )
     )
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import structlog
 
-from quanhub.bench import ingest, kafka_tools, ledger_writer, pipeline, queries
+from quanhub.bench import ingest, kafka_tools, ledger_writer, pipeline, queries, shards
 from quanhub.bench.env import BenchEnv, bench_env, create_database, drop_database, drop_topics
 from quanhub.bench.errors import LedgerNotSeeded
 from quanhub.bench.ledgers import ensure_ledger
@@ -26,7 +26,16 @@ from quanhub.bench.workload import Workload
 from quanhub.ledger.store.rows import LedgerRow
 
 log = structlog.get_logger(__name__)
-STAGES = ("kafka", "ledger", "consumer", "normalizer", "gateway", "pipeline", "queries")
+STAGES = (
+    "kafka",
+    "ledger",
+    "shards",
+    "consumer",
+    "normalizer",
+    "gateway",
+    "pipeline",
+    "queries",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +45,8 @@ class Plan:
     kafka_records: int
     writer_events: int
     warm_events: int
+    #: Events through one shard's lanes (a third per run: quanhub.bench.shards.one_shard).
+    shard_events: int
     normalizer_events: int
     gateway_seconds: float
     pipeline: pipeline.PipelinePlan
@@ -53,6 +64,7 @@ def plan(quick: bool, profile_dir: Path | None, stamp: str) -> Plan:
             kafka_records=500_000,
             writer_events=20_000,
             warm_events=30_000,
+            shard_events=45_000,
             normalizer_events=30_000,
             gateway_seconds=8.0,
             pipeline=pipeline.PipelinePlan(
@@ -72,6 +84,7 @@ def plan(quick: bool, profile_dir: Path | None, stamp: str) -> Plan:
         kafka_records=500_000,
         writer_events=100_000,
         warm_events=200_000,
+        shard_events=300_000,
         normalizer_events=200_000,
         gateway_seconds=20.0,
         pipeline=pipeline.PipelinePlan(
@@ -92,7 +105,13 @@ def plan(quick: bool, profile_dir: Path | None, stamp: str) -> Plan:
 
 
 async def run_all(  # noqa: PLR0917 - the CLI's flags, in order
-    quick: bool, out: Path, only: str, profile: bool, reseed: bool, seed_missing: bool = True
+    quick: bool,
+    out: Path,
+    only: str,
+    profile: bool,
+    reseed: bool,
+    seed_missing: bool = True,
+    shard_counts: tuple[int, ...] = (1,),
 ) -> Report:
     """Run the stages (all, or those in `only`), write the results, drop what the run made."""
     stamp = datetime.now(UTC).strftime("%Y%m%dt%H%M%S")
@@ -149,6 +168,7 @@ async def run_all(  # noqa: PLR0917 - the CLI's flags, in order
         )
         producer = baselines.get("kafka-producer-perf-test")
         await stage("ledger", lambda: _ledger(env, workload, p, stamp))
+        await stage("shards", lambda: _shards(env, workload, p, stamp, shard_counts))
         await stage("consumer", lambda: _consumer(env, database, p.writer_events))
         await stage("normalizer", lambda: _normalizer(env, p.normalizer_events, producer))
         await stage(
@@ -169,6 +189,7 @@ async def run_all(  # noqa: PLR0917 - the CLI's flags, in order
     finally:
         await drop_database(env, database)
         await drop_database(env, f"bench_{stamp}_w")
+        await drop_database(env, f"bench_{stamp}_s")
         await drop_topics(env)
     report.meta["loadavg_at_end"] = list(os.getloadavg())
     report.meta["seconds"] = round(time.perf_counter() - started, 1)
@@ -189,6 +210,16 @@ async def _ledger(env: BenchEnv, workload: Workload, p: Plan, stamp: str) -> lis
     await seed(url, warm_pool(workload), p.warm_events)
     rows = ledger_rows(workload.sends(p.writer_events, "lw"))
     return await ledger_writer.measure(url, rows, 5000)
+
+
+async def _shards(
+    env: BenchEnv, workload: Workload, p: Plan, stamp: str, counts: tuple[int, ...]
+) -> list[Measure]:
+    """Each shard's lanes (quanhub.bench.shards) on a warm ledger of its own."""
+    url = await create_database(env, f"bench_{stamp}_s")
+    await seed(url, warm_pool(workload), p.warm_events)
+    rows = ledger_rows(workload.sends(p.shard_events, "sh"))
+    return await shards.measure(url, rows, 5000, counts)
 
 
 async def _consumer(env: BenchEnv, database: str, events: int) -> list[Measure]:

@@ -1,0 +1,237 @@
+"""What one shard's ledger lanes cost per event: rates, CPU of the client, of each lane's
+backend and of the PostgreSQL server (from /proc, never wall time), WAL, storage per row,
+and each lane's lock utilisation; as measures of the `shards` stage."""
+
+# Relation names come from the catalogue, never from input. ruff: noqa: S608
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Awaitable
+from dataclasses import dataclass, field
+
+import asyncpg
+
+from quanhub.bench.measure import Measure
+from quanhub.bench.services import cpu_seconds, own_cpu_seconds, parent_pid, tree_cpu_seconds
+
+GROUP = "Ledger lanes per shard (docs/scaling.md)"
+_SETTINGS = (
+    "shared_buffers",
+    "synchronous_commit",
+    "full_page_writes",
+    "wal_compression",
+    "max_wal_size",
+    "checkpoint_timeout",
+)
+_RELATIONS = """
+SELECT 'heap' AS part, pg_relation_size(c.oid) AS bytes FROM pg_class c
+WHERE c.oid = 'ledger_events'::regclass
+UNION ALL
+SELECT 'toast', pg_total_relation_size(c.reltoastrelid) FROM pg_class c
+WHERE c.oid = 'ledger_events'::regclass AND c.reltoastrelid <> 0
+UNION ALL
+SELECT i.indexrelid::regclass::text, pg_relation_size(i.indexrelid) FROM pg_index i
+WHERE i.indrelid = 'ledger_events'::regclass
+UNION ALL
+SELECT 'whole database', pg_database_size(current_database())
+"""
+
+
+@dataclass(slots=True)
+class Lane:
+    """One lane's lock: seconds held and turns taken."""
+
+    name: str
+    held: float = 0.0
+    turns: int = 0
+
+    def timed(self, seconds: float) -> None:
+        """Count one turn that held the lock for `seconds`."""
+        self.held += seconds
+        self.turns += 1
+
+
+@dataclass(slots=True)
+class Sample:
+    """What the server and this process had used at one instant."""
+
+    wall: float
+    client_cpu: float
+    backend_cpu: dict[str, float]
+    server_cpu: float | None
+    wal_lsn: str
+    wal_fpi: int
+    loadavg: tuple[float, float, float]
+
+
+@dataclass(slots=True)
+class Ledger:
+    """The connections of one shard's lanes, and one to look at the server with."""
+
+    control: asyncpg.Connection
+    lanes: dict[str, asyncpg.Connection] = field(default_factory=dict)
+    backends: dict[str, int] = field(default_factory=dict)
+
+    async def sample(self) -> Sample:
+        """CPU, WAL position and load now (the lanes' WAL statistics flushed first: a
+        backend reports them at most once a second otherwise)."""
+        for conn in self.lanes.values():
+            await conn.execute("SELECT pg_stat_force_next_flush()")
+        postmaster = parent_pid(int(await self.control.fetchval("SELECT pg_backend_pid()")))
+        row = await self.control.fetchrow(
+            "SELECT pg_current_wal_lsn()::text AS lsn, wal_fpi FROM pg_stat_wal"
+        )
+        assert row is not None  # noqa: S101 - pg_stat_wal always has its one row
+        return Sample(
+            wall=time.perf_counter(),
+            client_cpu=own_cpu_seconds(),
+            backend_cpu={k: cpu_seconds(pid) or 0.0 for k, pid in self.backends.items()},
+            server_cpu=tree_cpu_seconds(postmaster) if postmaster else None,
+            wal_lsn=row["lsn"],
+            wal_fpi=int(row["wal_fpi"]),
+            loadavg=os.getloadavg(),
+        )
+
+    async def sizes(self) -> dict[str, int]:
+        """Bytes of ledger_events' heap, TOAST and each index, and of the whole database."""
+        return {r["part"]: int(r["bytes"]) for r in await self.control.fetch(_RELATIONS)}
+
+    async def rows(self) -> int:
+        """Events appended so far (seq is gap-free, so the highest is the count)."""
+        return int(await self.control.fetchval("SELECT last_seq FROM ledger_appended"))
+
+
+@dataclass(frozen=True, slots=True)
+class Run:
+    """One timed run: events made visible (or appended), over what it used."""
+
+    label: str
+    events: int
+    before: Sample
+    after: Sample
+    lanes: tuple[Lane, ...]
+
+
+async def timed(
+    ledger: Ledger, label: str, events: int, lanes: tuple[Lane, ...], body: Awaitable[None]
+) -> Run:
+    before = await ledger.sample()
+    await body
+    after = await ledger.sample()
+    return Run(label, events, before, after, lanes)
+
+
+def _load(run: Run) -> str:
+    return f"load average {run.before.loadavg[0]:.2f} → {run.after.loadavg[0]:.2f}"
+
+
+async def figures(ledger: Ledger, shards: int, run: Run, conditions: str) -> list[Measure]:
+    """A run's rate, CPU, WAL and lock figures per event."""
+    wall = run.after.wall - run.before.wall
+    n = max(run.events, 1)
+    name = f"S={shards}, {run.label}"
+    note = f"{run.events:,} events in {wall:.2f} s; {_load(run)}"
+
+    def per_event(label: str, seconds: float | None, what: str) -> Measure:
+        value = None if seconds is None else seconds * 1e6 / n
+        return Measure(f"{name}: CPU, {label}", value, "µs/event", GROUP, note=what)
+
+    client = run.after.client_cpu - run.before.client_cpu
+    server = (
+        run.after.server_cpu - run.before.server_cpu
+        if run.after.server_cpu is not None and run.before.server_cpu is not None
+        else None
+    )
+    wal = await ledger.control.fetchval(
+        "SELECT pg_wal_lsn_diff($1::text::pg_lsn, $2::text::pg_lsn)",
+        run.after.wal_lsn,
+        run.before.wal_lsn,
+    )
+    out = [
+        Measure(f"{name}: events/s", run.events / wall, "events/s", GROUP, note=note),
+        per_event("lanes' client side (this process)", client, "user + system, os.times()"),
+    ]
+    for lane in run.lanes:
+        used = run.after.backend_cpu[lane.name] - run.before.backend_cpu[lane.name]
+        out.append(per_event(f"{lane.name} backend", used, "/proc/<pid>/stat of its backend"))
+    out += [
+        per_event(
+            "PostgreSQL server (all processes)",
+            server,
+            "the server's process tree: backends, WAL writer, checkpointer, autovacuum",
+        ),
+        per_event(
+            "client + server",
+            None if server is None else client + server,
+            "what one shard's ledger costs the machine per event",
+        ),
+        Measure(
+            f"{name}: WAL",
+            float(wal) / n,
+            "bytes/event",
+            GROUP,
+            note=f"pg_current_wal_lsn() difference over the run; {conditions}",
+        ),
+        Measure(
+            f"{name}: WAL full-page images",
+            (run.after.wal_fpi - run.before.wal_fpi) * 1000 / n,
+            "per 1,000 events",
+            GROUP,
+            note="pg_stat_wal.wal_fpi: pages logged whole, first touch after a checkpoint",
+        ),
+    ]
+    for lane in run.lanes:
+        out += [
+            Measure(
+                f"{name}: {lane.name} lock utilisation",
+                lane.held / wall,
+                "held s per wall s",
+                GROUP,
+                note=f"{lane.turns} turns holding {_LOCKS[lane.name]}, timed around the call",
+            ),
+            Measure(
+                f"{name}: {lane.name} lane, events per lock-second",
+                run.events / lane.held if lane.held else None,
+                "events/s",
+                GROUP,
+                note="the lane's ceiling if its lock were held all the time",
+            ),
+        ]
+    return out
+
+
+_LOCKS = {"writer": "ledger_appended", "projector": "ledger_sequence"}
+
+
+def storage(before: dict[str, int], after: dict[str, int], added: int, rows: int) -> list[Measure]:
+    """Bytes per ledger_events row of each part: grown per appended row, and in total."""
+    out = []
+    for part, size in after.items():
+        grown = (size - before.get(part, 0)) / max(added, 1)
+        out.append(
+            Measure(
+                f"storage per appended event: {part}",
+                grown,
+                "bytes/event",
+                GROUP,
+                note=f"growth over {added:,} events appended live",
+            )
+        )
+        if part != "whole database":
+            out.append(
+                Measure(
+                    f"storage per ledger_events row: {part}",
+                    size / max(rows, 1),
+                    "bytes/row",
+                    GROUP,
+                    note=f"{rows:,} rows (a seeded warm ledger and the runs' appends)",
+                )
+            )
+    return out
+
+
+async def settings(conn: asyncpg.Connection) -> str:
+    """The server settings WAL per event depends on, as `name=value, ...`."""
+    values = [f"{n}={await conn.fetchval(f'SHOW {n}')}" for n in _SETTINGS]
+    return ", ".join(values)
