@@ -4,35 +4,17 @@ as the single window's messages show their status in the ledger's customs API.""
 from __future__ import annotations
 
 import asyncio
-import re
 import time
 import uuid
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from ceb_samples import batch
 
 from quanhub.stack.servicegroup import RunningServices
 
 pytestmark = pytest.mark.e2e
-
-CORPUS = Path(__file__).parents[1] / "corpus" / "inbound" / "ceb"
-_GUID = re.compile(rb"(<ceb:guid>)([^<]+)(</ceb:guid>)")
-
-
-def _fresh(name: str, run: str) -> str:
-    """A sample with this run's own document numbers and guids (no XML declaration)."""
-    xml = (CORPUS / name).read_bytes()
-    xml = _GUID.sub(lambda m: m[1] + m[2] + b"-" + run.encode() + m[3], xml)
-    for old, new in {
-        "ORD20261128000001": f"ORD{run}",
-        "COP20261128000001": f"COP{run}",
-        "2026112822001400000001": f"PAY{run}",
-        "YT7000000000001": f"YT7{run}",
-    }.items():
-        xml = xml.replace(old.encode(), new.encode())
-    return xml.decode().split("?>", 1)[1]
 
 
 async def _declarations(
@@ -66,9 +48,9 @@ async def test_declarations_and_receipts_in_ceb_xml_show_their_status(
     receipts = ("CEB312.xml", "CEB412.xml", "CEB512.xml", "CEB622.xml")
     async with httpx.AsyncClient(timeout=30) as client:
         for names in (declarations, receipts):
-            body = "<CEBBatch>" + "".join(_fresh(n, run) for n in names) + "</CEBBatch>"
+            body = batch(names, run)
             r = await client.post(
-                f"{services.gateway_url}/v1/inbound/ceb", content=body.encode(), headers=headers
+                f"{services.gateway_url}/v1/inbound/ceb", content=body, headers=headers
             )
             assert r.status_code == 202, r.text
             assert r.json()["rejected"] == 0

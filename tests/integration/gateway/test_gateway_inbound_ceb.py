@@ -3,12 +3,11 @@ raw customs topic holds no clear personal value, and a refused XML lands nothing
 
 from __future__ import annotations
 
-import re
 import uuid
-from pathlib import Path
 
 import httpx
 import pytest
+from ceb_samples import batch
 from kafka_reading import read_all
 
 from quanhub.canonical.v1 import canonical_pb2
@@ -17,23 +16,7 @@ from quanhub.common.topics import EventKind, Topics
 
 pytestmark = pytest.mark.integration
 
-CORPUS = Path(__file__).parents[2] / "corpus" / "inbound" / "ceb"
 CLEAR = ["110101199003071234", "13800138000", "张三", "经十路100号"]
-_GUID = re.compile(rb"(<ceb:guid>)([^<]+)(</ceb:guid>)")
-
-
-def _fresh(name: str, run: str) -> str:
-    """A sample with this run's own document numbers and guids (no XML declaration)."""
-    xml = (CORPUS / name).read_bytes()
-    xml = _GUID.sub(lambda m: m[1] + m[2] + b"-" + run.encode() + m[3], xml)
-    for old, new in {
-        "ORD20261128000001": f"ORD{run}",
-        "COP20261128000001": f"COP{run}",
-        "2026112822001400000001": f"PAY{run}",
-        "YT7000000000001": f"YT7{run}",
-    }.items():
-        xml = xml.replace(old.encode(), new.encode())
-    return xml.decode().split("?>", 1)[1]
 
 
 def _attack(declaration: str, run: str) -> bytes:
@@ -53,8 +36,8 @@ async def test_ceb_documents_reach_the_raw_topic_tokenised_and_attacks_reach_not
     run = uuid.uuid4().hex[:12].upper()
     headers = {"authorization": f"Bearer {demo_keys['JNAGENT']}", "content-type": "text/xml"}
     names = ("CEB311.xml", "CEB411.xml", "CEB511.xml", "CEB621.xml")
-    body = "<CEBBatch>" + "".join(_fresh(n, run) for n in names) + "</CEBBatch>"
-    r = await gateway.post("/v1/inbound/ceb", content=body.encode(), headers=headers)
+    body = batch(names, run)
+    r = await gateway.post("/v1/inbound/ceb", content=body, headers=headers)
     assert r.status_code == 202, r.text
     answer = r.json()
     assert (answer["accepted"], answer["rejected"]) == (4, 0)
