@@ -121,3 +121,23 @@ def test_the_sliding_sums_take_a_cuts_open_parcels_back() -> None:
     assert window.levels[(0,)][("YTO",)] == {censored_bucket(84): 1}
     window.open_at([(full, 84)], -1)
     assert window.levels[(0,)][("YTO",)] == {censored_bucket(84): 0}
+
+
+def test_a_slow_lane_beyond_the_days_seen_takes_its_tail_from_the_carrier() -> None:
+    # On a young ledger a slow lane has delivered nothing yet: its 60 parcels are all
+    # still open at 40 h. The carrier's fast lane delivers at 10 h, another lane at 50 h.
+    model = EddModel(first_day=date(2026, 11, 1), end_day=date(2026, 11, 4))
+    slow, fast, mid = ("YTO", "440111"), ("YTO", "370112"), ("YTO", "310115")
+    model.add((*slow, "", "", 2, 3), censored_bucket(fine_bucket(40 * H)), 60)
+    model.add((*fast, "", "", 2, 3), fine_bucket(10 * H), 200)
+    model.add((*mid, "", "", 2, 3), fine_bucket(50 * H), 50)
+    known = (*slow, None, None, 2, 3)
+    estimate = model.predict(known, 0.0)
+    assert estimate is not None
+    # Not the carrier's median (10 h): the lane's parcels have all taken longer than
+    # 40 h, and the carrier's parcels that took longer than that were delivered at 50 h.
+    # The lane's parcels left beyond its horizon go on as the carrier's beyond it: half
+    # of them delivered by its 50-hour bucket's middle.
+    assert estimate.most_likely == pytest.approx(50 * H + 300, abs=600)
+    assert estimate.latest >= estimate.most_likely
+    assert estimate.quantile(0.975) == estimate.latest

@@ -91,7 +91,7 @@ class Stage:
         self.baseline_abs_error += abs(took - baseline)
         self.levels[estimate.level] += 1
         for q in CALIBRATION:
-            self.below_quantile[q] += took <= estimate.histogram.quantile(q, estimate.elapsed)
+            self.below_quantile[q] += took <= estimate.quantile(q)
 
     def report(self) -> dict[str, Any]:
         n = self.predictions or 1

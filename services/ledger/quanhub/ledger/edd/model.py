@@ -8,15 +8,18 @@ open at the training cut are censored observations (Kaplan-Meier), so a young le
 quantiles are not those of its fast parcels only. A level with fewer than `min_sample`
 parcels still to come, or whose survival stops short of the latest quantile, gives way to
 the next one in LEVELS' order; the most likely time blends in the finer levels' medians
-by sample size. Features not known yet (the destination before the last mile, the
-delivery point before hand-over) are summed over. docs/edd.md explains the whole model on
-one page.
+by sample size. A level's quantile beyond the horizon its survival was observed to is read
+from the coarser levels beyond that horizon (chained_quantile): on a young ledger a slow
+lane has no median of its own yet, but it is certainly not its carrier's. Features not
+known yet (the destination before the last mile, the delivery point before hand-over) are
+summed over. docs/edd.md explains the whole model on one page.
 """
 
 from __future__ import annotations
 
 import math
 from bisect import bisect_left
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -168,7 +171,7 @@ class Histogram:
         target = (1.0 - fraction) * start
         i = bisect_left(self.falling, -target - 1e-12)
         if i >= len(self.buckets):
-            return self._beyond(target, start, after)
+            return self._beyond(target, after)
         lower, upper = bucket_bounds(self.buckets[i])
         if upper is None:
             return max(float(lower), after)
@@ -177,11 +180,24 @@ class Histogram:
         inside = (before - target) / drop if drop > 0 else 1.0
         return max(lower + min(max(inside, 0.0), 1.0) * (upper - lower), after)
 
-    def _beyond(self, target: float, start: float, after: float) -> float:
+    @property
+    def horizon(self) -> float:
+        """Seconds up to which the survival is observed: the last bucket's upper bound."""
         lower, upper = bucket_bounds(self.buckets[-1])
-        horizon = float(lower if upper is None else upper)
-        last = self.survival[-1]
-        if horizon <= after or last >= start:  # no delivery seen after `after`
+        return float(lower if upper is None else upper)
+
+    def beyond(self, fraction: float, after: float) -> float:
+        """The share of the parcels that took longer than `after` still to be delivered
+        after the horizon, to reach `fraction` of them: where a coarser level's conditional
+        distribution beyond the horizon takes over (0 when the survival reaches it)."""
+        start = self.surviving(after)
+        left = self.survival[-1] / start if start > 0 and self.survival else 0.0
+        return max(0.0, 1.0 - (1.0 - fraction) / left) if left > 1.0 - fraction else 0.0
+
+    def _beyond(self, target: float, after: float) -> float:
+        horizon, last = self.horizon, self.survival[-1]
+        start = self.surviving(after)
+        if horizon <= after or last <= 0 or last >= start:  # no delivery seen after `after`
             return max(horizon, after) + max(horizon - after, 3600.0)
         hazard = math.log(start / last) / (horizon - after)
         return horizon + math.log(last / target) / hazard
@@ -199,9 +215,14 @@ class Estimate:
     features: tuple[str, ...]
     #: Parcels of that level still to come at `elapsed` (the conditional sample).
     sample: int
-    #: The level's histogram (the evaluation reads its other quantiles).
-    histogram: Histogram = field(compare=False, repr=False)
+    #: The level's histogram and the coarser ones its tail is read from
+    #: (chained_quantile; the evaluation reads its other quantiles).
+    chain: tuple[Histogram, ...] = field(compare=False, repr=False)
     elapsed: float = 0.0
+
+    def quantile(self, fraction: float) -> float:
+        """Seconds from pickup by which `fraction` of such parcels were delivered."""
+        return chained_quantile(self.chain, fraction, self.elapsed)
 
 
 @dataclass(slots=True)
@@ -311,30 +332,37 @@ class EddModel:
     def predict(self, known: Known, elapsed: float) -> Estimate | None:
         """The estimate for a parcel with these features `elapsed` seconds after pickup;
         None when no level holds a parcel that took longer."""
-        # The levels with a parcel left, finest first, up to the one used.
-        seen: list[tuple[str, tuple[int, ...], Histogram, int]] = []
-        chosen: tuple[str, tuple[int, ...], Histogram, int] | None = None
+        # The levels with a parcel left, finest first.
+        found: list[tuple[str, tuple[int, ...], Histogram, int]] = []
         for name, kept in self._chain(known):
             key = tuple(v for i in kept if (v := known[i]) is not None)
             histogram = self._histogram(kept, key)
             if histogram is None:
                 continue
             sample = round(histogram.total - histogram.below(elapsed))
-            if sample <= 0:
-                continue
-            chosen = (name, kept, histogram, sample)
-            seen.append(chosen)
-            if sample >= self.min_sample and histogram.reaches(self.band[1], elapsed):
-                break
-        if chosen is None:
+            if sample > 0:
+                found.append((name, kept, histogram, sample))
+        if not found:
             return None
-        name, kept, histogram, sample = chosen
+        last = len(found) - 1
+        used = next(
+            (
+                i
+                for i, (_, _, histogram, sample) in enumerate(found)
+                if sample >= self.min_sample and histogram.reaches(self.band[1], elapsed)
+            ),
+            last,
+        )
+        name, kept, _, sample = found[used]
+        histograms = [f[2] for f in found]
         low, high = self.band
-        earliest, latest = histogram.quantile(low, elapsed), histogram.quantile(high, elapsed)
-        most_likely = histogram.quantile(0.5, elapsed)
-        for _, _, finer, n in reversed(seen[:-1]):  # coarsest first
-            if self.shrink > 0 and finer.reaches(0.5, elapsed):
-                median = finer.quantile(0.5, elapsed)
+        earliest = chained_quantile(histograms[used:], low, elapsed)
+        latest = chained_quantile(histograms[used:], high, elapsed)
+        most_likely = chained_quantile(histograms[used:], 0.5, elapsed)
+        if self.shrink > 0:
+            for i in reversed(range(used)):  # the finer levels, coarsest first
+                median = chained_quantile(histograms[i:], 0.5, elapsed)
+                n = found[i][3]
                 most_likely = (n * median + self.shrink * most_likely) / (n + self.shrink)
         most_likely = min(max(most_likely, earliest), latest)
         return Estimate(
@@ -344,6 +372,19 @@ class EddModel:
             level=name,
             features=tuple(FEATURES[i] for i in kept),
             sample=sample,
-            histogram=histogram,
+            chain=tuple(histograms[used:]),
             elapsed=elapsed,
         )
+
+
+def chained_quantile(chain: Sequence[Histogram], fraction: float, after: float) -> float:
+    """Seconds by which `fraction` of the parcels of chain[0] that took longer than `after`
+    were delivered. Where censoring ended its survival first (on a young ledger the slow
+    lanes' medians lie beyond the days seen), the parcels still left at its horizon are
+    taken to go on as those of the next histogram (a coarser level) that took longer than
+    that horizon; the last one extends its own survival (Histogram.quantile)."""
+    first = chain[0]
+    rest = first.beyond(fraction, after)
+    if rest <= 0.0 or len(chain) == 1:
+        return first.quantile(fraction, after)
+    return chained_quantile(chain[1:], rest, max(first.horizon, after))
