@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 
 from asyncpg import Record
 
-from quanhub.ledger.kpis.fine import FineHistogram, Histograms, week_bounds
+from quanhub.ledger.kpis.fine import FineHistogram, Histograms, period_rows, week_bounds
 from quanhub.ledger.kpis.models import (
     CARRIER_VOLUME_TARGET,
     E_WAYBILL_TARGET,
@@ -158,25 +158,22 @@ _DECLARED_COLUMNS = ("with_receipt", "receipt_events", "rejected")
 _CLEARANCE_COLUMNS = ("released", "events", "seconds_sum", *_BUCKET_COLUMNS)
 
 # The queries are SQL templates over the rollup tables: `{sums}` is the sum of each of
-# the part's columns (a fixed column list), `{where}` the period (and district) filter
-# over bound parameters $1 to $3.
-_PARCEL_ROWS = (
-    "SELECT carrier_id, {sums} FROM kpi_parcel_daily WHERE {where} "
-    "GROUP BY carrier_id HAVING sum(parcels) > 0"
-)
+# the part's columns (a fixed column list), `{rows}` the part's rollup rows of the period
+# (and district) over bound parameters: its daily table filtered, or the whole weeks from
+# its weekly twin and the edge days from the daily one (fine.period_rows).
+_PARCEL_ROWS = "SELECT carrier_id, {sums} FROM {rows} GROUP BY carrier_id HAVING sum(parcels) > 0"
 _DELIVERY_ROWS = (
-    "SELECT district_code, carrier_id, {sums} FROM kpi_delivery_daily "
-    "WHERE {where} GROUP BY district_code, carrier_id HAVING sum(delivered) > 0"
+    "SELECT district_code, carrier_id, {sums} FROM {rows} "
+    "GROUP BY district_code, carrier_id HAVING sum(delivered) > 0"
 )
-_DECLARED_ROWS = "SELECT {sums} FROM kpi_customs_daily WHERE {where}"
+_DECLARED_ROWS = "SELECT {sums} FROM {rows}"
 _REASON_ROWS = (
-    "SELECT reason, sum(declarations)::bigint AS n FROM kpi_rejection_reasons "
-    "WHERE {where} GROUP BY reason HAVING sum(declarations) > 0 "
+    "SELECT reason, sum(declarations)::bigint AS n FROM {rows} "
+    "GROUP BY reason HAVING sum(declarations) > 0 "
     "ORDER BY n DESC, reason LIMIT {top}"
 )
 _CLEARANCE_ROWS = (
-    "SELECT trade_mode, {sums} FROM kpi_clearance_daily "
-    "WHERE {where} GROUP BY trade_mode HAVING sum(released) > 0"
+    "SELECT trade_mode, {sums} FROM {rows} GROUP BY trade_mode HAVING sum(released) > 0"
 )
 #: The fine histograms the report reads (percentiles of each group and overall).
 _DELIVERY_HIST = FineHistogram(
@@ -199,13 +196,23 @@ _PART = "ARRAY(SELECT t FROM ({query}) t{order}) AS {name}"
 
 class _Part(NamedTuple):
     """A part of the report: its result column, its rows' field names, the query over the
-    rollups, the columns the query sums, and the ORDER BY of its rows (if more than one)."""
+    rollups, the columns the query sums, the ORDER BY of its rows (if more than one), its
+    daily rollup and that rollup's weekly twin (if it has one)."""
 
     name: str
     fields: tuple[str, ...]
     query: str
     sums: tuple[str, ...]
     order: str
+    table: str
+    weekly: str = ""
+
+    def rows(self, where: str, weeks: int) -> str:
+        """The FROM item of the period's rows (`where`, `weeks`: as period_rows)."""
+        if not self.weekly:
+            return f"{self.table} WHERE {where}"
+        columns = ", ".join(self.fields)
+        return f"({period_rows(self.table, self.weekly, columns, where, weeks)}) r"
 
 
 _PARTS = (
@@ -215,6 +222,8 @@ _PARTS = (
         _PARCEL_ROWS,
         _PARCEL_COLUMNS,
         "t.parcels DESC, t.carrier_id",
+        "kpi_parcel_daily",
+        "kpi_parcel_weekly",
     ),
     _Part(
         "delivery_rows",
@@ -222,15 +231,32 @@ _PARTS = (
         _DELIVERY_ROWS,
         _DELIVERY_COLUMNS,
         "t.district_code, t.carrier_id",
+        "kpi_delivery_daily",
+        "kpi_delivery_weekly",
     ),
-    _Part("declared_rows", _DECLARED_COLUMNS, _DECLARED_ROWS, _DECLARED_COLUMNS, ""),
-    _Part("reason_rows", ("reason", "n"), _REASON_ROWS, (), "t.n DESC, t.reason"),
+    _Part(
+        "declared_rows",
+        _DECLARED_COLUMNS,
+        _DECLARED_ROWS,
+        _DECLARED_COLUMNS,
+        "",
+        "kpi_customs_daily",
+    ),
+    _Part(
+        "reason_rows",
+        ("reason", "n"),
+        _REASON_ROWS,
+        (),
+        "t.n DESC, t.reason",
+        "kpi_rejection_reasons",
+    ),
     _Part(
         "clearance_rows",
         ("trade_mode", *_CLEARANCE_COLUMNS),
         _CLEARANCE_ROWS,
         _CLEARANCE_COLUMNS,
         "t.trade_mode",
+        "kpi_clearance_daily",
     ),
 )
 
@@ -243,16 +269,18 @@ def report_sql(district: str | None) -> str:
     """Every rollup aggregate of a period as one statement (one snapshot, one round trip):
     one array of row tuples per part of _PARTS, and the fine histograms' arrays."""
     where = _where(district)
+    weeks = 3 if district is None else 4  # the parameters after the period (and district)
     arrays = ", ".join(
         _PART.format(
-            query=part.query.format(sums=_sum(part.sums), where=where, top=TOP_REASONS),
+            query=part.query.format(
+                sums=_sum(part.sums), rows=part.rows(where, weeks), top=TOP_REASONS
+            ),
             order=f" ORDER BY {part.order}" if part.order else "",
             name=part.name,
         )
         for part in _PARTS
     )
     hists = (_DELIVERY_HIST, _CLEARANCE_HIST)
-    weeks = 3 if district is None else 4  # the parameters after the period (and district)
     ctes = ", ".join(h.cte(where, weeks) for h in hists)
     sources = " CROSS JOIN ".join(h.arrays() for h in hists)
     return _WITH_HISTOGRAMS.format(ctes=ctes, arrays=arrays, sources=sources)
@@ -376,11 +404,16 @@ def _customs_figures(
 
 async def kpi_report(conn: Reader, start: date, end: date, district: str | None) -> KpiReport:
     """Every indicator for [start, end] (CST days, inclusive), optionally one district."""
-    days = (end - start).days + 1
     args: list[Any] = [start, end] if district is None else [start, end, district]
     args += week_bounds(start, end)
     result = await conn.fetchrow(_REPORT_SQL[district is not None], *args)
     assert result is not None  # noqa: S101 - a SELECT without FROM answers one row
+    return KpiReport.model_validate(report_figures(result, start, end, district))
+
+
+def report_figures(result: Record, start: date, end: date, district: str | None) -> dict[str, Any]:
+    """A KpiReport's fields from the answer of report_sql for [start, end] (and district)."""
+    days = (end - start).days + 1
     rows = _rows(result)
     figures: dict[str, Any] = {
         "period": Period(from_date=start, to_date=end, days=days, district=district)
@@ -393,4 +426,4 @@ async def kpi_report(conn: Reader, start: date, end: date, district: str | None)
         rows["clearance_rows"],
         _CLEARANCE_HIST.read(result),
     )
-    return KpiReport.model_validate(figures)
+    return figures

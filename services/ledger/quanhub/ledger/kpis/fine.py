@@ -1,10 +1,11 @@
-"""Reading a period's fine histograms (kpi_delivery_hist, kpi_clearance_hist) per group.
+"""Reading a period from daily rollups and their weekly twins; the fine histograms
+(kpi_delivery_hist, kpi_clearance_hist) per group.
 
 A period's whole ISO weeks are read from the weekly rollup and only its edge days from the
-daily one (week_bounds), which sums the same counts from fewer rows. The counts come back
-as parallel arrays of scalars at the top of the answer, one element per (group, bucket),
-filled by one aggregate: asyncpg decodes no array inside a record, scalar arrays decode in
-C, and one pass needs no sort.
+daily one (week_bounds, period_rows), which sums the same counts from fewer rows. A
+histogram's counts come back as parallel arrays of scalars at the top of the answer, one
+element per (group, bucket), filled by one aggregate: asyncpg decodes no array inside a
+record, scalar arrays decode in C, and one pass needs no sort.
 """
 
 from __future__ import annotations
@@ -31,6 +32,31 @@ def week_bounds(start: date, end: date) -> tuple[date, date]:
     return (first, last) if first + timedelta(days=6) <= last else NO_WEEKS
 
 
+def period_rows(daily: str, weekly: str, columns: str, where: str, weeks: int) -> str:
+    """The rows of a period from a daily rollup and its weekly twin (`columns` of each):
+    the whole weeks' from `weekly`, the edge days' from `daily`. `where` filters the daily
+    rows over bound parameters and starts with PERIOD; parameters `weeks` and `weeks + 1`
+    are the period's week_bounds."""
+    if not where.startswith(PERIOD):
+        msg = f"a period's filter starts with {PERIOD!r}"
+        raise ValueError(msg)
+    first, last = f"${weeks}", f"${weeks + 1}"
+    # The edge days as two ranges of the index, before the first week and after the
+    # last (NO_WEEKS: the first is the whole period, the second empty). `day NOT
+    # BETWEEN` the weeks was a filter: the index read every day of the period and the
+    # filter dropped the weeks' days, in the generic plan the API's statements settle on.
+    before = f"{where} AND day < {first}"
+    after = f"{where} AND day > {last} AND day >= {first}"
+    weeks_only = f"week BETWEEN {first} AND {last}{where.removeprefix(PERIOD)}"
+    # Names are this package's constants, never input; the filters bind their values.
+    select = f"SELECT {columns} FROM"
+    return (
+        f"{select} {daily} WHERE {before} "
+        f"UNION ALL {select} {daily} WHERE {after} "
+        f"UNION ALL {select} {weekly} WHERE {weeks_only}"
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class FineHistogram:
     """A histogram rollup (daily `table`, its `weekly` twin) summed over a period by the
@@ -46,25 +72,8 @@ class FineHistogram:
         """The period's sums by group and bucket. `where` filters the daily rows over bound
         parameters and starts with PERIOD; parameters `weeks` and `weeks + 1` are the
         period's week_bounds."""
-        if not where.startswith(PERIOD):
-            msg = f"a histogram filter starts with {PERIOD!r}"
-            raise ValueError(msg)
         group = ", ".join((*self.keys, "bucket"))
-        first, last = f"${weeks}", f"${weeks + 1}"
-        # The edge days as two ranges of the index, before the first week and after the
-        # last (NO_WEEKS: the first is the whole period, the second empty). `day NOT
-        # BETWEEN` the weeks was a filter: the index read every day of the period and the
-        # filter dropped the weeks' days, in the generic plan the API's statements settle on.
-        before = f"{where} AND day < {first}"
-        after = f"{where} AND day > {last} AND day >= {first}"
-        weekly = f"week BETWEEN {first} AND {last}{where.removeprefix(PERIOD)}"
-        # Names are this package's constants, never input; the filters bind their values.
-        select = f"SELECT {group}, {self.count} AS n FROM"
-        rows = (
-            f"{select} {self.table} WHERE {before} "
-            f"UNION ALL {select} {self.table} WHERE {after} "
-            f"UNION ALL {select} {self.weekly} WHERE {weekly}"
-        )
+        rows = period_rows(self.table, self.weekly, f"{group}, {self.count} AS n", where, weeks)
         return (
             f"{self.name} AS MATERIALIZED (SELECT {group}, sum(n)::bigint AS n "  # noqa: S608
             f"FROM ({rows}) h GROUP BY {group} HAVING sum(n) <> 0)"

@@ -8,7 +8,7 @@ the same GROUP BY over the whole projection, which is what a rebuild computes.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from quanhub.ledger.edd.rollup import EDD_TABLE, PICKUP_KEYS_SQL
 from quanhub.ledger.store.histogram import fine_bucket_sql
@@ -124,52 +124,70 @@ _CLEARANCE_HIST = _Histogram(
     _RELEASED,
 )
 
+_PARCEL_DAILY = RollupSpec(
+    table="kpi_parcel_daily",
+    keys={
+        "day": f"(p.first_event_at {_CST})::date",
+        "district_code": "p.district_code",
+        "carrier_id": "p.carrier_id",
+    },
+    values={
+        "parcels": "count(*)",
+        "events": "sum(p.event_count)",
+        "ewaybill_known": "count(*) FILTER (WHERE p.e_waybill IS NOT NULL)",
+        "ewaybill_events": "coalesce(sum(p.event_count) FILTER (WHERE p.e_waybill IS NOT NULL), 0)",
+        "ewaybill_yes": "count(*) FILTER (WHERE p.e_waybill)",
+        "bag_known": "count(*) FILTER (WHERE p.transit_bag <> '')",
+        "bag_events": "coalesce(sum(p.event_count) FILTER (WHERE p.transit_bag <> ''), 0)",
+        "bag_recyclable": "count(*) FILTER (WHERE p.transit_bag = 'RECYCLABLE')",
+        "exceptions": "count(*) FILTER (WHERE p.had_exception)",
+        "returns": "count(*) FILTER (WHERE p.had_return)",
+    },
+    source=_PARCELS,
+)
+_DELIVERY_DAILY = RollupSpec(
+    table="kpi_delivery_daily",
+    keys={
+        "day": f"(p.delivered_at {_CST})::date",
+        "district_code": "p.district_code",
+        "carrier_id": "p.carrier_id",
+    },
+    values={
+        "delivered": "count(*)",
+        "point_known": "count(*) FILTER (WHERE p.delivery_point <> '')",
+        "point_events": "coalesce(sum(p.event_count) FILTER (WHERE p.delivery_point <> ''), 0)",
+        "locker": "count(*) FILTER (WHERE p.delivery_point = 'SMART_LOCKER')",
+        "timed": f"count(*) FILTER (WHERE {_TIMED})",
+        "timed_events": f"coalesce(sum(p.event_count) FILTER (WHERE {_TIMED}), 0)",
+        "seconds_sum": f"coalesce(sum({_DELIVERY_SECONDS}) FILTER (WHERE {_TIMED}), 0)",
+        **{
+            name: expr.replace("WHERE ", f"WHERE {_TIMED} AND ")
+            for name, expr in _buckets(_DELIVERY_SECONDS).items()
+        },
+    },
+    source=_PARCELS,
+    where="p.delivered_at IS NOT NULL",
+)
+
+
+def _weekly(daily: RollupSpec, table: str, at: str) -> RollupSpec:
+    """The weekly twin of a rollup by the CST day of the instant `at`: the same values by
+    ISO week (Monday) in place of the day."""
+    if daily.keys.get("day") != _day(at):
+        msg = f"{daily.table} is not by the day of {at}"
+        raise ValueError(msg)
+    keys = {
+        ("week" if k == "day" else k): (_week(at) if k == "day" else v)
+        for k, v in daily.keys.items()
+    }
+    return replace(daily, table=table, keys=keys)
+
+
 ROLLUPS: tuple[RollupSpec, ...] = (
-    RollupSpec(
-        table="kpi_parcel_daily",
-        keys={
-            "day": f"(p.first_event_at {_CST})::date",
-            "district_code": "p.district_code",
-            "carrier_id": "p.carrier_id",
-        },
-        values={
-            "parcels": "count(*)",
-            "events": "sum(p.event_count)",
-            "ewaybill_known": "count(*) FILTER (WHERE p.e_waybill IS NOT NULL)",
-            "ewaybill_events": "coalesce(sum(p.event_count) FILTER "
-            "(WHERE p.e_waybill IS NOT NULL), 0)",
-            "ewaybill_yes": "count(*) FILTER (WHERE p.e_waybill)",
-            "bag_known": "count(*) FILTER (WHERE p.transit_bag <> '')",
-            "bag_events": "coalesce(sum(p.event_count) FILTER (WHERE p.transit_bag <> ''), 0)",
-            "bag_recyclable": "count(*) FILTER (WHERE p.transit_bag = 'RECYCLABLE')",
-            "exceptions": "count(*) FILTER (WHERE p.had_exception)",
-            "returns": "count(*) FILTER (WHERE p.had_return)",
-        },
-        source=_PARCELS,
-    ),
-    RollupSpec(
-        table="kpi_delivery_daily",
-        keys={
-            "day": f"(p.delivered_at {_CST})::date",
-            "district_code": "p.district_code",
-            "carrier_id": "p.carrier_id",
-        },
-        values={
-            "delivered": "count(*)",
-            "point_known": "count(*) FILTER (WHERE p.delivery_point <> '')",
-            "point_events": "coalesce(sum(p.event_count) FILTER (WHERE p.delivery_point <> ''), 0)",
-            "locker": "count(*) FILTER (WHERE p.delivery_point = 'SMART_LOCKER')",
-            "timed": f"count(*) FILTER (WHERE {_TIMED})",
-            "timed_events": f"coalesce(sum(p.event_count) FILTER (WHERE {_TIMED}), 0)",
-            "seconds_sum": f"coalesce(sum({_DELIVERY_SECONDS}) FILTER (WHERE {_TIMED}), 0)",
-            **{
-                name: expr.replace("WHERE ", f"WHERE {_TIMED} AND ")
-                for name, expr in _buckets(_DELIVERY_SECONDS).items()
-            },
-        },
-        source=_PARCELS,
-        where="p.delivered_at IS NOT NULL",
-    ),
+    _PARCEL_DAILY,
+    _weekly(_PARCEL_DAILY, "kpi_parcel_weekly", "p.first_event_at"),
+    _DELIVERY_DAILY,
+    _weekly(_DELIVERY_DAILY, "kpi_delivery_weekly", "p.delivered_at"),
     RollupSpec(
         table="kpi_lane_daily",
         keys={
