@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 
 from quanhub.common.access import Role
 from quanhub.common.http import AUTH_PROBLEMS, INVALID_REQUEST, problems
@@ -16,7 +16,7 @@ from quanhub.ledger.api.query import CarrierId
 from quanhub.ledger.api.routes.kpis import KPI_ROLES
 from quanhub.ledger.errors import Forbidden, InvalidQuery
 from quanhub.ledger.incidents.schemas import IncidentOut, IncidentsReport
-from quanhub.ledger.incidents.store import find_incidents
+from quanhub.ledger.incidents.store import KeptIncidents, find_incidents
 
 router = APIRouter(prefix="/v1", tags=["indicators"])
 
@@ -37,6 +37,7 @@ MAX_SPAN = timedelta(days=31)
 )
 async def incidents(
     *,
+    request: Request,
     principal: PrincipalDep,
     db: DatabaseDep,
     clock: ClockDep,
@@ -88,7 +89,13 @@ async def incidents(
         []  # another carrier's: the same empty answer whether it had any or not
         if foreign
         else await find_incidents(
-            db, start=start, end=end, as_of=moment, carrier=carrier, district=district
+            db,
+            start=start,
+            end=end,
+            as_of=moment,
+            carrier=carrier,
+            district=district,
+            kept=_kept(request),
         )
     )
     return IncidentsReport(
@@ -97,3 +104,11 @@ async def incidents(
         as_of=moment,
         incidents=[IncidentOut.of(i) for i in found],
     )
+
+
+def _kept(request: Request) -> KeptIncidents:
+    """The process's kept detections (incidents/store.py), created on first use."""
+    kept: KeptIncidents | None = getattr(request.app.state, "incidents", None)
+    if kept is None:
+        kept = request.app.state.incidents = KeptIncidents()
+    return kept
