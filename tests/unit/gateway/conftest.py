@@ -9,6 +9,7 @@ import httpx
 import pytest
 from gateway_fakes import FakeAuthenticator, FakePublisher
 
+from quanhub.common.access.push import PushChannels
 from quanhub.common.clock import FixedClock
 from quanhub.gateway.app import create_app
 from quanhub.gateway.settings import GatewaySettings
@@ -37,10 +38,25 @@ def settings() -> GatewaySettings:
 
 
 @pytest.fixture
+def push_channels() -> PushChannels | None:
+    """The app's push channels: its own by default; the push routes' tests give fakes."""
+    return None
+
+
+@pytest.fixture
 async def client(
-    settings: GatewaySettings, publisher: FakePublisher, clock: FixedClock
+    settings: GatewaySettings,
+    publisher: FakePublisher,
+    clock: FixedClock,
+    push_channels: PushChannels | None,
 ) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(settings, clock=clock, publisher=publisher, authenticator=FakeAuthenticator())
+    app = create_app(
+        settings,
+        clock=clock,
+        publisher=publisher,
+        authenticator=FakeAuthenticator(),
+        push_channels=push_channels,
+    )
     async with (
         app.router.lifespan_context(app),
         httpx.AsyncClient(

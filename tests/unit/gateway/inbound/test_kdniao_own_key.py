@@ -10,23 +10,18 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from collections.abc import AsyncIterator
 from urllib.parse import urlencode
 
 import httpx
 import pytest
-from gateway_fakes import FakeAuthenticator, FakePublisher
+from gateway_fakes import FakePublisher
+from push_fakes import FORM, NONCE, derived_secret
 
 from quanhub.common.access import Principal, Role
-from quanhub.common.access.push import PushChannel, push_secret
+from quanhub.common.access.push import PushChannel
 from quanhub.common.access.push_keys import seal_push_key
-from quanhub.common.clock import FixedClock
-from quanhub.gateway.app import create_app
 from quanhub.gateway.settings import GatewaySettings
 
-YTO = Principal("YTO", Role.CARRIER, "YTO Express", "3701LG0003")
-NONCE = "n1"
-FORM = {"content-type": "application/x-www-form-urlencoded"}
 APP_KEY = "56da2cf8-c8a2-44b2-b6fa-476cd7d1ba17"
 REQUEST_DATA = (
     '{"EBusinessID":"1237100","PushTime":"2024-05-18 10:30:00","Count":"1","Data":'
@@ -59,31 +54,21 @@ def _form(sign: str = DATA_SIGN, request_data: str = REQUEST_DATA) -> str:
 
 
 @pytest.fixture(params=[None, "1237100"], ids=["no-account", "account"])
-async def inbound(
-    request: pytest.FixtureRequest,
-    settings: GatewaySettings,
-    publisher: FakePublisher,
-    clock: FixedClock,
-) -> AsyncIterator[httpx.AsyncClient]:
-    master = settings.pii.secret.get_secret_value().encode()
-    app = create_app(
-        settings,
-        clock=clock,
-        publisher=publisher,
-        authenticator=FakeAuthenticator(),
-        push_channels=OwnKeyChannels(master, request.param),
-    )
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gw") as http,
-    ):
-        yield http
+def account(request: pytest.FixtureRequest) -> str | None:
+    """The Kdniao account YTO's AppKey is sealed for (none: any account)."""
+    account: str | None = request.param
+    return account
+
+
+@pytest.fixture
+def push_channels(settings: GatewaySettings, account: str | None) -> OwnKeyChannels:
+    return OwnKeyChannels(settings.pii.secret.get_secret_value().encode(), account)
 
 
 async def test_a_push_kdniao_signed_with_the_partners_app_key_is_taken(
-    inbound: httpx.AsyncClient, publisher: FakePublisher
+    client: httpx.AsyncClient, publisher: FakePublisher
 ) -> None:
-    r = await inbound.post("/v1/inbound/kdniao/YTO", content=_form(), headers=FORM)
+    r = await client.post("/v1/inbound/kdniao/YTO", content=_form(), headers=FORM)
     assert r.status_code == 200, r.text
     assert (r.json()["Success"], r.json()["EBusinessID"]) == (True, "1237100")
     assert len(publisher.records) == 1
@@ -91,42 +76,31 @@ async def test_a_push_kdniao_signed_with_the_partners_app_key_is_taken(
 
 
 async def test_the_derived_secret_does_not_verify_while_an_app_key_is_set(
-    inbound: httpx.AsyncClient, publisher: FakePublisher, settings: GatewaySettings
+    client: httpx.AsyncClient, publisher: FakePublisher, settings: GatewaySettings
 ) -> None:
-    derived = push_secret(settings.pii.secret.get_secret_value().encode(), "YTO", "kdniao", NONCE)
+    derived = derived_secret(settings, "kdniao")
     digest = hashlib.md5((REQUEST_DATA + derived).encode(), usedforsecurity=False).hexdigest()
     sign = base64.b64encode(digest.encode()).decode()
-    r = await inbound.post("/v1/inbound/kdniao/YTO", content=_form(sign), headers=FORM)
+    r = await client.post("/v1/inbound/kdniao/YTO", content=_form(sign), headers=FORM)
     assert (r.status_code, r.json()["Success"]) == (401, False)
     assert publisher.records == []
 
 
 async def test_an_app_key_sealed_under_another_hub_secret_verifies_nothing(
-    inbound: httpx.AsyncClient, publisher: FakePublisher
+    client: httpx.AsyncClient, publisher: FakePublisher
 ) -> None:
-    r = await inbound.post("/v1/inbound/kdniao/ZTO", content=_form(), headers=FORM)
+    r = await client.post("/v1/inbound/kdniao/ZTO", content=_form(), headers=FORM)
     assert (r.status_code, r.json()["Success"]) == (401, False)
     assert r.json()["Reason"] == "no push channel, or a bad signature"  # says nothing more
     assert publisher.records == []
 
 
+@pytest.mark.parametrize("account", ["7654321"])
 async def test_a_push_of_another_account_is_refused_when_the_account_is_set(
-    settings: GatewaySettings, publisher: FakePublisher, clock: FixedClock
+    client: httpx.AsyncClient, publisher: FakePublisher
 ) -> None:
     """EBusinessID 1237100 in the push; the channel's AppKey is account 7654321's."""
-    master = settings.pii.secret.get_secret_value().encode()
-    app = create_app(
-        settings,
-        clock=clock,
-        publisher=publisher,
-        authenticator=FakeAuthenticator(),
-        push_channels=OwnKeyChannels(master, "7654321"),
-    )
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gw") as http,
-    ):
-        r = await http.post("/v1/inbound/kdniao/YTO", content=_form(), headers=FORM)
+    r = await client.post("/v1/inbound/kdniao/YTO", content=_form(), headers=FORM)
     assert (r.status_code, r.json()["Success"]) == (401, False)
     assert "EBusinessID" in r.json()["Reason"]
     assert publisher.records == []

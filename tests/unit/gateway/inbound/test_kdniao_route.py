@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -13,35 +12,28 @@ from urllib.parse import urlencode
 import httpx
 import orjson
 import pytest
-from gateway_fakes import PRINCIPALS, FakeAuthenticator, FakePublisher
+from gateway_fakes import PRINCIPALS, FakePublisher
+from push_fakes import FORM, YTO, FakePushChannels, derived_secret
 
 from quanhub.common.access import Principal, Role
-from quanhub.common.access.push import PushChannel, push_secret
 from quanhub.common.clock import FixedClock
 from quanhub.common.topics import EventKind, Topics
-from quanhub.gateway.app import create_app
 from quanhub.gateway.inbound.shared import CHINA
 from quanhub.gateway.settings import GatewaySettings
 
 CORPUS = Path(__file__).parents[3] / "corpus" / "inbound" / "kdniao"
-YTO = Principal("YTO", Role.CARRIER, "YTO Express", "3701LG0003")
 TMALL = Principal("TMALL", Role.PLATFORM, "Tmall", None)
-NONCE = "n1"
-FORM = {"content-type": "application/x-www-form-urlencoded"}
 ANSWER_KEYS = {"EBusinessID", "UpdateTime", "Success", "Reason"}
 
 
-class FakeChannels:
+@pytest.fixture
+def push_channels() -> FakePushChannels:
     """YTO's, SF's and (against the CLI's rule) TMALL's kdniao channels."""
-
-    async def find(self, partner_code: str, fmt: str) -> PushChannel | None:
-        known = {"YTO": YTO, "SF": PRINCIPALS["key-sf"], "TMALL": TMALL}
-        principal = known.get(partner_code)
-        return PushChannel(principal, NONCE) if principal and fmt == "kdniao" else None
+    return FakePushChannels("kdniao", {"YTO": YTO, "SF": PRINCIPALS["key-sf"], "TMALL": TMALL})
 
 
 def app_key(settings: GatewaySettings, code: str = "YTO") -> str:
-    return push_secret(settings.pii.secret.get_secret_value().encode(), code, "kdniao", NONCE)
+    return derived_secret(settings, "kdniao", code)
 
 
 def body(request: dict[str, Any] | str, key: str, request_type: str = "101") -> str:
@@ -56,24 +48,6 @@ def push(name: str = "push_101.json") -> dict[str, Any]:
     return value
 
 
-@pytest.fixture
-async def inbound(
-    settings: GatewaySettings, publisher: FakePublisher, clock: FixedClock
-) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(
-        settings,
-        clock=clock,
-        publisher=publisher,
-        authenticator=FakeAuthenticator(),
-        push_channels=FakeChannels(),
-    )
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gw") as http,
-    ):
-        yield http
-
-
 def assert_kdniao_answer(r: httpx.Response, status: int, success: bool) -> dict[str, Any]:
     assert r.status_code == status, r.text
     answer: dict[str, Any] = r.json()
@@ -84,12 +58,12 @@ def assert_kdniao_answer(r: httpx.Response, status: int, success: bool) -> dict[
 
 
 async def test_a_signed_push_publishes_its_traces_as_the_carrier(
-    inbound: httpx.AsyncClient,
+    client: httpx.AsyncClient,
     publisher: FakePublisher,
     settings: GatewaySettings,
     clock: FixedClock,
 ) -> None:
-    r = await inbound.post(
+    r = await client.post(
         "/v1/inbound/kdniao/YTO", content=body(push(), app_key(settings)), headers=FORM
     )
     answer = assert_kdniao_answer(r, 200, True)
@@ -104,11 +78,11 @@ async def test_a_signed_push_publishes_its_traces_as_the_carrier(
 
 
 async def test_the_corpus_form_is_read_as_kdniao_sends_it(
-    inbound: httpx.AsyncClient, publisher: FakePublisher, settings: GatewaySettings
+    client: httpx.AsyncClient, publisher: FakePublisher, settings: GatewaySettings
 ) -> None:
     """The corpus form, re-signed with the channel's AppKey: values URL-encoded once."""
     text = (CORPUS / "push_101.json").read_text(encoding="utf-8")
-    r = await inbound.post(
+    r = await client.post(
         "/v1/inbound/kdniao/YTO", content=body(text, app_key(settings)), headers=FORM
     )
     assert_kdniao_answer(r, 200, True)
@@ -116,10 +90,10 @@ async def test_the_corpus_form_is_read_as_kdniao_sends_it(
 
 
 async def test_a_repush_publishes_the_same_event_ids(
-    inbound: httpx.AsyncClient, publisher: FakePublisher, settings: GatewaySettings
+    client: httpx.AsyncClient, publisher: FakePublisher, settings: GatewaySettings
 ) -> None:
     for _ in range(2):
-        r = await inbound.post(
+        r = await client.post(
             "/v1/inbound/kdniao/yto", content=body(push(), app_key(settings)), headers=FORM
         )
         assert r.status_code == 200
@@ -131,34 +105,33 @@ async def test_a_repush_publishes_the_same_event_ids(
     ("partner", "key_of"), [("YTO", "not-the-key"), ("YTO", "SF"), ("ZTO", "ZTO"), ("X" * 40, "")]
 )
 async def test_a_bad_signature_or_unknown_channel_publishes_nothing(
-    inbound: httpx.AsyncClient,
+    client: httpx.AsyncClient,
     publisher: FakePublisher,
     settings: GatewaySettings,
     partner: str,
     key_of: str,
 ) -> None:
     key = key_of if key_of in {"not-the-key", ""} else app_key(settings, key_of)
-    r = await inbound.post(f"/v1/inbound/kdniao/{partner}", content=body(push(), key), headers=FORM)
+    r = await client.post(f"/v1/inbound/kdniao/{partner}", content=body(push(), key), headers=FORM)
     answer = assert_kdniao_answer(r, 401, False)
     assert answer["Reason"]
     assert publisher.records == []
 
 
 async def test_a_kuaidi100_secret_does_not_sign_kdniao_pushes(
-    inbound: httpx.AsyncClient, publisher: FakePublisher, settings: GatewaySettings
+    client: httpx.AsyncClient, publisher: FakePublisher, settings: GatewaySettings
 ) -> None:
-    master = settings.pii.secret.get_secret_value().encode()
-    salt = push_secret(master, "YTO", "kuaidi100", NONCE)
-    r = await inbound.post("/v1/inbound/kdniao/YTO", content=body(push(), salt), headers=FORM)
+    salt = derived_secret(settings, "kuaidi100")
+    r = await client.post("/v1/inbound/kdniao/YTO", content=body(push(), salt), headers=FORM)
     assert_kdniao_answer(r, 401, False)
     assert publisher.records == []
 
 
 async def test_a_carrier_cannot_push_another_carriers_parcels(
-    inbound: httpx.AsyncClient, publisher: FakePublisher, settings: GatewaySettings
+    client: httpx.AsyncClient, publisher: FakePublisher, settings: GatewaySettings
 ) -> None:
     """SF's channel pushing a YTO track: every trace fails check_publish."""
-    r = await inbound.post(
+    r = await client.post(
         "/v1/inbound/kdniao/SF", content=body(push(), app_key(settings, "SF")), headers=FORM
     )
     answer = assert_kdniao_answer(r, 422, False)
@@ -167,9 +140,9 @@ async def test_a_carrier_cannot_push_another_carriers_parcels(
 
 
 async def test_a_platform_channel_publishes_no_parcels(
-    inbound: httpx.AsyncClient, publisher: FakePublisher, settings: GatewaySettings
+    client: httpx.AsyncClient, publisher: FakePublisher, settings: GatewaySettings
 ) -> None:
-    r = await inbound.post(
+    r = await client.post(
         "/v1/inbound/kdniao/TMALL", content=body(push(), app_key(settings, "TMALL")), headers=FORM
     )
     assert "kind_not_allowed" in assert_kdniao_answer(r, 422, False)["Reason"]
@@ -177,11 +150,11 @@ async def test_a_platform_channel_publishes_no_parcels(
 
 
 async def test_an_unknown_shipper_code_refuses_its_waybill_and_the_rest_is_taken(
-    inbound: httpx.AsyncClient, publisher: FakePublisher, settings: GatewaySettings
+    client: httpx.AsyncClient, publisher: FakePublisher, settings: GatewaySettings
 ) -> None:
     request = push()
     request["Data"].append({**request["Data"][0], "ShipperCode": "NOSUCH"})
-    r = await inbound.post(
+    r = await client.post(
         "/v1/inbound/kdniao/YTO", content=body(request, app_key(settings)), headers=FORM
     )
     answer = assert_kdniao_answer(r, 200, True)
@@ -190,11 +163,11 @@ async def test_an_unknown_shipper_code_refuses_its_waybill_and_the_rest_is_taken
 
 
 async def test_only_unreadable_waybills_is_refused(
-    inbound: httpx.AsyncClient, publisher: FakePublisher, settings: GatewaySettings
+    client: httpx.AsyncClient, publisher: FakePublisher, settings: GatewaySettings
 ) -> None:
     request = push()
     request["Data"][0]["ShipperCode"] = "NOSUCH"
-    r = await inbound.post(
+    r = await client.post(
         "/v1/inbound/kdniao/YTO", content=body(request, app_key(settings)), headers=FORM
     )
     assert "unknown_carrier" in assert_kdniao_answer(r, 422, False)["Reason"]
@@ -212,43 +185,43 @@ async def test_only_unreadable_waybills_is_refused(
     ],
 )
 async def test_malformed_pushes_get_a_kdniao_answer(
-    inbound: httpx.AsyncClient,
+    client: httpx.AsyncClient,
     publisher: FakePublisher,
     content: str,
     headers: dict[str, str],
     status: int,
 ) -> None:
-    r = await inbound.post("/v1/inbound/kdniao/YTO", content=content, headers=headers)
+    r = await client.post("/v1/inbound/kdniao/YTO", content=content, headers=headers)
     assert_kdniao_answer(r, status, False)
     assert publisher.records == []
 
 
 async def test_malformed_json_and_a_wrong_request_type_are_refused(
-    inbound: httpx.AsyncClient, publisher: FakePublisher, settings: GatewaySettings
+    client: httpx.AsyncClient, publisher: FakePublisher, settings: GatewaySettings
 ) -> None:
     key = app_key(settings)
     for content in (body("{not json", key), body(push(), key, request_type="1002")):
-        r = await inbound.post("/v1/inbound/kdniao/YTO", content=content, headers=FORM)
+        r = await client.post("/v1/inbound/kdniao/YTO", content=content, headers=FORM)
         assert_kdniao_answer(r, 400, False)
     assert publisher.records == []
 
 
 async def test_an_oversized_push_is_refused_unread(
-    inbound: httpx.AsyncClient, publisher: FakePublisher, settings: GatewaySettings
+    client: httpx.AsyncClient, publisher: FakePublisher, settings: GatewaySettings
 ) -> None:
     big = "x" * (settings.max_json_body_bytes + 1)
     content = f"RequestData={big}&DataSign=0&RequestType=101"
-    r = await inbound.post("/v1/inbound/kdniao/YTO", content=content, headers=FORM)
+    r = await client.post("/v1/inbound/kdniao/YTO", content=content, headers=FORM)
     assert_kdniao_answer(r, 413, False)
     assert publisher.records == []
 
 
 async def test_too_many_waybills_are_refused(
-    inbound: httpx.AsyncClient, publisher: FakePublisher, settings: GatewaySettings
+    client: httpx.AsyncClient, publisher: FakePublisher, settings: GatewaySettings
 ) -> None:
     request = push()
     request["Data"] = request["Data"] * (settings.max_events_per_request + 1)
-    r = await inbound.post(
+    r = await client.post(
         "/v1/inbound/kdniao/YTO", content=body(request, app_key(settings)), headers=FORM
     )
     assert "waybills" in assert_kdniao_answer(r, 413, False)["Reason"]
@@ -256,10 +229,10 @@ async def test_too_many_waybills_are_refused(
 
 
 async def test_kafka_unavailable_asks_kdniao_to_push_again(
-    inbound: httpx.AsyncClient, publisher: FakePublisher, settings: GatewaySettings
+    client: httpx.AsyncClient, publisher: FakePublisher, settings: GatewaySettings
 ) -> None:
     publisher.available = False
-    r = await inbound.post(
+    r = await client.post(
         "/v1/inbound/kdniao/YTO", content=body(push(), app_key(settings)), headers=FORM
     )
     assert_kdniao_answer(r, 503, False)

@@ -4,39 +4,29 @@ push that is not verified publishes nothing."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import AsyncIterator
 from pathlib import Path
 from urllib.parse import urlencode
 
 import httpx
 import orjson
 import pytest
-from gateway_fakes import PRINCIPALS, FakeAuthenticator, FakePublisher
+from gateway_fakes import PRINCIPALS, FakePublisher
+from push_fakes import FORM, YTO, FakePushChannels, derived_secret
 
-from quanhub.common.access import Principal, Role
-from quanhub.common.access.push import PushChannel, push_secret
-from quanhub.common.clock import FixedClock
 from quanhub.common.topics import EventKind, Topics
-from quanhub.gateway.app import create_app
 from quanhub.gateway.settings import GatewaySettings
 
 GOLDEN = Path(__file__).parent / "golden"
-YTO = Principal("YTO", Role.CARRIER, "YTO Express", "3701LG0003")
-NONCE = "n1"
-FORM = {"content-type": "application/x-www-form-urlencoded"}
 
 
-class FakeChannels:
+@pytest.fixture
+def push_channels() -> FakePushChannels:
     """YTO's and SF's kuaidi100 channels."""
-
-    async def find(self, partner_code: str, fmt: str) -> PushChannel | None:
-        known = {"YTO": YTO, "SF": PRINCIPALS["key-sf"]}
-        principal = known.get(partner_code)
-        return PushChannel(principal, NONCE) if principal and fmt == "kuaidi100" else None
+    return FakePushChannels("kuaidi100", {"YTO": YTO, "SF": PRINCIPALS["key-sf"]})
 
 
 def salt(settings: GatewaySettings, code: str = "YTO") -> str:
-    return push_secret(settings.pii.secret.get_secret_value().encode(), code, "kuaidi100", NONCE)
+    return derived_secret(settings, "kuaidi100", code)
 
 
 def body(param: bytes, secret: str) -> str:
@@ -48,28 +38,10 @@ def body(param: bytes, secret: str) -> str:
 PARAM = (GOLDEN / "kuaidi100_push.json").read_bytes()
 
 
-@pytest.fixture
-async def inbound(
-    settings: GatewaySettings, publisher: FakePublisher, clock: FixedClock
-) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(
-        settings,
-        clock=clock,
-        publisher=publisher,
-        authenticator=FakeAuthenticator(),
-        push_channels=FakeChannels(),
-    )
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gw") as http,
-    ):
-        yield http
-
-
 async def test_a_signed_push_publishes_its_scans_as_the_carrier(
-    inbound: httpx.AsyncClient, publisher: FakePublisher, settings: GatewaySettings
+    client: httpx.AsyncClient, publisher: FakePublisher, settings: GatewaySettings
 ) -> None:
-    r = await inbound.post(
+    r = await client.post(
         "/v1/inbound/kuaidi100/YTO", content=body(PARAM, salt(settings)), headers=FORM
     )
     assert r.status_code == 200
@@ -82,10 +54,10 @@ async def test_a_signed_push_publishes_its_scans_as_the_carrier(
 
 
 async def test_a_repush_publishes_the_same_event_ids(
-    inbound: httpx.AsyncClient, publisher: FakePublisher, settings: GatewaySettings
+    client: httpx.AsyncClient, publisher: FakePublisher, settings: GatewaySettings
 ) -> None:
     for _ in range(2):
-        r = await inbound.post(
+        r = await client.post(
             "/v1/inbound/kuaidi100/yto", content=body(PARAM, salt(settings)), headers=FORM
         )
         assert r.status_code == 200
@@ -94,9 +66,9 @@ async def test_a_repush_publishes_the_same_event_ids(
 
 
 async def test_a_bad_signature_publishes_nothing(
-    inbound: httpx.AsyncClient, publisher: FakePublisher, settings: GatewaySettings
+    client: httpx.AsyncClient, publisher: FakePublisher, settings: GatewaySettings
 ) -> None:
-    r = await inbound.post(
+    r = await client.post(
         "/v1/inbound/kuaidi100/YTO", content=body(PARAM, "not-the-salt"), headers=FORM
     )
     assert r.status_code == 401
@@ -106,9 +78,9 @@ async def test_a_bad_signature_publishes_nothing(
 
 
 async def test_another_partners_secret_does_not_verify(
-    inbound: httpx.AsyncClient, publisher: FakePublisher, settings: GatewaySettings
+    client: httpx.AsyncClient, publisher: FakePublisher, settings: GatewaySettings
 ) -> None:
-    r = await inbound.post(
+    r = await client.post(
         "/v1/inbound/kuaidi100/YTO", content=body(PARAM, salt(settings, "SF")), headers=FORM
     )
     assert r.status_code == 401
@@ -116,9 +88,9 @@ async def test_another_partners_secret_does_not_verify(
 
 
 async def test_an_unknown_channel_is_refused_like_a_bad_signature(
-    inbound: httpx.AsyncClient, publisher: FakePublisher, settings: GatewaySettings
+    client: httpx.AsyncClient, publisher: FakePublisher, settings: GatewaySettings
 ) -> None:
-    r = await inbound.post(
+    r = await client.post(
         "/v1/inbound/kuaidi100/ZTO", content=body(PARAM, salt(settings, "ZTO")), headers=FORM
     )
     assert (r.status_code, r.json()["result"]) == (401, False)
@@ -127,9 +99,9 @@ async def test_an_unknown_channel_is_refused_like_a_bad_signature(
 
 @pytest.mark.parametrize("partner", ["ZTO", "X" * 40, "no%20such"])
 async def test_unknown_or_impossible_partners_get_a_kuaidi100_answer(
-    inbound: httpx.AsyncClient, publisher: FakePublisher, settings: GatewaySettings, partner: str
+    client: httpx.AsyncClient, publisher: FakePublisher, settings: GatewaySettings, partner: str
 ) -> None:
-    r = await inbound.post(
+    r = await client.post(
         f"/v1/inbound/kuaidi100/{partner}", content=body(PARAM, salt(settings)), headers=FORM
     )
     assert (r.status_code, r.json()["result"], r.json()["returnCode"]) == (401, False, "401")
@@ -137,10 +109,10 @@ async def test_unknown_or_impossible_partners_get_a_kuaidi100_answer(
 
 
 async def test_a_carrier_cannot_push_another_carriers_parcels(
-    inbound: httpx.AsyncClient, publisher: FakePublisher, settings: GatewaySettings
+    client: httpx.AsyncClient, publisher: FakePublisher, settings: GatewaySettings
 ) -> None:
     """SF's channel pushing a YTO track: every scan fails check_publish, nothing is published."""
-    r = await inbound.post(
+    r = await client.post(
         "/v1/inbound/kuaidi100/SF", content=body(PARAM, salt(settings, "SF")), headers=FORM
     )
     assert r.status_code == 422
@@ -158,13 +130,13 @@ async def test_a_carrier_cannot_push_another_carriers_parcels(
     ],
 )
 async def test_malformed_pushes_get_a_kuaidi100_answer(
-    inbound: httpx.AsyncClient,
+    client: httpx.AsyncClient,
     publisher: FakePublisher,
     content: str,
     headers: dict[str, str],
     status: int,
 ) -> None:
-    r = await inbound.post("/v1/inbound/kuaidi100/YTO", content=content, headers=headers)
+    r = await client.post("/v1/inbound/kuaidi100/YTO", content=content, headers=headers)
     assert r.status_code == status
     assert r.json()["result"] is False
     assert r.json()["returnCode"] == str(status)
@@ -172,19 +144,19 @@ async def test_malformed_pushes_get_a_kuaidi100_answer(
 
 
 async def test_an_oversized_push_is_refused_unread(
-    inbound: httpx.AsyncClient, publisher: FakePublisher, settings: GatewaySettings
+    client: httpx.AsyncClient, publisher: FakePublisher, settings: GatewaySettings
 ) -> None:
     big = "x" * (settings.max_json_body_bytes + 1)
-    r = await inbound.post("/v1/inbound/kuaidi100/YTO", content=f"param={big}&sign=0", headers=FORM)
+    r = await client.post("/v1/inbound/kuaidi100/YTO", content=f"param={big}&sign=0", headers=FORM)
     assert (r.status_code, r.json()["returnCode"]) == (413, "413")
     assert publisher.records == []
 
 
 async def test_kafka_unavailable_asks_kuaidi100_to_push_again(
-    inbound: httpx.AsyncClient, publisher: FakePublisher, settings: GatewaySettings
+    client: httpx.AsyncClient, publisher: FakePublisher, settings: GatewaySettings
 ) -> None:
     publisher.available = False
-    r = await inbound.post(
+    r = await client.post(
         "/v1/inbound/kuaidi100/YTO", content=body(PARAM, salt(settings)), headers=FORM
     )
     assert r.status_code == 503
@@ -192,12 +164,12 @@ async def test_kafka_unavailable_asks_kuaidi100_to_push_again(
 
 
 async def test_pushes_spend_the_partners_event_budget(
-    inbound: httpx.AsyncClient, publisher: FakePublisher, settings: GatewaySettings
+    client: httpx.AsyncClient, publisher: FakePublisher, settings: GatewaySettings
 ) -> None:
     """The burst is 20 events: seven pushes of three scans, and the seventh is refused."""
     answers = []
     for _ in range(7):
-        r = await inbound.post(
+        r = await client.post(
             "/v1/inbound/kuaidi100/YTO", content=body(PARAM, salt(settings)), headers=FORM
         )
         answers.append(r.status_code)
