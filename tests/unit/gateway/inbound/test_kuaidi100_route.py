@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode
 
 import httpx
-import orjson
 import pytest
 from gateway_fakes import PRINCIPALS, FakePublisher
 from push_fakes import FORM, YTO, FakePushChannels, derived_secret
@@ -38,14 +38,23 @@ def body(param: bytes, secret: str) -> str:
 PARAM = (GOLDEN / "kuaidi100_push.json").read_bytes()
 
 
+def assert_kuaidi100_answer(r: httpx.Response, status: int) -> dict[str, Any]:
+    """Kuaidi100's answer: its three keys, `result` true on 200 only, the status as text."""
+    assert r.status_code == status, r.text
+    answer: dict[str, Any] = r.json()
+    assert set(answer) == {"result", "returnCode", "message"}
+    assert answer["result"] is (status == 200)
+    assert answer["returnCode"] == str(status)
+    return answer
+
+
 async def test_a_signed_push_publishes_its_scans_as_the_carrier(
     client: httpx.AsyncClient, publisher: FakePublisher, settings: GatewaySettings
 ) -> None:
     r = await client.post(
         "/v1/inbound/kuaidi100/YTO", content=body(PARAM, salt(settings)), headers=FORM
     )
-    assert r.status_code == 200
-    assert r.json() == {"result": True, "returnCode": "200", "message": "成功"}
+    assert assert_kuaidi100_answer(r, 200)["message"] == "成功"
     assert len(publisher.records) == 3
     assert {rec.topic for rec in publisher.records} == {
         Topics(settings.kafka).raw(EventKind.PARCEL)
@@ -71,9 +80,7 @@ async def test_a_bad_signature_publishes_nothing(
     r = await client.post(
         "/v1/inbound/kuaidi100/YTO", content=body(PARAM, "not-the-salt"), headers=FORM
     )
-    assert r.status_code == 401
-    assert r.json()["result"] is False
-    assert r.json()["returnCode"] == "401"
+    assert_kuaidi100_answer(r, 401)
     assert publisher.records == []
 
 
@@ -83,7 +90,7 @@ async def test_another_partners_secret_does_not_verify(
     r = await client.post(
         "/v1/inbound/kuaidi100/YTO", content=body(PARAM, salt(settings, "SF")), headers=FORM
     )
-    assert r.status_code == 401
+    assert_kuaidi100_answer(r, 401)
     assert publisher.records == []
 
 
@@ -93,7 +100,7 @@ async def test_an_unknown_channel_is_refused_like_a_bad_signature(
     r = await client.post(
         "/v1/inbound/kuaidi100/ZTO", content=body(PARAM, salt(settings, "ZTO")), headers=FORM
     )
-    assert (r.status_code, r.json()["result"]) == (401, False)
+    assert_kuaidi100_answer(r, 401)
     assert publisher.records == []
 
 
@@ -104,7 +111,7 @@ async def test_unknown_or_impossible_partners_get_a_kuaidi100_answer(
     r = await client.post(
         f"/v1/inbound/kuaidi100/{partner}", content=body(PARAM, salt(settings)), headers=FORM
     )
-    assert (r.status_code, r.json()["result"], r.json()["returnCode"]) == (401, False, "401")
+    assert_kuaidi100_answer(r, 401)
     assert publisher.records == []
 
 
@@ -115,9 +122,7 @@ async def test_a_carrier_cannot_push_another_carriers_parcels(
     r = await client.post(
         "/v1/inbound/kuaidi100/SF", content=body(PARAM, salt(settings, "SF")), headers=FORM
     )
-    assert r.status_code == 422
-    assert r.json()["result"] is False
-    assert "partner_code_mismatch" in r.json()["message"]
+    assert "partner_code_mismatch" in assert_kuaidi100_answer(r, 422)["message"]
     assert publisher.records == []
 
 
@@ -137,9 +142,7 @@ async def test_malformed_pushes_get_a_kuaidi100_answer(
     status: int,
 ) -> None:
     r = await client.post("/v1/inbound/kuaidi100/YTO", content=content, headers=headers)
-    assert r.status_code == status
-    assert r.json()["result"] is False
-    assert r.json()["returnCode"] == str(status)
+    assert_kuaidi100_answer(r, status)
     assert publisher.records == []
 
 
@@ -148,7 +151,7 @@ async def test_an_oversized_push_is_refused_unread(
 ) -> None:
     big = "x" * (settings.max_json_body_bytes + 1)
     r = await client.post("/v1/inbound/kuaidi100/YTO", content=f"param={big}&sign=0", headers=FORM)
-    assert (r.status_code, r.json()["returnCode"]) == (413, "413")
+    assert_kuaidi100_answer(r, 413)
     assert publisher.records == []
 
 
@@ -159,8 +162,7 @@ async def test_kafka_unavailable_asks_kuaidi100_to_push_again(
     r = await client.post(
         "/v1/inbound/kuaidi100/YTO", content=body(PARAM, salt(settings)), headers=FORM
     )
-    assert r.status_code == 503
-    assert r.json() == {"result": False, "returnCode": "503", "message": r.json()["message"]}
+    assert_kuaidi100_answer(r, 503)
 
 
 async def test_pushes_spend_the_partners_event_budget(
@@ -175,4 +177,4 @@ async def test_pushes_spend_the_partners_event_budget(
         answers.append(r.status_code)
     assert answers == [200] * 6 + [429]
     assert len(publisher.records) == 18
-    assert orjson.loads(r.content)["result"] is False
+    assert_kuaidi100_answer(r, 429)
