@@ -141,3 +141,18 @@ def test_a_slow_lane_beyond_the_days_seen_takes_its_tail_from_the_carrier() -> N
     assert estimate.most_likely == pytest.approx(50 * H + 300, abs=600)
     assert estimate.latest >= estimate.most_likely
     assert estimate.quantile(0.975) == estimate.latest
+
+
+def test_a_carrier_followed_for_less_than_a_day_gets_no_window() -> None:
+    # The ledger's first day: 10 parcels delivered within 5 h, 90 still open at 12 h.
+    # Whether its lanes take 20 h or 60 h is not known yet: no window rather than a guess.
+    model = EddModel(first_day=date(2026, 11, 1), end_day=date(2026, 11, 2))
+    model.add(KEY, fine_bucket(5 * H), 10)
+    model.add(KEY, censored_bucket(fine_bucket(12 * H)), 90)
+    assert model.predict(KEY, 0.0) is None
+    # A same-city carrier that delivered everything within hours is known well enough.
+    city = ("SDCITY", *KEY[1:])
+    model.add(city, fine_bucket(5 * H), 60)
+    estimate = model.predict(city, 0.0)
+    assert estimate is not None
+    assert estimate.latest < 6 * H

@@ -54,6 +54,11 @@ MIN_SAMPLE = 30
 #: thin or young segments still say something. The band is the level's own: blending its
 #: thin quantiles lost coverage (docs/edd.md).
 SHRINK = 3.0
+#: A carrier whose parcels were followed for less than this (seconds from pickup to the
+#: training cut, delivered or not) and whose survival is not observed to the latest
+#: quantile gets no estimate: on a ledger's first day the slow lanes have not even left
+#: their origin, and a band extrapolated from a few hours is a guess.
+MIN_HORIZON = 24 * 3600.0
 _ALL = tuple(range(len(FEATURES)))
 
 Value = str | int
@@ -331,7 +336,8 @@ class EddModel:
 
     def predict(self, known: Known, elapsed: float) -> Estimate | None:
         """The estimate for a parcel with these features `elapsed` seconds after pickup;
-        None when no level holds a parcel that took longer."""
+        None when no level holds a parcel that took longer, or when its carrier has been
+        followed for too short a time (MIN_HORIZON)."""
         # The levels with a parcel left, finest first.
         found: list[tuple[str, tuple[int, ...], Histogram, int]] = []
         for name, kept in self._chain(known):
@@ -343,6 +349,9 @@ class EddModel:
             if sample > 0:
                 found.append((name, kept, histogram, sample))
         if not found:
+            return None
+        coarsest = found[-1][2]
+        if coarsest.horizon < MIN_HORIZON and not coarsest.reaches(self.band[1], elapsed):
             return None
         last = len(found) - 1
         used = next(
