@@ -198,6 +198,19 @@ async def figures(ledger: Ledger, shards: int, run: Run, conditions: str) -> lis
                 note="the lane's ceiling if its lock were held all the time",
             ),
         ]
+    if len(run.lanes) == 1:  # the client's CPU is this lane's alone
+        lane = run.lanes[0]
+        used = client + run.after.backend_cpu[lane.name] - run.before.backend_cpu[lane.name]
+        out.append(
+            Measure(
+                f"{name}: {lane.name} lane, events per CPU-second",
+                run.events / used if used > 0 else None,
+                "events/s",
+                GROUP,
+                note="client + its backend: the lane's ceiling on a core of its own, where "
+                "it holds its lock only while it computes (loopback round trips aside)",
+            )
+        )
     return out
 
 
