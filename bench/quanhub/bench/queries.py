@@ -204,16 +204,28 @@ async def _reset_partners(url: str) -> None:
         await conn.close()
 
 
+#: Suffix of an endpoint's samples that asked their path for the first time in the stage.
+FIRST = " (first asks)"
+
+
 async def _load(
-    base_url: str, calls: list[Call], concurrency: int, seconds: float
+    base_url: str,
+    calls: list[Call],
+    concurrency: int,
+    seconds: float,
+    asked: set[tuple[str, str]] | None = None,
 ) -> dict[str, list[float]]:
     """Closed-loop clients cycling through the mix; latency (ms) of each 200 per endpoint,
-    from just before the request is written until its whole answer has been read.
+    from just before the request is written until its whole answer has been read. Those
+    whose path and partner were not in `asked` yet (added as they go) are also sampled
+    under the endpoint's name + FIRST: the API keeps some answers (api/answers.py,
+    incidents/store.py), so a repeat costs less than a question asked for the first time.
 
     Each client is one keep-alive connection of quanhub.bench.http1: httpx cost the bench
     process more CPU per request than the API spent answering, on the cores they share."""
     auth = {partner: {"Authorization": f"Bearer {key}"} for partner, key in keys().items()}
     samples: dict[str, list[float]] = {c.endpoint: [] for c in calls}
+    seen = asked if asked is not None else set()
     errors: dict[str, int] = {}
     deadline = time.perf_counter() + seconds
 
@@ -225,11 +237,15 @@ async def _load(
                 call = calls[i % len(calls)]
                 i += concurrency
                 headers = auth[call.partner]
+                first = (call.path, call.partner) not in seen
+                seen.add((call.path, call.partner))
                 started = time.perf_counter()
                 response = await http.get(call.path, headers)
                 elapsed = (time.perf_counter() - started) * 1000
                 if response.status == 200:
                     samples[call.endpoint].append(elapsed)
+                    if first:
+                        samples.setdefault(call.endpoint + FIRST, []).append(elapsed)
                 else:
                     errors[call.endpoint] = errors.get(call.endpoint, 0) + 1
 
@@ -244,6 +260,14 @@ def _measures(label: str, samples: dict[str, list[float]], concurrency: int) -> 
     for endpoint, values in samples.items():
         if endpoint.endswith("[non-200]"):
             out.append(Measure(f"{endpoint} at {label}", len(values), "responses", GROUP))
+            continue
+        if endpoint.endswith(FIRST):
+            note = f"{len(values):,} of the requests asked their path for the first time"
+            out.append(
+                Measure(
+                    f"{endpoint} p99 at {label}", percentile(values, 99), "ms", GROUP, note=note
+                )
+            )
             continue
         ceiling = POINT_P99_MS if endpoint.startswith(POINT_ENDPOINTS) else INDICATOR_P99_MS
         note = f"{len(values):,} requests, {concurrency} concurrent clients"
@@ -280,10 +304,11 @@ async def measure(
     each = max(3.0, seconds / len(endpoints))
     samples: dict[str, list[float]] = {}
     out: list[Measure] = []
+    asked: set[tuple[str, str]] = set()
     async with running(("ledger-api",), kafka, DatabaseSettings(url=url), root) as services:
-        await _load(services.ledger_url, calls, concurrency, min(5.0, seconds / 3))
+        await _load(services.ledger_url, calls, concurrency, min(5.0, seconds / 3), asked)
         for endpoint, mine in endpoints.items():
-            got = await _load(services.ledger_url, mine, concurrency, each)
+            got = await _load(services.ledger_url, mine, concurrency, each, asked)
             samples.update(got)
             answered = len(got.get(endpoint, []))
             out.append(
