@@ -49,8 +49,9 @@ def predicted_delivery(
     model: EddModel, parcel: dict[str, Any], principal: Principal, as_of: datetime
 ) -> dict[str, Any] | None:
     """PredictedDelivery's fields for a parcel view's fields (`origin_district` among
-    them); None before pickup, once delivered or returning, or when no delivered parcel of
-    its carrier took as long as it already has."""
+    them); None before pickup, once delivered or returning, when no delivered parcel of
+    its carrier took as long as it already has, or while the ledger has followed its
+    carrier for less than a day (model.MIN_HORIZON)."""
     picked_up_at: datetime | None = parcel["picked_up_at"]
     if picked_up_at is None or parcel["status"] in SETTLED_STATUSES or as_of < picked_up_at:
         return None
