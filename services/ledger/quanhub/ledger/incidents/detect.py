@@ -58,6 +58,12 @@ class Thresholds:
     #: Thin segments are skipped: a flow is watched on a day (CST) when the median of its
     #: daily scans over the previous days reaches this.
     min_daily_scans: float = 300.0
+    #: The share test: a run of low windows against the flow's share of its district's
+    #: scans over the `share_windows` before it (today's level, whatever the previous days
+    #: held), tested at `share_alpha`. 0 turns it off.
+    share_windows: int = 36
+    share_alpha: float = 1e-6
+    share_peers: int = 2
 
 
 @dataclass(slots=True)
@@ -142,11 +148,25 @@ def two_count_tail(observed: int, expected: float, variance: float, factor: floa
     return binomial_cdf(observed, total, factor / (factor + exposure))
 
 
-def watched_day(daily: Mapping[int, int], first_day: int, day: int, t: Thresholds) -> bool:
+def share_tail(observed: int, others: int, own: int, rest: int) -> float:
+    """How plausible `observed` scans are next to the `others` the district's other
+    carriers scanned meanwhile, for a flow that carried `own` scans to their `rest` before:
+    given both counts' total, the flow's is Binomial(total, own / (own + rest)) while its
+    share holds. Its lower tail. The reference counts are hours of a district's scans, so
+    their own noise is left out."""
+    return binomial_cdf(observed, observed + others, own / (own + rest))
+
+
+def watched_day(
+    daily: Mapping[int, int], first_day: int, day: int, t: Thresholds, *, steady: bool = False
+) -> bool:
     """True when a flow with these scans per CST day, known from `first_day`, is thick
-    enough to be tested on `day` (see Series.watched)."""
+    enough to be tested on `day` (see Series.watched); with `steady`, by the median of
+    its previous days alone (see Series.steady)."""
     days = [daily.get(day - k, 0) for k in range(1, t.baseline_days + 1) if day - k >= first_day]
-    return len(days) >= t.min_baseline_days and median(days) >= t.min_daily_scans
+    if len(days) < t.min_baseline_days:
+        return False
+    return max(median(days), 0 if steady else days[0]) >= t.min_daily_scans
 
 
 class Series:
@@ -166,17 +186,27 @@ class Series:
         for w, n in counts.items():
             day = (w + CST_WINDOWS) // WINDOWS_PER_DAY
             daily[day] = daily.get(day, 0) + n
-        self._watched: dict[int, bool] = {}
+        self._watched: dict[tuple[int, bool], bool] = {}
+        self._prefix: list[int] | None = None
 
     def watched(self, w: int) -> bool:
         """True when the flow is thick enough to be tested on window `w`'s day: the median
         of its daily scans over the previous `baseline_days` days (at least
-        `min_baseline_days` of them since the flow began) reaches `min_daily_scans`."""
-        day = day_of(w)
-        known = self._watched.get(day)
+        `min_baseline_days` of them since the flow began), or the latest day's scans (a
+        flow that grew: its share of the district is tested), reach `min_daily_scans`."""
+        return self._thick(w, steady=False)
+
+    def steady(self, w: int) -> bool:
+        """True when the median of the flow's previous days reaches `min_daily_scans`: its
+        baseline is tested (a flow thick only since yesterday has no baseline to trust)."""
+        return self._thick(w, steady=True)
+
+    def _thick(self, w: int, *, steady: bool) -> bool:
+        key = (day_of(w), steady)
+        known = self._watched.get(key)
         if known is None:
-            known = watched_day(self._daily, day_of(self.first), day, self.t)
-            self._watched[day] = known
+            known = watched_day(self._daily, day_of(self.first), key[0], self.t, steady=steady)
+            self._watched[key] = known
         return known
 
     def baseline(self, w: int) -> float | None:
@@ -226,14 +256,33 @@ class Series:
         return base is not None and self.counts.get(w, 0) <= self.t.low_ratio * base
 
     def breaks(self, w: int, floor: int | None = None) -> int | None:
-        """The first window of a break ending at `w`, or None: a run of at least two
-        consecutive low windows (up to `max_run`) whose joint count is no Poisson noise
-        around their baseline, scaled down by how much the district's other carriers
-        dropped too (`peer_factor`); failing that, a longer shortfall (`_slow`). No run
-        starts before `floor` (the end of the flow's previous incident: its windows were
-        that incident's evidence, not a new one's)."""
+        """The first window of a break ending at `w`, or None (see `opens`)."""
+        opened = self.opens(w, floor)
+        return None if opened is None else opened[0]
+
+    def opens(self, w: int, floor: int | None = None) -> tuple[int, bool] | None:
+        """The first window of a break ending at `w`, and whether the share test raised
+        it; or None. A break is a run of at least two consecutive low windows (up to
+        `max_run`) whose joint count is no Poisson noise around their baseline, scaled down
+        by how much the district's other carriers dropped too (`peer_factor`); failing
+        that, a fall of the flow's share of its district (`_share`); failing that, a longer
+        shortfall (`_slow`). No run starts before `floor` (the end of the flow's previous
+        incident: its windows were that incident's evidence, not a new one's)."""
         if not self.watched(w):
             return None
+        steady = self.steady(w)
+        first = self._run(w) if steady else None
+        if first is not None:
+            return first, False
+        share = self._share(w, floor)
+        if share is not None:
+            return share, True
+        slow = self._slow(w, floor) if steady else None
+        return None if slow is None else (slow, False)
+
+    def _run(self, w: int) -> int | None:
+        """The first window of a run of 2 to `max_run` low windows ending at `w` whose joint
+        count is no noise around their baseline (after the peers' factor), or None."""
         observed = 0
         expected = 0.0
         for first in range(w, w - self.t.max_run, -1):
@@ -260,7 +309,95 @@ class Series:
             thick = scaled >= self.t.min_expected * (w - first + 1)
             if thick and self._tail(observed, expected, factor, first, w) <= self.t.alpha:
                 return first
-        return self._slow(w, floor)
+        return None
+
+    def _share(self, w: int, floor: int | None) -> int | None:
+        """The first window of a run of 2 to `max_run` windows ending at `w`, each low by
+        its share, in which the flow's share of its district's scans fell far below the
+        share it carried over the `share_windows` before (`share_tail`), or None. Today's
+        own share, not the previous days': a flow that grew (a network ramping up, a partner
+        onboarding, Double-11) is measured at its size, and the district's other carriers
+        carry the time of day and any drop they share."""
+        t = self.t
+        begin = w - t.max_run + 1
+        if not t.share_windows or (floor is not None and begin - t.share_windows < floor):
+            return None
+        reference = self.share_reference(begin, w)
+        if reference is None:
+            return None
+        own, peers = reference
+        rest = sum(before for _, before in peers)
+        observed = others = 0
+        for first in range(w, begin - 1, -1):
+            seen = self.counts.get(first, 0)
+            held = sum(peer.counts.get(first, 0) for peer, _ in peers)
+            if seen > t.low_ratio * own * held / rest:
+                break
+            observed += seen
+            others += held
+            if (
+                first < w
+                and own * others / rest >= t.min_expected * (w - first + 1)
+                and share_tail(observed, others, own, rest) <= t.share_alpha
+            ):
+                return first
+        return None
+
+    def share_reference(self, begin: int, last: int) -> tuple[int, list[tuple[Series, int]]] | None:
+        """The flow's scans over the `share_windows` before window `begin`, and the peers
+        (watched on `last`'s day) it is compared with, each with its scans then; None when
+        the flow carried under `min_expected` a window then or has under `share_peers`
+        peers. The peer that rose most from then to `last` is left out: one carrier's burst
+        (the drain after its own incident) would make every other one's share look low."""
+        span = self.t.share_windows
+        own = self.count(begin - span, begin)
+        if own < self.t.min_expected * span:
+            return None
+        peers = []
+        rose = 0.0
+        for peer in self.peers:
+            if peer.watched(last):
+                before = peer.count(begin - span, begin)
+                if before > 0:
+                    peers.append((peer, before))
+                    rose = max(rose, peer.count(begin, last + 1) / before)
+        if len(peers) < self.t.share_peers:
+            return None
+        for n, (peer, before) in enumerate(peers):
+            if peer.count(begin, last + 1) / before == rose:
+                del peers[n]
+                break
+        return own, peers
+
+    def share_low(self, w: int, begin: int) -> bool:
+        """True when window `w` holds at most `low_ratio` of what the share the flow carried
+        before window `begin` expects (an incident that began then stays open)."""
+        expected = self.share_expected(w, begin)
+        return expected is not None and self.counts.get(w, 0) <= self.t.low_ratio * expected
+
+    def share_expected(self, w: int, begin: int) -> float | None:
+        """Scans window `w` should hold by the share the flow carried before `begin`."""
+        reference = self.share_reference(begin, w)
+        if reference is None:
+            return None
+        own, peers = reference
+        rest = sum(before for _, before in peers)
+        return own * sum(peer.counts.get(w, 0) for peer, _ in peers) / rest
+
+    def count(self, start: int, stop: int) -> int:
+        """The flow's scans in windows start..stop - 1."""
+        prefix = self._prefix
+        if prefix is None:
+            prefix = [0]
+            for x in range(self.first, max(self.counts, default=self.first) + 1):
+                prefix.append(prefix[-1] + self.counts.get(x, 0))
+            self._prefix = prefix
+        top = len(prefix) - 1
+        lo = start - self.first
+        hi = stop - self.first
+        lo = 0 if lo < 0 else top if lo > top else lo
+        hi = 0 if hi < 0 else top if hi > top else hi
+        return prefix[hi] - prefix[lo]
 
     def _slow(self, w: int, floor: int | None) -> int | None:
         """The first window of a sustained shortfall ending at `w` (a slow-down), or None."""
@@ -305,7 +442,7 @@ class Series:
         holiday, the weather), the drop is the district's, not this carrier's incident."""
         seen = expected = 0.0
         for peer in self.peers:
-            if not peer.watched(last):
+            if not peer.steady(last):
                 continue
             for x in range(first, last + 1):
                 base = peer.baseline(x)
@@ -331,19 +468,24 @@ def detect(
     recovering = 0
     pending: list[int] = []
     floor: int | None = None
+    reference: int | None = None
     hours = WINDOW_SECONDS / 3600
     for w in range(first, last + 1):
         if current is None:
-            begin = series.breaks(w, floor)
-            if begin is not None:
+            opened = series.opens(w, floor)
+            if opened is not None:
+                begin, by_share = opened
+                # Raised by its share: the previous days under-predict the flow, so its
+                # share before the incident says what it should carry until it ends.
+                reference = begin if by_share else None
                 current = Incident(carrier, district, window_start(begin), window_start(w + 1))
                 for x in range(begin, w + 1):
-                    _account(current, series, x, hours)
+                    _account(current, series, x, hours, reference)
                 recovering = 0
             continue
-        if series.low(w):
+        if series.low(w) or (reference is not None and series.share_low(w, reference)):
             for x in (*pending, w):
-                _account(current, series, x, hours)
+                _account(current, series, x, hours, reference)
             pending, recovering = [], 0
             continue
         pending.append(w)
@@ -358,9 +500,15 @@ def detect(
     return incidents
 
 
-def _account(incident: Incident, series: Series, w: int, hours: float) -> None:
-    """Add window `w` to an incident's size."""
+def _account(
+    incident: Incident, series: Series, w: int, hours: float, reference: int | None
+) -> None:
+    """Add window `w` to an incident's size: it expected its baseline, or, for one the
+    share test raised, what the share the flow carried before window `reference` expects
+    when that is more (a flow that grew)."""
     base = series.baseline(w) or 0.0
+    if reference is not None:
+        base = max(base, series.share_expected(w, reference) or 0.0)
     seen = series.counts.get(w, 0)
     incident.expected_scans += base
     incident.observed_scans += seen
