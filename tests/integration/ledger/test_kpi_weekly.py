@@ -1,7 +1,8 @@
-"""The weekly twins of kpi_parcel_daily and kpi_delivery_daily (migration 0035) on a real
-PostgreSQL: kept by the projector equal to their days summed by week, covered by verify,
-filled by the migration on a ledger that had events, and a report read from whole weeks
-and edge days equal to the same report read from the days alone."""
+"""The weekly twins of kpi_parcel_daily and kpi_delivery_daily (migration 0035) and of
+kpi_lane_daily (0036) on a real PostgreSQL: kept by the projector equal to their days
+summed by week, covered by verify, filled by the migrations on a ledger that had events,
+and reports read from whole weeks and edge days equal to the same reports read from the
+days alone."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from quanhub.bench.synthetic import parcel_event
 from quanhub.canonical.v1 import canonical_pb2 as cpb
 from quanhub.common.db import load_migrations
 from quanhub.ledger.kpis import compute
+from quanhub.ledger.kpis.delivery_times import delivery_times
 from quanhub.ledger.kpis.fine import NO_WEEKS
 from quanhub.ledger.kpis.models import KpiReport
 from quanhub.ledger.store.rebuild import verify
@@ -25,6 +27,7 @@ MONDAY = datetime(2026, 11, 2, 2, tzinfo=UTC)
 TWINS = {
     "kpi_parcel_weekly": ("kpi_parcel_daily", "parcels"),
     "kpi_delivery_weekly": ("kpi_delivery_daily", "delivered"),
+    "kpi_lane_weekly": ("kpi_lane_daily", "delivered"),
 }
 
 
@@ -66,12 +69,13 @@ async def _by_week_of_days(conn: asyncpg.Connection, weekly: str) -> set[tuple[o
     rows = await conn.fetch(
         f"SELECT * FROM {daily} WHERE {count} <> 0"  # noqa: S608 - the module's names
     )
-    columns = [c for c in rows[0].keys() if c != "day"]  # noqa: SIM118 - a Record
     sums: dict[tuple[object, ...], list[int]] = {}
     for row in rows:
         day: date = row["day"]
-        key = (day - timedelta(days=day.weekday()), row["district_code"], row["carrier_id"])
-        values = [row[c] for c in columns if c not in ("district_code", "carrier_id")]
+        # Key columns are text, summed ones integers, in the twins' column order.
+        names = [c for c, v in row.items() if isinstance(v, str)]
+        key = (day - timedelta(days=day.weekday()), *(row[c] for c in names))
+        values = [v for v in row.values() if isinstance(v, int)]
         sums[key] = [a + b for a, b in zip(sums.get(key, [0] * len(values)), values, strict=True)]
     return {(*k, *v) for k, v in sums.items()}
 
@@ -130,11 +134,68 @@ async def test_a_report_from_weeks_is_the_report_from_days(
         assert answer.json() == days_only.model_dump(mode="json"), (query, district)
 
 
+class _DaysOnly:
+    """A connection whose statements get NO_WEEKS for their last two parameters (the
+    period's week bounds): every row from the daily rollups."""
+
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self.conn = conn
+
+    async def fetchrow(self, sql: str, *args: object) -> asyncpg.Record | None:
+        return await self.conn.fetchrow(sql, *args[:-2], *NO_WEEKS)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "group_by=carrier",
+        "group_by=lane&carrier=SF",
+        "group_by=district&district=3701",
+        "group_by=origin,carrier&origin=370102",
+    ],
+)
+async def test_delivery_times_from_weeks_are_the_ones_from_days(
+    ledger_pool: asyncpg.Pool, ledger_api: Api, query: str
+) -> None:
+    await append_and_project(ledger_pool, _traffic(), now=NOW)
+    params = dict(p.split("=") for p in query.split("&"))
+    for start, end in (("2026-11-04", "2026-11-27"), ("2026-11-02", "2026-11-29")):
+        answer = await ledger_api.get(
+            f"/v1/kpis/delivery-times?from={start}&to={end}&{query}", "ADMIN"
+        )
+        assert answer.status_code == 200, answer.text
+        async with ledger_pool.acquire() as conn:
+            days_only = await delivery_times(
+                _DaysOnly(conn),  # type: ignore[arg-type]  # fetchrow is all it reads
+                date.fromisoformat(start),
+                date.fromisoformat(end),
+                carrier=params.get("carrier"),
+                origin=params.get("origin"),
+                district=params.get("district"),
+                group_by=params["group_by"].split(","),
+            )
+        assert answer.json() == days_only.model_dump(mode="json"), (query, start)
+        assert answer.json()["overall"]["delivered"] > 0
+
+
+async def test_migration_0036_fills_a_ledger_that_had_events(ledger_pool: asyncpg.Pool) -> None:
+    await append_and_project(ledger_pool, _traffic(), now=NOW)
+    (weekly,) = [m for m in load_migrations() if m.version == 36]
+    async with ledger_pool.acquire() as conn:
+        expected = await _weekly_rows(conn, "kpi_lane_weekly")
+        async with conn.transaction():  # back to the schema before 0036
+            await conn.execute("DROP TABLE kpi_lane_weekly")
+        async with conn.transaction():
+            await conn.execute(weekly.sql)
+        assert await _weekly_rows(conn, "kpi_lane_weekly") == expected
+        assert all(d.equal for d in await verify(conn))
+
+
 async def test_migration_0035_fills_a_ledger_that_had_events(ledger_pool: asyncpg.Pool) -> None:
     await append_and_project(ledger_pool, _traffic(), now=NOW)
     (weekly,) = [m for m in load_migrations() if m.version == 35]
     async with ledger_pool.acquire() as conn:
-        expected = {t: await _weekly_rows(conn, t) for t in TWINS}
+        expected = {t: await _weekly_rows(conn, t) for t in TWINS if t != "kpi_lane_weekly"}
         async with conn.transaction():  # back to the schema before 0035
             await conn.execute("DROP TABLE kpi_parcel_weekly, kpi_delivery_weekly")
         async with conn.transaction():

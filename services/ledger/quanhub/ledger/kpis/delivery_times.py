@@ -25,7 +25,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
-from quanhub.ledger.kpis.fine import FineHistogram, week_bounds
+from quanhub.ledger.kpis.fine import FineHistogram, period_rows, week_bounds
 from quanhub.ledger.kpis.models import Period
 from quanhub.ledger.kpis.percentiles import MIN_SAMPLE, merge, percentiles_hours, sufficient
 from quanhub.ledger.read.params import Reader
@@ -180,21 +180,25 @@ def _where(carrier: bool, origin: bool, district: bool) -> str:
 
 #: Template: the histogram's CTE, then the lane sums by group as an array of row tuples
 #: and the histogram's arrays; every slot is this module's fixed text or column names, and
-#: `{where}` binds its values as parameters.
+#: `{rows}` (the period's whole weeks from kpi_lane_weekly, its edge days from
+#: kpi_lane_daily: period_rows) binds its values as parameters.
 _REPORT = (
-    "WITH {cte} SELECT ARRAY(SELECT t FROM (SELECT {select} FROM kpi_lane_daily "
-    "WHERE {where}{group} HAVING sum(delivered) > 0) t{order}) AS rows, * FROM {hist_arrays}"
+    "WITH {cte} SELECT ARRAY(SELECT t FROM (SELECT {select} FROM ({rows}) r"
+    "{group} HAVING sum(delivered) > 0) t{order}) AS rows, * FROM {hist_arrays}"
 )
+#: The lane rollups' columns a report reads: every group key and every sum.
+_LANE_COLUMNS = ", ".join((*DIMENSIONS.values(), *_SUMS))
 
 
 def report_sql(keys: tuple[str, ...], where: str) -> str:
     """The lane sums by `keys` and their fine histograms, in one statement."""
     hist = _histogram(keys)
     sums = ", ".join(f"coalesce(sum({c}), 0)::bigint AS {c}" for c in _SUMS)
+    weeks = where.count("$") + 1  # week bounds follow the filter's $n
     return _REPORT.format(
-        cte=hist.cte(where, where.count("$") + 1),  # week bounds follow the filter's $n
+        cte=hist.cte(where, weeks),
         select=", ".join((*keys, sums)),
-        where=where,
+        rows=period_rows("kpi_lane_daily", "kpi_lane_weekly", _LANE_COLUMNS, where, weeks),
         group=f" GROUP BY {', '.join(keys)}" if keys else "",
         order=f" ORDER BY {', '.join(f't.{k}' for k in keys)}" if keys else "",
         hist_arrays=hist.arrays(),

@@ -169,6 +169,29 @@ _DELIVERY_DAILY = RollupSpec(
     where="p.delivered_at IS NOT NULL",
 )
 
+_LANE_DAILY = RollupSpec(
+    table="kpi_lane_daily",
+    keys={
+        "day": f"(p.delivered_at {_CST})::date",
+        "carrier_id": "p.carrier_id",
+        "origin_district": "p.origin_district",
+        "district_code": "p.district_code",
+    },
+    values={
+        "delivered": "count(*)",
+        "timed": f"count(*) FILTER (WHERE {_TIMED})",
+        "timed_events": f"coalesce(sum(p.event_count) FILTER (WHERE {_TIMED}), 0)",
+        **{
+            f"within_{hours}h": f"count(*) FILTER (WHERE {_TIMED} "
+            f"AND {_DELIVERY_SECONDS} <= {hours * 3600})"
+            for hours in ON_TIME_HOURS
+        },
+        "seconds_sum": f"coalesce(sum({_DELIVERY_SECONDS}) FILTER (WHERE {_TIMED}), 0)",
+    },
+    source=_PARCELS,
+    where="p.delivered_at IS NOT NULL",
+)
+
 
 def _weekly(daily: RollupSpec, table: str, at: str) -> RollupSpec:
     """The weekly twin of a rollup by the CST day of the instant `at`: the same values by
@@ -188,28 +211,8 @@ ROLLUPS: tuple[RollupSpec, ...] = (
     _weekly(_PARCEL_DAILY, "kpi_parcel_weekly", "p.first_event_at"),
     _DELIVERY_DAILY,
     _weekly(_DELIVERY_DAILY, "kpi_delivery_weekly", "p.delivered_at"),
-    RollupSpec(
-        table="kpi_lane_daily",
-        keys={
-            "day": f"(p.delivered_at {_CST})::date",
-            "carrier_id": "p.carrier_id",
-            "origin_district": "p.origin_district",
-            "district_code": "p.district_code",
-        },
-        values={
-            "delivered": "count(*)",
-            "timed": f"count(*) FILTER (WHERE {_TIMED})",
-            "timed_events": f"coalesce(sum(p.event_count) FILTER (WHERE {_TIMED}), 0)",
-            **{
-                f"within_{hours}h": f"count(*) FILTER (WHERE {_TIMED} "
-                f"AND {_DELIVERY_SECONDS} <= {hours * 3600})"
-                for hours in ON_TIME_HOURS
-            },
-            "seconds_sum": f"coalesce(sum({_DELIVERY_SECONDS}) FILTER (WHERE {_TIMED}), 0)",
-        },
-        source=_PARCELS,
-        where="p.delivered_at IS NOT NULL",
-    ),
+    _LANE_DAILY,
+    _weekly(_LANE_DAILY, "kpi_lane_weekly", "p.delivered_at"),
     _hist("kpi_delivery_hist", _DAY, _DELIVERY_HIST),
     _hist("kpi_delivery_hist_weekly", _WEEK, _DELIVERY_HIST),
     # predicted delivery's segments (quanhub.ledger.edd)
