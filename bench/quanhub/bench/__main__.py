@@ -29,6 +29,13 @@ def main() -> None:
         help="comma-separated shard counts for the shards stage (counts the ledger cannot "
         "run yet are reported as not measured)",
     )
+    run.add_argument(
+        "--shards-warm-events",
+        type=int,
+        default=None,
+        help="events in the shards stage's warm ledger (default: the plan's, 200,000; "
+        "WAL per event grows with it)",
+    )
     seed = sub.add_parser("seed", help="create the kept seeded ledgers for the query stage")
     seed.add_argument("--events", type=int, nargs="+", default=[1_000_000, 10_000_000])
     seed.add_argument("--reseed", action="store_true")
@@ -58,6 +65,7 @@ def main() -> None:
             args.reseed,
             not args.no_seed,
             tuple(int(n) for n in args.shards.split(",") if n),
+            args.shards_warm_events,
         )
     )
 

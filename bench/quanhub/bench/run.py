@@ -112,6 +112,7 @@ async def run_all(  # noqa: PLR0917 - the CLI's flags, in order
     reseed: bool,
     seed_missing: bool = True,
     shard_counts: tuple[int, ...] = (1,),
+    shard_warm_events: int | None = None,
 ) -> Report:
     """Run the stages (all, or those in `only`), write the results, drop what the run made."""
     stamp = datetime.now(UTC).strftime("%Y%m%dt%H%M%S")
@@ -168,7 +169,12 @@ async def run_all(  # noqa: PLR0917 - the CLI's flags, in order
         )
         producer = baselines.get("kafka-producer-perf-test")
         await stage("ledger", lambda: _ledger(env, workload, p, stamp))
-        await stage("shards", lambda: _shards(env, workload, p, stamp, shard_counts))
+        await stage(
+            "shards",
+            lambda: _shards(
+                env, workload, p, stamp, shard_counts, shard_warm_events or p.warm_events
+            ),
+        )
         await stage("consumer", lambda: _consumer(env, database, p.writer_events))
         await stage("normalizer", lambda: _normalizer(env, p.normalizer_events, producer))
         await stage(
@@ -212,12 +218,12 @@ async def _ledger(env: BenchEnv, workload: Workload, p: Plan, stamp: str) -> lis
     return await ledger_writer.measure(url, rows, 5000)
 
 
-async def _shards(
-    env: BenchEnv, workload: Workload, p: Plan, stamp: str, counts: tuple[int, ...]
+async def _shards(  # noqa: PLR0917 - the stage's inputs, in order
+    env: BenchEnv, workload: Workload, p: Plan, stamp: str, counts: tuple[int, ...], warm: int
 ) -> list[Measure]:
     """Each shard's lanes (quanhub.bench.shards) on a warm ledger of its own."""
     url = await create_database(env, f"bench_{stamp}_s")
-    await seed(url, warm_pool(workload), p.warm_events)
+    await seed(url, warm_pool(workload), warm)
     rows = ledger_rows(workload.sends(p.shard_events, "sh"))
     return await shards.measure(url, rows, 5000, counts)
 
