@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from statistics import median
+from typing import NamedTuple
 
 WINDOW_SECONDS = 600
 WINDOWS_PER_DAY = 86_400 // WINDOW_SECONDS
@@ -169,6 +170,16 @@ def watched_day(
     return max(median(days), 0 if steady else days[0]) >= t.min_daily_scans
 
 
+class Share(NamedTuple):
+    """What a flow's share is measured against: its scans before a run (`own`), its
+    peers' (`rest`, without the one `left_out`), and its district's flows."""
+
+    own: int
+    rest: int
+    left_out: Series
+    district: District
+
+
 class Series:
     """One carrier x district flow: counts by window, known from window `first` on.
     `peers` are the other carriers' flows in the same district."""
@@ -178,6 +189,8 @@ class Series:
         self.first = first
         self.t = thresholds
         self.peers: list[Series] = []
+        #: Every flow of the district, for the share test (None: no share test).
+        self.district: District | None = None
         self._baselines: dict[int, float | None] = {}
         #: Per window: the median of its own counts (no neighbours) and the days of history.
         self._history: dict[int, tuple[float, int]] = {}
@@ -325,12 +338,11 @@ class Series:
         reference = self.share_reference(begin, w)
         if reference is None:
             return None
-        own, peers = reference
-        rest = sum(before for _, before in peers)
+        own, rest = reference.own, reference.rest
         observed = others = 0
         for first in range(w, begin - 1, -1):
             seen = self.counts.get(first, 0)
-            held = sum(peer.counts.get(first, 0) for peer, _ in peers)
+            held = self._held(first, w, reference)
             if seen > t.low_ratio * own * held / rest:
                 break
             observed += seen
@@ -343,31 +355,27 @@ class Series:
                 return first
         return None
 
-    def share_reference(self, begin: int, last: int) -> tuple[int, list[tuple[Series, int]]] | None:
-        """The flow's scans over the `share_windows` before window `begin`, and the peers
-        (watched on `last`'s day) it is compared with, each with its scans then; None when
-        the flow carried under `min_expected` a window then or has under `share_peers`
-        peers. The peer that rose most from then to `last` is left out: one carrier's burst
-        (the drain after its own incident) would make every other one's share look low."""
+    def share_reference(self, begin: int, last: int) -> Share | None:
+        """The flow's scans over the `share_windows` before window `begin`, its peers'
+        (watched on `last`'s day) then, and the peer left out of them: the one that rose
+        most from then to `last` (one carrier's burst, the drain after its own incident,
+        would make every other one's share look low). None when the flow carried under
+        `min_expected` a window then or has under `share_peers` peers."""
         span = self.t.share_windows
         own = self.count(begin - span, begin)
-        if own < self.t.min_expected * span:
+        if own < self.t.min_expected * span or self.district is None:
             return None
-        peers = []
-        rose = 0.0
-        for peer in self.peers:
-            if peer.watched(last):
-                before = peer.count(begin - span, begin)
-                if before > 0:
-                    peers.append((peer, before))
-                    rose = max(rose, peer.count(begin, last + 1) / before)
-        if len(peers) < self.t.share_peers:
+        flows, total = self.district.before(begin, last, span)
+        mine = next((before for flow, before in flows if flow is self), 0)
+        if len(flows) - (1 if mine else 0) < self.t.share_peers:
             return None
-        for n, (peer, before) in enumerate(peers):
-            if peer.count(begin, last + 1) / before == rose:
-                del peers[n]
-                break
-        return own, peers
+        left_out, before = next((flow, before) for flow, before in flows if flow is not self)
+        return Share(own, total - mine - before, left_out, self.district)
+
+    def _held(self, x: int, last: int, reference: Share) -> int:
+        """The peers' scans in window `x` (those of `share_reference`)."""
+        mine = self.counts.get(x, 0) if self.watched(last) else 0
+        return reference.district.held(x, last) - mine - reference.left_out.counts.get(x, 0)
 
     def share_low(self, w: int, begin: int) -> bool:
         """True when window `w` holds at most `low_ratio` of what the share the flow carried
@@ -380,9 +388,7 @@ class Series:
         reference = self.share_reference(begin, w)
         if reference is None:
             return None
-        own, peers = reference
-        rest = sum(before for _, before in peers)
-        return own * sum(peer.counts.get(w, 0) for peer, _ in peers) / rest
+        return reference.own * self._held(w, w, reference) / reference.rest
 
     def count(self, start: int, stop: int) -> int:
         """The flow's scans in windows start..stop - 1."""
@@ -452,6 +458,49 @@ class Series:
         if expected < self.t.min_expected * (last - first + 1):
             return 1.0
         return min(1.0, seen / expected)
+
+
+class District:
+    """The watched flows of one district, for the share test: what each carried before a
+    run and since, and their scans by window, worked out once for all of them."""
+
+    def __init__(self, flows: list[Series]) -> None:
+        self.flows = flows
+        self._watched: dict[int, list[Series]] = {}
+        self._before: dict[tuple[int, int], tuple[list[tuple[Series, int]], int]] = {}
+        self._held: dict[tuple[int, int], int] = {}
+
+    def watched(self, w: int) -> list[Series]:
+        """The flows watched on window `w`'s day."""
+        day = day_of(w)
+        known = self._watched.get(day)
+        if known is None:
+            known = self._watched[day] = [flow for flow in self.flows if flow.watched(w)]
+        return known
+
+    def before(self, begin: int, last: int, span: int) -> tuple[list[tuple[Series, int]], int]:
+        """The flows watched on window `last`'s day that carried scans in the `span` windows
+        before window `begin`, each with those scans, the one that rose most from then to
+        `last` first; and their total."""
+        known = self._before.get((begin, last))
+        if known is None:
+            rows = []
+            for flow in self.watched(last):
+                before = flow.count(begin - span, begin)
+                if before > 0:
+                    rows.append((flow.count(begin, last + 1) / before, before, flow))
+            rows.sort(key=lambda row: row[0], reverse=True)
+            known = [(flow, before) for _, before, flow in rows], sum(row[1] for row in rows)
+            self._before[(begin, last)] = known
+        return known
+
+    def held(self, x: int, last: int) -> int:
+        """The scans in window `x` of the flows watched on window `last`'s day."""
+        key = (x, day_of(last))
+        known = self._held.get(key)
+        if known is None:
+            known = self._held[key] = sum(f.counts.get(x, 0) for f in self.watched(last))
+        return known
 
 
 def detect(
@@ -526,8 +575,12 @@ def run(
     """Incidents of every flow over windows `first`..`last`, by start then carrier."""
     t = thresholds or Thresholds()
     every = {key: Series(counts, min(counts), t) for key, counts in flows.items() if counts}
+    districts: dict[str, District] = {}
     for (carrier, district), series in every.items():
         series.peers = [s for (c, d), s in every.items() if d == district and c != carrier]
+        if district not in districts:
+            districts[district] = District([s for (_, d), s in every.items() if d == district])
+        series.district = districts[district]
     days = range(first, last + 1, WINDOWS_PER_DAY)
     found: list[Incident] = []
     for (carrier, district), series in every.items():
