@@ -7,7 +7,6 @@ the same GROUP BY over the whole projection, which is what a rebuild computes.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from quanhub.ledger.edd.rollup import EDD_TABLE, PICKUP_KEYS_SQL
@@ -25,7 +24,8 @@ _CST = "AT TIME ZONE 'Asia/Shanghai'"
 
 @dataclass(frozen=True, slots=True)
 class RollupSpec:
-    """One rollup table: its key expressions, summed value expressions and source rows."""
+    """One rollup table: its key expressions, summed value expressions and source rows;
+    `weekly` names its weekly twin (the same sums by the ISO week of its `day` key), if any."""
 
     table: str
     keys: dict[str, str]
@@ -33,6 +33,7 @@ class RollupSpec:
     source: str
     where: str = "true"
     joins: str = ""
+    weekly: str = ""
 
 
 def _buckets(seconds: str) -> dict[str, str]:
@@ -77,25 +78,16 @@ def _day(at: str) -> str:
     return f"({at} {_CST})::date"
 
 
-def _week(at: str) -> str:
-    return f"date_trunc('week', {at} {_CST})::date"
-
-
-#: A histogram rollup's period column: its name and how an instant maps to it.
-_DAY = ("day", _day)
-_WEEK = ("week", _week)
-
-
-def _hist(table: str, period: tuple[str, Callable[[str], str]], h: _Histogram) -> RollupSpec:
-    """The rollup of histogram `h` by `period` (_DAY or _WEEK): one per table, daily
-    and weekly twins and the EDD segments alike."""
-    column, of = period
+def _hist(table: str, h: _Histogram, weekly: str = "") -> RollupSpec:
+    """The rollup of histogram `h` by CST day (and its `weekly` twin, if named): the
+    delivery and clearance histograms and the EDD segments alike."""
     return RollupSpec(
         table=table,
-        keys={column: of(h.at), **h.keys, "bucket": fine_bucket_sql(h.seconds)},
+        keys={"day": _day(h.at), **h.keys, "bucket": fine_bucket_sql(h.seconds)},
         values={h.count: "count(*)"},
         source=h.source,
         where=h.where,
+        weekly=weekly,
     )
 
 
@@ -193,30 +185,22 @@ _LANE_DAILY = RollupSpec(
 )
 
 
-def _weekly(daily: RollupSpec, table: str, at: str) -> RollupSpec:
-    """The weekly twin of a rollup by the CST day of the instant `at`: the same values by
-    ISO week (Monday) in place of the day."""
-    if daily.keys.get("day") != _day(at):
-        msg = f"{daily.table} is not by the day of {at}"
+def _weekly(daily: RollupSpec, table: str) -> RollupSpec:
+    """A rollup by CST day with its weekly twin `table`: the same values by ISO week
+    (Monday) in place of the day, kept from the day's contribution (contribution_sql)."""
+    if "day" not in daily.keys:
+        msg = f"{daily.table} has no day to sum by week"
         raise ValueError(msg)
-    keys = {
-        ("week" if k == "day" else k): (_week(at) if k == "day" else v)
-        for k, v in daily.keys.items()
-    }
-    return replace(daily, table=table, keys=keys)
+    return replace(daily, weekly=table)
 
 
 ROLLUPS: tuple[RollupSpec, ...] = (
-    _PARCEL_DAILY,
-    _weekly(_PARCEL_DAILY, "kpi_parcel_weekly", "p.first_event_at"),
-    _DELIVERY_DAILY,
-    _weekly(_DELIVERY_DAILY, "kpi_delivery_weekly", "p.delivered_at"),
-    _LANE_DAILY,
-    _weekly(_LANE_DAILY, "kpi_lane_weekly", "p.delivered_at"),
-    _hist("kpi_delivery_hist", _DAY, _DELIVERY_HIST),
-    _hist("kpi_delivery_hist_weekly", _WEEK, _DELIVERY_HIST),
+    _weekly(_PARCEL_DAILY, "kpi_parcel_weekly"),
+    _weekly(_DELIVERY_DAILY, "kpi_delivery_weekly"),
+    _weekly(_LANE_DAILY, "kpi_lane_weekly"),
+    _hist("kpi_delivery_hist", _DELIVERY_HIST, weekly="kpi_delivery_hist_weekly"),
     # predicted delivery's segments (quanhub.ledger.edd)
-    _hist(EDD_TABLE, _DAY, _EDD_HIST),
+    _hist(EDD_TABLE, _EDD_HIST),
     RollupSpec(
         table="kpi_customs_daily",
         keys={
@@ -261,8 +245,7 @@ ROLLUPS: tuple[RollupSpec, ...] = (
         source=_DECLARATIONS,
         where=_RELEASED,
     ),
-    _hist("kpi_clearance_hist", _DAY, _CLEARANCE_HIST),
-    _hist("kpi_clearance_hist_weekly", _WEEK, _CLEARANCE_HIST),
+    _hist("kpi_clearance_hist", _CLEARANCE_HIST, weekly="kpi_clearance_hist_weekly"),
 )
 
 
@@ -273,22 +256,52 @@ INSERT INTO {table} AS r ({keys}, {values})
 SELECT {select} FROM {source} {joins} WHERE {where} GROUP BY {group}
 ON CONFLICT ({keys}) DO UPDATE SET {updates};
 """
+#: The same for a rollup with a weekly twin: the day's contribution once (`c`), upserted
+#: by day and, summed by ISO week of its day, into the twin. A data-modifying WITH runs
+#: once whether read or not; both upserts see the same rows of `c`.
+_TWINNED = """
+WITH c AS (SELECT {named} FROM {source} {joins} WHERE {where} GROUP BY {group}),
+d AS (INSERT INTO {table} AS r ({keys}, {values}) SELECT {keys}, {values} FROM c
+      ON CONFLICT ({keys}) DO UPDATE SET {updates})
+INSERT INTO {weekly} AS r (week, {rest}, {values})
+SELECT day - (extract(isodow FROM day)::int - 1), {rest}, {sums} FROM c GROUP BY {week_group}
+ON CONFLICT (week, {rest}) DO UPDATE SET {updates};
+"""
 
 
 def contribution_sql(spec: RollupSpec, sign: int) -> str:
-    """Add (sign=1) or subtract (sign=-1) the touched objects' contribution to a rollup."""
+    """Add (sign=1) or subtract (sign=-1) the touched objects' contribution to a rollup
+    (and to its weekly twin)."""
     keys = ", ".join(spec.keys)
     values = ", ".join(spec.values)
-    select = ", ".join(
-        [*spec.keys.values(), *(f"{sign} * ({expr})" for expr in spec.values.values())]
-    )
+    select = [*spec.keys.values(), *(f"{sign} * ({expr})" for expr in spec.values.values())]
     updates = ", ".join(f"{v} = r.{v} + EXCLUDED.{v}" for v in spec.values)
     group = ", ".join(str(i) for i in range(1, len(spec.keys) + 1))
+    if spec.weekly:
+        rest = [k for k in spec.keys if k != "day"]
+        return _TWINNED.format(
+            named=", ".join(
+                f"{expr} AS {name}"
+                for expr, name in zip(select, (*spec.keys, *spec.values), strict=True)
+            ),
+            source=spec.source,
+            joins=spec.joins,
+            where=spec.where,
+            group=group,
+            table=spec.table,
+            keys=keys,
+            values=values,
+            updates=updates,
+            weekly=spec.weekly,
+            rest=", ".join(rest),
+            sums=", ".join(f"sum({v})" for v in spec.values),
+            week_group=", ".join(str(i) for i in range(1, len(rest) + 2)),
+        )
     return _CONTRIBUTION.format(
         table=spec.table,
         keys=keys,
         values=values,
-        select=select,
+        select=", ".join(select),
         source=spec.source,
         joins=spec.joins,
         where=spec.where,
@@ -299,6 +312,8 @@ def contribution_sql(spec: RollupSpec, sign: int) -> str:
 
 RETRACT = "".join(contribution_sql(spec, -1) for spec in ROLLUPS)
 ADD = "".join(contribution_sql(spec, 1) for spec in ROLLUPS)
-ROLLUP_TABLES = tuple(spec.table for spec in ROLLUPS)
+ROLLUP_TABLES = tuple(t for spec in ROLLUPS for t in (spec.table, spec.weekly) if t)
 #: The column that counts objects in each rollup (0 means the row is inert).
-COUNT_COLUMN = {spec.table: next(iter(spec.values)) for spec in ROLLUPS}
+COUNT_COLUMN = {
+    t: next(iter(spec.values)) for spec in ROLLUPS for t in (spec.table, spec.weekly) if t
+}
