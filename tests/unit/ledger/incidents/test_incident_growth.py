@@ -130,3 +130,26 @@ def test_a_flow_as_thick_as_yesterday_is_watched() -> None:
     t = Thresholds()
     assert watched_day({1: 40, 2: 250, 3: 600}, 1, 4, t)
     assert not watched_day({1: 40, 2: 250, 3: 280}, 1, 4, t)
+
+
+@pytest.mark.parametrize("seed", [30, 31, 32])
+def test_a_carriers_daily_round_is_no_incident(seed: int) -> None:
+    """A pickup district: one carrier collects in a round from 02:00 to 08:00 UTC and
+    hardly at all for the 3 hours after, every day, while the others keep going. Against
+    the 6 hours before, its share falls at 08:00 as far as a stop's would; on the previous
+    days it fell just as far at that hour, so it is the carrier's day, not an incident."""
+    rng = random.Random(seed)
+    first = window_of(START)
+    flows: dict[tuple[str, str], dict[int, int]] = {}
+    for carrier, peak in PEAKS.items():
+        counts: dict[int, int] = {}
+        for w in range(first, first + DAYS * WINDOWS_PER_DAY):
+            hour = (w % WINDOWS_PER_DAY) / 6
+            mean = peak * 0.8
+            if carrier == "YTO":
+                mean = 14.0 if 2 <= hour < 8 else 0.3 if 8 <= hour < 11 else 4.0
+            n = _poisson(rng, mean)
+            if n:
+                counts[w] = n
+        flows[(carrier, "330110")] = counts
+    assert run(flows, *_span()) == []

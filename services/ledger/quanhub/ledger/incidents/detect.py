@@ -351,9 +351,50 @@ class Series:
                 first < w
                 and own * others / rest >= t.min_expected * (w - first + 1)
                 and share_tail(observed, others, own, rest) <= t.share_alpha
+                and self._confirmed(first, w, reference)
             ):
                 return first
         return None
+
+    def _confirmed(self, first: int, last: int, reference: Share) -> bool:
+        """True when windows first..last are still no noise once the flow's share is
+        scaled by how it moved from the reference span to that time of day on the previous
+        days, when it fell then: a carrier's own rounds (a pickup district's collection
+        waves) move its share through the day, the same each day."""
+        t = self.t
+        span = t.share_windows
+        begin = last - t.max_run + 1
+        own_run = own_ref = all_run = all_ref = 0
+        out = reference.left_out
+        for k in range(1, t.baseline_days + 1):
+            shift = k * WINDOWS_PER_DAY
+            if begin - span - shift < self.first:
+                break
+            run = (first - shift, last + 1 - shift)
+            ref = (begin - span - shift, begin - shift)
+            own_run += self.count(*run)
+            own_ref += self.count(*ref)
+            all_run += reference.district.count(*run, last) - out.count(*run)
+            all_ref += reference.district.count(*ref, last) - out.count(*ref)
+        rest_run, rest_ref = all_run - own_run, all_ref - own_ref
+        # Too few scans before that time of day on the previous days to tell (a network
+        # still filling): today's share stands.
+        if own_ref < t.min_expected * span or rest_run <= 0 or rest_ref <= 0:
+            return True
+        # An upper bound (2 standard errors of the flow's count then): noise on the previous
+        # days alone does not lower today's expectation.
+        drift = min(1.0, (own_run + 2 * math.sqrt(own_run)) / own_ref / (rest_run / rest_ref))
+        own = reference.own * drift
+        observed = sum(self.counts.get(x, 0) for x in range(first, last + 1))
+        others = sum(self._held(x, last, reference) for x in range(first, last + 1))
+        return (
+            all(
+                self.counts.get(x, 0)
+                <= t.low_ratio * own * self._held(x, last, reference) / reference.rest
+                for x in range(first, last + 1)
+            )
+            and share_tail(observed, others, round(own), reference.rest) <= t.share_alpha
+        )
 
     def share_reference(self, begin: int, last: int) -> Share | None:
         """The flow's scans over the `share_windows` before window `begin`, its peers'
@@ -493,6 +534,11 @@ class District:
             known = [(flow, before) for _, before, flow in rows], sum(row[1] for row in rows)
             self._before[(begin, last)] = known
         return known
+
+    def count(self, start: int, stop: int, last: int) -> int:
+        """The scans in windows start..stop - 1 of the flows watched on window `last`'s
+        day."""
+        return sum(flow.count(start, stop) for flow in self.watched(last))
 
     def held(self, x: int, last: int) -> int:
         """The scans in window `x` of the flows watched on window `last`'s day."""
