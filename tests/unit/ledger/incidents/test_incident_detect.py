@@ -12,13 +12,11 @@ import pytest
 from quanhub.ledger.incidents.detect import (
     WINDOWS_PER_DAY,
     Thresholds,
-    binomial_cdf,
-    poisson_cdf,
     run,
-    two_count_tail,
     window_of,
     window_start,
 )
+from quanhub.ledger.incidents.tails import binomial_cdf, poisson_cdf, two_count_tail
 
 START = datetime(2026, 11, 1, tzinfo=UTC)
 DAYS = 9

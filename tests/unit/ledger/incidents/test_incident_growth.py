@@ -13,13 +13,12 @@ import pytest
 from quanhub.ledger.incidents.detect import (
     WINDOWS_PER_DAY,
     Thresholds,
-    binomial_cdf,
     run,
-    share_tail,
     watched_day,
     window_of,
     window_start,
 )
+from quanhub.ledger.incidents.tails import binomial_cdf, share_tail
 
 START = datetime(2026, 11, 1, tzinfo=UTC)
 DAYS = 7

@@ -14,17 +14,36 @@ running it up to any `as_of` gives what a live detector would have said then.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from statistics import median
-from typing import NamedTuple
 
-WINDOW_SECONDS = 600
-WINDOWS_PER_DAY = 86_400 // WINDOW_SECONDS
-#: Windows from 00:00 UTC to 00:00 CST: a flow's days are the city's (China Standard Time).
-CST_WINDOWS = 8 * 3600 // WINDOW_SECONDS
+from quanhub.ledger.incidents.share import District, share_break, share_expected, share_low
+from quanhub.ledger.incidents.tails import poisson_cdf, two_count_tail
+from quanhub.ledger.incidents.windows import (
+    CST_WINDOWS,
+    WINDOW_SECONDS,
+    WINDOWS_PER_DAY,
+    day_of,
+    window_of,
+    window_start,
+)
+
+__all__ = [
+    "CST_WINDOWS",
+    "WINDOWS_PER_DAY",
+    "WINDOW_SECONDS",
+    "Incident",
+    "Series",
+    "Thresholds",
+    "day_of",
+    "detect",
+    "run",
+    "watched_day",
+    "window_of",
+    "window_start",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,74 +109,6 @@ class Incident:
         return max(0.0, self.expected_scans - self.observed_scans)
 
 
-def window_of(at: datetime) -> int:
-    """The index of the window holding `at` (windows since the epoch)."""
-    return int(at.timestamp()) // WINDOW_SECONDS
-
-
-def day_of(index: int) -> int:
-    """The CST day (days since the epoch) window `index` falls on."""
-    return (index + CST_WINDOWS) // WINDOWS_PER_DAY
-
-
-def window_start(index: int) -> datetime:
-    """The instant window `index` begins."""
-    return datetime.fromtimestamp(index * WINDOW_SECONDS, UTC)
-
-
-def poisson_cdf(k: int, mean: float) -> float:
-    """P(X <= k) for X ~ Poisson(mean)."""
-    if k < 0:
-        return 0.0
-    if mean <= 0:
-        return 1.0
-    term = math.exp(-mean)
-    total = term
-    for i in range(1, k + 1):
-        term *= mean / i
-        total += term
-    return min(1.0, total)
-
-
-def binomial_cdf(k: int, n: int, p: float) -> float:
-    """P(X <= k) for X ~ Binomial(n, p)."""
-    if k < 0:
-        return 0.0
-    if k >= n or p <= 0:
-        return 1.0
-    if p >= 1:
-        return 0.0
-    log_p, log_q = math.log(p), math.log1p(-p)
-    total = 0.0
-    for i in range(k + 1):
-        log_choose = math.lgamma(n + 1) - math.lgamma(i + 1) - math.lgamma(n - i + 1)
-        total += math.exp(log_choose + i * log_p + (n - i) * log_q)
-    return min(1.0, total)
-
-
-def two_count_tail(observed: int, expected: float, variance: float, factor: float) -> float:
-    """How plausible `observed` scans are when the baseline itself is an estimate: the
-    baseline `expected` (with sampling `variance`) stands for E^2/variance scans counted over
-    E/variance times the observed span. Given the two counts' total, the observed one is
-    Binomial(total, f / (f + E/variance)) when both flows run at the same rate (times the
-    peers' `factor` f): the exact conditional test of two Poisson counts. Its lower tail."""
-    if expected <= 0 or variance <= 0:
-        return 1.0
-    history = expected * expected / variance
-    exposure = expected / variance
-    total = observed + round(history)
-    return binomial_cdf(observed, total, factor / (factor + exposure))
-
-
-def share_tail(observed: int, others: int, own: int, rest: int) -> float:
-    """How plausible `observed` scans are next to the `others` the district's other
-    carriers scanned meanwhile, for a flow that carried `own` scans to their `rest` before:
-    given both counts' total, the flow's is Binomial(total, own / (own + rest)) while its
-    share holds. Its lower tail. The reference counts are hours of a district's scans, so
-    their own noise is left out."""
-    return binomial_cdf(observed, observed + others, own / (own + rest))
-
-
 def watched_day(
     daily: Mapping[int, int], first_day: int, day: int, t: Thresholds, *, steady: bool = False
 ) -> bool:
@@ -168,16 +119,6 @@ def watched_day(
     if len(days) < t.min_baseline_days:
         return False
     return max(median(days), 0 if steady else days[0]) >= t.min_daily_scans
-
-
-class Share(NamedTuple):
-    """What a flow's share is measured against: its scans before a run (`own`), its
-    peers' (`rest`, without the one `left_out`), and its district's flows."""
-
-    own: int
-    rest: int
-    left_out: Series
-    district: District
 
 
 class Series:
@@ -287,7 +228,7 @@ class Series:
         first = self._run(w) if steady else None
         if first is not None:
             return first, False
-        share = self._share(w, floor)
+        share = share_break(self, w, floor)
         if share is not None:
             return share, True
         slow = self._slow(w, floor) if steady else None
@@ -323,113 +264,6 @@ class Series:
             if thick and self._tail(observed, expected, factor, first, w) <= self.t.alpha:
                 return first
         return None
-
-    def _share(self, w: int, floor: int | None) -> int | None:
-        """The first window of a run of 2 to `max_run` windows ending at `w`, each low by
-        its share, in which the flow's share of its district's scans fell far below the
-        share it carried over the `share_windows` before (`share_tail`), or None. Today's
-        own share, not the previous days': a flow that grew (a network ramping up, a partner
-        onboarding, Double-11) is measured at its size, and the district's other carriers
-        carry the time of day and any drop they share."""
-        t = self.t
-        begin = w - t.max_run + 1
-        if not t.share_windows or (floor is not None and begin - t.share_windows < floor):
-            return None
-        reference = self.share_reference(begin, w)
-        if reference is None:
-            return None
-        own, rest = reference.own, reference.rest
-        observed = others = 0
-        for first in range(w, begin - 1, -1):
-            seen = self.counts.get(first, 0)
-            held = self._held(first, w, reference)
-            if seen > t.low_ratio * own * held / rest:
-                break
-            observed += seen
-            others += held
-            if (
-                first < w
-                and own * others / rest >= t.min_expected * (w - first + 1)
-                and share_tail(observed, others, own, rest) <= t.share_alpha
-                and self._confirmed(first, w, reference)
-            ):
-                return first
-        return None
-
-    def _confirmed(self, first: int, last: int, reference: Share) -> bool:
-        """True when windows first..last are still no noise once the flow's share is
-        scaled by how it moved from the reference span to that time of day on the previous
-        days, when it fell then: a carrier's own rounds (a pickup district's collection
-        waves) move its share through the day, the same each day."""
-        t = self.t
-        span = t.share_windows
-        begin = last - t.max_run + 1
-        own_run = own_ref = all_run = all_ref = 0
-        out = reference.left_out
-        for k in range(1, t.baseline_days + 1):
-            shift = k * WINDOWS_PER_DAY
-            if begin - span - shift < self.first:
-                break
-            run = (first - shift, last + 1 - shift)
-            ref = (begin - span - shift, begin - shift)
-            own_run += self.count(*run)
-            own_ref += self.count(*ref)
-            all_run += reference.district.count(*run, last) - out.count(*run)
-            all_ref += reference.district.count(*ref, last) - out.count(*ref)
-        rest_run, rest_ref = all_run - own_run, all_ref - own_ref
-        # Too few scans before that time of day on the previous days to tell (a network
-        # still filling): today's share stands.
-        if own_ref < t.min_expected * span or rest_run <= 0 or rest_ref <= 0:
-            return True
-        # An upper bound (2 standard errors of the flow's count then): noise on the previous
-        # days alone does not lower today's expectation.
-        drift = min(1.0, (own_run + 2 * math.sqrt(own_run)) / own_ref / (rest_run / rest_ref))
-        own = reference.own * drift
-        observed = sum(self.counts.get(x, 0) for x in range(first, last + 1))
-        others = sum(self._held(x, last, reference) for x in range(first, last + 1))
-        return (
-            all(
-                self.counts.get(x, 0)
-                <= t.low_ratio * own * self._held(x, last, reference) / reference.rest
-                for x in range(first, last + 1)
-            )
-            and share_tail(observed, others, round(own), reference.rest) <= t.share_alpha
-        )
-
-    def share_reference(self, begin: int, last: int) -> Share | None:
-        """The flow's scans over the `share_windows` before window `begin`, its peers'
-        (watched on `last`'s day) then, and the peer left out of them: the one that rose
-        most from then to `last` (one carrier's burst, the drain after its own incident,
-        would make every other one's share look low). None when the flow carried under
-        `min_expected` a window then or has under `share_peers` peers."""
-        span = self.t.share_windows
-        own = self.count(begin - span, begin)
-        if own < self.t.min_expected * span or self.district is None:
-            return None
-        flows, total = self.district.before(begin, last, span)
-        mine = next((before for flow, before in flows if flow is self), 0)
-        if len(flows) - (1 if mine else 0) < self.t.share_peers:
-            return None
-        left_out, before = next((flow, before) for flow, before in flows if flow is not self)
-        return Share(own, total - mine - before, left_out, self.district)
-
-    def _held(self, x: int, last: int, reference: Share) -> int:
-        """The peers' scans in window `x` (those of `share_reference`)."""
-        mine = self.counts.get(x, 0) if self.watched(last) else 0
-        return reference.district.held(x, last) - mine - reference.left_out.counts.get(x, 0)
-
-    def share_low(self, w: int, begin: int) -> bool:
-        """True when window `w` holds at most `low_ratio` of what the share the flow carried
-        before window `begin` expects (an incident that began then stays open)."""
-        expected = self.share_expected(w, begin)
-        return expected is not None and self.counts.get(w, 0) <= self.t.low_ratio * expected
-
-    def share_expected(self, w: int, begin: int) -> float | None:
-        """Scans window `w` should hold by the share the flow carried before `begin`."""
-        reference = self.share_reference(begin, w)
-        if reference is None:
-            return None
-        return reference.own * self._held(w, w, reference) / reference.rest
 
     def count(self, start: int, stop: int) -> int:
         """The flow's scans in windows start..stop - 1."""
@@ -501,54 +335,6 @@ class Series:
         return min(1.0, seen / expected)
 
 
-class District:
-    """The watched flows of one district, for the share test: what each carried before a
-    run and since, and their scans by window, worked out once for all of them."""
-
-    def __init__(self, flows: list[Series]) -> None:
-        self.flows = flows
-        self._watched: dict[int, list[Series]] = {}
-        self._before: dict[tuple[int, int], tuple[list[tuple[Series, int]], int]] = {}
-        self._held: dict[tuple[int, int], int] = {}
-
-    def watched(self, w: int) -> list[Series]:
-        """The flows watched on window `w`'s day."""
-        day = day_of(w)
-        known = self._watched.get(day)
-        if known is None:
-            known = self._watched[day] = [flow for flow in self.flows if flow.watched(w)]
-        return known
-
-    def before(self, begin: int, last: int, span: int) -> tuple[list[tuple[Series, int]], int]:
-        """The flows watched on window `last`'s day that carried scans in the `span` windows
-        before window `begin`, each with those scans, the one that rose most from then to
-        `last` first; and their total."""
-        known = self._before.get((begin, last))
-        if known is None:
-            rows = []
-            for flow in self.watched(last):
-                before = flow.count(begin - span, begin)
-                if before > 0:
-                    rows.append((flow.count(begin, last + 1) / before, before, flow))
-            rows.sort(key=lambda row: row[0], reverse=True)
-            known = [(flow, before) for _, before, flow in rows], sum(row[1] for row in rows)
-            self._before[(begin, last)] = known
-        return known
-
-    def count(self, start: int, stop: int, last: int) -> int:
-        """The scans in windows start..stop - 1 of the flows watched on window `last`'s
-        day."""
-        return sum(flow.count(start, stop) for flow in self.watched(last))
-
-    def held(self, x: int, last: int) -> int:
-        """The scans in window `x` of the flows watched on window `last`'s day."""
-        key = (x, day_of(last))
-        known = self._held.get(key)
-        if known is None:
-            known = self._held[key] = sum(f.counts.get(x, 0) for f in self.watched(last))
-        return known
-
-
 def detect(
     carrier: str,
     district: str,
@@ -578,7 +364,7 @@ def detect(
                     _account(current, series, x, hours, reference)
                 recovering = 0
             continue
-        if series.low(w) or (reference is not None and series.share_low(w, reference)):
+        if series.low(w) or (reference is not None and share_low(series, w, reference)):
             for x in (*pending, w):
                 _account(current, series, x, hours, reference)
             pending, recovering = [], 0
@@ -603,7 +389,7 @@ def _account(
     when that is more (a flow that grew)."""
     base = series.baseline(w) or 0.0
     if reference is not None:
-        base = max(base, series.share_expected(w, reference) or 0.0)
+        base = max(base, share_expected(series, w, reference) or 0.0)
     seen = series.counts.get(w, 0)
     incident.expected_scans += base
     incident.observed_scans += seen
