@@ -129,6 +129,49 @@ async def test_one_day_of_history_is_enough_for_a_steady_flow(
     assert datetime.fromisoformat(incident["detected_at"]) - stop[0] <= timedelta(minutes=30)
 
 
+async def test_a_stop_in_a_growing_flow_is_raised_by_its_share(
+    ledger_pool: asyncpg.Pool, ledger_api: Api
+) -> None:
+    """A network filling up: 2, 2, 9, then 12 scans a window per carrier. On the 4th day
+    the previous days' median (72 scans a day) is no baseline, but the flow is watched by
+    its latest day (324) and held to its share of the district since midnight."""
+    day4 = START + timedelta(days=3)
+    stop = (day4 + timedelta(hours=4), day4 + timedelta(hours=5))
+    events = []
+    for day, per_window in enumerate((2, 2, 9, 12)):
+        for window in range(36):
+            at = START + timedelta(days=day, minutes=10 * window)
+            for carrier in ("SF", "ZTO", "YTO"):
+                if carrier == "SF" and stop[0] <= at < stop[1]:
+                    continue
+                for i in range(per_window):
+                    waybill = f"G{carrier}{day:02d}{window:02d}{i:02d}"
+                    events.append(
+                        parcel_event(
+                            f"{waybill}-s",
+                            carrier_id=carrier,
+                            waybill_no=waybill,
+                            status="IN_TRANSIT",
+                            occurred_at=at + timedelta(seconds=30 * i),
+                            district_code="370112",
+                        )
+                    )
+    await append_and_project(ledger_pool, events, now=NOW)
+    query = (
+        f"/v1/incidents?from={day4.isoformat()}&to={(day4 + timedelta(days=1)).isoformat()}"
+        f"&as_of={(day4 + timedelta(hours=6)).isoformat()}".replace("+", "%2B")
+    )
+    answer = await ledger_api.get(query, "ADMIN")
+    assert answer.status_code == 200, answer.text
+    (incident,) = answer.json()["incidents"]
+    assert (incident["carrier"], incident["district"]) == ("SF", "370112")
+    assert datetime.fromisoformat(incident["start"]) == stop[0]
+    assert datetime.fromisoformat(incident["end"]) == stop[1]
+    assert datetime.fromisoformat(incident["detected_at"]) - stop[0] <= timedelta(minutes=30)
+    # Sized by its share today, not by the thin days before: 6 windows of 12 scans.
+    assert (incident["observed_scans"], incident["missing_scans"]) == (0, 72)
+
+
 async def test_bad_periods_are_refused(ledger_api: Api) -> None:
     backwards = "/v1/incidents?from=2026-11-02T00:00:00Z&to=2026-11-01T00:00:00Z"
     assert (await ledger_api.get(backwards, "ADMIN")).status_code == 400
