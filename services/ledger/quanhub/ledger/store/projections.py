@@ -126,6 +126,7 @@ _PARCEL_COLUMNS = [
     "had_return",
     "event_count",
     "last_seq",
+    "out_for_delivery_at",
 ]
 
 
@@ -165,6 +166,7 @@ WITH ev AS MATERIALIZED (
            min(status_time) AS first_event_at,
            min(status_time) FILTER (WHERE status = 'PICKED_UP') AS picked_up_at,
            min(status_time) FILTER (WHERE status = 'DELIVERED') AS delivered_at,
+           min(status_time) FILTER (WHERE status = 'OUT_FOR_DELIVERY') AS out_for_delivery_at,
            bool_or(status IN ('EXCEPTION', 'ATTEMPT_FAILED')) AS had_exception,
            bool_or(status IN ('RETURNING', 'RETURNED')) AS had_return,
            count(*) AS event_count, max(seq) AS last_seq
@@ -176,7 +178,7 @@ SELECT a.carrier_id, a.waybill_no, a.w_status, a.w_sub_status, a.w_status_time,
        a.district_code, a.origin_district, a.location, a.platform_code, a.order_no,
        a.e_waybill, a.transit_bag,
        a.first_event_at, a.picked_up_at, a.delivered_at, a.had_exception, a.had_return,
-       a.event_count, a.last_seq
+       a.event_count, a.last_seq, a.out_for_delivery_at
 FROM agg a
 {_upsert("parcels", ("carrier_id", "waybill_no"), _PARCEL_COLUMNS)}
 """  # noqa: S608 - this module's fixed fragments; `bound` is refresh_all's
