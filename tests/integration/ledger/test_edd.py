@@ -174,6 +174,38 @@ async def test_views_show_the_window_to_whoever_may_read_the_parcel(
     assert delivered["predicted_delivery"] is None
 
 
+async def test_out_for_delivery_the_window_is_read_from_the_last_mile(
+    ledger_pool: asyncpg.Pool, ledger_api: Api
+) -> None:
+    out = PICKUP + 30 * H
+    going = parcel_event(
+        "SFEDD0001-o",
+        carrier_id="SF",
+        waybill_no="SFEDD0001",
+        status="OUT_FOR_DELIVERY",
+        occurred_at=out,
+        district_code="370102",
+    )
+    await append_and_project(ledger_pool, [*_training(), *_in_flight(), going], now=NOW)
+    async with ledger_pool.acquire() as conn:
+        assert all(d.equal for d in await verify(conn))  # the projected column included
+    as_of = (out + timedelta(minutes=10)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    view = (await ledger_api.get(f"/v1/parcels/SF/SFEDD0001?as_of={as_of}", "ADMIN")).json()
+    at = datetime.fromisoformat
+    assert at(view["out_for_delivery_at"]) == out
+    predicted = view["predicted_delivery"]
+    # SF's 40 parcels each went out for delivery an hour before delivery (the 60-70 min
+    # bucket): the window is read from there, not from the segment's 20-59 h since pickup.
+    # No point named yet: carrier x destination.
+    assert predicted["segment_level"] == "last_mile"
+    assert predicted["segment"] == ["carrier", "destination"]
+    assert predicted["sample"] == 40
+    minute = timedelta(minutes=1)
+    assert at(predicted["most_likely"]) == out + 65 * minute
+    assert at(predicted["earliest"]) == out + 60 * minute + timedelta(seconds=15)
+    assert at(predicted["latest"]) == out + 69 * minute + timedelta(seconds=45)
+
+
 async def test_evaluation_trains_before_d_and_scores_pickups_from_d(
     ledger_pool: asyncpg.Pool,
 ) -> None:

@@ -126,3 +126,47 @@ def test_the_destination_is_known_from_the_last_mile_and_the_point_once_named() 
         sub_status="",
     )
     assert in_locker == ("SF", "370112", "370116", "SMART_LOCKER", 6, 0)
+
+
+def _last_mile_model() -> EddModel:
+    """Parcels of one segment took 20-60 h from pickup; from their first out-for-delivery
+    scan to delivery, 1, 2 and 3 h."""
+    model = _model(min_sample=3)
+    _add(model, ("SF", "330110", "370102", "DOOR", 2, 3), [20.0, 30.0, 40.0, 50.0, 60.0])
+    for hours in (1.0, 2.0, 3.0):
+        model.add_last_mile(("SF", "370102", "DOOR"), fine_bucket(int(hours * H)), 1)
+    return model
+
+
+def test_out_for_delivery_the_window_is_read_from_the_last_mile() -> None:
+    model = _last_mile_model()
+    known = ("SF", "330110", "370102", "DOOR", 2, 3)
+    # Out for delivery 30 h after pickup, asked half an hour later.
+    estimate = model.predict(known, 30.5 * H, out_for_delivery=30 * H)
+    assert estimate is not None
+    assert (estimate.level, estimate.features) == (
+        "last_mile",
+        ("carrier", "destination", "point"),
+    )
+    assert estimate.sample == 3
+    # The median of 1, 2 and 3 h lies in the middle of the 2 h bucket; the latest at
+    # 92.5 % of the 3 h bucket: both from the out-for-delivery scan, not from pickup.
+    assert estimate.most_likely == pytest.approx(32 * H + 300)
+    assert estimate.latest == pytest.approx(33 * H + 0.925 * 600)
+    assert estimate.quantile(0.5) == pytest.approx(estimate.most_likely)
+    # Without the last mile, the tail of the whole segment: parcels that took over 30.5 h.
+    whole = model.predict(known, 30.5 * H)
+    assert whole is not None
+    assert whole.level != "last_mile"
+    assert whole.most_likely > 40 * H
+
+
+def test_a_carrier_without_a_last_mile_keeps_its_segment_window() -> None:
+    model = _last_mile_model()
+    known = ("SF", "330110", "370102", "DOOR", 2, 3)
+    _add(model, ("YTO", "330110", "370102", "DOOR", 2, 3), [20.0, 30.0, 40.0])
+    yto = ("YTO", *known[1:])
+    estimate = model.predict(yto, 30.5 * H, out_for_delivery=30 * H)
+    assert estimate is not None
+    assert estimate.level != "last_mile"
+    assert estimate == model.predict(yto, 30.5 * H)

@@ -25,6 +25,7 @@ def _parcel(**changes: Any) -> dict[str, Any]:
         "status": "PICKED_UP",
         "sub_status": "",
         "picked_up_at": PICKED,
+        "out_for_delivery_at": None,
     }
     return parcel | changes
 
@@ -60,3 +61,25 @@ def test_no_window_before_pickup_once_delivered_or_returning_or_overdue() -> Non
     assert predicted_delivery(model, _parcel(status="RETURNING"), CITY, PICKED) is None
     assert predicted_delivery(model, _parcel(), CITY, PICKED - timedelta(hours=1)) is None
     assert predicted_delivery(model, _parcel(), CITY, PICKED + timedelta(hours=60)) is None
+
+
+def test_out_for_delivery_the_window_runs_from_that_scan() -> None:
+    model = _model()
+    for minutes in (60, 90, 120):  # out for delivery -> delivered
+        model.add_last_mile(("SF", "370102", "DOOR"), fine_bucket(minutes * 60), 1)
+    out = PICKED + timedelta(hours=30)
+    parcel = _parcel(
+        status="OUT_FOR_DELIVERY",
+        district_code="370102",
+        delivery_point="DOOR",
+        out_for_delivery_at=out,
+    )
+    answer = predicted_delivery(model, parcel, CITY, out + timedelta(minutes=30))
+    assert answer is not None
+    assert answer["segment_level"] == "last_mile"
+    assert out + timedelta(minutes=60) <= answer["most_likely"] <= out + timedelta(minutes=130)
+    assert answer["latest"] <= out + timedelta(minutes=130)
+    # Asked before that scan (a past as_of), the parcel was not out for delivery yet.
+    earlier = predicted_delivery(model, parcel, CITY, out - timedelta(hours=1))
+    assert earlier is not None
+    assert earlier["segment_level"] != "last_mile"

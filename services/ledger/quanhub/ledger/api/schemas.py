@@ -57,6 +57,8 @@ class ParcelSummary(BaseModel):
     transit_bag: str
     picked_up_at: datetime | None
     delivered_at: datetime | None
+    #: The first OUT_FOR_DELIVERY scan: the last mile's start (docs/edd.md).
+    out_for_delivery_at: datetime | None
     event_count: int
 
 

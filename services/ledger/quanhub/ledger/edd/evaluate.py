@@ -2,10 +2,11 @@
 
 The model is trained on kpi_edd_hist's delivery days before D (as the API would on day D)
 and asked for every parcel picked up on or after D: once at pickup, and again at each
-later scan with what the hub knew then. Each answer is compared with the ledger's first
-delivery (and, given the simulator's `--truth` rows, those are checked against it): the
-share delivered by the latest time, the mean absolute error of the most likely time
-against a per-carrier median baseline, and the calibration of the quantiles.
+later scan with what the hub knew then (its first out-for-delivery scan among it). Each
+answer is compared with the ledger's first delivery (and, given the simulator's `--truth`
+rows, those are checked against it): the share delivered by the latest time, the mean
+absolute error of the most likely time against a per-carrier median baseline, and the
+calibration of the quantiles.
 """
 
 from __future__ import annotations
@@ -122,9 +123,16 @@ def evaluate_parcels(model: EddModel, parcels: Iterable[Parcel]) -> dict[str, An
             continue
         took = (parcel.delivered_at - parcel.picked_up_at).total_seconds()
         district = point = ""
+        out_for_delivery: float | None = None
         for i, scan in enumerate(parcel.scans):
             district = scan.district_code or district
             point = scan.delivery_point or point
+            if (
+                out_for_delivery is None
+                and scan.status == "OUT_FOR_DELIVERY"
+                and scan.at >= parcel.picked_up_at
+            ):
+                out_for_delivery = (scan.at - parcel.picked_up_at).total_seconds()
             if scan.at < parcel.picked_up_at or scan.at >= parcel.delivered_at:
                 continue
             if scan.status in SETTLED_STATUSES:
@@ -144,7 +152,7 @@ def evaluate_parcels(model: EddModel, parcels: Iterable[Parcel]) -> dict[str, An
             )
             stage = at_pickup if elapsed == 0 else at_scans
             stage.add(
-                model.predict(known, elapsed),
+                model.predict(known, elapsed, out_for_delivery=out_for_delivery),
                 model.carrier_median(parcel.carrier_id, elapsed),
                 took,
             )

@@ -12,7 +12,10 @@ by sample size. A level's quantile beyond the horizon its survival was observed 
 from the coarser levels beyond that horizon (chained_quantile): on a young ledger a slow
 lane has no median of its own yet, but it is certainly not its carrier's. Features not
 known yet (the destination before the last mile, the delivery point before hand-over) are
-summed over. docs/edd.md explains the whole model on one page.
+summed over. Once a parcel is out for delivery, its window is read from the last mile's
+own histograms (first out-for-delivery scan -> delivered, by carrier, destination and
+point), conditioned on the time since that scan. docs/edd.md explains the whole model on
+one page.
 """
 
 from __future__ import annotations
@@ -43,6 +46,13 @@ LEVELS: tuple[tuple[str, frozenset[str]], ...] = (
     ("lane", frozenset({"carrier", "origin", "destination"})),
     ("origin", frozenset({"carrier", "origin"})),
     ("carrier", frozenset({"carrier"})),
+)
+#: The last mile's chain (first out-for-delivery scan -> delivered): the point (door,
+#: locker or station and the consignee's collection) outlives the destination.
+LAST_MILE_LEVELS: tuple[tuple[str, frozenset[str]], ...] = (
+    ("last_mile", frozenset({"carrier", "destination", "point"})),
+    ("last_mile", frozenset({"carrier", "point"})),
+    ("last_mile", frozenset({"carrier"})),
 )
 #: The band's quantiles: earliest and latest; the band holds the share between them.
 BAND: tuple[float, float] = (0.025, 0.975)
@@ -223,11 +233,14 @@ class Estimate:
     #: The level's histogram and the coarser ones its tail is read from
     #: (chained_quantile; the evaluation reads its other quantiles).
     chain: tuple[Histogram, ...] = field(compare=False, repr=False)
+    #: Seconds the chain is conditioned on: since pickup, or for the last mile since the
+    #: first out-for-delivery scan, which came `offset` seconds after pickup.
     elapsed: float = 0.0
+    offset: float = 0.0
 
     def quantile(self, fraction: float) -> float:
         """Seconds from pickup by which `fraction` of such parcels were delivered."""
-        return chained_quantile(self.chain, fraction, self.elapsed)
+        return self.offset + chained_quantile(self.chain, fraction, self.elapsed)
 
 
 @dataclass(slots=True)
@@ -240,6 +253,8 @@ class EddModel:
     min_sample: int = MIN_SAMPLE
     band: tuple[float, float] = BAND
     shrink: float = SHRINK
+    #: The fallback chain (LEVELS; LAST_MILE_LEVELS for the last mile's model).
+    levels: tuple[tuple[str, frozenset[str]], ...] = LEVELS
     #: Counts by bucket of each key, by the features kept (indices into FEATURES): the
     #: full segments as added, coarser levels summed from the finest one already summed.
     _counts: dict[tuple[int, ...], dict[tuple[Value, ...], dict[int, int]]] = field(
@@ -251,12 +266,31 @@ class EddModel:
     _chains: dict[tuple[bool, ...], tuple[tuple[str, tuple[int, ...]], ...]] = field(
         default_factory=dict
     )
+    #: First out-for-delivery scan -> delivered, as segments (carrier, "", destination,
+    #: point, 0, 0) read through LAST_MILE_LEVELS. None when no such parcel was added.
+    _last_mile: EddModel | None = None
 
     def add(self, key: tuple[Value, ...], bucket: int, parcels: int) -> None:
         """Count `parcels` of the full segment `key` (FEATURES order) in `bucket`; before
         any level is read."""
         counts = self._counts[_ALL].setdefault(key, {})
         counts[bucket] = counts.get(bucket, 0) + parcels
+
+    def add_last_mile(self, key: tuple[str, str, str], bucket: int, parcels: int) -> None:
+        """Count `parcels` of (carrier, destination, point) whose time from their first
+        out-for-delivery scan to delivery fell in `bucket` (censored_bucket for those out
+        for delivery and still open at the cut)."""
+        if self._last_mile is None:
+            self._last_mile = EddModel(
+                first_day=self.first_day,
+                end_day=self.end_day,
+                min_sample=self.min_sample,
+                band=self.band,
+                shrink=self.shrink,
+                levels=LAST_MILE_LEVELS,
+            )
+        carrier, destination, point = key
+        self._last_mile.add((carrier, "", destination, point, 0, 0), bucket, parcels)
 
     def use_level(
         self, kept: tuple[int, ...], counts: dict[tuple[Value, ...], dict[int, int]]
@@ -318,6 +352,10 @@ class EddModel:
         ]
         for kept in sorted({k for chain in chains for _, k in chain}, key=len, reverse=True):
             self._level(kept)
+        if self._last_mile is not None:
+            for point in (None, ""):
+                for _, kept in self._last_mile._chain(("", None, "", point, None, None)):
+                    self._last_mile._level(kept)
 
     def _chain(self, known: Known) -> tuple[tuple[str, tuple[int, ...]], ...]:
         """The levels in fallback order, each set of known features once, named by the
@@ -327,17 +365,40 @@ class EddModel:
         chain = self._chains.get(mask)
         if chain is None:
             names: dict[tuple[int, ...], str] = {}
-            for name, features in LEVELS:
+            for name, features in self.levels:
                 kept = tuple(i for i, f in enumerate(FEATURES) if f in features and mask[i])
                 names[kept] = name  # the first occurrence's place; the last one's name
             chain = tuple((name, kept) for kept, name in names.items())
             self._chains[mask] = chain
         return chain
 
-    def predict(self, known: Known, elapsed: float) -> Estimate | None:
+    def predict(
+        self, known: Known, elapsed: float, *, out_for_delivery: float | None = None
+    ) -> Estimate | None:
         """The estimate for a parcel with these features `elapsed` seconds after pickup;
         None when no level holds a parcel that took longer, or when its carrier has been
-        followed for too short a time (MIN_HORIZON)."""
+        followed for too short a time (MIN_HORIZON). A parcel first out for delivery
+        `out_for_delivery` seconds after pickup is read from the last mile (conditioned on
+        the time since), unless the last mile knows nothing of its carrier."""
+        if out_for_delivery is not None and self._last_mile is not None:
+            carrier, _, destination, point, _, _ = known
+            since = max(elapsed - out_for_delivery, 0.0)
+            last = self._last_mile.predict((carrier, None, destination, point, None, None), since)
+            if last is not None:
+                return Estimate(
+                    most_likely=out_for_delivery + last.most_likely,
+                    earliest=out_for_delivery + last.earliest,
+                    latest=out_for_delivery + last.latest,
+                    level=last.level,
+                    features=last.features,
+                    sample=last.sample,
+                    chain=last.chain,
+                    elapsed=since,
+                    offset=out_for_delivery,
+                )
+        return self._predict(known, elapsed)
+
+    def _predict(self, known: Known, elapsed: float) -> Estimate | None:
         # The levels with a parcel left, finest first.
         found: list[tuple[str, tuple[int, ...], Histogram, int]] = []
         for name, kept in self._chain(known):

@@ -62,6 +62,29 @@ OPEN_AT_CUT = (
     "GROUP BY 1, 2, 3, 4, 5, 6, 7"
 )
 
+_SINCE_OUT = (
+    "floor(extract(epoch FROM CASE WHEN p.delivered_at < $2 THEN p.delivered_at ELSE $2 END "
+    "- p.out_for_delivery_at))::bigint"
+)
+#: The last mile of the window [$1, $2): parcels first out for delivery before the cut and
+#: delivered in the window (by the time from that scan to delivery), or not delivered by
+#: the cut (censored at the time since that scan), by carrier, destination and point.
+#: Picked up at most MAX_OPEN_SECONDS before the window (the pickup index bounds the read).
+LAST_MILE_AT_CUT = (
+    "SELECT p.carrier_id, p.district_code, p.delivery_point, "  # noqa: S608 - constants
+    "p.delivered_at IS NOT NULL AND p.delivered_at < $2 AS delivered, "
+    f"{fine_bucket_sql(_SINCE_OUT)} AS bucket, count(*)::bigint AS n "
+    "FROM parcels p "
+    f"WHERE p.picked_up_at >= $1::timestamptz - interval '{MAX_OPEN_SECONDS} seconds' "
+    "AND p.picked_up_at < $2 AND p.out_for_delivery_at < $2 "
+    "AND ((p.delivered_at >= $1 AND p.delivered_at < $2 "
+    "AND p.delivered_at >= p.out_for_delivery_at) "
+    "OR ((p.delivered_at IS NULL OR p.delivered_at >= $2) "
+    "AND p.status NOT IN ('RETURNING', 'RETURNED', 'CANCELLED') "
+    f"AND p.out_for_delivery_at > $2::timestamptz - interval '{MAX_OPEN_SECONDS} seconds')) "
+    "GROUP BY 1, 2, 3, 4, 5"
+)
+
 
 def midnight(day: date) -> datetime:
     """The instant a CST day begins."""
@@ -77,10 +100,12 @@ async def train(
     conn: asyncpg.Pool | asyncpg.Connection, end_day: date, *, window_days: int = WINDOW_DAYS
 ) -> EddModel:
     """The model of delivery days [end_day - window_days, end_day), with the parcels
-    picked up in the window and still open at its end as censored observations."""
+    picked up in the window and still open at its end as censored observations, and the
+    last mile of the parcels out for delivery in it."""
     first_day = end_day - timedelta(days=window_days)
     rows = await conn.fetch(_WINDOW, first_day, end_day)
     open_rows = await conn.fetch(OPEN_AT_CUT, midnight(first_day), midnight(end_day))
+    last_mile = await conn.fetch(LAST_MILE_AT_CUT, midnight(first_day), midnight(end_day))
     model = EddModel(first_day=first_day, end_day=end_day)
     for censored, source in ((False, rows), (True, open_rows)):
         for r in source:
@@ -94,6 +119,11 @@ async def train(
             )
             bucket = censored_bucket(r["bucket"]) if censored else r["bucket"]
             model.add(key, bucket, r["n"])
+    for r in last_mile:
+        bucket = r["bucket"] if r["delivered"] else censored_bucket(r["bucket"])
+        model.add_last_mile(
+            (r["carrier_id"], r["district_code"], r["delivery_point"]), bucket, r["n"]
+        )
     return model
 
 

@@ -28,7 +28,8 @@ class PredictedDelivery(BaseModel):
         description="Share of parcels the band [earliest, latest] should hold"
     )
     segment_level: str = Field(
-        description="Fallback level used: segment, weekday, lane_point, lane, origin or carrier"
+        description="Fallback level used: segment, weekday, lane_point, lane, origin or "
+        "carrier; last_mile once out for delivery (read from that scan on)"
     )
     segment: list[str] = Field(description="The features that level kept (known ones only)")
     sample: int | None = Field(
@@ -48,10 +49,10 @@ def _midnight(day: date) -> datetime:
 def predicted_delivery(
     model: EddModel, parcel: dict[str, Any], principal: Principal, as_of: datetime
 ) -> dict[str, Any] | None:
-    """PredictedDelivery's fields for a parcel view's fields (`origin_district` among
-    them); None before pickup, once delivered or returning, when no delivered parcel of
-    its carrier took as long as it already has, or while the ledger has followed its
-    carrier for less than a day (model.MIN_HORIZON)."""
+    """PredictedDelivery's fields for a parcel view's fields (`origin_district` and
+    `out_for_delivery_at` among them); None before pickup, once delivered or returning,
+    when no delivered parcel of its carrier took as long as it already has, or while the
+    ledger has followed its carrier for less than a day (model.MIN_HORIZON)."""
     picked_up_at: datetime | None = parcel["picked_up_at"]
     if picked_up_at is None or parcel["status"] in SETTLED_STATUSES or as_of < picked_up_at:
         return None
@@ -64,7 +65,14 @@ def predicted_delivery(
         sub_status=parcel["sub_status"],
         picked_up_at=picked_up_at,
     )
-    estimate = model.predict(known, (as_of - picked_up_at).total_seconds())
+    out: datetime | None = parcel["out_for_delivery_at"]
+    estimate = model.predict(
+        known,
+        (as_of - picked_up_at).total_seconds(),
+        out_for_delivery=None
+        if out is None or not picked_up_at <= out <= as_of
+        else (out - picked_up_at).total_seconds(),
+    )
     if estimate is None:
         return None
     sees_sample = principal.role in _SAMPLE_ROLES or principal.partner_code == parcel["carrier_id"]

@@ -30,6 +30,7 @@ PARCEL_FIELDS = (
     "transit_bag",
     "picked_up_at",
     "delivered_at",
+    "out_for_delivery_at",
     "event_count",
 )
 #: DeclarationSummary's fields but `id`, each a declarations column.

@@ -56,7 +56,7 @@ WHERE kind = 'insight' AND status = '{_PREDICTED}' ORDER BY seq DESC LIMIT 1000
 #: Parcels whose projection changed after $1, in sequence order, at most $2.
 CHANGED_PARCELS = """
 SELECT carrier_id, waybill_no, status, sub_status, picked_up_at, origin_district,
-       district_code, delivery_point, last_seq
+       district_code, delivery_point, out_for_delivery_at, last_seq
 FROM parcels WHERE last_seq > $1 ORDER BY last_seq LIMIT $2
 """
 
