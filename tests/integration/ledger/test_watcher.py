@@ -21,7 +21,7 @@ from typing import Any
 import asyncpg
 import httpx
 import pytest
-from ledger_support import wait_for
+from ledger_support import append_and_project, wait_for
 
 from quanhub.bench.synthetic import parcel_event
 from quanhub.canonical.v1 import canonical_pb2 as cpb
@@ -30,6 +30,7 @@ from quanhub.common.kafka import make_producer
 from quanhub.common.settings import DatabaseSettings, KafkaSettings
 from quanhub.common.topics import Topics
 from quanhub.ledger.feeds.source import LedgerEventSource
+from quanhub.ledger.watcher.state import first_watermark
 
 pytestmark = pytest.mark.integration
 
@@ -341,3 +342,42 @@ async def _last_scan_at(pool: asyncpg.Pool, at: datetime) -> bool:
         "SELECT status_at FROM parcels WHERE carrier_id = 'SF' AND waybill_no = 'SFLIVE'"
     )
     return bool(value == at)
+
+
+async def test_a_first_start_judges_only_the_parcels_still_on_their_way(
+    ledger_pool: asyncpg.Pool,
+) -> None:
+    def scans(waybill: str, *steps: tuple[str, datetime]) -> list[cpb.CanonicalEvent]:
+        return [
+            parcel_event(
+                f"{waybill}-{i}", carrier_id="SF", waybill_no=waybill, status=s, occurred_at=at
+            )
+            for i, (s, at) in enumerate(steps)
+        ]
+
+    old = NOW - 20 * 24 * H
+    await append_and_project(
+        ledger_pool,
+        [
+            *scans("SFLOST", ("PICKED_UP", old)),  # open, but picked up 20 days ago
+            *scans("SFDONE", ("PICKED_UP", NOW - 30 * H), ("DELIVERED", NOW - 5 * H)),
+        ],
+        now=NOW,
+    )
+    await append_and_project(
+        ledger_pool, scans("SFOPEN", ("PICKED_UP", NOW - 2 * H)), now=NOW, topic="t2"
+    )
+    await append_and_project(
+        ledger_pool,
+        scans("SFLATE", ("PICKED_UP", NOW - 40 * H), ("DELIVERED", NOW - H)),
+        now=NOW,
+        topic="t3",
+    )
+    seqs = {
+        r["waybill_no"]: r["last_seq"]
+        for r in await ledger_pool.fetch("SELECT waybill_no, last_seq FROM parcels")
+    }
+    # Below SFOPEN only: the lost and the delivered parcels before it are never judged.
+    assert await first_watermark(ledger_pool, NOW - 15 * 24 * H) == seqs["SFOPEN"] - 1
+    # Nothing on its way: the ledger's highest, so no parcel is judged until it changes.
+    assert await first_watermark(ledger_pool, NOW) == max(seqs.values())

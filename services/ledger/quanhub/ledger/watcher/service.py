@@ -17,7 +17,7 @@ from quanhub.ledger.alerts.model import AlertKind
 from quanhub.ledger.alerts.norms import Norms
 from quanhub.ledger.alerts.provider import NormsProvider
 from quanhub.ledger.alerts.store import find, ledger_clock
-from quanhub.ledger.edd.store import EddModels
+from quanhub.ledger.edd.store import MAX_OPEN_SECONDS, EddModels
 from quanhub.ledger.edd.view import predicted_delivery
 from quanhub.ledger.incidents.store import find_incidents
 from quanhub.ledger.watcher.decide import (
@@ -31,6 +31,7 @@ from quanhub.ledger.watcher.decide import (
 from quanhub.ledger.watcher.decide import recovered as open_from
 from quanhub.ledger.watcher.state import (
     CHANGED_PARCELS,
+    first_watermark,
     incident_announcements,
     latest_alerts,
     latest_predictions,
@@ -118,6 +119,10 @@ class Watcher:
         self._watermark = await recovered_watermark(self._pool)
         self._announced.clear()
         clock = await ledger_clock(self._pool)
+        if self._watermark == 0 and clock is not None:
+            # A first start on a ledger that holds parcels: only those still on their way.
+            since = clock - timedelta(seconds=MAX_OPEN_SECONDS)
+            self._watermark = await first_watermark(self._pool, since)
         self._incidents = (
             set()
             if clock is None

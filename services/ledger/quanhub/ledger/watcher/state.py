@@ -14,6 +14,7 @@ from aiokafka import TopicPartition
 from quanhub.canonical.v1 import canonical_pb2 as cpb
 from quanhub.common.kafka import make_consumer
 from quanhub.common.settings import KafkaSettings
+from quanhub.ledger.edd.features import SETTLED_STATUSES
 from quanhub.ledger.watcher.decide import instant
 from quanhub.ledger.watcher.types import InsightType
 
@@ -60,6 +61,16 @@ SELECT carrier_id, waybill_no, status, sub_status, picked_up_at, origin_district
 FROM parcels WHERE last_seq > $1 ORDER BY last_seq LIMIT $2
 """
 
+#: A first start's watermark (nothing announced yet): just below the lowest sequence of
+#: the parcels picked up after $1 and not settled, the ones a prediction may be made for;
+#: the ledger's highest when there is none. The pickup index bounds the read, and the
+#: settled bulk of an old ledger is never judged.
+_FIRST_WATERMARK = (
+    "SELECT coalesce(min(last_seq) - 1, (SELECT max(last_seq) FROM parcels), 0) "  # noqa: S608
+    "FROM parcels WHERE picked_up_at > $1 "
+    "AND status <> ALL('{" + ",".join(sorted(SETTLED_STATUSES)) + "}'::text[])"
+)
+
 _OFFSETS = "SELECT partition, next_offset FROM consumer_offsets WHERE group_id = $1 AND topic = $2"
 
 
@@ -98,6 +109,13 @@ async def recovered_watermark(pool: asyncpg.Pool) -> int:
     basis of the newest predictions (re-judging a parcel announces nothing new)."""
     rows = await pool.fetch(_RECENT_PREDICTIONS)
     return max((_insight(r["canonical"]).prediction.basis_seq for r in rows), default=0)
+
+
+async def first_watermark(pool: asyncpg.Pool, picked_up_after: datetime) -> int:
+    """Where a watcher that never announced a prediction starts: below every parcel picked
+    up after `picked_up_after` and still on its way (older ones are taken for lost)."""
+    value = await pool.fetchval(_FIRST_WATERMARK, picked_up_after)
+    return int(value)
 
 
 async def end_offsets(settings: KafkaSettings, topic: str) -> dict[int, int]:
