@@ -48,6 +48,14 @@ def simulate(  # the options are the command line; Typer passes them by name
     start: Annotated[
         str | None, typer.Option(help="First order instant, ISO 8601 [2026-11-01T00:00Z].")
     ] = None,
+    warmup_days: Annotated[
+        float,
+        typer.Option(
+            help="Also place orders over this many days before --start at the same daily"
+            " rate (every event sent), so the city's network is full from --start.",
+            min=0,
+        ),
+    ] = 0.0,
     recent: Annotated[
         bool, typer.Option(help="Place orders over the last --days up to now; cut stories at now.")
     ] = False,
@@ -129,6 +137,7 @@ def simulate(  # the options are the command line; Typer passes them by name
             until=now if recent else None,
             load=Load.parse(load),
             incidents=tuple(Incident.parse(text) for text in incident or ()),
+            warmup_days=warmup_days,
         )
     except (ConfigurationError, ValueError) as exc:
         raise _fail(getattr(exc, "message", None) or str(exc)) from None
@@ -198,7 +207,9 @@ def _generate(config: SimulationConfig, now: datetime, *, sending: bool) -> Simu
     elapsed = time.perf_counter() - started
     count = len(simulation.sends)
     console.print(
-        f"generated {config.order_count} orders → {count} sends in {elapsed:.2f}s "
+        f"generated {config.order_count} orders"
+        + (f" ({config.warmup_order_count} in the warm-up)" if config.warmup_days else "")
+        + f" → {count} sends in {elapsed:.2f}s "
         f"({count / elapsed if elapsed else 0:,.0f} sends/s, before encoding)",
         highlight=False,
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from quanhub.simulator.conditions import Incident, Load
 
@@ -101,7 +101,8 @@ class Mix:
 
 @dataclass(frozen=True, slots=True)
 class SimulationConfig:
-    """One simulation: `orders` order stories from `seed`, placed over `days` from `start`."""
+    """One simulation: `orders` order stories from `seed`, placed over `days` from `start`,
+    and, with a warm-up, as many a day again over `warmup_days` before `start`."""
 
     orders: int
     seed: int = 1
@@ -118,11 +119,32 @@ class SimulationConfig:
     load: Load = field(default_factory=Load)
     #: Injected incidents: one carrier's scans in one district stop or slow for a while.
     incidents: tuple[Incident, ...] = ()
+    #: Days of orders placed before `start` at the run's daily rate, every event sent: a
+    #: city hub is never empty, and parcels take days to reach Jinan, so without them the
+    #: flows ramp up over the run's first three days.
+    warmup_days: float = 0.0
+
+    @property
+    def run_order_count(self) -> int:
+        """Orders placed from `start`: `orders` times the load's volume."""
+        return round(self.orders * self.load.volume)
+
+    @property
+    def warmup_order_count(self) -> int:
+        """Orders placed in the warm-up, at the run's daily rate."""
+        return round(self.run_order_count * self.warmup_days / self.days)
 
     @property
     def order_count(self) -> int:
-        """How many orders the run has: `orders` times the load's volume."""
-        return round(self.orders * self.load.volume)
+        """How many orders are generated: the run's, then the warm-up's."""
+        return self.run_order_count + self.warmup_order_count
+
+    def placement(self, index: int) -> tuple[datetime, float]:
+        """When order `index` may be placed (first instant, days): the run's orders keep
+        their numbers and stories with or without a warm-up; the warm-up's come after."""
+        if index < self.run_order_count:
+            return self.start, self.days
+        return self.start - timedelta(days=self.warmup_days), self.warmup_days
 
     def __post_init__(self) -> None:
         if self.orders < 0:
@@ -133,5 +155,8 @@ class SimulationConfig:
             raise ValueError(msg)
         if self.days <= 0:
             msg = "days must be positive"
+            raise ValueError(msg)
+        if self.warmup_days < 0:
+            msg = "warmup_days must be zero or more"
             raise ValueError(msg)
         _share("cross_border_share", self.cross_border_share)

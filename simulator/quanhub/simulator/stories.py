@@ -75,7 +75,8 @@ def build_story(
     """The story of order number `index` of the run."""
     mix = config.mix
     platform = rng.choices(choices.platforms, cum_weights=choices.platform_weights)[0]
-    created = config.start + timedelta(days=config.days * rng.random())
+    first, days = config.placement(index)
+    created = first + timedelta(days=days * rng.random())
     cross = rng.random() < config.cross_border_share
     trade_mode = ("1210" if rng.random() < mix.trade_mode_1210 else "9610") if cross else ""
     buyer = fake_person(rng)

@@ -28,6 +28,8 @@ def _config(simulation: Simulation) -> dict[str, Any]:
         "seed": config.seed,
         "start": config.start.isoformat(),
         "days": config.days,
+        "warmup_days": config.warmup_days,
+        "warmup_order_count": config.warmup_order_count,
         "until": config.until.isoformat() if config.until else None,
         "cross_border_share": config.cross_border_share,
         "carriers": sorted(config.carriers) if config.carriers else None,
