@@ -139,7 +139,14 @@ def _table(report: dict[str, Any]) -> Table:
 
 
 def _simulated_flows(  # noqa: PLR0917 - the run's options, passed on as they came
-    orders: int, seed: int, start: datetime, days: float, load: str, incidents: list[str]
+    orders: int,
+    seed: int,
+    start: datetime,
+    days: float,
+    load: str,
+    incidents: list[str],
+    *,
+    warmup_days: float = 0.0,
 ) -> tuple[dict[tuple[str, str], dict[int, int]], list[dict[str, Any]]]:
     """The flow the hub would keep from a simulation, and its injected incidents."""
     from quanhub.ledger.incidents.detect import window_of
@@ -156,6 +163,7 @@ def _simulated_flows(  # noqa: PLR0917 - the run's options, passed on as they ca
         days=days,
         load=Load.parse(load),
         incidents=tuple(Injected.parse(text) for text in incidents),
+        warmup_days=warmup_days,
     )
     simulation = generate(config)
     counts: dict[tuple[str, str], Counter[int]] = defaultdict(Counter)
@@ -210,6 +218,9 @@ def incidents_eval(  # noqa: PLR0917 - the options are the command line; Typer p
     ] = "2026-11-01T00:00+08:00",
     days: Annotated[float, typer.Option(help="--simulate: days of orders")] = 10.0,
     load: Annotated[str, typer.Option(help="--simulate: load")] = "normal",
+    warmup_days: Annotated[
+        float, typer.Option(help="--simulate: days of orders before --start", min=0)
+    ] = 0.0,
     incident: Annotated[
         list[str] | None, typer.Option(help="--simulate: as `quanhub simulate --incident`")
     ] = None,
@@ -226,9 +237,13 @@ def incidents_eval(  # noqa: PLR0917 - the options are the command line; Typer p
     if simulate:
         first_at = datetime.fromisoformat(start)
         end_at = first_at + timedelta(days=days)
-        flows, injected = _simulated_flows(orders, seed, first_at, days, load, incident or [])
+        flows, injected = _simulated_flows(
+            orders, seed, first_at, days, load, incident or [], warmup_days=warmup_days
+        )
         detected = run(flows, window_of(first_at), window_of(end_at) - 1)
         source = f"simulated here: {orders} orders, seed {seed}, {days:g} days from {start}"
+        if warmup_days:
+            source += f" after a {warmup_days:g}-day warm-up"
     elif summary is not None:
         truth = json.loads(summary.read_text(encoding="utf-8"))
         first_at = datetime.fromisoformat(truth["config"]["start"])
