@@ -3,7 +3,12 @@ kept when the version moved during the computation."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
+
+import httpx
+from fastapi import FastAPI, Response
+from pydantic import BaseModel, ConfigDict, Field
 
 from quanhub.ledger.api.answers import Answers
 
@@ -56,3 +61,43 @@ async def test_the_oldest_answers_go_first() -> None:
         await kept.get_or_compute(ledger, key, ledger.compute(key))  # type: ignore[arg-type]
     await kept.get_or_compute(ledger, "x", ledger.compute("x2"))  # type: ignore[arg-type]
     assert ledger.computed == 4
+
+
+class _Report(BaseModel):
+    """A response model with what a serializer may write differently: an alias, a small
+    float, text beyond ASCII, nesting."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    since: date = Field(alias="from")
+    share: float
+    name: str
+    rows: list[dict[str, int | None]]
+
+
+REPORT = _Report(since=date(2026, 11, 1), share=1.234e-05, name="济南·历下", rows=[{"a": None}])
+
+
+async def test_a_json_answer_is_the_body_fastapi_sends_for_its_model() -> None:
+    ledger, kept = _Ledger(), Answers()
+    app = FastAPI()
+
+    @app.get("/model")
+    async def model() -> _Report:
+        return REPORT
+
+    @app.get("/kept", response_model=_Report)
+    async def kept_json() -> Response:
+        async def compute() -> _Report:
+            ledger.computed += 1
+            return REPORT
+
+        return await kept.json(ledger, "k", compute)  # type: ignore[arg-type]
+
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://ledger") as client:
+        direct = await client.get("/model")
+        first, again = await client.get("/kept"), await client.get("/kept")
+    assert first.content == again.content == direct.content
+    assert first.headers["content-type"] == direct.headers["content-type"]
+    assert ledger.computed == 1

@@ -9,6 +9,11 @@ are answered without the rollup scan and the Python that shapes it. The version 
 before and after the computation; an answer is kept only when both agree (a projector step
 in between could have shown the computation a newer state than the version before it says).
 A new version drops every kept answer.
+
+A big answer is kept as the JSON the endpoint sends (`Answers.json`): one bytes object
+instead of its model's thousands. 256 kept 30-day city KPI reports were 650,000 objects
+the garbage collector walked at every full collection (232 ms, stalling every request the
+process was answering); their bytes are 256.
 """
 
 from __future__ import annotations
@@ -17,7 +22,8 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable
 from typing import Any
 
-from fastapi import Request
+from fastapi import Request, Response
+from pydantic import BaseModel
 
 from quanhub.ledger.read.params import Reader
 
@@ -48,6 +54,18 @@ class Answers:
         if version is not None and await db.fetchval(VERSION) == version:
             self._keep(version, key, answer)
         return answer
+
+    async def json(
+        self, db: Reader, key: Hashable, compute: Callable[[], Awaitable[BaseModel]]
+    ) -> Response:
+        """The answer for `key` as a JSON response, kept as its bytes: those FastAPI sends
+        for the model (`by_alias`, as a route's response model is serialized)."""
+
+        async def render() -> bytes:
+            return (await compute()).model_dump_json(by_alias=True).encode()
+
+        body: bytes = await self.get_or_compute(db, key, render)
+        return Response(body, media_type="application/json")
 
     def _keep(self, version: int, key: Hashable, answer: Any) -> None:
         if version != self._version:
