@@ -12,6 +12,13 @@ The pickup days' models are not trained one by one: a prediction at pickup reads
 the levels of carrier, origin, weekday and hour band, so one read of kpi_edd_hist's days
 (destination and point summed in SQL) feeds running sums of those levels, slid a day at a
 time from one pickup day's window to the next (EddModel.use_level).
+
+A month of days is seconds of Python at 10M events, on the API's event loop: the
+computation runs in slices of at most SLICE_SECONDS (its loops are generators, yielding
+between rows, and Slices gives the loop a turn when a slice is spent), so every other
+request is answered meanwhile instead of waiting for the whole book. A thread would not
+do better: the GIL shares one core between the two, and the loop waits up to the
+interpreter's switch interval (5 ms) at each wake-up.
 """
 
 from __future__ import annotations
@@ -19,7 +26,9 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import defaultdict
+from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import asyncpg
 import structlog
@@ -35,6 +44,8 @@ log = structlog.get_logger(__name__)
 #: Finished days this close to as_of's day are recomputed after REFRESH_SECONDS.
 RECENT_DAYS = 3
 REFRESH_SECONDS = 300.0
+#: The longest the computation holds the event loop at a time.
+SLICE_SECONDS = 0.002
 
 #: Timed parcels first delivered on the CST days [$1, $2).
 _DELIVERED = """
@@ -81,39 +92,78 @@ def _midnight(day: date) -> datetime:
     return datetime.combine(day, datetime.min.time(), tzinfo=UTC) - CST
 
 
+class Slices:
+    """Runs generators of work on the event loop, giving the loop a turn every `budget`
+    seconds of it (a generator yields between its units of work)."""
+
+    def __init__(self, budget: float = SLICE_SECONDS) -> None:
+        self._budget = budget
+        self._since = time.perf_counter()
+
+    async def run(self, steps: Iterable[object]) -> None:
+        """Run `steps` to the end."""
+        budget = self._budget
+        clock = time.perf_counter
+        for _ in steps:
+            if clock() - self._since >= budget:
+                await asyncio.sleep(0)
+                self._since = clock()
+
+
+def _done(steps: Iterable[object]) -> None:
+    """Run `steps` to the end at once (off the loop, or when small)."""
+    for _ in steps:
+        pass
+
+
 class DayWindow:
     """Running sums of the at-pickup levels over a window of delivery days, slid forward."""
 
     def __init__(self, rows: list[asyncpg.Record]) -> None:
-        self._days: dict[date, list[tuple[tuple[Value, ...], int, int]]] = defaultdict(list)
-        for r in rows:
-            full = (r["carrier_id"], r["origin_district"], "", "", r["weekday"], r["hour_band"])
-            self._days[r["day"]].append((full, r["bucket"], r["n"]))
+        self.days: dict[date, list[tuple[tuple[Value, ...], int, int]]] = defaultdict(list)
         self.levels: dict[tuple[int, ...], Counts] = {kept: {} for kept in AT_PICKUP_LEVELS}
         self._span: tuple[date, date] | None = None
+        _done(self.reading(rows))
 
-    def _shift(self, day: date, sign: int) -> None:
-        for full, bucket, n in self._days.get(day, ()):
+    def reading(self, rows: list[asyncpg.Record]) -> Iterator[None]:
+        """Take in kpi_edd_hist's rows (_DAYS), a row at a time."""
+        for r in rows:
+            full = (r["carrier_id"], r["origin_district"], "", "", r["weekday"], r["hour_band"])
+            self.days[r["day"]].append((full, r["bucket"], r["n"]))
+            yield
+
+    def _shift(self, day: date, sign: int) -> Iterator[None]:
+        for full, bucket, n in self.days.get(day, ()):
             for kept, level in self.levels.items():
                 counts = level.setdefault(tuple(full[i] for i in kept), {})
                 counts[bucket] = counts.get(bucket, 0) + sign * n
+            yield
 
     def open_at(self, rows: list[tuple[tuple[Value, ...], int]], sign: int) -> None:
         """Add (sign +1) or take back (-1) the parcels open at a cut, censored."""
+        _done(self.opening(rows, sign))
+
+    def opening(self, rows: list[tuple[tuple[Value, ...], int]], sign: int) -> Iterator[None]:
+        """open_at, a row at a time."""
         for full, bucket in rows:
             for kept, level in self.levels.items():
                 counts = level.setdefault(tuple(full[i] for i in kept), {})
                 key = censored_bucket(bucket)
                 counts[key] = counts.get(key, 0) + sign
+            yield
 
     def slide(self, first: date, end: date) -> None:
         """Make the sums those of days [first, end); windows only move forward."""
+        _done(self.sliding(first, end))
+
+    def sliding(self, first: date, end: date) -> Iterator[None]:
+        """slide, a row at a time."""
         low, high = self._span or (first, first)
         for i in range((min(high, first) - low).days):
-            self._shift(low + timedelta(days=i), -1)
+            yield from self._shift(low + timedelta(days=i), -1)
         start = max(high, first)
         for i in range((end - start).days):
-            self._shift(start + timedelta(days=i), +1)
+            yield from self._shift(start + timedelta(days=i), +1)
         self._span = (first, end)
 
 
@@ -123,6 +173,16 @@ def open_at_cuts(
     """For each pickup day (its model's cut is the day's start), the parcels picked up in
     its window and still open then, as (full segment at pickup, bucket of their age)."""
     out: dict[date, list[tuple[tuple[Value, ...], int]]] = {d: [] for d in cuts}
+    _done(_open_at_cuts(rows, cuts, out))
+    return out
+
+
+def _open_at_cuts(
+    rows: list[asyncpg.Record],
+    cuts: set[date],
+    out: dict[date, list[tuple[tuple[Value, ...], int]]],
+) -> Iterator[None]:
+    """open_at_cuts into `out`, a row at a time."""
     window_of = timedelta(days=WINDOW_DAYS)
     for r in rows:
         picked: datetime = r["picked_up_at"]
@@ -137,7 +197,7 @@ def open_at_cuts(
             if day in out and cut - window_of <= picked:
                 out[day].append((full, fine_bucket(int(age))))
             day += timedelta(days=1)
-    return out
+        yield
 
 
 class AccuracyBook:
@@ -190,29 +250,35 @@ class AccuracyBook:
         rows = await self._pool.fetch(
             _DELIVERED, _midnight(min(days)), _midnight(max(days) + timedelta(days=1))
         )
+        slices = Slices()
         computed: dict[date, DayFigures] = {d: {} for d in days}
         by_pickup: dict[date, list[asyncpg.Record]] = defaultdict(list)
-        for r in rows:
-            if window_end(r["delivered_at"]) in computed:
-                by_pickup[window_end(r["picked_up_at"])].append(r)
+        await slices.run(_by_pickup(rows, computed, by_pickup))
         if by_pickup:
             window_of = timedelta(days=WINDOW_DAYS)
             first, last = min(by_pickup), max(by_pickup)
-            window = DayWindow(await self._pool.fetch(_DAYS, first - window_of, last))
-            opened = open_at_cuts(
-                await self._pool.fetch(
-                    _OPEN, _midnight(first - window_of), _midnight(last), _midnight(first)
-                ),
-                set(by_pickup),
+            window = DayWindow([])
+            history = await self._pool.fetch(_DAYS, first - window_of, last)
+            await slices.run(window.reading(history))
+            opened: dict[date, list[tuple[tuple[Value, ...], int]]] = {d: [] for d in by_pickup}
+            open_rows = await self._pool.fetch(
+                _OPEN, _midnight(first - window_of), _midnight(last), _midnight(first)
             )
+            await slices.run(_open_at_cuts(open_rows, set(by_pickup), opened))
             for pickup_day in sorted(by_pickup):
-                window.slide(pickup_day - window_of, pickup_day)
-                window.open_at(opened[pickup_day], +1)
+                await slices.run(window.sliding(pickup_day - window_of, pickup_day))
+                await slices.run(window.opening(opened[pickup_day], +1))
                 model = EddModel(first_day=pickup_day - window_of, end_day=pickup_day)
                 for kept, level in window.levels.items():
                     model.use_level(kept, level)
-                self._score(model, by_pickup[pickup_day], computed)
-                window.open_at(opened[pickup_day], -1)
+                await slices.run(self._score(model, by_pickup[pickup_day], computed))
+                await slices.run(window.opening(opened[pickup_day], -1))
+            # Freed at once at the return, ~10^5 rows and sums would hold the loop for
+            # tens of milliseconds.
+            await slices.run(
+                _emptied(history, open_rows, opened, window.days, *window.levels.values())
+            )
+        await slices.run(_emptied(by_pickup, rows))
         loaded = time.monotonic()
         for day, figures in computed.items():
             self._days[day] = (loaded, figures)
@@ -220,8 +286,9 @@ class AccuracyBook:
     @staticmethod
     def _score(
         model: EddModel, parcels: list[asyncpg.Record], into: dict[date, DayFigures]
-    ) -> None:
-        """Each parcel picked up on the model's day, scored into its delivery day."""
+    ) -> Iterator[None]:
+        """Each parcel picked up on the model's day, scored into its delivery day, a
+        parcel at a time."""
         predictions: dict[tuple[str, str, int, int], AtPickup | None] = {}
         for r in parcels:
             picked_up_at: datetime = r["picked_up_at"]
@@ -237,3 +304,29 @@ class AccuracyBook:
             figures = into[window_end(r["delivered_at"])]
             key = (r["carrier_id"], r["district_code"])
             figures.setdefault(key, Tally()).add(score(predictions[memo], took))
+            yield
+
+
+def _emptied(*held: list[Any] | dict[Any, Any]) -> Iterator[None]:
+    """Empty lists and dicts the computation held, an item at a time."""
+    for items in held:
+        if isinstance(items, list):
+            while items:
+                items.pop()
+                yield
+        else:
+            while items:
+                items.popitem()
+                yield
+
+
+def _by_pickup(
+    rows: list[asyncpg.Record],
+    computed: dict[date, DayFigures],
+    into: dict[date, list[asyncpg.Record]],
+) -> Iterator[None]:
+    """The parcels delivered on the days `computed`, by pickup day, a row at a time."""
+    for r in rows:
+        if window_end(r["delivered_at"]) in computed:
+            into[window_end(r["picked_up_at"])].append(r)
+        yield
