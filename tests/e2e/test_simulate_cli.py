@@ -19,7 +19,20 @@ _DEMO_CARRIERS = "SF,ZTO,YTO,STO,YUNDA,EMS"
 _QUANHUB = str(Path(sys.executable).with_name("quanhub"))
 
 
-def test_simulate_sends_and_the_hub_agrees(services: RunningServices, tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("start", "seed", "warmup"),
+    [
+        # Periods of their own (September; July), apart from any other traffic of the
+        # session, and seeds of their own: event ids follow the seed and order number.
+        ("2026-09-01T00:00:00+08:00", "9", None),
+        # A warm-up's events come before --start; the truth's period starts with them.
+        ("2026-07-10T00:00:00+08:00", "10", "2"),
+    ],
+    ids=["cold", "warmup"],
+)
+def test_simulate_sends_and_the_hub_agrees(
+    services: RunningServices, tmp_path: Path, start: str, seed: str, warmup: str | None
+) -> None:
     summary = tmp_path / "s.json"
     env = {
         **services.env,
@@ -27,18 +40,18 @@ def test_simulate_sends_and_the_hub_agrees(services: RunningServices, tmp_path: 
         "QUANHUB_SIMULATOR_LEDGER_URL": services.ledger_url,
         "COLUMNS": "200",
     }
-    # A period of its own (September), apart from any other traffic of the session.
     command = [
         _QUANHUB,
         "simulate",
         "--orders",
         "300",
         "--seed",
-        "9",
+        seed,
         "--start",
-        "2026-09-01T00:00:00+08:00",
+        start,
         "--days",
         "2",
+        *(["--warmup-days", warmup] if warmup else []),
         "--cross-border-share",
         "0.3",
         "--carriers",
@@ -65,7 +78,10 @@ def test_simulate_sends_and_the_hub_agrees(services: RunningServices, tmp_path: 
     analyst = services.demo_keys["JNCOMMERCE"]
     assert f"dashboard: {services.ledger_url}/dashboard#key={analyst}" in output
     truth = orjson.loads(summary.read_bytes())
-    assert truth["config"]["seed"] == 9
+    assert truth["config"]["seed"] == int(seed)
+    if warmup:
+        assert truth["config"]["warmup_order_count"] == 300
+        assert truth["kpis"]["period"]["from_date"] < start[:10]
     accepted = truth["gateway"]["accepted"]
     assert f"{accepted} (expected {accepted})" in output
 
