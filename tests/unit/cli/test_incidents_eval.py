@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from quanhub.cli.incidents_eval import compare
-from quanhub.ledger.incidents.detect import Incident
+from quanhub.cli.incidents_eval import _simulated_flows, compare
+from quanhub.ledger.incidents.detect import Incident, window_of
 
 START = datetime(2026, 11, 9, 0, 0, tzinfo=UTC)
 INJECTED = [
@@ -57,3 +57,15 @@ def test_late_missed_and_unexplained_detections_fail() -> None:
 
 def test_a_clean_run_passes_with_no_detection() -> None:
     assert compare([], [])["passed"] is True
+
+
+def test_a_simulated_warmup_gives_the_flows_their_history() -> None:
+    """--simulate --warmup-days: the day before --start already holds the city's scans."""
+
+    def day_before(warmup: float) -> int:
+        flows, _ = _simulated_flows(700, 3, START, 7, "normal", [], warmup_days=warmup)
+        first = window_of(START)
+        return sum(n for counts in flows.values() for w, n in counts.items() if w < first - 18)
+
+    assert day_before(0) == 0
+    assert day_before(3) > 500
