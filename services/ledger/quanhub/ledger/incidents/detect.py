@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import accumulate, repeat
 from statistics import median
 
 from quanhub.ledger.incidents.share import District, share_break, share_expected, share_low
@@ -109,6 +110,21 @@ class Incident:
         return max(0.0, self.expected_scans - self.observed_scans)
 
 
+#: A baseline not worked out yet (baselines are never negative).
+_UNKNOWN = -1.0
+
+
+def _median(data: list[float] | list[int]) -> float:
+    """statistics.median, the same value without its checks (a baseline is two of them)."""
+    n = len(data)
+    if n == 0:
+        return median(data)  # its error
+    ordered = sorted(data)
+    if n % 2 == 1:
+        return ordered[n // 2]
+    return (ordered[n // 2 - 1] + ordered[n // 2]) / 2
+
+
 def watched_day(
     daily: Mapping[int, int], first_day: int, day: int, t: Thresholds, *, steady: bool = False
 ) -> bool:
@@ -122,8 +138,8 @@ def watched_day(
 
 
 class Series:
-    """One carrier x district flow: counts by window, known from window `first` on.
-    `peers` are the other carriers' flows in the same district."""
+    """One carrier x district flow: counts by window, known from window `first` on (no
+    window before it counted). `peers` are the other carriers' flows in the same district."""
 
     def __init__(self, counts: Mapping[int, int], first: int, thresholds: Thresholds) -> None:
         self.counts = counts
@@ -135,13 +151,21 @@ class Series:
         self._baselines: dict[int, float | None] = {}
         #: Per window: the median of its own counts (no neighbours) and the days of history.
         self._history: dict[int, tuple[float, int]] = {}
+        #: Counts by window from `first` on (index 0 is window `first`), padded with zeros
+        #: as baselines read past the last window; and their running sums (count).
+        top = max(counts, default=first)
+        self._dense = list(map(counts.get, range(first, top + 1), repeat(0)))
+        self._prefix = [0, *accumulate(self._dense)]
         self._daily: dict[int, int] = {}
-        daily = self._daily
-        for w, n in counts.items():
-            day = (w + CST_WINDOWS) // WINDOWS_PER_DAY
-            daily[day] = daily.get(day, 0) + n
+        day = day_of(first)
+        start = first
+        while start <= top:
+            stop = (day + 1) * WINDOWS_PER_DAY - CST_WINDOWS
+            self._daily[day] = (
+                self._prefix[min(stop, top + 1) - first] - self._prefix[start - first]
+            )
+            day, start = day + 1, stop
         self._watched: dict[tuple[int, bool], bool] = {}
-        self._prefix: list[int] | None = None
 
     def watched(self, w: int) -> bool:
         """True when the flow is thick enough to be tested on window `w`'s day: the median
@@ -165,29 +189,40 @@ class Series:
 
     def baseline(self, w: int) -> float | None:
         """Scans window `w` should hold, or None without enough history."""
-        if w in self._baselines:
-            return self._baselines[w]
-        get = self.counts.get
-        days = []
-        own = []
-        for k in range(1, self.t.baseline_days + 1):
-            x = w - k * WINDOWS_PER_DAY
-            if x - 1 < self.first:
+        known = self._baselines.get(w, _UNKNOWN)
+        if known != _UNKNOWN:
+            return known
+        dense = self._dense
+        days: list[float] = []
+        own: list[int] = []
+        i = w - WINDOWS_PER_DAY - self.first  # window x's index; x - 1 < first: i < 1
+        if i + 1 >= len(dense):
+            dense.extend(repeat(0, i + 2 - len(dense)))
+        for _ in range(self.t.baseline_days):
+            if i < 1:
                 break
-            days.append((get(x - 1, 0) + get(x, 0) + get(x + 1, 0)) / 3)
-            own.append(get(x, 0))
-        value = median(days) if len(days) >= self.t.min_baseline_days else None
+            n = dense[i]
+            days.append((dense[i - 1] + n + dense[i + 1]) / 3)
+            own.append(n)
+            i -= WINDOWS_PER_DAY
+        value = _median(days) if len(days) >= self.t.min_baseline_days else None
         self._baselines[w] = value
         if value is not None:
-            self._history[w] = (median(own), len(days))
+            self._history[w] = (_median(own), len(days))
         return value
 
     def history_days(self, w: int) -> int:
         """Days window `w`'s baseline is drawn from (0 without one)."""
+        known = self._history.get(w)
+        if known is not None:
+            return known[1]
         return self._history[w][1] if self.baseline(w) is not None else 0
 
     def own_baseline(self, w: int) -> float:
         """The median of window `w`'s own counts on the baseline's days (no neighbours)."""
+        known = self._history.get(w)
+        if known is not None:
+            return known[0]
         return self._history[w][0] if self.baseline(w) is not None else 0.0
 
     def run_variance(self, first: int, last: int) -> float:
@@ -256,11 +291,12 @@ class Series:
             # to twice that (a departure's line-haul scans coming a window earlier).
             own = self.own_baseline(first)
             expected += own if own < self.t.low_ratio * base else base
-            if first == w:
+            need = self.t.min_expected * (w - first + 1)
+            if first == w or not self._may_break(observed, expected, need, w, self.t.alpha):
                 continue
             factor = self.peer_factor(first, w)
             scaled = expected * factor
-            thick = scaled >= self.t.min_expected * (w - first + 1)
+            thick = scaled >= need
             if thick and self._tail(observed, expected, factor, first, w) <= self.t.alpha:
                 return first
         return None
@@ -268,11 +304,6 @@ class Series:
     def count(self, start: int, stop: int) -> int:
         """The flow's scans in windows start..stop - 1."""
         prefix = self._prefix
-        if prefix is None:
-            prefix = [0]
-            for x in range(self.first, max(self.counts, default=self.first) + 1):
-                prefix.append(prefix[-1] + self.counts.get(x, 0))
-            self._prefix = prefix
         top = len(prefix) - 1
         lo = start - self.first
         hi = stop - self.first
@@ -289,15 +320,21 @@ class Series:
         stop = w - self.t.slow_run if floor is None else max(w - self.t.slow_run, floor - 1)
         for first in range(w, stop, -1):
             base = self.baseline(first) if first >= self.first else None
-            if base is None or self.own_baseline(first) <= 0:
+            alone = self.own_baseline(first)
+            if base is None or alone <= 0:
                 return None
             observed += self.counts.get(first, 0)
             expected += base
-            own += self.own_baseline(first)
+            own += alone
             span = w - first + 1
             # The peers' factor is at most 1: without it, no shortfall, no need to ask them.
             need = self.t.slow_min_expected * span
-            if span <= self.t.max_run or observed > self.t.low_ratio * expected or own < need:
+            if (
+                span <= self.t.max_run
+                or observed > self.t.low_ratio * expected
+                or own < need
+                or not self._may_break(observed, expected, need, w, self.t.slow_alpha)
+            ):
                 continue
             factor = self.peer_factor(first, w)
             scaled = expected * factor
@@ -308,6 +345,19 @@ class Series:
             ):
                 return first
         return None
+
+    def _may_break(
+        self, observed: int, expected: float, need: float, last: int, alpha: float
+    ) -> bool:
+        """False when windows first..last are no break whatever the peers' factor: it is at
+        most 1, and a lower factor lowers what is expected (the thickness tests) and raises
+        the Poisson tail, so a run that fails at factor 1 fails at any. The peers' sums are
+        the costliest part of a test, and most low runs fail here."""
+        if expected < need:
+            return False
+        if self.history_days(last) >= self.t.median_days:
+            return poisson_cdf(observed, expected) <= alpha
+        return True
 
     def _tail(self, observed: int, expected: float, factor: float, first: int, last: int) -> float:
         """The lower tail of `observed` around the run's baseline: Poisson around a median
