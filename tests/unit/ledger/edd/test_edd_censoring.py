@@ -156,3 +156,22 @@ def test_a_carrier_followed_for_less_than_a_day_gets_no_window() -> None:
     estimate = model.predict(city, 0.0)
     assert estimate is not None
     assert estimate.latest < 6 * H
+
+
+def test_a_carrier_whose_median_is_not_observed_yet_gets_no_window_nor_baseline() -> None:
+    # Followed for a day and a half: 20 parcels delivered at 30 h, 80 still open at 36 h.
+    # Its median lies beyond what was seen; extrapolating the early hazard put it near
+    # 100 h on a ledger's first days (real ones took about 50 h), for the model and the
+    # per-carrier median baseline alike.
+    model = EddModel(first_day=date(2026, 11, 1), end_day=date(2026, 11, 3))
+    model.add(KEY, fine_bucket(30 * H), 20)
+    model.add(KEY, censored_bucket(fine_bucket(36 * H)), 80)
+    assert model.predict(KEY, 0.0) is None
+    assert model.carrier_median("YTO", 0.0) is None
+    # Once half its parcels are seen delivered, both are back.
+    model = EddModel(first_day=date(2026, 11, 1), end_day=date(2026, 11, 4))
+    model.add(KEY, fine_bucket(30 * H), 20)
+    model.add(KEY, censored_bucket(fine_bucket(36 * H)), 80)
+    model.add(KEY, fine_bucket(40 * H), 80)
+    assert model.predict(KEY, 0.0) is not None
+    assert model.carrier_median("YTO", 0.0) == pytest.approx(40 * H + 300, abs=600)

@@ -69,6 +69,10 @@ SHRINK = 3.0
 #: quantile gets no estimate: on a ledger's first day the slow lanes have not even left
 #: their origin, and a band extrapolated from a few hours is a guess.
 MIN_HORIZON = 24 * 3600.0
+# Nor does a carrier (and the per-carrier median baseline is not defined) while fewer
+# than half its parcels that took longer than the elapsed time are seen delivered: the
+# median would be extrapolated from the early hazard, which on a ledger's first days put
+# it at twice the real one or more (docs/edd.md).
 _ALL = tuple(range(len(FEATURES)))
 
 Value = str | int
@@ -311,9 +315,12 @@ class EddModel:
         return sum(n for c in self._counts[_ALL].values() for b, n in c.items() if b < 0)
 
     def carrier_median(self, carrier_id: str, elapsed: float = 0.0) -> float | None:
-        """The baseline: the carrier's median time (of those longer than `elapsed`)."""
+        """The baseline: the carrier's median time (of those longer than `elapsed`); None
+        while fewer than half of them are seen delivered (see MIN_HORIZON)."""
         histogram = self._histogram((0,), (carrier_id,))
         if histogram is None or histogram.total - histogram.below(elapsed) <= 0:
+            return None
+        if not histogram.reaches(0.5, elapsed):
             return None
         return histogram.quantile(0.5, elapsed)
 
@@ -413,6 +420,8 @@ class EddModel:
             return None
         coarsest = found[-1][2]
         if coarsest.horizon < MIN_HORIZON and not coarsest.reaches(self.band[1], elapsed):
+            return None
+        if not coarsest.reaches(0.5, elapsed):
             return None
         last = len(found) - 1
         used = next(
