@@ -32,6 +32,8 @@ class District:
         self.flows = flows
         self._watched: dict[int, list[Series]] = {}
         self._before: dict[tuple[int, int], tuple[list[tuple[Series, int]], int]] = {}
+        #: Each flow's own scans in `before`'s rows, by the same key.
+        self._own: dict[tuple[int, int], dict[Series, int]] = {}
         self._held: dict[tuple[int, int], int] = {}
 
     def watched(self, w: int) -> list[Series]:
@@ -56,7 +58,13 @@ class District:
             rows.sort(key=lambda row: row[0], reverse=True)
             known = [(flow, before) for _, before, flow in rows], sum(row[1] for row in rows)
             self._before[(begin, last)] = known
+            self._own[(begin, last)] = {flow: before for _, before, flow in rows}
         return known
+
+    def before_of(self, flow: Series, begin: int, last: int) -> int:
+        """`flow`'s scans in `before(begin, last, span)`'s rows (0 when not among them);
+        after that call."""
+        return self._own[(begin, last)].get(flow, 0)
 
     def count(self, start: int, stop: int, last: int) -> int:
         """The scans in windows start..stop - 1 of the flows watched on window `last`'s
@@ -157,10 +165,10 @@ def share_reference(series: Series, begin: int, last: int) -> Share | None:
     if own < series.t.min_expected * span or series.district is None:
         return None
     flows, total = series.district.before(begin, last, span)
-    mine = next((before for flow, before in flows if flow is series), 0)
+    mine = series.district.before_of(series, begin, last)
     if len(flows) - (1 if mine else 0) < series.t.share_peers:
         return None
-    left_out, before = next((flow, before) for flow, before in flows if flow is not series)
+    left_out, before = flows[0] if flows[0][0] is not series else flows[1]
     return Share(own, total - mine - before, left_out, series.district)
 
 
