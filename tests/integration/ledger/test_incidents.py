@@ -5,14 +5,14 @@ kept by the projector's step, GET /v1/incidents for each role and as_of, and mig
 from __future__ import annotations
 
 from collections import Counter
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import asyncpg
 import pytest
+from incident_traffic import DAY8, NOW, PER_WINDOW, START, STOP, scans
 from ledger_support import Api, append_and_project
 
 from quanhub.bench.rows import canonical_records
-from quanhub.bench.synthetic import parcel_event
 from quanhub.bench.workload import DEMO_CARRIERS, Send
 from quanhub.canonical.v1 import canonical_pb2 as cpb
 from quanhub.common.access.demo import DEMO_PARTNERS
@@ -24,37 +24,7 @@ from quanhub.simulator.config import SimulationConfig
 from quanhub.simulator.generator import generate
 from quanhub.simulator.model import Scan
 
-START = datetime(2026, 11, 1, tzinfo=UTC)
-DAY8 = START + timedelta(days=7)
-STOP = (DAY8 + timedelta(hours=2), DAY8 + timedelta(hours=4))
-NOW = START + timedelta(days=9)
 PARTNER_CODES = frozenset(p.code for p in DEMO_PARTNERS)
-PER_WINDOW = 9  # 324 scans a day: a watched flow (300)
-
-
-def _traffic(days: range, stop: tuple[datetime, datetime] = STOP) -> list[cpb.CanonicalEvent]:
-    """SF, ZTO and YTO scan PER_WINDOW parcels in 370112 every 10 minutes from 00:00 to
-    06:00 UTC; SF's stop (by default on the 8th day from 02:00 to 04:00)."""
-    events = []
-    for day in days:
-        for window in range(36):
-            at = START + timedelta(days=day, minutes=10 * window)
-            for carrier in ("SF", "ZTO", "YTO"):
-                if carrier == "SF" and stop[0] <= at < stop[1]:
-                    continue
-                for i in range(PER_WINDOW):
-                    waybill = f"{carrier}{day:02d}{window:02d}{i}"
-                    events.append(
-                        parcel_event(
-                            f"{waybill}-s",
-                            carrier_id=carrier,
-                            waybill_no=waybill,
-                            status="IN_TRANSIT",
-                            occurred_at=at + timedelta(minutes=i),
-                            district_code="370112",
-                        )
-                    )
-    return events
 
 
 def _query(as_of: datetime, extra: str = "") -> str:
@@ -68,8 +38,8 @@ async def test_a_stop_is_raised_for_its_carrier_and_the_city(
     ledger_pool: asyncpg.Pool, ledger_api: Api
 ) -> None:
     # Two batches, the later days first: the rollup follows event time, not arrival.
-    await append_and_project(ledger_pool, _traffic(range(4, 8)), now=NOW, topic="a")
-    await append_and_project(ledger_pool, _traffic(range(4)), now=NOW, topic="b")
+    await append_and_project(ledger_pool, scans(range(4, 8)), now=NOW, topic="a")
+    await append_and_project(ledger_pool, scans(range(4)), now=NOW, topic="b")
 
     answer = await ledger_api.get(_query(DAY8 + timedelta(hours=6)), "ADMIN")
     assert answer.status_code == 200, answer.text
@@ -115,7 +85,7 @@ async def test_one_day_of_history_is_enough_for_a_steady_flow(
     bound, and 9 scans a window still raise a stop within 30 minutes."""
     day2 = START + timedelta(days=1)
     stop = (day2 + timedelta(hours=2), day2 + timedelta(hours=4))
-    await append_and_project(ledger_pool, _traffic(range(2), stop), now=NOW)
+    await append_and_project(ledger_pool, scans(range(2), stop=stop), now=NOW)
     query = (
         f"/v1/incidents?from={day2.isoformat()}&to={(day2 + timedelta(days=1)).isoformat()}"
         f"&as_of={(day2 + timedelta(hours=6)).isoformat()}".replace("+", "%2B")
@@ -137,25 +107,13 @@ async def test_a_stop_in_a_growing_flow_is_raised_by_its_share(
     its latest day (324) and held to its share of the district since midnight."""
     day4 = START + timedelta(days=3)
     stop = (day4 + timedelta(hours=4), day4 + timedelta(hours=5))
-    events = []
-    for day, per_window in enumerate((2, 2, 9, 12)):
-        for window in range(36):
-            at = START + timedelta(days=day, minutes=10 * window)
-            for carrier in ("SF", "ZTO", "YTO"):
-                if carrier == "SF" and stop[0] <= at < stop[1]:
-                    continue
-                for i in range(per_window):
-                    waybill = f"G{carrier}{day:02d}{window:02d}{i:02d}"
-                    events.append(
-                        parcel_event(
-                            f"{waybill}-s",
-                            carrier_id=carrier,
-                            waybill_no=waybill,
-                            status="IN_TRANSIT",
-                            occurred_at=at + timedelta(seconds=30 * i),
-                            district_code="370112",
-                        )
-                    )
+    events = scans(
+        range(4),
+        stop=stop,
+        per_window=lambda day: (2, 2, 9, 12)[day],
+        prefix="G",
+        spacing=timedelta(seconds=30),
+    )
     await append_and_project(ledger_pool, events, now=NOW)
     query = (
         f"/v1/incidents?from={day4.isoformat()}&to={(day4 + timedelta(days=1)).isoformat()}"
@@ -180,7 +138,7 @@ async def test_bad_periods_are_refused(ledger_api: Api) -> None:
 
 
 async def test_migration_0032_fills_a_ledger_that_had_events(ledger_pool: asyncpg.Pool) -> None:
-    await append_and_project(ledger_pool, _traffic(range(2)), now=NOW)
+    await append_and_project(ledger_pool, scans(range(2)), now=NOW)
     (incidents,) = [m for m in load_migrations() if m.version == 32]
     async with ledger_pool.acquire() as conn:
         async with conn.transaction():
