@@ -11,7 +11,7 @@ import time
 from datetime import UTC, date, datetime, timedelta
 
 from quanhub.ledger.edd import accuracy_book
-from quanhub.ledger.edd.accuracy_book import SLICE_SECONDS, AccuracyBook
+from quanhub.ledger.edd.accuracy_book import PATIENCE_SECONDS, SLICE_SECONDS, AccuracyBook
 from quanhub.ledger.edd.rollup import CST, pickup_keys
 from quanhub.ledger.store.histogram import fine_bucket
 
@@ -114,3 +114,32 @@ async def test_the_loop_answers_while_the_book_computes() -> None:
     # (a request's handler runs between two slices; the machine may be shared).
     assert took > 20 * SLICE_SECONDS
     assert max(gaps) < 10 * SLICE_SECONDS, (max(gaps), took)
+
+
+async def test_a_busy_loop_goes_first() -> None:
+    """A loop busy with other work (requests) gives the book a small share of its time:
+    after each slice the others go first, up to PATIENCE_SECONDS."""
+    book = AccuracyBook(_Pool())  # type: ignore[arg-type]
+    busy = 0.0
+    done = False
+
+    async def requests() -> None:
+        nonlocal busy
+        while not done:
+            began = time.perf_counter()
+            while time.perf_counter() - began < 0.0005:
+                pass
+            busy += time.perf_counter() - began
+            await asyncio.sleep(0)
+
+    other = asyncio.create_task(requests())
+    started = time.perf_counter()
+    last_day = FIRST + timedelta(days=DAYS + 2)
+    await book.figures(FIRST, last_day, last_day + timedelta(days=1))
+    took = time.perf_counter() - started
+    done = True
+    await other
+    # At most SLICE_SECONDS / (SLICE_SECONDS + PATIENCE_SECONDS), 9 %, is the book's when
+    # the others always have work; some slack for a shared machine.
+    assert SLICE_SECONDS / (SLICE_SECONDS + PATIENCE_SECONDS) < 0.1
+    assert busy / took > 0.7, (busy, took)

@@ -46,6 +46,10 @@ RECENT_DAYS = 3
 REFRESH_SECONDS = 300.0
 #: The longest the computation holds the event loop at a time.
 SLICE_SECONDS = 0.002
+#: After a slice, the longest it lets the loop's other work go first (Slices).
+PATIENCE_SECONDS = 0.02
+#: A turn of the loop this short ran next to nothing besides the computation.
+IDLE_TURN_SECONDS = 0.0002
 
 #: Timed parcels first delivered on the CST days [$1, $2).
 _DELIVERED = """
@@ -93,11 +97,15 @@ def _midnight(day: date) -> datetime:
 
 
 class Slices:
-    """Runs generators of work on the event loop, giving the loop a turn every `budget`
-    seconds of it (a generator yields between its units of work)."""
+    """Runs generators of work on the event loop at a low priority: after every `budget`
+    seconds of it (a generator yields between its units of work) the loop gets turns
+    until one passes with next to nothing else to run, or `patience` seconds have
+    passed. An idle API computes at full speed; a busy one gives the work at least
+    budget / (budget + patience) of its time, so the requests are not slowed much."""
 
-    def __init__(self, budget: float = SLICE_SECONDS) -> None:
+    def __init__(self, budget: float = SLICE_SECONDS, patience: float = PATIENCE_SECONDS) -> None:
         self._budget = budget
+        self._patience = patience
         self._since = time.perf_counter()
 
     async def run(self, steps: Iterable[object]) -> None:
@@ -106,8 +114,18 @@ class Slices:
         clock = time.perf_counter
         for _ in steps:
             if clock() - self._since >= budget:
-                await asyncio.sleep(0)
+                await self._turns()
                 self._since = clock()
+
+    async def _turns(self) -> None:
+        clock = time.perf_counter
+        began = clock()
+        while True:
+            turn = clock()
+            await asyncio.sleep(0)
+            now = clock()
+            if now - turn < IDLE_TURN_SECONDS or now - began >= self._patience:
+                return
 
 
 def _done(steps: Iterable[object]) -> None:
