@@ -8,6 +8,7 @@ import random
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from synthetic_flows import day_shape, poisson
 
 from quanhub.ledger.incidents.detect import (
     WINDOWS_PER_DAY,
@@ -26,18 +27,7 @@ DISTRICT = "370112"
 
 def _rate(w: int, peak: float) -> float:
     """A day's shape: quiet nights, busy days (by UTC hour of the window)."""
-    hour = (w % WINDOWS_PER_DAY) / 6
-    return peak * (0.15 + 0.85 * max(0.0, math.sin(math.pi * (hour - 22) / 14)) ** 0.5)
-
-
-def _poisson(rng: random.Random, mean: float) -> int:
-    # Knuth's method is fine for the small means here.
-    limit, k, p = math.exp(-mean), 0, 1.0
-    while True:
-        p *= rng.random()
-        if p <= limit:
-            return k
-        k += 1
+    return peak * day_shape(w)
 
 
 def _flows(
@@ -63,7 +53,7 @@ def _flows(
             slowed = (slow or {}).get(carrier)
             if slowed and slowed[0] <= at < slowed[1]:
                 mean /= slowed[2]
-            n = _poisson(rng, mean) if mean > 0 else 0
+            n = poisson(rng, mean) if mean > 0 else 0
             if n:
                 counts[w] = n
         flows[(carrier, DISTRICT)] = counts

@@ -4,11 +4,11 @@ today, so a stop is measured against the share each carrier carries today."""
 
 from __future__ import annotations
 
-import math
 import random
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from synthetic_flows import day_shape, poisson
 
 from quanhub.ledger.incidents.detect import (
     WINDOWS_PER_DAY,
@@ -36,18 +36,7 @@ def _ramp(w: int) -> float:
 
 def _rate(w: int, peak: float) -> float:
     """Quiet nights, busy days (by UTC hour of the window), times the network's fill."""
-    hour = (w % WINDOWS_PER_DAY) / 6
-    shape = 0.15 + 0.85 * max(0.0, math.sin(math.pi * (hour - 22) / 14)) ** 0.5
-    return peak * shape * _ramp(w)
-
-
-def _poisson(rng: random.Random, mean: float) -> int:
-    limit, k, p = math.exp(-mean), 0, 1.0
-    while True:
-        p *= rng.random()
-        if p <= limit:
-            return k
-        k += 1
+    return peak * day_shape(w) * _ramp(w)
 
 
 def _flows(
@@ -69,7 +58,7 @@ def _flows(
             burst = (bursts or {}).get(carrier)
             if burst and burst[0] <= at < burst[1]:
                 mean *= burst[2]
-            n = _poisson(rng, mean) if mean > 0 else 0
+            n = poisson(rng, mean) if mean > 0 else 0
             if n:
                 counts[w] = n
         flows[(carrier, DISTRICT)] = counts
@@ -147,7 +136,7 @@ def test_a_carriers_daily_round_is_no_incident(seed: int) -> None:
             mean = peak * 0.8
             if carrier == "YTO":
                 mean = 14.0 if 2 <= hour < 8 else 0.3 if 8 <= hour < 11 else 4.0
-            n = _poisson(rng, mean)
+            n = poisson(rng, mean)
             if n:
                 counts[w] = n
         flows[(carrier, "330110")] = counts
