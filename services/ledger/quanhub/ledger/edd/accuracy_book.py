@@ -265,6 +265,7 @@ class AccuracyBook:
     async def _compute(self, days: list[date]) -> None:
         """The figures of `days`: one read of their deliveries, one of the rollup's days
         their pickup days' models learn from, a prediction per pickup segment."""
+        began = time.monotonic()
         rows = await self._pool.fetch(
             _DELIVERED, _midnight(min(days)), _midnight(max(days) + timedelta(days=1))
         )
@@ -300,6 +301,7 @@ class AccuracyBook:
         loaded = time.monotonic()
         for day, figures in computed.items():
             self._days[day] = (loaded, figures)
+        log.info("edd_accuracy_computed", days=len(days), seconds=round(loaded - began, 3))
 
     @staticmethod
     def _score(
