@@ -175,3 +175,16 @@ def test_a_carrier_whose_median_is_not_observed_yet_gets_no_window_nor_baseline(
     model.add(KEY, fine_bucket(40 * H), 80)
     assert model.predict(KEY, 0.0) is not None
     assert model.carrier_median("YTO", 0.0) == pytest.approx(40 * H + 300, abs=600)
+
+
+def test_a_parcel_slower_than_most_still_gets_a_window_once_the_median_is_seen() -> None:
+    # A carrier seen to its median (60 of 100 delivered by 30 h, 40 still open at 48 h):
+    # a parcel 40 h on its way is slower than every delivered one, yet it gets a window
+    # extended beyond what was seen, as does the baseline.
+    model = EddModel(first_day=date(2026, 11, 1), end_day=date(2026, 11, 4))
+    model.add(KEY, fine_bucket(30 * H), 60)
+    model.add(KEY, censored_bucket(fine_bucket(48 * H)), 40)
+    estimate = model.predict(KEY, 40 * H)
+    assert estimate is not None
+    assert estimate.latest > 48 * H
+    assert model.carrier_median("YTO", 40 * H) is not None

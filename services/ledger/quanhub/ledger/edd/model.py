@@ -70,9 +70,10 @@ SHRINK = 3.0
 #: their origin, and a band extrapolated from a few hours is a guess.
 MIN_HORIZON = 24 * 3600.0
 # Nor does a carrier (and the per-carrier median baseline is not defined) while fewer
-# than half its parcels that took longer than the elapsed time are seen delivered: the
-# median would be extrapolated from the early hazard, which on a ledger's first days put
-# it at twice the real one or more (docs/edd.md).
+# than half its parcels are seen delivered: the median would be extrapolated from the
+# early hazard, which on a ledger's first days put it at twice the real one or more
+# (docs/edd.md). Once the carrier's median is seen, a parcel slower than most of its
+# parcels still gets a window beyond what was seen (Histogram.quantile extends it).
 _ALL = tuple(range(len(FEATURES)))
 
 Value = str | int
@@ -316,11 +317,11 @@ class EddModel:
 
     def carrier_median(self, carrier_id: str, elapsed: float = 0.0) -> float | None:
         """The baseline: the carrier's median time (of those longer than `elapsed`); None
-        while fewer than half of them are seen delivered (see MIN_HORIZON)."""
+        while fewer than half its parcels are seen delivered (see MIN_HORIZON)."""
         histogram = self._histogram((0,), (carrier_id,))
         if histogram is None or histogram.total - histogram.below(elapsed) <= 0:
             return None
-        if not histogram.reaches(0.5, elapsed):
+        if not histogram.reaches(0.5, 0.0):
             return None
         return histogram.quantile(0.5, elapsed)
 
@@ -421,7 +422,7 @@ class EddModel:
         coarsest = found[-1][2]
         if coarsest.horizon < MIN_HORIZON and not coarsest.reaches(self.band[1], elapsed):
             return None
-        if not coarsest.reaches(0.5, elapsed):
+        if not coarsest.reaches(0.5, 0.0):
             return None
         last = len(found) - 1
         used = next(
