@@ -14,6 +14,7 @@ running it up to any `as_of` gives what a live detector would have said then.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -85,6 +86,11 @@ class Thresholds:
     share_windows: int = 36
     share_alpha: float = 1e-6
     share_peers: int = 2
+    #: The flow's week: the same weekday a week before is read when that day held at
+    #: least `week_low` of the other previous days' median, and scaled up to their level
+    #: when it held under `week_full` (a network still filling: a warm-up's ramp).
+    week_low: float = 0.5
+    week_full: float = 0.8
 
 
 @dataclass(slots=True)
@@ -294,7 +300,7 @@ class Series:
             need = self.t.min_expected * (w - first + 1)
             if first == w or not self._may_break(observed, expected, need, w, self.t.alpha):
                 continue
-            factor = self.peer_factor(first, w)
+            factor = self.factor(first, w)
             scaled = expected * factor
             thick = scaled >= need
             if thick and self._tail(observed, expected, factor, first, w) <= self.t.alpha:
@@ -336,7 +342,7 @@ class Series:
                 or not self._may_break(observed, expected, need, w, self.t.slow_alpha)
             ):
                 continue
-            factor = self.peer_factor(first, w)
+            factor = self.factor(first, w)
             scaled = expected * factor
             if (
                 observed <= self.t.low_ratio * scaled
@@ -367,14 +373,21 @@ class Series:
         variance = self.run_variance(first, last)
         return two_count_tail(observed, expected, variance, factor)
 
+    def factor(self, first: int, last: int) -> float:
+        """The share of their baseline windows first..last should hold: the lower of the
+        district's day (`peer_factor`) and the flow's week (`week_factor`), two readings
+        of one drop that are not multiplied."""
+        return min(self.peer_factor(first, last), self.week_factor(first, last))
+
     def peer_factor(self, first: int, last: int) -> float:
         """How much of their baseline the district's other carriers carried in windows
         first..last, at most 1: when they all dropped too (a Sunday's later trucks, a
-        holiday, the weather), the drop is the district's, not this carrier's incident."""
+        holiday, the weather), the drop is the district's, not this carrier's incident.
+        Every other carrier counts, watched or not: pooled, thin flows tell a district's
+        drop as well as thick ones (a station whose one thick carrier waits for a later
+        Sunday truck with all the others)."""
         seen = expected = 0.0
         for peer in self.peers:
-            if not peer.steady(last):
-                continue
             for x in range(first, last + 1):
                 base = peer.baseline(x)
                 if base is not None:
@@ -383,6 +396,31 @@ class Series:
         if expected < self.t.min_expected * (last - first + 1):
             return 1.0
         return min(1.0, seen / expected)
+
+    def week_factor(self, first: int, last: int) -> float:
+        """How the same weekday a week before held windows first..last next to the median
+        of the other previous days, at most 1, by an upper bound (its count plus 2
+        standard errors: one day's noise does not lower what is expected); 1 without a
+        week of history or when that day was thin (see `Thresholds.week_low`). The
+        baseline's median over the days before does not see a rhythm of the flow's own
+        week (a carrier's later Sunday rounds, the Monday after); last week did. The run
+        is pooled: one whose windows reach past the end of last week's dip is held to
+        more than the dip's level."""
+        week = 7 * WINDOWS_PER_DAY
+        if self.t.baseline_days < 7 or first - week < self.first:
+            return 1.0
+        day = day_of(last)
+        usual_day = _median([self._daily.get(day - k, 0) for k in range(1, 7)])
+        level = self._daily.get(day - 7, 0)
+        if level <= 0 or level < self.t.week_low * usual_day:
+            return 1.0
+        scale = usual_day / level if level < self.t.week_full * usual_day else 1.0
+        days = WINDOWS_PER_DAY
+        usual = _median([self.count(first - k * days, last + 1 - k * days) for k in range(1, 7)])
+        if usual < self.t.min_expected * (last - first + 1):
+            return 1.0
+        then = self.count(first - week, last + 1 - week)
+        return min(1.0, (then + 2 * math.sqrt(then)) * scale / usual)
 
 
 def detect(

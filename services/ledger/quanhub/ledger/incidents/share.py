@@ -117,7 +117,9 @@ def _confirmed(series: Series, first: int, last: int, reference: Share) -> bool:
     """True when windows first..last are still no noise once the flow's share is
     scaled by how it moved from the reference span to that time of day on the previous
     days, when it fell then: a carrier's own rounds (a pickup district's collection
-    waves) move its share through the day, the same each day."""
+    waves) move its share through the day, the same each day; and by how the flow held
+    those windows on the same weekday a week before (`Series.week_factor`), when that is
+    lower: its own week (a later Sunday round) moves its share as it moves its count."""
     t = series.t
     span = t.share_windows
     begin = last - t.max_run + 1
@@ -134,13 +136,16 @@ def _confirmed(series: Series, first: int, last: int, reference: Share) -> bool:
         all_run += reference.district.count(*run, last) - out.count(*run)
         all_ref += reference.district.count(*ref, last) - out.count(*ref)
     rest_run, rest_ref = all_run - own_run, all_ref - own_ref
+    drift = series.week_factor(first, last)
     # Too few scans before that time of day on the previous days to tell (a network
-    # still filling): today's share stands.
-    if own_ref < t.min_expected * span or rest_run <= 0 or rest_ref <= 0:
+    # still filling): the days' drift is left out.
+    if own_ref >= t.min_expected * span and rest_run > 0 and rest_ref > 0:
+        # An upper bound (2 standard errors of the flow's count then): noise on the
+        # previous days alone does not lower today's expectation.
+        bound = (own_run + 2 * math.sqrt(own_run)) / own_ref / (rest_run / rest_ref)
+        drift = min(drift, bound)
+    if drift >= 1.0:
         return True
-    # An upper bound (2 standard errors of the flow's count then): noise on the previous
-    # days alone does not lower today's expectation.
-    drift = min(1.0, (own_run + 2 * math.sqrt(own_run)) / own_ref / (rest_run / rest_ref))
     own = reference.own * drift
     observed = sum(series.counts.get(x, 0) for x in range(first, last + 1))
     others = sum(_held(series, x, last, reference) for x in range(first, last + 1))

@@ -45,8 +45,9 @@ FROM incident_flow_daily
 WHERE day >= $1 AND day <= $2 AND ($3::text IS NULL OR district_code = $3)
 """
 
-# The windows of the flows watched on some day of the period (the other carriers of a
-# district too: the detector compares with them).
+# The windows of the flows of the districts where a flow is watched on some day of the
+# period (the other carriers of such a district too, thin ones included: the detector
+# compares with them).
 # $5: WINDOW_SECONDS. A window's index from date_part's float seconds: whole multiples of
 # 600 are exact in a double, and numeric `extract` cost a third of the statement.
 _WINDOWS = """
@@ -132,17 +133,20 @@ async def _detect(
     db: Reader, daily: dict[tuple[str, str], dict[int, int]], first: int, last: int, t: Thresholds
 ) -> list[Incident]:
     """Every flow's incidents over windows first..last: the flows watched on some day read
-    from `daily` (scans per flow and day), their windows from the baseline's first on."""
+    from `daily` (scans per flow and day), and the other flows of their districts (thin
+    ones too: the peers' factor pools every other carrier), their windows from the
+    baseline's first on."""
     earliest = first - LOOKBACK_WINDOWS - t.baseline_days * WINDOWS_PER_DAY - 1
     bounds = (window_start(earliest), window_start(last))
     days = range(day_of(first - LOOKBACK_WINDOWS), day_of(last) + 1)
-    keys = [
-        key
+    districts = {
+        key[1]
         for key, totals in daily.items()
         if any(watched_day(totals, min(totals), day, t) for day in days)
-    ]
-    if not keys:
+    }
+    if not districts:
         return []
+    keys = [key for key in daily if key[1] in districts]
     flows: dict[tuple[str, str], dict[int, int]] = {}
     rows = await db.fetch(
         _WINDOWS, *bounds, [c for c, _ in keys], [d for _, d in keys], WINDOW_SECONDS
