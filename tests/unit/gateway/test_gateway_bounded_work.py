@@ -2,15 +2,16 @@
 are bounded, and the rate limit spent, before any event is built; large bodies are built
 and judged off the event loop (issue 16, defect 8).
 
-The work bounds are in CPU seconds of this process (`time.process_time`), so other processes
-on a shared machine do not move them, or of this thread (`time.thread_time`) where the work
-runs in it, so threads earlier tests left running do not either; the event loop's answer
-times are wall-clock."""
+The work bounds are in CPU seconds of the threads doing the work: this thread
+(`time.thread_time`) and, where a body is judged off the loop, the gateway's judging thread
+(`_gateway_cpu`); so neither other processes on a shared machine nor threads earlier tests
+left running move them. The event loop's answer times are wall-clock."""
 
 from __future__ import annotations
 
 import asyncio
 import gc
+import threading
 import time
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
@@ -40,6 +41,16 @@ LIMITS = BodyLimits(
     max_json_body_bytes=1 << 20,
     max_json_values=500 * 128,
 )
+
+
+def _gateway_cpu() -> float:
+    """CPU seconds of this thread and of the gateway's judging threads
+    (`thread_name_prefix="gateway-judge"`, where large bodies are built)."""
+    total = time.thread_time()
+    for thread in threading.enumerate():
+        if thread.name.startswith("gateway-judge") and thread.ident is not None:
+            total += time.clock_gettime(time.pthread_getcpuclockid(thread.ident))
+    return total
 
 
 def _empty_events(count: int) -> bytes:
@@ -156,9 +167,9 @@ async def test_a_4mb_body_of_empty_events_is_refused_fast_and_charged(
     body = _empty_events(1_390_000)
     assert len(body) > 4_000_000
     burst = GatewaySettings().rate_limit_burst
-    started = time.process_time()
+    started = _gateway_cpu()
     answer = await gateway.post("/v1/events", content=body, headers=SF)
-    assert time.process_time() - started < 1.0
+    assert _gateway_cpu() - started < 1.0
     assert answer.status_code == 413
     assert answer.json()["code"] == "body_too_large"
     assert int(answer.headers["X-RateLimit-Remaining"]) == burst - 500
@@ -176,9 +187,9 @@ async def test_too_many_events_within_the_byte_limit_are_charged_as_a_batch(
 
 async def test_one_event_with_a_million_lines_is_refused_fast(gateway: httpx.AsyncClient) -> None:
     for count in (1_400_000, 300_000):
-        started = time.process_time()
+        started = _gateway_cpu()
         answer = await gateway.post("/v1/events", content=_lines(count), headers=SF)
-        assert time.process_time() - started < 1.0
+        assert _gateway_cpu() - started < 1.0
         assert answer.status_code == 413
         assert answer.json()["code"] in {"body_too_large", "too_many_json_values"}
 
@@ -261,9 +272,9 @@ async def test_events_with_too_many_lines_are_refused_cheaply(
             order.lines.add()
     body = request.SerializeToString()
     headers = {"Authorization": "Bearer key-tmall", "Content-Type": "application/x-protobuf"}
-    started = time.process_time()
+    started = _gateway_cpu()
     answer = await gateway.post("/v1/events", content=body, headers=headers)
-    assert time.process_time() - started < 1.5
+    assert _gateway_cpu() - started < 1.5
     assert answer.status_code == 422, answer.text
     assert {r["code"] for r in answer.json()["rejected"]} == {"too_long"}
     assert f"at most {MAX_LINES}" in answer.json()["rejected"][0]["message"]
