@@ -1,8 +1,9 @@
 """Answers kept per API process for the ledger's current data version.
 
 A report over the rollups (GET /v1/kpis) or the projections (GET /v1/alerts) is a pure
-function of the request and of what the projector has made visible, and the projector moves
-ledger_sequence.last_seq in the same transaction as the projections and rollups. So an
+function of the request and of what the projectors have made visible, and every shard's
+projector step moves ledger_sequence.last_seq (the global seq) in the same transaction as
+the projections and rollups it changes. So an
 answer computed while last_seq stayed at one value is exact for every later request that
 finds last_seq still there: dashboards asking the same question between two projector steps
 are answered without the rollup scan and the Python that shapes it. The version is read
@@ -27,7 +28,7 @@ from pydantic import BaseModel
 
 from quanhub.ledger.read.params import Reader
 
-#: The ledger's data version: the highest seq readers may see (the projector's watermark).
+#: The ledger's data version: the highest global seq readers may see (every step moves it).
 VERSION = "SELECT last_seq FROM ledger_sequence"
 #: Answers kept at most (distinct requests of one version; the oldest go first).
 SIZE = 256

@@ -23,6 +23,7 @@ from quanhub.ledger.edd.features import SETTLED_STATUSES, known_segment
 from quanhub.ledger.edd.model import EddModel, Estimate
 from quanhub.ledger.edd.rollup import CST
 from quanhub.ledger.edd.store import WINDOW_DAYS, train
+from quanhub.ledger.store.shards import visible
 
 #: Nominal quantiles of the calibration table.
 CALIBRATION: tuple[float, ...] = (0.025, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.975)
@@ -39,10 +40,10 @@ FROM parcels p
 JOIN ledger_events e ON e.kind = 'parcel' AND e.carrier_id = p.carrier_id
      AND e.waybill_no = p.waybill_no
 WHERE p.picked_up_at >= $1 AND p.picked_up_at < $2
-  AND e.seq <= (SELECT last_seq FROM ledger_sequence)
+  AND {visible}
   AND NOT EXISTS (SELECT 1 FROM ledger_quarantine q WHERE q.seq = e.seq)
 GROUP BY p.carrier_id, p.waybill_no
-"""
+""".format(visible=visible("e"))  # noqa: S608 - a fixed fragment of store.shards
 
 
 @dataclass(frozen=True, slots=True)

@@ -49,9 +49,20 @@ _HELD_KAFKA_SUBSCRIPTION = (
     "SELECT EXISTS (SELECT 1 FROM feed_subscriptions"
     " WHERE partner_code = $1 AND url = $2 AND status <> 'deleted')"
 )
-_FIRST_RECORDED_SINCE = (
-    "SELECT seq FROM ledger_events WHERE recorded_at >= $1 ORDER BY recorded_at, seq LIMIT 1"
-)
+#: The global seq to replay after from an instant: just before the earliest (in global seqs)
+#: of each shard's first event recorded at or after $1; an event not visible yet (no range
+#: holds it) counts as the head's next. The head when nothing was recorded since.
+_AFTER_RECORDED_SINCE = """
+SELECT coalesce(min(coalesce(r.global_first + (f.seq - r.first_seq),
+                             (SELECT last_seq FROM ledger_sequence) + 1)) - 1,
+                (SELECT last_seq FROM ledger_sequence))
+FROM ledger_visible v
+CROSS JOIN LATERAL (SELECT e.seq FROM ledger_events e
+                    WHERE e.recorded_at >= $1 AND e.shard = v.shard
+                    ORDER BY e.recorded_at, e.seq LIMIT 1) f
+LEFT JOIN LATERAL (SELECT g.global_first, g.first_seq, g.events FROM ledger_global_ranges g
+                   WHERE g.shard = v.shard AND g.first_seq <= f.seq
+                   ORDER BY g.first_seq DESC LIMIT 1) r ON f.seq < r.first_seq + r.events"""
 _STATUS = {
     "subscription_not_found": 404,
     "delivery_not_found": 404,
@@ -254,8 +265,7 @@ async def replay(
             if body.from_seq is not None:
                 after = body.from_seq - 1
             else:
-                first = await conn.fetchval(_FIRST_RECORDED_SINCE, body.since)
-                after = (first - 1) if first is not None else await runtime.source.head(conn)
+                after = int(await conn.fetchval(_AFTER_RECORDED_SINCE, body.since))
             sub = await store.replay_subscription(
                 conn,
                 principal.partner_code,

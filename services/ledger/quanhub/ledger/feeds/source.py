@@ -19,17 +19,32 @@ from quanhub.ledger.read.params import Params
 #: (insights are opt-in).
 KINDS = ("order", "parcel", "customs", "insight")
 DEFAULT_KINDS = ("order", "parcel", "customs")
+#: The global seq (every shard's visible events, numbered gap-free in the order their
+#: projector steps committed): feeds' cursor.
 _HEAD = "SELECT last_seq FROM ledger_sequence"
-#: A page of events: after $1, up to $2, of the kinds $3, at most $4; `{visible}` is the
-#: caller's feed predicate (feeds.visibility, fixed fragments), its values bound from $5.
+#: A page of events: global seqs after $1, up to $2, of the kinds $3, at most $4; `{visible}`
+#: is the caller's feed predicate (feeds.visibility, fixed fragments), its values bound from
+#: $5. The global seqs map to the shards' own through ledger_global_ranges: the range that
+#: holds $1 + 1 and the ones after it, each read in its shard's seq order.
 _PAGE = """
-SELECT e.seq, e.event_id, e.kind, e.source_partner, e.occurred_at, e.received_at,
-       e.recorded_at, e.status, e.sub_status, e.carrier_id, e.waybill_no, e.platform_code,
-       e.order_no, e.declaration_id, e.cop_no, e.canonical
-FROM ledger_events e
-WHERE e.seq > $1 AND e.seq <= $2 AND e.kind = ANY($3::text[])
-  AND {visible}
-ORDER BY e.seq LIMIT $4"""
+SELECT r.global_first + (e.seq - r.first_seq) AS seq, e.event_id, e.kind, e.source_partner,
+       e.occurred_at, e.received_at, e.recorded_at, e.status, e.sub_status, e.carrier_id,
+       e.waybill_no, e.platform_code, e.order_no, e.declaration_id, e.cop_no, e.canonical
+FROM ledger_global_ranges r
+CROSS JOIN LATERAL (
+    SELECT e.seq, e.event_id, e.kind, e.source_partner, e.occurred_at, e.received_at,
+           e.recorded_at, e.status, e.sub_status, e.carrier_id, e.waybill_no,
+           e.platform_code, e.order_no, e.declaration_id, e.cop_no, e.canonical
+    FROM ledger_events e
+    WHERE e.seq >= r.first_seq + greatest($1 - r.global_first + 1, 0)
+      AND e.seq < r.first_seq + least(r.events, $2 - r.global_first + 1)
+      AND e.kind = ANY($3::text[])
+      AND {visible}
+    ORDER BY e.seq LIMIT $4) e
+WHERE r.global_first >= (SELECT coalesce(max(g.global_first), 1) FROM ledger_global_ranges g
+                         WHERE g.global_first <= $1 + 1)
+  AND r.global_first <= $2
+ORDER BY r.global_first, e.seq LIMIT $4"""
 _PRINCIPAL = "SELECT code, role, name, customs_code, disabled FROM partners WHERE code = $1"
 
 
@@ -87,7 +102,7 @@ class LedgerEventSource:
     """Reads `ledger_events` under the feed visibility rules."""
 
     async def head(self, conn: Conn) -> int:
-        """The highest committed sequence number."""
+        """The highest committed (global) sequence number."""
         value = await conn.fetchval(_HEAD)
         return int(value or 0)
 
@@ -101,7 +116,8 @@ class LedgerEventSource:
         upto_seq: int,
         limit: int,
     ) -> list[FeedEvent]:
-        """Visible events of these kinds with after_seq < seq <= upto_seq, in seq order."""
+        """Visible events of these kinds with after_seq < seq <= upto_seq (global seqs),
+        in seq order."""
         if not receives_events(principal) or upto_seq <= after_seq:
             return []
         params = Params()

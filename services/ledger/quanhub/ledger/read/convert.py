@@ -14,6 +14,8 @@ from typing import Any
 import orjson
 from asyncpg import Record
 
+from quanhub.ledger.store.shards import visible
+
 #: ParcelSummary's fields, each a parcels column.
 PARCEL_FIELDS = (
     "carrier_id",
@@ -210,14 +212,11 @@ TIMELINE_COLUMNS = (
 
 
 #: The ledger_events row aliased `{alias}` (an alias from code) is projected.
-_PROJECTED = "{alias}.seq <= (SELECT last_seq FROM ledger_sequence)"
-
-
 def projected(alias: str) -> str:
     """SQL: the ledger_events row aliased `alias` is visible, i.e. projected (its seq is
-    at most ledger_sequence's; the projector moves it with the projections, so a response
-    never shows an event its object's status does not include yet)."""
-    return _PROJECTED.format(alias=alias)
+    at most its shard's ledger_visible row; the projector moves it with the projections,
+    so a response never shows an event its object's status does not include yet)."""
+    return visible(alias)
 
 
 def timeline_columns(alias: str) -> str:

@@ -9,6 +9,8 @@ could not project) are left out everywhere.
 
 from __future__ import annotations
 
+from quanhub.ledger.store.shards import visible
+
 #: Orders the events of one object so the first is the one that decides its status.
 WINNER_ORDER = "phase DESC, status_time DESC, rank DESC, event_id DESC"
 _LATEST = "ORDER BY status_time DESC, event_id DESC"
@@ -363,9 +365,10 @@ _PROJECTABLE_EVENTS_OF = "(SELECT * FROM ledger_events e WHERE {projectable}) AS
 PROJECTABLE_EVENTS = _PROJECTABLE_EVENTS_OF.format(projectable=PROJECTABLE)
 
 
-def refresh_all(upto: int | None = None) -> str:
+def refresh_all(*, visible_only: bool = False) -> str:
     """Refresh the touched parcels, orders and declarations from their events; with
-    `upto`, from their events with seq <= upto only (the projector's step: a projection
-    then holds exactly the events it makes visible, never a later appended one)."""
-    bound = f" AND {PROJECTABLE}" + ("" if upto is None else f" AND e.seq <= {int(upto)}")
+    `visible_only`, from their visible events only (the projector's step, which has made
+    its own events visible first: a projection then holds exactly the events readers
+    see, never a later appended one, whichever shard holds them)."""
+    bound = f" AND {PROJECTABLE}" + (f" AND {visible('e')}" if visible_only else "")
     return _refresh_parcels(bound) + _refresh_orders(bound) + _refresh_declarations(bound)

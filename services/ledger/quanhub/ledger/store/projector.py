@@ -1,10 +1,13 @@
 """The projector: makes appended events visible, in a transaction of its own.
 
-One step: lock the ledger_sequence row (it serialises projectors; readers treat its
-last_seq as the highest visible seq), read how far writers have appended
-(ledger_appended, committed), then one SQL script collects the keys of the events in
-between, refreshes the touched projections and rollups, moves ledger_sequence and NOTIFYs
-`quanhub_ledger` with it; COMMIT. Projections are pure functions of their objects' events
+One step of one shard: lock the shard's ledger_visible row (it serialises the shard's
+projectors; readers see an event up to its shard's row), read how far the shard's writers
+have appended (its ledger_appended row, committed), then one SQL script collects the keys
+of the events in between, takes the global lock (ledger_sequence: the steps of every shard
+take turns from here, as they share rollup rows and links), moves the shard's visible row,
+refreshes the touched projections and rollups, appends the events to the global sequence
+(one ledger_global_ranges row), moves ledger_sequence and NOTIFYs `quanhub_ledger` with
+it; COMMIT. Projections are pure functions of their objects' events
 and the rollups move with the watermark in the same transaction, so a crash anywhere
 leaves the step for the next projector to do again, exactly once in effect.
 
@@ -29,25 +32,26 @@ import structlog
 from quanhub.ledger.incidents.flow import flow_step_sql
 from quanhub.ledger.store.projections import FRESH_COLUMNS, links_sql, refresh_all, touch_sql
 from quanhub.ledger.store.rollups import ADD, RETRACT
+from quanhub.ledger.store.shards import LOCK_GLOBAL, publish_sql
 from quanhub.ledger.store.waybill_links import confirm_detected_links_sql
 from quanhub.ledger.store.writer import REFUSED, REFUSED_CODE, AnyConnection, refusal
 
 log = structlog.get_logger(__name__)
 
-#: The channel feeds LISTEN on; the payload is the highest visible seq.
+#: The channel feeds LISTEN on; the payload is the highest visible global seq.
 NOTIFY_CHANNEL = "quanhub_ledger"
 
 #: Events one step projects at most (a long backlog is caught up in steps of this size, so
 #: no transaction grows without bound).
 MAX_STEP_EVENTS = 50_000
 
-#: Takes the projectors' lock; the highest visible seq.
-LOCK_VISIBLE = "SELECT last_seq FROM ledger_sequence FOR UPDATE"
-_APPENDED = "SELECT last_seq FROM ledger_appended"
+#: Takes shard $1's projectors' lock; its highest visible seq.
+LOCK_VISIBLE = "SELECT last_seq FROM ledger_visible WHERE shard = $1 FOR UPDATE"
+_APPENDED = "SELECT last_seq FROM ledger_appended WHERE shard = $1"
 
 
 # Templates of the step's script: `{first}` and `{last}` are the step's seq bounds
-# (integers read from the database), `{columns}` FRESH_COLUMNS, `{channel}` NOTIFY_CHANNEL.
+# (integers read from the database), `{shard}` its shard, `{columns}` FRESH_COLUMNS.
 _STEP_BEGIN = """
 SET LOCAL jit = off;
 INSERT INTO ledger_fresh ({columns})
@@ -56,34 +60,38 @@ SELECT {columns} FROM ledger_events WHERE seq BETWEEN {first} AND {last};
 _ANALYZE_TOUCHED = (
     "ANALYZE touched_parcels, touched_orders, touched_declarations, ledger_fresh (kind);"
 )
-_STEP_END = """
-UPDATE ledger_sequence SET last_seq = {last};
-SELECT pg_notify('{channel}', '{last}');
-"""
+# The global lock, then the step's events become visible to its own statements: the
+# projections below are refreshed from visible events (shards.visible), as readers see.
+_STEP_VISIBLE = f"""
+{LOCK_GLOBAL};
+UPDATE ledger_visible SET last_seq = {{last}} WHERE shard = {{shard}};
+"""  # noqa: S608 - a constant, and integers read from the database
 _FRESH_COLUMNS = ", ".join(FRESH_COLUMNS)
 
 
-def step_script(first: int, last: int) -> str:
-    """The SQL that projects the events with seq in [first, last] and makes them visible.
+def step_script(first: int, last: int, shard: int = 0) -> str:
+    """The SQL that projects the shard's events with seq in [first, last] and makes them
+    visible, with the next global seqs.
 
     JIT is off for the whole script: it costs 100+ ms to compile a plan and these
     statements run in a few ms. Temporary tables are never analysed by autovacuum; without
     fresh statistics the planner guesses their size and may scan the whole ledger instead
     of probing its indexes once per key.
     """
-    first, last = int(first), int(last)
+    first, last, shard = int(first), int(last), int(shard)
     return "".join(
         (
             _STEP_BEGIN.format(columns=_FRESH_COLUMNS, first=first, last=last),
             touch_sql("ledger_fresh"),
             _ANALYZE_TOUCHED,
+            _STEP_VISIBLE.format(last=last, shard=shard),
             RETRACT,
-            refresh_all(last),
+            refresh_all(visible_only=True),
             links_sql("ledger_fresh"),
             confirm_detected_links_sql("ledger_fresh"),
             ADD,
             flow_step_sql(first, last),
-            _STEP_END.format(last=last, channel=NOTIFY_CHANNEL),
+            publish_sql(shard, first, last - first + 1, NOTIFY_CHANNEL),
         )
     )
 
@@ -91,18 +99,27 @@ def step_script(first: int, last: int) -> str:
 _QUARANTINE = """
 INSERT INTO ledger_quarantine (seq, error_code, error_message) VALUES ($1, $2, $3)
 """
-_MOVE_VISIBLE_OF = """
-WITH moved AS (UPDATE ledger_sequence SET last_seq = $1 RETURNING last_seq)
-SELECT pg_notify('{channel}', last_seq::text) FROM moved
-"""
-#: Makes everything up to $1 visible, and tells the feeds.
-MOVE_VISIBLE = _MOVE_VISIBLE_OF.format(channel=NOTIFY_CHANNEL)
+_MOVE_VISIBLE = "UPDATE ledger_visible SET last_seq = {last} WHERE shard = {shard};"
+
+
+def move_visible_sql(shard: int, visible: int, last: int) -> str:
+    """SQL that makes the shard's seqs (visible, last] visible, unprojected, with the next
+    global seqs, and tells the feeds; the caller holds the shard's projectors' lock."""
+    if last <= visible:
+        return ""
+    return "".join(
+        (
+            LOCK_GLOBAL + ";",
+            _MOVE_VISIBLE.format(last=int(last), shard=int(shard)),
+            publish_sql(shard, visible + 1, last - visible, NOTIFY_CHANNEL),
+        )
+    )
 
 
 @dataclass(frozen=True, slots=True)
 class Projected:
-    """What one step did: events made visible, the visible seq after it, how many
-    appended events are still waiting, and how many it quarantined."""
+    """What one step did: events made visible, the shard's visible seq after it, how many
+    of its appended events are still waiting, and how many it quarantined."""
 
     events: int
     last_seq: int
@@ -120,8 +137,11 @@ class _StepRefused(Exception):
         self.cause = cause
 
 
-async def project(conn: AnyConnection, *, max_events: int = MAX_STEP_EVENTS) -> Projected:
-    """Project up to `max_events` appended events that are not visible yet (one step).
+async def project(
+    conn: AnyConnection, *, max_events: int = MAX_STEP_EVENTS, shard: int = 0
+) -> Projected:
+    """Project up to `max_events` of the shard's appended events that are not visible yet
+    (one step).
 
     `quanhub.ledger.store.writer.prepare(conn)` must have run on this connection. Waits
     for a projector already at work (the row lock), then finds what it left, if anything.
@@ -129,42 +149,42 @@ async def project(conn: AnyConnection, *, max_events: int = MAX_STEP_EVENTS) -> 
     which is then quarantined (see the module's docstring).
     """
     try:
-        return await _step(conn, max_events)
+        return await _step(conn, max_events, shard)
     except _StepRefused as refused:
         if refused.events > 1:  # halve what was refused, not the limit it was under
-            return await project(conn, max_events=refused.events // 2)
-        return await _quarantine(conn, refused.first, refused.cause)
+            return await project(conn, max_events=refused.events // 2, shard=shard)
+        return await _quarantine(conn, refused.first, refused.cause, shard)
 
 
-async def _positions(conn: AnyConnection) -> tuple[int, int]:
-    """Take the projectors' lock; (visible, appended) seqs."""
-    visible = int(await conn.fetchval(LOCK_VISIBLE))
-    return visible, int(await conn.fetchval(_APPENDED))
+async def _positions(conn: AnyConnection, shard: int) -> tuple[int, int]:
+    """Take the shard's projectors' lock; its (visible, appended) seqs."""
+    visible = int(await conn.fetchval(LOCK_VISIBLE, shard))
+    return visible, int(await conn.fetchval(_APPENDED, shard))
 
 
-async def _step(conn: AnyConnection, max_events: int) -> Projected:
+async def _step(conn: AnyConnection, max_events: int, shard: int) -> Projected:
     first = last = 0
     try:
         async with conn.transaction():
-            visible, appended = await _positions(conn)
+            visible, appended = await _positions(conn, shard)
             if appended <= visible:
                 return Projected(0, visible, 0)
             first, last = visible + 1, min(appended, visible + max_events)
-            await conn.execute(step_script(first, last))
+            await conn.execute(step_script(first, last, shard))
     except REFUSED as exc:
         raise _StepRefused(first, last - first + 1, exc) from exc
     return Projected(last - visible, last, appended - last)
 
 
-async def _quarantine(conn: AnyConnection, seq: int, exc: Exception) -> Projected:
+async def _quarantine(conn: AnyConnection, seq: int, exc: Exception, shard: int = 0) -> Projected:
     """Quarantine event `seq` (a step of it alone was refused) and make it visible,
     unprojected; unless another projector dealt with it meanwhile."""
     async with conn.transaction():
-        visible, appended = await _positions(conn)
+        visible, appended = await _positions(conn, shard)
         if visible + 1 != seq:  # another projector moved on meanwhile
             return Projected(0, visible, appended - visible)
         await conn.execute(_QUARANTINE, seq, REFUSED_CODE, refusal(exc))
-        await conn.execute(MOVE_VISIBLE, seq)
+        await conn.execute(move_visible_sql(shard, visible, seq))
     log.error("ledger_event_quarantined", seq=seq, error=type(exc).__name__)
     return Projected(1, seq, appended - seq, quarantined=1)
 
@@ -174,12 +194,13 @@ async def project_all(
     *,
     max_events: int = MAX_STEP_EVENTS,
     on_step: Callable[[Projected, float], None] | None = None,
+    shard: int = 0,
 ) -> int:
-    """Step until nothing appended is left unprojected; returns the visible seq.
+    """Step until nothing the shard appended is left unprojected; returns its visible seq.
     `on_step` gets each step and the seconds it took."""
     while True:
         started = time.perf_counter()
-        step = await project(conn, max_events=max_events)
+        step = await project(conn, max_events=max_events, shard=shard)
         if on_step is not None:
             on_step(step, time.perf_counter() - started)
         if not step.behind:

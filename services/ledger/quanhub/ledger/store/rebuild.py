@@ -2,12 +2,14 @@
 would change nothing (`quanhub ledger rebuild` / `quanhub ledger verify`).
 
 Both run the projector's own projection SQL over every object instead of the touched
-ones, inside one transaction that first takes the writers' lock (ledger_appended) and then
-the projectors' (ledger_sequence), so nothing is appended or projected meanwhile. Rebuild
-leaves every appended event visible. Verify first lets the projector's own step project
-whatever is appended but not visible yet (`project_all`: its steps, quarantine
-included, are savepoints of verify's transaction), then snapshots the live tables, rebuilds,
-compares row for row (EXCEPT ALL both ways) and rolls everything back.
+ones, inside one transaction that first takes every shard's writers' lock (ledger_appended),
+then every shard's projectors' lock (ledger_visible) and the global one (ledger_sequence),
+so nothing is appended or projected meanwhile. Rebuild leaves every appended event
+visible (what it makes visible gets the next global seqs, shard by shard). Verify first
+lets the projector's own steps project whatever is appended but not visible yet
+(`project_all` per shard: its steps, quarantine included, are savepoints of verify's
+transaction), then snapshots the live tables, rebuilds, compares row for row (EXCEPT ALL
+both ways) and rolls everything back.
 """
 
 from __future__ import annotations
@@ -21,15 +23,17 @@ from quanhub.ledger.store.projections import (
     refresh_all,
     touch_sql,
 )
-from quanhub.ledger.store.projector import LOCK_VISIBLE, MOVE_VISIBLE, project_all
+from quanhub.ledger.store.projector import move_visible_sql, project_all
 from quanhub.ledger.store.rollups import ADD, COUNT_COLUMN, ROLLUP_TABLES
+from quanhub.ledger.store.shards import LOCK_GLOBAL
 from quanhub.ledger.store.waybill_links import confirm_detected_links_sql
-from quanhub.ledger.store.writer import LOCK_APPENDED, AnyConnection, prepare
+from quanhub.ledger.store.writer import AnyConnection, prepare
 
 PROJECTION_TABLES: tuple[str, ...] = ("parcels", "orders", "declarations", "order_parcels")
 ALL_TABLES: tuple[str, ...] = (*PROJECTION_TABLES, *ROLLUP_TABLES, *FLOW_TABLES)
 
-# Writers are stopped (their lock is held), so every event in the ledger is appended.
+# Writers are stopped (their lock is held), so every event in the ledger is appended, and
+# made visible before this runs.
 _REBUILD = (
     touch_sql(PROJECTABLE_EVENTS)
     + refresh_all()
@@ -78,27 +82,39 @@ def _live_rows(table: str) -> str:
     return _LIVE_ROLLUP_ROWS.format(table=table, count=count)
 
 
-async def _lock(conn: AnyConnection) -> int:
-    """Stop writers, then projectors (always in this order); the appended seq."""
-    appended = await conn.fetchval(LOCK_APPENDED)
-    await conn.execute(LOCK_VISIBLE)
-    return int(appended)
+_LOCK_WRITERS = "SELECT shard, last_seq FROM ledger_appended ORDER BY shard FOR UPDATE"
+_LOCK_PROJECTORS = "SELECT shard, last_seq FROM ledger_visible ORDER BY shard FOR UPDATE"
+_VISIBLE = "SELECT shard, last_seq FROM ledger_visible ORDER BY shard"
+_HEAD = "SELECT last_seq FROM ledger_sequence"
 
 
-async def _recompute(conn: AnyConnection, appended: int) -> None:
+async def _lock(conn: AnyConnection) -> dict[int, int]:
+    """Stop every shard's writers, then its projectors, then take the global lock (always
+    in this order); each shard's appended seq."""
+    appended = {int(r["shard"]): int(r["last_seq"]) for r in await conn.fetch(_LOCK_WRITERS)}
+    await conn.execute(_LOCK_PROJECTORS)
+    await conn.execute(LOCK_GLOBAL)
+    return appended
+
+
+async def _recompute(conn: AnyConnection, appended: dict[int, int]) -> int:
+    """Make every appended event visible (and tell the feeds), then recompute; the global
+    seq after it."""
+    for row in await conn.fetch(_VISIBLE):
+        shard, visible = int(row["shard"]), int(row["last_seq"])
+        if appended.get(shard, visible) > visible:
+            await conn.execute(move_visible_sql(shard, visible, appended[shard]))
     await conn.execute(_TRUNCATE_ALL)
     await conn.execute(_REBUILD)
-    await conn.execute(MOVE_VISIBLE, appended)  # and tell the feeds
+    return int(await conn.fetchval(_HEAD))
 
 
 async def rebuild(conn: AnyConnection) -> int:
-    """Replace every projection and rollup by its recomputation; returns the ledger's seq
-    (every appended event is visible after it)."""
+    """Replace every projection and rollup by its recomputation; returns the global seq
+    (every appended event is visible after it; with one shard, the ledger's seq)."""
     await prepare(conn)
     async with conn.transaction():
-        appended = await _lock(conn)
-        await _recompute(conn, appended)
-        return appended
+        return await _recompute(conn, await _lock(conn))
 
 
 async def verify(conn: AnyConnection) -> list[TableDiff]:
@@ -108,7 +124,8 @@ async def verify(conn: AnyConnection) -> list[TableDiff]:
     await transaction.start()
     try:
         appended = await _lock(conn)
-        await project_all(conn)  # what is appended but not visible yet, as the projector would
+        for shard in appended:  # what is appended but not visible yet, as projectors would
+            await project_all(conn, shard=shard)
         for table in ALL_TABLES:
             await conn.execute(_SNAPSHOT.format(table=table, rows=_live_rows(table)))
         await _recompute(conn, appended)

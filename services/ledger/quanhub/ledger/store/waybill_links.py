@@ -14,6 +14,7 @@ that the carrier did not already claim, and a number below the detection thresho
 from __future__ import annotations
 
 from quanhub.ledger.store.projections import PROJECTABLE
+from quanhub.ledger.store.shards import visible
 
 __all__ = ["confirm_detected_links_sql"]
 
@@ -27,12 +28,13 @@ WHERE op.platform_code = t.platform_code AND op.order_no = t.order_no
               WHERE e.platform_code = op.platform_code AND e.order_no = op.order_no
                 AND e.kind = 'order' AND e.carrier_id = '' AND e.waybill_no = op.waybill_no
                 AND e.body ->> 'detected_carrier_id' = op.carrier_id
-                AND e.seq <= (SELECT max(seq) FROM {source}) AND {projectable});
+                AND {visible} AND {projectable});
 """
 
 
 def confirm_detected_links_sql(source: str) -> str:
     """Confirm the links of the orders and parcels in `source` (as projections.links_sql
-    takes it) that an order event named by waybill alone, its carrier detected; run after
-    links_sql over the same source."""
-    return _CONFIRM.format(source=source, projectable=PROJECTABLE)
+    takes it) that a visible order event named by waybill alone, its carrier detected; run
+    after links_sql over the same source (a step: once its own events are visible; a
+    rebuild: once every appended event is)."""
+    return _CONFIRM.format(source=source, visible=visible("e"), projectable=PROJECTABLE)

@@ -1,13 +1,16 @@
 """The batch writer: one transaction holds a batch's new events and its consumer offsets.
 
-Per batch: lock the ledger_appended row (it serialises writers), COPY the batch's new
-events, numbered gap-free from it, straight into ledger_events (events the ledger already
-holds, or repeated in the batch, are left out), move the row, store the consumed offsets
-and any rejected records, and COMMIT. A crash anywhere commits all of it or none of it.
+Per batch: lock the shard's ledger_appended row (it serialises the shard's writers), COPY
+the batch's new events, numbered gap-free from it, straight into ledger_events (events the
+ledger already holds, or repeated in the batch, are left out), move the row, store the
+consumed offsets and any rejected records, and COMMIT. A crash anywhere commits all of it
+or none of it.
 
 Projections, rollups and NOTIFY are the projector's (quanhub.ledger.store.projector), in a
 transaction of its own that runs beside the next append: readers see an event once it is
-projected, through ledger_sequence (see migration 0015).
+projected, through its shard's ledger_visible row (migrations 0015, 0040). Every event
+of a batch belongs to one shard (quanhub.ledger.store.shards); shard 0 is the whole ledger
+when there is one shard.
 """
 
 from __future__ import annotations
@@ -31,9 +34,10 @@ _ARRIVAL = attrgetter("kafka_topic", "kafka_partition", "kafka_offset")
 
 #: Taken first, in a statement of its own: it serialises writers, so seqs are numbered
 #: gap-free and commit in order (a reader that has seen seq N never later sees one below).
-#: Takes the writers' lock; the highest appended seq.
-LOCK_APPENDED = "SELECT last_seq FROM ledger_appended FOR UPDATE"
-_MOVE = "UPDATE ledger_appended SET last_seq = $1"
+#: Takes shard $1's writers' lock; its highest appended seq.
+LOCK_APPENDED = "SELECT last_seq FROM ledger_appended WHERE shard = $1 FOR UPDATE"
+_MOVE = "UPDATE ledger_appended SET last_seq = $1 WHERE shard = $2"
+_COLUMNS = ("seq", *COLUMNS, "shard")
 _KNOWN = "SELECT event_id FROM ledger_events WHERE event_id = ANY($1::uuid[])"
 _STORED_OFFSETS = (
     "SELECT partition, next_offset FROM consumer_offsets WHERE group_id = $1 AND topic = $2"
@@ -41,14 +45,15 @@ _STORED_OFFSETS = (
 
 
 def _number(
-    rows: Sequence[LedgerRow], known: set[object] | None, last_seq: int
+    rows: Sequence[LedgerRow], known: set[object] | None, last_seq: int, shard: int
 ) -> list[tuple[object, ...]]:
-    """The rows as COPY records (seq first), numbered from last_seq + 1 in arrival order
-    (topic, partition, offset). With `known`, only the first occurrence of each event id
-    not in it; without, every row (the COPY's unique index refuses any repeat)."""
+    """The rows as COPY records (seq first, shard last), numbered from last_seq + 1 in
+    arrival order (topic, partition, offset). With `known`, only the first occurrence of
+    each event id not in it; without, every row (the COPY's unique index refuses any
+    repeat)."""
     arrived = sorted(rows, key=_ARRIVAL)
     if known is None:
-        return [(last_seq + i, *row.record()) for i, row in enumerate(arrived, start=1)]
+        return [(last_seq + i, *row.record(), shard) for i, row in enumerate(arrived, start=1)]
     records: list[tuple[object, ...]] = []
     seen = set(known)
     seq = last_seq
@@ -57,13 +62,16 @@ def _number(
             continue
         seen.add(row.event_id)
         seq += 1
-        records.append((seq, *row.record()))
+        records.append((seq, *row.record(), shard))
     return records
 
 
-async def append(conn: AnyConnection, rows: Sequence[LedgerRow]) -> tuple[int, int]:
-    """Lock ledger_appended, COPY the events the ledger has not seen into ledger_events and
-    move ledger_appended past them; returns (events appended, the seq before them).
+async def append(
+    conn: AnyConnection, rows: Sequence[LedgerRow], *, shard: int = 0
+) -> tuple[int, int]:
+    """Lock the shard's ledger_appended row, COPY the events the ledger has not seen into
+    ledger_events as the shard's and move its row past them; returns (events appended,
+    the seq before them).
 
     Runs inside the caller's transaction. An event id already in the ledger, or repeated in
     the batch, is skipped (the first occurrence by topic, partition, offset is kept); new
@@ -72,24 +80,20 @@ async def append(conn: AnyConnection, rows: Sequence[LedgerRow]) -> tuple[int, i
     COPY hits one (a replay after a crash or a rebalance): the COPY's own unique index does
     the checking otherwise.
     """
-    last_seq = int(await conn.fetchval(LOCK_APPENDED))
+    last_seq = int(await conn.fetchval(LOCK_APPENDED, shard))
     if not rows:
         return 0, last_seq
-    records = _number(rows, None, last_seq)
+    records = _number(rows, None, last_seq, shard)
     try:
         async with conn.transaction():  # a savepoint: a refused COPY leaves the batch usable
-            await conn.copy_records_to_table(
-                "ledger_events", records=records, columns=("seq", *COLUMNS)
-            )
+            await conn.copy_records_to_table("ledger_events", records=records, columns=_COLUMNS)
     except asyncpg.UniqueViolationError:
         known = {r["event_id"] for r in await conn.fetch(_KNOWN, [r.event_id for r in rows])}
-        records = _number(rows, known, last_seq)
+        records = _number(rows, known, last_seq, shard)
         if records:
-            await conn.copy_records_to_table(
-                "ledger_events", records=records, columns=("seq", *COLUMNS)
-            )
+            await conn.copy_records_to_table("ledger_events", records=records, columns=_COLUMNS)
     if records:
-        await conn.execute(_MOVE, last_seq + len(records))
+        await conn.execute(_MOVE, last_seq + len(records), shard)
     return len(records), last_seq
 
 
@@ -167,15 +171,17 @@ async def write_batch(
     positions: Sequence[Position],
     rejects: Sequence[Reject] = (),
     now: datetime,
+    shard: int = 0,
 ) -> WriteResult:
-    """Append a batch and advance the consumer's offsets in one transaction.
+    """Append a batch to `shard` and advance the consumer's offsets in one transaction
+    (the positions and rows of the shard's partitions only).
 
     `compress_with_lz4(conn)` should have run on this connection. Events already in the ledger (or
     repeated in the batch) are skipped. The new events become visible to readers when
     `quanhub.ledger.store.projector.project` has projected them.
     """
     async with conn.transaction():
-        appended, before = await append(conn, rows)
+        appended, before = await append(conn, rows, shard=shard)
         if positions:
             await conn.execute(
                 _STORE_OFFSETS,
@@ -223,6 +229,7 @@ async def write_isolating(
     positions: Sequence[Position],
     rejects: Sequence[Reject] = (),
     now: datetime,
+    shard: int = 0,
 ) -> WriteResult:
     """`write_batch`, but a row PostgreSQL refuses is found by halving the batch and kept
     in ledger_rejects, so one poison record never blocks the ledger.
@@ -232,7 +239,13 @@ async def write_isolating(
     """
     try:
         return await write_batch(
-            conn, rows, group_id=group_id, positions=positions, rejects=rejects, now=now
+            conn,
+            rows,
+            group_id=group_id,
+            positions=positions,
+            rejects=rejects,
+            now=now,
+            shard=shard,
         )
     except REFUSED as exc:
         if len(rows) <= 1:
@@ -247,10 +260,19 @@ async def write_isolating(
                 positions=positions,
                 rejects=[*rejects, *refused],
                 now=now,
+                shard=shard,
             )
     middle = len(rows) // 2
-    first = await write_isolating(conn, rows[:middle], group_id=group_id, positions=(), now=now)
+    first = await write_isolating(
+        conn, rows[:middle], group_id=group_id, positions=(), now=now, shard=shard
+    )
     second = await write_isolating(
-        conn, rows[middle:], group_id=group_id, positions=positions, rejects=rejects, now=now
+        conn,
+        rows[middle:],
+        group_id=group_id,
+        positions=positions,
+        rejects=rejects,
+        now=now,
+        shard=shard,
     )
     return WriteResult(len(rows), first.appended + second.appended, second.last_seq)

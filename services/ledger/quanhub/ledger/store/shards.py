@@ -1,0 +1,92 @@
+"""Ledger shards: which shard a canonical partition belongs to, how a shard numbers its
+events, and the SQL every lane and reader shares about them (docs/ledger.md "Shards").
+
+A shard is a fixed group of canonical-topic partitions with its own gap-free seq, its own
+writer lane (its ledger_appended row) and its own projector lane (its ledger_visible row).
+Shard k numbers its events k * 2^40 + 1, k * 2^40 + 2, ...: seqs stay unique over
+ledger_events, and shard 0 numbers exactly as the unsharded ledger did. The projector
+steps of all shards take turns on ledger_sequence, the global lock, to append their
+events to the one gap-free global sequence partners read (ledger_global_ranges).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from quanhub.ledger.store.writer import AnyConnection
+
+#: Bits of a shard's own event number: 2^40 (about 10^12) events per shard.
+SEQ_BITS = 40
+#: Shards one ledger may have (seq is a bigint: 2^63 / 2^40).
+MAX_SHARDS = 1 << (63 - SEQ_BITS)
+
+
+def base(shard: int) -> int:
+    """The seq before shard `shard`'s first event (its counters' starting value)."""
+    return int(shard) << SEQ_BITS
+
+
+def shard_of(partition: int, shards: int) -> int:
+    """The shard that owns canonical partition `partition` when the ledger has `shards`:
+    partition p belongs to shard p mod S (so every shard gets every S-th partition, and
+    adding partitions spreads them evenly)."""
+    return partition % shards
+
+
+def owned(partition: int, shards: int, shard: int) -> bool:
+    """True when `shard` owns `partition`."""
+    return shard_of(partition, shards) == shard
+
+
+_ENSURE_APPENDED = (
+    "INSERT INTO ledger_appended (shard, last_seq) "  # noqa: S608 - a constant
+    f"SELECT s, s::bigint << {SEQ_BITS} FROM unnest($1::smallint[]) AS x(s) "
+    "ON CONFLICT DO NOTHING"
+)
+_ENSURE_VISIBLE = _ENSURE_APPENDED.replace("ledger_appended", "ledger_visible")
+
+
+async def ensure_shards(conn: AnyConnection, shards: Sequence[int]) -> None:
+    """Create the counter rows of these shards (empty: at their base) where missing."""
+    listed = [int(s) for s in shards]
+    await conn.execute(_ENSURE_APPENDED, listed)
+    await conn.execute(_ENSURE_VISIBLE, listed)
+
+
+#: SQL: the ledger_events row aliased `{alias}` is visible (its shard's projector made it
+#: so). The shards' visible seqs are read once per statement, not per row.
+_VISIBLE = (
+    "{alias}.seq <= (SELECT array_agg(v.last_seq ORDER BY v.shard) FROM ledger_visible v)"
+    "[{alias}.shard + 1]"
+)
+
+
+def visible(alias: str) -> str:
+    """SQL: the ledger_events row aliased `alias` is visible: at most its shard's visible
+    seq (shards are numbered 0 .. S - 1, each with a ledger_visible row)."""
+    return _VISIBLE.format(alias=alias)
+
+
+#: Takes the global lock (every shard's projector steps take turns from here on); the
+#: highest global seq.
+LOCK_GLOBAL = "SELECT last_seq FROM ledger_sequence FOR UPDATE"
+
+# Appends global seqs for the shard's seqs [first, first + events - 1], moves the global
+# sequence past them and tells the feeds, in the caller's transaction (which holds the
+# global lock). `{shard}`, `{first}`, `{events}` are integers, `{channel}` a constant.
+_PUBLISH = """
+INSERT INTO ledger_global_ranges (global_first, shard, first_seq, events)
+SELECT last_seq + 1, {shard}, {first}, {events} FROM ledger_sequence;
+UPDATE ledger_sequence SET last_seq = last_seq + {events};
+SELECT pg_notify('{channel}', last_seq::text) FROM ledger_sequence;
+"""
+
+
+def publish_sql(shard: int, first: int, events: int, channel: str) -> str:
+    """SQL that gives the shard's newly visible seqs [first, first + events - 1] the next
+    global seqs and NOTIFYs `channel` with the new global head (nothing when events = 0)."""
+    if events <= 0:
+        return ""
+    return _PUBLISH.format(shard=int(shard), first=int(first), events=int(events), channel=channel)
