@@ -1,0 +1,206 @@
+"""Four ledger shards on one PostgreSQL, their projectors stepping side by side: partners
+still read one gap-free global sequence, and SSE (resumed by Last-Event-ID), webhooks and
+the Kafka feed carry the same events under the same seqs, in the same order."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+
+import asyncpg
+import httpx
+import orjson
+import pytest
+
+from quanhub.canonical.v1 import canonical_pb2 as cpb
+from quanhub.common.access import Role, create_partner
+from quanhub.common.clock import SystemClock
+from quanhub.common.db import create_database, drop_database
+from quanhub.common.kafka import make_consumer
+from quanhub.common.settings import DatabaseSettings, KafkaSettings
+from quanhub.ledger.decode import decode
+from quanhub.ledger.feeds import store
+from quanhub.ledger.feeds.kafka_feed import KAFKA_URL, feed_topic
+from quanhub.ledger.feeds.runtime import FeedSettings
+from quanhub.ledger.store.projector import project_all
+from quanhub.ledger.store.rebuild import verify
+from quanhub.ledger.store.shards import ensure_shards, shard_of
+from quanhub.ledger.store.writer import Position, prepare, write_batch
+
+from .api_app import make_app, serving
+from .support import Receiver, order_event, parcel_event, running_receiver, wait_until
+from .test_dispatcher import SECRET, _settings, dispatching
+from .test_sse import read_until
+
+pytestmark = pytest.mark.integration
+
+SHARDS = 4
+PARTITIONS = 8
+TOPIC = "test.canonical"
+ROUNDS = 6
+PER_ROUND = 40
+
+#: Each event's global seq, through the range its shard's projector step appended.
+_GLOBAL = """
+SELECT r.global_first + (e.seq - r.first_seq) AS seq, e.event_id::text AS event_id
+FROM ledger_events e
+JOIN ledger_global_ranges r ON r.shard = e.shard
+     AND e.seq BETWEEN r.first_seq AND r.first_seq + r.events - 1
+ORDER BY 1"""
+
+
+@pytest.fixture
+async def sharded_database(
+    base_database_settings: DatabaseSettings,
+) -> AsyncIterator[DatabaseSettings]:
+    """A migrated database of this test's own (the session's holds one shard's seqs)."""
+    name = f"quanhub_feeds_shards_{uuid.uuid4().hex[:10]}"
+    yield await create_database(base_database_settings, name, pool_max=8)
+    await drop_database(base_database_settings, name)
+
+
+def _events(round_no: int) -> list[cpb.CanonicalEvent]:
+    """Parcels and the orders naming them: keys of both kinds, so of every shard."""
+    out: list[cpb.CanonicalEvent] = []
+    for n in range(PER_ROUND):
+        waybill = f"SH{n % 25:04d}"
+        if n % 5 == 0:
+            out.append(order_event("JD", f"JD{n:04d}-{round_no}", carrier="SF", waybill=waybill))
+        else:
+            out.append(parcel_event("SF", waybill, round_no * PER_ROUND + n, platform="JD"))
+    return out
+
+
+async def _fill(database: DatabaseSettings) -> int:
+    """Write ROUNDS rounds of events, each shard's part by its own writer, then step the
+    four projectors concurrently; returns the events written."""
+    conns = [await asyncpg.connect(database.url) for _ in range(SHARDS)]
+    offsets = dict.fromkeys(range(PARTITIONS), 0)
+    written = 0
+    try:
+        await ensure_shards(conns[0], range(SHARDS))
+        for conn in conns:
+            await prepare(conn)
+        now = datetime.now(UTC)
+        for round_no in range(ROUNDS):
+            parts: dict[int, list[object]] = {}
+            for i, event in enumerate(_events(round_no)):
+                partition = (i * 7 + round_no) % PARTITIONS
+                row = decode(
+                    event.SerializeToString(),
+                    topic=TOPIC,
+                    partition=partition,
+                    offset=offsets[partition],
+                    recorded_at=now,
+                )
+                offsets[partition] += 1
+                parts.setdefault(shard_of(partition, SHARDS), []).append(row)
+            for shard, rows in parts.items():
+                positions = [
+                    Position(TOPIC, p, offsets[p])
+                    for p in range(PARTITIONS)
+                    if shard_of(p, SHARDS) == shard
+                ]
+                await write_batch(
+                    conns[shard],
+                    rows,  # type: ignore[arg-type]
+                    group_id="g",
+                    positions=positions,
+                    now=now,
+                    shard=shard,
+                )
+                written += len(rows)
+            await asyncio.gather(
+                *(project_all(conns[s], shard=s, max_events=17) for s in range(SHARDS))
+            )
+    finally:
+        for conn in conns:
+            await conn.close()
+    return written
+
+
+async def test_sse_webhooks_and_the_kafka_feed_carry_one_global_sequence(
+    sharded_database: DatabaseSettings, kafka_settings: KafkaSettings
+) -> None:
+    written = await _fill(sharded_database)
+    pool = await asyncpg.create_pool(sharded_database.url, min_size=1, max_size=4)
+    assert pool is not None
+    try:
+        expected = [(r["seq"], r["event_id"]) for r in await pool.fetch(_GLOBAL)]
+        assert [seq for seq, _ in expected] == list(range(1, written + 1)), "global gaps"
+        assert await pool.fetchval("SELECT last_seq FROM ledger_sequence") == written
+        shards_in_ranges = await pool.fetchval(
+            "SELECT count(DISTINCT shard) FROM ledger_global_ranges"
+        )
+        assert shards_in_ranges == SHARDS
+        async with pool.acquire() as conn:
+            diffs = await verify(conn)
+        assert all(d.equal for d in diffs), diffs
+
+        admin, key = await create_partner(
+            pool, code="SHARDADMIN", role=Role.ADMIN, name="test", clock=SystemClock()
+        )
+        code = admin.principal().partner_code
+
+        # SSE, read in two connections: the second resumes by Last-Event-ID.
+        app = make_app(sharded_database, FeedSettings(sse_page_size=23, heartbeat_seconds=30))
+        auth = {"Authorization": f"Bearer {key.api_key}"}
+        params = {"after": "0", "kinds": "order,parcel"}
+        async with serving(app) as base, httpx.AsyncClient(base_url=base, timeout=20) as client:
+            first, last_id = await read_until(client, auth, params, 101)
+            assert last_id is not None
+            rest, _ = await read_until(
+                client, {**auth, "Last-Event-ID": last_id}, {"kinds": "order,parcel"}, written - 101
+            )
+        sse = [(e["seq"], e["event_id"]) for e in first + rest]
+
+        # Webhooks and the Kafka feed, both from the start of the global sequence.
+        async with running_receiver(Receiver()) as receiver:
+            async with pool.acquire() as conn:
+                subs = {}
+                for url in (receiver.url, KAFKA_URL):
+                    sub = await store.create_subscription(
+                        conn,
+                        partner_code=code,
+                        url=url,
+                        kinds=["order", "parcel"],
+                        description="shards",
+                        secret=SECRET,
+                        cursor_seq=0,
+                        now=datetime.now(UTC),
+                    )
+                    subs[url] = str(sub.id)
+            topic = feed_topic(kafka_settings, code)
+            kafka: list[tuple[int, str]] = []
+            settings = _settings(sharded_database, kafka=kafka_settings, batch_size=31)
+            async with dispatching(settings):
+
+                async def webhooks_done() -> bool:
+                    return len(receiver.accepted_events(subs[receiver.url])) >= written
+
+                await wait_until(webhooks_done, within=90)
+                consumer = make_consumer(kafka_settings, topic, group_id=None, client_id="shards")
+                await consumer.start()
+                try:
+
+                    async def kafka_done() -> bool:
+                        batch = await consumer.getmany(timeout_ms=200)
+                        for records in batch.values():
+                            for r in records:
+                                value = orjson.loads(r.value)
+                                assert dict(r.headers)["seq"] == str(value["seq"]).encode()
+                                kafka.append((value["seq"], value["event_id"]))
+                        return len(kafka) >= written
+
+                    await wait_until(kafka_done, within=90)
+                finally:
+                    await consumer.stop()
+        webhooks = [(e["seq"], e["event_id"]) for e in receiver.accepted_events(subs[receiver.url])]
+    finally:
+        await pool.close()
+
+    assert sse == expected
+    assert webhooks == expected
+    assert sorted(kafka) == expected  # partitions by object key: each in order, merged here
