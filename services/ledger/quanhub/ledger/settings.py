@@ -9,6 +9,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from quanhub.common.metrics_access import MetricsSettings
 from quanhub.common.settings import DatabaseSettings, KafkaSettings, Profile, ProfileSettings
 from quanhub.ledger.store.projector import MAX_STEP_EVENTS
+from quanhub.ledger.store.shards import MAX_SHARDS
 
 
 class LedgerConsumerTuning(BaseSettings):
@@ -54,6 +55,11 @@ class LedgerConsumerSettings(LedgerConsumerTuning):
     group_id: str = ""
     #: Apply pending database migrations at start.
     migrate_on_start: bool = True
+    #: Ledger shards (docs/ledger.md "Shards"): canonical partition p belongs to shard
+    #: p mod shards, and each shard has its own writer and projector lanes. Every consumer
+    #: process of the group must use the same value; changing it needs the consumers
+    #: stopped (each shard's appended events projected) first.
+    shards: int = Field(default=1, ge=1, le=MAX_SHARDS)
     kafka: KafkaSettings = Field(default_factory=KafkaSettings)
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
 

@@ -46,19 +46,21 @@ class ConsumerMetrics:
         )
         self.last_seq = Gauge(
             "quanhub_ledger_last_seq",
-            "Highest ledger sequence number this consumer appended",
+            "Highest ledger sequence number this consumer appended (its last batch's shard)",
             registry=self.registry,
         )
         self.visible_seq = Gauge(
             "quanhub_ledger_visible_seq",
-            "Highest ledger sequence number projected (visible to readers)",
+            "Highest ledger sequence number projected (visible to readers; the last step's shard)",
             registry=self.registry,
         )
         self.projection_lag = Gauge(
             "quanhub_ledger_projection_lag_events",
-            "Appended events not yet projected, after the projector's last step",
+            "Appended events not yet projected, after the projectors' last steps (all shards)",
             registry=self.registry,
         )
+        #: Each shard's projection lag after its projector's last step (summed above).
+        self.behind_by_shard: dict[int, int] = {}
         self.projected = Counter(
             "quanhub_ledger_events_projected_total",
             "Events this process's projector made visible",

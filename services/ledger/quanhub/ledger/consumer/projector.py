@@ -20,17 +20,21 @@ APPLICATION_NAME = "quanhub-ledger-projector"
 
 
 class ProjectorLoop:
-    """Projects appended events on its own connection: after every `kick` (the consumer
-    kicks after each batch it commits), and every `projector_poll_seconds` anyway, so
-    events another process appended, or a crash left unprojected, become visible too.
+    """Projects one shard's appended events on its own connection: after every `kick` (the
+    consumer kicks after each batch it commits to the shard), and every
+    `projector_poll_seconds` anyway, so events another process appended, or a crash left
+    unprojected, become visible too.
 
     While it projects one step the consumer appends the next batch; kicks that arrive
     meanwhile fold into one more step, so a busy ledger is projected in bigger steps.
     """
 
-    def __init__(self, settings: LedgerConsumerSettings, metrics: ConsumerMetrics) -> None:
+    def __init__(
+        self, settings: LedgerConsumerSettings, metrics: ConsumerMetrics, shard: int = 0
+    ) -> None:
         self._settings = settings
         self._metrics = metrics
+        self.shard = shard
         self._kicked = asyncio.Event()
         self._kicked.set()  # catch up at start
         self._halt = asyncio.Event()
@@ -75,6 +79,7 @@ class ProjectorLoop:
             await self._conn.get(),
             max_events=self._settings.projector_max_events,
             on_step=self._measured,
+            shard=self.shard,
         )
 
     def _measured(self, step: Projected, seconds: float) -> None:
@@ -83,4 +88,6 @@ class ProjectorLoop:
             self._metrics.projected.inc(step.events)
         self._metrics.quarantined.inc(step.quarantined)
         self._metrics.visible_seq.set(step.last_seq)
-        self._metrics.projection_lag.set(step.behind)
+        behind = self._metrics.behind_by_shard
+        behind[self.shard] = step.behind
+        self._metrics.projection_lag.set(sum(behind.values()))

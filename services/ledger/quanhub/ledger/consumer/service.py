@@ -1,4 +1,5 @@
-"""The ledger consumer: each polled batch decoded, then written with its offsets."""
+"""The ledger consumer: each polled batch decoded, then written with its offsets, one
+transaction per shard its partitions belong to."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from quanhub.ledger.decode import decode
 from quanhub.ledger.errors import UndecodableEvent
 from quanhub.ledger.settings import LedgerConsumerSettings
 from quanhub.ledger.store.rows import LedgerRow
+from quanhub.ledger.store.shards import ensure_shards, shard_of
 from quanhub.ledger.store.writer import (
     Position,
     Reject,
@@ -117,16 +119,64 @@ class Inflow:
 
 
 @dataclass(slots=True)
-class _Write:
-    """One decoded batch to write with its offsets, and what the write gave."""
+class _Part:
+    """The rows, rejects and offsets of one shard's partitions in a batch, and what their
+    write gave (None until it committed)."""
 
     rows: list[LedgerRow]
     rejects: list[Reject]
     positions: list[Position]
+    result: WriteResult | None = None
+
+
+def split_by_shard(
+    rows: Sequence[LedgerRow],
+    rejects: Sequence[Reject],
+    positions: Sequence[Position],
+    shards: int,
+) -> dict[int, _Part]:
+    """A decoded batch as one part per shard that owns any of its partitions."""
+    parts: dict[int, _Part] = {}
+
+    def part(partition: int) -> _Part:
+        shard = shard_of(partition, shards)
+        found = parts.get(shard)
+        if found is None:
+            found = parts[shard] = _Part([], [], [])
+        return found
+
+    for row in rows:
+        part(row.kafka_partition).rows.append(row)
+    for reject in rejects:
+        part(reject.partition).rejects.append(reject)
+    for position in positions:
+        part(position.partition).positions.append(position)
+    return parts
+
+
+@dataclass(slots=True)
+class _Write:
+    """One decoded batch to write with its offsets, by shard, and what the writes gave."""
+
+    parts: dict[int, _Part]
     count: int
     now: datetime
     started: float = 0.0
-    result: WriteResult | None = None
+
+    @property
+    def rejects(self) -> int:
+        """Records of the batch kept as rejects."""
+        return sum(len(p.rejects) for p in self.parts.values())
+
+    @property
+    def appended(self) -> int:
+        """Events new to the ledger, over every shard written so far."""
+        return sum(p.result.appended for p in self.parts.values() if p.result is not None)
+
+    @property
+    def done(self) -> bool:
+        """Every shard's part committed."""
+        return all(p.result is not None for p in self.parts.values())
 
 
 def _retriable(exc: BaseException) -> bool:
@@ -138,9 +188,11 @@ class LedgerConsumer(BatchHandler[_Write]):
     """Reads the canonical topic and keeps the ledger; `ready` once it owns partitions.
 
     Runs on the one consumer runtime (quanhub.common.consuming): a batch is decoded (take)
-    while PostgreSQL writes the previous one, then written with its offsets in one
-    transaction (acknowledge); Kafka's committed offsets are never used. A failed write is
-    retried, never skipped.
+    while PostgreSQL writes the previous one, then written with its offsets (acknowledge):
+    one transaction per shard, each on the shard's own connection, side by side, each with
+    the offsets of the shard's partitions only. Kafka's committed offsets are never used. A
+    failed write is retried (the shards already committed are not written again), never
+    skipped. Each shard has its projector loop.
     """
 
     def __init__(
@@ -158,16 +210,20 @@ class LedgerConsumer(BatchHandler[_Write]):
         self._topic = Topics(settings.kafka).canonical
         self._listener: SeekToStoredOffsets | None = None
         self._consumer: Consumer | None = None
-        self._conn = OwnConnection(settings.database.url, APPLICATION_NAME, compress_with_lz4)
-        #: Makes what this consumer appends visible, beside its next write.
-        self.projector = ProjectorLoop(settings, metrics)
-        self._projecting: asyncio.Task[None] | None = None
+        self._shards = settings.shards
+        self._conns = {
+            shard: OwnConnection(settings.database.url, APPLICATION_NAME, compress_with_lz4)
+            for shard in range(settings.shards)
+        }
+        #: Make what this consumer appends visible, beside its next write: one per shard.
+        self.projectors = [ProjectorLoop(settings, metrics, shard) for shard in self._conns]
+        self._projecting: list[asyncio.Task[None]] = []
         #: How fast canonical records arrive (decides whether batches wait to fill).
         self.inflow = Inflow()
 
     async def ready(self) -> bool:
-        """True while the consumer holds a partition assignment and its projector runs."""
-        projecting = self._projecting is not None and not self._projecting.done()
+        """True while the consumer holds a partition assignment and its projectors run."""
+        projecting = bool(self._projecting) and not any(t.done() for t in self._projecting)
         return projecting and self._listener is not None and bool(self._listener.assigned)
 
     def loop(self, consumer: Consumer, stop: asyncio.Event) -> ConsumerLoop[_Write]:
@@ -190,6 +246,8 @@ class LedgerConsumer(BatchHandler[_Write]):
         """Consume until `stop` is set; a failed write is retried, never skipped."""
         canonical = [s for s in Topics(self._settings.kafka).specs() if s.name == self._topic]
         await ensure_topics(self._settings.kafka, canonical)
+        async with self._pool.acquire() as conn:
+            await ensure_shards(conn, range(self._shards))
         consumer = make_consumer(
             self._settings.kafka,
             group_id=self._settings.group_id,
@@ -202,16 +260,18 @@ class LedgerConsumer(BatchHandler[_Write]):
         )
         consumer.subscribe([self._topic], listener=self._listener)
         await consumer.start()
-        self._projecting = asyncio.create_task(self.projector.run())
+        self._projecting = [asyncio.create_task(p.run()) for p in self.projectors]
         log.info("ledger_consumer_started", topic=self._topic, group=self._settings.group_id)
         try:
             await loop.run()
         finally:
             await consumer.stop()
-            await self._conn.drop()
-            # The projector's last catch-up: what this consumer appended becomes visible.
-            self.projector.stop()
-            await self._projecting
+            for writer in self._conns.values():
+                await writer.drop()
+            # The projectors' last catch-up: what this consumer appended becomes visible.
+            for projector in self.projectors:
+                projector.stop()
+            await asyncio.gather(*self._projecting)
 
     def polled(self, polled: Polled) -> None:
         """Every poll feeds the inflow estimate; one with records, the lag gauges too."""
@@ -237,39 +297,64 @@ class LedgerConsumer(BatchHandler[_Write]):
         """Decode the batch, yielding to the write in flight meanwhile."""
         now = self._clock.now()
         rows, rejects, positions = await decode_yielding(batch.records, now)
-        return _Write(rows, rejects, positions, len(batch.records), now)
+        parts = split_by_shard(rows, rejects, positions, self._shards)
+        return _Write(parts, len(batch.records), now)
 
     async def acknowledge(self, work: _Write) -> None:
-        """Write the rows, rejects and offsets in one transaction (one attempt)."""
-        work.started = time.perf_counter()
-        conn = await self._conn.get()
-        work.result = await write_isolating(
-            conn,
-            work.rows,
-            group_id=self._settings.group_id,
-            positions=work.positions,
-            rejects=work.rejects,
-            now=work.now,
+        """Write each shard's rows, rejects and offsets in a transaction of its own, the
+        shards side by side (one attempt; a retry writes only the shards not committed)."""
+        work.started = work.started or time.perf_counter()
+        pending = [(s, p) for s, p in work.parts.items() if p.result is None]
+        outcomes = await asyncio.gather(
+            *(self._write(shard, part, work.now) for shard, part in pending),
+            return_exceptions=True,
         )
+        for outcome in outcomes:
+            if isinstance(outcome, BaseException):
+                raise outcome
+
+    async def _write(self, shard: int, part: _Part, now: datetime) -> None:
+        """One shard's part in one transaction; a failure drops the shard's connection."""
+        conn = self._conns[shard]
+        try:
+            part.result = await write_isolating(
+                await conn.get(),
+                part.rows,
+                group_id=self._settings.group_id,
+                positions=part.positions,
+                rejects=part.rejects,
+                now=now,
+                shard=shard,
+            )
+        except DATABASE_ERRORS:
+            await conn.drop()
+            raise
 
     async def failed(self, exc: BaseException, delay: float) -> None:
-        """A failed write: counted, logged, its connection dropped."""
+        """A failed write: counted and logged (its connection is already dropped)."""
         self._metrics.write_failures.inc()
         log.warning("ledger_write_failed", error=str(exc), retry_in=delay)
-        await self._conn.drop()
 
     def committed(self, work: _Write, refused: BaseException | None) -> None:
-        """Metrics of the written batch, and a kick for the projector."""
-        result = work.result
-        if result is None:
+        """Metrics of the written batch, and a kick for the projectors of the shards that
+        appended."""
+        if not work.done:
             return
         self._metrics.batch_seconds.observe(time.perf_counter() - work.started)
         self._metrics.records.inc(work.count)
-        self._metrics.appended.inc(result.appended)
-        self._metrics.rejected.inc(len(work.rejects))
-        self._metrics.last_seq.set(result.last_seq)
-        if result.appended:
-            self.projector.kick()
-        log.debug(
-            "batch_written", records=work.count, appended=result.appended, seq=result.last_seq
-        )
+        self._metrics.appended.inc(work.appended)
+        self._metrics.rejected.inc(work.rejects)
+        for shard, part in work.parts.items():
+            result = part.result
+            if result is None:
+                continue
+            self._metrics.last_seq.set(result.last_seq)
+            if result.appended:
+                self.projectors[shard].kick()
+            log.debug(
+                "batch_written",
+                shard=shard,
+                records=work.count,
+                appended=result.appended,
+                seq=result.last_seq,
+            )

@@ -1,0 +1,219 @@
+"""Four ledger shards on one PostgreSQL: the consumer, SIGKILLed mid-batch and restarted,
+loses and duplicates nothing; every shard numbers its events gap-free, the global sequence
+is gap-free over all of them, and the projections (links across shards included) equal a
+rebuild."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import uuid
+from datetime import timedelta
+from pathlib import Path
+
+import asyncpg
+import pytest
+from aiokafka import TopicPartition
+from ledger_scenarios import T0, keyed, random_traffic
+from ledger_support import wait_for
+
+from quanhub.bench.synthetic import order_event
+from quanhub.canonical.v1 import canonical_pb2 as cpb
+from quanhub.common.kafka import ensure_topics, make_consumer, make_producer
+from quanhub.common.settings import DatabaseSettings, KafkaSettings
+from quanhub.common.topics import Topics, TopicSpec
+from quanhub.ledger.consumer.service import APPLICATION_NAME
+from quanhub.ledger.store.rebuild import verify
+from quanhub.ledger.store.shards import SEQ_BITS, shard_of
+
+pytestmark = [pytest.mark.integration, pytest.mark.chaos]
+
+SHARDS = 4
+#: Canonical partitions of this test's topic: two per shard (p and p + 4 share shard p mod 4).
+PARTITIONS = 8
+SCANS = 9_000
+DUPLICATES = 1_500
+
+
+@pytest.fixture
+async def sharded_kafka(ledger_kafka: KafkaSettings) -> KafkaSettings:
+    """Kafka settings whose canonical topic (new, created here) has PARTITIONS partitions."""
+    settings = ledger_kafka.model_copy(
+        update={"topic_namespace": f"{ledger_kafka.topic_namespace}s", "partitions": PARTITIONS}
+    )
+    spec = TopicSpec(Topics(settings).canonical, PARTITIONS, settings.retention_ms)
+    await ensure_topics(settings, [spec])
+    return settings
+
+
+def _orders(count: int) -> list[cpb.CanonicalEvent]:
+    """Orders naming the waybills random_traffic scans: their keys differ from the parcels'
+    so most links join objects of two shards."""
+    return [
+        order_event(
+            f"so-{n}",
+            platform_code="JD",
+            order_no=f"JD{n:06d}",
+            status="SHIPPED",
+            occurred_at=T0 + timedelta(minutes=n),
+            carrier_id="SF" if n % 2 else "ZTO",
+            waybill_no=f"RW{n:06d}",
+        )
+        for n in range(0, count * 3, 3)
+    ]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _start_consumer(
+    kafka: KafkaSettings, database: DatabaseSettings, group: str, log: Path
+) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "QUANHUB_KAFKA_BOOTSTRAP": kafka.bootstrap,
+        "QUANHUB_KAFKA_TOPIC_NAMESPACE": kafka.topic_namespace,
+        "QUANHUB_KAFKA_PARTITIONS": str(kafka.partitions),
+        "QUANHUB_DATABASE_URL": database.url,
+        "QUANHUB_LEDGER_CONSUMER_GROUP_ID": group,
+        "QUANHUB_LEDGER_CONSUMER_PORT": str(_free_port()),
+        "QUANHUB_LEDGER_CONSUMER_BATCH_MAX_RECORDS": "500",
+        "QUANHUB_LEDGER_CONSUMER_SHARDS": str(SHARDS),
+    }
+    with log.open("ab") as out:
+        return subprocess.Popen(
+            [sys.executable, "-m", "quanhub.ledger.consumer"], env=env, stdout=out, stderr=out
+        )
+
+
+async def _end_offsets(kafka: KafkaSettings) -> dict[int, int]:
+    topic = Topics(kafka).canonical
+    consumer = make_consumer(kafka, group_id=None, client_id="ledger-test-offsets")
+    await consumer.start()
+    try:
+        tps = [TopicPartition(topic, p) for p in range(kafka.partitions)]
+        ends = await consumer.end_offsets(tps)
+        return {tp.partition: offset for tp, offset in ends.items()}
+    finally:
+        await consumer.stop()
+
+
+async def _produce(kafka: KafkaSettings, events: list[cpb.CanonicalEvent]) -> None:
+    producer = make_producer(kafka, client_id="ledger-test")
+    await producer.start()
+    try:
+        for event in events:
+            key, value = keyed(event)
+            await producer.send(Topics(kafka).canonical, value, key=key)
+        await producer.flush()
+    finally:
+        await producer.stop()
+
+
+@pytest.mark.timeout(600)
+async def test_four_shards_sigkill_mid_batch_lose_and_duplicate_nothing(
+    sharded_kafka: KafkaSettings,
+    ledger_database: DatabaseSettings,
+    ledger_pool: asyncpg.Pool,
+    tmp_path: Path,
+) -> None:
+    events = random_traffic(SCANS, seed=7, parcels=1_500) + _orders(500)
+    await _produce(sharded_kafka, events + events[:DUPLICATES])
+    distinct = len(events)
+
+    group = f"ledger-shards-{uuid.uuid4().hex[:8]}"
+    log = tmp_path / "consumer.log"
+    first = _start_consumer(sharded_kafka, ledger_database, group, log)
+    try:
+
+        async def batch_in_flight() -> bool:
+            return bool(
+                await ledger_pool.fetchval(
+                    "SELECT (SELECT count(*) FROM ledger_events) > 0 AND EXISTS ("
+                    "SELECT 1 FROM pg_stat_activity WHERE application_name = $1 "
+                    "AND datname = current_database() AND xact_start IS NOT NULL)",
+                    APPLICATION_NAME,
+                )
+            )
+
+        await wait_for(
+            batch_in_flight, timeout=90, what="a batch transaction in flight", max_delay=0.005
+        )
+        first.send_signal(signal.SIGKILL)
+        assert first.wait(timeout=10) == -signal.SIGKILL
+    finally:
+        if first.poll() is None:
+            first.kill()
+    written_before_restart = await ledger_pool.fetchval("SELECT count(*) FROM ledger_events")
+    assert 0 < written_before_restart < distinct, "the kill did not land mid-stream"
+
+    second = _start_consumer(sharded_kafka, ledger_database, group, log)
+    try:
+
+        async def all_visible() -> bool:
+            head = await ledger_pool.fetchval("SELECT last_seq FROM ledger_sequence")
+            return bool(head >= distinct)
+
+        await wait_for(all_visible, timeout=240, what="every event visible")
+        ends = await _end_offsets(sharded_kafka)
+
+        async def offsets_at_end() -> bool:
+            rows = await ledger_pool.fetch(
+                "SELECT partition, next_offset FROM consumer_offsets WHERE group_id = $1", group
+            )
+            return {r["partition"]: r["next_offset"] for r in rows} == ends
+
+        await wait_for(offsets_at_end, timeout=60, what="stored offsets at the topic's end")
+    finally:
+        second.terminate()
+        assert second.wait(timeout=30) == 0, log.read_text()[-3000:]
+
+    rows = await ledger_pool.fetch(
+        "SELECT seq, shard, kafka_partition, event_id FROM ledger_events"
+    )
+    assert len(rows) == len({r["event_id"] for r in rows}) == distinct
+    assert {str(r["event_id"]) for r in rows} == {e.event_id for e in events}
+    by_shard: dict[int, list[int]] = {}
+    for r in rows:
+        assert r["shard"] == shard_of(r["kafka_partition"], SHARDS)  # the static map
+        assert r["seq"] >> SEQ_BITS == r["shard"]
+        by_shard.setdefault(r["shard"], []).append(r["seq"] - (r["shard"] << SEQ_BITS))
+    assert sorted(by_shard) == list(range(SHARDS)), "every shard got events"
+    for shard, numbers in by_shard.items():
+        assert sorted(numbers) == list(range(1, len(numbers) + 1)), f"shard {shard} has gaps"
+        appended = await ledger_pool.fetchval(
+            "SELECT last_seq FROM ledger_appended WHERE shard = $1", shard
+        )
+        visible = await ledger_pool.fetchval(
+            "SELECT last_seq FROM ledger_visible WHERE shard = $1", shard
+        )
+        assert appended == visible == (shard << SEQ_BITS) + len(numbers)
+
+    # The global sequence: ranges back to back from 1, each shard's in its own seq order,
+    # together covering every event once.
+    ranges = await ledger_pool.fetch(
+        "SELECT global_first, shard, first_seq, events FROM ledger_global_ranges "
+        "ORDER BY global_first"
+    )
+    expected_global = 1
+    next_of_shard = {s: (s << SEQ_BITS) + 1 for s in range(SHARDS)}
+    for r in ranges:
+        assert r["global_first"] == expected_global
+        assert r["first_seq"] == next_of_shard[r["shard"]]
+        expected_global += r["events"]
+        next_of_shard[r["shard"]] += r["events"]
+    assert expected_global - 1 == distinct
+    assert await ledger_pool.fetchval("SELECT last_seq FROM ledger_sequence") == distinct
+    assert len({r["shard"] for r in ranges}) == SHARDS
+
+    links = await ledger_pool.fetchval("SELECT count(*) FROM order_parcels WHERE from_order")
+    assert links > 0
+    async with ledger_pool.acquire() as conn:
+        diffs = await verify(conn)
+    assert all(d.equal for d in diffs), diffs
