@@ -1,7 +1,7 @@
 """Four ledger shards on one PostgreSQL: the consumer, SIGKILLed mid-batch and restarted,
 loses and duplicates nothing; every shard numbers its events gap-free, the global sequence
 is gap-free over all of them, and the projections (links across shards included) equal a
-rebuild."""
+rebuild. With one shard, one range maps every seq to itself."""
 
 from __future__ import annotations
 
@@ -11,14 +11,14 @@ import socket
 import subprocess
 import sys
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import asyncpg
 import pytest
 from aiokafka import TopicPartition
 from ledger_scenarios import T0, keyed, random_traffic
-from ledger_support import wait_for
+from ledger_support import append_and_project, wait_for
 
 from quanhub.bench.synthetic import order_event
 from quanhub.canonical.v1 import canonical_pb2 as cpb
@@ -32,6 +32,7 @@ from quanhub.ledger.store.shards import SEQ_BITS, shard_of
 pytestmark = [pytest.mark.integration, pytest.mark.chaos]
 
 SHARDS = 4
+NOW = datetime(2026, 11, 28, 12, tzinfo=UTC)
 #: Canonical partitions of this test's topic: two per shard (p and p + 4 share shard p mod 4).
 PARTITIONS = 8
 SCANS = 9_000
@@ -217,3 +218,16 @@ async def test_four_shards_sigkill_mid_batch_lose_and_duplicate_nothing(
     async with ledger_pool.acquire() as conn:
         diffs = await verify(conn)
     assert all(d.equal for d in diffs), diffs
+
+
+async def test_one_shard_keeps_one_range_mapping_each_seq_to_itself(
+    ledger_pool: asyncpg.Pool,
+) -> None:
+    for batch in range(3):
+        events = random_traffic(50, seed=100 + batch, parcels=20)
+        await append_and_project(ledger_pool, events, now=NOW, topic=f"t{batch}")
+    ranges = await ledger_pool.fetch(
+        "SELECT global_first, shard, first_seq, events FROM ledger_global_ranges"
+    )
+    assert [tuple(r) for r in ranges] == [(1, 0, 1, 150)]
+    assert await ledger_pool.fetchval("SELECT last_seq FROM ledger_sequence") == 150

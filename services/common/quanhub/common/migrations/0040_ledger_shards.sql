@@ -26,10 +26,11 @@ INSERT INTO ledger_visible (shard, last_seq) SELECT 0, last_seq FROM ledger_sequ
 -- ledger_sequence keeps its one row and its meaning for feeds and caches: the highest
 -- GLOBAL seq, one gap-free sequence over every shard's visible events (SSE Last-Event-ID,
 -- webhook cursors, replay from_seq, the Kafka feed's seq header). Each projector step
--- locks it, appends one range row here and moves it past the range, in the step's
--- transaction: global seqs global_first .. global_first + events - 1 are the shard's seqs
--- first_seq .. first_seq + events - 1, in order. With one shard every range maps a seq
--- to itself.
+-- locks it, appends its events here (a new range row, or the last row grown when it is
+-- the same shard's and continues it) and moves it past them, in the step's transaction:
+-- global seqs global_first .. global_first + events - 1 are the shard's seqs first_seq ..
+-- first_seq + events - 1, in order. With one shard there is one row, mapping a seq to
+-- itself.
 CREATE TABLE ledger_global_ranges (
     global_first bigint PRIMARY KEY CHECK (global_first >= 1),
     shard        smallint NOT NULL,

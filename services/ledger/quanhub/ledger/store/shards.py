@@ -73,12 +73,21 @@ def visible(alias: str) -> str:
 #: highest global seq.
 LOCK_GLOBAL = "SELECT last_seq FROM ledger_sequence FOR UPDATE"
 
-# Appends global seqs for the shard's seqs [first, first + events - 1], moves the global
-# sequence past them and tells the feeds, in the caller's transaction (which holds the
-# global lock). `{shard}`, `{first}`, `{events}` are integers, `{channel}` a constant.
+# Gives the shard's seqs [first, first + events - 1] the next global seqs: the last range
+# grows when it is this shard's and ends just before `first` (so one shard alone keeps one
+# row, and a busy shard's consecutive steps share one), else a range row is appended. Then
+# moves the global sequence past them and tells the feeds, in the caller's transaction
+# (which holds the global lock). `{shard}`, `{first}`, `{events}` are integers,
+# `{channel}` a constant.
 _PUBLISH = """
+WITH grown AS (
+    UPDATE ledger_global_ranges r SET events = r.events + {events}
+    WHERE r.global_first = (SELECT max(global_first) FROM ledger_global_ranges)
+      AND r.shard = {shard} AND r.first_seq + r.events = {first}
+    RETURNING 1)
 INSERT INTO ledger_global_ranges (global_first, shard, first_seq, events)
-SELECT last_seq + 1, {shard}, {first}, {events} FROM ledger_sequence;
+SELECT last_seq + 1, {shard}, {first}, {events} FROM ledger_sequence
+WHERE NOT EXISTS (SELECT 1 FROM grown);
 UPDATE ledger_sequence SET last_seq = last_seq + {events};
 SELECT pg_notify('{channel}', last_seq::text) FROM ledger_sequence;
 """
