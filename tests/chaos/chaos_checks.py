@@ -17,6 +17,7 @@ from quanhub.common.settings import KafkaSettings
 from quanhub.common.topics import Topics
 from quanhub.ledger.feeds.source import KINDS, LedgerEventSource
 from quanhub.ledger.store.rebuild import verify
+from quanhub.ledger.store.shards import SEQ_BITS, visible
 
 Key = tuple[str, str]
 
@@ -27,9 +28,28 @@ class LedgerFacts:
 
     counts: Counter[Key] = field(default_factory=Counter)
     rows: int = 0
+    #: The global seq (ledger_sequence).
     last_seq: int = 0
+    #: The highest seq; with shards, each shard's highest own number, summed (equal to
+    #: rows exactly when every shard is gap-free).
     max_seq: int = 0
+    #: Rows per ledger shard.
+    per_shard: dict[int, int] = field(default_factory=dict)
     projections_differ: list[str] = field(default_factory=list)
+
+
+_VISIBLE_KEYS = (
+    "SELECT source_partner, source_event_id FROM ledger_events "  # noqa: S608 - constant
+    f"WHERE {visible('ledger_events')}"
+)
+#: Appended events not visible yet, over every shard.
+_BEHIND = (
+    "SELECT sum(a.last_seq - v.last_seq) FROM ledger_appended a JOIN ledger_visible v USING (shard)"
+)
+_HIGHEST = (
+    f"SELECT coalesce(sum(hi - (shard::bigint << {SEQ_BITS})), 0) "  # noqa: S608 - constant
+    "FROM (SELECT shard, max(seq) AS hi FROM ledger_events GROUP BY shard) s"
+)
 
 
 async def wait_for_ledger(url: str, wanted: set[Key], *, idle_timeout_s: float) -> None:
@@ -39,13 +59,8 @@ async def wait_for_ledger(url: str, wanted: set[Key], *, idle_timeout_s: float) 
     while True:
         conn = await asyncpg.connect(url, timeout=10)
         try:
-            rows = await conn.fetch(
-                "SELECT source_partner, source_event_id FROM ledger_events "
-                "WHERE seq <= (SELECT last_seq FROM ledger_sequence)"
-            )
-            behind = await conn.fetchval(
-                "SELECT a.last_seq - s.last_seq FROM ledger_appended a, ledger_sequence s"
-            )
+            rows = await conn.fetch(_VISIBLE_KEYS)
+            behind = await conn.fetchval(_BEHIND)
         finally:
             await conn.close()
         present = {(r[0], r[1]) for r in rows}
@@ -67,7 +82,13 @@ async def ledger_facts(url: str) -> LedgerFacts:
             facts.counts[(r[0], r[1])] += 1
         facts.rows = sum(facts.counts.values())
         facts.last_seq = int(await conn.fetchval("SELECT last_seq FROM ledger_sequence"))
-        facts.max_seq = int(await conn.fetchval("SELECT coalesce(max(seq), 0) FROM ledger_events"))
+        facts.max_seq = int(await conn.fetchval(_HIGHEST))
+        facts.per_shard = {
+            int(r[0]): int(r[1])
+            for r in await conn.fetch(
+                "SELECT shard, count(*) FROM ledger_events GROUP BY shard ORDER BY shard"
+            )
+        }
         facts.projections_differ = [d.table for d in await verify(conn) if not d.equal]
     finally:
         await conn.close()

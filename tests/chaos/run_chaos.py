@@ -206,8 +206,8 @@ async def _check(servers, kafka, receiver, summary, say) -> None:  # type: ignor
     unacknowledged = sum(1 for key in facts.counts if key not in acked)
     summary.duplicated += duplicated_rows
     summary.details.append(
-        f"ledger: {facts.rows} rows, last_seq {facts.last_seq}, max seq {facts.max_seq}, "
-        f"{unacknowledged} rows never acknowledged"
+        f"ledger: {facts.rows} rows (per shard {facts.per_shard}), last_seq {facts.last_seq}, "
+        f"max seq {facts.max_seq}, {unacknowledged} rows never acknowledged"
     )
     if facts.last_seq != facts.rows or facts.max_seq != facts.rows:
         summary.problems.append("the ledger sequence has gaps")
