@@ -25,9 +25,9 @@ def main() -> None:
     )
     run.add_argument(
         "--shards",
-        default="1",
-        help="comma-separated shard counts for the shards stage (counts the ledger cannot "
-        "run yet are reported as not measured)",
+        default="1,2,4",
+        help="comma-separated shard counts for the shards stage, each on the one PostgreSQL "
+        "(counts a ledger cannot have are reported as not measured)",
     )
     run.add_argument(
         "--shards-warm-events",

@@ -224,8 +224,9 @@ async def _shards(  # noqa: PLR0917 - the stage's inputs, in order
     """Each shard's lanes (quanhub.bench.shards) on a warm ledger of its own."""
     url = await create_database(env, f"bench_{stamp}_s")
     await seed(url, warm_pool(workload), warm)
-    rows = ledger_rows(workload.sends(p.shard_events, "sh"))
-    return await shards.measure(url, rows, 5000, counts)
+    return await shards.measure(
+        url, lambda s: shards.rows_by_key(workload.sends(p.shard_events, f"sh{s}")), 5000, counts
+    )
 
 
 async def _consumer(env: BenchEnv, database: str, events: int) -> list[Measure]:

@@ -1,10 +1,12 @@
-"""What one shard's ledger lanes cost per event: rates, CPU of the client, of each lane's
-backend and of the PostgreSQL server (from /proc, never wall time), WAL, storage per row,
-and each lane's lock utilisation; as measures of the `shards` stage."""
+"""What S shards' ledger lanes cost per event: rates, CPU of the client, of the lanes'
+backends and of the PostgreSQL server (from /proc, never wall time), WAL, storage per row,
+and each shard's lock utilisation; as measures of the `shards` stage."""
 
 # Relation names come from the catalogue, never from input. ruff: noqa: S608
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
 import time
 from collections.abc import Awaitable
@@ -14,8 +16,11 @@ import asyncpg
 
 from quanhub.bench.measure import Measure
 from quanhub.bench.services import cpu_seconds, own_cpu_seconds, parent_pid, tree_cpu_seconds
+from quanhub.ledger.store.shards import SEQ_BITS
 
 GROUP = "Ledger lanes per shard (docs/scaling.md)"
+#: The lock each lane's turn holds, per shard.
+LOCKS = {"writer": "its ledger_appended row", "projector": "its ledger_visible row"}
 _SETTINGS = (
     "shared_buffers",
     "synchronous_commit",
@@ -40,16 +45,27 @@ SELECT 'whole database', pg_database_size(current_database())
 
 @dataclass(slots=True)
 class Lane:
-    """One lane's lock: seconds held and turns taken."""
+    """One shard's lane (`writer` or `projector`): its lock's seconds held, turns taken and
+    events they moved."""
 
     name: str
+    shard: int = 0
     held: float = 0.0
     turns: int = 0
+    events: int = 0
+    #: Seconds its backend was seen waiting for a lock (sampled: see `timed`).
+    waited: float = 0.0
 
-    def timed(self, seconds: float) -> None:
-        """Count one turn that held the lock for `seconds`."""
+    @property
+    def key(self) -> str:
+        """The lane's name in Ledger.lanes and Ledger.backends."""
+        return f"{self.name} {self.shard}"
+
+    def timed(self, seconds: float, events: int = 0) -> None:
+        """Count one turn that held the lock for `seconds` and moved `events`."""
         self.held += seconds
         self.turns += 1
+        self.events += events
 
 
 @dataclass(slots=True)
@@ -67,7 +83,8 @@ class Sample:
 
 @dataclass(slots=True)
 class Ledger:
-    """The connections of one shard's lanes, and one to look at the server with."""
+    """The connections of the shards' lanes (keyed `writer 0`, `projector 0`, ...), and one
+    to look at the server with."""
 
     control: asyncpg.Connection
     lanes: dict[str, asyncpg.Connection] = field(default_factory=dict)
@@ -98,8 +115,15 @@ class Ledger:
         return {r["part"]: int(r["bytes"]) for r in await self.control.fetch(_RELATIONS)}
 
     async def rows(self) -> int:
-        """Events appended so far (seq is gap-free, so the highest is the count)."""
-        return int(await self.control.fetchval("SELECT last_seq FROM ledger_appended"))
+        """Events appended so far over every shard (each shard's seq is gap-free from its
+        base, so its highest less its base is its count)."""
+        return int(
+            await self.control.fetchval(
+                "SELECT coalesce(sum(last_seq - (shard::bigint << $1::int)), 0) "
+                "FROM ledger_appended",
+                SEQ_BITS,
+            )
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,11 +137,40 @@ class Run:
     lanes: tuple[Lane, ...]
 
 
+#: How often `timed` looks for lanes waiting on a lock (a pg_stat_activity query each time:
+#: a few µs of server CPU per look, well under 1 % of the figures).
+WAIT_SAMPLE_SECONDS = 0.02
+_WAITING = """
+SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND pid = any($1::int[])
+"""
+
+
+async def _sample_waits(ledger: Ledger, lanes: tuple[Lane, ...], done: asyncio.Event) -> None:
+    """Until `done`: each lane's seconds seen waiting for a lock, one look per interval."""
+    by_pid = {ledger.backends[lane.key]: lane for lane in lanes}
+    last = time.perf_counter()
+    while not done.is_set():
+        rows = await ledger.control.fetch(_WAITING, list(by_pid))
+        now = time.perf_counter()
+        for r in rows:
+            by_pid[r["pid"]].waited += now - last
+        last = now
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(done.wait(), WAIT_SAMPLE_SECONDS)
+
+
 async def timed(
     ledger: Ledger, label: str, events: int, lanes: tuple[Lane, ...], body: Awaitable[None]
 ) -> Run:
+    """Run `body`, sampling CPU and WAL around it and the lanes' lock waits during it."""
     before = await ledger.sample()
-    await body
+    done = asyncio.Event()
+    waits = asyncio.create_task(_sample_waits(ledger, lanes, done))
+    try:
+        await body
+    finally:
+        done.set()
+        await waits
     after = await ledger.sample()
     return Run(label, events, before, after, lanes)
 
@@ -126,8 +179,23 @@ def _load(run: Run) -> str:
     return f"load average {run.before.loadavg[0]:.2f} → {run.after.loadavg[0]:.2f}"
 
 
-async def figures(ledger: Ledger, shards: int, run: Run, conditions: str) -> list[Measure]:
-    """A run's rate, CPU, WAL and lock figures per event."""
+async def wal_bytes(ledger: Ledger, run: Run) -> float:
+    """WAL written over the run (pg_current_wal_lsn difference)."""
+    return float(
+        await ledger.control.fetchval(
+            "SELECT pg_wal_lsn_diff($1::text::pg_lsn, $2::text::pg_lsn)",
+            run.after.wal_lsn,
+            run.before.wal_lsn,
+        )
+    )
+
+
+def _delta(run: Run, keys: list[str]) -> float:
+    return sum(run.after.backend_cpu[k] - run.before.backend_cpu[k] for k in keys)
+
+
+def figures(run: Run, shards: int, wal: float, conditions: str) -> list[Measure]:
+    """A run's rate, CPU, WAL and lock figures per event, overall and per shard."""
     wall = run.after.wall - run.before.wall
     n = max(run.events, 1)
     name = f"S={shards}, {run.label}"
@@ -143,18 +211,30 @@ async def figures(ledger: Ledger, shards: int, run: Run, conditions: str) -> lis
         if run.after.server_cpu is not None and run.before.server_cpu is not None
         else None
     )
-    wal = await ledger.control.fetchval(
-        "SELECT pg_wal_lsn_diff($1::text::pg_lsn, $2::text::pg_lsn)",
-        run.after.wal_lsn,
-        run.before.wal_lsn,
-    )
-    out = [
-        Measure(f"{name}: events/s", run.events / wall, "events/s", GROUP, note=note),
-        per_event("lanes' client side (this process)", client, "user + system, os.times()"),
-    ]
-    for lane in run.lanes:
-        used = run.after.backend_cpu[lane.name] - run.before.backend_cpu[lane.name]
-        out.append(per_event(f"{lane.name} backend", used, "/proc/<pid>/stat of its backend"))
+    kinds = sorted({lane.name for lane in run.lanes}, key=lambda k: k != "writer")
+    out = [Measure(f"{name}: events/s", run.events / wall, "events/s", GROUP, note=note)]
+    if shards > 1:
+        for lane in run.lanes:
+            if lane.name == kinds[-1]:  # the events that ended the run: visible, or appended
+                out.append(
+                    Measure(
+                        f"{name}: shard {lane.shard} events/s",
+                        lane.events / wall,
+                        "events/s",
+                        GROUP,
+                        note=f"{lane.events:,} events of its partitions",
+                    )
+                )
+    out.append(per_event("lanes' client side (this process)", client, "user + system, os.times()"))
+    for kind in kinds:
+        keys = [lane.key for lane in run.lanes if lane.name == kind]
+        out.append(
+            per_event(
+                f"{kind} backends" if shards > 1 else f"{kind} backend",
+                _delta(run, keys),
+                f"/proc/<pid>/stat of its backend{'s, summed' if shards > 1 else ''}",
+            )
+        )
     out += [
         per_event(
             "PostgreSQL server (all processes)",
@@ -164,11 +244,11 @@ async def figures(ledger: Ledger, shards: int, run: Run, conditions: str) -> lis
         per_event(
             "client + server",
             None if server is None else client + server,
-            "what one shard's ledger costs the machine per event",
+            "what the shards' ledger costs the machine per event",
         ),
         Measure(
             f"{name}: WAL",
-            float(wal) / n,
+            wal / n,
             "bytes/event",
             GROUP,
             note=f"pg_current_wal_lsn() difference over the run; {conditions}",
@@ -181,40 +261,78 @@ async def figures(ledger: Ledger, shards: int, run: Run, conditions: str) -> lis
             note="pg_stat_wal.wal_fpi: pages logged whole, first touch after a checkpoint",
         ),
     ]
-    for lane in run.lanes:
-        out += [
-            Measure(
-                f"{name}: {lane.name} lock utilisation",
-                lane.held / wall,
-                "held s per wall s",
-                GROUP,
-                note=f"{lane.turns} turns holding {_LOCKS[lane.name]}, timed around the call",
-            ),
-            Measure(
-                f"{name}: {lane.name} lane, events per lock-second",
-                run.events / lane.held if lane.held else None,
-                "events/s",
-                GROUP,
-                note="the lane's ceiling if its lock were held all the time",
-            ),
-        ]
-    if len(run.lanes) == 1:  # the client's CPU is this lane's alone
-        lane = run.lanes[0]
-        used = client + run.after.backend_cpu[lane.name] - run.before.backend_cpu[lane.name]
+    out += _locks(name, run.lanes, wall, shards)
+    if len(kinds) == 1:  # the client's CPU is this lane kind's alone
+        used = client + _delta(run, [lane.key for lane in run.lanes])
         out.append(
             Measure(
-                f"{name}: {lane.name} lane, events per CPU-second",
+                f"{name}: {kinds[0]} lanes, events per CPU-second",
                 run.events / used if used > 0 else None,
                 "events/s",
                 GROUP,
-                note="client + its backend: the lane's ceiling on a core of its own, where "
-                "it holds its lock only while it computes (loopback round trips aside)",
+                note="client + the lanes' backends: what the lanes make of a core's time, "
+                "the ceiling per core where each holds its lock only while it computes",
             )
         )
     return out
 
 
-_LOCKS = {"writer": "ledger_appended", "projector": "ledger_sequence"}
+def _locks(name: str, lanes: tuple[Lane, ...], wall: float, shards: int) -> list[Measure]:
+    """Each shard's lock utilisation and events per lock-second; the mean per shard; and the
+    global lock's bound."""
+    out: list[Measure] = []
+    for lane in lanes:
+        out += [
+            Measure(
+                f"{name}: shard {lane.shard} {lane.name} lock utilisation",
+                lane.held / wall,
+                "held s per wall s",
+                GROUP,
+                note=f"{lane.turns} turns holding {LOCKS[lane.name]}, timed around the call",
+            ),
+            Measure(
+                f"{name}: shard {lane.shard} {lane.name} lock waits",
+                lane.waited / wall,
+                "waiting s per wall s",
+                GROUP,
+                note="its backend seen waiting for any lock (pg_stat_activity, sampled every "
+                f"{WAIT_SAMPLE_SECONDS * 1000:.0f} ms); counted in the time held above",
+            ),
+            Measure(
+                f"{name}: shard {lane.shard} {lane.name} lane, events per lock-second",
+                lane.events / lane.held if lane.held else None,
+                "events/s",
+                GROUP,
+                note="the lane's ceiling if its lock were held all the time",
+            ),
+        ]
+    for kind in ("writer", "projector"):
+        held = [lane.held for lane in lanes if lane.name == kind]
+        if shards > 1 and held:
+            out.append(
+                Measure(
+                    f"{name}: {kind} lock utilisation per shard (mean)",
+                    sum(held) / len(held) / wall,
+                    "held s per wall s",
+                    GROUP,
+                    note=f"mean over {len(held)} shards of {LOCKS[kind]}",
+                )
+            )
+    steps = [lane for lane in lanes if lane.name == "projector"]
+    if steps:
+        out.append(
+            Measure(
+                f"{name}: global lock (ledger_sequence) utilisation, at most",
+                sum(lane.held - lane.waited for lane in steps) / wall,
+                "held s per wall s",
+                GROUP,
+                note="every shard's projector steps summed, less their sampled lock waits: a "
+                "step takes ledger_sequence part-way through its one script and holds it to "
+                "its commit, so this bounds the time held from above (it counts each step's "
+                "work before the lock)",
+            )
+        )
+    return out
 
 
 def storage(before: dict[str, int], after: dict[str, int], added: int, rows: int) -> list[Measure]:
