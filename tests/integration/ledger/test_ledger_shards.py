@@ -5,27 +5,22 @@ rebuild. With one shard, one range maps every seq to itself."""
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
 import subprocess
-import sys
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import asyncpg
 import pytest
-from aiokafka import TopicPartition
-from ledger_scenarios import T0, keyed, random_traffic
+from consumer_process import end_offsets, kill_mid_batch, produce, start_consumer
+from ledger_scenarios import T0, random_traffic
 from ledger_support import append_and_project, wait_for
 
 from quanhub.bench.synthetic import order_event
 from quanhub.canonical.v1 import canonical_pb2 as cpb
-from quanhub.common.kafka import ensure_topics, make_consumer, make_producer
+from quanhub.common.kafka import ensure_topics
 from quanhub.common.settings import DatabaseSettings, KafkaSettings
 from quanhub.common.topics import Topics, TopicSpec
-from quanhub.ledger.consumer.service import APPLICATION_NAME
 from quanhub.ledger.store.rebuild import verify
 from quanhub.ledger.store.shards import SEQ_BITS, shard_of
 
@@ -67,54 +62,10 @@ def _orders(count: int) -> list[cpb.CanonicalEvent]:
     ]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _start_consumer(
+def _start(
     kafka: KafkaSettings, database: DatabaseSettings, group: str, log: Path
 ) -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
-        "QUANHUB_KAFKA_BOOTSTRAP": kafka.bootstrap,
-        "QUANHUB_KAFKA_TOPIC_NAMESPACE": kafka.topic_namespace,
-        "QUANHUB_KAFKA_PARTITIONS": str(kafka.partitions),
-        "QUANHUB_DATABASE_URL": database.url,
-        "QUANHUB_LEDGER_CONSUMER_GROUP_ID": group,
-        "QUANHUB_LEDGER_CONSUMER_PORT": str(_free_port()),
-        "QUANHUB_LEDGER_CONSUMER_BATCH_MAX_RECORDS": "500",
-        "QUANHUB_LEDGER_CONSUMER_SHARDS": str(SHARDS),
-    }
-    with log.open("ab") as out:
-        return subprocess.Popen(
-            [sys.executable, "-m", "quanhub.ledger.consumer"], env=env, stdout=out, stderr=out
-        )
-
-
-async def _end_offsets(kafka: KafkaSettings) -> dict[int, int]:
-    topic = Topics(kafka).canonical
-    consumer = make_consumer(kafka, group_id=None, client_id="ledger-test-offsets")
-    await consumer.start()
-    try:
-        tps = [TopicPartition(topic, p) for p in range(kafka.partitions)]
-        ends = await consumer.end_offsets(tps)
-        return {tp.partition: offset for tp, offset in ends.items()}
-    finally:
-        await consumer.stop()
-
-
-async def _produce(kafka: KafkaSettings, events: list[cpb.CanonicalEvent]) -> None:
-    producer = make_producer(kafka, client_id="ledger-test")
-    await producer.start()
-    try:
-        for event in events:
-            key, value = keyed(event)
-            await producer.send(Topics(kafka).canonical, value, key=key)
-        await producer.flush()
-    finally:
-        await producer.stop()
+    return start_consumer(kafka, database, group, log, batch_max_records=500, shards=SHARDS)
 
 
 @pytest.mark.timeout(600)
@@ -125,36 +76,17 @@ async def test_four_shards_sigkill_mid_batch_lose_and_duplicate_nothing(
     tmp_path: Path,
 ) -> None:
     events = random_traffic(SCANS, seed=7, parcels=1_500) + _orders(500)
-    await _produce(sharded_kafka, events + events[:DUPLICATES])
+    await produce(sharded_kafka, events + events[:DUPLICATES])
     distinct = len(events)
 
     group = f"ledger-shards-{uuid.uuid4().hex[:8]}"
     log = tmp_path / "consumer.log"
-    first = _start_consumer(sharded_kafka, ledger_database, group, log)
-    try:
-
-        async def batch_in_flight() -> bool:
-            return bool(
-                await ledger_pool.fetchval(
-                    "SELECT (SELECT count(*) FROM ledger_events) > 0 AND EXISTS ("
-                    "SELECT 1 FROM pg_stat_activity WHERE application_name = $1 "
-                    "AND datname = current_database() AND xact_start IS NOT NULL)",
-                    APPLICATION_NAME,
-                )
-            )
-
-        await wait_for(
-            batch_in_flight, timeout=90, what="a batch transaction in flight", max_delay=0.005
-        )
-        first.send_signal(signal.SIGKILL)
-        assert first.wait(timeout=10) == -signal.SIGKILL
-    finally:
-        if first.poll() is None:
-            first.kill()
+    first = _start(sharded_kafka, ledger_database, group, log)
+    await kill_mid_batch(ledger_pool, first)
     written_before_restart = await ledger_pool.fetchval("SELECT count(*) FROM ledger_events")
     assert 0 < written_before_restart < distinct, "the kill did not land mid-stream"
 
-    second = _start_consumer(sharded_kafka, ledger_database, group, log)
+    second = _start(sharded_kafka, ledger_database, group, log)
     try:
 
         async def all_visible() -> bool:
@@ -162,7 +94,7 @@ async def test_four_shards_sigkill_mid_batch_lose_and_duplicate_nothing(
             return bool(head >= distinct)
 
         await wait_for(all_visible, timeout=240, what="every event visible")
-        ends = await _end_offsets(sharded_kafka)
+        ends = await end_offsets(sharded_kafka)
 
         async def offsets_at_end() -> bool:
             rows = await ledger_pool.fetch(
