@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import datetime, timedelta
+from typing import Any
 
 import asyncpg
 import pytest
@@ -27,11 +28,24 @@ from quanhub.simulator.model import Scan
 PARTNER_CODES = frozenset(p.code for p in DEMO_PARTNERS)
 
 
-def _query(as_of: datetime, extra: str = "") -> str:
+def _query(as_of: datetime, extra: str = "", day: datetime = DAY8) -> str:
     return (
-        f"/v1/incidents?from={DAY8.isoformat()}&to={(DAY8 + timedelta(days=1)).isoformat()}"
+        f"/v1/incidents?from={day.isoformat()}&to={(day + timedelta(days=1)).isoformat()}"
         f"&as_of={as_of.isoformat()}{extra}".replace("+", "%2B")
     )
+
+
+async def _sf_stop(api: Api, day: datetime, stop: tuple[datetime, datetime]) -> dict[str, Any]:
+    """The one incident of `day` asked 6 hours in: SF's at 370112, exactly `stop`, raised
+    within 30 minutes."""
+    answer = await api.get(_query(day + timedelta(hours=6), day=day), "ADMIN")
+    assert answer.status_code == 200, answer.text
+    (incident,) = answer.json()["incidents"]
+    assert (incident["carrier"], incident["district"]) == ("SF", "370112")
+    assert datetime.fromisoformat(incident["start"]) == stop[0]
+    assert datetime.fromisoformat(incident["end"]) == stop[1]
+    assert datetime.fromisoformat(incident["detected_at"]) - stop[0] <= timedelta(minutes=30)
+    return dict(incident)
 
 
 async def test_a_stop_is_raised_for_its_carrier_and_the_city(
@@ -86,17 +100,7 @@ async def test_one_day_of_history_is_enough_for_a_steady_flow(
     day2 = START + timedelta(days=1)
     stop = (day2 + timedelta(hours=2), day2 + timedelta(hours=4))
     await append_and_project(ledger_pool, scans(range(2), stop=stop), now=NOW)
-    query = (
-        f"/v1/incidents?from={day2.isoformat()}&to={(day2 + timedelta(days=1)).isoformat()}"
-        f"&as_of={(day2 + timedelta(hours=6)).isoformat()}".replace("+", "%2B")
-    )
-    answer = await ledger_api.get(query, "ADMIN")
-    assert answer.status_code == 200, answer.text
-    (incident,) = answer.json()["incidents"]
-    assert (incident["carrier"], incident["district"]) == ("SF", "370112")
-    assert datetime.fromisoformat(incident["start"]) == stop[0]
-    assert datetime.fromisoformat(incident["end"]) == stop[1]
-    assert datetime.fromisoformat(incident["detected_at"]) - stop[0] <= timedelta(minutes=30)
+    await _sf_stop(ledger_api, day2, stop)
 
 
 async def test_a_stop_in_a_growing_flow_is_raised_by_its_share(
@@ -115,17 +119,7 @@ async def test_a_stop_in_a_growing_flow_is_raised_by_its_share(
         spacing=timedelta(seconds=30),
     )
     await append_and_project(ledger_pool, events, now=NOW)
-    query = (
-        f"/v1/incidents?from={day4.isoformat()}&to={(day4 + timedelta(days=1)).isoformat()}"
-        f"&as_of={(day4 + timedelta(hours=6)).isoformat()}".replace("+", "%2B")
-    )
-    answer = await ledger_api.get(query, "ADMIN")
-    assert answer.status_code == 200, answer.text
-    (incident,) = answer.json()["incidents"]
-    assert (incident["carrier"], incident["district"]) == ("SF", "370112")
-    assert datetime.fromisoformat(incident["start"]) == stop[0]
-    assert datetime.fromisoformat(incident["end"]) == stop[1]
-    assert datetime.fromisoformat(incident["detected_at"]) - stop[0] <= timedelta(minutes=30)
+    incident = await _sf_stop(ledger_api, day4, stop)
     # Sized by its share today, not by the thin days before: 6 windows of 12 scans.
     assert (incident["observed_scans"], incident["missing_scans"]) == (0, 72)
 
