@@ -106,3 +106,20 @@ async def end_offsets(kafka: KafkaSettings) -> dict[int, int]:
         return {tp.partition: offset for tp, offset in ends.items()}
     finally:
         await consumer.stop()
+
+
+async def wait_offsets_at_end(
+    pool: asyncpg.Pool, kafka: KafkaSettings, group: str
+) -> dict[int, int]:
+    """Wait until `group`'s offsets stored in the ledger are the canonical topic's end
+    offsets, and return those."""
+    ends = await end_offsets(kafka)
+
+    async def offsets_at_end() -> bool:
+        rows = await pool.fetch(
+            "SELECT partition, next_offset FROM consumer_offsets WHERE group_id = $1", group
+        )
+        return {r["partition"]: r["next_offset"] for r in rows} == ends
+
+    await wait_for(offsets_at_end, timeout=60, what="stored offsets at the topic's end")
+    return ends

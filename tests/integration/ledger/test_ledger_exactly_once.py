@@ -8,7 +8,12 @@ from pathlib import Path
 
 import asyncpg
 import pytest
-from consumer_process import end_offsets, kill_mid_batch, produce, start_consumer
+from consumer_process import (
+    kill_mid_batch,
+    produce,
+    start_consumer,
+    wait_offsets_at_end,
+)
 from ledger_scenarios import random_traffic
 from ledger_support import wait_for
 
@@ -46,15 +51,7 @@ async def test_sigkill_mid_batch_loses_and_duplicates_nothing(
             return await ledger_pool.fetchval("SELECT count(*) FROM ledger_events") >= DISTINCT
 
         await wait_for(caught_up, timeout=180, what="the restarted consumer to catch up")
-        ends = await end_offsets(ledger_kafka)
-
-        async def offsets_at_end() -> bool:
-            rows = await ledger_pool.fetch(
-                "SELECT partition, next_offset FROM consumer_offsets WHERE group_id = $1", group
-            )
-            return {r["partition"]: r["next_offset"] for r in rows} == ends
-
-        await wait_for(offsets_at_end, timeout=60, what="stored offsets at the topic's end")
+        ends = await wait_offsets_at_end(ledger_pool, ledger_kafka, group)
     finally:
         second.terminate()
         assert second.wait(timeout=30) == 0, log.read_text()[-3000:]

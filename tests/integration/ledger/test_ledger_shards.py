@@ -12,7 +12,12 @@ from pathlib import Path
 
 import asyncpg
 import pytest
-from consumer_process import end_offsets, kill_mid_batch, produce, start_consumer
+from consumer_process import (
+    kill_mid_batch,
+    produce,
+    start_consumer,
+    wait_offsets_at_end,
+)
 from ledger_scenarios import T0, random_traffic
 from ledger_support import append_and_project, wait_for
 
@@ -94,15 +99,7 @@ async def test_four_shards_sigkill_mid_batch_lose_and_duplicate_nothing(
             return bool(head >= distinct)
 
         await wait_for(all_visible, timeout=240, what="every event visible")
-        ends = await end_offsets(sharded_kafka)
-
-        async def offsets_at_end() -> bool:
-            rows = await ledger_pool.fetch(
-                "SELECT partition, next_offset FROM consumer_offsets WHERE group_id = $1", group
-            )
-            return {r["partition"]: r["next_offset"] for r in rows} == ends
-
-        await wait_for(offsets_at_end, timeout=60, what="stored offsets at the topic's end")
+        await wait_offsets_at_end(ledger_pool, sharded_kafka, group)
     finally:
         second.terminate()
         assert second.wait(timeout=30) == 0, log.read_text()[-3000:]
