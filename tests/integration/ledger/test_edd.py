@@ -97,6 +97,19 @@ def _in_flight() -> list[cpb.CanonicalEvent]:
     ]
 
 
+def _arrives(took: timedelta = 45 * H) -> cpb.CanonicalEvent:
+    """The in-flight parcel SFEDD0001 delivered to a door in 370102 `took` after pickup."""
+    return parcel_event(
+        "SFEDD0001-d",
+        carrier_id="SF",
+        waybill_no="SFEDD0001",
+        status="DELIVERED",
+        occurred_at=PICKUP + took,
+        district_code="370102",
+        delivery_point="DOOR",
+    )
+
+
 async def test_rollup_keeps_segments_exact_and_reads_pickups_in_cst(
     ledger_pool: asyncpg.Pool,
 ) -> None:
@@ -160,15 +173,7 @@ async def test_views_show_the_window_to_whoever_may_read_the_parcel(
     assert at(later["predicted_delivery"]["as_of"]) == NOW
 
     # Delivered: nothing left to predict.
-    done = parcel_event(
-        "SFEDD0001-d",
-        carrier_id="SF",
-        waybill_no="SFEDD0001",
-        status="DELIVERED",
-        occurred_at=PICKUP + 45 * H,
-        district_code="370102",
-        delivery_point="DOOR",
-    )
+    done = _arrives()
     await append_and_project(ledger_pool, [done], now=NOW, topic="t2")
     delivered = (await ledger_api.get("/v1/parcels/SF/SFEDD0001", "ADMIN")).json()
     assert delivered["predicted_delivery"] is None
@@ -210,15 +215,7 @@ async def test_evaluation_trains_before_d_and_scores_pickups_from_d(
     ledger_pool: asyncpg.Pool,
 ) -> None:
     took = 45 * H
-    done = parcel_event(
-        "SFEDD0001-d",
-        carrier_id="SF",
-        waybill_no="SFEDD0001",
-        status="DELIVERED",
-        occurred_at=PICKUP + took,
-        district_code="370102",
-        delivery_point="DOOR",
-    )
+    done = _arrives(took)
     await append_and_project(ledger_pool, [*_training(), *_in_flight(), done], now=NOW)
     truth = {"P|SF|SFEDD0001": PICKUP + took}
     async with ledger_pool.acquire() as conn:
@@ -238,15 +235,7 @@ async def test_evaluation_trains_before_d_and_scores_pickups_from_d(
 async def test_training_counts_parcels_still_open_at_the_cut_as_censored(
     ledger_pool: asyncpg.Pool,
 ) -> None:
-    late = parcel_event(  # picked up before the cut, delivered after it: open at the cut
-        "SFEDD0001-d",
-        carrier_id="SF",
-        waybill_no="SFEDD0001",
-        status="DELIVERED",
-        occurred_at=PICKUP + 45 * H,
-        district_code="370102",
-        delivery_point="DOOR",
-    )
+    late = _arrives()  # picked up before the cut, delivered after it: open at the cut
     returned = [  # going back to the sender: never delivered, not counted
         parcel_event(
             f"SFRET01-{s}",
