@@ -46,17 +46,26 @@ class ConsumerMetrics:
         )
         self.last_seq = Gauge(
             "quanhub_ledger_last_seq",
-            "Highest ledger sequence number this consumer appended (its last batch's shard)",
+            "Highest ledger sequence number this consumer appended, by shard (shard k numbers "
+            "from k * 2^40)",
+            ["shard"],
             registry=self.registry,
         )
         self.visible_seq = Gauge(
             "quanhub_ledger_visible_seq",
-            "Highest ledger sequence number projected (visible to readers; the last step's shard)",
+            "Highest ledger sequence number projected (visible to readers), by shard",
+            ["shard"],
             registry=self.registry,
         )
         self.projection_lag = Gauge(
             "quanhub_ledger_projection_lag_events",
             "Appended events not yet projected, after the projectors' last steps (all shards)",
+            registry=self.registry,
+        )
+        self.shard_projection_lag = Gauge(
+            "quanhub_ledger_shard_projection_lag_events",
+            "Appended events not yet projected, after the shard's projector's last step",
+            ["shard"],
             registry=self.registry,
         )
         #: Each shard's projection lag after its projector's last step (summed above).
@@ -83,3 +92,15 @@ class ConsumerMetrics:
             "Projector steps that failed and were retried",
             registry=self.registry,
         )
+
+    def appended_to(self, shard: int, seq: int) -> None:
+        """The shard's writer appended up to `seq` (its own numbering)."""
+        self.last_seq.labels(str(shard)).set(seq)
+
+    def projected_to(self, shard: int, seq: int, behind: int) -> None:
+        """The shard's projector made up to `seq` visible, `behind` events still waiting;
+        the lag of every shard is kept and summed, as each projector steps on its own."""
+        self.visible_seq.labels(str(shard)).set(seq)
+        self.shard_projection_lag.labels(str(shard)).set(behind)
+        self.behind_by_shard[shard] = behind
+        self.projection_lag.set(sum(self.behind_by_shard.values()))

@@ -87,7 +87,4 @@ class ProjectorLoop:
             self._metrics.projection_seconds.observe(seconds)
             self._metrics.projected.inc(step.events)
         self._metrics.quarantined.inc(step.quarantined)
-        self._metrics.visible_seq.set(step.last_seq)
-        behind = self._metrics.behind_by_shard
-        behind[self.shard] = step.behind
-        self._metrics.projection_lag.set(sum(behind.values()))
+        self._metrics.projected_to(self.shard, step.last_seq, step.behind)

@@ -348,7 +348,7 @@ class LedgerConsumer(BatchHandler[_Write]):
             result = part.result
             if result is None:
                 continue
-            self._metrics.last_seq.set(result.last_seq)
+            self._metrics.appended_to(shard, result.last_seq)
             if result.appended:
                 self.projectors[shard].kick()
             log.debug(
