@@ -4,11 +4,11 @@ carrier. A fake reader stands for the two rollups (pure logic around find_incide
 
 from __future__ import annotations
 
-from collections import defaultdict
-from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from datetime import UTC, datetime, timedelta
 
-from quanhub.ledger.incidents.detect import WINDOW_SECONDS, day_of, window_of, window_start
+from fake_flows import FakeFlows
+
+from quanhub.ledger.incidents.detect import window_of
 from quanhub.ledger.incidents.store import KeptIncidents, find_incidents
 
 START = datetime(2026, 11, 1, tzinfo=UTC)
@@ -16,49 +16,6 @@ DAY8 = START + timedelta(days=7)
 STOP = (DAY8 + timedelta(hours=2), DAY8 + timedelta(hours=4))
 DISTRICT = "370112"
 PER_WINDOW = 9
-
-
-class FakeFlows:
-    """incident_flow and incident_flow_daily over `counts` ((carrier, district) -> window
-    -> scans); counts the window reads."""
-
-    def __init__(self, counts: dict[tuple[str, str], dict[int, int]]) -> None:
-        self.counts = counts
-        self.window_reads = 0
-
-    async def fetch(self, sql: str, *args: Any) -> list[dict[str, Any]]:
-        if "incident_flow_daily" in sql:
-            first, last, district = args
-            days: dict[tuple[str, str, int], int] = defaultdict(int)
-            for (carrier, code), windows in self.counts.items():
-                if district is not None and code != district:
-                    continue
-                for w, n in windows.items():
-                    day = day_of(w)
-                    if first <= date(1970, 1, 1) + timedelta(day) <= last:
-                        days[(carrier, code, day)] += n
-            return [
-                {"carrier_id": c, "district_code": d, "day": day, "scans": n}
-                for (c, d, day), n in days.items()
-            ]
-        self.window_reads += 1
-        start, end, carriers, districts, seconds = args
-        assert seconds == WINDOW_SECONDS
-        out = []
-        for key in zip(carriers, districts, strict=True):
-            windows = {
-                w: n for w, n in self.counts.get(key, {}).items() if start <= window_start(w) <= end
-            }
-            if windows:
-                out.append(
-                    {
-                        "carrier_id": key[0],
-                        "district_code": key[1],
-                        "w": list(windows),
-                        "scans": list(windows.values()),
-                    }
-                )
-        return out
 
 
 def _flows(stop: tuple[datetime, datetime] = STOP) -> dict[tuple[str, str], dict[int, int]]:

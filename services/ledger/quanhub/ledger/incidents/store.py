@@ -6,6 +6,8 @@ scans summed over the daily rows of the range the detector reads (with their cou
 whenever any of its rows changes: equal sums mean equal rows, whatever the projector did
 meanwhile elsewhere (today's windows, other days). A city's roles and each carrier asking
 about the same windows share one detection; the carrier and the period are applied after.
+A kept detection's version is checked with one aggregate of those rows (_VERSION), so a
+repeat reads no rows at all; the finished days' are computed ahead (incidents/ahead.py).
 (The daily rows and the windows are two statements, kept or not: a projector step between
 them shows the detection newer windows than its version says, an answer the endpoint gives
 for a request arriving just after the step anyway, and the step's scans make the next
@@ -15,7 +17,7 @@ version differ, so nothing older is given after it.)
 from __future__ import annotations
 
 from collections import OrderedDict, defaultdict
-from collections.abc import Hashable
+from collections.abc import Awaitable, Callable, Hashable
 from datetime import date, datetime, timedelta
 
 from quanhub.ledger.incidents.detect import (
@@ -34,6 +36,8 @@ from quanhub.ledger.read.params import Reader
 #: Detections kept at most per process (distinct window ranges; the oldest go first).
 KEPT = 256
 
+_EPOCH = date(1970, 1, 1)
+
 #: Windows read before `from` for a flow already breaking at `from`: an incident open then
 #: began up to a day earlier.
 LOOKBACK_WINDOWS = WINDOWS_PER_DAY
@@ -41,6 +45,13 @@ LOOKBACK_WINDOWS = WINDOWS_PER_DAY
 # Scans per flow and CST day, to leave the thin flows out before reading their windows.
 _DAILY = """
 SELECT carrier_id, district_code, (day - DATE '1970-01-01') AS day, scans
+FROM incident_flow_daily
+WHERE day >= $1 AND day <= $2 AND ($3::text IS NULL OR district_code = $3)
+"""
+
+# The version of the daily rows _DAILY would read.
+_VERSION = """
+SELECT count(*) AS n, coalesce(sum(scans), 0)::bigint AS scans
 FROM incident_flow_daily
 WHERE day >= $1 AND day <= $2 AND ($3::text IS NULL OR district_code = $3)
 """
@@ -63,14 +74,24 @@ GROUP BY 1, 2
 
 
 class KeptIncidents:
-    """Detections by window range, each with the version of the rows it was read from."""
+    """Detections by window range, each with the version of the rows it was read from:
+    those asked for (the latest `size`), and those computed ahead (incidents/ahead.py,
+    one per finished day, kept until the computer forgets them)."""
 
     def __init__(self, size: int = KEPT) -> None:
         self._size = size
         self._kept: OrderedDict[Hashable, tuple[tuple[int, int], list[Incident]]] = OrderedDict()
+        self._ahead: dict[Hashable, tuple[tuple[int, int], list[Incident]]] = {}
+
+    def holds(self, key: Hashable) -> bool:
+        """True when a detection is kept for `key`, at some version."""
+        return key in self._ahead or key in self._kept
 
     def get(self, key: Hashable, version: tuple[int, int]) -> list[Incident] | None:
         """The detection kept for `key` when its rows were at `version`, else None."""
+        ahead = self._ahead.get(key)
+        if ahead is not None and ahead[0] == version:
+            return ahead[1]
         kept = self._kept.get(key)
         if kept is None or kept[0] != version:
             return None
@@ -83,6 +104,20 @@ class KeptIncidents:
         self._kept.move_to_end(key)
         while len(self._kept) > self._size:
             self._kept.popitem(last=False)
+
+    def ahead_version(self, key: Hashable) -> tuple[int, int] | None:
+        """The version of the detection computed ahead for `key`, if any."""
+        ahead = self._ahead.get(key)
+        return None if ahead is None else ahead[0]
+
+    def keep_ahead(self, key: Hashable, version: tuple[int, int], found: list[Incident]) -> None:
+        """Keep a detection computed ahead for `key`, read from rows at `version`."""
+        self._ahead[key] = (version, found)
+
+    def forget_ahead(self, keep: set[Hashable]) -> None:
+        """Forget the detections computed ahead, but those of `keep`."""
+        for key in [key for key in self._ahead if key not in keep]:
+            del self._ahead[key]
 
 
 async def find_incidents(
@@ -105,19 +140,13 @@ async def find_incidents(
     first = window_of(start)
     if last < first:
         return []
-    earliest = first - LOOKBACK_WINDOWS - t.baseline_days * WINDOWS_PER_DAY - 1
-    epoch = date(1970, 1, 1)
-    day_bounds = (epoch + timedelta(day_of(earliest)), epoch + timedelta(day_of(last)))
-    daily: dict[tuple[str, str], dict[int, int]] = defaultdict(dict)
-    rows = await db.fetch(_DAILY, *day_bounds, district)
-    for row in rows:
-        daily[(row["carrier_id"], row["district_code"])][row["day"]] = row["scans"]
-    # Every window read below is counted in one of these daily rows.
-    version = (len(rows), sum(row["scans"] for row in rows))
-    key = (first, last, district, t)
-    found = kept.get(key, version) if kept is not None else None
+    key = detection_key(first, last, district, t)
+    found = None
+    if kept is not None and kept.holds(key):
+        (row,) = await db.fetch(_VERSION, *day_bounds(first, last, t), district)
+        found = kept.get(key, (row["n"], row["scans"]))
     if found is None:
-        found = await _detect(db, daily, first, last, t)
+        version, found = await detection(db, first, last, district, t)
         if kept is not None:
             kept.keep(key, version, found)
     return [
@@ -129,15 +158,49 @@ async def find_incidents(
     ]
 
 
-async def _detect(
-    db: Reader, daily: dict[tuple[str, str], dict[int, int]], first: int, last: int, t: Thresholds
-) -> list[Incident]:
-    """Every flow's incidents over windows first..last: the flows watched on some day read
-    from `daily` (scans per flow and day), and the other flows of their districts (thin
-    ones too: the peers' factor pools every other carrier), their windows from the
-    baseline's first on."""
-    earliest = first - LOOKBACK_WINDOWS - t.baseline_days * WINDOWS_PER_DAY - 1
-    bounds = (window_start(earliest), window_start(last))
+def detection_key(first: int, last: int, district: str | None, t: Thresholds) -> Hashable:
+    """What a detection of windows first..last in `district` (None: the city) is kept by."""
+    return (first, last, district, t)
+
+
+def earliest_window(first: int, t: Thresholds) -> int:
+    """The first window a detection from window `first` reads: a day's look-back, the
+    baseline's days, and one more window for the first one's neighbour."""
+    return first - LOOKBACK_WINDOWS - t.baseline_days * WINDOWS_PER_DAY - 1
+
+
+def day_bounds(first: int, last: int, t: Thresholds) -> tuple[date, date]:
+    """The first and last CST day of the daily rows a detection of windows first..last
+    reads (and is versioned by)."""
+    return _EPOCH + timedelta(day_of(earliest_window(first, t))), _EPOCH + timedelta(day_of(last))
+
+
+#: A detection's input, a row per flow: carrier, district, its windows and their scans.
+FlowRows = list[tuple[str, str, list[int], list[int]]]
+#: Runs the detector over FlowRows (detect_rows, in this process or another).
+Detector = Callable[[FlowRows, int, int, Thresholds], Awaitable[list[Incident]]]
+
+
+async def detection(
+    db: Reader,
+    first: int,
+    last: int,
+    district: str | None,
+    t: Thresholds,
+    *,
+    detector: Detector | None = None,
+) -> tuple[tuple[int, int], list[Incident]]:
+    """Every incident of `district` (None: the city) over windows first..last, and the
+    version of the daily rows read for it (their count and their scans): the flows
+    watched on some day read from the daily rows, and the other flows of their districts
+    (thin ones too: the peers' factor pools every other carrier), their windows from the
+    baseline's first on. `detector` runs the detector (here when None)."""
+    rows = await db.fetch(_DAILY, *day_bounds(first, last, t), district)
+    daily: dict[tuple[str, str], dict[int, int]] = defaultdict(dict)
+    for row in rows:
+        daily[(row["carrier_id"], row["district_code"])][row["day"]] = row["scans"]
+    # Every window read below is counted in one of these daily rows.
+    version = (len(rows), sum(row["scans"] for row in rows))
     days = range(day_of(first - LOOKBACK_WINDOWS), day_of(last) + 1)
     districts = {
         key[1]
@@ -145,18 +208,25 @@ async def _detect(
         if any(watched_day(totals, min(totals), day, t) for day in days)
     }
     if not districts:
-        return []
+        return version, []
     keys = [key for key in daily if key[1] in districts]
-    flows: dict[tuple[str, str], dict[int, int]] = {}
-    rows = await db.fetch(
+    bounds = (window_start(earliest_window(first, t)), window_start(last))
+    windows = await db.fetch(
         _WINDOWS, *bounds, [c for c, _ in keys], [d for _, d in keys], WINDOW_SECONDS
     )
-    for row in rows:
-        flows[(row["carrier_id"], row["district_code"])] = dict(
-            zip(row["w"], row["scans"], strict=True)
-        )
-    found = run(flows, first, last, t)
+    flows: FlowRows = [
+        (row["carrier_id"], row["district_code"], row["w"], row["scans"]) for row in windows
+    ]
+    if detector is None:
+        return version, detect_rows(flows, first, last, t)
+    return version, await detector(flows, first, last, t)
+
+
+def detect_rows(flows: FlowRows, first: int, last: int, t: Thresholds) -> list[Incident]:
+    """The detector over windows first..last of `flows` (pure; a worker process runs it
+    too): a flow breaking already at `first` is read back to where it began."""
+    counts = {(c, d): dict(zip(w, n, strict=True)) for c, d, w, n in flows}
+    found = run(counts, first, last, t)
     if any(i.start == window_start(first) for i in found):
-        # Breaking already at `from`: look back for where it began.
-        found = run(flows, first - LOOKBACK_WINDOWS, last, t)
+        found = run(counts, first - LOOKBACK_WINDOWS, last, t)
     return found

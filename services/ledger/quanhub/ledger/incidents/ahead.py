@@ -1,0 +1,184 @@
+"""Finished days' city detections computed ahead, so that asking for one is a lookup.
+
+A city question for a day no one asked before reads about 10 days of a district's windows
+and runs the detector over them: tens of milliseconds of the API's one event loop, and
+the clients asking new days wait for each other. A finished CST day's detection (as of
+its end, every carrier, the city) only changes when a scan lands in the daily rows it
+reads (the day and the 9 before it), so it is computed once, in the background, and
+kept with the version of those rows (store.KeptIncidents): an ask checks the version
+with one aggregate statement, and a late scan makes it read again, exactly as without
+the detection kept. Each pass reads every day's row count and scans in one statement
+and computes again only the days whose version moved (a late event for a day: that day
+and the 9 days after it, which read it as their baseline). The detector runs in a
+worker process of its own (WorkerDetector), so the loop only reads rows and waits; the
+current day, still changing, is computed on ask.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import time
+from collections.abc import AsyncIterator, Hashable
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import asynccontextmanager, suppress
+from datetime import date, timedelta
+
+import structlog
+
+from quanhub.common.clock import Clock
+from quanhub.ledger.incidents.detect import (
+    CST_WINDOWS,
+    WINDOWS_PER_DAY,
+    Incident,
+    Thresholds,
+    day_of,
+    window_of,
+)
+from quanhub.ledger.incidents.store import (
+    Detector,
+    FlowRows,
+    KeptIncidents,
+    day_bounds,
+    detect_rows,
+    detection,
+    detection_key,
+)
+from quanhub.ledger.read.params import Reader
+
+log = structlog.get_logger(__name__)
+
+#: Finished days computed ahead, back from yesterday (CST).
+AHEAD_DAYS = 366
+#: Pause between two passes over the days' versions.
+PASS_SECONDS = 60.0
+
+_EPOCH = date(1970, 1, 1)
+
+# Each CST day's daily rows and scans, in [$1, $2): the versions of the detections.
+_DAY_TOTALS = """
+SELECT (day - DATE '1970-01-01') AS day, count(*) AS n, sum(scans)::bigint AS scans
+FROM incident_flow_daily
+WHERE day >= $1 AND day < $2
+GROUP BY day
+"""
+
+
+class WorkerDetector:
+    """Runs the detector (store.detect_rows) in one worker process, spawned on first use:
+    the detector is pure Python over ints, and in a thread it would share the loop's
+    core through the GIL."""
+
+    def __init__(self) -> None:
+        self._pool: ProcessPoolExecutor | None = None
+
+    async def __call__(
+        self, flows: FlowRows, first: int, last: int, t: Thresholds
+    ) -> list[Incident]:
+        if self._pool is None:
+            context = multiprocessing.get_context("spawn")
+            self._pool = ProcessPoolExecutor(max_workers=1, mp_context=context)
+        loop = asyncio.get_running_loop()
+        try:
+            return await loop.run_in_executor(self._pool, detect_rows, flows, first, last, t)
+        except BrokenProcessPool:
+            self.close()  # the next detection spawns a new worker
+            raise
+
+    def close(self) -> None:
+        """Stop the worker (a detection it is running is left to finish)."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
+
+
+class IncidentsAhead:
+    """Computes the finished days' city detections into `kept`, newest first."""
+
+    def __init__(
+        self,
+        db: Reader,
+        clock: Clock,
+        kept: KeptIncidents,
+        *,
+        detector: Detector | None = None,
+        thresholds: Thresholds | None = None,
+        days: int = AHEAD_DAYS,
+    ) -> None:
+        self._db = db
+        self._clock = clock
+        self._kept = kept
+        self._detector = detector
+        self._t = thresholds or Thresholds()
+        self._days = days
+
+    async def catch_up(self) -> int:
+        """One pass: every finished day whose detection is not kept at its rows' version
+        is computed (days without rows need none); how many were."""
+        t = self._t
+        today = day_of(window_of(self._clock.now()))
+        oldest = today - self._days
+        low = day_bounds(*day_windows(oldest), t)[0]
+        rows = await self._db.fetch(_DAY_TOTALS, low, _EPOCH + timedelta(today))
+        totals = {row["day"]: (row["n"], row["scans"]) for row in rows}
+        wanted: set[Hashable] = set()
+        computed = 0
+        for day in range(today - 1, oldest - 1, -1):
+            first, last = day_windows(day)
+            since, until = ((d - _EPOCH).days for d in day_bounds(first, last, t))
+            read = [totals[d] for d in range(since, until + 1) if d in totals]
+            if not read:
+                continue
+            version = (sum(n for n, _ in read), sum(s for _, s in read))
+            key = detection_key(first, last, None, t)
+            wanted.add(key)
+            if self._kept.ahead_version(key) == version:
+                continue
+            # Read again with the rows: the version they were read at is the one kept.
+            read_at, found = await detection(
+                self._db, first, last, None, t, detector=self._detector
+            )
+            self._kept.keep_ahead(key, read_at, found)
+            computed += 1
+            await asyncio.sleep(0)  # the requests waiting go first
+        self._kept.forget_ahead(wanted)
+        return computed
+
+    async def keep_up(self, interval: float = PASS_SECONDS) -> None:
+        """Pass after pass, `interval` apart, until cancelled."""
+        while True:
+            began = time.monotonic()
+            try:
+                computed = await self.catch_up()
+            except Exception as exc:  # noqa: BLE001 - a failed pass is tried again; asks compute meanwhile
+                log.warning("incidents_ahead_failed", error=repr(exc))
+            else:
+                if computed:
+                    seconds = round(time.monotonic() - began, 3)
+                    log.info("incidents_ahead_computed", days=computed, seconds=seconds)
+            await asyncio.sleep(interval)
+
+
+def day_windows(day: int) -> tuple[int, int]:
+    """The first and last window of CST day `day` (days since the epoch): a question
+    for the day as of its end reads them."""
+    first = day * WINDOWS_PER_DAY - CST_WINDOWS
+    return first, first + WINDOWS_PER_DAY - 1
+
+
+@asynccontextmanager
+async def incidents_ahead(db: Reader, clock: Clock) -> AsyncIterator[KeptIncidents]:
+    """The process's kept detections, the finished days' computed ahead in the background
+    (a worker process) while the context lasts. Readiness does not wait for them: a day
+    asked before its detection is computed is computed on ask."""
+    kept = KeptIncidents()
+    detector = WorkerDetector()
+    task = asyncio.create_task(IncidentsAhead(db, clock, kept, detector=detector).keep_up())
+    try:
+        yield kept
+    finally:
+        task.cancel()
+        with suppress(asyncio.CancelledError):
+            await task
+        detector.close()
