@@ -30,6 +30,7 @@ from quanhub.ledger.api.routes import alerts, carriers, customs, edd, incidents,
 from quanhub.ledger.dashboard import routes as dashboard
 from quanhub.ledger.errors import Forbidden, InvalidQuery, LedgerError, NotFound
 from quanhub.ledger.feeds.router import feeds_router
+from quanhub.ledger.incidents.ahead import incidents_ahead
 from quanhub.ledger.settings import LedgerApiSettings
 
 #: HTTP status of each ledger error; chosen here and nowhere else.
@@ -114,6 +115,8 @@ def create_app(
                 await listener.start()
                 resources.push_async_callback(listener.close)
                 chosen = real
+            # Finished days' incidents, computed in the background (routes/incidents.py).
+            app.state.incidents = await resources.enter_async_context(incidents_ahead(pool, clock))
             app.state.context = LedgerApiContext(
                 settings, clock, pool, point_pool, chosen, fairness, listener
             )
