@@ -1,12 +1,10 @@
 """What S shards' ledger lanes cost per event: rates, CPU of the client, of the lanes'
 backends and of the PostgreSQL server (from /proc, never wall time), WAL, storage per row,
-and each shard's lock utilisation; as measures of the `shards` stage."""
+as measures of the `shards` stage (its lock figures: quanhub.bench.shard_locks)."""
 
 # Relation names come from the catalogue, never from input. ruff: noqa: S608
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import os
 import time
 from collections.abc import Awaitable
@@ -14,13 +12,12 @@ from dataclasses import dataclass, field
 
 import asyncpg
 
+from quanhub.bench.lock_timing import Locks
 from quanhub.bench.measure import Measure
 from quanhub.bench.services import cpu_seconds, own_cpu_seconds, parent_pid, tree_cpu_seconds
 from quanhub.ledger.store.shards import SEQ_BITS
 
 GROUP = "Ledger lanes per shard (docs/scaling.md)"
-#: The lock each lane's turn holds, per shard.
-LOCKS = {"writer": "its ledger_appended row", "projector": "its ledger_visible row"}
 _SETTINGS = (
     "shared_buffers",
     "synchronous_commit",
@@ -45,27 +42,18 @@ SELECT 'whole database', pg_database_size(current_database())
 
 @dataclass(slots=True)
 class Lane:
-    """One shard's lane (`writer` or `projector`): its lock's seconds held, turns taken and
-    events they moved."""
+    """One shard's lane (`writer` or `projector`): the events it moved and the time it held
+    its locks (quanhub.bench.lock_timing)."""
 
     name: str
     shard: int = 0
-    held: float = 0.0
-    turns: int = 0
     events: int = 0
-    #: Seconds its backend was seen waiting for a lock (sampled: see `timed`).
-    waited: float = 0.0
+    locks: Locks = field(default_factory=Locks)
 
     @property
     def key(self) -> str:
         """The lane's name in Ledger.lanes and Ledger.backends."""
         return f"{self.name} {self.shard}"
-
-    def timed(self, seconds: float, events: int = 0) -> None:
-        """Count one turn that held the lock for `seconds` and moved `events`."""
-        self.held += seconds
-        self.turns += 1
-        self.events += events
 
 
 @dataclass(slots=True)
@@ -137,40 +125,12 @@ class Run:
     lanes: tuple[Lane, ...]
 
 
-#: How often `timed` looks for lanes waiting on a lock (a pg_stat_activity query each time:
-#: a few µs of server CPU per look, well under 1 % of the figures).
-WAIT_SAMPLE_SECONDS = 0.02
-_WAITING = """
-SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND pid = any($1::int[])
-"""
-
-
-async def _sample_waits(ledger: Ledger, lanes: tuple[Lane, ...], done: asyncio.Event) -> None:
-    """Until `done`: each lane's seconds seen waiting for a lock, one look per interval."""
-    by_pid = {ledger.backends[lane.key]: lane for lane in lanes}
-    last = time.perf_counter()
-    while not done.is_set():
-        rows = await ledger.control.fetch(_WAITING, list(by_pid))
-        now = time.perf_counter()
-        for r in rows:
-            by_pid[r["pid"]].waited += now - last
-        last = now
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(done.wait(), WAIT_SAMPLE_SECONDS)
-
-
 async def timed(
     ledger: Ledger, label: str, events: int, lanes: tuple[Lane, ...], body: Awaitable[None]
 ) -> Run:
-    """Run `body`, sampling CPU and WAL around it and the lanes' lock waits during it."""
+    """Run `body`, sampling CPU and WAL around it."""
     before = await ledger.sample()
-    done = asyncio.Event()
-    waits = asyncio.create_task(_sample_waits(ledger, lanes, done))
-    try:
-        await body
-    finally:
-        done.set()
-        await waits
+    await body
     after = await ledger.sample()
     return Run(label, events, before, after, lanes)
 
@@ -195,7 +155,7 @@ def _delta(run: Run, keys: list[str]) -> float:
 
 
 def figures(run: Run, shards: int, wal: float, conditions: str) -> list[Measure]:
-    """A run's rate, CPU, WAL and lock figures per event, overall and per shard."""
+    """A run's rate, CPU and WAL figures per event, overall and per shard."""
     wall = run.after.wall - run.before.wall
     n = max(run.events, 1)
     name = f"S={shards}, {run.label}"
@@ -261,7 +221,6 @@ def figures(run: Run, shards: int, wal: float, conditions: str) -> list[Measure]
             note="pg_stat_wal.wal_fpi: pages logged whole, first touch after a checkpoint",
         ),
     ]
-    out += _locks(name, run.lanes, wall, shards)
     if len(kinds) == 1:  # the client's CPU is this lane kind's alone
         used = client + _delta(run, [lane.key for lane in run.lanes])
         out.append(
@@ -272,64 +231,6 @@ def figures(run: Run, shards: int, wal: float, conditions: str) -> list[Measure]
                 GROUP,
                 note="client + the lanes' backends: what the lanes make of a core's time, "
                 "the ceiling per core where each holds its lock only while it computes",
-            )
-        )
-    return out
-
-
-def _locks(name: str, lanes: tuple[Lane, ...], wall: float, shards: int) -> list[Measure]:
-    """Each shard's lock utilisation and events per lock-second; the mean per shard; and the
-    global lock's bound."""
-    out: list[Measure] = []
-    for lane in lanes:
-        out += [
-            Measure(
-                f"{name}: shard {lane.shard} {lane.name} lock utilisation",
-                lane.held / wall,
-                "held s per wall s",
-                GROUP,
-                note=f"{lane.turns} turns holding {LOCKS[lane.name]}, timed around the call",
-            ),
-            Measure(
-                f"{name}: shard {lane.shard} {lane.name} lock waits",
-                lane.waited / wall,
-                "waiting s per wall s",
-                GROUP,
-                note="its backend seen waiting for any lock (pg_stat_activity, sampled every "
-                f"{WAIT_SAMPLE_SECONDS * 1000:.0f} ms); counted in the time held above",
-            ),
-            Measure(
-                f"{name}: shard {lane.shard} {lane.name} lane, events per lock-second",
-                lane.events / lane.held if lane.held else None,
-                "events/s",
-                GROUP,
-                note="the lane's ceiling if its lock were held all the time",
-            ),
-        ]
-    for kind in ("writer", "projector"):
-        held = [lane.held for lane in lanes if lane.name == kind]
-        if shards > 1 and held:
-            out.append(
-                Measure(
-                    f"{name}: {kind} lock utilisation per shard (mean)",
-                    sum(held) / len(held) / wall,
-                    "held s per wall s",
-                    GROUP,
-                    note=f"mean over {len(held)} shards of {LOCKS[kind]}",
-                )
-            )
-    steps = [lane for lane in lanes if lane.name == "projector"]
-    if steps:
-        out.append(
-            Measure(
-                f"{name}: global lock (ledger_sequence) utilisation, at most",
-                sum(lane.held - lane.waited for lane in steps) / wall,
-                "held s per wall s",
-                GROUP,
-                note="every shard's projector steps summed, less their sampled lock waits: a "
-                "step takes ledger_sequence part-way through its one script and holds it to "
-                "its commit, so this bounds the time held from above (it counts each step's "
-                "work before the lock)",
             )
         )
     return out

@@ -1,22 +1,25 @@
-"""The `shards` stage: S shards' ledger lanes on one PostgreSQL, together and each alone, in
-events/s, CPU, WAL, storage and lock time per event (the figures docs/scaling.md sizes from).
+"""The `shards` stage: S shards' ledger lanes on one PostgreSQL, together, paced, each
+alone and each in a cgroup of its own, in events/s, CPU, WAL, storage and lock time per
+event (the figures docs/scaling.md sizes from).
 
 A shard is one writer lane (`write_batch` under its `ledger_appended` row) and one projector
 lane (`project` under its `ledger_visible` row and, from part-way through each step, the
 global `ledger_sequence`), each on a connection of its own, as the ledger consumer runs
 them (quanhub.ledger.consumer.service): a canonical partition p belongs to shard p mod S,
 and every shard's writer appends its part of each batch side by side with the others.
-Lock time is timed here, around the calls that hold the lock from their first statement to
-their commit (a BEGIN's round trip more); the services' code is not instrumented. CPU is
-process time from /proc (this process: the lanes' client side; each lane's backend; the
-PostgreSQL server's whole tree), never wall time: the machine is shared, and waiting costs
-no CPU. Only one instance is measured here: S shards on two servers are not.
+The runs are quanhub.bench.shard_lanes' (one process) and quanhub.bench.shard_cgroups'
+(a process per shard). Lock time is timed exactly on the lanes' connections
+(quanhub.bench.lock_timing); the services' code is not instrumented. CPU is process time
+from /proc (this process: the lanes' client side; each lane's backend; the PostgreSQL
+server's whole tree), never wall time: the machine is shared, and waiting costs no CPU.
+
+One instance only: every lane connects to `url`. Shards on several instances need the
+global sequencer across them; a shard → URL map at `_lane` is where they would enter.
 """
 
 from __future__ import annotations
 
-import asyncio
-import time
+import os
 import zlib
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
@@ -27,28 +30,37 @@ from rich.progress import Progress
 
 from quanhub.bench.measure import Measure
 from quanhub.bench.rows import CANONICAL_TOPIC, canonical_records
-from quanhub.bench.shard_costs import (
-    GROUP,
-    Lane,
-    Ledger,
-    Run,
-    figures,
-    settings,
-    storage,
-    timed,
-    wal_bytes,
-)
+from quanhub.bench.shard_cgroups import run_shares, share_figures, unavailable
+from quanhub.bench.shard_costs import GROUP, Ledger, Run, figures, settings, storage, wal_bytes
+from quanhub.bench.shard_lanes import projectors_alone, together, writers_alone
+from quanhub.bench.shard_locks import lock_figures, paced_against_one
 from quanhub.bench.workload import Send
 from quanhub.ledger.decode import decode
-from quanhub.ledger.store.projector import MAX_STEP_EVENTS, Projected, project_all
+from quanhub.ledger.store.projector import project_all
 from quanhub.ledger.store.rows import LedgerRow
 from quanhub.ledger.store.shards import MAX_SHARDS, ensure_shards, shard_of
-from quanhub.ledger.store.writer import Position, compress_with_lz4, prepare, write_batch
+from quanhub.ledger.store.writer import compress_with_lz4, prepare
 
 #: Canonical partitions the stage's rows are spread over: enough that 1, 2, 4, 8, 16 ... 48
 #: shards each own the same number (docs/ledger.md "Shards").
 PARTITIONS = 48
-_GROUP_ID = "bench-shards"
+#: The share of a shard count's rows each run gets, in this order. "lane" (shard 0's lanes
+#: alone) and "cgroups" run at S > 1 only.
+FRACTIONS = {
+    "together": 0.18,
+    "checkpoint": 0.18,
+    "paced": 0.14,
+    "alone": 0.18,
+    "lane": 0.08,
+    "cgroups": 0.24,
+}
+#: The paced runs' offered rate, all shards together, as a share of what the first shard
+#: count's lanes made visible together: well under capacity, so the lanes need only part of
+#: the time. Every count is then paced at that one rate.
+PACED_SHARE = 0.45
+#: The CPU the cgroup runs share out: under the machine's 2 cores, so that other work on a
+#: shared machine leaves each group its quota.
+CGROUP_CORES = 1.0
 console = Console(stderr=True)
 
 
@@ -89,180 +101,82 @@ async def _lane(ledger: Ledger, url: str, name: str, shard: int) -> None:
     ledger.backends[f"{name} {shard}"] = int(await conn.fetchval("SELECT pg_backend_pid()"))
 
 
-def _positions(chunk: Sequence[LedgerRow]) -> list[Position]:
-    """The next offset per partition after the chunk, as the consumer stores them."""
-    last: dict[tuple[str, int], int] = {}
-    for r in chunk:
-        key = (r.kafka_topic, r.kafka_partition)
-        last[key] = max(last.get(key, -1), r.kafka_offset)
-    return [Position(t, p, o + 1) for (t, p), o in last.items()]
+def slices(rows: Sequence[LedgerRow]) -> dict[str, Sequence[LedgerRow]]:
+    """The rows each run of a shard count gets, by FRACTIONS, in order."""
+    out: dict[str, Sequence[LedgerRow]] = {}
+    start = 0.0
+    for name, fraction in FRACTIONS.items():
+        out[name] = rows[round(start * len(rows)) : round((start + fraction) * len(rows))]
+        start += fraction
+    return out
 
 
-async def _append(
-    conn: asyncpg.Connection,
-    rows: Sequence[LedgerRow],
-    batch: int,
-    lane: Lane,
-    after: Callable[[int], None],
-) -> None:
-    """One shard's writer lane: write_batch per batch, each call timed (it holds the shard's
-    ledger_appended row from its first statement to its commit)."""
-    for i in range(0, len(rows), batch):
-        chunk = rows[i : i + batch]
-        started = time.perf_counter()
-        await write_batch(
-            conn,
-            chunk,
-            group_id=_GROUP_ID,
-            positions=_positions(chunk),
-            now=datetime.now(UTC),
-            shard=lane.shard,
-        )
-        lane.timed(time.perf_counter() - started, len(chunk))
-        after(len(chunk))
-        await asyncio.sleep(0)  # let the other shards' lanes take their turn
-
-
-class _Projector:
-    """One shard's projector lane as the consumer runs it beside the writer (kicked after
-    each batch, kicks during a step folding into the next), each step timed: `project`
-    holds the shard's ledger_visible row from its first statement to its commit."""
-
-    def __init__(self, conn: asyncpg.Connection, lane: Lane) -> None:
-        self._conn, self._lane = conn, lane
-        self._kicked = asyncio.Event()
-        self._halt = False
-
-    def kick(self) -> None:
-        """Something was appended: project it soon."""
-        self._kicked.set()
-
-    def stop(self) -> None:
-        """One last catch-up, then return."""
-        self._halt = True
-        self._kicked.set()
-
-    async def run(self, max_events: int = MAX_STEP_EVENTS) -> None:
-        """Step after each kick until `stop`."""
-        while True:
-            await self._kicked.wait()
-            self._kicked.clear()
-            stopping = self._halt
-            await project_all(
-                self._conn, max_events=max_events, on_step=self._timed, shard=self._lane.shard
+async def _runs(
+    ledger: Ledger, parts: dict[str, list[list[LedgerRow]]], batch: int, rate: float | None
+) -> tuple[list[Run], float]:
+    """The runs on the stage's own connections, in order (each leaves nothing unprojected
+    for the next), and the paced runs' rate (PACED_SHARE of the first run's when None)."""
+    shards = len(parts["together"])
+    with Progress(console=console) as progress:
+        first = await together(ledger, parts["together"], batch, progress)
+        if rate is None:
+            rate = round(PACED_SHARE * first.events / (first.after.wall - first.before.wall), -2)
+        runs = [
+            first,
+            await together(ledger, parts["checkpoint"], batch, progress, checkpoint=True),
+            await together(ledger, parts["paced"], batch, progress, rate=rate),
+            await writers_alone(ledger, parts["alone"], batch, progress),
+            await projectors_alone(ledger, sum(map(len, parts["alone"])), range(shards), progress),
+        ]
+        if shards > 1:  # at S = 1 the runs alone are one shard's lanes alone already
+            runs.append(await writers_alone(ledger, parts["lane"], batch, progress, shards=[0]))
+            runs.append(
+                await projectors_alone(ledger, len(parts["lane"][0]), [0], progress, one=True)
             )
-            if stopping:
-                return
-
-    def _timed(self, step: Projected, seconds: float) -> None:
-        self._lane.timed(seconds, step.events)
+    return runs, rate
 
 
-def _lanes(name: str, shards: int) -> tuple[Lane, ...]:
-    return tuple(Lane(name, k) for k in range(shards))
-
-
-async def lanes_together(
-    ledger: Ledger,
-    parts: Sequence[Sequence[LedgerRow]],
-    batch: int,
-    progress: Progress,
-    *,
-    checkpoint: bool = False,
-) -> Run:
-    """Every shard's writer appending while its projector steps beside it; the run ends
-    when the last event of every shard is visible. With `checkpoint`, right after a
-    CHECKPOINT: every page is then logged whole at its first change (the WAL a run pays at
-    the start of each checkpoint cycle)."""
-    label = "writer and projector together" + (
-        ", straight after a CHECKPOINT" if checkpoint else ""
-    )
-    if checkpoint:
-        await ledger.control.execute("CHECKPOINT")
-    events = sum(map(len, parts))
-    task = progress.add_task(label, total=events)
-    writers, projectors = _lanes("writer", len(parts)), _lanes("projector", len(parts))
-
-    async def shard(k: int) -> None:
-        lane = _Projector(ledger.lanes[f"projector {k}"], projectors[k])
-        stepping = asyncio.create_task(lane.run())
-
-        def appended(n: int) -> None:
-            lane.kick()
-            progress.advance(task, n)
-
-        try:
-            await _append(ledger.lanes[f"writer {k}"], parts[k], batch, writers[k], appended)
-        finally:
-            lane.stop()
-            await stepping
-
-    async def body() -> None:
-        await asyncio.gather(*(shard(k) for k in range(len(parts))))
-
-    return await timed(ledger, label, events, (*writers, *projectors), body())
-
-
-async def writer_alone(
-    ledger: Ledger, parts: Sequence[Sequence[LedgerRow]], batch: int, progress: Progress
-) -> Run:
-    """Every shard's writer lane with nothing projecting: the ceiling, and a backlog for the
-    next."""
-    events = sum(map(len, parts))
-    task = progress.add_task("writer alone", total=events)
-    writers = _lanes("writer", len(parts))
-
-    async def body() -> None:
-        await asyncio.gather(
-            *(
-                _append(
-                    ledger.lanes[f"writer {k}"],
-                    parts[k],
-                    batch,
-                    writers[k],
-                    lambda n: progress.advance(task, n),
-                )
-                for k in range(len(parts))
-            )
+async def _shares(
+    url: str, parts: list[list[LedgerRow]], batch: int, cores: float
+) -> list[Measure]:
+    """The cgroup runs of this shard count: 1/S of `cores` each, and at S = 2 also 2:1;
+    each with both lanes and with the writers alone (their rows are the shard's own: no
+    lock is shared), each on its part of the rows."""
+    shards = len(parts)
+    splits = [[1.0] * shards] + ([[2.0, 1.0]] if shards == 2 else [])
+    runs = [(shares, mode) for shares in splits for mode in ("both", "writer")]
+    out: list[Measure] = []
+    for n, (shares, mode) in enumerate(runs):
+        mine = [p[n * len(p) // len(runs) : (n + 1) * len(p) // len(runs)] for p in parts]
+        lanes = "both lanes" if mode == "both" else "writers alone"
+        label = (
+            f"S={shards}, cgroups {':'.join(f'{s:g}' for s in shares)} of {cores:g} cores, {lanes}"
         )
-
-    return await timed(ledger, "writer alone", events, writers, body())
-
-
-async def projector_alone(ledger: Ledger, backlog: int, shards: int, progress: Progress) -> Run:
-    """Every shard's projector lane draining its appended backlog in steps of
-    MAX_STEP_EVENTS (the consumer's default): the ceiling."""
-    task = progress.add_task("projector alone (backlog)", total=backlog)
-    projectors = _lanes("projector", shards)
-
-    def stepper(lane: Lane) -> Callable[[Projected, float], None]:
-        def step(s: Projected, seconds: float) -> None:
-            lane.timed(seconds, s.events)
-            progress.advance(task, s.events)
-
-        return step
-
-    async def body() -> None:
-        await asyncio.gather(
-            *(
-                project_all(
-                    ledger.lanes[f"projector {lane.shard}"], on_step=stepper(lane), shard=lane.shard
-                )
-                for lane in projectors
-            )
-        )
-
-    return await timed(ledger, "projector alone, on a backlog", backlog, projectors, body())
+        before = os.getloadavg()[0]
+        done = await run_shares(url, mine, batch, shares, cores, mode=mode)
+        loads = f"load average {before:.2f} → {os.getloadavg()[0]:.2f}"
+        out += share_figures(label, done, cores, loads)
+    return out
 
 
 async def sharded(
-    url: str, rows: Sequence[LedgerRow], batch: int, shards: int, *, with_storage: bool = True
-) -> list[Measure]:
-    """S shards on one server: a third of the rows through every shard's lanes together, a
-    third the same way straight after a CHECKPOINT, the last third through the writers
-    alone, then that backlog through the projectors alone; each third split by shard, each
-    shard writing batch / S rows per transaction (the consumer's batch of `batch` rows split
-    by shard). `with_storage`: also the bytes per row (they do not depend on S)."""
+    url: str,
+    rows: Sequence[LedgerRow],
+    batch: int,
+    shards: int,
+    *,
+    with_storage: bool = True,
+    rate: float | None = None,
+    cgroup_cores: float | None = CGROUP_CORES,
+) -> tuple[list[Measure], float]:
+    """S shards on one server, each run on its slice of the rows (FRACTIONS), split by
+    shard, each shard writing batch / S rows per transaction (the consumer's batch of
+    `batch` rows split by shard): every shard's lanes together, the same straight after a
+    CHECKPOINT, paced at `rate`, the writers alone then the projectors on that backlog,
+    shard 0's lanes alone (S > 1), and with `cgroup_cores` each shard in a process and
+    cgroup of its own holding its share of that many cores (S > 1, where the machine
+    allows). `with_storage`: also the bytes per row (they do not depend on S). Returns the
+    figures and the paced rate (PACED_SHARE of the first run's, when `rate` is None)."""
     ledger = Ledger(await asyncpg.connect(url))
     try:
         await ensure_shards(ledger.control, range(shards))
@@ -272,36 +186,45 @@ async def sharded(
             # nothing left over before the clock
             await project_all(ledger.lanes[f"projector {k}"], shard=k)
         conditions = await settings(ledger.control)
-        third = len(rows) // 3
-        thirds = [rows[:third], rows[third : 2 * third], rows[2 * third :]]
-        together, after_checkpoint, backlog = (split(t, shards) for t in thirds)
+        parts = {name: split(part, shards) for name, part in slices(rows).items()}
         sizes, start_rows = await ledger.sizes(), await ledger.rows()
         # The consumer splits each batch it reads by shard: a shard's transaction holds its part.
         batch = max(1, batch // shards)
-        with Progress(console=console) as progress:
-            runs = [
-                await lanes_together(ledger, together, batch, progress),
-                await lanes_together(ledger, after_checkpoint, batch, progress, checkpoint=True),
-                await writer_alone(ledger, backlog, batch, progress),
-                await projector_alone(ledger, len(thirds[2]), shards, progress),
-            ]
+        runs, rate = await _runs(ledger, parts, batch, rate)
         out: list[Measure] = []
         for run in runs:
+            wall = run.after.wall - run.before.wall
+            name = f"S={shards}, {run.label}"
             out += figures(run, shards, await wal_bytes(ledger, run), conditions)
+            out += lock_figures(name, run.lanes, wall, shards)
         end_rows = await ledger.rows()
         if with_storage:
             out += storage(sizes, await ledger.sizes(), end_rows - start_rows, end_rows)
-        return out
     finally:
         for conn in (*ledger.lanes.values(), ledger.control):
             await conn.close()
+    if shards > 1 and cgroup_cores:
+        if reason := unavailable():
+            console.print(f"shards stage: cgroup runs skipped: {reason}")
+            out.append(Measure(f"S={shards}, cgroups: not measured", None, "", GROUP, note=reason))
+        else:
+            out += await _shares(url, parts["cgroups"], batch, cgroup_cores)
+    return out, rate
 
 
 async def measure(
-    url: str, rows: Callable[[int], Sequence[LedgerRow]], batch: int, shards: Sequence[int]
+    url: str,
+    rows: Callable[[int], Sequence[LedgerRow]],
+    batch: int,
+    shards: Sequence[int],
+    *,
+    rate: float | None = None,
+    cgroup_cores: float | None = CGROUP_CORES,
 ) -> list[Measure]:
     """Every shard count asked for, one after the other on the same ledger, each with fresh
-    rows (`rows(count)`); a count the ledger cannot have is noted, not measured."""
+    rows (`rows(count)`), each paced at `rate` (by default PACED_SHARE of what the first
+    count made visible); a count the ledger cannot have is noted, not measured. Then each
+    paced run's lock utilisation per shard against one shard's."""
     out: list[Measure] = []
     stored = False
     for count in shards:
@@ -316,6 +239,17 @@ async def measure(
                 )
             )
             continue
-        out += await sharded(url, rows(count), batch, count, with_storage=not stored)
+        measured, rate = await sharded(
+            url,
+            rows(count),
+            batch,
+            count,
+            with_storage=not stored,
+            rate=rate,
+            cgroup_cores=cgroup_cores,
+        )
+        out += measured
         stored = True
-    return out
+    if rate is None:
+        return out
+    return out + paced_against_one(out, f"paced at {rate:,.0f} events/s")

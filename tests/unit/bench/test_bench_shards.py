@@ -1,6 +1,6 @@
 """The shards stage's pure parts: what it reports for shard counts a ledger cannot have,
-how it places rows on partitions and shards, the offsets it stores per batch, its figures
-per shard, and storage per event."""
+how it places rows on partitions, shards and runs, the offsets it stores per batch, its
+figures per shard, and storage per event (its lock timing and cgroups: their own tests)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,10 @@ from dataclasses import dataclass
 
 import pytest
 
-from quanhub.bench import shards
+from quanhub.bench import shard_lanes, shards
+from quanhub.bench.lock_timing import Locks
 from quanhub.bench.shard_costs import Lane, Run, Sample, figures, storage
+from quanhub.bench.shard_locks import lock_figures, paced_against_one
 
 
 @dataclass
@@ -60,7 +62,7 @@ def test_one_key_lands_on_one_partition_with_offsets_counted_per_partition(
 
 def test_a_batch_stores_the_next_offset_of_each_partition_it_read() -> None:
     chunk = [_Arrived("t", 0, 7), _Arrived("t", 1, 3), _Arrived("t", 0, 9), _Arrived("t", 1, 2)]
-    positions = shards._positions(chunk)  # type: ignore[arg-type]
+    positions = shard_lanes.positions(chunk)  # type: ignore[arg-type]
     assert {(p.partition, p.next_offset) for p in positions} == {(0, 10), (1, 4)}
 
 
@@ -70,10 +72,20 @@ def _sample(wall: float, client: float, backends: dict[str, float], server: floa
 
 def _two_shards() -> Run:
     lanes = (
-        Lane("writer", 0, held=1.0, turns=2, events=600),
-        Lane("writer", 1, held=0.5, turns=2, events=400),
-        Lane("projector", 0, held=1.5, turns=3, events=600, waited=0.5),
-        Lane("projector", 1, held=1.0, turns=3, events=400, waited=0.25),
+        Lane("writer", 0, events=600, locks=Locks(held=1.0, turns=2)),
+        Lane("writer", 1, events=400, locks=Locks(held=0.5, turns=2)),
+        Lane(
+            "projector",
+            0,
+            events=600,
+            locks=Locks(held=1.5, turns=3, global_held=0.5, global_waited=0.5, global_turns=3),
+        ),
+        Lane(
+            "projector",
+            1,
+            events=400,
+            locks=Locks(held=1.0, turns=3, global_held=0.25, global_waited=0.25, global_turns=2),
+        ),
     )
     keys = [lane.key for lane in lanes]
     before = _sample(10.0, 1.0, dict.fromkeys(keys, 0.0), 5.0)
@@ -82,7 +94,7 @@ def _two_shards() -> Run:
     return Run("together", 1000, before, after, lanes)
 
 
-def test_figures_give_each_shard_its_rate_and_locks_and_the_cpu_of_all() -> None:
+def test_figures_give_each_shard_its_rate_and_the_cpu_of_all() -> None:
     out = {m.name: m.value for m in figures(_two_shards(), 2, wal=2_000_000.0, conditions="")}
     assert out["S=2, together: events/s"] == 500
     # The rate per shard counts the events that ended the run: those made visible.
@@ -92,24 +104,59 @@ def test_figures_give_each_shard_its_rate_and_locks_and_the_cpu_of_all() -> None
     assert out["S=2, together: CPU, projector backends"] == pytest.approx(30)
     assert out["S=2, together: CPU, client + server"] == pytest.approx(60)
     assert out["S=2, together: WAL"] == 2000
+
+
+def test_lock_figures_give_each_shard_its_locks_and_the_global_lock_its_ceiling() -> None:
+    run = _two_shards()
+    out = {m.name: m.value for m in lock_figures("S=2, together", run.lanes, 2.0, 2)}
     assert out["S=2, together: shard 1 writer lock utilisation"] == 0.25
-    assert out["S=2, together: shard 0 projector lock waits"] == 0.25
     assert out["S=2, together: shard 0 writer lane, events per lock-second"] == 600
     assert out["S=2, together: writer lock utilisation per shard (mean)"] == 0.375
     assert out["S=2, together: projector lock utilisation per shard (mean)"] == 0.625
-    # The steps' time less their waits: (1.5 - 0.5 + 1.0 - 0.25) / 2 s.
-    assert out["S=2, together: global lock (ledger_sequence) utilisation, at most"] == 0.875
+    # Less the global-lock waits: (1.5 - 0.5 + 1.0 - 0.25) / 2 shards / 2 s.
+    name = "S=2, together: projector lock utilisation less its global-lock waits per shard (mean)"
+    assert out[name] == 0.4375
+    # The global lock: 0.75 s held over 2 s by both shards' five steps.
+    assert out["S=2, together: global lock (ledger_sequence) utilisation"] == 0.375
+    assert out["S=2, together: global lock, waiting for it per wall second (all shards)"] == 0.375
+    assert out["S=2, together: global lock, held per step"] == pytest.approx(150)
+    # 1,000 events made visible over 0.75 s of the global lock.
+    assert out["S=2, together: G, events per global-lock-second"] == pytest.approx(1333.33, 0.001)
 
 
 def test_one_shard_has_no_per_shard_means_and_a_lone_lane_its_cpu_ceiling() -> None:
     run = _two_shards()
     alone = Run("writer alone", 600, run.before, run.after, run.lanes[:1])
     out = {m.name: m.value for m in figures(alone, 1, wal=0.0, conditions="")}
+    out |= {m.name: m.value for m in lock_figures("S=1, writer alone", alone.lanes, 2.0, 1)}
     assert "S=1, writer alone: shard 0 events/s" not in out
     assert not any("per shard (mean)" in name for name in out)
-    assert "S=1, writer alone: global lock (ledger_sequence) utilisation, at most" not in out
+    assert "S=1, writer alone: global lock (ledger_sequence) utilisation" not in out
     # 600 events over 0.01 s of client and 0.01 s of its backend.
     assert out["S=1, writer alone: writer lanes, events per CPU-second"] == pytest.approx(30_000)
+
+
+def test_paced_runs_are_held_against_one_shards_utilisation() -> None:
+    label = "paced at 9,000 events/s"
+    measured = [
+        *lock_figures(f"S=1, {label}", _two_shards().lanes[:1], 2.0, 1),
+        *lock_figures(f"S=4, {label}", _two_shards().lanes[:2], 4.0, 4),
+        *lock_figures("S=4, writer alone", _two_shards().lanes[:2], 1.0, 4),
+    ]
+    out = {m.name: m for m in paced_against_one(measured, label)}
+    against = out[f"S=4, {label}: writer lock utilisation per shard, against S=1"]
+    # One shard held its writer lock 0.5 of the time; each of four, (1.0 + 0.5) / 2 / 4 s.
+    assert (against.value, against.baseline, against.ratio) == (0.1875, 0.5, 0.375)
+    assert "1/S = 0.250" in against.note
+    assert len(out) == 1  # no projector at S=1 to hold the others against, no other run
+
+
+def test_each_run_gets_its_slice_of_the_rows_in_order() -> None:
+    rows = list(range(100))
+    parts = shards.slices(rows)  # type: ignore[arg-type]
+    assert list(parts) == list(shards.FRACTIONS)
+    assert [x for part in parts.values() for x in part] == rows
+    assert len(parts["together"]) == 18
 
 
 def test_storage_is_growth_per_appended_event_and_size_per_row() -> None:
