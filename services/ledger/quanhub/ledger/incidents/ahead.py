@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import time
-from collections.abc import AsyncIterator, Hashable
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import asynccontextmanager, suppress
@@ -37,12 +37,11 @@ from quanhub.ledger.incidents.detect import (
     window_of,
 )
 from quanhub.ledger.incidents.store import (
-    Detector,
     FlowRows,
     KeptIncidents,
     day_bounds,
     detect_rows,
-    detection,
+    detection_input,
     detection_key,
 )
 from quanhub.ledger.read.params import Reader
@@ -55,6 +54,9 @@ AHEAD_DAYS = 366
 PASS_SECONDS = 60.0
 
 _EPOCH = date(1970, 1, 1)
+
+#: Runs the detector over a detection's input (detect_rows, here or in another process).
+Detector = Callable[[FlowRows, int, int, Thresholds], Awaitable[list[Incident]]]
 
 # Each CST day's daily rows and scans, in [$1, $2): the versions of the detections.
 _DAY_TOTALS = """
@@ -115,7 +117,8 @@ class IncidentsAhead:
 
     async def catch_up(self) -> int:
         """One pass: every finished day whose detection is not kept at its rows' version
-        is computed (days without rows need none); how many were."""
+        is computed (days without rows need none); how many were. The next day's rows
+        are read while the detector runs over the day before."""
         t = self._t
         today = day_of(window_of(self._clock.now()))
         oldest = today - self._days
@@ -124,26 +127,41 @@ class IncidentsAhead:
         totals = {row["day"]: (row["n"], row["scans"]) for row in rows}
         wanted: set[Hashable] = set()
         computed = 0
-        for day in range(today - 1, oldest - 1, -1):
-            first, last = day_windows(day)
-            since, until = ((d - _EPOCH).days for d in day_bounds(first, last, t))
-            read = [totals[d] for d in range(since, until + 1) if d in totals]
-            if not read:
-                continue
-            version = (sum(n for n, _ in read), sum(s for _, s in read))
-            key = detection_key(first, last, None, t)
-            wanted.add(key)
-            if self._kept.ahead_version(key) == version:
-                continue
-            # Read again with the rows: the version they were read at is the one kept.
-            read_at, found = await detection(
-                self._db, first, last, None, t, detector=self._detector
-            )
-            self._kept.keep_ahead(key, read_at, found)
-            computed += 1
-            await asyncio.sleep(0)  # the requests waiting go first
+        running: tuple[Hashable, tuple[int, int], asyncio.Future[list[Incident]]] | None = None
+        try:
+            for day in range(today - 1, oldest - 1, -1):
+                first, last = day_windows(day)
+                since, until = ((d - _EPOCH).days for d in day_bounds(first, last, t))
+                read = [totals[d] for d in range(since, until + 1) if d in totals]
+                if not read:
+                    continue
+                version = (sum(n for n, _ in read), sum(s for _, s in read))
+                key = detection_key(first, last, None, t)
+                wanted.add(key)
+                if self._kept.ahead_version(key) == version:
+                    continue
+                # Read again with the rows: the version they were read at is the one kept.
+                read_at, flows = await detection_input(self._db, first, last, None, t)
+                if running is not None:
+                    self._kept.keep_ahead(running[0], running[1], await running[2])
+                running = (key, read_at, asyncio.ensure_future(self._detect(flows, first, last)))
+                computed += 1
+                await asyncio.sleep(0)  # the requests waiting go first
+            if running is not None:
+                self._kept.keep_ahead(running[0], running[1], await running[2])
+                running = None
+        finally:
+            if running is not None:
+                running[2].cancel()
         self._kept.forget_ahead(wanted)
         return computed
+
+    async def _detect(self, flows: FlowRows, first: int, last: int) -> list[Incident]:
+        if not flows:
+            return []
+        if self._detector is None:
+            return detect_rows(flows, first, last, self._t)
+        return await self._detector(flows, first, last, self._t)
 
     async def keep_up(self, interval: float = PASS_SECONDS) -> None:
         """Pass after pass, `interval` apart, until cancelled."""

@@ -17,7 +17,7 @@ version differ, so nothing older is given after it.)
 from __future__ import annotations
 
 from collections import OrderedDict, defaultdict
-from collections.abc import Awaitable, Callable, Hashable
+from collections.abc import Hashable
 from datetime import date, datetime, timedelta
 
 from quanhub.ledger.incidents.detect import (
@@ -177,24 +177,25 @@ def day_bounds(first: int, last: int, t: Thresholds) -> tuple[date, date]:
 
 #: A detection's input, a row per flow: carrier, district, its windows and their scans.
 FlowRows = list[tuple[str, str, list[int], list[int]]]
-#: Runs the detector over FlowRows (detect_rows, in this process or another).
-Detector = Callable[[FlowRows, int, int, Thresholds], Awaitable[list[Incident]]]
 
 
 async def detection(
-    db: Reader,
-    first: int,
-    last: int,
-    district: str | None,
-    t: Thresholds,
-    *,
-    detector: Detector | None = None,
+    db: Reader, first: int, last: int, district: str | None, t: Thresholds
 ) -> tuple[tuple[int, int], list[Incident]]:
     """Every incident of `district` (None: the city) over windows first..last, and the
-    version of the daily rows read for it (their count and their scans): the flows
+    version of the daily rows read for it."""
+    version, flows = await detection_input(db, first, last, district, t)
+    return version, detect_rows(flows, first, last, t) if flows else []
+
+
+async def detection_input(
+    db: Reader, first: int, last: int, district: str | None, t: Thresholds
+) -> tuple[tuple[int, int], FlowRows]:
+    """What a detection of `district` (None: the city) over windows first..last reads, and
+    the version of the daily rows read for it (their count and their scans): the flows
     watched on some day read from the daily rows, and the other flows of their districts
     (thin ones too: the peers' factor pools every other carrier), their windows from the
-    baseline's first on. `detector` runs the detector (here when None)."""
+    baseline's first on. No flows: nothing to detect."""
     rows = await db.fetch(_DAILY, *day_bounds(first, last, t), district)
     daily: dict[tuple[str, str], dict[int, int]] = defaultdict(dict)
     for row in rows:
@@ -214,12 +215,9 @@ async def detection(
     windows = await db.fetch(
         _WINDOWS, *bounds, [c for c, _ in keys], [d for _, d in keys], WINDOW_SECONDS
     )
-    flows: FlowRows = [
+    return version, [
         (row["carrier_id"], row["district_code"], row["w"], row["scans"]) for row in windows
     ]
-    if detector is None:
-        return version, detect_rows(flows, first, last, t)
-    return version, await detector(flows, first, last, t)
 
 
 def detect_rows(flows: FlowRows, first: int, last: int, t: Thresholds) -> list[Incident]:
