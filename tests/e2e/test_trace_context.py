@@ -94,7 +94,13 @@ async def _read_all(settings: KafkaSettings, topic: str) -> list[ConsumerRecord]
     )
     await consumer.start()
     try:
-        parts = [TopicPartition(topic, p) for p in range(settings.partitions)]
+        # Every partition the brokers know of (the canonical topic has a count of its own).
+        cluster = await consumer._client.fetch_all_metadata()
+        parts = [
+            TopicPartition(topic, p) for p in sorted(cluster.partitions_for_topic(topic) or ())
+        ]
+        if not parts:  # not created yet: the caller polls again
+            return []
         consumer.assign(parts)
         await consumer.seek_to_beginning(*parts)
         end = await consumer.end_offsets(parts)

@@ -75,7 +75,8 @@ async def ledger_kafka(kafka_settings: KafkaSettings) -> KafkaSettings:
         update={"topic_namespace": f"{kafka_settings.topic_namespace}l{next(_COUNTER)}"}
     )
     topic = Topics(settings).canonical
-    await ensure_topics(settings, [TopicSpec(topic, settings.partitions, settings.retention_ms)])
+    spec = TopicSpec(topic, settings.canonical_partitions, settings.retention_ms)
+    await ensure_topics(settings, [spec])
     return settings
 
 

@@ -44,6 +44,7 @@ def start_consumer(
         "QUANHUB_KAFKA_BOOTSTRAP": kafka.bootstrap,
         "QUANHUB_KAFKA_TOPIC_NAMESPACE": kafka.topic_namespace,
         "QUANHUB_KAFKA_PARTITIONS": str(kafka.partitions),
+        "QUANHUB_KAFKA_CANONICAL_PARTITIONS": str(kafka.canonical_partitions),
         "QUANHUB_DATABASE_URL": database.url,
         "QUANHUB_LEDGER_CONSUMER_GROUP_ID": group,
         "QUANHUB_LEDGER_CONSUMER_PORT": str(_free_port()),
@@ -101,7 +102,7 @@ async def end_offsets(kafka: KafkaSettings) -> dict[int, int]:
     consumer = make_consumer(kafka, group_id=None, client_id="ledger-test-offsets")
     await consumer.start()
     try:
-        tps = [TopicPartition(topic, p) for p in range(kafka.partitions)]
+        tps = [TopicPartition(topic, p) for p in range(kafka.canonical_partitions)]
         ends = await consumer.end_offsets(tps)
         return {tp.partition: offset for tp, offset in ends.items()}
     finally:

@@ -43,7 +43,11 @@ DUPLICATES = 1_500
 async def sharded_kafka(ledger_kafka: KafkaSettings) -> KafkaSettings:
     """Kafka settings whose canonical topic (new, created here) has PARTITIONS partitions."""
     settings = ledger_kafka.model_copy(
-        update={"topic_namespace": f"{ledger_kafka.topic_namespace}s", "partitions": PARTITIONS}
+        update={
+            "topic_namespace": f"{ledger_kafka.topic_namespace}s",
+            "partitions": PARTITIONS,
+            "canonical_partitions": PARTITIONS,
+        }
     )
     spec = TopicSpec(Topics(settings).canonical, PARTITIONS, settings.retention_ms)
     await ensure_topics(settings, [spec])

@@ -60,6 +60,7 @@ def service_env(kafka: KafkaSettings, database: DatabaseSettings) -> dict[str, s
         "QUANHUB_KAFKA_BOOTSTRAP": kafka.bootstrap,
         "QUANHUB_KAFKA_TOPIC_NAMESPACE": kafka.topic_namespace,
         "QUANHUB_KAFKA_PARTITIONS": str(kafka.partitions),
+        "QUANHUB_KAFKA_CANONICAL_PARTITIONS": str(kafka.canonical_partitions),
         "QUANHUB_DATABASE_URL": database.url,
     }
     for spec in SERVICES:

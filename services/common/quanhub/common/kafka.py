@@ -214,13 +214,23 @@ def make_consumer(
 
 
 async def ensure_topics(settings: KafkaSettings, specs: list[TopicSpec]) -> list[str]:
-    """Create the topics that do not exist yet; return the names created."""
+    """Create the topics that do not exist yet; return the names created. An existing
+    topic with fewer partitions than its spec is left as it is and logged: adding
+    partitions would move keys, and with them an object's order of events."""
     admin = AIOKafkaAdminClient(
         bootstrap_servers=settings.bootstrap, request_timeout_ms=settings.request_timeout_ms
     )
     await admin.start()
     try:
-        existing = set(await admin.list_topics())
+        existing = {t["topic"]: len(t["partitions"]) for t in await admin.describe_topics()}
+        for spec in specs:
+            if 0 < existing.get(spec.name, spec.partitions) < spec.partitions:
+                log.warning(
+                    "topic_has_fewer_partitions",
+                    topic=spec.name,
+                    partitions=existing[spec.name],
+                    configured=spec.partitions,
+                )
         missing = [s for s in specs if s.name not in existing]
         created: list[str] = []
         for spec in missing:

@@ -36,6 +36,10 @@ class ProfileSettings(BaseSettings):
     profile: Profile = Profile.LOCAL
 
 
+#: The canonical topic's partitions by default (docs/ledger.md "Shards").
+CANONICAL_PARTITIONS = 48
+
+
 class KafkaSettings(BaseSettings):
     """QUANHUB_KAFKA_*: how to reach Kafka and how our topics are named and sized."""
 
@@ -48,7 +52,14 @@ class KafkaSettings(BaseSettings):
     replication_factor: int = Field(default=1, ge=1)
 
     # Topic sizing and retention, read when topics are created; and one performance knob.
+    #: Partitions of the raw, partner and feed topics.
     partitions: int = Field(default=6, ge=1)
+    #: Partitions of the canonical topic: ledger shards are groups of them (partition p
+    #: belongs to shard p mod S), so it has room for growth. 48 divides evenly into 1, 2,
+    #: 3, 4, 6, 8, 12, 16, 24 and 48 shards. Read only when the topic is created: adding
+    #: partitions to an existing topic moves keys to other partitions (an object's events
+    #: would no longer be in one partition), so a topic with fewer is left as it is.
+    canonical_partitions: int = Field(default=CANONICAL_PARTITIONS, ge=1)
     #: Retention of raw and canonical topics (ms); the ledger is the system of record.
     retention_ms: int = Field(default=7 * 24 * 3600 * 1000, ge=60_000)
     #: Retention of partners' own topics, which hold clear personal data: keep it short.

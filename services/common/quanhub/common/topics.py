@@ -59,10 +59,11 @@ class Topics:
         return [self.raw(kind) for kind in EventKind]
 
     def specs(self) -> list[TopicSpec]:
-        """Every shared topic with its partitions and retention from settings."""
+        """Every shared topic with its partitions and retention from settings (the
+        canonical topic's partitions are its own setting: ledger shards divide them)."""
         s = self._settings
         specs = [TopicSpec(name, s.partitions, s.retention_ms) for name in self.raw_topics]
-        specs.append(TopicSpec(self.canonical, s.partitions, s.retention_ms))
+        specs.append(TopicSpec(self.canonical, s.canonical_partitions, s.retention_ms))
         specs.append(TopicSpec(self.dlq, 1, s.dlq_retention_ms))
         return specs
 
@@ -78,6 +79,6 @@ class Topics:
         )
 
     def feed_spec(self, partner_code: str) -> TopicSpec:
-        """Partitions and retention of a feed topic (as the canonical topic's)."""
+        """Partitions (the raw topics') and retention (the canonical topic's) of a feed topic."""
         s = self._settings
         return TopicSpec(self.feed(partner_code), s.partitions, s.retention_ms)
