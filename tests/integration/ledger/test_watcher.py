@@ -26,11 +26,12 @@ from ledger_support import append_and_project, wait_for
 from quanhub.bench.synthetic import parcel_event
 from quanhub.canonical.v1 import canonical_pb2 as cpb
 from quanhub.common.access import Principal, Role
-from quanhub.common.kafka import make_producer
+from quanhub.common.kafka import ensure_topics, make_producer
 from quanhub.common.settings import DatabaseSettings, KafkaSettings
-from quanhub.common.topics import Topics
+from quanhub.common.topics import Topics, TopicSpec
 from quanhub.ledger.feeds.source import LedgerEventSource
-from quanhub.ledger.watcher.state import first_watermark
+from quanhub.ledger.store.shards import base
+from quanhub.ledger.watcher import state as watcher_state
 
 pytestmark = pytest.mark.integration
 
@@ -55,6 +56,7 @@ def _env(kafka: KafkaSettings, database: DatabaseSettings, **extra: str) -> dict
         "QUANHUB_KAFKA_BOOTSTRAP": kafka.bootstrap,
         "QUANHUB_KAFKA_TOPIC_NAMESPACE": kafka.topic_namespace,
         "QUANHUB_KAFKA_PARTITIONS": str(kafka.partitions),
+        "QUANHUB_KAFKA_CANONICAL_PARTITIONS": str(kafka.canonical_partitions),
         "QUANHUB_DATABASE_URL": database.url,
         **extra,
     }
@@ -83,12 +85,13 @@ class Stack:
         self.kafka, self.database, self.logs = kafka, database, logs
         self.group = f"ledger-test-{uuid.uuid4().hex[:8]}"
 
-    def consumer(self) -> Any:
+    def consumer(self, shards: int = 1) -> Any:
         env = _env(
             self.kafka,
             self.database,
             QUANHUB_LEDGER_CONSUMER_GROUP_ID=self.group,
             QUANHUB_LEDGER_CONSUMER_PORT=str(_free_port()),
+            QUANHUB_LEDGER_CONSUMER_SHARDS=str(shards),
         )
         return _process("quanhub.ledger.consumer", env, self.logs / "consumer.log")
 
@@ -164,9 +167,13 @@ async def _at_least(port: int, n: int) -> bool:
 
 
 async def _caught_up(pool: asyncpg.Pool) -> bool:
-    appended = await pool.fetchval("SELECT last_seq FROM ledger_appended")
-    visible = await pool.fetchval("SELECT last_seq FROM ledger_sequence")
-    return bool(appended == visible)
+    """Every shard has projected what it appended."""
+    return bool(
+        await pool.fetchval(
+            "SELECT bool_and(a.last_seq = v.last_seq) "
+            "FROM ledger_appended a JOIN ledger_visible v USING (shard)"
+        )
+    )
 
 
 async def _insights(pool: asyncpg.Pool) -> list[tuple[str, str, str, int]]:
@@ -378,6 +385,98 @@ async def test_a_first_start_judges_only_the_parcels_still_on_their_way(
         for r in await ledger_pool.fetch("SELECT waybill_no, last_seq FROM parcels")
     }
     # Below SFOPEN only: the lost and the delivered parcels before it are never judged.
-    assert await first_watermark(ledger_pool, NOW - 15 * 24 * H) == seqs["SFOPEN"] - 1
+    first = await watcher_state.first_watermarks(ledger_pool, NOW - 15 * 24 * H)
+    assert first == {0: seqs["SFOPEN"] - 1}
     # Nothing on its way: the ledger's highest, so no parcel is judged until it changes.
-    assert await first_watermark(ledger_pool, NOW) == max(seqs.values())
+    assert await watcher_state.first_watermarks(ledger_pool, NOW) == {0: max(seqs.values())}
+    # A shard with no parcel starts at its base.
+    await ledger_pool.execute("INSERT INTO ledger_visible VALUES (1, $1)", base(1))
+    assert (await watcher_state.first_watermarks(ledger_pool, NOW))[1] == base(1)
+
+
+#: Shards of the sharded watcher test and its canonical partitions (two per shard).
+SHARDS, PARTITIONS = 4, 8
+#: Live parcels whose keys land on partitions of every one of the four shards.
+SHARDED_LIVE = [f"SFSHARD{i}" for i in range(8)]
+
+
+async def _announced(pool: asyncpg.Pool) -> dict[str, int]:
+    rows = await pool.fetch(
+        "SELECT waybill_no, count(*) AS n FROM ledger_events WHERE kind = 'insight' "
+        "AND status = 'parcel.delivery_predicted' GROUP BY 1"
+    )
+    return {r["waybill_no"]: r["n"] for r in rows}
+
+
+async def _all_projected(pool: asyncpg.Pool, status: str, at: datetime) -> bool:
+    n = await pool.fetchval(
+        "SELECT count(*) FROM parcels WHERE waybill_no = ANY($1::text[]) AND status = $2 "
+        "AND status_at = $3",
+        SHARDED_LIVE,
+        status,
+        at,
+    )
+    return bool(n == len(SHARDED_LIVE))
+
+
+@pytest.mark.timeout(300)
+async def test_predictions_follow_every_shard_across_a_kill(
+    ledger_kafka: KafkaSettings,
+    ledger_database: DatabaseSettings,
+    ledger_pool: asyncpg.Pool,
+    tmp_path: Path,
+) -> None:
+    """With four shards a parcel's last_seq is in its shard's numbering (shard k from
+    k * 2^40): the watcher keeps a cursor per shard, so a parcel of a low shard that
+    changes after parcels of a higher one is judged, while it runs and after a restart."""
+    kafka = ledger_kafka.model_copy(
+        update={
+            "topic_namespace": f"{ledger_kafka.topic_namespace}w",
+            "canonical_partitions": PARTITIONS,
+        }
+    )
+    spec = TopicSpec(Topics(kafka).canonical, PARTITIONS, kafka.retention_ms)
+    await ensure_topics(kafka, [spec])
+    training = [e for i in range(80) for e in _delivered(f"SFTRAIN{i:03d}", (20 + i) * H)]
+    live = {"district_code": "330110"}
+
+    def scans(status: str, at: datetime) -> list[cpb.CanonicalEvent]:
+        return [_scan(w, "SF", status, at, **live) for w in SHARDED_LIVE]
+
+    await _produce(kafka, [*training, *scans("PICKED_UP", PICKUP)])
+    stack = Stack(kafka, ledger_database, tmp_path)
+    port = _free_port()
+    with stack.consumer(shards=SHARDS):
+        await wait_for(lambda: _all_projected(ledger_pool, "PICKED_UP", PICKUP), what="traffic")
+        shards_of_live = await ledger_pool.fetch(
+            "SELECT DISTINCT shard FROM ledger_events WHERE waybill_no = ANY($1::text[])",
+            SHARDED_LIVE,
+        )
+        assert {r["shard"] for r in shards_of_live} == set(range(SHARDS))
+
+        with stack.watcher(port) as first:
+            await _settled(ledger_pool, port)
+            assert await _announced(ledger_pool) == dict.fromkeys(SHARDED_LIVE, 1)
+
+            # 40 hours on, in transit, every one: each prediction moves by hours, whichever
+            # shard its parcel is in and in whatever order the shards project.
+            await _produce(kafka, scans("IN_TRANSIT", PICKUP + 40 * H))
+            await wait_for(
+                lambda: _all_projected(ledger_pool, "IN_TRANSIT", PICKUP + 40 * H),
+                what="the scans at 40 h",
+            )
+            await _settled(ledger_pool, port)
+            assert await _announced(ledger_pool) == dict.fromkeys(SHARDED_LIVE, 2)
+            first.send_signal(signal.SIGKILL)
+            first.wait()
+
+        # While the watcher is down, every parcel moves again; the restarted watcher
+        # recovers a cursor per shard from what it announced and judges them all.
+        await _produce(kafka, scans("IN_TRANSIT", PICKUP + 70 * H))
+        await wait_for(
+            lambda: _all_projected(ledger_pool, "IN_TRANSIT", PICKUP + 70 * H),
+            what="the scans at 70 h",
+        )
+        with stack.watcher(port):
+            await _settled(ledger_pool, port)
+            assert await _announced(ledger_pool) == dict.fromkeys(SHARDED_LIVE, 3)

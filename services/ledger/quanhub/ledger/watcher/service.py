@@ -17,6 +17,7 @@ from quanhub.ledger.alerts.model import AlertKind
 from quanhub.ledger.alerts.norms import Norms
 from quanhub.ledger.alerts.provider import NormsProvider
 from quanhub.ledger.alerts.store import find, ledger_clock
+from quanhub.ledger.edd.model import EddModel
 from quanhub.ledger.edd.store import MAX_OPEN_SECONDS, EddModels
 from quanhub.ledger.edd.view import predicted_delivery
 from quanhub.ledger.incidents.store import find_incidents
@@ -31,11 +32,13 @@ from quanhub.ledger.watcher.decide import (
 from quanhub.ledger.watcher.decide import recovered as open_from
 from quanhub.ledger.watcher.state import (
     CHANGED_PARCELS,
-    first_watermark,
+    first_watermarks,
     incident_announcements,
     latest_alerts,
     latest_predictions,
-    recovered_watermark,
+    recovered_watermarks,
+    shard_span,
+    shards,
 )
 
 log = structlog.get_logger(__name__)
@@ -99,7 +102,9 @@ class Watcher:
         self._open: OpenAlerts = {}
         self._announced: dict[tuple[str, str], datetime] = {}
         self._incidents: set[str] = set()
-        self._watermark = 0
+        #: Per shard, the parcels' last_seq judged up to (a parcel's last_seq is in its
+        #: shard's numbering, so only one shard's seqs are ordered: one cursor each).
+        self._watermarks: dict[int, int] = {}
         self._recovered = False
         self._stopping = asyncio.Event()
 
@@ -116,20 +121,22 @@ class Watcher:
         if not await self._catch_up():
             log.warning("watcher_catch_up_timed_out")
         self._open = open_from(await latest_alerts(self._pool))
-        self._watermark = await recovered_watermark(self._pool)
+        self._watermarks = await recovered_watermarks(self._pool)
         self._announced.clear()
         clock = await ledger_clock(self._pool)
-        if self._watermark == 0 and clock is not None:
-            # A first start on a ledger that holds parcels: only those still on their way.
+        if clock is not None:
+            # A shard never announced in, on a ledger that holds parcels: only those still
+            # on their way.
             since = clock - timedelta(seconds=MAX_OPEN_SECONDS)
-            self._watermark = await first_watermark(self._pool, since)
+            for shard, mark in (await first_watermarks(self._pool, since)).items():
+                self._watermarks.setdefault(shard, mark)
         self._incidents = (
             set()
             if clock is None
             else await incident_announcements(self._pool, clock - 2 * INCIDENT_SPAN)
         )
         self._recovered = True
-        log.info("watcher_recovered", open_alerts=len(self._open), watermark=self._watermark)
+        log.info("watcher_recovered", open_alerts=len(self._open), watermarks=self._watermarks)
 
     async def run(self) -> None:
         """Pass after pass until stopped; a failed pass is logged and the memory recovered."""
@@ -192,8 +199,17 @@ class Watcher:
     async def _predictions(self, clock: datetime) -> int:
         model = await self._models.model(clock, exact=False)
         published = 0
+        for shard in await shards(self._pool):
+            published += await self._shard_predictions(model, shard, clock)
+        return published
+
+    async def _shard_predictions(self, model: EddModel, shard: int, clock: datetime) -> int:
+        """Judge the shard's parcels changed since its watermark, in batches."""
+        low, high = shard_span(shard)
+        published = 0
         while True:
-            rows = await self._pool.fetch(CHANGED_PARCELS, self._watermark, self._batch)
+            mark = self._watermarks.get(shard, low)
+            rows = await self._pool.fetch(CHANGED_PARCELS, mark, high, self._batch)
             if not rows:
                 return published
             keys = [(r["carrier_id"], r["waybill_no"]) for r in rows]
@@ -209,7 +225,7 @@ class Watcher:
                     drafts.append(prediction_draft(parcel, predicted, last, clock))
                     self._announced[key] = predicted["most_likely"]
             published += await self._send(drafts)
-            self._watermark = rows[-1]["last_seq"]
+            self._watermarks[shard] = rows[-1]["last_seq"]
             if len(self._announced) > _ANNOUNCED_CAP:
                 self._announced.clear()
             if len(rows) < self._batch:

@@ -15,6 +15,7 @@ from quanhub.canonical.v1 import canonical_pb2 as cpb
 from quanhub.common.kafka import make_consumer
 from quanhub.common.settings import KafkaSettings
 from quanhub.ledger.edd.features import SETTLED_STATUSES
+from quanhub.ledger.store.shards import SEQ_BITS, base
 from quanhub.ledger.watcher.decide import instant
 from quanhub.ledger.watcher.types import InsightType
 
@@ -48,28 +49,45 @@ JOIN ledger_events e ON e.kind = 'insight' AND e.carrier_id = p.carrier_id
 ORDER BY e.carrier_id, e.waybill_no, e.seq DESC
 """  # noqa: S608 - module constants only
 
-#: The newest predictions (their basis bounds the watermark an earlier run reached).
+#: The ledger's shards (each has a ledger_visible row).
+_SHARDS = "SELECT shard FROM ledger_visible ORDER BY shard"
+
+#: The newest predictions of one shard ($1 < seq <= $2; their basis bounds the watermark
+#: an earlier run reached).
 _RECENT_PREDICTIONS = f"""
 SELECT canonical FROM ledger_events
-WHERE kind = 'insight' AND status = '{_PREDICTED}' ORDER BY seq DESC LIMIT 1000
+WHERE kind = 'insight' AND status = '{_PREDICTED}' AND seq > $1 AND seq <= $2
+ORDER BY seq DESC LIMIT 1000
 """  # noqa: S608 - module constants only
 
-#: Parcels whose projection changed after $1, in sequence order, at most $2.
+#: Parcels whose projection changed after $1 and up to $2 (one shard's seqs: a parcel's
+#: last_seq is its newest event's, numbered by that event's shard), in sequence order, at
+#: most $3.
 CHANGED_PARCELS = """
 SELECT carrier_id, waybill_no, status, sub_status, picked_up_at, origin_district,
        district_code, delivery_point, out_for_delivery_at, last_seq
-FROM parcels WHERE last_seq > $1 ORDER BY last_seq LIMIT $2
+FROM parcels WHERE last_seq > $1 AND last_seq <= $2 ORDER BY last_seq LIMIT $3
 """
 
-#: A first start's watermark (nothing announced yet): just below the lowest sequence of
-#: the parcels picked up after $1 and not settled, the ones a prediction may be made for;
-#: the ledger's highest when there is none. The pickup index bounds the read, and the
-#: settled bulk of an old ledger is never judged.
-_FIRST_WATERMARK = (
-    "SELECT coalesce(min(last_seq) - 1, (SELECT max(last_seq) FROM parcels), 0) "  # noqa: S608
-    "FROM parcels WHERE picked_up_at > $1 "
-    "AND status <> ALL('{" + ",".join(sorted(SETTLED_STATUSES)) + "}'::text[])"
-)
+#: Statuses no prediction is made for (SQL).
+_SETTLED = "'{" + ",".join(sorted(SETTLED_STATUSES)) + "}'::text[]"
+
+#: A first start's watermark of each shard (nothing announced yet): just below the lowest
+#: sequence of the shard's parcels picked up after $1 and not settled, the ones a
+#: prediction may be made for; the shard's highest when there is none; its base when it
+#: has no parcel. The pickup index bounds the read, and the settled bulk of an old ledger
+#: is never judged.
+_FIRST_WATERMARKS = f"""
+SELECT v.shard, coalesce(
+    (SELECT min(p.last_seq) - 1 FROM parcels p WHERE p.picked_up_at > $1
+       AND p.status <> ALL({_SETTLED}) AND p.last_seq > r.low AND p.last_seq <= r.high),
+    (SELECT max(p.last_seq) FROM parcels p WHERE p.last_seq > r.low AND p.last_seq <= r.high),
+    r.low) AS watermark
+FROM ledger_visible v
+CROSS JOIN LATERAL (SELECT v.shard::bigint << {SEQ_BITS} AS low,
+                           (v.shard::bigint + 1) << {SEQ_BITS} AS high) r
+ORDER BY v.shard
+"""  # noqa: S608 - module constants only
 
 _OFFSETS = "SELECT partition, next_offset FROM consumer_offsets WHERE group_id = $1 AND topic = $2"
 
@@ -104,18 +122,38 @@ async def latest_predictions(
     }
 
 
-async def recovered_watermark(pool: asyncpg.Pool) -> int:
-    """A lower bound of the projection sequence an earlier run had judged: the highest
-    basis of the newest predictions (re-judging a parcel announces nothing new)."""
-    rows = await pool.fetch(_RECENT_PREDICTIONS)
-    return max((_insight(r["canonical"]).prediction.basis_seq for r in rows), default=0)
+async def shards(pool: asyncpg.Pool) -> list[int]:
+    """The ledger's shards."""
+    return [int(r["shard"]) for r in await pool.fetch(_SHARDS)]
 
 
-async def first_watermark(pool: asyncpg.Pool, picked_up_after: datetime) -> int:
-    """Where a watcher that never announced a prediction starts: below every parcel picked
-    up after `picked_up_after` and still on its way (older ones are taken for lost)."""
-    value = await pool.fetchval(_FIRST_WATERMARK, picked_up_after)
-    return int(value)
+def shard_span(shard: int) -> tuple[int, int]:
+    """The seqs shard `shard` numbers its events with: (low, high], as CHANGED_PARCELS
+    takes them."""
+    return base(shard), base(shard + 1)
+
+
+async def recovered_watermarks(pool: asyncpg.Pool) -> dict[int, int]:
+    """Per shard, a lower bound of the projection sequence an earlier run had judged: the
+    highest basis of the shard's newest predictions (re-judging a parcel announces nothing
+    new). A prediction's basis is its parcel's last_seq, so its shard is the basis's own;
+    shards without a prediction are left out."""
+    out: dict[int, int] = {}
+    for shard in await shards(pool):
+        for row in await pool.fetch(_RECENT_PREDICTIONS, *shard_span(shard)):
+            basis = _insight(row["canonical"]).prediction.basis_seq
+            if basis > 0:
+                of = basis >> SEQ_BITS
+                out[of] = max(out.get(of, 0), basis)
+    return out
+
+
+async def first_watermarks(pool: asyncpg.Pool, picked_up_after: datetime) -> dict[int, int]:
+    """Where a watcher that never announced a prediction starts in each shard: below every
+    parcel picked up after `picked_up_after` and still on its way (older ones are taken
+    for lost)."""
+    rows = await pool.fetch(_FIRST_WATERMARKS, picked_up_after)
+    return {int(r["shard"]): int(r["watermark"]) for r in rows}
 
 
 async def end_offsets(settings: KafkaSettings, topic: str) -> dict[int, int]:
