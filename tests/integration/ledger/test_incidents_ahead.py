@@ -67,7 +67,7 @@ async def test_days_computed_ahead_answer_as_on_ask_before_and_after_late_scans(
         assert await _same_as_on_ask(ledger_pool, kept) == []
         assert await ahead.catch_up() == 0
     finally:
-        detector.close()
+        await detector.aclose()
 
 
 async def test_the_api_computes_finished_days_in_the_background(

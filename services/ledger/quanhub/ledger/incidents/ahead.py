@@ -28,6 +28,7 @@ from datetime import date, timedelta
 import structlog
 
 from quanhub.common.clock import Clock
+from quanhub.ledger.edd.accuracy_book import Slices
 from quanhub.ledger.incidents.detect import (
     CST_WINDOWS,
     WINDOWS_PER_DAY,
@@ -89,10 +90,16 @@ class WorkerDetector:
             raise
 
     def close(self) -> None:
-        """Stop the worker (a detection it is running is left to finish)."""
+        """Let the worker go (a detection it is running is left to finish)."""
         if self._pool is not None:
             self._pool.shutdown(wait=False, cancel_futures=True)
             self._pool = None
+
+    async def aclose(self) -> None:
+        """Stop the worker and wait for it (its queues and locks freed), off the loop."""
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            await asyncio.to_thread(pool.shutdown, wait=True, cancel_futures=True)
 
 
 class IncidentsAhead:
@@ -114,6 +121,9 @@ class IncidentsAhead:
         self._detector = detector
         self._t = thresholds or Thresholds()
         self._days = days
+        #: After each day read, turns of the loop until one passes with next to nothing
+        #: else to run (or 20 ms): requests, and the EDD accuracy book, go first.
+        self._turns = Slices(budget=0.0)
 
     async def catch_up(self) -> int:
         """One pass: every finished day whose detection is not kept at its rows' version
@@ -146,7 +156,7 @@ class IncidentsAhead:
                     self._kept.keep_ahead(running[0], running[1], await running[2])
                 running = (key, read_at, asyncio.ensure_future(self._detect(flows, first, last)))
                 computed += 1
-                await asyncio.sleep(0)  # the requests waiting go first
+                await self._turns.run((None,))  # the loop's other work goes first
             if running is not None:
                 self._kept.keep_ahead(running[0], running[1], await running[2])
                 running = None
@@ -199,4 +209,4 @@ async def incidents_ahead(db: Reader, clock: Clock) -> AsyncIterator[KeptInciden
         task.cancel()
         with suppress(asyncio.CancelledError):
             await task
-        detector.close()
+        await detector.aclose()
