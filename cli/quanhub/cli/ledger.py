@@ -31,47 +31,91 @@ def _database_url() -> str:
     return resolve_servers(StackSettings()).database_url
 
 
+#: `--shard K`: one shard's lanes only (docs/ledger.md "Shards").
+_SHARD = typer.Option(
+    None,
+    "--shard",
+    min=0,
+    help="Only shard K: lock its lanes and the global lock, not every shard's writers.",
+)
+
+
 @app.command()
-def rebuild() -> None:
+def rebuild(shard: int | None = _SHARD) -> None:
     """Recompute every projection (orders, parcels, declarations, links, KPI rollups) from
-    the event ledger, in one transaction; the ledger consumer waits meanwhile."""
+    the event ledger, in one transaction; the ledger consumer waits meanwhile. With
+    `--shard K`: the projections of shard K's objects, then the links and rollups every
+    shard shares; the other shards' writers go on."""
     import asyncpg
 
     from quanhub.common.db import migrate
     from quanhub.ledger.store.rebuild import rebuild as run_rebuild
+    from quanhub.ledger.store.shard_rebuild import rebuild_shard
 
     async def run() -> int:
         conn = await asyncpg.connect(_database_url(), timeout=10)
         try:
             await migrate(conn)
-            return await run_rebuild(conn)
+            if shard is None:
+                return await run_rebuild(conn)
+            return await rebuild_shard(conn, shard)
         finally:
             await conn.close()
 
-    seq = asyncio.run(run())
-    console.print(f"[green]rebuilt[/] every projection from {seq} ledger events")
+    try:
+        seq = asyncio.run(run())
+    except LookupError as exc:
+        console.print(f"[red]{exc}[/]")
+        raise typer.Exit(2) from exc
+    if shard is None:
+        console.print(f"[green]rebuilt[/] every projection from {seq} ledger events")
+    else:
+        console.print(
+            f"[green]rebuilt[/] shard {shard}'s projections and the shared links and rollups "
+            f"(global seq {seq})"
+        )
 
 
 @app.command()
-def verify() -> None:
+def verify(shard: int | None = _SHARD) -> None:
     """Compare the live projections with a rebuild (changing nothing); exit 1 on any
-    difference."""
+    difference. With `--shard K`: shard K's numbering, global ranges and its objects'
+    projections (links and rollups are shared: the full verify checks them)."""
     import asyncpg
 
     from quanhub.ledger.store.rebuild import verify as run_verify
+    from quanhub.ledger.store.shard_rebuild import ShardReport, verify_shard
 
-    async def run() -> list[TableDiff]:
+    async def run() -> list[TableDiff] | ShardReport:
         conn = await asyncpg.connect(_database_url(), timeout=10)
         try:
-            return await run_verify(conn)
+            if shard is None:
+                return await run_verify(conn)
+            return await verify_shard(conn, shard)
         finally:
             await conn.close()
 
-    diffs = asyncio.run(run())
-    table = Table(title="Live projections vs rebuild")
+    try:
+        found = asyncio.run(run())
+    except LookupError as exc:
+        console.print(f"[red]{exc}[/]")
+        raise typer.Exit(2) from exc
+    bad = 0
+    if isinstance(found, ShardReport):
+        checks = Table(title=f"Shard {found.shard}: numbering and global ranges")
+        for column in ("check", "expected", "found", "misplaced", "state"):
+            checks.add_column(column)
+        for c in found.checks:
+            bad += not c.ok
+            state = "[green]ok[/]" if c.ok else "[red]wrong[/]"
+            checks.add_row(c.check, str(c.expected), str(c.found), str(c.misplaced), state)
+        console.print(checks)
+        diffs, title = found.diffs, f"Shard {found.shard}'s objects: live vs recomputed"
+    else:
+        diffs, title = found, "Live projections vs rebuild"
+    table = Table(title=title)
     for column in ("table", "live rows", "rebuilt rows", "only live", "only rebuilt", "state"):
         table.add_column(column)
-    bad = 0
     for d in diffs:
         equal = d.equal
         bad += not equal

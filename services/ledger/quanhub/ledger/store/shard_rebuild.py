@@ -1,0 +1,225 @@
+"""Rebuild or verify one shard (`quanhub ledger rebuild|verify --shard K`), locking that
+shard's lanes and the global lock only, so the other shards' writers go on meanwhile.
+
+What a shard owns alone are its events, its numbering, its global ranges and the
+projection rows of its objects (an object's events are in one shard: its key picks one
+partition). The order-parcel links and the rollups are shared by every shard (a link
+joins two keys, a rollup row counts objects of every shard), so they cannot be rebuilt
+for one shard; they are recomputed whole under the global lock, as a projector step
+writes them, from what every shard has made visible. The incident flow is counted from
+events only (never from projections), so a shard's rebuild leaves it alone; the full
+rebuild recomputes it.
+
+Rebuild K: take K's writers' lock, K's projectors' lock, then the global lock (the
+lanes' order); make what K appended visible; delete and recompute the projections of
+every object with an event in K, from its visible events (whichever shard holds them);
+recompute the links from every visible event and the rollups from every projection row.
+
+Verify K: the same locks; let K's projector project what is appended but not visible
+yet; check K's numbering (its events are its seqs base + 1 .. appended, each once, each
+marked with K) and its global ranges (back to back from base + 1 to its visible seq);
+then recompute K's objects' projections and compare them row for row with the live ones,
+and roll everything back. Links and rollups are checked by the full verify only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from quanhub.ledger.store.projections import PROJECTABLE, links_sql, refresh_all, touch_sql
+from quanhub.ledger.store.projector import LOCK_VISIBLE, move_visible_sql, project_all
+from quanhub.ledger.store.rebuild import TableDiff
+from quanhub.ledger.store.rollups import ADD, ROLLUP_TABLES
+from quanhub.ledger.store.shards import LOCK_GLOBAL, base, visible
+from quanhub.ledger.store.waybill_links import confirm_detected_links_sql
+from quanhub.ledger.store.writer import AnyConnection, prepare
+
+#: The projection tables of objects, with their keys (each object is one shard's).
+OBJECT_TABLES: dict[str, tuple[str, ...]] = {
+    "parcels": ("carrier_id", "waybill_no"),
+    "orders": ("platform_code", "order_no"),
+    "declarations": ("declaration_id",),
+}
+_TOUCHED = {
+    "parcels": "touched_parcels",
+    "orders": "touched_orders",
+    "declarations": "touched_declarations",
+}
+
+_LOCK_WRITERS = "SELECT last_seq FROM ledger_appended WHERE shard = $1 FOR UPDATE"
+_HEAD = "SELECT last_seq FROM ledger_sequence"
+
+# Every event of the shard (quarantined ones too, so an object whose every event is
+# quarantined loses its row, as in a full rebuild): `{low}`, `{high}` are integers.
+_SHARD_EVENTS = "(SELECT * FROM ledger_events e WHERE e.seq > {low} AND e.seq <= {high}) AS sh"
+#: Every visible projectable event: the source of the shared rows.
+_LIVE_EVENTS = f"(SELECT * FROM ledger_events e WHERE {PROJECTABLE} AND {visible('e')}) AS live"  # noqa: S608
+_CLEAR_TOUCHED = "TRUNCATE touched_parcels, touched_orders, touched_declarations;"
+_OBJECT_ROWS = "SELECT x.* FROM {table} x JOIN {touched} USING ({key})"
+_DELETE_OBJECTS = "DELETE FROM {table} x USING {touched} t WHERE {match};"
+_TOUCH_EVERY_OBJECT = """
+INSERT INTO touched_parcels SELECT carrier_id, waybill_no FROM parcels;
+INSERT INTO touched_orders SELECT platform_code, order_no FROM orders;
+INSERT INTO touched_declarations SELECT declaration_id FROM declarations;
+"""
+# The shared rows, recomputed whole: links from every visible event, rollups from every
+# projection row (the touched tables then hold every object).
+_SHARED = (
+    "TRUNCATE order_parcels, "
+    + ", ".join(ROLLUP_TABLES)
+    + ";"
+    + links_sql(_LIVE_EVENTS)
+    + confirm_detected_links_sql(_LIVE_EVENTS)
+    + _CLEAR_TOUCHED
+    + _TOUCH_EVERY_OBJECT
+    + ADD
+)
+
+_SNAPSHOT = "CREATE TEMP TABLE live_{table} ON COMMIT DROP AS {rows}"
+_COMPARE = """
+SELECT (SELECT count(*) FROM live_{table}) AS live,
+       (SELECT count(*) FROM ({rows}) n) AS rebuilt,
+       (SELECT count(*) FROM (SELECT * FROM live_{table}
+            EXCEPT ALL {rows}) x) AS only_live,
+       (SELECT count(*) FROM ({rows}
+            EXCEPT ALL SELECT * FROM live_{table}) y) AS only_rebuilt"""
+
+# The shard's numbering: events in its seq span, those marked with another shard or
+# beyond what it appended, and how many of base + 1 .. appended are there.
+_NUMBERING = """
+SELECT count(*) AS events,
+       count(*) FILTER (WHERE e.shard <> $3 OR e.seq > $2) AS stray,
+       count(*) FILTER (WHERE e.shard = $3 AND e.seq <= $2) AS numbered
+FROM ledger_events e WHERE e.seq > $1 AND e.seq <= $4
+"""
+_RANGES = """
+SELECT first_seq, events FROM ledger_global_ranges WHERE shard = $1 ORDER BY global_first
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class ShardCheck:
+    """One check of a shard's own bookkeeping: what was expected and what was found."""
+
+    check: str
+    expected: int
+    found: int
+    #: Rows or numbers out of place (stray events, ranges that do not continue).
+    misplaced: int
+
+    @property
+    def ok(self) -> bool:
+        """True when the shard's rows are exactly what its counters say."""
+        return self.expected == self.found and self.misplaced == 0
+
+
+@dataclass(frozen=True, slots=True)
+class ShardReport:
+    """What `verify_shard` found: the shard's bookkeeping checks and its objects'
+    projections against a recomputation."""
+
+    shard: int
+    checks: list[ShardCheck]
+    diffs: list[TableDiff]
+
+    @property
+    def ok(self) -> bool:
+        return all(c.ok for c in self.checks) and all(d.equal for d in self.diffs)
+
+
+async def _lock(conn: AnyConnection, shard: int) -> tuple[int, int]:
+    """Stop the shard's writers, then its projectors, then take the global lock; the
+    shard's (appended, visible) seqs. Raises LookupError for a shard the ledger has not."""
+    appended = await conn.fetchval(_LOCK_WRITERS, shard)
+    if appended is None:
+        raise LookupError(f"the ledger has no shard {shard}")
+    visible_seq = int(await conn.fetchval(LOCK_VISIBLE, shard))
+    await conn.execute(LOCK_GLOBAL)
+    return int(appended), visible_seq
+
+
+def _touch_shard(shard: int) -> str:
+    source = _SHARD_EVENTS.format(low=base(shard), high=base(shard + 1))
+    return _CLEAR_TOUCHED + touch_sql(source)
+
+
+def _recompute_objects() -> str:
+    """Delete the touched objects' rows and recompute them from their visible events."""
+    deletes = "".join(
+        _DELETE_OBJECTS.format(
+            table=table,
+            touched=_TOUCHED[table],
+            match=" AND ".join(f"x.{k} = t.{k}" for k in key),
+        )
+        for table, key in OBJECT_TABLES.items()
+    )
+    return deletes + refresh_all(visible_only=True)
+
+
+async def rebuild_shard(conn: AnyConnection, shard: int) -> int:
+    """Recompute the projections of the shard's objects and the shared links and rollups
+    (see the module's docstring); returns the global seq (every event the shard appended
+    is visible after it)."""
+    await prepare(conn)
+    async with conn.transaction():
+        appended, visible_seq = await _lock(conn, shard)
+        if appended > visible_seq:
+            await conn.execute(move_visible_sql(shard, visible_seq, appended))
+        await conn.execute(_touch_shard(shard) + _recompute_objects() + _SHARED)
+        return int(await conn.fetchval(_HEAD))
+
+
+async def _checks(
+    conn: AnyConnection, shard: int, appended: int, visible_seq: int
+) -> list[ShardCheck]:
+    low = base(shard)
+    row = await conn.fetchrow(_NUMBERING, low, appended, shard, base(shard + 1))
+    assert row is not None  # noqa: S101 - an aggregate row always exists
+    numbering = ShardCheck(
+        f"shard {shard}: events numbered {low + 1} .. {appended}",
+        appended - low,
+        int(row["numbered"]),
+        int(row["stray"]),
+    )
+    covered, breaks, next_seq = 0, 0, low + 1
+    for r in await conn.fetch(_RANGES, shard):
+        breaks += r["first_seq"] != next_seq
+        covered += r["events"]
+        next_seq = r["first_seq"] + r["events"]
+    ranges = ShardCheck(
+        f"shard {shard}: global ranges cover {low + 1} .. {visible_seq}",
+        visible_seq - low,
+        covered,
+        breaks,
+    )
+    return [numbering, ranges]
+
+
+async def verify_shard(conn: AnyConnection, shard: int) -> ShardReport:
+    """Check the shard's numbering, global ranges and objects' projections, changing
+    nothing (see the module's docstring)."""
+    await prepare(conn)
+    transaction = conn.transaction()
+    await transaction.start()
+    try:
+        appended, _ = await _lock(conn, shard)
+        visible_seq = await project_all(conn, shard=shard)
+        checks = await _checks(conn, shard, appended, visible_seq)
+        await conn.execute(_touch_shard(shard))
+        rows = {
+            table: _OBJECT_ROWS.format(table=table, touched=_TOUCHED[table], key=", ".join(key))
+            for table, key in OBJECT_TABLES.items()
+        }
+        for table, live in rows.items():
+            await conn.execute(_SNAPSHOT.format(table=table, rows=live))
+        await conn.execute(_recompute_objects())
+        diffs = []
+        for table, recomputed in rows.items():
+            row = await conn.fetchrow(_COMPARE.format(table=table, rows=recomputed))
+            assert row is not None  # noqa: S101 - an aggregate row always exists
+            diffs.append(
+                TableDiff(table, row["live"], row["rebuilt"], row["only_live"], row["only_rebuilt"])
+            )
+        return ShardReport(shard, checks, diffs)
+    finally:
+        await transaction.rollback()
