@@ -5,29 +5,23 @@ links and rollups; neither waits for another shard's writers."""
 
 from __future__ import annotations
 
-import zlib
-from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
 import pytest
-from ledger_scenarios import T0, keyed, random_traffic
+from ledger_scenarios import T0, random_traffic
+from sharded_support import append_sharded
 
 from quanhub.bench.synthetic import order_event
 from quanhub.canonical.v1 import canonical_pb2 as cpb
-from quanhub.ledger.decode import decode
-from quanhub.ledger.store.projector import project_all
 from quanhub.ledger.store.rebuild import rebuild, verify
-from quanhub.ledger.store.rows import LedgerRow
 from quanhub.ledger.store.shard_rebuild import rebuild_shard, verify_shard
-from quanhub.ledger.store.shards import SEQ_BITS, ensure_shards, shard_of
-from quanhub.ledger.store.writer import Position, prepare, write_batch
+from quanhub.ledger.store.shards import SEQ_BITS
 
 pytestmark = pytest.mark.integration
 
 SHARDS, PARTITIONS = 4, 8
 NOW = datetime(2026, 11, 28, 12, tzinfo=UTC)
-TOPIC = "canonical"
 
 
 def _traffic() -> list[cpb.CanonicalEvent]:
@@ -49,28 +43,7 @@ def _traffic() -> list[cpb.CanonicalEvent]:
 
 
 async def _append_sharded(pool: asyncpg.Pool, events: list[cpb.CanonicalEvent]) -> None:
-    """Append and project the events as a consumer of four shards would: each to the
-    shard of its key's partition, with that shard's partitions' offsets."""
-    rows: dict[int, list[LedgerRow]] = defaultdict(list)
-    offsets: dict[int, int] = defaultdict(int)
-    for event in events:
-        key, value = keyed(event)
-        partition = zlib.crc32(key) % PARTITIONS
-        row = decode(
-            value, topic=TOPIC, partition=partition, offset=offsets[partition], recorded_at=NOW
-        )
-        offsets[partition] += 1
-        rows[shard_of(partition, SHARDS)].append(row)
-    async with pool.acquire() as conn:
-        await prepare(conn)
-        await ensure_shards(conn, range(SHARDS))
-        for shard, batch in sorted(rows.items()):
-            positions = [
-                Position(TOPIC, p, n) for p, n in offsets.items() if shard_of(p, SHARDS) == shard
-            ]
-            await write_batch(conn, batch, group_id="g", positions=positions, now=NOW, shard=shard)
-        for shard in range(SHARDS):
-            await project_all(conn, shard=shard)
+    await append_sharded(pool, events, shards=SHARDS, partitions=PARTITIONS, now=NOW)
 
 
 async def _parcel_of_shard(pool: asyncpg.Pool, shard: int) -> tuple[str, str]:
