@@ -11,11 +11,18 @@ from pydantic import BaseModel, Field
 from quanhub.ledger.edd.view import PredictedDelivery
 from quanhub.ledger.read.documents import DocumentName
 
+#: What an event's `seq` is in a response: the number partners' cursors use.
+GLOBAL_SEQ = (
+    "The event's place in the ledger's one gap-free sequence: the same number as the "
+    "event's `seq` in SSE (`id`, `Last-Event-ID`), webhook batches, replay `from_seq` and "
+    "the Kafka feed's `seq` header."
+)
+
 
 class TimelineEntry(BaseModel):
     """One ledger event in an object's timeline, with the partner's raw code kept."""
 
-    seq: int
+    seq: int = Field(description=GLOBAL_SEQ)
     event_id: uuid.UUID
     #: "order", "parcel" or "customs", and which object it belongs to.
     kind: str
@@ -224,7 +231,7 @@ class OrderView(OrderSummary):
 class Receipt(BaseModel):
     """A customs receipt, in return_time order."""
 
-    seq: int
+    seq: int = Field(description=GLOBAL_SEQ)
     event_id: uuid.UUID
     message_type: str
     return_status: str

@@ -219,9 +219,29 @@ def projected(alias: str) -> str:
     return visible(alias)
 
 
+#: SQL: the global seq of the visible ledger_events row aliased `{alias}` (an alias from
+#: code): its shard's range of ledger_global_ranges that holds its seq, one backward probe
+#: of the (shard, first_seq) index. With one shard the one range maps a seq to itself.
+_GLOBAL_SEQ = (
+    "(SELECT r.global_first + ({alias}.seq - r.first_seq) FROM ledger_global_ranges r "
+    "WHERE r.shard = {alias}.shard AND r.first_seq <= {alias}.seq "
+    "ORDER BY r.first_seq DESC LIMIT 1)"
+)
+
+
+def global_seq(alias: str) -> str:
+    """SQL: the global seq of the visible ledger_events row aliased `alias`, the number
+    partners' cursors use (SSE, webhooks, replay, the Kafka feed), not its shard's own."""
+    return _GLOBAL_SEQ.format(alias=alias)
+
+
 def timeline_columns(alias: str) -> str:
-    """TIMELINE_COLUMNS of the ledger_events row aliased `alias`, for a select list."""
-    return ", ".join(f"{alias}.{column}" for column in TIMELINE_COLUMNS)
+    """TIMELINE_COLUMNS of the ledger_events row aliased `alias`, for a select list; `seq`
+    is the event's global seq."""
+    return ", ".join(
+        f"{global_seq(alias)} AS seq" if column == "seq" else f"{alias}.{column}"
+        for column in TIMELINE_COLUMNS
+    )
 
 
 def timeline_fields(row: tuple[Any, ...]) -> dict[str, Any]:

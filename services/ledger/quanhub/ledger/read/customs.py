@@ -286,14 +286,15 @@ _NO_LIMIT_COLUMNS = (
 )
 
 
-#: The declaration's receipts (Receipt tuples), visible (projected) ones only.
+#: The declaration's receipts (Receipt tuples, numbered by global seq), visible (projected)
+#: ones only.
 _RECEIPTS_OF = (
-    "SELECT e.seq, e.event_id, e.message_type, e.return_status, e.return_time, "
+    "SELECT {seq} AS seq, e.event_id, e.message_type, e.return_status, e.return_time, "
     "e.return_info, e.status FROM ledger_events e WHERE e.kind = 'customs' "
     "AND e.declaration_id = d.declaration_id AND e.is_receipt "
     "AND {projected}"
 )
-_RECEIPTS = _RECEIPTS_OF.format(projected=convert.projected("e"))
+_RECEIPTS = _RECEIPTS_OF.format(seq=convert.global_seq("e"), projected=convert.projected("e"))
 #: Parcels of the declaration: by its logistics number, or shipping its order; each
 #: branch is an index lookup (parcels_waybill_idx, orders_order_no_idx).
 _LINKED_PARCELS_OF = (
