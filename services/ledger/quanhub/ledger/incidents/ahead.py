@@ -9,8 +9,8 @@ kept with the version of those rows (store.KeptIncidents): an ask checks the ver
 with one aggregate statement, and a late scan makes it read again, exactly as without
 the detection kept. Each pass reads every day's row count and scans in one statement
 and computes again only the days whose version moved (a late event for a day: that day
-and the 9 days after it, which read it as their baseline). The detector runs in a
-worker process of its own (WorkerDetector), so the loop only reads rows and waits; the
+and the 9 days after it, which read it as their baseline). The detector runs in
+worker processes (WorkerDetector), so the loop only reads rows and waits; the
 current day, still changing, is computed on ask.
 """
 
@@ -53,6 +53,10 @@ log = structlog.get_logger(__name__)
 AHEAD_DAYS = 366
 #: Pause between two passes over the days' versions.
 PASS_SECONDS = 60.0
+#: Worker processes of the detector, and days computed at once (one more: a day's rows
+#: are read while the workers detect): the first pass, a year of days, is over sooner
+#: (docs/performance.md); between passes the workers are idle.
+WORKERS = 2
 
 _EPOCH = date(1970, 1, 1)
 
@@ -69,11 +73,12 @@ GROUP BY day
 
 
 class WorkerDetector:
-    """Runs the detector (store.detect_rows) in one worker process, spawned on first use:
+    """Runs the detector (store.detect_rows) in worker processes, spawned on first use:
     the detector is pure Python over ints, and in a thread it would share the loop's
     core through the GIL."""
 
-    def __init__(self) -> None:
+    def __init__(self, workers: int = WORKERS) -> None:
+        self._workers = workers
         self._pool: ProcessPoolExecutor | None = None
 
     async def __call__(
@@ -81,7 +86,7 @@ class WorkerDetector:
     ) -> list[Incident]:
         if self._pool is None:
             context = multiprocessing.get_context("spawn")
-            self._pool = ProcessPoolExecutor(max_workers=1, mp_context=context)
+            self._pool = ProcessPoolExecutor(max_workers=self._workers, mp_context=context)
         loop = asyncio.get_running_loop()
         try:
             return await loop.run_in_executor(self._pool, detect_rows, flows, first, last, t)
@@ -114,6 +119,7 @@ class IncidentsAhead:
         detector: Detector | None = None,
         thresholds: Thresholds | None = None,
         days: int = AHEAD_DAYS,
+        parallel: int = WORKERS + 1,
     ) -> None:
         self._db = db
         self._clock = clock
@@ -121,14 +127,15 @@ class IncidentsAhead:
         self._detector = detector
         self._t = thresholds or Thresholds()
         self._days = days
+        self._parallel = parallel
         #: After each day read, turns of the loop until one passes with next to nothing
         #: else to run (or 20 ms): requests, and the EDD accuracy book, go first.
         self._turns = Slices(budget=0.0)
 
     async def catch_up(self) -> int:
         """One pass: every finished day whose detection is not kept at its rows' version
-        is computed (days without rows need none); how many were. The next day's rows
-        are read while the detector runs over the day before."""
+        is computed (days without rows need none), up to `parallel` days at a time (one
+        day's rows are read while the detector runs over others); how many were."""
         t = self._t
         today = day_of(window_of(self._clock.now()))
         oldest = today - self._days
@@ -136,35 +143,32 @@ class IncidentsAhead:
         rows = await self._db.fetch(_DAY_TOTALS, low, _EPOCH + timedelta(today))
         totals = {row["day"]: (row["n"], row["scans"]) for row in rows}
         wanted: set[Hashable] = set()
-        computed = 0
-        running: tuple[Hashable, tuple[int, int], asyncio.Future[list[Incident]]] | None = None
-        try:
-            for day in range(today - 1, oldest - 1, -1):
-                first, last = day_windows(day)
-                since, until = ((d - _EPOCH).days for d in day_bounds(first, last, t))
-                read = [totals[d] for d in range(since, until + 1) if d in totals]
-                if not read:
-                    continue
-                version = (sum(n for n, _ in read), sum(s for _, s in read))
-                key = detection_key(first, last, None, t)
-                wanted.add(key)
-                if self._kept.ahead_version(key) == version:
-                    continue
+        todo: list[tuple[int, int, Hashable]] = []
+        for day in range(today - 1, oldest - 1, -1):
+            first, last = day_windows(day)
+            since, until = ((d - _EPOCH).days for d in day_bounds(first, last, t))
+            read = [totals[d] for d in range(since, until + 1) if d in totals]
+            if not read:
+                continue
+            version = (sum(n for n, _ in read), sum(s for _, s in read))
+            key = detection_key(first, last, None, t)
+            wanted.add(key)
+            if self._kept.ahead_version(key) != version:
+                todo.append((first, last, key))
+        slots = asyncio.Semaphore(self._parallel)
+
+        async def compute(first: int, last: int, key: Hashable) -> None:
+            async with slots:  # taken in the order asked: the newest days first
                 # Read again with the rows: the version they were read at is the one kept.
                 read_at, flows = await detection_input(self._db, first, last, None, t)
-                if running is not None:
-                    self._kept.keep_ahead(running[0], running[1], await running[2])
-                running = (key, read_at, asyncio.ensure_future(self._detect(flows, first, last)))
-                computed += 1
                 await self._turns.run((None,))  # the loop's other work goes first
-            if running is not None:
-                self._kept.keep_ahead(running[0], running[1], await running[2])
-                running = None
-        finally:
-            if running is not None:
-                running[2].cancel()
+                self._kept.keep_ahead(key, read_at, await self._detect(flows, first, last))
+
+        async with asyncio.TaskGroup() as group:
+            for first, last, key in todo:
+                group.create_task(compute(first, last, key))
         self._kept.forget_ahead(wanted)
-        return computed
+        return len(todo)
 
     async def _detect(self, flows: FlowRows, first: int, last: int) -> list[Incident]:
         if not flows:
