@@ -19,10 +19,11 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
+from collections.abc import AsyncIterator, Hashable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import asynccontextmanager, suppress
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 import structlog
@@ -38,6 +39,7 @@ from quanhub.ledger.incidents.detect import (
     window_of,
 )
 from quanhub.ledger.incidents.store import (
+    Detector,
     FlowRows,
     KeptIncidents,
     day_bounds,
@@ -59,9 +61,6 @@ PASS_SECONDS = 60.0
 WORKERS = 2
 
 _EPOCH = date(1970, 1, 1)
-
-#: Runs the detector over a detection's input (detect_rows, here or in another process).
-Detector = Callable[[FlowRows, int, int, Thresholds], Awaitable[list[Incident]]]
 
 # Each CST day's daily rows and scans, in [$1, $2): the versions of the detections.
 _DAY_TOTALS = """
@@ -91,8 +90,9 @@ class WorkerDetector:
         try:
             return await loop.run_in_executor(self._pool, detect_rows, flows, first, last, t)
         except BrokenProcessPool:
-            self.close()  # the next detection spawns a new worker
-            raise
+            log.warning("incidents_worker_lost")
+            self.close()  # the next detection spawns new workers; this one runs here
+            return detect_rows(flows, first, last, t)
 
     def close(self) -> None:
         """Let the worker go (a detection it is running is left to finish)."""
@@ -153,8 +153,11 @@ class IncidentsAhead:
             version = (sum(n for n, _ in read), sum(s for _, s in read))
             key = detection_key(first, last, None, t)
             wanted.add(key)
-            if self._kept.ahead_version(key) != version:
+            found = self._kept.get(key, version)  # computed ahead, or asked for
+            if found is None:
                 todo.append((first, last, key))
+            elif self._kept.ahead_version(key) != version:
+                self._kept.keep_ahead(key, version, found)
         slots = asyncio.Semaphore(self._parallel)
 
         async def compute(first: int, last: int, key: Hashable) -> None:
@@ -199,16 +202,25 @@ def day_windows(day: int) -> tuple[int, int]:
     return first, first + WINDOWS_PER_DAY - 1
 
 
+@dataclass(frozen=True, slots=True)
+class Detections:
+    """A process's kept detections, and the detector its asks run (None: in process)."""
+
+    kept: KeptIncidents
+    detector: Detector | None = None
+
+
 @asynccontextmanager
-async def incidents_ahead(db: Reader, clock: Clock) -> AsyncIterator[KeptIncidents]:
+async def incidents_ahead(db: Reader, clock: Clock) -> AsyncIterator[Detections]:
     """The process's kept detections, the finished days' computed ahead in the background
-    (a worker process) while the context lasts. Readiness does not wait for them: a day
-    asked before its detection is computed is computed on ask."""
+    while the context lasts, and its worker processes, which asks use too (the loop
+    stays free for the other requests). Readiness does not wait for the days: one asked
+    before its detection is computed is computed on ask."""
     kept = KeptIncidents()
     detector = WorkerDetector()
     task = asyncio.create_task(IncidentsAhead(db, clock, kept, detector=detector).keep_up())
     try:
-        yield kept
+        yield Detections(kept, detector)
     finally:
         task.cancel()
         with suppress(asyncio.CancelledError):

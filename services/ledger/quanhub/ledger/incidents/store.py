@@ -17,7 +17,7 @@ version differ, so nothing older is given after it.)
 from __future__ import annotations
 
 from collections import OrderedDict, defaultdict
-from collections.abc import Hashable
+from collections.abc import Awaitable, Callable, Hashable
 from datetime import date, datetime, timedelta
 
 from quanhub.ledger.incidents.detect import (
@@ -130,11 +130,13 @@ async def find_incidents(
     district: str | None,
     thresholds: Thresholds | None = None,
     kept: KeptIncidents | None = None,
+    detector: Detector | None = None,
 ) -> list[Incident]:
     """Incidents of `carrier` (all when None) in `district` (all when None) that were open
     at some time in [start, end), as the detector saw them at `as_of`: only windows that
     had ended by then (event time) are read, so no scan timed after `as_of` counts.
-    With `kept`, a detection of the same windows from unchanged rows is given again."""
+    With `kept`, a detection of the same windows from unchanged rows is given again;
+    `detector` runs the detector (here when None)."""
     t = thresholds or Thresholds()
     last = window_of(as_of) - 1
     first = window_of(start)
@@ -146,7 +148,13 @@ async def find_incidents(
         (row,) = await db.fetch(_VERSION, *day_bounds(first, last, t), district)
         found = kept.get(key, (row["n"], row["scans"]))
     if found is None:
-        version, found = await detection(db, first, last, district, t)
+        version, flows = await detection_input(db, first, last, district, t)
+        if not flows:
+            found = []
+        elif detector is None:
+            found = detect_rows(flows, first, last, t)
+        else:
+            found = await detector(flows, first, last, t)
         if kept is not None:
             kept.keep(key, version, found)
     return [
@@ -177,15 +185,8 @@ def day_bounds(first: int, last: int, t: Thresholds) -> tuple[date, date]:
 
 #: A detection's input, a row per flow: carrier, district, its windows and their scans.
 FlowRows = list[tuple[str, str, list[int], list[int]]]
-
-
-async def detection(
-    db: Reader, first: int, last: int, district: str | None, t: Thresholds
-) -> tuple[tuple[int, int], list[Incident]]:
-    """Every incident of `district` (None: the city) over windows first..last, and the
-    version of the daily rows read for it."""
-    version, flows = await detection_input(db, first, last, district, t)
-    return version, detect_rows(flows, first, last, t) if flows else []
+#: Runs the detector over a detection's input (detect_rows, here or in another process).
+Detector = Callable[[FlowRows, int, int, Thresholds], Awaitable[list[Incident]]]
 
 
 async def detection_input(

@@ -15,6 +15,7 @@ from quanhub.ledger.api.instants import aware_instant, bounded_instant
 from quanhub.ledger.api.query import CarrierId
 from quanhub.ledger.api.routes.kpis import KPI_ROLES
 from quanhub.ledger.errors import Forbidden, InvalidQuery
+from quanhub.ledger.incidents.ahead import Detections
 from quanhub.ledger.incidents.schemas import IncidentOut, IncidentsReport
 from quanhub.ledger.incidents.store import KeptIncidents, find_incidents
 
@@ -85,6 +86,7 @@ async def incidents(
         raise InvalidQuery("`from` is not before `to`")
     if end - start > MAX_SPAN:
         raise InvalidQuery(f"a period may span at most {MAX_SPAN.days} days")
+    detections = _detections(request)
     found = (
         []  # another carrier's: the same empty answer whether it had any or not
         if foreign
@@ -95,7 +97,8 @@ async def incidents(
             as_of=moment,
             carrier=carrier,
             district=district,
-            kept=_kept(request),
+            kept=detections.kept,
+            detector=detections.detector,
         )
     )
     return IncidentsReport(
@@ -106,9 +109,10 @@ async def incidents(
     )
 
 
-def _kept(request: Request) -> KeptIncidents:
-    """The process's kept detections (incidents/store.py), created on first use."""
-    kept: KeptIncidents | None = getattr(request.app.state, "incidents", None)
-    if kept is None:
-        kept = request.app.state.incidents = KeptIncidents()
-    return kept
+def _detections(request: Request) -> Detections:
+    """The process's kept detections and detector (incidents/ahead.py, entered by the
+    lifespan); kept detections of its own for an app without them."""
+    held: Detections | None = getattr(request.app.state, "incidents", None)
+    if held is None:
+        held = request.app.state.incidents = Detections(KeptIncidents())
+    return held
