@@ -143,14 +143,16 @@ async def together(
     *,
     checkpoint: bool = False,
     rate: float | None = None,
+    label: str | None = None,
 ) -> Run:
     """Every shard's writer appending while its projector steps beside it; the run ends
     when the last event of every shard is visible. With `checkpoint`, right after a
     CHECKPOINT (every page is then logged whole at its first change: the WAL a run pays at
     the start of each checkpoint cycle). With `rate`, paced: every PACED_TICK seconds each
     shard writes what arrived for it meanwhile (rate * PACED_TICK / S rows, not `batch`),
-    as a consumer offered less than it can take writes what each poll brings."""
-    label = (
+    as a consumer offered less than it can take writes what each poll brings. `label`
+    names the run instead of the default."""
+    label = label or (
         f"paced at {rate:,.0f} events/s"
         if rate
         else "writer and projector together"

@@ -14,6 +14,7 @@ from quanhub.bench.shard_costs import GROUP, Lane
 LOCKS = {"writer": "its ledger_appended row", "projector": "its ledger_visible row"}
 _EXACT = "granted → COMMIT returned, on the lane's connection"
 _OWN = "projector lock utilisation less its global-lock waits"
+_PACED = ("writer lock utilisation", "projector lock utilisation", _OWN)
 
 
 def lock_figures(name: str, lanes: Sequence[Lane], wall: float, shards: int) -> list[Measure]:
@@ -108,31 +109,32 @@ def _global(name: str, steps: Sequence[Lane], wall: float) -> list[Measure]:
     ]
 
 
-def paced_against_one(out: Sequence[Measure], label: str) -> list[Measure]:
-    """For each shard count's paced run, its per-shard lock utilisation against one
-    shard's (the S=1 paced run): lanes that need only their share scale as 1/S."""
+def paced_against_one(out: Sequence[Measure], label: str, reference: str) -> list[Measure]:
+    """For each shard count's paced run (`label`), its per-shard lock utilisation against
+    its reference's (`reference`: the same rate through one shard's lanes, run just
+    before): lanes that need only their share of the rate scale as 1/S."""
     values = {m.name: m.value for m in out}
     added: list[Measure] = []
-    for kind in ("writer lock utilisation", "projector lock utilisation", _OWN):
-        # One shard's projector never waits for the global lock: its own time is all of it.
-        one = values.get(f"S=1, {label}: shard 0 {kind.split(' less ')[0]}")
+    for m in out:
+        prefix, _, rest = m.name.partition(f", {label}: ")
+        kind = rest.removesuffix(" per shard (mean)")
+        if kind == rest or kind not in _PACED or m.value is None:
+            continue
+        # One shard alone never waits for the global lock: its own time is all of it.
+        one = values.get(f"{prefix}, {reference}: shard 0 {kind.split(' less ')[0]}")
         if not one:
             continue
-        for m in out:
-            prefix, _, rest = m.name.partition(f", {label}: ")
-            if rest != f"{kind} per shard (mean)" or m.value is None:
-                continue
-            shards = int(prefix.removeprefix("S="))
-            added.append(
-                Measure(
-                    f"{prefix}, {label}: {kind} per shard, against S=1",
-                    m.value,
-                    "held s per wall s",
-                    GROUP,
-                    baseline=one,
-                    baseline_name=f"S=1, {label}",
-                    note=f"1/S = {1 / shards:.3f}: the ratio falls as 1/S where the lane's "
-                    "time per event is all it needs",
-                )
+        shards = int(prefix.removeprefix("S="))
+        added.append(
+            Measure(
+                f"{prefix}, {label}: {kind} per shard, against one shard",
+                m.value,
+                "held s per wall s",
+                GROUP,
+                baseline=one,
+                baseline_name=f"{prefix}, {reference}",
+                note=f"1/S = {1 / shards:.3f}: the ratio falls as 1/S where the lane's "
+                "time per event is all it needs",
             )
+        )
     return added

@@ -58,9 +58,10 @@ FRACTIONS = {
 #: count's lanes made visible together: well under capacity, so the lanes need only part of
 #: the time. Every count is then paced at that one rate.
 PACED_SHARE = 0.45
-#: The CPU the cgroup runs share out: under the machine's 2 cores, so that other work on a
-#: shared machine leaves each group its quota.
-CGROUP_CORES = 1.0
+#: The CPU the cgroup runs share out, well under the machine's 2 cores: a group gets its
+#: quota only while the scheduler gives its three processes that much, and beside other
+#: work at load ~7 a group got ~0.45 of a core whatever its quota.
+CGROUP_CORES = 0.6
 console = Console(stderr=True)
 
 
@@ -111,11 +112,22 @@ def slices(rows: Sequence[LedgerRow]) -> dict[str, Sequence[LedgerRow]]:
     return out
 
 
+def reference_label(rate: float) -> str:
+    """The name of the paced runs' reference: the whole rate through one shard's lanes."""
+    return f"one shard's lanes paced at {rate:,.0f} events/s"
+
+
 async def _runs(
-    ledger: Ledger, parts: dict[str, list[list[LedgerRow]]], batch: int, rate: float | None
+    ledger: Ledger,
+    parts: dict[str, list[list[LedgerRow]]],
+    reference: list[list[LedgerRow]],
+    batch: int,
+    rate: float | None,
 ) -> tuple[list[Run], float]:
     """The runs on the stage's own connections, in order (each leaves nothing unprojected
-    for the next), and the paced runs' rate (PACED_SHARE of the first run's when None)."""
+    for the next), and the paced runs' rate (PACED_SHARE of the first run's when None).
+    At S > 1 the paced run is preceded by its reference: `reference` (rows of every
+    partition) at the same rate through shard 0's lanes, what one shard's lanes need."""
     shards = len(parts["together"])
     with Progress(console=console) as progress:
         first = await together(ledger, parts["together"], batch, progress)
@@ -124,6 +136,14 @@ async def _runs(
         runs = [
             first,
             await together(ledger, parts["checkpoint"], batch, progress, checkpoint=True),
+        ]
+        if shards > 1:  # the same rate through one shard's lanes, just before: the reference
+            runs.append(
+                await together(
+                    ledger, reference, batch, progress, rate=rate, label=reference_label(rate)
+                )
+            )
+        runs += [
             await together(ledger, parts["paced"], batch, progress, rate=rate),
             await writers_alone(ledger, parts["alone"], batch, progress),
             await projectors_alone(ledger, sum(map(len, parts["alone"])), range(shards), progress),
@@ -186,11 +206,16 @@ async def sharded(
             # nothing left over before the clock
             await project_all(ledger.lanes[f"projector {k}"], shard=k)
         conditions = await settings(ledger.control)
-        parts = {name: split(part, shards) for name, part in slices(rows).items()}
+        sliced = slices(rows)
+        parts = {name: split(part, shards) for name, part in sliced.items()}
+        # At S > 1 the paced slice's first half is the reference's, written as shard 0's.
+        half = len(sliced["paced"]) // 2 if shards > 1 else 0
+        reference = [list(sliced["paced"][:half])]
+        parts["paced"] = split(sliced["paced"][half:], shards)
         sizes, start_rows = await ledger.sizes(), await ledger.rows()
         # The consumer splits each batch it reads by shard: a shard's transaction holds its part.
         batch = max(1, batch // shards)
-        runs, rate = await _runs(ledger, parts, batch, rate)
+        runs, rate = await _runs(ledger, parts, reference, batch, rate)
         out: list[Measure] = []
         for run in runs:
             wall = run.after.wall - run.before.wall
@@ -252,4 +277,4 @@ async def measure(
         stored = True
     if rate is None:
         return out
-    return out + paced_against_one(out, f"paced at {rate:,.0f} events/s")
+    return out + paced_against_one(out, f"paced at {rate:,.0f} events/s", reference_label(rate))

@@ -136,19 +136,22 @@ def test_one_shard_has_no_per_shard_means_and_a_lone_lane_its_cpu_ceiling() -> N
     assert out["S=1, writer alone: writer lanes, events per CPU-second"] == pytest.approx(30_000)
 
 
-def test_paced_runs_are_held_against_one_shards_utilisation() -> None:
-    label = "paced at 9,000 events/s"
+def test_paced_runs_are_held_against_one_shards_lanes_at_the_same_rate() -> None:
+    label, reference = "paced at 9,000 events/s", "one shard's lanes paced at 9,000 events/s"
     measured = [
-        *lock_figures(f"S=1, {label}", _two_shards().lanes[:1], 2.0, 1),
+        *lock_figures(f"S=4, {reference}", _two_shards().lanes[:1], 2.0, 1),
         *lock_figures(f"S=4, {label}", _two_shards().lanes[:2], 4.0, 4),
         *lock_figures("S=4, writer alone", _two_shards().lanes[:2], 1.0, 4),
+        *lock_figures(f"S=2, {label}", _two_shards().lanes[:2], 4.0, 2),
     ]
-    out = {m.name: m for m in paced_against_one(measured, label)}
-    against = out[f"S=4, {label}: writer lock utilisation per shard, against S=1"]
+    out = {m.name: m for m in paced_against_one(measured, label, reference)}
+    against = out[f"S=4, {label}: writer lock utilisation per shard, against one shard"]
     # One shard held its writer lock 0.5 of the time; each of four, (1.0 + 0.5) / 2 / 4 s.
     assert (against.value, against.baseline, against.ratio) == (0.1875, 0.5, 0.375)
     assert "1/S = 0.250" in against.note
-    assert len(out) == 1  # no projector at S=1 to hold the others against, no other run
+    # No projector in the reference to hold the others against, no other run, and no
+    # reference at S=2.
+    assert len(out) == 1
 
 
 def test_each_run_gets_its_slice_of_the_rows_in_order() -> None:
