@@ -10,14 +10,15 @@ with one aggregate statement, and a late scan makes it read again, exactly as wi
 the detection kept. Each pass reads every day's row count and scans in one statement
 and computes again only the days whose version moved (a late event for a day: that day
 and the 9 days after it, which read it as their baseline). The detector runs in
-worker processes (WorkerDetector), so the loop only reads rows and waits; the
-current day, still changing, is computed on ask.
+worker processes (WorkerDetector; the passes' at a low priority), so the loop only reads
+rows and waits; the current day, still changing, is computed on ask.
 """
 
 from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import os
 import time
 from collections.abc import AsyncIterator, Hashable
 from concurrent.futures import ProcessPoolExecutor
@@ -55,10 +56,13 @@ log = structlog.get_logger(__name__)
 AHEAD_DAYS = 366
 #: Pause between two passes over the days' versions.
 PASS_SECONDS = 60.0
-#: Worker processes of the detector, and days computed at once (one more: a day's rows
-#: are read while the workers detect): the first pass, a year of days, is over sooner
-#: (docs/performance.md); between passes the workers are idle.
+#: Worker processes of the passes' detector, and days computed at once (one more: a
+#: day's rows are read while the workers detect): the first pass, a year of days, is
+#: over sooner (docs/performance.md); between passes the workers are idle.
 WORKERS = 2
+#: The passes' workers' niceness: CPU the requests (and the EDD accuracy book, on the
+#: API's loop) leave over. The asks' own worker keeps the API's priority.
+AHEAD_NICE = 10
 
 _EPOCH = date(1970, 1, 1)
 
@@ -76,8 +80,9 @@ class WorkerDetector:
     the detector is pure Python over ints, and in a thread it would share the loop's
     core through the GIL."""
 
-    def __init__(self, workers: int = WORKERS) -> None:
+    def __init__(self, workers: int = 1, *, nice: int = 0) -> None:
         self._workers = workers
+        self._nice = nice
         self._pool: ProcessPoolExecutor | None = None
 
     async def __call__(
@@ -85,7 +90,12 @@ class WorkerDetector:
     ) -> list[Incident]:
         if self._pool is None:
             context = multiprocessing.get_context("spawn")
-            self._pool = ProcessPoolExecutor(max_workers=self._workers, mp_context=context)
+            self._pool = ProcessPoolExecutor(
+                max_workers=self._workers,
+                mp_context=context,
+                initializer=os.nice if self._nice else None,
+                initargs=(self._nice,) if self._nice else (),
+            )
         loop = asyncio.get_running_loop()
         try:
             return await loop.run_in_executor(self._pool, detect_rows, flows, first, last, t)
@@ -213,16 +223,18 @@ class Detections:
 @asynccontextmanager
 async def incidents_ahead(db: Reader, clock: Clock) -> AsyncIterator[Detections]:
     """The process's kept detections, the finished days' computed ahead in the background
-    while the context lasts, and its worker processes, which asks use too (the loop
-    stays free for the other requests). Readiness does not wait for the days: one asked
-    before its detection is computed is computed on ask."""
+    (worker processes at a low priority) while the context lasts, and a worker process
+    for the asks' detections (the loop stays free for the other requests). Readiness
+    does not wait for the days: one asked before its detection is computed is computed
+    on ask."""
     kept = KeptIncidents()
-    detector = WorkerDetector()
-    task = asyncio.create_task(IncidentsAhead(db, clock, kept, detector=detector).keep_up())
+    asks, ahead = WorkerDetector(), WorkerDetector(WORKERS, nice=AHEAD_NICE)
+    task = asyncio.create_task(IncidentsAhead(db, clock, kept, detector=ahead).keep_up())
     try:
-        yield Detections(kept, detector)
+        yield Detections(kept, asks)
     finally:
         task.cancel()
         with suppress(asyncio.CancelledError):
             await task
-        await detector.aclose()
+        await ahead.aclose()
+        await asks.aclose()
