@@ -93,8 +93,8 @@ class WorkerDetector:
             self._pool = ProcessPoolExecutor(
                 max_workers=self._workers,
                 mp_context=context,
-                initializer=os.nice if self._nice else None,
-                initargs=(self._nice,) if self._nice else (),
+                initializer=os.nice,  # 0: the API's priority
+                initargs=(self._nice,),
             )
         loop = asyncio.get_running_loop()
         try:
