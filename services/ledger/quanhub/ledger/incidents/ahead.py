@@ -23,7 +23,7 @@ import time
 from collections.abc import AsyncIterator, Hashable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from contextlib import asynccontextmanager, suppress
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -56,13 +56,14 @@ log = structlog.get_logger(__name__)
 AHEAD_DAYS = 366
 #: Pause between two passes over the days' versions.
 PASS_SECONDS = 60.0
-#: Worker processes of the passes' detector, and days computed at once (one more: a
-#: day's rows are read while the workers detect): the first pass, a year of days, is
-#: over sooner (docs/performance.md); between passes the workers are idle.
-WORKERS = 2
-#: The passes' workers' niceness: CPU the requests (and the EDD accuracy book, on the
-#: API's loop) leave over. The asks' own worker keeps the API's priority.
+#: Worker processes of the passes' detector (days computed at once: one more, a day's
+#: rows are read while the worker detects), and their niceness: CPU the requests (and
+#: the EDD accuracy book, on the API's loop) leave over.
+WORKERS = 1
 AHEAD_NICE = 10
+#: Worker processes of the asks' detections, at the API's priority: clients asking new
+#: days at once are not all queued behind one (the API has one loop; two cores here).
+ASK_WORKERS = 2
 
 _EPOCH = date(1970, 1, 1)
 
@@ -85,9 +86,7 @@ class WorkerDetector:
         self._nice = nice
         self._pool: ProcessPoolExecutor | None = None
 
-    async def __call__(
-        self, flows: FlowRows, first: int, last: int, t: Thresholds
-    ) -> list[Incident]:
+    def _executor(self) -> ProcessPoolExecutor:
         if self._pool is None:
             context = multiprocessing.get_context("spawn")
             self._pool = ProcessPoolExecutor(
@@ -96,9 +95,22 @@ class WorkerDetector:
                 initializer=os.nice,  # 0: the API's priority
                 initargs=(self._nice,),
             )
+        return self._pool
+
+    async def start(self) -> None:
+        """Spawn every worker now (a spawn imports the detector: a first ask would wait
+        for it), one job each at once."""
+        loop = asyncio.get_running_loop()
+        pool = self._executor()
+        jobs = (loop.run_in_executor(pool, int) for _ in range(self._workers))  # int(): 0
+        await asyncio.gather(*jobs)
+
+    async def __call__(
+        self, flows: FlowRows, first: int, last: int, t: Thresholds
+    ) -> list[Incident]:
         loop = asyncio.get_running_loop()
         try:
-            return await loop.run_in_executor(self._pool, detect_rows, flows, first, last, t)
+            return await loop.run_in_executor(self._executor(), detect_rows, flows, first, last, t)
         except BrokenProcessPool:
             log.warning("incidents_worker_lost")
             self.close()  # the next detection spawns new workers; this one runs here
@@ -223,18 +235,21 @@ class Detections:
 @asynccontextmanager
 async def incidents_ahead(db: Reader, clock: Clock) -> AsyncIterator[Detections]:
     """The process's kept detections, the finished days' computed ahead in the background
-    (worker processes at a low priority) while the context lasts, and a worker process
+    (a worker process at a low priority) while the context lasts, and worker processes
     for the asks' detections (the loop stays free for the other requests). Readiness
     does not wait for the days: one asked before its detection is computed is computed
     on ask."""
     kept = KeptIncidents()
-    asks, ahead = WorkerDetector(), WorkerDetector(WORKERS, nice=AHEAD_NICE)
-    task = asyncio.create_task(IncidentsAhead(db, clock, kept, detector=ahead).keep_up())
+    asks, ahead = WorkerDetector(ASK_WORKERS), WorkerDetector(WORKERS, nice=AHEAD_NICE)
+    tasks = [
+        asyncio.create_task(asks.start()),
+        asyncio.create_task(IncidentsAhead(db, clock, kept, detector=ahead).keep_up()),
+    ]
     try:
         yield Detections(kept, asks)
     finally:
-        task.cancel()
-        with suppress(asyncio.CancelledError):
-            await task
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
         await ahead.aclose()
         await asks.aclose()
