@@ -14,6 +14,7 @@ Rebuild K: take K's writers' lock, K's projectors' lock, then the global lock (t
 lanes' order); make what K appended visible; delete and recompute the projections of
 every object with an event in K, from its visible events (whichever shard holds them);
 recompute the links from every visible event and the rollups from every projection row.
+Rows are deleted, not truncated, so the query API reads the old ones until the commit.
 
 Verify K: the same locks; let K's projector project what is appended but not visible
 yet; check K's numbering (its events are its seqs base + 1 .. appended, each once, each
@@ -63,11 +64,10 @@ INSERT INTO touched_orders SELECT platform_code, order_no FROM orders;
 INSERT INTO touched_declarations SELECT declaration_id FROM declarations;
 """
 # The shared rows, recomputed whole: links from every visible event, rollups from every
-# projection row (the touched tables then hold every object).
+# projection row (the touched tables then hold every object). DELETE, not TRUNCATE: the
+# query API goes on reading the old rows until this commits, as it does during a step.
 _SHARED = (
-    "TRUNCATE order_parcels, "
-    + ", ".join(ROLLUP_TABLES)
-    + ";"
+    "".join(f"DELETE FROM {t};" for t in ("order_parcels", *ROLLUP_TABLES))  # noqa: S608
     + links_sql(_LIVE_EVENTS)
     + confirm_detected_links_sql(_LIVE_EVENTS)
     + _CLEAR_TOUCHED
