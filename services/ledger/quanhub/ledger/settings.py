@@ -9,7 +9,22 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from quanhub.common.metrics_access import MetricsSettings
 from quanhub.common.settings import DatabaseSettings, KafkaSettings, Profile, ProfileSettings
 from quanhub.ledger.store.projector import MAX_STEP_EVENTS
+from quanhub.ledger.store.shard_map import ShardMap
 from quanhub.ledger.store.shards import MAX_SHARDS
+
+
+class ShardMapSettings(BaseSettings):
+    """QUANHUB_LEDGER_SHARD_INSTANCES: the PostgreSQL URLs of the instances beside the home
+    one (QUANHUB_DATABASE_URL), a JSON list; shard k lives on instance k mod (1 + its
+    length). Every ledger process (consumer, query API, dispatcher) reads the same list."""
+
+    model_config = SettingsConfigDict(env_prefix="QUANHUB_LEDGER_", extra="ignore")
+
+    shard_instances: list[str] = Field(default_factory=list)
+
+    def of(self, database: DatabaseSettings) -> ShardMap:
+        """The shard map whose home instance is `database`."""
+        return ShardMap.of(database.url, self.shard_instances)
 
 
 class LedgerConsumerTuning(BaseSettings):
@@ -62,6 +77,8 @@ class LedgerConsumerSettings(LedgerConsumerTuning):
     shards: int = Field(default=1, ge=1, le=MAX_SHARDS)
     kafka: KafkaSettings = Field(default_factory=KafkaSettings)
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    #: Which PostgreSQL instance holds each shard (store/shard_map.py).
+    shard_map: ShardMapSettings = Field(default_factory=ShardMapSettings)
 
     @model_validator(mode="after")
     def _group_follows_namespace(self) -> LedgerConsumerSettings:
