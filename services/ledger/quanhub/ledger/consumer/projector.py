@@ -20,7 +20,8 @@ APPLICATION_NAME = "quanhub-ledger-projector"
 
 
 class ProjectorLoop:
-    """Projects one shard's appended events on its own connection: after every `kick` (the
+    """Projects one shard's appended events on its own connection (to the shard's
+    instance, `url`; by default the home one): after every `kick` (the
     consumer kicks after each batch it commits to the shard), and every
     `projector_poll_seconds` anyway, so events another process appended, or a crash left
     unprojected, become visible too.
@@ -30,15 +31,24 @@ class ProjectorLoop:
     """
 
     def __init__(
-        self, settings: LedgerConsumerSettings, metrics: ConsumerMetrics, shard: int = 0
+        self,
+        settings: LedgerConsumerSettings,
+        metrics: ConsumerMetrics,
+        shard: int = 0,
+        *,
+        url: str | None = None,
+        publish: bool = True,
     ) -> None:
         self._settings = settings
         self._metrics = metrics
         self.shard = shard
+        #: The shard is on the home instance: its steps append to the global sequence
+        #: (else the sequencer does, told by the steps' NOTIFYs).
+        self.publish = publish
         self._kicked = asyncio.Event()
         self._kicked.set()  # catch up at start
         self._halt = asyncio.Event()
-        self._conn = OwnConnection(settings.database.url, APPLICATION_NAME, prepare)
+        self._conn = OwnConnection(url or settings.database.url, APPLICATION_NAME, prepare)
 
     def kick(self) -> None:
         """Something was appended: project it soon."""
@@ -80,6 +90,7 @@ class ProjectorLoop:
             max_events=self._settings.projector_max_events,
             on_step=self._measured,
             shard=self.shard,
+            publish=self.publish,
         )
 
     def _measured(self, step: Projected, seconds: float) -> None:

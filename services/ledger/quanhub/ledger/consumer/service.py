@@ -4,6 +4,7 @@ transaction per shard its partitions belong to."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -15,11 +16,14 @@ import structlog
 from quanhub.common.clock import Clock
 from quanhub.common.consuming import Batch, BatchHandler, Consumer, ConsumerLoop, Polled, Record
 from quanhub.common.kafka import ensure_topics, make_consumer
+from quanhub.common.service import connect_and_migrate
+from quanhub.common.settings import DatabaseSettings
 from quanhub.common.topics import Topics
 from quanhub.ledger.consumer.connection import DATABASE_ERRORS, OwnConnection
 from quanhub.ledger.consumer.metrics import ConsumerMetrics
 from quanhub.ledger.consumer.projector import ProjectorLoop
 from quanhub.ledger.consumer.rebalance import SeekToStoredOffsets
+from quanhub.ledger.consumer.sequencer import SequencerLoop
 from quanhub.ledger.decode import decode
 from quanhub.ledger.errors import UndecodableEvent
 from quanhub.ledger.settings import LedgerConsumerSettings
@@ -192,7 +196,9 @@ class LedgerConsumer(BatchHandler[_Write]):
     one transaction per shard, each on the shard's own connection, side by side, each with
     the offsets of the shard's partitions only. Kafka's committed offsets are never used. A
     failed write is retried (the shards already committed are not written again), never
-    skipped. Each shard has its projector loop.
+    skipped. Each shard has its projector loop. A shard's connections go to its instance
+    (the shard map); when some shards are not on the home instance, a sequencer loop
+    publishes their steps to the global sequence.
     """
 
     def __init__(
@@ -211,12 +217,28 @@ class LedgerConsumer(BatchHandler[_Write]):
         self._listener: SeekToStoredOffsets | None = None
         self._consumer: Consumer | None = None
         self._shards = settings.shards
+        self._map = shard_map = settings.shard_map.of(settings.database)
         self._conns = {
-            shard: OwnConnection(settings.database.url, APPLICATION_NAME, compress_with_lz4)
+            shard: OwnConnection(shard_map.url_of(shard), APPLICATION_NAME, compress_with_lz4)
             for shard in range(settings.shards)
         }
         #: Make what this consumer appends visible, beside its next write: one per shard.
-        self.projectors = [ProjectorLoop(settings, metrics, shard) for shard in self._conns]
+        self.projectors = [
+            ProjectorLoop(
+                settings,
+                metrics,
+                shard,
+                url=shard_map.url_of(shard),
+                publish=shard_map.on_home(shard),
+            )
+            for shard in self._conns
+        ]
+        #: Publishes the steps of shards on other instances (None: every shard is home's).
+        self.sequencer = (
+            SequencerLoop(settings, metrics, shard_map, settings.shards)
+            if shard_map.remote_shards(settings.shards)
+            else None
+        )
         self._projecting: list[asyncio.Task[None]] = []
         #: How fast canonical records arrive (decides whether batches wait to fill).
         self.inflow = Inflow()
@@ -244,10 +266,30 @@ class LedgerConsumer(BatchHandler[_Write]):
 
     async def run(self, stop: asyncio.Event) -> None:
         """Consume until `stop` is set; a failed write is retried, never skipped."""
+        async with contextlib.AsyncExitStack() as instances:
+            pools = [self._pool]
+            for url in self._map.urls[1:]:
+                pools.append(await instances.enter_async_context(self._instance_pool(url)))
+            await self._run(stop, pools)
+
+    def _instance_pool(self, url: str) -> contextlib.AbstractAsyncContextManager[asyncpg.Pool]:
+        """A small pool on another instance of the shard map, migrated as the home one."""
+        database = DatabaseSettings(url=url, pool_min=1, pool_max=2)
+        return connect_and_migrate(database, migrate=self._settings.migrate_on_start)
+
+    async def _run(self, stop: asyncio.Event, pools: Sequence[asyncpg.Pool]) -> None:
         canonical = [s for s in Topics(self._settings.kafka).specs() if s.name == self._topic]
         await ensure_topics(self._settings.kafka, canonical)
-        async with self._pool.acquire() as conn:
-            await ensure_shards(conn, range(self._shards))
+        # Every instance holds every shard's counter rows (those of shards it does not hold
+        # stay at their base): shards.visible indexes them by shard number.
+        for pool in pools:
+            async with pool.acquire() as conn:
+                await ensure_shards(conn, range(self._shards))
+        shard_map, shards = self._map, self._shards
+
+        def placed(partition: int) -> asyncpg.Pool:
+            return pools[shard_map.instance_of(shard_of(partition, shards))]
+
         consumer = make_consumer(
             self._settings.kafka,
             group_id=self._settings.group_id,
@@ -256,11 +298,14 @@ class LedgerConsumer(BatchHandler[_Write]):
         )
         loop = self.loop(consumer, stop)
         self._listener = SeekToStoredOffsets(
-            loop, consumer, self._pool, group_id=self._settings.group_id
+            loop, consumer, self._pool, group_id=self._settings.group_id, placed=placed
         )
         consumer.subscribe([self._topic], listener=self._listener)
         await consumer.start()
         self._projecting = [asyncio.create_task(p.run()) for p in self.projectors]
+        sequencing = asyncio.create_task(self.sequencer.run()) if self.sequencer else None
+        if sequencing is not None:
+            self._projecting.append(sequencing)
         log.info("ledger_consumer_started", topic=self._topic, group=self._settings.group_id)
         try:
             await loop.run()
@@ -271,7 +316,11 @@ class LedgerConsumer(BatchHandler[_Write]):
             # The projectors' last catch-up: what this consumer appended becomes visible.
             for projector in self.projectors:
                 projector.stop()
-            await asyncio.gather(*self._projecting)
+            await asyncio.gather(*(t for t in self._projecting if t is not sequencing))
+            # Then the sequencer's last pass publishes the projectors' last steps.
+            if self.sequencer is not None and sequencing is not None:
+                self.sequencer.stop()
+                await sequencing
 
     def polled(self, polled: Polled) -> None:
         """Every poll feeds the inflow estimate; one with records, the lag gauges too."""

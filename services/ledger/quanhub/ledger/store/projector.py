@@ -7,7 +7,11 @@ of the events in between, takes the global lock (ledger_sequence: the steps of e
 take turns from here, as they share rollup rows and links), moves the shard's visible row,
 refreshes the touched projections and rollups, appends the events to the global sequence
 (one ledger_global_ranges row), moves ledger_sequence and NOTIFYs `quanhub_ledger` with
-it; COMMIT. Projections are pure functions of their objects' events
+it; COMMIT. A shard on another instance than the home one (store/shard_map.py) does the
+same on its instance (there ledger_sequence is the lock of the instance's shared rows) but
+appends nothing to the global sequence: it NOTIFYs `quanhub_ledger_shard` and the
+sequencer (store/sequencer.py) publishes its visible events on the home instance.
+Projections are pure functions of their objects' events
 and the rollups move with the watermark in the same transaction, so a crash anywhere
 leaves the step for the next projector to do again, exactly once in effect.
 
@@ -32,7 +36,7 @@ import structlog
 from quanhub.ledger.incidents.flow import flow_step_sql
 from quanhub.ledger.store.projections import FRESH_COLUMNS, links_sql, refresh_all, touch_sql
 from quanhub.ledger.store.rollups import ADD, RETRACT
-from quanhub.ledger.store.shards import LOCK_GLOBAL, publish_sql
+from quanhub.ledger.store.shards import LOCK_GLOBAL, notify_visible_sql, publish_sql
 from quanhub.ledger.store.waybill_links import confirm_detected_links_sql
 from quanhub.ledger.store.writer import REFUSED, REFUSED_CODE, AnyConnection, refusal
 
@@ -69,9 +73,17 @@ UPDATE ledger_visible SET last_seq = {{last}} WHERE shard = {{shard}};
 _FRESH_COLUMNS = ", ".join(FRESH_COLUMNS)
 
 
-def step_script(first: int, last: int, shard: int = 0) -> str:
+def _published(shard: int, first: int, last: int, publish: bool) -> str:
+    """SQL that gives the shard's seqs [first, last] the next global seqs (`publish`: the
+    shard is on the home instance), else tells the sequencer they are visible."""
+    if not publish:
+        return notify_visible_sql(shard, last) if last >= first else ""
+    return publish_sql(shard, first, last - first + 1, NOTIFY_CHANNEL)
+
+
+def step_script(first: int, last: int, shard: int = 0, *, publish: bool = True) -> str:
     """The SQL that projects the shard's events with seq in [first, last] and makes them
-    visible, with the next global seqs.
+    visible, with the next global seqs (or, not `publish`, a NOTIFY to the sequencer).
 
     JIT is off for the whole script: it costs 100+ ms to compile a plan and these
     statements run in a few ms. Temporary tables are never analysed by autovacuum; without
@@ -91,7 +103,7 @@ def step_script(first: int, last: int, shard: int = 0) -> str:
             confirm_detected_links_sql("ledger_fresh"),
             ADD,
             flow_step_sql(first, last),
-            publish_sql(shard, first, last - first + 1, NOTIFY_CHANNEL),
+            _published(shard, first, last, publish),
         )
     )
 
@@ -102,16 +114,17 @@ INSERT INTO ledger_quarantine (seq, error_code, error_message) VALUES ($1, $2, $
 _MOVE_VISIBLE = "UPDATE ledger_visible SET last_seq = {last} WHERE shard = {shard};"
 
 
-def move_visible_sql(shard: int, visible: int, last: int) -> str:
+def move_visible_sql(shard: int, visible: int, last: int, *, publish: bool = True) -> str:
     """SQL that makes the shard's seqs (visible, last] visible, unprojected, with the next
-    global seqs, and tells the feeds; the caller holds the shard's projectors' lock."""
+    global seqs, and tells the feeds (not `publish`: tells the sequencer); the caller holds
+    the shard's projectors' lock."""
     if last <= visible:
         return ""
     return "".join(
         (
             LOCK_GLOBAL + ";",
             _MOVE_VISIBLE.format(last=int(last), shard=int(shard)),
-            publish_sql(shard, visible + 1, last - visible, NOTIFY_CHANNEL),
+            _published(shard, visible + 1, last, publish),
         )
     )
 
@@ -138,7 +151,7 @@ class _StepRefused(Exception):
 
 
 async def project(
-    conn: AnyConnection, *, max_events: int = MAX_STEP_EVENTS, shard: int = 0
+    conn: AnyConnection, *, max_events: int = MAX_STEP_EVENTS, shard: int = 0, publish: bool = True
 ) -> Projected:
     """Project up to `max_events` of the shard's appended events that are not visible yet
     (one step).
@@ -146,14 +159,16 @@ async def project(
     `quanhub.ledger.store.writer.prepare(conn)` must have run on this connection. Waits
     for a projector already at work (the row lock), then finds what it left, if anything.
     A refused step is retried on the first half of its events, down to a single event,
-    which is then quarantined (see the module's docstring).
+    which is then quarantined (see the module's docstring). `publish` False: the shard is
+    not on the home instance, and the sequencer publishes its steps.
     """
     try:
-        return await _step(conn, max_events, shard)
+        return await _step(conn, max_events, shard, publish)
     except _StepRefused as refused:
         if refused.events > 1:  # halve what was refused, not the limit it was under
-            return await project(conn, max_events=refused.events // 2, shard=shard)
-        return await _quarantine(conn, refused.first, refused.cause, shard)
+            half = refused.events // 2
+            return await project(conn, max_events=half, shard=shard, publish=publish)
+        return await _quarantine(conn, refused.first, refused.cause, shard, publish)
 
 
 async def _positions(conn: AnyConnection, shard: int) -> tuple[int, int]:
@@ -162,7 +177,7 @@ async def _positions(conn: AnyConnection, shard: int) -> tuple[int, int]:
     return visible, int(await conn.fetchval(_APPENDED, shard))
 
 
-async def _step(conn: AnyConnection, max_events: int, shard: int) -> Projected:
+async def _step(conn: AnyConnection, max_events: int, shard: int, publish: bool) -> Projected:
     first = last = 0
     try:
         async with conn.transaction():
@@ -170,13 +185,15 @@ async def _step(conn: AnyConnection, max_events: int, shard: int) -> Projected:
             if appended <= visible:
                 return Projected(0, visible, 0)
             first, last = visible + 1, min(appended, visible + max_events)
-            await conn.execute(step_script(first, last, shard))
+            await conn.execute(step_script(first, last, shard, publish=publish))
     except REFUSED as exc:
         raise _StepRefused(first, last - first + 1, exc) from exc
     return Projected(last - visible, last, appended - last)
 
 
-async def _quarantine(conn: AnyConnection, seq: int, exc: Exception, shard: int = 0) -> Projected:
+async def _quarantine(
+    conn: AnyConnection, seq: int, exc: Exception, shard: int, publish: bool
+) -> Projected:
     """Quarantine event `seq` (a step of it alone was refused) and make it visible,
     unprojected; unless another projector dealt with it meanwhile."""
     async with conn.transaction():
@@ -184,7 +201,7 @@ async def _quarantine(conn: AnyConnection, seq: int, exc: Exception, shard: int 
         if visible + 1 != seq:  # another projector moved on meanwhile
             return Projected(0, visible, appended - visible)
         await conn.execute(_QUARANTINE, seq, REFUSED_CODE, refusal(exc))
-        await conn.execute(move_visible_sql(shard, visible, seq))
+        await conn.execute(move_visible_sql(shard, visible, seq, publish=publish))
     log.error("ledger_event_quarantined", seq=seq, error=type(exc).__name__)
     return Projected(1, seq, appended - seq, quarantined=1)
 
@@ -195,12 +212,13 @@ async def project_all(
     max_events: int = MAX_STEP_EVENTS,
     on_step: Callable[[Projected, float], None] | None = None,
     shard: int = 0,
+    publish: bool = True,
 ) -> int:
     """Step until nothing the shard appended is left unprojected; returns its visible seq.
-    `on_step` gets each step and the seconds it took."""
+    `on_step` gets each step and the seconds it took; `publish` as for `project`."""
     while True:
         started = time.perf_counter()
-        step = await project(conn, max_events=max_events, shard=shard)
+        step = await project(conn, max_events=max_events, shard=shard, publish=publish)
         if on_step is not None:
             on_step(step, time.perf_counter() - started)
         if not step.behind:

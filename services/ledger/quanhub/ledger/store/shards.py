@@ -99,3 +99,14 @@ def publish_sql(shard: int, first: int, events: int, channel: str) -> str:
     if events <= 0:
         return ""
     return _PUBLISH.format(shard=int(shard), first=int(first), events=int(events), channel=channel)
+
+
+#: The channel a shard's projector step NOTIFYs on its instance when the shard is not on
+#: the home instance; the payload is `<shard>:<visible seq>`. The sequencer LISTENs.
+SHARD_VISIBLE_CHANNEL = "quanhub_ledger_shard"
+
+
+def notify_visible_sql(shard: int, last: int) -> str:
+    """SQL that tells the sequencer the shard's events up to seq `last` are visible (sent
+    at the caller's commit)."""
+    return f"SELECT pg_notify('{SHARD_VISIBLE_CHANNEL}', '{int(shard)}:{int(last)}');"
