@@ -65,6 +65,24 @@ def base_database_settings(test_servers: TestServers) -> DatabaseSettings:
 
 
 @pytest.fixture(scope="session")
+def second_base_database_settings(test_servers: TestServers) -> DatabaseSettings:
+    """A second PostgreSQL instance, for ledger shards on two instances: the local one of
+    quanhub.stack.second_postgres (started when not running; QUANHUB_STACK_PG2_PORT), or
+    QUANHUB_TEST_SECOND_DATABASE_URL. Started from a thread of its own: the stack's checks
+    run an event loop of their own, and this fixture may be asked for inside the tests'."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from quanhub.stack.errors import StackError
+    from quanhub.stack.second_postgres import second_postgres_url
+
+    try:
+        with ThreadPoolExecutor(max_workers=1) as thread:
+            return DatabaseSettings(url=thread.submit(second_postgres_url).result())
+    except StackError as exc:
+        pytest.fail(f"no second PostgreSQL for the tests: {exc.message}", pytrace=False)
+
+
+@pytest.fixture(scope="session")
 async def database_settings(
     base_database_settings: DatabaseSettings,
 ) -> AsyncIterator[DatabaseSettings]:

@@ -4,11 +4,13 @@ the canonical topic's end offsets its stored offsets must reach."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 import asyncpg
@@ -37,8 +39,10 @@ def start_consumer(
     *,
     batch_max_records: int,
     shards: int = 1,
+    shard_instances: Sequence[str] = (),
 ) -> subprocess.Popen[bytes]:
-    """`python -m quanhub.ledger.consumer` in consumer group `group`, logging to `log`."""
+    """`python -m quanhub.ledger.consumer` in consumer group `group`, logging to `log`;
+    `shard_instances` are the PostgreSQL instances beside `database` holding shards."""
     env = {
         **os.environ,
         "QUANHUB_KAFKA_BOOTSTRAP": kafka.bootstrap,
@@ -50,6 +54,7 @@ def start_consumer(
         "QUANHUB_LEDGER_CONSUMER_PORT": str(_free_port()),
         "QUANHUB_LEDGER_CONSUMER_BATCH_MAX_RECORDS": str(batch_max_records),
         "QUANHUB_LEDGER_CONSUMER_SHARDS": str(shards),
+        "QUANHUB_LEDGER_SHARD_INSTANCES": json.dumps(list(shard_instances)),
     }
     with log.open("ab") as out:
         return subprocess.Popen(
@@ -110,17 +115,21 @@ async def end_offsets(kafka: KafkaSettings) -> dict[int, int]:
 
 
 async def wait_offsets_at_end(
-    pool: asyncpg.Pool, kafka: KafkaSettings, group: str
+    pool: asyncpg.Pool, kafka: KafkaSettings, group: str, *others: asyncpg.Pool
 ) -> dict[int, int]:
-    """Wait until `group`'s offsets stored in the ledger are the canonical topic's end
-    offsets, and return those."""
+    """Wait until `group`'s offsets stored in the ledger (on `pool`'s instance and the
+    `others` holding shards: each partition's on one of them) are the canonical topic's
+    end offsets, and return those."""
     ends = await end_offsets(kafka)
 
     async def offsets_at_end() -> bool:
-        rows = await pool.fetch(
-            "SELECT partition, next_offset FROM consumer_offsets WHERE group_id = $1", group
-        )
-        return {r["partition"]: r["next_offset"] for r in rows} == ends
+        stored: list[tuple[int, int]] = []
+        for instance in (pool, *others):
+            rows = await instance.fetch(
+                "SELECT partition, next_offset FROM consumer_offsets WHERE group_id = $1", group
+            )
+            stored += ((r["partition"], r["next_offset"]) for r in rows)
+        return len(stored) == len(ends) and dict(stored) == ends
 
     await wait_for(offsets_at_end, timeout=60, what="stored offsets at the topic's end")
     return ends

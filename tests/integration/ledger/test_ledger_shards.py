@@ -1,12 +1,15 @@
-"""Four ledger shards on one PostgreSQL: the consumer, SIGKILLed mid-batch and restarted,
-loses and duplicates nothing; every shard numbers its events gap-free, the global sequence
-is gap-free over all of them, and the projections (links across shards included) equal a
-rebuild. With one shard, one range maps every seq to itself."""
+"""Four ledger shards on one PostgreSQL, and on two (shards 1 and 3 on the second, their
+steps published by the sequencer): the consumer, SIGKILLed mid-batch and restarted, loses
+and duplicates nothing; every shard numbers its events gap-free on its instance, the
+global sequence (home's ranges) is gap-free over all of them, and each instance's
+projections (links across its shards included) equal a rebuild. With one shard, one range
+maps every seq to itself."""
 
 from __future__ import annotations
 
 import subprocess
 import uuid
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -23,10 +26,12 @@ from ledger_support import append_and_project, wait_for
 
 from quanhub.bench.synthetic import order_event
 from quanhub.canonical.v1 import canonical_pb2 as cpb
+from quanhub.common.db import create_database, create_pool, drop_database
 from quanhub.common.kafka import ensure_topics
 from quanhub.common.settings import DatabaseSettings, KafkaSettings
 from quanhub.common.topics import Topics, TopicSpec
 from quanhub.ledger.store.rebuild import verify
+from quanhub.ledger.store.shard_map import ShardMap
 from quanhub.ledger.store.shards import SEQ_BITS, shard_of
 
 pytestmark = [pytest.mark.integration, pytest.mark.chaos]
@@ -71,46 +76,86 @@ def _orders(count: int) -> list[cpb.CanonicalEvent]:
     ]
 
 
+@pytest.fixture(params=[1, 2], ids=["one-instance", "two-instances"])
+async def instance_pools(
+    request: pytest.FixtureRequest,
+    ledger_database: DatabaseSettings,
+    ledger_pool: asyncpg.Pool,
+) -> AsyncIterator[list[tuple[DatabaseSettings, asyncpg.Pool]]]:
+    """The PostgreSQL instances holding the shards, home (the ledger database) first: one,
+    or two (a database of its own on the second PostgreSQL)."""
+    if request.param == 1:
+        yield [(ledger_database, ledger_pool)]
+        return
+    server: DatabaseSettings = request.getfixturevalue("second_base_database_settings")
+    name = f"quanhub_ledger_{uuid.uuid4().hex[:12]}"
+    other = await create_database(server, name, pool_max=4)
+    pool = await create_pool(other)
+    try:
+        yield [(ledger_database, ledger_pool), (other, pool)]
+    finally:
+        await pool.close()
+        await drop_database(server, name)
+
+
 def _start(
-    kafka: KafkaSettings, database: DatabaseSettings, group: str, log: Path
+    kafka: KafkaSettings, instances: list[DatabaseSettings], group: str, log: Path
 ) -> subprocess.Popen[bytes]:
-    return start_consumer(kafka, database, group, log, batch_max_records=500, shards=SHARDS)
+    home, *others = instances
+    return start_consumer(
+        kafka,
+        home,
+        group,
+        log,
+        batch_max_records=500,
+        shards=SHARDS,
+        shard_instances=[d.url for d in others],
+    )
+
+
+async def _total(pools: list[asyncpg.Pool], sql: str) -> int:
+    return sum([int(await pool.fetchval(sql)) for pool in pools])
 
 
 @pytest.mark.timeout(600)
 async def test_four_shards_sigkill_mid_batch_lose_and_duplicate_nothing(
     sharded_kafka: KafkaSettings,
-    ledger_database: DatabaseSettings,
-    ledger_pool: asyncpg.Pool,
+    instance_pools: list[tuple[DatabaseSettings, asyncpg.Pool]],
     tmp_path: Path,
 ) -> None:
+    instances = [database for database, _ in instance_pools]
+    pools = [pool for _, pool in instance_pools]
+    home = pools[0]
+    shard_map = ShardMap.of(instances[0].url, [d.url for d in instances[1:]])
     events = random_traffic(SCANS, seed=7, parcels=1_500) + _orders(500)
     await produce(sharded_kafka, events + events[:DUPLICATES])
     distinct = len(events)
 
     group = f"ledger-shards-{uuid.uuid4().hex[:8]}"
     log = tmp_path / "consumer.log"
-    first = _start(sharded_kafka, ledger_database, group, log)
-    await kill_mid_batch(ledger_pool, first)
-    written_before_restart = await ledger_pool.fetchval("SELECT count(*) FROM ledger_events")
+    first = _start(sharded_kafka, instances, group, log)
+    await kill_mid_batch(home, first)
+    written_before_restart = await _total(pools, "SELECT count(*) FROM ledger_events")
     assert 0 < written_before_restart < distinct, "the kill did not land mid-stream"
 
-    second = _start(sharded_kafka, ledger_database, group, log)
+    second = _start(sharded_kafka, instances, group, log)
     try:
 
         async def all_visible() -> bool:
-            head = await ledger_pool.fetchval("SELECT last_seq FROM ledger_sequence")
+            head = await home.fetchval("SELECT last_seq FROM ledger_sequence")
             return bool(head >= distinct)
 
         await wait_for(all_visible, timeout=240, what="every event visible")
-        await wait_offsets_at_end(ledger_pool, sharded_kafka, group)
+        await wait_offsets_at_end(home, sharded_kafka, group, *pools[1:])
     finally:
         second.terminate()
         assert second.wait(timeout=30) == 0, log.read_text()[-3000:]
 
-    rows = await ledger_pool.fetch(
-        "SELECT seq, shard, kafka_partition, event_id FROM ledger_events"
-    )
+    rows = []
+    for instance, pool in enumerate(pools):
+        held = await pool.fetch("SELECT seq, shard, kafka_partition, event_id FROM ledger_events")
+        assert all(shard_map.instance_of(r["shard"]) == instance for r in held)
+        rows += held
     assert len(rows) == len({r["event_id"] for r in rows}) == distinct
     assert {str(r["event_id"]) for r in rows} == {e.event_id for e in events}
     by_shard: dict[int, list[int]] = {}
@@ -121,17 +166,16 @@ async def test_four_shards_sigkill_mid_batch_lose_and_duplicate_nothing(
     assert sorted(by_shard) == list(range(SHARDS)), "every shard got events"
     for shard, numbers in by_shard.items():
         assert sorted(numbers) == list(range(1, len(numbers) + 1)), f"shard {shard} has gaps"
-        appended = await ledger_pool.fetchval(
+        pool = pools[shard_map.instance_of(shard)]
+        appended = await pool.fetchval(
             "SELECT last_seq FROM ledger_appended WHERE shard = $1", shard
         )
-        visible = await ledger_pool.fetchval(
-            "SELECT last_seq FROM ledger_visible WHERE shard = $1", shard
-        )
+        visible = await pool.fetchval("SELECT last_seq FROM ledger_visible WHERE shard = $1", shard)
         assert appended == visible == (shard << SEQ_BITS) + len(numbers)
 
     # The global sequence: ranges back to back from 1, each shard's in its own seq order,
     # together covering every event once.
-    ranges = await ledger_pool.fetch(
+    ranges = await home.fetch(
         "SELECT global_first, shard, first_seq, events FROM ledger_global_ranges "
         "ORDER BY global_first"
     )
@@ -143,14 +187,15 @@ async def test_four_shards_sigkill_mid_batch_lose_and_duplicate_nothing(
         expected_global += r["events"]
         next_of_shard[r["shard"]] += r["events"]
     assert expected_global - 1 == distinct
-    assert await ledger_pool.fetchval("SELECT last_seq FROM ledger_sequence") == distinct
+    assert await home.fetchval("SELECT last_seq FROM ledger_sequence") == distinct
     assert len({r["shard"] for r in ranges}) == SHARDS
 
-    links = await ledger_pool.fetchval("SELECT count(*) FROM order_parcels WHERE from_order")
+    links = await _total(pools, "SELECT count(*) FROM order_parcels WHERE from_order")
     assert links > 0
-    async with ledger_pool.acquire() as conn:
-        diffs = await verify(conn)
-    assert all(d.equal for d in diffs), diffs
+    for pool in pools:
+        async with pool.acquire() as conn:
+            diffs = await verify(conn)
+        assert all(d.equal for d in diffs), diffs
 
 
 async def test_one_shard_keeps_one_range_mapping_each_seq_to_itself(
