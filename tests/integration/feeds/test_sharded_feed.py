@@ -1,6 +1,8 @@
-"""Four ledger shards on one PostgreSQL, their projectors stepping side by side: partners
-still read one gap-free global sequence, and SSE (resumed by Last-Event-ID), webhooks and
-the Kafka feed carry the same events under the same seqs, in the same order."""
+"""Four ledger shards on one PostgreSQL, and on two (shards 1 and 3 on the second, their
+steps published by the sequencer), their projectors stepping side by side: partners still
+read one gap-free global sequence, and SSE (resumed by Last-Event-ID), webhooks and the
+Kafka feed carry the same events under the same seqs, in the same order; a carrier's feed
+carries its parcels wherever their shard lives."""
 
 from __future__ import annotations
 
@@ -24,8 +26,11 @@ from quanhub.ledger.decode import decode
 from quanhub.ledger.feeds import store
 from quanhub.ledger.feeds.kafka_feed import KAFKA_URL, feed_topic
 from quanhub.ledger.feeds.runtime import FeedSettings
+from quanhub.ledger.settings import ShardMapSettings
 from quanhub.ledger.store.projector import project_all
 from quanhub.ledger.store.rebuild import verify
+from quanhub.ledger.store.sequencer import sequence
+from quanhub.ledger.store.shard_map import ShardMap
 from quanhub.ledger.store.shards import ensure_shards, shard_of
 from quanhub.ledger.store.writer import Position, prepare, write_batch
 
@@ -42,23 +47,45 @@ TOPIC = "test.canonical"
 ROUNDS = 6
 PER_ROUND = 40
 
-#: Each event's global seq, through the range its shard's projector step appended.
-_GLOBAL = """
-SELECT r.global_first + (e.seq - r.first_seq) AS seq, e.event_id::text AS event_id
-FROM ledger_events e
-JOIN ledger_global_ranges r ON r.shard = e.shard
-     AND e.seq BETWEEN r.first_seq AND r.first_seq + r.events - 1
-ORDER BY 1"""
+_RANGES = "SELECT global_first, shard, first_seq, events FROM ledger_global_ranges"
+_EVENTS = "SELECT seq, shard, kind, event_id::text AS event_id FROM ledger_events"
 
 
-@pytest.fixture
-async def sharded_database(
-    base_database_settings: DatabaseSettings,
-) -> AsyncIterator[DatabaseSettings]:
-    """A migrated database of this test's own (the session's holds one shard's seqs)."""
+async def _global_order(pools: list[asyncpg.Pool]) -> list[tuple[int, str, str]]:
+    """Each event's (global seq, event id, kind), through the range of home's (pools[0])
+    that holds it, whichever instance holds the event."""
+    ranges = await pools[0].fetch(_RANGES)
+    out = []
+    for pool in pools:
+        for e in await pool.fetch(_EVENTS):
+            (r,) = [
+                r
+                for r in ranges
+                if r["shard"] == e["shard"]
+                and r["first_seq"] <= e["seq"] < r["first_seq"] + r["events"]
+            ]
+            out.append((r["global_first"] + e["seq"] - r["first_seq"], e["event_id"], e["kind"]))
+    return sorted(out)
+
+
+@pytest.fixture(params=[1, 2], ids=["one-instance", "two-instances"])
+async def sharded_databases(
+    request: pytest.FixtureRequest, base_database_settings: DatabaseSettings
+) -> AsyncIterator[list[DatabaseSettings]]:
+    """Migrated databases of this test's own (the session's holds one shard's seqs): the
+    home one, and with two instances one on the second PostgreSQL."""
     name = f"quanhub_feeds_shards_{uuid.uuid4().hex[:10]}"
-    yield await create_database(base_database_settings, name, pool_max=8)
-    await drop_database(base_database_settings, name)
+    servers = [base_database_settings]
+    if request.param == 2:
+        servers.append(request.getfixturevalue("second_base_database_settings"))
+    made = []
+    try:
+        for server in servers:
+            made.append(await create_database(server, name, pool_max=8))
+        yield made
+    finally:
+        for server in servers:
+            await drop_database(server, name)
 
 
 def _events(round_no: int) -> list[cpb.CanonicalEvent]:
@@ -73,14 +100,18 @@ def _events(round_no: int) -> list[cpb.CanonicalEvent]:
     return out
 
 
-async def _fill(database: DatabaseSettings) -> int:
-    """Write ROUNDS rounds of events, each shard's part by its own writer, then step the
-    four projectors concurrently; returns the events written."""
-    conns = [await asyncpg.connect(database.url) for _ in range(SHARDS)]
+async def _fill(shard_map: ShardMap) -> int:
+    """Write ROUNDS rounds of events, each shard's part by its own writer on its instance,
+    then step the four projectors and the sequencer concurrently (and the sequencer once
+    more); returns the events written."""
+    conns = [await asyncpg.connect(shard_map.url_of(s)) for s in range(SHARDS)]
+    instances = [await asyncpg.connect(url) for url in shard_map.urls]
+    remote = {s: instances[shard_map.instance_of(s)] for s in shard_map.remote_shards(SHARDS)}
     offsets = dict.fromkeys(range(PARTITIONS), 0)
     written = 0
     try:
-        await ensure_shards(conns[0], range(SHARDS))
+        for conn in instances:
+            await ensure_shards(conn, range(SHARDS))
         for conn in conns:
             await prepare(conn)
         now = datetime.now(UTC)
@@ -113,39 +144,59 @@ async def _fill(database: DatabaseSettings) -> int:
                 )
                 written += len(rows)
             await asyncio.gather(
-                *(project_all(conns[s], shard=s, max_events=17) for s in range(SHARDS))
+                *(
+                    project_all(conns[s], shard=s, max_events=17, publish=shard_map.on_home(s))
+                    for s in range(SHARDS)
+                ),
+                sequence(instances[0], remote),
             )
+            await sequence(instances[0], remote)
     finally:
-        for conn in conns:
+        for conn in conns + instances:
             await conn.close()
     return written
 
 
 async def test_sse_webhooks_and_the_kafka_feed_carry_one_global_sequence(
-    sharded_database: DatabaseSettings, kafka_settings: KafkaSettings
+    sharded_databases: list[DatabaseSettings], kafka_settings: KafkaSettings
 ) -> None:
-    written = await _fill(sharded_database)
-    pool = await asyncpg.create_pool(sharded_database.url, min_size=1, max_size=4)
-    assert pool is not None
+    sharded_database, *others = sharded_databases
+    shard_map = ShardMap.of(sharded_database.url, [d.url for d in others])
+    placed = ShardMapSettings(shard_instances=[d.url for d in others])
+    written = await _fill(shard_map)
+    pools = [await asyncpg.create_pool(d.url, min_size=1, max_size=4) for d in sharded_databases]
+    pool = pools[0]
     try:
-        expected = [(r["seq"], r["event_id"]) for r in await pool.fetch(_GLOBAL)]
+        ordered = await _global_order(pools)
+        expected = [(seq, event_id) for seq, event_id, _ in ordered]
         assert [seq for seq, _ in expected] == list(range(1, written + 1)), "global gaps"
         assert await pool.fetchval("SELECT last_seq FROM ledger_sequence") == written
         shards_in_ranges = await pool.fetchval(
             "SELECT count(DISTINCT shard) FROM ledger_global_ranges"
         )
         assert shards_in_ranges == SHARDS
-        async with pool.acquire() as conn:
-            diffs = await verify(conn)
-        assert all(d.equal for d in diffs), diffs
+        for instance in pools:
+            async with instance.acquire() as conn:
+                diffs = await verify(conn)
+            assert all(d.equal for d in diffs), diffs
 
+        # A code per instance count: its Kafka feed topic is the session's, not the run's.
         admin, key = await create_partner(
-            pool, code="SHARDADMIN", role=Role.ADMIN, name="test", clock=SystemClock()
+            pool,
+            code=f"SHARDADMIN{len(sharded_databases)}",
+            role=Role.ADMIN,
+            name="test",
+            clock=SystemClock(),
         )
         code = admin.principal().partner_code
+        _, carrier_key = await create_partner(
+            pool, code="SF", role=Role.CARRIER, name="test", clock=SystemClock()
+        )
+        parcels = [(seq, event_id) for seq, event_id, kind in ordered if kind == "parcel"]
 
         # SSE, read in two connections: the second resumes by Last-Event-ID.
-        app = make_app(sharded_database, FeedSettings(sse_page_size=23, heartbeat_seconds=30))
+        feed_settings = FeedSettings(sse_page_size=23, heartbeat_seconds=30, shard_map=placed)
+        app = make_app(sharded_database, feed_settings)
         auth = {"Authorization": f"Bearer {key.api_key}"}
         params = {"after": "0", "kinds": "order,parcel"}
         async with serving(app) as base, httpx.AsyncClient(base_url=base, timeout=20) as client:
@@ -154,7 +205,16 @@ async def test_sse_webhooks_and_the_kafka_feed_carry_one_global_sequence(
             rest, _ = await read_until(
                 client, {**auth, "Last-Event-ID": last_id}, {"kinds": "order,parcel"}, written - 101
             )
+            # A carrier's feed: its parcels (the parcel rule, read on each shard's instance).
+            async with asyncio.timeout(60):
+                own, _ = await read_until(
+                    client,
+                    {"Authorization": f"Bearer {carrier_key.api_key}"},
+                    {"after": "0", "kinds": "parcel"},
+                    len(parcels),
+                )
         sse = [(e["seq"], e["event_id"]) for e in first + rest]
+        assert [(e["seq"], e["event_id"]) for e in own] == parcels
 
         # Webhooks and the Kafka feed, both from the start of the global sequence.
         async with running_receiver(Receiver()) as receiver:
@@ -174,7 +234,9 @@ async def test_sse_webhooks_and_the_kafka_feed_carry_one_global_sequence(
                     subs[url] = str(sub.id)
             topic = feed_topic(kafka_settings, code)
             kafka: list[tuple[int, str]] = []
-            settings = _settings(sharded_database, kafka=kafka_settings, batch_size=31)
+            settings = _settings(
+                sharded_database, kafka=kafka_settings, batch_size=31, shard_map=placed
+            )
             async with dispatching(settings):
 
                 async def webhooks_done() -> bool:
@@ -199,7 +261,8 @@ async def test_sse_webhooks_and_the_kafka_feed_carry_one_global_sequence(
                     await consumer.stop()
         webhooks = [(e["seq"], e["event_id"]) for e in receiver.accepted_events(subs[receiver.url])]
     finally:
-        await pool.close()
+        for instance in pools:
+            await instance.close()
 
     assert sse == expected
     assert webhooks == expected

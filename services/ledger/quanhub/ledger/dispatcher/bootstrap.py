@@ -20,6 +20,7 @@ from quanhub.ledger.dispatcher.sender import Sender
 from quanhub.ledger.dispatcher.settings import DispatcherSettings
 from quanhub.ledger.dispatcher.transport import CheckedTransport
 from quanhub.ledger.dispatcher.worker import Dispatcher, DispatchLimits, DispatchMetrics
+from quanhub.ledger.feeds.instances import open_shard_readers
 from quanhub.ledger.feeds.notify import LedgerNotifier
 from quanhub.ledger.feeds.source import LedgerEventSource
 
@@ -54,6 +55,11 @@ class App:
         registry = CollectorRegistry()
         async with AsyncExitStack() as resources:
             pool = await resources.enter_async_context(connect_and_migrate(settings.database))
+            readers = await resources.enter_async_context(
+                open_shard_readers(
+                    settings.shard_map.of(settings.database), pool_max=settings.concurrency + 1
+                )
+            )
             notifier = LedgerNotifier(settings.database.url)
             resources.push_async_callback(notifier.close)
             await notifier.start()
@@ -70,7 +76,7 @@ class App:
             )
             dispatcher = Dispatcher(
                 pool,
-                LedgerEventSource(),
+                LedgerEventSource(readers),
                 Sender(
                     client,
                     clock,

@@ -10,6 +10,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from quanhub.common.settings import DatabaseSettings, KafkaSettings, Profile, ProfileSettings
 from quanhub.ledger.feeds.backoff import RetryPolicy
+from quanhub.ledger.settings import ShardMapSettings
 
 
 class DispatcherTuning(BaseSettings):
@@ -75,6 +76,8 @@ class DispatcherSettings(DispatcherTuning):
     kafka_enabled: bool = True
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
     kafka: KafkaSettings = Field(default_factory=KafkaSettings)
+    #: QUANHUB_LEDGER_SHARD_INSTANCES: the instances whose shards' events it delivers.
+    shard_map: ShardMapSettings = Field(default_factory=ShardMapSettings)
 
     @property
     def private_urls_allowed(self) -> bool:

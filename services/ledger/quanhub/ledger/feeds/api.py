@@ -266,6 +266,14 @@ async def replay(
                 after = body.from_seq - 1
             else:
                 after = int(await conn.fetchval(_AFTER_RECORDED_SINCE, body.since))
+                # Shards on other instances have no events on home: their first is read
+                # where they live.
+                since = body.since
+                elsewhere = (
+                    await runtime.source.after_recorded_since(conn, since) if since else None
+                )
+                if elsewhere is not None:
+                    after = min(after, elsewhere)
             sub = await store.replay_subscription(
                 conn,
                 principal.partner_code,

@@ -17,10 +17,12 @@ from quanhub.common.access import AccessListener
 from quanhub.common.clock import Clock, SystemClock
 from quanhub.common.db import create_pool
 from quanhub.common.settings import DatabaseSettings, KafkaSettings, Profile, ProfileSettings
+from quanhub.ledger.feeds.instances import open_shard_readers
 from quanhub.ledger.feeds.kafka_acl import FeedAcls, KafkaFeedAcls
 from quanhub.ledger.feeds.notify import AccessWake, LedgerNotifier
 from quanhub.ledger.feeds.source import LedgerEventSource
 from quanhub.ledger.feeds.streams import StreamGate
+from quanhub.ledger.settings import ShardMapSettings
 
 
 class FeedSettings(BaseSettings):
@@ -58,6 +60,8 @@ class FeedSettings(BaseSettings):
     profile: Profile = Field(default_factory=lambda: ProfileSettings().profile)
     #: QUANHUB_KAFKA_*: where `kafka` subscriptions get their feed topic and READ ACLs.
     kafka: KafkaSettings = Field(default_factory=KafkaSettings)
+    #: QUANHUB_LEDGER_SHARD_INSTANCES: the instances whose shards' events feeds read.
+    shard_map: ShardMapSettings = Field(default_factory=ShardMapSettings)
 
     @model_validator(mode="after")
     def _slots_below_pool(self) -> FeedSettings:
@@ -129,6 +133,7 @@ def feeds_lifespan(
         pool = await create_pool(
             database.model_copy(update={"pool_min": 1, "pool_max": feed_settings.pool_max})
         )
+        shard_map = feed_settings.shard_map.of(database)
         notifier = LedgerNotifier(database.url)
         access = AccessWake()
         context = getattr(app.state, "context", None)
@@ -139,28 +144,31 @@ def feeds_lifespan(
         else:
             own = AccessListener(database.url, access)
         try:
-            await notifier.start()
-            if own is not None:
-                await own.start(wait=10.0)
-            app.state.feeds = FeedRuntime(
-                feed_settings,
-                pool,
-                notifier,
-                LedgerEventSource(),
-                clock or SystemClock(),
-                access,
-                StreamGate(
-                    per_partner=feed_settings.sse_streams_per_partner,
-                    query_slots=feed_settings.sse_query_slots,
-                    total=feed_settings.sse_streams_total,
-                ),
-                acls
-                or KafkaFeedAcls(
-                    feed_settings.kafka,
-                    without_authorizer_ok=feed_settings.profile is Profile.LOCAL,
-                ),
-            )
-            yield
+            async with open_shard_readers(
+                shard_map, pool_max=feed_settings.sse_query_slots
+            ) as readers:
+                await notifier.start()
+                if own is not None:
+                    await own.start(wait=10.0)
+                app.state.feeds = FeedRuntime(
+                    feed_settings,
+                    pool,
+                    notifier,
+                    LedgerEventSource(readers),
+                    clock or SystemClock(),
+                    access,
+                    StreamGate(
+                        per_partner=feed_settings.sse_streams_per_partner,
+                        query_slots=feed_settings.sse_query_slots,
+                        total=feed_settings.sse_streams_total,
+                    ),
+                    acls
+                    or KafkaFeedAcls(
+                        feed_settings.kafka,
+                        without_authorizer_ok=feed_settings.profile is Profile.LOCAL,
+                    ),
+                )
+                yield
         finally:
             if own is not None:
                 await own.close()
