@@ -79,8 +79,9 @@ fuzz: $(STAMP) ## Schemathesis on both APIs (200 examples per operation; make te
 	QUANHUB_FUZZ_EXAMPLES=200 $(BIN)/pytest tests/e2e/test_openapi_fuzz.py -q
 	QUANHUB_FAST_PATH_EXAMPLES=5000 $(BIN)/pytest tests/unit/gateway/test_fast_path.py -q
 
-chaos: $(STAMP) ## Chaos run on its own stack: make chaos N=100000 (events; default 20000)
-	$(BIN)/python tests/chaos/run_chaos.py --events $(or $(N),20000)
+chaos: $(STAMP) ## Chaos run on its own stack: make chaos N=100000 [SHARDS=4 INSTANCES=2]
+	$(BIN)/python tests/chaos/run_chaos.py --events $(or $(N),20000) \
+		--shards $(or $(SHARDS),1) --instances $(or $(INSTANCES),1)
 
 up: $(STAMP) ## Start the local Kafka and PostgreSQL (idempotent; state in .quanhub/)
 	$(BIN)/quanhub stack up

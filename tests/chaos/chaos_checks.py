@@ -1,11 +1,15 @@
 """What a chaos run proves once traffic stops: every acknowledged event in the ledger once,
-projections equal to a rebuild, no valid event dead-lettered, every webhook event once."""
+projections equal to a rebuild, no valid event dead-lettered, every webhook event once.
+
+`urls` are the PostgreSQL instances holding the ledger's shards, the home one first (it
+alone holds the global sequence and the feed subscriptions)."""
 
 from __future__ import annotations
 
 import asyncio
 import time
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import asyncpg
@@ -15,8 +19,10 @@ from quanhub.canonical.v1 import canonical_pb2 as cpb
 from quanhub.common.access.model import Principal, Role
 from quanhub.common.settings import KafkaSettings
 from quanhub.common.topics import Topics
+from quanhub.ledger.feeds.instances import open_shard_readers
 from quanhub.ledger.feeds.source import KINDS, LedgerEventSource
 from quanhub.ledger.store.rebuild import verify
+from quanhub.ledger.store.shard_map import ShardMap
 from quanhub.ledger.store.shards import SEQ_BITS, visible
 
 Key = tuple[str, str]
@@ -52,19 +58,24 @@ _HIGHEST = (
 )
 
 
-async def wait_for_ledger(url: str, wanted: set[Key], *, idle_timeout_s: float) -> None:
+async def wait_for_ledger(urls: Sequence[str], wanted: set[Key], *, idle_timeout_s: float) -> None:
     """Poll until every wanted event is in the ledger and everything appended is projected
-    (visible), or nothing new became visible for a while."""
+    (visible) and in the global sequence, or nothing new became visible for a while."""
     last, last_change = -1, time.monotonic()
     while True:
-        conn = await asyncpg.connect(url, timeout=10)
-        try:
-            rows = await conn.fetch(_VISIBLE_KEYS)
-            behind = await conn.fetchval(_BEHIND)
-        finally:
-            await conn.close()
+        rows: list[asyncpg.Record] = []
+        behind = head = 0
+        for url in urls:
+            conn = await asyncpg.connect(url, timeout=10)
+            try:
+                rows += await conn.fetch(_VISIBLE_KEYS)
+                behind += int(await conn.fetchval(_BEHIND) or 0)
+                if url == urls[0]:
+                    head = int(await conn.fetchval("SELECT last_seq FROM ledger_sequence"))
+            finally:
+                await conn.close()
         present = {(r[0], r[1]) for r in rows}
-        if wanted <= present and not behind:
+        if wanted <= present and not behind and head == len(rows):
             return
         if len(present) != last:
             last, last_change = len(present), time.monotonic()
@@ -73,25 +84,28 @@ async def wait_for_ledger(url: str, wanted: set[Key], *, idle_timeout_s: float) 
         await asyncio.sleep(1.0)
 
 
-async def ledger_facts(url: str) -> LedgerFacts:
-    """Per-event row counts, the sequence, and the projections compared with a rebuild."""
+async def ledger_facts(urls: Sequence[str]) -> LedgerFacts:
+    """Per-event row counts, the sequence, and each instance's projections compared with
+    a rebuild of that instance."""
     facts = LedgerFacts()
-    conn = await asyncpg.connect(url, timeout=10)
-    try:
-        for r in await conn.fetch("SELECT source_partner, source_event_id FROM ledger_events"):
-            facts.counts[(r[0], r[1])] += 1
-        facts.rows = sum(facts.counts.values())
-        facts.last_seq = int(await conn.fetchval("SELECT last_seq FROM ledger_sequence"))
-        facts.max_seq = int(await conn.fetchval(_HIGHEST))
-        facts.per_shard = {
-            int(r[0]): int(r[1])
-            for r in await conn.fetch(
-                "SELECT shard, count(*) FROM ledger_events GROUP BY shard ORDER BY shard"
-            )
-        }
-        facts.projections_differ = [d.table for d in await verify(conn) if not d.equal]
-    finally:
-        await conn.close()
+    for url in urls:
+        conn = await asyncpg.connect(url, timeout=10)
+        try:
+            for r in await conn.fetch("SELECT source_partner, source_event_id FROM ledger_events"):
+                facts.counts[(r[0], r[1])] += 1
+            if url == urls[0]:
+                facts.last_seq = int(await conn.fetchval("SELECT last_seq FROM ledger_sequence"))
+            facts.max_seq += int(await conn.fetchval(_HIGHEST))
+            facts.per_shard |= {
+                int(r[0]): int(r[1])
+                for r in await conn.fetch(
+                    "SELECT shard, count(*) FROM ledger_events GROUP BY shard ORDER BY shard"
+                )
+            }
+            facts.projections_differ += [d.table for d in await verify(conn) if not d.equal]
+        finally:
+            await conn.close()
+    facts.rows = sum(facts.counts.values())
     return facts
 
 
@@ -129,11 +143,20 @@ def _dlq_key(value: bytes | None, headers: dict[str, str]) -> Key:
     return (envelope.partner_code or headers.get("partner", "?"), envelope.event.event_id)
 
 
-async def visible_events(url: str, code: str, role: Role, customs_code: str | None) -> set[str]:
+async def visible_events(
+    urls: Sequence[str], code: str, role: Role, customs_code: str | None
+) -> set[str]:
     """Event ids the partner's feed shows now (the feed's own visibility predicate)."""
     principal = Principal(code, role, code, customs_code)
-    source = LedgerEventSource()
     seen: set[str] = set()
+    shard_map = ShardMap.of(urls[0], urls[1:])
+    async with open_shard_readers(shard_map, pool_max=2) as readers:
+        return await _visible_events(urls[0], LedgerEventSource(readers), principal, seen)
+
+
+async def _visible_events(
+    url: str, source: LedgerEventSource, principal: Principal, seen: set[str]
+) -> set[str]:
     conn = await asyncpg.connect(url, timeout=10)
     try:
         head = await source.head(conn)

@@ -1,5 +1,6 @@
 """The faults a chaos run injects, in turn: SIGKILL of each service process (the supervisor
-restarts it), a SIGKILLed Kafka and a crashed PostgreSQL (both started again)."""
+restarts it), a SIGKILLed Kafka and a crashed PostgreSQL (both started again; with ledger
+shards on two instances, the second PostgreSQL is crashed too)."""
 
 from __future__ import annotations
 
@@ -28,6 +29,13 @@ FAULTS: tuple[str, ...] = (
     "restart:postgres",
     "kill:ledger-api",
 )
+#: The fault a run with a second PostgreSQL adds.
+SECOND_POSTGRES = "restart:postgres2"
+
+
+def faults_for(instances: int) -> tuple[str, ...]:
+    """The faults of a run whose ledger shards are on `instances` PostgreSQL."""
+    return FAULTS if instances == 1 else (*FAULTS, SECOND_POSTGRES)
 
 
 @dataclass(slots=True)
@@ -68,7 +76,7 @@ class FaultInjector:
         elif target == "kafka":
             await self._servers.kill_kafka()
         else:
-            await self._servers.crash_postgres()
+            await self._servers.crash_postgres(second=target == "postgres2")
         try:
             await self._await_ready(timeout_s=120)
         except RuntimeError as exc:

@@ -2,6 +2,8 @@
 in turn; then prove nothing acknowledged was lost or duplicated.
 
     .venv/bin/python tests/chaos/run_chaos.py --events 100000      (make chaos N=100000)
+    ... --shards 4 --instances 2       (make chaos SHARDS=4 INSTANCES=2: ledger shards 1, 3
+                                        on a second PostgreSQL, docs/ledger.md "Shards")
 
 Everything runs on a stack of its own (free ports, a temporary state directory), never
 the shared dev stack. The last line printed is the summary; the exit status is 1 on any
@@ -16,6 +18,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import json
+import os
 import shutil
 import sys
 import tempfile
@@ -32,7 +36,7 @@ from chaos_checks import (
     wait_for_dispatcher,
     wait_for_ledger,
 )
-from chaos_faults import FAULTS, FaultInjector, FaultLog
+from chaos_faults import FaultInjector, FaultLog, faults_for
 from chaos_receiver import WebhookReceiver
 from chaos_servers import ChaosServers
 from chaos_traffic import ChaosSender, chaos_batches, register_partners
@@ -101,11 +105,14 @@ async def run_chaos(
     concurrency: int = 4,
     rate: float = 0.0,
     progress: bool = True,
+    shards: int = 1,
+    instances: int = 1,
 ) -> Summary:
     """The whole run on a stack under `root`; returns the summary (never raises on a
-    failed check, only on an environment that cannot run the experiment)."""
+    failed check, only on an environment that cannot run the experiment). `shards` ledger
+    shards on `instances` PostgreSQL (one or two; shard k on instance k mod instances)."""
     say = print if progress else (lambda *_, **__: None)
-    servers = ChaosServers.create(root / "stack")
+    servers = ChaosServers.create(root / "stack", instances=instances)
     summary = Summary()
     say(
         f"chaos: starting Kafka :{servers.settings.kafka_port} and PostgreSQL "
@@ -114,10 +121,15 @@ async def run_chaos(
     )
     await asyncio.to_thread(servers.up)
     try:
+        # Two canonical partitions a shard, so every shard gets traffic.
+        partitions = 3 if shards == 1 else 2 * shards
         kafka = KafkaSettings(
-            bootstrap=servers.kafka_bootstrap, topic_namespace="chaos", partitions=3
+            bootstrap=servers.kafka_bootstrap, topic_namespace="chaos", partitions=partitions
         )
         database = DatabaseSettings(url=servers.database_url)
+        if shards > 1 or instances > 1:  # the services inherit this process's environment
+            os.environ["QUANHUB_LEDGER_CONSUMER_SHARDS"] = str(shards)
+            os.environ["QUANHUB_LEDGER_SHARD_INSTANCES"] = json.dumps(servers.database_urls[1:])
         services = await start_services(SERVICES, kafka, database, root / "services")
         receiver = WebhookReceiver(lose_every=50)
         await receiver.start()
@@ -130,6 +142,7 @@ async def run_chaos(
                 servers,
                 keys,
                 summary,
+                faults=faults_for(instances),
                 say=say,
                 seed=seed,
                 batch_size=batch_size,
@@ -146,10 +159,10 @@ async def run_chaos(
 
 
 async def _drive(  # type: ignore[no-untyped-def]
-    events, services, servers, keys, summary, *, say, seed, batch_size, concurrency, rate
+    events, services, servers, keys, summary, *, faults, say, seed, batch_size, concurrency, rate
 ) -> None:
-    """Traffic flows the whole time; faults come one after another, in FAULTS order,
-    until the traffic is done (and at least once each)."""
+    """Traffic flows the whole time; `faults` come one after another, in order, until the
+    traffic is done (and at least once each)."""
     work = chaos_batches(events, seed=seed, batch_size=batch_size)
     log = FaultLog()
     injector = FaultInjector(services, servers, log)
@@ -158,9 +171,9 @@ async def _drive(  # type: ignore[no-untyped-def]
         sender = ChaosSender(client, services.gateway_url, keys, rate=rate or None)
         traffic = asyncio.create_task(sender.send_all(work, concurrency=concurrency))
         number, late = 0, []
-        while not traffic.done() or number < len(FAULTS):
+        while not traffic.done() or number < len(faults):
             await asyncio.sleep(1.0)  # a moment of steady traffic between faults
-            fault = FAULTS[number % len(FAULTS)]
+            fault = faults[number % len(faults)]
             if traffic.done():
                 late.append(fault)
             try:
@@ -196,10 +209,10 @@ async def _drive(  # type: ignore[no-untyped-def]
 
 async def _check(servers, kafka, receiver, summary, say) -> None:  # type: ignore[no-untyped-def]
     acked = summary.acked
-    url = servers.database_url
+    url, urls = servers.database_url, servers.database_urls
     say("chaos: waiting for the ledger to catch up", flush=True)
-    await wait_for_ledger(url, acked, idle_timeout_s=90)
-    facts = await ledger_facts(url)
+    await wait_for_ledger(urls, acked, idle_timeout_s=90)
+    facts = await ledger_facts(urls)
     summary.in_ledger = sum(1 for key in acked if facts.counts[key] >= 1)
     summary.lost = summary.acknowledged - summary.in_ledger
     duplicated_rows = sum(1 for n in facts.counts.values() if n > 1)
@@ -224,7 +237,7 @@ async def _check(servers, kafka, receiver, summary, say) -> None:  # type: ignor
     say("chaos: waiting for webhook deliveries", flush=True)
     if not await wait_for_dispatcher(url, timeout_s=300):
         summary.problems.append("the dispatcher did not catch up within 300s")
-    await _check_webhooks(url, receiver, summary)
+    await _check_webhooks(urls, receiver, summary)
 
 
 def _codes(dlq) -> str:  # type: ignore[no-untyped-def]
@@ -234,19 +247,23 @@ def _codes(dlq) -> str:  # type: ignore[no-untyped-def]
     return ", ".join(f"{c}={n}" for c, n in sorted(codes.items())) or "none"
 
 
-async def _check_webhooks(url: str, receiver: WebhookReceiver, summary: Summary) -> None:
-    conn = await asyncpg.connect(url, timeout=10)
-    try:
-        rows = await conn.fetch("SELECT event_id::text AS id, source_partner FROM ledger_events")
-    finally:
-        await conn.close()
+async def _check_webhooks(urls: list[str], receiver: WebhookReceiver, summary: Summary) -> None:
+    rows: list[asyncpg.Record] = []
+    for url in urls:
+        conn = await asyncpg.connect(url, timeout=10)
+        try:
+            rows += await conn.fetch(
+                "SELECT event_id::text AS id, source_partner FROM ledger_events"
+            )
+        finally:
+            await conn.close()
     every = {r["id"] for r in rows}
     for code, role, customs_code in SUBSCRIBERS:
         got = receiver.received[code]
         received = set(got.deliveries)
         own = {r["id"] for r in rows if r["source_partner"] == code}
         must = every if role is Role.ADMIN else own
-        may = every if role is Role.ADMIN else await visible_events(url, code, role, customs_code)
+        may = every if role is Role.ADMIN else await visible_events(urls, code, role, customs_code)
         missing, foreign = len(must - received), len(received - may)
         summary.duplicated += got.duplicated
         summary.details.append(
@@ -272,6 +289,10 @@ def main() -> int:
         help="seconds the traffic should last (sets the rate, so faults meet traffic)",
     )
     parser.add_argument("--rate", type=float, help="events per second (overrides --duration)")
+    parser.add_argument("--shards", type=int, default=1, help="ledger shards")
+    parser.add_argument(
+        "--instances", type=int, default=1, choices=(1, 2), help="PostgreSQL holding the shards"
+    )
     args = parser.parse_args()
     configure_logging("WARNING", json=False)
     root = Path(tempfile.mkdtemp(prefix="quanhub-chaos-"))
@@ -283,6 +304,8 @@ def main() -> int:
             batch_size=args.batch_size,
             concurrency=args.concurrency,
             rate=args.rate or args.events / args.duration,
+            shards=args.shards,
+            instances=args.instances,
         )
     )
     if summary.passed:
