@@ -121,10 +121,8 @@ async def run_chaos(
     )
     await asyncio.to_thread(servers.up)
     try:
-        # Two canonical partitions a shard, so every shard gets traffic.
-        partitions = 3 if shards == 1 else 2 * shards
         kafka = KafkaSettings(
-            bootstrap=servers.kafka_bootstrap, topic_namespace="chaos", partitions=partitions
+            bootstrap=servers.kafka_bootstrap, topic_namespace="chaos", partitions=3
         )
         database = DatabaseSettings(url=servers.database_url)
         if shards > 1 or instances > 1:  # the services inherit this process's environment
