@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import pytest
+from aiokafka.errors import InvalidReplicationFactorError, TopicAlreadyExistsError
 from aiokafka.partitioner import DefaultPartitioner
 from aiokafka.partitioner import murmur2 as reference_murmur2
 from aiokafka.producer.message_accumulator import BatchBuilder
@@ -14,7 +15,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from quanhub.common import kafka
-from quanhub.common.kafka import SINGLE_SEND_BYTES, Chunk, fill_batches, murmur2, partition_of
+from quanhub.common.kafka import (
+    SINGLE_SEND_BYTES,
+    Chunk,
+    fill_batches,
+    murmur2,
+    partition_of,
+    raise_topic_errors,
+)
 
 
 @given(st.binary(max_size=300))
@@ -104,3 +112,11 @@ async def test_a_given_key_hash_places_the_record_without_hashing_again() -> Non
     record = _Out("t0", b"P|SF|1", b"v", [], key_hash=2)
     (chunk,) = await fill_batches(_Producer(), [record])
     assert chunk.partition == 2 != partition_of(record.key, [0, 1, 2])
+
+
+def test_create_topics_answers_raise_their_errors() -> None:
+    raise_topic_errors([("quanhub.canonical", 0, None)])  # created: nothing to raise
+    with pytest.raises(TopicAlreadyExistsError):
+        raise_topic_errors([("quanhub.canonical", 36, "Topic already exists.")])
+    with pytest.raises(InvalidReplicationFactorError, match=r"quanhub\.dlq"):
+        raise_topic_errors([("quanhub.canonical", 0), ("quanhub.dlq", 38)])

@@ -213,6 +213,16 @@ def make_consumer(
     return AIOKafkaConsumer(*topics, **options)
 
 
+def raise_topic_errors(topic_errors: Iterable[Sequence[Any]]) -> None:
+    """Raise the first error of a CreateTopics answer. aiokafka's `create_topics` returns
+    the broker's per-topic error codes rather than raising them, so a refused topic (or
+    one another process created first) would otherwise pass for created."""
+    for topic, code, *message in topic_errors:
+        if code:
+            detail = message[0] if message and message[0] else ""
+            raise for_code(code)(f"could not create topic {topic}: {detail}".rstrip(": "))
+
+
 async def ensure_topics(settings: KafkaSettings, specs: list[TopicSpec]) -> list[str]:
     """Create the topics that do not exist yet; return the names created. An existing
     topic with fewer partitions than its spec is left as it is and logged: adding
@@ -246,7 +256,7 @@ async def ensure_topics(settings: KafkaSettings, specs: list[TopicSpec]) -> list
                 },
             )
             try:
-                await admin.create_topics([topic])
+                raise_topic_errors((await admin.create_topics([topic])).topic_errors)
                 created.append(spec.name)
             except TopicAlreadyExistsError:
                 pass  # another process created it between our listing and our request
