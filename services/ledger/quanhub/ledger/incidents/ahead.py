@@ -45,6 +45,7 @@ from quanhub.ledger.incidents.store import (
     KeptIncidents,
     day_bounds,
     detect_rows,
+    detected,
     detection_input,
     detection_key,
 )
@@ -58,8 +59,8 @@ AHEAD_DAYS = 366
 PASS_SECONDS = 60.0
 #: Worker processes of the passes' detector (days computed at once: one more, a day's
 #: rows are read while the workers detect), and their niceness: the requests (and the
-#: EDD accuracy book, on the API's loop) go first, yet the first pass, a year of days,
-#: still ends within a minute of the start on a loaded machine (docs/performance.md).
+#: EDD accuracy book, on the API's loop) go first, yet on a loaded machine the first
+#: pass, a year of days, still gets a share (docs/performance.md).
 WORKERS = 2
 AHEAD_NICE = 5
 #: Worker processes of the asks' detections, at the API's priority: clients asking new
@@ -188,20 +189,14 @@ class IncidentsAhead:
                 # Read again with the rows: the version they were read at is the one kept.
                 read_at, flows = await detection_input(self._db, first, last, None, t)
                 await self._turns.run((None,))  # the loop's other work goes first
-                self._kept.keep_ahead(key, read_at, await self._detect(flows, first, last))
+                found = await detected(flows, first, last, t, self._detector)
+                self._kept.keep_ahead(key, read_at, found)
 
         async with asyncio.TaskGroup() as group:
             for first, last, key in todo:
                 group.create_task(compute(first, last, key))
         self._kept.forget_ahead(wanted)
         return len(todo)
-
-    async def _detect(self, flows: FlowRows, first: int, last: int) -> list[Incident]:
-        if not flows:
-            return []
-        if self._detector is None:
-            return detect_rows(flows, first, last, self._t)
-        return await self._detector(flows, first, last, self._t)
 
     async def keep_up(self, interval: float = PASS_SECONDS) -> None:
         """Pass after pass, `interval` apart, until cancelled."""
@@ -236,7 +231,7 @@ class Detections:
 @asynccontextmanager
 async def incidents_ahead(db: Reader, clock: Clock) -> AsyncIterator[Detections]:
     """The process's kept detections, the finished days' computed ahead in the background
-    (a worker process at a low priority) while the context lasts, and worker processes
+    (worker processes at a lower priority) while the context lasts, and worker processes
     for the asks' detections (the loop stays free for the other requests). Readiness
     does not wait for the days: one asked before its detection is computed is computed
     on ask."""

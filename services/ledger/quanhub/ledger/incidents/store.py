@@ -149,12 +149,7 @@ async def find_incidents(
         found = kept.get(key, (row["n"], row["scans"]))
     if found is None:
         version, flows = await detection_input(db, first, last, district, t)
-        if not flows:
-            found = []
-        elif detector is None:
-            found = detect_rows(flows, first, last, t)
-        else:
-            found = await detector(flows, first, last, t)
+        found = await detected(flows, first, last, t, detector)
         if kept is not None:
             kept.keep(key, version, found)
     return [
@@ -219,6 +214,17 @@ async def detection_input(
     return version, [
         (row["carrier_id"], row["district_code"], row["w"], row["scans"]) for row in windows
     ]
+
+
+async def detected(
+    flows: FlowRows, first: int, last: int, t: Thresholds, detector: Detector | None
+) -> list[Incident]:
+    """The incidents of `flows` over windows first..last, by `detector` (here when None)."""
+    if not flows:
+        return []
+    if detector is None:
+        return detect_rows(flows, first, last, t)
+    return await detector(flows, first, last, t)
 
 
 def detect_rows(flows: FlowRows, first: int, last: int, t: Thresholds) -> list[Incident]:
