@@ -59,8 +59,8 @@ FRACTIONS = {
 #: the time. Every count is then paced at that one rate.
 PACED_SHARE = 0.45
 #: The CPU the cgroup runs share out, well under the machine's 2 cores: a group gets its
-#: quota only while the scheduler gives its three processes that much, and beside other
-#: work at load ~7 a group got ~0.45 of a core whatever its quota.
+#: quota only while the scheduler gives its three processes that much, which other work
+#: on a shared machine may not (docs/scaling.md).
 CGROUP_CORES = 0.6
 console = Console(stderr=True)
 
