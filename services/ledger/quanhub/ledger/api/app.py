@@ -27,10 +27,10 @@ from quanhub.ledger.api.context import LedgerApiContext
 from quanhub.ledger.api.fairness import FAIR, PartnerFairness, install_fairness
 from quanhub.ledger.api.metrics import ApiMetrics
 from quanhub.ledger.api.routes import alerts, carriers, customs, edd, incidents, kpis, objects
+from quanhub.ledger.api.warmup import warm_up
 from quanhub.ledger.dashboard import routes as dashboard
 from quanhub.ledger.errors import Forbidden, InvalidQuery, LedgerError, NotFound
 from quanhub.ledger.feeds.router import feeds_router
-from quanhub.ledger.incidents.ahead import incidents_ahead
 from quanhub.ledger.settings import LedgerApiSettings
 
 #: HTTP status of each ledger error; chosen here and nowhere else.
@@ -115,8 +115,8 @@ def create_app(
                 await listener.start()
                 resources.push_async_callback(listener.close)
                 chosen = real
-            # Finished days' incidents, computed in the background (routes/incidents.py).
-            app.state.incidents = await resources.enter_async_context(incidents_ahead(pool, clock))
+            # What the first readers would wait for, computed in the background (warmup.py).
+            await resources.enter_async_context(warm_up(app, pool, clock, metrics))
             app.state.context = LedgerApiContext(
                 settings, clock, pool, point_pool, chosen, fairness, listener
             )

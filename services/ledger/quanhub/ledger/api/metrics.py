@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 from fastapi import FastAPI
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
@@ -25,6 +25,13 @@ class ApiMetrics:
             "Time to answer a request",
             ["route"],
             buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+            registry=self.registry,
+        )
+        self.warming = Gauge(
+            "quanhub_ledger_api_warming",
+            "1 while a piece of the start-up background work (edd_accuracy: the default "
+            "period's EDD accuracy days; incidents: the first pass over finished days) runs",
+            ["work"],
             registry=self.registry,
         )
 

@@ -228,6 +228,10 @@ class AccuracyBook:
         self._lock = asyncio.Lock()
         self._refreshing: set[date] = set()
 
+    def holds(self, first: date, last: date) -> bool:
+        """Every day of [first, last] is computed."""
+        return all(first + timedelta(days=i) in self._days for i in range((last - first).days + 1))
+
     async def figures(self, first: date, last: date, today: date) -> dict[date, DayFigures]:
         """Each finished day of [first, last] (days before `today`) and its figures."""
         last = min(last, today - timedelta(days=1))

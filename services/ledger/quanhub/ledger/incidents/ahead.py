@@ -20,7 +20,7 @@ import asyncio
 import multiprocessing
 import os
 import time
-from collections.abc import AsyncIterator, Hashable
+from collections.abc import AsyncIterator, Callable, Hashable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import asynccontextmanager
@@ -198,8 +198,11 @@ class IncidentsAhead:
         self._kept.forget_ahead(wanted)
         return len(todo)
 
-    async def keep_up(self, interval: float = PASS_SECONDS) -> None:
-        """Pass after pass, `interval` apart, until cancelled."""
+    async def keep_up(
+        self, interval: float = PASS_SECONDS, on_pass: Callable[[], None] | None = None
+    ) -> None:
+        """Pass after pass, `interval` apart, until cancelled; `on_pass` is called after
+        each (done or failed)."""
         while True:
             began = time.monotonic()
             try:
@@ -210,6 +213,8 @@ class IncidentsAhead:
                 if computed:
                     seconds = round(time.monotonic() - began, 3)
                     log.info("incidents_ahead_computed", days=computed, seconds=seconds)
+            if on_pass is not None:
+                on_pass()
             await asyncio.sleep(interval)
 
 
@@ -229,17 +234,21 @@ class Detections:
 
 
 @asynccontextmanager
-async def incidents_ahead(db: Reader, clock: Clock) -> AsyncIterator[Detections]:
+async def incidents_ahead(
+    db: Reader, clock: Clock, on_pass: Callable[[], None] | None = None
+) -> AsyncIterator[Detections]:
     """The process's kept detections, the finished days' computed ahead in the background
     (worker processes at a lower priority) while the context lasts, and worker processes
     for the asks' detections (the loop stays free for the other requests). Readiness
     does not wait for the days: one asked before its detection is computed is computed
-    on ask."""
+    on ask. `on_pass` is called after each pass over the days."""
     kept = KeptIncidents()
     asks, ahead = WorkerDetector(ASK_WORKERS), WorkerDetector(WORKERS, nice=AHEAD_NICE)
     tasks = [
         asyncio.create_task(asks.start()),
-        asyncio.create_task(IncidentsAhead(db, clock, kept, detector=ahead).keep_up()),
+        asyncio.create_task(
+            IncidentsAhead(db, clock, kept, detector=ahead).keep_up(on_pass=on_pass)
+        ),
     ]
     try:
         yield Detections(kept, asks)

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
 from quanhub.common.access import Role
+from quanhub.common.clock import Clock
 from quanhub.common.http import AUTH_PROBLEMS, INVALID_REQUEST, problems
 from quanhub.ledger.alerts.store import ledger_clock
 from quanhub.ledger.api.context import api_context
@@ -21,6 +22,7 @@ from quanhub.ledger.edd.model import BAND
 from quanhub.ledger.edd.store import WINDOW_DAYS, window_end
 from quanhub.ledger.errors import Forbidden, InvalidQuery
 from quanhub.ledger.kpis.percentiles import MIN_SAMPLE
+from quanhub.ledger.read.params import Reader
 
 router = APIRouter(prefix="/v1", tags=["indicators"])
 
@@ -80,6 +82,23 @@ class AccuracyReport(BaseModel):
     carriers: list[CarrierAccuracy]
 
 
+async def _moment(db: Reader, clock: Clock, as_of: datetime | None = None) -> datetime:
+    """The instant a question is asked as of: `as_of`, else the ledger's clock (its latest
+    parcel status time, never after now)."""
+    return (as_of or min((await ledger_clock(db)) or clock.now(), clock.now())).astimezone(UTC)
+
+
+async def warm_book(book: AccuracyBook, db: Reader, clock: Clock) -> None:
+    """Compute the days of the default question (no `from`, `to` or `as_of`: the
+    DEFAULT_DAYS up to the ledger's clock) now, at the API's start, rather than on the
+    first question: seconds at 10M events, which the dashboard's first reader would wait.
+    An empty ledger has nothing to compute (and days computed empty would be kept so)."""
+    if await ledger_clock(db) is None:
+        return
+    today = window_end(await _moment(db, clock))
+    await book.figures(first_day(today, DEFAULT_DAYS), today, today)
+
+
 def _book(request: Request) -> AccuracyBook:
     """The process's daily figures, made on first use over the read pool (a cache)."""
     book: AccuracyBook | None = getattr(request.app.state, "edd_accuracy", None)
@@ -133,7 +152,7 @@ async def edd_accuracy(
     as_of = bounded_instant("as_of", aware_instant("as_of", as_of))
     start = bounded_day("from", start)
     end = bounded_day("to", end)
-    moment = (as_of or min((await ledger_clock(db)) or clock.now(), clock.now())).astimezone(UTC)
+    moment = await _moment(db, clock, as_of)
     today = window_end(moment)
     end = end or today
     start = start or first_day(end, DEFAULT_DAYS)
