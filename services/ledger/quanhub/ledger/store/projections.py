@@ -93,9 +93,30 @@ def touch_sql(source: str) -> str:
     return _TOUCH.format(source=source)
 
 
-def links_sql(source: str) -> str:
-    """Record order <-> parcel links carried by the events in `source`."""
-    return _LINKS.format(source=source)
+#: Appended to an upsert of order_parcels: only a flag it adds changes a row, and the
+#: keys of the rows it changed go to `{changes}` (a temporary table).
+_CHANGED_LINKS = """
+    WHERE (EXCLUDED.from_order AND NOT op.from_order)
+       OR (EXCLUDED.from_parcel AND NOT op.from_parcel)
+    RETURNING op.platform_code, op.order_no, op.carrier_id, op.waybill_no
+"""
+
+
+def capturing(statement: str, changes: str) -> str:
+    """`statement` (one data-modifying statement with a RETURNING of link keys) with the
+    keys it returns inserted into the temporary table `changes`."""
+    body = statement.strip().removesuffix(";")
+    return f"WITH changed AS ({body}) INSERT INTO {changes} SELECT * FROM changed;\n"  # noqa: S608 - this package's statements and table
+
+
+def links_sql(source: str, *, changes: str | None = None) -> str:
+    """Record order <-> parcel links carried by the events in `source`; with `changes`,
+    also the keys of the rows that gained a flag into that table (links across
+    instances: store/link_facts.py)."""
+    statement = _LINKS.format(source=source)
+    if changes is None:
+        return statement
+    return capturing(statement.strip().removesuffix(";") + _CHANGED_LINKS, changes)
 
 
 def _upsert(table: str, key: tuple[str, ...], columns: list[str]) -> str:

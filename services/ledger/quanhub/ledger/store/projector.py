@@ -34,6 +34,8 @@ from dataclasses import dataclass
 import structlog
 
 from quanhub.ledger.incidents.flow import flow_step_sql
+from quanhub.ledger.store.link_facts import changed_links_sql, route_changes
+from quanhub.ledger.store.link_routes import LinkRouter
 from quanhub.ledger.store.projections import FRESH_COLUMNS, links_sql, refresh_all, touch_sql
 from quanhub.ledger.store.rollups import ADD, RETRACT
 from quanhub.ledger.store.shards import LOCK_GLOBAL, notify_visible_sql, publish_sql
@@ -81,9 +83,13 @@ def _published(shard: int, first: int, last: int, publish: bool) -> str:
     return publish_sql(shard, first, last - first + 1, NOTIFY_CHANNEL)
 
 
-def step_script(first: int, last: int, shard: int = 0, *, publish: bool = True) -> str:
+def step_script(
+    first: int, last: int, shard: int = 0, *, publish: bool = True, routed: bool = False
+) -> str:
     """The SQL that projects the shard's events with seq in [first, last] and makes them
     visible, with the next global seqs (or, not `publish`, a NOTIFY to the sequencer).
+    `routed` (shards on several instances): the links it changes are collected for
+    link_facts.route_changes, which the caller runs next in the same transaction.
 
     JIT is off for the whole script: it costs 100+ ms to compile a plan and these
     statements run in a few ms. Temporary tables are never analysed by autovacuum; without
@@ -99,13 +105,18 @@ def step_script(first: int, last: int, shard: int = 0, *, publish: bool = True) 
             _STEP_VISIBLE.format(last=last, shard=shard),
             RETRACT,
             refresh_all(visible_only=True),
-            links_sql("ledger_fresh"),
-            confirm_detected_links_sql("ledger_fresh"),
+            _links("ledger_fresh", routed),
             ADD,
             flow_step_sql(first, last),
             _published(shard, first, last, publish),
         )
     )
+
+
+def _links(source: str, routed: bool) -> str:
+    if routed:
+        return changed_links_sql(source)
+    return links_sql(source) + confirm_detected_links_sql(source)
 
 
 _QUARANTINE = """
@@ -132,12 +143,14 @@ def move_visible_sql(shard: int, visible: int, last: int, *, publish: bool = Tru
 @dataclass(frozen=True, slots=True)
 class Projected:
     """What one step did: events made visible, the shard's visible seq after it, how many
-    of its appended events are still waiting, and how many it quarantined."""
+    of its appended events are still waiting, how many it quarantined, and how many link
+    facts it left in the outbox for other instances."""
 
     events: int
     last_seq: int
     behind: int
     quarantined: int = 0
+    routed: int = 0
 
 
 class _StepRefused(Exception):
@@ -151,7 +164,12 @@ class _StepRefused(Exception):
 
 
 async def project(
-    conn: AnyConnection, *, max_events: int = MAX_STEP_EVENTS, shard: int = 0, publish: bool = True
+    conn: AnyConnection,
+    *,
+    max_events: int = MAX_STEP_EVENTS,
+    shard: int = 0,
+    publish: bool = True,
+    router: LinkRouter | None = None,
 ) -> Projected:
     """Project up to `max_events` of the shard's appended events that are not visible yet
     (one step).
@@ -160,14 +178,15 @@ async def project(
     for a projector already at work (the row lock), then finds what it left, if anything.
     A refused step is retried on the first half of its events, down to a single event,
     which is then quarantined (see the module's docstring). `publish` False: the shard is
-    not on the home instance, and the sequencer publishes its steps.
+    not on the home instance, and the sequencer publishes its steps. `router` (shards on
+    several instances): links whose other side lives elsewhere go to the outbox.
     """
     try:
-        return await _step(conn, max_events, shard, publish)
+        return await _step(conn, max_events, shard, publish, router)
     except _StepRefused as refused:
         if refused.events > 1:  # halve what was refused, not the limit it was under
             half = refused.events // 2
-            return await project(conn, max_events=half, shard=shard, publish=publish)
+            return await project(conn, max_events=half, shard=shard, publish=publish, router=router)
         return await _quarantine(conn, refused.first, refused.cause, shard, publish)
 
 
@@ -177,18 +196,23 @@ async def _positions(conn: AnyConnection, shard: int) -> tuple[int, int]:
     return visible, int(await conn.fetchval(_APPENDED, shard))
 
 
-async def _step(conn: AnyConnection, max_events: int, shard: int, publish: bool) -> Projected:
-    first = last = 0
+async def _step(
+    conn: AnyConnection, max_events: int, shard: int, publish: bool, router: LinkRouter | None
+) -> Projected:
+    first = last = routed = 0
     try:
         async with conn.transaction():
             visible, appended = await _positions(conn, shard)
             if appended <= visible:
                 return Projected(0, visible, 0)
             first, last = visible + 1, min(appended, visible + max_events)
-            await conn.execute(step_script(first, last, shard, publish=publish))
+            script = step_script(first, last, shard, publish=publish, routed=router is not None)
+            await conn.execute(script)
+            if router is not None:
+                routed = await route_changes(conn, router)
     except REFUSED as exc:
         raise _StepRefused(first, last - first + 1, exc) from exc
-    return Projected(last - visible, last, appended - last)
+    return Projected(last - visible, last, appended - last, routed=routed)
 
 
 async def _quarantine(
@@ -213,12 +237,16 @@ async def project_all(
     on_step: Callable[[Projected, float], None] | None = None,
     shard: int = 0,
     publish: bool = True,
+    router: LinkRouter | None = None,
 ) -> int:
     """Step until nothing the shard appended is left unprojected; returns its visible seq.
-    `on_step` gets each step and the seconds it took; `publish` as for `project`."""
+    `on_step` gets each step and the seconds it took; `publish` and `router` as for
+    `project`."""
     while True:
         started = time.perf_counter()
-        step = await project(conn, max_events=max_events, shard=shard, publish=publish)
+        step = await project(
+            conn, max_events=max_events, shard=shard, publish=publish, router=router
+        )
         if on_step is not None:
             on_step(step, time.perf_counter() - started)
         if not step.behind:

@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from quanhub.ledger.incidents.flow import FLOW_REBUILD, FLOW_TABLES
+from quanhub.ledger.store.link_facts import APPLIED_LINKS
 from quanhub.ledger.store.projections import (
     PROJECTABLE_EVENTS,
     links_sql,
@@ -33,11 +34,13 @@ PROJECTION_TABLES: tuple[str, ...] = ("parcels", "orders", "declarations", "orde
 ALL_TABLES: tuple[str, ...] = (*PROJECTION_TABLES, *ROLLUP_TABLES, *FLOW_TABLES)
 
 # Writers are stopped (their lock is held), so every event in the ledger is appended, and
-# made visible before this runs.
+# made visible before this runs. Links: this instance's events, then the facts other
+# instances sent (ledger_link_facts, kept: they are not this instance's to recompute).
 _REBUILD = (
     touch_sql(PROJECTABLE_EVENTS)
     + refresh_all()
     + links_sql(PROJECTABLE_EVENTS)
+    + APPLIED_LINKS
     + confirm_detected_links_sql(PROJECTABLE_EVENTS)
     + ADD
     + FLOW_REBUILD

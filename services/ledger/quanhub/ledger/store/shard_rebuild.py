@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from quanhub.ledger.store.link_facts import APPLIED_LINKS
 from quanhub.ledger.store.projections import PROJECTABLE, links_sql, refresh_all, touch_sql
 from quanhub.ledger.store.projector import LOCK_VISIBLE, move_visible_sql, project_all
 from quanhub.ledger.store.rebuild import TableDiff
@@ -69,6 +70,7 @@ INSERT INTO touched_declarations SELECT declaration_id FROM declarations;
 _SHARED = (
     "".join(f"DELETE FROM {t};" for t in ("order_parcels", *ROLLUP_TABLES))  # noqa: S608
     + links_sql(_LIVE_EVENTS)
+    + APPLIED_LINKS
     + confirm_detected_links_sql(_LIVE_EVENTS)
     + _CLEAR_TOUCHED
     + _TOUCH_EVERY_OBJECT

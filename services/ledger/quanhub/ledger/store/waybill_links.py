@@ -13,7 +13,7 @@ that the carrier did not already claim, and a number below the detection thresho
 
 from __future__ import annotations
 
-from quanhub.ledger.store.projections import PROJECTABLE
+from quanhub.ledger.store.projections import PROJECTABLE, capturing
 from quanhub.ledger.store.shards import visible
 
 __all__ = ["confirm_detected_links_sql"]
@@ -32,9 +32,15 @@ WHERE op.platform_code = t.platform_code AND op.order_no = t.order_no
 """
 
 
-def confirm_detected_links_sql(source: str) -> str:
+_RETURNING = "RETURNING op.platform_code, op.order_no, op.carrier_id, op.waybill_no"
+
+
+def confirm_detected_links_sql(source: str, *, changes: str | None = None) -> str:
     """Confirm the links of the orders and parcels in `source` (as projections.links_sql
     takes it) that a visible order event named by waybill alone, its carrier detected; run
     after links_sql over the same source (a step: once its own events are visible; a
-    rebuild: once every appended event is)."""
-    return _CONFIRM.format(source=source, visible=visible("e"), projectable=PROJECTABLE)
+    rebuild: once every appended event is); `changes` as links_sql takes it."""
+    statement = _CONFIRM.format(source=source, visible=visible("e"), projectable=PROJECTABLE)
+    if changes is None:
+        return statement
+    return capturing(statement.strip().removesuffix(";") + "\n" + _RETURNING, changes)
