@@ -51,6 +51,18 @@ class Topics:
         return f"{self.ns}.canonical.v1"
 
     @property
+    def ledger_links(self) -> str:
+        """Order <-> parcel link facts between the ledger's PostgreSQL instances, keyed and
+        partitioned as the canonical topic (docs/ledger.md "Links across instances")."""
+        return f"{self.ns}.ledger.links.v1"
+
+    def ledger_links_spec(self, canonical_partitions: int) -> TopicSpec:
+        """The links topic, with as many partitions as the canonical topic has (not its
+        setting: the existing topic's count), created by the ledger consumer when its
+        shards span several PostgreSQL instances."""
+        return TopicSpec(self.ledger_links, canonical_partitions, self._settings.retention_ms)
+
+    @property
     def dlq(self) -> str:
         return f"{self.ns}.dlq.v1"
 

@@ -92,6 +92,21 @@ class ConsumerMetrics:
             "Projector steps that failed and were retried",
             registry=self.registry,
         )
+        self.links_relayed = Counter(
+            "quanhub_ledger_links_relayed_total",
+            "Link facts this process produced to the links topic for another instance",
+            registry=self.registry,
+        )
+        self.links_applied = Counter(
+            "quanhub_ledger_links_applied_total",
+            "Link facts from other instances this process merged into order_parcels",
+            registry=self.registry,
+        )
+        self.link_failures = Counter(
+            "quanhub_ledger_link_failures_total",
+            "Link relay passes and link applies that failed and were retried",
+            registry=self.registry,
+        )
 
     def appended_to(self, shard: int, seq: int) -> None:
         """The shard's writer appended up to `seq` (its own numbering)."""

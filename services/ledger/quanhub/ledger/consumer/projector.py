@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Callable
 
 import structlog
 
 from quanhub.ledger.consumer.connection import OwnConnection
 from quanhub.ledger.consumer.metrics import ConsumerMetrics
 from quanhub.ledger.settings import LedgerConsumerSettings
+from quanhub.ledger.store.link_routes import LinkRouter
 from quanhub.ledger.store.projector import Projected, project_all
 from quanhub.ledger.store.writer import prepare
 
@@ -49,6 +51,10 @@ class ProjectorLoop:
         self._kicked.set()  # catch up at start
         self._halt = asyncio.Event()
         self._conn = OwnConnection(url or settings.database.url, APPLICATION_NAME, prepare)
+        #: Shards on several instances: routes the links whose other side lives elsewhere
+        #: to the outbox, and `routed` is told when a step did (set before `run`).
+        self.router: LinkRouter | None = None
+        self.routed: Callable[[], None] | None = None
 
     def kick(self) -> None:
         """Something was appended: project it soon."""
@@ -91,6 +97,7 @@ class ProjectorLoop:
             on_step=self._measured,
             shard=self.shard,
             publish=self.publish,
+            router=self.router,
         )
 
     def _measured(self, step: Projected, seconds: float) -> None:
@@ -98,4 +105,6 @@ class ProjectorLoop:
             self._metrics.projection_seconds.observe(seconds)
             self._metrics.projected.inc(step.events)
         self._metrics.quarantined.inc(step.quarantined)
+        if step.routed and self.routed is not None:
+            self.routed()
         self._metrics.projected_to(self.shard, step.last_seq, step.behind)

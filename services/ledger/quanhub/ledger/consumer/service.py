@@ -20,6 +20,7 @@ from quanhub.common.service import connect_and_migrate
 from quanhub.common.settings import DatabaseSettings
 from quanhub.common.topics import Topics
 from quanhub.ledger.consumer.connection import DATABASE_ERRORS, OwnConnection
+from quanhub.ledger.consumer.link_exchange import LinkExchange
 from quanhub.ledger.consumer.metrics import ConsumerMetrics
 from quanhub.ledger.consumer.projector import ProjectorLoop
 from quanhub.ledger.consumer.rebalance import SeekToStoredOffsets
@@ -198,7 +199,8 @@ class LedgerConsumer(BatchHandler[_Write]):
     failed write is retried (the shards already committed are not written again), never
     skipped. Each shard has its projector loop. A shard's connections go to its instance
     (the shard map); when some shards are not on the home instance, a sequencer loop
-    publishes their steps to the global sequence.
+    publishes their steps to the global sequence and a link exchange carries links whose
+    sides live on different instances between them.
     """
 
     def __init__(
@@ -239,6 +241,10 @@ class LedgerConsumer(BatchHandler[_Write]):
             if shard_map.remote_shards(settings.shards)
             else None
         )
+        #: Sends and applies links across instances (None: every shard is home's).
+        self.links = (
+            None if shard_map.single else LinkExchange(settings, metrics, shard_map, clock=clock)
+        )
         self._projecting: list[asyncio.Task[None]] = []
         #: How fast canonical records arrive (decides whether batches wait to fill).
         self.inflow = Inflow()
@@ -246,6 +252,8 @@ class LedgerConsumer(BatchHandler[_Write]):
     async def ready(self) -> bool:
         """True while the consumer holds a partition assignment and its projectors run."""
         projecting = bool(self._projecting) and not any(t.done() for t in self._projecting)
+        if self.links is not None and not self.links.running():
+            return False
         return projecting and self._listener is not None and bool(self._listener.assigned)
 
     def loop(self, consumer: Consumer, stop: asyncio.Event) -> ConsumerLoop[_Write]:
@@ -302,6 +310,11 @@ class LedgerConsumer(BatchHandler[_Write]):
         )
         consumer.subscribe([self._topic], listener=self._listener)
         await consumer.start()
+        if self.links is not None:
+            await self.links.start(pools)
+            for projector in self.projectors:
+                projector.router = self.links.router_of(projector.shard)
+                projector.routed = self.links.relay_of(projector.shard).kick
         self._projecting = [asyncio.create_task(p.run()) for p in self.projectors]
         sequencing = asyncio.create_task(self.sequencer.run()) if self.sequencer else None
         if sequencing is not None:
@@ -321,6 +334,9 @@ class LedgerConsumer(BatchHandler[_Write]):
             if self.sequencer is not None and sequencing is not None:
                 self.sequencer.stop()
                 await sequencing
+            # And the relays' last pass sends the links those steps routed.
+            if self.links is not None:
+                await self.links.stop()
 
     def polled(self, polled: Polled) -> None:
         """Every poll feeds the inflow estimate; one with records, the lag gauges too."""
