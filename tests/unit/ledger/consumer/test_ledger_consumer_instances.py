@@ -1,5 +1,5 @@
 """The consumer places each shard's lanes on its instance of the shard map; only shards
-off the home instance need the sequencer."""
+off the home instance need the sequencer, and only several instances exchange links."""
 
 from __future__ import annotations
 
@@ -41,3 +41,10 @@ def test_one_shard_with_a_second_instance_needs_no_sequencer() -> None:
     consumer = _consumer(1, OTHER)
     assert [p.publish for p in consumer.projectors] == [True]
     assert consumer.sequencer is None
+
+
+def test_only_several_instances_exchange_links() -> None:
+    one = _consumer(4)
+    assert one.links is None
+    assert all(p.router is None for p in one.projectors)  # today's step SQL
+    assert _consumer(4, OTHER).links is not None
