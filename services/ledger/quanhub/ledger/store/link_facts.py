@@ -31,7 +31,6 @@ __all__ = [
     "decode_fact",
     "delete_sent",
     "encode_fact",
-    "outbox",
     "route_changes",
     "store_link_offsets",
     "take_outbox",
@@ -222,11 +221,6 @@ async def take_outbox(conn: AnyConnection, limit: int) -> list[tuple[int, Route]
 async def delete_sent(conn: AnyConnection, ids: Sequence[int]) -> None:
     """Forget outbox rows the links topic acknowledged."""
     await conn.execute(_DELETE, list(ids))
-
-
-async def outbox(conn: AnyConnection) -> int:
-    """How many facts wait to be sent."""
-    return int(await conn.fetchval("SELECT count(*) FROM ledger_link_outbox"))
 
 
 def encode_fact(fact: LinkFact) -> bytes:
