@@ -7,7 +7,13 @@ from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from quanhub.common.metrics_access import MetricsSettings
-from quanhub.common.settings import DatabaseSettings, KafkaSettings, Profile, ProfileSettings
+from quanhub.common.settings import (
+    CANONICAL_PARTITIONS,
+    DatabaseSettings,
+    KafkaSettings,
+    Profile,
+    ProfileSettings,
+)
 from quanhub.ledger.store.projector import MAX_STEP_EVENTS
 from quanhub.ledger.store.shard_map import ShardMap
 from quanhub.ledger.store.shards import MAX_SHARDS
@@ -25,6 +31,24 @@ class ShardMapSettings(BaseSettings):
     def of(self, database: DatabaseSettings) -> ShardMap:
         """The shard map whose home instance is `database`."""
         return ShardMap.of(database.url, self.shard_instances)
+
+
+class ShardRouteSettings(BaseSettings):
+    """How the query API finds an object's shard, read from the variables the producers
+    and the consumer read: the canonical topic's partitions
+    (QUANHUB_KAFKA_CANONICAL_PARTITIONS) and the consumer's shards
+    (QUANHUB_LEDGER_CONSUMER_SHARDS). Used only when the shard map has several instances
+    (read/route.py); they must be the topic's and the consumer's, or reads look for
+    objects on the wrong instance."""
+
+    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
+
+    shards: int = Field(
+        default=1, ge=1, le=MAX_SHARDS, validation_alias="QUANHUB_LEDGER_CONSUMER_SHARDS"
+    )
+    canonical_partitions: int = Field(
+        default=CANONICAL_PARTITIONS, ge=1, validation_alias="QUANHUB_KAFKA_CANONICAL_PARTITIONS"
+    )
 
 
 class LedgerConsumerTuning(BaseSettings):
@@ -128,3 +152,7 @@ class LedgerApiSettings(LedgerApiTuning):
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
     #: QUANHUB_METRICS_TOKEN: /metrics for operators only outside the local profile.
     metrics: MetricsSettings = Field(default_factory=MetricsSettings)
+    #: Which PostgreSQL instance holds each shard (store/shard_map.py), and how an
+    #: object's key names its shard: point reads go to the object's instance.
+    shard_map: ShardMapSettings = Field(default_factory=ShardMapSettings)
+    shard_route: ShardRouteSettings = Field(default_factory=ShardRouteSettings)

@@ -31,6 +31,8 @@ from quanhub.ledger.api.warmup import warm_up
 from quanhub.ledger.dashboard import routes as dashboard
 from quanhub.ledger.errors import Forbidden, InvalidQuery, LedgerError, NotFound
 from quanhub.ledger.feeds.router import feeds_router
+from quanhub.ledger.read.route import Route
+from quanhub.ledger.read.spread import Instances
 from quanhub.ledger.settings import LedgerApiSettings
 
 #: HTTP status of each ledger error; chosen here and nowhere else.
@@ -68,6 +70,23 @@ async def create_read_pool(
     POINT_SESSION), no reset round trip. Each of the API's two pools is sized by
     `QUANHUB_DATABASE_POOL_MIN`/`_MAX`, so one API process holds up to twice that."""
     return await create_pool(settings, server_settings=session or READ_SESSION, reset=_keep_session)
+
+
+async def open_instances(
+    settings: LedgerApiSettings, home: asyncpg.Pool, resources: AsyncExitStack
+) -> Instances | None:
+    """A read pool on each instance of the shard map beside home's (closed with
+    `resources`), or None when every shard is on the home instance."""
+    shard_map = settings.shard_map.of(settings.database)
+    if shard_map.single:
+        return None
+    route = Route(shard_map, settings.shard_route.shards, settings.shard_route.canonical_partitions)
+    readers = [home]
+    for url in shard_map.urls[1:]:
+        pool = await create_read_pool(settings.database.model_copy(update={"url": url}))
+        resources.push_async_callback(pool.close)
+        readers.append(pool)
+    return Instances(route, readers)
 
 
 async def _on_ledger_error(request: Request, exc: Exception) -> Response:
@@ -117,8 +136,9 @@ def create_app(
                 chosen = real
             # What the first readers would wait for, computed in the background (warmup.py).
             await resources.enter_async_context(warm_up(app, pool, clock, metrics))
+            instances = await open_instances(settings, pool, resources)
             app.state.context = LedgerApiContext(
-                settings, clock, pool, point_pool, chosen, fairness, listener
+                settings, clock, pool, point_pool, chosen, fairness, listener, instances
             )
             yield
 

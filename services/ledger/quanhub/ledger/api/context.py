@@ -10,6 +10,7 @@ from fastapi import Request
 
 from quanhub.common.access import AccessListener, KeyAuthenticator
 from quanhub.common.clock import Clock
+from quanhub.ledger.read.spread import Instances
 from quanhub.ledger.settings import LedgerApiSettings
 
 if TYPE_CHECKING:  # fairness reads this context: a runtime import would be circular
@@ -32,6 +33,9 @@ class LedgerApiContext:
     #: The LISTEN connection that drops the key cache at registry changes and wakes the
     #: feeds' open streams; None when a test passes its own authenticator.
     access_listener: AccessListener | None = None
+    #: A read-only pool on each instance of the shard map (home's: `pool`), when shards
+    #: live on several PostgreSQL instances; None on one (read.spread).
+    instances: Instances | None = None
 
 
 def api_context(request: Request) -> LedgerApiContext:

@@ -11,12 +11,14 @@ from quanhub.common.access.deps import PrincipalDep
 from quanhub.common.clock import Clock
 from quanhub.ledger.api.context import api_context
 from quanhub.ledger.edd.store import EddModels
+from quanhub.ledger.read.spread import Instances
 from quanhub.ledger.settings import LedgerApiSettings
 
 __all__ = [
     "ClockDep",
     "DatabaseDep",
     "EddModelsDep",
+    "InstancesDep",
     "PointDatabaseDep",
     "PrincipalDep",
     "SettingsDep",
@@ -34,6 +36,12 @@ async def _database(request: Request) -> asyncpg.Pool:
 async def _point_database(request: Request) -> asyncpg.Pool:
     """The read-only pool of the point reads (generic plans: app.POINT_SESSION)."""
     return api_context(request).point_pool
+
+
+async def _instances(request: Request) -> Instances | None:
+    """Every instance's reader when shards live on several PostgreSQL instances, else
+    None (the point reads then run read.objects' one statement on PointDatabaseDep)."""
+    return api_context(request).instances
 
 
 # The dependencies are coroutines: FastAPI runs a plain function dependency in a worker
@@ -61,3 +69,4 @@ PointDatabaseDep = Annotated[asyncpg.Pool, Depends(_point_database)]
 ClockDep = Annotated[Clock, Depends(_clock)]
 SettingsDep = Annotated[LedgerApiSettings, Depends(_settings)]
 EddModelsDep = Annotated[EddModels, Depends(_edd_models)]
+InstancesDep = Annotated[Instances | None, Depends(_instances)]

@@ -9,6 +9,7 @@ two to each other, so this layer never imports the API's models.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import orjson
@@ -134,8 +135,8 @@ LinkKey = tuple[str, str, str, str]
 class Links:
     """The order_parcels rows of one view (those its caller is a side of), by key."""
 
-    def __init__(self, rows: list[Record]) -> None:
-        self._rows: dict[LinkKey, Record] = {
+    def __init__(self, rows: Sequence[Record | Mapping[str, Any]]) -> None:
+        self._rows: dict[LinkKey, Record | Mapping[str, Any]] = {
             (r["platform_code"], r["order_no"], r["carrier_id"], r["waybill_no"]): r for r in rows
         }
 

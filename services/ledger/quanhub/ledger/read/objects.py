@@ -14,6 +14,7 @@ the link), so one side's claim never becomes part of the other's order.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from asyncpg import Record
@@ -191,10 +192,29 @@ async def get_parcel(
     row = await conn.fetchrow(sql, *params.values)
     if row is None:
         raise NotFound(f"no parcel {waybill_no} of carrier {carrier_id}")
+    return parcel_answer(
+        row,
+        orders=row["linked_orders"],
+        links=convert.Links(row["linked_links"]),
+        declarations=row["linked_customs"],
+        confirmed=set(row["confirmed_customs"]),
+        timeline=row["linked_timeline"],
+    )
+
+
+def parcel_answer(
+    row: Record,
+    *,
+    orders: Sequence[Record],
+    links: convert.Links,
+    declarations: Sequence[Record],
+    confirmed: set[Any],
+    timeline: Sequence[tuple[Any, ...]],
+) -> dict[str, Any]:
+    """A ParcelView's fields: the parcel `row`, its visible linked orders, the links its
+    caller is a side of, its visible declarations (`confirmed`: ids confirmed to the
+    caller) and its timeline tuples, in event-time order."""
     key = (row["carrier_id"], row["waybill_no"])
-    links = convert.Links(row["linked_links"])
-    orders = row["linked_orders"]
-    confirmed = set(row["confirmed_customs"])
     return {
         **convert.parcel_fields(row),
         "first_event_at": row["first_event_at"],
@@ -204,8 +224,8 @@ async def get_parcel(
             convert.order_fields(o) | links.status((o["platform_code"], o["order_no"], *key))
             for o in orders
         ],
-        "customs": [convert.linked_declaration_fields(d, confirmed) for d in row["linked_customs"]],
-        "timeline": [convert.timeline_fields(t) for t in row["linked_timeline"]],
+        "customs": [convert.linked_declaration_fields(d, confirmed) for d in declarations],
+        "timeline": [convert.timeline_fields(t) for t in timeline],
         "links": links.fields({(o["platform_code"], o["order_no"], *key) for o in orders}),
     }
 
@@ -264,12 +284,30 @@ async def get_order(
     row = await conn.fetchrow(sql, *params.values)
     if row is None:
         raise NotFound(f"no order {order_no} of platform {platform_code}")
-    parcels: list[Record] = row["linked_parcels"]
-    declarations: list[Record] = row["linked_declarations"]
-    links = convert.Links(row["linked_links"])
+    return order_answer(
+        row,
+        parcels=row["linked_parcels"],
+        declarations=row["linked_declarations"],
+        links=convert.Links(row["linked_links"]),
+        confirmed=set(row["confirmed_declarations"]),
+        timeline=row["linked_timeline"],
+    )
+
+
+def order_answer(
+    row: Record,
+    *,
+    parcels: Sequence[Record],
+    declarations: Sequence[Record],
+    links: convert.Links,
+    confirmed: set[Any],
+    timeline: Sequence[tuple[Any, ...]],
+) -> dict[str, Any]:
+    """An OrderView's fields: the order `row`, its visible parcels, its visible
+    declarations (`confirmed`: ids confirmed to the caller), the links its caller is a
+    side of and the merged timeline tuples, in event-time order."""
     key = (row["platform_code"], row["order_no"])
     linked = [(p, links.status((*key, p["carrier_id"], p["waybill_no"]))) for p in parcels]
-    confirmed = set(row["confirmed_declarations"])
     detail = convert.as_json(row["detail"])
     return {
         **convert.order_fields(row, detail),
@@ -280,8 +318,8 @@ async def get_order(
         "parcels": [convert.parcel_fields(p) | status for p, status in linked],
         "declarations": [convert.linked_declaration_fields(d, confirmed) for d in declarations],
         "consignment": consignment(
-            row, [p for p, status in linked if status["confirmed"]], declarations
+            row, [p for p, status in linked if status["confirmed"]], list(declarations)
         ),
-        "timeline": [convert.timeline_fields(t) for t in row["linked_timeline"]],
+        "timeline": [convert.timeline_fields(t) for t in timeline],
         "links": links.fields({(*key, p["carrier_id"], p["waybill_no"]) for p in parcels}),
     }

@@ -10,11 +10,18 @@ from fastapi import APIRouter, Path, Query
 from quanhub.common.canonical import normalize_waybill
 from quanhub.common.carriers import resolve_carrier
 from quanhub.common.http import AUTH_PROBLEMS, INVALID_REQUEST, problems
-from quanhub.ledger.api.deps import ClockDep, EddModelsDep, PointDatabaseDep, PrincipalDep
+from quanhub.ledger.api.deps import (
+    ClockDep,
+    EddModelsDep,
+    InstancesDep,
+    PointDatabaseDep,
+    PrincipalDep,
+)
 from quanhub.ledger.api.instants import bounded_instant
 from quanhub.ledger.api.schemas import OrderView, ParcelView
 from quanhub.ledger.edd.view import predicted_delivery
 from quanhub.ledger.read.objects import get_order, get_parcel
+from quanhub.ledger.read.spread import spread_order, spread_parcel
 from quanhub.ledger.read.visibility import require_object_access
 
 router = APIRouter(prefix="/v1", tags=["objects"])
@@ -47,6 +54,7 @@ async def parcel(
     *,
     principal: PrincipalDep,
     db: PointDatabaseDep,
+    instances: InstancesDep,
     clock: ClockDep,
     edd: EddModelsDep,
     as_of: AsOf = None,
@@ -64,7 +72,11 @@ async def parcel(
     """
     require_object_access(principal)
     carrier_id = resolve_carrier(carrier_code) or carrier_code.strip().upper()
-    view = await get_parcel(db, principal, carrier_id, normalize_waybill(waybill_no))
+    waybill = normalize_waybill(waybill_no)
+    if instances is None:
+        view = await get_parcel(db, principal, carrier_id, waybill)
+    else:
+        view = await spread_parcel(instances, principal, carrier_id, waybill)
     moment = bounded_instant("as_of", as_of) or clock.now()
     model = await edd.model(moment, exact=as_of is not None)
     view["predicted_delivery"] = predicted_delivery(model, view, principal, moment)
@@ -78,6 +90,7 @@ async def order(
     *,
     principal: PrincipalDep,
     db: PointDatabaseDep,
+    instances: InstancesDep,
     clock: ClockDep,
     edd: EddModelsDep,
     as_of: AsOf = None,
@@ -96,7 +109,11 @@ async def order(
     # Platform codes are partner codes, registered upper case (the partners table's CHECK),
     # and an order's platform_code must equal its platform's partner code: `tmall` names
     # the same orders as `TMALL`, as carrier codes are read in any case.
-    view = await get_order(db, principal, platform_code.strip().upper(), order_no.strip())
+    platform, number = platform_code.strip().upper(), order_no.strip()
+    if instances is None:
+        view = await get_order(db, principal, platform, number)
+    else:
+        view = await spread_order(instances, principal, platform, number)
     moment = bounded_instant("as_of", as_of) or clock.now()
     model = await edd.model(moment, exact=as_of is not None)
     for parcel in view["parcels"]:

@@ -1,0 +1,224 @@
+"""Point reads with four shards on two PostgreSQL instances answer exactly as with the four
+shards on one: each parcel and order is read on its instance, its links and linked objects
+on theirs, the partner registry (home's only) applies off home, and a partner who may not
+see an object gets 404 on both."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AsyncExitStack, asynccontextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+from google.protobuf import text_format
+from ledger_scenarios import ORDER_NO, WAYBILL, import_1210_consignment, keyed
+from ledger_support import Api
+
+from quanhub.canonical.v1 import canonical_pb2 as cpb
+from quanhub.common.access import Role, create_partner
+from quanhub.common.clock import FixedClock
+from quanhub.common.db import create_database, drop_database
+from quanhub.common.kafka import partition_of
+from quanhub.common.settings import DatabaseSettings
+from quanhub.ledger.api.app import create_app
+from quanhub.ledger.decode import decode
+from quanhub.ledger.read.route import Route
+from quanhub.ledger.settings import LedgerApiSettings, ShardMapSettings, ShardRouteSettings
+from quanhub.ledger.store.projector import project_all
+from quanhub.ledger.store.sequencer import sequence
+from quanhub.ledger.store.shard_map import ShardMap
+from quanhub.ledger.store.shards import ensure_shards
+from quanhub.ledger.store.writer import Position, prepare, write_batch
+
+pytestmark = pytest.mark.integration
+
+SHARDS, PARTITIONS = 4, 8
+#: The order shards are projected in, on one instance as on two (home's shards step and
+#: publish first; the sequencer then publishes 1 and 3), so global seqs agree.
+STEPS = (0, 2, 1, 3)
+NOW = datetime(2026, 11, 28, 12, tzinfo=UTC)
+CONSIGNMENTS = 10
+#: (code, role, customs registration code), as the ledger tests' conftest registers them.
+PARTNERS = (
+    ("TMALL", Role.PLATFORM, "3701PT0001"),
+    ("JD", Role.PLATFORM, "3701PT0002"),
+    ("SF", Role.CARRIER, "3701LG0001"),
+    ("ZTO", Role.CARRIER, "3701LG0002"),
+    ("JNAGENT", Role.CUSTOMS_AGENT, "3701AG0001"),
+    ("QCCUSTOMS", Role.CUSTOMS_LIAISON, None),
+    ("JNCOMMERCE", Role.ANALYST, None),
+    ("ADMIN", Role.ADMIN, None),
+)
+
+
+def _consignment(n: int) -> list[cpb.CanonicalEvent]:
+    """The 1210 consignment under numbers of its own; every third one's parcel never names
+    its order (a link the platform asserts alone)."""
+    events = []
+    for event in import_1210_consignment():
+        text = text_format.MessageToString(event, as_utf8=True)
+        text = text.replace(ORDER_NO, f"TM20261120-1210-{n:04d}").replace('-0001"', f'-{n:04d}"')
+        text = text.replace(WAYBILL, f"SF121{n:07d}").replace(event.event_id, "")
+        copy = text_format.Parse(text, cpb.CanonicalEvent())
+        copy.event_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{event.event_id}/{n}"))
+        if n % 3 == 0 and copy.WhichOneof("body") == "parcel":
+            copy.parcel.ClearField("platform_code")
+            copy.parcel.ClearField("order_no")
+        events.append(copy)
+    return events
+
+
+def _traffic() -> list[cpb.CanonicalEvent]:
+    return [e for n in range(1, CONSIGNMENTS + 1) for e in _consignment(n)]
+
+
+async def _write(conns: dict[int, asyncpg.Connection], shard_map: ShardMap) -> None:
+    """Append the traffic as a consumer of four shards over eight partitions would (each
+    event to its key's partition as the normalizer's producer picks it), each shard on its
+    instance of `shard_map`, then project and publish in STEPS order."""
+    rows: dict[int, list[Any]] = defaultdict(list)
+    offsets: dict[int, int] = defaultdict(int)
+    for event in _traffic():
+        key, value = keyed(event)
+        partition = partition_of(key, range(PARTITIONS))
+        row = decode(
+            value, topic="t", partition=partition, offset=offsets[partition], recorded_at=NOW
+        )
+        offsets[partition] += 1
+        rows[partition % SHARDS].append(row)
+    for conn in conns.values():
+        await prepare(conn)
+        await ensure_shards(conn, range(SHARDS))
+    for shard in STEPS:
+        conn = conns[shard_map.instance_of(shard)]
+        positions = [Position("t", p, n) for p, n in offsets.items() if p % SHARDS == shard]
+        await write_batch(
+            conn, rows[shard], group_id="g", positions=positions, now=NOW, shard=shard
+        )
+    for shard in STEPS:
+        home = shard_map.on_home(shard)
+        conn = conns[shard_map.instance_of(shard)]
+        await project_all(conn, shard=shard, publish=home)
+    remote = {s: conns[shard_map.instance_of(s)] for s in shard_map.remote_shards(SHARDS)}
+    if remote:
+        assert await sequence(conns[0], remote) > 0
+
+
+@asynccontextmanager
+async def _api(settings: LedgerApiSettings) -> AsyncIterator[Api]:
+    """The query API over `settings`, the test partners registered on its home only."""
+    clock = FixedClock(NOW)
+    keys: dict[str, str] = {}
+    async with AsyncExitStack() as stack:
+        pool = await asyncpg.create_pool(settings.database.url, min_size=1, max_size=2)
+        stack.push_async_callback(pool.close)
+        for code, role, customs_code in PARTNERS:
+            _, issued = await create_partner(
+                pool,
+                code=code,
+                role=role,
+                name=code.title(),
+                customs_code=customs_code,
+                clock=clock,
+            )
+            keys[code] = issued.api_key
+        app = create_app(settings, clock=clock)
+        await stack.enter_async_context(app.router.lifespan_context(app))
+        transport = httpx.ASGITransport(app=app)
+        client = await stack.enter_async_context(
+            httpx.AsyncClient(transport=transport, base_url="http://ledger")
+        )
+        yield Api(client, keys)
+
+
+@pytest.fixture
+async def second_database(
+    second_base_database_settings: DatabaseSettings,
+) -> AsyncIterator[DatabaseSettings]:
+    name = f"quanhub_ledger_{uuid.uuid4().hex[:12]}"
+    yield await create_database(second_base_database_settings, name, pool_max=4)
+    await drop_database(second_base_database_settings, name)
+
+
+def _comparable(response: httpx.Response) -> tuple[int, Any]:
+    """Status and body, without predicted delivery (learned from home's deliveries only);
+    declarations declared at the same instant in id order (a view orders them by
+    declared_at alone, so ties come in either order, on one instance too)."""
+    body = response.json()
+    if response.status_code == 200:
+        body.pop("predicted_delivery", None)
+        for parcel in body.get("parcels", ()):
+            parcel.pop("predicted_delivery", None)
+        for field in ("declarations", "customs"):
+            if field in body:
+                body[field].sort(key=lambda d: (d["declared_at"], d["id"]))
+    return response.status_code, body
+
+
+async def test_point_reads_on_two_instances_answer_as_on_one(
+    new_database: Callable[[], Awaitable[DatabaseSettings]],
+    second_database: DatabaseSettings,
+) -> None:
+    one, home = await new_database(), await new_database()
+    route = ShardRouteSettings(shards=SHARDS, canonical_partitions=PARTITIONS)
+    spread_map = ShardMap.of(home.url, [second_database.url])
+    conns = {i: await asyncpg.connect(d.url) for i, d in enumerate((one, home, second_database))}
+    try:
+        await _write({0: conns[0]}, ShardMap.of(one.url))
+        await _write({0: conns[1], 1: conns[2]}, spread_map)
+    finally:
+        for conn in conns.values():
+            await conn.close()
+
+    where = Route(spread_map, SHARDS, PARTITIONS)
+    parcels = [("SF", f"SF121{n:07d}") for n in range(1, CONSIGNMENTS + 1)]
+    orders = [("TMALL", f"TM20261120-1210-{n:04d}") for n in range(1, CONSIGNMENTS + 1)]
+    # The traffic does spread: parcels and orders on both instances.
+    assert {where.parcel(*k) for k in parcels} == {0, 1}
+    assert {where.order(*k) for k in orders} == {0, 1}
+
+    paths = [f"/v1/parcels/{c}/{w}" for c, w in parcels] + [
+        f"/v1/orders/{p}/{o}" for p, o in orders
+    ]
+    single = LedgerApiSettings(database=one, auth_cache_seconds=0)
+    spread = LedgerApiSettings(
+        database=home,
+        auth_cache_seconds=0,
+        shard_map=ShardMapSettings(shard_instances=[second_database.url]),
+        shard_route=route,
+    )
+    answers: dict[tuple[str, str], tuple[int, Any]] = {}
+    async with _api(single) as on_one, _api(spread) as on_two:
+        for path in paths:
+            for code, *_ in PARTNERS:
+                expected = _comparable(await on_one.get(path, code))
+                got = _comparable(await on_two.get(path, code))
+                assert got == expected, (path, code)
+                answers[path, code] = expected
+
+    def status(path: str, code: str) -> int:
+        return answers[path, code][0]
+
+    # The owners see their objects, outsiders nothing, wherever the object lives.
+    for path in paths:
+        assert status(path, "ADMIN") == 200
+        assert status(path, "JD") == status(path, "ZTO") == 404
+        assert status(path, "JNCOMMERCE") == 403
+    assert all(status(p, "SF") == 200 for p in paths if "/parcels/" in p)
+    assert all(status(p, "TMALL") == 200 for p in paths if "/orders/" in p)
+    # The carrier's own assertion shares its parcel with the platform; without it, not.
+    for n, (carrier, waybill) in enumerate(parcels, start=1):
+        assert status(f"/v1/parcels/{carrier}/{waybill}", "TMALL") == (404 if n % 3 == 0 else 200)
+    # Declarations tie to orders through the registry (ebp_code 3701PT0001 is TMALL's
+    # customs code), on orders off home too.
+    for platform, number in orders:
+        _, body = answers[f"/v1/orders/{platform}/{number}", "TMALL"]
+        assert {d["document"] for d in body["declarations"]} >= {"ORDER", "PAYMENT"}
+        assert len(body["timeline"]) >= 8
+        seqs = [e["seq"] for e in body["timeline"]]
+        assert len(set(seqs)) == len(seqs)
