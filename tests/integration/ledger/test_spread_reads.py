@@ -16,7 +16,7 @@ import asyncpg
 import httpx
 import pytest
 from google.protobuf import text_format
-from ledger_scenarios import ORDER_NO, WAYBILL, import_1210_consignment, keyed
+from ledger_scenarios import ORDER_NO, WAYBILL, import_1210_consignment, keyed, random_traffic
 from ledger_support import Api
 
 from quanhub.canonical.v1 import canonical_pb2 as cpb
@@ -74,7 +74,9 @@ def _consignment(n: int) -> list[cpb.CanonicalEvent]:
 
 
 def _traffic() -> list[cpb.CanonicalEvent]:
-    return [e for n in range(1, CONSIGNMENTS + 1) for e in _consignment(n)]
+    """The consignments, and parcel scans enough for the indicators' percentiles."""
+    consignments = [e for n in range(1, CONSIGNMENTS + 1) for e in _consignment(n)]
+    return consignments + random_traffic(1500, seed=7, parcels=300)
 
 
 async def _write(conns: dict[int, asyncpg.Connection], shard_map: ShardMap) -> None:
@@ -171,6 +173,8 @@ async def test_point_reads_on_two_instances_answer_as_on_one(
     try:
         await _write({0: conns[0]}, ShardMap.of(one.url))
         await _write({0: conns[1], 1: conns[2]}, spread_map)
+        for conn in (conns[1], conns[2]):  # each instance holds some of the rollups
+            assert await conn.fetchval("SELECT sum(delivered) FROM kpi_delivery_daily") > 0
     finally:
         for conn in conns.values():
             await conn.close()
@@ -185,6 +189,7 @@ async def test_point_reads_on_two_instances_answer_as_on_one(
     paths = [f"/v1/parcels/{c}/{w}" for c, w in parcels] + [
         f"/v1/orders/{p}/{o}" for p, o in orders
     ]
+    reports = ["/v1/kpis", "/v1/kpis?district=370102", "/v1/kpis?from=2026-11-16&to=2026-11-29"]
     single = LedgerApiSettings(database=one, auth_cache_seconds=0)
     spread = LedgerApiSettings(
         database=home,
@@ -199,6 +204,11 @@ async def test_point_reads_on_two_instances_answer_as_on_one(
                 expected = _comparable(await on_one.get(path, code))
                 got = _comparable(await on_two.get(path, code))
                 assert got == expected, (path, code)
+                answers[path, code] = expected
+        for path in reports:
+            for code in ("JNCOMMERCE", "ADMIN"):
+                expected = _comparable(await on_one.get(path, code))
+                assert _comparable(await on_two.get(path, code)) == expected, (path, code)
                 answers[path, code] = expected
 
     def status(path: str, code: str) -> int:
@@ -222,3 +232,11 @@ async def test_point_reads_on_two_instances_answer_as_on_one(
         assert len(body["timeline"]) >= 8
         seqs = [e["seq"] for e in body["timeline"]]
         assert len(set(seqs)) == len(seqs)
+
+    # The indicators rest on rollups of both instances: counts summed, percentiles read
+    # from the merged histograms.
+    _, report = answers["/v1/kpis", "ADMIN"]
+    overall = report["pickup_to_delivery"]["overall"]
+    assert overall["sufficient"]
+    assert overall["p50_hours"] is not None
+    assert overall["p90_hours"] is not None

@@ -176,14 +176,14 @@ _CLEARANCE_ROWS = (
     "SELECT trade_mode, {sums} FROM {rows} GROUP BY trade_mode HAVING sum(released) > 0"
 )
 #: The fine histograms the report reads (percentiles of each group and overall).
-_DELIVERY_HIST = FineHistogram(
+DELIVERY_HIST = FineHistogram(
     "delivery_hist",
     "kpi_delivery_hist",
     "kpi_delivery_hist_weekly",
     "parcels",
     ("district_code", "carrier_id"),
 )
-_CLEARANCE_HIST = FineHistogram(
+CLEARANCE_HIST = FineHistogram(
     "clearance_hist",
     "kpi_clearance_hist",
     "kpi_clearance_hist_weekly",
@@ -265,31 +265,38 @@ _PARTS = (
 _WITH_HISTOGRAMS = "WITH {ctes} SELECT {arrays}, * FROM {sources}"
 
 
-def report_sql(district: str | None) -> str:
+def report_sql(district: str | None, *, whole: bool = False) -> str:
     """Every rollup aggregate of a period as one statement (one snapshot, one round trip):
-    one array of row tuples per part of _PARTS, and the fine histograms' arrays."""
+    one array of row tuples per part of _PARTS, and the fine histograms' arrays. `whole`:
+    every group, unfiltered and unranked (HAVING, LIMIT), for summing with the same
+    statement's answers on other instances (quanhub.ledger.kpis.summed)."""
     where = _where(district)
     weeks = 3 if district is None else 4  # the parameters after the period (and district)
     arrays = ", ".join(
         _PART.format(
-            query=part.query.format(
+            query=(_whole(part.query) if whole else part.query).format(
                 sums=_sum(part.sums), rows=part.rows(where, weeks), top=TOP_REASONS
             ),
-            order=f" ORDER BY {part.order}" if part.order else "",
+            order=f" ORDER BY {part.order}" if part.order and not whole else "",
             name=part.name,
         )
         for part in _PARTS
     )
-    hists = (_DELIVERY_HIST, _CLEARANCE_HIST)
+    hists = (DELIVERY_HIST, CLEARANCE_HIST)
     ctes = ", ".join(h.cte(where, weeks) for h in hists)
     sources = " CROSS JOIN ".join(h.arrays() for h in hists)
     return _WITH_HISTOGRAMS.format(ctes=ctes, arrays=arrays, sources=sources)
 
 
+def _whole(query: str) -> str:
+    """A part's query without its HAVING (and what follows it: ORDER BY, LIMIT)."""
+    return query.split(" HAVING ", 1)[0]
+
+
 _REPORT_SQL = {False: report_sql(None), True: report_sql("")}
 
 
-def _rows(result: Record) -> dict[str, list[dict[str, Any]]]:
+def part_rows(result: Record) -> dict[str, list[dict[str, Any]]]:
     """Each part's row tuples as dicts of its field names."""
     return {
         name: [dict(zip(fields, values, strict=True)) for values in result[name]]
@@ -413,17 +420,25 @@ async def kpi_report(conn: Reader, start: date, end: date, district: str | None)
 
 def report_figures(result: Record, start: date, end: date, district: str | None) -> dict[str, Any]:
     """A KpiReport's fields from the answer of report_sql for [start, end] (and district)."""
-    days = (end - start).days + 1
-    rows = _rows(result)
-    figures: dict[str, Any] = {
-        "period": Period(from_date=start, to_date=end, days=days, district=district)
-    }
-    figures |= _parcel_figures(rows["parcel_rows"], days)
-    figures |= _delivery_figures(rows["delivery_rows"], _DELIVERY_HIST.read(result))
-    figures |= _customs_figures(
-        rows["declared_rows"],
-        rows["reason_rows"],
-        rows["clearance_rows"],
-        _CLEARANCE_HIST.read(result),
+    return figures(
+        part_rows(result),
+        DELIVERY_HIST.read(result),
+        CLEARANCE_HIST.read(result),
+        Period(from_date=start, to_date=end, days=(end - start).days + 1, district=district),
     )
-    return figures
+
+
+def figures(
+    rows: dict[str, list[dict[str, Any]]],
+    delivery: Histograms,
+    clearance: Histograms,
+    period: Period,
+) -> dict[str, Any]:
+    """A KpiReport's fields from each part's rows (part_rows) and the fine histograms."""
+    result: dict[str, Any] = {"period": period}
+    result |= _parcel_figures(rows["parcel_rows"], period.days)
+    result |= _delivery_figures(rows["delivery_rows"], delivery)
+    result |= _customs_figures(
+        rows["declared_rows"], rows["reason_rows"], rows["clearance_rows"], clearance
+    )
+    return result

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Query, Request, Response
 from quanhub.common.access import Principal, Role
 from quanhub.common.http import AUTH_PROBLEMS, INVALID_REQUEST, problems
 from quanhub.ledger.api.answers import answers
-from quanhub.ledger.api.deps import ClockDep, DatabaseDep, PrincipalDep
+from quanhub.ledger.api.deps import ClockDep, DatabaseDep, InstancesDep, PrincipalDep
 from quanhub.ledger.api.instants import first_day
 from quanhub.ledger.api.query import CarrierId, DestinationPrefix, DistrictPrefix, FirstDay, LastDay
 from quanhub.ledger.errors import Forbidden, InvalidQuery
@@ -24,6 +24,7 @@ from quanhub.ledger.kpis.delivery_times import (
     delivery_times,
 )
 from quanhub.ledger.kpis.models import KpiReport
+from quanhub.ledger.kpis.summed import summed_kpi_report
 
 router = APIRouter(prefix="/v1", tags=["indicators"])
 
@@ -55,6 +56,7 @@ async def kpis(
     request: Request,
     principal: PrincipalDep,
     db: DatabaseDep,
+    instances: InstancesDep,
     clock: ClockDep,
     start: FirstDay = None,
     end: LastDay = None,
@@ -73,6 +75,8 @@ async def kpis(
     first, last = _period(clock.now(), start, end, None)
 
     async def answer() -> KpiReport:
+        if instances is not None:  # each instance's rollups, summed
+            return await summed_kpi_report(instances.readers, first, last, district)
         return await kpi_report(db, first, last, district)
 
     return await answers(request, "kpis").json(db, (first, last, district), answer)
