@@ -21,6 +21,7 @@ from ledger_support import Api
 
 from quanhub.canonical.v1 import canonical_pb2 as cpb
 from quanhub.common.access import Role, create_partner
+from quanhub.common.canonical import customs_key
 from quanhub.common.clock import FixedClock
 from quanhub.common.db import create_database, drop_database
 from quanhub.common.kafka import partition_of
@@ -185,6 +186,10 @@ async def test_point_reads_on_two_instances_answer_as_on_one(
     # The traffic does spread: parcels and orders on both instances.
     assert {where.parcel(*k) for k in parcels} == {0, 1}
     assert {where.order(*k) for k in orders} == {0, 1}
+    # Some declarations that tie to their order only through the registry (ebp_code is
+    # TMALL's customs code) live off home, where the registry is not.
+    declarations = [customs_key("TMALL", f"ORD-{n:04d}") for n in range(1, CONSIGNMENTS + 1)]
+    assert {where.instance_of_key(k) for k in declarations} == {0, 1}
 
     paths = [f"/v1/parcels/{c}/{w}" for c, w in parcels] + [
         f"/v1/orders/{p}/{o}" for p, o in orders
