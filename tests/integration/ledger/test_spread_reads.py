@@ -148,6 +148,19 @@ async def second_database(
     await drop_database(second_base_database_settings, name)
 
 
+async def _pages(api: Api, code: str) -> list[Any]:
+    """Every page of the declarations list (seven at a time), as the partner reads it."""
+    pages: list[Any] = []
+    cursor = ""
+    while True:
+        response = await api.get(f"/v1/customs/declarations?limit=7{cursor}", code)
+        pages.append((response.status_code, response.json()))
+        following = response.json().get("next_cursor") if response.status_code == 200 else None
+        if not following:
+            return pages
+        cursor = f"&cursor={following}"
+
+
 def _comparable(response: httpx.Response) -> tuple[int, Any]:
     """Status and body, without predicted delivery (learned from home's deliveries only);
     declarations declared at the same instant in id order (a view orders them by
@@ -210,6 +223,10 @@ async def test_point_reads_on_two_instances_answer_as_on_one(
                 got = _comparable(await on_two.get(path, code))
                 assert got == expected, (path, code)
                 answers[path, code] = expected
+        for code, *_ in PARTNERS:
+            lists = [await _pages(api, code) for api in (on_one, on_two)]
+            assert lists[0] == lists[1], code
+            answers["declarations", code] = (200, lists[0])
         for path in reports:
             for code in ("JNCOMMERCE", "ADMIN"):
                 expected = _comparable(await on_one.get(path, code))
@@ -245,3 +262,8 @@ async def test_point_reads_on_two_instances_answer_as_on_one(
     assert overall["sufficient"]
     assert overall["p50_hours"] is not None
     assert overall["p90_hours"] is not None
+    # The declarations list walks both instances' declarations newest first.
+    _, pages = answers["declarations", "ADMIN"]
+    listed = [item["id"] for _, page in pages for item in page["items"]]
+    assert len(listed) == len(set(listed)) == 4 * CONSIGNMENTS
+    assert answers["declarations", "JNCOMMERCE"][1][0][0] == 403

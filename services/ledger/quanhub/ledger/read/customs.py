@@ -17,6 +17,7 @@ from __future__ import annotations
 import base64
 import binascii
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -130,6 +131,22 @@ async def list_declarations(
     with whether its claim is confirmed to the reader (visibility.declaration_confirmed):
     a DeclarationPage's fields."""
     params = Params()
+    sql = list_sql(principal, filters, limit=limit, cursor=cursor, params=params)
+    rows = await conn.fetch(sql, *params.values)
+    return declaration_page(rows, limit, {r["declaration_id"] for r in rows if r["confirmed"]})
+
+
+def list_sql(
+    principal: Principal,
+    filters: DeclarationFilter,
+    *,
+    limit: int,
+    cursor: str | None,
+    params: Params,
+    columns: str = _LIST_COLUMNS,
+) -> str:
+    """The statement of list_declarations (`columns` of `d`, and `confirmed`), its values
+    bound into `params`: at most `limit` + 1 rows, the extra one telling a next page."""
     confirmed = declaration_confirmed(principal, "d", params)
     where = [declaration_visible(principal, "d", params)]
     for column, value in (
@@ -150,11 +167,18 @@ async def list_declarations(
         where.append(f"(d.declared_at, d.declaration_id) < ({params.add(at)}, {params.add(ident)})")
     most = params.add(limit + 1)
     where_sql = " AND ".join(where)
-    sql = _LIST.format(columns=_LIST_COLUMNS, confirmed=confirmed, where=where_sql, limit=most)
-    rows = await conn.fetch(sql, *params.values)
+    return _LIST.format(columns=columns, confirmed=confirmed, where=where_sql, limit=most)
+
+
+def declaration_page(rows: Sequence[Record], limit: int, confirmed: set[Any]) -> dict[str, Any]:
+    """A DeclarationPage's fields from up to `limit` + 1 rows, newest first (`confirmed`:
+    the ids confirmed to the reader)."""
     page = rows[:limit]
     return {
-        "items": [convert.declaration_fields(r) | {"confirmed": r["confirmed"]} for r in page],
+        "items": [
+            convert.declaration_fields(r) | {"confirmed": r["declaration_id"] in confirmed}
+            for r in page
+        ],
         "next_cursor": encode_cursor(page[-1]) if len(rows) > limit else None,
     }
 

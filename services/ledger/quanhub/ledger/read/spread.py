@@ -128,7 +128,7 @@ class Instances:
 
 
 @dataclass(frozen=True, slots=True)
-class _Read:
+class Reads:
     """One view's reads: the instances, the caller and home's registry rows."""
 
     instances: Instances
@@ -271,18 +271,18 @@ def _confirmed(link: dict[str, Any]) -> bool:
     return bool(link["from_order"] and link["from_parcel"])
 
 
-async def _begin(instances: Instances, principal: Principal) -> _Read:
+async def reads_of(instances: Instances, principal: Principal) -> Reads:
     """The view's reads, with home's partner registry."""
     rows = await instances.fetch(HOME, _REGISTRY)
     registry = ([r["code"] for r in rows], [r["customs_code"] for r in rows])
-    return _Read(instances, principal, registry)
+    return Reads(instances, principal, registry)
 
 
 async def spread_parcel(
     instances: Instances, principal: Principal, carrier_id: str, waybill_no: str
 ) -> dict[str, Any]:
     """read.objects.get_parcel's answer, read from the instances."""
-    read = await _begin(instances, principal)
+    read = await reads_of(instances, principal)
     key = (carrier_id, waybill_no)
     at = instances.route.parcel(*key)
     found, shown, links = await asyncio.gather(
@@ -318,7 +318,7 @@ async def spread_order(
     instances: Instances, principal: Principal, platform_code: str, order_no: str
 ) -> dict[str, Any]:
     """read.objects.get_order's answer, read from the instances."""
-    read = await _begin(instances, principal)
+    read = await reads_of(instances, principal)
     key = (platform_code, order_no)
     at = instances.route.order(*key)
     found, shown, links = await asyncio.gather(

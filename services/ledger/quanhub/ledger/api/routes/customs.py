@@ -9,11 +9,18 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from quanhub.common.http import AUTH_PROBLEMS, INVALID_REQUEST, problems
-from quanhub.ledger.api.deps import DatabaseDep, PointDatabaseDep, PrincipalDep, SettingsDep
+from quanhub.ledger.api.deps import (
+    DatabaseDep,
+    InstancesDep,
+    PointDatabaseDep,
+    PrincipalDep,
+    SettingsDep,
+)
 from quanhub.ledger.api.instants import aware_instant
 from quanhub.ledger.api.query import PageCursor, PageLimit
 from quanhub.ledger.api.schemas import DeclarationPage, DeclarationView
 from quanhub.ledger.read.customs import DeclarationFilter, get_declaration, list_declarations
+from quanhub.ledger.read.spread_customs import spread_declarations
 from quanhub.ledger.read.visibility import require_object_access
 
 router = APIRouter(prefix="/v1/customs", tags=["customs"])
@@ -31,6 +38,7 @@ async def declarations(
     *,
     principal: PrincipalDep,
     db: DatabaseDep,
+    instances: InstancesDep,
     settings: SettingsDep,
     trade_mode: Annotated[str | None, Query(max_length=4, examples=["1210"])] = None,
     ie_flag: Annotated[str | None, Query(pattern="^[IE]$")] = None,
@@ -66,7 +74,10 @@ async def declarations(
         declared_to=declared_to,
     )
     size = min(limit or settings.page_size, settings.max_page_size)
-    page = await list_declarations(db, principal, filters, limit=size, cursor=cursor)
+    if instances is None:
+        page = await list_declarations(db, principal, filters, limit=size, cursor=cursor)
+    else:
+        page = await spread_declarations(instances, principal, filters, limit=size, cursor=cursor)
     return DeclarationPage.model_validate(page)
 
 
