@@ -1,7 +1,8 @@
-"""Point reads with four shards on two PostgreSQL instances answer exactly as with the four
-shards on one: each parcel and order is read on its instance, its links and linked objects
-on theirs, the partner registry (home's only) applies off home, and a partner who may not
-see an object gets 404 on both."""
+"""Reads with four shards on two PostgreSQL instances answer exactly as with the four
+shards on one: parcel and order views (each object read on its instance, its links and
+linked objects on theirs), declaration views and the declarations list (every instance),
+and the indicators (rollups summed, histograms merged); the partner registry (home's only)
+applies off home, and a partner who may not see an object gets 404 on both."""
 
 from __future__ import annotations
 
@@ -148,6 +149,19 @@ async def second_database(
     await drop_database(second_base_database_settings, name)
 
 
+async def _same(
+    apis: tuple[Api, Api], paths: list[str], codes: list[str]
+) -> dict[tuple[str, str], tuple[int, Any]]:
+    """Each path as each partner reads it, asserted the same from both APIs."""
+    answers = {}
+    for path in paths:
+        for code in codes:
+            expected = _comparable(await apis[0].get(path, code))
+            assert _comparable(await apis[1].get(path, code)) == expected, (path, code)
+            answers[path, code] = expected
+    return answers
+
+
 async def _pages(api: Api, code: str) -> list[Any]:
     """Every page of the declarations list (seven at a time), as the partner reads it."""
     pages: list[Any] = []
@@ -216,22 +230,18 @@ async def test_point_reads_on_two_instances_answer_as_on_one(
         shard_route=route,
     )
     answers: dict[tuple[str, str], tuple[int, Any]] = {}
+    everyone = [code for code, *_ in PARTNERS]
     async with _api(single) as on_one, _api(spread) as on_two:
-        for path in paths:
-            for code, *_ in PARTNERS:
-                expected = _comparable(await on_one.get(path, code))
-                got = _comparable(await on_two.get(path, code))
-                assert got == expected, (path, code)
-                answers[path, code] = expected
-        for code, *_ in PARTNERS:
-            lists = [await _pages(api, code) for api in (on_one, on_two)]
+        apis = (on_one, on_two)
+        answers |= await _same(apis, paths, everyone)
+        for code in everyone:
+            lists = [await _pages(api, code) for api in apis]
             assert lists[0] == lists[1], code
             answers["declarations", code] = (200, lists[0])
-        for path in reports:
-            for code in ("JNCOMMERCE", "ADMIN"):
-                expected = _comparable(await on_one.get(path, code))
-                assert _comparable(await on_two.get(path, code)) == expected, (path, code)
-                answers[path, code] = expected
+        _, admin_pages = answers["declarations", "ADMIN"]
+        idents = [item["id"] for _, page in admin_pages for item in page["items"]]
+        answers |= await _same(apis, [f"/v1/customs/declarations/{i}" for i in idents], everyone)
+        answers |= await _same(apis, reports, ["JNCOMMERCE", "ADMIN"])
 
     def status(path: str, code: str) -> int:
         return answers[path, code][0]
@@ -267,3 +277,16 @@ async def test_point_reads_on_two_instances_answer_as_on_one(
     listed = [item["id"] for _, page in pages for item in page["items"]]
     assert len(listed) == len(set(listed)) == 4 * CONSIGNMENTS
     assert answers["declarations", "JNCOMMERCE"][1][0][0] == 403
+    # A declaration view joins what lives on both instances: the inventory's order and
+    # parcel, its siblings for the match, and the buyer's year for the entitled.
+    views = [
+        b
+        for (path, code), (st, b) in answers.items()
+        if st == 200
+        and code == "QCCUSTOMS"
+        and path.startswith("/v1/customs/declarations/")
+        and b["document"] == "INVENTORY"
+    ]
+    assert len(views) == CONSIGNMENTS
+    assert all(v["order"] is not None and v["parcels"] for v in views)
+    assert all(v["limits"]["buyer_year_orders"] == CONSIGNMENTS for v in views)

@@ -115,7 +115,7 @@ def declaration_columns(alias: str) -> str:
     return ", ".join(f"{alias}.{c}" for c in ("declaration_id", *DECLARATION_COLUMNS))
 
 
-def declaration_fields(row: Record) -> dict[str, Any]:
+def declaration_fields(row: Record | Mapping[str, Any]) -> dict[str, Any]:
     """The DeclarationSummary fields of a declarations row (its id as `id`)."""
     fields = {name: row[name] for name in DECLARATION_COLUMNS}
     fields["id"] = row["declaration_id"]

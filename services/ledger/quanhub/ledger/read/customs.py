@@ -17,7 +17,7 @@ from __future__ import annotations
 import base64
 import binascii
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -183,7 +183,7 @@ def declaration_page(rows: Sequence[Record], limit: int, confirmed: set[Any]) ->
     }
 
 
-def _documents(row: Record) -> Documents:
+def _documents(row: Record | Mapping[str, Any]) -> Documents:
     """The consignment's documents: each declarant's latest declared of each kind among
     the declaration's siblings (`linked_documents`, newest first; two declarants' of one
     kind are a conflict), and the platform's order (documents.Documents.add_hub_order)."""
@@ -239,7 +239,7 @@ _LATEST_SIBLINGS = (
 )
 
 
-def _latest_siblings(principal: Principal, params: Params) -> str:
+def latest_siblings(principal: Principal, params: Params) -> str:
     """SQL: _LATEST_SIBLINGS under the reader's visibility."""
     visible_1 = declaration_visible(principal, "s1", params)
     visible_2 = declaration_visible(principal, "s2", params)
@@ -371,7 +371,7 @@ def declaration_sql(principal: Principal, declaration_id: uuid.UUID) -> tuple[st
     confirmed = declaration_confirmed(principal, "d", params)
     parcel = parcel_visible(principal, "p", params)
     order = order_visible(principal, "o", params)
-    siblings = _latest_siblings(principal, params)
+    siblings = latest_siblings(principal, params)
     declaration = declaration_visible(principal, "d", params)
     sql = _DECLARATION.format(
         confirmed=confirmed,
@@ -401,16 +401,26 @@ def _figures(orders: Any, total: Any, unreadable: Any) -> YearFigures:
     return YearFigures(int(orders), Decimal(total), int(unreadable))
 
 
+#: How a reader gets a buyer's figures for a year (buyer_year on one instance, their
+#: sum over several).
+BuyerYear = Callable[[str, int], Awaitable[YearFigures]]
+
+
+async def buyer_year(conn: Reader, token: str, year: int) -> YearFigures:
+    """The buyer's import orders in the year (China Standard Time) on `conn`."""
+    start, end = datetime(year, 1, 1, tzinfo=CST), datetime(year + 1, 1, 1, tzinfo=CST)
+    found = await conn.fetchrow(_BUYER_YEAR, token, start, end)
+    assert found is not None  # noqa: S101 - an aggregate always answers one row
+    return _figures(found["n"], found["total"], found["unreadable"])
+
+
 async def _buyer_year(conn: Reader, row: Record, token: str, year: int) -> YearFigures:
     """The buyer's figures for the year: from the declaration's own statement when it
     looked up the same buyer and year (always, unless the SQL and Python readings of the
     documents ever disagree, in which case the buyer is looked up on its own)."""
     if row["limit_token"] == token and row["limit_year"] == year:
         return _figures(row["limit_orders"], row["limit_total"], row["limit_unreadable"])
-    start, end = datetime(year, 1, 1, tzinfo=CST), datetime(year + 1, 1, 1, tzinfo=CST)
-    found = await conn.fetchrow(_BUYER_YEAR, token, start, end)
-    assert found is not None  # noqa: S101 - an aggregate always answers one row
-    return _figures(found["n"], found["total"], found["unreadable"])
+    return await buyer_year(conn, token, year)
 
 
 def _exceeds_annual(year: YearFigures) -> bool | None:
@@ -422,7 +432,7 @@ def _exceeds_annual(year: YearFigures) -> bool | None:
 
 
 async def _limits(
-    conn: Reader, row: Record, docs: Documents, principal: Principal
+    lookup: BuyerYear, row: Record | Mapping[str, Any], docs: Documents, principal: Principal
 ) -> dict[str, Any]:
     """The per-order figures (from the documents the reader may read) for every reader;
     the buyer's yearly figures only for LIMIT_ROLES (None otherwise, whoever the buyer).
@@ -442,7 +452,7 @@ async def _limits(
     # None: conflicting documents name different buyers, so no one buyer's year is shown.
     token = buyer_token(docs)
     entitled = principal.role in LIMIT_ROLES
-    figures = await _buyer_year(conn, row, token, year) if entitled and token else None
+    figures = await lookup(token, year) if entitled and token else None
     return {
         "applies": True,
         "order_amount": None if amount is None else f"{amount:.2f}",
@@ -468,6 +478,18 @@ async def get_declaration(
     row = await conn.fetchrow(sql, *params.values)
     if row is None:
         raise NotFound(f"no declaration {declaration_id}")
+
+    async def lookup(token: str, year: int) -> YearFigures:
+        return await _buyer_year(conn, row, token, year)
+
+    return await declaration_answer(row, principal, lookup)
+
+
+async def declaration_answer(
+    row: Record | Mapping[str, Any], principal: Principal, lookup: BuyerYear
+) -> dict[str, Any]:
+    """A DeclarationView's fields from declaration_sql's row (or one with the same
+    columns); `lookup` gives the buyer's figures for a year."""
     order = row["linked_order"]
     docs = _documents(row)
     return {
@@ -481,5 +503,5 @@ async def get_declaration(
         "order": convert.order_fields(order) if order is not None else None,
         "parcels": [convert.parcel_fields(p) for p in row["linked_parcels"]],
         "three_documents": three_document_check(docs),  # read by attribute (the route)
-        "limits": await _limits(conn, row, docs, principal),
+        "limits": await _limits(lookup, row, docs, principal),
     }

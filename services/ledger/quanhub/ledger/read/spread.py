@@ -260,10 +260,17 @@ async def _timeline(
     rows = [tuple(r) for part in parts for r in part]
     if not rows:
         return []
-    seqs = [r[0] for r in rows]
-    numbered = await instances.fetch(HOME, _GLOBAL, seqs, [s >> SEQ_BITS for s in seqs])
-    events = [(g[0], *r[1:]) for g, r in zip(numbered, rows, strict=True) if g[0] is not None]
+    numbered = await global_seqs(instances, [r[0] for r in rows])
+    events = [(g, *r[1:]) for g, r in zip(numbered, rows, strict=True) if g is not None]
     return sorted(events, key=lambda t: (t[8], t[0]))  # status_time, then global seq
+
+
+async def global_seqs(instances: Instances, seqs: list[int]) -> list[int | None]:
+    """The global seq of each shard seq (None until the sequencer has numbered it)."""
+    if not seqs:
+        return []
+    rows = await instances.fetch(HOME, _GLOBAL, seqs, [s >> SEQ_BITS for s in seqs])
+    return [r[0] for r in rows]
 
 
 def _confirmed(link: dict[str, Any]) -> bool:

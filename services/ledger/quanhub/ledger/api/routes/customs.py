@@ -21,6 +21,7 @@ from quanhub.ledger.api.query import PageCursor, PageLimit
 from quanhub.ledger.api.schemas import DeclarationPage, DeclarationView
 from quanhub.ledger.read.customs import DeclarationFilter, get_declaration, list_declarations
 from quanhub.ledger.read.spread_customs import spread_declarations
+from quanhub.ledger.read.spread_declaration import spread_declaration
 from quanhub.ledger.read.visibility import require_object_access
 
 router = APIRouter(prefix="/v1/customs", tags=["customs"])
@@ -86,7 +87,10 @@ async def declarations(
     responses=problems({**_ERRORS, 404: "No such declaration, or not visible"}),
 )
 async def declaration(
-    declaration_id: uuid.UUID, principal: PrincipalDep, db: PointDatabaseDep
+    declaration_id: uuid.UUID,
+    principal: PrincipalDep,
+    db: PointDatabaseDep,
+    instances: InstancesDep,
 ) -> DeclarationView:
     """One declaration: its receipts in return_time order, the linked order and parcels,
     the three-document match (order, payment, waybill, inventory: which exist, whether they
@@ -101,5 +105,8 @@ async def declaration(
     or an admin.
     """
     require_object_access(principal)
-    view = await get_declaration(db, principal, declaration_id)
+    if instances is None:
+        view = await get_declaration(db, principal, declaration_id)
+    else:
+        view = await spread_declaration(instances, principal, declaration_id)
     return DeclarationView.model_validate(view, from_attributes=True)
