@@ -221,7 +221,15 @@ async def test_point_reads_on_two_instances_answer_as_on_one(
     paths = [f"/v1/parcels/{c}/{w}" for c, w in parcels] + [
         f"/v1/orders/{p}/{o}" for p, o in orders
     ]
-    reports = ["/v1/kpis", "/v1/kpis?district=370102", "/v1/kpis?from=2026-11-16&to=2026-11-29"]
+    reports = [
+        "/v1/kpis",
+        "/v1/kpis?district=370102",
+        "/v1/kpis?from=2026-11-16&to=2026-11-29",
+        "/v1/kpis/delivery-times",
+        "/v1/kpis/delivery-times?group_by=carrier",
+        "/v1/kpis/delivery-times?group_by=lane&carrier=SF",
+        "/v1/kpis/delivery-times?group_by=district&from=2026-11-16&to=2026-11-29",
+    ]
     single = LedgerApiSettings(database=one, auth_cache_seconds=0)
     spread = LedgerApiSettings(
         database=home,
@@ -272,6 +280,9 @@ async def test_point_reads_on_two_instances_answer_as_on_one(
     assert overall["sufficient"]
     assert overall["p50_hours"] is not None
     assert overall["p90_hours"] is not None
+    _, times = answers["/v1/kpis/delivery-times?group_by=carrier", "ADMIN"]
+    assert times["overall"]["full_delivery_time"]["p50_hours"] is not None
+    assert [g["carrier_id"] for g in times["groups"]] == ["SF", "ZTO"]
     # The declarations list walks both instances' declarations newest first.
     _, pages = answers["declarations", "ADMIN"]
     listed = [item["id"] for _, page in pages for item in page["items"]]

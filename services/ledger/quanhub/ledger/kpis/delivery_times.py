@@ -21,11 +21,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import date
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
+from asyncpg import Record
 from pydantic import BaseModel
 
-from quanhub.ledger.kpis.fine import FineHistogram, period_rows, week_bounds
+from quanhub.ledger.kpis.fine import FineHistogram, Histograms, period_rows, week_bounds
 from quanhub.ledger.kpis.models import Period
 from quanhub.ledger.kpis.percentiles import MIN_SAMPLE, merge, percentiles_hours, sufficient
 from quanhub.ledger.read.params import Reader
@@ -190,12 +191,13 @@ _REPORT = (
 _LANE_COLUMNS = ", ".join((*DIMENSIONS.values(), *_SUMS))
 
 
-def report_sql(keys: tuple[str, ...], where: str) -> str:
-    """The lane sums by `keys` and their fine histograms, in one statement."""
+def report_sql(keys: tuple[str, ...], where: str, *, whole: bool = False) -> str:
+    """The lane sums by `keys` and their fine histograms, in one statement. `whole`: every
+    group, unfiltered (no HAVING), for summing with other instances' (kpis.summed)."""
     hist = _histogram(keys)
     sums = ", ".join(f"coalesce(sum({c}), 0)::bigint AS {c}" for c in _SUMS)
     weeks = where.count("$") + 1  # week bounds follow the filter's $n
-    return _REPORT.format(
+    sql = _REPORT.format(
         cte=hist.cte(where, weeks),
         select=", ".join((*keys, sums)),
         rows=period_rows("kpi_lane_daily", "kpi_lane_weekly", _LANE_COLUMNS, where, weeks),
@@ -203,6 +205,37 @@ def report_sql(keys: tuple[str, ...], where: str) -> str:
         order=f" ORDER BY {', '.join(f't.{k}' for k in keys)}" if keys else "",
         hist_arrays=hist.arrays(),
     )
+    return sql.replace(_HAVING, "") if whole else sql
+
+
+_HAVING = " HAVING sum(delivered) > 0"
+
+
+class Ask(NamedTuple):
+    """What a delivery-times request asks: the period, the filters, the group columns."""
+
+    start: date
+    end: date
+    carrier: str | None
+    origin: str | None
+    district: str | None
+    keys: tuple[str, ...]
+
+    def statement(self, *, whole: bool = False) -> tuple[str, list[Any]]:
+        """report_sql for the request, and its arguments."""
+        given = (self.carrier, self.origin, self.district)
+        where = _where(*(v is not None for v in given))
+        args: list[Any] = [self.start, self.end, *(v for v in given if v is not None)]
+        args += week_bounds(self.start, self.end)
+        return report_sql(self.keys, where, whole=whole), args
+
+    def groups(self, result: Record) -> list[dict[str, Any]]:
+        """The answer's group rows (keys and sums) as dicts."""
+        return [dict(zip((*self.keys, *_SUMS), r, strict=True)) for r in result["rows"]]
+
+    def histograms(self, result: Record) -> Histograms:
+        """The answer's fine histograms by group."""
+        return _histogram(self.keys).read(result)
 
 
 async def delivery_times(
@@ -216,14 +249,16 @@ async def delivery_times(
     group_by: Sequence[str],
 ) -> DeliveryTimesReport:
     """The measures for [start, end] (CST days), filtered and grouped as asked."""
-    keys = group_columns(group_by)
-    where = _where(carrier is not None, origin is not None, district is not None)
-    args = [start, end, *(v for v in (carrier, origin, district) if v is not None)]
-    args += week_bounds(start, end)
-    result = await conn.fetchrow(report_sql(keys, where), *args)
+    ask = Ask(start, end, carrier, origin, district, group_columns(group_by))
+    sql, args = ask.statement()
+    result = await conn.fetchrow(sql, *args)
     assert result is not None  # noqa: S101 - a SELECT without FROM answers one row
-    hist = _histogram(keys).read(result)
-    rows = [dict(zip((*keys, *_SUMS), r, strict=True)) for r in result["rows"]]
+    return report(ask, ask.groups(result), ask.histograms(result))
+
+
+def report(ask: Ask, rows: list[dict[str, Any]], hist: Histograms) -> DeliveryTimesReport:
+    """The report from the groups' sums (ordered by the group keys) and histograms."""
+    keys = ask.keys
     total = {c: sum(int(r[c]) for r in rows) for c in _SUMS}
     names = {column: name for name, column in DIMENSIONS.items()}
     groups = [
@@ -236,10 +271,13 @@ async def delivery_times(
     return DeliveryTimesReport.model_validate(
         {
             "period": Period(
-                from_date=start, to_date=end, days=(end - start).days + 1, district=district
+                from_date=ask.start,
+                to_date=ask.end,
+                days=(ask.end - ask.start).days + 1,
+                district=ask.district,
             ),
-            "carrier": carrier,
-            "origin": origin,
+            "carrier": ask.carrier,
+            "origin": ask.origin,
             "group_by": [names[k] for k in keys],
             "overall": measures_fields(total, merge(hist.values())),
             "groups": groups if keys else [],

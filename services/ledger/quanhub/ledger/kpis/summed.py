@@ -11,7 +11,7 @@ one instance holding every rollup row would give.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any
 
@@ -22,6 +22,12 @@ from quanhub.ledger.kpis.compute import (
     figures,
     part_rows,
     report_sql,
+)
+from quanhub.ledger.kpis.delivery_times import (
+    Ask,
+    DeliveryTimesReport,
+    group_columns,
+    report,
 )
 from quanhub.ledger.kpis.fine import Histograms, week_bounds
 from quanhub.ledger.kpis.models import KpiReport, Period
@@ -96,3 +102,37 @@ async def summed_kpi_report(
     clearance = _merge([CLEARANCE_HIST.read(r) for r in answers])
     period = Period(from_date=start, to_date=end, days=(end - start).days + 1, district=district)
     return KpiReport.model_validate(figures(rows, delivery, clearance, period))
+
+
+def _add_groups(
+    parts: Iterable[list[dict[str, Any]]], keys: tuple[str, ...]
+) -> list[dict[str, Any]]:
+    """Delivery-times groups: sums added over the instances, those with a delivery kept,
+    in key order (the statement's HAVING and ORDER BY)."""
+    groups: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for rows in parts:
+        for row in rows:
+            key = tuple(row[k] for k in keys)
+            total = groups.setdefault(key, {k: row[k] for k in keys})
+            for column, value in row.items():
+                if column not in keys:
+                    total[column] = total.get(column, 0) + int(value)
+    return [groups[k] for k in sorted(groups) if groups[k]["delivered"] > 0]
+
+
+async def summed_delivery_times(
+    readers: Sequence[Reader],
+    start: date,
+    end: date,
+    *,
+    carrier: str | None,
+    origin: str | None,
+    district: str | None,
+    group_by: Sequence[str],
+) -> DeliveryTimesReport:
+    """kpis.delivery_times over the lane rollups of every instance (`readers`)."""
+    ask = Ask(start, end, carrier, origin, district, group_columns(group_by))
+    sql, args = ask.statement(whole=True)
+    results = [r for r in await asyncio.gather(*(c.fetchrow(sql, *args) for c in readers)) if r]
+    rows = _add_groups((ask.groups(r) for r in results), ask.keys)
+    return report(ask, rows, _merge([ask.histograms(r) for r in results]))

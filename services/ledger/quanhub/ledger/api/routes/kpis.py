@@ -4,7 +4,7 @@ delivery measures. Both for a period and optionally a district."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query, Request, Response
@@ -24,7 +24,7 @@ from quanhub.ledger.kpis.delivery_times import (
     delivery_times,
 )
 from quanhub.ledger.kpis.models import KpiReport
-from quanhub.ledger.kpis.summed import summed_kpi_report
+from quanhub.ledger.kpis.summed import summed_delivery_times, summed_kpi_report
 
 router = APIRouter(prefix="/v1", tags=["indicators"])
 
@@ -121,6 +121,7 @@ async def kpi_delivery_times(
     *,
     principal: PrincipalDep,
     db: DatabaseDep,
+    instances: InstancesDep,
     clock: ClockDep,
     start: FirstDay = None,
     end: LastDay = None,
@@ -163,12 +164,12 @@ async def kpi_delivery_times(
         if origin is not None or district is not None:
             raise InvalidQuery("give `lane` or `origin`/`district`, not both")
         origin, district = lane.split("-")
-    return await delivery_times(
-        db,
-        start,
-        end,
-        carrier=carrier.upper() if carrier else None,
-        origin=origin,
-        district=district,
-        group_by=group_by.split(",") if group_by else [],
-    )
+    ask: dict[str, Any] = {
+        "carrier": carrier.upper() if carrier else None,
+        "origin": origin,
+        "district": district,
+        "group_by": group_by.split(",") if group_by else [],
+    }
+    if instances is not None:  # each instance's lane rollups, summed
+        return await summed_delivery_times(instances.readers, start, end, **ask)
+    return await delivery_times(db, start, end, **ask)
