@@ -12,6 +12,7 @@ from rich.table import Table
 from quanhub.cli.alerts import alerts_eval, alerts_learn
 from quanhub.cli.edd_eval import edd_eval
 from quanhub.cli.incidents_eval import incidents_eval
+from quanhub.cli.retention import partitions, retention
 
 if TYPE_CHECKING:
     from quanhub.ledger.store.rebuild import TableDiff
@@ -22,6 +23,8 @@ app.command("edd-eval")(edd_eval)
 app.command("incidents-eval")(incidents_eval)
 app.command("alerts-learn")(alerts_learn)
 app.command("alerts-eval")(alerts_eval)
+app.command("retention")(retention)
+app.command("partitions")(partitions)
 
 
 def _database_url() -> str:

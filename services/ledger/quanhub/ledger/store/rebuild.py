@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from quanhub.ledger.errors import EventsRetired
 from quanhub.ledger.incidents.flow import FLOW_REBUILD, FLOW_TABLES
 from quanhub.ledger.store.link_facts import APPLIED_LINKS
 from quanhub.ledger.store.projections import (
@@ -91,9 +92,16 @@ _VISIBLE = "SELECT shard, last_seq FROM ledger_visible ORDER BY shard"
 _HEAD = "SELECT last_seq FROM ledger_sequence"
 
 
+_RETIRED = "SELECT count(*) FROM ledger_partitions WHERE dropped_at IS NOT NULL"
+
+
 async def _lock(conn: AnyConnection) -> dict[int, int]:
     """Stop every shard's writers, then its projectors, then take the global lock (always
-    in this order); each shard's appended seq."""
+    in this order); each shard's appended seq. Refuses a ledger retention has thinned: the
+    projections hold what its dropped partitions held, a recomputation would not."""
+    if retired := await conn.fetchval(_RETIRED):
+        msg = f"{retired} partitions of ledger_events were dropped by retention"
+        raise EventsRetired(msg)
     appended = {int(r["shard"]): int(r["last_seq"]) for r in await conn.fetch(_LOCK_WRITERS)}
     await conn.execute(_LOCK_PROJECTORS)
     await conn.execute(LOCK_GLOBAL)

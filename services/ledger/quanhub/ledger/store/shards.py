@@ -46,13 +46,20 @@ _ENSURE_APPENDED = (
     "ON CONFLICT DO NOTHING"
 )
 _ENSURE_VISIBLE = _ENSURE_APPENDED.replace("ledger_appended", "ledger_visible")
+#: Each listed shard's partitions up to a whole one past its appended seq (migration 0041).
+PARTITIONS_AHEAD = (
+    "SELECT ledger_partitions_ahead(shard, last_seq) FROM ledger_appended "
+    "WHERE shard = ANY($1::smallint[]) ORDER BY shard"
+)
 
 
 async def ensure_shards(conn: AnyConnection, shards: Sequence[int]) -> None:
-    """Create the counter rows of these shards (empty: at their base) where missing."""
+    """Create the counter rows of these shards (empty: at their base) where missing, and
+    their partitions of ledger_events ahead."""
     listed = [int(s) for s in shards]
     await conn.execute(_ENSURE_APPENDED, listed)
     await conn.execute(_ENSURE_VISIBLE, listed)
+    await conn.execute(PARTITIONS_AHEAD, listed)
 
 
 #: SQL: the ledger_events row aliased `{alias}` is visible (its shard's projector made it

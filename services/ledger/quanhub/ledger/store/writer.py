@@ -1,10 +1,12 @@
 """The batch writer: one transaction holds a batch's new events and its consumer offsets.
 
 Per batch: lock the shard's ledger_appended row (it serialises the shard's writers), COPY
-the batch's new events, numbered gap-free from it, straight into ledger_events (events the
-ledger already holds, or repeated in the batch, are left out), move the row, store the
-consumed offsets and any rejected records, and COMMIT. A crash anywhere commits all of it
-or none of it.
+the batch's new event ids into ledger_event_ids (its primary key is the ledger's duplicate
+check) and the events, numbered gap-free from it, straight into ledger_events (events the
+ledger already holds, or repeated in the batch, are left out), move the row (and make the
+shard's next partition when it nears its last one: migration 0041), store the consumed
+offsets and any rejected records, and COMMIT. A crash anywhere commits all of it or none
+of it.
 
 Projections, rollups and NOTIFY are the projector's (quanhub.ledger.store.projector), in a
 transaction of its own that runs beside the next append: readers see an event once it is
@@ -36,9 +38,15 @@ _ARRIVAL = attrgetter("kafka_topic", "kafka_partition", "kafka_offset")
 #: gap-free and commit in order (a reader that has seen seq N never later sees one below).
 #: Takes shard $1's writers' lock; its highest appended seq.
 LOCK_APPENDED = "SELECT last_seq FROM ledger_appended WHERE shard = $1 FOR UPDATE"
-_MOVE = "UPDATE ledger_appended SET last_seq = $1 WHERE shard = $2"
+#: Moves shard $2's row to $1 and makes its next partition when $1 nears the last one (a
+#: catalog lookup otherwise).
+_MOVE = """
+WITH moved AS (UPDATE ledger_appended SET last_seq = $1 WHERE shard = $2)
+SELECT ledger_partitions_ahead($2, $1)"""
 _COLUMNS = ("seq", *COLUMNS, "shard")
-_KNOWN = "SELECT event_id FROM ledger_events WHERE event_id = ANY($1::uuid[])"
+_ID_COLUMNS = ("event_id", "seq")
+_EVENT_ID = _COLUMNS.index("event_id")
+_KNOWN = "SELECT event_id FROM ledger_event_ids WHERE event_id = ANY($1::uuid[])"
 _STORED_OFFSETS = (
     "SELECT partition, next_offset FROM consumer_offsets WHERE group_id = $1 AND topic = $2"
 )
@@ -49,8 +57,8 @@ def _number(
 ) -> list[tuple[object, ...]]:
     """The rows as COPY records (seq first, shard last), numbered from last_seq + 1 in
     arrival order (topic, partition, offset). With `known`, only the first occurrence of
-    each event id not in it; without, every row (the COPY's unique index refuses any
-    repeat)."""
+    each event id not in it; without, every row (ledger_event_ids' primary key refuses
+    any repeat)."""
     arrived = sorted(rows, key=_ARRIVAL)
     if known is None:
         return [(last_seq + i, *row.record(), shard) for i, row in enumerate(arrived, start=1)]
@@ -66,19 +74,26 @@ def _number(
     return records
 
 
+async def _copy(conn: AnyConnection, records: list[tuple[object, ...]]) -> None:
+    """The records' ids (first: a repeat is refused before the wide COPY), then the rows."""
+    ids = [(r[_EVENT_ID], r[0]) for r in records]
+    await conn.copy_records_to_table("ledger_event_ids", records=ids, columns=_ID_COLUMNS)
+    await conn.copy_records_to_table("ledger_events", records=records, columns=_COLUMNS)
+
+
 async def append(
     conn: AnyConnection, rows: Sequence[LedgerRow], *, shard: int = 0
 ) -> tuple[int, int]:
     """Lock the shard's ledger_appended row, COPY the events the ledger has not seen into
-    ledger_events as the shard's and move its row past them; returns (events appended,
-    the seq before them).
+    ledger_events as the shard's (and their ids into ledger_event_ids) and move its row
+    past them; returns (events appended, the seq before them).
 
     Runs inside the caller's transaction. An event id already in the ledger, or repeated in
     the batch, is skipped (the first occurrence by topic, partition, offset is kept); new
     events are numbered in that order.
     The ledger is only asked which ids it holds, and repeats are only looked for, when the
-    COPY hits one (a replay after a crash or a rebalance): the COPY's own unique index does
-    the checking otherwise.
+    ids' COPY hits one (a replay after a crash or a rebalance): the id table's primary key
+    does the checking otherwise.
     """
     last_seq = int(await conn.fetchval(LOCK_APPENDED, shard))
     if not rows:
@@ -86,12 +101,12 @@ async def append(
     records = _number(rows, None, last_seq, shard)
     try:
         async with conn.transaction():  # a savepoint: a refused COPY leaves the batch usable
-            await conn.copy_records_to_table("ledger_events", records=records, columns=_COLUMNS)
+            await _copy(conn, records)
     except asyncpg.UniqueViolationError:
         known = {r["event_id"] for r in await conn.fetch(_KNOWN, [r.event_id for r in rows])}
         records = _number(rows, known, last_seq, shard)
         if records:
-            await conn.copy_records_to_table("ledger_events", records=records, columns=_COLUMNS)
+            await _copy(conn, records)
     if records:
         await conn.execute(_MOVE, last_seq + len(records), shard)
     return len(records), last_seq
