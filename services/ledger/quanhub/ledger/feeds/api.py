@@ -35,8 +35,10 @@ from quanhub.ledger.feeds.schemas import (
     parse_seq,
 )
 from quanhub.ledger.feeds.signing import new_secret
+from quanhub.ledger.feeds.sse import cursor_expired
 from quanhub.ledger.feeds.urls import validate_url
 from quanhub.ledger.feeds.visibility import receives_events
+from quanhub.ledger.store.retention import retired_through
 
 RuntimeDep = Annotated[FeedRuntime, Depends(feed_runtime)]
 Limit = Annotated[int, Query(ge=1, le=200, description="Items per page")]
@@ -118,6 +120,7 @@ _RESPONSES: dict[int | str, dict[str, Any]] = {
         "one; or a secret rotation of a kafka subscription (it has no secret)",
         **_PROBLEM,
     },
+    410: {"description": "A replay from a seq retention removed (`cursor_expired`)", **_PROBLEM},
     422: {"description": "A body or parameter the API refuses", **_PROBLEM},
     503: {"description": "Kafka did not set up or remove the partner's feed access", **_PROBLEM},
 }
@@ -259,11 +262,14 @@ async def replay(
 ) -> SubscriptionOut:
     """Deliver again every visible event from a sequence (`from_seq`) or from an instant
     (`since`, by the time the ledger recorded it). Pending batches are cancelled;
-    replayed events arrive in new deliveries, in order."""
+    replayed events arrive in new deliveries, in order. A `from_seq` at or before events
+    retention removed is refused (410 `cursor_expired`); `since` starts at the oldest kept."""
     with _edge():
         async with runtime.pool.acquire() as conn:
             if body.from_seq is not None:
                 after = body.from_seq - 1
+                if after < (retired := await retired_through(conn)):
+                    raise cursor_expired(after, retired)
             else:
                 after = int(await conn.fetchval(_AFTER_RECORDED_SINCE, body.since))
                 # Shards on other instances have no events on home: their first is read

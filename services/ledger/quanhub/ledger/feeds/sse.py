@@ -22,6 +22,7 @@ from quanhub.ledger.feeds.runtime import FeedRuntime, feed_runtime
 from quanhub.ledger.feeds.schemas import MAX_SEQ, parse_seq
 from quanhub.ledger.feeds.source import DEFAULT_KINDS, KINDS
 from quanhub.ledger.feeds.visibility import receives_events
+from quanhub.ledger.store.retention import retired_through
 
 RuntimeDep = Annotated[FeedRuntime, Depends(feed_runtime)]
 RECONNECT_MS = 2000
@@ -47,6 +48,16 @@ def _cursor(last_event_id: str | None, after: int | None) -> int | None:
             raise Problem(400, "invalid_cursor", "Last-Event-ID must be a ledger sequence number")
         return seq
     return after
+
+
+def cursor_expired(cursor: int, retired: int) -> Problem:
+    """The answer to a cursor that would skip events retention removed (up to `retired`)."""
+    return Problem(
+        410,
+        "cursor_expired",
+        f"events after {cursor} up to {retired} are no longer kept (retention): resume after "
+        f"{retired} or later, or replay from an instant",
+    )
 
 
 def frame(event: FeedEvent) -> bytes:
@@ -174,6 +185,7 @@ def sse_router() -> APIRouter:
                     **AUTH_PROBLEMS,
                     400: "A Last-Event-ID that is not a ledger sequence number",
                     403: "The caller's role receives no events (`feed_not_allowed`)",
+                    410: "The cursor points before events retention removed (`cursor_expired`)",
                     422: INVALID_REQUEST,
                     429: "The partner holds the most streams allowed, or too many requests",
                     503: AUTH_PROBLEMS[503] + "; or the most streams of all partners are open",
@@ -215,9 +227,11 @@ def sse_router() -> APIRouter:
             raise Problem(403, "feed_not_allowed", "this role reads aggregates only")
         wanted = parse_kinds(kinds)
         cursor = _cursor(last_event_id, after)
-        if cursor is None:
-            async with runtime.pool.acquire() as conn:
+        async with runtime.pool.acquire() as conn:
+            if cursor is None:
                 cursor = await runtime.source.head(conn)
+            elif cursor < (retired := await retired_through(conn)):
+                raise cursor_expired(cursor, retired)
         grant = Grant(
             principal,
             request_key_id(request),
