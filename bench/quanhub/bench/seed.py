@@ -103,6 +103,10 @@ async def seed(url: str, pool: Sequence[LedgerRow], events: int) -> dict[str, fl
         columns = ("seq", *COLUMNS)
         while chunk := [r for _, r in zip(range(_COPY_CHUNK), rows, strict=False)]:
             await conn.copy_records_to_table("ledger_events", records=chunk, columns=columns)
+        # The duplicate check's ids (migration 0041), as the writer keeps them.
+        await conn.execute(
+            "INSERT INTO ledger_event_ids (event_id, seq) SELECT event_id, seq FROM ledger_events"
+        )
         # Appended; the rebuild below projects them all and makes them visible.
         await conn.execute("UPDATE ledger_appended SET last_seq = $1", events)
         timings["copy_s"] = time.perf_counter() - started

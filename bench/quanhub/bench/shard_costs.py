@@ -26,15 +26,21 @@ _SETTINGS = (
     "max_wal_size",
     "checkpoint_timeout",
 )
+# Summed over ledger_events' partitions (migration 0041: the parent and its partitioned
+# indexes hold no bytes), each index named by its parent index; and the id table.
 _RELATIONS = """
-SELECT 'heap' AS part, pg_relation_size(c.oid) AS bytes FROM pg_class c
-WHERE c.oid = 'ledger_events'::regclass
+WITH parts AS (SELECT relid FROM pg_partition_tree('ledger_events') WHERE isleaf)
+SELECT 'heap' AS part, sum(pg_relation_size(relid)) AS bytes FROM parts
 UNION ALL
-SELECT 'toast', pg_total_relation_size(c.reltoastrelid) FROM pg_class c
-WHERE c.oid = 'ledger_events'::regclass AND c.reltoastrelid <> 0
+SELECT 'toast', coalesce(sum(pg_total_relation_size(c.reltoastrelid)), 0)
+FROM parts p JOIN pg_class c ON c.oid = p.relid WHERE c.reltoastrelid <> 0
 UNION ALL
-SELECT i.indexrelid::regclass::text, pg_relation_size(i.indexrelid) FROM pg_index i
-WHERE i.indrelid = 'ledger_events'::regclass
+SELECT i.indexrelid::regclass::text,
+       (SELECT sum(pg_relation_size(t.relid)) FROM pg_partition_tree(i.indexrelid) t
+        WHERE t.isleaf)
+FROM pg_index i WHERE i.indrelid = 'ledger_events'::regclass
+UNION ALL
+SELECT 'ledger_event_ids (heap and key)', pg_total_relation_size('ledger_event_ids')
 UNION ALL
 SELECT 'whole database', pg_database_size(current_database())
 """
