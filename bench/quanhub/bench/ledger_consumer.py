@@ -156,7 +156,8 @@ async def _writer_alone_rate(url: str, rows: list[LedgerRow], batch: int) -> flo
     conn = await asyncpg.connect(url)
     try:
         await conn.execute(
-            "TRUNCATE ledger_events, ledger_quarantine, consumer_offsets, ledger_global_ranges, "
+            "TRUNCATE ledger_events, ledger_event_ids, ledger_quarantine, consumer_offsets, "
+            "ledger_global_ranges, "
             f"{', '.join(ALL_TABLES)}; UPDATE ledger_sequence SET last_seq = 0; "
             # every shard back at its base (shard k numbers from k << 40)
             "UPDATE ledger_appended SET last_seq = shard::bigint << 40; "
