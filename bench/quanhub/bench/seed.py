@@ -112,7 +112,9 @@ async def seed(url: str, pool: Sequence[LedgerRow], events: int) -> dict[str, fl
         timings["copy_s"] = time.perf_counter() - started
         started = time.perf_counter()
         for _, definition in indexes:
-            await conn.execute(definition)
+            # A partitioned index's definition reads ON ONLY (the parent alone); built
+            # here it must reach every partition.
+            await conn.execute(definition.replace(" ON ONLY ", " ON ", 1))
         await conn.execute("ANALYZE ledger_events")
         timings["index_s"] = time.perf_counter() - started
         started = time.perf_counter()
