@@ -23,6 +23,7 @@ from quanhub.ledger.store.projector import project_all
 from quanhub.ledger.store.rebuild import ALL_TABLES, rebuild, verify
 from quanhub.ledger.store.retention import months_before, partitions_ahead, retain
 from quanhub.ledger.store.rows import COLUMNS
+from quanhub.ledger.store.shard_rebuild import rebuild_shard
 from quanhub.ledger.store.writer import prepare, write_batch
 
 pytestmark = pytest.mark.integration
@@ -262,6 +263,8 @@ async def test_retention_archives_and_drops_old_partitions(
         await rebuild(conn)
     with pytest.raises(EventsRetired):
         await verify(conn)
+    with pytest.raises(EventsRetired):
+        await rebuild_shard(conn, 0)
     # The documented limit: a repeat of a dropped event is new to the ledger.
     assert await _write(conn, [old[0]]) == 1
 

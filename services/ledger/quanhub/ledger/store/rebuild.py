@@ -95,13 +95,18 @@ _HEAD = "SELECT last_seq FROM ledger_sequence"
 _RETIRED = "SELECT count(*) FROM ledger_partitions WHERE dropped_at IS NOT NULL"
 
 
-async def _lock(conn: AnyConnection) -> dict[int, int]:
-    """Stop every shard's writers, then its projectors, then take the global lock (always
-    in this order); each shard's appended seq. Refuses a ledger retention has thinned: the
-    projections hold what its dropped partitions held, a recomputation would not."""
+async def refuse_if_retired(conn: AnyConnection) -> None:
+    """Raise EventsRetired when retention has dropped partitions: the projections hold
+    what they held, a recomputation from the kept events would not."""
     if retired := await conn.fetchval(_RETIRED):
         msg = f"{retired} partitions of ledger_events were dropped by retention"
         raise EventsRetired(msg)
+
+
+async def _lock(conn: AnyConnection) -> dict[int, int]:
+    """Stop every shard's writers, then its projectors, then take the global lock (always
+    in this order); each shard's appended seq. Refuses a ledger retention has thinned."""
+    await refuse_if_retired(conn)
     appended = {int(r["shard"]): int(r["last_seq"]) for r in await conn.fetch(_LOCK_WRITERS)}
     await conn.execute(_LOCK_PROJECTORS)
     await conn.execute(LOCK_GLOBAL)

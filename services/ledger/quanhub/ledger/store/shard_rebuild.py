@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from quanhub.ledger.store.link_facts import APPLIED_LINKS
 from quanhub.ledger.store.projections import PROJECTABLE, links_sql, refresh_all, touch_sql
 from quanhub.ledger.store.projector import LOCK_VISIBLE, move_visible_sql, project_all
-from quanhub.ledger.store.rebuild import TableDiff
+from quanhub.ledger.store.rebuild import TableDiff, refuse_if_retired
 from quanhub.ledger.store.rollups import ADD, ROLLUP_TABLES
 from quanhub.ledger.store.shards import LOCK_GLOBAL, base, visible
 from quanhub.ledger.store.waybill_links import confirm_detected_links_sql
@@ -131,7 +131,9 @@ class ShardReport:
 
 async def _lock(conn: AnyConnection, shard: int) -> tuple[int, int]:
     """Stop the shard's writers, then its projectors, then take the global lock; the
-    shard's (appended, visible) seqs. Raises LookupError for a shard the ledger has not."""
+    shard's (appended, visible) seqs. Raises LookupError for a shard the ledger has not,
+    EventsRetired for a ledger retention has thinned."""
+    await refuse_if_retired(conn)
     appended = await conn.fetchval(_LOCK_WRITERS, shard)
     if appended is None:
         raise LookupError(f"the ledger has no shard {shard}")
