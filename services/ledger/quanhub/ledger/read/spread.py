@@ -292,24 +292,25 @@ async def spread_parcel(
     read = await reads_of(instances, principal)
     key = (carrier_id, waybill_no)
     at = instances.route.parcel(*key)
-    found, shown, links = await asyncio.gather(
+
+    async def customs() -> tuple[list[tuple[Record, int]], set[Any]]:
+        declarations = await read.declarations(None, [key])
+        return declarations, await read.confirmed([d for d, _ in declarations])
+
+    # What does not depend on the links is read with them (one wait fewer).
+    found, shown, links, (declarations, confirmed), timeline = await asyncio.gather(
         read.objects("parcels", _PARCEL, [key], lambda *_: at),
         read.holding(parcel_visible, _PARCEL, [key]),
         read.links(_PARCEL, key),
+        customs(),
+        _timeline(instances, [("parcel", _PARCEL, [key])], []),
     )
     if key not in found or key not in shown:
         raise NotFound(f"no parcel {waybill_no} of carrier {carrier_id}")
     order_keys = sorted({(k[0], k[1]) for k in links})
-    (orders, visible), declarations = await asyncio.gather(
-        asyncio.gather(
-            read.objects("orders", _ORDER, order_keys, instances.route.order),
-            read.holding(order_visible, _ORDER, order_keys),
-        ),
-        read.declarations(None, [key]),
-    )
-    confirmed, timeline = await asyncio.gather(
-        read.confirmed([d for d, _ in declarations]),
-        _timeline(instances, [("parcel", _PARCEL, [key])], []),
+    orders, visible = await asyncio.gather(
+        read.objects("orders", _ORDER, order_keys, instances.route.order),
+        read.holding(order_visible, _ORDER, order_keys),
     )
     return parcel_answer(
         found[key][0],
