@@ -265,7 +265,7 @@ async def test_a_quarantine_another_projector_already_got_past_does_nothing(
         positions=[],
         now=NOW,
     )
-    step = await _quarantine(conn, 1, RuntimeError("stale"))
+    step = await _quarantine(conn, 1, RuntimeError("stale"), shard=0, publish=True)
     assert (step.events, step.last_seq, step.behind, step.quarantined) == (0, 1, 2, 0)
     assert await conn.fetchval("SELECT count(*) FROM ledger_quarantine") == 0
     assert await _visible(conn) == (3, 1)
