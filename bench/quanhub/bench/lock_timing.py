@@ -42,12 +42,14 @@ def instrument(script: str) -> str:
     start = script.find(LOCK_GLOBAL)
     if start < 0:
         return script
-    end = script.index(";", start) + 1
+    # The sequencer sends the lock alone, without its semicolon.
+    end = script.find(";", start) + 1 or len(script)
     return "".join(
         (
             script[:start],
             _MARK.format(name="asked"),
             script[start:end],
+            "" if script[start:end].endswith(";") else ";",
             "\n",
             _MARK.format(name="locked"),
             script[end:],

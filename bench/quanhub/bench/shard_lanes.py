@@ -72,10 +72,12 @@ async def append(
 
 class Projector:
     """One shard's projector lane as the consumer runs it beside the writer (kicked after
-    each batch, kicks during a step folding into the next)."""
+    each batch, kicks during a step folding into the next). `publish` False: the shard is
+    off the home instance, and the sequencer publishes its steps."""
 
-    def __init__(self, conn: asyncpg.Connection, lane: Lane) -> None:
+    def __init__(self, conn: asyncpg.Connection, lane: Lane, *, publish: bool = True) -> None:
         self._conn, self._lane = on(conn, lane), lane
+        self._publish = publish
         self._kicked = asyncio.Event()
         self._halt = False
 
@@ -95,7 +97,11 @@ class Projector:
             self._kicked.clear()
             stopping = self._halt
             await project_all(
-                self._conn, max_events=max_events, on_step=self._count, shard=self._lane.shard
+                self._conn,
+                max_events=max_events,
+                on_step=self._count,
+                shard=self._lane.shard,
+                publish=self._publish,
             )
             if stopping:
                 return
@@ -118,10 +124,11 @@ async def shard_together(
     *,
     after: Callable[[int], None],
     interval: float | None = None,
+    publish: bool = True,
 ) -> None:
     """One shard's writer appending its rows while its projector steps beside it, until
-    its last row is visible."""
-    lane = Projector(projector, lanes[1])
+    its last row is visible (on its instance; `publish` False: the sequencer numbers it)."""
+    lane = Projector(projector, lanes[1], publish=publish)
     stepping = asyncio.create_task(lane.run())
 
     def appended(n: int) -> None:

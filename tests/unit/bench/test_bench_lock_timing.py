@@ -28,6 +28,13 @@ def test_the_step_script_is_marked_around_the_global_lock_and_at_its_end() -> No
     assert marked.split() == script.split()
 
 
+def test_the_sequencer_s_lone_lock_statement_is_marked_as_its_own_statement() -> None:
+    marked = instrument(LOCK_GLOBAL)
+    for mark in ("asked", "locked", "done"):
+        marked = marked.replace(lock_timing._MARK.format(name=mark), "")
+    assert marked.split() == f"{LOCK_GLOBAL};".split()
+
+
 def test_a_script_without_the_global_lock_is_left_alone() -> None:
     assert instrument("SELECT 1;") == "SELECT 1;"
 
