@@ -15,7 +15,15 @@ from pathlib import Path
 
 import structlog
 
-from quanhub.bench import ingest, kafka_tools, ledger_writer, pipeline, queries, shards
+from quanhub.bench import (
+    ingest,
+    kafka_tools,
+    ledger_writer,
+    pipeline,
+    queries,
+    shard_instances,
+    shards,
+)
 from quanhub.bench.env import BenchEnv, bench_env, create_database, drop_database, drop_topics
 from quanhub.bench.errors import LedgerNotSeeded
 from quanhub.bench.ledgers import ensure_ledger
@@ -221,12 +229,18 @@ async def _ledger(env: BenchEnv, workload: Workload, p: Plan, stamp: str) -> lis
 async def _shards(  # noqa: PLR0917 - the stage's inputs, in order
     env: BenchEnv, workload: Workload, p: Plan, stamp: str, counts: tuple[int, ...], warm: int
 ) -> list[Measure]:
-    """Each shard's lanes (quanhub.bench.shards) on a warm ledger of its own."""
+    """Each shard's lanes (quanhub.bench.shards) on a warm ledger of its own, then on two
+    instances (quanhub.bench.shard_instances), each warm the same."""
     url = await create_database(env, f"bench_{stamp}_s")
     await seed(url, warm_pool(workload), warm)
-    return await shards.measure(
-        url, lambda s: shards.rows_by_key(workload.sends(p.shard_events, f"sh{s}")), 5000, counts
-    )
+    async with shard_instances.databases(env, f"bench_{stamp}_i", warm_pool(workload), warm) as two:
+        return await shards.measure(
+            url,
+            lambda s: shards.rows_by_key(workload.sends(p.shard_events, f"sh{s}")),
+            5000,
+            counts,
+            instances=two,
+        )
 
 
 async def _consumer(env: BenchEnv, database: str, events: int) -> list[Measure]:

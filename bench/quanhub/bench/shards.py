@@ -13,8 +13,8 @@ The runs are quanhub.bench.shard_lanes' (one process) and quanhub.bench.shard_cg
 from /proc (this process: the lanes' client side; each lane's backend; the PostgreSQL
 server's whole tree), never wall time: the machine is shared, and waiting costs no CPU.
 
-One instance only: every lane connects to `url`. Shards on several instances need the
-global sequencer across them; a shard → URL map at `_lane` is where they would enter.
+Every lane connects to `url`; with `instances` (a home and a second PostgreSQL), S > 1
+also runs on two instances (quanhub.bench.shard_instances).
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from quanhub.bench.measure import Measure
 from quanhub.bench.rows import CANONICAL_TOPIC, canonical_records
 from quanhub.bench.shard_cgroups import run_shares, share_figures, unavailable
 from quanhub.bench.shard_costs import GROUP, Ledger, Run, figures, settings, storage, wal_bytes
+from quanhub.bench.shard_instances import two_instances
 from quanhub.bench.shard_lanes import projectors_alone, together, writers_alone
 from quanhub.bench.shard_locks import lock_figures, paced_against_one
 from quanhub.bench.workload import Send
@@ -58,6 +59,8 @@ FRACTIONS = {
 #: count's lanes made visible together: well under capacity, so the lanes need only part of
 #: the time. Every count is then paced at that one rate.
 PACED_SHARE = 0.45
+#: The share of a shard count's rows the two-instance run gets.
+INSTANCES_SHARE = 0.3
 #: The CPU the cgroup runs share out, well under the machine's 2 cores: a group gets its
 #: quota only while the scheduler gives its three processes that much, which other work
 #: on a shared machine may not (docs/scaling.md).
@@ -245,11 +248,14 @@ async def measure(
     *,
     rate: float | None = None,
     cgroup_cores: float | None = CGROUP_CORES,
+    instances: Sequence[str] = (),
 ) -> list[Measure]:
     """Every shard count asked for, one after the other on the same ledger, each with fresh
     rows (`rows(count)`), each paced at `rate` (by default PACED_SHARE of what the first
     count made visible); a count the ledger cannot have is noted, not measured. Then each
-    paced run's lock utilisation per shard against one shard's."""
+    paced run's lock utilisation per shard against one shard's; then, with `instances`
+    (home and second URLs), each count above 1 on those two instances, on INSTANCES_SHARE
+    of fresh rows (`rows(-count)`)."""
     out: list[Measure] = []
     stored = False
     for count in shards:
@@ -275,6 +281,13 @@ async def measure(
         )
         out += measured
         stored = True
-    if rate is None:
-        return out
-    return out + paced_against_one(out, f"paced at {rate:,.0f} events/s", reference_label(rate))
+    if rate is not None:
+        out += paced_against_one(out, f"paced at {rate:,.0f} events/s", reference_label(rate))
+    for count in shards if instances else ():
+        if 1 < count <= MAX_SHARDS:
+            fresh = rows(-count)
+            with Progress(console=console) as progress:
+                out += await two_instances(
+                    instances, fresh[: round(INSTANCES_SHARE * len(fresh))], batch, count, progress
+                )
+    return out
