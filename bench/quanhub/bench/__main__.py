@@ -26,8 +26,8 @@ def main() -> None:
     run.add_argument(
         "--shards",
         default="1,2,4",
-        help="comma-separated shard counts for the shards stage, each on the one PostgreSQL "
-        "(counts a ledger cannot have are reported as not measured)",
+        help="comma-separated shard counts for the shards stage, each on one PostgreSQL, then "
+        "each above 1 on two (counts a ledger cannot have are reported as not measured)",
     )
     run.add_argument(
         "--shards-warm-events",
