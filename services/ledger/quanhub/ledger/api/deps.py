@@ -59,7 +59,10 @@ async def _edd_models(request: Request) -> EddModels:
     use over the read pool and kept on app.state: a cache, not a collaborator to wire."""
     models: EddModels | None = getattr(request.app.state, "edd_models", None)
     if models is None:
-        models = EddModels(api_context(request).pool)
+        context = api_context(request)
+        # With shards on several instances, every instance's deliveries teach the model.
+        others = context.instances.readers[1:] if context.instances is not None else ()
+        models = EddModels(context.pool, others=others)
         request.app.state.edd_models = models
     return models
 

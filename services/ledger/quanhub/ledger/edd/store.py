@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 
 import asyncpg
@@ -20,8 +21,12 @@ from quanhub.ledger.edd.features import LAST_MILE_STATUSES, LAST_MILE_SUB_STATUS
 from quanhub.ledger.edd.model import EddModel, censored_bucket
 from quanhub.ledger.edd.rollup import CST, PICKUP_KEYS_SQL
 from quanhub.ledger.store.histogram import OPEN_FROM_SECONDS, fine_bucket_sql
+from quanhub.ledger.store.writer import AnyConnection
 
 log = structlog.get_logger(__name__)
+
+#: A pool or connection of one PostgreSQL instance.
+Reader = asyncpg.Pool | AnyConnection
 
 #: Delivery days a model is trained on.
 WINDOW_DAYS = 28
@@ -97,16 +102,28 @@ def window_end(as_of: datetime) -> date:
 
 
 async def train(
-    conn: asyncpg.Pool | asyncpg.Connection, end_day: date, *, window_days: int = WINDOW_DAYS
+    conn: asyncpg.Pool | asyncpg.Connection,
+    end_day: date,
+    *,
+    window_days: int = WINDOW_DAYS,
+    others: Sequence[Reader] = (),
 ) -> EddModel:
     """The model of delivery days [end_day - window_days, end_day), with the parcels
     picked up in the window and still open at its end as censored observations, and the
-    last mile of the parcels out for delivery in it."""
+    last mile of the parcels out for delivery in it. `others`: the other PostgreSQL
+    instances holding ledger shards, whose counts add to `conn`'s (the model only adds)."""
     first_day = end_day - timedelta(days=window_days)
+    model = EddModel(first_day=first_day, end_day=end_day)
+    for reader in (conn, *others):
+        await _add_counts(model, reader, first_day, end_day)
+    return model
+
+
+async def _add_counts(model: EddModel, conn: Reader, first_day: date, end_day: date) -> None:
+    """Add one instance's delivered, open and last-mile counts of the window to `model`."""
     rows = await conn.fetch(_WINDOW, first_day, end_day)
     open_rows = await conn.fetch(OPEN_AT_CUT, midnight(first_day), midnight(end_day))
     last_mile = await conn.fetch(LAST_MILE_AT_CUT, midnight(first_day), midnight(end_day))
-    model = EddModel(first_day=first_day, end_day=end_day)
     for censored, source in ((False, rows), (True, open_rows)):
         for r in source:
             key = (
@@ -124,7 +141,6 @@ async def train(
         model.add_last_mile(
             (r["carrier_id"], r["district_code"], r["delivery_point"]), bucket, r["n"]
         )
-    return model
 
 
 class EddModels:
@@ -137,15 +153,17 @@ class EddModels:
         *,
         refresh_seconds: float = REFRESH_SECONDS,
         window_days: int = WINDOW_DAYS,
+        others: Sequence[Reader] = (),
     ) -> None:
         self._pool = pool
+        self._others = tuple(others)
         self._refresh = refresh_seconds
         self._window = window_days
         self._models: dict[date, tuple[float, EddModel]] = {}
         self._loading: dict[date, asyncio.Task[EddModel]] = {}
 
     async def _load(self, end_day: date) -> EddModel:
-        model = await train(self._pool, end_day, window_days=self._window)
+        model = await train(self._pool, end_day, window_days=self._window, others=self._others)
         await asyncio.to_thread(model.warm)
         self._models[end_day] = (time.monotonic(), model)
         while len(self._models) > KEEP_MODELS:
