@@ -234,14 +234,20 @@ class Instances:
         )
         for i, wal in enumerate(self.wal):
             held = len(self.map.shards_of(i, self.shards))
-            out.append(
+            out += [
                 self._m(
                     f"WAL, instance {i}",
                     wal / n,
                     "bytes/event",
                     f"over every event of the run; it holds {held} of {self.shards} shards",
-                )
-            )
+                ),
+                self._m(
+                    f"WAL full-page images, instance {i}",
+                    (a[i].wal_fpi - b[i].wal_fpi) * 1000 / n,
+                    "per 1,000 events",
+                    "pg_stat_wal.wal_fpi: pages logged whole, first touch after a checkpoint",
+                ),
+            ]
         out.append(
             self._m("WAL, both instances", sum(self.wal) / n, "bytes/event", self.conditions)
         )

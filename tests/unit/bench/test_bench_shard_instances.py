@@ -19,8 +19,10 @@ def test_a_step_notify_names_its_shard_and_visible_seq() -> None:
     assert heard("3:12884901960") == (3, 12884901960)
 
 
-def _sample(wall: float, cpu: float, server: float | None, backends: dict[str, float]) -> Sample:
-    return Sample(wall, cpu, backends, server, "0/0", 0, (1.0, 1.0, 1.0))
+def _sample(
+    wall: float, cpu: float, server: float | None, backends: dict[str, float], fpi: int = 0
+) -> Sample:
+    return Sample(wall, cpu, backends, server, "0/0", fpi, (1.0, 1.0, 1.0))
 
 
 def _lane(name: str, shard: int, events: int, held: float, global_held: float) -> Lane:
@@ -33,7 +35,7 @@ def _figures(sequencer: Sequencer) -> dict[str, Any]:
     before = [_sample(0.0, 1.0, 10.0, dict.fromkeys(keys, 0.0))] * 2
     after = [
         _sample(2.0, 1.5, 11.0, dict.fromkeys(keys, 0.1)),
-        _sample(2.0, 1.5, 10.5, dict.fromkeys(keys, 0.2)),
+        _sample(2.0, 1.5, 10.5, dict.fromkeys(keys, 0.2), fpi=300),
     ]
     run = Instances(shard_map, 2, 10_000, before, after, [8e6, 6e6], "conditions")
     lanes = [
@@ -63,6 +65,7 @@ def test_a_run_on_two_instances_counts_both_servers_and_the_home_global_lock() -
     assert got["CPU, client + both servers"] == pytest.approx(200)
     assert got["WAL, instance 0"] == pytest.approx(800)
     assert got["WAL, both instances"] == pytest.approx(1_400)
+    assert got["WAL full-page images, instance 1"] == pytest.approx(30)
     # Home: shard 0's steps (0.4 s) and the passes less their waits (0.2 s), over 2 s.
     assert got["global lock on home (ledger_sequence) utilisation"] == pytest.approx(0.3)
     assert got["G on two instances, events per home global-lock-second"] == pytest.approx(
