@@ -26,11 +26,10 @@ from quanhub.ledger.store.link_facts import (
     decode_fact,
     delete_sent,
     encode_fact,
-    store_link_offsets,
     take_outbox,
 )
 from quanhub.ledger.store.link_routes import LinkFact, LinkRouter
-from quanhub.ledger.store.writer import AnyConnection, Position
+from quanhub.ledger.store.writer import AnyConnection, Position, store_offsets
 
 log = structlog.get_logger(__name__)
 
@@ -230,7 +229,7 @@ async def _apply(
 ) -> int:
     async with conn.transaction():
         routed = await apply_facts(conn, part.facts, router) if part.facts else 0
-        await store_link_offsets(conn, group_id, part.positions, now)
+        await store_offsets(conn, group_id, part.positions, now)
     return routed
 
 

@@ -16,13 +16,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import datetime
 
 from quanhub.ledger.store.link_routes import LinkFact, LinkRouter, Route
 from quanhub.ledger.store.projections import capturing, links_sql
 from quanhub.ledger.store.shards import LOCK_GLOBAL
 from quanhub.ledger.store.waybill_links import confirm_detected_links_sql
-from quanhub.ledger.store.writer import AnyConnection, Position
+from quanhub.ledger.store.writer import AnyConnection
 
 __all__ = [
     "APPLIED_LINKS",
@@ -32,7 +31,6 @@ __all__ = [
     "delete_sent",
     "encode_fact",
     "route_changes",
-    "store_link_offsets",
     "take_outbox",
 ]
 
@@ -173,31 +171,6 @@ async def apply_facts(
     )
     await conn.execute(_APPLY)
     return 0 if router is None else await route_changes(conn, router)
-
-
-_STORE_OFFSETS = """
-INSERT INTO consumer_offsets AS o (group_id, topic, partition, next_offset, updated_at)
-SELECT $1, t, p, n, $5 FROM unnest($2::text[], $3::int[], $4::bigint[]) AS x(t, p, n)
-ON CONFLICT (group_id, topic, partition) DO UPDATE
-    SET next_offset = GREATEST(o.next_offset, EXCLUDED.next_offset),
-        updated_at = EXCLUDED.updated_at
-"""
-
-
-async def store_link_offsets(
-    conn: AnyConnection, group_id: str, positions: Sequence[Position], now: datetime
-) -> None:
-    """The applier's next offsets on the links topic, in consumer_offsets as the writer
-    keeps the canonical ones (read back by consumer/rebalance.py on assignment)."""
-    if positions:
-        await conn.execute(
-            _STORE_OFFSETS,
-            group_id,
-            [p.topic for p in positions],
-            [p.partition for p in positions],
-            [p.next_offset for p in positions],
-            now,
-        )
 
 
 _TAKE = """

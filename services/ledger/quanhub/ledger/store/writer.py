@@ -120,6 +120,23 @@ ON CONFLICT (group_id, topic, partition) DO UPDATE
         updated_at = EXCLUDED.updated_at
 """
 
+
+async def store_offsets(
+    conn: AnyConnection, group_id: str, positions: Sequence[Position], now: datetime
+) -> None:
+    """Advance `group_id`'s next offsets in consumer_offsets (never backwards), in the
+    caller's transaction; consumer/rebalance.py reads them back on assignment."""
+    if positions:
+        await conn.execute(
+            _STORE_OFFSETS,
+            group_id,
+            [p.topic for p in positions],
+            [p.partition for p in positions],
+            [p.next_offset for p in positions],
+            now,
+        )
+
+
 _STORE_REJECTS = """
 INSERT INTO ledger_rejects
     (topic, partition, kafka_offset, error_code, error_message, recorded_at)
@@ -197,15 +214,7 @@ async def write_batch(
     """
     async with conn.transaction():
         appended, before = await append(conn, rows, shard=shard)
-        if positions:
-            await conn.execute(
-                _STORE_OFFSETS,
-                group_id,
-                [p.topic for p in positions],
-                [p.partition for p in positions],
-                [p.next_offset for p in positions],
-                now,
-            )
+        await store_offsets(conn, group_id, positions, now)
         if rejects:
             await conn.execute(
                 _STORE_REJECTS,
