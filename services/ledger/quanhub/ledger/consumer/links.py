@@ -10,6 +10,7 @@ import contextlib
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 
 import structlog
 from aiokafka.errors import KafkaError
@@ -20,6 +21,7 @@ from quanhub.common.consuming import Batch, BatchHandler
 from quanhub.common.consuming.ports import Producer
 from quanhub.ledger.consumer.connection import DATABASE_ERRORS, OwnConnection
 from quanhub.ledger.consumer.metrics import ConsumerMetrics
+from quanhub.ledger.consumer.passes import Passes
 from quanhub.ledger.settings import LedgerConsumerSettings
 from quanhub.ledger.store.link_facts import (
     apply_facts,
@@ -68,34 +70,31 @@ class LinkRelay:
         self._metrics = metrics
         self._producer = producer
         self._topic = topic
-        self._kicked = asyncio.Event()
-        self._kicked.set()  # what a crash left, at start
-        self._halt = asyncio.Event()
+        self._passes = Passes()
         self._conn = OwnConnection(url, RELAY_APPLICATION_NAME, _nothing)
 
     def kick(self) -> None:
         """The outbox has new rows: send them soon."""
-        self._kicked.set()
+        self._passes.kick()
 
     def stop(self) -> None:
         """Make `run` do one last pass and return."""
-        self._halt.set()
-        self._kicked.set()
+        self._passes.stop()
 
     async def run(self) -> None:
         """Pass until `stop`, then once more (after the projectors' last steps)."""
         try:
-            while True:
-                with contextlib.suppress(TimeoutError):
-                    async with asyncio.timeout(self._settings.projector_poll_seconds):
-                        await self._kicked.wait()
-                self._kicked.clear()
-                stopping = self._halt.is_set()
-                await _retrying(
-                    self.catch_up, self._conn, self._settings, self._metrics, self._halt.is_set
-                )
-                if stopping:
-                    return
+            await self._passes.run(
+                self._settings.projector_poll_seconds,
+                partial(
+                    _retrying,
+                    self.catch_up,
+                    self._conn,
+                    self._settings,
+                    self._metrics,
+                    self._passes.stopping,
+                ),
+            )
         finally:
             await self._conn.drop()
 

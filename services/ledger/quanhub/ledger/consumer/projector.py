@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from collections.abc import Callable
+from functools import partial
 
 import structlog
 
 from quanhub.ledger.consumer.connection import OwnConnection
 from quanhub.ledger.consumer.metrics import ConsumerMetrics
+from quanhub.ledger.consumer.passes import Passes
 from quanhub.ledger.settings import LedgerConsumerSettings
 from quanhub.ledger.store.link_routes import LinkRouter
 from quanhub.ledger.store.projector import Projected, project_all
@@ -47,9 +47,7 @@ class ProjectorLoop:
         #: The shard is on the home instance: its steps append to the global sequence
         #: (else the sequencer does, told by the steps' NOTIFYs).
         self.publish = publish
-        self._kicked = asyncio.Event()
-        self._kicked.set()  # catch up at start
-        self._halt = asyncio.Event()
+        self._passes = Passes()
         self._conn = OwnConnection(url or settings.database.url, APPLICATION_NAME, prepare)
         #: Shards on several instances: routes the links whose other side lives elsewhere
         #: to the outbox, and `routed` is told when a step did (set before `run`).
@@ -58,34 +56,29 @@ class ProjectorLoop:
 
     def kick(self) -> None:
         """Something was appended: project it soon."""
-        self._kicked.set()
+        self._passes.kick()
 
     def stop(self) -> None:
         """Make `run` do one last catch-up and return (once the last write is done)."""
-        self._halt.set()
-        self._kicked.set()
+        self._passes.stop()
 
     async def run(self) -> None:
         """Step until `stop`; then one last catch-up, so a clean shutdown leaves nothing
         appended invisible. A failed step is retried with backoff, never skipped."""
         settings = self._settings
         try:
-            while True:
-                with contextlib.suppress(TimeoutError):
-                    async with asyncio.timeout(settings.projector_poll_seconds):
-                        await self._kicked.wait()
-                self._kicked.clear()
-                stopping = self._halt.is_set()
-                await self._conn.retrying(
+            await self._passes.run(
+                settings.projector_poll_seconds,
+                partial(
+                    self._conn.retrying,
                     self.catch_up,
                     failures=self._metrics.projector_failures,
                     event="ledger_projection_failed",
-                    give_up=self._halt.is_set,  # a stop while retrying ends the retries
+                    give_up=self._passes.stopping,  # a stop while retrying ends the retries
                     initial_seconds=settings.retry_initial_seconds,
                     max_seconds=settings.retry_max_seconds,
-                )
-                if stopping:
-                    return
+                ),
+            )
         finally:
             await self._conn.drop()
 

@@ -3,15 +3,15 @@ instances to the home instance's global sequence (store/sequencer.py)."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from collections.abc import Mapping
+from functools import partial
 
 import asyncpg
 import structlog
 
 from quanhub.ledger.consumer.connection import OwnConnection
 from quanhub.ledger.consumer.metrics import ConsumerMetrics
+from quanhub.ledger.consumer.passes import Passes
 from quanhub.ledger.settings import LedgerConsumerSettings
 from quanhub.ledger.store.sequencer import sequence
 from quanhub.ledger.store.shard_map import ShardMap
@@ -43,9 +43,7 @@ class SequencerLoop:
     ) -> None:
         self._settings = settings
         self._metrics = metrics
-        self._kicked = asyncio.Event()
-        self._kicked.set()  # a pass at start
-        self._halt = asyncio.Event()
+        self._passes = Passes()
         self._home = OwnConnection(shard_map.home_url, APPLICATION_NAME, _nothing)
         by_instance: dict[int, OwnConnection] = {}
         for shard in shard_map.remote_shards(shards):
@@ -65,34 +63,29 @@ class SequencerLoop:
         await conn.add_listener(SHARD_VISIBLE_CHANNEL, self._notified)
 
     def _notified(self, _conn: AnyConnection, _pid: int, _channel: str, _payload: object) -> None:
-        self._kicked.set()
+        self._passes.kick()
 
     def stop(self) -> None:
         """Make `run` do one last pass and return."""
-        self._halt.set()
-        self._kicked.set()
+        self._passes.stop()
 
     async def run(self) -> None:
         """Pass until `stop`, then once more (so a clean shutdown publishes the last steps
         of the projectors, which stop first)."""
         settings = self._settings
         try:
-            while True:
-                with contextlib.suppress(TimeoutError):
-                    async with asyncio.timeout(settings.projector_poll_seconds):
-                        await self._kicked.wait()
-                self._kicked.clear()
-                stopping = self._halt.is_set()
-                await self._home.retrying(
+            await self._passes.run(
+                settings.projector_poll_seconds,
+                partial(
+                    self._home.retrying,
                     self.catch_up,
                     failures=self._metrics.projector_failures,
                     event="ledger_sequencer_failed",
-                    give_up=self._halt.is_set,
+                    give_up=self._passes.stopping,
                     initial_seconds=settings.retry_initial_seconds,
                     max_seconds=settings.retry_max_seconds,
-                )
-                if stopping:
-                    return
+                ),
+            )
         finally:
             await self._home.drop()
             for conn in self._instances.values():
