@@ -143,21 +143,13 @@ async def test_the_current_day_is_computed_on_ask() -> None:
     db, kept = FakeFlows(_flows()), KeptIncidents()
     await IncidentsAhead(db, FixedClock(NOW), kept).catch_up()  # type: ignore[arg-type]
     reads = db.window_reads
-    today = day_of(window_of(NOW))
-    found = await find_incidents(
-        db,  # type: ignore[arg-type]
-        start=_day(today)[0],
-        end=NOW,
-        as_of=NOW,
-        carrier=None,
-        district=None,
-        kept=kept,
-    )
+    found = await _ask_now(db, kept)
     assert db.window_reads == reads + 1
     assert found == await _ask_now(db)
 
 
-async def _ask_now(db: FakeFlows) -> list[Incident]:
+async def _ask_now(db: FakeFlows, kept: KeptIncidents | None = None) -> list[Incident]:
+    """Today's incidents up to NOW, asked as the API does (through `kept` if given)."""
     today = day_of(window_of(NOW))
     return await find_incidents(
         db,  # type: ignore[arg-type]
@@ -166,4 +158,5 @@ async def _ask_now(db: FakeFlows) -> list[Incident]:
         as_of=NOW,
         carrier=None,
         district=None,
+        kept=kept,
     )
