@@ -1,5 +1,6 @@
 """Ledger fixtures: a fresh migrated database and a fresh canonical topic per test, the
-demo-like partners with API keys, and the query API app bound to them."""
+demo-like partners with API keys, the query API app bound to them, and the databases of
+shards on a second PostgreSQL instance."""
 
 from __future__ import annotations
 
@@ -9,11 +10,9 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
 
 import asyncpg
-import httpx
 import pytest
-from ledger_support import Api
+from ledger_support import Api, register_partners, serve_in_process
 
-from quanhub.common.access import Role, create_partner
 from quanhub.common.clock import FixedClock
 from quanhub.common.db import create_database, create_pool, drop_database
 from quanhub.common.kafka import ensure_topics
@@ -23,18 +22,6 @@ from quanhub.ledger.api.app import create_app
 from quanhub.ledger.settings import LedgerApiSettings
 
 _COUNTER = itertools.count()
-
-#: (code, role, customs registration code) of the partners ledger tests use.
-PARTNERS = (
-    ("TMALL", Role.PLATFORM, "3701PT0001"),
-    ("JD", Role.PLATFORM, "3701PT0002"),
-    ("SF", Role.CARRIER, "3701LG0001"),
-    ("ZTO", Role.CARRIER, "3701LG0002"),
-    ("JNAGENT", Role.CUSTOMS_AGENT, "3701AG0001"),
-    ("QCCUSTOMS", Role.CUSTOMS_LIAISON, None),
-    ("JNCOMMERCE", Role.ANALYST, None),
-    ("ADMIN", Role.ADMIN, None),
-)
 
 
 @pytest.fixture
@@ -89,19 +76,39 @@ async def ledger_api(
 ) -> AsyncIterator[Api]:
     """The ledger API app over the test database, with the test partners registered."""
     clock = FixedClock(CLOCK_AT)
-    keys: dict[str, str] = {}
-    for code, role, customs_code in PARTNERS:
-        _, issued = await create_partner(
-            ledger_pool,
-            code=code,
-            role=role,
-            name=code.title(),
-            customs_code=customs_code,
-            clock=clock,
-        )
-        keys[code] = issued.api_key
+    keys = await register_partners(ledger_pool, clock)
     app = create_app(LedgerApiSettings(database=ledger_database, auth_cache_seconds=0), clock=clock)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://ledger") as client:
-            yield Api(client, keys)
+    async with serve_in_process(app) as client:
+        yield Api(client, keys)
+
+
+@pytest.fixture
+async def second_database(
+    second_base_database_settings: DatabaseSettings,
+) -> AsyncIterator[DatabaseSettings]:
+    """A migrated database of its own on the second PostgreSQL instance."""
+    name = f"quanhub_ledger_{uuid.uuid4().hex[:12]}"
+    yield await create_database(second_base_database_settings, name, pool_max=4)
+    await drop_database(second_base_database_settings, name)
+
+
+@pytest.fixture(params=[1, 2], ids=["one-instance", "two-instances"])
+async def instance_pools(
+    request: pytest.FixtureRequest,
+    ledger_database: DatabaseSettings,
+    ledger_pool: asyncpg.Pool,
+) -> AsyncIterator[list[tuple[DatabaseSettings, asyncpg.Pool]]]:
+    """The PostgreSQL instances holding the shards, home (the ledger database) first: one,
+    or two (a database of its own on the second PostgreSQL)."""
+    if request.param == 1:
+        yield [(ledger_database, ledger_pool)]
+        return
+    server: DatabaseSettings = request.getfixturevalue("second_base_database_settings")
+    name = f"quanhub_ledger_{uuid.uuid4().hex[:12]}"
+    other = await create_database(server, name, pool_max=4)
+    pool = await create_pool(other)
+    try:
+        yield [(ledger_database, ledger_pool), (other, pool)]
+    finally:
+        await pool.close()
+        await drop_database(server, name)

@@ -62,6 +62,28 @@ def start_consumer(
         )
 
 
+def start_sharded_consumer(
+    kafka: KafkaSettings,
+    instances: Sequence[DatabaseSettings],
+    group: str,
+    log: Path,
+    *,
+    shards: int,
+    batch_max_records: int,
+) -> subprocess.Popen[bytes]:
+    """A consumer process of `shards` shards over `instances` (home first)."""
+    home, *others = instances
+    return start_consumer(
+        kafka,
+        home,
+        group,
+        log,
+        batch_max_records=batch_max_records,
+        shards=shards,
+        shard_instances=[d.url for d in others],
+    )
+
+
 async def produce(kafka: KafkaSettings, events: list[cpb.CanonicalEvent]) -> None:
     """Send `events` to the canonical topic, keyed as the normalizer keys them."""
     producer = make_producer(kafka, client_id="ledger-test")

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from quanhub.bench.synthetic import customs_event, order_event, parcel_event
 from quanhub.canonical.v1 import canonical_pb2 as cpb
 from quanhub.common.canonical import canonical_business_key
+from quanhub.ingest.v1 import ingest_pb2 as ipb
+from quanhub.normalizer.mapping.bodies import order_update
 
 T0 = datetime(2026, 11, 20, 1, 0, tzinfo=UTC)  # 09:00 in Jinan
 ORDER_NO = "TM20261120-1210-0001"
@@ -230,3 +233,55 @@ def random_traffic(count: int, *, seed: int, parcels: int = 200) -> list[cpb.Can
             )
         )
     return out
+
+
+def linked_orders(prefix: str, numbers: Iterable[int]) -> list[cpb.CanonicalEvent]:
+    """JD orders naming the waybills random_traffic scans (order n names RW n): their keys
+    differ from the parcels', so with shards most links join objects of two shards."""
+    return [
+        order_event(
+            f"{prefix}-{n}",
+            platform_code="JD",
+            order_no=f"JD{n:06d}",
+            status="SHIPPED",
+            occurred_at=T0 + timedelta(minutes=n),
+            carrier_id="SF" if n % 2 else "ZTO",
+            waybill_no=f"RW{n:06d}",
+        )
+        for n in numbers
+    ]
+
+
+def detected_order(
+    source_event_id: str,
+    order_no: str,
+    waybill_no: str,
+    *,
+    occurred_at: datetime,
+    actual_paid: str = "",
+) -> cpb.CanonicalEvent:
+    """TMALL's shipment naming `waybill_no` and no carrier, mapped by the normalizer (which
+    detects the carrier from the number's shape)."""
+    event = order_event(
+        source_event_id,
+        platform_code="TMALL",
+        order_no=order_no,
+        status="SHIPPED",
+        occurred_at=occurred_at,
+        actual_paid=actual_paid,
+    )
+    mapped, _ = order_update(
+        ipb.OrderEvent(
+            platform_code="TMALL",
+            order_no=order_no,
+            code_system="taobao",
+            code="WAIT_BUYER_CONFIRM_GOODS",
+            waybill_no=waybill_no,
+        ),
+        {},
+    )
+    event.order.waybill_no = mapped.waybill_no
+    event.order.carrier_id = mapped.carrier_id
+    event.order.detected_carrier_id = mapped.detected_carrier_id
+    event.order.detected_confidence = mapped.detected_confidence
+    return event

@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -13,13 +14,30 @@ from typing import Any
 import asyncpg
 import httpx
 import pytest
+from fastapi import FastAPI
 
 from quanhub.canonical.v1 import canonical_pb2 as cpb
+from quanhub.common.access import Role, create_partner
+from quanhub.common.clock import Clock
+from quanhub.common.kafka import ensure_topics
 from quanhub.common.settings import DatabaseSettings, KafkaSettings
+from quanhub.common.topics import Topics, TopicSpec
 from quanhub.ledger.decode import decode
 from quanhub.ledger.settings import LedgerConsumerSettings
 from quanhub.ledger.store.projector import project
 from quanhub.ledger.store.writer import Position, prepare, write_batch
+
+#: (code, role, customs registration code) of the partners ledger tests use.
+PARTNERS = (
+    ("TMALL", Role.PLATFORM, "3701PT0001"),
+    ("JD", Role.PLATFORM, "3701PT0002"),
+    ("SF", Role.CARRIER, "3701LG0001"),
+    ("ZTO", Role.CARRIER, "3701LG0002"),
+    ("JNAGENT", Role.CUSTOMS_AGENT, "3701AG0001"),
+    ("QCCUSTOMS", Role.CUSTOMS_LIAISON, None),
+    ("JNCOMMERCE", Role.ANALYST, None),
+    ("ADMIN", Role.ADMIN, None),
+)
 
 #: Events readers can see: appended and projected (up to ledger_sequence).
 VISIBLE_EVENTS = (
@@ -82,3 +100,43 @@ async def wait_for(
             pytest.fail(f"timed out after {timeout}s waiting for {what}")
         await asyncio.sleep(delay)
         delay = min(delay * 2, max_delay)
+
+
+async def register_partners(pool: asyncpg.Pool, clock: Clock) -> dict[str, str]:
+    """Register PARTNERS; each one's API key by code."""
+    keys: dict[str, str] = {}
+    for code, role, customs_code in PARTNERS:
+        _, issued = await create_partner(
+            pool, code=code, role=role, name=code.title(), customs_code=customs_code, clock=clock
+        )
+        keys[code] = issued.api_key
+    return keys
+
+
+@asynccontextmanager
+async def serve_in_process(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of `app` in process, its lifespan (start-up work included) entered."""
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://ledger") as client:
+            yield client
+
+
+async def partitioned_kafka(kafka: KafkaSettings, suffix: str, partitions: int) -> KafkaSettings:
+    """`kafka` with a canonical topic of its own (namespace + `suffix`, created here) of
+    `partitions` partitions."""
+    settings = kafka.model_copy(
+        update={
+            "topic_namespace": f"{kafka.topic_namespace}{suffix}",
+            "partitions": partitions,
+            "canonical_partitions": partitions,
+        }
+    )
+    spec = TopicSpec(Topics(settings).canonical, partitions, settings.retention_ms)
+    await ensure_topics(settings, [spec])
+    return settings
+
+
+async def total(pools: Sequence[asyncpg.Pool], sql: str) -> int:
+    """`sql`'s count summed over the instances' pools."""
+    return sum([int(await pool.fetchval(sql)) for pool in pools])

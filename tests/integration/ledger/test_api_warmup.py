@@ -7,9 +7,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 import asyncpg
-import httpx
 from incident_traffic import NOW, scans
-from ledger_support import append_and_project, wait_for
+from ledger_support import append_and_project, serve_in_process, wait_for
 
 from quanhub.common.clock import FixedClock
 from quanhub.common.settings import DatabaseSettings
@@ -37,16 +36,14 @@ async def test_the_api_warms_up_in_the_background_and_says_when_done(
 ) -> None:
     await append_and_project(ledger_pool, scans(range(9)), now=NOW, topic="a")
     app = create_app(LedgerApiSettings(database=ledger_database), clock=FixedClock(NOW))
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://ledger") as client:
-            assert (await client.get("/readyz")).status_code == 200
+    async with serve_in_process(app) as client:
+        assert (await client.get("/readyz")).status_code == 200
 
-            async def warmed() -> bool:
-                answer = await client.get("/metrics")
-                return _warming(answer.text) == {"edd_accuracy": 0.0, "incidents": 0.0}
+        async def warmed() -> bool:
+            answer = await client.get("/metrics")
+            return _warming(answer.text) == {"edd_accuracy": 0.0, "incidents": 0.0}
 
-            await wait_for(warmed, timeout=60, what="the start-up work done")
+        await wait_for(warmed, timeout=60, what="the start-up work done")
         book: AccuracyBook = app.state.edd_accuracy
         today = window_end(min((await ledger_clock(ledger_pool)) or NOW, NOW))
         assert book.holds(first_day(today, DEFAULT_DAYS), today - timedelta(days=1))

@@ -10,13 +10,12 @@ from typing import Any
 
 import asyncpg
 import pytest
+from ledger_scenarios import detected_order
 from ledger_support import Api, append_and_project
 
-from quanhub.bench.synthetic import order_event, parcel_event
+from quanhub.bench.synthetic import parcel_event
 from quanhub.canonical.v1 import canonical_pb2 as cpb
-from quanhub.ingest.v1 import ingest_pb2 as ipb
 from quanhub.ledger.store.rebuild import rebuild
-from quanhub.normalizer.mapping.bodies import order_update
 
 pytestmark = pytest.mark.integration
 
@@ -28,30 +27,7 @@ SHARED = "118461988807"  # 12 digits: an older SF or ZTO number, 0.5 each
 
 
 def _order(no: str, waybill_no: str) -> cpb.CanonicalEvent:
-    """TMALL's shipment naming `waybill_no` and no carrier, mapped by the normalizer."""
-    event = order_event(
-        f"o-{no}",
-        platform_code="TMALL",
-        order_no=no,
-        status="SHIPPED",
-        occurred_at=T0,
-        actual_paid="555.55",
-    )
-    mapped, _ = order_update(
-        ipb.OrderEvent(
-            platform_code="TMALL",
-            order_no=no,
-            code_system="taobao",
-            code="WAIT_BUYER_CONFIRM_GOODS",
-            waybill_no=waybill_no,
-        ),
-        {},
-    )
-    event.order.waybill_no = mapped.waybill_no
-    event.order.carrier_id = mapped.carrier_id
-    event.order.detected_carrier_id = mapped.detected_carrier_id
-    event.order.detected_confidence = mapped.detected_confidence
-    return event
+    return detected_order(f"o-{no}", no, waybill_no, occurred_at=T0, actual_paid="555.55")
 
 
 def _scan(waybill_no: str, *, names: str = "") -> cpb.CanonicalEvent:

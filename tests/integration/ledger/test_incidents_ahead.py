@@ -9,9 +9,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 import asyncpg
-import httpx
 from incident_traffic import DAY8, NOW, START, STOP, scans
-from ledger_support import Api, append_and_project, wait_for
+from ledger_support import Api, append_and_project, serve_in_process, wait_for
 
 from quanhub.common.clock import FixedClock
 from quanhub.common.settings import DatabaseSettings
@@ -78,10 +77,8 @@ async def test_the_api_computes_finished_days_in_the_background(
 ) -> None:
     await append_and_project(ledger_pool, scans(range(9)), now=NOW, topic="a")
     app = create_app(LedgerApiSettings(database=ledger_database), clock=FixedClock(NOW))
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://ledger") as client:
-            assert (await client.get("/readyz")).status_code == 200
+    async with serve_in_process(app) as client:
+        assert (await client.get("/readyz")).status_code == 200
         kept: KeptIncidents = app.state.incidents.kept
         keys = [detection_key(*day_windows(day), None, Thresholds()) for day in DAYS]
 

@@ -10,27 +10,23 @@ from __future__ import annotations
 
 import subprocess
 import uuid
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 
 import asyncpg
 import pytest
 from aiokafka.admin import AIOKafkaAdminClient
-from consumer_process import produce, start_consumer, wait_offsets_at_end
-from ledger_scenarios import T0
-from ledger_support import wait_for
+from consumer_process import produce, start_sharded_consumer, wait_offsets_at_end
+from ledger_scenarios import T0, detected_order
+from ledger_support import partitioned_kafka, total, wait_for
 
 from quanhub.bench.synthetic import order_event, parcel_event
 from quanhub.canonical.v1 import canonical_pb2 as cpb
 from quanhub.common.canonical import order_key, parcel_key
-from quanhub.common.db import create_database, create_pool, drop_database
-from quanhub.common.kafka import ensure_topics, partition_of
+from quanhub.common.kafka import partition_of
 from quanhub.common.settings import DatabaseSettings, KafkaSettings
-from quanhub.common.topics import Topics, TopicSpec
-from quanhub.ingest.v1 import ingest_pb2 as ipb
+from quanhub.common.topics import Topics
 from quanhub.ledger.store.rebuild import verify
-from quanhub.normalizer.mapping.bodies import order_update
 
 pytestmark = [pytest.mark.integration, pytest.mark.chaos]
 
@@ -49,37 +45,7 @@ Link = tuple[str, str, str, str]
 @pytest.fixture
 async def links_kafka(ledger_kafka: KafkaSettings) -> KafkaSettings:
     """Kafka settings whose canonical topic (new, created here) has PARTITIONS partitions."""
-    settings = ledger_kafka.model_copy(
-        update={
-            "topic_namespace": f"{ledger_kafka.topic_namespace}x",
-            "partitions": PARTITIONS,
-            "canonical_partitions": PARTITIONS,
-        }
-    )
-    spec = TopicSpec(Topics(settings).canonical, PARTITIONS, settings.retention_ms)
-    await ensure_topics(settings, [spec])
-    return settings
-
-
-@pytest.fixture(params=[1, 2], ids=["one-instance", "two-instances"])
-async def instance_pools(
-    request: pytest.FixtureRequest,
-    ledger_database: DatabaseSettings,
-    ledger_pool: asyncpg.Pool,
-) -> AsyncIterator[list[tuple[DatabaseSettings, asyncpg.Pool]]]:
-    """The PostgreSQL instances holding the shards, home first: one, or two."""
-    if request.param == 1:
-        yield [(ledger_database, ledger_pool)]
-        return
-    server: DatabaseSettings = request.getfixturevalue("second_base_database_settings")
-    name = f"quanhub_ledger_{uuid.uuid4().hex[:12]}"
-    other = await create_database(server, name, pool_max=4)
-    pool = await create_pool(other)
-    try:
-        yield [(ledger_database, ledger_pool), (other, pool)]
-    finally:
-        await pool.close()
-        await drop_database(server, name)
+    return await partitioned_kafka(ledger_kafka, "x", PARTITIONS)
 
 
 def _instance(key: bytes, instances: int) -> int:
@@ -131,25 +97,9 @@ def _traffic() -> tuple[list[cpb.CanonicalEvent], dict[Link, tuple[bool, bool]]]
 
 
 def _detected_order(order_no: str, waybill_no: str) -> cpb.CanonicalEvent:
-    """TMALL's shipment naming `waybill_no` and no carrier, mapped by the normalizer."""
-    event = order_event(
-        f"dx-{order_no}", platform_code="TMALL", order_no=order_no, status="SHIPPED", occurred_at=T0
-    )
-    mapped, _ = order_update(
-        ipb.OrderEvent(
-            platform_code="TMALL",
-            order_no=order_no,
-            code_system="taobao",
-            code="WAIT_BUYER_CONFIRM_GOODS",
-            waybill_no=waybill_no,
-        ),
-        {},
-    )
-    assert mapped.detected_carrier_id == "ZTO"
-    assert not mapped.carrier_id
-    event.order.waybill_no = mapped.waybill_no
-    event.order.detected_carrier_id = mapped.detected_carrier_id
-    event.order.detected_confidence = mapped.detected_confidence
+    event = detected_order(f"dx-{order_no}", order_no, waybill_no, occurred_at=T0)
+    assert event.order.detected_carrier_id == "ZTO"
+    assert not event.order.carrier_id
     return event
 
 
@@ -186,10 +136,6 @@ def _held(expected: dict[Link, tuple[bool, bool]], instance: int, instances: int
     }
 
 
-async def _count(pools: list[asyncpg.Pool], sql: str) -> int:
-    return sum([int(await pool.fetchval(sql)) for pool in pools])
-
-
 async def _kill_with_facts_in_flight(
     pools: list[asyncpg.Pool], consumer: subprocess.Popen[bytes]
 ) -> None:
@@ -197,7 +143,7 @@ async def _kill_with_facts_in_flight(
     try:
 
         async def facts_waiting() -> bool:
-            return await _count(pools, "SELECT count(*) FROM ledger_link_outbox") > 0
+            return await total(pools, "SELECT count(*) FROM ledger_link_outbox") > 0
 
         await wait_for(facts_waiting, timeout=120, what="facts in an outbox", max_delay=0.005)
         consumer.kill()
@@ -237,21 +183,14 @@ async def test_links_across_instances_end_mutual_on_both_through_a_sigkill(
     log = tmp_path / "consumer.log"
 
     def start() -> subprocess.Popen[bytes]:
-        home, *others = instances
-        return start_consumer(
-            links_kafka,
-            home,
-            group,
-            log,
-            batch_max_records=200,
-            shards=SHARDS,
-            shard_instances=[d.url for d in others],
+        return start_sharded_consumer(
+            links_kafka, instances, group, log, shards=SHARDS, batch_max_records=200
         )
 
     first = start()
     if len(pools) == 2:
         await _kill_with_facts_in_flight(pools, first)
-        applied = await _count(pools, "SELECT count(*) FROM ledger_link_facts")
+        applied = await total(pools, "SELECT count(*) FROM ledger_link_facts")
         assert applied < len(crossing), "the kill came after every fact was applied"
         second = start()
     else:
@@ -260,7 +199,7 @@ async def test_links_across_instances_end_mutual_on_both_through_a_sigkill(
         await wait_offsets_at_end(pools[0], links_kafka, group, *pools[1:])
 
         async def converged() -> bool:
-            if await _count(pools, "SELECT count(*) FROM ledger_link_outbox"):
+            if await total(pools, "SELECT count(*) FROM ledger_link_outbox"):
                 return False
             for instance, pool in enumerate(pools):
                 if await _links(pool) != _held(expected, instance, len(pools)):
@@ -272,11 +211,11 @@ async def test_links_across_instances_end_mutual_on_both_through_a_sigkill(
         second.terminate()
         assert second.wait(timeout=30) == 0, log.read_text()[-3000:]
 
-    assert await _count(pools, "SELECT count(*) FROM ledger_events") == len(events)
+    assert await total(pools, "SELECT count(*) FROM ledger_events") == len(events)
     links_topic = Topics(links_kafka).ledger_links
     if len(pools) == 1:
         # One instance: today's SQL; no outbox row, no fact, no links topic.
-        assert await _count(pools, "SELECT count(*) FROM ledger_link_facts") == 0
+        assert await total(pools, "SELECT count(*) FROM ledger_link_facts") == 0
         assert not await _topic_exists(links_kafka, links_topic)
         assert await _links(pools[0]) == expected
     else:
@@ -291,7 +230,7 @@ async def test_links_across_instances_end_mutual_on_both_through_a_sigkill(
         assert all(home[link] == other[link] == (True, True) for link in mutual)
         assert all(home[link] == other[link] == expected[link] for link in one_sided)
         # The applier's offsets (in PostgreSQL, with the facts) reached the topic's end.
-        stored = await _count(
+        stored = await total(
             pools,
             f"SELECT count(*) FROM consumer_offsets WHERE group_id = '{group}.links'",  # noqa: S608
         )

@@ -5,15 +5,12 @@ global seqs on home, once however many passes run at once, and nothing when noth
 from __future__ import annotations
 
 import asyncio
-import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import asyncpg
 import pytest
 from ledger_scenarios import random_traffic
 
-from quanhub.common.db import create_database, drop_database
 from quanhub.common.settings import DatabaseSettings
 from quanhub.ledger.decode import decode
 from quanhub.ledger.store.projector import project_all
@@ -26,15 +23,6 @@ pytestmark = pytest.mark.integration
 NOW = datetime(2026, 11, 28, 12, tzinfo=UTC)
 SHARD = 1  # on the second instance of a two-instance map
 RANGES = "SELECT global_first, shard, first_seq, events FROM ledger_global_ranges"
-
-
-@pytest.fixture
-async def second_database(
-    second_base_database_settings: DatabaseSettings,
-) -> AsyncIterator[DatabaseSettings]:
-    name = f"quanhub_ledger_{uuid.uuid4().hex[:12]}"
-    yield await create_database(second_base_database_settings, name, pool_max=4)
-    await drop_database(second_base_database_settings, name)
 
 
 async def _append(conn: asyncpg.Connection, count: int, offset: int) -> None:

@@ -5,14 +5,13 @@ links and rollups; neither waits for another shard's writers."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import asyncpg
 import pytest
-from ledger_scenarios import T0, random_traffic
+from ledger_scenarios import linked_orders, random_traffic
 from sharded_support import append_sharded
 
-from quanhub.bench.synthetic import order_event
 from quanhub.canonical.v1 import canonical_pb2 as cpb
 from quanhub.ledger.store.rebuild import rebuild, verify
 from quanhub.ledger.store.shard_rebuild import rebuild_shard, verify_shard
@@ -27,19 +26,7 @@ NOW = datetime(2026, 11, 28, 12, tzinfo=UTC)
 def _traffic() -> list[cpb.CanonicalEvent]:
     """Scans, and orders naming some of their waybills: the orders' keys differ from the
     parcels', so most links join two shards."""
-    orders = [
-        order_event(
-            f"rb-{n}",
-            platform_code="JD",
-            order_no=f"JD{n:06d}",
-            status="SHIPPED",
-            occurred_at=T0 + timedelta(minutes=n),
-            carrier_id="SF" if n % 2 else "ZTO",
-            waybill_no=f"RW{n:06d}",
-        )
-        for n in range(0, 300, 3)
-    ]
-    return random_traffic(1_200, seed=11, parcels=150) + orders
+    return random_traffic(1_200, seed=11, parcels=150) + linked_orders("rb", range(0, 300, 3))
 
 
 async def _append_sharded(pool: asyncpg.Pool, events: list[cpb.CanonicalEvent]) -> None:

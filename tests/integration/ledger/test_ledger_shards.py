@@ -7,10 +7,8 @@ maps every seq to itself."""
 
 from __future__ import annotations
 
-import subprocess
 import uuid
-from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import asyncpg
@@ -18,18 +16,13 @@ import pytest
 from consumer_process import (
     kill_mid_batch,
     produce,
-    start_consumer,
+    start_sharded_consumer,
     wait_offsets_at_end,
 )
-from ledger_scenarios import T0, random_traffic
-from ledger_support import append_and_project, wait_for
+from ledger_scenarios import linked_orders, random_traffic
+from ledger_support import append_and_project, partitioned_kafka, total, wait_for
 
-from quanhub.bench.synthetic import order_event
-from quanhub.canonical.v1 import canonical_pb2 as cpb
-from quanhub.common.db import create_database, create_pool, drop_database
-from quanhub.common.kafka import ensure_topics
 from quanhub.common.settings import DatabaseSettings, KafkaSettings
-from quanhub.common.topics import Topics, TopicSpec
 from quanhub.ledger.store.rebuild import verify
 from quanhub.ledger.store.shard_map import ShardMap
 from quanhub.ledger.store.shards import SEQ_BITS, shard_of
@@ -47,74 +40,7 @@ DUPLICATES = 1_500
 @pytest.fixture
 async def sharded_kafka(ledger_kafka: KafkaSettings) -> KafkaSettings:
     """Kafka settings whose canonical topic (new, created here) has PARTITIONS partitions."""
-    settings = ledger_kafka.model_copy(
-        update={
-            "topic_namespace": f"{ledger_kafka.topic_namespace}s",
-            "partitions": PARTITIONS,
-            "canonical_partitions": PARTITIONS,
-        }
-    )
-    spec = TopicSpec(Topics(settings).canonical, PARTITIONS, settings.retention_ms)
-    await ensure_topics(settings, [spec])
-    return settings
-
-
-def _orders(count: int) -> list[cpb.CanonicalEvent]:
-    """Orders naming the waybills random_traffic scans: their keys differ from the parcels'
-    so most links join objects of two shards."""
-    return [
-        order_event(
-            f"so-{n}",
-            platform_code="JD",
-            order_no=f"JD{n:06d}",
-            status="SHIPPED",
-            occurred_at=T0 + timedelta(minutes=n),
-            carrier_id="SF" if n % 2 else "ZTO",
-            waybill_no=f"RW{n:06d}",
-        )
-        for n in range(0, count * 3, 3)
-    ]
-
-
-@pytest.fixture(params=[1, 2], ids=["one-instance", "two-instances"])
-async def instance_pools(
-    request: pytest.FixtureRequest,
-    ledger_database: DatabaseSettings,
-    ledger_pool: asyncpg.Pool,
-) -> AsyncIterator[list[tuple[DatabaseSettings, asyncpg.Pool]]]:
-    """The PostgreSQL instances holding the shards, home (the ledger database) first: one,
-    or two (a database of its own on the second PostgreSQL)."""
-    if request.param == 1:
-        yield [(ledger_database, ledger_pool)]
-        return
-    server: DatabaseSettings = request.getfixturevalue("second_base_database_settings")
-    name = f"quanhub_ledger_{uuid.uuid4().hex[:12]}"
-    other = await create_database(server, name, pool_max=4)
-    pool = await create_pool(other)
-    try:
-        yield [(ledger_database, ledger_pool), (other, pool)]
-    finally:
-        await pool.close()
-        await drop_database(server, name)
-
-
-def _start(
-    kafka: KafkaSettings, instances: list[DatabaseSettings], group: str, log: Path
-) -> subprocess.Popen[bytes]:
-    home, *others = instances
-    return start_consumer(
-        kafka,
-        home,
-        group,
-        log,
-        batch_max_records=500,
-        shards=SHARDS,
-        shard_instances=[d.url for d in others],
-    )
-
-
-async def _total(pools: list[asyncpg.Pool], sql: str) -> int:
-    return sum([int(await pool.fetchval(sql)) for pool in pools])
+    return await partitioned_kafka(ledger_kafka, "s", PARTITIONS)
 
 
 @pytest.mark.timeout(600)
@@ -127,18 +53,22 @@ async def test_four_shards_sigkill_mid_batch_lose_and_duplicate_nothing(
     pools = [pool for _, pool in instance_pools]
     home = pools[0]
     shard_map = ShardMap.of(instances[0].url, [d.url for d in instances[1:]])
-    events = random_traffic(SCANS, seed=7, parcels=1_500) + _orders(500)
+    events = random_traffic(SCANS, seed=7, parcels=1_500) + linked_orders("so", range(0, 1_500, 3))
     await produce(sharded_kafka, events + events[:DUPLICATES])
     distinct = len(events)
 
     group = f"ledger-shards-{uuid.uuid4().hex[:8]}"
     log = tmp_path / "consumer.log"
-    first = _start(sharded_kafka, instances, group, log)
+    first = start_sharded_consumer(
+        sharded_kafka, instances, group, log, shards=SHARDS, batch_max_records=500
+    )
     await kill_mid_batch(home, first)
-    written_before_restart = await _total(pools, "SELECT count(*) FROM ledger_events")
+    written_before_restart = await total(pools, "SELECT count(*) FROM ledger_events")
     assert 0 < written_before_restart < distinct, "the kill did not land mid-stream"
 
-    second = _start(sharded_kafka, instances, group, log)
+    second = start_sharded_consumer(
+        sharded_kafka, instances, group, log, shards=SHARDS, batch_max_records=500
+    )
     try:
 
         async def all_visible() -> bool:
@@ -190,7 +120,7 @@ async def test_four_shards_sigkill_mid_batch_lose_and_duplicate_nothing(
     assert await home.fetchval("SELECT last_seq FROM ledger_sequence") == distinct
     assert len({r["shard"] for r in ranges}) == SHARDS
 
-    links = await _total(pools, "SELECT count(*) FROM order_parcels WHERE from_order")
+    links = await total(pools, "SELECT count(*) FROM order_parcels WHERE from_order")
     assert links > 0
     for pool in pools:
         async with pool.acquire() as conn:

@@ -4,16 +4,14 @@ the Kafka feed's `seq`), not by the shard's own numbering (k * 2^40 + n)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import asyncpg
 import pytest
-from ledger_scenarios import T0, random_traffic
+from ledger_scenarios import linked_orders, random_traffic
 from ledger_support import Api
 from sharded_support import append_sharded
 
-from quanhub.bench.synthetic import order_event
-from quanhub.canonical.v1 import canonical_pb2 as cpb
 from quanhub.common.access import Principal, Role
 from quanhub.ledger.feeds.source import LedgerEventSource
 
@@ -22,21 +20,6 @@ pytestmark = pytest.mark.integration
 SHARDS, PARTITIONS = 4, 8
 NOW = datetime(2026, 11, 28, 12, tzinfo=UTC)
 ADMIN = Principal("ADMIN", Role.ADMIN, "Admin")
-
-
-def _orders(first: int) -> list[cpb.CanonicalEvent]:
-    return [
-        order_event(
-            f"tl-{n}",
-            platform_code="JD",
-            order_no=f"JD{n:06d}",
-            status="SHIPPED",
-            occurred_at=T0 + timedelta(minutes=n),
-            carrier_id="SF" if n % 2 else "ZTO",
-            waybill_no=f"RW{n:06d}",
-        )
-        for n in range(first, first + 60, 3)
-    ]
 
 
 async def _feed_seqs(pool: asyncpg.Pool) -> dict[str, int]:
@@ -61,7 +44,9 @@ async def test_timelines_carry_the_global_seq_of_every_shards_events(
 ) -> None:
     # Two rounds, so every shard's events sit in two ranges of the global sequence.
     for round_no in range(2):
-        events = random_traffic(600, seed=20 + round_no, parcels=120) + _orders(round_no * 60)
+        events = random_traffic(600, seed=20 + round_no, parcels=120) + linked_orders(
+            "tl", range(round_no * 60, round_no * 60 + 60, 3)
+        )
         await append_sharded(
             ledger_pool,
             events,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import AsyncExitStack, asynccontextmanager
+from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -18,13 +18,11 @@ import httpx
 import pytest
 from google.protobuf import text_format
 from ledger_scenarios import ORDER_NO, WAYBILL, import_1210_consignment, keyed, random_traffic
-from ledger_support import Api
+from ledger_support import PARTNERS, Api, register_partners, serve_in_process
 
 from quanhub.canonical.v1 import canonical_pb2 as cpb
-from quanhub.common.access import Role, create_partner
 from quanhub.common.canonical import customs_key
 from quanhub.common.clock import FixedClock
-from quanhub.common.db import create_database, drop_database
 from quanhub.common.kafka import partition_of
 from quanhub.common.settings import DatabaseSettings
 from quanhub.ledger.api.app import create_app
@@ -46,17 +44,6 @@ SHARDS, PARTITIONS = 4, 8
 STEPS = (0, 2, 1, 3)
 NOW = datetime(2026, 11, 28, 12, tzinfo=UTC)
 CONSIGNMENTS = 10
-#: (code, role, customs registration code), as the ledger tests' conftest registers them.
-PARTNERS = (
-    ("TMALL", Role.PLATFORM, "3701PT0001"),
-    ("JD", Role.PLATFORM, "3701PT0002"),
-    ("SF", Role.CARRIER, "3701LG0001"),
-    ("ZTO", Role.CARRIER, "3701LG0002"),
-    ("JNAGENT", Role.CUSTOMS_AGENT, "3701AG0001"),
-    ("QCCUSTOMS", Role.CUSTOMS_LIAISON, None),
-    ("JNCOMMERCE", Role.ANALYST, None),
-    ("ADMIN", Role.ADMIN, None),
-)
 
 
 def _consignment(n: int) -> list[cpb.CanonicalEvent]:
@@ -118,36 +105,13 @@ async def _write(conns: dict[int, asyncpg.Connection], shard_map: ShardMap) -> N
 async def _api(settings: LedgerApiSettings) -> AsyncIterator[Api]:
     """The query API over `settings`, the test partners registered on its home only."""
     clock = FixedClock(NOW)
-    keys: dict[str, str] = {}
-    async with AsyncExitStack() as stack:
-        pool = await asyncpg.create_pool(settings.database.url, min_size=1, max_size=2)
-        stack.push_async_callback(pool.close)
-        for code, role, customs_code in PARTNERS:
-            _, issued = await create_partner(
-                pool,
-                code=code,
-                role=role,
-                name=code.title(),
-                customs_code=customs_code,
-                clock=clock,
-            )
-            keys[code] = issued.api_key
-        app = create_app(settings, clock=clock)
-        await stack.enter_async_context(app.router.lifespan_context(app))
-        transport = httpx.ASGITransport(app=app)
-        client = await stack.enter_async_context(
-            httpx.AsyncClient(transport=transport, base_url="http://ledger")
-        )
-        yield Api(client, keys)
-
-
-@pytest.fixture
-async def second_database(
-    second_base_database_settings: DatabaseSettings,
-) -> AsyncIterator[DatabaseSettings]:
-    name = f"quanhub_ledger_{uuid.uuid4().hex[:12]}"
-    yield await create_database(second_base_database_settings, name, pool_max=4)
-    await drop_database(second_base_database_settings, name)
+    pool = await asyncpg.create_pool(settings.database.url, min_size=1, max_size=2)
+    try:
+        keys = await register_partners(pool, clock)
+        async with serve_in_process(create_app(settings, clock=clock)) as client:
+            yield Api(client, keys)
+    finally:
+        await pool.close()
 
 
 async def _same(
