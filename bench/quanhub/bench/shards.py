@@ -286,8 +286,7 @@ async def measure(
     for count in shards if instances else ():
         if 1 < count <= MAX_SHARDS:
             fresh = rows(-count)
+            parts = split(fresh[: round(INSTANCES_SHARE * len(fresh))], count)
             with Progress(console=console) as progress:
-                out += await two_instances(
-                    instances, fresh[: round(INSTANCES_SHARE * len(fresh))], batch, count, progress
-                )
+                out += await two_instances(instances, parts, batch, progress)
     return out

@@ -10,7 +10,7 @@ import pytest
 
 from quanhub.bench.lock_timing import Locks
 from quanhub.bench.shard_costs import Lane, Sample
-from quanhub.bench.shard_instances import Instances
+from quanhub.bench.shard_instance_figures import Instances
 from quanhub.bench.shard_sequencer import Sequencer, heard
 from quanhub.ledger.store.shard_map import ShardMap
 
