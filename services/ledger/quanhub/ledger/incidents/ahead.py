@@ -69,9 +69,11 @@ ASK_WORKERS = 2
 
 _EPOCH = date(1970, 1, 1)
 
-# Each CST day's daily rows and scans, in [$1, $2): the versions of the detections.
+# Each CST day's daily rows (flows, the shards' rows summed) and scans, in [$1, $2): the
+# versions of the detections.
 _DAY_TOTALS = """
-SELECT (day - DATE '1970-01-01') AS day, count(*) AS n, sum(scans)::bigint AS scans
+SELECT (day - DATE '1970-01-01') AS day, count(DISTINCT (carrier_id, district_code)) AS n,
+       sum(scans)::bigint AS scans
 FROM incident_flow_daily
 WHERE day >= $1 AND day < $2
 GROUP BY day

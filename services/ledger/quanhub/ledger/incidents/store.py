@@ -42,16 +42,21 @@ _EPOCH = date(1970, 1, 1)
 #: began up to a day earlier.
 LOOKBACK_WINDOWS = WINDOWS_PER_DAY
 
-# Scans per flow and CST day, to leave the thin flows out before reading their windows.
+# Scans per flow and CST day, to leave the thin flows out before reading their windows
+# (summed over the shards' rows).
 _DAILY = """
-SELECT carrier_id, district_code, (day - DATE '1970-01-01') AS day, scans
+SELECT carrier_id, district_code, (day - DATE '1970-01-01') AS day,
+       sum(scans)::bigint AS scans
 FROM incident_flow_daily
 WHERE day >= $1 AND day <= $2 AND ($3::text IS NULL OR district_code = $3)
+GROUP BY carrier_id, district_code, day
 """
 
-# The version of the daily rows _DAILY would read.
+# The version of the daily rows _DAILY would read: their count (flows and days, the
+# shards' rows summed) and their scans.
 _VERSION = """
-SELECT count(*) AS n, coalesce(sum(scans), 0)::bigint AS scans
+SELECT count(DISTINCT (carrier_id, district_code, day)) AS n,
+       coalesce(sum(scans), 0)::bigint AS scans
 FROM incident_flow_daily
 WHERE day >= $1 AND day <= $2 AND ($3::text IS NULL OR district_code = $3)
 """
@@ -61,14 +66,17 @@ WHERE day >= $1 AND day <= $2 AND ($3::text IS NULL OR district_code = $3)
 # compares with them).
 # $5: WINDOW_SECONDS. A window's index from date_part's float seconds: whole multiples of
 # 600 are exact in a double, and numeric `extract` cost a third of the statement.
+# Each window's scans are summed over the shards' rows first.
 _WINDOWS = """
 SELECT f.carrier_id, f.district_code,
        array_agg((date_part('epoch', f.window_start)::bigint / $5)::int) AS w,
        array_agg(f.scans::int) AS scans
-FROM incident_flow f
-JOIN unnest($3::text[], $4::text[]) AS k(carrier_id, district_code)
-  USING (carrier_id, district_code)
-WHERE f.window_start >= $1 AND f.window_start <= $2
+FROM (SELECT f.carrier_id, f.district_code, f.window_start, sum(f.scans)::bigint AS scans
+      FROM incident_flow f
+      JOIN unnest($3::text[], $4::text[]) AS k(carrier_id, district_code)
+        USING (carrier_id, district_code)
+      WHERE f.window_start >= $1 AND f.window_start <= $2
+      GROUP BY 1, 2, 3) f
 GROUP BY 1, 2
 """
 

@@ -18,8 +18,7 @@ import json
 from collections.abc import Sequence
 
 from quanhub.ledger.store.link_routes import LinkFact, LinkRouter, Route
-from quanhub.ledger.store.projections import capturing, links_sql
-from quanhub.ledger.store.shards import LOCK_GLOBAL
+from quanhub.ledger.store.projections import capturing, links_sql, lock_links_sql
 from quanhub.ledger.store.waybill_links import confirm_detected_links_sql
 from quanhub.ledger.store.writer import AnyConnection
 
@@ -101,7 +100,7 @@ SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[],
 # The facts of one apply, one row per link (a batch may repeat one).
 _MERGED_FACTS = """(SELECT platform_code, order_no, carrier_id, waybill_no,
         bool_or(from_order) AS from_order, bool_or(from_parcel) AS from_parcel
-    FROM link_facts_in GROUP BY 1, 2, 3, 4) AS f"""
+    FROM link_facts_in GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4) AS f"""
 _KEEP_FACTS = """
 INSERT INTO ledger_link_facts AS lf
     (platform_code, order_no, carrier_id, waybill_no, from_order, from_parcel)
@@ -131,7 +130,8 @@ WHERE (op.from_order AND NOT f.from_order) OR (op.from_parcel AND NOT f.from_par
 # The orders the facts name, as confirm_detected_links_sql reads a source.
 _FACT_ORDERS = "(SELECT 'order'::text AS kind, platform_code, order_no FROM link_facts_in) AS fo"
 _APPLY = (
-    _KEEP_FACTS.format(merged=_MERGED_FACTS)
+    lock_links_sql(_FACT_ORDERS)
+    + _KEEP_FACTS.format(merged=_MERGED_FACTS)
     + capturing(_APPLY_FACTS.format(merged=_MERGED_FACTS), CHANGES)
     + _KNOWN_MORE.format(changes=CHANGES, merged=_MERGED_FACTS)
     + confirm_detected_links_sql(_FACT_ORDERS, changes=CHANGES)
@@ -156,9 +156,9 @@ async def apply_facts(
     """Merge facts from other instances into this one's links (the caller's transaction):
     kept in ledger_link_facts, OR-merged into order_parcels, detected carriers confirmed,
     and what changed, or what this instance knew more of, routed on; returns the outbox
-    rows written. Takes this instance's lock of the shared rows (ledger_sequence), as a
-    step does before it touches links."""
-    await conn.execute(LOCK_GLOBAL)
+    rows written. Locks the links it may change in key order first, as a step does
+    (projections.lock_links_sql), so it and the steps of every shard wait for each other
+    on those rows only."""
     await conn.execute(_WORK_TABLES)
     await conn.execute(
         _FACTS_IN,

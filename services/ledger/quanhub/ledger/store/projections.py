@@ -81,10 +81,32 @@ FROM {source}
 WHERE kind IN ('order', 'parcel') AND platform_code <> '' AND order_no <> ''
   AND carrier_id <> '' AND waybill_no <> ''
 GROUP BY 1, 2, 3, 4
+ORDER BY 1, 2, 3, 4
 ON CONFLICT (platform_code, order_no, carrier_id, waybill_no) DO UPDATE
     SET from_order = op.from_order OR EXCLUDED.from_order,
         from_parcel = op.from_parcel OR EXCLUDED.from_parcel;
 """
+
+
+# Links are shared between shards (an order and its parcel have different keys) and steps
+# of different shards write them side by side: each step first locks the existing rows of
+# the orders its events name, and upserts in the same key order, so two steps wait for
+# each other instead of deadlocking (the flags' OR is commutative: same result either way).
+_LOCK_LINKS = """
+SELECT 1 FROM order_parcels op
+WHERE (op.platform_code, op.order_no) IN (
+    SELECT platform_code, order_no FROM {source}
+    WHERE kind IN ('order', 'parcel') AND platform_code <> '' AND order_no <> '')
+ORDER BY op.platform_code, op.order_no, op.carrier_id, op.waybill_no
+FOR UPDATE OF op;
+"""
+
+
+def lock_links_sql(source: str) -> str:
+    """Lock, in key order, the order_parcels rows of the orders the events in `source`
+    name (as links_sql takes it): what links_sql and the detected-carrier confirmation
+    then update, taken before either does."""
+    return _LOCK_LINKS.format(source=source)
 
 
 def touch_sql(source: str) -> str:

@@ -3,14 +3,15 @@
 One step of one shard: lock the shard's ledger_visible row (it serialises the shard's
 projectors; readers see an event up to its shard's row), read how far the shard's writers
 have appended (its ledger_appended row, committed), then one SQL script collects the keys
-of the events in between, takes the global lock (ledger_sequence: the steps of every shard
-take turns from here, as they share rollup rows and links), moves the shard's visible row,
-refreshes the touched projections and rollups, appends the events to the global sequence
-(one ledger_global_ranges row), moves ledger_sequence and NOTIFYs `quanhub_ledger` with
-it; COMMIT. A shard on another instance than the home one (store/shard_map.py) does the
-same on its instance (there ledger_sequence is the lock of the instance's shared rows) but
-appends nothing to the global sequence: it NOTIFYs `quanhub_ledger_shard` and the
-sequencer (store/sequencer.py) publishes its visible events on the home instance.
+of the events in between, moves the shard's visible row, refreshes the touched projections
+and the shard's own rollup rows (rollups are keyed by shard: store/rollups.py), records
+the links (shared with other shards' steps, taken in key order), then takes the global
+lock (ledger_sequence: the steps of every shard take turns from here only), appends the
+events to the global sequence (one ledger_global_ranges row), moves ledger_sequence and
+NOTIFYs `quanhub_ledger` with it; COMMIT. A shard on another instance than the home one
+(store/shard_map.py) does the same on its instance but appends nothing to the global
+sequence: it NOTIFYs `quanhub_ledger_shard` and the sequencer (store/sequencer.py)
+publishes its visible events on the home instance.
 Projections are pure functions of their objects' events
 and the rollups move with the watermark in the same transaction, so a crash anywhere
 leaves the step for the next projector to do again, exactly once in effect.
@@ -36,8 +37,14 @@ import structlog
 from quanhub.ledger.incidents.flow import flow_step_sql
 from quanhub.ledger.store.link_facts import changed_links_sql, route_changes
 from quanhub.ledger.store.link_routes import LinkRouter
-from quanhub.ledger.store.projections import FRESH_COLUMNS, links_sql, refresh_all, touch_sql
-from quanhub.ledger.store.rollups import ADD, RETRACT
+from quanhub.ledger.store.projections import (
+    FRESH_COLUMNS,
+    links_sql,
+    lock_links_sql,
+    refresh_all,
+    touch_sql,
+)
+from quanhub.ledger.store.rollups import add_sql, retract_sql
 from quanhub.ledger.store.shards import LOCK_GLOBAL, notify_visible_sql, publish_sql
 from quanhub.ledger.store.waybill_links import confirm_detected_links_sql
 from quanhub.ledger.store.writer import REFUSED, REFUSED_CODE, AnyConnection, refusal
@@ -66,12 +73,10 @@ SELECT {columns} FROM ledger_events WHERE seq BETWEEN {first} AND {last};
 _ANALYZE_TOUCHED = (
     "ANALYZE touched_parcels, touched_orders, touched_declarations, ledger_fresh (kind);"
 )
-# The global lock, then the step's events become visible to its own statements: the
-# projections below are refreshed from visible events (shards.visible), as readers see.
-_STEP_VISIBLE = f"""
-{LOCK_GLOBAL};
-UPDATE ledger_visible SET last_seq = {{last}} WHERE shard = {{shard}};
-"""  # noqa: S608 - a constant, and integers read from the database
+# The step's events become visible to its own statements: the projections below are
+# refreshed from visible events (shards.visible), as readers see. Others see the move at
+# the commit, with the global seqs it publishes under the global lock.
+_STEP_VISIBLE = "UPDATE ledger_visible SET last_seq = {last} WHERE shard = {shard};\n"
 _FRESH_COLUMNS = ", ".join(FRESH_COLUMNS)
 
 
@@ -80,7 +85,7 @@ def _published(shard: int, first: int, last: int, publish: bool) -> str:
     shard is on the home instance), else tells the sequencer they are visible."""
     if not publish:
         return notify_visible_sql(shard, last) if last >= first else ""
-    return publish_sql(shard, first, last - first + 1, NOTIFY_CHANNEL)
+    return f"{LOCK_GLOBAL};\n" + publish_sql(shard, first, last - first + 1, NOTIFY_CHANNEL)
 
 
 def step_script(
@@ -103,20 +108,22 @@ def step_script(
             touch_sql("ledger_fresh"),
             _ANALYZE_TOUCHED,
             _STEP_VISIBLE.format(last=last, shard=shard),
-            RETRACT,
+            retract_sql(shard),
             refresh_all(visible_only=True),
+            add_sql(shard),
+            flow_step_sql(first, last, shard),
             _links("ledger_fresh", routed),
-            ADD,
-            flow_step_sql(first, last),
             _published(shard, first, last, publish),
         )
     )
 
 
 def _links(source: str, routed: bool) -> str:
+    """The step's links, last before the publish: the rows other shards' steps may want
+    are held for as short a time as the step allows."""
     if routed:
-        return changed_links_sql(source)
-    return links_sql(source) + confirm_detected_links_sql(source)
+        return lock_links_sql(source) + changed_links_sql(source)
+    return lock_links_sql(source) + links_sql(source) + confirm_detected_links_sql(source)
 
 
 _QUARANTINE = """
@@ -133,7 +140,6 @@ def move_visible_sql(shard: int, visible: int, last: int, *, publish: bool = Tru
         return ""
     return "".join(
         (
-            LOCK_GLOBAL + ";",
             _MOVE_VISIBLE.format(last=int(last), shard=int(shard)),
             _published(shard, visible + 1, last, publish),
         )

@@ -26,7 +26,7 @@ from quanhub.ledger.store.projections import (
     touch_sql,
 )
 from quanhub.ledger.store.projector import move_visible_sql, project_all
-from quanhub.ledger.store.rollups import ADD, COUNT_COLUMN, ROLLUP_TABLES
+from quanhub.ledger.store.rollups import COUNT_COLUMN, ROLLUP_TABLES, add_sql
 from quanhub.ledger.store.shards import LOCK_GLOBAL
 from quanhub.ledger.store.waybill_links import confirm_detected_links_sql
 from quanhub.ledger.store.writer import AnyConnection, prepare
@@ -35,15 +35,17 @@ PROJECTION_TABLES: tuple[str, ...] = ("parcels", "orders", "declarations", "orde
 ALL_TABLES: tuple[str, ...] = (*PROJECTION_TABLES, *ROLLUP_TABLES, *FLOW_TABLES)
 
 # Writers are stopped (their lock is held), so every event in the ledger is appended, and
-# made visible before this runs. Links: this instance's events, then the facts other
-# instances sent (ledger_link_facts, kept: they are not this instance's to recompute).
+# made visible before this runs. Rollups and the incident flow: each object's (event's)
+# contribution in its shard's rows, as that shard's steps write them. Links: this
+# instance's events, then the facts other instances sent (ledger_link_facts, kept: they
+# are not this instance's to recompute).
 _REBUILD = (
     touch_sql(PROJECTABLE_EVENTS)
     + refresh_all()
     + links_sql(PROJECTABLE_EVENTS)
     + APPLIED_LINKS
     + confirm_detected_links_sql(PROJECTABLE_EVENTS)
-    + ADD
+    + add_sql()
     + FLOW_REBUILD
 )
 

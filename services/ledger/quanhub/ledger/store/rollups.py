@@ -3,6 +3,12 @@
 Each rollup is a GROUP BY over a projection restricted to the touched objects. Running it
 with sign -1 before the projections are refreshed and +1 after keeps every rollup equal to
 the same GROUP BY over the whole projection, which is what a rebuild computes.
+
+Every rollup row is also keyed by shard (migration 0043): a projector step writes its own
+shard's rows only, so steps of different shards share no rollup row and need not take
+turns for them; readers sum over the shards. An object's events are in one shard (its
+key picks the partition), so its whole contribution is in that shard's rows; a rebuild,
+which has no step's shard, reads the object's shard from its events (RollupSpec.owner).
 """
 
 from __future__ import annotations
@@ -25,12 +31,14 @@ _CST = "AT TIME ZONE 'Asia/Shanghai'"
 @dataclass(frozen=True, slots=True)
 class RollupSpec:
     """One rollup table: its key expressions, summed value expressions and source rows;
-    `weekly` names its weekly twin (the same sums by the ISO week of its `day` key), if any."""
+    `weekly` names its weekly twin (the same sums by the ISO week of its `day` key), if any;
+    `owner` is the shard of a source row's object, read from its events (for a rebuild)."""
 
     table: str
     keys: dict[str, str]
     values: dict[str, str]
     source: str
+    owner: str
     where: str = "true"
     joins: str = ""
     weekly: str = ""
@@ -58,6 +66,17 @@ _RELEASED = (
     "d.document = 'INVENTORY' AND d.released_at IS NOT NULL AND d.released_at >= d.declared_at"
 )
 _DECLARATIONS = "declarations d JOIN touched_declarations t USING (declaration_id)"
+# The shard of the parcel `p` / declaration `d`: the one its events are in (max: a shard
+# count changed since, with its events split, attributes it to one of them).
+_PARCEL_SHARD = (
+    "(SELECT max(e.shard) FROM ledger_events e WHERE e.carrier_id = p.carrier_id "
+    "AND e.waybill_no = p.waybill_no AND e.kind = 'parcel')"
+)
+_DECLARATION_SHARD = (
+    "(SELECT max(e.shard) FROM ledger_events e WHERE e.declaration_id = d.declaration_id "
+    "AND e.kind = 'customs')"
+)
+_OWNER = {_PARCELS: _PARCEL_SHARD, _DECLARATIONS: _DECLARATION_SHARD}
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +105,7 @@ def _hist(table: str, h: _Histogram, weekly: str = "") -> RollupSpec:
         keys={"day": _day(h.at), **h.keys, "bucket": fine_bucket_sql(h.seconds)},
         values={h.count: "count(*)"},
         source=h.source,
+        owner=_OWNER[h.source],
         where=h.where,
         weekly=weekly,
     )
@@ -136,6 +156,7 @@ _PARCEL_DAILY = RollupSpec(
         "returns": "count(*) FILTER (WHERE p.had_return)",
     },
     source=_PARCELS,
+    owner=_PARCEL_SHARD,
 )
 _DELIVERY_DAILY = RollupSpec(
     table="kpi_delivery_daily",
@@ -158,6 +179,7 @@ _DELIVERY_DAILY = RollupSpec(
         },
     },
     source=_PARCELS,
+    owner=_PARCEL_SHARD,
     where="p.delivered_at IS NOT NULL",
 )
 
@@ -181,6 +203,7 @@ _LANE_DAILY = RollupSpec(
         "seconds_sum": f"coalesce(sum({_DELIVERY_SECONDS}) FILTER (WHERE {_TIMED}), 0)",
     },
     source=_PARCELS,
+    owner=_PARCEL_SHARD,
     where="p.delivered_at IS NOT NULL",
 )
 
@@ -215,6 +238,7 @@ ROLLUPS: tuple[RollupSpec, ...] = (
             "rejected": "count(*) FILTER (WHERE d.rejected AND d.receipt_count > 0)",
         },
         source=_DECLARATIONS,
+        owner=_DECLARATION_SHARD,
     ),
     RollupSpec(
         table="kpi_rejection_reasons",
@@ -226,6 +250,7 @@ ROLLUPS: tuple[RollupSpec, ...] = (
         },
         values={"declarations": "count(*)"},
         source=_DECLARATIONS,
+        owner=_DECLARATION_SHARD,
         joins="CROSS JOIN unnest(d.rejection_reasons) AS r(reason)",
         where="d.receipt_count > 0",
     ),
@@ -243,6 +268,7 @@ ROLLUPS: tuple[RollupSpec, ...] = (
             **_buckets(_CLEARANCE_SECONDS),
         },
         source=_DECLARATIONS,
+        owner=_DECLARATION_SHARD,
         where=_RELEASED,
     ),
     _hist("kpi_clearance_hist", _CLEARANCE_HIST, weekly="kpi_clearance_hist_weekly"),
@@ -269,9 +295,12 @@ ON CONFLICT (week, {rest}) DO UPDATE SET {updates};
 """
 
 
-def contribution_sql(spec: RollupSpec, sign: int) -> str:
+def contribution_sql(spec: RollupSpec, sign: int, shard: int | None = None) -> str:
     """Add (sign=1) or subtract (sign=-1) the touched objects' contribution to a rollup
-    (and to its weekly twin)."""
+    (and to its weekly twin), in shard `shard`'s rows (a step's); None: in each object's
+    own shard's rows (a rebuild)."""
+    owner = spec.owner if shard is None else str(int(shard))
+    spec = replace(spec, keys={**spec.keys, "shard": owner})
     keys = ", ".join(spec.keys)
     values = ", ".join(spec.values)
     select = [*spec.keys.values(), *(f"{sign} * ({expr})" for expr in spec.values.values())]
@@ -310,8 +339,18 @@ def contribution_sql(spec: RollupSpec, sign: int) -> str:
     )
 
 
-RETRACT = "".join(contribution_sql(spec, -1) for spec in ROLLUPS)
-ADD = "".join(contribution_sql(spec, 1) for spec in ROLLUPS)
+def retract_sql(shard: int) -> str:
+    """Subtract the touched objects' contributions from shard `shard`'s rows of every
+    rollup (a step, before the projections are refreshed)."""
+    return "".join(contribution_sql(spec, -1, shard) for spec in ROLLUPS)
+
+
+def add_sql(shard: int | None = None) -> str:
+    """Add the touched objects' contributions to shard `shard`'s rows of every rollup (a
+    step, after the refresh); None: to each object's own shard's rows (a rebuild)."""
+    return "".join(contribution_sql(spec, 1, shard) for spec in ROLLUPS)
+
+
 ROLLUP_TABLES = tuple(t for spec in ROLLUPS for t in (spec.table, spec.weekly) if t)
 #: The column that counts objects in each rollup (0 means the row is inert).
 COUNT_COLUMN = {

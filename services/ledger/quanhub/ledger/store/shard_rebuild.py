@@ -1,26 +1,28 @@
 """Rebuild or verify one shard (`quanhub ledger rebuild|verify --shard K`), locking that
 shard's lanes and the global lock only, so the other shards' writers go on meanwhile.
 
-What a shard owns alone are its events, its numbering, its global ranges and the
+What a shard owns alone are its events, its numbering, its global ranges, the
 projection rows of its objects (an object's events are in one shard: its key picks one
-partition). The order-parcel links and the rollups are shared by every shard (a link
-joins two keys, a rollup row counts objects of every shard), so they cannot be rebuilt
-for one shard; they are recomputed whole under the global lock, as a projector step
-writes them, from what every shard has made visible. The incident flow is counted from
-events only (never from projections), so a shard's rebuild leaves it alone; the full
-rebuild recomputes it.
+partition) and its rollup rows (rollups are keyed by shard). The order-parcel links are
+shared by every shard (a link joins two keys), so they cannot be rebuilt for one shard;
+they are recomputed whole from what every shard has made visible, with every shard's
+projectors stopped (their steps write links). The incident flow is counted from events
+only (never from projections), so a shard's rebuild leaves it alone; the full rebuild
+recomputes it.
 
-Rebuild K: take K's writers' lock, K's projectors' lock, then the global lock (the
-lanes' order); make what K appended visible; delete and recompute the projections of
-every object with an event in K, from its visible events (whichever shard holds them);
-recompute the links from every visible event and the rollups from every projection row.
-Rows are deleted, not truncated, so the query API reads the old ones until the commit.
+Rebuild K: take K's writers' lock, every shard's projectors' lock, then the global lock
+(the lanes' order); make what K appended visible; delete and recompute the projections of
+every object with an event in K, from its visible events (whichever shard holds them),
+and K's rollup rows from those objects' projection rows; recompute the links from every
+visible event. Rows are deleted, not truncated, so the query API reads the old ones until
+the commit. (After a change of the shard count an object may have events in two shards
+and its contribution in both shards' rows: the full rebuild puts it in one.)
 
 Verify K: the same locks; let K's projector project what is appended but not visible
 yet; check K's numbering (its events are its seqs base + 1 .. appended, each once, each
 marked with K) and its global ranges (back to back from base + 1 to its visible seq);
-then recompute K's objects' projections and compare them row for row with the live ones,
-and roll everything back. Links and rollups are checked by the full verify only.
+then recompute K's objects' projections and K's rollup rows and compare them row for row
+with the live ones, and roll everything back. Links are checked by the full verify only.
 """
 
 from __future__ import annotations
@@ -29,9 +31,9 @@ from dataclasses import dataclass
 
 from quanhub.ledger.store.link_facts import APPLIED_LINKS
 from quanhub.ledger.store.projections import PROJECTABLE, links_sql, refresh_all, touch_sql
-from quanhub.ledger.store.projector import LOCK_VISIBLE, move_visible_sql, project_all
+from quanhub.ledger.store.projector import move_visible_sql, project_all
 from quanhub.ledger.store.rebuild import TableDiff, refuse_if_retired
-from quanhub.ledger.store.rollups import ADD, ROLLUP_TABLES
+from quanhub.ledger.store.rollups import COUNT_COLUMN, ROLLUP_TABLES, add_sql
 from quanhub.ledger.store.shards import LOCK_GLOBAL, base, visible
 from quanhub.ledger.store.waybill_links import confirm_detected_links_sql
 from quanhub.ledger.store.writer import AnyConnection, prepare
@@ -49,6 +51,7 @@ _TOUCHED = {
 }
 
 _LOCK_WRITERS = "SELECT last_seq FROM ledger_appended WHERE shard = $1 FOR UPDATE"
+_LOCK_PROJECTORS = "SELECT shard, last_seq FROM ledger_visible ORDER BY shard FOR UPDATE"
 _HEAD = "SELECT last_seq FROM ledger_sequence"
 
 # Every event of the shard (quarantined ones too, so an object whose every event is
@@ -59,24 +62,27 @@ _LIVE_EVENTS = f"(SELECT * FROM ledger_events e WHERE {PROJECTABLE} AND {visible
 _CLEAR_TOUCHED = "TRUNCATE touched_parcels, touched_orders, touched_declarations;"
 _OBJECT_ROWS = "SELECT x.* FROM {table} x JOIN {touched} USING ({key})"
 _DELETE_OBJECTS = "DELETE FROM {table} x USING {touched} t WHERE {match};"
-_TOUCH_EVERY_OBJECT = """
-INSERT INTO touched_parcels SELECT carrier_id, waybill_no FROM parcels;
-INSERT INTO touched_orders SELECT platform_code, order_no FROM orders;
-INSERT INTO touched_declarations SELECT declaration_id FROM declarations;
-"""
-# The shared rows, recomputed whole: links from every visible event, rollups from every
-# projection row (the touched tables then hold every object). DELETE, not TRUNCATE: the
-# query API goes on reading the old rows until this commits, as it does during a step.
+# The shared rows, recomputed whole: links from every visible event. DELETE, not
+# TRUNCATE: the query API goes on reading the old rows until this commits, as it does
+# during a step.
 _SHARED = (
-    "".join(f"DELETE FROM {t};" for t in ("order_parcels", *ROLLUP_TABLES))  # noqa: S608
+    "DELETE FROM order_parcels;"  # noqa: S608 - this package's statements
     + links_sql(_LIVE_EVENTS)
     + APPLIED_LINKS
     + confirm_detected_links_sql(_LIVE_EVENTS)
-    + _CLEAR_TOUCHED
-    + _TOUCH_EVERY_OBJECT
-    + ADD
 )
+_DELETE_ROLLUPS = "".join(f"DELETE FROM {t} WHERE shard = {{shard}};" for t in ROLLUP_TABLES)  # noqa: S608
 
+
+def _rollups(shard: int) -> str:
+    """Recompute the shard's rollup rows from its objects' projection rows (the touched
+    tables hold its objects)."""
+    return _DELETE_ROLLUPS.format(shard=int(shard)) + add_sql(shard)
+
+
+# The shard's live rollup rows (`{shard}` an integer); rows whose object count went back
+# to 0 are inert, a recomputation never makes them.
+_SHARD_ROLLUP_ROWS = "SELECT * FROM {table} WHERE shard = {shard} AND {count} <> 0"
 _SNAPSHOT = "CREATE TEMP TABLE live_{table} ON COMMIT DROP AS {rows}"
 _COMPARE = """
 SELECT (SELECT count(*) FROM live_{table}) AS live,
@@ -130,16 +136,17 @@ class ShardReport:
 
 
 async def _lock(conn: AnyConnection, shard: int) -> tuple[int, int]:
-    """Stop the shard's writers, then its projectors, then take the global lock; the
-    shard's (appended, visible) seqs. Raises LookupError for a shard the ledger has not,
-    EventsRetired for a ledger retention has thinned."""
+    """Stop the shard's writers, then every shard's projectors (they write the shared
+    links), then take the global lock; the shard's (appended, visible) seqs. Raises
+    LookupError for a shard the ledger has not, EventsRetired for a ledger retention has
+    thinned."""
     await refuse_if_retired(conn)
     appended = await conn.fetchval(_LOCK_WRITERS, shard)
     if appended is None:
         raise LookupError(f"the ledger has no shard {shard}")
-    visible_seq = int(await conn.fetchval(LOCK_VISIBLE, shard))
+    projectors = {int(r["shard"]): int(r["last_seq"]) for r in await conn.fetch(_LOCK_PROJECTORS)}
     await conn.execute(LOCK_GLOBAL)
-    return int(appended), visible_seq
+    return int(appended), projectors[shard]
 
 
 def _touch_shard(shard: int) -> str:
@@ -161,15 +168,15 @@ def _recompute_objects() -> str:
 
 
 async def rebuild_shard(conn: AnyConnection, shard: int) -> int:
-    """Recompute the projections of the shard's objects and the shared links and rollups
-    (see the module's docstring); returns the global seq (every event the shard appended
+    """Recompute the projections and rollup rows of the shard's objects and the shared
+    links (see the module's docstring); returns the global seq (every event the shard appended
     is visible after it)."""
     await prepare(conn)
     async with conn.transaction():
         appended, visible_seq = await _lock(conn, shard)
         if appended > visible_seq:
             await conn.execute(move_visible_sql(shard, visible_seq, appended))
-        await conn.execute(_touch_shard(shard) + _recompute_objects() + _SHARED)
+        await conn.execute(_touch_shard(shard) + _recompute_objects() + _rollups(shard) + _SHARED)
         return int(await conn.fetchval(_HEAD))
 
 
@@ -200,8 +207,8 @@ async def _checks(
 
 
 async def verify_shard(conn: AnyConnection, shard: int) -> ShardReport:
-    """Check the shard's numbering, global ranges and objects' projections, changing
-    nothing (see the module's docstring)."""
+    """Check the shard's numbering, global ranges, objects' projections and rollup rows,
+    changing nothing (see the module's docstring)."""
     await prepare(conn)
     transaction = conn.transaction()
     await transaction.start()
@@ -214,9 +221,17 @@ async def verify_shard(conn: AnyConnection, shard: int) -> ShardReport:
             table: _OBJECT_ROWS.format(table=table, touched=_TOUCHED[table], key=", ".join(key))
             for table, key in OBJECT_TABLES.items()
         }
+        rows.update(
+            {
+                table: _SHARD_ROLLUP_ROWS.format(
+                    table=table, count=COUNT_COLUMN[table], shard=shard
+                )
+                for table in ROLLUP_TABLES
+            }
+        )
         for table, live in rows.items():
             await conn.execute(_SNAPSHOT.format(table=table, rows=live))
-        await conn.execute(_recompute_objects())
+        await conn.execute(_recompute_objects() + _rollups(shard))
         diffs = []
         for table, recomputed in rows.items():
             row = await conn.fetchrow(_COMPARE.format(table=table, rows=recomputed))

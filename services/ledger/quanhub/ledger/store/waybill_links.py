@@ -18,17 +18,26 @@ from quanhub.ledger.store.shards import visible
 
 __all__ = ["confirm_detected_links_sql"]
 
+# Rows are locked in key order before they are updated (steps of other shards may update
+# the same links meanwhile: projections.lock_links_sql).
 _CONFIRM = """
 UPDATE order_parcels op SET from_order = true
-FROM (SELECT DISTINCT platform_code, order_no FROM {source}
-      WHERE kind IN ('order', 'parcel') AND platform_code <> '' AND order_no <> '') t
-WHERE op.platform_code = t.platform_code AND op.order_no = t.order_no
-  AND op.from_parcel AND NOT op.from_order
-  AND EXISTS (SELECT 1 FROM ledger_events e
-              WHERE e.platform_code = op.platform_code AND e.order_no = op.order_no
-                AND e.kind = 'order' AND e.carrier_id = '' AND e.waybill_no = op.waybill_no
-                AND e.body ->> 'detected_carrier_id' = op.carrier_id
-                AND {visible} AND {projectable});
+FROM (SELECT l.platform_code, l.order_no, l.carrier_id, l.waybill_no
+      FROM order_parcels l
+      JOIN (SELECT DISTINCT platform_code, order_no FROM {source}
+            WHERE kind IN ('order', 'parcel') AND platform_code <> '' AND order_no <> '') t
+        ON l.platform_code = t.platform_code AND l.order_no = t.order_no
+      WHERE l.from_parcel AND NOT l.from_order
+        AND EXISTS (SELECT 1 FROM ledger_events e
+                    WHERE e.platform_code = l.platform_code AND e.order_no = l.order_no
+                      AND e.kind = 'order' AND e.carrier_id = ''
+                      AND e.waybill_no = l.waybill_no
+                      AND e.body ->> 'detected_carrier_id' = l.carrier_id
+                      AND {visible} AND {projectable})
+      ORDER BY 1, 2, 3, 4
+      FOR UPDATE OF l) c
+WHERE op.platform_code = c.platform_code AND op.order_no = c.order_no
+  AND op.carrier_id = c.carrier_id AND op.waybill_no = c.waybill_no AND NOT op.from_order;
 """
 
 
