@@ -134,11 +134,13 @@ async def test_bad_periods_are_refused(ledger_api: Api) -> None:
 async def test_migration_0032_fills_a_ledger_that_had_events(ledger_pool: asyncpg.Pool) -> None:
     await append_and_project(ledger_pool, scans(range(2)), now=NOW)
     (incidents,) = [m for m in load_migrations() if m.version == 32]
+    (by_shard,) = [m for m in load_migrations() if m.version == 43]
     async with ledger_pool.acquire() as conn:
         async with conn.transaction():
             await conn.execute("DROP TABLE incident_flow, incident_flow_daily")
         async with conn.transaction():
             await conn.execute(incidents.sql)
+            await conn.execute(by_shard.sql)  # and the schema since (rollups by shard)
         for table in ("incident_flow", "incident_flow_daily"):
             total = await conn.fetchval(f"SELECT sum(scans) FROM {table}")  # noqa: S608
             assert total == 2 * 36 * 3 * PER_WINDOW, table

@@ -181,12 +181,14 @@ async def test_delivery_times_from_weeks_are_the_ones_from_days(
 async def test_migration_0036_fills_a_ledger_that_had_events(ledger_pool: asyncpg.Pool) -> None:
     await append_and_project(ledger_pool, _traffic(), now=NOW)
     (weekly,) = [m for m in load_migrations() if m.version == 36]
+    (by_shard,) = [m for m in load_migrations() if m.version == 43]
     async with ledger_pool.acquire() as conn:
         expected = await _weekly_rows(conn, "kpi_lane_weekly")
         async with conn.transaction():  # back to the schema before 0036
             await conn.execute("DROP TABLE kpi_lane_weekly")
         async with conn.transaction():
             await conn.execute(weekly.sql)
+            await conn.execute(by_shard.sql)  # and the schema since (rollups by shard)
         assert await _weekly_rows(conn, "kpi_lane_weekly") == expected
         assert all(d.equal for d in await verify(conn))
 
@@ -194,12 +196,14 @@ async def test_migration_0036_fills_a_ledger_that_had_events(ledger_pool: asyncp
 async def test_migration_0035_fills_a_ledger_that_had_events(ledger_pool: asyncpg.Pool) -> None:
     await append_and_project(ledger_pool, _traffic(), now=NOW)
     (weekly,) = [m for m in load_migrations() if m.version == 35]
+    (by_shard,) = [m for m in load_migrations() if m.version == 43]
     async with ledger_pool.acquire() as conn:
         expected = {t: await _weekly_rows(conn, t) for t in TWINS if t != "kpi_lane_weekly"}
         async with conn.transaction():  # back to the schema before 0035
             await conn.execute("DROP TABLE kpi_parcel_weekly, kpi_delivery_weekly")
         async with conn.transaction():
             await conn.execute(weekly.sql)
+            await conn.execute(by_shard.sql)  # and the schema since (rollups by shard)
         for table, rows in expected.items():
             assert await _weekly_rows(conn, table) == rows, table
         assert all(d.equal for d in await verify(conn))

@@ -183,6 +183,7 @@ async def test_migration_0026_fills_a_ledger_that_had_events(
     migration itself, exactly as a rebuild would: verify holds with no rebuild."""
     await append_and_project(ledger_pool, _traffic() + import_1210_consignment(), now=NOW)
     (measures,) = [m for m in load_migrations() if m.version == 26]
+    (by_shard,) = [m for m in load_migrations() if m.version == 43]
     async with ledger_pool.acquire() as conn:
         async with conn.transaction():  # back to the schema before 0026
             await conn.execute(
@@ -192,6 +193,7 @@ async def test_migration_0026_fills_a_ledger_that_had_events(
             )
         async with conn.transaction():
             await conn.execute(measures.sql)
+            await conn.execute(by_shard.sql)  # and the schema since (rollups by shard)
         assert await conn.fetchval("SELECT sum(timed) FROM kpi_lane_daily") == 46 + 1  # + 1210
         assert await conn.fetchval("SELECT sum(released) FROM kpi_clearance_hist") == 1
         assert all(d.equal for d in await verify(conn))
