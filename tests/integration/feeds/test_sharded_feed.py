@@ -18,9 +18,10 @@ import pytest
 
 from quanhub.canonical.v1 import canonical_pb2 as cpb
 from quanhub.common.access import Role, create_partner
+from quanhub.common.canonical import canonical_business_key
 from quanhub.common.clock import SystemClock
 from quanhub.common.db import create_database, drop_database
-from quanhub.common.kafka import make_consumer
+from quanhub.common.kafka import make_consumer, partition_of
 from quanhub.common.settings import DatabaseSettings, KafkaSettings
 from quanhub.ledger.decode import decode
 from quanhub.ledger.feeds import store
@@ -117,8 +118,10 @@ async def _fill(shard_map: ShardMap) -> int:
         now = datetime.now(UTC)
         for round_no in range(ROUNDS):
             parts: dict[int, list[object]] = {}
-            for i, event in enumerate(_events(round_no)):
-                partition = (i * 7 + round_no) % PARTITIONS
+            for event in _events(round_no):
+                # The producer's partition of the event's business key: one object's
+                # events stay in one shard, which the shards' steps rely on.
+                partition = partition_of(canonical_business_key(event), range(PARTITIONS))
                 row = decode(
                     event.SerializeToString(),
                     topic=TOPIC,
