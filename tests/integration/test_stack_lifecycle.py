@@ -12,10 +12,11 @@ import pytest
 from quanhub.common.kafka import ensure_topics
 from quanhub.common.settings import KafkaSettings
 from quanhub.common.topics import TopicSpec
-from quanhub.stack import procs
+from quanhub.stack import procs, second_postgres
 from quanhub.stack.errors import PortInUse, StartFailed
 from quanhub.stack.kafka_server import LocalKafka
 from quanhub.stack.manager import Stack
+from quanhub.stack.postgres_server import LocalPostgres
 from quanhub.stack.settings import StackSettings, resolve_servers
 from quanhub.stack.status import State
 
@@ -143,3 +144,20 @@ def test_a_server_that_dies_at_start_reports_its_log(tmp_path: Path) -> None:
     assert "Invalid maximum heap size" in message  # the log's last lines are included
     assert kafka.pid() is None
     assert not settings.paths.pid_file("kafka").exists()
+
+
+def test_down_stops_the_second_postgresql_the_shard_tests_started(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv(second_postgres.EXTERNAL_VARIABLE, raising=False)
+    monkeypatch.setenv(second_postgres.PORT_VARIABLE, str(procs.free_port()))
+    stack = _stack(tmp_path / "state", pg_port=procs.free_port())
+    second = LocalPostgres(second_postgres.second_settings(stack.settings))
+    try:
+        second_postgres.second_postgres_url(stack.settings)
+        assert second.status().state is State.RUNNING
+        assert stack.down() == ["second PostgreSQL"]  # the stack's own were never started
+        assert second.status().state is State.STOPPED
+        assert stack.down() == []
+    finally:
+        second.stop()

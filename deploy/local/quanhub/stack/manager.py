@@ -11,6 +11,7 @@ from quanhub.stack import procs
 from quanhub.stack.errors import StartFailed
 from quanhub.stack.kafka_server import LocalKafka, metadata_answers
 from quanhub.stack.postgres_server import LocalPostgres, database_answers
+from quanhub.stack.second_postgres import second_settings
 from quanhub.stack.settings import Servers, StackSettings, resolve_servers
 from quanhub.stack.status import ServerStatus, State
 
@@ -62,10 +63,18 @@ class Stack:
         return database_answers(self.servers.database_url)
 
     def down(self, *, purge: bool = False, progress: Progress = _quiet) -> list[str]:
-        """Stop only what `up` started (by pid file); with purge, delete the data too."""
+        """Stop only what `up` started (by pid file), and the second PostgreSQL the shard
+        tests start beside it (second_postgres.py); with purge, delete the data too."""
         stopped: list[str] = []
+        second = LocalPostgres(second_settings(self.settings))
         with self._lock():
-            for name, server in (("Kafka", self.kafka), ("PostgreSQL", self.postgres)):
+            for name, server in (
+                ("Kafka", self.kafka),
+                ("PostgreSQL", self.postgres),
+                ("second PostgreSQL", second),
+            ):
+                if server is second and second.pid() is None and not purge:
+                    continue  # never started here: nothing to say
                 progress(f"stopping {name}")
                 if server.stop():
                     stopped.append(name)

@@ -4,7 +4,7 @@
 It is the stack's PostgreSQL again (same binaries, config and provisioning) with its own
 state directory (`<stack dir>/pg2`) and port, QUANHUB_STACK_PG2_PORT (default: the stack's
 PostgreSQL port + 10). QUANHUB_TEST_SECOND_DATABASE_URL names an external one instead.
-`quanhub stack down` does not stop it: `stop_second_postgres` does.
+`quanhub stack down` stops it with the stack (as does `stop_second_postgres`).
 """
 
 from __future__ import annotations
