@@ -11,7 +11,6 @@ from quanhub.common.access import Role
 from quanhub.common.clock import Clock
 from quanhub.common.http import AUTH_PROBLEMS, INVALID_REQUEST, problems
 from quanhub.ledger.alerts.store import ledger_clock
-from quanhub.ledger.api.context import api_context
 from quanhub.ledger.api.deps import ClockDep, DatabaseDep, PrincipalDep
 from quanhub.ledger.api.instants import aware_instant, bounded_day, bounded_instant, first_day
 from quanhub.ledger.api.query import CarrierId, DestinationPrefix, FirstDay, LastDay, LedgerAsOf
@@ -82,10 +81,10 @@ class AccuracyReport(BaseModel):
     carriers: list[CarrierAccuracy]
 
 
-async def _moment(db: Reader, clock: Clock, as_of: datetime | None = None) -> datetime:
+def _moment(clock: Clock, ledger_now: datetime | None, as_of: datetime | None = None) -> datetime:
     """The instant a question is asked as of: `as_of`, else the ledger's clock (its latest
-    parcel status time, never after now)."""
-    return (as_of or min((await ledger_clock(db)) or clock.now(), clock.now())).astimezone(UTC)
+    parcel status time, `ledger_now`), never after now."""
+    return (as_of or min(ledger_now or clock.now(), clock.now())).astimezone(UTC)
 
 
 async def warm_book(book: AccuracyBook, db: Reader, clock: Clock) -> None:
@@ -93,17 +92,16 @@ async def warm_book(book: AccuracyBook, db: Reader, clock: Clock) -> None:
     DEFAULT_DAYS up to the ledger's clock) now, at the API's start, rather than on the
     first question: seconds at 10M events, which the dashboard's first reader would wait.
     An empty ledger has nothing to compute (and days computed empty would be kept so)."""
-    if await ledger_clock(db) is None:
+    ledger_now = await ledger_clock(db)
+    if ledger_now is None:
         return
-    today = window_end(await _moment(db, clock))
+    today = window_end(_moment(clock, ledger_now))
     await book.figures(first_day(today, DEFAULT_DAYS), today, today)
 
 
 def _book(request: Request) -> AccuracyBook:
-    """The process's daily figures, made on first use over the read pool (a cache)."""
-    book: AccuracyBook | None = getattr(request.app.state, "edd_accuracy", None)
-    if book is None:
-        book = request.app.state.edd_accuracy = AccuracyBook(api_context(request).pool)
+    """The process's daily figures (a cache), made by the lifespan (api/warmup.py)."""
+    book: AccuracyBook = request.app.state.edd_accuracy
     return book
 
 
@@ -152,7 +150,7 @@ async def edd_accuracy(
     as_of = bounded_instant("as_of", aware_instant("as_of", as_of))
     start = bounded_day("from", start)
     end = bounded_day("to", end)
-    moment = await _moment(db, clock, as_of)
+    moment = _moment(clock, None if as_of else await ledger_clock(db), as_of)
     today = window_end(moment)
     end = end or today
     start = start or first_day(end, DEFAULT_DAYS)

@@ -17,7 +17,7 @@ from quanhub.ledger.api.routes.kpis import KPI_ROLES
 from quanhub.ledger.errors import Forbidden, InvalidQuery
 from quanhub.ledger.incidents.ahead import Detections
 from quanhub.ledger.incidents.schemas import IncidentOut, IncidentsReport
-from quanhub.ledger.incidents.store import KeptIncidents, find_incidents
+from quanhub.ledger.incidents.store import find_incidents
 
 router = APIRouter(prefix="/v1", tags=["indicators"])
 
@@ -111,8 +111,6 @@ async def incidents(
 
 def _detections(request: Request) -> Detections:
     """The process's kept detections and detector (incidents/ahead.py, entered by the
-    lifespan); kept detections of its own for an app without them."""
-    held: Detections | None = getattr(request.app.state, "incidents", None)
-    if held is None:
-        held = request.app.state.incidents = Detections(KeptIncidents())
+    lifespan: api/warmup.py)."""
+    held: Detections = request.app.state.incidents
     return held
