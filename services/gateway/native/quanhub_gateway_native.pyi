@@ -42,8 +42,9 @@ class FastPath:
         """Body -> (token path, kind) of each personal field, in the order tokens are written."""
     def matches_format(self, name: str, value: str) -> bool:
         """Whether `value` has the named format (ValueError for an unknown name)."""
-    def decode(self, body: bytes, max_events: int) -> Decoded | None:
-        """The request's events, decoded and not judged; None: the whole body is Python's."""
+    def decode(self, body: bytes, max_events: int, max_event_bytes: int) -> Decoded | None:
+        """The request's events, decoded and not judged (without the GIL); None: the whole
+        body is Python's (among other reasons, an event over `max_event_bytes`)."""
     def judge(
         self,
         decoded: Decoded,

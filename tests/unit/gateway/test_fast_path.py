@@ -604,8 +604,8 @@ class _Failing:
     def __init__(self, real: Any) -> None:
         self._real = real
 
-    def decode(self, body: bytes, max_events: int) -> Any:
-        return self._real.decode(body, max_events)
+    def decode(self, body: bytes, max_events: int, max_event_bytes: int) -> Any:
+        return self._real.decode(body, max_events, max_event_bytes)
 
     def judge(self, decoded: Any, **_: Any) -> Any:
         raise native.PanicException("byte index 3 is not a char boundary; it is inside '张'")
@@ -786,7 +786,7 @@ def test_the_native_path_scrubs_the_fields_the_contract_classes_free_text() -> N
     event = _with(_with(event, ("parcel", "vehicle_no"), "13812345678"), ("trace_id",), "")
     event = _with(event, ("parcel", "location"), "13812345678")
     body = ingest_pb2.PublishRequest(events=[event]).SerializeToString()
-    decoded = fast.decode(body, 10)
+    decoded = fast.decode(body, 10, 1 << 19)
     assert decoded is not None
     (prepared,) = fast.judge(
         decoded,

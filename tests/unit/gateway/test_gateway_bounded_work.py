@@ -10,6 +10,7 @@ left running move them. The event loop's answer times are wall-clock."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import gc
 import threading
 import time
@@ -105,6 +106,56 @@ def test_counts_and_values_are_bounded_before_events_are_built(body: bytes, code
         count_events(body, BodyFormat.JSON, LIMITS)
     assert caught.value.code == code
     assert time.thread_time() - started < 0.5
+
+
+@pytest.fixture
+def never_decoded_whole(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Decoding a protobuf body whole fails the test."""
+
+    def refuse(body: bytes) -> ingest_pb2.PublishRequest:
+        raise AssertionError("a protobuf body was decoded whole")
+
+    monkeypatch.setattr(parsing, "_decode_protobuf", refuse)
+
+
+@pytest.mark.usefixtures("never_decoded_whole")
+@pytest.mark.parametrize("count", [501, 340_000])
+def test_protobuf_events_are_counted_on_the_wire_before_any_is_decoded(count: int) -> None:
+    with pytest.raises(PayloadTooLarge) as caught:
+        count_events(b"\x0a\x00" * count, BodyFormat.PROTOBUF, LIMITS)
+    assert caught.value.code == "too_many_events"
+    assert caught.value.message.startswith("more than 500 events in one request")
+
+
+@pytest.mark.usefixtures("never_decoded_whole")
+def test_a_protobuf_event_over_the_byte_limit_is_never_decoded() -> None:
+    big = ingest_pb2.Event(event_id="big")
+    for _ in range(2000):
+        big.order.lines.add()
+    body = ingest_pb2.PublishRequest(
+        events=[ingest_pb2.Event(event_id="a"), big, ingest_pb2.Event(event_id="b")]
+    ).SerializeToString()
+    counted = count_events(
+        body, BodyFormat.PROTOBUF, dataclasses.replace(LIMITS, max_event_bytes=1000)
+    )
+    assert counted.request is not None
+    # In its place an empty event: had it been decoded, it would carry its id and lines.
+    assert [e.event_id for e in counted.request.events] == ["a", "", "b"]
+    assert counted.request.events[1] == ingest_pb2.Event()
+    assert counted.oversized == {1: big.ByteSize()}
+
+
+def test_a_protobuf_body_that_is_not_only_events_is_decoded_whole() -> None:
+    event = ingest_pb2.Event(event_id="a").SerializeToString()
+    unknown_field = b"\x10\x01"  # field 2, a varint: no PublishRequest field, kept unknown
+    body = b"\x0a" + bytes([len(event)]) + event + unknown_field
+    counted = count_events(body, BodyFormat.PROTOBUF, LIMITS)
+    assert counted.request is not None
+    assert [e.event_id for e in counted.request.events] == ["a"]
+    assert counted.oversized is None
+    with pytest.raises(MalformedBody) as caught:
+        count_events(b"\x0a\x05ab", BodyFormat.PROTOBUF, LIMITS)  # cut short
+    assert caught.value.code == "malformed_protobuf"
 
 
 @pytest.mark.usefixtures("never_built")

@@ -156,7 +156,13 @@ async def test_an_event_over_the_size_limit_is_rejected_on_its_own(
     assert response.status_code == 202
     assert response.json()["accepted"] == 1
     assert as_protobuf.status_code == 202
-    assert as_protobuf.json()["rejected"][0]["code"] == "event_too_large"
+    # In protobuf its size is known from the wire, and it is refused unread: no event id.
+    (unread,) = as_protobuf.json()["rejected"]
+    assert (unread["index"], unread["eventId"], unread["code"]) == (1, "", "event_too_large")
+    wire = len(protobuf.events[1].SerializeToString())
+    assert unread["message"] == (
+        f"the event is {wire} bytes; one event may have at most 4096, and it was not read"
+    )
     (rejected,) = response.json()["rejected"]
     assert (rejected["index"], rejected["eventId"]) == (1, "big")
     assert rejected["code"] == "event_too_large"

@@ -284,22 +284,35 @@ impl FastPath {
 
     /// The request's events, decoded (`Decoded`), or None: leave the whole body to Python
     /// (it is not what upb would read the same way, it holds no event or too many, or a
-    /// string is over the gateway's `max_string_chars`). Nothing is judged yet: the caller
-    /// spends the partner's rate budget on `len(decoded)` first.
-    fn decode(&self, body: &[u8], max_events: usize) -> Option<Decoded> {
-        let (item, raw) = codec::items(&self.schema, body)?;
-        if raw.is_empty() || raw.len() > max_events {
-            return None;
-        }
-        let mut events = Vec::with_capacity(raw.len());
-        for bytes in raw {
-            let event = codec::decode(&self.schema, item, bytes)?;
-            if !self.tables.within_string_limit(&self.schema, item, &event) {
+    /// string is over the gateway's `max_string_chars`, or an event over `max_event_bytes`,
+    /// which is refused unread). Nothing is judged yet: the caller spends the partner's
+    /// rate budget on `len(decoded)` first. Runs without the GIL: a large body takes a
+    /// while, and the gateway calls this from a worker thread while its loop goes on.
+    fn decode(
+        &self,
+        py: Python<'_>,
+        body: &[u8],
+        max_events: usize,
+        max_event_bytes: usize,
+    ) -> Option<Decoded> {
+        py.detach(|| {
+            let (item, raw) = codec::items(&self.schema, body)?;
+            if raw.is_empty() || raw.len() > max_events {
                 return None;
             }
-            events.push((bytes.len(), event));
-        }
-        Some(Decoded { events })
+            if raw.iter().any(|bytes| bytes.len() > max_event_bytes) {
+                return None;
+            }
+            let mut events = Vec::with_capacity(raw.len());
+            for bytes in raw {
+                let event = codec::decode(&self.schema, item, bytes)?;
+                if !self.tables.within_string_limit(&self.schema, item, &event) {
+                    return None;
+                }
+                events.push((bytes.len(), event));
+            }
+            Some(Decoded { events })
+        })
     }
 
     /// One entry per decoded event, in order: None for an event Python must judge, else

@@ -5,7 +5,7 @@ Pure: no I/O. The route turns the outcome into Kafka records or a problem body.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -40,16 +40,26 @@ def admit(
     *,
     max_event_bytes: int | None,
     indexes: Sequence[int] | None = None,
+    oversized: Mapping[int, int] | None = None,
 ) -> Admission:
     """Sort a batch into accepted and rejected events; messages never quote personal data.
 
     `max_event_bytes` None: the caller knows no event can be over the limit (a protobuf
     body no larger than it), and sizes are not computed. `indexes`: each event's index in
     the request, when `events` are only some of its events (by default, their positions).
+    `oversized`: request index -> wire size of each event refused unread for its size (its
+    place in `events` holds an empty event; `parsing.Counted.oversized`).
     """
     outcome = Admission()
     for position, event in enumerate(events):
         index = position if indexes is None else indexes[position]
+        if oversized and (wire := oversized.get(index)) is not None:
+            message = (
+                f"the event is {wire} bytes; one event may have at most "
+                f"{max_event_bytes}, and it was not read"
+            )
+            outcome.rejected.append(Rejection(index, "", "event_too_large", message))
+            continue
         if max_event_bytes is not None and (size := event.ByteSize()) > max_event_bytes:
             message = f"the event is {size} bytes; one event may have at most {max_event_bytes}"
             outcome.rejected.append(Rejection(index, event.event_id, "event_too_large", message))

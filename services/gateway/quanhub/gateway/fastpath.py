@@ -102,7 +102,7 @@ class FastPath:
         """The request's events decoded, not judged (its len() is what the rate limit
         spends); None: the whole body is Python's (it decodes and judges it)."""
         try:
-            return self._native.decode(body, self._limits.max_events)
+            return self._native.decode(body, self._limits.max_events, self._limits.max_event_bytes)
         except (Exception, self._panic) as exc:  # noqa: BLE001 - Python takes over
             self._failed("decode", exc)
             return None

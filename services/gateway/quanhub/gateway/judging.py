@@ -29,7 +29,7 @@ from quanhub.common.traceids import is_safe_trace_id
 from quanhub.gateway.admission import Admission, admit
 from quanhub.gateway.context import GatewayContext
 from quanhub.gateway.fastpath import KINDS, Prepared
-from quanhub.gateway.parsing import BodyFormat, Counted, build_events, decode
+from quanhub.gateway.parsing import BodyFormat, Counted, build_events, count_events
 from quanhub.gateway.publisher import Record
 from quanhub.ingest.v1 import ingest_pb2
 
@@ -157,7 +157,9 @@ def _python_judges_all(
     # than the body, so a small one skips the check.
     limit = ctx.limits.max_event_bytes
     size_limit = limit if fmt is BodyFormat.JSON or len(body) > limit else None
-    admission = admit(principal, events, received_at, max_event_bytes=size_limit)
+    admission = admit(
+        principal, events, received_at, max_event_bytes=size_limit, oversized=read.oversized
+    )
     return Judgement(len(events), admission, None)
 
 
@@ -172,7 +174,9 @@ def _python_judges_rest(
 ) -> Judgement:
     """Python decodes the body (upb) and judges the events the native path left to it: all
     of them when its judging failed (`native` None)."""
-    events = decode(body, BodyFormat.PROTOBUF, ctx.limits)
+    counted = count_events(body, BodyFormat.PROTOBUF, ctx.limits)
+    events = build_events(counted, ctx.limits)
+    oversized = counted.oversized
     if native is not None and len(events) != size:  # never expected: the decoders disagree
         log.error("native_fast_path_miscounted", native=size, python=len(events))
         native = None
@@ -180,13 +184,22 @@ def _python_judges_rest(
     size_limit = None if len(body) <= limit else limit
     if native is None:
         ctx.metrics.fast_path_events.labels("python").inc(len(events))
-        admission = admit(principal, events, received_at, max_event_bytes=size_limit)
+        admission = admit(
+            principal, events, received_at, max_event_bytes=size_limit, oversized=oversized
+        )
         return Judgement(len(events), admission, None)
     indexes = [i for i, item in enumerate(native) if item is None]
     ctx.metrics.fast_path_events.labels("native").inc(size - len(indexes))
     ctx.metrics.fast_path_events.labels("python").inc(len(indexes))
     judged = [events[i] for i in indexes]
-    admission = admit(principal, judged, received_at, max_event_bytes=size_limit, indexes=indexes)
+    admission = admit(
+        principal,
+        judged,
+        received_at,
+        max_event_bytes=size_limit,
+        indexes=indexes,
+        oversized=oversized,
+    )
     return Judgement(size, admission, native)
 
 

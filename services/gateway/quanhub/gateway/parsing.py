@@ -126,29 +126,23 @@ class Counted:
     count: int
     request: ingest_pb2.PublishRequest | None = None
     document: dict[str, Any] | None = None
+    #: Request index -> size on the wire, of each protobuf event over `max_event_bytes`: it
+    #: is refused unread, and `request` holds an empty event in its place.
+    oversized: dict[int, int] | None = None
 
 
 def count_events(body: bytes, fmt: BodyFormat, limits: BodyLimits) -> Counted:
     """The body's events counted, and every limit that needs no event built checked: the
     event count, and for JSON the nesting depth and the number of values."""
     if fmt is BodyFormat.PROTOBUF:
-        request = _decode_protobuf(body)
-        counted = Counted(len(request.events), request=request)
+        counted = _count_protobuf(body, limits)
     else:
         document = _load_json(body, limits)
         events = document.get("events")
         count = len(events) if isinstance(events, list) else 0
         counted = Counted(count, document=document)
     if counted.count > limits.max_events:
-        msg = (
-            f"{counted.count} events in one request; the limit is {limits.max_events} "
-            f"events and {limits.max_bytes(fmt)} bytes"
-        )
-        raise PayloadTooLarge(
-            msg,
-            code="too_many_events",
-            extra={"max_events": limits.max_events, "max_body_bytes": limits.max_bytes(fmt)},
-        )
+        raise _too_many(str(counted.count), limits, fmt)
     if counted.document is not None:
         _check_shape(counted.document, limits)
     return counted
@@ -182,6 +176,77 @@ def build_events(counted: Counted, limits: BodyLimits) -> list[ingest_pb2.Event]
 def decode(body: bytes, fmt: BodyFormat, limits: BodyLimits) -> list[ingest_pb2.Event]:
     """The events of a PublishRequest body, after every structural limit is checked."""
     return build_events(count_events(body, fmt, limits), limits)
+
+
+def _too_many(count: str, limits: BodyLimits, fmt: BodyFormat) -> PayloadTooLarge:
+    msg = (
+        f"{count} events in one request; the limit is {limits.max_events} "
+        f"events and {limits.max_bytes(fmt)} bytes"
+    )
+    return PayloadTooLarge(
+        msg,
+        code="too_many_events",
+        extra={"max_events": limits.max_events, "max_body_bytes": limits.max_bytes(fmt)},
+    )
+
+
+#: The tag of PublishRequest.events (field 1, length-delimited), in its one-byte encoding.
+_EVENTS_TAG = 0x0A
+#: The shift of a length varint's fifth and last byte: upb refuses longer lengths.
+_LENGTH_SHIFT_MAX = 28
+
+
+def _count_protobuf(body: bytes, limits: BodyLimits) -> Counted:
+    """The events of a protobuf body, each decoded from its own bytes, once the body's
+    entries are found and counted without decoding any: a body with too many events is
+    refused after `max_events` + 1 entries, and an event over `max_event_bytes` is never
+    decoded (decoding holds the GIL, so the gateway's loop waits meanwhile). A body that is
+    not plainly a list of events is decoded whole, as before, and upb words what is wrong."""
+    spans = _event_spans(body, limits.max_events)
+    if spans is None:
+        request = _decode_protobuf(body)
+        return Counted(len(request.events), request=request)
+    if len(spans) > limits.max_events:
+        raise _too_many(f"more than {limits.max_events}", limits, BodyFormat.PROTOBUF)
+    request = ingest_pb2.PublishRequest()
+    oversized: dict[int, int] = {}
+    for index, (start, end) in enumerate(spans):
+        event = request.events.add()
+        if end - start > limits.max_event_bytes:
+            oversized[index] = end - start
+            continue
+        try:
+            event.MergeFromString(body[start:end])
+        except DecodeError:
+            _decode_protobuf(body)  # raises, in the words of a whole-body decode
+            raise  # not reached: an event the whole body's decode accepts is valid alone
+    return Counted(len(spans), request=request, oversized=oversized)
+
+
+def _event_spans(body: bytes, most: int) -> list[tuple[int, int]] | None:
+    """Where each event of a PublishRequest body lies, read from the wire and stopping
+    after `most` + 1 of them; None when the body holds anything but events entries with
+    one-byte tags and lengths that fit (a decoder reads such a body whole)."""
+    spans: list[tuple[int, int]] = []
+    pos, size = 0, len(body)
+    while pos < size and len(spans) <= most:
+        if body[pos] != _EVENTS_TAG:
+            return None
+        length, shift, pos = 0, 0, pos + 1
+        while True:  # the length: a varint of at most 5 bytes, as upb reads lengths
+            if pos >= size or shift > _LENGTH_SHIFT_MAX:
+                return None
+            byte = body[pos]
+            pos += 1
+            length |= (byte & 0x7F) << shift
+            if byte < 0x80:  # no continuation bit
+                break
+            shift += 7
+        if pos + length > size:
+            return None
+        spans.append((pos, pos + length))
+        pos += length
+    return spans
 
 
 def _decode_protobuf(body: bytes) -> ingest_pb2.PublishRequest:

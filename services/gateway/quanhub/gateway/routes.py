@@ -67,7 +67,12 @@ async def _read(
     try:
         body = await read_body(request.stream(), length, ctx.limits, fmt)
         fast = ctx.fast_path if fmt is BodyFormat.PROTOBUF else None
-        decoded = fast.decode(body) if fast is not None else None
+        # The native path decodes without the GIL: a large body's decoding leaves the loop.
+        decoded = (
+            None
+            if fast is None
+            else await off_loop(ctx, len(body), functools.partial(fast.decode, body))
+        )
         if decoded is not None:
             return body, decoded
         work = functools.partial(count_events, body, fmt, ctx.limits)
