@@ -12,6 +12,10 @@ and computes again only the days whose version moved (a late event for a day: th
 and the 9 days after it, which read it as their baseline). The detector runs in
 worker processes (WorkerDetector; the passes' at a low priority), so the loop only reads
 rows and waits; the current day, still changing, is computed on ask.
+
+With the shards on several PostgreSQL instances, each pass reads every instance's days
+and adds them up (store.py: a day's version is the sums of the instances' rows and
+scans), so a late scan on any instance makes its days computed again.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ import asyncio
 import multiprocessing
 import os
 import time
-from collections.abc import AsyncIterator, Callable, Hashable
+from collections.abc import AsyncIterator, Callable, Hashable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import asynccontextmanager
@@ -50,6 +54,7 @@ from quanhub.ledger.incidents.store import (
     detection_key,
 )
 from quanhub.ledger.read.params import Reader
+from quanhub.ledger.store.everywhere import fetch_everywhere
 
 log = structlog.get_logger(__name__)
 
@@ -70,7 +75,7 @@ ASK_WORKERS = 2
 _EPOCH = date(1970, 1, 1)
 
 # Each CST day's daily rows (flows, the shards' rows summed) and scans, in [$1, $2): the
-# versions of the detections.
+# versions of the detections (with several instances, the instances' added up).
 _DAY_TOTALS = """
 SELECT (day - DATE '1970-01-01') AS day, count(DISTINCT (carrier_id, district_code)) AS n,
        sum(scans)::bigint AS scans
@@ -134,7 +139,8 @@ class WorkerDetector:
 
 
 class IncidentsAhead:
-    """Computes the finished days' city detections into `kept`, newest first."""
+    """Computes the finished days' city detections into `kept`, newest first, from `db`
+    (home) and `others` (the other instances of the shard map, if any)."""
 
     def __init__(
         self,
@@ -146,8 +152,10 @@ class IncidentsAhead:
         thresholds: Thresholds | None = None,
         days: int = AHEAD_DAYS,
         parallel: int = WORKERS + 1,
+        others: Sequence[Reader] = (),
     ) -> None:
         self._db = db
+        self._others = tuple(others)
         self._clock = clock
         self._kept = kept
         self._detector = detector
@@ -166,8 +174,14 @@ class IncidentsAhead:
         today = day_of(window_of(self._clock.now()))
         oldest = today - self._days
         low = day_bounds(*day_windows(oldest), t)[0]
-        rows = await self._db.fetch(_DAY_TOTALS, low, _EPOCH + timedelta(today))
-        totals = {row["day"]: (row["n"], row["scans"]) for row in rows}
+        parts = await fetch_everywhere(
+            self._db, self._others, _DAY_TOTALS, low, _EPOCH + timedelta(today)
+        )
+        totals: dict[int, tuple[int, int]] = {}
+        for rows in parts:
+            for row in rows:
+                n, scans = totals.get(row["day"], (0, 0))
+                totals[row["day"]] = (n + row["n"], scans + row["scans"])
         wanted: set[Hashable] = set()
         todo: list[tuple[int, int, Hashable]] = []
         for day in range(today - 1, oldest - 1, -1):
@@ -189,7 +203,9 @@ class IncidentsAhead:
         async def compute(first: int, last: int, key: Hashable) -> None:
             async with slots:  # taken in the order asked: the newest days first
                 # Read again with the rows: the version they were read at is the one kept.
-                read_at, flows = await detection_input(self._db, first, last, None, t)
+                read_at, flows = await detection_input(
+                    self._db, first, last, None, t, others=self._others
+                )
                 await self._turns.run((None,))  # the loop's other work goes first
                 found = await detected(flows, first, last, t, self._detector)
                 self._kept.keep_ahead(key, read_at, found)
@@ -233,27 +249,34 @@ class Detections:
 
     kept: KeptIncidents
     detector: Detector | None = None
+    #: The other instances of the shard map, whose rollups the detections read too.
+    others: Sequence[Reader] = ()
 
 
 @asynccontextmanager
 async def incidents_ahead(
-    db: Reader, clock: Clock, on_pass: Callable[[], None] | None = None
+    db: Reader,
+    clock: Clock,
+    on_pass: Callable[[], None] | None = None,
+    *,
+    others: Sequence[Reader] = (),
 ) -> AsyncIterator[Detections]:
     """The process's kept detections, the finished days' computed ahead in the background
     (worker processes at a lower priority) while the context lasts, and worker processes
     for the asks' detections (the loop stays free for the other requests). Readiness
     does not wait for the days: one asked before its detection is computed is computed
-    on ask. `on_pass` is called after each pass over the days."""
+    on ask. `on_pass` is called after each pass over the days; `others` are the other
+    instances of the shard map (the asks are given them by the route: Detections.others)."""
     kept = KeptIncidents()
     asks, ahead = WorkerDetector(ASK_WORKERS), WorkerDetector(WORKERS, nice=AHEAD_NICE)
     tasks = [
         asyncio.create_task(asks.start()),
         asyncio.create_task(
-            IncidentsAhead(db, clock, kept, detector=ahead).keep_up(on_pass=on_pass)
+            IncidentsAhead(db, clock, kept, detector=ahead, others=others).keep_up(on_pass=on_pass)
         ),
     ]
     try:
-        yield Detections(kept, asks)
+        yield Detections(kept, asks, tuple(others))
     finally:
         for task in tasks:
             task.cancel()

@@ -12,13 +12,21 @@ repeat reads no rows at all; the finished days' are computed ahead (incidents/ah
 them shows the detection newer windows than its version says, an answer the endpoint gives
 for a request arriving just after the step anyway, and the step's scans make the next
 version differ, so nothing older is given after it.)
+
+With the shards on several PostgreSQL instances (`others`: the instances beside home),
+each instance holds the rows of its own shards: every statement runs on each instance,
+the daily rows and the windows are added up, and the version is the sums of each
+instance's (rows, scans), which grow whenever a scan lands on any of them. With one
+instance the statements and their round trips are those above.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict, defaultdict
-from collections.abc import Awaitable, Callable, Hashable
+from collections.abc import Awaitable, Callable, Hashable, Sequence
 from datetime import date, datetime, timedelta
+
+from asyncpg import Record
 
 from quanhub.ledger.incidents.detect import (
     WINDOW_SECONDS,
@@ -32,6 +40,7 @@ from quanhub.ledger.incidents.detect import (
     window_start,
 )
 from quanhub.ledger.read.params import Reader
+from quanhub.ledger.store.everywhere import fetch_everywhere
 
 #: Detections kept at most per process (distinct window ranges; the oldest go first).
 KEPT = 256
@@ -139,12 +148,13 @@ async def find_incidents(
     thresholds: Thresholds | None = None,
     kept: KeptIncidents | None = None,
     detector: Detector | None = None,
+    others: Sequence[Reader] = (),
 ) -> list[Incident]:
     """Incidents of `carrier` (all when None) in `district` (all when None) that were open
     at some time in [start, end), as the detector saw them at `as_of`: only windows that
     had ended by then (event time) are read, so no scan timed after `as_of` counts.
     With `kept`, a detection of the same windows from unchanged rows is given again;
-    `detector` runs the detector (here when None)."""
+    `detector` runs the detector (here when None); `others` are the other instances."""
     t = thresholds or Thresholds()
     last = window_of(as_of) - 1
     first = window_of(start)
@@ -153,10 +163,11 @@ async def find_incidents(
     key = detection_key(first, last, district, t)
     found = None
     if kept is not None and kept.holds(key):
-        (row,) = await db.fetch(_VERSION, *day_bounds(first, last, t), district)
-        found = kept.get(key, (row["n"], row["scans"]))
+        parts = await fetch_everywhere(db, others, _VERSION, *day_bounds(first, last, t), district)
+        version = (sum(p[0]["n"] for p in parts), sum(p[0]["scans"] for p in parts))
+        found = kept.get(key, version)
     if found is None:
-        version, flows = await detection_input(db, first, last, district, t)
+        version, flows = await detection_input(db, first, last, district, t, others=others)
         found = await detected(flows, first, last, t, detector)
         if kept is not None:
             kept.keep(key, version, found)
@@ -193,19 +204,27 @@ Detector = Callable[[FlowRows, int, int, Thresholds], Awaitable[list[Incident]]]
 
 
 async def detection_input(
-    db: Reader, first: int, last: int, district: str | None, t: Thresholds
+    db: Reader,
+    first: int,
+    last: int,
+    district: str | None,
+    t: Thresholds,
+    *,
+    others: Sequence[Reader] = (),
 ) -> tuple[tuple[int, int], FlowRows]:
     """What a detection of `district` (None: the city) over windows first..last reads, and
-    the version of the daily rows read for it (their count and their scans): the flows
-    watched on some day read from the daily rows, and the other flows of their districts
-    (thin ones too: the peers' factor pools every other carrier), their windows from the
-    baseline's first on. No flows: nothing to detect."""
-    rows = await db.fetch(_DAILY, *day_bounds(first, last, t), district)
+    the version of the daily rows read for it (their count and their scans, summed over
+    the instances): the flows watched on some day read from the daily rows, and the other
+    flows of their districts (thin ones too: the peers' factor pools every other
+    carrier), their windows from the baseline's first on. No flows: nothing to detect."""
+    parts = await fetch_everywhere(db, others, _DAILY, *day_bounds(first, last, t), district)
     daily: dict[tuple[str, str], dict[int, int]] = defaultdict(dict)
-    for row in rows:
-        daily[(row["carrier_id"], row["district_code"])][row["day"]] = row["scans"]
+    for rows in parts:
+        for row in rows:
+            totals = daily[(row["carrier_id"], row["district_code"])]
+            totals[row["day"]] = totals.get(row["day"], 0) + row["scans"]
     # Every window read below is counted in one of these daily rows.
-    version = (len(rows), sum(row["scans"] for row in rows))
+    version = (sum(len(rows) for rows in parts), sum(r["scans"] for rows in parts for r in rows))
     days = range(day_of(first - LOOKBACK_WINDOWS), day_of(last) + 1)
     districts = {
         key[1]
@@ -216,12 +235,25 @@ async def detection_input(
         return version, []
     keys = [key for key in daily if key[1] in districts]
     bounds = (window_start(earliest_window(first, t)), window_start(last))
-    windows = await db.fetch(
-        _WINDOWS, *bounds, [c for c, _ in keys], [d for _, d in keys], WINDOW_SECONDS
+    windows = await fetch_everywhere(
+        db, others, _WINDOWS, *bounds, [c for c, _ in keys], [d for _, d in keys], WINDOW_SECONDS
     )
-    return version, [
-        (row["carrier_id"], row["district_code"], row["w"], row["scans"]) for row in windows
-    ]
+    if len(windows) == 1:
+        return version, [
+            (row["carrier_id"], row["district_code"], row["w"], row["scans"]) for row in windows[0]
+        ]
+    return version, _added(windows)
+
+
+def _added(parts: list[list[Record]]) -> FlowRows:
+    """Each flow's windows, scans added over the instances (each holds its shards')."""
+    flows: dict[tuple[str, str], dict[int, int]] = {}
+    for rows in parts:
+        for row in rows:
+            into = flows.setdefault((row["carrier_id"], row["district_code"]), {})
+            for w, n in zip(row["w"], row["scans"], strict=True):
+                into[w] = into.get(w, 0) + n
+    return [(c, d, list(into), list(into.values())) for (c, d), into in flows.items()]
 
 
 async def detected(

@@ -99,6 +99,7 @@ async def incidents(
             district=district,
             kept=detections.kept,
             detector=detections.detector,
+            others=detections.others,  # each instance's flows, with shards on several
         )
     )
     return IncidentsReport(

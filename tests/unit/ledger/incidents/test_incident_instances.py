@@ -1,0 +1,155 @@
+"""Incidents with the ledger's shards on two PostgreSQL instances: each holds the flow rows
+of its own shards, and a detection (asked, or computed ahead for a finished day) reads
+both and answers as one instance holding every row; a late scan landing on either makes
+the days that read it computed again. Two fakes of the rollups stand for the instances
+(pure logic around incidents/store.py and incidents/ahead.py)."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from fake_flows import FakeFlows
+from synthetic_flows import day_shape, poisson
+
+from quanhub.common.clock import FixedClock
+from quanhub.ledger.incidents.ahead import IncidentsAhead
+from quanhub.ledger.incidents.detect import (
+    CST_WINDOWS,
+    WINDOWS_PER_DAY,
+    Incident,
+    day_of,
+    window_of,
+    window_start,
+)
+from quanhub.ledger.incidents.store import KeptIncidents, find_incidents
+
+Counts = dict[tuple[str, str], dict[int, int]]
+
+#: 00:00 CST of the first simulated day.
+START = datetime(2026, 10, 31, 16, tzinfo=UTC)
+DAYS = 12
+CARRIERS = ("SF", "ZTO", "YTO", "JD")
+DISTRICTS = ("370112", "370102")
+#: Stops (carrier, district, start, hours).
+STOPS = (
+    ("SF", "370112", START + timedelta(days=8, hours=10), 2),
+    ("ZTO", "370102", START + timedelta(days=10, hours=9), 3),
+)
+NOW = START + timedelta(days=DAYS, hours=12)
+FINISHED = range(day_of(window_of(START)), day_of(window_of(NOW)))
+
+
+def _flows(seed: int = 11) -> Counts:
+    """Each carrier's Poisson scans in each district, up to NOW, the stops left out."""
+    rng = random.Random(seed)
+    counts: Counts = {}
+    for district in DISTRICTS:
+        for k, carrier in enumerate(CARRIERS):
+            windows: dict[int, int] = {}
+            for w in range(window_of(START), window_of(NOW)):
+                at = window_start(w)
+                stopped = any(
+                    (c, d) == (carrier, district) and s <= at < s + timedelta(hours=h)
+                    for c, d, s, h in STOPS
+                )
+                n = 0 if stopped else poisson(rng, (8 + 3 * k) * day_shape(w))
+                if n:
+                    windows[w] = n
+            counts[(carrier, district)] = windows
+    return counts
+
+
+def _split(counts: Counts) -> tuple[Counts, Counts]:
+    """The scans as two instances hold them: each parcel is on one, so a window's scans
+    are shared between them; JD's flows are wholly on the second instance."""
+    home: Counts = {}
+    other: Counts = {}
+    for key, windows in counts.items():
+        for w, n in windows.items():
+            here = 0 if key[0] == "JD" else (n + w % 2) // 2
+            if here:
+                home.setdefault(key, {})[w] = here
+            if n - here:
+                other.setdefault(key, {})[w] = n - here
+    return home, other
+
+
+def _day(day: int) -> tuple[datetime, datetime]:
+    start = window_start(day * WINDOWS_PER_DAY - CST_WINDOWS)
+    return start, start + timedelta(days=1)
+
+
+async def _ask(
+    db: FakeFlows,
+    day: int,
+    carrier: str | None,
+    kept: KeptIncidents | None = None,
+    others: tuple[FakeFlows, ...] = (),
+) -> list[Incident]:
+    start, end = _day(day)
+    fake: Any = db  # fakes of the statements
+    return await find_incidents(
+        fake,
+        start=start,
+        end=end,
+        as_of=end,
+        carrier=carrier,
+        district=None,
+        kept=kept,
+        others=others,  # type: ignore[arg-type]
+    )
+
+
+def _late(stop: tuple[str, str, datetime, int], *into: Counts) -> None:
+    """The stop's scans, received late (7 a window), added to each of `into`."""
+    carrier, district, start, hours = stop
+    for counts in into:
+        windows = counts.setdefault((carrier, district), {})
+        for w in range(window_of(start), window_of(start + timedelta(hours=hours))):
+            windows[w] = windows.get(w, 0) + 7
+
+
+async def test_asks_over_two_instances_answer_as_over_one() -> None:
+    whole = FakeFlows(_flows())
+    home, other = (FakeFlows(c) for c in _split(_flows()))
+    assert home.counts
+    assert other.counts
+    city, home_alone = [], []
+    for day in FINISHED:
+        for carrier in (None, *CARRIERS):
+            answer = await _ask(home, day, carrier, others=(other,))
+            assert answer == await _ask(whole, day, carrier), (day, carrier)
+            if carrier is None:
+                city.extend(answer)
+                home_alone.extend(await _ask(home, day, carrier))
+    assert {(i.carrier, i.district) for i in city} >= {(c, d) for c, d, _, _ in STOPS}
+    assert home_alone != city  # half the scans, and none of JD's: not the city's answer
+
+
+async def test_days_ahead_over_two_instances_notice_a_late_scan_on_either() -> None:
+    whole = FakeFlows(_flows())
+    home, other = (FakeFlows(c) for c in _split(_flows()))
+    kept = KeptIncidents()
+    ahead = IncidentsAhead(home, FixedClock(NOW), kept, others=(other,))  # type: ignore[arg-type]
+    assert await ahead.catch_up() == len(FINISHED)
+    assert await ahead.catch_up() == 0
+
+    async def same_as_whole() -> None:
+        for day in FINISHED:
+            for carrier in (None, "SF"):
+                reads = home.window_reads + other.window_reads
+                answer = await _ask(home, day, carrier, kept, (other,))
+                assert home.window_reads + other.window_reads == reads  # a lookup
+                assert answer == await _ask(whole, day, carrier), (day, carrier)
+
+    await same_as_whole()
+    # Each stop's scans arrive late, on one instance only: the days that read its day
+    # (it and the 9 after it) are computed again, whichever instance it landed on.
+    for stop, landed in zip(STOPS, (other, home), strict=True):
+        _late(stop, whole.counts, landed.counts)
+        stop_day = day_of(window_of(stop[2]))
+        read_by = [d for d in FINISHED if d - 9 <= stop_day <= d]
+        assert await ahead.catch_up() == len(read_by)
+        await same_as_whole()
