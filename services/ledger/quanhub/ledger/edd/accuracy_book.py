@@ -19,6 +19,10 @@ between rows, and Slices gives the loop a turn when a slice is spent), so every 
 request is answered meanwhile instead of waiting for the whole book. A thread would not
 do better: the GIL shares one core between the two, and the loop waits up to the
 interpreter's switch interval (5 ms) at each wake-up.
+
+With the shards on several PostgreSQL instances each reads every instance (`others`) and
+takes the rows of all: the parcels are each on one instance, and the rollup's counts
+only add, so the figures are those of one instance holding every row.
 """
 
 from __future__ import annotations
@@ -26,8 +30,9 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, date, datetime, timedelta
+from itertools import chain
 from typing import Any
 
 import asyncpg
@@ -37,6 +42,7 @@ from quanhub.ledger.edd.accuracy import AtPickup, Tally, at_pickup, score
 from quanhub.ledger.edd.model import FEATURES, LEVELS, EddModel, Value, censored_bucket
 from quanhub.ledger.edd.rollup import CST, PICKUP_KEYS_SQL, pickup_keys
 from quanhub.ledger.edd.store import MAX_OPEN_SECONDS, WINDOW_DAYS, window_end
+from quanhub.ledger.store.everywhere import Reader, fetch_everywhere
 from quanhub.ledger.store.histogram import fine_bucket
 
 log = structlog.get_logger(__name__)
@@ -219,10 +225,18 @@ def _open_at_cuts(
 
 
 class AccuracyBook:
-    """Daily accuracy figures by CST delivery day, computed from the ledger on first use."""
+    """Daily accuracy figures by CST delivery day, computed from the ledger on first use:
+    from `pool` (home) and `others` (the other instances of the shard map, if any)."""
 
-    def __init__(self, pool: asyncpg.Pool, *, refresh_seconds: float = REFRESH_SECONDS) -> None:
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        *,
+        refresh_seconds: float = REFRESH_SECONDS,
+        others: Sequence[Reader] = (),
+    ) -> None:
         self._pool = pool
+        self._others = tuple(others)
         self._refresh = refresh_seconds
         self._days: dict[date, tuple[float, DayFigures]] = {}
         self._lock = asyncio.Lock()
@@ -270,7 +284,7 @@ class AccuracyBook:
         """The figures of `days`: one read of their deliveries, one of the rollup's days
         their pickup days' models learn from, a prediction per pickup segment."""
         began = time.monotonic()
-        rows = await self._pool.fetch(
+        rows = await self._fetch(
             _DELIVERED, _midnight(min(days)), _midnight(max(days) + timedelta(days=1))
         )
         slices = Slices()
@@ -281,10 +295,10 @@ class AccuracyBook:
             window_of = timedelta(days=WINDOW_DAYS)
             first, last = min(by_pickup), max(by_pickup)
             window = DayWindow([])
-            history = await self._pool.fetch(_DAYS, first - window_of, last)
+            history = await self._fetch(_DAYS, first - window_of, last)
             await slices.run(window.reading(history))
             opened: dict[date, list[tuple[tuple[Value, ...], int]]] = {d: [] for d in by_pickup}
-            open_rows = await self._pool.fetch(
+            open_rows = await self._fetch(
                 _OPEN, _midnight(first - window_of), _midnight(last), _midnight(first)
             )
             await slices.run(_open_at_cuts(open_rows, set(by_pickup), opened))
@@ -306,6 +320,13 @@ class AccuracyBook:
         for day, figures in computed.items():
             self._days[day] = (loaded, figures)
         log.info("edd_accuracy_computed", days=len(days), seconds=round(loaded - began, 3))
+
+    async def _fetch(self, sql: str, *args: object) -> list[asyncpg.Record]:
+        """The rows of `sql` on every instance (on one: its one statement's)."""
+        if not self._others:
+            return await self._pool.fetch(sql, *args)
+        parts = await fetch_everywhere(self._pool, self._others, sql, *args)
+        return list(chain.from_iterable(parts))
 
     @staticmethod
     def _score(

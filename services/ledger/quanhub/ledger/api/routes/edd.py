@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 
 from fastapi import APIRouter, Request
@@ -11,7 +13,7 @@ from quanhub.common.access import Role
 from quanhub.common.clock import Clock
 from quanhub.common.http import AUTH_PROBLEMS, INVALID_REQUEST, problems
 from quanhub.ledger.alerts.store import ledger_clock
-from quanhub.ledger.api.deps import ClockDep, DatabaseDep, PrincipalDep
+from quanhub.ledger.api.deps import ClockDep, DatabaseDep, InstancesDep, PrincipalDep
 from quanhub.ledger.api.instants import aware_instant, bounded_day, bounded_instant, first_day
 from quanhub.ledger.api.query import CarrierId, DestinationPrefix, FirstDay, LastDay, LedgerAsOf
 from quanhub.ledger.api.routes.kpis import DEFAULT_DAYS, KPI_ROLES
@@ -87,12 +89,24 @@ def _moment(clock: Clock, ledger_now: datetime | None, as_of: datetime | None = 
     return (as_of or min(ledger_now or clock.now(), clock.now())).astimezone(UTC)
 
 
-async def warm_book(book: AccuracyBook, db: Reader, clock: Clock) -> None:
+async def _ledger_now(db: Reader, others: Sequence[Reader]) -> datetime | None:
+    """The ledger's clock (alerts.store.ledger_clock) over every instance: the latest of
+    theirs (each holds its own shards' parcels)."""
+    if not others:
+        return await ledger_clock(db)
+    clocks = await asyncio.gather(*(ledger_clock(r) for r in (db, *others)))
+    return max((c for c in clocks if c is not None), default=None)
+
+
+async def warm_book(
+    book: AccuracyBook, db: Reader, clock: Clock, others: Sequence[Reader] = ()
+) -> None:
     """Compute the days of the default question (no `from`, `to` or `as_of`: the
     DEFAULT_DAYS up to the ledger's clock) now, at the API's start, rather than on the
     first question: seconds at 10M events, which the dashboard's first reader would wait.
-    An empty ledger has nothing to compute (and days computed empty would be kept so)."""
-    ledger_now = await ledger_clock(db)
+    An empty ledger has nothing to compute (and days computed empty would be kept so).
+    `others`: the other instances of the shard map, whose parcels move the clock too."""
+    ledger_now = await _ledger_now(db, others)
     if ledger_now is None:
         return
     today = window_end(_moment(clock, ledger_now))
@@ -121,6 +135,7 @@ async def edd_accuracy(
     request: Request,
     principal: PrincipalDep,
     db: DatabaseDep,
+    instances: InstancesDep,
     clock: ClockDep,
     start: FirstDay = None,
     end: LastDay = None,
@@ -150,7 +165,8 @@ async def edd_accuracy(
     as_of = bounded_instant("as_of", aware_instant("as_of", as_of))
     start = bounded_day("from", start)
     end = bounded_day("to", end)
-    moment = _moment(clock, None if as_of else await ledger_clock(db), as_of)
+    others = instances.readers[1:] if instances is not None else ()
+    moment = _moment(clock, None if as_of else await _ledger_now(db, others), as_of)
     today = window_end(moment)
     end = end or today
     start = start or first_day(end, DEFAULT_DAYS)
