@@ -134,9 +134,11 @@ def create_app(
                 await listener.start()
                 resources.push_async_callback(listener.close)
                 chosen = real
-            # What the first readers would wait for, computed in the background (warmup.py).
-            await resources.enter_async_context(warm_up(app, pool, clock, metrics))
             instances = await open_instances(settings, pool, resources)
+            # What the first readers would wait for, computed in the background (warmup.py),
+            # over every instance when shards live on several.
+            others = instances.readers[1:] if instances is not None else ()
+            await resources.enter_async_context(warm_up(app, pool, clock, metrics, others))
             app.state.context = LedgerApiContext(
                 settings, clock, pool, point_pool, chosen, fairness, listener, instances
             )
