@@ -14,6 +14,7 @@ from fake_flows import FakeFlows
 from synthetic_flows import day_shape, poisson
 
 from quanhub.common.clock import FixedClock
+from quanhub.ledger.incidents import ahead, store
 from quanhub.ledger.incidents.ahead import IncidentsAhead
 from quanhub.ledger.incidents.detect import (
     CST_WINDOWS,
@@ -132,9 +133,9 @@ async def test_days_ahead_over_two_instances_notice_a_late_scan_on_either() -> N
     whole = FakeFlows(_flows())
     home, other = (FakeFlows(c) for c in _split(_flows()))
     kept = KeptIncidents()
-    ahead = IncidentsAhead(home, FixedClock(NOW), kept, others=(other,))  # type: ignore[arg-type]
-    assert await ahead.catch_up() == len(FINISHED)
-    assert await ahead.catch_up() == 0
+    passes = IncidentsAhead(home, FixedClock(NOW), kept, others=(other,))  # type: ignore[arg-type]
+    assert await passes.catch_up() == len(FINISHED)
+    assert await passes.catch_up() == 0
 
     async def same_as_whole() -> None:
         for day in FINISHED:
@@ -151,5 +152,35 @@ async def test_days_ahead_over_two_instances_notice_a_late_scan_on_either() -> N
         _late(stop, whole.counts, landed.counts)
         stop_day = day_of(window_of(stop[2]))
         read_by = [d for d in FINISHED if d - 9 <= stop_day <= d]
-        assert await ahead.catch_up() == len(read_by)
+        assert await passes.catch_up() == len(read_by)
         await same_as_whole()
+
+
+class _Counted(FakeFlows):
+    """FakeFlows keeping the statements it answers."""
+
+    def __init__(self, counts: Counts) -> None:
+        super().__init__(counts)
+        self.statements: list[str] = []
+
+    async def fetch(self, sql: str, *args: Any) -> list[dict[str, Any]]:
+        self.statements.append(sql)
+        return await super().fetch(sql, *args)
+
+
+async def test_one_instance_runs_the_statements_it_always_did() -> None:
+    """Without other instances: a new detection is the daily rows and the windows, a kept
+    one its version alone, a pass over the days one statement and each day's reads."""
+    db, kept = _Counted(_flows()), KeptIncidents()
+    day = FINISHED[-1]
+    await _ask(db, day, None, kept)
+    assert db.statements == [store._DAILY, store._WINDOWS]
+    await _ask(db, day, "SF", kept)
+    assert db.statements[2:] == [store._VERSION]
+    db.statements = []
+    await IncidentsAhead(db, FixedClock(NOW), kept).catch_up()  # type: ignore[arg-type]
+    assert db.statements[0] == ahead._DAY_TOTALS
+    days = len(FINISHED) - 1  # the asked day is kept already
+    assert db.statements.count(store._DAILY) == days
+    assert 0 < db.statements.count(store._WINDOWS) <= days
+    assert len(db.statements) == 1 + days + db.statements.count(store._WINDOWS)
