@@ -12,10 +12,12 @@ from rich.table import Table
 from quanhub.cli.alerts import alerts_eval, alerts_learn
 from quanhub.cli.edd_eval import edd_eval
 from quanhub.cli.incidents_eval import incidents_eval
+from quanhub.cli.instances import connected, database_url, instance_title, shard_map
 from quanhub.cli.retention import partitions, retention
 
 if TYPE_CHECKING:
     from quanhub.ledger.store.rebuild import TableDiff
+    from quanhub.ledger.store.shard_rebuild import ShardReport
 
 app = typer.Typer(help="The event ledger and its projections.", no_args_is_help=True)
 console = Console()
@@ -25,13 +27,6 @@ app.command("alerts-learn")(alerts_learn)
 app.command("alerts-eval")(alerts_eval)
 app.command("retention")(retention)
 app.command("partitions")(partitions)
-
-
-def _database_url() -> str:
-    """QUANHUB_DATABASE_URL, or the local stack's database on its configured port."""
-    from quanhub.stack.settings import StackSettings, resolve_servers
-
-    return resolve_servers(StackSettings()).database_url
 
 
 #: `--shard K`: one shard's lanes only (docs/ledger.md "Shards").
@@ -46,24 +41,32 @@ _SHARD = typer.Option(
 @app.command()
 def rebuild(shard: int | None = _SHARD) -> None:
     """Recompute every projection (orders, parcels, declarations, links, KPI rollups) from
-    the event ledger, in one transaction; the ledger consumer waits meanwhile. With
-    `--shard K`: the projections of shard K's objects, then the links and rollups every
-    shard shares; the other shards' writers go on."""
-    import asyncpg
-
-    from quanhub.common.db import migrate
+    the event ledger, in one transaction per PostgreSQL instance of the shard map; the
+    ledger consumer waits meanwhile. With `--shard K`: the projections of shard K's
+    objects, then the links and rollups every shard shares, on K's instance; the other
+    shards' writers go on."""
     from quanhub.ledger.store.rebuild import rebuild as run_rebuild
+    from quanhub.ledger.store.sequencer import sequence
     from quanhub.ledger.store.shard_rebuild import rebuild_shard
 
+    where = shard_map()
+
     async def run() -> int:
-        conn = await asyncpg.connect(_database_url(), timeout=10)
-        try:
-            await migrate(conn)
-            if shard is None:
-                return await run_rebuild(conn)
-            return await rebuild_shard(conn, shard)
-        finally:
-            await conn.close()
+        async with connected(where.urls) as conns:
+            home = conns[0]
+            if shard is not None:
+                instance = where.instance_of(shard)
+                elsewhere = None if instance == 0 else home
+                return await rebuild_shard(conns[instance], shard, home=elsewhere)
+            seq = await run_rebuild(home)
+            for instance, conn in enumerate(conns[1:], start=1):
+                await run_rebuild(conn, publish=False)
+                # What it made visible gets its global seqs now, as the sequencer would.
+                held = [int(s) for s in await conn.fetchval(_SHARDS)]
+                mine = [s for s in held if where.instance_of(s) == instance]
+                await sequence(home, dict.fromkeys(mine, conn))
+                seq = int(await home.fetchval(_HEAD))
+            return seq
 
     try:
         seq = asyncio.run(run())
@@ -79,24 +82,31 @@ def rebuild(shard: int | None = _SHARD) -> None:
         )
 
 
+_SHARDS = "SELECT array_agg(shard ORDER BY shard) FROM ledger_appended"
+_HEAD = "SELECT last_seq FROM ledger_sequence"
+
+
 @app.command()
 def verify(shard: int | None = _SHARD) -> None:
-    """Compare the live projections with a rebuild (changing nothing); exit 1 on any
-    difference. With `--shard K`: shard K's numbering, global ranges and its objects'
-    projections (links and rollups are shared: the full verify checks them)."""
-    import asyncpg
-
+    """Compare the live projections with a rebuild (changing nothing), on every PostgreSQL
+    instance of the shard map; exit 1 on any difference. With `--shard K`: shard K's
+    numbering, global ranges and its objects' projections, on K's instance (links and
+    rollups are shared: the full verify checks them)."""
     from quanhub.ledger.store.rebuild import verify as run_verify
-    from quanhub.ledger.store.shard_rebuild import ShardReport, verify_shard
+    from quanhub.ledger.store.shard_rebuild import verify_shard
 
-    async def run() -> list[TableDiff] | ShardReport:
-        conn = await asyncpg.connect(_database_url(), timeout=10)
-        try:
-            if shard is None:
-                return await run_verify(conn)
-            return await verify_shard(conn, shard)
-        finally:
-            await conn.close()
+    where = shard_map()
+
+    async def run() -> list[tuple[str, list[TableDiff]]] | ShardReport:
+        async with connected(where.urls, migrated=False) as conns:
+            if shard is not None:
+                instance = where.instance_of(shard)
+                elsewhere = None if instance == 0 else conns[0]
+                return await verify_shard(conns[instance], shard, home=elsewhere)
+            return [
+                (instance_title(where, i), await run_verify(conn, publish=i == 0))
+                for i, conn in enumerate(conns)
+            ]
 
     try:
         found = asyncio.run(run())
@@ -104,7 +114,10 @@ def verify(shard: int | None = _SHARD) -> None:
         console.print(f"[red]{exc}[/]")
         raise typer.Exit(2) from exc
     bad = 0
-    if isinstance(found, ShardReport):
+    if isinstance(found, list):
+        for title, diffs in found:
+            bad += _print_diffs(diffs, f"Live projections vs rebuild{title}")
+    else:
         checks = Table(title=f"Shard {found.shard}: numbering and global ranges")
         for column in ("check", "expected", "found", "misplaced", "state"):
             checks.add_column(column)
@@ -113,12 +126,17 @@ def verify(shard: int | None = _SHARD) -> None:
             state = "[green]ok[/]" if c.ok else "[red]wrong[/]"
             checks.add_row(c.check, str(c.expected), str(c.found), str(c.misplaced), state)
         console.print(checks)
-        diffs, title = found.diffs, f"Shard {found.shard}'s objects: live vs recomputed"
-    else:
-        diffs, title = found, "Live projections vs rebuild"
+        bad += _print_diffs(found.diffs, f"Shard {found.shard}'s objects: live vs recomputed")
+    if bad:
+        raise typer.Exit(1)
+
+
+def _print_diffs(diffs: list[TableDiff], title: str) -> int:
+    """Print one comparison table; how many tables differ."""
     table = Table(title=title)
     for column in ("table", "live rows", "rebuilt rows", "only live", "only rebuilt", "state"):
         table.add_column(column)
+    bad = 0
     for d in diffs:
         equal = d.equal
         bad += not equal
@@ -131,8 +149,7 @@ def verify(shard: int | None = _SHARD) -> None:
             "[green]equal[/]" if equal else "[red]differs[/]",
         )
     console.print(table)
-    if bad:
-        raise typer.Exit(1)
+    return bad
 
 
 @app.command()
@@ -147,7 +164,7 @@ def bench(
     from quanhub.common.settings import DatabaseSettings, KafkaSettings
 
     configure_logging("WARNING", json=False)
-    database = DatabaseSettings(url=_database_url())
+    database = DatabaseSettings(url=database_url())
     result = asyncio.run(run_bench(KafkaSettings(), database, events=events, batch=batch))
     table = Table(title=f"Ledger writer, {result.events} events, batches of {result.batch}")
     table.add_column("path")

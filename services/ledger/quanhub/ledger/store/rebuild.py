@@ -115,38 +115,42 @@ async def _lock(conn: AnyConnection) -> dict[int, int]:
     return appended
 
 
-async def _recompute(conn: AnyConnection, appended: dict[int, int]) -> int:
-    """Make every appended event visible (and tell the feeds), then recompute; the global
-    seq after it."""
+async def _recompute(conn: AnyConnection, appended: dict[int, int], publish: bool) -> int:
+    """Make every appended event visible (and tell the feeds, or the sequencer), then
+    recompute; the global seq after it (the instance's own head when not `publish`)."""
     for row in await conn.fetch(_VISIBLE):
         shard, visible = int(row["shard"]), int(row["last_seq"])
         if appended.get(shard, visible) > visible:
-            await conn.execute(move_visible_sql(shard, visible, appended[shard]))
+            last = appended[shard]
+            await conn.execute(move_visible_sql(shard, visible, last, publish=publish))
     await conn.execute(_TRUNCATE_ALL)
     await conn.execute(_REBUILD)
     return int(await conn.fetchval(_HEAD))
 
 
-async def rebuild(conn: AnyConnection) -> int:
+async def rebuild(conn: AnyConnection, *, publish: bool = True) -> int:
     """Replace every projection and rollup by its recomputation; returns the global seq
-    (every appended event is visible after it; with one shard, the ledger's seq)."""
+    (every appended event is visible after it; with one shard, the ledger's seq).
+    `publish` False: `conn` is an instance other than the home one (see the module's
+    docstring)."""
     await prepare(conn)
     async with conn.transaction():
-        return await _recompute(conn, await _lock(conn))
+        return await _recompute(conn, await _lock(conn), publish)
 
 
-async def verify(conn: AnyConnection) -> list[TableDiff]:
-    """Compare live projections and rollups with a rebuild, changing nothing."""
+async def verify(conn: AnyConnection, *, publish: bool = True) -> list[TableDiff]:
+    """Compare live projections and rollups with a rebuild, changing nothing (`publish`
+    as for `rebuild`)."""
     await prepare(conn)
     transaction = conn.transaction()
     await transaction.start()
     try:
         appended = await _lock(conn)
         for shard in appended:  # what is appended but not visible yet, as projectors would
-            await project_all(conn, shard=shard)
+            await project_all(conn, shard=shard, publish=publish)
         for table in ALL_TABLES:
             await conn.execute(_SNAPSHOT.format(table=table, rows=_live_rows(table)))
-        await _recompute(conn, appended)
+        await _recompute(conn, appended, publish)
         diffs = []
         for table in ALL_TABLES:
             row = await conn.fetchrow(_COMPARE.format(table=table))

@@ -23,20 +23,35 @@ yet; check K's numbering (its events are its seqs base + 1 .. appended, each onc
 marked with K) and its global ranges (back to back from base + 1 to its visible seq);
 then recompute K's objects' projections and K's rollup rows and compare them row for row
 with the live ones, and roll everything back. Links are checked by the full verify only.
+
+A shard on another instance than the home one (store/shard_map.py) is rebuilt and
+verified on its instance, where its events, counters, objects, rollups and links are;
+its global ranges are the home's (`home`, a connection to it). Its projector steps do not
+publish there: the sequencer does (store/sequencer.py), so rebuild makes what it appended
+visible with a NOTIFY to the sequencer, then publishes it itself with one sequencer pass;
+verify takes the home's global lock and, in a home transaction it rolls back, publishes
+what the shard has made visible and the sequencer has not numbered yet, as the sequencer
+would, then checks the ranges there (the same check as for a shard on home) and rolls
+that back before comparing the projections, so home's steps wait for the check only.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from quanhub.ledger.store.link_facts import APPLIED_LINKS
 from quanhub.ledger.store.projections import PROJECTABLE, links_sql, refresh_all, touch_sql
-from quanhub.ledger.store.projector import move_visible_sql, project_all
+from quanhub.ledger.store.projector import NOTIFY_CHANNEL, move_visible_sql, project_all
 from quanhub.ledger.store.rebuild import TableDiff, refuse_if_retired
 from quanhub.ledger.store.rollups import COUNT_COLUMN, ROLLUP_TABLES, add_sql
-from quanhub.ledger.store.shards import LOCK_GLOBAL, base, visible
+from quanhub.ledger.store.sequencer import covered, sequence
+from quanhub.ledger.store.shards import LOCK_GLOBAL, base, publish_sql, visible
 from quanhub.ledger.store.waybill_links import confirm_detected_links_sql
 from quanhub.ledger.store.writer import AnyConnection, prepare
+
+if TYPE_CHECKING:
+    from asyncpg.transaction import Transaction
 
 #: The projection tables of objects, with their keys (each object is one shard's).
 OBJECT_TABLES: dict[str, tuple[str, ...]] = {
@@ -167,21 +182,27 @@ def _recompute_objects() -> str:
     return deletes + refresh_all(visible_only=True)
 
 
-async def rebuild_shard(conn: AnyConnection, shard: int) -> int:
+async def rebuild_shard(
+    conn: AnyConnection, shard: int, *, home: AnyConnection | None = None
+) -> int:
     """Recompute the projections and rollup rows of the shard's objects and the shared
     links (see the module's docstring); returns the global seq (every event the shard appended
-    is visible after it)."""
+    is visible after it). `conn` is on the shard's instance; `home` the home instance when
+    that is another one (None: `conn` is home's)."""
     await prepare(conn)
     async with conn.transaction():
         appended, visible_seq = await _lock(conn, shard)
         if appended > visible_seq:
-            await conn.execute(move_visible_sql(shard, visible_seq, appended))
+            await conn.execute(move_visible_sql(shard, visible_seq, appended, publish=home is None))
         await conn.execute(_touch_shard(shard) + _recompute_objects() + _rollups(shard) + _SHARED)
-        return int(await conn.fetchval(_HEAD))
+        if home is None:
+            return int(await conn.fetchval(_HEAD))
+    await sequence(home, {shard: conn})  # what it made visible, numbered now
+    return int(await home.fetchval(_HEAD))
 
 
 async def _checks(
-    conn: AnyConnection, shard: int, appended: int, visible_seq: int
+    conn: AnyConnection, ranges_on: AnyConnection, shard: int, appended: int, visible_seq: int
 ) -> list[ShardCheck]:
     low = base(shard)
     row = await conn.fetchrow(_NUMBERING, low, appended, shard, base(shard + 1))
@@ -192,30 +213,51 @@ async def _checks(
         int(row["numbered"]),
         int(row["stray"]),
     )
-    covered, breaks, next_seq = 0, 0, low + 1
-    for r in await conn.fetch(_RANGES, shard):
+    numbered, breaks, next_seq = 0, 0, low + 1
+    for r in await ranges_on.fetch(_RANGES, shard):
         breaks += r["first_seq"] != next_seq
-        covered += r["events"]
+        numbered += r["events"]
         next_seq = r["first_seq"] + r["events"]
     ranges = ShardCheck(
         f"shard {shard}: global ranges cover {low + 1} .. {visible_seq}",
         visible_seq - low,
-        covered,
+        numbered,
         breaks,
     )
     return [numbering, ranges]
 
 
-async def verify_shard(conn: AnyConnection, shard: int) -> ShardReport:
+async def _publish_unsequenced(home: AnyConnection, shard: int, visible_seq: int) -> None:
+    """In the caller's home transaction: take the global lock and number the shard's
+    visible seqs the sequencer has not numbered yet, as its next pass would."""
+    await home.execute(LOCK_GLOBAL)
+    tail = await covered(home, shard)
+    if visible_seq > tail:
+        await home.execute(publish_sql(shard, tail + 1, visible_seq - tail, NOTIFY_CHANNEL))
+
+
+async def verify_shard(
+    conn: AnyConnection, shard: int, *, home: AnyConnection | None = None
+) -> ShardReport:
     """Check the shard's numbering, global ranges, objects' projections and rollup rows,
-    changing nothing (see the module's docstring)."""
+    changing nothing (see the module's docstring). `conn` is on the shard's instance;
+    `home` the home instance when that is another one (None: `conn` is home's)."""
     await prepare(conn)
     transaction = conn.transaction()
     await transaction.start()
+    at_home: Transaction | None = None
     try:
         appended, _ = await _lock(conn, shard)
-        visible_seq = await project_all(conn, shard=shard)
-        checks = await _checks(conn, shard, appended, visible_seq)
+        visible_seq = await project_all(conn, shard=shard, publish=home is None)
+        if home is not None:
+            started = home.transaction()
+            await started.start()
+            at_home = started
+            await _publish_unsequenced(home, shard, visible_seq)
+        checks = await _checks(conn, home or conn, shard, appended, visible_seq)
+        if at_home is not None:  # home's global lock is not held through the comparison
+            ending, at_home = at_home, None
+            await ending.rollback()
         await conn.execute(_touch_shard(shard))
         rows = {
             table: _OBJECT_ROWS.format(table=table, touched=_TOUCHED[table], key=", ".join(key))
@@ -241,4 +283,6 @@ async def verify_shard(conn: AnyConnection, shard: int) -> ShardReport:
             )
         return ShardReport(shard, checks, diffs)
     finally:
+        if at_home is not None:
+            await at_home.rollback()
         await transaction.rollback()
