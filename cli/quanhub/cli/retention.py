@@ -1,5 +1,6 @@
 """`quanhub ledger retention` and `quanhub ledger partitions`: the ledger's partitions of
-ledger_events, made ahead and retired (docs/ledger.md "Retention")."""
+ledger_events, made ahead and retired, on every PostgreSQL instance of the shard map
+(docs/ledger.md "Retention")."""
 
 from __future__ import annotations
 
@@ -11,17 +12,12 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from quanhub.cli.instances import connected, shard_map
+
 if TYPE_CHECKING:
     from quanhub.ledger.store.retention import Retired
 
 console = Console()
-
-
-def _database_url() -> str:
-    """QUANHUB_DATABASE_URL, or the local stack's database on its configured port."""
-    from quanhub.stack.settings import StackSettings, resolve_servers
-
-    return resolve_servers(StackSettings()).database_url
 
 
 def partitions(
@@ -33,20 +29,14 @@ def partitions(
         ),
     ] = None,
 ) -> None:
-    """Make every shard's partitions of ledger_events up to a whole one past its last event
-    (the writer does it too; run daily beside `retention`)."""
-    import asyncpg
-
-    from quanhub.common.db import migrate
+    """Make every shard's partitions of ledger_events up to a whole one past its last event,
+    on every instance of the shard map (the writer does it too; run daily beside
+    `retention`)."""
     from quanhub.ledger.store.retention import partitions_ahead
 
     async def run() -> int:
-        conn = await asyncpg.connect(_database_url(), timeout=10)
-        try:
-            await migrate(conn)
-            return await partitions_ahead(conn, events_per_partition)
-        finally:
-            await conn.close()
+        async with connected(shard_map().urls) as conns:
+            return sum([await partitions_ahead(c, events_per_partition) for c in conns])
 
     console.print(f"[green]made[/] {asyncio.run(run())} partitions")
 
@@ -68,30 +58,28 @@ def retention(
     ] = False,
 ) -> None:
     """Archive, then drop, each shard's partitions of ledger_events whose events were all
-    recorded more than KEEP_MONTHS months ago (oldest first). Projections and rollups stay;
-    feeds refuse cursors into what was dropped (410)."""
-    import asyncpg
-
+    recorded more than KEEP_MONTHS months ago (oldest first), on every instance of the shard
+    map. Projections and rollups stay; feeds refuse cursors into what was dropped (410)."""
     from quanhub.common.clock import SystemClock
-    from quanhub.common.db import migrate
     from quanhub.ledger.store.retention import retain
 
     if archive is not None:
         archive.mkdir(parents=True, exist_ok=True)
 
     async def run() -> list[Retired]:
-        conn = await asyncpg.connect(_database_url(), timeout=10)
-        try:
-            await migrate(conn)
-            return await retain(
-                conn,
-                keep_months=keep_months,
-                now=SystemClock().now(),
-                archive=archive,
-                allow_straddling=allow_straddling,
-            )
-        finally:
-            await conn.close()
+        now = SystemClock().now()
+        async with connected(shard_map().urls) as conns:
+            done: list[Retired] = []
+            for instance, conn in enumerate(conns):
+                done += await retain(
+                    conn,
+                    keep_months=keep_months,
+                    now=now,
+                    archive=archive,
+                    allow_straddling=allow_straddling,
+                    home=None if instance == 0 else conns[0],
+                )
+            return done
 
     done = asyncio.run(run())
     table = Table(title=f"Partitions older than {keep_months} months")

@@ -43,3 +43,28 @@ def test_one_instance_keeps_the_single_statement() -> None:
     single = LedgerEventSource(ShardReaders(ShardMap.of(HOME), {}))
     assert single._readers is None
     assert LedgerEventSource()._readers is None
+
+
+class _Answers:
+    """A connection or pool that answers every fetchval with one value, and counts."""
+
+    def __init__(self, value: int) -> None:
+        self.value = value
+        self.asked: list[str] = []
+
+    async def fetchval(self, sql: str, *args: Any) -> int:
+        self.asked.append(sql)
+        return self.value
+
+
+async def test_retired_through_is_the_highest_of_every_instance() -> None:
+    home, other = _Answers(10), _Answers(40)
+    spread = LedgerEventSource(ShardReaders(ShardMap.of(HOME, [OTHER]), {1: other}))  # type: ignore[dict-item]
+    assert await spread.retired_through(home) == 40  # type: ignore[arg-type]
+    assert home.asked == other.asked == [source.RETIRED_THROUGH]
+
+
+async def test_retired_through_on_one_instance_asks_home_once() -> None:
+    home = _Answers(20)
+    assert await LedgerEventSource().retired_through(home) == 20  # type: ignore[arg-type]
+    assert home.asked == [source.RETIRED_THROUGH]

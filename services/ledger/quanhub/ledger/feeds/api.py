@@ -38,7 +38,6 @@ from quanhub.ledger.feeds.signing import new_secret
 from quanhub.ledger.feeds.sse import cursor_expired
 from quanhub.ledger.feeds.urls import validate_url
 from quanhub.ledger.feeds.visibility import receives_events
-from quanhub.ledger.store.retention import retired_through
 
 RuntimeDep = Annotated[FeedRuntime, Depends(feed_runtime)]
 Limit = Annotated[int, Query(ge=1, le=200, description="Items per page")]
@@ -268,7 +267,7 @@ async def replay(
         async with runtime.pool.acquire() as conn:
             if body.from_seq is not None:
                 after = body.from_seq - 1
-                if after < (retired := await retired_through(conn)):
+                if after < (retired := await runtime.source.retired_through(conn)):
                     raise cursor_expired(after, retired)
             else:
                 after = int(await conn.fetchval(_AFTER_RECORDED_SINCE, body.since))

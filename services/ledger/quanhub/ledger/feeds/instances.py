@@ -60,6 +60,10 @@ class ShardReaders:
             return await home.fetchval(sql, *args)
         return await self._pools[instance].fetchval(sql, *args)
 
+    async def fetchval_on(self, instance: int, sql: str, *args: Any) -> Any:
+        """The first value of `sql` on instance `instance` (not the home one)."""
+        return await self._pools[instance].fetchval(sql, *args)
+
 
 @asynccontextmanager
 async def open_shard_readers(shard_map: ShardMap, *, pool_max: int) -> AsyncIterator[ShardReaders]:

@@ -16,6 +16,7 @@ from quanhub.ledger.feeds.instances import ShardReaders
 from quanhub.ledger.feeds.model import FeedEvent
 from quanhub.ledger.feeds.visibility import feed_predicate, receives_events
 from quanhub.ledger.read.params import Params
+from quanhub.ledger.store.retention import RETIRED_THROUGH
 
 #: Every kind a feed may carry, and the kinds it carries when none are asked for
 #: (insights are opt-in).
@@ -218,6 +219,16 @@ class LedgerEventSource:
             if len(ranges) < RANGES_PER_READ:
                 break
         return found[:limit]
+
+    async def retired_through(self, home: Conn) -> int:
+        """The highest global seq retention dropped (0: none), on any instance: each
+        records the drops of the shards it holds."""
+        retired = int(await home.fetchval(RETIRED_THROUGH))
+        if self._readers is not None:
+            for instance in range(1, self._readers.shard_map.instances):
+                at = await self._readers.fetchval_on(instance, RETIRED_THROUGH)
+                retired = max(retired, int(at))
+        return retired
 
     async def after_recorded_since(self, home: Conn, since: datetime) -> int | None:
         """Over the shards on other instances: the global seq just before the earliest of

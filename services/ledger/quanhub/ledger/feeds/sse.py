@@ -22,7 +22,6 @@ from quanhub.ledger.feeds.runtime import FeedRuntime, feed_runtime
 from quanhub.ledger.feeds.schemas import MAX_SEQ, parse_seq
 from quanhub.ledger.feeds.source import DEFAULT_KINDS, KINDS
 from quanhub.ledger.feeds.visibility import receives_events
-from quanhub.ledger.store.retention import retired_through
 
 RuntimeDep = Annotated[FeedRuntime, Depends(feed_runtime)]
 RECONNECT_MS = 2000
@@ -230,7 +229,7 @@ def sse_router() -> APIRouter:
         async with runtime.pool.acquire() as conn:
             if cursor is None:
                 cursor = await runtime.source.head(conn)
-            elif cursor < (retired := await retired_through(conn)):
+            elif cursor < (retired := await runtime.source.retired_through(conn)):
                 raise cursor_expired(cursor, retired)
         grant = Grant(
             principal,

@@ -11,6 +11,12 @@ are kept: they are what the ledger answers from. An object with events on both s
 the cut would be recomputed from its kept events alone if it changed again, so such a
 partition is only retired when asked to (`allow_straddling`); the counts say how many.
 Feeds refuse a cursor below the highest global seq retired (`retired_through`).
+
+With shards on several PostgreSQL instances (store/shard_map.py) retention runs on each
+instance over the shards it holds, and maps a partition's last seq to its global seq
+through the home instance's ranges (`home`, which alone holds them); a partition is retired
+only once the sequencer has numbered all of it. Each instance records its drops in its own
+ledger_partitions, and feeds take the highest `retired_through` of every instance.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
+from quanhub.ledger.store.sequencer import covered
 from quanhub.ledger.store.shards import PARTITIONS_AHEAD
 from quanhub.ledger.store.writer import AnyConnection
 
@@ -134,10 +141,11 @@ async def _archive(conn: AnyConnection, query: str, path: Path) -> int:
 
 
 async def _retire(
-    conn: AnyConnection, kept: Retired, archive: Path | None, now: datetime
+    conn: AnyConnection, kept: Retired, archive: Path | None, now: datetime, home: AnyConnection
 ) -> Retired:
     """Archive the partition, then drop it with its ids and quarantine rows, in one
-    transaction (a crash before it commits leaves it as it was: run again)."""
+    transaction (a crash before it commits leaves it as it was: run again); its last
+    event's global seq is read on `home`."""
     name, shard, first, end = kept.name, kept.shard, kept.first_seq, kept.end_seq
     quoted = '"' + name + '"'
     path: str | None = None
@@ -149,7 +157,7 @@ async def _retire(
         if await conn.fetchval(f"SELECT count(*) FROM ({quarantine}) q"):  # noqa: S608
             await _archive(conn, quarantine, archive / f"{name}.quarantine.csv.gz")
         path = str(target)
-    global_last = await conn.fetchval(_GLOBAL_OF, shard, end - 1)
+    global_last = await home.fetchval(_GLOBAL_OF, shard, end - 1)
     async with conn.transaction():
         await conn.execute(_DROP.format(name=quoted, first=first, end=end))
         await conn.execute(_RECORD, name, path, rows, kept.newest_recorded_at, global_last, now)
@@ -163,11 +171,14 @@ async def retain(
     now: datetime,
     archive: Path | None = None,
     allow_straddling: bool = False,
+    home: AnyConnection | None = None,
 ) -> list[Retired]:
     """Archive (when `archive` is a directory) and drop each shard's partitions, oldest
     first, whose events are all visible and were all recorded more than `keep_months`
     months before `now`; stops at a shard's first partition it keeps. Returns every
-    partition looked at past the kept ones: dropped, or kept for straddling objects."""
+    partition looked at past the kept ones: dropped, or kept for straddling objects.
+    `home`: the home instance when `conn` is another one (None: `conn` is home's); there
+    a partition must also be numbered whole in home's global sequence."""
     cut = months_before(now, keep_months)
     done: list[Retired] = []
     stopped: set[int] = set()
@@ -175,6 +186,9 @@ async def retain(
         shard, end = int(row["shard"]), int(row["end_seq"])
         if shard in stopped or end - 1 > int(row["visible"]):
             stopped.add(shard)
+            continue
+        if home is not None and await covered(home, shard) < end - 1:
+            stopped.add(shard)  # the sequencer has not numbered all of it yet
             continue
         quoted = '"' + str(row["name"]) + '"'
         newest = await conn.fetchval(_NEWEST.format(name=quoted))
@@ -188,5 +202,5 @@ async def retain(
             stopped.add(shard)
             done.append(kept)
             continue
-        done.append(await _retire(conn, kept, archive, now))
+        done.append(await _retire(conn, kept, archive, now, conn if home is None else home))
     return done
