@@ -13,6 +13,7 @@ from quanhub.cli.alerts import alerts_eval, alerts_learn
 from quanhub.cli.edd_eval import edd_eval
 from quanhub.cli.incidents_eval import incidents_eval
 from quanhub.cli.instances import connected, database_url, instance_title, shard_map
+from quanhub.cli.links_backfill import links_backfill
 from quanhub.cli.retention import partitions, retention
 
 if TYPE_CHECKING:
@@ -27,6 +28,7 @@ app.command("alerts-learn")(alerts_learn)
 app.command("alerts-eval")(alerts_eval)
 app.command("retention")(retention)
 app.command("partitions")(partitions)
+app.command("links-backfill")(links_backfill)
 
 
 #: `--shard K`: one shard's lanes only (docs/ledger.md "Shards").

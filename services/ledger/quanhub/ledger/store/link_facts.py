@@ -24,6 +24,7 @@ from quanhub.ledger.store.writer import AnyConnection
 
 __all__ = [
     "APPLIED_LINKS",
+    "WORK_TABLES",
     "apply_facts",
     "changed_links_sql",
     "decode_fact",
@@ -35,7 +36,7 @@ __all__ = [
 
 #: The temporary table a step or an apply collects the keys of the links it changed in.
 CHANGES = "link_changes"
-_WORK_TABLES = f"""
+WORK_TABLES = f"""
 CREATE TEMP TABLE IF NOT EXISTS {CHANGES} (
     platform_code text, order_no text, carrier_id text, waybill_no text
 ) ON COMMIT DELETE ROWS;
@@ -50,7 +51,7 @@ def changed_links_sql(source: str) -> str:
     """The step's links (links_sql, then the detected-carrier confirmation) over `source`,
     collecting the keys of the rows they changed for `route_changes`."""
     return (
-        _WORK_TABLES
+        WORK_TABLES
         + links_sql(source, changes=CHANGES)
         + confirm_detected_links_sql(source, changes=CHANGES)
     )
@@ -159,7 +160,7 @@ async def apply_facts(
     rows written. Locks the links it may change in key order first, as a step does
     (projections.lock_links_sql), so it and the steps of every shard wait for each other
     on those rows only."""
-    await conn.execute(_WORK_TABLES)
+    await conn.execute(WORK_TABLES)
     await conn.execute(
         _FACTS_IN,
         [f.platform_code for f in facts],
