@@ -82,6 +82,12 @@ def rebuild(shard: int | None = _SHARD) -> None:
             f"[green]rebuilt[/] shard {shard}'s projections and the shared links and rollups "
             f"(global seq {seq})"
         )
+    if not where.single:
+        # A rebuild writes no outbox row (docs/ledger.md "Links across instances").
+        console.print(
+            "several instances: run `quanhub ledger links-backfill` to send the links this "
+            "rebuild added to the other instances"
+        )
 
 
 _SHARDS = "SELECT array_agg(shard ORDER BY shard) FROM ledger_appended"

@@ -172,6 +172,7 @@ async def test_the_commands_find_a_shard_on_its_instance(
 
         done = _quanhub(env, "rebuild", "--shard", "1")
         assert done.returncode == 0, done.stdout + done.stderr
+        assert "links-backfill" in done.stdout  # a rebuild routes no link
         done = _quanhub(env, "verify")
         assert done.returncode == 0, done.stdout + done.stderr
         assert "(instance 1)" in done.stdout
