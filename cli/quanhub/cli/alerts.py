@@ -33,16 +33,24 @@ def _aware(value: datetime) -> datetime:
 
 
 async def _learn(url: str, until: datetime, window: timedelta) -> Any:
+    """Learn from the gaps of every instance holding shards (QUANHUB_LEDGER_SHARD_INSTANCES
+    beside `url`, home) and store the norms on home, where the API reads them."""
     import asyncpg
 
     from quanhub.ledger.alerts.store import learn, save
+    from quanhub.ledger.settings import ShardMapSettings
 
     conn = await asyncpg.connect(url, timeout=10)
+    others: list[asyncpg.Connection] = []
     try:
-        learned = await learn(conn, until, window)
+        for other in ShardMapSettings().shard_instances:
+            others.append(await asyncpg.connect(other, timeout=10))
+        learned = await learn(conn, until, window, others=others)
         await save(conn, learned)
         return learned
     finally:
+        for other_conn in others:
+            await other_conn.close()
         await conn.close()
 
 
@@ -71,7 +79,8 @@ def alerts_learn(
     database_url: Annotated[str | None, typer.Option(help="Default: the local stack's")] = None,
 ) -> None:
     """Learn the normal gap of each carrier x status x leg and trade mode x customs state
-    from the ledger's completed gaps, and replace the norms GET /v1/alerts judges by."""
+    from the ledger's completed gaps (on every instance of QUANHUB_LEDGER_SHARD_INSTANCES
+    too), and replace the norms GET /v1/alerts judges by."""
     learned = asyncio.run(
         _learn(_database_url(database_url), _aware(until), timedelta(days=window_days))
     )

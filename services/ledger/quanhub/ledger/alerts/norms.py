@@ -17,6 +17,8 @@ A locker or station parcel is uncollected after UNCOLLECTED, a fixed rule (the c
 
 from __future__ import annotations
 
+import math
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
@@ -153,3 +155,31 @@ class Norms:
     def lowest(self) -> timedelta:
         """No threshold is below this: objects silent for less need not be read."""
         return min(FLOOR, UNCOLLECTED, DEFAULT)
+
+
+def percentile_cont(values: Sequence[float], fraction: float) -> float:
+    """PostgreSQL's `percentile_cont(fraction)` of `values`, to the last bit: the same
+    interpolation between the order statistics around fraction x (n - 1), in the same
+    float8 steps (orderedsetaggs.c)."""
+    ordered = sorted(values)
+    position = fraction * (len(ordered) - 1)
+    first, second = math.floor(position), math.ceil(position)
+    low = ordered[first]
+    if second == first:
+        return low
+    return low + (ordered[second] - low) * (position - first)
+
+
+def gap_norms(scope: str, lists: Iterable[tuple[tuple[str, ...], Sequence[float]]]) -> list[Norm]:
+    """The norms of `scope` from gaps listed per finest segment ((carrier, status, leg) or
+    (trade mode, state)), a segment possibly listed more than once (once per instance):
+    each segment's and each parent's (the segment less its first part) QUANTILE over all
+    of its gaps, as the learning statement's grouping sets give on one instance."""
+    gaps: dict[tuple[str, ...], list[float]] = {}
+    for segment, seconds in lists:
+        gaps.setdefault(segment, []).extend(seconds)
+        gaps.setdefault(segment[1:], []).extend(seconds)
+    return [
+        Norm(scope, segment, len(seconds), percentile_cont(seconds, QUANTILE))
+        for segment, seconds in gaps.items()
+    ]

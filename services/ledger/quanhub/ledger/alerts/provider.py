@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 import structlog
@@ -30,9 +31,11 @@ WAIT = 5.0
 
 
 class NormsProvider:
-    """One per API process (kept on app.state)."""
+    """One per API process (kept on app.state). `others`: the other PostgreSQL instances
+    holding shards, whose gaps are learned from too (store.learn)."""
 
-    def __init__(self) -> None:
+    def __init__(self, others: Sequence[Reader] = ()) -> None:
+        self._others = tuple(others)
         self._learned: tuple[datetime, list[Norm]] | None = None
         self._task: asyncio.Task[None] | None = None
 
@@ -53,7 +56,7 @@ class NormsProvider:
 
     async def _learn(self, db: Reader, clock: datetime) -> None:
         try:
-            learned = await learn(db, clock, WINDOW)
+            learned = await learn(db, clock, WINDOW, others=self._others)
             self._learned = (clock, learned.norms)
         except Exception:  # a failed learning keeps the last norms; the next request retries
             log.exception("alert_norms_learning_failed")

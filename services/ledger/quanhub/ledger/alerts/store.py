@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -25,6 +26,7 @@ from quanhub.ledger.alerts.norms import (
     QUANTILE,
     Norm,
     Norms,
+    gap_norms,
     leg_sql,
 )
 from quanhub.ledger.read.params import Params, Reader
@@ -37,7 +39,7 @@ _HELD = ", ".join(f"'{s}'" for s in sorted(CUSTOMS_HELD_SUB_STATUSES))
 
 # The completed gaps of the training window, one per event with a next mapped event before
 # the cutoff ($2), that started before the cutoff less HORIZON ($3).
-_LEARN_PARCELS = f"""
+_PARCEL_GAPS = f"""
 WITH ev AS (
     SELECT e.carrier_id, e.status, e.sub_status, e.status_time,
            (array_agg(e.district_code) FILTER (WHERE e.district_code <> '') OVER w) AS districts,
@@ -56,15 +58,19 @@ WITH ev AS (
     WHERE next_at IS NOT NULL AND status_time < $3 AND status NOT IN ({_PARCEL_DONE})
       AND status <> '{PICKUP_STATUS}' AND sub_status NOT IN ({_HELD})
 )
-SELECT CASE WHEN grouping(carrier_id) = 1 THEN ARRAY[status, leg]
+"""  # noqa: S608 - module constants only
+_LEARN_PARCELS = (
+    _PARCEL_GAPS
+    + f"""SELECT CASE WHEN grouping(carrier_id) = 1 THEN ARRAY[status, leg]
             ELSE ARRAY[carrier_id, status, leg] END AS segment,
        count(*) AS samples,
        percentile_cont({QUANTILE}) WITHIN GROUP (ORDER BY seconds) AS quantile_seconds
 FROM gaps
 GROUP BY GROUPING SETS ((carrier_id, status, leg), (status, leg))
 """  # noqa: S608 - module constants only
+)
 
-_LEARN_CUSTOMS = f"""
+_CUSTOMS_GAPS = f"""
 WITH ev AS (
     SELECT d.trade_mode, e.status, e.status_time,
            lead(e.status_time) OVER w AS next_at
@@ -78,13 +84,27 @@ WITH ev AS (
     FROM ev
     WHERE next_at IS NOT NULL AND status_time < $3 AND status NOT IN ({sql.CUSTOMS_DONE_SQL})
 )
-SELECT CASE WHEN grouping(trade_mode) = 1 THEN ARRAY[status]
+"""  # noqa: S608 - module constants only
+_LEARN_CUSTOMS = (
+    _CUSTOMS_GAPS
+    + f"""SELECT CASE WHEN grouping(trade_mode) = 1 THEN ARRAY[status]
             ELSE ARRAY[trade_mode, status] END AS segment,
        count(*) AS samples,
        percentile_cont({QUANTILE}) WITHIN GROUP (ORDER BY seconds) AS quantile_seconds
 FROM gaps
 GROUP BY GROUPING SETS ((trade_mode, status), (status))
 """  # noqa: S608 - module constants only
+)
+
+#: Each finest segment's gaps (seconds), for norms learned over several instances.
+_PARCEL_GAP_LISTS = (
+    _PARCEL_GAPS + "SELECT ARRAY[carrier_id, status, leg] AS segment, array_agg(seconds) AS gaps "
+    "FROM gaps GROUP BY carrier_id, status, leg\n"
+)
+_CUSTOMS_GAP_LISTS = (
+    _CUSTOMS_GAPS + "SELECT ARRAY[trade_mode, status] AS segment, array_agg(seconds) AS gaps "
+    "FROM gaps GROUP BY trade_mode, status\n"
+)
 
 
 def _norm(row: asyncpg.Record, scope: str | None = None) -> Norm:
@@ -102,13 +122,24 @@ class Learned:
     norms: list[Norm]
 
 
-async def learn(db: Reader, until: datetime, window: timedelta) -> Learned:
-    """Learn the norms from the gaps of [until - window, until) (reads only)."""
+async def learn(
+    db: Reader, until: datetime, window: timedelta, *, others: Sequence[Reader] = ()
+) -> Learned:
+    """Learn the norms from the gaps of [until - window, until) (reads only). `others`:
+    the other PostgreSQL instances holding shards (docs/ledger.md "Shards"); a quantile
+    of several instances is no combination of theirs, so each then sends its gaps and the
+    quantiles are taken over all of them (norms.gap_norms: PostgreSQL's own arithmetic)."""
     start, settled = until - window, until - HORIZON
     norms: list[Norm] = []
-    for scope, statement in (("parcel", _LEARN_PARCELS), ("customs", _LEARN_CUSTOMS)):
-        rows = await db.fetch(statement, start, until, settled)
-        norms += [_norm(r, scope) for r in rows]
+    if not others:
+        for scope, statement in (("parcel", _LEARN_PARCELS), ("customs", _LEARN_CUSTOMS)):
+            rows = await db.fetch(statement, start, until, settled)
+            norms += [_norm(r, scope) for r in rows]
+        return Learned(until, window, norms)
+    readers = (db, *others)
+    for scope, statement in (("parcel", _PARCEL_GAP_LISTS), ("customs", _CUSTOMS_GAP_LISTS)):
+        parts = await asyncio.gather(*(r.fetch(statement, start, until, settled) for r in readers))
+        norms += gap_norms(scope, ((tuple(r["segment"]), r["gaps"]) for p in parts for r in p))
     return Learned(until, window, norms)
 
 
@@ -154,6 +185,91 @@ class Found:
 
 #: A visibility predicate builder of quanhub.ledger.read.visibility (principal, alias, params).
 _Visible = Callable[[Principal, str, Params], str]
+#: Writes one statement of a search, adding its values to the Params it is given.
+Build = Callable[[Params], str]
+
+
+@dataclass(frozen=True, slots=True)
+class Search:
+    """What `find` asks: the caller, the norms, the instant and the filters."""
+
+    principal: Principal
+    norms: Norms
+    as_of: datetime
+    historical: bool
+    city_counts: bool
+    carrier: str | None
+    kinds: frozenset[AlertKind]
+
+    def _build(self, then: str, now: str, visible: _Visible, alias: str) -> Build:
+        """The statement over the table aliased `alias`, each row with `visible`."""
+        cut = self.as_of - self.norms.lowest()
+
+        def build(params: Params) -> str:
+            vis = visible(self.principal, alias, params)
+            only = "" if self.city_counts else f" AND {vis}"
+            if self.carrier is not None:
+                only += f" AND {alias}.carrier_id = {params.add(self.carrier)}"
+            return (then if self.historical else now).format(
+                vis=vis, only=only, as_of=params.add(self.as_of), cut=params.add(cut)
+            )
+
+        return build
+
+    @property
+    def parcels(self) -> Build | None:
+        """The parcels' statement (None when no parcel kind is asked for)."""
+        if not self.kinds & {AlertKind.STALLED, AlertKind.UNCOLLECTED}:
+            return None
+        return self._build(sql.PARCELS_THEN, sql.PARCELS_NOW, parcel_visible, "p")
+
+    @property
+    def declarations(self) -> Build | None:
+        """The inventories' statement (None unless customs_stuck is asked for)."""
+        if AlertKind.CUSTOMS_STUCK not in self.kinds:
+            return None
+        return self._build(sql.DECLARATIONS_THEN, sql.DECLARATIONS_NOW, declaration_visible, "d")
+
+    def parcel_alerts(self, rows: Iterable[asyncpg.Record]) -> list[tuple[Alert, bool]]:
+        """The alerts among parcel rows, each with its row's `visible`."""
+        out: list[tuple[Alert, bool]] = []
+        for r in rows:
+            state = ParcelState(
+                r["carrier_id"],
+                r["waybill_no"],
+                r["status"],
+                r["sub_status"],
+                r["since"],
+                r["district_code"],
+            )
+            alert = parcel_alert(state, self.norms, self.as_of)
+            if alert is not None and alert.kind in self.kinds:
+                out.append((alert, bool(r["visible"])))
+        return out
+
+    def declaration_alerts(self, rows: Iterable[asyncpg.Record]) -> list[tuple[Alert, bool]]:
+        """The alerts among inventory rows, each with its row's `visible`."""
+        out: list[tuple[Alert, bool]] = []
+        for r in rows:
+            state = DeclarationState(
+                r["declarant"],
+                r["cop_no"],
+                r["trade_mode"],
+                r["status"],
+                r["since"],
+                r["district_code"],
+            )
+            alert = declaration_alert(state, self.norms, self.as_of)
+            if alert is not None:
+                out.append((alert, bool(r["visible"])))
+        return out
+
+
+async def _rows(db: Reader, build: Build) -> list[asyncpg.Record]:
+    params = Params()
+    statement = build(params)
+    found: list[asyncpg.Record] = await db.fetch(statement, *params.values)
+    return found
 
 
 async def find(
@@ -169,46 +285,10 @@ async def find(
 ) -> Found:
     """Every alert at `as_of` (historical: rebuilt from the events up to it), with the
     caller's right to list it. Without `city_counts` only the caller's own are read."""
-    cut = as_of - norms.lowest()
-
-    async def rows(then: str, now: str, visible: _Visible, alias: str) -> list[asyncpg.Record]:
-        """One statement's rows over the table aliased `alias`, each with `visible`."""
-        params = Params()
-        vis = visible(principal, alias, params)
-        only = "" if city_counts else f" AND {vis}"
-        if carrier is not None:
-            only += f" AND {alias}.carrier_id = {params.add(carrier)}"
-        statement = (then if historical else now).format(
-            vis=vis, only=only, as_of=params.add(as_of), cut=params.add(cut)
-        )
-        found: list[asyncpg.Record] = await db.fetch(statement, *params.values)
-        return found
-
+    search = Search(principal, norms, as_of, historical, city_counts, carrier, kinds)
     out: list[tuple[Alert, bool]] = []
-    if kinds & {AlertKind.STALLED, AlertKind.UNCOLLECTED}:
-        for r in await rows(sql.PARCELS_THEN, sql.PARCELS_NOW, parcel_visible, "p"):
-            state = ParcelState(
-                r["carrier_id"],
-                r["waybill_no"],
-                r["status"],
-                r["sub_status"],
-                r["since"],
-                r["district_code"],
-            )
-            alert = parcel_alert(state, norms, as_of)
-            if alert is not None and alert.kind in kinds:
-                out.append((alert, bool(r["visible"])))
-    if AlertKind.CUSTOMS_STUCK in kinds:
-        for r in await rows(sql.DECLARATIONS_THEN, sql.DECLARATIONS_NOW, declaration_visible, "d"):
-            dstate = DeclarationState(
-                r["declarant"],
-                r["cop_no"],
-                r["trade_mode"],
-                r["status"],
-                r["since"],
-                r["district_code"],
-            )
-            alert = declaration_alert(dstate, norms, as_of)
-            if alert is not None:
-                out.append((alert, bool(r["visible"])))
+    if search.parcels is not None:
+        out += search.parcel_alerts(await _rows(db, search.parcels))
+    if search.declarations is not None:
+        out += search.declaration_alerts(await _rows(db, search.declarations))
     return Found(out)

@@ -13,9 +13,16 @@ from quanhub.ledger.alerts.listing import counts, in_district, page
 from quanhub.ledger.alerts.model import AlertKind, AlertsPage
 from quanhub.ledger.alerts.norms import Norms
 from quanhub.ledger.alerts.provider import NormsProvider
-from quanhub.ledger.alerts.store import find, ledger_clock
+from quanhub.ledger.alerts.spread import clock_everywhere, find_everywhere
+from quanhub.ledger.alerts.store import Search, find, ledger_clock
 from quanhub.ledger.api.answers import answers
-from quanhub.ledger.api.deps import ClockDep, DatabaseDep, PrincipalDep, SettingsDep
+from quanhub.ledger.api.deps import (
+    ClockDep,
+    DatabaseDep,
+    InstancesDep,
+    PrincipalDep,
+    SettingsDep,
+)
 from quanhub.ledger.api.instants import aware_instant
 from quanhub.ledger.api.query import DistrictPrefix, LedgerAsOf, PageCursor, PageLimit
 from quanhub.ledger.errors import InvalidQuery
@@ -40,6 +47,7 @@ async def alerts(
     request: Request,
     principal: PrincipalDep,
     db: DatabaseDep,
+    instances: InstancesDep,
     clock: ClockDep,
     settings: SettingsDep,
     as_of: LedgerAsOf = None,
@@ -63,29 +71,36 @@ async def alerts(
     Ordered by `since`; pass `next_cursor` as `cursor` for the next page.
     """
     as_of = aware_instant("as_of", as_of)
-    latest = await ledger_clock(db)
+    # With shards on several instances, every instance's objects (alerts/spread.py).
+    latest = await (ledger_clock(db) if instances is None else clock_everywhere(instances.readers))
     instant = (as_of or min(latest or clock.now(), clock.now())).astimezone(UTC)
     if instant < EARLIEST:  # silences are measured back from it
         raise InvalidQuery("`as_of` must lie between the years 1 and 9999 in UTC, after 0001-01-08")
     provider: NormsProvider | None = getattr(request.app.state, "alert_norms", None)
     if provider is None:
-        provider = request.app.state.alert_norms = NormsProvider()
+        others = instances.readers[1:] if instances is not None else ()
+        provider = request.app.state.alert_norms = NormsProvider(others)
     stored, until = await provider.norms(db, latest)
     city = principal.role in CITY_ROLES
     size = min(limit or settings.page_size, settings.max_page_size)
     kinds = frozenset(kind or AlertKind)
 
     async def answer() -> AlertsPage:
-        found = await find(
-            db,
-            principal,
-            Norms(stored),
-            as_of=instant,
-            historical=latest is not None and instant < latest,
-            city_counts=city,
-            carrier=carrier,
-            kinds=kinds,
-        )
+        historical = latest is not None and instant < latest
+        if instances is None:
+            found = await find(
+                db,
+                principal,
+                Norms(stored),
+                as_of=instant,
+                historical=historical,
+                city_counts=city,
+                carrier=carrier,
+                kinds=kinds,
+            )
+        else:
+            search = Search(principal, Norms(stored), instant, historical, city, carrier, kinds)
+            found = await find_everywhere(instances, search)
         selected = [(a, visible) for a, visible in found.alerts if in_district(a, district)]
         listable = [a for a, visible in selected if visible]
         items, next_cursor = page(listable, size, cursor)
