@@ -101,3 +101,57 @@ async def test_a_json_answer_is_the_body_fastapi_sends_for_its_model() -> None:
     assert first.content == again.content == direct.content
     assert first.headers["content-type"] == direct.headers["content-type"]
     assert ledger.computed == 1
+
+
+class _Instance:
+    """One PostgreSQL instance's version row (global seq, visible seqs, links read)."""
+
+    def __init__(self) -> None:
+        self.row = {"global_seq": 1, "visible": 10, "links": 0}
+        self.reads = 0
+
+    async def fetchrow(self, query: str, *args: Any) -> Any:
+        self.reads += 1
+        return _Row(self.row)
+
+    async def fetchval(self, query: str, *args: Any) -> int:
+        raise AssertionError("with several instances the version is read as rows")
+
+
+class _Row(dict[str, int]):
+    """A record: by name and by position."""
+
+    def __getitem__(self, key: Any) -> int:
+        if isinstance(key, int):
+            return list(self.values())[key]
+        return super().__getitem__(key)
+
+
+async def test_with_several_instances_any_instance_moving_drops_the_answers() -> None:
+    home, other, computed = _Instance(), _Instance(), []
+
+    def compute(answer: str) -> Any:
+        async def run() -> str:
+            computed.append(answer)
+            return answer
+
+        return run
+
+    kept = Answers(others=[other])  # type: ignore[list-item]
+    assert await kept.get_or_compute(home, "k", compute("a")) == "a"  # type: ignore[arg-type]
+    assert await kept.get_or_compute(home, "k", compute("b")) == "a"  # type: ignore[arg-type]
+    # A step off home: its visible seq moves before home's global seq does.
+    other.row["visible"] += 5
+    assert await kept.get_or_compute(home, "k", compute("c")) == "c"  # type: ignore[arg-type]
+    # A link fact applied off home moves nothing but the applier's offsets.
+    other.row["links"] += 1
+    assert await kept.get_or_compute(home, "k", compute("d")) == "d"  # type: ignore[arg-type]
+    assert await kept.get_or_compute(home, "k", compute("e")) == "d"  # type: ignore[arg-type]
+    assert computed == ["a", "c", "d"]
+    assert home.reads == other.reads == 8  # each request reads every instance once or twice
+
+
+async def test_one_instance_reads_one_value_as_before() -> None:
+    ledger, kept = _Ledger(), Answers(others=())
+    await kept.get_or_compute(ledger, "k", ledger.compute("a"))  # type: ignore[arg-type]
+    assert await kept.get_or_compute(ledger, "k", ledger.compute("b")) == "a@1"  # type: ignore[arg-type]
