@@ -7,13 +7,17 @@ import asyncio
 from contextlib import AsyncExitStack
 from datetime import timedelta
 
+import asyncpg
 import structlog
 from fastapi import FastAPI
 from prometheus_client import CollectorRegistry
 
 from quanhub.common.clock import Clock, SystemClock
+from quanhub.common.db import create_pool
 from quanhub.common.http import ops_router, ops_server
 from quanhub.common.service import connect_and_migrate, run_until_signalled
+from quanhub.ledger.read.route import Route
+from quanhub.ledger.read.spread import Instances
 from quanhub.ledger.watcher.publish import Publisher
 from quanhub.ledger.watcher.service import Watcher, WatcherMetrics
 from quanhub.ledger.watcher.settings import WatcherSettings
@@ -31,6 +35,23 @@ def ops_app(registry: CollectorRegistry, watcher: Watcher) -> FastAPI:
     app = FastAPI(title="Quanhub watcher (ops)", docs_url=None, redoc_url=None)
     app.include_router(ops_router(registry, {"ledger": recovered}))
     return app
+
+
+async def _open_instances(
+    settings: WatcherSettings, home: asyncpg.Pool, resources: AsyncExitStack
+) -> Instances | None:
+    """A pool on each instance of the shard map beside home's (closed with `resources`),
+    or None when every shard is on the home instance (the consumer migrates them all)."""
+    shard_map = settings.shard_map.of(settings.database)
+    if shard_map.single:
+        return None
+    route = Route(shard_map, settings.shard_route.shards, settings.shard_route.canonical_partitions)
+    readers: list[asyncpg.Pool] = [home]
+    for url in shard_map.urls[1:]:
+        pool = await create_pool(settings.database.model_copy(update={"url": url}))
+        resources.push_async_callback(pool.close)
+        readers.append(pool)
+    return Instances(route, readers)
 
 
 class App:
@@ -54,10 +75,13 @@ class App:
             await publisher.start()
             resources.push_async_callback(publisher.close)
 
+            instances = await _open_instances(settings, pool, resources)
+            pools = [pool] if instances is None else list(instances.readers)
+
             async def catch_up() -> bool:
                 ends = await end_offsets(settings.kafka, publisher.topic)
                 return await wait_taken_in(
-                    pool,
+                    pools,
                     settings.ledger_group_id,
                     publisher.topic,
                     ends,
@@ -72,6 +96,7 @@ class App:
                 interval=settings.interval_seconds,
                 move_threshold=timedelta(hours=settings.move_threshold_hours),
                 batch_size=settings.batch_size,
+                instances=instances,
             )
             parts = {"watcher": watcher.run()}
             server = None

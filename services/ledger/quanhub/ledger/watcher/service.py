@@ -1,5 +1,14 @@
 """The watcher's loop: at each pass, as of the ledger's clock, the alerts raised and
-cleared and the predicted deliveries that moved, published as insights."""
+cleared and the predicted deliveries that moved, published as insights.
+
+With the shards on several PostgreSQL instances (docs/ledger.md "Shards on several
+PostgreSQL instances") it reads every instance: the clock and the alerts as the query API
+does (alerts/spread.py), each shard's changed parcels and the predictions announced for
+them on the shard's instance (an insight is keyed by its object, so it is written where
+its object lives), its memory (announced alerts and incidents) from all of them, and its
+predicted-delivery model from every instance's counts. With one instance every read is
+the one statement on the one pool, as before.
+"""
 
 from __future__ import annotations
 
@@ -16,11 +25,13 @@ from quanhub.common.access import Principal, Role
 from quanhub.ledger.alerts.model import AlertKind
 from quanhub.ledger.alerts.norms import Norms
 from quanhub.ledger.alerts.provider import NormsProvider
-from quanhub.ledger.alerts.store import find, ledger_clock
+from quanhub.ledger.alerts.spread import clock_everywhere, find_everywhere
+from quanhub.ledger.alerts.store import Found, Search, find, ledger_clock
 from quanhub.ledger.edd.model import EddModel
 from quanhub.ledger.edd.store import MAX_OPEN_SECONDS, EddModels
 from quanhub.ledger.edd.view import predicted_delivery
 from quanhub.ledger.incidents.store import find_incidents
+from quanhub.ledger.read.spread import Instances
 from quanhub.ledger.watcher.decide import (
     Draft,
     OpenAlerts,
@@ -89,16 +100,26 @@ class Watcher:
         interval: float,
         move_threshold: timedelta,
         batch_size: int,
+        instances: Instances | None = None,
     ) -> None:
         self._pool = pool
+        #: Every instance's pool, home's (`pool`) first, when shards live on several;
+        #: None on one.
+        self._instances = instances
+        self._pools: tuple[asyncpg.Pool, ...] = (pool,)
+        if instances is not None:
+            self._pools = (pool, *(r for r in instances.readers[1:] if isinstance(r, asyncpg.Pool)))
+            if len(self._pools) != len(instances.readers):
+                msg = "the watcher reads the other instances through pools"
+                raise TypeError(msg)
         self._publish = publish
         self._catch_up = catch_up
         self._metrics = metrics
         self._interval = interval
         self._threshold = move_threshold
         self._batch = batch_size
-        self._norms = NormsProvider()
-        self._models = EddModels(pool)
+        self._norms = NormsProvider(self._pools[1:])
+        self._models = EddModels(pool, others=self._pools[1:])
         self._open: OpenAlerts = {}
         self._announced: dict[tuple[str, str], datetime] = {}
         self._incidents: set[str] = set()
@@ -120,21 +141,20 @@ class Watcher:
         """Read back what was announced, after the ledger has taken in what was published."""
         if not await self._catch_up():
             log.warning("watcher_catch_up_timed_out")
-        self._open = open_from(await latest_alerts(self._pool))
-        self._watermarks = await recovered_watermarks(self._pool)
+        self._open = open_from([i for p in self._pools for i in await latest_alerts(p)])
+        self._watermarks = await recovered_watermarks(self._pool, self._on)
         self._announced.clear()
-        clock = await ledger_clock(self._pool)
+        clock = await self._clock()
         if clock is not None:
             # A shard never announced in, on a ledger that holds parcels: only those still
             # on their way.
             since = clock - timedelta(seconds=MAX_OPEN_SECONDS)
-            for shard, mark in (await first_watermarks(self._pool, since)).items():
+            for shard, mark in (await first_watermarks(self._pool, since, self._on)).items():
                 self._watermarks.setdefault(shard, mark)
-        self._incidents = (
-            set()
-            if clock is None
-            else await incident_announcements(self._pool, clock - 2 * INCIDENT_SPAN)
-        )
+        self._incidents = set()
+        if clock is not None:
+            for pool in self._pools:
+                self._incidents |= await incident_announcements(pool, clock - 2 * INCIDENT_SPAN)
         self._recovered = True
         log.info("watcher_recovered", open_alerts=len(self._open), watermarks=self._watermarks)
 
@@ -154,7 +174,7 @@ class Watcher:
 
     async def pass_once(self) -> int:
         """One pass at the ledger's clock; the number of insights published."""
-        clock = await ledger_clock(self._pool)
+        clock = await self._clock()
         if clock is None:
             return 0
         published = await self._alerts(clock) + await self._predictions(clock)
@@ -162,6 +182,17 @@ class Watcher:
         self._metrics.passes.inc()
         self._metrics.clock.set(clock.timestamp())
         return published
+
+    def _on(self, shard: int) -> asyncpg.Pool:
+        """The pool of the instance holding `shard`."""
+        if self._instances is None:
+            return self._pool
+        return self._pools[self._instances.route.shard_map.instance_of(shard)]
+
+    async def _clock(self) -> datetime | None:
+        if self._instances is None:
+            return await ledger_clock(self._pool)
+        return await clock_everywhere(self._pools)
 
     async def _send(self, drafts: Sequence[Draft]) -> int:
         await self._publish(drafts)
@@ -173,16 +204,21 @@ class Watcher:
 
     async def _alerts(self, clock: datetime) -> int:
         stored, _ = await self._norms.norms(self._pool, clock)
-        found = await find(
-            self._pool,
-            WATCHER,
-            Norms(stored),
-            as_of=clock,
-            historical=False,
-            city_counts=True,
-            carrier=None,
-            kinds=frozenset(AlertKind),
-        )
+        found: Found
+        if self._instances is None:
+            found = await find(
+                self._pool,
+                WATCHER,
+                Norms(stored),
+                as_of=clock,
+                historical=False,
+                city_counts=True,
+                carrier=None,
+                kinds=frozenset(AlertKind),
+            )
+        else:
+            search = Search(WATCHER, Norms(stored), clock, False, True, None, frozenset(AlertKind))
+            found = await find_everywhere(self._instances, search)
         return await self._send(alert_changes(self._open, [a for a, _ in found.alerts], clock))
 
     async def _incident_pass(self, clock: datetime) -> int:
@@ -206,14 +242,15 @@ class Watcher:
     async def _shard_predictions(self, model: EddModel, shard: int, clock: datetime) -> int:
         """Judge the shard's parcels changed since its watermark, in batches."""
         low, high = shard_span(shard)
+        pool = self._on(shard)  # the shard's parcels and their predictions' insights
         published = 0
         while True:
             mark = self._watermarks.get(shard, low)
-            rows = await self._pool.fetch(CHANGED_PARCELS, mark, high, self._batch)
+            rows = await pool.fetch(CHANGED_PARCELS, mark, high, self._batch)
             if not rows:
                 return published
             keys = [(r["carrier_id"], r["waybill_no"]) for r in rows]
-            previous = await latest_predictions(self._pool, keys)
+            previous = await latest_predictions(pool, keys)
             drafts: list[Draft] = []
             for row, key in zip(rows, keys, strict=True):
                 parcel = dict(row)

@@ -6,6 +6,7 @@ from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from quanhub.common.settings import DatabaseSettings, KafkaSettings
+from quanhub.ledger.settings import ShardMapSettings, ShardRouteSettings
 
 
 class WatcherSettings(BaseSettings):
@@ -34,6 +35,10 @@ class WatcherSettings(BaseSettings):
     migrate_on_start: bool = True
     kafka: KafkaSettings = Field(default_factory=KafkaSettings)
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    #: Which PostgreSQL instance holds each shard (store/shard_map.py): the watcher reads
+    #: every instance when several hold shards; the same variables as the consumer's.
+    shard_map: ShardMapSettings = Field(default_factory=ShardMapSettings)
+    shard_route: ShardRouteSettings = Field(default_factory=ShardRouteSettings)
 
     @model_validator(mode="after")
     def _group_follows_namespace(self) -> WatcherSettings:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 import asyncpg
@@ -15,6 +15,7 @@ from quanhub.canonical.v1 import canonical_pb2 as cpb
 from quanhub.common.kafka import make_consumer
 from quanhub.common.settings import KafkaSettings
 from quanhub.ledger.edd.features import SETTLED_STATUSES
+from quanhub.ledger.read.params import Reader
 from quanhub.ledger.store.shards import SEQ_BITS, base
 from quanhub.ledger.watcher.decide import instant
 from quanhub.ledger.watcher.types import InsightType
@@ -133,14 +134,18 @@ def shard_span(shard: int) -> tuple[int, int]:
     return base(shard), base(shard + 1)
 
 
-async def recovered_watermarks(pool: asyncpg.Pool) -> dict[int, int]:
+async def recovered_watermarks(
+    pool: asyncpg.Pool, on: Callable[[int], asyncpg.Pool] | None = None
+) -> dict[int, int]:
     """Per shard, a lower bound of the projection sequence an earlier run had judged: the
     highest basis of the shard's newest predictions (re-judging a parcel announces nothing
     new). A prediction's basis is its parcel's last_seq, so its shard is the basis's own;
-    shards without a prediction are left out."""
+    shards without a prediction are left out. `on`: the pool of a shard's instance (a
+    prediction is keyed by its parcel, so it is on the parcel's); default `pool`."""
     out: dict[int, int] = {}
     for shard in await shards(pool):
-        for row in await pool.fetch(_RECENT_PREDICTIONS, *shard_span(shard)):
+        held = pool if on is None else on(shard)
+        for row in await held.fetch(_RECENT_PREDICTIONS, *shard_span(shard)):
             basis = _insight(row["canonical"]).prediction.basis_seq
             if basis > 0:
                 of = basis >> SEQ_BITS
@@ -148,12 +153,23 @@ async def recovered_watermarks(pool: asyncpg.Pool) -> dict[int, int]:
     return out
 
 
-async def first_watermarks(pool: asyncpg.Pool, picked_up_after: datetime) -> dict[int, int]:
+async def first_watermarks(
+    pool: asyncpg.Pool,
+    picked_up_after: datetime,
+    on: Callable[[int], asyncpg.Pool] | None = None,
+) -> dict[int, int]:
     """Where a watcher that never announced a prediction starts in each shard: below every
     parcel picked up after `picked_up_after` and still on its way (older ones are taken
-    for lost)."""
+    for lost). `on`: the pool of a shard's instance, whose answer for the shard is kept
+    (every instance has a row for every shard); default `pool`."""
     rows = await pool.fetch(_FIRST_WATERMARKS, picked_up_after)
-    return {int(r["shard"]): int(r["watermark"]) for r in rows}
+    out = {int(r["shard"]): int(r["watermark"]) for r in rows}
+    if on is None:
+        return out
+    for held in {id(on(s)): on(s) for s in out if on(s) is not pool}.values():
+        there = await held.fetch(_FIRST_WATERMARKS, picked_up_after)
+        out |= {int(r["shard"]): int(r["watermark"]) for r in there if on(int(r["shard"])) is held}
+    return out
 
 
 async def end_offsets(settings: KafkaSettings, topic: str) -> dict[int, int]:
@@ -172,15 +188,17 @@ async def end_offsets(settings: KafkaSettings, topic: str) -> dict[int, int]:
 
 
 async def wait_taken_in(
-    pool: asyncpg.Pool, group_id: str, topic: str, ends: dict[int, int], seconds: float
+    pools: Sequence[Reader], group_id: str, topic: str, ends: dict[int, int], seconds: float
 ) -> bool:
     """Wait until the ledger consumer's stored offsets reach `ends` (what was published
-    before is in the ledger); False when `seconds` passed first."""
+    before is in the ledger); False when `seconds` passed first. `pools`: every instance
+    holding shards (a partition's offsets are stored on its shard's instance)."""
     deadline = time.monotonic() + seconds
     while True:
-        stored = {
-            r["partition"]: r["next_offset"] for r in await pool.fetch(_OFFSETS, group_id, topic)
-        }
+        stored: dict[int, int] = {}
+        for pool in pools:
+            for r in await pool.fetch(_OFFSETS, group_id, topic):
+                stored[r["partition"]] = max(stored.get(r["partition"], 0), r["next_offset"])
         if all(stored.get(p, 0) >= end for p, end in ends.items() if end > 0):
             return True
         if time.monotonic() >= deadline:
