@@ -17,6 +17,7 @@ from typing import Any
 import asyncpg
 import pytest
 from google.protobuf import text_format
+from incident_traffic import scans
 from ledger_scenarios import ORDER_NO, T0, WAYBILL, import_1210_consignment, keyed, random_traffic
 from ledger_support import PARTNERS, Api, register_partners, serve_in_process
 from prometheus_client import CollectorRegistry
@@ -151,15 +152,17 @@ def _settings(home: DatabaseSettings, second: DatabaseSettings | None = None) ->
 
 
 async def _ledgers(
-    new_database: Callable[[], Awaitable[DatabaseSettings]], second: DatabaseSettings
+    new_database: Callable[[], Awaitable[DatabaseSettings]],
+    second: DatabaseSettings,
+    traffic: Callable[[], list[cpb.CanonicalEvent]] = _traffic,
 ) -> tuple[DatabaseSettings, DatabaseSettings, ShardMap]:
     """The traffic written on one instance (returned first) and on two (home returned)."""
     one, home = await new_database(), await new_database()
     spread_map = ShardMap.of(home.url, [second.url])
     conns = {i: await asyncpg.connect(d.url) for i, d in enumerate((one, home, second))}
     try:
-        await _write({0: conns[0]}, ShardMap.of(one.url), _traffic())
-        await _write({0: conns[1], 1: conns[2]}, spread_map, _traffic())
+        await _write({0: conns[0]}, ShardMap.of(one.url), traffic())
+        await _write({0: conns[1], 1: conns[2]}, spread_map, traffic())
     finally:
         for conn in conns.values():
             await conn.close()
@@ -299,13 +302,24 @@ async def test_the_watcher_on_two_instances_decides_as_on_one(
 
     alone, spread = await _watch(one, None), await _watch(home, second_database)
 
-    # Incidents are judged from home's flows only (docs/ledger.md "What does not yet").
-    def judged(drafts: list[Draft]) -> list[tuple[str, str, bytes]]:
-        return _decided([d for d in drafts if not d.insight.type.startswith("incident.")])
-
-    assert judged(spread) == judged(alone)
+    assert _decided(spread) == _decided(alone)
     types = {d.insight.type for d in alone}
     assert {InsightType.STALLED.value, InsightType.DELIVERY_PREDICTED.value} <= types
+
+
+async def test_the_watcher_on_two_instances_finds_the_incidents_of_one(
+    new_database: Callable[[], Awaitable[DatabaseSettings]],
+    second_database: DatabaseSettings,
+) -> None:
+    # Seven days of three carriers' sorting-centre scans, SF's stopping for two hours on
+    # the eighth: its flow rows are on whichever instances its parcels' shards are.
+    one, home, _ = await _ledgers(new_database, second_database, lambda: scans(range(8)))
+
+    alone, spread = await _watch(one, None), await _watch(home, second_database)
+
+    assert _decided(spread) == _decided(alone)
+    opened = [d for d in alone if d.insight.type == InsightType.INCIDENT_OPENED.value]
+    assert [(d.insight.carrier_id, d.insight.district_code) for d in opened] == [("SF", "370112")]
 
 
 async def test_a_kept_alert_answer_moves_with_a_step_off_home(

@@ -5,8 +5,9 @@ With the shards on several PostgreSQL instances (docs/ledger.md "Shards on sever
 PostgreSQL instances") it reads every instance: the clock and the alerts as the query API
 does (alerts/spread.py), each shard's changed parcels and the predictions announced for
 them on the shard's instance (an insight is keyed by its object, so it is written where
-its object lives), its memory (announced alerts and incidents) from all of them, and its
-predicted-delivery model from every instance's counts. With one instance every read is
+its object lives), its memory (announced alerts and incidents) from all of them, its
+incidents from every instance's flow rows (incidents/store.py), and its predicted-delivery
+model from every instance's counts. With one instance every read is
 the one statement on the one pool, as before.
 """
 
@@ -229,6 +230,7 @@ class Watcher:
             as_of=clock,
             carrier=None,
             district=None,
+            others=self._pools[1:],  # every instance's flow rows (none: home's, as before)
         )
         return await self._send(incident_changes(self._incidents, found, clock))
 
