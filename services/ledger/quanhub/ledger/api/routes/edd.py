@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 
@@ -12,6 +11,7 @@ from pydantic import BaseModel, Field
 from quanhub.common.access import Role
 from quanhub.common.clock import Clock
 from quanhub.common.http import AUTH_PROBLEMS, INVALID_REQUEST, problems
+from quanhub.ledger.alerts.spread import clock_everywhere
 from quanhub.ledger.alerts.store import ledger_clock
 from quanhub.ledger.api.deps import ClockDep, DatabaseDep, InstancesDep, PrincipalDep
 from quanhub.ledger.api.instants import aware_instant, bounded_day, bounded_instant, first_day
@@ -94,8 +94,7 @@ async def _ledger_now(db: Reader, others: Sequence[Reader]) -> datetime | None:
     theirs (each holds its own shards' parcels)."""
     if not others:
         return await ledger_clock(db)
-    clocks = await asyncio.gather(*(ledger_clock(r) for r in (db, *others)))
-    return max((c for c in clocks if c is not None), default=None)
+    return await clock_everywhere((db, *others))
 
 
 async def warm_book(
