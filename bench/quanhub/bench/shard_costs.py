@@ -160,6 +160,10 @@ def _delta(run: Run, keys: list[str]) -> float:
     return sum(run.after.backend_cpu[k] - run.before.backend_cpu[k] for k in keys)
 
 
+#: The rate of all shards together at which each shard's lock demand is stated.
+LOCK_RATE = 10_000
+
+
 def figures(run: Run, shards: int, wal: float, conditions: str) -> list[Measure]:
     """A run's rate, CPU and WAL figures per event, overall and per shard."""
     wall = run.after.wall - run.before.wall
@@ -194,11 +198,23 @@ def figures(run: Run, shards: int, wal: float, conditions: str) -> list[Measure]
     out.append(per_event("lanes' client side (this process)", client, "user + system, os.times()"))
     for kind in kinds:
         keys = [lane.key for lane in run.lanes if lane.name == kind]
+        cpu = _delta(run, keys)
         out.append(
             per_event(
                 f"{kind} backends" if shards > 1 else f"{kind} backend",
-                _delta(run, keys),
+                cpu,
                 f"/proc/<pid>/stat of its backend{'s, summed' if shards > 1 else ''}",
+            )
+        )
+        out.append(
+            Measure(
+                f"{name}: {kind} CPU under each shard's lock, per {LOCK_RATE:,} events/s",
+                cpu * LOCK_RATE / n / shards,
+                "CPU s per wall s",
+                GROUP,
+                note=f"its backends' CPU per event x {LOCK_RATE:,} / S: a {kind} transaction "
+                "takes its shard's lock first, so this is the lock time a shard needs at that "
+                "rate of all shards together, on a core of its own (falls as 1/S)",
             )
         )
     out += [

@@ -103,6 +103,10 @@ def test_figures_give_each_shard_its_rate_and_the_cpu_of_all() -> None:
     assert out["S=2, together: CPU, writer backends"] == pytest.approx(20)
     assert out["S=2, together: CPU, projector backends"] == pytest.approx(30)
     assert out["S=2, together: CPU, client + server"] == pytest.approx(60)
+    # 20 us per event of writer CPU, 10,000 events/s over two shards: 0.1 s a second each.
+    lock = "CPU under each shard's lock, per 10,000 events/s"
+    assert out[f"S=2, together: writer {lock}"] == pytest.approx(0.1)
+    assert out[f"S=2, together: projector {lock}"] == pytest.approx(0.15)
     assert out["S=2, together: WAL"] == 2000
 
 
