@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import zlib
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import datetime
 
 import asyncpg
@@ -147,3 +148,25 @@ class SpreadWriter:
         """One sequencer pass over the shards off home; how many events it numbered."""
         remote = {s: self.conn_of(s) for s in self.shard_map.remote_shards(self.shards)}
         return await sequence(self.conns[0], remote) if remote else 0
+
+
+async def write_spread(
+    conns: Sequence[asyncpg.Connection],
+    shard_map: ShardMap,
+    events: list[cpb.CanonicalEvent],
+    *,
+    shards: int,
+    partitions: int,
+    steps: Sequence[int],
+    recorded_at: datetime,
+    topic: str = TOPIC,
+) -> None:
+    """Append the events with a SpreadWriter (offsets from 0 on `topic`), project the
+    shards in `steps` order (home's publish as they step), then number the others' in one
+    sequencer pass, which must find some."""
+    writer = SpreadWriter(list(conns), shard_map, shards=shards, partitions=partitions, topic=topic)
+    await writer.prepare()
+    await writer.append(events, recorded_at=recorded_at)
+    await writer.project(list(steps), sequenced=False)
+    if shard_map.remote_shards(shards):
+        assert await writer.sequence() > 0

@@ -8,7 +8,6 @@ home changes an alert before the sequencer has published it."""
 from __future__ import annotations
 
 import uuid
-from collections import defaultdict
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
@@ -21,6 +20,7 @@ from incident_traffic import scans
 from ledger_scenarios import ORDER_NO, T0, WAYBILL, import_1210_consignment, keyed, random_traffic
 from ledger_support import PARTNERS, Api, register_partners, serve_in_process
 from prometheus_client import CollectorRegistry
+from sharded_support import write_spread
 
 from quanhub.bench.synthetic import parcel_event
 from quanhub.canonical.v1 import canonical_pb2 as cpb
@@ -36,9 +36,7 @@ from quanhub.ledger.read.route import Route
 from quanhub.ledger.read.spread import Instances
 from quanhub.ledger.settings import LedgerApiSettings, ShardMapSettings, ShardRouteSettings
 from quanhub.ledger.store.projector import project_all
-from quanhub.ledger.store.sequencer import sequence
 from quanhub.ledger.store.shard_map import ShardMap
-from quanhub.ledger.store.shards import ensure_shards
 from quanhub.ledger.store.writer import Position, prepare, write_batch
 from quanhub.ledger.watcher.decide import Draft
 from quanhub.ledger.watcher.service import Watcher, WatcherMetrics
@@ -82,36 +80,20 @@ def _traffic() -> list[cpb.CanonicalEvent]:
 
 
 async def _write(
-    conns: dict[int, asyncpg.Connection], shard_map: ShardMap, events: list[cpb.CanonicalEvent]
+    conns: list[asyncpg.Connection], shard_map: ShardMap, events: list[cpb.CanonicalEvent]
 ) -> None:
-    """Append the events as a consumer of four shards over eight partitions would (each to
-    its key's partition), each shard on its instance of `shard_map`, then project and
-    publish in STEPS order."""
-    rows: dict[int, list[Any]] = defaultdict(list)
-    offsets: dict[int, int] = defaultdict(int)
-    for event in events:
-        key, value = keyed(event)
-        partition = partition_of(key, range(PARTITIONS))
-        row = decode(
-            value, topic="t", partition=partition, offset=offsets[partition], recorded_at=NOW
-        )
-        offsets[partition] += 1
-        rows[partition % SHARDS].append(row)
-    for conn in conns.values():
-        await prepare(conn)
-        await ensure_shards(conn, range(SHARDS))
-    for shard in STEPS:
-        conn = conns[shard_map.instance_of(shard)]
-        positions = [Position("t", p, n) for p, n in offsets.items() if p % SHARDS == shard]
-        await write_batch(
-            conn, rows[shard], group_id="g", positions=positions, now=NOW, shard=shard
-        )
-    for shard in STEPS:
-        conn = conns[shard_map.instance_of(shard)]
-        await project_all(conn, shard=shard, publish=shard_map.on_home(shard))
-    remote = {s: conns[shard_map.instance_of(s)] for s in shard_map.remote_shards(SHARDS)}
-    if remote:
-        assert await sequence(conns[0], remote) > 0
+    """Append the events as a consumer of four shards over eight partitions would, each
+    shard on its instance of `shard_map`, then project and publish in STEPS order."""
+    await write_spread(
+        conns,
+        shard_map,
+        events,
+        shards=SHARDS,
+        partitions=PARTITIONS,
+        steps=STEPS,
+        recorded_at=NOW,
+        topic="t",
+    )
 
 
 @asynccontextmanager
@@ -161,8 +143,8 @@ async def _ledgers(
     spread_map = ShardMap.of(home.url, [second.url])
     conns = {i: await asyncpg.connect(d.url) for i, d in enumerate((one, home, second))}
     try:
-        await _write({0: conns[0]}, ShardMap.of(one.url), traffic())
-        await _write({0: conns[1], 1: conns[2]}, spread_map, traffic())
+        await _write([conns[0]], ShardMap.of(one.url), traffic())
+        await _write([conns[1], conns[2]], spread_map, traffic())
     finally:
         for conn in conns.values():
             await conn.close()

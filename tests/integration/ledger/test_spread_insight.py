@@ -6,7 +6,6 @@ them. /v1/carriers/detect reads no ledger data and answers the same."""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
@@ -14,26 +13,20 @@ from typing import Any
 
 import asyncpg
 from incident_traffic import DAY8, NOW, START, STOP, scans
-from ledger_scenarios import keyed
 from ledger_support import Api, register_partners, serve_in_process, wait_for
+from sharded_support import write_spread
 
 from quanhub.bench.synthetic import parcel_event
 from quanhub.canonical.v1 import canonical_pb2 as cpb
 from quanhub.common.clock import FixedClock
-from quanhub.common.kafka import partition_of
 from quanhub.common.settings import DatabaseSettings
 from quanhub.ledger.api.app import create_app
-from quanhub.ledger.decode import decode
 from quanhub.ledger.incidents.ahead import IncidentsAhead, WorkerDetector, day_windows
 from quanhub.ledger.incidents.detect import Thresholds, day_of, window_of, window_start
 from quanhub.ledger.incidents.store import KeptIncidents, detection_key
 from quanhub.ledger.read.route import Route
 from quanhub.ledger.settings import LedgerApiSettings, ShardMapSettings, ShardRouteSettings
-from quanhub.ledger.store.projector import project_all
-from quanhub.ledger.store.sequencer import sequence
 from quanhub.ledger.store.shard_map import ShardMap
-from quanhub.ledger.store.shards import ensure_shards
-from quanhub.ledger.store.writer import Position, prepare, write_batch
 
 SHARDS, PARTITIONS = 4, 8
 #: Home's shards step first, then the others (the sequencer publishes those off home).
@@ -81,44 +74,23 @@ def _deliveries() -> list[cpb.CanonicalEvent]:
 
 class _Ledger:
     """A ledger of four shards over eight partitions, each shard on its instance of
-    `shard_map`; events are appended as the consumer would (each to its key's partition
-    as the normalizer's producer picks it), then projected and published."""
+    `shard_map`; events are appended as the consumer would, then projected and published."""
 
-    def __init__(self, conns: dict[int, asyncpg.Connection], shard_map: ShardMap) -> None:
+    def __init__(self, conns: list[asyncpg.Connection], shard_map: ShardMap) -> None:
         self.conns = conns
         self.shard_map = shard_map
 
-    async def start(self) -> None:
-        for conn in self.conns.values():
-            await prepare(conn)
-            await ensure_shards(conn, range(SHARDS))
-
     async def write(self, events: list[cpb.CanonicalEvent], topic: str) -> None:
-        rows: dict[int, list[Any]] = defaultdict(list)
-        offsets: dict[int, int] = defaultdict(int)
-        for event in events:
-            key, value = keyed(event)
-            partition = partition_of(key, range(PARTITIONS))
-            row = decode(
-                value, topic=topic, partition=partition, offset=offsets[partition], recorded_at=NOW
-            )
-            offsets[partition] += 1
-            rows[partition % SHARDS].append(row)
-        for shard in STEPS:
-            conn = self.conns[self.shard_map.instance_of(shard)]
-            positions = [Position(topic, p, n) for p, n in offsets.items() if p % SHARDS == shard]
-            await write_batch(
-                conn, rows[shard], group_id="g", positions=positions, now=NOW, shard=shard
-            )
-        for shard in STEPS:
-            conn = self.conns[self.shard_map.instance_of(shard)]
-            await project_all(conn, shard=shard, publish=self.shard_map.on_home(shard))
-        remote = {
-            s: self.conns[self.shard_map.instance_of(s)]
-            for s in self.shard_map.remote_shards(SHARDS)
-        }
-        if remote:
-            assert await sequence(self.conns[0], remote) > 0
+        await write_spread(
+            self.conns,
+            self.shard_map,
+            events,
+            shards=SHARDS,
+            partitions=PARTITIONS,
+            steps=STEPS,
+            recorded_at=NOW,
+            topic=topic,
+        )
 
 
 @asynccontextmanager
@@ -191,11 +163,10 @@ async def test_incidents_and_accuracy_on_two_instances_answer_as_on_one(
     ]
     detector = WorkerDetector()
     try:
-        alone = _Ledger({0: conns[0]}, ShardMap.of(one.url))
-        spread = _Ledger({0: conns[1], 1: conns[2]}, spread_map)
+        alone = _Ledger([conns[0]], ShardMap.of(one.url))
+        spread = _Ledger([conns[1], conns[2]], spread_map)
         base = scans(range(9)) + _deliveries()
         for ledger in (alone, spread):
-            await ledger.start()
             await ledger.write(base, "t")
         for conn in (conns[1], conns[2]):  # each instance holds some of the rollups
             assert await conn.fetchval("SELECT sum(scans) FROM incident_flow_daily") > 0

@@ -7,7 +7,6 @@ applies off home, and a partner who may not see an object gets 404 on both."""
 from __future__ import annotations
 
 import uuid
-from collections import defaultdict
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime
@@ -17,24 +16,19 @@ import asyncpg
 import httpx
 import pytest
 from google.protobuf import text_format
-from ledger_scenarios import ORDER_NO, WAYBILL, import_1210_consignment, keyed, random_traffic
+from ledger_scenarios import ORDER_NO, WAYBILL, import_1210_consignment, random_traffic
 from ledger_support import PARTNERS, Api, register_partners, serve_in_process
+from sharded_support import write_spread
 
 from quanhub.canonical.v1 import canonical_pb2 as cpb
 from quanhub.common.canonical import customs_key
 from quanhub.common.clock import FixedClock
-from quanhub.common.kafka import partition_of
 from quanhub.common.settings import DatabaseSettings
 from quanhub.ledger.api.app import create_app
-from quanhub.ledger.decode import decode
 from quanhub.ledger.edd.store import train
 from quanhub.ledger.read.route import Route
 from quanhub.ledger.settings import LedgerApiSettings, ShardMapSettings, ShardRouteSettings
-from quanhub.ledger.store.projector import project_all
-from quanhub.ledger.store.sequencer import sequence
 from quanhub.ledger.store.shard_map import ShardMap
-from quanhub.ledger.store.shards import ensure_shards
-from quanhub.ledger.store.writer import Position, prepare, write_batch
 
 pytestmark = pytest.mark.integration
 
@@ -69,36 +63,19 @@ def _traffic() -> list[cpb.CanonicalEvent]:
     return consignments + random_traffic(1500, seed=7, parcels=300)
 
 
-async def _write(conns: dict[int, asyncpg.Connection], shard_map: ShardMap) -> None:
-    """Append the traffic as a consumer of four shards over eight partitions would (each
-    event to its key's partition as the normalizer's producer picks it), each shard on its
-    instance of `shard_map`, then project and publish in STEPS order."""
-    rows: dict[int, list[Any]] = defaultdict(list)
-    offsets: dict[int, int] = defaultdict(int)
-    for event in _traffic():
-        key, value = keyed(event)
-        partition = partition_of(key, range(PARTITIONS))
-        row = decode(
-            value, topic="t", partition=partition, offset=offsets[partition], recorded_at=NOW
-        )
-        offsets[partition] += 1
-        rows[partition % SHARDS].append(row)
-    for conn in conns.values():
-        await prepare(conn)
-        await ensure_shards(conn, range(SHARDS))
-    for shard in STEPS:
-        conn = conns[shard_map.instance_of(shard)]
-        positions = [Position("t", p, n) for p, n in offsets.items() if p % SHARDS == shard]
-        await write_batch(
-            conn, rows[shard], group_id="g", positions=positions, now=NOW, shard=shard
-        )
-    for shard in STEPS:
-        home = shard_map.on_home(shard)
-        conn = conns[shard_map.instance_of(shard)]
-        await project_all(conn, shard=shard, publish=home)
-    remote = {s: conns[shard_map.instance_of(s)] for s in shard_map.remote_shards(SHARDS)}
-    if remote:
-        assert await sequence(conns[0], remote) > 0
+async def _write(conns: list[asyncpg.Connection], shard_map: ShardMap) -> None:
+    """Append the traffic as a consumer of four shards over eight partitions would, each
+    shard on its instance of `shard_map`, then project and publish in STEPS order."""
+    await write_spread(
+        conns,
+        shard_map,
+        _traffic(),
+        shards=SHARDS,
+        partitions=PARTITIONS,
+        steps=STEPS,
+        recorded_at=NOW,
+        topic="t",
+    )
 
 
 @asynccontextmanager
@@ -160,8 +137,8 @@ async def test_point_reads_on_two_instances_answer_as_on_one(
     spread_map = ShardMap.of(home.url, [second_database.url])
     conns = {i: await asyncpg.connect(d.url) for i, d in enumerate((one, home, second_database))}
     try:
-        await _write({0: conns[0]}, ShardMap.of(one.url))
-        await _write({0: conns[1], 1: conns[2]}, spread_map)
+        await _write([conns[0]], ShardMap.of(one.url))
+        await _write([conns[1], conns[2]], spread_map)
         for conn in (conns[1], conns[2]):  # each instance holds some of the rollups
             assert await conn.fetchval("SELECT sum(delivered) FROM kpi_delivery_daily") > 0
         # Predicted delivery learns from every instance's counts: as from one holding all.
