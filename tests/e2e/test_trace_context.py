@@ -88,7 +88,11 @@ async def _until(check: Callable[[], object], *, within: float = 60) -> None:
         await asyncio.sleep(0.2)
 
 
-async def _read_all(settings: KafkaSettings, topic: str) -> list[ConsumerRecord]:
+async def _read_all(
+    settings: KafkaSettings, topic: str, since: dict[int, int]
+) -> list[ConsumerRecord]:
+    """The topic's records from the offsets in `since` (partition -> offset; the
+    beginning for a partition it lacks)."""
     consumer = AIOKafkaConsumer(
         bootstrap_servers=settings.bootstrap, enable_auto_commit=False, group_id=None
     )
@@ -102,14 +106,32 @@ async def _read_all(settings: KafkaSettings, topic: str) -> list[ConsumerRecord]
         if not parts:  # not created yet: the caller polls again
             return []
         consumer.assign(parts)
-        await consumer.seek_to_beginning(*parts)
         end = await consumer.end_offsets(parts)
+        for tp in parts:
+            consumer.seek(tp, since.get(tp.partition, 0))
         records: list[ConsumerRecord] = []
         async with asyncio.timeout(20):
             while [tp for tp in parts if await consumer.position(tp) < end[tp]]:
                 for items in (await consumer.getmany(timeout_ms=500)).values():
                     records.extend(items)
         return records
+    finally:
+        await consumer.stop()
+
+
+async def _ends(settings: KafkaSettings, topic: str) -> dict[int, int]:
+    """Partition -> end offset of the topic now: where records sent from now on begin (the
+    topics hold every earlier test's records, which need not be read again)."""
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=settings.bootstrap, enable_auto_commit=False, group_id=None
+    )
+    await consumer.start()
+    try:
+        cluster = await consumer._client.fetch_all_metadata()
+        parts = [
+            TopicPartition(topic, p) for p in sorted(cluster.partitions_for_topic(topic) or ())
+        ]
+        return {tp.partition: o for tp, o in (await consumer.end_offsets(parts)).items()}
     finally:
         await consumer.stop()
 
@@ -123,12 +145,13 @@ def _parent(headers: list[tuple[str, bytes]] | tuple[tuple[str, bytes], ...]) ->
 
 
 async def _record_of(
-    settings: KafkaSettings, topic: str, event_id: bytes
+    settings: KafkaSettings, topic: str, event_id: bytes, since: dict[int, int]
 ) -> list[tuple[str, bytes]]:
-    """The headers of the record of `topic` whose `event_id` header is `event_id` (polled)."""
+    """The headers of the record of `topic` after `since` whose `event_id` header is
+    `event_id` (polled)."""
     deadline = time.monotonic() + 60
     while True:
-        for record in await _read_all(settings, topic):
+        for record in await _read_all(settings, topic, since):
             headers = list(record.headers)
             if (("event_id", event_id)) in headers:
                 return headers
@@ -181,6 +204,10 @@ async def test_a_partner_trace_reaches_every_hop(
                     cursor_seq=head,
                     now=datetime.now(UTC),
                 )
+            topics = Topics(kafka_settings)
+            raw_topic = topics.raw(EventKind.PARCEL)
+            raw_from = await _ends(kafka_settings, raw_topic)
+            canonical_from = await _ends(kafka_settings, topics.canonical)
             async with httpx.AsyncClient(timeout=30) as client:
                 answer = await client.post(
                     f"{services.gateway_url}/v1/events",
@@ -193,11 +220,11 @@ async def test_a_partner_trace_reaches_every_hop(
                 assert gateway_span.trace_id == trace
 
                 event_id = canonical_event_id_text("SF", event["event_id"])
-                topics = Topics(kafka_settings)
-                raw_topic = topics.raw(EventKind.PARCEL)
-                raw = _parent(await _record_of(kafka_settings, raw_topic, event_id.encode()))
+                raw = _parent(
+                    await _record_of(kafka_settings, raw_topic, event_id.encode(), raw_from)
+                )
                 canonical_headers = await _record_of(
-                    kafka_settings, topics.canonical, event_id.encode()
+                    kafka_settings, topics.canonical, event_id.encode(), canonical_from
                 )
                 canonical = _parent(canonical_headers)
                 assert raw.trace_id == canonical.trace_id == trace
