@@ -160,8 +160,11 @@ async def _record_of(
 
 
 @asynccontextmanager
-async def _dispatching(database: DatabaseSettings) -> AsyncIterator[None]:
-    settings = DispatcherSettings(database=database, poll_interval=0.2, request_timeout=5.0)
+async def _dispatching(database: DatabaseSettings, kafka: KafkaSettings) -> AsyncIterator[None]:
+    """A dispatcher on the test stack (it also delivers earlier tests' subscriptions)."""
+    settings = DispatcherSettings(
+        database=database, kafka=kafka, poll_interval=0.2, request_timeout=5.0
+    )
     app = bootstrap(settings, serve_ops=False)
     task = asyncio.create_task(app.run())
     try:
@@ -252,7 +255,7 @@ async def test_a_partner_trace_reaches_every_hop(
                 assert api_span is not None
                 assert api_span.trace_id == trace
 
-            async with _dispatching(database_settings):
+            async with _dispatching(database_settings, kafka_settings):
                 await _until(lambda: receiver.delivery_of(event_id) is not None)
             delivery = receiver.delivery_of(event_id)
             assert delivery is not None

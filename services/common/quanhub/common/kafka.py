@@ -8,6 +8,7 @@ never auto-commit: each service commits (or stores) offsets only after its outpu
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 import struct
 from collections.abc import Iterable, Sequence
@@ -193,6 +194,22 @@ def make_producer(settings: KafkaSettings, *, client_id: str, **overrides: Any) 
     }
     options.update(overrides)
     return AIOKafkaProducer(**options)
+
+
+async def start_producer(
+    settings: KafkaSettings, *, client_id: str, **overrides: Any
+) -> AIOKafkaProducer:
+    """make_producer's producer, started; stopped again when it cannot start (an unstarted
+    producer left behind keeps its client's sockets and tasks until it is collected, and a
+    caller that retries would leave one per attempt)."""
+    producer = make_producer(settings, client_id=client_id, **overrides)
+    try:
+        await producer.start()
+    except BaseException:
+        with contextlib.suppress(Exception):
+            await producer.stop()
+        raise
+    return producer
 
 
 def make_consumer(

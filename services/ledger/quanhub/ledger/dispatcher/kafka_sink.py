@@ -12,7 +12,7 @@ import orjson
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
 
-from quanhub.common.kafka import ensure_topics, make_producer
+from quanhub.common.kafka import ensure_topics, start_producer
 from quanhub.common.settings import KafkaSettings
 from quanhub.common.tracecontext import TRACEPARENT
 from quanhub.ledger.dispatcher.sender import Outcome
@@ -39,9 +39,9 @@ class KafkaSink:
         topic = feed_topic(self._settings, partner_code)
         async with self._lock:
             if self._producer is None:
-                producer = make_producer(self._settings, client_id="quanhub-dispatcher")
-                await producer.start()
-                self._producer = producer
+                self._producer = await start_producer(
+                    self._settings, client_id="quanhub-dispatcher"
+                )
             if topic not in self._topics:
                 await ensure_topics(self._settings, [feed_topic_spec(self._settings, partner_code)])
                 self._topics.add(topic)

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from aiokafka import AIOKafkaProducer
 
 from quanhub.common.clock import Clock
-from quanhub.common.kafka import make_producer
+from quanhub.common.kafka import start_producer
 from quanhub.common.settings import KafkaSettings
 from quanhub.common.topics import Topics
 from quanhub.common.tracecontext import TRACEPARENT, child_traceparent
@@ -30,9 +30,7 @@ class Publisher:
         return self._topic
 
     async def start(self) -> None:
-        producer = make_producer(self._settings, client_id="quanhub-watcher")
-        await producer.start()
-        self._producer = producer
+        self._producer = await start_producer(self._settings, client_id="quanhub-watcher")
 
     async def close(self) -> None:
         if self._producer is not None:
