@@ -54,7 +54,7 @@ check: lint typecheck proto-check ## All static checks
 
 test-unit: $(STAMP) ## Unit tests only (no servers)
 	cd $(NATIVE) && cargo test --release --quiet
-	$(BIN)/pytest tests/unit -q
+	$(BIN)/pytest tests/unit -q -n 2
 
 test-integration: $(STAMP) ## Integration tests (real Kafka and PostgreSQL; starts the stack)
 	$(BIN)/pytest tests/integration -q
@@ -70,14 +70,16 @@ test: $(STAMP) system-deps ## Everything CI runs: stack, static checks, unit, in
 	$(BIN)/quanhub stack up --reuse-running
 	$(MAKE) --no-print-directory check
 	cd $(NATIVE) && cargo test --release --quiet
-	$(BIN)/pytest tests/unit -q
+	$(BIN)/pytest tests/unit -q -n 2
 	$(BIN)/pytest tests/integration -q
 	$(BIN)/pytest tests/e2e -q
 	$(BIN)/pytest tests/chaos -q
 
-fuzz: $(STAMP) ## Schemathesis on both APIs (200 examples per operation; make test: 15), and the gateway's fast path against Python (5,000 examples per property; make test: 300)
+fuzz: $(STAMP) ## Schemathesis on both APIs (200 examples per operation; make test: 15), the gateway's fast path against Python (5,000 examples per property; make test: 300), extreme query parameters (200 per parameter; make test: 15)
+	$(BIN)/quanhub stack up --reuse-running
 	QUANHUB_FUZZ_EXAMPLES=200 $(BIN)/pytest tests/e2e/test_openapi_fuzz.py -q
 	QUANHUB_FAST_PATH_EXAMPLES=5000 $(BIN)/pytest tests/unit/gateway/test_fast_path.py -q
+	QUANHUB_EXTREMES_EXAMPLES=200 $(BIN)/pytest tests/integration/test_query_params_extremes.py -q
 
 chaos: $(STAMP) ## Chaos run on its own stack: make chaos N=100000 [SHARDS=4 INSTANCES=2]
 	$(BIN)/python tests/chaos/run_chaos.py --events $(or $(N),20000) \
