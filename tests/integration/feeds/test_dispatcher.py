@@ -198,7 +198,9 @@ async def test_a_dispatcher_dying_mid_post_leaves_the_batch_to_another_under_the
         seqs = await append_to_ledger(
             pool, [parcel_event(carrier.partner_code, f"C{n:05d}", n) for n in range(3)]
         )
-        settings = _settings(database_settings, request_timeout=10.0)
+        # The lease (the attempt's deadline and a margin) is what the next dispatcher waits
+        # out: short, though above the subscriber's 3 s hang.
+        settings = _settings(database_settings, request_timeout=4.0)
         doomed = asyncio.create_task(bootstrap(settings, serve_ops=False).run())
 
         async def posted() -> bool:
