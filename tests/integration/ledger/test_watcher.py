@@ -152,11 +152,16 @@ async def _passes(port: int) -> int:
     return 0
 
 
-async def _settled(pool: asyncpg.Pool, port: int, passes: int = 3) -> None:
+async def _settled(pool: asyncpg.Pool, port: int, stack: Stack, passes: int = 3) -> None:
     """Wait for `passes` more passes of the watcher at `port`, and for the ledger to have
-    taken in and projected what they published."""
+    taken in (its consumer's offsets at the canonical topic's end: what the passes
+    published may still be on the topic) and projected what they published."""
     start = await _passes(port)
     await wait_for(lambda: _at_least(port, start + passes), what="watcher passes")
+    topic = Topics(stack.kafka).canonical
+    ends = await watcher_state.end_offsets(stack.kafka, topic)
+    taken_in = await watcher_state.wait_taken_in([pool], stack.group, topic, ends, 60)
+    assert taken_in, "the ledger consumer took in what the watcher published"
     await wait_for(
         lambda: _caught_up(pool), what="the ledger projecting what the watcher published"
     )
@@ -233,7 +238,7 @@ async def test_a_stall_is_announced_once_to_whom_sees_the_parcel_even_across_a_k
             first.send_signal(signal.SIGKILL)  # mid-work: what it decided may be in flight
             first.wait()
         with stack.watcher(port):
-            await _settled(ledger_pool, port)
+            await _settled(ledger_pool, port, stack)
             assert await _insights(ledger_pool) == [
                 ("parcel.stalled", "SF", "SFSTALL", 1),
                 ("parcel.stalled", "ZTO", "ZTOSTALL", 1),
@@ -256,7 +261,7 @@ async def test_a_stall_is_announced_once_to_whom_sees_the_parcel_even_across_a_k
             await wait_for(
                 lambda: _projected(ledger_pool, "SF", "SFSTALL", "DELIVERED"), what="delivery"
             )
-            await _settled(ledger_pool, port)
+            await _settled(ledger_pool, port, stack)
             assert await _insights(ledger_pool) == [
                 ("parcel.stalled", "SF", "SFSTALL", 1),
                 ("parcel.stalled", "ZTO", "ZTOSTALL", 1),
@@ -316,7 +321,7 @@ async def test_a_predicted_delivery_is_announced_first_and_when_it_moves(
     with stack.consumer():
         await wait_for(lambda: _projected(ledger_pool, "SF", "SFLIVE", "PICKED_UP"), what="traffic")
         with stack.watcher(port):
-            await _settled(ledger_pool, port)
+            await _settled(ledger_pool, port, stack)
             (first,) = await _predictions(ledger_pool)
 
             # 40 hours on, in transit: only the slower parcels are left; it moves by hours.
@@ -326,7 +331,7 @@ async def test_a_predicted_delivery_is_announced_first_and_when_it_moves(
             await wait_for(
                 lambda: _projected(ledger_pool, "SF", "SFLIVE", "IN_TRANSIT"), what="a scan"
             )
-            await _settled(ledger_pool, port)
+            await _settled(ledger_pool, port, stack)
             announced = await _predictions(ledger_pool)
             assert len(announced) == 2
             assert announced[1] - first > 2 * H
@@ -338,7 +343,7 @@ async def test_a_predicted_delivery_is_announced_first_and_when_it_moves(
             await wait_for(
                 lambda: _last_scan_at(ledger_pool, PICKUP + 41 * H), what="the second scan"
             )
-            await _settled(ledger_pool, port)
+            await _settled(ledger_pool, port, stack)
             assert await _predictions(ledger_pool) == announced
             # Predictions are no status either.
             assert await _projected(ledger_pool, "SF", "SFLIVE", "IN_TRANSIT")
@@ -455,7 +460,7 @@ async def test_predictions_follow_every_shard_across_a_kill(
         assert {r["shard"] for r in shards_of_live} == set(range(SHARDS))
 
         with stack.watcher(port) as first:
-            await _settled(ledger_pool, port)
+            await _settled(ledger_pool, port, stack)
             assert await _announced(ledger_pool) == dict.fromkeys(SHARDED_LIVE, 1)
 
             # 40 hours on, in transit, every one: each prediction moves by hours, whichever
@@ -465,7 +470,7 @@ async def test_predictions_follow_every_shard_across_a_kill(
                 lambda: _all_projected(ledger_pool, "IN_TRANSIT", PICKUP + 40 * H),
                 what="the scans at 40 h",
             )
-            await _settled(ledger_pool, port)
+            await _settled(ledger_pool, port, stack)
             assert await _announced(ledger_pool) == dict.fromkeys(SHARDED_LIVE, 2)
             first.send_signal(signal.SIGKILL)
             first.wait()
@@ -478,5 +483,5 @@ async def test_predictions_follow_every_shard_across_a_kill(
             what="the scans at 70 h",
         )
         with stack.watcher(port):
-            await _settled(ledger_pool, port)
+            await _settled(ledger_pool, port, stack)
             assert await _announced(ledger_pool) == dict.fromkeys(SHARDED_LIVE, 3)
