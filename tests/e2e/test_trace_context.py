@@ -88,52 +88,52 @@ async def _until(check: Callable[[], object], *, within: float = 60) -> None:
         await asyncio.sleep(0.2)
 
 
+@asynccontextmanager
+async def _assigned(
+    settings: KafkaSettings, topic: str
+) -> AsyncIterator[tuple[AIOKafkaConsumer, list[TopicPartition]]]:
+    """A consumer of no group assigned every partition of `topic` the brokers know of (the
+    canonical topic has a count of its own); none when the topic does not exist yet."""
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=settings.bootstrap, enable_auto_commit=False, group_id=None
+    )
+    await consumer.start()
+    try:
+        cluster = await consumer._client.fetch_all_metadata()
+        parts = [
+            TopicPartition(topic, p) for p in sorted(cluster.partitions_for_topic(topic) or ())
+        ]
+        if parts:
+            consumer.assign(parts)
+        yield consumer, parts
+    finally:
+        await consumer.stop()
+
+
 async def _read_all(
     settings: KafkaSettings, topic: str, since: dict[int, int]
 ) -> list[ConsumerRecord]:
     """The topic's records from the offsets in `since` (partition -> offset; the
     beginning for a partition it lacks)."""
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=settings.bootstrap, enable_auto_commit=False, group_id=None
-    )
-    await consumer.start()
-    try:
-        # Every partition the brokers know of (the canonical topic has a count of its own).
-        cluster = await consumer._client.fetch_all_metadata()
-        parts = [
-            TopicPartition(topic, p) for p in sorted(cluster.partitions_for_topic(topic) or ())
-        ]
+    records: list[ConsumerRecord] = []
+    async with _assigned(settings, topic) as (consumer, parts):
         if not parts:  # not created yet: the caller polls again
-            return []
-        consumer.assign(parts)
+            return records
         end = await consumer.end_offsets(parts)
         for tp in parts:
             consumer.seek(tp, since.get(tp.partition, 0))
-        records: list[ConsumerRecord] = []
         async with asyncio.timeout(20):
             while [tp for tp in parts if await consumer.position(tp) < end[tp]]:
                 for items in (await consumer.getmany(timeout_ms=500)).values():
                     records.extend(items)
-        return records
-    finally:
-        await consumer.stop()
+    return records
 
 
 async def _ends(settings: KafkaSettings, topic: str) -> dict[int, int]:
     """Partition -> end offset of the topic now: where records sent from now on begin (the
     topics hold every earlier test's records, which need not be read again)."""
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=settings.bootstrap, enable_auto_commit=False, group_id=None
-    )
-    await consumer.start()
-    try:
-        cluster = await consumer._client.fetch_all_metadata()
-        parts = [
-            TopicPartition(topic, p) for p in sorted(cluster.partitions_for_topic(topic) or ())
-        ]
+    async with _assigned(settings, topic) as (consumer, parts):
         return {tp.partition: o for tp, o in (await consumer.end_offsets(parts)).items()}
-    finally:
-        await consumer.stop()
 
 
 def _parent(headers: list[tuple[str, bytes]] | tuple[tuple[str, bytes], ...]) -> TraceParent:

@@ -18,12 +18,13 @@ from fastapi import FastAPI
 
 from quanhub.canonical.v1 import canonical_pb2 as cpb
 from quanhub.common.access import Role, create_partner
-from quanhub.common.clock import Clock
+from quanhub.common.clock import Clock, FixedClock
 from quanhub.common.kafka import ensure_topics
 from quanhub.common.settings import DatabaseSettings, KafkaSettings
 from quanhub.common.topics import Topics, TopicSpec
+from quanhub.ledger.api.app import create_app
 from quanhub.ledger.decode import decode
-from quanhub.ledger.settings import LedgerConsumerSettings
+from quanhub.ledger.settings import LedgerApiSettings, LedgerConsumerSettings
 from quanhub.ledger.store.projector import project
 from quanhub.ledger.store.writer import Position, prepare, write_batch
 
@@ -120,6 +121,20 @@ async def serve_in_process(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://ledger") as client:
             yield client
+
+
+@asynccontextmanager
+async def api_with_partners(settings: LedgerApiSettings, now: datetime) -> AsyncIterator[Api]:
+    """The query API over `settings` (its clock fixed at `now`), the test partners
+    registered on its home instance only."""
+    clock = FixedClock(now)
+    pool = await asyncpg.create_pool(settings.database.url, min_size=1, max_size=2)
+    try:
+        keys = await register_partners(pool, clock)
+        async with serve_in_process(create_app(settings, clock=clock)) as client:
+            yield Api(client, keys)
+    finally:
+        await pool.close()
 
 
 async def partitioned_kafka(kafka: KafkaSettings, suffix: str, partitions: int) -> KafkaSettings:

@@ -8,8 +8,7 @@ home changes an alert before the sequencer has published it."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -18,19 +17,17 @@ import pytest
 from google.protobuf import text_format
 from incident_traffic import scans
 from ledger_scenarios import ORDER_NO, T0, WAYBILL, import_1210_consignment, keyed, random_traffic
-from ledger_support import PARTNERS, Api, register_partners, serve_in_process
+from ledger_support import PARTNERS, Api, api_with_partners
 from prometheus_client import CollectorRegistry
 from sharded_support import write_spread
 
 from quanhub.bench.synthetic import parcel_event
 from quanhub.canonical.v1 import canonical_pb2 as cpb
 from quanhub.common.canonical import customs_key, parcel_key
-from quanhub.common.clock import FixedClock
 from quanhub.common.kafka import partition_of
 from quanhub.common.settings import DatabaseSettings
 from quanhub.ledger.alerts.provider import WINDOW
 from quanhub.ledger.alerts.store import learn, ledger_clock
-from quanhub.ledger.api.app import create_app
 from quanhub.ledger.decode import decode
 from quanhub.ledger.read.route import Route
 from quanhub.ledger.read.spread import Instances
@@ -94,19 +91,6 @@ async def _write(
         recorded_at=NOW,
         topic="t",
     )
-
-
-@asynccontextmanager
-async def _api(settings: LedgerApiSettings) -> AsyncIterator[Api]:
-    """The query API over `settings`, the test partners registered on its home only."""
-    clock = FixedClock(NOW)
-    pool = await asyncpg.create_pool(settings.database.url, min_size=1, max_size=2)
-    try:
-        keys = await register_partners(pool, clock)
-        async with serve_in_process(create_app(settings, clock=clock)) as client:
-            yield Api(client, keys)
-    finally:
-        await pool.close()
 
 
 async def _pages(api: Api, query: str, code: str) -> list[tuple[int, Any]]:
@@ -184,7 +168,10 @@ async def test_alerts_on_two_instances_answer_as_on_one(
     ]
     everyone = [code for code, *_ in PARTNERS]
     answers: dict[tuple[str, str], list[tuple[int, Any]]] = {}
-    async with _api(_settings(one)) as on_one, _api(_settings(home, second_database)) as on_two:
+    async with (
+        api_with_partners(_settings(one), NOW) as on_one,
+        api_with_partners(_settings(home, second_database), NOW) as on_two,
+    ):
         for query in queries:
             for code in everyone:
                 expected = await _pages(on_one, query, code)
@@ -324,7 +311,7 @@ async def test_a_kept_alert_answer_moves_with_a_step_off_home(
         district_code="370112",
     )
 
-    async with _api(_settings(home, second_database)) as api:
+    async with api_with_partners(_settings(home, second_database), NOW) as api:
         before = await _pages(api, "kind=stalled", "ADMIN")
         assert await _pages(api, "kind=stalled", "ADMIN") == before  # kept
         conn = await asyncpg.connect(second_database.url)

@@ -7,8 +7,7 @@ applies off home, and a partner who may not see an object gets 404 on both."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -17,14 +16,12 @@ import httpx
 import pytest
 from google.protobuf import text_format
 from ledger_scenarios import ORDER_NO, WAYBILL, import_1210_consignment, random_traffic
-from ledger_support import PARTNERS, Api, register_partners, serve_in_process
+from ledger_support import PARTNERS, Api, api_with_partners
 from sharded_support import write_spread
 
 from quanhub.canonical.v1 import canonical_pb2 as cpb
 from quanhub.common.canonical import customs_key
-from quanhub.common.clock import FixedClock
 from quanhub.common.settings import DatabaseSettings
-from quanhub.ledger.api.app import create_app
 from quanhub.ledger.edd.store import train
 from quanhub.ledger.read.route import Route
 from quanhub.ledger.settings import LedgerApiSettings, ShardMapSettings, ShardRouteSettings
@@ -76,19 +73,6 @@ async def _write(conns: list[asyncpg.Connection], shard_map: ShardMap) -> None:
         recorded_at=NOW,
         topic="t",
     )
-
-
-@asynccontextmanager
-async def _api(settings: LedgerApiSettings) -> AsyncIterator[Api]:
-    """The query API over `settings`, the test partners registered on its home only."""
-    clock = FixedClock(NOW)
-    pool = await asyncpg.create_pool(settings.database.url, min_size=1, max_size=2)
-    try:
-        keys = await register_partners(pool, clock)
-        async with serve_in_process(create_app(settings, clock=clock)) as client:
-            yield Api(client, keys)
-    finally:
-        await pool.close()
 
 
 async def _same(
@@ -184,7 +168,7 @@ async def test_point_reads_on_two_instances_answer_as_on_one(
     )
     answers: dict[tuple[str, str], tuple[int, Any]] = {}
     everyone = [code for code, *_ in PARTNERS]
-    async with _api(single) as on_one, _api(spread) as on_two:
+    async with api_with_partners(single, NOW) as on_one, api_with_partners(spread, NOW) as on_two:
         apis = (on_one, on_two)
         answers |= await _same(apis, paths, everyone)
         answers |= await _same(apis, scanned, ["ADMIN"])
