@@ -9,7 +9,7 @@ import random
 from datetime import UTC, datetime, timedelta
 
 from fake_flows import FakeFlows
-from synthetic_flows import day_shape, poisson
+from synthetic_flows import stopped_flows
 
 from quanhub.common.clock import FixedClock
 from quanhub.ledger.incidents.ahead import IncidentsAhead
@@ -41,24 +41,15 @@ NOW = START + timedelta(days=DAYS, hours=12)
 
 def _flows(seed: int = 7) -> dict[tuple[str, str], dict[int, int]]:
     """Each carrier's Poisson scans in each district, 14.5 days of windows up to NOW."""
-    rng = random.Random(seed)
-    counts: dict[tuple[str, str], dict[int, int]] = {}
-    for district in DISTRICTS:
-        for k, carrier in enumerate(CARRIERS):
-            windows: dict[int, int] = {}
-            for w in range(window_of(START), window_of(NOW)):
-                at = window_start(w)
-                stopped = any(
-                    (c, d) == (carrier, district) and s <= at < s + timedelta(hours=h)
-                    for c, d, s, h in STOPS
-                )
-                # 370102's sorting centre works nights: its day is shifted 12 hours.
-                shape = day_shape(w if district == "370112" else w + WINDOWS_PER_DAY // 2)
-                n = 0 if stopped else poisson(rng, (8 + 3 * k) * shape)
-                if n:
-                    windows[w] = n
-            counts[(carrier, district)] = windows
-    return counts
+    return stopped_flows(
+        random.Random(seed),
+        START,
+        NOW,
+        CARRIERS,
+        DISTRICTS,
+        stops=STOPS,
+        night_districts=("370102",),  # its sorting centre works nights
+    )
 
 
 def _day(day: int) -> tuple[datetime, datetime]:

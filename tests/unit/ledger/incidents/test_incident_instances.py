@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from fake_flows import FakeFlows
-from synthetic_flows import day_shape, poisson
+from synthetic_flows import stopped_flows
 
 from quanhub.common.clock import FixedClock
 from quanhub.ledger.incidents import ahead, store
@@ -44,22 +44,7 @@ FINISHED = range(day_of(window_of(START)), day_of(window_of(NOW)))
 
 def _flows(seed: int = 11) -> Counts:
     """Each carrier's Poisson scans in each district, up to NOW, the stops left out."""
-    rng = random.Random(seed)
-    counts: Counts = {}
-    for district in DISTRICTS:
-        for k, carrier in enumerate(CARRIERS):
-            windows: dict[int, int] = {}
-            for w in range(window_of(START), window_of(NOW)):
-                at = window_start(w)
-                stopped = any(
-                    (c, d) == (carrier, district) and s <= at < s + timedelta(hours=h)
-                    for c, d, s, h in STOPS
-                )
-                n = 0 if stopped else poisson(rng, (8 + 3 * k) * day_shape(w))
-                if n:
-                    windows[w] = n
-            counts[(carrier, district)] = windows
-    return counts
+    return stopped_flows(random.Random(seed), START, NOW, CARRIERS, DISTRICTS, stops=STOPS)
 
 
 def _split(counts: Counts) -> tuple[Counts, Counts]:
