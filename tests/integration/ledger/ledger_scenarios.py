@@ -285,3 +285,24 @@ def detected_order(
     event.order.detected_carrier_id = mapped.detected_carrier_id
     event.order.detected_confidence = mapped.detected_confidence
     return event
+
+
+def door_delivery(
+    carrier: str, waybill: str, picked: datetime, took: timedelta
+) -> list[cpb.CanonicalEvent]:
+    """Picked up in Hangzhou (330110) at `picked`, delivered at a door in 370102 `took`
+    later."""
+    common = {"carrier_id": carrier, "waybill_no": waybill}
+    return [
+        parcel_event(
+            f"{waybill}-p", **common, status="PICKED_UP", occurred_at=picked, district_code="330110"
+        ),
+        parcel_event(
+            f"{waybill}-d",
+            **common,
+            status="DELIVERED",
+            occurred_at=picked + took,
+            district_code="370102",
+            delivery_point="DOOR",
+        ),
+    ]

@@ -24,7 +24,12 @@ from quanhub.common.settings import DatabaseSettings, KafkaSettings
 from quanhub.common.topics import Topics, TopicSpec
 from quanhub.ledger.api.app import create_app
 from quanhub.ledger.decode import decode
-from quanhub.ledger.settings import LedgerApiSettings, LedgerConsumerSettings
+from quanhub.ledger.settings import (
+    LedgerApiSettings,
+    LedgerConsumerSettings,
+    ShardMapSettings,
+    ShardRouteSettings,
+)
 from quanhub.ledger.store.projector import project
 from quanhub.ledger.store.writer import Position, prepare, write_batch
 
@@ -121,6 +126,39 @@ async def serve_in_process(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://ledger") as client:
             yield client
+
+
+def api_settings(
+    home: DatabaseSettings,
+    second: DatabaseSettings | None = None,
+    *,
+    shards: int,
+    partitions: int,
+) -> LedgerApiSettings:
+    """The query API's settings over `home` alone, or over `home` and `second` holding a
+    ledger of `shards` shards over `partitions` canonical partitions."""
+    if second is None:
+        return LedgerApiSettings(database=home, auth_cache_seconds=0)
+    return LedgerApiSettings(
+        database=home,
+        auth_cache_seconds=0,
+        shard_map=ShardMapSettings(shard_instances=[second.url]),
+        shard_route=ShardRouteSettings(shards=shards, canonical_partitions=partitions),
+    )
+
+
+async def all_pages(api: Api, path: str, code: str) -> list[tuple[int, Any]]:
+    """Every page of the list at `path` (its query included), as partner `code` reads it:
+    each page's status and body."""
+    pages: list[tuple[int, Any]] = []
+    cursor = ""
+    while True:
+        response = await api.get(f"{path}{cursor}", code)
+        pages.append((response.status_code, response.json()))
+        following = response.json().get("next_cursor") if response.status_code == 200 else None
+        if not following:
+            return pages
+        cursor = f"&cursor={following}"
 
 
 @asynccontextmanager

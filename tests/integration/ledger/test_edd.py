@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import asyncpg
 import pytest
+from ledger_scenarios import door_delivery
 from ledger_support import Api, append_and_project
 
 from quanhub.bench.synthetic import order_event, parcel_event
@@ -263,20 +264,7 @@ async def test_training_counts_parcels_still_open_at_the_cut_as_censored(
 
 def _scored(carrier: str, waybill: str, took: timedelta) -> list[cpb.CanonicalEvent]:
     """Picked up at PICKUP in 330110, delivered at a door in 370102 `took` later."""
-    common = {"carrier_id": carrier, "waybill_no": waybill}
-    return [
-        parcel_event(
-            f"{waybill}-p", **common, status="PICKED_UP", occurred_at=PICKUP, district_code="330110"
-        ),
-        parcel_event(
-            f"{waybill}-d",
-            **common,
-            status="DELIVERED",
-            occurred_at=PICKUP + took,
-            district_code="370102",
-            delivery_point="DOOR",
-        ),
-    ]
+    return door_delivery(carrier, waybill, PICKUP, took)
 
 
 async def test_accuracy_scores_finished_days_by_the_pickup_days_model(

@@ -17,7 +17,7 @@ import pytest
 from google.protobuf import text_format
 from incident_traffic import scans
 from ledger_scenarios import ORDER_NO, T0, WAYBILL, import_1210_consignment, keyed, random_traffic
-from ledger_support import PARTNERS, Api, api_with_partners
+from ledger_support import PARTNERS, all_pages, api_settings, api_with_partners
 from prometheus_client import CollectorRegistry
 from sharded_support import write_spread
 
@@ -31,7 +31,6 @@ from quanhub.ledger.alerts.store import learn, ledger_clock
 from quanhub.ledger.decode import decode
 from quanhub.ledger.read.route import Route
 from quanhub.ledger.read.spread import Instances
-from quanhub.ledger.settings import LedgerApiSettings, ShardMapSettings, ShardRouteSettings
 from quanhub.ledger.store.projector import project_all
 from quanhub.ledger.store.shard_map import ShardMap
 from quanhub.ledger.store.writer import Position, prepare, write_batch
@@ -93,30 +92,6 @@ async def _write(
     )
 
 
-async def _pages(api: Api, query: str, code: str) -> list[tuple[int, Any]]:
-    """Every page of the alerts `query` asks for, as the partner reads it."""
-    pages: list[tuple[int, Any]] = []
-    cursor = ""
-    while True:
-        response = await api.get(f"/v1/alerts?{query}{cursor}", code)
-        pages.append((response.status_code, response.json()))
-        following = response.json().get("next_cursor") if response.status_code == 200 else None
-        if not following:
-            return pages
-        cursor = f"&cursor={following}"
-
-
-def _settings(home: DatabaseSettings, second: DatabaseSettings | None = None) -> LedgerApiSettings:
-    if second is None:
-        return LedgerApiSettings(database=home, auth_cache_seconds=0)
-    return LedgerApiSettings(
-        database=home,
-        auth_cache_seconds=0,
-        shard_map=ShardMapSettings(shard_instances=[second.url]),
-        shard_route=ShardRouteSettings(shards=SHARDS, canonical_partitions=PARTITIONS),
-    )
-
-
 async def _ledgers(
     new_database: Callable[[], Awaitable[DatabaseSettings]],
     second: DatabaseSettings,
@@ -169,13 +144,18 @@ async def test_alerts_on_two_instances_answer_as_on_one(
     everyone = [code for code, *_ in PARTNERS]
     answers: dict[tuple[str, str], list[tuple[int, Any]]] = {}
     async with (
-        api_with_partners(_settings(one), NOW) as on_one,
-        api_with_partners(_settings(home, second_database), NOW) as on_two,
+        api_with_partners(api_settings(one, shards=SHARDS, partitions=PARTITIONS), NOW) as on_one,
+        api_with_partners(
+            api_settings(home, second_database, shards=SHARDS, partitions=PARTITIONS), NOW
+        ) as on_two,
     ):
         for query in queries:
             for code in everyone:
-                expected = await _pages(on_one, query, code)
-                assert await _pages(on_two, query, code) == expected, (query, code)
+                expected = await all_pages(on_one, f"/v1/alerts?{query}", code)
+                assert await all_pages(on_two, f"/v1/alerts?{query}", code) == expected, (
+                    query,
+                    code,
+                )
                 answers[query, code] = expected
 
     # The norms learned over both instances' gaps are those learned on one.
@@ -311,9 +291,11 @@ async def test_a_kept_alert_answer_moves_with_a_step_off_home(
         district_code="370112",
     )
 
-    async with api_with_partners(_settings(home, second_database), NOW) as api:
-        before = await _pages(api, "kind=stalled", "ADMIN")
-        assert await _pages(api, "kind=stalled", "ADMIN") == before  # kept
+    async with api_with_partners(
+        api_settings(home, second_database, shards=SHARDS, partitions=PARTITIONS), NOW
+    ) as api:
+        before = await all_pages(api, "/v1/alerts?kind=stalled", "ADMIN")
+        assert await all_pages(api, "/v1/alerts?kind=stalled", "ADMIN") == before  # kept
         conn = await asyncpg.connect(second_database.url)
         try:
             row = decode(keyed(scan)[1], topic="t2", partition=partition, offset=0, recorded_at=NOW)
@@ -330,7 +312,7 @@ async def test_a_kept_alert_answer_moves_with_a_step_off_home(
         finally:
             await conn.close()
         # Projected off home, not yet published on home: the answer shows it already.
-        after = await _pages(api, "kind=stalled", "ADMIN")
+        after = await all_pages(api, "/v1/alerts?kind=stalled", "ADMIN")
     listed = {i["key"] for _, page in after for i in page["items"]}
     assert f"P|ZTO|{waybill}" in listed
     assert after != before

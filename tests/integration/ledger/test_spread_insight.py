@@ -13,10 +13,10 @@ from typing import Any
 
 import asyncpg
 from incident_traffic import DAY8, NOW, START, STOP, scans
-from ledger_support import Api, register_partners, serve_in_process, wait_for
+from ledger_scenarios import door_delivery
+from ledger_support import Api, api_settings, register_partners, serve_in_process, wait_for
 from sharded_support import write_spread
 
-from quanhub.bench.synthetic import parcel_event
 from quanhub.canonical.v1 import canonical_pb2 as cpb
 from quanhub.common.clock import FixedClock
 from quanhub.common.settings import DatabaseSettings
@@ -25,7 +25,7 @@ from quanhub.ledger.incidents.ahead import IncidentsAhead, WorkerDetector, day_w
 from quanhub.ledger.incidents.detect import Thresholds, day_of, window_of, window_start
 from quanhub.ledger.incidents.store import KeptIncidents, detection_key
 from quanhub.ledger.read.route import Route
-from quanhub.ledger.settings import LedgerApiSettings, ShardMapSettings, ShardRouteSettings
+from quanhub.ledger.settings import LedgerApiSettings
 from quanhub.ledger.store.shard_map import ShardMap
 
 SHARDS, PARTITIONS = 4, 8
@@ -37,38 +37,18 @@ S20 = timedelta(seconds=20)
 DAYS = range(day_of(window_of(START)), day_of(window_of(NOW)))
 
 
-def _delivered(
-    carrier: str, waybill: str, picked: datetime, took: timedelta
-) -> list[cpb.CanonicalEvent]:
-    """Picked up in Hangzhou (330110), delivered at a door in 370102 `took` later."""
-    common = {"carrier_id": carrier, "waybill_no": waybill}
-    return [
-        parcel_event(
-            f"{waybill}-p", **common, status="PICKED_UP", occurred_at=picked, district_code="330110"
-        ),
-        parcel_event(
-            f"{waybill}-d",
-            **common,
-            status="DELIVERED",
-            occurred_at=picked + took,
-            district_code="370102",
-            delivery_point="DOOR",
-        ),
-    ]
-
-
 def _deliveries() -> list[cpb.CanonicalEvent]:
     """Parcels delivered over the first days (the models learn from them), and parcels
     picked up later and scored by the model of their pickup day."""
     events = []
     for i in range(60):
         picked = START + timedelta(hours=1 + i % 24)
-        events += _delivered("SF", f"SFTRAIN{i:03d}", picked, (20 + i % 40) * H)
-        events += _delivered("ZTO", f"ZTOTRAIN{i:03d}", picked, (10 + i % 7) * H)
+        events += door_delivery("SF", f"SFTRAIN{i:03d}", picked, (20 + i % 40) * H)
+        events += door_delivery("ZTO", f"ZTOTRAIN{i:03d}", picked, (10 + i % 7) * H)
     for i in range(40):
         picked = START + timedelta(days=5, hours=1 + i % 20)
-        events += _delivered("SF", f"SFACC{i:03d}", picked, (18 + i) * H)
-        events += _delivered("ZTO", f"ZTOACC{i:03d}", picked, (9 + i % 5) * H)
+        events += door_delivery("SF", f"SFACC{i:03d}", picked, (18 + i) * H)
+        events += door_delivery("ZTO", f"ZTOACC{i:03d}", picked, (9 + i % 5) * H)
     return events
 
 
@@ -181,14 +161,8 @@ async def test_incidents_and_accuracy_on_two_instances_answer_as_on_one(
         assert await ahead.catch_up() == len(DAYS)
         assert await ahead.catch_up() == 0
 
-        route = ShardRouteSettings(shards=SHARDS, canonical_partitions=PARTITIONS)
-        single = LedgerApiSettings(database=one, auth_cache_seconds=0)
-        two = LedgerApiSettings(
-            database=home,
-            auth_cache_seconds=0,
-            shard_map=ShardMapSettings(shard_instances=[second_database.url]),
-            shard_route=route,
-        )
+        single = api_settings(one, shards=SHARDS, partitions=PARTITIONS)
+        two = api_settings(home, second_database, shards=SHARDS, partitions=PARTITIONS)
         asked = [_incidents(day) for day in DAYS] + [
             _incidents(day_of(window_of(DAY8)), DAY8 + timedelta(hours=h)) for h in (2.5, 3, 6)
         ]

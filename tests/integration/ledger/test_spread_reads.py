@@ -16,7 +16,7 @@ import httpx
 import pytest
 from google.protobuf import text_format
 from ledger_scenarios import ORDER_NO, WAYBILL, import_1210_consignment, random_traffic
-from ledger_support import PARTNERS, Api, api_with_partners
+from ledger_support import PARTNERS, Api, all_pages, api_settings, api_with_partners
 from sharded_support import write_spread
 
 from quanhub.canonical.v1 import canonical_pb2 as cpb
@@ -24,7 +24,6 @@ from quanhub.common.canonical import customs_key
 from quanhub.common.settings import DatabaseSettings
 from quanhub.ledger.edd.store import train
 from quanhub.ledger.read.route import Route
-from quanhub.ledger.settings import LedgerApiSettings, ShardMapSettings, ShardRouteSettings
 from quanhub.ledger.store.shard_map import ShardMap
 
 pytestmark = pytest.mark.integration
@@ -88,19 +87,6 @@ async def _same(
     return answers
 
 
-async def _pages(api: Api, code: str) -> list[Any]:
-    """Every page of the declarations list (seven at a time), as the partner reads it."""
-    pages: list[Any] = []
-    cursor = ""
-    while True:
-        response = await api.get(f"/v1/customs/declarations?limit=7{cursor}", code)
-        pages.append((response.status_code, response.json()))
-        following = response.json().get("next_cursor") if response.status_code == 200 else None
-        if not following:
-            return pages
-        cursor = f"&cursor={following}"
-
-
 def _comparable(response: httpx.Response) -> tuple[int, Any]:
     """Status and body; declarations declared at the same instant in id order (a view
     orders them by declared_at alone, so ties come in either order, on one instance too)."""
@@ -117,7 +103,6 @@ async def test_point_reads_on_two_instances_answer_as_on_one(
     second_database: DatabaseSettings,
 ) -> None:
     one, home = await new_database(), await new_database()
-    route = ShardRouteSettings(shards=SHARDS, canonical_partitions=PARTITIONS)
     spread_map = ShardMap.of(home.url, [second_database.url])
     conns = {i: await asyncpg.connect(d.url) for i, d in enumerate((one, home, second_database))}
     try:
@@ -159,13 +144,8 @@ async def test_point_reads_on_two_instances_answer_as_on_one(
         "/v1/kpis/delivery-times?group_by=lane&carrier=SF",
         "/v1/kpis/delivery-times?group_by=district&from=2026-11-16&to=2026-11-29",
     ]
-    single = LedgerApiSettings(database=one, auth_cache_seconds=0)
-    spread = LedgerApiSettings(
-        database=home,
-        auth_cache_seconds=0,
-        shard_map=ShardMapSettings(shard_instances=[second_database.url]),
-        shard_route=route,
-    )
+    single = api_settings(one, shards=SHARDS, partitions=PARTITIONS)
+    spread = api_settings(home, second_database, shards=SHARDS, partitions=PARTITIONS)
     answers: dict[tuple[str, str], tuple[int, Any]] = {}
     everyone = [code for code, *_ in PARTNERS]
     async with api_with_partners(single, NOW) as on_one, api_with_partners(spread, NOW) as on_two:
@@ -173,7 +153,7 @@ async def test_point_reads_on_two_instances_answer_as_on_one(
         answers |= await _same(apis, paths, everyone)
         answers |= await _same(apis, scanned, ["ADMIN"])
         for code in everyone:
-            lists = [await _pages(api, code) for api in apis]
+            lists = [await all_pages(api, "/v1/customs/declarations?limit=7", code) for api in apis]
             assert lists[0] == lists[1], code
             answers["declarations", code] = (200, lists[0])
         _, admin_pages = answers["declarations", "ADMIN"]
