@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -31,6 +30,7 @@ from quanhub.ledger.alerts.norms import (
 )
 from quanhub.ledger.read.params import Params, Reader
 from quanhub.ledger.read.visibility import declaration_visible, parcel_visible
+from quanhub.ledger.store.everywhere import fetch_everywhere
 from quanhub.ledger.store.projections import PROJECTABLE
 
 _PARCEL_DONE = sql.PARCEL_DONE_SQL
@@ -136,9 +136,8 @@ async def learn(
             rows = await db.fetch(statement, start, until, settled)
             norms += [_norm(r, scope) for r in rows]
         return Learned(until, window, norms)
-    readers = (db, *others)
     for scope, statement in (("parcel", _PARCEL_GAP_LISTS), ("customs", _CUSTOMS_GAP_LISTS)):
-        parts = await asyncio.gather(*(r.fetch(statement, start, until, settled) for r in readers))
+        parts = await fetch_everywhere(db, others, statement, start, until, settled)
         norms += gap_norms(scope, ((tuple(r["segment"]), r["gaps"]) for p in parts for r in p))
     return Learned(until, window, norms)
 
